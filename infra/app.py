@@ -1,0 +1,36 @@
+"""Instantiate the project's stacks for one stage; shared by app.py and the tests."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import aws_cdk as cdk
+
+from infra.nag import apply_nag_packs
+from infra.settings import Settings
+from infra.stacks.data import DataStack
+from infra.stacks.network import NetworkStack
+
+
+@dataclass(frozen=True)
+class FmopsStacks:
+    data: DataStack
+    network: NetworkStack
+
+
+def build_stacks(app: cdk.App, settings: Settings, *, nag: bool = True) -> FmopsStacks:
+    # Without account/region the stacks stay environment-agnostic: synth needs no credentials.
+    env = cdk.Environment(account=settings.account, region=settings.region)
+    data = DataStack(app, f"{settings.name}-data", settings=settings, env=env)
+    network = NetworkStack(
+        app,
+        f"{settings.name}-network",
+        settings=settings,
+        flow_logs_bucket=data.access_logs_bucket,
+        env=env,
+    )
+    cdk.Tags.of(app).add("project", settings.prefix)
+    cdk.Tags.of(app).add("stage", settings.stage)
+    if nag:
+        apply_nag_packs(app)
+    return FmopsStacks(data=data, network=network)

@@ -1,0 +1,200 @@
+"""One typed settings object for the whole project, loaded from cdk.json context.
+
+cdk.json holds the shared values under `fmops` and per-stage overrides under `fmops:stages`;
+`-c stage=prod` (or `CDK_CONTEXT_JSON='{"stage": "prod"}'`) selects a stage. Stacks, pipeline
+builders and the CLI all take `Settings`; nothing else reads raw context.
+
+This module must stay free of CDK and torch imports: the CLI and the pipeline builder use it.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+CDK_JSON = REPO_ROOT / "cdk.json"
+
+SETTINGS_KEY = "fmops"
+STAGES_KEY = "fmops:stages"
+STAGE_KEY = "stage"
+
+_INSTANCE_TYPE = r"^ml\.[a-z0-9]+\.[a-z0-9]+$"
+
+
+class SettingsError(ValueError):
+    """A settings value is missing or invalid; the message is one line a user can act on."""
+
+
+class _Section(BaseModel):
+    # Unknown keys are typos until proven otherwise: refuse them.
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DataSettings(_Section):
+    """S3 data lake layout and lifecycle."""
+
+    raw_infrequent_access_days: int = Field(30, ge=30, le=3650)
+    raw_glacier_days: int = Field(90, ge=31, le=3650)
+    noncurrent_version_expiry_days: int = Field(90, ge=1, le=3650)
+    abort_incomplete_upload_days: int = Field(7, ge=1, le=365)
+    access_log_expiry_days: int = Field(365, ge=1, le=3650)
+    curated_prefix: str = Field("curated/", pattern=r"^[a-z0-9][a-z0-9/_-]*/$")
+
+    @model_validator(mode="after")
+    def _glacier_after_ia(self) -> DataSettings:
+        # S3 rejects a lifecycle whose later transition is not after the earlier one.
+        if self.raw_glacier_days <= self.raw_infrequent_access_days:
+            raise ValueError(
+                f"raw_glacier_days = {self.raw_glacier_days}: must be greater than "
+                f"raw_infrequent_access_days ({self.raw_infrequent_access_days})"
+            )
+        return self
+
+
+class NetworkSettings(_Section):
+    """Isolated VPC for multi-node training and Bedrock jobs."""
+
+    cidr: str = "10.40.0.0/16"
+    az_count: int = Field(2, ge=2, le=6)
+
+    @field_validator("cidr")
+    @classmethod
+    def _cidr_is_private_block(cls, value: str) -> str:
+        try:
+            net = ipaddress.IPv4Network(value, strict=True)
+        except ValueError as exc:
+            raise ValueError(f"must be an IPv4 CIDR block such as 10.40.0.0/16 ({exc})") from None
+        # VPC limits: a block between /16 and /28 (AWS VPC user guide, "VPC CIDR blocks").
+        if not 16 <= net.prefixlen <= 28:
+            raise ValueError("must have a prefix length between /16 and /28")
+        if not net.is_private:
+            raise ValueError("must be a private (RFC 1918) range")
+        return value
+
+
+class TrainingSettings(_Section):
+    """SageMaker training and processing capacity."""
+
+    instance_type: str = Field("ml.p4d.24xlarge", pattern=_INSTANCE_TYPE)
+    instance_count: int = Field(2, ge=1, le=64)
+    processing_instance_type: str = Field("ml.m5.xlarge", pattern=_INSTANCE_TYPE)
+    volume_size_gb: int = Field(200, ge=1, le=16384)
+    max_run_hours: int = Field(24, ge=1, le=672)
+    use_spot: bool = False
+    method: str = Field("cpt", pattern=r"^(cpt|sft|lora|reft|distill|reward|dpo)$")
+
+
+class ModelSettings(_Section):
+    """Which foundation models the pipelines adapt."""
+
+    sagemaker_base_model: str = Field("meta-llama/Llama-3.2-1B", min_length=1)
+    bedrock_base_model: str = Field("amazon.titan-text-express-v1", min_length=1)
+    bedrock_teacher_model: str | None = None
+
+
+class EvaluationSettings(_Section):
+    """Quality gate thresholds; the pipeline exposes them as `Min*`/`Max*` parameters."""
+
+    min_rouge_l: float = Field(0.10, ge=0.0, le=1.0)
+    min_bleu: float = Field(1.0, ge=0.0, le=100.0)
+    min_bertscore_f1: float = Field(0.0, ge=0.0, le=1.0)
+    min_refusal_rate: float = Field(0.0, ge=0.0, le=1.0)
+    max_hallucination_rate: float = Field(0.2, ge=0.0, le=1.0)
+
+
+class Settings(_Section):
+    """Everything a stage needs; built by `load_settings`, never by hand in production code."""
+
+    stage: str = Field(pattern=r"^[a-z][a-z0-9]{1,15}$")
+    # None keeps synthesis environment-agnostic (no credentials needed).
+    account: str | None = Field(None, pattern=r"^\d{12}$")
+    region: str | None = Field(None, pattern=r"^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$")
+    prefix: str = Field("fmops", pattern=r"^[a-z][a-z0-9-]{1,19}$")
+    alarm_email: str | None = Field(None, pattern=r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$")
+    data: DataSettings = DataSettings()
+    network: NetworkSettings = NetworkSettings()
+    training: TrainingSettings = TrainingSettings()
+    models: ModelSettings = ModelSettings()
+    evaluation: EvaluationSettings = EvaluationSettings()
+
+    @property
+    def name(self) -> str:
+        """Resource name prefix for this stage, e.g. `fmops-dev`."""
+        return f"{self.prefix}-{self.stage}"
+
+
+def _deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in override.items():
+        if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
+            merged[key] = _deep_merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _describe(error: Mapping[str, Any]) -> str:
+    loc = ".".join(str(part) for part in error["loc"])
+    key = f"settings.{loc}" if loc else "settings"
+    if error["type"] == "extra_forbidden":
+        return f"{key}: unknown key"
+    if error["type"] == "missing":
+        return f"{key}: required but not set"
+    message = re.sub(r"^(Input|String|Value|List) should", "must", error["msg"])
+    if error["type"] == "value_error":
+        message = error["msg"].removeprefix("Value error, ")
+        if re.match(r"^\w+ = ", message):  # model-level check names its own field
+            return f"{key}.{message}" if loc else f"settings.{message}"
+    return f"{key} = {error['input']!r}: {message}"
+
+
+def _allowed_keys(loc: tuple[Any, ...]) -> list[str]:
+    model: type[BaseModel] = Settings
+    for part in loc[:-1]:
+        annotation = model.model_fields[str(part)].annotation
+        if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
+            return []
+        model = annotation
+    return sorted(model.model_fields)
+
+
+def load_settings(context: Mapping[str, Any]) -> Settings:
+    """Build Settings from CDK context: shared values, then the selected stage's overrides."""
+    stages = context.get(STAGES_KEY) or {}
+    stage = context.get(STAGE_KEY, "dev")
+    if stage not in stages:
+        allowed = ", ".join(sorted(stages)) or "none defined in cdk.json"
+        raise SettingsError(f"stage = {stage!r}: unknown stage (allowed: {allowed})")
+    raw = _deep_merge(context.get(SETTINGS_KEY) or {}, stages[stage] or {})
+    raw["stage"] = stage
+    try:
+        return Settings.model_validate(raw)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        line = _describe(first)
+        if first["type"] == "extra_forbidden":
+            line += f" (allowed: {', '.join(_allowed_keys(first['loc']))})"
+        raise SettingsError(line) from None
+
+
+def read_cdk_json_context(path: Path = CDK_JSON) -> dict[str, Any]:
+    """The `context` block of cdk.json, which the CDK CLI would otherwise inject."""
+    try:
+        return dict(json.loads(path.read_text(encoding="utf-8")).get("context", {}))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise SettingsError(f"{path}: cannot read CDK context ({exc})") from None
+
+
+def settings_for_stage(stage: str | None = None, path: Path = CDK_JSON) -> Settings:
+    """Settings as the CLI sees them: cdk.json context with an optional stage override."""
+    context = read_cdk_json_context(path)
+    if stage is not None:
+        context[STAGE_KEY] = stage
+    return load_settings(context)

@@ -1,0 +1,83 @@
+"""`fmops`: the MLOps command-line tool.
+
+Verbs are grouped by noun (`fmops settings show`, later `fmops pipeline start`). Every command
+validates its input and fails with one line and a non-zero exit before touching AWS.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from infra.settings import SettingsError, settings_for_stage
+
+app = typer.Typer(
+    name="fmops",
+    help="Adapt foundation models on AWS: data, training pipelines, Bedrock jobs, offline runs.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode="rich",
+)
+settings_app = typer.Typer(help="Inspect and check the typed settings read from cdk.json.")
+app.add_typer(settings_app, name="settings")
+
+console = Console()
+err_console = Console(stderr=True)
+
+StageOption = Annotated[
+    str | None, typer.Option("--stage", "-s", help="Stage from cdk.json (default: its `stage`).")
+]
+
+
+def fail(message: str, code: int = 2) -> typer.Exit:
+    """Print one actionable line to stderr; return the exit to raise."""
+    err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    return typer.Exit(code)
+
+
+@settings_app.command("show")
+def settings_show(
+    stage: StageOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
+) -> None:
+    """Show the validated settings of a stage.
+
+    Example: [cyan]fmops settings show --stage prod --json[/]
+    """
+    try:
+        settings = settings_for_stage(stage)
+    except SettingsError as exc:
+        raise fail(str(exc)) from None
+    dumped = settings.model_dump(mode="json")
+    if as_json:
+        sys.stdout.write(json.dumps(dumped, indent=2, sort_keys=True) + "\n")
+        return
+    table = Table(title=f"settings for stage {settings.stage}", show_lines=False)
+    table.add_column("key")
+    table.add_column("value")
+    for key, value in _flatten(dumped):
+        table.add_row(key, "-" if value is None else str(value))
+    console.print(table)
+
+
+def _flatten(tree: dict, prefix: str = "") -> list[tuple[str, object]]:
+    rows: list[tuple[str, object]] = []
+    for key, value in tree.items():
+        if isinstance(value, dict):
+            rows.extend(_flatten(value, f"{prefix}{key}."))
+        else:
+            rows.append((f"{prefix}{key}", value))
+    return rows
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,51 @@
+"""The synthesized dev app, shared by every infrastructure test."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import aws_cdk as cdk
+import pytest
+from aws_cdk.assertions import Template
+
+from infra.app import FmopsStacks, build_stacks
+from infra.settings import Settings, load_settings, read_cdk_json_context
+
+
+@dataclass(frozen=True)
+class SynthesizedApp:
+    app: cdk.App
+    settings: Settings
+    stacks: FmopsStacks
+    outdir: Path
+    templates: dict[str, Template]
+
+
+@pytest.fixture(scope="session")
+def dev_settings() -> Settings:
+    return load_settings(read_cdk_json_context())
+
+
+@pytest.fixture(scope="session")
+def synthesized(dev_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> SynthesizedApp:
+    outdir = tmp_path_factory.mktemp("cdk.out")
+    app = cdk.App(context=read_cdk_json_context(), outdir=str(outdir))
+    # nag runs in its own test (validate_scope) so one finding does not fail every test here.
+    stacks = build_stacks(app, dev_settings, nag=False)
+    app.synth()
+    templates = {
+        "data": Template.from_stack(stacks.data),
+        "network": Template.from_stack(stacks.network),
+    }
+    return SynthesizedApp(app, dev_settings, stacks, outdir, templates)
+
+
+@pytest.fixture(scope="session")
+def data_template(synthesized: SynthesizedApp) -> Template:
+    return synthesized.templates["data"]
+
+
+@pytest.fixture(scope="session")
+def network_template(synthesized: SynthesizedApp) -> Template:
+    return synthesized.templates["network"]
