@@ -6,15 +6,13 @@ validates its input and fails with one line and a non-zero exit before touching 
 
 from __future__ import annotations
 
-import json
-import sys
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from infra.settings import SettingsError, settings_for_stage
+from pipelines.console import console, fail, print_json
 
 app = typer.Typer(
     name="fmops",
@@ -25,19 +23,11 @@ app = typer.Typer(
 )
 settings_app = typer.Typer(help="Inspect and check the typed settings read from cdk.json.")
 app.add_typer(settings_app, name="settings")
-
-console = Console()
-err_console = Console(stderr=True)
+# Each noun lives in pipelines/commands/<noun>.py and is registered here with one line.
 
 StageOption = Annotated[
     str | None, typer.Option("--stage", "-s", help="Stage from cdk.json (default: its `stage`).")
 ]
-
-
-def fail(message: str, code: int = 2) -> typer.Exit:
-    """Print one actionable line to stderr; return the exit to raise."""
-    err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
-    return typer.Exit(code)
 
 
 @settings_app.command("show")
@@ -55,7 +45,7 @@ def settings_show(
         raise fail(str(exc)) from None
     dumped = settings.model_dump(mode="json")
     if as_json:
-        sys.stdout.write(json.dumps(dumped, indent=2, sort_keys=True) + "\n")
+        print_json(dumped)
         return
     table = Table(title=f"settings for stage {settings.stage}", show_lines=False)
     table.add_column("key")
