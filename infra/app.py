@@ -6,16 +6,18 @@ from dataclasses import dataclass
 
 import aws_cdk as cdk
 
-from infra.nag import apply_nag_packs
+from infra.nag import acknowledge_justified_wildcards, apply_nag_packs
 from infra.settings import Settings
 from infra.stacks.data import DataStack
 from infra.stacks.network import NetworkStack
+from infra.stacks.training import TrainingPipelineStack
 
 
 @dataclass(frozen=True)
 class FmopsStacks:
     data: DataStack
     network: NetworkStack
+    training: TrainingPipelineStack
 
 
 def build_stacks(app: cdk.App, settings: Settings, *, nag: bool = True) -> FmopsStacks:
@@ -29,8 +31,21 @@ def build_stacks(app: cdk.App, settings: Settings, *, nag: bool = True) -> Fmops
         flow_logs_bucket=data.access_logs_bucket,
         env=env,
     )
+    training = TrainingPipelineStack(
+        app,
+        f"{settings.name}-training",
+        settings=settings,
+        key=data.key,
+        curated_bucket=data.curated_bucket,
+        artifacts_bucket=data.artifacts_bucket,
+        vpc=network.vpc,
+        subnets=network.isolated_subnets,
+        training_security_group=network.training_security_group,
+        env=env,
+    )
     cdk.Tags.of(app).add("project", settings.prefix)
     cdk.Tags.of(app).add("stage", settings.stage)
+    acknowledge_justified_wildcards(app)
     if nag:
         apply_nag_packs(app)
-    return FmopsStacks(data=data, network=network)
+    return FmopsStacks(data=data, network=network, training=training)

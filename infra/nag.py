@@ -33,3 +33,47 @@ def acknowledge(scope: IConstruct, rule_ids: str | list[str], reason: str) -> No
     cdk.Validations.of(scope).acknowledge(
         *(cdk.Acknowledgment(id=rule_id, reason=reason) for rule_id in ids)
     )
+
+
+WILDCARD_METADATA = "fmops:justified-wildcards"
+WILDCARD_RULE = "AwsSolutions-IAM5["
+
+
+def justify_wildcards(scope: IConstruct, patterns: list[str], reason: str) -> None:
+    """Declare which IAM wildcards under `scope` are intended, and why.
+
+    cdk-nag 3 acknowledges IAM5 findings only by their full id (`AwsSolutions-IAM5[Resource::
+    arn:...:training-job/*]`), which embeds synthesized tokens. We declare the intent here
+    (substrings of the finding ids, e.g. "training-job/*", "Resource::*") and
+    `acknowledge_justified_wildcards` turns each matching finding into an exact acknowledgement.
+    A wildcard nobody declared still fails the nag gate.
+    """
+    if len(reason.split()) < 5:
+        raise ValueError("justify_wildcards: give a reason a reviewer can judge")
+    scope.node.add_metadata(WILDCARD_METADATA, {"patterns": patterns, "reason": reason})
+
+
+def _wildcard_justification(construct: IConstruct, finding: str) -> str | None:
+    current: IConstruct | None = construct
+    while current is not None:
+        for entry in current.node.metadata:
+            data = entry.data
+            if entry.type == WILDCARD_METADATA and any(p in finding for p in data["patterns"]):
+                return str(data["reason"])
+        current = current.node.scope
+    return None
+
+
+def acknowledge_justified_wildcards(app: cdk.App) -> None:
+    """Acknowledge exactly the IAM5 findings that a `justify_wildcards` call covers."""
+    report = AwsSolutionsChecks().validate_scope(app)
+    for violation in report.violations:
+        if not violation.rule_name.startswith(WILDCARD_RULE):
+            continue
+        for resource in violation.violating_resources:
+            construct = app.node.find_child(resource.construct_path.split("/")[0])
+            for part in resource.construct_path.split("/")[1:]:
+                construct = construct.node.find_child(part)
+            reason = _wildcard_justification(construct, violation.rule_name)
+            if reason:
+                acknowledge(construct, violation.rule_name, reason)

@@ -14,7 +14,7 @@ import json
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -26,6 +26,10 @@ STAGES_KEY = "fmops:stages"
 STAGE_KEY = "stage"
 
 _INSTANCE_TYPE = r"^ml\.[a-z0-9]+\.[a-z0-9]+$"
+
+# SMDDP's AllReduce runs only on these (SageMaker developer guide, "Supported frameworks, AWS
+# Regions, and instance types" for the SMDDP library: P4 and P4de instances).
+SMDDP_INSTANCE_TYPES = ("ml.p4d.24xlarge", "ml.p4de.24xlarge")
 
 
 class SettingsError(ValueError):
@@ -89,6 +93,37 @@ class TrainingSettings(_Section):
     max_run_hours: int = Field(24, ge=1, le=672)
     use_spot: bool = False
     method: str = Field("cpt", pattern=r"^(cpt|sft|lora|reft|distill|reward|dpo)$")
+    # smddp: SMDDP AllReduce through the mpirun-based `smdistributed` launcher; torchrun: NCCL
+    # DDP; none: one process per host.
+    distribution: Literal["smddp", "torchrun", "none"] = "smddp"
+    # A PyTorch training DLC that ships SMDDP; the training image extends it with our code.
+    base_image: str = Field(
+        "763104351884.dkr.ecr.${AWS::Region}.amazonaws.com/"
+        "pytorch-training:2.3.0-gpu-py311-cu121-ubuntu20.04-sagemaker",
+        min_length=1,
+    )
+    checkpoint_every_steps: int = Field(100, ge=1)
+    # Extra `train.py` hyperparameters (strings, as SageMaker passes them).
+    hyperparameters: dict[str, str] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _smddp_needs_supported_instances(self) -> TrainingSettings:
+        if self.distribution == "smddp" and self.instance_type not in SMDDP_INSTANCE_TYPES:
+            raise ValueError(
+                f"distribution = 'smddp': instance_type {self.instance_type!r} does not support "
+                f"SMDDP (allowed: {', '.join(SMDDP_INSTANCE_TYPES)}; use 'torchrun' elsewhere)"
+            )
+        return self
+
+
+class PipelineSettings(_Section):
+    """When the SageMaker training pipeline runs by itself."""
+
+    # New objects under this curated-bucket prefix start the pipeline (continued pre-training
+    # on fresh domain data); None disables the trigger.
+    trigger_prefix: str | None = Field("curated/incoming/", pattern=r"^[a-z0-9][a-z0-9/_-]*/$")
+    # An EventBridge schedule expression, e.g. "rate(7 days)" or "cron(0 3 ? * SUN *)".
+    schedule: str | None = Field(None, pattern=r"^(rate|cron)\(.+\)$")
 
 
 class ModelSettings(_Section):
@@ -112,17 +147,19 @@ class EvaluationSettings(_Section):
 class Settings(_Section):
     """Everything a stage needs; built by `load_settings`, never by hand in production code."""
 
-    stage: str = Field(pattern=r"^[a-z][a-z0-9]{1,15}$")
+    # Short enough that `<prefix>-<stage>-access-logs-<account>-<region>` fits S3's 63 chars.
+    stage: str = Field(pattern=r"^[a-z][a-z0-9]{1,7}$")
     # None keeps synthesis environment-agnostic (no credentials needed).
     account: str | None = Field(None, pattern=r"^\d{12}$")
     region: str | None = Field(None, pattern=r"^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$")
-    prefix: str = Field("fmops", pattern=r"^[a-z][a-z0-9-]{1,19}$")
+    prefix: str = Field("fmops", pattern=r"^[a-z][a-z0-9-]{1,11}$")
     alarm_email: str | None = Field(None, pattern=r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$")
     data: DataSettings = DataSettings()
     network: NetworkSettings = NetworkSettings()
     training: TrainingSettings = TrainingSettings()
     models: ModelSettings = ModelSettings()
     evaluation: EvaluationSettings = EvaluationSettings()
+    pipeline: PipelineSettings = PipelineSettings()
 
     @property
     def name(self) -> str:

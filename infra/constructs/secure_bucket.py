@@ -23,6 +23,7 @@ class SecureBucket(s3.Bucket):
         scope: Construct,
         construct_id: str,
         *,
+        name_prefix: str,
         encryption_key: kms.IKey | None,
         access_logs: s3.IBucket | None,
         noncurrent_version_expiry_days: int,
@@ -32,6 +33,7 @@ class SecureBucket(s3.Bucket):
         super().__init__(
             scope,
             construct_id,
+            bucket_name=_physical_name(name_prefix, scope),
             block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
             object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
             enforce_ssl=True,
@@ -60,3 +62,20 @@ class SecureBucket(s3.Bucket):
             ],
             removal_policy=cdk.RemovalPolicy.RETAIN,
         )
+        self.name_prefix = name_prefix
+
+    def arn_in(self, scope: Construct, objects: str | None = None) -> str:
+        """This bucket's ARN (or `objects` key pattern's) as seen from `scope`'s stack.
+
+        Built from the deterministic name with the consumer's own pseudo parameters, so IAM
+        policies in other stacks need no cross-stack export of the bucket.
+        """
+        stack = cdk.Stack.of(scope)
+        arn = f"arn:{stack.partition}:s3:::{_physical_name(self.name_prefix, scope)}"
+        return f"{arn}/{objects}" if objects else arn
+
+
+def _physical_name(name_prefix: str, scope: Construct) -> str:
+    # Globally unique and deterministic: <prefix>-<stage>-<purpose>-<account>-<region>.
+    stack = cdk.Stack.of(scope)
+    return f"{name_prefix}-{stack.account}-{stack.region}"

@@ -26,6 +26,9 @@ class DataStack(cdk.Stack):
         super().__init__(scope, construct_id, **kwargs)
         lake = settings.data
 
+        def name(purpose: str) -> str:
+            return f"{settings.name}-{purpose}"
+
         self.key = kms.Key(
             self,
             "DataKey",
@@ -38,6 +41,7 @@ class DataStack(cdk.Stack):
         self.access_logs_bucket = SecureBucket(
             self,
             "AccessLogs",
+            name_prefix=name("access-logs"),
             encryption_key=None,
             access_logs=None,
             noncurrent_version_expiry_days=lake.noncurrent_version_expiry_days,
@@ -72,6 +76,7 @@ class DataStack(cdk.Stack):
         self.raw_bucket = SecureBucket(
             self,
             "Raw",
+            name_prefix=name("raw"),
             extra_lifecycle_rules=[
                 s3.LifecycleRule(
                     id="tier-raw-data",
@@ -89,8 +94,19 @@ class DataStack(cdk.Stack):
             ],
             **common,
         )
-        self.curated_bucket = SecureBucket(self, "Curated", **common)
-        self.artifacts_bucket = SecureBucket(self, "Artifacts", **common)
+        self.curated_bucket = SecureBucket(self, "Curated", name_prefix=name("curated"), **common)
+        # S3 -> EventBridge natively (no notification custom resource): new curated data can
+        # start the training pipeline.
+        cfn_curated = self.curated_bucket.node.default_child
+        assert isinstance(cfn_curated, s3.CfnBucket)
+        cfn_curated.notification_configuration = s3.CfnBucket.NotificationConfigurationProperty(
+            event_bridge_configuration=s3.CfnBucket.EventBridgeConfigurationProperty(
+                event_bridge_enabled=True
+            )
+        )
+        self.artifacts_bucket = SecureBucket(
+            self, "Artifacts", name_prefix=name("artifacts"), **common
+        )
 
         for name, bucket in {
             "RawBucketName": self.raw_bucket,

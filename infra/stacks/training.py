@@ -1,0 +1,249 @@
+"""The SageMaker training pipeline, deployed: image, roles, registry, pipeline, triggers, alarms.
+
+The pipeline definition is the builder's output (pipelines/training_pipeline.py) verbatim, with
+its `${Name}` placeholders filled by Fn::Sub, so what the tests and `fmops pipeline definition`
+show is exactly what CloudFormation deploys.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import aws_cdk as cdk
+import jsii
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_ecr_assets as ecr_assets
+from aws_cdk import aws_events as events
+from aws_cdk import aws_events_targets as targets
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_sagemaker as sagemaker
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sns_subscriptions as subscriptions
+from constructs import Construct
+
+from infra.constructs.training_roles import TrainingRoles
+from infra.settings import Settings
+from pipelines.training_pipeline import (
+    TRAINING_SCRIPTS,
+    model_package_group_name,
+    pipeline_definition,
+    pipeline_name,
+)
+
+
+@jsii.implements(events.IRuleTarget)
+class _StartPipeline:
+    """EventBridge target that starts a SageMaker pipeline with its default parameters."""
+
+    def __init__(self, pipeline_arn: str, role: iam.IRole) -> None:
+        self._arn = pipeline_arn
+        self._role = role
+
+    def bind(self, _rule: events.IRule, _id: str | None = None) -> events.RuleTargetConfig:
+        return events.RuleTargetConfig(arn=self._arn, role=self._role)
+
+
+class TrainingPipelineStack(cdk.Stack):
+    """prepare -> SMDDP training -> evaluate -> gate -> register, as a deployed pipeline."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        settings: Settings,
+        key: kms.IKey,
+        curated_bucket: s3.IBucket,
+        artifacts_bucket: s3.IBucket,
+        vpc: ec2.IVpc,
+        subnets: ec2.SelectedSubnets,
+        training_security_group: ec2.ISecurityGroup,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        self.settings = settings
+        base_image = settings.training.base_image.replace("${AWS::Region}", self._build_region())
+        self.image = ecr_assets.DockerImageAsset(
+            self,
+            "TrainingImage",
+            directory=str(TRAINING_SCRIPTS),
+            build_args={"BASE_IMAGE": base_image},
+            platform=ecr_assets.Platform.LINUX_AMD64,
+        )
+        self.roles = TrainingRoles(
+            self,
+            "Roles",
+            name=settings.name,
+            key=key,
+            curated_bucket=curated_bucket,
+            artifacts_bucket=artifacts_bucket,
+            image=self.image,
+            vpc=vpc,
+            model_package_group_name=model_package_group_name(settings),
+        )
+        self.model_package_group = sagemaker.CfnModelPackageGroup(
+            self,
+            "ModelPackageGroup",
+            model_package_group_name=model_package_group_name(settings),
+            model_package_group_description=f"{settings.name}: models that passed the gate",
+        )
+
+        subnet_ids = subnets.subnet_ids
+        self.definition = pipeline_definition(settings, subnet_count=len(subnet_ids))
+        self.substitutions: dict[str, str] = {
+            "TrainingRoleName": self.roles.job_role.role_name,
+            "ArtifactsBucket": artifacts_bucket.bucket_name,
+            "CuratedBucket": curated_bucket.bucket_name,
+            "DataKeyArn": key.key_arn,
+            "TrainingSecurityGroup": training_security_group.security_group_id,
+            "TrainingImageUri": self.image.image_uri,
+            **{f"Subnet{i + 1}": subnet for i, subnet in enumerate(subnet_ids)},
+        }
+        self.pipeline = sagemaker.CfnPipeline(
+            self,
+            "Pipeline",
+            pipeline_name=pipeline_name(settings),
+            role_arn=self.roles.pipeline_role.role_arn,
+            # A dict, not PipelineDefinitionProperty: the property class emits a wrong-cased key.
+            pipeline_definition={
+                "PipelineDefinitionBody": cdk.Fn.sub(self.definition, self.substitutions)
+            },
+            pipeline_description="prepare -> train -> evaluate -> quality gate -> register",
+        )
+        self.pipeline.node.add_dependency(self.model_package_group)
+        pipeline_arn = self.format_arn(
+            service="sagemaker", resource="pipeline", resource_name=pipeline_name(settings)
+        )
+
+        self._add_triggers(pipeline_arn, curated_bucket)
+        self.alarm_topic = self._add_failure_alarm(key)
+        self._add_dashboard()
+        cdk.CfnOutput(self, "PipelineName", value=pipeline_name(settings))
+        cdk.CfnOutput(self, "ModelPackageGroupName", value=model_package_group_name(settings))
+        cdk.CfnOutput(self, "JobRoleArn", value=self.roles.job_role.role_arn)
+
+    def _build_region(self) -> str:
+        # The DLC base image is pulled at `cdk deploy` time from the target region's registry;
+        # an environment-agnostic synth has no region, so fall back to the DLC home region.
+        return self.settings.region or "us-east-1"
+
+    def _add_triggers(self, pipeline_arn: str, curated_bucket: s3.IBucket) -> None:
+        settings = self.settings.pipeline
+        if not (settings.trigger_prefix or settings.schedule):
+            return
+        role = iam.Role(
+            self,
+            "StartPipelineRole",
+            assumed_by=iam.ServicePrincipal(
+                "events.amazonaws.com",
+                conditions={"StringEquals": {"aws:SourceAccount": self.account}},
+            ),
+            description="Lets EventBridge start the training pipeline",
+        )
+        iam.ManagedPolicy(
+            self,
+            "StartPipelinePolicy",
+            roles=[role],
+            statements=[
+                iam.PolicyStatement(
+                    actions=["sagemaker:StartPipelineExecution"], resources=[pipeline_arn]
+                )
+            ],
+        )
+        target = _StartPipeline(pipeline_arn, role)
+        if settings.trigger_prefix:
+            # Continued pre-training on fresh domain data: new curated objects start a run.
+            events.Rule(
+                self,
+                "NewCuratedData",
+                description="New objects under the curated trigger prefix start the pipeline",
+                event_pattern=events.EventPattern(
+                    source=["aws.s3"],
+                    detail_type=["Object Created"],
+                    detail={
+                        "bucket": {"name": [curated_bucket.bucket_name]},
+                        "object": {"key": [{"prefix": settings.trigger_prefix}]},
+                    },
+                ),
+                targets=[target],
+            )
+        if settings.schedule:
+            events.Rule(
+                self,
+                "Schedule",
+                description="Scheduled training pipeline runs",
+                schedule=events.Schedule.expression(settings.schedule),
+                targets=[target],
+            )
+
+    def _add_failure_alarm(self, key: kms.IKey) -> sns.Topic:
+        topic = sns.Topic(
+            self,
+            "PipelineFailures",
+            display_name=f"{self.settings.name} training pipeline failures",
+            master_key=key,
+            enforce_ssl=True,
+        )
+        if self.settings.alarm_email:
+            topic.add_subscription(subscriptions.EmailSubscription(self.settings.alarm_email))
+        events_principal = iam.ServicePrincipal("events.amazonaws.com")
+        key.grant(events_principal, "kms:Decrypt", "kms:GenerateDataKey*")
+        rule = events.Rule(
+            self,
+            "PipelineFailed",
+            description="Training pipeline execution failed",
+            event_pattern=events.EventPattern(
+                source=["aws.sagemaker"],
+                detail_type=["SageMaker Model Building Pipeline Execution Status Change"],
+                detail={
+                    "pipelineArn": [
+                        self.format_arn(
+                            service="sagemaker",
+                            resource="pipeline",
+                            resource_name=pipeline_name(self.settings),
+                        )
+                    ],
+                    "currentPipelineExecutionStatus": ["Failed"],
+                },
+            ),
+        )
+        rule.add_target(targets.SnsTopic(topic))
+        return topic
+
+    def _add_dashboard(self) -> None:
+        dims = {"PipelineName": pipeline_name(self.settings)}
+
+        def pipeline_metric(name: str, statistic: str = "Sum") -> cloudwatch.Metric:
+            return cloudwatch.Metric(
+                namespace="AWS/Sagemaker/ModelBuildingPipeline",
+                metric_name=name,
+                dimensions_map=dims,
+                statistic=statistic,
+                period=cdk.Duration.hours(1),
+            )
+
+        cloudwatch.Dashboard(
+            self,
+            "Dashboard",
+            dashboard_name=f"{self.settings.name}-training",
+            widgets=[
+                [
+                    cloudwatch.GraphWidget(
+                        title="Pipeline executions",
+                        left=[
+                            pipeline_metric(m)
+                            for m in ("ExecutionStarted", "ExecutionSucceeded", "ExecutionFailed")
+                        ],
+                        width=12,
+                    ),
+                    cloudwatch.GraphWidget(
+                        title="Execution duration (ms)",
+                        left=[pipeline_metric("ExecutionDuration", "Average")],
+                        width=12,
+                    ),
+                ]
+            ],
+        )
