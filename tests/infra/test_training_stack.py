@@ -1,0 +1,154 @@
+"""TrainingPipelineStack: deploys the builder's definition verbatim, with least privilege."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from aws_cdk.assertions import Template
+
+from pipelines.training_pipeline import model_package_group_name, pipeline_definition
+
+
+def _only(template: Template, rtype: str, prefix: str = "") -> dict[str, Any]:
+    found = [v for k, v in template.find_resources(rtype).items() if k.startswith(prefix)]
+    assert len(found) == 1, f"{rtype} {prefix}*: {len(found)} found"
+    return found[0]
+
+
+def _definition_sub(template: Template) -> list[Any]:
+    pipeline = _only(template, "AWS::SageMaker::Pipeline")
+    return pipeline["Properties"]["PipelineDefinition"]["PipelineDefinitionBody"]["Fn::Sub"]
+
+
+def test_deployed_definition_is_the_builders_output_byte_for_byte(
+    training_template: Template, synthesized: Any
+) -> None:
+    body, _ = _definition_sub(training_template)
+    subnets = len(synthesized.stacks.network.isolated_subnets.subnet_ids)
+    assert body == pipeline_definition(synthesized.settings, subnet_count=subnets)
+
+
+def test_every_placeholder_is_substituted(training_template: Template) -> None:
+    body, variables = _definition_sub(training_template)
+    placeholders = set(re.findall(r"\$\{([A-Za-z0-9]+)\}", body))
+    assert placeholders == set(variables)
+
+
+def test_jobs_run_as_the_job_role_and_the_pipeline_as_its_own(
+    training_template: Template,
+) -> None:
+    _, variables = _definition_sub(training_template)
+    roles = training_template.find_resources("AWS::IAM::Role")
+    job_role = roles[variables["TrainingRoleName"]["Ref"]]
+    assert job_role["Properties"]["RoleName"] == "fmops-dev-training-job"
+    pipeline = _only(training_template, "AWS::SageMaker::Pipeline")
+    role_id = pipeline["Properties"]["RoleArn"]["Fn::GetAtt"][0]
+    role = roles[role_id]
+    assert role["Properties"]["RoleName"] == "fmops-dev-training-pipeline"
+
+
+def test_sagemaker_roles_trust_only_sagemaker_in_this_account(
+    training_template: Template,
+) -> None:
+    for name in ("fmops-dev-training-job", "fmops-dev-training-pipeline"):
+        (role,) = [
+            r
+            for r in training_template.find_resources("AWS::IAM::Role").values()
+            if r["Properties"].get("RoleName") == name
+        ]
+        (statement,) = role["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+        assert statement["Principal"] == {"Service": "sagemaker.amazonaws.com"}
+        assert statement["Condition"] == {
+            "StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}
+        }
+
+
+def test_roles_have_no_inline_policies(training_template: Template) -> None:
+    training_template.resource_count_is("AWS::IAM::Policy", 0)
+    for role in training_template.find_resources("AWS::IAM::Role").values():
+        assert "Policies" not in role["Properties"]
+
+
+def test_pipeline_may_pass_only_the_job_role_only_to_sagemaker(
+    training_template: Template,
+) -> None:
+    statements = [
+        s
+        for p in training_template.find_resources("AWS::IAM::ManagedPolicy").values()
+        for s in p["Properties"]["PolicyDocument"]["Statement"]
+    ]
+    (pass_role,) = [s for s in statements if s["Action"] == "iam:PassRole"]
+    assert pass_role["Condition"] == {
+        "StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}
+    }
+    assert "JobRole" in json.dumps(pass_role["Resource"])
+
+
+def test_no_statement_grants_an_action_wildcard(training_template: Template) -> None:
+    for policy in training_template.find_resources("AWS::IAM::ManagedPolicy").values():
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
+            actions = statement["Action"]
+            for action in [actions] if isinstance(actions, str) else actions:
+                assert "*" not in action, action
+
+
+def test_model_package_group_backs_the_register_step(training_template: Template) -> None:
+    training_template.has_resource_properties(
+        "AWS::SageMaker::ModelPackageGroup", {"ModelPackageGroupName": "fmops-dev-models"}
+    )
+    body, _ = _definition_sub(training_template)
+    assert f'"ModelPackageGroupName":"{model_package_group_name_dev()}"' in body
+
+
+def model_package_group_name_dev() -> str:
+    from infra.settings import settings_for_stage
+
+    return model_package_group_name(settings_for_stage("dev"))
+
+
+def test_new_curated_objects_start_the_pipeline(training_template: Template) -> None:
+    rules = training_template.find_resources("AWS::Events::Rule")
+    (rule,) = [r for k, r in rules.items() if k.startswith("NewCuratedData")]
+    pattern = rule["Properties"]["EventPattern"]
+    assert pattern["source"] == ["aws.s3"] and pattern["detail-type"] == ["Object Created"]
+    assert pattern["detail"]["object"]["key"] == [{"prefix": "curated/incoming/"}]
+    (target,) = rule["Properties"]["Targets"]
+    assert ":pipeline/fmops-dev-training" in json.dumps(target["Arn"])
+    assert "RoleArn" in target
+
+
+def test_curated_bucket_sends_events_to_eventbridge(data_template: Template) -> None:
+    data_template.has_resource_properties(
+        "AWS::S3::Bucket",
+        {"NotificationConfiguration": {"EventBridgeConfiguration": {"EventBridgeEnabled": True}}},
+    )
+
+
+def test_failed_executions_notify_an_encrypted_topic(training_template: Template) -> None:
+    topic = _only(training_template, "AWS::SNS::Topic")
+    assert "KmsMasterKeyId" in topic["Properties"]
+    rules = training_template.find_resources("AWS::Events::Rule")
+    (rule,) = [r for k, r in rules.items() if k.startswith("PipelineFailed")]
+    assert rule["Properties"]["EventPattern"]["detail"]["currentPipelineExecutionStatus"] == [
+        "Failed"
+    ]
+    topic_id = next(iter(training_template.find_resources("AWS::SNS::Topic")))
+    assert rule["Properties"]["Targets"][0]["Arn"] == {"Ref": topic_id}
+
+
+def test_dashboard_tracks_pipeline_executions(training_template: Template) -> None:
+    dashboard = _only(training_template, "AWS::CloudWatch::Dashboard")
+    body = json.dumps(dashboard["Properties"]["DashboardBody"])
+    assert "ExecutionFailed" in body and "fmops-dev-training" in body
+
+
+def test_training_image_is_a_docker_asset_built_from_training_scripts(
+    synthesized: Any,
+) -> None:
+    assets = json.loads((synthesized.outdir / "fmops-dev-training.assets.json").read_text())
+    (image,) = assets["dockerImages"].values()
+    assert image["source"]["directory"].startswith("asset.")
+    staged = synthesized.outdir / image["source"]["directory"]
+    assert (staged / "Dockerfile").exists() and (staged / "contract.py").exists()

@@ -1,0 +1,201 @@
+"""The training pipeline definition: structure, SMDDP, gate wiring, determinism."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+from infra.settings import SettingsError, settings_for_stage
+from pipelines.training_pipeline import (
+    DEPLOYMENT_VARIABLES,
+    GATE_METRICS,
+    TRAINING_METRICS,
+    code_sha256,
+    pipeline_definition,
+)
+from tests.pipelines.conftest import flatten_steps, step
+from training_scripts.contract import metric_definitions
+
+
+def test_same_settings_give_byte_identical_definitions(
+    prod_settings: Any, prod_definition_text: str
+) -> None:
+    assert pipeline_definition(prod_settings) == prod_definition_text
+
+
+def test_top_level_steps_run_prepare_train_evaluate_then_the_gate(
+    prod_definition: dict[str, Any],
+) -> None:
+    assert [(s["Name"], s["Type"]) for s in prod_definition["Steps"]] == [
+        ("PrepareData", "Processing"),
+        ("Train", "Training"),
+        ("Evaluate", "Processing"),
+        ("CheckMinRougeL", "Condition"),
+    ]
+
+
+def test_gate_checks_every_metric_in_turn_and_registers_only_at_the_end(
+    prod_definition: dict[str, Any],
+) -> None:
+    chain, node = [], prod_definition["Steps"][3]
+    while node["Type"] == "Condition":
+        chain.append(node["Name"])
+        (fail,) = node["Arguments"]["ElseSteps"]
+        assert fail["Type"] == "Fail"
+        (node,) = node["Arguments"]["IfSteps"]
+    assert chain == [f"Check{g.parameter}" for g in GATE_METRICS]
+    assert (node["Name"], node["Type"]) == ("RegisterModel", "RegisterModel")
+
+
+@pytest.mark.parametrize("gate", GATE_METRICS, ids=lambda g: g.parameter)
+def test_gate_condition_reads_evaluation_json_and_its_parameter(
+    prod_definition: dict[str, Any], gate: Any
+) -> None:
+    (condition,) = step(prod_definition, f"Check{gate.parameter}")["Arguments"]["Conditions"]
+    assert condition["Type"] == ("GreaterThanOrEqualTo" if gate.minimum else "LessThanOrEqualTo")
+    assert condition["LeftValue"]["Std:JsonGet"] == {
+        "Path": gate.key,
+        "PropertyFile": {"Get": "Steps.Evaluate.PropertyFiles.EvaluationReport"},
+    }
+    assert condition["RightValue"] == {"Get": f"Parameters.{gate.parameter}"}
+
+
+@pytest.mark.parametrize("gate", GATE_METRICS, ids=lambda g: g.parameter)
+def test_fail_step_names_the_metric_and_threshold(
+    prod_definition: dict[str, Any], gate: Any
+) -> None:
+    message = step(prod_definition, f"Fail{gate.parameter}")["Arguments"]["ErrorMessage"]
+    words = [v for v in message["Std:Join"]["Values"] if isinstance(v, str)]
+    assert f"{gate.key} =" in " ".join(words) and gate.parameter in " ".join(words)
+
+
+def test_evaluation_report_is_the_property_file_of_the_evaluate_step(
+    prod_definition: dict[str, Any],
+) -> None:
+    evaluate = step(prod_definition, "Evaluate")
+    assert evaluate["PropertyFiles"] == [
+        {
+            "PropertyFileName": "EvaluationReport",
+            "OutputName": "evaluation",
+            "FilePath": "evaluation.json",
+        }
+    ]
+    outputs = evaluate["Arguments"]["ProcessingOutputConfig"]["Outputs"]
+    assert [o["OutputName"] for o in outputs] == ["evaluation"]
+
+
+def test_gate_thresholds_are_parameters_defaulting_to_the_stage_settings(
+    prod_definition: dict[str, Any], prod_settings: Any
+) -> None:
+    params = {p["Name"]: p for p in prod_definition["Parameters"]}
+    for gate in GATE_METRICS:
+        assert params[gate.parameter]["Type"] == "Float"
+        assert params[gate.parameter]["DefaultValue"] == getattr(
+            prod_settings.evaluation, gate.settings_field
+        )
+    assert params["Method"]["DefaultValue"] == prod_settings.training.method
+
+
+def test_prod_training_uses_smddp_on_p4d_through_the_mpirun_launcher(
+    prod_definition: dict[str, Any],
+) -> None:
+    args = step(prod_definition, "Train")["Arguments"]
+    hps = args["HyperParameters"]
+    assert hps["backend"] == "smddp"
+    assert hps["sagemaker_distributed_dataparallel_enabled"] == "true"
+    assert hps["sagemaker_instance_type"] == "ml.p4d.24xlarge"
+    assert args["ResourceConfig"]["InstanceType"] == "ml.p4d.24xlarge"
+    assert args["ResourceConfig"]["InstanceCount"] == 2
+
+
+def test_dev_training_uses_torchrun_without_smddp(dev_definition: dict[str, Any]) -> None:
+    hps = step(dev_definition, "Train")["Arguments"]["HyperParameters"]
+    assert hps["sagemaker_torch_distributed_enabled"] == "true"
+    assert "sagemaker_distributed_dataparallel_enabled" not in hps
+    assert hps["backend"] == "auto"
+
+
+def test_smddp_on_an_unsupported_instance_type_is_refused() -> None:
+    from infra.settings import load_settings, read_cdk_json_context
+
+    context = read_cdk_json_context()
+    context["fmops:stages"]["dev"]["training"]["distribution"] = "smddp"
+    with pytest.raises(
+        SettingsError,
+        match=r"does not support SMDDP \(allowed: "
+        r"ml\.p4d\.24xlarge, ml\.p4de\.24xlarge",
+    ):
+        load_settings(context)
+
+
+def test_training_runs_in_the_vpc_encrypted_and_checkpointed(
+    prod_definition: dict[str, Any],
+) -> None:
+    args = step(prod_definition, "Train")["Arguments"]
+    assert args["EnableInterContainerTrafficEncryption"] is True
+    assert args["VpcConfig"] == {
+        "SecurityGroupIds": ["${TrainingSecurityGroup}"],
+        "Subnets": ["${Subnet1}", "${Subnet2}", "${Subnet3}"],
+    }
+    assert args["OutputDataConfig"]["KmsKeyId"] == "${DataKeyArn}"
+    assert args["CheckpointConfig"]["LocalPath"] == "/opt/ml/checkpoints"
+    # p4d volumes are hardware-encrypted NVMe; SageMaker rejects a VolumeKmsKeyId for them.
+    assert "VolumeKmsKeyId" not in args["ResourceConfig"]
+
+
+def test_processing_steps_run_in_the_vpc_with_kms(prod_definition: dict[str, Any]) -> None:
+    for name in ("PrepareData", "Evaluate"):
+        args = step(prod_definition, name)["Arguments"]
+        assert args["NetworkConfig"]["VpcConfig"]["SecurityGroupIds"] == [
+            "${TrainingSecurityGroup}"
+        ]
+        assert args["ProcessingResources"]["ClusterConfig"]["VolumeKmsKeyId"] == "${DataKeyArn}"
+        assert args["ProcessingOutputConfig"]["KmsKeyId"] == "${DataKeyArn}"
+
+
+def test_training_metric_definitions_are_the_contract_regexes(
+    prod_definition: dict[str, Any],
+) -> None:
+    algo = step(prod_definition, "Train")["Arguments"]["AlgorithmSpecification"]
+    assert algo["MetricDefinitions"] == metric_definitions(TRAINING_METRICS)
+
+
+def test_every_step_records_the_code_content_hash(prod_definition: dict[str, Any]) -> None:
+    for name in ("PrepareData", "Train", "Evaluate"):
+        assert step(prod_definition, name)["Arguments"]["Environment"] == {
+            "FMOPS_CODE_SHA256": code_sha256()
+        }
+
+
+def test_only_known_placeholders_appear(prod_definition_text: str) -> None:
+    names = set(re.findall(r"\$\{([A-Za-z0-9:]+)\}", prod_definition_text))
+    allowed = set(DEPLOYMENT_VARIABLES) | {"AWS::Region", "AWS::Partition", "AWS::AccountId"}
+    assert names - allowed == {"Subnet1", "Subnet2", "Subnet3"}
+
+
+def test_register_step_waits_for_manual_approval_with_model_metrics(
+    prod_definition: dict[str, Any],
+) -> None:
+    args = step(prod_definition, "RegisterModel")["Arguments"]
+    assert args["ModelApprovalStatus"] == {"Get": "Parameters.ModelApprovalStatus"}
+    params = {p["Name"]: p for p in prod_definition["Parameters"]}
+    assert params["ModelApprovalStatus"]["DefaultValue"] == "PendingManualApproval"
+    stats = args["ModelMetrics"]["ModelQuality"]["Statistics"]
+    assert stats["ContentType"] == "application/json"
+    assert "model_quality.json" in stats["S3Uri"]["Std:Join"]["Values"]
+    assert args["InferenceSpecification"]["Containers"][0]["ModelDataUrl"] == {
+        "Get": "Steps.Train.ModelArtifacts.S3ModelArtifacts"
+    }
+
+
+def test_no_step_is_left_out_of_the_flattened_tree(prod_definition: dict[str, Any]) -> None:
+    names = [s["Name"] for s in flatten_steps(prod_definition["Steps"])]
+    assert len(names) == len(set(names)) == 3 + 2 * len(GATE_METRICS) + 1
+
+
+def test_stage_settings_change_the_definition() -> None:
+    assert pipeline_definition(settings_for_stage("dev")) != pipeline_definition(
+        settings_for_stage("prod")
+    )
