@@ -10,6 +10,7 @@ from infra.nag import acknowledge_justified_wildcards, apply_nag_packs
 from infra.settings import Settings
 from infra.stacks.data import DataStack
 from infra.stacks.network import NetworkStack
+from infra.stacks.rag import RagStack
 from infra.stacks.training import TrainingPipelineStack
 
 
@@ -18,6 +19,7 @@ class FmopsStacks:
     data: DataStack
     network: NetworkStack
     training: TrainingPipelineStack
+    rag: RagStack | None
 
 
 def build_stacks(app: cdk.App, settings: Settings, *, nag: bool = True) -> FmopsStacks:
@@ -43,9 +45,20 @@ def build_stacks(app: cdk.App, settings: Settings, *, nag: bool = True) -> Fmops
         training_security_group=network.training_security_group,
         env=env,
     )
+    rag = None
+    if settings.rag.enabled:
+        rag = RagStack(
+            app,
+            f"{settings.name}-rag",
+            rag=settings.rag,
+            name=settings.name,
+            key=data.key,
+            curated_bucket=data.curated_bucket,
+            env=env,
+        )
     cdk.Tags.of(app).add("project", settings.prefix)
     cdk.Tags.of(app).add("stage", settings.stage)
     acknowledge_justified_wildcards(app)
     if nag:
         apply_nag_packs(app)
-    return FmopsStacks(data=data, network=network, training=training)
+    return FmopsStacks(data=data, network=network, training=training, rag=rag)

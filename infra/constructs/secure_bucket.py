@@ -71,8 +71,12 @@ class SecureBucket(s3.Bucket):
         policies in other stacks need no cross-stack export of the bucket.
         """
         stack = cdk.Stack.of(scope)
-        arn = f"arn:{stack.partition}:s3:::{_physical_name(self.name_prefix, scope)}"
+        arn = f"arn:{stack.partition}:s3:::{self.name_in(scope)}"
         return f"{arn}/{objects}" if objects else arn
+
+    def name_in(self, scope: Construct) -> str:
+        """This bucket's name as seen from `scope`'s stack (see `arn_in`)."""
+        return _physical_name(self.name_prefix, scope)
 
 
 def _physical_name(name_prefix: str, scope: Construct) -> str:

@@ -16,12 +16,12 @@ from aws_cdk import aws_bedrock as bedrock
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_qbusiness as qbusiness
-from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_s3vectors as s3vectors
 from constructs import Construct
 
-from infra.nag import acknowledge
-from infra.rag_settings import RagSettings
+from infra.constructs.secure_bucket import SecureBucket
+from infra.nag import acknowledge, justify_wildcards
+from infra.settings import RagSettings
 
 Q_BUSINESS_SKIPPED = (
     "rag.q_business is on but rag.identity_center_instance_arn is not set: Amazon Q Business "
@@ -40,12 +40,15 @@ class RagStack(cdk.Stack):
         rag: RagSettings,
         name: str,
         key: kms.IKey,
-        curated_bucket: s3.IBucket,
+        curated_bucket: SecureBucket,
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
         self._rag, self._name, self._key = rag, name, key
-        self._bucket_arn, self._bucket_name = self._bucket_refs(curated_bucket)
+        # Built from the bucket's deterministic name: no cross-stack export to pin it, and
+        # stable IAM strings (so stable cdk-nag finding ids).
+        self._bucket_arn = curated_bucket.arn_in(self)
+        self._bucket_name = curated_bucket.name_in(self)
         self.knowledge_base: bedrock.CfnKnowledgeBase | None = None
         self.q_application: qbusiness.CfnApplication | None = None
         if rag.knowledge_base:
@@ -59,21 +62,6 @@ class RagStack(cdk.Stack):
                 self.q_application = self._q_business(rag.identity_center_instance_arn)
 
     # -- shared -----------------------------------------------------------------------------
-    def _bucket_refs(self, bucket: s3.IBucket) -> tuple[str, str]:
-        """Bucket ARN and name, through exports named after the stage when cross-stack.
-
-        Named exports keep the IAM resource strings (and so the cdk-nag finding ids we
-        acknowledge) stable, instead of CDK's hashed auto-export names.
-        """
-        producer = cdk.Stack.of(bucket)
-        if producer is self:
-            return bucket.bucket_arn, bucket.bucket_name
-        self.add_stack_dependency(producer)
-        return (
-            producer.export_value(bucket.bucket_arn, name=f"{self._name}-curated-bucket-arn"),
-            producer.export_value(bucket.bucket_name, name=f"{self._name}-curated-bucket-name"),
-        )
-
     def _documents_arn(self) -> str:
         return f"{self._bucket_arn}/{self._rag.documents_prefix}*"
 
@@ -121,18 +109,13 @@ class RagStack(cdk.Stack):
                 conditions={"StringEquals": {"kms:ViaService": f"s3.{self.region}.amazonaws.com"}},
             )
         )
-        acknowledge(
+        justify_wildcards(
             policy,
-            f"AwsSolutions-IAM5[Resource::{self._documents_arn_for_nag()}]",
+            [f"/{self._rag.documents_prefix}*]"],
             "Read-only access to the documents prefix: the objects to index are not known at "
             "deploy time, and the wildcard is confined to that one prefix of one bucket.",
         )
 
-    def _documents_arn_for_nag(self) -> str:
-        # cdk-nag names an imported value by its export name.
-        return f"{self._name}-curated-bucket-arn/{self._rag.documents_prefix}*"
-
-    # -- Bedrock Knowledge Base ---------------------------------------------------------------
     def _knowledge_base(self) -> bedrock.CfnKnowledgeBase:
         rag = self._rag
         vectors = s3vectors.CfnVectorBucket(

@@ -12,9 +12,8 @@ from aws_cdk.assertions import Annotations, Match, Template
 from cfnlint.api import ManualArgs, lint
 from pydantic import ValidationError
 
-from infra.nag import nag_packs
-from infra.rag_settings import RagSettings
-from infra.settings import Settings, load_settings, read_cdk_json_context
+from infra.nag import acknowledge_justified_wildcards, nag_packs
+from infra.settings import RagSettings, Settings, load_settings, read_cdk_json_context
 from infra.stacks.data import DataStack
 from infra.stacks.rag import Q_BUSINESS_SKIPPED, RagStack
 
@@ -47,6 +46,7 @@ def _build(outdir: Path, rag: RagSettings) -> RagApp:
         key=data.key,
         curated_bucket=data.curated_bucket,
     )
+    acknowledge_justified_wildcards(app)
     app.synth()
     return RagApp(app, data, stack, outdir)
 
