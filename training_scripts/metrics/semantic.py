@@ -82,7 +82,9 @@ class BertScores:
 def load_scorer(model: str = AUTO, device: str | None = None):  # -> bert_score.BERTScorer
     """Load once per process: building the encoder dominates BERTScore's cost on small sets."""
     from bert_score import BERTScorer
+    from transformers.utils import logging
 
+    logging.disable_progress_bar()  # keep stderr to one line per problem; stdout carries JSON
     encoder = resolve_encoder(model)
     return BERTScorer(model_type=encoder, num_layers=_num_layers(encoder), device=device)
 
