@@ -101,12 +101,12 @@ def _write_jsonl(path: Path, rows: list[dict]) -> None:
 
 
 def run(args: argparse.Namespace, contract: ProcessingContract) -> dict[str, object]:
-    import torch
+    examples = _choose(load_test_set(contract.input("test")), args.max_examples, args.seed)
+    import torch  # after the input checks, so bad input fails in a second
 
     torch.manual_seed(args.seed)
     out = contract.output("evaluation")
     out.mkdir(parents=True, exist_ok=True)
-    examples = _choose(load_test_set(contract.input("test")), args.max_examples, args.seed)
     with tempfile.TemporaryDirectory() as scratch:
         loaded = load_model(resolve_model_dir(contract.input("model"), Path(scratch)))
     references = [e.reference for e in examples]

@@ -21,8 +21,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from scipy.stats import binomtest
-
 from training_scripts.metrics.records import EvaluationInputError, read_jsonl
 
 LABEL_ATTRIBUTE = "hallucination-audit"
@@ -143,6 +141,8 @@ def item_is_unsupported(labels: list[str]) -> bool:
 
 
 def wilson_interval(unsupported: int, audited: int) -> tuple[float, float]:
+    from scipy.stats import binomtest  # a second of import time the evaluation step never needs
+
     interval = binomtest(unsupported, audited).proportion_ci(CONFIDENCE, method="wilson")
     return float(interval.low), float(interval.high)
 
