@@ -33,6 +33,10 @@ from training_scripts.contract import (
 )
 from training_scripts.metrics.audit import AuditItem, stratified_sample, write_audit_inputs
 from training_scripts.metrics.extraction import extraction_scores
+from training_scripts.metrics.gate_keys import (
+    EVALUATION_FILE,
+    MODEL_QUALITY_FILE,
+)
 from training_scripts.metrics.generation import generate, load_model, resolve_model_dir
 from training_scripts.metrics.model_quality import MetricSource, write_model_quality
 from training_scripts.metrics.perplexity import reference_losses
@@ -40,14 +44,6 @@ from training_scripts.metrics.records import EvaluationInputError, Example, load
 from training_scripts.metrics.reference_scores import ReferenceScores
 from training_scripts.metrics.safety import load_redteam, refusal_rate, unsupported_flags
 from training_scripts.metrics.semantic import AUTO
-
-# The flat keys of evaluation.json; the pipeline's ConditionStep reads them with JsonGet.
-EVALUATION_KEYS = (
-    "rouge1", "rouge2", "rougeL", "bleu",
-    "bertscore_precision", "bertscore_recall", "bertscore_f1",
-    "perplexity", "exact_match", "token_f1", "refusal_rate", "hallucination_rate",
-    "num_examples",
-)  # fmt: skip
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
@@ -144,8 +140,8 @@ def run(args: argparse.Namespace, contract: ProcessingContract) -> dict[str, obj
     evaluation["num_examples"] = n
     evaluation["hallucination_rate_source"] = "human_audit" if audit else "proxy"
     evaluation["bertscore_model"] = scores.bert.encoder
-    (out / "evaluation.json").write_text(json.dumps(evaluation, indent=2) + "\n", encoding="utf-8")
-    write_model_quality(out / "model_quality.json", sources, args.seed)
+    (out / EVALUATION_FILE).write_text(json.dumps(evaluation, indent=2) + "\n", encoding="utf-8")
+    write_model_quality(out / MODEL_QUALITY_FILE, sources, args.seed)
 
     rows = [
         {"prompt": e.prompt_text, "reference": e.reference, "output": o, "unsupported_proxy": f}

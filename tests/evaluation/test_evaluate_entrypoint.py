@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from training_scripts.evaluate import EVALUATION_KEYS
+from training_scripts.metrics.gate_keys import EVALUATION_KEYS
 
 REPO = Path(__file__).resolve().parents[2]
 TEST_SET = [
