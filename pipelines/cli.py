@@ -13,6 +13,7 @@ from rich.table import Table
 
 from infra.settings import SettingsError, settings_for_stage
 from pipelines.commands import advise, feedback
+from pipelines.commands import eval as eval_commands
 from pipelines.console import console, fail, print_json
 
 app = typer.Typer(
@@ -26,6 +27,7 @@ settings_app = typer.Typer(help="Inspect and check the typed settings read from 
 app.add_typer(settings_app, name="settings")
 # Each noun lives in pipelines/commands/<noun>.py and is registered here with one line.
 app.add_typer(feedback.app, name="feedback")
+app.add_typer(eval_commands.app, name="eval")
 app.command("advise")(advise.advise)
 
 StageOption = Annotated[

@@ -1,0 +1,120 @@
+"""training_scripts/evaluate.py in a subprocess, with the container layout under a run dir."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tarfile
+from pathlib import Path
+
+import pytest
+
+from training_scripts.metrics.gate_keys import EVALUATION_KEYS
+
+REPO = Path(__file__).resolve().parents[2]
+TEST_SET = [
+    {"prompt": "Which clause excuses delay caused by a typhoon?", "completion": "Force Majeure"},
+    {"prompt": "What was the patient prescribed?", "completion": "Metformin for diabetes."},
+    {
+        "schemaVersion": "bedrock-conversation-2024",
+        "system": [{"text": "You are a support agent."}],
+        "messages": [
+            {"role": "user", "content": [{"text": "My connection dropped."}]},
+            {"role": "assistant", "content": [{"text": "Please restart the router."}]},
+        ],
+    },
+]
+
+
+def lay_out(root: Path, model: Path, test_rows: list[dict]) -> Path:
+    inputs = root / "opt" / "ml" / "processing" / "input"
+    shutil.copytree(model, inputs / "model")
+    (inputs / "test").mkdir(parents=True)
+    lines = "".join(json.dumps(row) + "\n" for row in test_rows)
+    (inputs / "test" / "data.jsonl").write_text(lines, encoding="utf-8")
+    return inputs
+
+
+def run_evaluate(root: Path, *args: str, as_script: bool = True) -> subprocess.CompletedProcess:
+    env = {**os.environ, "FMOPS_CONTAINER_ROOT": str(root), "HF_HUB_OFFLINE": "1"}
+    env["OMP_NUM_THREADS"] = "1"
+    command = (
+        [sys.executable, "evaluate.py", *args]
+        if as_script
+        else [sys.executable, "-m", "training_scripts.evaluate", *args]
+    )
+    cwd = REPO / "training_scripts" if as_script else REPO
+    return subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
+
+
+@pytest.fixture(scope="module")
+def evaluated(tmp_path_factory, tiny_model_dir) -> Path:
+    root = tmp_path_factory.mktemp("run")
+    lay_out(root, tiny_model_dir, TEST_SET)
+    done = run_evaluate(root, "--max-new-tokens", "8", "--audit-sample-size", "2")
+    assert done.returncode == 0, done.stderr
+    return root / "opt" / "ml" / "processing" / "output" / "evaluation"
+
+
+def test_evaluation_json_has_every_gate_key_as_a_flat_number(evaluated):
+    evaluation = json.loads((evaluated / "evaluation.json").read_text(encoding="utf-8"))
+
+    assert set(EVALUATION_KEYS) <= set(evaluation)
+    assert all(isinstance(evaluation[k], int | float) for k in EVALUATION_KEYS)
+    assert evaluation["num_examples"] == len(TEST_SET)
+    assert evaluation["hallucination_rate_source"] == "proxy"
+    assert evaluation["perplexity"] > 1.0  # a random model is far from certain
+
+
+def test_model_quality_json_has_value_and_standard_deviation_per_metric(evaluated):
+    report = json.loads((evaluated / "model_quality.json").read_text(encoding="utf-8"))
+    metrics = report["text_generation_metrics"]
+
+    assert set(EVALUATION_KEYS) - {"num_examples"} == set(metrics)
+    assert all(set(entry) == {"value", "standard_deviation"} for entry in metrics.values())
+
+
+def test_audit_sample_and_predictions_are_written(evaluated):
+    manifest = (evaluated / "audit_sample" / "manifest.jsonl").read_text(encoding="utf-8")
+    predictions = (evaluated / "predictions.jsonl").read_text(encoding="utf-8").splitlines()
+
+    assert len(manifest.splitlines()) == 2
+    assert len(predictions) == len(TEST_SET)
+    assert json.loads(predictions[0])["reference"] == "Force Majeure"
+    assert (evaluated / "audit_sample" / "template.html").is_file()
+
+
+def test_model_tarball_and_human_audit_input_are_used(tmp_path, tiny_model_dir):
+    inputs = lay_out(tmp_path, tiny_model_dir, TEST_SET[:2])
+    shutil.rmtree(inputs / "model")
+    (inputs / "model").mkdir()
+    with tarfile.open(inputs / "model" / "model.tar.gz", "w:gz") as tar:
+        for path in tiny_model_dir.iterdir():
+            tar.add(path, arcname=path.name)  # SageMaker packs model_dir's contents at the root
+    (inputs / "audit").mkdir()
+    audit = {"hallucination_rate": 0.125, "audited": 40, "source": "human_audit"}
+    (inputs / "audit" / "result.json").write_text(json.dumps(audit), encoding="utf-8")
+
+    done = run_evaluate(tmp_path, "--max-new-tokens", "4", as_script=False)
+
+    assert done.returncode == 0, done.stderr
+    out = tmp_path / "opt" / "ml" / "processing" / "output" / "evaluation" / "evaluation.json"
+    evaluation = json.loads(out.read_text(encoding="utf-8"))
+    assert evaluation["hallucination_rate"] == 0.125
+    assert evaluation["hallucination_rate_source"] == "human_audit"
+
+
+def test_empty_test_set_fails_with_one_line_and_exit_2(tmp_path, tiny_model_dir):
+    inputs = lay_out(tmp_path, tiny_model_dir, [])
+
+    done = run_evaluate(tmp_path)
+
+    assert done.returncode == 2
+    assert (
+        done.stderr.strip()
+        == f"error: {inputs / 'test' / 'data.jsonl'}: is empty; need at least one JSON line"
+    )
+    assert "is empty" in (tmp_path / "opt" / "ml" / "output" / "message").read_text()

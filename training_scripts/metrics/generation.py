@@ -1,0 +1,104 @@
+"""Load the trained model and generate answers: greedy decoding with a bounded number of tokens.
+
+Greedy decoding makes the evaluation deterministic, so two runs of the same model give the same
+metrics and a gate decision can be reproduced. Prompts that are chat messages go through the
+tokenizer's own chat template, exactly as the model saw them in instruction tuning.
+"""
+
+from __future__ import annotations
+
+import tarfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from training_scripts.metrics.records import EvaluationInputError, Messages
+
+
+def resolve_model_dir(model_input: Path, scratch: Path) -> Path:
+    """An HF model dir, or SageMaker's `model.tar.gz` (ModelArtifacts) extracted to `scratch`."""
+    if (model_input / "config.json").is_file():
+        return model_input
+    archive = model_input / "model.tar.gz" if model_input.is_dir() else model_input
+    if archive.is_file() and tarfile.is_tarfile(archive):
+        scratch.mkdir(parents=True, exist_ok=True)
+        with tarfile.open(archive) as tar:
+            tar.extractall(scratch, filter="data")  # "data" refuses absolute paths and links out
+        found = sorted(p.parent for p in scratch.rglob("config.json"))
+        if found:
+            return found[0]
+    raise EvaluationInputError(
+        f"model input {model_input}: need a Hugging Face model dir (config.json) or model.tar.gz"
+    )
+
+
+@dataclass
+class LoadedModel:
+    model: Any
+    tokenizer: Any
+    device: str
+
+    @property
+    def max_length(self) -> int:
+        limit = getattr(self.model.config, "max_position_embeddings", None) or 2048
+        return int(min(limit, self.tokenizer.model_max_length or limit))
+
+
+def load_model(model_dir: Path) -> LoadedModel:
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    device = "cuda" if torch.cuda.is_available() else "cpu"
+    tokenizer = AutoTokenizer.from_pretrained(model_dir)
+    if tokenizer.pad_token is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    dtype = torch.bfloat16 if device == "cuda" else torch.float32
+    model = AutoModelForCausalLM.from_pretrained(model_dir, dtype=dtype).to(device).eval()
+    return LoadedModel(model, tokenizer, device)
+
+
+def render_prompt(tokenizer: Any, prompt: str | Messages) -> str:
+    if isinstance(prompt, str):
+        return prompt
+    if not tokenizer.chat_template:
+        raise EvaluationInputError(
+            "test set holds conversations but the model's tokenizer has no chat_template"
+        )
+    return tokenizer.apply_chat_template(prompt, tokenize=False, add_generation_prompt=True)
+
+
+def generate(
+    loaded: LoadedModel,
+    prompts: Sequence[str | Messages],
+    max_new_tokens: int,
+    batch_size: int = 8,
+) -> list[str]:
+    """Greedy completions of `prompts`, new tokens only, special tokens stripped."""
+    import torch
+
+    tokenizer, model = loaded.tokenizer, loaded.model
+    # Left padding and left truncation keep every prompt's end next to its first new token.
+    tokenizer.padding_side, tokenizer.truncation_side = "left", "left"
+    budget = max(loaded.max_length - max_new_tokens, 1)
+    outputs: list[str] = []
+    for start in range(0, len(prompts), batch_size):
+        texts = [render_prompt(tokenizer, p) for p in prompts[start : start + batch_size]]
+        batch = tokenizer(
+            texts,
+            return_tensors="pt",
+            padding=True,
+            truncation=True,
+            max_length=budget,
+            add_special_tokens=False,
+        ).to(loaded.device)
+        with torch.no_grad():
+            generated = model.generate(
+                **batch,
+                max_new_tokens=max_new_tokens,
+                do_sample=False,
+                pad_token_id=tokenizer.pad_token_id,
+            )
+        new_tokens = generated[:, batch["input_ids"].shape[1] :]
+        outputs += [t.strip() for t in tokenizer.batch_decode(new_tokens, skip_special_tokens=True)]
+    return outputs

@@ -1,0 +1,62 @@
+"""All reference-based scores of one set of predictions: ROUGE, BLEU and BERTScore together.
+
+Used by `evaluate.py` (with subsample estimators for model_quality.json) and by `fmops eval score`
+(flat summary), so both report the same numbers for the same texts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from training_scripts.metrics.model_quality import MetricSource
+from training_scripts.metrics.semantic import AUTO, BertScores, bertscore
+from training_scripts.metrics.text_overlap import RougeScores, bleu, rouge
+
+SCORE_KEYS = (
+    "rouge1", "rouge2", "rougeL", "bleu",
+    "bertscore_precision", "bertscore_recall", "bertscore_f1",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class ReferenceScores:
+    predictions: list[str]
+    references: list[str]
+    rouge: RougeScores
+    bleu: float
+    bert: BertScores
+
+    @classmethod
+    def compute(
+        cls, predictions: Sequence[str], references: Sequence[str], bertscore_model: str = AUTO
+    ) -> ReferenceScores:
+        return cls(
+            predictions=list(predictions),
+            references=list(references),
+            rouge=rouge(predictions, references),
+            bleu=bleu(predictions, references),
+            bert=bertscore(predictions, references, bertscore_model),
+        )
+
+    def _bleu_on(self, indices: Sequence[int]) -> float:
+        return bleu([self.predictions[i] for i in indices], [self.references[i] for i in indices])
+
+    def summary(self) -> dict[str, float]:
+        return {**self.rouge.mean(), "bleu": self.bleu, **self.bert.mean()}
+
+    def sources(self) -> dict[str, MetricSource]:
+        n = len(self.predictions)
+        rouge_means, bert_means = self.rouge.mean(), self.bert.mean()
+        sources = {
+            name: MetricSource(value, n, lambda idx, name=name: self.rouge.mean(idx)[name])
+            for name, value in rouge_means.items()
+        }
+        sources["bleu"] = MetricSource(self.bleu, n, self._bleu_on)
+        sources.update(
+            {
+                name: MetricSource(value, n, lambda idx, name=name: self.bert.mean(idx)[name])
+                for name, value in bert_means.items()
+            }
+        )
+        return sources
