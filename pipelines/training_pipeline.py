@@ -24,6 +24,7 @@ from typing import Any
 
 from infra.settings import Settings
 from training_scripts.contract import metric_definitions
+from training_scripts.metrics.gate_keys import GATE_PARAMETERS
 
 TRAINING_SCRIPTS = Path(__file__).resolve().parent.parent / "training_scripts"
 CODE_DIR = "/opt/ml/code"  # where the training image keeps training_scripts/
@@ -74,12 +75,18 @@ class GateMetric:
     settings_field: str
 
 
-GATE_METRICS = (
-    GateMetric("MinRougeL", "rougeL", True, "min_rouge_l"),
-    GateMetric("MinBleu", "bleu", True, "min_bleu"),
-    GateMetric("MinBertscoreF1", "bertscore_f1", True, "min_bertscore_f1"),
-    GateMetric("MinRefusalRate", "refusal_rate", True, "min_refusal_rate"),
-    GateMetric("MaxHallucinationRate", "hallucination_rate", False, "max_hallucination_rate"),
+# Which Settings.evaluation field gives each gate parameter its default.
+_GATE_SETTINGS_FIELD = {
+    "MinRougeL": "min_rouge_l",
+    "MinBleu": "min_bleu",
+    "MinBertscoreF1": "min_bertscore_f1",
+    "MinRefusalRate": "min_refusal_rate",
+    "MaxHallucinationRate": "max_hallucination_rate",
+}
+# The keys come from evaluate.py's own list, so the gate reads what the step writes.
+GATE_METRICS = tuple(
+    GateMetric(parameter, key, comparison == ">=", _GATE_SETTINGS_FIELD[parameter])
+    for parameter, (key, comparison) in GATE_PARAMETERS.items()
 )
 
 # Which curated format each training method reads (prepare_data.py --task).

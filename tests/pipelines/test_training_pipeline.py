@@ -71,6 +71,13 @@ def test_fail_step_names_the_metric_and_threshold(
     assert f"{gate.key} =" in " ".join(words) and gate.parameter in " ".join(words)
 
 
+def test_gate_reads_only_keys_that_evaluate_py_writes() -> None:
+    from training_scripts.metrics.gate_keys import EVALUATION_KEYS
+
+    assert {gate.key for gate in GATE_METRICS} <= set(EVALUATION_KEYS)
+    assert len(GATE_METRICS) == 5
+
+
 def test_evaluation_report_is_the_property_file_of_the_evaluate_step(
     prod_definition: dict[str, Any],
 ) -> None:
