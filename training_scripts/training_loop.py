@@ -36,8 +36,8 @@ class Task:
 
     model: nn.Module
     rows: Rows
-    loss: LossFn
     save: Callable[[Path], None]
+    loss: LossFn | None = None
     evaluate: Callable[[], dict[str, float]] = dict
     summary: dict[str, Any] = field(default_factory=dict)
     # A method that trains with a library's own loop (dpo: trl's DPOTrainer) replaces `run`.
@@ -149,7 +149,7 @@ def run(
             group["lr"] = lr
         batch = batch_for(task.rows, step, seed, int(hp["batch_size"]), ctx)
         with autocast:
-            loss, extra = task.loss(forward, batch)
+            loss, extra = task.loss(forward, batch)  # type: ignore[misc]
         loss.backward()
         if float(hp["max_grad_norm"]) > 0:
             torch.nn.utils.clip_grad_norm_(params, float(hp["max_grad_norm"]))
