@@ -173,7 +173,7 @@ def specs_for(method: str) -> tuple[Spec, ...]:
 
 
 def defaults(method: str) -> dict[str, Value]:
-    return {spec.name: spec.default for spec in specs_for(method)}
+    return {**{spec.name: spec.default for spec in specs_for(method)}, "method": method}
 
 
 def to_strings(values: Mapping[str, Value]) -> dict[str, str]:
@@ -188,7 +188,6 @@ def parse_hyperparameters(method: str, raw: Mapping[str, str]) -> dict[str, Valu
     _check_method(method)
     known = {spec.name: spec for spec in specs_for(method)}
     values = defaults(method)
-    values["method"] = method
     for name, text in raw.items():
         if name.startswith(RESERVED_PREFIX):
             continue
