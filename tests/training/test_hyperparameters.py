@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from training_scripts.hyperparameters import (
@@ -60,3 +62,8 @@ def test_defaults_round_trip_through_strings(method: str) -> None:
 def test_docs_table_lists_every_hyperparameter() -> None:
     table = markdown_table()
     assert all(f"`{spec.name}`" in table for spec in specs_for("cpt") + specs_for("lora"))
+
+
+def test_docs_hyperparameter_table_matches_the_schema() -> None:
+    docs = Path(__file__).resolve().parents[2] / "docs" / "training.md"
+    assert markdown_table() in docs.read_text()
