@@ -81,16 +81,20 @@ def train_bpe_tokenizer(
 
 
 def init_causal_lm(
-    preset: str, tokenizer: PreTrainedTokenizerFast, seed: int = 0
+    preset: str, tokenizer: PreTrainedTokenizerFast, seed: int = 0, vocab_size: int | None = None
 ) -> LlamaForCausalLM:
-    """A randomly initialised Llama-style model sized by `preset` for `tokenizer`."""
+    """A randomly initialised Llama-style model sized by `preset` for `tokenizer`.
+
+    `vocab_size` larger than the tokenizer's pads the embedding (benchmarks size a model like
+    a real 32k-vocabulary one while training the tokenizer on a small corpus).
+    """
     if preset not in PRESETS:
         raise ValueError(f"architecture preset {preset!r}: must be one of {', '.join(PRESETS)}")
     import torch
 
     torch.manual_seed(seed)
     config = LlamaConfig(
-        vocab_size=len(tokenizer),
+        vocab_size=max(len(tokenizer), vocab_size or 0),
         pad_token_id=tokenizer.pad_token_id,
         bos_token_id=tokenizer.bos_token_id,
         eos_token_id=tokenizer.eos_token_id,

@@ -1,0 +1,49 @@
+"""LoRA via peft: low-rank adapters on the linear layers, base frozen.
+
+The model dir gets the merged weights (a plain HF model evaluation and serving load as is) and
+the adapter alone in `adapter/` (small, for serving many adapters on one base).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from peft import LoraConfig, get_peft_model
+
+from training_scripts.methods.causal_lm import eval_loss, lm_loss, parameter_counts, rows_for
+from training_scripts.model_source import RunContext, load_causal_lm, load_tokenizer, max_length
+from training_scripts.training_loop import Task
+
+ADAPTER_DIR = "adapter"
+
+
+def build(run: RunContext) -> Task:
+    tokenizer = load_tokenizer(run)
+    base = load_causal_lm(run, tokenizer)
+    targets = str(run.hp["lora_target_modules"])
+    config = LoraConfig(
+        r=int(run.hp["lora_r"]),
+        lora_alpha=float(run.hp["lora_alpha"]),
+        lora_dropout=float(run.hp["lora_dropout"]),
+        target_modules=targets if targets == "all-linear" else targets.split(","),
+        task_type="CAUSAL_LM",
+    )
+    model = get_peft_model(base, config)
+    seq_length = max_length(base, run)
+    rows = rows_for(tokenizer, run.train, seq_length)
+    assert rows is not None
+
+    def save(out: Path) -> None:
+        model.save_pretrained(out / ADAPTER_DIR)
+        tokenizer.save_pretrained(out / ADAPTER_DIR)
+        model.merge_and_unload().save_pretrained(out)
+        tokenizer.save_pretrained(out)
+
+    return Task(
+        model=model,
+        rows=rows,
+        loss=lm_loss,
+        save=save,
+        evaluate=eval_loss(model, rows_for(tokenizer, run.validation, seq_length), run.dist.device),
+        summary={"padding_waste": rows.padding_waste, **parameter_counts(model)},
+    )
