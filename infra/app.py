@@ -8,6 +8,7 @@ import aws_cdk as cdk
 
 from infra.nag import apply_nag_packs
 from infra.settings import Settings
+from infra.stacks.bedrock import BedrockStack
 from infra.stacks.data import DataStack
 from infra.stacks.network import NetworkStack
 
@@ -16,6 +17,7 @@ from infra.stacks.network import NetworkStack
 class FmopsStacks:
     data: DataStack
     network: NetworkStack
+    bedrock: BedrockStack
 
 
 def build_stacks(app: cdk.App, settings: Settings, *, nag: bool = True) -> FmopsStacks:
@@ -29,8 +31,11 @@ def build_stacks(app: cdk.App, settings: Settings, *, nag: bool = True) -> Fmops
         flow_logs_bucket=data.access_logs_bucket,
         env=env,
     )
+    bedrock = BedrockStack(
+        app, f"{settings.name}-bedrock", settings=settings, data=data, network=network, env=env
+    )
     cdk.Tags.of(app).add("project", settings.prefix)
     cdk.Tags.of(app).add("stage", settings.stage)
     if nag:
         apply_nag_packs(app)
-    return FmopsStacks(data=data, network=network)
+    return FmopsStacks(data=data, network=network, bedrock=bedrock)

@@ -37,6 +37,7 @@ def synthesized(dev_settings: Settings, tmp_path_factory: pytest.TempPathFactory
     templates = {
         "data": Template.from_stack(stacks.data),
         "network": Template.from_stack(stacks.network),
+        "bedrock": Template.from_stack(stacks.bedrock),
     }
     return SynthesizedApp(app, dev_settings, stacks, outdir, templates)
 
@@ -49,3 +50,8 @@ def data_template(synthesized: SynthesizedApp) -> Template:
 @pytest.fixture(scope="session")
 def network_template(synthesized: SynthesizedApp) -> Template:
     return synthesized.templates["network"]
+
+
+@pytest.fixture(scope="session")
+def bedrock_template(synthesized: SynthesizedApp) -> Template:
+    return synthesized.templates["bedrock"]
