@@ -273,6 +273,11 @@ class CustomizationWorkflow(Construct):
         # from_string does not bind the states, so the tasks' own policies are added here.
         for statement in graph.policy_statements:
             self.state_machine.add_to_role_policy(statement)
+        # CDK makes the machine depend on its role and on the role's policy; the role is
+        # already implied by the RoleArn GetAtt (cfn-lint W3005), so keep only the policy.
+        policy = self.state_machine.role.node.find_child("DefaultPolicy").node.default_child
+        machine = self.state_machine.node.default_child
+        machine.add_override("DependsOn", [stack.get_logical_id(policy)])  # type: ignore[union-attr,arg-type]
         # Creating a job with a customer-managed key needs these on the caller too ("Encryption
         # of custom models", Bedrock user guide). Identity policy: the key lives in another stack.
         self.state_machine.add_to_role_policy(
