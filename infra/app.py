@@ -8,6 +8,7 @@ import aws_cdk as cdk
 
 from infra.nag import acknowledge_justified_wildcards, apply_nag_packs
 from infra.settings import Settings
+from infra.stacks.bedrock import BedrockStack
 from infra.stacks.data import DataStack
 from infra.stacks.network import NetworkStack
 from infra.stacks.rag import RagStack
@@ -20,6 +21,7 @@ class FmopsStacks:
     network: NetworkStack
     training: TrainingPipelineStack
     rag: RagStack | None
+    bedrock: BedrockStack
 
 
 def build_stacks(app: cdk.App, settings: Settings, *, nag: bool = True) -> FmopsStacks:
@@ -56,9 +58,12 @@ def build_stacks(app: cdk.App, settings: Settings, *, nag: bool = True) -> Fmops
             curated_bucket=data.curated_bucket,
             env=env,
         )
+    bedrock = BedrockStack(
+        app, f"{settings.name}-bedrock", settings=settings, data=data, network=network, env=env
+    )
     cdk.Tags.of(app).add("project", settings.prefix)
     cdk.Tags.of(app).add("stage", settings.stage)
     acknowledge_justified_wildcards(app)
     if nag:
         apply_nag_packs(app)
-    return FmopsStacks(data=data, network=network, training=training, rag=rag)
+    return FmopsStacks(data=data, network=network, training=training, bedrock=bedrock, rag=rag)

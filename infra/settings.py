@@ -183,6 +183,51 @@ class RagSettings(_Section):
         return self
 
 
+class DeniedTopic(_Section):
+    """One topic a Bedrock Guardrail refuses (Bedrock API `GuardrailTopicConfig`)."""
+
+    # Limits from the Bedrock API reference, "GuardrailTopicConfig" (botocore bedrock model):
+    # name 1-100 characters of this set, definition 1-200, at most 5 examples of 1-100.
+    name: str = Field(pattern=r"^[0-9a-zA-Z_ !?.-]{1,100}$")
+    definition: str = Field(min_length=1, max_length=200)
+    examples: tuple[str, ...] = Field((), max_length=5)
+
+    @field_validator("examples")
+    @classmethod
+    def _example_length(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for example in value:
+            if not 1 <= len(example) <= 100:
+                raise ValueError(f"example {example[:40]!r}: must be 1 to 100 characters")
+        return value
+
+
+class BedrockSettings(_Section):
+    """Bedrock model customization: concurrency, polling, data locations, guardrails."""
+
+    # Bedrock runs only a few customization jobs per account at once (a Service Quotas value);
+    # the client refuses to submit beyond this. Raise it only after raising the quota.
+    max_concurrent_jobs: int = Field(2, ge=1, le=100)
+    poll_interval_seconds: int = Field(300, ge=30, le=3600)
+    max_polls: int = Field(576, ge=1, le=10000)  # 48 h at the default interval
+    output_prefix: str = Field("bedrock/", pattern=r"^[a-z0-9][a-z0-9/_-]*/$")
+    teacher_max_response_length: int = Field(1000, ge=1, le=32000)
+    # Guardrail denied topics per use case; the stack publishes one guardrail per key.
+    denied_topics: dict[str, tuple[DeniedTopic, ...]] = {}
+
+    @field_validator("denied_topics")
+    @classmethod
+    def _use_case_names(
+        cls, value: dict[str, tuple[DeniedTopic, ...]]
+    ) -> dict[str, tuple[DeniedTopic, ...]]:
+        for use_case, topics in value.items():
+            if not re.match(r"^[a-z][a-z0-9-]{0,30}$", use_case):
+                raise ValueError(f"use case {use_case!r}: must match ^[a-z][a-z0-9-]{{0,30}}$")
+            # CreateGuardrail accepts 1 to 30 topics ("GuardrailTopicsConfig").
+            if not 1 <= len(topics) <= 30:
+                raise ValueError(f"use case {use_case!r}: needs 1 to 30 topics, got {len(topics)}")
+        return value
+
+
 class Settings(_Section):
     """Everything a stage needs; built by `load_settings`, never by hand in production code."""
 
@@ -200,6 +245,7 @@ class Settings(_Section):
     evaluation: EvaluationSettings = EvaluationSettings()
     pipeline: PipelineSettings = PipelineSettings()
     rag: RagSettings = RagSettings()
+    bedrock: BedrockSettings = BedrockSettings()
 
     @property
     def name(self) -> str:

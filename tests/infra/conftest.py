@@ -38,6 +38,7 @@ def synthesized(dev_settings: Settings, tmp_path_factory: pytest.TempPathFactory
         "data": Template.from_stack(stacks.data),
         "network": Template.from_stack(stacks.network),
         "training": Template.from_stack(stacks.training),
+        "bedrock": Template.from_stack(stacks.bedrock),
     }
     return SynthesizedApp(app, dev_settings, stacks, outdir, templates)
 
@@ -55,3 +56,8 @@ def network_template(synthesized: SynthesizedApp) -> Template:
 @pytest.fixture(scope="session")
 def training_template(synthesized: SynthesizedApp) -> Template:
     return synthesized.templates["training"]
+
+
+@pytest.fixture(scope="session")
+def bedrock_template(synthesized: SynthesizedApp) -> Template:
+    return synthesized.templates["bedrock"]

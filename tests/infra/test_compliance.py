@@ -103,7 +103,12 @@ def test_app_py_synthesizes_every_stack_without_credentials(tmp_path: Path) -> N
     stacks = {
         name for name, a in manifest["artifacts"].items() if a["type"] == "aws:cloudformation:stack"
     }
-    assert stacks == {"fmops-dev-data", "fmops-dev-network", "fmops-dev-training"}
+    assert stacks == {
+        "fmops-dev-data",
+        "fmops-dev-network",
+        "fmops-dev-training",
+        "fmops-dev-bedrock",
+    }
     for name in stacks:
         env_ = manifest["artifacts"][name]["environment"]
         assert env_ == "aws://unknown-account/unknown-region"

@@ -1,0 +1,293 @@
+"""Step Functions workflow that runs one Bedrock model customization job to its end.
+
+CreateModelCustomizationJob has no `.sync` form, so the workflow starts the job with the native
+`BedrockCreateModelCustomizationJob` task and then polls `GetModelCustomizationJob` (Wait ->
+Get -> Choice) until the job is Completed, Failed or Stopped, or the poll budget runs out.
+
+aws-cdk-lib 2.275's task cannot express three things this platform needs: the distillation
+`CustomizationConfig` (teacher model), a base model / customization type / S3 URIs / hyperparameter
+map taken from the execution input, and the absence of validation data. We therefore render the
+native task once per request shape and extend its Parameters (`_input_driven`) before the
+definition is written; the task's resource ARN, role pass, KMS key and VPC config stay CDK's own.
+
+Execution input (built by `pipelines.bedrock.jobs.state_machine_input`):
+  {"jobName", "customModelName", "baseModelIdentifier", "customizationType",
+   "trainingDataS3Uri", "validationDataS3Uri"?, "hyperParameters": {...},
+   "teacherModelIdentifier"?, "maxResponseLengthForInference"?}
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import aws_cdk as cdk
+import jsii
+from aws_cdk import aws_bedrock as bedrock
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_stepfunctions as sfn
+from aws_cdk import aws_stepfunctions_tasks as tasks
+from constructs import Construct
+
+J = sfn.JsonPath
+# SDK-integration error names for Bedrock throttling (Step Functions prefixes the service name).
+THROTTLING_ERRORS = ["Bedrock.ThrottlingException", "Bedrock.ServiceQuotaExceededException"]
+RUNNING_STATES = ("InProgress", "Stopping")
+# Request shapes: one rendered create task each, chosen by a Choice on the execution input.
+SHAPES = ("WithValidation", "WithoutValidation", "Distillation")
+
+
+@jsii.implements(bedrock.IModel)
+class _AnyFoundationModel:
+    """Base model placeholder: the real identifier comes from the execution input.
+
+    Its ARN is what CDK puts in the caller's IAM policy, so it names foundation models only.
+    """
+
+    def __init__(self, arn: str) -> None:
+        self._arn = arn
+
+    @property
+    def model_arn(self) -> str:
+        return self._arn
+
+
+@jsii.implements(tasks.IBedrockCreateModelCustomizationJobVpcConfig)
+class _JobVpc:
+    def __init__(self, subnets: list[ec2.ISubnet], security_group: ec2.ISecurityGroup) -> None:
+        self._subnets = subnets
+        self._security_group = security_group
+
+    @property
+    def subnets(self) -> list[ec2.ISubnet]:
+        return self._subnets
+
+    @property
+    def security_groups(self) -> list[ec2.ISecurityGroup]:
+        return [self._security_group]
+
+
+def _create_state(shape: str) -> str:
+    return f"Create job ({shape})"
+
+
+def _input_driven(parameters: dict[str, Any], shape: str, model_key_arn: str) -> dict[str, Any]:
+    """Replace the placeholders CDK rendered with values from the execution input."""
+    out = {
+        k: v for k, v in parameters.items() if k not in ("BaseModelIdentifier", "CustomizationType")
+    }
+    # The task refuses an imported key (it wants to edit the key policy, which lives in the
+    # data stack); the key policy already delegates to IAM, so the ARN is set here instead.
+    out["CustomModelKmsKeyId"] = model_key_arn
+    out["BaseModelIdentifier.$"] = "$.baseModelIdentifier"
+    out["CustomizationType.$"] = "$.customizationType"
+    out["TrainingDataConfig"] = {"S3Uri.$": "$.trainingDataS3Uri"}
+    out.pop("ValidationDataConfig", None)
+    if shape == "WithValidation":
+        out["ValidationDataConfig"] = {"Validators": [{"S3Uri.$": "$.validationDataS3Uri"}]}
+    if shape == "Distillation":
+        out["CustomizationConfig"] = {
+            "DistillationConfig": {
+                "TeacherModelConfig": {
+                    "TeacherModelIdentifier.$": "$.teacherModelIdentifier",
+                    "MaxResponseLengthForInference.$": "$.maxResponseLengthForInference",
+                }
+            }
+        }
+    else:
+        out["HyperParameters.$"] = "$.hyperParameters"
+    return out
+
+
+class CustomizationWorkflow(Construct):
+    """State machine: create job -> poll until it ends -> notify on failure."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        name: str,
+        service_role: iam.IRole,
+        data_bucket: s3.IBucket,
+        data_prefix: str,
+        output_bucket: s3.IBucket,
+        output_prefix: str,
+        model_key: kms.IKey,
+        subnets: list[ec2.ISubnet],
+        security_group: ec2.ISecurityGroup,
+        topic: sns.ITopic,
+        log_group: logs.ILogGroup,
+        poll_interval: cdk.Duration,
+        max_polls: int,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        stack = cdk.Stack.of(self)
+        foundation_models = stack.format_arn(
+            service="bedrock",
+            account="",
+            resource="foundation-model",
+            resource_name="*",
+            arn_format=cdk.ArnFormat.SLASH_RESOURCE_NAME,
+        )
+        job_arns = stack.format_arn(
+            service="bedrock",
+            resource="model-customization-job",
+            resource_name="*",
+            arn_format=cdk.ArnFormat.SLASH_RESOURCE_NAME,
+        )
+
+        def create(shape: str) -> tasks.BedrockCreateModelCustomizationJob:
+            task = tasks.BedrockCreateModelCustomizationJob(
+                self,
+                f"Create{shape}",
+                state_name=_create_state(shape),
+                base_model=_AnyFoundationModel(foundation_models),
+                customization_type=tasks.CustomizationType.FINE_TUNING,  # replaced from input
+                custom_model_name=J.string_at("$.customModelName"),
+                job_name=J.string_at("$.jobName"),
+                role=service_role,
+                output_data=tasks.OutputBucketConfiguration(
+                    bucket=output_bucket, path=output_prefix
+                ),
+                training_data=tasks.TrainingBucketConfiguration(
+                    bucket=data_bucket, path=data_prefix
+                ),
+                validation_data=[
+                    tasks.ValidationBucketConfiguration(bucket=data_bucket, path=data_prefix)
+                ],
+                vpc_config=_JobVpc(subnets, security_group),
+                result_selector={"arn.$": "$.JobArn"},
+                result_path="$.job",
+            )
+            task.add_retry(
+                errors=THROTTLING_ERRORS,
+                interval=cdk.Duration.seconds(10),
+                backoff_rate=2.0,
+                max_attempts=6,
+                jitter_strategy=sfn.JitterType.FULL,
+            )
+            return task
+
+        notify_failed = tasks.SnsPublish(
+            self,
+            "NotifyFailure",
+            state_name="Notify failure",
+            topic=topic,
+            subject="Bedrock customization job did not complete",
+            message=sfn.TaskInput.from_json_path_at("$"),
+            result_path=J.DISCARD,
+        )
+        failed = sfn.Fail(self, "JobFailed", state_name="Job did not complete", error="JobFailed")
+        notify_failed.next(failed)
+
+        start_polling = sfn.Pass(
+            self,
+            "StartPolling",
+            state_name="Start polling",
+            result=sfn.Result.from_object({"count": 0}),
+            result_path="$.poll",
+        )
+        wait = sfn.Wait(self, "Wait", state_name="Wait", time=sfn.WaitTime.duration(poll_interval))
+        get_status = tasks.CallAwsService(
+            self,
+            "GetJob",
+            state_name="Get job status",
+            service="bedrock",
+            action="getModelCustomizationJob",
+            parameters={"JobIdentifier.$": "$.job.arn"},
+            iam_resources=[job_arns],
+            iam_action="bedrock:GetModelCustomizationJob",
+            result_selector={"status.$": "$.Status"},
+            result_path="$.status",
+        )
+        get_status.add_retry(
+            errors=THROTTLING_ERRORS,
+            interval=cdk.Duration.seconds(5),
+            backoff_rate=2.0,
+            max_attempts=8,
+            jitter_strategy=sfn.JitterType.FULL,
+        )
+        count = sfn.Pass(
+            self,
+            "CountPoll",
+            state_name="Count poll",
+            parameters={"count.$": "States.MathAdd($.poll.count, 1)"},
+            result_path="$.poll",
+        )
+        done = sfn.Succeed(self, "JobCompleted", state_name="Job completed")
+        check = (
+            sfn.Choice(self, "CheckStatus", state_name="Check status")
+            .when(sfn.Condition.string_equals("$.status.status", "Completed"), done)
+            .when(
+                sfn.Condition.or_(
+                    sfn.Condition.string_equals("$.status.status", "Failed"),
+                    sfn.Condition.string_equals("$.status.status", "Stopped"),
+                ),
+                notify_failed,
+            )
+            .when(
+                sfn.Condition.number_greater_than_equals("$.poll.count", max_polls), notify_failed
+            )
+            .otherwise(wait)
+        )
+        start_polling.next(wait)
+        wait.next(get_status)
+        get_status.next(count)
+        count.next(check)
+
+        shapes = {shape: create(shape) for shape in SHAPES}
+        for task in shapes.values():
+            task.add_catch(notify_failed, errors=["States.ALL"], result_path="$.error")
+            task.next(start_polling)
+        route = (
+            sfn.Choice(self, "Route", state_name="Route by request shape")
+            .when(
+                sfn.Condition.string_equals("$.customizationType", "DISTILLATION"),
+                shapes["Distillation"],
+            )
+            .when(sfn.Condition.is_present("$.validationDataS3Uri"), shapes["WithValidation"])
+            .otherwise(shapes["WithoutValidation"])
+        )
+
+        graph = sfn.StateGraph(route, f"{name} definition")
+        definition = graph.to_graph_json()
+        for shape in shapes:
+            state = definition["States"][_create_state(shape)]
+            state["Parameters"] = _input_driven(state["Parameters"], shape, model_key.key_arn)
+
+        self.state_machine = sfn.StateMachine(
+            self,
+            "StateMachine",
+            state_machine_name=name,
+            definition_body=sfn.DefinitionBody.from_string(stack.to_json_string(definition)),
+            logs=sfn.LogOptions(
+                destination=log_group, level=sfn.LogLevel.ALL, include_execution_data=True
+            ),
+            tracing_enabled=True,
+        )
+        # from_string does not bind the states, so the tasks' own policies are added here.
+        for statement in graph.policy_statements:
+            self.state_machine.add_to_role_policy(statement)
+        # CDK makes the machine depend on its role and on the role's policy; the role is
+        # already implied by the RoleArn GetAtt (cfn-lint W3005), so keep only the policy.
+        policy = self.state_machine.role.node.find_child("DefaultPolicy").node.default_child
+        machine = self.state_machine.node.default_child
+        machine.add_override("DependsOn", [stack.get_logical_id(policy)])  # type: ignore[union-attr,arg-type]
+        # Creating a job with a customer-managed key needs these on the caller too ("Encryption
+        # of custom models", Bedrock user guide). Identity policy: the key lives in another stack.
+        self.state_machine.add_to_role_policy(
+            iam.PolicyStatement(
+                actions=[
+                    "kms:DescribeKey",
+                    "kms:CreateGrant",
+                    "kms:GenerateDataKey",
+                    "kms:Decrypt",
+                ],
+                resources=[model_key.key_arn],
+            )
+        )

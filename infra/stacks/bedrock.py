@@ -1,0 +1,366 @@
+"""Bedrock model customization as infrastructure: service role, job workflow, guardrails.
+
+There is no CloudFormation resource for a customization job, so the stack deploys what runs one
+(a state machine started by `fmops bedrock submit`) and what guards the resulting model at
+inference time (one Bedrock Guardrail per use case, with a published version).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import aws_cdk as cdk
+import jsii
+from aws_cdk import aws_bedrock as bedrock
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sns_subscriptions as subscriptions
+from constructs import Construct, IValidation
+
+from infra.constructs.customization_workflow import CustomizationWorkflow
+from infra.constructs.guardrail import guardrail_properties
+from infra.nag import acknowledge
+from infra.settings import Settings
+from infra.stacks.data import DataStack
+from infra.stacks.network import NetworkStack
+
+
+@jsii.implements(IValidation)
+class _PrefixGrantAcknowledgement:
+    """Acknowledge IAM5 for bucket-prefix grants once cross-stack imports have names."""
+
+    def __init__(self, scope: Construct, grants: list[tuple[str, str]], reason: str) -> None:
+        self._scope, self._grants, self._reason = scope, grants, reason
+
+    def validate(self) -> list[str]:
+        stack = cdk.Stack.of(self._scope)
+        ids = []
+        for bucket_arn, suffix in self._grants:
+            resolved = stack.resolve(bucket_arn)
+            name = resolved["Fn::ImportValue"] if isinstance(resolved, dict) else resolved
+            ids.append(f"AwsSolutions-IAM5[Resource::{name}{suffix}]")
+        acknowledge(self._scope, ids, self._reason)
+        return []
+
+
+class BedrockStack(cdk.Stack):
+    """Service role, customization workflow, notifications and guardrails."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        settings: Settings,
+        data: DataStack,
+        network: NetworkStack,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        cfg = settings.bedrock
+        curated_prefix = settings.data.curated_prefix
+
+        self.service_role = self._service_role(settings, data, network)
+        # Imported views of the data stack's resources: grants made through them (by the
+        # Step Functions task) stay in this stack's IAM policies instead of editing the data
+        # stack's bucket and key policies, which would make the two stacks depend on each other.
+        curated = s3.Bucket.from_bucket_attributes(
+            self, "CuratedRef", bucket_arn=data.curated_bucket.bucket_arn
+        )
+        artifacts = s3.Bucket.from_bucket_attributes(
+            self, "ArtifactsRef", bucket_arn=data.artifacts_bucket.bucket_arn
+        )
+        data_key = kms.Key.from_key_arn(self, "DataKeyRef", data.key.key_arn)
+
+        # Operations key for the log group and the topic: both services must be named in the
+        # key policy, which the data key (another stack) should not have to know about.
+        self.ops_key = kms.Key(
+            self,
+            "OpsKey",
+            alias=f"alias/{settings.name}-bedrock-ops",
+            description=f"{settings.name}: Bedrock workflow logs and notifications",
+            enable_key_rotation=True,
+            removal_policy=cdk.RemovalPolicy.RETAIN,
+        )
+        self.ops_key.grant_encrypt_decrypt(
+            iam.ServicePrincipal(f"logs.{cdk.Aws.REGION}.amazonaws.com")
+        )
+        log_group = logs.LogGroup(
+            self,
+            "WorkflowLogs",
+            log_group_name=f"/aws/vendedlogs/states/{settings.name}-bedrock-customization",
+            encryption_key=self.ops_key,
+            retention=logs.RetentionDays.ONE_YEAR,
+            removal_policy=cdk.RemovalPolicy.RETAIN,
+        )
+        self.topic = sns.Topic(
+            self,
+            "JobEvents",
+            display_name=f"{settings.name} Bedrock customization jobs",
+            master_key=self.ops_key,
+            enforce_ssl=True,
+        )
+        if settings.alarm_email:
+            self.topic.add_subscription(subscriptions.EmailSubscription(settings.alarm_email))
+
+        self.workflow = CustomizationWorkflow(
+            self,
+            "Customization",
+            name=f"{settings.name}-bedrock-customization",
+            service_role=self.service_role,
+            data_bucket=curated,
+            data_prefix=curated_prefix,
+            output_bucket=artifacts,
+            output_prefix=cfg.output_prefix,
+            model_key=data_key,
+            subnets=network.isolated_subnets.subnets,
+            security_group=network.training_security_group,
+            topic=self.topic,
+            log_group=log_group,
+            poll_interval=cdk.Duration.seconds(cfg.poll_interval_seconds),
+            max_polls=cfg.max_polls,
+        )
+        self.state_machine = self.workflow.state_machine
+
+        self.guardrails: dict[str, bedrock.CfnGuardrail] = {}
+        self.guardrail_versions: dict[str, bedrock.CfnGuardrailVersion] = {}
+        for use_case, topics in cfg.denied_topics.items():
+            guardrail = bedrock.CfnGuardrail(
+                self,
+                f"Guardrail-{use_case}",
+                kms_key_arn=data.key.key_arn,
+                **guardrail_properties(f"{settings.name}-{use_case}", topics),
+            )
+            version = bedrock.CfnGuardrailVersion(
+                self,
+                f"GuardrailVersion-{use_case}",
+                guardrail_identifier=guardrail.attr_guardrail_id,
+                description=f"Published by {settings.name} for {use_case}",
+            )
+            self.guardrails[use_case] = guardrail
+            self.guardrail_versions[use_case] = version
+            cdk.CfnOutput(self, f"GuardrailId{use_case.title()}", value=guardrail.attr_guardrail_id)
+
+        self._acknowledge_findings(settings, data)
+        cdk.CfnOutput(self, "StateMachineArn", value=self.state_machine.state_machine_arn)
+        cdk.CfnOutput(self, "ServiceRoleArn", value=self.service_role.role_arn)
+        cdk.CfnOutput(self, "TopicArn", value=self.topic.topic_arn)
+
+    def _acknowledge_findings(self, settings: Settings, data: DataStack) -> None:
+        """Each wildcard below is scoped as far as the service allows; say why, per finding."""
+        region_arn = "arn:<AWS::Partition>:bedrock:<AWS::Region>"
+        account_arn = f"{region_arn}:<AWS::AccountId>"
+        iam5 = "AwsSolutions-IAM5[Resource::{}]".format
+        acknowledge(
+            self.service_role,
+            [iam5(f"{region_arn}::foundation-model/*"), iam5(f"{account_arn}:inference-profile/*")],
+            "Distillation invokes the teacher model chosen per job; the role may invoke foundation "
+            "models and system inference profiles only, and only Bedrock jobs of this account "
+            "can assume it (aws:SourceAccount and aws:SourceArn conditions).",
+        )
+        acknowledge(
+            self.service_role,
+            [
+                iam5("*"),
+                iam5("arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:network-interface/*"),
+            ],
+            "EC2 Describe* calls support no resource scoping; network-interface statements are "
+            "conditioned on Bedrock-managed tags and this stack's subnets, as the Bedrock VPC "
+            "guide prescribes for customization jobs.",
+        )
+        # Object-prefix grants on the data stack's buckets: their ARNs arrive as cross-stack
+        # imports whose export names exist only after synthesis has resolved references.
+        self.node.add_validation(
+            _PrefixGrantAcknowledgement(
+                self.service_role,
+                [
+                    (data.curated_bucket.bucket_arn, f"/{settings.data.curated_prefix}*"),
+                    (data.artifacts_bucket.bucket_arn, f"/{settings.bedrock.output_prefix}*"),
+                ],
+                "Jobs read only the curated prefix and write only the Bedrock output prefix; "
+                "object keys under a prefix can only be granted with a trailing wildcard.",
+            )
+        )
+        state_machine_role = self.state_machine.role
+        acknowledge(
+            state_machine_role,
+            [
+                iam5(f"{region_arn}::foundation-model/*"),
+                iam5(f"{account_arn}:custom-model/*"),
+                iam5(f"{account_arn}:model-customization-job/*"),
+            ],
+            "Base model, job and custom model names come from each execution's input; actions "
+            "are limited to creating, tagging and reading customization jobs of this account.",
+        )
+        acknowledge(
+            state_machine_role,
+            iam5("*"),
+            "X-Ray trace upload and CloudWatch Logs delivery APIs used by Step Functions support "
+            "no resource-level permissions.",
+        )
+        acknowledge(
+            self,
+            ["HIPAA.Security-IAMNoInlinePolicy", "NIST.800.53.R5-IAMNoInlinePolicy"],
+            "Each inline policy is generated from least-privilege grants for exactly one role and "
+            "shares its lifecycle; a managed policy would add a reusable, attachable surface.",
+        )
+
+    def _service_role(self, settings: Settings, data: DataStack, network: NetworkStack) -> iam.Role:
+        """The role Bedrock assumes for a job; only jobs of this account may assume it.
+
+        Conditions follow "Create a service role for model customization" (Bedrock user guide,
+        https://docs.aws.amazon.com/bedrock/latest/userguide/model-customization-iam-role.html).
+        """
+        job_arns = self.format_arn(
+            service="bedrock",
+            resource="model-customization-job",
+            resource_name="*",
+            arn_format=cdk.ArnFormat.SLASH_RESOURCE_NAME,
+        )
+        role = iam.Role(
+            self,
+            "ServiceRole",
+            description="Assumed by Bedrock model customization jobs of this account",
+            assumed_by=iam.ServicePrincipal(
+                "bedrock.amazonaws.com",
+                conditions={
+                    "StringEquals": {"aws:SourceAccount": self.account},
+                    "ArnEquals": {"aws:SourceArn": job_arns},
+                },
+            ),
+        )
+        # Identity-based statements, not bucket/key grants: a grant would edit the data stack's
+        # resource policies with this stack's role ARN and create a cross-stack cycle. The
+        # data key's policy already delegates to IAM in this account.
+        prefix = settings.data.curated_prefix
+        role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["s3:GetObject"],
+                resources=[data.curated_bucket.arn_for_objects(f"{prefix}*")],
+            )
+        )
+        role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["s3:ListBucket"],
+                resources=[data.curated_bucket.bucket_arn],
+                conditions={"StringLike": {"s3:prefix": [f"{prefix}*"]}},
+            )
+        )
+        role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["s3:PutObject", "s3:GetObject"],
+                resources=[
+                    data.artifacts_bucket.arn_for_objects(f"{settings.bedrock.output_prefix}*")
+                ],
+            )
+        )
+        role.add_to_policy(
+            iam.PolicyStatement(
+                actions=[
+                    "kms:Decrypt",
+                    "kms:GenerateDataKey",
+                    "kms:DescribeKey",
+                    "kms:CreateGrant",
+                ],
+                resources=[data.key.key_arn],
+            )
+        )
+        # Distillation: the job invokes the teacher, chosen per execution among foundation
+        # models and system inference profiles.
+        role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["bedrock:InvokeModel"],
+                resources=[
+                    self.format_arn(
+                        service="bedrock",
+                        account="",
+                        resource="foundation-model",
+                        resource_name="*",
+                        arn_format=cdk.ArnFormat.SLASH_RESOURCE_NAME,
+                    ),
+                    self.format_arn(
+                        service="bedrock",
+                        resource="inference-profile",
+                        resource_name="*",
+                        arn_format=cdk.ArnFormat.SLASH_RESOURCE_NAME,
+                    ),
+                ],
+            )
+        )
+        self._vpc_permissions(role, network, job_arns)
+        return role
+
+    def _vpc_permissions(self, role: iam.Role, network: NetworkStack, job_arns: str) -> None:
+        """ENI permissions a VPC-attached job needs, scoped to Bedrock-tagged interfaces in our
+        subnets ("Protect your model customization jobs using a VPC", Bedrock user guide,
+        https://docs.aws.amazon.com/bedrock/latest/userguide/vpc-model-customization.html)."""
+        role.add_to_policy(
+            iam.PolicyStatement(
+                actions=[
+                    "ec2:DescribeNetworkInterfaces",
+                    "ec2:DescribeVpcs",
+                    "ec2:DescribeDhcpOptions",
+                    "ec2:DescribeSubnets",
+                    "ec2:DescribeSecurityGroups",
+                ],
+                resources=["*"],
+            )
+        )
+        subnet_arns = [
+            self.format_arn(service="ec2", resource="subnet", resource_name=subnet.subnet_id)
+            for subnet in network.isolated_subnets.subnets
+        ]
+        sg_arn = self.format_arn(
+            service="ec2",
+            resource="security-group",
+            resource_name=network.training_security_group.security_group_id,
+        )
+        enis = self.format_arn(service="ec2", resource="network-interface", resource_name="*")
+        tagged_by_bedrock = {
+            "StringEquals": {"aws:RequestTag/BedrockManaged": "true"},
+            "ArnEquals": {"aws:RequestTag/BedrockModelCustomizationJobArn": job_arns},
+        }
+        role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["ec2:CreateNetworkInterface"],
+                resources=[enis],
+                conditions=tagged_by_bedrock,
+            )
+        )
+        role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["ec2:CreateNetworkInterface"], resources=[*subnet_arns, sg_arn]
+            )
+        )
+        role.add_to_policy(
+            iam.PolicyStatement(
+                actions=[
+                    "ec2:CreateNetworkInterfacePermission",
+                    "ec2:DeleteNetworkInterface",
+                    "ec2:DeleteNetworkInterfacePermission",
+                ],
+                resources=[enis],
+                conditions={
+                    "ArnEquals": {
+                        "ec2:Subnet": subnet_arns,
+                        "ec2:ResourceTag/BedrockModelCustomizationJobArn": job_arns,
+                    },
+                    "StringEquals": {"ec2:ResourceTag/BedrockManaged": "true"},
+                },
+            )
+        )
+        role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["ec2:CreateTags"],
+                resources=[enis],
+                conditions={
+                    "StringEquals": {"ec2:CreateAction": "CreateNetworkInterface"},
+                    "ForAllValues:StringEquals": {
+                        "aws:TagKeys": ["BedrockManaged", "BedrockModelCustomizationJobArn"]
+                    },
+                },
+            )
+        )

@@ -1,0 +1,1 @@
+"""Bedrock model customization from the control plane: catalog, validation, job client."""

@@ -1,0 +1,243 @@
+"""`fmops bedrock`: validate, submit, watch, stop and list Bedrock customization jobs.
+
+Every command that takes a request validates it locally first and fails with exit 2 before
+any AWS call.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Annotated, Any
+
+import boto3
+import typer
+from botocore.exceptions import BotoCoreError, ClientError
+from rich.markup import escape
+from rich.table import Table
+
+from infra.settings import Settings, SettingsError, settings_for_stage
+from pipelines.bedrock.jobs import BedrockJobs, ConcurrencyLimitError, JobRequest, JobTarget
+from pipelines.bedrock.validation import check_request, parse_hyperparameters
+from pipelines.console import console, err_console, fail, print_json
+
+app = typer.Typer(
+    help="Bedrock model customization: fine-tuning, continued pre-training, distillation."
+)
+
+BaseModel = Annotated[
+    str, typer.Option("--base-model", help="Base model id, e.g. amazon.nova-lite-v1:0:300k.")
+]
+Customization = Annotated[
+    str,
+    typer.Option("--customization", help="FINE_TUNING, CONTINUED_PRE_TRAINING or DISTILLATION."),
+]
+Train = Annotated[Path, typer.Option("--train", help="Training JSONL file.")]
+Validation = Annotated[Path | None, typer.Option("--validation", help="Validation JSONL file.")]
+Hp = Annotated[
+    list[str] | None, typer.Option("--hp", help="Hyperparameter NAME=VALUE (repeatable).")
+]
+Teacher = Annotated[str | None, typer.Option("--teacher", help="Teacher model id (DISTILLATION).")]
+Stage = Annotated[str | None, typer.Option("--stage", "-s", help="Stage from cdk.json.")]
+AsJson = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
+
+
+def _settings(stage: str | None) -> Settings:
+    try:
+        return settings_for_stage(stage)
+    except SettingsError as exc:
+        raise fail(str(exc)) from None
+
+
+def _validated(
+    base_model: str,
+    customization: str,
+    train: Path,
+    validation: Path | None,
+    hp: list[str] | None,
+    teacher: str | None,
+) -> dict[str, str]:
+    values, problems = parse_hyperparameters(hp or [])
+    problems += check_request(base_model, customization, train, validation, values, teacher)
+    if problems:
+        for problem in problems:
+            err_console.print(
+                f"[bold red]error:[/] {escape(str(problem))}", highlight=False, soft_wrap=True
+            )
+        raise fail(f"{len(problems)} problem(s): nothing was sent to AWS")
+    return values
+
+
+def _jobs(settings: Settings) -> BedrockJobs:
+    return BedrockJobs(
+        boto3.client("bedrock"), settings.bedrock.max_concurrent_jobs, boto3.client("stepfunctions")
+    )
+
+
+def _stack_outputs(stack: str) -> dict[str, str]:
+    described = boto3.client("cloudformation").describe_stacks(StackName=stack)["Stacks"][0]
+    return {o["OutputKey"]: o["OutputValue"] for o in described.get("Outputs", [])}
+
+
+@app.command("validate")
+def validate(
+    base_model: BaseModel,
+    customization: Customization,
+    train: Train,
+    validation: Validation = None,
+    hp: Hp = None,
+    teacher: Teacher = None,
+) -> None:
+    """Check a request locally: dataset format and sizes per model, hyperparameter names and ranges.
+
+    Example: [cyan]fmops bedrock validate --base-model amazon.titan-text-express-v1
+    --customization FINE_TUNING --train train.jsonl --hp epochCount=3[/]
+    """
+    _validated(base_model, customization, train, validation, hp, teacher)
+    console.print(f"[green]ok[/]: {train} is a valid {customization} request for {base_model}")
+
+
+@app.command("submit")
+def submit(
+    base_model: BaseModel,
+    customization: Customization,
+    train: Train,
+    validation: Validation = None,
+    hp: Hp = None,
+    teacher: Teacher = None,
+    job_name: Annotated[
+        str | None, typer.Option(help="Job name (default: <prefix>-<stage>-<time>).")
+    ] = None,
+    model_name: Annotated[
+        str | None, typer.Option(help="Custom model name (default: <job>-model).")
+    ] = None,
+    bucket: Annotated[
+        str | None, typer.Option(help="Curated bucket to upload to (default: data stack output).")
+    ] = None,
+    state_machine_arn: Annotated[
+        str | None, typer.Option(help="Default: bedrock stack output.")
+    ] = None,
+    direct: Annotated[
+        bool, typer.Option(help="Call CreateModelCustomizationJob instead of the state machine.")
+    ] = False,
+    role_arn: Annotated[
+        str | None, typer.Option(help="--direct: service role (default: stack output).")
+    ] = None,
+    output_s3_uri: Annotated[str | None, typer.Option(help="--direct: output location.")] = None,
+    stage: Stage = None,
+    as_json: AsJson = False,
+) -> None:
+    """Validate, upload the datasets, then start the job (state machine, or --direct API call).
+
+    Example: [cyan]fmops bedrock submit --base-model amazon.nova-micro-v1:0:128k
+    --customization DISTILLATION --train prompts.jsonl --teacher amazon.nova-pro-v1:0[/]
+    """
+    values = _validated(base_model, customization, train, validation, hp, teacher)
+    settings = _settings(stage)
+    if direct and not output_s3_uri:
+        raise fail("--direct needs --output-s3-uri (where Bedrock writes metrics and artifacts)")
+    name = job_name or f"{settings.name}-{time.strftime('%Y%m%d-%H%M%S')}"
+    try:
+        bucket = bucket or _stack_outputs(f"{settings.name}-data")["CuratedBucketName"]
+        key = f"{settings.data.curated_prefix}bedrock/{name}"
+        s3 = boto3.client("s3")
+        s3.upload_file(str(train), bucket, f"{key}/train.jsonl")
+        if validation:
+            s3.upload_file(str(validation), bucket, f"{key}/validation.jsonl")
+        request = JobRequest(
+            job_name=name,
+            custom_model_name=model_name or f"{name}-model",
+            base_model=base_model,
+            customization_type=customization,
+            training_s3_uri=f"s3://{bucket}/{key}/train.jsonl",
+            validation_s3_uri=f"s3://{bucket}/{key}/validation.jsonl" if validation else None,
+            hyperparameters=values,
+            teacher=teacher,
+            teacher_max_response_length=settings.bedrock.teacher_max_response_length,
+        )
+        jobs = _jobs(settings)
+        if direct:
+            role = role_arn or _stack_outputs(f"{settings.name}-bedrock")["ServiceRoleArn"]
+            arn = jobs.submit(request, JobTarget(role_arn=role, output_s3_uri=output_s3_uri or ""))
+        else:
+            sm = state_machine_arn or _stack_outputs(f"{settings.name}-bedrock")["StateMachineArn"]
+            arn = jobs.start(request, sm)
+    except ConcurrencyLimitError as exc:
+        raise fail(str(exc), code=1) from None
+    except (ClientError, BotoCoreError, KeyError) as exc:
+        raise fail(f"submission failed: {exc}", code=1) from None
+    if as_json:
+        print_json({"arn": arn, "jobName": name})
+    else:
+        console.print(f"submitted [bold]{name}[/]: {arn}")
+
+
+@app.command("status")
+def status(
+    job: Annotated[str, typer.Argument(help="Job name or ARN.")],
+    wait: Annotated[bool, typer.Option(help="Poll with backoff until the job ends.")] = False,
+    stage: Stage = None,
+    as_json: AsJson = False,
+) -> None:
+    """Show a job's status (exit 1 if it Failed or was Stopped).
+
+    Example: [cyan]fmops bedrock status fmops-dev-20250101-120000 --wait[/]
+    """
+    jobs = _jobs(_settings(stage))
+    try:
+        details = jobs.wait(job, console=err_console) if wait else jobs.status(job)
+    except (ClientError, BotoCoreError) as exc:
+        raise fail(f"status of {job}: {exc}", code=1) from None
+    if as_json:
+        print_json(details)
+    else:
+        reason = details.get("failureMessage", "")
+        console.print(f"{details.get('jobName', job)}: [bold]{details['status']}[/] {reason}")
+    if details["status"] in ("Failed", "Stopped"):
+        raise typer.Exit(1)
+
+
+@app.command("stop")
+def stop(job: Annotated[str, typer.Argument(help="Job name or ARN.")], stage: Stage = None) -> None:
+    """Stop a running job.
+
+    Example: [cyan]fmops bedrock stop fmops-dev-20250101-120000[/]
+    """
+    try:
+        _jobs(_settings(stage)).stop(job)
+    except (ClientError, BotoCoreError) as exc:
+        raise fail(f"stop {job}: {exc}", code=1) from None
+    console.print(f"stopping {job}")
+
+
+@app.command("list")
+def list_jobs(
+    status_filter: Annotated[
+        str | None,
+        typer.Option("--status", help="InProgress, Completed, Failed, Stopping, Stopped."),
+    ] = None,
+    stage: Stage = None,
+    as_json: AsJson = False,
+) -> None:
+    """List customization jobs.
+
+    Example: [cyan]fmops bedrock list --status InProgress --json[/]
+    """
+    try:
+        found: list[dict[str, Any]] = _jobs(_settings(stage)).list(status_filter)
+    except (ClientError, BotoCoreError) as exc:
+        raise fail(f"list: {exc}", code=1) from None
+    if as_json:
+        print_json(found)
+        return
+    table = Table(title="Bedrock customization jobs")
+    for column in ("job", "status", "base model", "created"):
+        table.add_column(column)
+    for job in found:
+        table.add_row(
+            job["jobName"],
+            job["status"],
+            job.get("baseModelArn", ""),
+            str(job.get("creationTime", "")),
+        )
+    console.print(table)

@@ -1,0 +1,151 @@
+"""BedrockStack guarantees: native customization task, scoped role, poll loop, guardrails."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from aws_cdk.assertions import Template
+
+SHAPES = ("WithValidation", "WithoutValidation", "Distillation")
+
+
+def _service_role(template: Template) -> tuple[str, dict[str, Any]]:
+    roles = {
+        k: v
+        for k, v in template.find_resources("AWS::IAM::Role").items()
+        if k.startswith("ServiceRole")
+    }
+    assert len(roles) == 1
+    return next(iter(roles.items()))
+
+
+def _joined(value: Any) -> str:
+    return json.dumps(value)
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_each_create_state_uses_the_bedrock_customization_integration_with_the_service_role(
+    bedrock_template: Template, shape: str
+) -> None:
+    (machine,) = bedrock_template.find_resources("AWS::StepFunctions::StateMachine").values()
+    raw = _joined(machine["Properties"]["DefinitionString"])
+    role_id, _ = _service_role(bedrock_template)
+    state = raw.split(f'Create job ({shape})\\":{{', 1)[1].split("Create job (", 1)[0]
+    assert ":states:::bedrock:createModelCustomizationJob" in state
+    assert _joined({"Fn::GetAtt": [role_id, "Arn"]}) in state
+    assert "CustomModelKmsKeyId" in state and "VpcConfig" in state
+
+
+def test_distillation_state_passes_the_teacher_from_the_execution_input(
+    bedrock_template: Template,
+) -> None:
+    (machine,) = bedrock_template.find_resources("AWS::StepFunctions::StateMachine").values()
+    raw = _joined(machine["Properties"]["DefinitionString"])
+    state = raw.split('Create job (Distillation)\\":{', 1)[1].split("Create job (", 1)[0]
+    assert '\\"TeacherModelIdentifier.$\\":\\"$.teacherModelIdentifier\\"' in state
+    assert '\\"CustomizationType.$\\":\\"$.customizationType\\"' in state
+    assert "HyperParameters" not in state
+
+
+def test_workflow_polls_get_job_until_a_terminal_status(bedrock_template: Template) -> None:
+    (machine,) = bedrock_template.find_resources("AWS::StepFunctions::StateMachine").values()
+    raw = _joined(machine["Properties"]["DefinitionString"])
+    assert ":states:::aws-sdk:bedrock:getModelCustomizationJob" in raw
+    for status in ("Completed", "Failed", "Stopped"):
+        assert f'\\"StringEquals\\":\\"{status}\\"' in raw
+    assert '\\"Type\\":\\"Wait\\"' in raw
+    assert "Bedrock.ThrottlingException" in raw and '\\"BackoffRate\\":2' in raw
+    assert ":states:::sns:publish" in raw
+
+
+def test_state_machine_logs_everything_to_an_encrypted_log_group(
+    bedrock_template: Template,
+) -> None:
+    (machine,) = bedrock_template.find_resources("AWS::StepFunctions::StateMachine").values()
+    assert machine["Properties"]["LoggingConfiguration"]["Level"] == "ALL"
+    assert machine["Properties"]["TracingConfiguration"] == {"Enabled": True}
+    (group,) = bedrock_template.find_resources("AWS::Logs::LogGroup").values()
+    assert "KmsKeyId" in group["Properties"]
+
+
+def test_failure_topic_is_kms_encrypted(bedrock_template: Template) -> None:
+    (topic,) = bedrock_template.find_resources("AWS::SNS::Topic").values()
+    assert "KmsMasterKeyId" in topic["Properties"]
+
+
+def test_service_role_trusts_only_bedrock_jobs_of_this_account(bedrock_template: Template) -> None:
+    _, role = _service_role(bedrock_template)
+    (statement,) = role["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+    assert statement["Principal"] == {"Service": "bedrock.amazonaws.com"}
+    assert statement["Condition"]["StringEquals"] == {
+        "aws:SourceAccount": {"Ref": "AWS::AccountId"}
+    }
+    source_arn = _joined(statement["Condition"]["ArnEquals"]["aws:SourceArn"])
+    assert ":model-customization-job/*" in source_arn
+
+
+def test_service_role_reads_only_the_curated_prefix_and_writes_only_the_output_prefix(
+    bedrock_template: Template,
+) -> None:
+    role_id, _ = _service_role(bedrock_template)
+    policies = [
+        p
+        for p in bedrock_template.find_resources("AWS::IAM::Policy").values()
+        if {"Ref": role_id} in p["Properties"]["Roles"]
+    ]
+    statements = [s for p in policies for s in p["Properties"]["PolicyDocument"]["Statement"]]
+    writes = [s for s in statements if "s3:PutObject" in _joined(s["Action"])]
+    assert writes and all("/bedrock/*" in _joined(s["Resource"]) for s in writes)
+    reads = [
+        s
+        for s in statements
+        if _joined(s["Action"])
+        in ('"s3:GetObject"', '["s3:GetObject*", "s3:GetBucket*", "s3:List*"]')
+    ]
+    assert all("/curated/*" in _joined(s["Resource"]) or "curated" in _joined(s) for s in reads)
+    assert not any(
+        _joined(s["Resource"]) == '"*"' and "s3:" in _joined(s["Action"]) for s in statements
+    )
+
+
+@pytest.mark.parametrize("use_case", ["legal", "healthcare", "support"])
+def test_guardrail_blocks_prompt_attacks_on_input_and_filters_pii(
+    bedrock_template: Template, use_case: str
+) -> None:
+    guardrails = {
+        k: v
+        for k, v in bedrock_template.find_resources("AWS::Bedrock::Guardrail").items()
+        if use_case in k.lower()
+    }
+    (guardrail,) = guardrails.values()
+    props = guardrail["Properties"]
+    filters = {f["Type"]: f for f in props["ContentPolicyConfig"]["FiltersConfig"]}
+    assert filters["PROMPT_ATTACK"]["InputStrength"] == "HIGH"
+    pii = {
+        e["Type"]: e["Action"]
+        for e in props["SensitiveInformationPolicyConfig"]["PiiEntitiesConfig"]
+    }
+    assert pii["US_SOCIAL_SECURITY_NUMBER"] == "BLOCK" and pii["EMAIL"] == "ANONYMIZE"
+    assert props["TopicPolicyConfig"]["TopicsConfig"], "denied topics from settings"
+
+
+def test_denied_topics_come_from_settings(bedrock_template: Template, synthesized: Any) -> None:
+    expected = {t.name for t in synthesized.settings.bedrock.denied_topics["healthcare"]}
+    (guardrail,) = [
+        v
+        for k, v in bedrock_template.find_resources("AWS::Bedrock::Guardrail").items()
+        if "healthcare" in k.lower()
+    ]
+    assert {
+        t["Name"] for t in guardrail["Properties"]["TopicPolicyConfig"]["TopicsConfig"]
+    } == expected
+
+
+def test_every_guardrail_has_a_published_version(bedrock_template: Template) -> None:
+    guardrails = bedrock_template.find_resources("AWS::Bedrock::Guardrail")
+    versions = bedrock_template.find_resources("AWS::Bedrock::GuardrailVersion").values()
+    assert {v["Properties"]["GuardrailIdentifier"]["Fn::GetAtt"][0] for v in versions} == set(
+        guardrails
+    )
