@@ -11,12 +11,12 @@ from infra.settings import SettingsError, settings_for_stage
 from pipelines.training_pipeline import (
     DEPLOYMENT_VARIABLES,
     GATE_METRICS,
-    TRAINING_METRICS,
     code_sha256,
     pipeline_definition,
 )
 from tests.pipelines.conftest import flatten_steps, step
 from training_scripts.contract import metric_definitions
+from training_scripts.train import TRAINING_METRICS
 
 
 def test_same_settings_give_byte_identical_definitions(
@@ -200,6 +200,19 @@ def test_register_step_waits_for_manual_approval_with_model_metrics(
 def test_no_step_is_left_out_of_the_flattened_tree(prod_definition: dict[str, Any]) -> None:
     names = [s["Name"] for s in flatten_steps(prod_definition["Steps"])]
     assert len(names) == len(set(names)) == 3 + 2 * len(GATE_METRICS) + 1
+
+
+def test_unknown_training_hyperparameter_in_settings_is_refused_before_any_build() -> None:
+    from infra.settings import load_settings, read_cdk_json_context
+
+    context = read_cdk_json_context()
+    context["fmops"]["training"]["hyperparameters"] = {"learning_rate": "5"}
+    with pytest.raises(
+        SettingsError,
+        match=r"settings\.training\.hyperparameters: "
+        r"hyperparameter learning_rate = '5'",
+    ):
+        pipeline_definition(load_settings(context))
 
 
 def test_stage_settings_change_the_definition() -> None:
