@@ -1,0 +1,222 @@
+"""Bedrock-style JSONL dataset checks, run before anything is uploaded or trained.
+
+Bedrock rejects a malformed dataset only after the job has queued, often much later; these checks
+catch the same mistakes locally and name every bad line. Formats and rules follow "Prepare your
+training datasets for fine-tuning and continued pre-training" (Amazon Bedrock user guide,
+https://docs.aws.amazon.com/bedrock/latest/userguide/model-customization-prepare.html):
+one UTF-8 JSON object per line; `{"input"}` for continued pre-training; `{"prompt", "completion"}`
+for fine-tuning; `bedrock-conversation-2024` (system + messages, roles alternating user/assistant,
+first user, last assistant) for conversational models; record size is estimated at ~6 characters
+per token against the model's limit. `preference` (`{"prompt", "chosen", "rejected"}`) is this
+project's reward/DPO format and follows the same rules.
+
+Dependency-free on purpose: the control plane (`fmops bedrock validate`) imports it.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+FORMATS = ("cpt", "prompt_completion", "conversation", "preference")
+CONVERSATION_SCHEMA = "bedrock-conversation-2024"
+
+# Required keys per format; nothing else is allowed (Bedrock rejects extraneous keys).
+_STRING_FIELDS: dict[str, tuple[str, ...]] = {
+    "cpt": ("input",),
+    "prompt_completion": ("prompt", "completion"),
+    "preference": ("prompt", "chosen", "rejected"),
+}
+_CONVERSATION_REQUIRED = ("schemaVersion", "messages")
+_CONVERSATION_OPTIONAL = ("system",)
+
+
+@dataclass(frozen=True)
+class FormatProblem:
+    line: int  # 1-based line number; 0 = a problem with the whole file
+    message: str
+
+
+@dataclass(frozen=True)
+class DatasetLimits:
+    max_tokens_per_record: int | None = None
+    min_records: int | None = None
+    max_records: int | None = None
+    max_file_bytes: int | None = None
+    chars_per_token: float = 6.0  # Bedrock's own estimate (same page as above)
+
+
+class _Problems:
+    """Collects the first `limit` problems and counts the rest."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.items: list[FormatProblem] = []
+        self.hidden = 0
+
+    def add(self, line: int, message: str) -> None:
+        if len(self.items) < self.limit:
+            self.items.append(FormatProblem(line, message))
+        else:
+            self.hidden += 1
+
+
+def validate_dataset(
+    path: Path,
+    fmt: str,
+    limits: DatasetLimits = DatasetLimits(),
+    max_problems: int = 50,
+) -> list[FormatProblem]:
+    """Every problem of `path` as `fmt` (first `max_problems`, then one line-0 summary).
+
+    An empty list means the file is valid. Streams the file line by line, so memory stays flat.
+    """
+    if fmt not in FORMATS:
+        raise ValueError(f"format {fmt!r} is not supported: use one of {', '.join(FORMATS)}")
+    path = Path(path)
+    problems = _Problems(max(1, max_problems))
+    if not path.is_file():
+        return [FormatProblem(0, f"{path}: file not found")]
+    size = path.stat().st_size
+    if limits.max_file_bytes is not None and size > limits.max_file_bytes:
+        problems.add(0, f"file is {size} bytes, above the limit of {limits.max_file_bytes}")
+
+    records = 0
+    with path.open("rb") as handle:
+        for number, raw in enumerate(handle, start=1):
+            if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
+                problems.add(1, "starts with a UTF-8 byte-order mark; save as UTF-8 without BOM")
+                raw = raw[3:]
+            try:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                problems.add(number, f"not valid UTF-8 (byte {exc.start}: {raw[exc.start]:#04x})")
+                continue
+            if not text.strip():
+                problems.add(number, "empty line; every line must hold one JSON object")
+                continue
+            try:
+                record = json.loads(text)
+            except json.JSONDecodeError as exc:
+                problems.add(number, f"not valid JSON ({exc.msg} at column {exc.colno})")
+                continue
+            records += 1
+            for message in _record_problems(record, fmt, limits):
+                problems.add(number, message)
+
+    if records == 0 and not problems.items:
+        problems.add(0, "file holds no records")
+    if limits.min_records is not None and records < limits.min_records:
+        problems.add(0, f"{records} records, below the minimum of {limits.min_records}")
+    if limits.max_records is not None and records > limits.max_records:
+        problems.add(0, f"{records} records, above the maximum of {limits.max_records}")
+    result = list(problems.items)
+    if problems.hidden:
+        result.append(FormatProblem(0, f"{problems.hidden} more problems not shown"))
+    return result
+
+
+def _record_problems(record: Any, fmt: str, limits: DatasetLimits) -> list[str]:
+    if not isinstance(record, dict):
+        return [f"must be a JSON object, got {type(record).__name__}"]
+    if fmt == "conversation":
+        found, texts = _conversation_problems(record)
+    else:
+        found, texts = _flat_problems(record, _STRING_FIELDS[fmt])
+    if limits.max_tokens_per_record is not None and not found:
+        tokens = sum(len(t) for t in texts) / limits.chars_per_token
+        if tokens > limits.max_tokens_per_record:
+            found.append(
+                f"~{tokens:.0f} tokens (at {limits.chars_per_token:g} chars/token), "
+                f"above the limit of {limits.max_tokens_per_record}"
+            )
+    return found
+
+
+def _key_problems(
+    record: dict, required: tuple[str, ...], optional: tuple[str, ...] = ()
+) -> list[str]:
+    found = [f"missing key '{key}'" for key in required if key not in record]
+    extra = sorted(set(record) - set(required) - set(optional))
+    if extra:
+        allowed = ", ".join(required + optional)
+        found.append(f"unexpected key(s) {', '.join(map(repr, extra))}; allowed: {allowed}")
+    return found
+
+
+def _nonempty_string(value: Any, where: str) -> str | None:
+    if not isinstance(value, str):
+        return f"'{where}' must be a string, got {type(value).__name__}"
+    if not value.strip():
+        return f"'{where}' is empty"
+    return None
+
+
+def _flat_problems(record: dict, fields: tuple[str, ...]) -> tuple[list[str], list[str]]:
+    found = _key_problems(record, fields)
+    texts: list[str] = []
+    for key in fields:
+        if key in record:
+            problem = _nonempty_string(record[key], key)
+            if problem:
+                found.append(problem)
+            else:
+                texts.append(record[key])
+    return found, texts
+
+
+def _text_blocks(value: Any, where: str) -> tuple[list[str], list[str]]:
+    """A Converse-style content list: `[{"text": "..."}, ...]`."""
+    if not isinstance(value, list) or not value:
+        return [f"'{where}' must be a non-empty list of {{\"text\": ...}} blocks"], []
+    found: list[str] = []
+    texts: list[str] = []
+    for index, block in enumerate(value):
+        here = f"{where}[{index}]"
+        if not isinstance(block, dict) or set(block) != {"text"}:
+            found.append(f"'{here}' must be an object with exactly one key 'text'")
+            continue
+        problem = _nonempty_string(block["text"], f"{here}.text")
+        if problem:
+            found.append(problem)
+        else:
+            texts.append(block["text"])
+    return found, texts
+
+
+def _conversation_problems(record: dict) -> tuple[list[str], list[str]]:
+    found = _key_problems(record, _CONVERSATION_REQUIRED, _CONVERSATION_OPTIONAL)
+    texts: list[str] = []
+    if "schemaVersion" in record and record["schemaVersion"] != CONVERSATION_SCHEMA:
+        found.append(
+            f"schemaVersion is {record['schemaVersion']!r}; must be {CONVERSATION_SCHEMA!r}"
+        )
+    if "system" in record:
+        system_found, system_texts = _text_blocks(record["system"], "system")
+        found += system_found
+        texts += system_texts
+    messages = record.get("messages")
+    if "messages" not in record:
+        return found, texts
+    if not isinstance(messages, list) or len(messages) < 2:
+        found.append("'messages' must be a list of at least 2 messages (user, then assistant)")
+        return found, texts
+    for index, message in enumerate(messages):
+        here = f"messages[{index}]"
+        if not isinstance(message, dict) or set(message) != {"role", "content"}:
+            found.append(f"'{here}' must be an object with exactly the keys 'role' and 'content'")
+            continue
+        expected = "user" if index % 2 == 0 else "assistant"
+        if message["role"] != expected:
+            found.append(
+                f"'{here}.role' is {message['role']!r}; roles must alternate user/assistant "
+                f"starting with user, so this one must be {expected!r}"
+            )
+        block_found, block_texts = _text_blocks(message["content"], f"{here}.content")
+        found += block_found
+        texts += block_texts
+    if len(messages) % 2 == 1:
+        found.append("the last message must have role 'assistant'")
+    return found, texts
