@@ -12,6 +12,7 @@ import typer
 from rich.table import Table
 
 from infra.settings import SettingsError, settings_for_stage
+from pipelines.commands import data
 from pipelines.console import console, fail, print_json
 
 app = typer.Typer(
@@ -24,6 +25,7 @@ app = typer.Typer(
 settings_app = typer.Typer(help="Inspect and check the typed settings read from cdk.json.")
 app.add_typer(settings_app, name="settings")
 # Each noun lives in pipelines/commands/<noun>.py and is registered here with one line.
+app.add_typer(data.app, name="data")
 
 StageOption = Annotated[
     str | None, typer.Option("--stage", "-s", help="Stage from cdk.json (default: its `stage`).")
