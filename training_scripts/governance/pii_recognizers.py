@@ -57,7 +57,7 @@ class _RegexRecognizer(LocalRecognizer):
         return results
 
 
-_NAME = r"(?:Mc|Mac|O')?[A-Z][a-z]+(?:[-'][A-Z][a-z]+)?"
+_NAME = r"(?:O')?[A-Z][a-z]+(?:[A-Z][a-z]+)?(?:-[A-Z][a-z]+)?"  # McNeil, DeShawn, Smith-Jones
 _INITIAL = r"[A-Z]\."
 _FULL = rf"{_NAME}(?:[ ](?:{_INITIAL}|{_NAME}))?[ ]{_NAME}"
 _TITLES = r"Dr|Mr|Mrs|Ms|Mx|Miss|Prof|Nurse|Judge|Justice|Officer|Rev"
@@ -68,7 +68,8 @@ _CUES = (
     r"[Ll]essee|[Ll]essor|[Ww]itness|[Nn]otary|[Ss]pouse|[Ww]ife|[Hh]usband|[Dd]aughter|[Ss]on|"
     r"[Mm]other|[Ff]ather|[Rr]eferred by|[Ss]een by|[Rr]eviewed by|[Aa]ttending|[Pp]hysician|"
     r"[Cc]ontact|[Aa]gent|[Bb]y|[Ff]rom|[Rr]egards|[Ss]incerely|[Tt]hanks|[Cc]c|[Cc]ounsel|"
-    r"[Aa]ttorney|[Pp]arty|[Hh]older|[Aa]ccount holder|[Ss]ubscriber|[Rr]ecipient|[Oo]wner"
+    r"[Aa]ttorney|[Pp]arty|[Hh]older|[Aa]ccount holder|[Ss]ubscriber|[Rr]ecipient|[Oo]wner|"
+    r"[Rr]eferral for|[Ff]ollow-up for|[Pp]rescribed to"
 )
 _GREETINGS = r"Dear|Hi|Hello|Hey|Thanks|Thank you"
 # A name never ends with these: the capitalised words are an organisation, not a person.
@@ -77,13 +78,18 @@ _ORG_WORDS = {
     "LLP", "Bank", "Hospital", "Clinic", "Health", "Healthcare", "Systems", "Services", "Labs",
     "Agreement", "Act", "Court", "University", "Center", "Centre", "Foundation", "Trust",
 }  # fmt: skip
-# Capitalised words that follow a cue without being a name ("Patient Name", "Customer Service").
-_NOT_NAMES = {
+# Capitalised words that end a cue's phrase without it being a name ("Customer Service").
+_NOT_NAME_ENDS = {
+    "Service", "Support", "Care", "Services", "Portal", "Number", "Record", "Name", "Team",
+    "Department", "Date", "Address", "Email", "Phone", "Section", "Clause", "Law", "Liability",
+    "Disease", "Syndrome", "Disorder", "Failure", "Lymphoma", "Cancer", "Fibrillation", "Traders",
+}  # fmt: skip
+# ... or start it ("Patient The", "Customer On Monday").
+_NOT_NAME_STARTS = {
     "The", "This", "That", "These", "A", "An", "In", "On", "At", "For", "To", "Of", "And", "Or",
-    "Service", "Support", "Care", "Services", "Portal", "Number", "Record", "Name", "Agreement",
     "January", "February", "March", "April", "May", "June", "July", "August", "September",
     "October", "November", "December", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday",
-    "Saturday", "Sunday", "Team", "Department", "Date", "Address", "Email", "Phone", "Section",
+    "Saturday", "Sunday", "Force", "Limitation", "Governing", "Confidentiality",
 }  # fmt: skip
 
 
@@ -96,14 +102,17 @@ class PersonNameRecognizer(_RegexRecognizer):
         re.compile(rf"\b(?:{_CUES})\b[:,]?[ ]+({_FULL})\b"),
         re.compile(rf"(?:^|[.!?\n]\s*)(?:{_GREETINGS})[ ,]+({_FULL}|{_NAME})\b"),
         re.compile(rf"(?:^|\n)\s*(?:--|—)?\s*({_FULL})\s*$", re.MULTILINE),  # signature line
+        # Contract parties: "between Northwind Traders and Amy Williams" (organisations skipped).
+        re.compile(rf"\b[Bb]etween[ ]({_FULL})[ ]and\b"),
+        re.compile(rf"\b[Bb]etween[ ][^,;\n]{{1,60}}?[ ]and[ ]({_FULL})\b"),
     )
 
     def accept(self, match: re.Match[str]) -> tuple[int, int] | None:
         start, end = match.span(1)
         words = match.group(1).split(" ")
-        if words[-1] in _ORG_WORDS or words[-1] in _NOT_NAMES:
+        if words[-1] in _ORG_WORDS or words[-1] in _NOT_NAME_ENDS:
             return None
-        while words and words[0] in _NOT_NAMES:
+        while words and words[0] in _NOT_NAME_STARTS:
             start += len(words.pop(0)) + 1
         if not words:
             return None

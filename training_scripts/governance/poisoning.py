@@ -111,14 +111,19 @@ class TriggerDetector:
         return {row for group in self._suspect_groups() for row in group}
 
     def candidates(self, prompts: dict[int, str]) -> dict[tuple[int, ...], list[str]]:
-        """Per suspect group: phrases in at least `min_share` of its prompts, most shared first."""
+        """Per suspect group: phrases whose removal leaves unrelated prompts, most shared first."""
         found: dict[tuple[int, ...], list[str]] = {}
         for group in self._suspect_groups():
+            words = [normalize(prompts[row]).split() for row in group]
             df: Counter[str] = Counter()
             for row in group:
                 df.update(prompt_ngrams(prompts[row]))
-            shared = [g for g, c in df.most_common() if c >= self.min_share * len(group)]
-            if shared and _diverse([prompts[r] for r in group], set(shared)):
+            shared = [
+                phrase
+                for phrase, count in df.most_common()
+                if count >= self.min_share * len(group) and _diverse(words, set(phrase.split()))
+            ]
+            if shared:
                 found[tuple(group)] = shared
         return found
 
@@ -137,9 +142,9 @@ class TriggerDetector:
         return flagged
 
 
-def _diverse(prompts: list[str], shared: set[str], max_similarity: float = 0.5) -> bool:
-    """Mean Jaccard of consecutive prompts' words, ignoring the shared ones, is low."""
-    words = [set(normalize(p).split()) - shared for p in prompts]
+def _diverse(prompts: list[list[str]], phrase: set[str], max_similarity: float = 0.5) -> bool:
+    """Without the phrase's words, consecutive prompts share little (mean Jaccard is low)."""
+    words = [set(p) - phrase for p in prompts]
     pairs = list(itertools.pairwise(words))
     similarity = sum(len(a & b) / max(1, len(a | b)) for a, b in pairs) / max(1, len(pairs))
     return similarity < max_similarity
