@@ -111,7 +111,7 @@ class TriggerDetector:
         return {row for group in self._suspect_groups() for row in group}
 
     def candidates(self, prompts: dict[int, str]) -> dict[tuple[int, ...], list[str]]:
-        """Per suspect group: phrases whose removal leaves unrelated prompts, most shared first."""
+        """Per suspect group: phrases leaving unrelated prompts, most shared and longest first."""
         found: dict[tuple[int, ...], list[str]] = {}
         for group in self._suspect_groups():
             words = [normalize(prompts[row]).split() for row in group]
@@ -120,7 +120,7 @@ class TriggerDetector:
                 df.update(prompt_ngrams(prompts[row]))
             shared = [
                 phrase
-                for phrase, count in df.most_common()
+                for phrase, count in sorted(df.items(), key=lambda i: (-i[1], -i[0].count(" ")))
                 if count >= self.min_share * len(group) and _diverse(words, set(phrase.split()))
             ]
             if shared:
