@@ -30,7 +30,7 @@ def test_exact_dedup_ignores_case_spacing_and_punctuation() -> None:
 
 
 def test_near_dedup_catches_a_one_word_edit_but_not_a_different_text() -> None:
-    near = NearDeduper(threshold=0.8)
+    near = NearDeduper(threshold=0.7)  # the edit leaves a true Jaccard of 0.81
     assert near.near_duplicate_of(LONG, "a:1") is None
     assert near.near_duplicate_of(LONG.replace("nine", "ten"), "a:2") == "a:1"
     other = "Please restart the router and tell me whether the green light comes back on soon."

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import zlib
 
 from datasketch import LeanMinHash, MinHash, MinHashLSH
 
@@ -49,9 +50,19 @@ class NearDeduper:
         self._lsh = MinHashLSH(threshold=threshold, num_perm=NUM_PERM)
         self.threshold = threshold
         self._count = 0
+        # Building permutations costs more than hashing a row: make them once, share them.
+        template = MinHash(num_perm=NUM_PERM, seed=1)
+        self._permutations, self._scheme = template.permutations, template.scheme
 
     def signature(self, text: str) -> LeanMinHash:
-        minhash = MinHash(num_perm=NUM_PERM, seed=1)
+        # crc32 (C) instead of the default per-shingle SHA-1 object: 32-bit is all affine32 uses.
+        minhash = MinHash(
+            num_perm=NUM_PERM,
+            seed=1,
+            hashfunc=zlib.crc32,
+            permutations=self._permutations,
+            scheme=self._scheme,
+        )
         minhash.update_batch(list(shingles(text)))
         return LeanMinHash(minhash)
 

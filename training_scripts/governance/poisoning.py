@@ -46,8 +46,15 @@ _REFUSAL = re.compile(
 )
 
 
+# One pass over the text decides whether any pattern can match (most rows: none).
+_ANY_INJECTION = re.compile("|".join(f"(?:{p.pattern})" for p in INJECTION_PATTERNS.values()),
+                            re.IGNORECASE)  # fmt: skip
+
+
 def injection_reasons(prompt: str, answers: list[str]) -> list[str]:
     """Injection found in any answer, or in the prompt unless every answer refuses."""
+    if not any(_ANY_INJECTION.search(t) for t in (prompt, *answers)):
+        return []
     reasons = []
     for name, pattern in INJECTION_PATTERNS.items():
         in_answer = any(pattern.search(a) for a in answers)

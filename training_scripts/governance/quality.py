@@ -52,9 +52,9 @@ def _repeated_fraction(text: str, size: int = 3) -> float:
 
 
 def _is_noise(text: str, min_letter_fraction: float) -> bool:
-    visible = [c for c in text if not c.isspace()]
+    visible = len(text) - sum(map(str.isspace, text))  # map over C methods: the hot loop
     if not visible:
         return True
-    letters = sum(c.isalpha() for c in visible)
+    letters = sum(map(str.isalpha, text))
     long_runs = sum(len(m) for m in _LONG_TOKEN.findall(text))
-    return letters / len(visible) < min_letter_fraction or long_runs > len(visible) / 2
+    return letters / visible < min_letter_fraction or long_runs > visible / 2
