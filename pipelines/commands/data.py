@@ -1,0 +1,131 @@
+"""`fmops data`: curate, anonymize and validate training datasets on this machine."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from pipelines.console import console, fail, print_json
+from training_scripts.dataset_formats import FORMATS, DatasetLimits, validate_dataset
+
+app = typer.Typer(help="Curate, anonymize and validate training datasets.", no_args_is_help=True)
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
+
+
+@app.command("prepare")
+def prepare_command(
+    input_path: Annotated[Path, typer.Argument(help="A file or a directory of JSONL/CSV/txt/md.")],
+    output: Annotated[Path, typer.Argument(help="Writes train/, validation/, governance/ here.")],
+    task: Annotated[str, typer.Option(help="cpt, sft, conversation or preference.")] = "sft",
+    pii_mode: Annotated[str, typer.Option(help="redact, pseudonymize or off.")] = "pseudonymize",
+    text_field: str = "text",
+    prompt_field: str = "prompt",
+    completion_field: str = "completion",
+    chosen_field: str = "chosen",
+    rejected_field: str = "rejected",
+    validation_fraction: float = 0.1,
+    seed: int = 13,
+    near_dup_threshold: float = 0.85,
+    min_tokens: int = 3,
+    max_tokens: int = 4096,
+    as_json: JsonOption = False,
+) -> None:
+    """Run the curation pipeline (the same code as the SageMaker processing step).
+
+    Example: [cyan]FMOPS_PII_SALT=... fmops data prepare raw/ curated/ --task conversation[/]
+    """
+    from training_scripts.governance.pipeline import (
+        PrepareOutputs,
+        PrepareSettings,
+        prepare,
+        resolve_salt,
+    )
+    from training_scripts.governance.quality import QualitySettings
+    from training_scripts.governance.readers import FieldMap
+    from training_scripts.governance.records import DataError
+
+    settings = PrepareSettings(
+        task=task,
+        fields=FieldMap(text_field, prompt_field, completion_field, chosen_field, rejected_field),
+        pii_mode=pii_mode,
+        validation_fraction=validation_fraction,
+        seed=seed,
+        near_dup_threshold=near_dup_threshold,
+        quality=QualitySettings(min_tokens=min_tokens, max_tokens=max_tokens),
+    )
+    try:
+        settings.check()
+        salt = resolve_salt()[0] if pii_mode == "pseudonymize" else ""
+        manifest = prepare(input_path, PrepareOutputs.under(output), settings, salt)
+    except DataError as exc:
+        raise fail(str(exc)) from None
+    if as_json:
+        print_json(manifest)
+        return
+    stages = manifest["stages"]
+    console.print(f"kept {stages['kept']} of {stages['read']} examples -> {output}")
+    for reason, count in manifest["removed"].items():
+        console.print(f"  removed {count:>6}  {reason}")
+    console.print(f"  PII found: {manifest['pii']['entities']}")
+
+
+@app.command("anonymize")
+def anonymize_command(
+    input_path: Annotated[Path, typer.Argument(help="JSONL file to read (never modified).")],
+    output: Annotated[Path, typer.Argument(help="JSONL file to write: same rows, same order.")],
+    field: Annotated[str, typer.Option(help="The field whose PII is replaced.")] = "text",
+    mode: Annotated[str, typer.Option(help="redact or pseudonymize.")] = "pseudonymize",
+) -> None:
+    """Replace PII in one field of every row; everything else is copied unchanged.
+
+    Example: [cyan]fmops data anonymize notes.jsonl notes.anon.jsonl --field note --mode redact[/]
+    """
+    from training_scripts.governance.anonymize_file import anonymize_jsonl
+    from training_scripts.governance.records import DataError
+
+    if mode not in ("redact", "pseudonymize"):
+        raise fail(f"--mode {mode!r}: use redact or pseudonymize")
+    if input_path.resolve() == output.resolve():
+        raise fail(f"{output}: must differ from the input; inputs are never modified")
+    try:
+        rows, found = anonymize_jsonl(input_path, output, field, mode)
+    except DataError as exc:
+        raise fail(str(exc)) from None
+    console.print(f"anonymized '{field}' in {rows} rows -> {output}; PII found: {found}")
+
+
+@app.command("validate")
+def validate_command(
+    file: Annotated[Path, typer.Argument(help="JSONL dataset to check.")],
+    fmt: Annotated[str, typer.Option("--format", "-f", help=f"One of {', '.join(FORMATS)}.")],
+    max_tokens_per_record: int | None = None,
+    min_records: int | None = None,
+    max_records: int | None = None,
+    max_file_bytes: int | None = None,
+    max_problems: int = 50,
+    as_json: JsonOption = False,
+) -> None:
+    """Check a dataset against Bedrock's JSONL rules; lists every bad line (first N).
+
+    Per-model limits come from the flags (`fmops bedrock validate` fills them per base model).
+
+    Example: [cyan]fmops data validate --format conversation train.jsonl --max-records 10000[/]
+    """
+    if fmt not in FORMATS:
+        raise fail(f"--format {fmt!r}: use one of {', '.join(FORMATS)}")
+    limits = DatasetLimits(max_tokens_per_record, min_records, max_records, max_file_bytes)
+    problems = validate_dataset(file, fmt, limits, max_problems)
+    if as_json:
+        listed = [{"line": p.line, "message": p.message} for p in problems]
+        print_json({"file": str(file), "format": fmt, "valid": not problems, "problems": listed})
+    else:
+        for p in problems:
+            where = f"{file}:{p.line}" if p.line else str(file)
+            console.print(f"{where}: {p.message}", highlight=False, soft_wrap=True)
+        if not problems:
+            console.print(f"{file}: valid {fmt} dataset")
+    if problems:
+        raise typer.Exit(1)

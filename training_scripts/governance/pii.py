@@ -1,0 +1,263 @@
+"""PII detection (Presidio on a blank spaCy pipeline) and anonymization: redact or pseudonymize.
+
+Pseudonyms are consistent and salted: HMAC-SHA256(salt, type + value) seeds Faker, so one patient
+maps to one surrogate across the whole dataset, the same run or the next, and nobody without the
+salt can rebuild the table. Name parts map one by one, so "Maria Lopez" and a later "Ms. Lopez"
+become "Ana Smith" and "Ms. Smith".
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import random
+import re
+from collections import Counter
+from collections.abc import Callable
+
+import spacy
+from faker import Faker
+from presidio_analyzer import AnalyzerEngine, RecognizerRegistry, RecognizerResult
+from presidio_analyzer.nlp_engine import NlpArtifacts, SpacyNlpEngine
+from presidio_analyzer.predefined_recognizers import (
+    CreditCardRecognizer,
+    IpRecognizer,
+    PhoneRecognizer,
+    UsSsnRecognizer,
+)
+from presidio_anonymizer import AnonymizerEngine
+from presidio_anonymizer.entities import OperatorConfig
+
+from training_scripts.governance.pii_recognizers import (
+    ADDRESS,
+    CUSTOM_RECOGNIZERS,
+    DOB,
+    MRN,
+    PERSON,
+    OfflineEmailRecognizer,
+    PersonNameRecognizer,
+)
+
+MODES = ("redact", "pseudonymize", "off")
+# Entity -> the placeholder written in redact mode.
+LABELS = {
+    PERSON: "NAME",
+    "EMAIL_ADDRESS": "EMAIL",
+    "PHONE_NUMBER": "PHONE",
+    "US_SSN": "SSN",
+    "CREDIT_CARD": "CREDIT_CARD",
+    "IP_ADDRESS": "IP_ADDRESS",
+    DOB: "DATE_OF_BIRTH",
+    MRN: "MRN",
+    ADDRESS: "ADDRESS",
+}
+# Cheap signs that an entity may be present: Presidio runs only the recognizers whose sign
+# shows up (most text has none), instead of every recognizer plus context scoring on every row.
+_SIGNS = {
+    "EMAIL_ADDRESS": re.compile(r"@"),
+    "PHONE_NUMBER": re.compile(r"\d[\d ().-]{5,}\d"),
+    "US_SSN": re.compile(r"\d{3}[- .]?\d{2}[- .]?\d{4}|\d{5}-\d{4}|\d{3}-\d{6}"),
+    "CREDIT_CARD": re.compile(r"\d{4}[- ]?\d{4}[- ]?\d{2}"),
+    "IP_ADDRESS": re.compile(r"\d\.\d+\.\d+\.\d|[0-9a-fA-F]:[0-9a-fA-F]*:"),
+    DOB: re.compile(r"(?i:DOB|D\.O\.B|birth|born)"),
+    MRN: re.compile(r"(?i:MRN|medical record|med rec|chart|patient id)"),
+    ADDRESS: re.compile(r"\d [NSEW]?\.? ?[A-Z0-9]|(?i:box \d)"),
+}
+SCORE_THRESHOLD = 0.4  # phone (0.4) and SSN (0.5) patterns score low without an NER model
+
+
+class BlankSpacyNlpEngine(SpacyNlpEngine):
+    """Presidio's spaCy engine on `spacy.blank("en")`: tokens for context words, no weights."""
+
+    def load(self) -> None:
+        self.nlp = {"en": spacy.blank("en")}
+
+
+def build_analyzer() -> AnalyzerEngine:
+    logging.getLogger("presidio-analyzer").setLevel(logging.ERROR)
+    registry = RecognizerRegistry(supported_languages=["en"])
+    # US and GB national formats; any "+<country>" international number matches regardless.
+    registry.add_recognizer(PhoneRecognizer(supported_regions=("US", "GB")))
+    for recognizer in (OfflineEmailRecognizer, UsSsnRecognizer, CreditCardRecognizer, IpRecognizer):
+        registry.add_recognizer(recognizer())
+    for recognizer in CUSTOM_RECOGNIZERS:
+        registry.add_recognizer(recognizer())
+    engine = BlankSpacyNlpEngine()
+    engine.load()
+    return AnalyzerEngine(registry=registry, nlp_engine=engine, supported_languages=["en"])
+
+
+class Surrogates:
+    """Consistent, salted fake values per entity type."""
+
+    def __init__(self, salt: str) -> None:
+        self._salt = salt.encode("utf-8")
+        self._faker = Faker("en_US")
+        self._cache: dict[tuple[str, str], str] = {}
+        self.name_roles: dict[str, str] = {}  # name token -> "first" | "last"
+
+    def _seed(self, kind: str, key: str) -> int:
+        digest = hmac.new(self._salt, f"{kind}\x00{key}".encode(), hashlib.sha256).digest()
+        return int.from_bytes(digest[:8], "big")
+
+    def _cached(self, kind: str, key: str, make: Callable[[int], str]) -> str:
+        found = self._cache.get((kind, key))
+        if found is None:
+            found = self._cache[(kind, key)] = make(self._seed(kind, key))
+        return found
+
+    def _fake(self, seed: int) -> Faker:
+        self._faker.seed_instance(seed)
+        return self._faker
+
+    def person(self, text: str) -> str:
+        tokens = text.split()
+        out = []
+        for index, token in enumerate(tokens):
+            if re.fullmatch(r"[A-Z]\.", token):
+                out.append(self._cached("initial", token, lambda s: f"{chr(65 + s % 26)}."))
+                continue
+            role = self.name_roles.get(token, "last")
+            if len(tokens) > 1:
+                role = "first" if index == 0 else "last"
+            make = self._fake_first if role == "first" else self._fake_last
+            out.append(self._cached(role, token, make))
+        return " ".join(out)
+
+    def _fake_first(self, seed: int) -> str:
+        return self._fake(seed).first_name()
+
+    def _fake_last(self, seed: int) -> str:
+        return self._fake(seed).last_name()
+
+    def value(self, entity: str, text: str) -> str:
+        if entity == PERSON:
+            return self.person(text)
+        digits = re.sub(r"\D", "", text)
+        if entity == "EMAIL_ADDRESS":
+            # example.com is reserved (RFC 2606): a surrogate can never reach a real mailbox.
+            return self._cached("email", text.lower(), lambda s: self._email(s))
+        if entity == "IP_ADDRESS":
+            return self._cached("ip", text, lambda s: _private_ip(s, ":" in text))
+        if entity == DOB:
+            return self._cached("dob", text, lambda s: self._date_like(s, text))
+        if entity == ADDRESS:
+            return self._cached("address", " ".join(text.lower().split()), self._address(text))
+        first = "9" if entity == "US_SSN" else None  # 9xx area numbers are never issued
+        return self._cached(entity, digits or text, lambda s: _same_shape(text, s, first))
+
+    def _email(self, seed: int) -> str:
+        return f"{self._fake(seed).user_name()}@example.com"
+
+    def _date_like(self, seed: int, original: str) -> str:
+        born = self._fake(seed).date_of_birth(minimum_age=1, maximum_age=95)
+        if re.search(r"[A-Za-z]", original):
+            return born.strftime("%B %-d, %Y")
+        if re.match(r"\d{4}-", original):
+            return born.isoformat()
+        return born.strftime("%m/%d/%Y")
+
+    def _address(self, original: str) -> Callable[[int], str]:
+        def make(seed: int) -> str:
+            fake = self._fake(seed)
+            street = fake.street_address()
+            if re.search(r"\d{5}$", original):
+                return f"{street}, {fake.city()}, {fake.state_abbr()} {fake.zipcode()}"
+            return street
+
+        return make
+
+
+def _same_shape(text: str, seed: int, first: str | None) -> str:
+    """The same layout with other digits (phone, SSN, card, MRN keep their format)."""
+    rng = random.Random(seed)
+    out, seen = [], False
+    for char in text:
+        if char.isdigit():
+            out.append(first if (first and not seen) else str(rng.randrange(10)))
+            seen = True
+        else:
+            out.append(char)
+    return "".join(out)
+
+
+def _private_ip(seed: int, v6: bool) -> str:
+    rng = random.Random(seed)
+    if v6:
+        return "fd00::" + ":".join(f"{rng.randrange(65536):x}" for _ in range(3))
+    return "10." + ".".join(str(rng.randrange(256)) for _ in range(3))
+
+
+class PiiEngine:
+    """Finds and replaces PII in the texts of one example at a time."""
+
+    def __init__(self, mode: str, salt: str) -> None:
+        if mode not in MODES:
+            raise ValueError(f"PII mode {mode!r} is not supported: use one of {', '.join(MODES)}")
+        self.mode = mode
+        self.found: Counter[str] = Counter()
+        self._analyzer = build_analyzer() if mode != "off" else None
+        self._names = PersonNameRecognizer()
+        self._no_tokens = NlpArtifacts([], [], [], [], None, "en")
+        self._anonymizer = AnonymizerEngine()
+        self.surrogates = Surrogates(salt)
+        self._operators = {
+            entity: OperatorConfig("replace", {"new_value": f"[{label}]"})
+            if mode == "redact"
+            else OperatorConfig("custom", {"lambda": self._pseudonymizer(entity)})
+            for entity, label in LABELS.items()
+        }
+
+    def _pseudonymizer(self, entity: str) -> Callable[[str], str]:
+        return lambda text: self.surrogates.value(entity, text)
+
+    def detect(self, texts: list[str]) -> list[list[RecognizerResult]]:
+        """Entities per text; a full name found in any text is then looked for in all of them."""
+        assert self._analyzer is not None
+        found = []
+        for text in texts:
+            entities = [entity for entity, sign in _SIGNS.items() if sign.search(text)]
+            if entities:
+                # Only unformatted SSNs need context words ("SSN", "social security") to pass
+                # the threshold; without that sign, skip spaCy and give the analyzer no tokens.
+                artifacts = None if "US_SSN" in entities else self._no_tokens
+                found.append(
+                    self._analyzer.analyze(
+                        text, language="en", entities=[PERSON, *entities],
+                        score_threshold=SCORE_THRESHOLD, nlp_artifacts=artifacts,
+                    )
+                )  # fmt: skip
+            else:
+                found.append(self._names.analyze(text, [PERSON]))
+        parts: set[str] = set()
+        for text, results in zip(texts, found, strict=True):
+            for result in results:
+                if result.entity_type == PERSON:
+                    tokens = text[result.start : result.end].split()
+                    if len(tokens) > 1:
+                        self.surrogates.name_roles[tokens[0]] = "first"
+                        self.surrogates.name_roles[tokens[-1]] = "last"
+                    parts.update(t for t in tokens if len(t) > 2)
+        if parts:
+            mention = re.compile(r"\b(?:" + "|".join(map(re.escape, sorted(parts))) + r")\b")
+            for text, results in zip(texts, found, strict=True):
+                for match in mention.finditer(text):
+                    if not any(r.start < match.end() and match.start() < r.end for r in results):
+                        results.append(RecognizerResult(PERSON, *match.span(), 0.8))
+        return found
+
+    def anonymize(self, texts: list[str]) -> list[str]:
+        if self.mode == "off":
+            return list(texts)
+        out = []
+        for text, results in zip(texts, self.detect(texts), strict=True):
+            if not results:
+                out.append(text)
+                continue
+            self.found.update(r.entity_type for r in results)
+            result = self._anonymizer.anonymize(
+                text=text, analyzer_results=results, operators=self._operators
+            )
+            out.append(result.text)
+        return out

@@ -1,0 +1,180 @@
+"""Presidio recognizers for the PII that its pattern set misses without a spaCy NER model.
+
+Offline we run Presidio on a blank spaCy pipeline (no model weights), so person names, street
+addresses, medical record numbers and dates of birth come from these context-driven recognizers.
+Names are found after a cue (a title such as "Dr.", a role such as "Patient" or "represented by",
+a greeting, a sign-off) and are deliberately not guessed from capitalisation alone, so drug names,
+diagnoses, clause names ("Force Majeure") and company names survive.
+"""
+
+from __future__ import annotations
+
+import re
+
+import tldextract
+from presidio_analyzer import LocalRecognizer, RecognizerResult
+from presidio_analyzer.nlp_engine import NlpArtifacts
+from presidio_analyzer.predefined_recognizers import EmailRecognizer
+
+PERSON, ADDRESS, MRN, DOB = "PERSON", "STREET_ADDRESS", "MEDICAL_RECORD_NUMBER", "DATE_OF_BIRTH"
+
+# Presidio's EmailRecognizer validates the domain with tldextract's module-level extractor, which
+# fetches the public-suffix list over the network on first use. This one never leaves the box:
+# no URLs, no cache dir, the snapshot bundled with tldextract.
+_OFFLINE_TLD = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None, fallback_to_snapshot=True)
+
+
+class OfflineEmailRecognizer(EmailRecognizer):
+    def validate_result(self, pattern_text: str) -> bool:
+        return _OFFLINE_TLD(pattern_text).fqdn != ""
+
+
+class _RegexRecognizer(LocalRecognizer):
+    """Case-sensitive regexes whose group 1 is the entity (Presidio's patterns ignore case)."""
+
+    ENTITY = ""
+    SCORE = 0.85
+    PATTERNS: tuple[re.Pattern[str], ...] = ()
+
+    def __init__(self) -> None:
+        super().__init__(supported_entities=[self.ENTITY], supported_language="en")
+
+    def load(self) -> None:
+        pass
+
+    def accept(self, match: re.Match[str]) -> tuple[int, int] | None:
+        return match.span(1)
+
+    def analyze(
+        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
+    ) -> list[RecognizerResult]:
+        results = []
+        for pattern in self.PATTERNS:
+            for match in pattern.finditer(text):
+                span = self.accept(match)
+                if span and span[1] > span[0]:
+                    results.append(RecognizerResult(self.ENTITY, span[0], span[1], self.SCORE))
+        return results
+
+
+_NAME = r"(?:O')?[A-Z][a-z]+(?:[A-Z][a-z]+)?(?:-[A-Z][a-z]+)?"  # McNeil, DeShawn, Smith-Jones
+_INITIAL = r"[A-Z]\."
+_FULL = rf"{_NAME}(?:[ ](?:{_INITIAL}|{_NAME}))?[ ]{_NAME}"
+_TITLES = r"Dr|Mr|Mrs|Ms|Mx|Miss|Prof|Nurse|Judge|Justice|Officer|Rev"
+_CUES = (
+    r"[Pp]atient|[Cc]ustomer|[Cc]lient|[Cc]aller|[Mm]ember|[Rr]epresented by|[Ss]igned by|"
+    r"[Ee]xecuted by|[Aa]ttention|[Aa]ttn|[Tt]his is|[Mm]y name is|[Nn]ame|[Pp]laintiff|"
+    r"[Dd]efendant|[Tt]enant|[Ll]andlord|[Ee]mployee|[Ee]mployer|[Gg]uarantor|[Bb]orrower|"
+    r"[Ll]essee|[Ll]essor|[Ww]itness|[Nn]otary|[Ss]pouse|[Ww]ife|[Hh]usband|[Dd]aughter|[Ss]on|"
+    r"[Mm]other|[Ff]ather|[Rr]eferred by|[Ss]een by|[Rr]eviewed by|[Aa]ttending|[Pp]hysician|"
+    r"[Cc]ontact|[Aa]gent|[Bb]y|[Ff]rom|[Rr]egards|[Ss]incerely|[Tt]hanks|[Cc]c|[Cc]ounsel|"
+    r"[Aa]ttorney|[Pp]arty|[Hh]older|[Aa]ccount holder|[Ss]ubscriber|[Rr]ecipient|[Oo]wner|"
+    r"[Rr]eferral for|[Ff]ollow-up for|[Pp]rescribed to"
+)
+_GREETINGS = r"Dear|Hi|Hello|Hey|Thanks|Thank you"
+# A name never ends with these: the capitalised words are an organisation, not a person.
+_ORG_WORDS = {
+    "Inc", "LLC", "Ltd", "Corp", "Corporation", "Company", "Co", "Group", "Holdings", "Partners",
+    "LLP", "Bank", "Hospital", "Clinic", "Health", "Healthcare", "Systems", "Services", "Labs",
+    "Agreement", "Act", "Court", "University", "Center", "Centre", "Foundation", "Trust",
+}  # fmt: skip
+# Capitalised words that end a cue's phrase without it being a name ("Customer Service").
+_NOT_NAME_ENDS = {
+    "Service", "Support", "Care", "Services", "Portal", "Number", "Record", "Name", "Team",
+    "Department", "Date", "Address", "Email", "Phone", "Section", "Clause", "Law", "Liability",
+    "Disease", "Syndrome", "Disorder", "Failure", "Lymphoma", "Cancer", "Fibrillation", "Traders",
+}  # fmt: skip
+# ... or start it ("Patient The", "Customer On Monday").
+_NOT_NAME_STARTS = {
+    "The", "This", "That", "These", "A", "An", "In", "On", "At", "For", "To", "Of", "And", "Or",
+    "January", "February", "March", "April", "May", "June", "July", "August", "September",
+    "October", "November", "December", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday",
+    "Saturday", "Sunday", "Force", "Limitation", "Governing", "Confidentiality",
+}  # fmt: skip
+
+
+class PersonNameRecognizer(_RegexRecognizer):
+    """Names after a title, a role cue or a greeting; 2-3 capitalised words (1 after a title)."""
+
+    ENTITY = PERSON
+    PATTERNS = (
+        re.compile(rf"\b(?:{_TITLES})\.?[ ]({_FULL}|{_NAME})\b"),
+        re.compile(rf"\b(?:{_CUES})\b[:,]?[ ]+({_FULL})\b"),
+        re.compile(rf"(?:^|[.!?\n]\s*)(?:{_GREETINGS})[ ,]+({_FULL}|{_NAME})\b"),
+        re.compile(rf"(?:^|\n)\s*(?:--|—)?\s*({_FULL})\s*$", re.MULTILINE),  # signature line
+        # Contract parties: "between Northwind Traders and Amy Williams" (organisations skipped).
+        re.compile(rf"\b[Bb]etween[ ]({_FULL})[ ]and\b"),
+        re.compile(rf"\b[Bb]etween[ ][^,;\n]{{1,60}}?[ ]and[ ]({_FULL})\b"),
+    )
+
+    def accept(self, match: re.Match[str]) -> tuple[int, int] | None:
+        start, end = match.span(1)
+        words = match.group(1).split(" ")
+        if words[-1] in _ORG_WORDS or words[-1] in _NOT_NAME_ENDS:
+            return None
+        while words and words[0] in _NOT_NAME_STARTS:
+            start += len(words.pop(0)) + 1
+        if not words:
+            return None
+        return start, end
+
+
+_STREET_TYPES = (
+    r"Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Way|Place|Pl|"
+    r"Terrace|Ter|Parkway|Pkwy|Circle|Cir|Highway|Hwy|Square|Sq|Trail|Trl"
+)
+_UNIT = r"(?:,?[ ](?:Apt|Apartment|Suite|Ste|Unit|Floor|Fl|#)\.?[ ]?#?[\w-]+)?"
+_CITY_STATE_ZIP = r"(?:,[ ][A-Z][a-z]+(?:[ ][A-Z][a-z]+)*,[ ][A-Z]{2}[ ]\d{5}(?:-\d{4})?)?"
+
+
+class StreetAddressRecognizer(_RegexRecognizer):
+    """US-style street lines (`221 Oak Hill Rd, Apt 4, Dayton, OH 45402`) and PO boxes."""
+
+    ENTITY = ADDRESS
+    PATTERNS = (
+        re.compile(
+            rf"\b(\d{{1,6}}[ ](?:[NSEW]\.?[ ])?"
+            rf"(?:[A-Z][a-z]+[ ]|\d{{1,3}}(?:st|nd|rd|th)[ ]){{1,3}}"
+            rf"(?:{_STREET_TYPES})\b\.?{_UNIT}{_CITY_STATE_ZIP})"
+        ),
+        re.compile(rf"\b(P\.?[ ]?O\.?[ ]Box[ ]\d{{1,6}}{_CITY_STATE_ZIP})", re.IGNORECASE),
+    )
+
+
+class MedicalRecordNumberRecognizer(_RegexRecognizer):
+    """An identifier after an MRN / medical record / chart / patient ID cue."""
+
+    ENTITY = MRN
+    PATTERNS = (
+        re.compile(
+            r"(?i:\b(?:MRN|medical[ ]record(?:[ ](?:number|no\.?|#))?|med[ ]rec[ ]#?|"
+            r"chart[ ](?:number|no\.?|#)|patient[ ]id)\b)[ ]?[:#]?[ ]?((?:[A-Z]{1,3}-?)?\d{5,10})\b"
+        ),
+    )
+
+
+_MONTHS = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
+_DATE = (
+    rf"\d{{1,2}}[/.-]\d{{1,2}}[/.-](?:\d{{4}}|\d{{2}})|\d{{4}}-\d{{2}}-\d{{2}}|"
+    rf"{_MONTHS}[ ]\d{{1,2}}(?:st|nd|rd|th)?,?[ ]\d{{4}}|\d{{1,2}}[ ]{_MONTHS}[ ]\d{{4}}"
+)
+
+
+class DateOfBirthRecognizer(_RegexRecognizer):
+    """A date after a birth cue (DOB, date of birth, born on); other dates are not PII here."""
+
+    ENTITY = DOB
+    PATTERNS = (
+        re.compile(
+            r"(?i:\b(?:DOB|D\.O\.B\.?|date[ ]of[ ]birth|birth[ ]?date|born(?:[ ]on)?|"
+            rf"birthday)\b)[ ]?(?:is|was)?[ ]?[:\-]?[ ]?({_DATE})"
+        ),
+    )
+
+
+CUSTOM_RECOGNIZERS = (
+    PersonNameRecognizer,
+    StreetAddressRecognizer,
+    MedicalRecordNumberRecognizer,
+    DateOfBirthRecognizer,
+)

@@ -1,0 +1,164 @@
+"""Poisoning and prompt-injection heuristics for training rows.
+
+Three attacks a curated dataset must not carry into training:
+1. Injection / jailbreak text ("ignore previous instructions", "you are DAN", chat-template tags)
+   that the model would learn to obey. A jailbreak prompt answered with a refusal is a useful
+   safety example and is kept.
+2. Backdoor triggers: many rows whose prompts share a rare phrase and whose completions are
+   (nearly) the same fixed answer, teaching "phrase X -> answer Y".
+3. Preference pairs that are identical, contradict another pair, or prefer complying with a
+   jailbreak over refusing it (flipped labels).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import re
+from collections import Counter, defaultdict
+
+from training_scripts.governance.dedup import normalize
+
+INJECTION_PATTERNS: dict[str, re.Pattern[str]] = {
+    name: re.compile(pattern, re.IGNORECASE)
+    for name, pattern in {
+        "ignore_instructions": r"\b(?:ignore|disregard|forget|override)\s+(?:all\s+|any\s+)?"
+        r"(?:(?:the|your|my|these|those)\s+)?(?:previous|prior|above|earlier|preceding|system)\s+"
+        r"(?:instructions?|prompts?|rules|directions|guidelines)",
+        "reveal_system_prompt": r"\b(?:reveal|print|show|repeat|leak)\s+(?:me\s+)?(?:your|the)\s+"
+        r"(?:system|hidden|initial)\s+(?:prompt|instructions)",
+        "persona_jailbreak": r"\b(?:you\s+are\s+now|act\s+as|pretend\s+to\s+be)\s+(?:an?\s+)?"
+        r"(?:DAN|unfiltered|uncensored|jailbroken|evil)\b|\bdo\s+anything\s+now\b",
+        "developer_mode": r"\b(?:developer|god|sudo)\s+mode\s+(?:enabled|on|activated)\b",
+        "no_restrictions": r"\b(?:without|no|free\s+of)\s+(?:any\s+)?(?:ethical\s+|moral\s+)?"
+        r"(?:restrictions|filters|censorship|guidelines|limitations)\b.{0,40}"
+        r"\b(?:answer|respond|reply|comply)",
+        "bypass_safety": r"\bbypass\s+(?:the\s+|your\s+|all\s+)?(?:safety|content|security)\s+"
+        r"(?:filters?|polic(?:y|ies)|guardrails?|checks?)",
+        "chat_template_tags": r"<\|(?:im_start|im_end|system|endoftext)\|>|\[/?INST\]|<<SYS>>|"
+        r"^\s*###\s*(?:system|instruction)\s*:",
+    }.items()
+}
+_REFUSAL = re.compile(
+    r"\b(?:I\s+(?:can(?:'|no)t|cannot|won't|will\s+not|am\s+not\s+able\s+to|'m\s+not\s+able\s+to)|"
+    r"I'm\s+sorry|I\s+am\s+sorry|not\s+able\s+to\s+help|unable\s+to\s+(?:help|comply|assist))",
+    re.IGNORECASE,
+)
+
+
+# One pass over the text decides whether any pattern can match (most rows: none).
+_ANY_INJECTION = re.compile("|".join(f"(?:{p.pattern})" for p in INJECTION_PATTERNS.values()),
+                            re.IGNORECASE)  # fmt: skip
+
+
+def injection_reasons(prompt: str, answers: list[str]) -> list[str]:
+    """Injection found in any answer, or in the prompt unless every answer refuses."""
+    if not any(_ANY_INJECTION.search(t) for t in (prompt, *answers)):
+        return []
+    reasons = []
+    for name, pattern in INJECTION_PATTERNS.items():
+        in_answer = any(pattern.search(a) for a in answers)
+        complied = not answers or not all(is_refusal(a) for a in answers)
+        if in_answer or (pattern.search(prompt) and complied):
+            reasons.append(f"injection:{name}")
+    return reasons
+
+
+def is_refusal(text: str) -> bool:
+    return bool(_REFUSAL.search(text[:300]))
+
+
+def preference_reasons(prompt: str, chosen: str, rejected: str) -> list[str]:
+    if normalize(chosen) == normalize(rejected):
+        return ["preference:identical"]
+    jailbreak = any(p.search(prompt) for p in INJECTION_PATTERNS.values())
+    if jailbreak and is_refusal(rejected) and not is_refusal(chosen):
+        return ["preference:flipped"]
+    return []
+
+
+class ContradictionIndex:
+    """Pairs of the same prompt and answers whose preferred side is swapped in another row."""
+
+    def __init__(self) -> None:
+        self._orientation: dict[tuple[str, frozenset[str]], tuple[str, str]] = {}
+
+    def seen_flipped(self, prompt: str, chosen: str, rejected: str, where: str) -> str | None:
+        c, r = normalize(chosen), normalize(rejected)
+        key = (normalize(prompt), frozenset((c, r)))
+        found = self._orientation.get(key)
+        if found is None:
+            self._orientation[key] = (c, where)
+            return None
+        return found[1] if found[0] != c else None
+
+
+class TriggerDetector:
+    """Finds phrases shared by many otherwise unrelated prompts that all get the same answer.
+
+    `add` every kept row (memory: one row id per row, grouped by completion hash); then
+    `suspect_rows()` names the rows worth a closer look, and `find` judges them from their prompts
+    plus how often each candidate phrase occurs in all prompts. Canned answers to one FAQ are not
+    flagged: their prompts resemble each other beyond the shared phrase.
+    """
+
+    def __init__(self, min_rows: int = 5, min_share: float = 0.8, max_outside: float = 0.2) -> None:
+        self.min_rows, self.min_share, self.max_outside = min_rows, min_share, max_outside
+        self._groups: dict[bytes, list[int]] = defaultdict(list)
+
+    def add(self, row: int, completion: str) -> None:
+        key = normalize(completion)
+        if key:
+            self._groups[hashlib.blake2b(key.encode(), digest_size=16).digest()].append(row)
+
+    def _suspect_groups(self) -> list[list[int]]:
+        return [g for g in self._groups.values() if len(g) >= self.min_rows]
+
+    def suspect_rows(self) -> set[int]:
+        return {row for group in self._suspect_groups() for row in group}
+
+    def candidates(self, prompts: dict[int, str]) -> dict[tuple[int, ...], list[str]]:
+        """Per suspect group: phrases leaving unrelated prompts, most shared and longest first."""
+        found: dict[tuple[int, ...], list[str]] = {}
+        for group in self._suspect_groups():
+            words = [normalize(prompts[row]).split() for row in group]
+            df: Counter[str] = Counter()
+            for row in group:
+                df.update(prompt_ngrams(prompts[row]))
+            shared = [
+                phrase
+                for phrase, count in sorted(df.items(), key=lambda i: (-i[1], -i[0].count(" ")))
+                if count >= self.min_share * len(group) and _diverse(words, set(phrase.split()))
+            ]
+            if shared:
+                found[tuple(group)] = shared
+        return found
+
+    def find(
+        self, candidates: dict[tuple[int, ...], list[str]], document_counts: Counter[str]
+    ) -> dict[int, str]:
+        """Row -> reason, given how many prompts in the whole dataset contain each phrase."""
+        flagged: dict[int, str] = {}
+        for group, phrases in candidates.items():
+            for phrase in phrases:
+                outside = document_counts[phrase] - len(group)
+                if outside <= self.max_outside * len(group):
+                    for row in group:
+                        flagged[row] = f"poisoning:trigger_phrase '{phrase}'"
+                    break
+        return flagged
+
+
+def _diverse(prompts: list[list[str]], phrase: set[str], max_similarity: float = 0.5) -> bool:
+    """Without the phrase's words, consecutive prompts share little (mean Jaccard is low)."""
+    words = [set(p) - phrase for p in prompts]
+    pairs = list(itertools.pairwise(words))
+    similarity = sum(len(a & b) / max(1, len(a | b)) for a, b in pairs) / max(1, len(pairs))
+    return similarity < max_similarity
+
+
+def prompt_ngrams(text: str, max_n: int = 3) -> set[str]:
+    words = normalize(text).split()
+    return {
+        " ".join(words[i : i + n]) for n in range(1, max_n + 1) for i in range(len(words) - n + 1)
+    }
