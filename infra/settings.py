@@ -142,6 +142,9 @@ class EvaluationSettings(_Section):
     min_bertscore_f1: float = Field(0.0, ge=0.0, le=1.0)
     min_refusal_rate: float = Field(0.0, ge=0.0, le=1.0)
     max_hallucination_rate: float = Field(0.2, ge=0.0, le=1.0)
+    # Generation budget of the evaluate step (held-out examples, new tokens per answer).
+    max_examples: int = Field(200, ge=1, le=100000)
+    max_new_tokens: int = Field(48, ge=1, le=4096)
 
 
 # Titan Text Embeddings V2 supports 256, 512 or 1024 dimensions (Bedrock user guide, "Amazon

@@ -20,7 +20,6 @@ from typing import Any
 
 from infra.settings import Settings
 from pipelines.quality_gate import GATE_METRICS, gate_steps, threshold_parameters
-from pipelines.register_step import RegisterModelPackageStep
 from pipelines.sagemaker_jobs import IMAGE_URI, JobSteps
 from training_scripts.metrics.gate_keys import EVALUATION_FILE, MODEL_QUALITY_FILE
 
@@ -76,6 +75,8 @@ def build_pipeline(settings: Settings, subnet_count: int | None = None) -> Any:
     from sagemaker.core.workflow.properties import PropertyFile
     from sagemaker.mlops.workflow.pipeline import Pipeline
 
+    from pipelines.register_step import RegisterModelPackageStep  # imports sagemaker.mlops
+
     method = ParameterString(name="Method", default_value=settings.training.method)
     data_task = ParameterString(
         name="DataTask", default_value=DATA_TASK_BY_METHOD[settings.training.method]
@@ -111,6 +112,8 @@ def build_pipeline(settings: Settings, subnet_count: int | None = None) -> Any:
     evaluate = jobs.processing_step(
         "Evaluate", "evaluate.py",
         inputs={"model": model_data, "test": prepared("validation")}, outputs=["evaluation"],
+        arguments=["--max-examples", str(settings.evaluation.max_examples),
+                   "--max-new-tokens", str(settings.evaluation.max_new_tokens)],
         description="ROUGE, BLEU, BERTScore, perplexity, refusal and hallucination rates",
         property_files=[report],
     )  # fmt: skip

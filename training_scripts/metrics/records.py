@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any
 
 Messages = list[dict[str, str]]
+CONTINUATION_MIN_WORDS = 8
+CONTINUATION_MAX_WORDS = 48
 
 
 class EvaluationInputError(ValueError):
@@ -88,6 +90,15 @@ def example_from_record(record: dict[str, Any], where: str) -> Example:
     """
     if isinstance(record.get("prompt"), str) and isinstance(record.get("completion"), str):
         return Example(prompt=record["prompt"], reference=record["completion"])
+    text = record.get("input")
+    if isinstance(text, str) and len(words := text.split()) >= CONTINUATION_MIN_WORDS:
+        # Continued pre-training text: the model continues the first half of a held-out
+        # passage and is scored against what the passage really says next.
+        cut = len(words) // 2
+        return Example(
+            prompt=" ".join(words[:cut]),
+            reference=" ".join(words[cut : cut + CONTINUATION_MAX_WORDS]),
+        )
     messages = record.get("messages")
     if isinstance(messages, list) and messages:
         turns: Messages = (
@@ -105,7 +116,8 @@ def example_from_record(record: dict[str, Any], where: str) -> Example:
         raise EvaluationInputError(f"{where}: conversation has no assistant turn after a prompt")
     have = ", ".join(sorted(record)) or "none"
     raise EvaluationInputError(
-        f"{where}: need 'prompt' + 'completion' strings or bedrock-conversation-2024 'messages' "
+        f"{where}: need 'prompt' + 'completion' strings, bedrock-conversation-2024 'messages' "
+        f"or an 'input' text of at least {CONTINUATION_MIN_WORDS} words "
         f"(fields: {have})"
     )
 
