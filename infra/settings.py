@@ -318,9 +318,22 @@ def read_cdk_json_context(path: Path = CDK_JSON) -> dict[str, Any]:
         raise SettingsError(f"{path}: cannot read CDK context ({exc})") from None
 
 
-def settings_for_stage(stage: str | None = None, path: Path = CDK_JSON) -> Settings:
-    """Settings as the CLI sees them: cdk.json context with an optional stage override."""
+def settings_for_stage(
+    stage: str | None = None,
+    path: Path = CDK_JSON,
+    overrides: Mapping[str, Any] | None = None,
+) -> Settings:
+    """Settings as the CLI sees them: cdk.json context, an optional stage, optional overrides.
+
+    `overrides` are merged over the stage's own overrides (the local presets use this), and are
+    validated like everything else.
+    """
     context = read_cdk_json_context(path)
     if stage is not None:
         context[STAGE_KEY] = stage
+    if overrides:
+        name = context.get(STAGE_KEY, "dev")
+        stages = dict(context.get(STAGES_KEY) or {})
+        stages[name] = _deep_merge(stages.get(name) or {}, overrides)
+        context[STAGES_KEY] = stages
     return load_settings(context)

@@ -1,0 +1,1 @@
+"""Run the real pipeline definition on this machine: `fmops local run`."""

@@ -1,0 +1,268 @@
+"""Execute a SageMaker pipeline definition locally, step by step, as the service would.
+
+Steps run in dependency order; Processing and Training steps run their real entrypoints (see
+jobs.py), ConditionSteps pick a branch from the files the steps really wrote, RegisterModel
+appends to a local model registry, a FailStep ends the run with its message. Any other step
+type stops the run: nothing is ever skipped silently.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from pipelines.local.expressions import ExecutionState, evaluate_condition, resolve
+from pipelines.local.jobs import JobRunner, StepFailed
+from pipelines.local.storage import LocalS3
+
+_STEP_REF = re.compile(r'"Steps\.([A-Za-z0-9_-]+)\.')
+_PARAMETER_TYPES: dict[str, Callable[[str], Any]] = {
+    "String": str, "Float": float, "Integer": int,
+    "Boolean": lambda v: {"true": True, "false": False}[v.lower()],
+}  # fmt: skip
+
+
+class PipelineError(ValueError):
+    """The definition or the run's input is unusable (bad parameter, unsupported step)."""
+
+
+@dataclass
+class StepRecord:
+    name: str
+    type: str
+    status: str
+    started: float
+    ended: float
+    detail: str = ""
+
+
+@dataclass
+class RunResult:
+    run_id: str
+    run_dir: Path
+    parameters: dict[str, Any]
+    status: str = "Executing"
+    failure_reason: str | None = None
+    failed_step: str | None = None
+    steps: list[StepRecord] = field(default_factory=list)
+    registered: dict[str, Any] | None = None
+    evaluation: dict[str, Any] | None = None
+    gate: list[dict[str, Any]] = field(default_factory=list)
+    metrics: dict[str, list[tuple[float, dict[str, float]]]] = field(default_factory=dict)
+
+
+class _FailStepReached(RuntimeError):
+    pass
+
+
+def parse_parameters(definition: dict[str, Any], overrides: dict[str, str]) -> dict[str, Any]:
+    """Defaults from the definition, overridden like StartPipelineExecution; errors name the key."""
+    declared = {p["Name"]: p for p in definition.get("Parameters", [])}
+    unknown = sorted(set(overrides) - set(declared))
+    if unknown:
+        raise PipelineError(
+            f"unknown pipeline parameter(s) {', '.join(unknown)} "
+            f"(allowed: {', '.join(sorted(declared))})"
+        )
+    values: dict[str, Any] = {}
+    for name, spec in declared.items():
+        parse = _PARAMETER_TYPES.get(spec["Type"])
+        if parse is None:
+            raise PipelineError(f"parameter {name}: unsupported type {spec['Type']!r}")
+        if name in overrides:
+            try:
+                values[name] = parse(overrides[name])
+            except (ValueError, KeyError):
+                raise PipelineError(
+                    f"parameter {name} = {overrides[name]!r}: must be a {spec['Type']}"
+                ) from None
+        elif "DefaultValue" in spec:
+            values[name] = spec["DefaultValue"]
+        else:
+            raise PipelineError(f"parameter {name} has no default; pass --param {name}=VALUE")
+    return values
+
+
+def _dependencies(step: dict[str, Any]) -> set[str]:
+    return set(_STEP_REF.findall(json.dumps(step))) | set(step.get("DependsOn", []))
+
+
+def dependency_order(steps: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Top-level steps so that every step runs after the steps it references."""
+    by_name = {s["Name"]: s for s in steps}
+    ordered: list[dict[str, Any]] = []
+    visiting: set[str] = set()
+
+    def visit(name: str) -> None:
+        if name in (s["Name"] for s in ordered):
+            return
+        if name in visiting:
+            raise PipelineError(f"step {name}: circular dependency")
+        visiting.add(name)
+        for dependency in sorted(_dependencies(by_name[name]) - {name}):
+            if dependency in by_name:
+                visit(dependency)
+        visiting.discard(name)
+        ordered.append(by_name[name])
+
+    for step in steps:
+        visit(step["Name"])
+    return ordered
+
+
+class LocalExecutor:
+    def __init__(
+        self,
+        definition: dict[str, Any],
+        *,
+        run_dir: Path,
+        s3: LocalS3,
+        registry: Path,
+        placeholders: dict[str, str],
+        on_event: Callable[[str, str, str], None] | None = None,
+    ) -> None:
+        self.definition = definition
+        self.run_dir = run_dir
+        self.s3 = s3
+        self.registry = registry
+        self.placeholders = placeholders
+        self.on_event = on_event or (lambda step, kind, text: None)
+        self.jobs = JobRunner(
+            s3=s3, run_dir=run_dir, on_line=lambda step, line: self.on_event(step, "log", line)
+        )
+
+    def run(self, run_id: str, overrides: dict[str, str]) -> RunResult:
+        parameters = parse_parameters(self.definition, overrides)
+        result = RunResult(run_id=run_id, run_dir=self.run_dir, parameters=parameters)
+        state = ExecutionState(
+            parameters=parameters,
+            execution={
+                "PipelineExecutionId": run_id,
+                "PipelineName": "local",
+                "PipelineExecutionArn": f"local:execution/{run_id}",
+            },
+            placeholders=self.placeholders,
+        )
+        try:
+            for step in dependency_order(self.definition["Steps"]):
+                self._run_step(step, state, result)
+            result.status = "Succeeded"
+        except (StepFailed, _FailStepReached) as exc:
+            result.status = "Failed"
+            result.failure_reason = getattr(exc, "reason", str(exc))
+        result.metrics = self.jobs.metrics
+        return result
+
+    def _run_step(self, step: dict[str, Any], state: ExecutionState, result: RunResult) -> None:
+        name, kind = step["Name"], step["Type"]
+        started = time.time()
+        self.on_event(name, "start", kind)
+        record = StepRecord(name, kind, "Executing", started, started)
+        result.steps.append(record)
+        try:
+            detail = self._execute(step, state, result)
+        except (StepFailed, _FailStepReached) as exc:
+            record.status, record.ended = "Failed", time.time()
+            record.detail = getattr(exc, "reason", str(exc))
+            result.failed_step = name
+            self.on_event(name, "failed", record.detail)
+            raise
+        record.status, record.ended, record.detail = "Succeeded", time.time(), detail
+        self.on_event(name, "done", detail)
+
+    def _execute(self, step: dict[str, Any], state: ExecutionState, result: RunResult) -> str:
+        name, kind = step["Name"], step["Type"]
+        if kind == "Condition":
+            args = step["Arguments"]
+            outcome = all(evaluate_condition(c, state) for c in args["Conditions"])
+            result.gate.extend(self._gate_rows(args["Conditions"], state, outcome))
+            state.step_properties[name] = {"Outcome": outcome}
+            branch = args["IfSteps"] if outcome else args["ElseSteps"]
+            for inner in dependency_order(branch):
+                self._run_step(inner, state, result)
+            return "true" if outcome else "false"
+        if kind == "Fail":
+            raise _FailStepReached(str(resolve(step["Arguments"]["ErrorMessage"], state)))
+        args = resolve(step["Arguments"], state)
+        if kind == "Processing":
+            state.step_properties[name] = self.jobs.run_processing(name, args)
+            self._record_property_files(step, args, state, result)
+            return f"{len(args.get('ProcessingOutputConfig', {}).get('Outputs', []))} outputs"
+        if kind == "Training":
+            properties = self.jobs.run_training(name, args)
+            state.step_properties[name] = properties
+            return properties["ModelArtifacts"]["S3ModelArtifacts"]
+        if kind == "RegisterModel":
+            result.registered = self._register(args, state)
+            state.step_properties[name] = result.registered
+            return f"version {result.registered['ModelPackageVersion']}"
+        raise PipelineError(f"step {name}: step type {kind!r} is not supported locally")
+
+    def _record_property_files(
+        self, step: dict[str, Any], args: dict[str, Any], state: ExecutionState, result: RunResult
+    ) -> None:
+        outputs = {
+            o["OutputName"]: o["S3Output"]["S3Uri"]
+            for o in args.get("ProcessingOutputConfig", {}).get("Outputs", [])
+        }
+        files = state.property_files.setdefault(step["Name"], {})
+        for spec in step.get("PropertyFiles", []):
+            path = self.s3.path(outputs[spec["OutputName"]]) / spec["FilePath"]
+            files[spec["PropertyFileName"]] = path
+            if path.is_file() and path.name == "evaluation.json":
+                result.evaluation = json.loads(path.read_text(encoding="utf-8"))
+
+    def _gate_rows(
+        self, conditions: list[dict[str, Any]], state: ExecutionState, outcome: bool
+    ) -> list[dict[str, Any]]:
+        rows = []
+        for condition in conditions:
+            if "LeftValue" not in condition:
+                continue
+            left, right = condition["LeftValue"], condition["RightValue"]
+            rows.append(
+                {
+                    "metric": left.get("Std:JsonGet", {}).get("Path", str(left)),
+                    "value": resolve(left, state),
+                    "threshold_parameter": right.get("Get", "").removeprefix("Parameters."),
+                    "threshold": resolve(right, state),
+                    "comparison": condition["Type"],
+                    "passed": evaluate_condition(condition, state),
+                }
+            )
+        return rows
+
+    def _register(self, args: dict[str, Any], state: ExecutionState) -> dict[str, Any]:
+        registry = json.loads(self.registry.read_text()) if self.registry.exists() else {}
+        group = args["ModelPackageGroupName"]
+        versions = registry.setdefault(group, [])
+        container = args["InferenceSpecification"]["Containers"][0]
+        stats_uri = (
+            args.get("ModelMetrics", {}).get("ModelQuality", {}).get("Statistics", {}).get("S3Uri")
+        )
+        stats_path = self.s3.path(stats_uri) if stats_uri else None
+        entry = {
+            "ModelPackageGroupName": group,
+            "ModelPackageVersion": len(versions) + 1,
+            "ModelApprovalStatus": args.get("ModelApprovalStatus", "PendingManualApproval"),
+            "ModelDataUrl": container["ModelDataUrl"],
+            "LocalModelData": str(self.s3.path(container["ModelDataUrl"])),
+            "ModelQuality": json.loads(stats_path.read_text())
+            if stats_path and stats_path.is_file()
+            else None,
+            "CustomerMetadataProperties": args.get("CustomerMetadataProperties", {}),
+            "PipelineExecutionId": state.execution["PipelineExecutionId"],
+            "CreationTime": datetime.now(UTC).isoformat(timespec="seconds"),
+        }
+        versions.append(entry)
+        self.registry.parent.mkdir(parents=True, exist_ok=True)
+        temporary = self.registry.with_suffix(".tmp")
+        temporary.write_text(json.dumps(registry, indent=2))
+        temporary.replace(self.registry)  # atomic: a crash never leaves half a registry
+        return entry

@@ -1,0 +1,209 @@
+"""Run a Processing or Training step's real entrypoint with SageMaker's container layout.
+
+Each job gets `<run>/jobs/<step>/opt/ml/...` (FMOPS_CONTAINER_ROOT), inputs copied from local S3
+the way S3Prefix inputs are, the step's own arguments/hyperparameters/environment, and its
+outputs copied back. The image's code dir maps to this checkout's training_scripts/, whose
+content hash must equal the one the definition recorded.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pipelines.local.storage import LocalS3
+from pipelines.sagemaker_jobs import CODE_DIR
+from pipelines.training_pipeline import TRAINING_SCRIPTS, code_sha256
+from training_scripts.contract import ROOT_ENV
+
+MetricCallback = Callable[[str, dict[str, float]], None]
+
+
+class StepFailed(RuntimeError):
+    """A job exited non-zero; the message is the job's own failure reason when it wrote one."""
+
+    def __init__(self, step: str, reason: str) -> None:
+        super().__init__(f"step {step} failed: {reason}")
+        self.step = step
+        self.reason = reason
+
+
+@dataclass
+class JobRunner:
+    s3: LocalS3
+    run_dir: Path
+    code_dir: Path = TRAINING_SCRIPTS
+    on_line: Callable[[str, str], None] | None = None  # (step, line)
+    metrics: dict[str, list[tuple[float, dict[str, float]]]] = field(default_factory=dict)
+
+    def job_root(self, step: str) -> Path:
+        root = self.run_dir / "jobs" / step
+        if root.exists():
+            shutil.rmtree(root)
+        root.mkdir(parents=True)
+        return root
+
+    def command_for_script(self, script_path: str) -> Path:
+        if not script_path.startswith(f"{CODE_DIR}/"):
+            raise StepFailed(
+                "?",
+                f"entrypoint {script_path!r} is not in the image code dir "
+                f"{CODE_DIR}; only the project's own scripts run locally",
+            )
+        local = self.code_dir / script_path.removeprefix(f"{CODE_DIR}/")
+        if not local.is_file():
+            raise StepFailed("?", f"entrypoint {script_path} has no local counterpart {local}")
+        return local
+
+    def check_code(self, step: str, environment: dict[str, str]) -> None:
+        recorded = environment.get("FMOPS_CODE_SHA256")
+        if recorded and recorded != code_sha256(self.code_dir):
+            raise StepFailed(
+                step,
+                "the definition was built from different training_scripts/ "
+                "(FMOPS_CODE_SHA256 differs); rebuild the definition",
+            )
+
+    def run_processing(self, step: str, args: dict[str, Any]) -> dict[str, Any]:
+        app = args["AppSpecification"]
+        entrypoint = app.get("ContainerEntrypoint") or []
+        if len(entrypoint) != 2 or entrypoint[0] not in ("python3", "python"):
+            raise StepFailed(
+                step,
+                f"unsupported ContainerEntrypoint {entrypoint!r} "
+                "(expected ['python3', '/opt/ml/code/<script>.py'])",
+            )
+        environment = dict(args.get("Environment") or {})
+        self.check_code(step, environment)
+        root = self.job_root(step)
+        for item in args.get("ProcessingInputs", []):
+            s3_input = item["S3Input"]
+            self.s3.download(s3_input["S3Uri"], root / s3_input["LocalPath"].lstrip("/"))
+        outputs = args.get("ProcessingOutputConfig", {}).get("Outputs", [])
+        for item in outputs:
+            (root / item["S3Output"]["LocalPath"].lstrip("/")).mkdir(parents=True, exist_ok=True)
+        command = [
+            sys.executable,
+            str(self.command_for_script(entrypoint[1])),
+            *[str(a) for a in app.get("ContainerArguments") or []],
+        ]
+        self._run(step, command, root, environment, root / "opt/ml/output/message", [])
+        for item in outputs:
+            s3_output = item["S3Output"]
+            self.s3.upload(root / s3_output["LocalPath"].lstrip("/"), s3_output["S3Uri"])
+        return {**args, "ProcessingJobStatus": "Completed"}
+
+    def run_training(self, step: str, args: dict[str, Any]) -> dict[str, Any]:
+        hyperparameters = {k: str(v) for k, v in args.get("HyperParameters", {}).items()}
+        program = hyperparameters.get("sagemaker_program")
+        if not program or hyperparameters.get("sagemaker_submit_directory") != CODE_DIR:
+            raise StepFailed(
+                step,
+                "training step must run sagemaker_program from "
+                f"sagemaker_submit_directory={CODE_DIR}",
+            )
+        environment = dict(args.get("Environment") or {})
+        self.check_code(step, environment)
+        root = self.job_root(step)
+        config = root / "opt/ml/input/config"
+        config.mkdir(parents=True)
+        (config / "hyperparameters.json").write_text(json.dumps(hyperparameters, indent=2))
+        count = int(args["ResourceConfig"]["InstanceCount"])
+        hosts = [f"algo-{i + 1}" for i in range(count)]
+        (config / "resourceconfig.json").write_text(
+            json.dumps({"current_host": hosts[0], "hosts": hosts})
+        )
+        for channel in args.get("InputDataConfig", []):
+            uri = channel["DataSource"]["S3DataSource"]["S3Uri"]
+            self.s3.download(uri, root / "opt/ml/input/data" / channel["ChannelName"])
+        script = self.command_for_script(f"{CODE_DIR}/{program}")
+        # Hosts become processes: torchrun on one machine stands in for a multi-node cluster.
+        command = (
+            [
+                sys.executable,
+                "-m",
+                "torch.distributed.run",
+                "--standalone",
+                f"--nproc_per_node={count}",
+                str(script),
+            ]
+            if count > 1
+            else [sys.executable, str(script)]
+        )
+        regexes = {
+            d["Name"]: re.compile(d["Regex"])
+            for d in args.get("AlgorithmSpecification", {}).get("MetricDefinitions", [])
+        }
+        self._run(
+            step, command, root, environment, root / "opt/ml/output/failure", list(regexes.items())
+        )
+        model_uri = self.s3.upload_model(
+            root / "opt/ml/model",
+            f"{args['OutputDataConfig']['S3OutputPath'].rstrip('/')}/{step}/output",
+        )
+        if "CheckpointConfig" in args:
+            self.s3.upload(root / "opt/ml/checkpoints", args["CheckpointConfig"]["S3Uri"])
+        return {
+            **args,
+            "TrainingJobStatus": "Completed",
+            "ModelArtifacts": {"S3ModelArtifacts": model_uri},
+            "LocalModelDir": str(root / "opt/ml/model"),
+        }
+
+    def _run(
+        self,
+        step: str,
+        command: list[str],
+        root: Path,
+        environment: dict[str, str],
+        failure_file: Path,
+        regexes: list[tuple[str, re.Pattern[str]]],
+    ) -> None:
+        env = {
+            **os.environ,
+            **environment,
+            ROOT_ENV: str(root),
+            "PYTHONUNBUFFERED": "1",
+            "HF_HUB_OFFLINE": "1",
+            "TRANSFORMERS_OFFLINE": "1",
+        }
+        log_path = self.run_dir / "logs" / f"{step}.log"
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        series = self.metrics.setdefault(step, [])
+        start = time.monotonic()
+        with (
+            log_path.open("w", encoding="utf-8") as log,
+            subprocess.Popen(
+                command,
+                cwd=root,
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+                bufsize=1,
+            ) as process,
+        ):
+            assert process.stdout is not None
+            for line in process.stdout:
+                log.write(line)
+                found = {name: float(m.group(1)) for name, rx in regexes if (m := rx.search(line))}
+                if found:
+                    series.append((time.monotonic() - start, found))
+                if self.on_line:
+                    self.on_line(step, line.rstrip("\n"))
+        if process.returncode != 0:
+            reason = (
+                failure_file.read_text(encoding="utf-8").strip()
+                if failure_file.exists()
+                else f"exit code {process.returncode}; see {log_path}"
+            )
+            raise StepFailed(step, reason)

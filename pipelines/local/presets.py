@@ -1,0 +1,106 @@
+"""Use-case presets for `fmops local run`: bundled data, a tiny base model, demo thresholds.
+
+A preset changes Settings (through the same cdk.json context merge a stage uses) and stages the
+preset's raw data and a tiny scratch base model in local S3; the pipeline definition is then
+built by the same builder as in AWS. The gate thresholds are demo values for a ~1M-parameter
+model trained for a few dozen steps on CPU, set a little below what such a run measures so the
+gate still decides something; production thresholds live in cdk.json.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from infra.settings import REPO_ROOT
+
+SAMPLES = REPO_ROOT / "data" / "samples"
+
+# Make a scratch model train in seconds; everything else is the stage's own settings.
+_LOCAL_TRAINING: dict[str, Any] = {
+    "instance_count": 1,
+    "distribution": "none",
+    "use_spot": False,
+}
+_FAST = {"max_steps": "40", "batch_size": "8", "max_seq_length": "128", "log_every": "5",
+         "learning_rate": "0.003", "warmup_steps": "4", "checkpoint_every": "20"}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Preset:
+    name: str
+    description: str
+    method: str
+    raw: tuple[str, ...]  # paths under data/samples/<name>/
+    thresholds: dict[str, str]
+    hyperparameters: dict[str, str] = field(default_factory=dict)
+    data_task: str | None = None  # prepare_data.py --task when not the method's default
+    root: Path = SAMPLES  # where <name>/<raw...> live; tests point it at their own data
+
+    def parameters(self) -> dict[str, str]:
+        """Pipeline parameters the preset passes, as StartPipelineExecution would."""
+        return {**self.thresholds, **({"DataTask": self.data_task} if self.data_task else {})}
+
+    def raw_paths(self) -> list[Path]:
+        return [self.root / self.name / item for item in self.raw]
+
+    def settings_overrides(self) -> dict[str, Any]:
+        """Deep-merged over the stage's cdk.json values, exactly like a stage override."""
+        return {
+            "training": {
+                **_LOCAL_TRAINING,
+                "method": self.method,
+                "hyperparameters": {**_FAST, **self.hyperparameters},
+            },
+            "models": {"sagemaker_base_model": f"local/tiny-{self.name}"},
+            "evaluation": {"max_examples": 16, "max_new_tokens": 24},
+            "pipeline": {"trigger_prefix": f"incoming/{self.name}/"},
+        }
+
+
+PRESETS: dict[str, Preset] = {
+    preset.name: preset
+    for preset in (
+        Preset(
+            name="healthcare",
+            description="Continued pre-training on anonymized clinical notes",
+            method="cpt",
+            raw=("raw/notes",),
+            thresholds={
+                "MinRougeL": "0.01",
+                "MinBleu": "0.0",
+                "MinBertscoreF1": "0.0",
+                "MinRefusalRate": "0.0",
+                "MaxHallucinationRate": "1.0",
+            },
+        ),
+        Preset(
+            name="legal",
+            description="Force Majeure clause extraction from shipping contracts (sft)",
+            method="sft",
+            raw=("raw/contracts.jsonl",),
+            thresholds={
+                "MinRougeL": "0.01",
+                "MinBleu": "0.0",
+                "MinBertscoreF1": "0.0",
+                "MinRefusalRate": "0.0",
+                "MaxHallucinationRate": "1.0",
+            },
+        ),
+        Preset(
+            name="support",
+            description="Polite customer-support dialogs (sft on bedrock-conversation-2024)",
+            method="sft",
+            raw=("raw/dialogs.jsonl",),
+            data_task="conversation",
+            thresholds={
+                "MinRougeL": "0.01",
+                "MinBleu": "0.0",
+                "MinBertscoreF1": "0.0",
+                "MinRefusalRate": "0.0",
+                "MaxHallucinationRate": "1.0",
+            },
+        ),
+    )
+}

@@ -1,0 +1,152 @@
+"""`runs/<id>/report.html` and `loss.png`: what ran, what was kept, how it scored, what the gate did."""
+
+from __future__ import annotations
+
+import html
+import json
+from pathlib import Path
+from typing import Any
+
+from infra.settings import Settings
+from pipelines.local.executor import RunResult
+
+_STYLE = """
+body{font-family:system-ui,sans-serif;margin:2rem;max-width:70rem;color:#222}
+table{border-collapse:collapse;margin:.5rem 0 1.5rem}td,th{border:1px solid #ccc;padding:.3rem .6rem;
+text-align:left}th{background:#f3f3f3}.ok{color:#176f2c;font-weight:600}.bad{color:#b00020;
+font-weight:600}code{background:#f6f6f6;padding:0 .2rem}
+"""
+
+
+def _table(headers: list[str], rows: list[list[Any]]) -> str:
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
+    body = "".join("<tr>" + "".join(f"<td>{cell}</td>" for cell in row) + "</tr>" for row in rows)
+    return f"<table><tr>{head}</tr>{body}</table>"
+
+
+def _status(ok: bool, text: str) -> str:
+    return f'<span class="{"ok" if ok else "bad"}">{html.escape(text)}</span>'
+
+
+def loss_series(result: RunResult) -> list[tuple[float, float]]:
+    """(step, loss) from the model's training_summary.json, else from scraped metric lines."""
+    for step in result.steps:
+        summary = result.run_dir / "jobs" / step.name / "opt/ml/model/training_summary.json"
+        if step.type == "Training" and summary.is_file():
+            history = json.loads(summary.read_text()).get("loss_history") or []
+            return [(float(s), float(v)) for s, v in history]
+    scraped = [
+        (i, m["train_loss"])
+        for series in result.metrics.values()
+        for i, (_, m) in enumerate(series)
+        if "train_loss" in m
+    ]
+    return [(float(i), float(v)) for i, v in scraped]
+
+
+def plot_loss(series: list[tuple[float, float]], path: Path) -> bool:
+    if not series:
+        return False
+    import matplotlib
+
+    matplotlib.use("Agg")  # no display in CI or over SSH
+    import matplotlib.pyplot as plt
+
+    figure, axis = plt.subplots(figsize=(6, 3.2), dpi=110)
+    axis.plot([s for s, _ in series], [v for _, v in series], marker=".", linewidth=1)
+    axis.set_xlabel("step")
+    axis.set_ylabel("training loss")
+    axis.set_title("Training loss")
+    axis.grid(alpha=0.3)
+    figure.tight_layout()
+    figure.savefig(path)
+    plt.close(figure)
+    return True
+
+
+def _governance(result: RunResult) -> str:
+    manifests = sorted((result.run_dir / "s3").rglob("governance/manifest.json"))
+    if not manifests:
+        return "<p>No governance manifest was written.</p>"
+    manifest = json.loads(manifests[0].read_text())
+    counts = manifest.get("counts") or manifest.get("stages") or {}
+    removed = manifest.get("removed") or manifest.get("removals") or {}
+    rows = [[html.escape(str(k)), html.escape(str(v))] for k, v in counts.items()]
+    rows += [
+        [f"quarantined: {html.escape(str(k))}", html.escape(str(v))] for k, v in removed.items()
+    ]
+    return (
+        _table(["stage / reason", "rows"], rows)
+        if rows
+        else (f"<pre>{html.escape(json.dumps(manifest, indent=1)[:3000])}</pre>")
+    )
+
+
+def write_report(result: RunResult, settings: Settings, preset: str) -> Path:
+    has_plot = plot_loss(loss_series(result), result.run_dir / "loss.png")
+    timeline = _table(
+        ["step", "type", "status", "seconds", "detail"],
+        [
+            [
+                html.escape(s.name),
+                s.type,
+                _status(s.status == "Succeeded", s.status),
+                f"{s.ended - s.started:.1f}",
+                html.escape(s.detail[:200]),
+            ]
+            for s in result.steps
+        ],
+    )
+    gate = _table(
+        ["metric", "value", "threshold", "comparison", "result"],
+        [
+            [
+                html.escape(r["metric"]),
+                f"{float(r['value']):.4f}",
+                f"{html.escape(r['threshold_parameter'])} = {r['threshold']}",
+                r["comparison"],
+                _status(r["passed"], "pass" if r["passed"] else "FAIL"),
+            ]
+            for r in result.gate
+        ],
+    )
+    metrics = _table(
+        ["metric", "value"],
+        [
+            [html.escape(k), html.escape(f"{v:.4f}" if isinstance(v, float) else str(v))]
+            for k, v in (result.evaluation or {}).items()
+        ],
+    )
+    decision = (
+        _status(
+            True,
+            f"registered as version {result.registered['ModelPackageVersion']}"
+            f" ({result.registered['ModelApprovalStatus']})",
+        )
+        if result.registered
+        else _status(False, result.failure_reason or "not registered")
+    )
+    registry = (
+        f"<pre>{html.escape(json.dumps(result.registered, indent=2))}</pre>"
+        if result.registered
+        else "<p>Nothing registered.</p>"
+    )
+    page = f"""<!doctype html><html><head><meta charset="utf-8">
+<title>fmops local run {html.escape(result.run_id)}</title><style>{_STYLE}</style></head><body>
+<h1>Local pipeline run <code>{html.escape(result.run_id)}</code></h1>
+<p>Preset <b>{html.escape(preset)}</b>, stage <b>{html.escape(settings.stage)}</b>, method
+<b>{html.escape(str(result.parameters.get("Method")))}</b>. Status:
+{_status(result.status == "Succeeded", result.status)}</p>
+<h2>Steps</h2>{timeline}
+<h2>Data governance</h2>{_governance(result)}
+<h2>Training loss</h2>{
+        '<img src="loss.png" alt="training loss curve">' if has_plot else "<p>No loss recorded.</p>"
+    }
+<h2>Evaluation</h2>{metrics}
+<h2>Quality gate</h2>{gate}<p>Decision: {decision}</p>
+<h2>Model registry entry</h2>{registry}
+<h2>Parameters</h2><pre>{html.escape(json.dumps(result.parameters, indent=2))}</pre>
+</body></html>"""
+    path = result.run_dir / "report.html"
+    path.write_text(page, encoding="utf-8")
+    return path
