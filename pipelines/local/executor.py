@@ -17,9 +17,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from pipelines.local.expressions import ExecutionState, evaluate_condition, resolve
+from pipelines.local.expressions import (
+    ExecutionState,
+    evaluate_condition,
+    resolve,
+    substitute_placeholders,
+)
 from pipelines.local.jobs import JobRunner, StepFailed
-from pipelines.local.storage import LocalS3
+from pipelines.local.storage import LocalS3, StorageError
 
 _STEP_REF = re.compile(r'"Steps\.([A-Za-z0-9_-]+)\.')
 _PARAMETER_TYPES: dict[str, Callable[[str], Any]] = {
@@ -138,7 +143,13 @@ class LocalExecutor:
         )
 
     def run(self, run_id: str, overrides: dict[str, str]) -> RunResult:
-        parameters = parse_parameters(self.definition, overrides)
+        # CloudFormation's Fn::Sub fills placeholders in parameter defaults too.
+        parameters = {
+            name: substitute_placeholders(value, self.placeholders)
+            if isinstance(value, str)
+            else value
+            for name, value in parse_parameters(self.definition, overrides).items()
+        }
         result = RunResult(run_id=run_id, run_dir=self.run_dir, parameters=parameters)
         state = ExecutionState(
             parameters=parameters,
@@ -167,6 +178,11 @@ class LocalExecutor:
         result.steps.append(record)
         try:
             detail = self._execute(step, state, result)
+        except StorageError as exc:
+            record.status, record.ended, record.detail = "Failed", time.time(), str(exc)
+            result.failed_step = name
+            self.on_event(name, "failed", record.detail)
+            raise StepFailed(name, str(exc)) from None
         except (StepFailed, _FailStepReached) as exc:
             record.status, record.ended = "Failed", time.time()
             record.detail = getattr(exc, "reason", str(exc))

@@ -86,6 +86,9 @@ def resolve(value: Any, state: ExecutionState) -> Any:
         return str(spec["On"]).join(_as_text(resolve(v, state)) for v in spec["Values"])
     if set(value) == {"Std:JsonGet"}:
         return _json_get(value["Std:JsonGet"], state)
+    functions = [key for key in value if key.startswith("Std:") or key == "Get"]
+    if functions:
+        raise ExpressionError(f"unsupported pipeline function {functions[0]!r}")
     return {k: resolve(v, state) for k, v in value.items()}
 
 
@@ -109,11 +112,11 @@ def _get(path: str, state: ExecutionState) -> Any:
     if not match:
         raise ExpressionError(f"unsupported reference {path!r}")
     step, rest = match.groups()
-    if step not in state.step_properties:
-        raise ExpressionError(f"{path}: step {step!r} has not run")
     if rest.startswith("PropertyFiles."):
         name = rest.removeprefix("PropertyFiles.")
         return {"__property_file__": state.property_files.get(step, {}).get(name), "name": name}
+    if step not in state.step_properties:
+        raise ExpressionError(f"{path}: step {step!r} has not run")
     return _walk(state.step_properties[step], rest, path)
 
 

@@ -44,6 +44,8 @@ class JobRunner:
     code_dir: Path = TRAINING_SCRIPTS
     on_line: Callable[[str, str], None] | None = None  # (step, line)
     metrics: dict[str, list[tuple[float, dict[str, float]]]] = field(default_factory=dict)
+    # What each job was started with: the tests compare it with the definition.
+    commands: dict[str, list[str]] = field(default_factory=dict)
 
     def job_root(self, step: str) -> Path:
         root = self.run_dir / "jobs" / step
@@ -179,6 +181,7 @@ class JobRunner:
         log_path = self.run_dir / "logs" / f"{step}.log"
         log_path.parent.mkdir(parents=True, exist_ok=True)
         series = self.metrics.setdefault(step, [])
+        self.commands[step] = command
         start = time.monotonic()
         with (
             log_path.open("w", encoding="utf-8") as log,

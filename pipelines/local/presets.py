@@ -23,7 +23,7 @@ _LOCAL_TRAINING: dict[str, Any] = {
     "distribution": "none",
     "use_spot": False,
 }
-_FAST = {"max_steps": "40", "batch_size": "8", "max_seq_length": "128", "log_every": "5",
+_FAST = {"max_steps": "120", "batch_size": "8", "max_seq_length": "128", "log_every": "5",
          "learning_rate": "0.003", "warmup_steps": "4", "checkpoint_every": "20"}  # fmt: skip
 
 

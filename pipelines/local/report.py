@@ -1,4 +1,4 @@
-"""`runs/<id>/report.html` and `loss.png`: what ran, what was kept, how it scored, what the gate did."""
+"""`runs/<id>/report.html` + `loss.png`: what ran, what was kept, the scores, the gate."""
 
 from __future__ import annotations
 
@@ -12,9 +12,10 @@ from pipelines.local.executor import RunResult
 
 _STYLE = """
 body{font-family:system-ui,sans-serif;margin:2rem;max-width:70rem;color:#222}
-table{border-collapse:collapse;margin:.5rem 0 1.5rem}td,th{border:1px solid #ccc;padding:.3rem .6rem;
-text-align:left}th{background:#f3f3f3}.ok{color:#176f2c;font-weight:600}.bad{color:#b00020;
-font-weight:600}code{background:#f6f6f6;padding:0 .2rem}
+table{border-collapse:collapse;margin:.5rem 0 1.5rem}
+td,th{border:1px solid #ccc;padding:.3rem .6rem;text-align:left}th{background:#f3f3f3}
+.ok{color:#176f2c;font-weight:600}.bad{color:#b00020;font-weight:600}
+code{background:#f6f6f6;padding:0 .2rem}
 """
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from infra.settings import Settings, settings_for_stage
-from pipelines.local.executor import LocalExecutor, RunResult
+from pipelines.local.executor import LocalExecutor, RunResult, parse_parameters
 from pipelines.local.expressions import ExecutionState, resolve
 from pipelines.local.presets import Preset
 from pipelines.local.report import write_report
@@ -112,6 +112,8 @@ def local_run(
     settings = settings_for_stage(stage, overrides=preset.settings_overrides())
     definition_text = pipeline_definition(settings)
     definition = json.loads(definition_text)
+    parameters = {**preset.parameters(), **(overrides or {})}
+    parse_parameters(definition, parameters)  # bad input fails before anything is written
     run_id = run_id or f"{datetime.now(UTC):%Y%m%d-%H%M%S}-{preset.name}"
     run_dir = runs_dir / run_id
     if run_dir.exists():
@@ -136,6 +138,7 @@ def local_run(
         placeholders=placeholders,
         on_event=on_event,
     )
-    result = executor.run(run_id, {**preset.parameters(), **(overrides or {})})
+    result = executor.run(run_id, parameters)
+    (run_dir / "commands.json").write_text(json.dumps(executor.jobs.commands, indent=2))
     write_report(result, settings, preset.name)
     return result

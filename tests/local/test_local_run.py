@@ -1,0 +1,141 @@
+"""`fmops local run` executes the real definition end to end (tiny model, bundled data)."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from pipelines.cli import app
+from pipelines.local.executor import RunResult
+from pipelines.local.expressions import ExecutionState, resolve
+from pipelines.local.presets import PRESETS
+from pipelines.local.run import REGISTRY_FILE, local_run
+from pipelines.quality_gate import GATE_METRICS
+from pipelines.training_pipeline import TRAINING_SCRIPTS
+from training_scripts.metrics.gate_keys import EVALUATION_KEYS
+
+
+@pytest.fixture(scope="module")
+def runs_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("runs")
+
+
+@pytest.fixture(scope="module")
+def passing_run(runs_dir: Path) -> RunResult:
+    return local_run(PRESETS["legal"], runs_dir=runs_dir, run_id="pass")
+
+
+def _definition(result: RunResult) -> dict[str, Any]:
+    return json.loads((result.run_dir / "definition.json").read_text())
+
+
+def test_run_succeeds_and_registers_the_model(passing_run: RunResult, runs_dir: Path) -> None:
+    assert passing_run.status == "Succeeded", passing_run.failure_reason
+    registry = json.loads((runs_dir / REGISTRY_FILE).read_text())
+    (versions,) = registry.values()
+    entry = versions[-1]
+    assert entry["ModelApprovalStatus"] == "PendingManualApproval"
+    assert entry["PipelineExecutionId"] == "pass"
+    assert Path(entry["LocalModelData"]).name == "model.tar.gz"
+    assert Path(entry["LocalModelData"]).is_file()
+    assert set(entry["ModelQuality"]) == {"text_generation_metrics"}
+
+
+def test_gate_is_fed_by_the_evaluation_json_the_step_wrote(passing_run: RunResult) -> None:
+    assert set(EVALUATION_KEYS) <= set(passing_run.evaluation or {})
+    assert [row["metric"] for row in passing_run.gate] == [g.key for g in GATE_METRICS]
+    for row in passing_run.gate:
+        assert row["value"] == passing_run.evaluation[row["metric"]]
+        assert row["passed"] is True
+
+
+def test_report_shows_timeline_governance_loss_plot_gate_and_registry(
+    passing_run: RunResult,
+) -> None:
+    page = (passing_run.run_dir / "report.html").read_text()
+    for text in (
+        "PrepareData",
+        "Train",
+        "Evaluate",
+        "CheckMinRougeL",
+        "RegisterModel",
+        "Data governance",
+        "quarantined",
+        "loss.png",
+        "Quality gate",
+        "registered as version",
+    ):
+        assert text in page, text
+    assert (passing_run.run_dir / "loss.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_training_job_got_exactly_the_definitions_hyperparameters_and_channels(
+    passing_run: RunResult,
+) -> None:
+    (train,) = [s for s in _definition(passing_run)["Steps"] if s["Type"] == "Training"]
+    state = ExecutionState(
+        parameters=passing_run.parameters,
+        execution={"PipelineExecutionId": passing_run.run_id},
+        placeholders={},
+        step_properties={"PrepareData": {}},
+    )
+    declared = {
+        k: (str(resolve(v, state)) if isinstance(v, dict) else v)
+        for k, v in train["Arguments"]["HyperParameters"].items()
+    }
+    job = passing_run.run_dir / "jobs" / "Train" / "opt/ml"
+    assert json.loads((job / "input/config/hyperparameters.json").read_text()) == declared
+    channels = {c["ChannelName"] for c in train["Arguments"]["InputDataConfig"]}
+    assert {p.name for p in (job / "input/data").iterdir()} == channels
+    assert passing_run.metrics["Train"], "metric definitions scraped nothing from train.py"
+
+
+@pytest.mark.parametrize("step", ["PrepareData", "Evaluate"])
+def test_processing_job_ran_the_definitions_entrypoint_and_arguments(
+    passing_run: RunResult, step: str
+) -> None:
+    (spec,) = [s for s in _definition(passing_run)["Steps"] if s["Name"] == step]
+    app_spec = spec["Arguments"]["AppSpecification"]
+    state = ExecutionState(parameters=passing_run.parameters, execution={}, placeholders={})
+    script = app_spec["ContainerEntrypoint"][1].removeprefix("/opt/ml/code/")
+    expected = [
+        sys.executable,
+        str(TRAINING_SCRIPTS / script),
+        *[str(resolve(a, state)) for a in app_spec.get("ContainerArguments", [])],
+    ]
+    log = passing_run.run_dir / "commands.json"
+    assert json.loads(log.read_text())[step] == expected
+
+
+def test_impossible_threshold_takes_the_fail_step_with_a_reason(runs_dir: Path) -> None:
+    quick = dataclasses.replace(PRESETS["legal"], hyperparameters={"max_steps": "2"})
+    result = local_run(quick, runs_dir=runs_dir, run_id="fail", overrides={"MinRougeL": "2.0"})
+    assert result.status == "Failed"
+    assert result.failed_step == "CheckMinRougeL"
+    assert result.failure_reason.startswith("Quality gate failed: rougeL =")
+    assert "below the minimum MinRougeL = 2.0" in result.failure_reason
+    assert result.registered is None
+
+
+def test_cli_rejects_an_unknown_parameter_before_running(runs_dir: Path) -> None:
+    result = CliRunner().invoke(
+        app,
+        [
+            "local",
+            "run",
+            "--preset",
+            "legal",
+            "--runs-dir",
+            str(runs_dir),
+            "--param",
+            "MinRouge=0.1",
+        ],
+    )
+    assert result.exit_code == 2
+    assert "unknown pipeline parameter(s) MinRouge (allowed:" in result.stderr
