@@ -26,7 +26,8 @@ class Condition:
 
 CONDITIONS = (
     Condition("type 2 diabetes", ("metformin 500 mg twice daily", "metformin 1000 mg twice daily",
-              "empagliflozin 10 mg once daily"), "HbA1c {v}%", (6.4, 9.6),
+              "metformin 1000 mg twice daily\n- empagliflozin 10 mg once daily"),
+              "HbA1c {v}%", (6.4, 9.6),
               "Reinforced dietary advice; repeat HbA1c in three months."),
     Condition("hypertension", ("lisinopril 10 mg once daily", "lisinopril 20 mg once daily",
               "amlodipine 5 mg once daily"), "clinic blood pressure {v}/88 mmHg", (128, 162),
@@ -52,6 +53,8 @@ CONDITIONS = (
     Condition("gastro-oesophageal reflux disease", ("omeprazole 20 mg once daily",),
               "heartburn {v} nights a week", (1, 6), "Lifestyle advice; step down PPI if settled."),
 )  # fmt: skip
+# Draw weights: the common chronic conditions (and their drugs) show up in most notes.
+PREVALENCE = (4, 4, 3, 3, 1, 1, 1, 1, 1, 1)
 VISIT_REASONS = (
     "a routine chronic disease review", "a medication review", "worsening tiredness",
     "palpitations over the past week", "shortness of breath on exertion", "poor sleep",
@@ -108,7 +111,7 @@ def _patient(rng: random.Random) -> Patient:
     who, where, dob = person(rng), address(rng), _dob(rng)
     tel = phone(rng, where.phone_style)
     header = [
-        f"Patient: {who.titled(rng)}",
+        f"Patient: {who.titled}",
         f"DOB: {_date_text(rng, dob)}",
         _mrn(rng),
         f"Address: {where.line}",
@@ -123,7 +126,8 @@ def note(rng: random.Random) -> str:
     visit = dt.date(rng.randint(2023, 2024), rng.randint(1, 12), rng.randint(1, 28))
     dob = patient.dob
     age = visit.year - dob.year - ((visit.month, visit.day) < (dob.month, dob.day))
-    conds = rng.sample(CONDITIONS, rng.randint(1, 3))
+    drawn = rng.sample(CONDITIONS, rng.randint(1, 3), counts=PREVALENCE)
+    conds = list(dict.fromkeys(drawn))
     meds, findings = _findings(rng, conds)
     kind, who = rng.choice(NOTE_KINDS), patient.who
     sex = "woman" if who.female else "man"

@@ -62,24 +62,26 @@ class Person:
     first: str
     last: str
     female: bool
+    title: str  # courtesy title, kept for every later "Mrs. Surname" mention
 
     @property
     def full(self) -> str:
         return f"{self.first} {self.last}"
 
-    def titled(self, rng: random.Random) -> str:
-        """Name with a courtesy title, as notes and letters open with."""
-        title = rng.choice(("Ms.", "Mrs.")) if self.female else "Mr."
-        return f"{title} {self.full}"
+    @property
+    def titled(self) -> str:
+        return f"{self.title} {self.full}"
 
     @property
     def courtesy_surname(self) -> str:
-        return f"{'Ms.' if self.female else 'Mr.'} {self.last}"
+        return f"{self.title} {self.last}"
 
 
 def person(rng: random.Random) -> Person:
     first = rng.choice(FIRST_NAMES)
-    return Person(first, rng.choice(SURNAMES), first in FEMALE)
+    female = first in FEMALE
+    title = rng.choice(("Ms.", "Mrs.")) if female else "Mr."
+    return Person(first, rng.choice(SURNAMES), female, title)
 
 
 def company(rng: random.Random) -> str:

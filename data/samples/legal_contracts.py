@@ -78,7 +78,7 @@ LAWS = (
 
 
 def _events(rng: random.Random) -> str:
-    chosen = rng.sample(EVENTS, rng.randint(2, 5))
+    chosen = rng.sample(EVENTS, rng.randint(2, 4))
     listed = ", ".join(chosen[:-1]) + rng.choice((" or ", ", or ")) + chosen[-1]
     if rng.random() < 0.6:
         listed += rng.choice(
@@ -92,7 +92,7 @@ def _events(rng: random.Random) -> str:
 
 def force_majeure(rng: random.Random, a: str, b: str) -> str:
     opener = rng.choice(FM_OPENERS).format(a=a, b=b)
-    tails = rng.sample(FM_TAILS, rng.randint(1, 2))
+    tails = rng.sample(FM_TAILS, 1 if rng.random() < 0.75 else 2)
     tail = " ".join(
         t.format(a=a, b=b, n=rng.choice((3, 5, 7, 10, 14)), m=rng.choice((30, 60, 90)))
         for t in tails
@@ -176,17 +176,18 @@ def _extra(rng: random.Random, a: str, b: str, rep: Person, mail: str, tel: str)
     )
 
 
-def _party(rng: random.Random, role: str) -> tuple[str, Person, str, str]:
+def _party(rng: random.Random, role: str, contact: bool) -> tuple[str, Person, str, str]:
     name, rep, where = company(rng), person(rng), address(rng)
     mail, tel = email(rng, rep, name.split()[0]), phone(rng, where.phone_style)
-    text = f'{name}, {where.line} (the "{role}"), represented by {rep.full} ({mail}, tel. {tel})'
+    details = f" ({mail}, tel. {tel})" if contact else ""
+    text = f'{name}, {where.line} (the "{role}"), represented by {rep.full}{details}'
     return text, rep, mail, tel
 
 
 def contract(rng: random.Random, number: int) -> dict[str, str]:
     (title, prefix), (a, b) = rng.choice(TITLES), rng.choice(ROLES)
-    party_a, rep_a, mail_a, tel_a = _party(rng, a)
-    party_b, rep_b, _, _ = _party(rng, b)
+    party_a, rep_a, mail_a, tel_a = _party(rng, a, contact=True)
+    party_b, rep_b, _, _ = _party(rng, b, contact=rng.random() < 0.5)
     year, month = (
         rng.randint(2019, 2024),
         rng.choice(("January", "March", "April", "June", "August", "October", "November")),
@@ -196,8 +197,9 @@ def contract(rng: random.Random, number: int) -> dict[str, str]:
         ("Payment Terms", _payment(rng, a, b)),
         ("Liability", _liability(rng, a, b)),
         ("Governing Law", _law(rng)),
-        _extra(rng, a, b, rep_a, mail_a, tel_a),
     ]
+    if rng.random() < 0.5:
+        clauses.append(_extra(rng, a, b, rep_a, mail_a, tel_a))
     clause = None
     if rng.random() >= SHARE_WITHOUT_CLAUSE:
         clause = force_majeure(rng, a, b)
