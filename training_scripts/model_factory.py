@@ -31,7 +31,7 @@ PRESETS: dict[str, dict[str, int]] = {
         num_hidden_layers=2,
         num_attention_heads=4,
         num_key_value_heads=2,
-        max_position_embeddings=256,
+        max_position_embeddings=1024,
     ),
     "small": dict(
         hidden_size=256,

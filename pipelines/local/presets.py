@@ -59,6 +59,13 @@ class Preset:
         }
 
 
+def _gate(min_rouge_l: float, min_bertscore_f1: float, max_hallucination: float) -> dict[str, str]:
+    """Demo thresholds, set at about half of what the preset measured (see each preset)."""
+    return {"MinRougeL": str(min_rouge_l), "MinBleu": "0.0",
+            "MinBertscoreF1": str(min_bertscore_f1), "MinRefusalRate": "0.0",
+            "MaxHallucinationRate": str(max_hallucination)}  # fmt: skip
+
+
 PRESETS: dict[str, Preset] = {
     preset.name: preset
     for preset in (
@@ -67,26 +74,18 @@ PRESETS: dict[str, Preset] = {
             description="Continued pre-training on anonymized clinical notes",
             method="cpt",
             raw=("raw/notes",),
-            thresholds={
-                "MinRougeL": "0.01",
-                "MinBleu": "0.0",
-                "MinBertscoreF1": "0.0",
-                "MinRefusalRate": "0.0",
-                "MaxHallucinationRate": "1.0",
-            },
+            # Measured (40 notes, 120 steps): rougeL 0.030, bertscore_f1 0.23.
+            thresholds=_gate(0.015, 0.12, 0.5),
         ),
         Preset(
             name="legal",
             description="Force Majeure clause extraction from shipping contracts (sft)",
             method="sft",
             raw=("raw/contracts.jsonl",),
-            thresholds={
-                "MinRougeL": "0.01",
-                "MinBleu": "0.0",
-                "MinBertscoreF1": "0.0",
-                "MinRefusalRate": "0.0",
-                "MaxHallucinationRate": "1.0",
-            },
+            # Contracts run to ~600 tokens: the whole prompt must fit for the clause to be seen.
+            hyperparameters={"max_seq_length": "768"},
+            # Measured (160 contracts, 120 steps): rougeL 0.29, bertscore_f1 0.43.
+            thresholds=_gate(0.15, 0.25, 0.5),
         ),
         Preset(
             name="support",
@@ -94,13 +93,7 @@ PRESETS: dict[str, Preset] = {
             method="sft",
             raw=("raw/dialogs.jsonl",),
             data_task="conversation",
-            thresholds={
-                "MinRougeL": "0.01",
-                "MinBleu": "0.0",
-                "MinBertscoreF1": "0.0",
-                "MinRefusalRate": "0.0",
-                "MaxHallucinationRate": "1.0",
-            },
+            thresholds=_gate(0.01, 0.0, 1.0),
         ),
     )
 }

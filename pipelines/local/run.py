@@ -83,7 +83,9 @@ def stage_inputs(preset: Preset, s3: LocalS3, raw_uri: str, model_uri: str) -> N
     # (synthetic) corpus, Llama-style weights at random. No hub download, ever.
     from training_scripts.model_factory import init_causal_lm, train_bpe_tokenizer
 
-    tokenizer = train_bpe_tokenizer(_corpus(preset.raw_paths()), vocab_size=1024)
+    tokenizer = train_bpe_tokenizer(
+        _corpus(preset.raw_paths()), vocab_size=2048, model_max_length=1024
+    )
     model_dir = s3.path(model_uri)
     model_dir.mkdir(parents=True, exist_ok=True)
     init_causal_lm("tiny", tokenizer, seed=0).save_pretrained(model_dir)
@@ -115,7 +117,7 @@ def local_run(
     parameters = {**preset.parameters(), **(overrides or {})}
     parse_parameters(definition, parameters)  # bad input fails before anything is written
     run_id = run_id or f"{datetime.now(UTC):%Y%m%d-%H%M%S}-{preset.name}"
-    run_dir = runs_dir / run_id
+    run_dir = runs_dir.resolve() / run_id
     if run_dir.exists():
         raise FileExistsError(f"run directory {run_dir} already exists; pick another --run-id")
     run_dir.mkdir(parents=True)
