@@ -66,21 +66,25 @@ def plot_loss(series: list[tuple[float, float]], path: Path) -> bool:
 
 
 def _governance(result: RunResult) -> str:
+    """Rows read/kept per stage, quarantined rows per reason, PII found, records written."""
     manifests = sorted((result.run_dir / "s3").rglob("governance/manifest.json"))
     if not manifests:
         return "<p>No governance manifest was written.</p>"
     manifest = json.loads(manifests[0].read_text())
-    counts = manifest.get("counts") or manifest.get("stages") or {}
-    removed = manifest.get("removed") or manifest.get("removals") or {}
-    rows = [[html.escape(str(k)), html.escape(str(v))] for k, v in counts.items()]
-    rows += [
-        [f"quarantined: {html.escape(str(k))}", html.escape(str(v))] for k, v in removed.items()
+    rows = [[html.escape(str(k)), v] for k, v in (manifest.get("stages") or {}).items()]
+    removed = manifest.get("removed") or {}
+    rows += [[f"quarantined: {html.escape(str(k))}", v] for k, v in removed.items()] or [
+        ["quarantined", 0]
     ]
-    return (
-        _table(["stage / reason", "rows"], rows)
-        if rows
-        else (f"<pre>{html.escape(json.dumps(manifest, indent=1)[:3000])}</pre>")
-    )
+    pii = manifest.get("pii") or {}
+    entities = pii.get("entities") if isinstance(pii.get("entities"), dict) else {}
+    rows += [[f"PII anonymized: {html.escape(str(k))}", v] for k, v in entities.items()]
+    rows += [
+        [f"written: {html.escape(str(k))}", o.get("records", "?")]
+        for k, o in (manifest.get("outputs") or {}).items()
+        if isinstance(o, dict)
+    ]
+    return _table(["stage / reason", "rows"], rows)
 
 
 def write_report(result: RunResult, settings: Settings, preset: str) -> Path:
