@@ -12,7 +12,7 @@ import typer
 from rich.table import Table
 
 from infra.settings import SettingsError, settings_for_stage
-from pipelines.commands import advise, bedrock, feedback
+from pipelines.commands import advise, bedrock, feedback, pipeline
 from pipelines.commands import eval as eval_commands
 from pipelines.console import console, fail, print_json
 
@@ -30,6 +30,7 @@ app.add_typer(feedback.app, name="feedback")
 app.add_typer(eval_commands.app, name="eval")
 app.command("advise")(advise.advise)
 app.add_typer(bedrock.app, name="bedrock")
+app.add_typer(pipeline.app, name="pipeline")
 
 StageOption = Annotated[
     str | None, typer.Option("--stage", "-s", help="Stage from cdk.json (default: its `stage`).")
