@@ -172,7 +172,7 @@ def wait_for_execution(
     sagemaker: Any,
     arn: str,
     *,
-    sleep: Callable[[float], None] = time.sleep,
+    sleep: Callable[[float], None] | None = None,
     on_poll: Callable[[dict[str, Any]], None] | None = None,
     first_delay: float = 5.0,
     max_delay: float = 60.0,
@@ -185,7 +185,7 @@ def wait_for_execution(
             on_poll(execution)
         if execution["PipelineExecutionStatus"] in TERMINAL_STATUSES:
             return execution
-        sleep(delay)
+        (sleep or time.sleep)(delay)
         delay = min(delay * 2, max_delay)
 
 
