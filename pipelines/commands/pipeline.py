@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import sys
+from datetime import datetime
 from pathlib import Path
 from types import ModuleType
 from typing import Annotated, Any
@@ -235,16 +236,26 @@ def start(
         console.print(f"started: {arn}")
 
 
+def _when(value: Any) -> str:
+    return f"{value:%Y-%m-%d %H:%M:%S}" if isinstance(value, datetime) else str(value or "")
+
+
+def _table(title: str, columns: tuple[str, ...]) -> Table:
+    table = Table(title=title)
+    for column in columns:
+        # ARNs are copied into the next command: fold them, never cut them with an ellipsis.
+        table.add_column(column, overflow="fold" if column in ("arn", "execution") else "ellipsis")
+    return table
+
+
 def _steps_table(steps: list[dict[str, Any]]) -> Table:
-    table = Table(title="steps")
-    for column in ("step", "status", "started", "ended", "failure"):
-        table.add_column(column)
+    table = _table("steps", ("step", "status", "started", "ended", "failure"))
     for step in steps:
         table.add_row(
             step.get("StepName", ""),
             step.get("StepStatus", ""),
-            str(step.get("StartTime", "")),
-            str(step.get("EndTime", "")),
+            _when(step.get("StartTime")),
+            _when(step.get("EndTime")),
             escape(step.get("FailureReason", "")),
         )
     return table
@@ -356,14 +367,12 @@ def list_runs(
     elif as_json:
         print_json(runs)
     else:
-        table = Table(title=f"runs of {_pipeline_name(settings)}")
-        for column in ("execution", "status", "started"):
-            table.add_column(column)
+        table = _table(f"runs of {_pipeline_name(settings)}", ("execution", "status", "started"))
         for run in runs:
             table.add_row(
                 run["PipelineExecutionArn"],
                 run["PipelineExecutionStatus"],
-                str(run.get("StartTime", "")),
+                _when(run.get("StartTime")),
             )
         console.print(table)
 
@@ -372,14 +381,11 @@ def _show_models(packages: list[dict[str, Any]], as_json: bool) -> None:
     if as_json:
         print_json(packages)
         return
-    table = Table(title="model versions")
-    for column in ("version", "approval", "created", "model quality report", "arn"):
-        table.add_column(column)
+    table = _table("model versions", ("version", "approval", "model quality report", "arn"))
     for p in packages:
         table.add_row(
             str(p["version"]),
             p["approval_status"],
-            p["created"],
             p["model_quality_uri"] or "-",
             p["arn"],
         )
