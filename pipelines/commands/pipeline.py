@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 import sys
-from datetime import datetime
 from pathlib import Path
 from types import ModuleType
 from typing import Annotated, Any
@@ -18,7 +17,6 @@ import typer
 from botocore.exceptions import BotoCoreError, ClientError, NoRegionError
 from pydantic import TypeAdapter, ValidationError
 from rich.markup import escape
-from rich.table import Table
 
 from infra.settings import Settings, SettingsError, settings_for_stage
 from pipelines.console import console, err_console, fail, print_json
@@ -44,6 +42,7 @@ from pipelines.pipeline_parameters import (
     parse_parameter_overrides,
     resolve_placeholders,
 )
+from pipelines.pipeline_tables import models_table, runs_table, steps_table
 
 app = typer.Typer(
     help="The SageMaker training pipeline: definition, upsert, start, status, approve, list.",
@@ -236,31 +235,6 @@ def start(
         console.print(f"started: {arn}")
 
 
-def _when(value: Any) -> str:
-    return f"{value:%Y-%m-%d %H:%M:%S}" if isinstance(value, datetime) else str(value or "")
-
-
-def _table(title: str, columns: tuple[str, ...]) -> Table:
-    table = Table(title=title)
-    for column in columns:
-        # ARNs are copied into the next command: fold them, never cut them with an ellipsis.
-        table.add_column(column, overflow="fold" if column in ("arn", "execution") else "ellipsis")
-    return table
-
-
-def _steps_table(steps: list[dict[str, Any]]) -> Table:
-    table = _table("steps", ("step", "status", "started", "ended", "failure"))
-    for step in steps:
-        table.add_row(
-            step.get("StepName", ""),
-            step.get("StepStatus", ""),
-            _when(step.get("StartTime")),
-            _when(step.get("EndTime")),
-            escape(step.get("FailureReason", "")),
-        )
-    return table
-
-
 @app.command("status")
 def status(
     execution_arn: Annotated[
@@ -305,7 +279,7 @@ def status(
     else:
         reason = execution.get("FailureReason") or ""
         console.print(f"{arn}: [bold]{state}[/] {escape(reason)}")
-        console.print(_steps_table(steps))
+        console.print(steps_table(steps))
     if state in ("Failed", "Stopped"):
         raise typer.Exit(1)
 
@@ -362,31 +336,9 @@ def list_runs(
             runs = list_executions(sagemaker, _pipeline_name(settings))
     except (ClientError, BotoCoreError) as exc:
         raise _aws_failure("list", exc) from None
-    if models:
-        _show_models([p.as_dict() for p in packages], as_json)
-    elif as_json:
-        print_json(runs)
-    else:
-        table = _table(f"runs of {_pipeline_name(settings)}", ("execution", "status", "started"))
-        for run in runs:
-            table.add_row(
-                run["PipelineExecutionArn"],
-                run["PipelineExecutionStatus"],
-                _when(run.get("StartTime")),
-            )
-        console.print(table)
-
-
-def _show_models(packages: list[dict[str, Any]], as_json: bool) -> None:
     if as_json:
-        print_json(packages)
-        return
-    table = _table("model versions", ("version", "approval", "model quality report", "arn"))
-    for p in packages:
-        table.add_row(
-            str(p["version"]),
-            p["approval_status"],
-            p["model_quality_uri"] or "-",
-            p["arn"],
-        )
-    console.print(table)
+        print_json([p.as_dict() for p in packages] if models else runs)
+    elif models:
+        console.print(models_table(packages))
+    else:
+        console.print(runs_table(_pipeline_name(settings), runs))
