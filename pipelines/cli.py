@@ -12,7 +12,7 @@ import typer
 from rich.table import Table
 
 from infra.settings import SettingsError, settings_for_stage
-from pipelines.commands import advise, bedrock, data, feedback, local
+from pipelines.commands import advise, bedrock, data, feedback, local, pipeline
 from pipelines.commands import eval as eval_commands
 from pipelines.console import console, fail, print_json
 
@@ -32,6 +32,7 @@ app.command("advise")(advise.advise)
 app.add_typer(bedrock.app, name="bedrock")
 app.add_typer(data.app, name="data")
 app.add_typer(local.app, name="local")
+app.add_typer(pipeline.app, name="pipeline")
 
 StageOption = Annotated[
     str | None, typer.Option("--stage", "-s", help="Stage from cdk.json (default: its `stage`).")

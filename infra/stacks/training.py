@@ -26,6 +26,7 @@ from constructs import Construct
 
 from infra.constructs.training_roles import TrainingRoles
 from infra.settings import Settings
+from pipelines.pipeline_ops import ROLE_OUTPUT, VARIABLE_OUTPUT_PREFIX
 from pipelines.training_pipeline import (
     TRAINING_SCRIPTS,
     model_package_group_name,
@@ -124,6 +125,19 @@ class TrainingPipelineStack(cdk.Stack):
         cdk.CfnOutput(self, "PipelineName", value=pipeline_name(settings))
         cdk.CfnOutput(self, "ModelPackageGroupName", value=model_package_group_name(settings))
         cdk.CfnOutput(self, "JobRoleArn", value=self.roles.job_role.role_arn)
+        self._add_deployment_outputs()
+
+    def _add_deployment_outputs(self) -> None:
+        # `fmops pipeline upsert --stack` resolves the builder's placeholders with exactly the
+        # values Fn::Sub used here, and creates the pipeline with the same role.
+        cdk.CfnOutput(self, ROLE_OUTPUT, value=self.roles.pipeline_role.role_arn)
+        for name, value in self.substitutions.items():
+            cdk.CfnOutput(
+                self,
+                f"{VARIABLE_OUTPUT_PREFIX}{name}",
+                value=value,
+                description=f"Value of ${{{name}}} in the pipeline definition",
+            )
 
     def _build_region(self) -> str:
         # The DLC base image is pulled at `cdk deploy` time from the target region's registry;

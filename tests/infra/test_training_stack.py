@@ -152,3 +152,14 @@ def test_training_image_is_a_docker_asset_built_from_training_scripts(
     assert image["source"]["directory"].startswith("asset.")
     staged = synthesized.outdir / image["source"]["directory"]
     assert (staged / "Dockerfile").exists() and (staged / "contract.py").exists()
+
+
+def test_every_substitution_variable_is_a_stack_output(training_template: Template) -> None:
+    from pipelines.pipeline_ops import ROLE_OUTPUT, VARIABLE_OUTPUT_PREFIX
+
+    _, variables = _definition_sub(training_template)
+    outputs = training_template.to_json()["Outputs"]
+    for name, value in variables.items():
+        assert outputs[f"{VARIABLE_OUTPUT_PREFIX}{name}"]["Value"] == value, name
+    pipeline = _only(training_template, "AWS::SageMaker::Pipeline")
+    assert outputs[ROLE_OUTPUT]["Value"] == pipeline["Properties"]["RoleArn"]

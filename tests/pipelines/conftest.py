@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -27,8 +28,44 @@ def prod_definition(prod_definition_text: str) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="session")
-def dev_definition() -> dict[str, Any]:
-    return json.loads(pipeline_definition(settings_for_stage("dev")))
+def dev_definition_text() -> str:
+    return pipeline_definition(settings_for_stage("dev"))
+
+
+@pytest.fixture(scope="session")
+def dev_definition(dev_definition_text: str) -> dict[str, Any]:
+    return json.loads(dev_definition_text)
+
+
+@pytest.fixture()
+def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Fake credentials and region, every AWS call served by moto."""
+    from moto import mock_aws
+
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_REGION": "us-east-1",
+    }.items():
+        monkeypatch.setenv(name, value)
+    with mock_aws():
+        yield
+
+
+def placeholder_values(definition: str) -> dict[str, str]:
+    """A value for every `${Name}` of a definition, plus the pipeline role, as a stack gives."""
+    from pipelines.pipeline_ops import ROLE_OUTPUT
+    from pipelines.pipeline_parameters import placeholders
+
+    fixed = {"AWS::Partition": "aws", "AWS::Region": "us-east-1", "AWS::AccountId": ACCOUNT}
+    values = {name: fixed.get(name, f"test-{name.lower()}") for name in placeholders(definition)}
+    values[ROLE_OUTPUT] = f"arn:aws:iam::{ACCOUNT}:role/pipeline"
+    return values
+
+
+ACCOUNT = "123456789012"  # moto's default account
 
 
 def flatten_steps(steps: list[dict[str, Any]]) -> list[dict[str, Any]]:

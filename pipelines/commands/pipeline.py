@@ -1,0 +1,344 @@
+"""`fmops pipeline`: print, deploy, start, watch and govern the SageMaker training pipeline.
+
+Input is checked locally first (exit 2, nothing sent to AWS); AWS failures are one line and
+exit 1. Region and credentials come from the normal boto3 chain or `--region`.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+from types import ModuleType
+from typing import Annotated, Any
+
+import boto3
+import typer
+from botocore.exceptions import BotoCoreError, ClientError, NoRegionError
+from pydantic import TypeAdapter, ValidationError
+from rich.markup import escape
+
+from infra.settings import Settings, SettingsError, settings_for_stage
+from pipelines.console import console, err_console, fail, print_json
+from pipelines.pipeline_ops import (
+    ROLE_OUTPUT,
+    DeploymentError,
+    check_execution_arn,
+    check_model_package_arn,
+    deployment_values,
+    describe_execution,
+    execution_steps,
+    latest_execution_arn,
+    list_executions,
+    list_model_packages,
+    set_approval,
+    start_execution,
+    upsert_pipeline,
+    wait_for_execution,
+)
+from pipelines.pipeline_parameters import (
+    PipelineInputError,
+    definition_parameters,
+    parse_parameter_overrides,
+    resolve_placeholders,
+)
+from pipelines.pipeline_tables import models_table, runs_table, steps_table
+
+app = typer.Typer(
+    help="The SageMaker training pipeline: definition, upsert, start, status, approve, list.",
+    no_args_is_help=True,
+)
+
+Stage = Annotated[str | None, typer.Option("--stage", "-s", help="Stage from cdk.json.")]
+Region = Annotated[str | None, typer.Option("--region", help="AWS region (default: boto3 chain).")]
+AsJson = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
+ValuesFile = Annotated[
+    Path | None,
+    typer.Option("--values", help="JSON object: placeholder name -> value (and PipelineRoleArn)."),
+]
+_VALUES = TypeAdapter(dict[str, str])
+# UpdateModelPackage's ApprovalDescription is at most 1024 characters (SageMaker API Reference,
+# https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_UpdateModelPackage.html).
+MAX_REASON = 1024
+
+
+def _settings(stage: str | None) -> Settings:
+    try:
+        return settings_for_stage(stage)
+    except SettingsError as exc:
+        raise fail(escape(str(exc))) from None
+
+
+def _client(service: str, region: str | None) -> Any:
+    # Made before the definition is built: the offline builder defaults AWS_DEFAULT_REGION,
+    # which must not silently pick the region for real calls.
+    try:
+        return boto3.client(service, region_name=region)
+    except NoRegionError:
+        raise fail("no AWS region: pass --region or set AWS_REGION") from None
+
+
+def _bad_input(exc: PipelineInputError, code: int = 2) -> typer.Exit:
+    return fail(escape(str(exc)), code=code)
+
+
+def _aws_failure(action: str, exc: Exception) -> typer.Exit:
+    return fail(escape(f"{action}: {exc}"), code=1)
+
+
+def _read_values(path: Path) -> dict[str, str]:
+    try:
+        return _VALUES.validate_json(path.read_bytes())
+    except OSError as exc:
+        raise fail(escape(f"--values {path}: {exc.strerror}")) from None
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "document"
+        raise fail(
+            escape(f"--values {path}: {where}: {first['msg']}; expected a JSON object of strings")
+        ) from None
+
+
+def _builder() -> ModuleType:
+    """pipelines.training_pipeline, imported lazily and offline.
+
+    The SageMaker SDK creates boto3 clients at import time (needs a region); offline_sdk()
+    gives it a default. Commands create their own clients before this runs, so that default
+    never picks the region of a real call.
+    """
+    from pipelines.sagemaker_jobs import offline_sdk
+
+    offline_sdk()
+    import pipelines.training_pipeline as builder
+
+    return builder
+
+
+def _definition(settings: Settings, values: dict[str, str] | None = None) -> str:
+    """The builder's JSON; with values, built for as many subnets as they name."""
+    subnets = sum(1 for name in values or {} if re.fullmatch(r"Subnet\d+", name))
+    return _builder().pipeline_definition(settings, subnet_count=subnets or None)
+
+
+def _pipeline_name(settings: Settings) -> str:
+    return _builder().pipeline_name(settings)
+
+
+@app.command("definition")
+def definition(
+    stage: Stage = None,
+    resolved: Annotated[
+        bool, typer.Option("--resolved", help="Fill ${Name} placeholders from --values.")
+    ] = False,
+    values: ValuesFile = None,
+) -> None:
+    """Print the pipeline definition JSON, built offline (same settings -> same bytes).
+
+    Example: [cyan]fmops pipeline definition --stage prod > definition.json[/]
+    """
+    if resolved and values is None:
+        raise fail("--resolved needs --values FILE (a JSON object: placeholder name -> value)")
+    settings = _settings(stage)
+    given = _read_values(values) if values else None
+    text = _definition(settings, given)
+    if given is not None:
+        try:
+            text = resolve_placeholders(text, given)
+        except PipelineInputError as exc:
+            raise _bad_input(exc) from None
+    sys.stdout.write(text + "\n")
+
+
+@app.command("upsert")
+def upsert(
+    stage: Stage = None,
+    stack: Annotated[
+        str | None,
+        typer.Option("--stack", help="Training stack to read (default: <name>-training)."),
+    ] = None,
+    values: ValuesFile = None,
+    region: Region = None,
+    as_json: AsJson = False,
+) -> None:
+    """Create or update the pipeline with the resolved definition.
+
+    Example: [cyan]fmops pipeline upsert --stage dev --stack fmops-dev-training[/]
+    """
+    if stack and values:
+        raise fail("give --stack or --values, not both")
+    settings = _settings(stage)
+    given = _read_values(values) if values else None
+    if given is not None and ROLE_OUTPUT not in given:
+        raise fail(f"--values {values}: needs {ROLE_OUTPUT} (the role the pipeline runs as)")
+    sagemaker = _client("sagemaker", region)
+    cloudformation = _client("cloudformation", region) if given is None else None
+    resolved = None
+    if given is not None:
+        try:
+            resolved = resolve_placeholders(_definition(settings, given), given)
+        except PipelineInputError as exc:
+            raise _bad_input(exc) from None
+    stack_name = stack or f"{settings.name}-training"  # infra/app.py's naming
+    try:
+        if resolved is None:
+            given = deployment_values(cloudformation, stack_name)
+            resolved = resolve_placeholders(_definition(settings, given), given)
+        assert given is not None
+        arn, created = upsert_pipeline(
+            sagemaker,
+            _pipeline_name(settings),
+            resolved,
+            given[ROLE_OUTPUT],
+            "prepare -> train -> evaluate -> quality gate -> register",
+        )
+    except PipelineInputError as exc:  # the deployed stack lacks a value: not the user's input
+        raise _bad_input(exc, code=1) from None
+    except DeploymentError as exc:
+        raise fail(escape(str(exc)), code=1) from None
+    except (ClientError, BotoCoreError) as exc:
+        raise _aws_failure(f"upsert {_pipeline_name(settings)}", exc) from None
+    if as_json:
+        print_json({"pipelineArn": arn, "created": created})
+    else:
+        console.print(f"{'created' if created else 'updated'} pipeline: {arn}")
+
+
+@app.command("start")
+def start(
+    stage: Stage = None,
+    param: Annotated[
+        list[str] | None,
+        typer.Option("--param", "-p", help="Pipeline parameter NAME=VALUE (repeatable)."),
+    ] = None,
+    region: Region = None,
+    as_json: AsJson = False,
+) -> None:
+    """Start a run; parameter names and values are checked against the definition first.
+
+    Example: [cyan]fmops pipeline start --param Method=lora --param MinRougeL=0.3[/]
+    """
+    settings = _settings(stage)
+    sagemaker = _client("sagemaker", region)
+    try:
+        parameters = parse_parameter_overrides(
+            param or [], definition_parameters(_definition(settings))
+        )
+    except PipelineInputError as exc:
+        raise _bad_input(exc) from None
+    try:
+        arn = start_execution(sagemaker, _pipeline_name(settings), parameters)
+    except (ClientError, BotoCoreError) as exc:
+        raise _aws_failure(f"start {_pipeline_name(settings)}", exc) from None
+    if as_json:
+        print_json({"pipelineExecutionArn": arn, "parameters": parameters})
+    else:
+        console.print(f"started: {arn}")
+
+
+@app.command("status")
+def status(
+    execution_arn: Annotated[
+        str | None, typer.Argument(help="Execution ARN (default: the latest run).")
+    ] = None,
+    watch: Annotated[
+        bool, typer.Option("--watch", help="Poll with backoff until the run ends.")
+    ] = False,
+    stage: Stage = None,
+    region: Region = None,
+    as_json: AsJson = False,
+) -> None:
+    """Show a run and its steps (exit 1 if it Failed or was Stopped).
+
+    Example: [cyan]fmops pipeline status --watch[/]
+    """
+    if execution_arn:
+        try:
+            check_execution_arn(execution_arn)
+        except PipelineInputError as exc:
+            raise _bad_input(exc) from None
+    settings = _settings(stage)
+    sagemaker = _client("sagemaker", region)
+
+    def progress(execution: dict[str, Any]) -> None:
+        err_console.print(f"{execution['PipelineExecutionStatus']}...", highlight=False)
+
+    try:
+        arn = execution_arn or latest_execution_arn(sagemaker, _pipeline_name(settings))
+        if watch:
+            execution = wait_for_execution(sagemaker, arn, on_poll=progress)
+        else:
+            execution = describe_execution(sagemaker, arn)
+        steps = execution_steps(sagemaker, arn)
+    except DeploymentError as exc:
+        raise fail(escape(str(exc)), code=1) from None
+    except (ClientError, BotoCoreError) as exc:
+        raise _aws_failure("status", exc) from None
+    state = execution["PipelineExecutionStatus"]
+    if as_json:
+        print_json({"execution": execution, "steps": steps})
+    else:
+        reason = execution.get("FailureReason") or ""
+        console.print(f"{arn}: [bold]{state}[/] {escape(reason)}")
+        console.print(steps_table(steps))
+    if state in ("Failed", "Stopped"):
+        raise typer.Exit(1)
+
+
+@app.command("approve")
+def approve(
+    model_package_arn: Annotated[str, typer.Argument(help="Versioned model package ARN.")],
+    reject: Annotated[bool, typer.Option("--reject", help="Reject instead of approve.")] = False,
+    reason: Annotated[
+        str | None, typer.Option("--reason", help="Why (kept as ApprovalDescription).")
+    ] = None,
+    region: Region = None,
+) -> None:
+    """Approve (or --reject) a registered model version after human review.
+
+    ARN: arn:aws:sagemaker:REGION:ACCOUNT:model-package/GROUP/VERSION (see `list --models`).
+
+    Example: [cyan]fmops pipeline approve "$MODEL_PACKAGE_ARN" --reason "audit sample ok"[/]
+    """
+    try:
+        check_model_package_arn(model_package_arn)
+    except PipelineInputError as exc:
+        raise _bad_input(exc) from None
+    if reason is not None and not 1 <= len(reason) <= MAX_REASON:
+        raise fail(f"--reason: {len(reason)} characters; allowed 1 to {MAX_REASON}")
+    sagemaker = _client("sagemaker", region)
+    try:
+        set_approval(sagemaker, model_package_arn, not reject, reason)
+    except (ClientError, BotoCoreError) as exc:
+        raise _aws_failure(f"approve {model_package_arn}", exc) from None
+    console.print(f"{'rejected' if reject else 'approved'}: {model_package_arn}")
+
+
+@app.command("list")
+def list_runs(
+    models: Annotated[
+        bool, typer.Option("--models", help="List registered model versions instead of runs.")
+    ] = False,
+    stage: Stage = None,
+    region: Region = None,
+    as_json: AsJson = False,
+) -> None:
+    """List recent runs, or (--models) the model versions in the group with their approval.
+
+    Example: [cyan]fmops pipeline list --models --json[/]
+    """
+    settings = _settings(stage)
+    sagemaker = _client("sagemaker", region)
+    try:
+        if models:
+            group = _builder().model_package_group_name(settings)
+            packages = list_model_packages(sagemaker, group)
+        else:
+            runs = list_executions(sagemaker, _pipeline_name(settings))
+    except (ClientError, BotoCoreError) as exc:
+        raise _aws_failure("list", exc) from None
+    if as_json:
+        print_json([p.as_dict() for p in packages] if models else runs)
+    elif models:
+        console.print(models_table(packages))
+    else:
+        console.print(runs_table(_pipeline_name(settings), runs))

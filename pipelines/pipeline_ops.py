@@ -1,0 +1,226 @@
+"""The boto3 calls behind `fmops pipeline`: clients come in as arguments (moto in tests).
+
+Nothing here validates user input beyond ARN shapes (pipeline_parameters.py does that) and
+nothing prints: the CLI decides how to show results and errors.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from pipelines.pipeline_parameters import PipelineInputError, resolve_placeholders
+
+__all__ = [
+    "ROLE_OUTPUT",
+    "TERMINAL_STATUSES",
+    "VARIABLE_OUTPUT_PREFIX",
+    "DeploymentError",
+    "ModelPackage",
+    "check_execution_arn",
+    "check_model_package_arn",
+    "deployment_values",
+    "describe_execution",
+    "execution_steps",
+    "latest_execution_arn",
+    "list_executions",
+    "list_model_packages",
+    "resolve_placeholders",
+    "set_approval",
+    "start_execution",
+    "upsert_pipeline",
+    "wait_for_execution",
+]
+
+# The training stack publishes one output per Fn::Sub variable under this prefix, plus the
+# pipeline's role, so the CLI can resolve the definition exactly as CloudFormation did.
+VARIABLE_OUTPUT_PREFIX = "PipelineVar"
+ROLE_OUTPUT = "PipelineRoleArn"
+
+# PipelineExecutionStatus values that no longer change (SageMaker API Reference,
+# DescribePipelineExecution, https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_DescribePipelineExecution.html).
+TERMINAL_STATUSES = ("Succeeded", "Failed", "Stopped")
+
+_MODEL_PACKAGE_ARN = re.compile(
+    r"arn:aws[a-z-]*:sagemaker:[a-z0-9-]+:\d{12}:model-package/[A-Za-z0-9](-*[A-Za-z0-9]){0,62}/\d+"
+)
+_EXECUTION_ARN = re.compile(
+    r"arn:aws[a-z-]*:sagemaker:[a-z0-9-]+:\d{12}:pipeline/[A-Za-z0-9-]{1,256}/execution/[a-z0-9]+"
+)
+_STACK_ARN = re.compile(r"arn:(?P<partition>aws[a-z-]*):cloudformation:(?P<region>[a-z0-9-]+):"
+                        r"(?P<account>\d{12}):stack/.+")  # fmt: skip
+
+
+class DeploymentError(RuntimeError):
+    """The deployed account does not hold what the command needs (exit 1, not bad input)."""
+
+
+@dataclass(frozen=True)
+class ModelPackage:
+    arn: str
+    version: int | None
+    approval_status: str
+    created: str
+    model_quality_uri: str | None
+    approval_description: str | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def check_model_package_arn(arn: str) -> str:
+    if not _MODEL_PACKAGE_ARN.fullmatch(arn):
+        raise PipelineInputError(
+            f"model package ARN {arn!r}: expected "
+            "arn:aws:sagemaker:REGION:ACCOUNT:model-package/GROUP/VERSION"
+        )
+    return arn
+
+
+def check_execution_arn(arn: str) -> str:
+    if not _EXECUTION_ARN.fullmatch(arn):
+        raise PipelineInputError(
+            f"execution ARN {arn!r}: expected "
+            "arn:aws:sagemaker:REGION:ACCOUNT:pipeline/NAME/execution/ID"
+        )
+    return arn
+
+
+def deployment_values(cloudformation: Any, stack_name: str) -> dict[str, str]:
+    """Fn::Sub values of the deployed training stack, pseudo parameters and role included."""
+    stack = cloudformation.describe_stacks(StackName=stack_name)["Stacks"][0]
+    outputs = {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
+    values = {
+        key.removeprefix(VARIABLE_OUTPUT_PREFIX): value
+        for key, value in outputs.items()
+        if key.startswith(VARIABLE_OUTPUT_PREFIX)
+    }
+    if ROLE_OUTPUT not in outputs:
+        raise DeploymentError(
+            f"stack {stack_name} has no {ROLE_OUTPUT} output: redeploy the training stack"
+        )
+    values[ROLE_OUTPUT] = outputs[ROLE_OUTPUT]
+    # The stack's own ARN names the account, region and partition it was deployed to.
+    arn = _STACK_ARN.fullmatch(stack["StackId"])
+    if arn:
+        values["AWS::Partition"] = arn["partition"]
+        values["AWS::Region"] = arn["region"]
+        values["AWS::AccountId"] = arn["account"]
+    return values
+
+
+def upsert_pipeline(
+    sagemaker: Any, name: str, definition: str, role_arn: str, description: str = ""
+) -> tuple[str, bool]:
+    """Create the pipeline, or update it when it exists. Returns (ARN, created)."""
+    request = {
+        "PipelineName": name,
+        "PipelineDefinition": definition,
+        "RoleArn": role_arn,
+        "PipelineDescription": description,
+    }
+    # list_pipelines by prefix, not describe_pipeline: "not found" has no stable error code.
+    existing = {
+        summary["PipelineName"]
+        for page in sagemaker.get_paginator("list_pipelines").paginate(PipelineNamePrefix=name)
+        for summary in page["PipelineSummaries"]
+    }
+    if name in existing:
+        return sagemaker.update_pipeline(**request)["PipelineArn"], False
+    return sagemaker.create_pipeline(**request)["PipelineArn"], True
+
+
+def start_execution(sagemaker: Any, name: str, parameters: list[dict[str, str]]) -> str:
+    """Start a run; parameters not given keep the definition's defaults."""
+    response = sagemaker.start_pipeline_execution(PipelineName=name, PipelineParameters=parameters)
+    return response["PipelineExecutionArn"]
+
+
+def list_executions(sagemaker: Any, name: str, limit: int = 20) -> list[dict[str, Any]]:
+    """Newest first (sorted here too: not every backend honours SortOrder)."""
+    summaries = sagemaker.list_pipeline_executions(
+        PipelineName=name, SortBy="CreationTime", SortOrder="Descending", MaxResults=limit
+    )["PipelineExecutionSummaries"]
+    return sorted(summaries, key=lambda s: s["StartTime"], reverse=True)[:limit]
+
+
+def latest_execution_arn(sagemaker: Any, name: str) -> str:
+    executions = list_executions(sagemaker, name, limit=1)
+    if not executions:
+        raise DeploymentError(f"pipeline {name} has no executions yet: run `fmops pipeline start`")
+    return executions[0]["PipelineExecutionArn"]
+
+
+def describe_execution(sagemaker: Any, arn: str) -> dict[str, Any]:
+    response = sagemaker.describe_pipeline_execution(PipelineExecutionArn=arn)
+    response.pop("ResponseMetadata", None)
+    return response
+
+
+def execution_steps(sagemaker: Any, arn: str) -> list[dict[str, Any]]:
+    """Steps in the order they started."""
+    pages = sagemaker.get_paginator("list_pipeline_execution_steps").paginate(
+        PipelineExecutionArn=arn, SortOrder="Ascending"
+    )
+    return [step for page in pages for step in page["PipelineExecutionSteps"]]
+
+
+def wait_for_execution(
+    sagemaker: Any,
+    arn: str,
+    *,
+    sleep: Callable[[float], None] | None = None,
+    on_poll: Callable[[dict[str, Any]], None] | None = None,
+    first_delay: float = 5.0,
+    max_delay: float = 60.0,
+) -> dict[str, Any]:
+    """Poll with exponential backoff (pipelines run for hours) until a terminal status."""
+    delay = first_delay
+    while True:
+        execution = describe_execution(sagemaker, arn)
+        if on_poll:
+            on_poll(execution)
+        if execution["PipelineExecutionStatus"] in TERMINAL_STATUSES:
+            return execution
+        (sleep or time.sleep)(delay)
+        delay = min(delay * 2, max_delay)
+
+
+def list_model_packages(sagemaker: Any, group: str) -> list[ModelPackage]:
+    """Versions in the group, newest first, with the ModelQuality report each one points to."""
+    summaries = [
+        summary
+        for page in sagemaker.get_paginator("list_model_packages").paginate(
+            ModelPackageGroupName=group, SortBy="CreationTime", SortOrder="Descending"
+        )
+        for summary in page["ModelPackageSummaryList"]
+    ]
+    packages = []
+    for summary in summaries:
+        detail = sagemaker.describe_model_package(ModelPackageName=summary["ModelPackageArn"])
+        quality = detail.get("ModelMetrics", {}).get("ModelQuality", {})
+        packages.append(
+            ModelPackage(
+                arn=summary["ModelPackageArn"],
+                version=summary.get("ModelPackageVersion"),
+                approval_status=summary.get("ModelApprovalStatus", ""),
+                created=str(summary.get("CreationTime", "")),
+                model_quality_uri=quality.get("Statistics", {}).get("S3Uri"),
+                approval_description=detail.get("ApprovalDescription"),
+            )
+        )
+    return sorted(packages, key=lambda p: p.version or 0, reverse=True)
+
+
+def set_approval(sagemaker: Any, arn: str, approved: bool, reason: str | None) -> str:
+    """Approve or reject a registered model; the reason is kept as its ApprovalDescription."""
+    request: dict[str, str] = {
+        "ModelPackageArn": arn,
+        "ModelApprovalStatus": "Approved" if approved else "Rejected",
+    }
+    if reason:
+        request["ApprovalDescription"] = reason
+    return sagemaker.update_model_package(**request)["ModelPackageArn"]
