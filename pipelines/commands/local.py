@@ -14,6 +14,7 @@ from pipelines.console import console, fail
 from pipelines.local.executor import PipelineError, RunResult
 from pipelines.local.presets import PRESETS
 from pipelines.local.run import REGISTRY_FILE, local_run
+from pipelines.pipeline_parameters import PipelineInputError
 
 app = typer.Typer(help="Run the SageMaker pipeline offline: same definition, same entrypoints.")
 
@@ -99,7 +100,13 @@ def run(
                 run_id=run_id,
                 on_event=progress,
             )
-    except (PipelineError, SettingsError, FileExistsError, FileNotFoundError) as exc:
+    except (
+        PipelineError,
+        PipelineInputError,
+        SettingsError,
+        FileExistsError,
+        FileNotFoundError,
+    ) as exc:
         raise fail(str(exc)) from None
     if result.gate:
         console.print(_summary(result))

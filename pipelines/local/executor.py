@@ -17,14 +17,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from pipelines.local.expressions import (
-    ExecutionState,
-    evaluate_condition,
-    resolve,
-    substitute_placeholders,
-)
+from pipelines.local.expressions import ExecutionState, evaluate_condition, resolve
 from pipelines.local.jobs import JobRunner, StepFailed
 from pipelines.local.storage import LocalS3, StorageError
+from pipelines.pipeline_parameters import (
+    PipelineInputError,
+    definition_parameters,
+    parse_parameter_overrides,
+    resolve_placeholders,
+)
 
 _STEP_REF = re.compile(r'"Steps\.([A-Za-z0-9_-]+)\.')
 _PARAMETER_TYPES: dict[str, Callable[[str], Any]] = {
@@ -34,7 +35,7 @@ _PARAMETER_TYPES: dict[str, Callable[[str], Any]] = {
 
 
 class PipelineError(ValueError):
-    """The definition or the run's input is unusable (bad parameter, unsupported step)."""
+    """The definition is unusable locally (unsupported step type, circular dependency)."""
 
 
 @dataclass
@@ -67,30 +68,22 @@ class _FailStepReached(RuntimeError):
 
 
 def parse_parameters(definition: dict[str, Any], overrides: dict[str, str]) -> dict[str, Any]:
-    """Defaults from the definition, overridden like StartPipelineExecution; errors name the key."""
-    declared = {p["Name"]: p for p in definition.get("Parameters", [])}
-    unknown = sorted(set(overrides) - set(declared))
-    if unknown:
-        raise PipelineError(
-            f"unknown pipeline parameter(s) {', '.join(unknown)} "
-            f"(allowed: {', '.join(sorted(declared))})"
+    """Defaults from the definition, overridden and checked exactly as `fmops pipeline start`."""
+    declared = definition_parameters(json.dumps(definition))
+    chosen = {
+        item["Name"]: item["Value"]
+        for item in parse_parameter_overrides(
+            [f"{name}={value}" for name, value in overrides.items()], declared
         )
+    }
     values: dict[str, Any] = {}
-    for name, spec in declared.items():
-        parse = _PARAMETER_TYPES.get(spec["Type"])
-        if parse is None:
-            raise PipelineError(f"parameter {name}: unsupported type {spec['Type']!r}")
-        if name in overrides:
-            try:
-                values[name] = parse(overrides[name])
-            except (ValueError, KeyError):
-                raise PipelineError(
-                    f"parameter {name} = {overrides[name]!r}: must be a {spec['Type']}"
-                ) from None
-        elif "DefaultValue" in spec:
-            values[name] = spec["DefaultValue"]
+    for name, parameter in declared.items():
+        if name in chosen:
+            values[name] = _PARAMETER_TYPES[parameter.type](chosen[name])
+        elif parameter.default is not None:
+            values[name] = parameter.default
         else:
-            raise PipelineError(f"parameter {name} has no default; pass --param {name}=VALUE")
+            raise PipelineInputError(f"parameter {name} has no default; pass --param {name}=VALUE")
     return values
 
 
@@ -124,7 +117,7 @@ def dependency_order(steps: list[dict[str, Any]]) -> list[dict[str, Any]]:
 class LocalExecutor:
     def __init__(
         self,
-        definition: dict[str, Any],
+        definition_text: str,
         *,
         run_dir: Path,
         s3: LocalS3,
@@ -132,24 +125,18 @@ class LocalExecutor:
         placeholders: dict[str, str],
         on_event: Callable[[str, str, str], None] | None = None,
     ) -> None:
-        self.definition = definition
+        # Fill `${Name}` placeholders in the whole document, as Fn::Sub does in AWS.
+        self.definition = json.loads(resolve_placeholders(definition_text, placeholders))
         self.run_dir = run_dir
         self.s3 = s3
         self.registry = registry
-        self.placeholders = placeholders
         self.on_event = on_event or (lambda step, kind, text: None)
         self.jobs = JobRunner(
             s3=s3, run_dir=run_dir, on_line=lambda step, line: self.on_event(step, "log", line)
         )
 
     def run(self, run_id: str, overrides: dict[str, str]) -> RunResult:
-        # CloudFormation's Fn::Sub fills placeholders in parameter defaults too.
-        parameters = {
-            name: substitute_placeholders(value, self.placeholders)
-            if isinstance(value, str)
-            else value
-            for name, value in parse_parameters(self.definition, overrides).items()
-        }
+        parameters = parse_parameters(self.definition, overrides)
         result = RunResult(run_id=run_id, run_dir=self.run_dir, parameters=parameters)
         state = ExecutionState(
             parameters=parameters,
@@ -158,7 +145,6 @@ class LocalExecutor:
                 "PipelineName": "local",
                 "PipelineExecutionArn": f"local:execution/{run_id}",
             },
-            placeholders=self.placeholders,
         )
         try:
             for step in dependency_order(self.definition["Steps"]):

@@ -1,8 +1,9 @@
 """Evaluate a pipeline definition's expressions the way SageMaker Pipelines does, offline.
 
 Handles `{"Get": ...}` references (Parameters, Execution, Steps properties and property files),
-`Std:Join`, `Std:JsonGet`, `${Name}` deployment placeholders, and the condition types the
-ConditionStep uses. Anything else fails loudly: a silently wrong value is worse than a stop.
+`Std:Join`, `Std:JsonGet` and the condition types the ConditionStep uses. `${Name}` deployment
+placeholders are filled in the whole definition beforehand (pipeline_parameters). Anything
+else fails loudly: a silently wrong value is worse than a stop.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-PLACEHOLDER = re.compile(r"\$\{([A-Za-z0-9:]+)\}")
 _STEP_PATH = re.compile(r"^Steps\.([A-Za-z0-9_-]+)\.(.+)$")
 _INDEX = re.compile(r"^([A-Za-z0-9]+)\[(?:'([^']+)'|(\d+))\]$")
 
@@ -29,18 +29,9 @@ class ExecutionState:
 
     parameters: dict[str, Any]
     execution: dict[str, str]
-    placeholders: dict[str, str]
     step_properties: dict[str, dict[str, Any]] = field(default_factory=dict)
     # step name -> property file name -> local path of the file the step wrote
     property_files: dict[str, dict[str, Path]] = field(default_factory=dict)
-
-
-def substitute_placeholders(text: str, values: Mapping[str, str]) -> str:
-    """Fn::Sub-style `${Name}` substitution; an unknown name is an error, never left behind."""
-    missing = sorted({m for m in PLACEHOLDER.findall(text) if m not in values})
-    if missing:
-        raise ExpressionError(f"no local value for placeholder(s): {', '.join(missing)}")
-    return PLACEHOLDER.sub(lambda m: values[m.group(1)], text)
 
 
 def _walk(value: Any, path: str, where: str) -> Any:
@@ -73,8 +64,6 @@ def _select(items: Any, index: str, where: str) -> Any:
 
 def resolve(value: Any, state: ExecutionState) -> Any:
     """Recursively evaluate every expression inside `value`."""
-    if isinstance(value, str):
-        return substitute_placeholders(value, state.placeholders)
     if isinstance(value, list):
         return [resolve(v, state) for v in value]
     if not isinstance(value, dict):

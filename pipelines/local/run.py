@@ -19,10 +19,10 @@ from typing import Any
 
 from infra.settings import Settings, settings_for_stage
 from pipelines.local.executor import LocalExecutor, RunResult, parse_parameters
-from pipelines.local.expressions import ExecutionState, resolve
 from pipelines.local.presets import Preset
 from pipelines.local.report import write_report
 from pipelines.local.storage import LocalS3
+from pipelines.pipeline_parameters import resolve_placeholders
 from pipelines.training_pipeline import DEPLOYMENT_VARIABLES, code_sha256, pipeline_definition
 
 REGISTRY_FILE = "model-registry.json"
@@ -48,9 +48,9 @@ def local_placeholders(settings: Settings, code_hash: str) -> dict[str, str]:
     return values
 
 
-def _default_uri(definition: dict[str, Any], name: str, state: ExecutionState) -> str:
+def _default(definition: dict[str, Any], name: str) -> str:
     (parameter,) = [p for p in definition["Parameters"] if p["Name"] == name]
-    return str(resolve(parameter["DefaultValue"], state))
+    return str(parameter["DefaultValue"])
 
 
 def _corpus(paths: list[Path]) -> list[str]:
@@ -124,16 +124,11 @@ def local_run(
     (run_dir / "definition.json").write_text(json.dumps(definition, indent=2))
     s3 = LocalS3(run_dir / "s3")
     placeholders = local_placeholders(settings, code_sha256())
-    defaults = ExecutionState(parameters={}, execution={}, placeholders=placeholders)
-    stage_inputs(
-        preset,
-        s3,
-        _default_uri(definition, "InputDataUri", defaults),
-        _default_uri(definition, "BaseModelUri", defaults),
-    )
+    resolved = json.loads(resolve_placeholders(definition_text, placeholders))
+    stage_inputs(preset, s3, _default(resolved, "InputDataUri"), _default(resolved, "BaseModelUri"))
     os.environ.setdefault("FMOPS_PII_SALT", _pii_salt(runs_dir))
     executor = LocalExecutor(
-        definition,
+        definition_text,
         run_dir=run_dir,
         s3=s3,
         registry=runs_dir / REGISTRY_FILE,

@@ -7,14 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.local.executor import PipelineError, dependency_order, parse_parameters
+from pipelines.local.executor import dependency_order, parse_parameters
 from pipelines.local.expressions import (
     ExecutionState,
     ExpressionError,
     evaluate_condition,
     resolve,
-    substitute_placeholders,
 )
+from pipelines.pipeline_parameters import PipelineInputError
 
 
 @pytest.fixture
@@ -24,7 +24,6 @@ def state(tmp_path: Path) -> ExecutionState:
     return ExecutionState(
         parameters={"MinRougeL": 0.3, "Method": "sft"},
         execution={"PipelineExecutionId": "run-1"},
-        placeholders={"ArtifactsBucket": "artifacts"},
         step_properties={
             "Prepare": {
                 "ProcessingOutputConfig": {
@@ -57,11 +56,11 @@ def test_step_properties_resolve_list_members_by_name(state: ExecutionState) -> 
     assert resolve(ref, state) == "s3://artifacts/p/train"
 
 
-def test_join_renders_values_and_placeholders(state: ExecutionState) -> None:
+def test_join_renders_its_values(state: ExecutionState) -> None:
     join = {
         "Std:Join": {
             "On": "/",
-            "Values": ["s3:/", "${ArtifactsBucket}", {"Get": "Execution.PipelineExecutionId"}],
+            "Values": ["s3:/", "artifacts", {"Get": "Execution.PipelineExecutionId"}],
         }
     }
     assert resolve(join, state) == "s3://artifacts/run-1"
@@ -104,11 +103,6 @@ def test_unknown_condition_type_raises(state: ExecutionState) -> None:
         evaluate_condition({"Type": "Between"}, state)
 
 
-def test_placeholder_without_a_value_is_never_left_in_place() -> None:
-    with pytest.raises(ExpressionError, match="CuratedBucket, DataKeyArn"):
-        substitute_placeholders("s3://${CuratedBucket}/${DataKeyArn}", {})
-
-
 def test_parameters_use_defaults_and_typed_overrides() -> None:
     definition = {
         "Parameters": [
@@ -118,12 +112,11 @@ def test_parameters_use_defaults_and_typed_overrides() -> None:
     }
     assert parse_parameters(definition, {"MinRougeL": "0.5"}) == {"MinRougeL": 0.5, "Method": "cpt"}
     with pytest.raises(
-        PipelineError,
-        match=r"unknown pipeline parameter\(s\) MinRouge "
-        r"\(allowed: Method, MinRougeL\)",
+        PipelineInputError,
+        match=r"--param MinRouge: not a parameter of this pipeline; allowed: MinRougeL, Method",
     ):
         parse_parameters(definition, {"MinRouge": "1"})
-    with pytest.raises(PipelineError, match="MinRougeL = 'high': must be a Float"):
+    with pytest.raises(PipelineInputError, match=r"--param MinRougeL='high': must be a number"):
         parse_parameters(definition, {"MinRougeL": "high"})
 
 

@@ -94,7 +94,6 @@ def test_training_job_got_exactly_the_definitions_hyperparameters_and_channels(
     state = ExecutionState(
         parameters=passing_run.parameters,
         execution={"PipelineExecutionId": passing_run.run_id},
-        placeholders={},
         step_properties={"PrepareData": {}},
     )
     declared = {
@@ -114,7 +113,7 @@ def test_processing_job_ran_the_definitions_entrypoint_and_arguments(
 ) -> None:
     (spec,) = [s for s in _definition(passing_run)["Steps"] if s["Name"] == step]
     app_spec = spec["Arguments"]["AppSpecification"]
-    state = ExecutionState(parameters=passing_run.parameters, execution={}, placeholders={})
+    state = ExecutionState(parameters=passing_run.parameters, execution={})
     script = app_spec["ContainerEntrypoint"][1].removeprefix("/opt/ml/code/")
     expected = [
         sys.executable,
@@ -149,4 +148,4 @@ def test_cli_rejects_an_unknown_parameter_before_running(runs_dir: Path) -> None
         ],
     )
     assert result.exit_code == 2
-    assert "unknown pipeline parameter(s) MinRouge (allowed:" in result.stderr
+    assert "--param MinRouge: not a parameter of this pipeline; allowed:" in result.stderr
