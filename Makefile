@@ -37,8 +37,9 @@ synth: setup
 	CDK_CONTEXT_JSON='{"stage": "$(STAGE)"}' $(PY) app.py
 	@echo "templates in cdk.out/ for stage $(STAGE)"
 
+PRESET ?= healthcare
 demo: setup synth
-	$(VENV)/bin/fmops settings show --stage $(STAGE)
+	$(VENV)/bin/fmops local run --preset $(PRESET) --stage $(STAGE)
 
 lint: setup
 	$(VENV)/bin/ruff check .
