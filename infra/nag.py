@@ -21,6 +21,16 @@ def nag_packs(scope: IConstruct | None = None) -> list[NagPack]:
     ]
 
 
+def nag_findings(pack: NagPack, scope: IConstruct) -> list[str]:
+    """Unacknowledged findings of `pack` under `scope`, as `<rule id> at <construct path>`."""
+    report = pack.validate_scope(scope)
+    return sorted(
+        f"{violation.rule_name} at {resource.construct_path}"
+        for violation in report.violations
+        for resource in violation.violating_resources
+    )
+
+
 def apply_nag_packs(app: cdk.App) -> None:
     cdk.Validations.of(app).add_plugins(*nag_packs(app))
 
