@@ -36,6 +36,7 @@ class _Progress:
     def __init__(self) -> None:
         self.status = console.status("starting", spinner="dots")
         self.started: dict[str, float] = {}
+        self.conditions: set[str] = set()  # printed when decided, not again when done
 
     def __call__(self, step: str, kind: str, text: str) -> None:
         if kind == "start":
@@ -44,7 +45,10 @@ class _Progress:
         elif kind == "log":
             if "=" in text and ";" in text:  # a metric line: show training progress
                 self.status.update(f"[bold]{step}[/] {text[:110]}")
-        else:
+        elif kind == "decided":
+            self.conditions.add(step)
+            console.print(f"[cyan]?[/] {step} → {text}", highlight=False)
+        elif step not in self.conditions:
             seconds = time.monotonic() - self.started.get(step, time.monotonic())
             mark = "[green]✓[/]" if kind == "done" else "[red]✗[/]"
             console.print(f"{mark} {step} [dim]({seconds:.1f} s)[/] {text[:160]}", highlight=False)

@@ -166,13 +166,13 @@ class LocalExecutor:
             detail = self._execute(step, state, result)
         except StorageError as exc:
             record.status, record.ended, record.detail = "Failed", time.time(), str(exc)
-            result.failed_step = name
+            result.failed_step = result.failed_step or name  # the innermost step that failed
             self.on_event(name, "failed", record.detail)
             raise StepFailed(name, str(exc)) from None
         except (StepFailed, _FailStepReached) as exc:
             record.status, record.ended = "Failed", time.time()
             record.detail = getattr(exc, "reason", str(exc))
-            result.failed_step = name
+            result.failed_step = result.failed_step or name  # the innermost step that failed
             self.on_event(name, "failed", record.detail)
             raise
         record.status, record.ended, record.detail = "Succeeded", time.time(), detail
@@ -185,6 +185,8 @@ class LocalExecutor:
             outcome = all(evaluate_condition(c, state) for c in args["Conditions"])
             result.gate.extend(self._gate_rows(args["Conditions"], state, outcome))
             state.step_properties[name] = {"Outcome": outcome}
+            # Report the decision before the branch runs, so progress reads top to bottom.
+            self.on_event(name, "decided", "true" if outcome else "false")
             branch = args["IfSteps"] if outcome else args["ElseSteps"]
             for inner in dependency_order(branch):
                 self._run_step(inner, state, result)

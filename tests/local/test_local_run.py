@@ -127,7 +127,7 @@ def test_processing_job_ran_the_definitions_entrypoint_and_arguments(
 def test_impossible_threshold_takes_the_fail_step_with_a_reason(runs_dir: Path) -> None:
     result = local_run(QUICK, runs_dir=runs_dir, run_id="fail", overrides={"MinRougeL": "2.0"})
     assert result.status == "Failed"
-    assert result.failed_step == "CheckMinRougeL"
+    assert result.failed_step == "FailMinRougeL"
     assert result.failure_reason.startswith("Quality gate failed: rougeL =")
     assert "below the minimum MinRougeL = 2.0" in result.failure_reason
     assert result.registered is None
