@@ -170,8 +170,13 @@ class LocalExecutor:
             self.on_event(name, "failed", record.detail)
             raise StepFailed(name, str(exc)) from None
         except (StepFailed, _FailStepReached) as exc:
-            record.status, record.ended = "Failed", time.time()
-            record.detail = getattr(exc, "reason", str(exc))
+            record.ended = time.time()
+            decided = state.step_properties.get(name, {}).get("Outcome")
+            if kind == "Condition" and decided is not None:
+                # The condition itself was evaluated; the failure belongs to its branch.
+                record.status, record.detail = "Succeeded", str(decided).lower()
+                raise
+            record.status, record.detail = "Failed", getattr(exc, "reason", str(exc))
             result.failed_step = result.failed_step or name  # the innermost step that failed
             self.on_event(name, "failed", record.detail)
             raise

@@ -131,6 +131,9 @@ def test_impossible_threshold_takes_the_fail_step_with_a_reason(runs_dir: Path) 
     assert result.failure_reason.startswith("Quality gate failed: rougeL =")
     assert "below the minimum MinRougeL = 2.0" in result.failure_reason
     assert result.registered is None
+    statuses = {step.name: step.status for step in result.steps}
+    assert statuses["CheckMinRougeL"] == "Succeeded"  # evaluated; its else-branch failed
+    assert statuses["FailMinRougeL"] == "Failed"
 
 
 def test_cli_rejects_an_unknown_parameter_before_running(runs_dir: Path) -> None:
