@@ -37,6 +37,24 @@ class StepFailed(RuntimeError):
         self.reason = reason
 
 
+def launch_command(script: Path, instance_count: int) -> list[str]:
+    """How a training job starts here: hosts become processes on this machine.
+
+    One host runs the script directly; several run under torchrun (standalone rendezvous),
+    which gives train.py the same RANK/WORLD_SIZE/LOCAL_RANK a multi-node launcher would.
+    """
+    if instance_count <= 1:
+        return [sys.executable, str(script)]
+    return [
+        sys.executable,
+        "-m",
+        "torch.distributed.run",
+        "--standalone",
+        f"--nproc_per_node={instance_count}",
+        str(script),
+    ]
+
+
 @dataclass
 class JobRunner:
     s3: LocalS3
@@ -128,19 +146,7 @@ class JobRunner:
             uri = channel["DataSource"]["S3DataSource"]["S3Uri"]
             self.s3.download(uri, root / "opt/ml/input/data" / channel["ChannelName"])
         script = self.command_for_script(f"{CODE_DIR}/{program}")
-        # Hosts become processes: torchrun on one machine stands in for a multi-node cluster.
-        command = (
-            [
-                sys.executable,
-                "-m",
-                "torch.distributed.run",
-                "--standalone",
-                f"--nproc_per_node={count}",
-                str(script),
-            ]
-            if count > 1
-            else [sys.executable, str(script)]
-        )
+        command = launch_command(script, count)
         regexes = {
             d["Name"]: re.compile(d["Regex"])
             for d in args.get("AlgorithmSpecification", {}).get("MetricDefinitions", [])
