@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Any
 
 import aws_cdk as cdk
-import jsii
 from aws_cdk import aws_bedrock as bedrock
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -18,32 +17,14 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
-from constructs import Construct, IValidation
+from constructs import Construct
 
 from infra.constructs.customization_workflow import CustomizationWorkflow
 from infra.constructs.guardrail import guardrail_properties
-from infra.nag import acknowledge
+from infra.nag import acknowledge, justify_wildcards
 from infra.settings import Settings
 from infra.stacks.data import DataStack
 from infra.stacks.network import NetworkStack
-
-
-@jsii.implements(IValidation)
-class _PrefixGrantAcknowledgement:
-    """Acknowledge IAM5 for bucket-prefix grants once cross-stack imports have names."""
-
-    def __init__(self, scope: Construct, grants: list[tuple[str, str]], reason: str) -> None:
-        self._scope, self._grants, self._reason = scope, grants, reason
-
-    def validate(self) -> list[str]:
-        stack = cdk.Stack.of(self._scope)
-        ids = []
-        for bucket_arn, suffix in self._grants:
-            resolved = stack.resolve(bucket_arn)
-            name = resolved["Fn::ImportValue"] if isinstance(resolved, dict) else resolved
-            ids.append(f"AwsSolutions-IAM5[Resource::{name}{suffix}]")
-        acknowledge(self._scope, ids, self._reason)
-        return []
 
 
 class BedrockStack(cdk.Stack):
@@ -68,10 +49,10 @@ class BedrockStack(cdk.Stack):
         # Step Functions task) stay in this stack's IAM policies instead of editing the data
         # stack's bucket and key policies, which would make the two stacks depend on each other.
         curated = s3.Bucket.from_bucket_attributes(
-            self, "CuratedRef", bucket_arn=data.curated_bucket.bucket_arn
+            self, "CuratedRef", bucket_arn=data.curated_bucket.arn_in(self)
         )
         artifacts = s3.Bucket.from_bucket_attributes(
-            self, "ArtifactsRef", bucket_arn=data.artifacts_bucket.bucket_arn
+            self, "ArtifactsRef", bucket_arn=data.artifacts_bucket.arn_in(self)
         )
         data_key = kms.Key.from_key_arn(self, "DataKeyRef", data.key.key_arn)
 
@@ -173,16 +154,12 @@ class BedrockStack(cdk.Stack):
         )
         # Object-prefix grants on the data stack's buckets: their ARNs arrive as cross-stack
         # imports whose export names exist only after synthesis has resolved references.
-        self.node.add_validation(
-            _PrefixGrantAcknowledgement(
-                self.service_role,
-                [
-                    (data.curated_bucket.bucket_arn, f"/{settings.data.curated_prefix}*"),
-                    (data.artifacts_bucket.bucket_arn, f"/{settings.bedrock.output_prefix}*"),
-                ],
-                "Jobs read only the curated prefix and write only the Bedrock output prefix; "
-                "object keys under a prefix can only be granted with a trailing wildcard.",
-            )
+        # Object-prefix grants on the data buckets (names built in this stack, see arn_in).
+        justify_wildcards(
+            self,
+            [f"/{settings.data.curated_prefix}*]", f"/{settings.bedrock.output_prefix}*]"],
+            "Jobs read only the curated prefix and write only the Bedrock output prefix; "
+            "object keys under a prefix can only be granted with a trailing wildcard.",
         )
         state_machine_role = self.state_machine.role
         acknowledge(
@@ -239,13 +216,13 @@ class BedrockStack(cdk.Stack):
         role.add_to_policy(
             iam.PolicyStatement(
                 actions=["s3:GetObject"],
-                resources=[data.curated_bucket.arn_for_objects(f"{prefix}*")],
+                resources=[data.curated_bucket.arn_in(self, f"{prefix}*")],
             )
         )
         role.add_to_policy(
             iam.PolicyStatement(
                 actions=["s3:ListBucket"],
-                resources=[data.curated_bucket.bucket_arn],
+                resources=[data.curated_bucket.arn_in(self)],
                 conditions={"StringLike": {"s3:prefix": [f"{prefix}*"]}},
             )
         )
@@ -253,7 +230,7 @@ class BedrockStack(cdk.Stack):
             iam.PolicyStatement(
                 actions=["s3:PutObject", "s3:GetObject"],
                 resources=[
-                    data.artifacts_bucket.arn_for_objects(f"{settings.bedrock.output_prefix}*")
+                    data.artifacts_bucket.arn_in(self, f"{settings.bedrock.output_prefix}*")
                 ],
             )
         )
