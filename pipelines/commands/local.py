@@ -81,6 +81,13 @@ def run(
         "runs"
     ),
     run_id: Annotated[str | None, typer.Option(help="Name of the run directory.")] = None,
+    resume: Annotated[
+        bool,
+        typer.Option(
+            help="Re-run --run-id, reusing steps whose arguments, code and inputs are unchanged "
+            "(e.g. change a gate threshold without retraining)."
+        ),
+    ] = False,
 ) -> None:
     """Execute the training pipeline's definition locally with a tiny model.
 
@@ -90,6 +97,8 @@ def run(
 
     Example: [cyan]fmops local run --preset legal --param MinRougeL=0.3[/]
     """
+    if resume and not run_id:
+        raise fail("--resume needs --run-id RUN_ID (the run directory to resume)")
     if preset not in PRESETS:
         raise fail(f"--preset {preset!r}: unknown (allowed: {', '.join(PRESETS)})")
     overrides = parse_params(param or [])
@@ -103,6 +112,7 @@ def run(
                 runs_dir=runs_dir,
                 run_id=run_id,
                 on_event=progress,
+                resume=resume,
             )
     except (
         PipelineError,

@@ -8,6 +8,7 @@ type stops the run: nothing is ever skipped silently.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import time
@@ -124,10 +125,12 @@ class LocalExecutor:
         registry: Path,
         placeholders: dict[str, str],
         on_event: Callable[[str, str, str], None] | None = None,
+        reuse: bool = False,
     ) -> None:
         # Fill `${Name}` placeholders in the whole document, as Fn::Sub does in AWS.
         self.definition = json.loads(resolve_placeholders(definition_text, placeholders))
         self.run_dir = run_dir
+        self.reuse = reuse  # resume: skip jobs whose arguments, code and inputs are unchanged
         self.s3 = s3
         self.registry = registry
         self.on_event = on_event or (lambda step, kind, text: None)
@@ -199,19 +202,47 @@ class LocalExecutor:
         if kind == "Fail":
             raise _FailStepReached(str(resolve(step["Arguments"]["ErrorMessage"], state)))
         args = resolve(step["Arguments"], state)
-        if kind == "Processing":
-            state.step_properties[name] = self.jobs.run_processing(name, args)
-            self._record_property_files(step, args, state, result)
-            return f"{len(args.get('ProcessingOutputConfig', {}).get('Outputs', []))} outputs"
-        if kind == "Training":
-            properties = self.jobs.run_training(name, args)
+        if kind in ("Processing", "Training"):
+            properties, reused = self._run_job(name, kind, args)
             state.step_properties[name] = properties
-            return properties["ModelArtifacts"]["S3ModelArtifacts"]
+            self._record_property_files(step, args, state, result)
+            note = " (reused: same arguments, code and inputs)" if reused else ""
+            if kind == "Training":
+                return properties["ModelArtifacts"]["S3ModelArtifacts"] + note
+            outputs = args.get("ProcessingOutputConfig", {}).get("Outputs", [])
+            return f"{len(outputs)} outputs{note}"
         if kind == "RegisterModel":
             result.registered = self._register(args, state)
             state.step_properties[name] = result.registered
             return f"version {result.registered['ModelPackageVersion']}"
         raise PipelineError(f"step {name}: step type {kind!r} is not supported locally")
+
+    def _run_job(self, name: str, kind: str, args: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+        """Run a job, or reuse its earlier result in this run dir when nothing it reads changed."""
+        fingerprint = self._fingerprint(args)
+        saved = self.run_dir / "steps" / f"{name}.json"
+        if self.reuse and saved.is_file():
+            record = json.loads(saved.read_text())
+            if record["fingerprint"] == fingerprint:
+                return record["properties"], True
+        run = self.jobs.run_processing if kind == "Processing" else self.jobs.run_training
+        properties = run(name, args)
+        saved.parent.mkdir(parents=True, exist_ok=True)
+        saved.write_text(json.dumps({"fingerprint": fingerprint, "properties": properties}))
+        return properties, False
+
+    def _fingerprint(self, args: dict[str, Any]) -> str:
+        """Resolved arguments (which carry the code hash) plus the bytes of every input."""
+        digest = hashlib.sha256(json.dumps(args, sort_keys=True, default=str).encode())
+        uris = [i["S3Input"]["S3Uri"] for i in args.get("ProcessingInputs", [])]
+        uris += [c["DataSource"]["S3DataSource"]["S3Uri"] for c in args.get("InputDataConfig", [])]
+        for uri in uris:
+            root = self.s3.path(uri)
+            for path in sorted([root] if root.is_file() else root.rglob("*")):
+                if path.is_file():
+                    digest.update(str(path.relative_to(self.s3.root)).encode())
+                    digest.update(path.read_bytes())
+        return digest.hexdigest()
 
     def _record_property_files(
         self, step: dict[str, Any], args: dict[str, Any], state: ExecutionState, result: RunResult

@@ -110,6 +110,7 @@ def local_run(
     runs_dir: Path = Path("runs"),
     run_id: str | None = None,
     on_event: Callable[[str, str, str], None] | None = None,
+    resume: bool = False,
 ) -> RunResult:
     settings = settings_for_stage(stage, overrides=preset.settings_overrides())
     definition_text = pipeline_definition(settings)
@@ -118,9 +119,14 @@ def local_run(
     parse_parameters(definition, parameters)  # bad input fails before anything is written
     run_id = run_id or f"{datetime.now(UTC):%Y%m%d-%H%M%S}-{preset.name}"
     run_dir = runs_dir.resolve() / run_id
-    if run_dir.exists():
-        raise FileExistsError(f"run directory {run_dir} already exists; pick another --run-id")
-    run_dir.mkdir(parents=True)
+    if resume and not run_dir.is_dir():
+        raise FileNotFoundError(f"--resume: no run directory {run_dir} to resume")
+    if run_dir.exists() and not resume:
+        raise FileExistsError(
+            f"run directory {run_dir} already exists; pick another --run-id "
+            "or pass --resume to reuse its unchanged steps"
+        )
+    run_dir.mkdir(parents=True, exist_ok=True)
     (run_dir / "definition.json").write_text(json.dumps(definition, indent=2))
     s3 = LocalS3(run_dir / "s3")
     placeholders = local_placeholders(settings, code_sha256())
@@ -134,6 +140,7 @@ def local_run(
         registry=runs_dir / REGISTRY_FILE,
         placeholders=placeholders,
         on_event=on_event,
+        reuse=resume,
     )
     result = executor.run(run_id, parameters)
     (run_dir / "commands.json").write_text(json.dumps(executor.jobs.commands, indent=2))

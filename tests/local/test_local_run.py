@@ -136,6 +136,36 @@ def test_impossible_threshold_takes_the_fail_step_with_a_reason(runs_dir: Path) 
     assert statuses["FailMinRougeL"] == "Failed"
 
 
+@pytest.fixture(scope="module")
+def failed_run(runs_dir: Path) -> RunResult:
+    """A run the gate stopped, to be resumed by the tests below."""
+    result = local_run(QUICK, runs_dir=runs_dir, run_id="resume", overrides={"MinRougeL": "2.0"})
+    assert result.status == "Failed"
+    return result
+
+
+def test_resume_reuses_unchanged_jobs_and_reruns_only_the_gate(
+    runs_dir: Path, failed_run: RunResult
+) -> None:
+    again = local_run(QUICK, runs_dir=runs_dir, run_id="resume", overrides=OPEN_GATE, resume=True)
+    assert again.status == "Succeeded", again.failure_reason
+    details = {step.name: step.detail for step in again.steps}
+    for name in ("PrepareData", "Train", "Evaluate"):
+        assert "reused" in details[name], name
+    assert again.registered is not None
+    assert again.evaluation == failed_run.evaluation
+
+
+def test_resume_reruns_a_job_whose_arguments_changed(runs_dir: Path, failed_run: RunResult) -> None:
+    changed = dataclasses.replace(QUICK, hyperparameters={"max_steps": "3"})
+    result = local_run(
+        changed, runs_dir=runs_dir, run_id="resume", overrides=OPEN_GATE, resume=True
+    )
+    details = {step.name: step.detail for step in result.steps}
+    assert "reused" in details["PrepareData"]
+    assert "reused" not in details["Train"] and "reused" not in details["Evaluate"]
+
+
 def test_cli_rejects_an_unknown_parameter_before_running(runs_dir: Path) -> None:
     result = CliRunner().invoke(
         app,
