@@ -124,8 +124,8 @@ def test_processing_job_ran_the_definitions_entrypoint_and_arguments(
     assert json.loads(log.read_text())[step] == expected
 
 
-def test_impossible_threshold_takes_the_fail_step_with_a_reason(runs_dir: Path) -> None:
-    result = local_run(QUICK, runs_dir=runs_dir, run_id="fail", overrides={"MinRougeL": "2.0"})
+def test_impossible_threshold_takes_the_fail_step_with_a_reason(failed_run: RunResult) -> None:
+    result = failed_run
     assert result.status == "Failed"
     assert result.failed_step == "FailMinRougeL"
     assert result.failure_reason.startswith("Quality gate failed: rougeL =")
