@@ -7,8 +7,12 @@ https://docs.aws.amazon.com/bedrock/latest/userguide/model-customization-prepare
 one UTF-8 JSON object per line; `{"input"}` for continued pre-training; `{"prompt", "completion"}`
 for fine-tuning; `bedrock-conversation-2024` (system + messages, roles alternating user/assistant,
 first user, last assistant) for conversational models; record size is estimated at ~6 characters
-per token against the model's limit. `preference` (`{"prompt", "chosen", "rejected"}`) is this
-project's reward/DPO format and follows the same rules.
+per token against the model's limit. `claude_conversation` is Anthropic Claude 3 Haiku's own
+fine-tuning format (same page, "Anthropic Claude 3 Haiku: Single-turn / Multi-turn conversations"):
+`{"system": str, "messages": [{"role", "content": str}, ...]}` with no schemaVersion, a string
+system prompt and string content instead of `[{"text"}]` blocks, the same role alternation.
+`preference` (`{"prompt", "chosen", "rejected"}`) is this project's reward/DPO format and follows
+the same rules.
 
 Dependency-free on purpose: the control plane (`fmops bedrock validate`) imports it.
 """
@@ -16,11 +20,12 @@ Dependency-free on purpose: the control plane (`fmops bedrock validate`) imports
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-FORMATS = ("cpt", "prompt_completion", "conversation", "preference")
+FORMATS = ("cpt", "prompt_completion", "conversation", "claude_conversation", "preference")
 CONVERSATION_SCHEMA = "bedrock-conversation-2024"
 
 # Required keys per format; nothing else is allowed (Bedrock rejects extraneous keys).
@@ -31,6 +36,7 @@ _STRING_FIELDS: dict[str, tuple[str, ...]] = {
 }
 _CONVERSATION_REQUIRED = ("schemaVersion", "messages")
 _CONVERSATION_OPTIONAL = ("system",)
+_CLAUDE_REQUIRED = ("messages",)
 
 
 @dataclass(frozen=True)
@@ -123,6 +129,8 @@ def _record_problems(record: Any, fmt: str, limits: DatasetLimits) -> list[str]:
         return [f"must be a JSON object, got {type(record).__name__}"]
     if fmt == "conversation":
         found, texts = _conversation_problems(record)
+    elif fmt == "claude_conversation":
+        found, texts = _claude_problems(record)
     else:
         found, texts = _flat_problems(record, _STRING_FIELDS[fmt])
     if limits.max_tokens_per_record is not None and not found:
@@ -186,20 +194,22 @@ def _text_blocks(value: Any, where: str) -> tuple[list[str], list[str]]:
     return found, texts
 
 
-def _conversation_problems(record: dict) -> tuple[list[str], list[str]]:
-    found = _key_problems(record, _CONVERSATION_REQUIRED, _CONVERSATION_OPTIONAL)
+def _string_content(value: Any, where: str) -> tuple[list[str], list[str]]:
+    """Claude 3 Haiku content: one plain string, not a list of blocks."""
+    problem = _nonempty_string(value, where)
+    return ([problem], []) if problem else ([], [value])
+
+
+ContentCheck = Callable[[Any, str], tuple[list[str], list[str]]]
+
+
+def _messages_problems(record: dict, content: ContentCheck) -> tuple[list[str], list[str]]:
+    """Roles alternate user/assistant, first user, last assistant; `content` checks each body."""
+    found: list[str] = []
     texts: list[str] = []
-    if "schemaVersion" in record and record["schemaVersion"] != CONVERSATION_SCHEMA:
-        found.append(
-            f"schemaVersion is {record['schemaVersion']!r}; must be {CONVERSATION_SCHEMA!r}"
-        )
-    if "system" in record:
-        system_found, system_texts = _text_blocks(record["system"], "system")
-        found += system_found
-        texts += system_texts
-    messages = record.get("messages")
     if "messages" not in record:
         return found, texts
+    messages = record["messages"]
     if not isinstance(messages, list) or len(messages) < 2:
         found.append("'messages' must be a list of at least 2 messages (user, then assistant)")
         return found, texts
@@ -214,9 +224,35 @@ def _conversation_problems(record: dict) -> tuple[list[str], list[str]]:
                 f"'{here}.role' is {message['role']!r}; roles must alternate user/assistant "
                 f"starting with user, so this one must be {expected!r}"
             )
-        block_found, block_texts = _text_blocks(message["content"], f"{here}.content")
-        found += block_found
-        texts += block_texts
+        body_found, body_texts = content(message["content"], f"{here}.content")
+        found += body_found
+        texts += body_texts
     if len(messages) % 2 == 1:
         found.append("the last message must have role 'assistant'")
     return found, texts
+
+
+def _conversation_problems(record: dict) -> tuple[list[str], list[str]]:
+    found = _key_problems(record, _CONVERSATION_REQUIRED, _CONVERSATION_OPTIONAL)
+    texts: list[str] = []
+    if "schemaVersion" in record and record["schemaVersion"] != CONVERSATION_SCHEMA:
+        found.append(
+            f"schemaVersion is {record['schemaVersion']!r}; must be {CONVERSATION_SCHEMA!r}"
+        )
+    if "system" in record:
+        system_found, system_texts = _text_blocks(record["system"], "system")
+        found += system_found
+        texts += system_texts
+    message_found, message_texts = _messages_problems(record, _text_blocks)
+    return found + message_found, texts + message_texts
+
+
+def _claude_problems(record: dict) -> tuple[list[str], list[str]]:
+    found = _key_problems(record, _CLAUDE_REQUIRED, _CONVERSATION_OPTIONAL)
+    texts: list[str] = []
+    if "system" in record:
+        system_found, system_texts = _string_content(record["system"], "system")
+        found += system_found
+        texts += system_texts
+    message_found, message_texts = _messages_problems(record, _string_content)
+    return found + message_found, texts + message_texts

@@ -1,9 +1,7 @@
 """What Bedrock accepts per base model: customization types, hyperparameters, dataset rules.
 
 Every entry cites the AWS page its numbers come from. A model whose facts could not be found is
-left out rather than guessed (Claude 3 Haiku: its fine-tuning format, `{"system": str,
-"messages": [{"role", "content": str}]}`, is not one `training_scripts.dataset_formats` can check,
-and the distillation page says Anthropic distillation is unavailable).
+left out rather than guessed.
 """
 
 from __future__ import annotations
@@ -23,6 +21,8 @@ HP_NOVA = f"{DOCS}/cm-hp-nova-mm.html"
 HP_LLAMA31 = f"{DOCS}/cm-hp-meta-llama31.html"
 HP_LLAMA32 = f"{DOCS}/cm-hp-meta-llama32.html"
 HP_COHERE = f"{DOCS}/cm-hp-cohere-command.html"
+# "Anthropic Claude 3 model customization hyperparameters".
+HP_CLAUDE = f"{DOCS}/cm-hp-anth-claude-3.html"
 # "Prepare data for fine-tuning your models": formats (conversational or not) and record limits.
 PREPARE = f"{DOCS}/model-customization-prepare.html"
 NOVA_DATA = (
@@ -31,6 +31,9 @@ NOVA_DATA = (
 # "Choose teacher and student models for distillation": teacher -> student pairs.
 DISTILL = f"{DOCS}/prequisites-model-distillation.html"
 SUPPORTED = f"{DOCS}/custom-model-supported.html"
+# Same page as PREPARE, "Anthropic Claude 3 Haiku" requirements table and the two "Anthropic
+# Claude 3 Haiku: Single-turn / Multi-turn conversations" formats.
+CLAUDE_DATA = f"{PREPARE}#anthropic-claude-3-haiku"
 
 
 @dataclass(frozen=True)
@@ -118,6 +121,16 @@ def _cohere_hp(max_batch: int) -> tuple[Hyperparameter, ...]:
     )
 
 
+# Claude 3 Haiku (cm-hp-anth-claude-3): the learning rate is a multiplier of the service's own,
+# and early stopping is tuned on the validation loss.
+CLAUDE_HP = (
+    _hp("epochCount", int, 1, 10, 2),
+    _hp("batchSize", int, 4, 256, 32),
+    _hp("learningRateMultiplier", float, 0.1, 2, 1),
+    _hp("earlyStoppingThreshold", float, 0.0, 0.1, 0.001),
+    _hp("earlyStoppingPatience", int, 1, 10, 2),
+)
+
 GB = 1024**3
 MB = 1024**2
 # Titan: 4,096 input+output tokens at batch size 1; 1 GB training and 100 MB validation files.
@@ -128,6 +141,12 @@ LLAMA_LIMITS = DatasetLimits(max_tokens_per_record=16000, min_records=100, max_r
 # Cohere Command: 4,096 input + 2,048 output tokens; 10,000 training / 1,000 validation records.
 COHERE_LIMITS = DatasetLimits(max_tokens_per_record=4096 + 2048, max_records=10000)
 COHERE_VALIDATION = DatasetLimits(max_tokens_per_record=4096 + 2048, max_records=1000)
+# Claude 3 Haiku: 32,000 tokens; at least 32 records; 10,000 training / 1,000 validation records
+# (10,000 in total, a Service Quotas value not checked here); 10 GB / 1 GB files.
+CLAUDE_LIMITS = DatasetLimits(
+    max_tokens_per_record=32000, min_records=32, max_records=10000, max_file_bytes=10 * GB
+)
+CLAUDE_VALIDATION = DatasetLimits(max_tokens_per_record=32000, max_records=1000, max_file_bytes=GB)
 
 
 def _titan(model_id: str, family: str, hp: tuple[Hyperparameter, ...], cpt: bool) -> BaseModel:
@@ -175,6 +194,23 @@ MODELS: tuple[BaseModel, ...] = (
     _llama("meta.llama3-1-70b-instruct-v1", "prompt_completion", HP_LLAMA31, student=True),
     _llama("meta.llama3-2-1b-instruct-v1", "conversation", HP_LLAMA32, student=True),
     _llama("meta.llama3-2-3b-instruct-v1", "conversation", HP_LLAMA32, student=True),
+    # Claude 3 Haiku: fine-tuning (id `...-v1:0:200k`, us-west-2 only, custom-model-supported)
+    # and distillation as a student (DISTILL); no continued pre-training (not on SUPPORTED's list).
+    BaseModel(
+        "anthropic.claude-3-haiku-20240307-v1",
+        "claude",
+        {
+            FINE_TUNING: Customization(
+                "claude_conversation",
+                CLAUDE_HP,
+                HP_CLAUDE,
+                CLAUDE_LIMITS,
+                CLAUDE_VALIDATION,
+                data_source=CLAUDE_DATA,
+            ),
+            DISTILLATION: _student("conversation", NO_LIMITS),
+        },
+    ),
     BaseModel(
         "cohere.command-text-v14",
         "cohere",
@@ -199,6 +235,9 @@ MODELS: tuple[BaseModel, ...] = (
 TEACHERS: dict[str, tuple[str, ...]] = {
     "amazon.nova-pro-v1": ("amazon.nova-lite-v1", "amazon.nova-micro-v1"),
     "amazon.nova-premier-v1": ("amazon.nova-lite-v1", "amazon.nova-micro-v1", "amazon.nova-pro-v1"),
+    # Claude 3.5 Sonnet v1 and v2 teach Claude 3 Haiku, in US West (Oregon).
+    "anthropic.claude-3-5-sonnet-20240620-v1": ("anthropic.claude-3-haiku-20240307-v1",),
+    "anthropic.claude-3-5-sonnet-20241022-v2": ("anthropic.claude-3-haiku-20240307-v1",),
     "meta.llama3-1-405b-instruct-v1": (
         "meta.llama3-1-8b-instruct-v1",
         "meta.llama3-1-70b-instruct-v1",

@@ -31,6 +31,26 @@ def conversation(user: str, assistant: str) -> dict[str, Any]:
     }
 
 
+def claude_record(user: str, assistant: str) -> dict[str, Any]:
+    """Claude 3 Haiku fine-tuning record: string system prompt and string content."""
+    return {
+        "system": "You are a support agent.",
+        "messages": [
+            {"role": "user", "content": user},
+            {"role": "assistant", "content": assistant},
+        ],
+    }
+
+
+@pytest.fixture
+def claude_conversations(tmp_path: Path) -> Path:
+    # Claude 3 Haiku needs at least 32 training records.
+    records = [
+        claude_record(f"How do I reset router {i}?", "Hold reset for 10 s.") for i in range(40)
+    ]
+    return write_jsonl(tmp_path / "claude.jsonl", records)
+
+
 @pytest.fixture
 def prompt_completion(tmp_path: Path) -> Path:
     records = [{"prompt": f"Question {i}?", "completion": f"Answer {i}."} for i in range(120)]

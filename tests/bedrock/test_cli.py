@@ -9,10 +9,16 @@ import boto3
 from typer.testing import CliRunner
 
 from pipelines.cli import app
-from tests.bedrock.conftest import REGION, write_jsonl
+from tests.bedrock.conftest import REGION, claude_record, conversation, write_jsonl
 
 runner = CliRunner()
 TITAN = ["--base-model", "amazon.titan-text-express-v1", "--customization", "FINE_TUNING"]
+CLAUDE = [
+    "--base-model",
+    "anthropic.claude-3-haiku-20240307-v1:0:200k",
+    "--customization",
+    "FINE_TUNING",
+]
 
 
 def test_validate_accepts_a_valid_request(prompt_completion: Path) -> None:
@@ -118,3 +124,49 @@ def test_list_json_shows_submitted_jobs_and_status_exits_1_when_failed(
     assert listed.exit_code == 0 and '"jobName": "j1"' in listed.stdout
     set_job_status("j1", "Failed")
     assert runner.invoke(app, ["bedrock", "status", "j1"]).exit_code == 1
+
+
+def test_validate_accepts_a_claude_haiku_dataset(claude_conversations: Path) -> None:
+    result = runner.invoke(
+        app,
+        [
+            "bedrock",
+            "validate",
+            *CLAUDE,
+            "--train",
+            str(claude_conversations),
+            "--validation",
+            str(claude_conversations),
+            "--hp",
+            "batchSize=8",
+            "--hp",
+            "learningRateMultiplier=0.5",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "ok" in result.stdout
+
+
+def test_validate_refuses_converse_records_and_bad_hp_for_claude(tmp_path: Path) -> None:
+    records = [claude_record("q", "a")] * 32 + [conversation("q", "a")]
+    path = write_jsonl(tmp_path / "mixed.jsonl", records)
+    result = runner.invoke(
+        app,
+        [
+            "bedrock",
+            "validate",
+            *CLAUDE,
+            "--train",
+            str(path),
+            "--hp",
+            "batchSize=1",
+            "--hp",
+            "learningRate=0.001",
+        ],
+    )
+    assert result.exit_code == 2
+    assert f"{path}:33: unexpected key(s) 'schemaVersion'" in result.stderr
+    assert f"{path}:33: 'messages[0].content' must be a string, got list" in result.stderr
+    assert "batchSize=1: must be between 4 and 256" in result.stderr
+    assert "learningRate=0.001: unknown hyperparameter" in result.stderr
+    assert f"{path}:1" not in result.stderr

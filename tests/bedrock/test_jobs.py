@@ -190,3 +190,42 @@ def test_start_checks_capacity_and_starts_one_execution(bedrock: Any) -> None:
     described = sfn.describe_execution(executionArn=arn)
     assert described["name"] == "job-1"
     assert '"trainingDataS3Uri": "s3://curated/curated/bedrock/train.jsonl"' in described["input"]
+
+
+def test_claude_haiku_fine_tuning_request_is_sent_and_stored_exactly(bedrock: Any) -> None:
+    sent = _capture(bedrock)
+    hp = {
+        "epochCount": "3",
+        "batchSize": "16",
+        "learningRateMultiplier": "0.5",
+        "earlyStoppingThreshold": "0.01",
+        "earlyStoppingPatience": "3",
+    }
+    request = _request(
+        "claude-ft",
+        base_model="anthropic.claude-3-haiku-20240307-v1:0:200k",
+        hyperparameters=hp,
+    )
+    BedrockJobs(bedrock, max_concurrent=2).submit(request, TARGET)
+    assert sent == [
+        {
+            "jobName": "claude-ft",
+            "customModelName": "claude-ft-model",
+            "roleArn": TARGET.role_arn,
+            "baseModelIdentifier": "anthropic.claude-3-haiku-20240307-v1:0:200k",
+            "customizationType": "FINE_TUNING",
+            "trainingDataConfig": {"s3Uri": "s3://curated/curated/bedrock/train.jsonl"},
+            "validationDataConfig": {
+                "validators": [{"s3Uri": "s3://curated/curated/bedrock/validation.jsonl"}]
+            },
+            "outputDataConfig": {"s3Uri": "s3://artifacts/bedrock/"},
+            "hyperParameters": hp,
+            "customModelKmsKeyId": TARGET.kms_key_arn,
+            "vpcConfig": {"subnetIds": ["subnet-1", "subnet-2"], "securityGroupIds": ["sg-1"]},
+        }
+    ]
+    stored = bedrock.get_model_customization_job(jobIdentifier="claude-ft")
+    assert stored["hyperParameters"] == hp
+    assert stored["customizationType"] == "FINE_TUNING"
+    assert stored["baseModelArn"].endswith("anthropic.claude-3-haiku-20240307-v1:0:200k")
+    assert stored["status"] == "InProgress"  # moto never moves a job on by itself

@@ -26,6 +26,16 @@ GOOD = {
             {"role": "assistant", "content": [{"text": "Please restart it."}]},
         ],
     },
+    # Claude 3 Haiku fine-tuning: string system prompt and string content, no schemaVersion.
+    "claude_conversation": {
+        "system": "You are a support agent.",
+        "messages": [
+            {"role": "user", "content": "My router is down."},
+            {"role": "assistant", "content": "Please restart it."},
+            {"role": "user", "content": "Done, still down."},
+            {"role": "assistant", "content": "Then call your provider."},
+        ],
+    },
 }
 
 
@@ -134,3 +144,108 @@ def test_missing_or_empty_file_is_a_whole_file_problem(tmp_path: Path) -> None:
 def test_unknown_format_is_refused() -> None:
     with pytest.raises(ValueError, match="prompt_completion"):
         validate_dataset(Path("x.jsonl"), "alpaca")
+
+
+def _claude(**changes: object) -> dict:
+    return {**GOOD["claude_conversation"], **changes}
+
+
+def test_claude_record_without_system_is_valid(tmp_path: Path) -> None:
+    record = {"messages": GOOD["claude_conversation"]["messages"][:2]}
+    assert validate_dataset(_write(tmp_path / "d.jsonl", [record]), "claude_conversation") == []
+
+
+def test_claude_refuses_converse_content_blocks_on_their_line(tmp_path: Path) -> None:
+    path = _write(tmp_path / "d.jsonl", [GOOD["claude_conversation"], GOOD["conversation"]])
+    problems = validate_dataset(path, "claude_conversation")
+    assert set(_lines(problems)) == {2}
+    messages = " ".join(p.message for p in problems)
+    assert "unexpected key(s) 'schemaVersion'" in messages
+    assert "'system' must be a string, got list" in messages
+    assert "'messages[0].content' must be a string, got list" in messages
+
+
+def test_claude_refuses_prompt_completion_records(tmp_path: Path) -> None:
+    path = _write(tmp_path / "d.jsonl", [GOOD["prompt_completion"]])
+    messages = " ".join(p.message for p in validate_dataset(path, "claude_conversation"))
+    assert "missing key 'messages'" in messages
+    assert "unexpected key(s) 'completion', 'prompt'" in messages
+
+
+def test_converse_format_refuses_claude_string_content(tmp_path: Path) -> None:
+    path = _write(tmp_path / "d.jsonl", [GOOD["claude_conversation"]])
+    messages = " ".join(p.message for p in validate_dataset(path, "conversation"))
+    assert "missing key 'schemaVersion'" in messages
+    assert "non-empty list of" in messages
+
+
+@pytest.mark.parametrize(
+    ("roles", "fragment"),
+    [
+        (["assistant", "user"], "must be 'user'"),
+        (["user", "user"], "must be 'assistant'"),
+        (["user", "assistant", "user"], "last message"),
+        (["user"], "at least 2"),
+        (["user", "system"], "must be 'assistant'"),
+    ],
+)
+def test_claude_roles_must_alternate_from_user_to_assistant(
+    tmp_path: Path, roles: list[str], fragment: str
+) -> None:
+    record = _claude(messages=[{"role": r, "content": "hi"} for r in roles])
+    problems = validate_dataset(_write(tmp_path / "d.jsonl", [record]), "claude_conversation")
+    assert any(fragment in p.message for p in problems), problems
+
+
+@pytest.mark.parametrize(
+    ("record", "fragment"),
+    [
+        (_claude(system="  "), "'system' is empty"),
+        (_claude(system=7), "'system' must be a string, got int"),
+        (
+            _claude(
+                messages=[{"role": "user", "content": ""}, {"role": "assistant", "content": "a"}]
+            ),
+            "'messages[0].content' is empty",
+        ),
+        (
+            _claude(
+                messages=[
+                    {"role": "user", "content": "q", "name": "x"},
+                    {"role": "assistant", "content": "a"},
+                ]
+            ),
+            "'messages[0]' must be an object with exactly the keys 'role' and 'content'",
+        ),
+        (_claude(messages="hello"), "'messages' must be a list of at least 2 messages"),
+        (_claude(id=3), "unexpected key(s) 'id'; allowed: messages, system"),
+    ],
+)
+def test_claude_record_problems_are_named(tmp_path: Path, record: dict, fragment: str) -> None:
+    path = _write(tmp_path / "d.jsonl", [GOOD["claude_conversation"], record])
+    problems = validate_dataset(path, "claude_conversation")
+    assert _lines(problems) and set(_lines(problems)) == {2}
+    assert any(fragment in p.message for p in problems), problems
+
+
+def test_claude_token_estimate_counts_system_and_every_message(tmp_path: Path) -> None:
+    # 6 chars/token: 100 tokens = 600 characters over system + messages.
+    short = _claude(
+        system="s" * 200,
+        messages=[
+            {"role": "user", "content": "u" * 200},
+            {"role": "assistant", "content": "a" * 200},
+        ],
+    )
+    long = _claude(
+        system="s" * 206,
+        messages=[
+            {"role": "user", "content": "u" * 200},
+            {"role": "assistant", "content": "a" * 200},
+        ],
+    )
+    path = _write(tmp_path / "d.jsonl", [short, long])
+    problems = validate_dataset(
+        path, "claude_conversation", DatasetLimits(max_tokens_per_record=100)
+    )
+    assert _lines(problems) == [2]
