@@ -93,7 +93,10 @@ PRESETS: dict[str, Preset] = {
             method="sft",
             raw=("raw/dialogs.jsonl",),
             data_task="conversation",
-            thresholds=_gate(0.01, 0.0, 1.0),
+            # Dialogs run to ~380 tokens with the chat template.
+            hyperparameters={"max_seq_length": "512"},
+            # Measured (150 dialogs, 120 steps): rougeL 0.086, bertscore_f1 0.34.
+            thresholds=_gate(0.04, 0.17, 0.5),
         ),
     )
 }
