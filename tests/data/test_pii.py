@@ -7,7 +7,7 @@ from collections import Counter
 
 import pytest
 
-from tests.data.pii_corpus import build_corpus
+from tests.data.pii_corpus import TRADE_COMPANIES, LabelledText, build_corpus
 from training_scripts.governance.pii import PiiEngine
 
 
@@ -17,12 +17,15 @@ def redactor() -> PiiEngine:
 
 
 @pytest.fixture(scope="module")
-def recall(redactor: PiiEngine) -> dict[str, float]:
+def redacted(redactor: PiiEngine) -> list[tuple[LabelledText, str]]:
+    return [(item, redactor.anonymize([item.text])[0]) for item in build_corpus()]
+
+
+@pytest.fixture(scope="module")
+def recall(redacted: list[tuple[LabelledText, str]]) -> dict[str, float]:
     """Per-type share of labelled PII values that no longer appear in the redacted text."""
-    corpus = build_corpus()
     hits, totals, terms_kept, terms = Counter(), Counter(), 0, 0
-    for item in corpus:
-        out = redactor.anonymize([item.text])[0]
+    for item, out in redacted:
         for kind, value in item.pii:
             totals[kind] += 1
             hits[kind] += value not in out
@@ -57,6 +60,34 @@ def test_every_pii_type_recall_is_at_least_90_percent(recall: dict[str, float]) 
 
 def test_domain_terms_survive_anonymization(recall: dict[str, float]) -> None:
     assert recall["domain_terms_kept"] >= 0.90
+
+
+def test_every_company_named_without_a_legal_suffix_survives(
+    redacted: list[tuple[LabelledText, str]],
+) -> None:
+    lost = [(term, out) for item, out in redacted for term in item.terms
+            if term in TRADE_COMPANIES and term not in out]  # fmt: skip
+    assert sum(term in TRADE_COMPANIES for item, _ in redacted for term in item.terms) >= 30
+    assert not lost
+
+
+@pytest.mark.parametrize(
+    ("text", "company", "person"),
+    [
+        ("between Acme Shipping Ltd and Blue Ocean Freight.", "Blue Ocean Freight", ""),
+        ("between Harbourline Logistics and John Carter.", "Harbourline Logistics", "Carter"),
+        ("between Fatima Delgado and Kestrel Holdings Group.", "Kestrel Holdings", "Delgado"),
+        ("The clinic is represented by Riverside Clinic Services.", "Riverside Clinic", ""),
+        ("Owner: Baltic Star Shipping, represented by Fatima Delgado.", "Baltic Star", "Delgado"),
+    ],
+)
+def test_contract_parties_are_told_apart_from_companies(
+    redactor: PiiEngine, text: str, company: str, person: str
+) -> None:
+    out = redactor.anonymize([text])[0]
+    assert company in out
+    if person:
+        assert person not in out and "[NAME]" in out
 
 
 def test_redact_writes_type_placeholders(redactor: PiiEngine) -> None:

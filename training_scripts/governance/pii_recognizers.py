@@ -72,17 +72,29 @@ _CUES = (
     r"[Rr]eferral for|[Ff]ollow-up for|[Pp]rescribed to"
 )
 _GREETINGS = r"Dear|Hi|Hello|Hey|Thanks|Thank you"
-# A name never ends with these: the capitalised words are an organisation, not a person.
-_ORG_WORDS = {
-    "Inc", "LLC", "Ltd", "Corp", "Corporation", "Company", "Co", "Group", "Holdings", "Partners",
-    "LLP", "Bank", "Hospital", "Clinic", "Health", "Healthcare", "Systems", "Services", "Labs",
-    "Agreement", "Act", "Court", "University", "Center", "Centre", "Foundation", "Trust",
+# A name never contains these, nor is followed by a legal suffix: the capitalised words are an
+# organisation ("Blue Ocean Freight", "Kestrel Holdings Ltd"), not a person. Checked against
+# Faker's en_US first and last names: none of them is a name there.
+_ORG_SUFFIXES = {
+    "Inc", "LLC", "Ltd", "Limited", "Corp", "Corporation", "Company", "Co", "LLP", "LP", "PLC",
+    "plc", "GmbH", "AG", "SA", "BV", "NV", "Pte", "Pty", "SAS", "SpA", "AB", "AS", "Oy", "KK",
+}  # fmt: skip
+_ORG_WORDS = _ORG_SUFFIXES | {
+    "Group", "Holdings", "Partners", "Associates", "Bank", "Hospital", "Clinic", "Health",
+    "Healthcare", "Pharma", "Pharmaceuticals", "Labs", "Laboratories", "Systems", "Services",
+    "Solutions", "Consulting", "Technologies", "Software", "Networks", "Shipping", "Freight",
+    "Forwarding", "Lines", "Cargo", "Logistics", "Maritime", "Marine", "Transport", "Container",
+    "Containers", "Trading", "Traders", "Imports", "Exports", "Commodities", "Supply",
+    "Industries", "Enterprises", "Ventures", "Insurance", "Airlines", "Airways", "Motors",
+    "Properties", "Realty", "Construction", "Engineering", "Energy", "Foods", "Agreement", "Act",
+    "Court", "University", "College", "Institute", "Center", "Centre", "Foundation", "Trust",
+    "Agency", "Association", "Society",
 }  # fmt: skip
 # Capitalised words that end a cue's phrase without it being a name ("Customer Service").
 _NOT_NAME_ENDS = {
     "Service", "Support", "Care", "Services", "Portal", "Number", "Record", "Name", "Team",
     "Department", "Date", "Address", "Email", "Phone", "Section", "Clause", "Law", "Liability",
-    "Disease", "Syndrome", "Disorder", "Failure", "Lymphoma", "Cancer", "Fibrillation", "Traders",
+    "Disease", "Syndrome", "Disorder", "Failure", "Lymphoma", "Cancer", "Fibrillation",
 }  # fmt: skip
 # ... or start it ("Patient The", "Customer On Monday").
 _NOT_NAME_STARTS = {
@@ -110,7 +122,7 @@ class PersonNameRecognizer(_RegexRecognizer):
     def accept(self, match: re.Match[str]) -> tuple[int, int] | None:
         start, end = match.span(1)
         words = match.group(1).split(" ")
-        if words[-1] in _ORG_WORDS or words[-1] in _NOT_NAME_ENDS:
+        if words[-1] in _NOT_NAME_ENDS or _is_organisation(words, match.string[end:]):
             return None
         while words and words[0] in _NOT_NAME_STARTS:
             start += len(words.pop(0)) + 1
@@ -119,6 +131,15 @@ class PersonNameRecognizer(_RegexRecognizer):
         return start, end
 
 
+def _is_organisation(words: list[str], after: str) -> bool:
+    """A trade word in the span ("Blue Ocean Freight") or a legal suffix after it ("Acme Ltd")."""
+    following = _NEXT_WORD.match(after)
+    return any(w in _ORG_WORDS for w in words) or (
+        following is not None and following.group(1).replace(".", "") in _ORG_SUFFIXES
+    )
+
+
+_NEXT_WORD = re.compile(r",?[ ]([A-Za-z][A-Za-z.]*)")
 _STREET_TYPES = (
     r"Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Way|Place|Pl|"
     r"Terrace|Ter|Parkway|Pkwy|Circle|Cir|Highway|Hwy|Square|Sq|Trail|Trl"
