@@ -26,7 +26,11 @@ TRADE_COMPANIES = ["Blue Ocean Freight", "Harbourline Logistics", "Meridian Cont
                    "Evergreen Maritime", "Crescent Bank"]  # fmt: skip
 _AREA = ["212", "312", "415", "617", "713", "206", "303", "404", "503", "602"]
 _STREETS = ["Street", "St.", "Avenue", "Ave", "Road", "Rd", "Boulevard", "Lane", "Drive", "Court",
-            "Way", "Place"]  # fmt: skip
+            "Way", "Place", "Grove", "Close", "Crescent", "Gardens", "Terrace", "Row", "Mews",
+            "Parade", "Walk", "Rise"]  # fmt: skip
+# One-word streets; a UK town follows them ("12 Kingsway, London").
+_ONE_WORD_STREETS = ["Kingsway", "Broadway", "Queensway", "Moorgate", "Highgate", "Southgate"]
+_UK_TOWNS = ["London", "Leeds", "Bristol", "York", "Southampton"]
 _INTL = ["+44 20 7946 {:04d}", "+49 30 9087 {:04d}", "+33 1 4268 {:04d}", "+61 2 9374 {:04d}"]
 
 TEMPLATES = {
@@ -105,6 +109,8 @@ def _values(fake: Faker, rng: random.Random) -> dict[str, str]:
     unit = rng.choice(["", f", Apt {rng.randrange(1, 40)}", f" Suite {rng.randrange(100, 900)}"])
     city = rng.choice(["", f", {fake.city()}, {fake.state_abbr()} {fake.zipcode()}"])
     street = f"{rng.randrange(1, 9999)} {fake.last_name()} {rng.choice(_STREETS)}{unit}{city}"
+    if rng.random() < 0.25:
+        street = f"{rng.randrange(1, 999)} {rng.choice(_ONE_WORD_STREETS)}, {rng.choice(_UK_TOWNS)}"
 
     def full() -> str:
         return f"{fake.first_name()} {fake.last_name()}"

@@ -142,22 +142,37 @@ def _is_organisation(words: list[str], after: str) -> bool:
 _NEXT_WORD = re.compile(r",?[ ]([A-Za-z][A-Za-z.]*)")
 _STREET_TYPES = (
     r"Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Way|Place|Pl|"
-    r"Terrace|Ter|Parkway|Pkwy|Circle|Cir|Highway|Hwy|Square|Sq|Trail|Trl"
+    r"Terrace|Ter|Parkway|Pkwy|Circle|Cir|Highway|Hwy|Square|Sq|Trail|Trl|"
+    # British street types (Royal Mail's PAF thoroughfare descriptors, the common ones)
+    r"Grove|Close|Crescent|Cres|Gardens|Gdns|Row|Mews|Parade|Walk|Rise|Hill|Green|Vale|Quay|"
+    r"Wharf|Gate|Heights"
+)
+# "6 Minute Walk Test", "a 2 Degree Rise": a count of units before a street type is no address.
+_NOT_STREET_START = r"(?!(?:Minute|Hour|Day|Week|Month|Year|Mile|Step|Degree|Point|Times?)\b)"
+# One-word streets ("12 Kingsway, London", "40 Moorgate, London"): -way or -gate after a
+# consonant (Aggregate, Delegate, Navigate are verbs), never a common noun, and only when a
+# capitalised place name follows, since the word alone says little.
+_ONE_WORD_STREET = (
+    r"(?!(?:Airway|Anyway|Halfway|Gateway|Runway|Hallway|Doorway|Midway|Subway|Railway|Pathway|"
+    r"Stairway|Driveway|Walkway|Waterway|Tailgate|Floodgate|Tollgate)\b)"
+    r"[A-Z][a-z]*(?:[a-z]way|[b-df-hj-np-tv-z]gate)"
 )
 _UNIT = r"(?:,?[ ](?:Apt|Apartment|Suite|Ste|Unit|Floor|Fl|#)\.?[ ]?#?[\w-]+)?"
 _CITY_STATE_ZIP = r"(?:,[ ][A-Z][a-z]+(?:[ ][A-Z][a-z]+)*,[ ][A-Z]{2}[ ]\d{5}(?:-\d{4})?)?"
 
 
 class StreetAddressRecognizer(_RegexRecognizer):
-    """US-style street lines (`221 Oak Hill Rd, Apt 4, Dayton, OH 45402`) and PO boxes."""
+    """Street lines (`221 Oak Hill Rd, Apt 4, Dayton, OH 45402`, `4 Chestnut Grove`,
+    `12 Kingsway, London`) and PO boxes."""
 
     ENTITY = ADDRESS
     PATTERNS = (
         re.compile(
-            rf"\b(\d{{1,6}}[ ](?:[NSEW]\.?[ ])?"
+            rf"\b(\d{{1,6}}[ ](?:[NSEW]\.?[ ])?{_NOT_STREET_START}"
             rf"(?:[A-Z][a-z]+[ ]|\d{{1,3}}(?:st|nd|rd|th)[ ]){{1,3}}"
             rf"(?:{_STREET_TYPES})\b\.?{_UNIT}{_CITY_STATE_ZIP})"
         ),
+        re.compile(rf"\b(\d{{1,6}}[ ]{_ONE_WORD_STREET}{_UNIT})(?=,[ ][A-Z])"),
         re.compile(rf"\b(P\.?[ ]?O\.?[ ]Box[ ]\d{{1,6}}{_CITY_STATE_ZIP})", re.IGNORECASE),
     )
 
