@@ -45,11 +45,15 @@ class _RegexRecognizer(LocalRecognizer):
     def accept(self, match: re.Match[str]) -> tuple[int, int] | None:
         return match.span(1)
 
+    def patterns_for(self, text: str) -> tuple[re.Pattern[str], ...]:
+        """The patterns worth running on `text` (all of them unless a cheap test rules some out)."""
+        return self.PATTERNS
+
     def analyze(
         self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
     ) -> list[RecognizerResult]:
         results = []
-        for pattern in self.PATTERNS:
+        for pattern in self.patterns_for(text):
             for match in pattern.finditer(text):
                 span = self.accept(match)
                 if span and span[1] > span[0]:
@@ -105,19 +109,30 @@ _NOT_NAME_STARTS = {
 }  # fmt: skip
 
 
+# Every full name (_FULL) contains this; text without it (most prose: one capital per
+# sentence) skips the patterns that need a full name, the costly cue alternation above all.
+_TWO_CAPITALISED = re.compile(r"[A-Z][a-z]+[ ](?:[A-Z]\.[ ])?(?:O')?[A-Z][a-z]")
+
+
 class PersonNameRecognizer(_RegexRecognizer):
     """Names after a title, a role cue or a greeting; 2-3 capitalised words (1 after a title)."""
 
     ENTITY = PERSON
-    PATTERNS = (
+    SINGLE_NAME_PATTERNS = (
         re.compile(rf"\b(?:{_TITLES})\.?[ ]({_FULL}|{_NAME})\b"),
-        re.compile(rf"\b(?:{_CUES})\b[:,]?[ ]+({_FULL})\b"),
         re.compile(rf"(?:^|[.!?\n]\s*)(?:{_GREETINGS})[ ,]+({_FULL}|{_NAME})\b"),
+    )
+    PATTERNS = (
+        *SINGLE_NAME_PATTERNS,
+        re.compile(rf"\b(?:{_CUES})\b[:,]?[ ]+({_FULL})\b"),
         re.compile(rf"(?:^|\n)\s*(?:--|—)?\s*({_FULL})\s*$", re.MULTILINE),  # signature line
         # Contract parties: "between Northwind Traders and Amy Williams" (organisations skipped).
         re.compile(rf"\b[Bb]etween[ ]({_FULL})[ ]and\b"),
         re.compile(rf"\b[Bb]etween[ ][^,;\n]{{1,60}}?[ ]and[ ]({_FULL})\b"),
     )
+
+    def patterns_for(self, text: str) -> tuple[re.Pattern[str], ...]:
+        return self.PATTERNS if _TWO_CAPITALISED.search(text) else self.SINGLE_NAME_PATTERNS
 
     def accept(self, match: re.Match[str]) -> tuple[int, int] | None:
         start, end = match.span(1)
