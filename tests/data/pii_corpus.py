@@ -19,9 +19,18 @@ CLAUSES = ["Force Majeure", "Indemnification", "Limitation of Liability", "Gover
            "Confidentiality"]  # fmt: skip
 COMPANIES = ["Acme Health Inc.", "Northwind Traders", "Globex Corporation", "Initech LLC",
              "Contoso Ltd"]  # fmt: skip
+# Companies named without a legal suffix: only a trade word tells them from a person.
+TRADE_COMPANIES = ["Blue Ocean Freight", "Harbourline Logistics", "Meridian Container Lines",
+                   "Kestrel Holdings", "Granite Bay Cargo", "Riverside Clinic", "Apex Pharma",
+                   "Vertex Systems", "Summit Partners", "Baltic Star Shipping",
+                   "Evergreen Maritime", "Crescent Bank"]  # fmt: skip
 _AREA = ["212", "312", "415", "617", "713", "206", "303", "404", "503", "602"]
 _STREETS = ["Street", "St.", "Avenue", "Ave", "Road", "Rd", "Boulevard", "Lane", "Drive", "Court",
-            "Way", "Place"]  # fmt: skip
+            "Way", "Place", "Grove", "Close", "Crescent", "Gardens", "Terrace", "Row", "Mews",
+            "Parade", "Walk", "Rise"]  # fmt: skip
+# One-word streets; a UK town follows them ("12 Kingsway, London").
+_ONE_WORD_STREETS = ["Kingsway", "Broadway", "Queensway", "Moorgate", "Highgate", "Southgate"]
+_UK_TOWNS = ["London", "Leeds", "Bristol", "York", "Southampton"]
 _INTL = ["+44 20 7946 {:04d}", "+49 30 9087 {:04d}", "+33 1 4268 {:04d}", "+61 2 9374 {:04d}"]
 
 TEMPLATES = {
@@ -54,6 +63,10 @@ TEMPLATES = {
         "{title} {last} accepted the {clause} terms.",
         "Borrower {name}, born {dob}, residing at {address}, pays by card {card} under the "
         "{clause} section.",
+        "Charter made between {company} and {party_org}, represented by {lawyer}. Notices for "
+        "{party_org} go to Attn: {name}, {email}.",
+        "Services agreement between {party_org} and {name}. {party_org} accepts the {clause} "
+        "clause; {name} signs for the customer.",
     ],
 }
 # Placeholder -> PII type whose value must not survive anonymization.
@@ -64,7 +77,7 @@ PII_SLOTS = {
     "card": "CREDIT_CARD", "ip": "IP_ADDRESS", "dob": "DATE_OF_BIRTH",
     "mrn": "MEDICAL_RECORD_NUMBER", "address": "STREET_ADDRESS",
 }  # fmt: skip
-DOMAIN_SLOTS = ("drug", "diagnosis", "clause", "company")
+DOMAIN_SLOTS = ("drug", "diagnosis", "clause", "company", "party_org")
 
 
 @dataclass(frozen=True)
@@ -96,6 +109,8 @@ def _values(fake: Faker, rng: random.Random) -> dict[str, str]:
     unit = rng.choice(["", f", Apt {rng.randrange(1, 40)}", f" Suite {rng.randrange(100, 900)}"])
     city = rng.choice(["", f", {fake.city()}, {fake.state_abbr()} {fake.zipcode()}"])
     street = f"{rng.randrange(1, 9999)} {fake.last_name()} {rng.choice(_STREETS)}{unit}{city}"
+    if rng.random() < 0.25:
+        street = f"{rng.randrange(1, 999)} {rng.choice(_ONE_WORD_STREETS)}, {rng.choice(_UK_TOWNS)}"
 
     def full() -> str:
         return f"{fake.first_name()} {fake.last_name()}"
@@ -115,7 +130,8 @@ def _values(fake: Faker, rng: random.Random) -> dict[str, str]:
         "mrn": rng.choice(["", "MR-"]) + str(rng.randrange(1000000, 99999999)),
         "address": street,
         "drug": rng.choice(DRUGS), "diagnosis": rng.choice(DIAGNOSES),
-        "clause": rng.choice(CLAUSES), "company": rng.choice(COMPANIES),
+        "clause": rng.choice(CLAUSES), "company": rng.choice(COMPANIES + TRADE_COMPANIES),
+        "party_org": rng.choice(TRADE_COMPANIES),
     }  # fmt: skip
 
 

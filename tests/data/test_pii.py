@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import re
+import runpy
 import socket
 from collections import Counter
+from pathlib import Path
 
 import pytest
 
-from tests.data.pii_corpus import build_corpus
+from tests.data.pii_corpus import TRADE_COMPANIES, LabelledText, build_corpus
 from training_scripts.governance.pii import PiiEngine
+
+SAMPLES = Path(__file__).resolve().parents[2] / "data" / "samples"
 
 
 @pytest.fixture(scope="module")
@@ -17,12 +22,15 @@ def redactor() -> PiiEngine:
 
 
 @pytest.fixture(scope="module")
-def recall(redactor: PiiEngine) -> dict[str, float]:
+def redacted(redactor: PiiEngine) -> list[tuple[LabelledText, str]]:
+    return [(item, redactor.anonymize([item.text])[0]) for item in build_corpus()]
+
+
+@pytest.fixture(scope="module")
+def recall(redacted: list[tuple[LabelledText, str]]) -> dict[str, float]:
     """Per-type share of labelled PII values that no longer appear in the redacted text."""
-    corpus = build_corpus()
     hits, totals, terms_kept, terms = Counter(), Counter(), 0, 0
-    for item in corpus:
-        out = redactor.anonymize([item.text])[0]
+    for item, out in redacted:
         for kind, value in item.pii:
             totals[kind] += 1
             hits[kind] += value not in out
@@ -57,6 +65,34 @@ def test_every_pii_type_recall_is_at_least_90_percent(recall: dict[str, float]) 
 
 def test_domain_terms_survive_anonymization(recall: dict[str, float]) -> None:
     assert recall["domain_terms_kept"] >= 0.90
+
+
+def test_every_company_named_without_a_legal_suffix_survives(
+    redacted: list[tuple[LabelledText, str]],
+) -> None:
+    lost = [(term, out) for item, out in redacted for term in item.terms
+            if term in TRADE_COMPANIES and term not in out]  # fmt: skip
+    assert sum(term in TRADE_COMPANIES for item, _ in redacted for term in item.terms) >= 30
+    assert not lost
+
+
+@pytest.mark.parametrize(
+    ("text", "company", "person"),
+    [
+        ("between Acme Shipping Ltd and Blue Ocean Freight.", "Blue Ocean Freight", ""),
+        ("between Harbourline Logistics and John Carter.", "Harbourline Logistics", "Carter"),
+        ("between Fatima Delgado and Kestrel Holdings Group.", "Kestrel Holdings", "Delgado"),
+        ("The clinic is represented by Riverside Clinic Services.", "Riverside Clinic", ""),
+        ("Owner: Baltic Star Shipping, represented by Fatima Delgado.", "Baltic Star", "Delgado"),
+    ],
+)
+def test_contract_parties_are_told_apart_from_companies(
+    redactor: PiiEngine, text: str, company: str, person: str
+) -> None:
+    out = redactor.anonymize([text])[0]
+    assert company in out
+    if person:
+        assert person not in out and "[NAME]" in out
 
 
 def test_redact_writes_type_placeholders(redactor: PiiEngine) -> None:
@@ -100,3 +136,46 @@ def test_email_detection_never_touches_the_network(monkeypatch: pytest.MonkeyPat
     monkeypatch.setattr(socket, "getaddrinfo", no_network)
     out = PiiEngine("redact", "").anonymize(["Write to jane.roe@clinic-mail.org today."])
     assert out == ["Write to [EMAIL] today."]
+
+
+@pytest.mark.parametrize(
+    ("text", "street"),
+    [
+        ("Address: 484 Chestnut Grove, Southampton, SO8 3HF, United Kingdom", "Chestnut Grove"),
+        ("Notices go to 12 Kingsway, London, WC2B 6AA.", "Kingsway"),
+        ("She moved to 7 Bishopsgate, London last year.", "Bishopsgate"),
+        ("Ship to 31 Laburnum Close, Flat 2, Leeds.", "Laburnum Close"),
+        ("Lives at 5 Abbey Mews, Bath.", "Abbey Mews"),
+        ("Deliver to 88 Victoria Parade, Torquay.", "Victoria Parade"),
+    ],
+)
+def test_british_and_one_word_streets_are_addresses(
+    redactor: PiiEngine, text: str, street: str
+) -> None:
+    out = redactor.anonymize([text])[0]
+    assert street not in out and "[ADDRESS]" in out
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Patient completed the 6 Minute Walk Test without desaturation.",
+        "Grade 2 Airway, Mallampati class I.",
+        "Clause 4 Delegate, Assign or Subcontract applies to both parties.",
+        "Table 2 Row 3 lists 40 Blue Ocean Freight containers.",
+        "The 3 Way Handshake completes, Then data flows.",
+        "Revenue rose 12 percent on Broadway in 2023.",
+    ],
+)
+def test_numbers_before_capitalised_words_are_not_addresses(redactor: PiiEngine, text: str) -> None:
+    assert redactor.anonymize([text]) == [text]
+
+
+def test_no_street_of_the_sample_clinical_notes_survives(redactor: PiiEngine) -> None:
+    streets = runpy.run_path(str(SAMPLES / "fake_identities.py"))["STREETS"]
+    line = re.compile(r"\b\d{1,4} (?:" + "|".join(map(re.escape, streets)) + r")\b")
+    notes = [p.read_text(encoding="utf-8") for p in sorted(SAMPLES.glob("healthcare/raw/notes/*"))]
+    found = [hit for note in notes for hit in line.findall(note)]
+    left = [hit for note in redactor.anonymize(notes) for hit in line.findall(note)]
+    assert len(found) >= 40
+    assert not left

@@ -49,7 +49,7 @@ class NearDeduper:
             raise ValueError(f"near-dup threshold {threshold}: must be in (0, 1]")
         self._lsh = MinHashLSH(threshold=threshold, num_perm=NUM_PERM)
         self.threshold = threshold
-        self._count = 0
+        self._indexed: list[tuple[str, LeanMinHash]] = []
         # Building permutations costs more than hashing a row: make them once, share them.
         template = MinHash(num_perm=NUM_PERM, seed=1)
         self._permutations, self._scheme = template.permutations, template.scheme
@@ -71,8 +71,11 @@ class NearDeduper:
         signature = self.signature(text)
         for candidate in self._lsh.query(signature):
             # LSH only proposes candidates; confirm with the estimated Jaccard itself.
-            if candidate[1].jaccard(signature) >= self.threshold:
-                return candidate[0]
-        self._lsh.insert((where, signature), signature)
-        self._count += 1
+            seen_where, seen = self._indexed[candidate]
+            if seen.jaccard(signature) >= self.threshold:
+                return seen_where
+        # Keyed by position: LSH hashes its keys, and hashing an int is free where hashing a
+        # LeanMinHash serializes all its values (`where` is not unique: text chunks share it).
+        self._lsh.insert(len(self._indexed), signature)
+        self._indexed.append((where, signature))
         return None

@@ -45,11 +45,15 @@ class _RegexRecognizer(LocalRecognizer):
     def accept(self, match: re.Match[str]) -> tuple[int, int] | None:
         return match.span(1)
 
+    def patterns_for(self, text: str) -> tuple[re.Pattern[str], ...]:
+        """The patterns worth running on `text` (all of them unless a cheap test rules some out)."""
+        return self.PATTERNS
+
     def analyze(
         self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
     ) -> list[RecognizerResult]:
         results = []
-        for pattern in self.PATTERNS:
+        for pattern in self.patterns_for(text):
             for match in pattern.finditer(text):
                 span = self.accept(match)
                 if span and span[1] > span[0]:
@@ -72,17 +76,29 @@ _CUES = (
     r"[Rr]eferral for|[Ff]ollow-up for|[Pp]rescribed to"
 )
 _GREETINGS = r"Dear|Hi|Hello|Hey|Thanks|Thank you"
-# A name never ends with these: the capitalised words are an organisation, not a person.
-_ORG_WORDS = {
-    "Inc", "LLC", "Ltd", "Corp", "Corporation", "Company", "Co", "Group", "Holdings", "Partners",
-    "LLP", "Bank", "Hospital", "Clinic", "Health", "Healthcare", "Systems", "Services", "Labs",
-    "Agreement", "Act", "Court", "University", "Center", "Centre", "Foundation", "Trust",
+# A name never contains these, nor is followed by a legal suffix: the capitalised words are an
+# organisation ("Blue Ocean Freight", "Kestrel Holdings Ltd"), not a person. Checked against
+# Faker's en_US first and last names: none of them is a name there.
+_ORG_SUFFIXES = {
+    "Inc", "LLC", "Ltd", "Limited", "Corp", "Corporation", "Company", "Co", "LLP", "LP", "PLC",
+    "plc", "GmbH", "AG", "SA", "BV", "NV", "Pte", "Pty", "SAS", "SpA", "AB", "AS", "Oy", "KK",
+}  # fmt: skip
+_ORG_WORDS = _ORG_SUFFIXES | {
+    "Group", "Holdings", "Partners", "Associates", "Bank", "Hospital", "Clinic", "Health",
+    "Healthcare", "Pharma", "Pharmaceuticals", "Labs", "Laboratories", "Systems", "Services",
+    "Solutions", "Consulting", "Technologies", "Software", "Networks", "Shipping", "Freight",
+    "Forwarding", "Lines", "Cargo", "Logistics", "Maritime", "Marine", "Transport", "Container",
+    "Containers", "Trading", "Traders", "Imports", "Exports", "Commodities", "Supply",
+    "Industries", "Enterprises", "Ventures", "Insurance", "Airlines", "Airways", "Motors",
+    "Properties", "Realty", "Construction", "Engineering", "Energy", "Foods", "Agreement", "Act",
+    "Court", "University", "College", "Institute", "Center", "Centre", "Foundation", "Trust",
+    "Agency", "Association", "Society",
 }  # fmt: skip
 # Capitalised words that end a cue's phrase without it being a name ("Customer Service").
 _NOT_NAME_ENDS = {
     "Service", "Support", "Care", "Services", "Portal", "Number", "Record", "Name", "Team",
     "Department", "Date", "Address", "Email", "Phone", "Section", "Clause", "Law", "Liability",
-    "Disease", "Syndrome", "Disorder", "Failure", "Lymphoma", "Cancer", "Fibrillation", "Traders",
+    "Disease", "Syndrome", "Disorder", "Failure", "Lymphoma", "Cancer", "Fibrillation",
 }  # fmt: skip
 # ... or start it ("Patient The", "Customer On Monday").
 _NOT_NAME_STARTS = {
@@ -93,24 +109,35 @@ _NOT_NAME_STARTS = {
 }  # fmt: skip
 
 
+# Every full name (_FULL) contains this; text without it (most prose: one capital per
+# sentence) skips the patterns that need a full name, the costly cue alternation above all.
+_TWO_CAPITALISED = re.compile(r"[A-Z][a-z]+[ ](?:[A-Z]\.[ ])?(?:O')?[A-Z][a-z]")
+
+
 class PersonNameRecognizer(_RegexRecognizer):
     """Names after a title, a role cue or a greeting; 2-3 capitalised words (1 after a title)."""
 
     ENTITY = PERSON
-    PATTERNS = (
+    SINGLE_NAME_PATTERNS = (
         re.compile(rf"\b(?:{_TITLES})\.?[ ]({_FULL}|{_NAME})\b"),
-        re.compile(rf"\b(?:{_CUES})\b[:,]?[ ]+({_FULL})\b"),
         re.compile(rf"(?:^|[.!?\n]\s*)(?:{_GREETINGS})[ ,]+({_FULL}|{_NAME})\b"),
+    )
+    PATTERNS = (
+        *SINGLE_NAME_PATTERNS,
+        re.compile(rf"\b(?:{_CUES})\b[:,]?[ ]+({_FULL})\b"),
         re.compile(rf"(?:^|\n)\s*(?:--|—)?\s*({_FULL})\s*$", re.MULTILINE),  # signature line
         # Contract parties: "between Northwind Traders and Amy Williams" (organisations skipped).
         re.compile(rf"\b[Bb]etween[ ]({_FULL})[ ]and\b"),
         re.compile(rf"\b[Bb]etween[ ][^,;\n]{{1,60}}?[ ]and[ ]({_FULL})\b"),
     )
 
+    def patterns_for(self, text: str) -> tuple[re.Pattern[str], ...]:
+        return self.PATTERNS if _TWO_CAPITALISED.search(text) else self.SINGLE_NAME_PATTERNS
+
     def accept(self, match: re.Match[str]) -> tuple[int, int] | None:
         start, end = match.span(1)
         words = match.group(1).split(" ")
-        if words[-1] in _ORG_WORDS or words[-1] in _NOT_NAME_ENDS:
+        if words[-1] in _NOT_NAME_ENDS or _is_organisation(words, match.string[end:]):
             return None
         while words and words[0] in _NOT_NAME_STARTS:
             start += len(words.pop(0)) + 1
@@ -119,24 +146,48 @@ class PersonNameRecognizer(_RegexRecognizer):
         return start, end
 
 
+def _is_organisation(words: list[str], after: str) -> bool:
+    """A trade word in the span ("Blue Ocean Freight") or a legal suffix after it ("Acme Ltd")."""
+    following = _NEXT_WORD.match(after)
+    return any(w in _ORG_WORDS for w in words) or (
+        following is not None and following.group(1).replace(".", "") in _ORG_SUFFIXES
+    )
+
+
+_NEXT_WORD = re.compile(r",?[ ]([A-Za-z][A-Za-z.]*)")
 _STREET_TYPES = (
     r"Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Way|Place|Pl|"
-    r"Terrace|Ter|Parkway|Pkwy|Circle|Cir|Highway|Hwy|Square|Sq|Trail|Trl"
+    r"Terrace|Ter|Parkway|Pkwy|Circle|Cir|Highway|Hwy|Square|Sq|Trail|Trl|"
+    # British street types (Royal Mail's PAF thoroughfare descriptors, the common ones)
+    r"Grove|Close|Crescent|Cres|Gardens|Gdns|Row|Mews|Parade|Walk|Rise|Hill|Green|Vale|Quay|"
+    r"Wharf|Gate|Heights"
+)
+# "6 Minute Walk Test", "a 2 Degree Rise": a count of units before a street type is no address.
+_NOT_STREET_START = r"(?!(?:Minute|Hour|Day|Week|Month|Year|Mile|Step|Degree|Point|Times?)\b)"
+# One-word streets ("12 Kingsway, London", "40 Moorgate, London"): -way or -gate after a
+# consonant (Aggregate, Delegate, Navigate are verbs), never a common noun, and only when a
+# capitalised place name follows, since the word alone says little.
+_ONE_WORD_STREET = (
+    r"(?!(?:Airway|Anyway|Halfway|Gateway|Runway|Hallway|Doorway|Midway|Subway|Railway|Pathway|"
+    r"Stairway|Driveway|Walkway|Waterway|Tailgate|Floodgate|Tollgate)\b)"
+    r"[A-Z][a-z]*(?:[a-z]way|[b-df-hj-np-tv-z]gate)"
 )
 _UNIT = r"(?:,?[ ](?:Apt|Apartment|Suite|Ste|Unit|Floor|Fl|#)\.?[ ]?#?[\w-]+)?"
 _CITY_STATE_ZIP = r"(?:,[ ][A-Z][a-z]+(?:[ ][A-Z][a-z]+)*,[ ][A-Z]{2}[ ]\d{5}(?:-\d{4})?)?"
 
 
 class StreetAddressRecognizer(_RegexRecognizer):
-    """US-style street lines (`221 Oak Hill Rd, Apt 4, Dayton, OH 45402`) and PO boxes."""
+    """Street lines (`221 Oak Hill Rd, Apt 4, Dayton, OH 45402`, `4 Chestnut Grove`,
+    `12 Kingsway, London`) and PO boxes."""
 
     ENTITY = ADDRESS
     PATTERNS = (
         re.compile(
-            rf"\b(\d{{1,6}}[ ](?:[NSEW]\.?[ ])?"
+            rf"\b(\d{{1,6}}[ ](?:[NSEW]\.?[ ])?{_NOT_STREET_START}"
             rf"(?:[A-Z][a-z]+[ ]|\d{{1,3}}(?:st|nd|rd|th)[ ]){{1,3}}"
             rf"(?:{_STREET_TYPES})\b\.?{_UNIT}{_CITY_STATE_ZIP})"
         ),
+        re.compile(rf"\b(\d{{1,6}}[ ]{_ONE_WORD_STREET}{_UNIT})(?=,[ ][A-Z])"),
         re.compile(rf"\b(P\.?[ ]?O\.?[ ]Box[ ]\d{{1,6}}{_CITY_STATE_ZIP})", re.IGNORECASE),
     )
 

@@ -51,9 +51,26 @@ _ANY_INJECTION = re.compile("|".join(f"(?:{p.pattern})" for p in INJECTION_PATTE
                             re.IGNORECASE)  # fmt: skip
 
 
+# Every pattern needs one of these words (lower-cased); ASCII text without any of them cannot
+# match, which a substring scan shows far faster than the case-insensitive regex. Non-ASCII text
+# always gets the regex: IGNORECASE also folds look-alikes such as "ſ" and "ı" that lower() keeps.
+_NEEDLES = (
+    "ignore", "disregard", "forget", "override", "reveal", "print", "show", "repeat", "leak",
+    "dan", "unfiltered", "uncensored", "jailbroken", "evil", "anything", "mode", "restriction",
+    "filter", "censorship", "guideline", "limitation", "bypass", "<|", "inst]", "<<sys>>", "###",
+)  # fmt: skip
+
+
+def _may_inject(text: str) -> bool:
+    if not text.isascii():
+        return _ANY_INJECTION.search(text) is not None
+    lowered = text.lower()
+    return any(n in lowered for n in _NEEDLES) and _ANY_INJECTION.search(text) is not None
+
+
 def injection_reasons(prompt: str, answers: list[str]) -> list[str]:
     """Injection found in any answer, or in the prompt unless every answer refuses."""
-    if not any(_ANY_INJECTION.search(t) for t in (prompt, *answers)):
+    if not any(_may_inject(t) for t in (prompt, *answers)):
         return []
     reasons = []
     for name, pattern in INJECTION_PATTERNS.items():
