@@ -49,12 +49,20 @@ def load_model(model_dir: Path) -> LoadedModel:
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
+    from training_scripts.methods.reft import REFT_DIR, load_reft
+
     device = "cuda" if torch.cuda.is_available() else "cpu"
     tokenizer = AutoTokenizer.from_pretrained(model_dir)
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
     dtype = torch.bfloat16 if device == "cuda" else torch.float32
-    model = AutoModelForCausalLM.from_pretrained(model_dir, dtype=dtype).to(device).eval()
+    if (model_dir / REFT_DIR / "config.json").is_file():
+        # A ReFT model dir holds the frozen base plus its intervention; loading the base alone
+        # would silently evaluate the untrained model. The intervention's hook on the base's
+        # decoder layer stays active in forward() and generate().
+        model = load_reft(model_dir).base.to(device=device, dtype=dtype).eval()
+    else:
+        model = AutoModelForCausalLM.from_pretrained(model_dir, dtype=dtype).to(device).eval()
     return LoadedModel(model, tokenizer, device)
 
 
