@@ -4,17 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import torch
 from torch import nn
 from transformers import PreTrainedTokenizerBase
 
+from training_scripts.model_source import RunContext
 from training_scripts.token_batches import (
     Rows,
     instruction_tokens,
     packed_rows,
     text_tokens,
 )
+from training_scripts.training_loop import Task
 from training_scripts.training_records import Example, InstructionExample, TextExample
 
 Batch = dict[str, torch.Tensor]
@@ -79,3 +82,24 @@ def parameter_counts(model: nn.Module) -> dict[str, float]:
         "total_parameters": total,
         "trainable_share": trainable / max(1, total),
     }
+
+
+def lm_task(
+    run: RunContext,
+    tokenizer: PreTrainedTokenizerBase,
+    model: nn.Module,
+    seq_length: int,
+    save: Callable[[Path], None] | None = None,
+    **summary: Any,
+) -> Task:
+    """The next-token task cpt, sft, lora and reft share: packed rows, LM loss, eval loss."""
+    rows = rows_for(tokenizer, run.train, seq_length)
+    assert rows is not None
+    return Task(
+        model=model,
+        rows=rows,
+        loss=lm_loss,
+        save=save or hf_saver(model, tokenizer),
+        evaluate=eval_loss(model, rows_for(tokenizer, run.validation, seq_length), run.dist.device),
+        summary={"padding_waste": rows.padding_waste, **parameter_counts(model), **summary},
+    )

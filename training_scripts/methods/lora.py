@@ -10,7 +10,7 @@ from pathlib import Path
 
 from peft import LoraConfig, get_peft_model
 
-from training_scripts.methods.causal_lm import eval_loss, lm_loss, parameter_counts, rows_for
+from training_scripts.methods.causal_lm import lm_task
 from training_scripts.model_source import RunContext, load_causal_lm, load_tokenizer, max_length
 from training_scripts.training_loop import Task
 
@@ -30,8 +30,6 @@ def build(run: RunContext) -> Task:
     )
     model = get_peft_model(base, config)
     seq_length = max_length(base, run)
-    rows = rows_for(tokenizer, run.train, seq_length)
-    assert rows is not None
 
     def save(out: Path) -> None:
         model.save_pretrained(out / ADAPTER_DIR)
@@ -39,11 +37,4 @@ def build(run: RunContext) -> Task:
         model.merge_and_unload().save_pretrained(out)
         tokenizer.save_pretrained(out)
 
-    return Task(
-        model=model,
-        rows=rows,
-        loss=lm_loss,
-        save=save,
-        evaluate=eval_loss(model, rows_for(tokenizer, run.validation, seq_length), run.dist.device),
-        summary={"padding_waste": rows.padding_waste, **parameter_counts(model)},
-    )
+    return lm_task(run, tokenizer, model, seq_length, save)

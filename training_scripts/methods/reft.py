@@ -17,7 +17,7 @@ from torch import nn
 from torch.nn.utils.parametrizations import orthogonal
 from transformers import AutoModelForCausalLM, PreTrainedModel
 
-from training_scripts.methods.causal_lm import eval_loss, lm_loss, parameter_counts, rows_for
+from training_scripts.methods.causal_lm import lm_task
 from training_scripts.model_source import RunContext, load_causal_lm, load_tokenizer, max_length
 from training_scripts.training_loop import Task
 
@@ -80,18 +80,9 @@ def build(run: RunContext) -> Task:
         raise ValueError(f"hyperparameter reft_layer = {layer}: the model has {layers} layers")
     model = ReftModel(base, layers // 2 if layer < 0 else layer, int(run.hp["reft_rank"]))
     seq_length = max_length(base, run)
-    rows = rows_for(tokenizer, run.train, seq_length)
-    assert rows is not None
 
     def save(out: Path) -> None:
         model.save(out)
         tokenizer.save_pretrained(out)
 
-    return Task(
-        model=model,
-        rows=rows,
-        loss=lm_loss,
-        save=save,
-        evaluate=eval_loss(model, rows_for(tokenizer, run.validation, seq_length), run.dist.device),
-        summary={"padding_waste": rows.padding_waste, **parameter_counts(model)},
-    )
+    return lm_task(run, tokenizer, model, seq_length, save)
