@@ -106,17 +106,38 @@ def validate_command(
     max_records: int | None = None,
     max_file_bytes: int | None = None,
     max_problems: int = 50,
+    base_model: Annotated[
+        str | None,
+        typer.Option(
+            help="Bedrock base model id: apply its record/token/file limits for this format."
+        ),
+    ] = None,
+    validation_set: Annotated[
+        bool,
+        typer.Option(
+            "--validation-set", help="With --base-model: FILE is a validation set (its limits)."
+        ),
+    ] = False,
     as_json: JsonOption = False,
 ) -> None:
     """Check a dataset against Bedrock's JSONL rules; lists every bad line (first N).
 
-    Per-model limits come from the flags (`fmops bedrock validate` fills them per base model).
+    Limits come from `--base-model` (the Bedrock catalog, per format) and/or the flags; a flag
+    overrides the model's value.
 
-    Example: [cyan]fmops data validate --format conversation train.jsonl --max-records 10000[/]
+    Example: [cyan]fmops data validate --format prompt_completion train.jsonl
+    --base-model amazon.titan-text-express-v1[/]
     """
     if fmt not in FORMATS:
         raise fail(f"--format {fmt!r}: use one of {', '.join(FORMATS)}")
-    limits = DatasetLimits(max_tokens_per_record, min_records, max_records, max_file_bytes)
+    model_limits = _model_limits(base_model, fmt, validation_set) if base_model else DatasetLimits()
+    limits = DatasetLimits(
+        max_tokens_per_record or model_limits.max_tokens_per_record,
+        min_records or model_limits.min_records,
+        max_records or model_limits.max_records,
+        max_file_bytes or model_limits.max_file_bytes,
+        model_limits.chars_per_token,
+    )
     problems = validate_dataset(file, fmt, limits, max_problems)
     if as_json:
         listed = [{"line": p.line, "message": p.message} for p in problems]
@@ -129,3 +150,18 @@ def validate_command(
             console.print(f"{file}: valid {fmt} dataset")
     if problems:
         raise typer.Exit(1)
+
+
+def _model_limits(base_model: str, fmt: str, validation_set: bool) -> DatasetLimits:
+    """The Bedrock catalog's limits for a model's customization that reads `fmt`."""
+    from pipelines.bedrock.catalog import MODELS, find_model
+
+    model = find_model(base_model)
+    if model is None:
+        known = ", ".join(sorted(m.model_id for m in MODELS))
+        raise fail(f"--base-model {base_model!r}: not in the Bedrock catalog (known: {known})")
+    matching = [c for c in model.customizations.values() if c.dataset_format == fmt]
+    if not matching:
+        takes = ", ".join(sorted({c.dataset_format for c in model.customizations.values()}))
+        raise fail(f"--format {fmt}: {model.model_id} does not take it (takes: {takes})")
+    return matching[0].validation_limits if validation_set else matching[0].limits
