@@ -127,3 +127,23 @@ def test_steps_run_after_the_steps_they_reference() -> None:
         {"Name": "Prepare", "Arguments": {}},
     ]
     assert [s["Name"] for s in dependency_order(steps)] == ["Prepare", "Train", "Evaluate"]
+
+
+def test_unsupported_step_type_stops_the_run_loudly(tmp_path: Path) -> None:
+    from pipelines.local.executor import LocalExecutor, PipelineError
+    from pipelines.local.storage import LocalS3
+
+    definition = {
+        "Version": "2020-12-01",
+        "Parameters": [],
+        "Steps": [{"Name": "Notify", "Type": "Lambda", "Arguments": {}}],
+    }
+    executor = LocalExecutor(
+        json.dumps(definition),
+        run_dir=tmp_path,
+        s3=LocalS3(tmp_path / "s3"),
+        registry=tmp_path / "registry.json",
+        placeholders={},
+    )
+    with pytest.raises(PipelineError, match="step Notify: step type 'Lambda' is not supported"):
+        executor.run("run-1", {})
