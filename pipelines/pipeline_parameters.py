@@ -88,23 +88,30 @@ def _check_value(parameter: PipelineParameter, value: str) -> None:
         raise PipelineInputError(f"--param {parameter.name}={value!r}: {problem}")
 
 
-def parse_parameter_overrides(
-    pairs: list[str], parameters: dict[str, PipelineParameter]
-) -> list[dict[str, str]]:
-    """`K=V` strings -> StartPipelineExecution's PipelineParameters, every one checked."""
+def split_pairs(pairs: list[str]) -> dict[str, str]:
+    """`NAME=VALUE` strings -> {name: value}; bad syntax or a repeated name is refused."""
     chosen: dict[str, str] = {}
     for pair in pairs:
         name, sep, value = pair.partition("=")
         name = name.strip()
         if not sep or not name:
             raise PipelineInputError(f"--param {pair!r}: expected NAME=VALUE, e.g. MinRougeL=0.3")
+        if name in chosen:
+            raise PipelineInputError(f"--param {name}: given more than once")
+        chosen[name] = value
+    return chosen
+
+
+def parse_parameter_overrides(
+    pairs: list[str], parameters: dict[str, PipelineParameter]
+) -> list[dict[str, str]]:
+    """`K=V` strings -> StartPipelineExecution's PipelineParameters, every one checked."""
+    chosen = split_pairs(pairs)
+    for name, value in chosen.items():
         if name not in parameters:
             raise PipelineInputError(
                 f"--param {name}: not a parameter of this pipeline; allowed: "
                 + ", ".join(parameters)
             )
-        if name in chosen:
-            raise PipelineInputError(f"--param {name}: given more than once")
         _check_value(parameters[name], value)
-        chosen[name] = value
     return [{"Name": name, "Value": value} for name, value in chosen.items()]

@@ -14,20 +14,9 @@ from pipelines.console import console, fail
 from pipelines.local.executor import PipelineError, RunResult
 from pipelines.local.presets import PRESETS
 from pipelines.local.run import REGISTRY_FILE, local_run
-from pipelines.pipeline_parameters import PipelineInputError
+from pipelines.pipeline_parameters import PipelineInputError, split_pairs
 
 app = typer.Typer(help="Run the SageMaker pipeline offline: same definition, same entrypoints.")
-
-
-def parse_params(pairs: list[str]) -> dict[str, str]:
-    """`Name=Value` pairs as StartPipelineExecution takes them; names are checked later."""
-    params: dict[str, str] = {}
-    for pair in pairs:
-        name, sep, value = pair.partition("=")
-        if not sep or not name:
-            raise fail(f"--param {pair!r}: expected Name=Value, e.g. --param MinRougeL=0.3")
-        params[name] = value
-    return params
 
 
 class _Progress:
@@ -101,7 +90,10 @@ def run(
         raise fail("--resume needs --run-id RUN_ID (the run directory to resume)")
     if preset not in PRESETS:
         raise fail(f"--preset {preset!r}: unknown (allowed: {', '.join(PRESETS)})")
-    overrides = parse_params(param or [])
+    try:
+        overrides = split_pairs(param or [])
+    except PipelineInputError as exc:
+        raise fail(str(exc)) from None
     progress = _Progress()
     try:
         with progress.status:

@@ -22,9 +22,10 @@ _LOCAL_TRAINING: dict[str, Any] = {
     "instance_count": 1,
     "distribution": "none",
     "use_spot": False,
+    "checkpoint_every_steps": 20,
 }
 _FAST = {"max_steps": "120", "batch_size": "8", "max_seq_length": "128", "log_every": "5",
-         "learning_rate": "0.003", "warmup_steps": "4", "checkpoint_every": "20"}  # fmt: skip
+         "learning_rate": "0.003", "warmup_steps": "4"}  # fmt: skip
 
 
 @dataclass(frozen=True)
