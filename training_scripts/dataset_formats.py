@@ -46,12 +46,31 @@ class FormatProblem:
 
 
 @dataclass(frozen=True)
+class MediaRules:
+    """Images/videos a conversational model accepts inside user content blocks.
+
+    Blocks look like Converse's: `{"image": {"format": "png", "source": {"s3Location":
+    {"uri": "s3://..."}}}}`; only the reference is checked here, never the object (its byte size
+    is not verified locally).
+    """
+
+    image_formats: tuple[str, ...] = ()
+    video_formats: tuple[str, ...] = ()
+    max_images_per_record: int = 0
+    max_videos_per_record: int = 0
+    mixed_media: bool = False  # may one dataset hold both images and videos?
+
+
+@dataclass(frozen=True)
 class DatasetLimits:
     max_tokens_per_record: int | None = None
     min_records: int | None = None
     max_records: int | None = None
     max_file_bytes: int | None = None
     chars_per_token: float = 6.0  # Bedrock's own estimate (same page as above)
+    # Words the model's trainer reserves: a text containing one anywhere (any case) fails the job.
+    reserved_markers: tuple[str, ...] = ()
+    media: MediaRules | None = None  # None: text blocks only
 
 
 class _Problems:
@@ -90,6 +109,7 @@ def validate_dataset(
         problems.add(0, f"file is {size} bytes, above the limit of {limits.max_file_bytes}")
 
     records = 0
+    modalities: dict[str, int] = {}  # "image"/"video" -> first line that used it
     with path.open("rb") as handle:
         for number, raw in enumerate(handle, start=1):
             if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
@@ -111,6 +131,16 @@ def validate_dataset(
             records += 1
             for message in _record_problems(record, fmt, limits):
                 problems.add(number, message)
+            if limits.media is not None and not limits.media.mixed_media:
+                for kind in _media_kinds(record):
+                    modalities.setdefault(kind, number)
+                if len(modalities) > 1 and max(modalities.values()) == number:
+                    other = min(modalities, key=modalities.__getitem__)
+                    problems.add(
+                        number,
+                        f"mixes media: line {modalities[other]} has {other}s; a dataset holds "
+                        "text with images or text with videos, not both",
+                    )
 
     if records == 0 and not problems.items:
         problems.add(0, "file holds no records")
@@ -128,11 +158,12 @@ def _record_problems(record: Any, fmt: str, limits: DatasetLimits) -> list[str]:
     if not isinstance(record, dict):
         return [f"must be a JSON object, got {type(record).__name__}"]
     if fmt == "conversation":
-        found, texts = _conversation_problems(record)
+        found, texts = _conversation_problems(record, limits.media)
     elif fmt == "claude_conversation":
         found, texts = _claude_problems(record)
     else:
         found, texts = _flat_problems(record, _STRING_FIELDS[fmt])
+    found += _reserved_marker_problems(texts, limits.reserved_markers)
     if limits.max_tokens_per_record is not None and not found:
         tokens = sum(len(t) for t in texts) / limits.chars_per_token
         if tokens > limits.max_tokens_per_record:
@@ -175,14 +206,22 @@ def _flat_problems(record: dict, fields: tuple[str, ...]) -> tuple[list[str], li
     return found, texts
 
 
-def _text_blocks(value: Any, where: str) -> tuple[list[str], list[str]]:
-    """A Converse-style content list: `[{"text": "..."}, ...]`."""
+def _text_blocks(
+    value: Any, where: str, media: MediaRules | None = None
+) -> tuple[list[str], list[str]]:
+    """A Converse-style content list: `[{"text": "..."}, ...]` (plus media blocks if allowed)."""
     if not isinstance(value, list) or not value:
         return [f"'{where}' must be a non-empty list of {{\"text\": ...}} blocks"], []
     found: list[str] = []
     texts: list[str] = []
     for index, block in enumerate(value):
         here = f"{where}[{index}]"
+        if media is not None and isinstance(block, dict) and set(block) & {"image", "video"}:
+            found += _media_block_problems(block, here, media)
+            continue
+        if isinstance(block, dict) and set(block) & {"image", "video"}:
+            found.append(f"'{here}' is media: only user messages of a model that takes media may")
+            continue
         if not isinstance(block, dict) or set(block) != {"text"}:
             found.append(f"'{here}' must be an object with exactly one key 'text'")
             continue
@@ -203,7 +242,9 @@ def _string_content(value: Any, where: str) -> tuple[list[str], list[str]]:
 ContentCheck = Callable[[Any, str], tuple[list[str], list[str]]]
 
 
-def _messages_problems(record: dict, content: ContentCheck) -> tuple[list[str], list[str]]:
+def _messages_problems(
+    record: dict, content: ContentCheck, media: MediaRules | None = None
+) -> tuple[list[str], list[str]]:
     """Roles alternate user/assistant, first user, last assistant; `content` checks each body."""
     found: list[str] = []
     texts: list[str] = []
@@ -224,7 +265,13 @@ def _messages_problems(record: dict, content: ContentCheck) -> tuple[list[str], 
                 f"'{here}.role' is {message['role']!r}; roles must alternate user/assistant "
                 f"starting with user, so this one must be {expected!r}"
             )
-        body_found, body_texts = content(message["content"], f"{here}.content")
+        # Media only in user turns: an assistant answers in text (Nova's validator, same rule).
+        allowed = media if expected == "user" and message["role"] == "user" else None
+        body_found, body_texts = (
+            _text_blocks(message["content"], f"{here}.content", allowed)
+            if content is _text_blocks
+            else content(message["content"], f"{here}.content")
+        )
         found += body_found
         texts += body_texts
     if len(messages) % 2 == 1:
@@ -232,7 +279,9 @@ def _messages_problems(record: dict, content: ContentCheck) -> tuple[list[str], 
     return found, texts
 
 
-def _conversation_problems(record: dict) -> tuple[list[str], list[str]]:
+def _conversation_problems(
+    record: dict, media: MediaRules | None = None
+) -> tuple[list[str], list[str]]:
     found = _key_problems(record, _CONVERSATION_REQUIRED, _CONVERSATION_OPTIONAL)
     texts: list[str] = []
     if "schemaVersion" in record and record["schemaVersion"] != CONVERSATION_SCHEMA:
@@ -243,7 +292,8 @@ def _conversation_problems(record: dict) -> tuple[list[str], list[str]]:
         system_found, system_texts = _text_blocks(record["system"], "system")
         found += system_found
         texts += system_texts
-    message_found, message_texts = _messages_problems(record, _text_blocks)
+    message_found, message_texts = _messages_problems(record, _text_blocks, media)
+    found += _media_count_problems(record, media)
     return found + message_found, texts + message_texts
 
 
@@ -256,3 +306,66 @@ def _claude_problems(record: dict) -> tuple[list[str], list[str]]:
         texts += system_texts
     message_found, message_texts = _messages_problems(record, _string_content)
     return found + message_found, texts + message_texts
+
+
+def _reserved_marker_problems(texts: list[str], markers: tuple[str, ...]) -> list[str]:
+    if not markers:
+        return []
+    lowered = "\n".join(texts).lower()
+    hits = [m for m in markers if m.lower() in lowered]
+    if not hits:
+        return []
+    return [
+        f"text contains reserved marker(s) {', '.join(map(repr, hits))}; the model's trainer "
+        "fails on them anywhere in a prompt: reword (e.g. 'Customer -' instead of 'User:')"
+    ]
+
+
+def _media_block_problems(block: dict, where: str, media: MediaRules) -> list[str]:
+    kind = "image" if "image" in block else "video"
+    allowed = media.image_formats if kind == "image" else media.video_formats
+    if set(block) != {kind}:
+        return [f"'{where}' must hold exactly one of 'text', 'image', 'video'"]
+    if not allowed:
+        return [f"'{where}' is a {kind}; this model takes no {kind}s"]
+    body = block[kind]
+    fmt = body.get("format") if isinstance(body, dict) else None
+    found = []
+    if not isinstance(fmt, str) or fmt.lower() not in allowed:
+        found.append(f"'{where}.{kind}.format' is {fmt!r}; allowed: {', '.join(allowed)}")
+    source = body.get("source") if isinstance(body, dict) else None
+    location = source.get("s3Location") if isinstance(source, dict) else None
+    uri = location.get("uri") if isinstance(location, dict) else None
+    if not isinstance(uri, str) or not uri.startswith("s3://"):
+        found.append(f"'{where}.{kind}.source.s3Location.uri' must be an s3:// URI")
+    return found
+
+
+def _media_kinds(record: Any) -> set[str]:
+    kinds: set[str] = set()
+    messages = record.get("messages") if isinstance(record, dict) else None
+    for message in messages if isinstance(messages, list) else []:
+        content = message.get("content") if isinstance(message, dict) else None
+        for block in content if isinstance(content, list) else []:
+            if isinstance(block, dict):
+                kinds |= set(block) & {"image", "video"}
+    return kinds
+
+
+def _media_count_problems(record: dict, media: MediaRules | None) -> list[str]:
+    if media is None or not isinstance(record.get("messages"), list):
+        return []
+    counts = {"image": 0, "video": 0}
+    for message in record["messages"]:
+        content = message.get("content") if isinstance(message, dict) else None
+        for block in content if isinstance(content, list) else []:
+            for kind in counts:
+                counts[kind] += isinstance(block, dict) and kind in block
+    found = []
+    if counts["image"] > media.max_images_per_record and media.image_formats:
+        found.append(f"{counts['image']} images, above the limit of {media.max_images_per_record}")
+    if counts["video"] > media.max_videos_per_record and media.video_formats:
+        found.append(f"{counts['video']} videos, above the limit of {media.max_videos_per_record}")
+    if counts["image"] and counts["video"] and not media.mixed_media:
+        found.append("holds both images and a video; a record holds one kind of media")
+    return found

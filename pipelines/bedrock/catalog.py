@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from training_scripts.dataset_formats import DatasetLimits
+from training_scripts.dataset_formats import DatasetLimits, MediaRules
 
 FINE_TUNING = "FINE_TUNING"
 CONTINUED_PRE_TRAINING = "CONTINUED_PRE_TRAINING"
@@ -27,6 +27,12 @@ HP_CLAUDE = f"{DOCS}/cm-hp-anth-claude-3.html"
 PREPARE = f"{DOCS}/model-customization-prepare.html"
 NOVA_DATA = (
     "https://docs.aws.amazon.com/nova/latest/userguide/fine-tune-prepare-data-understanding.html"
+)
+# AWS's published Nova dataset validator (linked from NOVA_DATA and from "Fine-tuning Amazon Nova
+# models using SageMaker training jobs"): record bounds, image/video counts and formats.
+NOVA_VALIDATOR = (
+    "https://github.com/aws-samples/amazon-nova-samples/blob/main/customization/"
+    "bedrock-finetuning/understanding/dataset_validation/nova_ft_dataset_validator.py"
 )
 # "Choose teacher and student models for distillation": teacher -> student pairs.
 DISTILL = f"{DOCS}/prequisites-model-distillation.html"
@@ -168,8 +174,42 @@ def _student(fmt: str, limits: DatasetLimits) -> Customization:
     return Customization(fmt, (), DISTILL, limits, validation_supported=False, data_source=DISTILL)
 
 
-def _nova(model_id: str, student: bool) -> BaseModel:
-    types = {FINE_TUNING: Customization("conversation", NOVA_HP, HP_NOVA, data_source=NOVA_DATA)}
+# NOVA_DATA, item 12: these are reserved keywords; a prompt that contains one anywhere fails the
+# training job ("data issue").
+NOVA_RESERVED = ("User:", "Bot:", "Assistant:", "System:", "<image>", "<video>", "[EOS]")
+# NOVA_DATA item 4 (a record may carry several images but one video; a dataset is text+images or
+# text+videos, never both) and NOVA_VALIDATOR (MAX_NUM_IMAGES = 10, IMAGE_FORMATS, VIDEO_FORMATS).
+NOVA_MEDIA = MediaRules(
+    image_formats=("jpeg", "png", "gif", "webp"),
+    video_formats=("mov", "mkv", "mp4", "webm"),
+    max_images_per_record=10,
+    max_videos_per_record=1,
+)
+
+
+def nova_limits(multimodal: bool, training: bool = True) -> DatasetLimits:
+    """NOVA_VALIDATOR MODEL_TO_NUM_SAMPLES_MAP: 8 to 20,000 training records for Micro, Lite and
+    Pro (no published bound for a validation file: only its content is checked). Nova Micro is
+    text-only (the validator rejects image/video/document samples for it)."""
+    return DatasetLimits(
+        min_records=8 if training else None,
+        max_records=20000 if training else None,
+        reserved_markers=NOVA_RESERVED,
+        media=NOVA_MEDIA if multimodal else None,
+    )
+
+
+def _nova(model_id: str, student: bool, multimodal: bool = True) -> BaseModel:
+    types = {
+        FINE_TUNING: Customization(
+            "conversation",
+            NOVA_HP,
+            HP_NOVA,
+            nova_limits(multimodal),
+            nova_limits(multimodal, training=False),
+            data_source=NOVA_DATA,
+        )
+    }
     if student:
         types[DISTILLATION] = _student("conversation", NO_LIMITS)
     return BaseModel(model_id, "nova", types)
@@ -186,7 +226,7 @@ MODELS: tuple[BaseModel, ...] = (
     _titan("amazon.titan-text-express-v1", "titan", TITAN_HP, cpt=True),
     _titan("amazon.titan-text-lite-v1", "titan", TITAN_HP, cpt=True),
     _titan("amazon.titan-text-premier-v1", "titan", TITAN_PREMIER_HP, cpt=False),
-    _nova("amazon.nova-micro-v1", student=True),
+    _nova("amazon.nova-micro-v1", student=True, multimodal=False),
     _nova("amazon.nova-lite-v1", student=True),
     _nova("amazon.nova-pro-v1", student=True),
     # Llama 3.1 fine-tunes on prompt/completion; Llama 3.2 text models on the Converse format.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Annotated
 
@@ -131,12 +132,13 @@ def validate_command(
     if fmt not in FORMATS:
         raise fail(f"--format {fmt!r}: use one of {', '.join(FORMATS)}")
     model_limits = _model_limits(base_model, fmt, validation_set) if base_model else DatasetLimits()
-    limits = DatasetLimits(
-        max_tokens_per_record or model_limits.max_tokens_per_record,
-        min_records or model_limits.min_records,
-        max_records or model_limits.max_records,
-        max_file_bytes or model_limits.max_file_bytes,
-        model_limits.chars_per_token,
+    # The model's content rules (reserved markers, media) stay; the flags override the numbers.
+    limits = dataclasses.replace(
+        model_limits,
+        max_tokens_per_record=max_tokens_per_record or model_limits.max_tokens_per_record,
+        min_records=min_records or model_limits.min_records,
+        max_records=max_records or model_limits.max_records,
+        max_file_bytes=max_file_bytes or model_limits.max_file_bytes,
     )
     problems = validate_dataset(file, fmt, limits, max_problems)
     if as_json:

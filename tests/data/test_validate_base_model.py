@@ -60,3 +60,26 @@ def test_unknown_model_and_unsupported_format_are_refused(tmp_path: Path) -> Non
     )
     assert wrong.exit_code == 2
     assert f"{TITAN} does not take it" in wrong.stderr
+
+
+def test_nova_file_with_5_records_or_role_markers_is_refused(tmp_path: Path) -> None:
+    def record(user: str) -> dict:
+        return {
+            "schemaVersion": "bedrock-conversation-2024",
+            "messages": [
+                {"role": "user", "content": [{"text": user}]},
+                {"role": "assistant", "content": [{"text": "Reset it."}]},
+            ],
+        }
+
+    path = tmp_path / "nova.jsonl"
+    path.write_text("".join(json.dumps(record(f"Router {i} is down.")) + "\n" for i in range(5)))
+    args = ["data", "validate", "--format", "conversation", str(path)]
+    nova = [*args, "--base-model", "amazon.nova-lite-v1:0"]
+    assert runner.invoke(app, args).exit_code == 0
+    few = runner.invoke(app, nova)
+    assert few.exit_code == 1 and "below the minimum of 8" in few.output
+    rows = [record(f"Router {i} is down.") for i in range(9)] + [record("User: it is down")]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    marked = runner.invoke(app, nova)
+    assert marked.exit_code == 1 and "reserved marker" in marked.output
