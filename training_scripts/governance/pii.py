@@ -1,4 +1,4 @@
-"""PII detection (Presidio on a blank spaCy pipeline) and anonymization: redact or pseudonymize.
+"""PII detection (Presidio on a spaCy NER pipeline plus pattern recognizers) and anonymization.
 
 Pseudonyms are consistent and salted: HMAC-SHA256(salt, type + value) seeds Faker, so one patient
 maps to one surrogate across the whole dataset, the same run or the next, and nobody without the
@@ -16,10 +16,9 @@ import re
 from collections import Counter
 from collections.abc import Callable
 
-import spacy
 from faker import Faker
 from presidio_analyzer import AnalyzerEngine, RecognizerRegistry, RecognizerResult
-from presidio_analyzer.nlp_engine import NlpArtifacts, SpacyNlpEngine
+from presidio_analyzer.nlp_engine import NlpArtifacts
 from presidio_analyzer.predefined_recognizers import (
     CreditCardRecognizer,
     IpRecognizer,
@@ -29,6 +28,13 @@ from presidio_analyzer.predefined_recognizers import (
 from presidio_anonymizer import AnonymizerEngine
 from presidio_anonymizer.entities import OperatorConfig
 
+from training_scripts.governance.pii_ner import (
+    NER_RECOGNIZER,
+    NerNlpEngine,
+    keep_person_span,
+    needs_ner,
+    person_recognizer,
+)
 from training_scripts.governance.pii_recognizers import (
     ADDRESS,
     CUSTOM_RECOGNIZERS,
@@ -62,7 +68,7 @@ _DIGIT_SIGNS: dict[str, Callable[[str, str], bool]] = {
     "US_SSN": re.compile(r"\d{3}[- .]?\d{2}[- .]?\d{4}|\d{5}-\d{4}|\d{3}-\d{6}").search,
     "CREDIT_CARD": re.compile(r"\d{4}[- ]?\d{4}[- ]?\d{2}").search,
     "IP_ADDRESS": re.compile(r"\d\.\d+\.\d+\.\d|[0-9a-fA-F]:[0-9a-fA-F]*:").search,
-    ADDRESS: re.compile(r"\d [NSEW]?\.? ?[A-Z0-9]|(?i:box \d)").search,
+    ADDRESS: re.compile(r"\d[A-Za-z]? [NSEW]?\.? ?[A-Z0-9]|(?i:box \d)").search,
 }
 _CUE_SIGNS = {
     DOB: ("dob", "d.o.b", "birth", "born"),
@@ -81,26 +87,22 @@ def _signs(text: str) -> list[str]:
     return found
 
 
-SCORE_THRESHOLD = 0.4  # phone (0.4) and SSN (0.5) patterns score low without an NER model
-
-
-class BlankSpacyNlpEngine(SpacyNlpEngine):
-    """Presidio's spaCy engine on `spacy.blank("en")`: tokens for context words, no weights."""
-
-    def load(self) -> None:
-        self.nlp = {"en": spacy.blank("en")}
+SCORE_THRESHOLD = 0.4  # phone (0.4) and SSN (0.5) patterns score low without context words
+# National formats python-phonenumbers tries (any "+<country>" number matches regardless): the
+# countries a US/UK/EU/Asia-Pacific health or legal corpus most often quotes.
+PHONE_REGIONS = ("US", "GB", "DE", "FR", "IE", "ES", "IT", "NL", "IN", "JP", "KR", "AU")
 
 
 def build_analyzer() -> AnalyzerEngine:
     logging.getLogger("presidio-analyzer").setLevel(logging.ERROR)
     registry = RecognizerRegistry(supported_languages=["en"])
-    # US and GB national formats; any "+<country>" international number matches regardless.
-    registry.add_recognizer(PhoneRecognizer(supported_regions=("US", "GB")))
+    registry.add_recognizer(PhoneRecognizer(supported_regions=PHONE_REGIONS))
     for recognizer in (OfflineEmailRecognizer, UsSsnRecognizer, CreditCardRecognizer, IpRecognizer):
         registry.add_recognizer(recognizer())
     for recognizer in CUSTOM_RECOGNIZERS:
         registry.add_recognizer(recognizer())
-    engine = BlankSpacyNlpEngine()
+    registry.add_recognizer(person_recognizer())
+    engine = NerNlpEngine()
     engine.load()
     return AnalyzerEngine(registry=registry, nlp_engine=engine, supported_languages=["en"])
 
@@ -214,6 +216,7 @@ class PiiEngine:
             raise ValueError(f"PII mode {mode!r} is not supported: use one of {', '.join(MODES)}")
         self.mode = mode
         self.found: Counter[str] = Counter()
+        self.last_recognizers: Counter[str] = Counter()
         self._analyzer = build_analyzer() if mode != "off" else None
         self._names = PersonNameRecognizer()
         self._no_tokens = NlpArtifacts([], [], [], [], None, "en")
@@ -235,18 +238,19 @@ class PiiEngine:
         found = []
         for text in texts:
             entities = _signs(text)
-            if entities:
-                # Only unformatted SSNs need context words ("SSN", "social security") to pass
-                # the threshold; without that sign, skip spaCy and give the analyzer no tokens.
-                artifacts = None if "US_SSN" in entities else self._no_tokens
-                found.append(
-                    self._analyzer.analyze(
-                        text, language="en", entities=[PERSON, *entities],
-                        score_threshold=SCORE_THRESHOLD, nlp_artifacts=artifacts,
-                    )
+            ner = needs_ner(text)
+            if entities or ner:
+                # spaCy (NER + tokens for context words) runs only where a name may hide or an
+                # unformatted SSN needs its context ("SSN", "social security"); elsewhere the
+                # analyzer gets no tokens and only the pattern recognizers run.
+                artifacts = None if ner or "US_SSN" in entities else self._no_tokens
+                results = self._analyzer.analyze(
+                    text, language="en", entities=[PERSON, *entities],
+                    score_threshold=SCORE_THRESHOLD, nlp_artifacts=artifacts,
                 )  # fmt: skip
+                found.append(_resolve([r for r in results if keep_person_span(text, r)]))
             else:
-                found.append(self._names.analyze(text, [PERSON]))
+                found.append(_named(self._names.analyze(text, [PERSON]), self._names.name))
         parts: set[str] = set()
         for text, results in zip(texts, found, strict=True):
             for result in results:
@@ -261,10 +265,22 @@ class PiiEngine:
             for text, results in zip(texts, found, strict=True):
                 for match in mention.finditer(text):
                     if not any(r.start < match.end() and match.start() < r.end for r in results):
-                        results.append(RecognizerResult(PERSON, *match.span(), 0.8))
+                        later = RecognizerResult(PERSON, *match.span(), 0.8)
+                        results.append(_named([later], "NameMention")[0])
         return found
 
+    def recognizers(self, results: list[RecognizerResult]) -> Counter[str]:
+        """How many entities each recognizer found (names only, never values)."""
+        return Counter(
+            r.recognition_metadata.get(RecognizerResult.RECOGNIZER_NAME_KEY, "unknown")
+            if r.recognition_metadata
+            else "unknown"
+            for r in results
+        )
+
     def anonymize(self, texts: list[str]) -> list[str]:
+        """The texts of one example with PII replaced; `last_recognizers` counts who fired."""
+        self.last_recognizers = Counter()
         if self.mode == "off":
             return list(texts)
         out = []
@@ -273,8 +289,36 @@ class PiiEngine:
                 out.append(text)
                 continue
             self.found.update(r.entity_type for r in results)
+            self.last_recognizers.update(self.recognizers(results))
             result = self._anonymizer.anonymize(
                 text=text, analyzer_results=results, operators=self._operators
             )
             out.append(result.text)
         return out
+
+
+def _named(results: list[RecognizerResult], name: str) -> list[RecognizerResult]:
+    for result in results:
+        result.recognition_metadata = {RecognizerResult.RECOGNIZER_NAME_KEY: name}
+    return results
+
+
+def _resolve(results: list[RecognizerResult]) -> list[RecognizerResult]:
+    """A 9-digit run that is an SSN by context is not also a phone number; where the NER model
+    and a pattern both found a name, the pattern's span is the precise one (NER's may take in
+    the cue, as in "Patient Maria Lopez")."""
+    ssns = [(r.start, r.end) for r in results if r.entity_type == "US_SSN"]
+    patterns = [r for r in results if r.entity_type == PERSON and _recognizer(r) != NER_RECOGNIZER]
+    return [
+        r
+        for r in results
+        if (r.entity_type != "PHONE_NUMBER" or (r.start, r.end) not in ssns)
+        and not (
+            _recognizer(r) == NER_RECOGNIZER
+            and any(p.start < r.end and r.start < p.end for p in patterns)
+        )
+    ]
+
+
+def _recognizer(result: RecognizerResult) -> str:
+    return (result.recognition_metadata or {}).get(RecognizerResult.RECOGNIZER_NAME_KEY, "")

@@ -73,7 +73,14 @@ _CUES = (
     r"[Mm]other|[Ff]ather|[Rr]eferred by|[Ss]een by|[Rr]eviewed by|[Aa]ttending|[Pp]hysician|"
     r"[Cc]ontact|[Aa]gent|[Bb]y|[Ff]rom|[Rr]egards|[Ss]incerely|[Tt]hanks|[Cc]c|[Cc]ounsel|"
     r"[Aa]ttorney|[Pp]arty|[Hh]older|[Aa]ccount holder|[Ss]ubscriber|[Rr]ecipient|[Oo]wner|"
-    r"[Rr]eferral for|[Ff]ollow-up for|[Pp]rescribed to"
+    r"[Rr]eferral for|[Ff]ollow-up for|[Pp]rescribed to|"
+    # verbs of meeting someone: "Met with Chukwuemeka Obi", "called Ana Lima"
+    r"[Mm]et with|[Ss]poke (?:to|with)|[Cc]alled|[Pp]honed|[Vv]isited|[Ii]nterviewed"
+)
+# Human verbs after a sentence-initial full name: "Yevgenia Sokolova was discharged".
+_PERSON_VERBS = (
+    r"was|is|has|had|reports|reported|denies|denied|presented|presents|attended|asked|called|"
+    r"phoned|rang|missed|refused|came|declined|agreed|signed|consented|complained|returned"
 )
 _GREETINGS = r"Dear|Hi|Hello|Hey|Thanks|Thank you"
 # A name never contains these, nor is followed by a legal suffix: the capitalised words are an
@@ -92,7 +99,8 @@ _ORG_WORDS = _ORG_SUFFIXES | {
     "Industries", "Enterprises", "Ventures", "Insurance", "Airlines", "Airways", "Motors",
     "Properties", "Realty", "Construction", "Engineering", "Energy", "Foods", "Agreement", "Act",
     "Court", "University", "College", "Institute", "Center", "Centre", "Foundation", "Trust",
-    "Agency", "Association", "Society",
+    "Agency", "Association", "Society", "Analytics", "Diagnostics", "Biotech", "Medical",
+    "Estates", "Homes", "Supplies", "Scientific",
 }  # fmt: skip
 # Capitalised words that end a cue's phrase without it being a name ("Customer Service").
 _NOT_NAME_ENDS = {
@@ -106,6 +114,10 @@ _NOT_NAME_STARTS = {
     "January", "February", "March", "April", "May", "June", "July", "August", "September",
     "October", "November", "December", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday",
     "Saturday", "Sunday", "Force", "Limitation", "Governing", "Confidentiality",
+    # role words that start a sentence before the name ("Patient Maria Lopez was admitted")
+    "Patient", "Customer", "Client", "Caller", "Member", "Tenant", "Landlord", "Employee",
+    "Employer", "Plaintiff", "Defendant", "Witness", "Nurse", "Doctor", "Consultant", "Buyer",
+    "Seller", "Contractor", "Guarantor", "Borrower", "Spouse", "Agent",
 }  # fmt: skip
 
 
@@ -126,6 +138,7 @@ class PersonNameRecognizer(_RegexRecognizer):
         *SINGLE_NAME_PATTERNS,
         re.compile(rf"\b(?:{_CUES})\b[:,]?[ ]+({_FULL})\b"),
         re.compile(rf"(?:^|\n)\s*(?:--|—)?\s*({_FULL})\s*$", re.MULTILINE),  # signature line
+        re.compile(rf"(?:^|[.!?;]\s+)({_FULL})[ ](?:{_PERSON_VERBS})\b", re.MULTILINE),
         # Contract parties: "between Northwind Traders and Amy Williams" (organisations skipped).
         re.compile(rf"\b[Bb]etween[ ]({_FULL})[ ]and\b"),
         re.compile(rf"\b[Bb]etween[ ][^,;\n]{{1,60}}?[ ]and[ ]({_FULL})\b"),
@@ -137,7 +150,7 @@ class PersonNameRecognizer(_RegexRecognizer):
     def accept(self, match: re.Match[str]) -> tuple[int, int] | None:
         start, end = match.span(1)
         words = match.group(1).split(" ")
-        if words[-1] in _NOT_NAME_ENDS or _is_organisation(words, match.string[end:]):
+        if words[-1] in _NOT_NAME_ENDS or is_organisation(words, match.string[end:]):
             return None
         while words and words[0] in _NOT_NAME_STARTS:
             start += len(words.pop(0)) + 1
@@ -146,7 +159,7 @@ class PersonNameRecognizer(_RegexRecognizer):
         return start, end
 
 
-def _is_organisation(words: list[str], after: str) -> bool:
+def is_organisation(words: list[str], after: str) -> bool:
     """A trade word in the span ("Blue Ocean Freight") or a legal suffix after it ("Acme Ltd")."""
     following = _NEXT_WORD.match(after)
     return any(w in _ORG_WORDS for w in words) or (
@@ -183,11 +196,11 @@ class StreetAddressRecognizer(_RegexRecognizer):
     ENTITY = ADDRESS
     PATTERNS = (
         re.compile(
-            rf"\b(\d{{1,6}}[ ](?:[NSEW]\.?[ ])?{_NOT_STREET_START}"
+            rf"\b(\d{{1,6}}[A-Za-z]?[ ](?:[NSEW]\.?[ ])?{_NOT_STREET_START}"
             rf"(?:[A-Z][a-z]+[ ]|\d{{1,3}}(?:st|nd|rd|th)[ ]){{1,3}}"
             rf"(?:{_STREET_TYPES})\b\.?{_UNIT}{_CITY_STATE_ZIP})"
         ),
-        re.compile(rf"\b(\d{{1,6}}[ ]{_ONE_WORD_STREET}{_UNIT})(?=,[ ][A-Z])"),
+        re.compile(rf"\b(\d{{1,6}}[A-Za-z]?[ ]{_ONE_WORD_STREET}{_UNIT})(?=,[ ][A-Z])"),
         re.compile(rf"\b(P\.?[ ]?O\.?[ ]Box[ ]\d{{1,6}}{_CITY_STATE_ZIP})", re.IGNORECASE),
     )
 

