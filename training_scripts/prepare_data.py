@@ -9,17 +9,22 @@ Run as `python -m training_scripts.prepare_data --task sft` or `python prepare_d
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import sys
 from pathlib import Path
 
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from training_scripts.contract import ProcessingContract, report_failure
+from training_scripts.contract import ROOT_ENV, ProcessingContract, report_failure
 from training_scripts.governance.pipeline import (
     PrepareOutputs,
     PrepareSettings,
+    default_workers,
+    govern_inputs,
     prepare,
+    reduce_shards,
     resolve_salt,
 )
 from training_scripts.governance.quality import QualitySettings
@@ -45,6 +50,16 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--min-tokens", type=int, default=quality.min_tokens)
     parser.add_argument("--max-tokens", type=int, default=quality.max_tokens)
     parser.add_argument("--chunk-chars", type=int, default=defaults.chunk_chars)
+    parser.add_argument(
+        "--workers", type=int, default=default_workers(), help="processes (default: all cores)"
+    )
+    parser.add_argument(
+        "--stage",
+        choices=("all", "shard", "reduce"),
+        default="all",
+        help="all: one machine; shard: govern this instance's share of input 'raw' into output "
+        "'shards'; reduce: decide duplicates across input 'shards' and write the dataset",
+    )
     return parser
 
 
@@ -67,6 +82,15 @@ def settings_from_args(args: argparse.Namespace) -> PrepareSettings:
     )
 
 
+def current_host() -> str:
+    """This Processing instance's name (algo-1, algo-2, ...) from SageMaker's resource config;
+    it names the shard's files so instances never overwrite each other's output."""
+    config = Path(os.environ.get(ROOT_ENV, "/")) / "opt/ml/config/resourceconfig.json"
+    if config.is_file():
+        return str(json.loads(config.read_text()).get("current_host", "algo-1"))
+    return "algo-1"
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     contract = ProcessingContract.from_environ()
@@ -75,8 +99,20 @@ def main(argv: list[str] | None = None) -> int:
     )
     try:
         settings = settings_from_args(args)
-        salt = resolve_salt()[0] if settings.pii_mode == "pseudonymize" else ""
-        manifest = prepare(contract.input("raw"), outputs, settings, salt)
+        if args.workers < 1:
+            raise DataError(f"--workers {args.workers}: must be at least 1")
+        if args.stage == "reduce":
+            manifest = reduce_shards(contract.input("shards"), outputs, settings)
+        else:
+            salt = resolve_salt()[0] if settings.pii_mode == "pseudonymize" else ""
+            if args.stage == "shard":
+                rows = govern_inputs(
+                    contract.input("raw"), contract.output("shards"), settings, salt,
+                    current_host(), args.workers,
+                )  # fmt: skip
+                print(f"governed {rows} rows on {current_host()}")
+                return 0
+            manifest = prepare(contract.input("raw"), outputs, settings, salt, args.workers)
     except DataError as exc:
         report_failure(contract.failure_file, str(exc))
         return 2

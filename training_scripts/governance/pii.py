@@ -17,6 +17,7 @@ from collections import Counter
 from collections.abc import Callable
 
 from faker import Faker
+from faker.providers.person.en_US import Provider as PersonProvider
 from presidio_analyzer import AnalyzerEngine, RecognizerRegistry, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 from presidio_analyzer.predefined_recognizers import (
@@ -46,6 +47,7 @@ from training_scripts.governance.pii_recognizers import (
 )
 
 MODES = ("redact", "pseudonymize", "off")
+_FIRST_NAMES = frozenset(PersonProvider.first_names)
 # Entity -> the placeholder written in redact mode.
 LABELS = {
     PERSON: "NAME",
@@ -137,7 +139,10 @@ class Surrogates:
             if re.fullmatch(r"[A-Z]\.", token):
                 out.append(self._cached("initial", token, lambda s: f"{chr(65 + s % 26)}."))
                 continue
-            role = self.name_roles.get(token, "last")
+            # Within an example a full name says which part is which; a lone token elsewhere is a
+            # first name when it is a known first name: a fact of the token, not of which rows a
+            # process happened to see first, so any number of workers gives the same surrogate.
+            role = self.name_roles.get(token) or ("first" if token in _FIRST_NAMES else "last")
             if len(tokens) > 1:
                 role = "first" if index == 0 else "last"
             make = self._fake_first if role == "first" else self._fake_last
@@ -217,6 +222,7 @@ class PiiEngine:
         self.mode = mode
         self.found: Counter[str] = Counter()
         self.last_recognizers: Counter[str] = Counter()
+        self.last_entities: Counter[str] = Counter()
         self._analyzer = build_analyzer() if mode != "off" else None
         self._names = PersonNameRecognizer()
         self._no_tokens = NlpArtifacts([], [], [], [], None, "en")
@@ -235,6 +241,7 @@ class PiiEngine:
     def detect(self, texts: list[str]) -> list[list[RecognizerResult]]:
         """Entities per text; a full name found in any text is then looked for in all of them."""
         assert self._analyzer is not None
+        self.surrogates.name_roles.clear()  # roles come from this example only (determinism)
         found = []
         for text in texts:
             entities = _signs(text)
@@ -281,6 +288,7 @@ class PiiEngine:
     def anonymize(self, texts: list[str]) -> list[str]:
         """The texts of one example with PII replaced; `last_recognizers` counts who fired."""
         self.last_recognizers = Counter()
+        self.last_entities = Counter()
         if self.mode == "off":
             return list(texts)
         out = []
@@ -289,6 +297,7 @@ class PiiEngine:
                 out.append(text)
                 continue
             self.found.update(r.entity_type for r in results)
+            self.last_entities.update(r.entity_type for r in results)
             self.last_recognizers.update(self.recognizers(results))
             result = self._anonymizer.anonymize(
                 text=text, analyzer_results=results, operators=self._operators

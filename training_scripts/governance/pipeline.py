@@ -1,8 +1,9 @@
 """The whole curation path: read -> quality -> poisoning -> dedup -> triggers -> PII -> split.
 
-Pass 1 streams every input once, keeps only hashes/signatures in memory and spools surviving
-examples to a temp file; pass 2 streams the spool, anonymizes and writes the split. PII runs last
-(it is the slow step) but also on every quarantined row, so no output carries raw PII.
+Two halves, the same on one core, on N worker processes and on N Processing instances:
+`govern.py` judges, hashes and anonymizes each row on its own (parallel), `reduce.py` takes the
+order-dependent decisions from the signatures alone (duplicates, contradictions) and writes the
+split. Every row is anonymized, quarantined ones too, so no output carries raw PII.
 """
 
 from __future__ import annotations
@@ -14,31 +15,24 @@ import random
 import sys
 import tempfile
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
-from training_scripts.governance.dedup import ExactDeduper, NearDeduper
-from training_scripts.governance.pii import MODES, PiiEngine
-from training_scripts.governance.poisoning import (
-    ContradictionIndex,
-    TriggerDetector,
-    injection_reasons,
-    preference_reasons,
-    prompt_ngrams,
-)
-from training_scripts.governance.quality import QualitySettings, quality_reasons
-from training_scripts.governance.readers import FieldMap, input_files, read_examples
-from training_scripts.governance.records import (
-    TASK_FORMAT,
-    TASKS,
-    DataError,
-    Example,
-    completion_text,
-    prompt_text,
-    to_output,
+from training_scripts.governance.govern import govern_shard
+from training_scripts.governance.pii import MODES
+from training_scripts.governance.poisoning import TriggerDetector
+from training_scripts.governance.quality import QualitySettings
+from training_scripts.governance.readers import FieldMap, input_files
+from training_scripts.governance.records import TASK_FORMAT, TASKS, DataError, to_output
+from training_scripts.governance.reduce import (
+    STAGES,
+    find_drops,
+    merged_rows,
+    shard_inputs,
+    trigger_rows,
 )
 from training_scripts.governance.writers import AtomicOutputs, sha256_file, write_jsonl
 
@@ -95,124 +89,103 @@ def resolve_salt(environ: Mapping[str, str] = os.environ) -> tuple[str, str]:
     return _DEFAULT_SALT, "default"
 
 
-class _Curator:
-    """Pass-1 decisions for one example: reasons to quarantine it, or none."""
-
-    def __init__(self, settings: PrepareSettings) -> None:
-        self.s = settings
-        self.exact = ExactDeduper()
-        self.near = NearDeduper(settings.near_dup_threshold)
-        self.contradictions = ContradictionIndex()
-
-    def reasons(self, ex: Example) -> tuple[str, list[str]]:
-        """(stage, reasons) of the first stage that rejects `ex`; ("", []) when it survives."""
-        task, texts = self.s.task, ex.texts
-        optional = 1 if task == "conversation" else 0  # the system prompt may be empty
-        found = quality_reasons(texts, self.s.quality, optional)
-        if found:
-            return "quality", found
-        found = self._poisoning(ex)
-        if found:
-            return "poisoning", found
-        joined = "\x1f".join(texts)
-        first = self.exact.first_seen(joined, ex.where)
-        if first:
-            return "dedup_exact", [f"duplicate:exact of {first}"]
-        first = self.near.near_duplicate_of(joined, ex.where)
-        if first:
-            return "dedup_near", [f"duplicate:near of {first}"]
-        return "", []
-
-    def _poisoning(self, ex: Example) -> list[str]:
-        task, texts = self.s.task, ex.texts
-        if task == "preference":
-            prompt, chosen, rejected = texts
-            found = injection_reasons(prompt, [chosen]) + preference_reasons(*texts)
-            other = self.contradictions.seen_flipped(prompt, chosen, rejected, ex.where)
-            return found + ([f"preference:contradicts {other}"] if other else [])
-        answers = [] if task == "cpt" else texts[2::2] if task == "conversation" else texts[1:]
-        return injection_reasons(prompt_text(task, ex), answers)
-
-
 def reason_code(reason: str) -> str:
     """`duplicate:exact of a.jsonl:3` -> `duplicate:exact` (the key counted in the manifest)."""
     return reason.split(" ", 1)[0]
 
 
-def prepare(
-    input_root: Path, outputs: PrepareOutputs, settings: PrepareSettings, salt: str
-) -> dict:
-    """Curate every input under `input_root` into `outputs`; returns the manifest written."""
+def default_workers() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def govern_inputs(
+    input_root: Path, shard_dir: Path, settings: PrepareSettings, salt: str, shard: str = "0",
+    workers: int = 1,
+) -> int:  # fmt: skip
+    """The per-row "map" over every input under `input_root` (one shard's share in the cloud)."""
     settings.check()
     files = input_files(input_root)
     base = input_root if input_root.is_dir() else input_root.parent
-    names = {path: str(path.relative_to(base)) for path in files}
-    pii = PiiEngine(settings.pii_mode, salt)
-    curator = _Curator(settings)
-    triggers = TriggerDetector(min_rows=settings.trigger_min_rows)
-    stages: Counter[str] = Counter()
-    removed: Counter[str] = Counter()
+    names = {path: path.relative_to(base).as_posix() for path in files}
+    return govern_shard(files, names, settings, salt, shard_dir, shard, workers)
+
+
+def prepare(
+    input_root: Path, outputs: PrepareOutputs, settings: PrepareSettings, salt: str,
+    workers: int = 1,
+) -> dict:  # fmt: skip
+    """Curate every input under `input_root` into `outputs`; returns the manifest written.
+
+    The same two halves as the sharded cloud run (govern, then reduce), in one process tree.
+    """
+    with tempfile.TemporaryDirectory(prefix="fmops-shards-") as tmp:
+        govern_inputs(input_root, Path(tmp) / "shards", settings, salt, "0", workers)
+        return reduce_shards(Path(tmp) / "shards", outputs, settings)
+
+
+def reduce_shards(shard_dir: Path, outputs: PrepareOutputs, settings: PrepareSettings) -> dict:
+    """Decide duplicates/contradictions/triggers from the shards' files and write the dataset."""
+    settings.check()
+    if not any(shard_dir.rglob("signatures-*.jsonl")):
+        raise DataError(f"{shard_dir}: no shard outputs (signatures-*.jsonl) to reduce")
     targets = {
         "train": outputs.train / "data.jsonl",
         "validation": outputs.validation / "data.jsonl",
         "quarantine": outputs.governance / "quarantine.jsonl",
     }
-    with tempfile.TemporaryDirectory(prefix="fmops-prepare-") as tmp, AtomicOutputs() as out:
-        spool_path = Path(tmp) / "spool.jsonl"
-        quarantine = out.open(targets["quarantine"])
-
-        def reject(ex: Example, reasons: list[str]) -> None:
-            removed.update(reason_code(r) for r in reasons)
-            ex.texts = pii.anonymize(ex.texts)
-            record = {"source": ex.source, "line": ex.line, "reasons": reasons}
-            write_jsonl(quarantine, record | {"record": to_output(settings.task, ex)})
-
-        kept = 0
-        with spool_path.open("w", encoding="utf-8") as spool:
-            for row, ex in enumerate(_examples(files, names, settings)):
-                stages["read"] += 1
-                stage, reasons = curator.reasons(ex)
-                if reasons:
-                    stages[f"removed_{stage}"] += 1
-                    reject(ex, reasons)
-                    continue
-                triggers.add(row, completion_text(settings.task, ex))
-                write_jsonl(spool, {"row": row, "source": ex.source, "line": ex.line,
-                                    "texts": ex.texts})  # fmt: skip
-                kept += 1
-        flagged = _trigger_rows(spool_path, triggers, settings.task)
+    with tempfile.TemporaryDirectory(prefix="fmops-reduce-") as tmp, AtomicOutputs() as out:
+        drop_file = out.open(outputs.governance / "drop_list.jsonl")
+        drops, stages = find_drops(
+            shard_dir, settings.task, settings.near_dup_threshold, Path(tmp), drop_file
+        )
+        triggers = TriggerDetector(min_rows=settings.trigger_min_rows)
+        flagged = trigger_rows(shard_dir, drops, triggers, settings.task)
         stages["removed_trigger_phrase"] = len(flagged)
-        kept -= len(flagged)
+        kept = stages["read"] - len(drops) - len(flagged)
         rng = random.Random(settings.seed)
         n_validation = round(kept * settings.validation_fraction)
         if settings.validation_fraction > 0 and kept >= 2:
             n_validation = max(1, n_validation)
         validation_rows = set(rng.sample(range(kept), n_validation))
-        split = {"train": out.open(targets["train"]), "validation": out.open(targets["validation"])}
+        files = {name: out.open(target) for name, target in targets.items()}
+        recognizer_rows = out.open(outputs.governance / "pii_recognizers.jsonl")
         counts: Counter[str] = Counter()
-        position = 0
-        for row, ex in _spooled(spool_path):
-            if row in flagged:
-                reject(ex, [flagged[row]])
+        removed: Counter[str] = Counter()
+        entities: Counter[str] = Counter()
+        recognizers: dict[str, Counter[str]] = {}
+        survivor = position = 0
+        for key, row, ex in merged_rows(shard_dir):
+            entities.update(row["entities"])
+            for name, n in row["pii"].items():
+                recognizers.setdefault(name, Counter()).update({"rows": 1, "entities": n})
+            if row["pii"]:
+                write_jsonl(recognizer_rows, {"source": ex.source, "line": ex.line,
+                                              "recognizers": row["pii"]})  # fmt: skip
+            reasons = drops.get(key)
+            if reasons is None:
+                reasons = [flagged[survivor]] if survivor in flagged else None
+                survivor += 1
+            if reasons:
+                removed.update(reason_code(r) for r in reasons)
+                record = {"source": ex.source, "line": ex.line, "reasons": reasons}
+                write_jsonl(files["quarantine"], record | {"record": to_output(settings.task, ex)})
+                counts["quarantine"] += 1
                 continue
-            ex.texts = pii.anonymize(ex.texts)
             name = "validation" if position in validation_rows else "train"
-            write_jsonl(split[name], to_output(settings.task, ex))
+            write_jsonl(files[name], to_output(settings.task, ex))
             counts[name] += 1
             position += 1
-        counts["quarantine"] = stages["read"] - position
         out.close()
         manifest = {
             "task": settings.task,
             "format": TASK_FORMAT[settings.task],
             "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
-            "inputs": [
-                {"path": names[p], "sha256": sha256_file(p), "bytes": p.stat().st_size}
-                for p in files
-            ],
+            "inputs": shard_inputs(shard_dir),
+            "shards": len(list(shard_dir.rglob("signatures-*.jsonl"))),
             "stages": {
                 "read": stages["read"],
-                **{k: v for k, v in stages.items() if k != "read"},
+                **{f"removed_{k}": n for k in STAGES if (n := stages[f"removed_{k}"])},
+                "removed_trigger_phrase": stages["removed_trigger_phrase"],
                 "kept": position,
             },
             "removed": dict(sorted(removed.items())),
@@ -224,45 +197,18 @@ def prepare(
                 }
                 for name, target in targets.items()
             },
-            "pii": {"mode": settings.pii_mode, "entities": dict(sorted(pii.found.items()))},
+            "pii": {
+                "mode": settings.pii_mode,
+                "entities": dict(sorted(entities.items())),
+                # which recognizers fired: rows they fired on and entities found (never values)
+                "recognizers": {k: dict(v) for k, v in sorted(recognizers.items())},
+            },
             "settings": asdict(settings),
             "versions": _versions(),
         }
         manifest_file = out.open(outputs.governance / "manifest.json")
         manifest_file.write(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
     return manifest
-
-
-def _examples(
-    files: list[Path], names: dict[Path, str], settings: PrepareSettings
-) -> Iterator[Example]:
-    for path in files:
-        yield from read_examples(
-            path, names[path], settings.task, settings.fields, settings.chunk_chars
-        )
-
-
-def _spooled(path: Path) -> Iterator[tuple[int, Example]]:
-    with path.open(encoding="utf-8") as handle:
-        for line in handle:
-            item = json.loads(line)
-            yield item["row"], Example(item["source"], item["line"], item["texts"])
-
-
-def _trigger_rows(spool: Path, triggers: TriggerDetector, task: str) -> dict[int, str]:
-    """Backdoor rows: two extra streaming reads of the spool, only when a suspect group exists."""
-    suspects = triggers.suspect_rows()
-    if not suspects:
-        return {}
-    prompts = {row: prompt_text(task, ex) for row, ex in _spooled(spool) if row in suspects}
-    candidates = triggers.candidates(prompts)
-    if not candidates:
-        return {}
-    phrases = {p for group in candidates.values() for p in group}
-    counts: Counter[str] = Counter()
-    for _, ex in _spooled(spool):
-        counts.update(prompt_ngrams(prompt_text(task, ex)) & phrases)
-    return triggers.find(candidates, counts)
 
 
 def _versions() -> dict[str, str]:
