@@ -1,8 +1,9 @@
 """Throughput of the full prepare path (read, filters, dedup, PII, write) on a generated corpus.
 
-    python bench/data_prep.py --mb 50
+    nice -n 10 python bench/data_prep.py --mb 200 --workers 1 2 16 [--pii-mode off]
 
-Prints MB/s of input and peak resident memory. The corpus is synthetic support/clinical/legal
+Prints MB/s of input (and per core) per worker count, and peak resident memory (largest single
+process: the main one or a worker). The corpus is synthetic support/clinical/legal
 prompt-completion rows; about a third carry PII, a few are duplicates, as in a raw export.
 """
 
@@ -16,6 +17,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -68,7 +70,21 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mb", type=float, default=50.0, help="corpus size in MB")
     parser.add_argument("--pii-mode", default="pseudonymize")
+    parser.add_argument("--workers", type=int, nargs="+", default=[1], help="e.g. 1 2 16")
     args = parser.parse_args()
+    for workers in args.workers:
+        _run(args.mb, args.pii_mode, workers)
+
+
+def _peak_rss_mb() -> float:
+    """Peak RSS of this process and of the finished worker processes (KB on Linux)."""
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return max(own, children) / 1024
+
+
+def _run(mb: float, pii_mode: str, workers: int) -> None:
+    args = SimpleNamespace(mb=mb, pii_mode=pii_mode)
     with tempfile.TemporaryDirectory() as tmp:
         raw = Path(tmp) / "raw"
         raw.mkdir()
@@ -79,12 +95,17 @@ def main() -> None:
             PrepareOutputs.under(Path(tmp) / "out"),
             PrepareSettings(task="sft", pii_mode=args.pii_mode),
             "bench-salt",
+            workers=workers,
         )
         seconds = time.perf_counter() - start
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak_mb = _peak_rss_mb()
     print(f"input: {size / 1e6:.1f} MB, {manifest['stages']['read']} rows, "
           f"kept {manifest['stages']['kept']}, removed {manifest['removed']}")  # fmt: skip
-    print(f"prepare: {seconds:.1f} s -> {size / 1e6 / seconds:.2f} MB/s on one core")
+    rate = size / 1e6 / seconds
+    print(
+        f"pii={pii_mode} workers={workers}: {seconds:.1f} s -> {rate:.2f} MB/s, "
+        f"{rate / workers:.2f} MB/s per core"
+    )
     print(f"peak resident memory: {peak_mb:.0f} MB; PII found: {manifest['pii']['entities']}")
 
 
