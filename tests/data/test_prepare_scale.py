@@ -16,7 +16,7 @@ from training_scripts.governance.pipeline import (
     prepare,
     reduce_shards,
 )
-from training_scripts.governance.records import DataError
+from training_scripts.vocabulary.records import DataError
 
 NOTES = [
     "Patient Maria Lopez reports mild knee pain after the long walk on {d}; ibuprofen helps.",

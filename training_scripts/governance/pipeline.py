@@ -26,7 +26,7 @@ from training_scripts.governance.pii import MODES
 from training_scripts.governance.poisoning import TriggerDetector
 from training_scripts.governance.quality import QualitySettings
 from training_scripts.governance.readers import FieldMap, input_files
-from training_scripts.governance.records import TASK_FORMAT, TASKS, DataError, to_output
+from training_scripts.governance.records import to_output
 from training_scripts.governance.reduce import (
     STAGES,
     find_drops,
@@ -35,6 +35,8 @@ from training_scripts.governance.reduce import (
     trigger_rows,
 )
 from training_scripts.governance.writers import AtomicOutputs, sha256_file, write_jsonl
+from training_scripts.vocabulary.methods import DATA_TASKS, TASK_NAMES
+from training_scripts.vocabulary.records import DataError
 
 SALT_ENV = "FMOPS_PII_SALT"
 _DEFAULT_SALT = "fmops-default-salt-not-secret"
@@ -55,8 +57,10 @@ class PrepareSettings:
     trigger_min_rows: int = 5
 
     def check(self) -> None:
-        if self.task not in TASKS:
-            raise DataError(f"task {self.task!r} is not supported: use one of {', '.join(TASKS)}")
+        if self.task not in DATA_TASKS:
+            raise DataError(
+                f"task {self.task!r} is not supported: use one of {', '.join(TASK_NAMES)}"
+            )
         if self.pii_mode not in MODES:
             raise DataError(f"PII mode {self.pii_mode!r}: use one of {', '.join(MODES)}")
         if not 0.0 <= self.validation_fraction < 1.0:
@@ -178,7 +182,7 @@ def reduce_shards(shard_dir: Path, outputs: PrepareOutputs, settings: PrepareSet
         out.close()
         manifest = {
             "task": settings.task,
-            "format": TASK_FORMAT[settings.task],
+            "format": DATA_TASKS[settings.task].dataset_format,
             "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "inputs": shard_inputs(shard_dir),
             "shards": len(list(shard_dir.rglob("signatures-*.jsonl"))),
