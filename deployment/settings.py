@@ -91,6 +91,9 @@ class TrainingSettings(_Section):
     instance_type: str = Field("ml.p4d.24xlarge", pattern=_INSTANCE_TYPE)
     instance_count: int = Field(2, ge=1, le=64)
     processing_instance_type: str = Field("ml.m5.xlarge", pattern=_INSTANCE_TYPE)
+    # > 1: the prepare step runs on this many instances with ShardedByS3Key input, then a
+    # one-instance reduce step finds duplicates across shards (docs/data_governance.md, Scale).
+    prepare_instance_count: int = Field(1, ge=1, le=100)
     volume_size_gb: int = Field(200, ge=1, le=16384)
     max_run_hours: int = Field(24, ge=1, le=672)
     use_spot: bool = False

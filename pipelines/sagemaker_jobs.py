@@ -104,8 +104,13 @@ class JobSteps:
         arguments: list[Any] | None = None,
         description: str = "",
         property_files: list[Any] | None = None,
+        instance_count: int = 1,
+        sharded_inputs: tuple[str, ...] = (),
     ) -> Any:
-        """`python3 CODE_DIR/script` with S3 inputs/outputs under /opt/ml/processing."""
+        """`python3 CODE_DIR/script` with S3 inputs/outputs under /opt/ml/processing.
+
+        Inputs named in `sharded_inputs` are split across the instances (ShardedByS3Key: each
+        instance gets a share of the objects); the others reach every instance in full."""
         from sagemaker.core.network import NetworkConfig
         from sagemaker.core.processing import Processor
         from sagemaker.core.shapes import (
@@ -120,7 +125,7 @@ class JobSteps:
         processor = Processor(
             role=ROLE_ARN,
             image_uri=IMAGE_URI,
-            instance_count=1,
+            instance_count=instance_count,
             instance_type=instance_type,
             entrypoint=["python3", f"{CODE_DIR}/{script}"],
             volume_kms_key=None if uses_local_nvme(instance_type) else KMS_KEY,
@@ -142,6 +147,11 @@ class JobSteps:
                         local_path=f"/opt/ml/processing/input/{key}",
                         s3_data_type="S3Prefix",
                         s3_input_mode="File",
+                        **(
+                            {"s3_data_distribution_type": "ShardedByS3Key"}
+                            if key in sharded_inputs
+                            else {}
+                        ),
                     ),
                 )
                 for key, uri in inputs.items()

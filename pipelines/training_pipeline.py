@@ -1,6 +1,7 @@
 """The SageMaker training pipeline as a pure function of Settings.
 
-prepare (ProcessingStep) -> train (TrainingStep, SMDDP) -> evaluate (ProcessingStep +
+prepare (ProcessingStep; with `prepare_instance_count` > 1 a sharded PrepareShards step and a
+one-instance PrepareData reduce) -> train (TrainingStep, SMDDP) -> evaluate (ProcessingStep +
 PropertyFile) -> one ConditionStep per gate metric -> register (PendingManualApproval) or a
 FailStep that names the metric.
 
@@ -78,12 +79,33 @@ def build_pipeline(settings: Settings, subnet_count: int | None = None) -> Any:
     approval = ParameterString(name="ModelApprovalStatus", default_value="PendingManualApproval")
     thresholds = threshold_parameters(settings)
 
-    prepare = jobs.processing_step(
-        "PrepareData", "prepare_data.py",
-        inputs={"raw": input_uri}, outputs=["train", "validation", "governance"],
-        arguments=["--task", data_task],
-        description="Schema checks, PII anonymization, dedup, quality and poisoning filters",
-    )  # fmt: skip
+    shards = settings.training.prepare_instance_count
+    prepare_steps = []
+    if shards > 1:
+        # Map: each instance governs its share of the objects and writes MinHash signatures.
+        govern = jobs.processing_step(
+            "PrepareShards", "prepare_data.py",
+            inputs={"raw": input_uri}, outputs=["shards"], instance_count=shards,
+            sharded_inputs=("raw",), arguments=["--stage", "shard", "--task", data_task],
+            description="Per shard: schema checks, PII anonymization, filters, MinHash signatures",
+        )  # fmt: skip
+        prepare_steps.append(govern)
+        shard_output = govern.properties.ProcessingOutputConfig.Outputs["shards"].S3Output.S3Uri
+        # Reduce: one instance finds duplicates across shards from the signatures.
+        prepare = jobs.processing_step(
+            "PrepareData", "prepare_data.py",
+            inputs={"shards": shard_output}, outputs=["train", "validation", "governance"],
+            arguments=["--stage", "reduce", "--task", data_task],
+            description="Cross-shard exact and near-duplicates from signatures; split",
+        )  # fmt: skip
+    else:
+        prepare = jobs.processing_step(
+            "PrepareData", "prepare_data.py",
+            inputs={"raw": input_uri}, outputs=["train", "validation", "governance"],
+            arguments=["--task", data_task],
+            description="Schema checks, PII anonymization, dedup, quality and poisoning filters",
+        )  # fmt: skip
+    prepare_steps.append(prepare)
 
     def prepared(name: str) -> Any:
         return prepare.properties.ProcessingOutputConfig.Outputs[name].S3Output.S3Uri
@@ -124,7 +146,7 @@ def build_pipeline(settings: Settings, subnet_count: int | None = None) -> Any:
         name=pipeline_name(settings),
         parameters=[method, data_task, input_uri, base_model_uri, approval, *thresholds.values()],
         steps=[
-            prepare,
+            *prepare_steps,
             train,
             evaluate,
             *gate_steps(evaluate.name, report, thresholds, [register]),

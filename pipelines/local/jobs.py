@@ -16,11 +16,12 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pipelines.local.storage import LocalS3
+from pipelines.local.storage import LocalS3, StorageError
 from pipelines.sagemaker_jobs import CODE_DIR
 from pipelines.training_pipeline import TRAINING_SCRIPTS, code_sha256
 from training_scripts.contract import ROOT_ENV
@@ -104,23 +105,67 @@ class JobRunner:
             )
         environment = dict(args.get("Environment") or {})
         self.check_code(step, environment)
-        root = self.job_root(step)
+        count = int(args.get("ProcessingResources", {}).get("ClusterConfig", {}).get(
+            "InstanceCount", 1))  # fmt: skip
+        hosts = [f"algo-{i + 1}" for i in range(count)]
+        base = self.job_root(step)
+        roots = [base] if count == 1 else [base / host for host in hosts]
+        for index, root in enumerate(roots):
+            config = root / "opt/ml/config"
+            config.mkdir(parents=True, exist_ok=True)
+            (config / "resourceconfig.json").write_text(
+                json.dumps({"current_host": hosts[index], "hosts": hosts})
+            )
         for item in args.get("ProcessingInputs", []):
             s3_input = item["S3Input"]
-            self.s3.download(s3_input["S3Uri"], root / s3_input["LocalPath"].lstrip("/"))
+            local = s3_input["LocalPath"].lstrip("/")
+            if s3_input.get("S3DataDistributionType") == "ShardedByS3Key" and count > 1:
+                self._download_sharded(s3_input["S3Uri"], [r / local for r in roots])
+            else:
+                for root in roots:
+                    self.s3.download(s3_input["S3Uri"], root / local)
         outputs = args.get("ProcessingOutputConfig", {}).get("Outputs", [])
-        for item in outputs:
-            (root / item["S3Output"]["LocalPath"].lstrip("/")).mkdir(parents=True, exist_ok=True)
+        for root in roots:
+            for item in outputs:
+                (root / item["S3Output"]["LocalPath"].lstrip("/")).mkdir(
+                    parents=True, exist_ok=True
+                )
         command = [
             sys.executable,
             str(self.command_for_script(entrypoint[1])),
             *[str(a) for a in app.get("ContainerArguments") or []],
         ]
-        self._run(step, command, root, environment, root / "opt/ml/output/message", [])
-        for item in outputs:
-            s3_output = item["S3Output"]
-            self.s3.upload(root / s3_output["LocalPath"].lstrip("/"), s3_output["S3Uri"])
+        if count == 1:
+            self._run(step, command, base, environment, base / "opt/ml/output/message", [])
+        else:
+            # Instances become processes on this machine, all at once, as on SageMaker.
+            with ThreadPoolExecutor(count) as pool:
+                runs = [
+                    pool.submit(self._run, f"{step}/{host}", command, root, environment,
+                                root / "opt/ml/output/message", [])
+                    for host, root in zip(hosts, roots, strict=True)
+                ]  # fmt: skip
+                for run in runs:
+                    run.result()
+        for root in roots:  # every instance uploads to the same prefix, as SageMaker does
+            for item in outputs:
+                s3_output = item["S3Output"]
+                self.s3.upload(root / s3_output["LocalPath"].lstrip("/"), s3_output["S3Uri"])
         return {**args, "ProcessingJobStatus": "Completed"}
+
+    def _download_sharded(self, uri: str, destinations: list[Path]) -> None:
+        """ShardedByS3Key: the objects under the prefix, in key order, dealt out round-robin
+        (SageMaker documents only that each instance gets about 1/N of the objects)."""
+        source = self.s3.path(uri)
+        objects = sorted(p for p in source.rglob("*") if p.is_file()) if source.is_dir() else []
+        if not objects:
+            raise StorageError(f"{uri}: no objects (local path {source})")
+        for destination in destinations:
+            destination.mkdir(parents=True, exist_ok=True)
+        for index, path in enumerate(objects):
+            target = destinations[index % len(destinations)] / path.relative_to(source)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(path, target)
 
     def run_training(self, step: str, args: dict[str, Any]) -> dict[str, Any]:
         hyperparameters = {k: str(v) for k, v in args.get("HyperParameters", {}).items()}
