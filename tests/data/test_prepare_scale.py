@@ -59,7 +59,10 @@ def _outputs(root: Path) -> dict[str, bytes]:
 SETTINGS = PrepareSettings(task="sft", pii_mode="pseudonymize", near_dup_threshold=0.8)
 
 
-def test_workers_1_and_2_write_byte_identical_outputs(tmp_path: Path) -> None:
+def test_workers_1_and_2_write_byte_identical_outputs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("training_scripts.governance.pipeline.BYTES_PER_WORKER", 1)
     raw = _corpus(tmp_path)
     one = prepare(raw, PrepareOutputs.under(tmp_path / "w1"), SETTINGS, "salt", workers=1)
     three = prepare(raw, PrepareOutputs.under(tmp_path / "w3"), SETTINGS, "salt", workers=2)
@@ -97,10 +100,13 @@ def test_manifest_counts_recognizers_per_row_without_values(tmp_path: Path) -> N
     assert "Lopez" not in rows and '"recognizers"' in rows
 
 
-def test_broken_input_in_a_shard_names_the_file_and_line(tmp_path: Path) -> None:
+def test_broken_input_in_a_shard_names_the_file_and_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     raw = _corpus(tmp_path)
     with (raw / "sub" / "c.jsonl").open("a") as handle:
         handle.write('{"prompt": "unterminated\n')
+    monkeypatch.setattr("training_scripts.governance.pipeline.BYTES_PER_WORKER", 1)
     with pytest.raises(DataError, match=r"sub/c\.jsonl:5: not valid JSON"):
         prepare(raw, PrepareOutputs.under(tmp_path / "o"), SETTINGS, "salt", workers=2)
 

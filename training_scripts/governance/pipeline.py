@@ -39,6 +39,7 @@ from training_scripts.vocabulary.methods import DATA_TASKS, TASK_NAMES
 from training_scripts.vocabulary.records import DataError
 
 SALT_ENV = "FMOPS_PII_SALT"
+BYTES_PER_WORKER = 4_000_000
 _DEFAULT_SALT = "fmops-default-salt-not-secret"
 _TOOLS = ("presidio-analyzer", "presidio-anonymizer", "spacy", "datasketch", "phonenumbers",
           "faker", "tldextract")  # fmt: skip
@@ -111,6 +112,10 @@ def govern_inputs(
     files = input_files(input_root)
     base = input_root if input_root.is_dir() else input_root.parent
     names = {path: path.relative_to(base).as_posix() for path in files}
+    # Each worker loads its own NER model (seconds, ~200 MB): start no more than one per
+    # BYTES_PER_WORKER of input, so a small file is not slower with many cores.
+    size = sum(path.stat().st_size for path in files)
+    workers = max(1, min(workers, size // BYTES_PER_WORKER))
     return govern_shard(files, names, settings, salt, shard_dir, shard, workers)
 
 
