@@ -32,6 +32,9 @@ def prepare_command(
     near_dup_threshold: float = 0.85,
     min_tokens: int = 3,
     max_tokens: int = 4096,
+    workers: Annotated[
+        int, typer.Option(help="Processes; 0 = all cores. Same output whatever the number.")
+    ] = 0,
     as_json: JsonOption = False,
 ) -> None:
     """Run the curation pipeline (the same code as the SageMaker processing step).
@@ -41,6 +44,7 @@ def prepare_command(
     from training_scripts.governance.pipeline import (
         PrepareOutputs,
         PrepareSettings,
+        default_workers,
         prepare,
         resolve_salt,
     )
@@ -59,8 +63,12 @@ def prepare_command(
     )
     try:
         settings.check()
+        if workers < 0:
+            raise DataError(f"--workers {workers}: must be 0 (all cores) or more")
         salt = resolve_salt()[0] if pii_mode == "pseudonymize" else ""
-        manifest = prepare(input_path, PrepareOutputs.under(output), settings, salt)
+        manifest = prepare(
+            input_path, PrepareOutputs.under(output), settings, salt, workers or default_workers()
+        )
     except DataError as exc:
         raise fail(str(exc)) from None
     if as_json:
