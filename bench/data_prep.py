@@ -4,8 +4,9 @@
 
 Prints, per worker count: wall MB/s, CPU seconds of the main process (reading, the reduce,
 writing) and of the workers (per-row checks, MinHash, PII), MB per CPU-second (the per-core
-rate, meaningful even on a busy shared machine), and the peak RSS of the largest process. The corpus is synthetic support/clinical/legal
-prompt-completion rows; about a third carry PII, a few are duplicates, as in a raw export.
+rate, meaningful even on a busy shared machine), and the peak RSS of the largest process.
+The corpus is synthetic support/clinical/legal prompt-completion rows; about a third carry
+PII, a few are duplicates, as in a raw export.
 """
 
 from __future__ import annotations
@@ -114,7 +115,8 @@ def _run(raw: Path, size: int, pii_mode: str, workers: int, out: Path) -> None:
         f"; CPU {main_cpu:.1f} s main + {worker_cpu:.1f} s workers -> "
         f"{megabytes / (main_cpu + worker_cpu):.2f} MB per CPU-second"
     )
-    print(f"peak RSS (largest process): {_peak_rss_mb():.0f} MB; PII: {manifest['pii']['entities']}")
+    entities = manifest["pii"]["entities"]
+    print(f"peak RSS (largest process): {_peak_rss_mb():.0f} MB; PII: {entities}")
 
 
 if __name__ == "__main__":
