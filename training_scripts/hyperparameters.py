@@ -240,11 +240,11 @@ def _parse(spec: Spec, text: str) -> Value:
         value = text
     if spec.choices is not None and value not in spec.choices:
         raise bad
-    numeric = not isinstance(value, (bool, str))
-    if numeric and spec.minimum is not None and value < spec.minimum:
-        raise bad
-    if numeric and spec.maximum is not None and value > spec.maximum:
-        raise bad
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        if spec.minimum is not None and value < spec.minimum:
+            raise bad
+        if spec.maximum is not None and value > spec.maximum:
+            raise bad
     return value
 
 

@@ -110,10 +110,10 @@ def test_service_role_reads_only_the_curated_prefix_and_writes_only_the_output_p
         if "s3:List" in _joined(statement["Action"]):
             # Listing is granted on the bucket, limited to the curated prefix by a condition.
             assert statement["Condition"] == {"StringLike": {"s3:prefix": ["curated/*"]}}
-            assert "Curated" in _joined(resource)
+            assert "-curated-" in _joined(resource)  # <prefix>-<stage>-curated-<acct>-<region>
         else:
             assert _object_suffix(resource) in ("/curated/*", "/bedrock/*"), resource
-            bucket = "Curated" if _object_suffix(resource) == "/curated/*" else "Artifacts"
+            bucket = "-curated-" if _object_suffix(resource) == "/curated/*" else "-artifacts-"
             assert bucket in _joined(resource), resource
     assert not any(
         _joined(s["Resource"]) == '"*"' and "s3:" in _joined(s["Action"]) for s in statements
