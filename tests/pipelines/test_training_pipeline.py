@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,10 +16,9 @@ from pipelines.training_pipeline import (
 )
 from tests.metric_lines import parse_metrics
 from tests.pipelines.conftest import flatten_steps, step
+from tests.python_probe import run_python
 from training_scripts.contract import format_metrics
 from training_scripts.vocabulary.metrics import TRAINING_METRICS
-
-REPO = Path(__file__).resolve().parents[2]
 
 
 def test_same_settings_give_byte_identical_definitions_in_another_process(
@@ -36,18 +31,8 @@ def test_same_settings_give_byte_identical_definitions_in_another_process(
         "from pipelines.training_pipeline import pipeline_definition;"
         "print(pipeline_definition(settings_for_stage('prod')))"
     )
-    env = {**os.environ, "PYTHONHASHSEED": "12345"}
-    done = subprocess.run(
-        [sys.executable, "-c", probe],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
-    assert done.stdout.strip() == prod_definition_text
+    printed = run_python(probe, PYTHONHASHSEED="12345")
+    assert printed.strip() == prod_definition_text
 
 
 def test_top_level_steps_run_prepare_train_evaluate_then_the_gate(
