@@ -257,7 +257,7 @@ class PiiEngine:
                 )  # fmt: skip
                 found.append(_resolve([r for r in results if keep_person_span(text, r)]))
             else:
-                found.append(_named(self._names.analyze(text, [PERSON]), self._names.name))
+                found.append(_named(self._names.analyze(text, [PERSON]), "PersonNameRecognizer"))
         parts: set[str] = set()
         for text, results in zip(texts, found, strict=True):
             for result in results:

@@ -53,7 +53,7 @@ class NerNlpEngine(SpacyNlpEngine):
     """Presidio's spaCy engine on the NER model; lemmas are lower-cased tokens (context words)."""
 
     def load(self) -> None:
-        self.nlp = {"en": load_ner_model()}
+        self.nlp = {"en": load_ner_model()}  # type: ignore[assignment]  # declared None upstream
 
     def _doc_to_nlp_artifact(self, doc: Doc, language: str) -> NlpArtifacts:
         artifacts = super()._doc_to_nlp_artifact(doc, language)
