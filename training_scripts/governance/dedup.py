@@ -25,7 +25,7 @@ def normalize(text: str) -> str:
     return " ".join(_WORD.findall(text.lower()))
 
 
-SPILL_BOUND = 500_000  # index entries kept in memory before spilling to disk
+SPILL_BOUND = 200_000  # entries per index kept in memory (~100-600 B each) before spilling
 
 
 class SpillIndex:
