@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from infra.settings import Settings
-from training_scripts.metrics.gate_keys import GATE_PARAMETERS
+from training_scripts.metrics.gate_keys import GATE_FAMILY, GATE_PARAMETERS, PREFERENCE_METHODS
 
 
 @dataclass(frozen=True)
@@ -17,6 +17,7 @@ class GateMetric:
     key: str
     minimum: bool  # True: value must be >= threshold; False: <= threshold
     settings_field: str
+    family: str = "text"  # which models it judges: "text" or "preference" (GATE_FAMILY)
 
 
 # Which Settings.evaluation field gives each gate parameter its default.
@@ -26,10 +27,14 @@ _SETTINGS_FIELD = {
     "MinBertscoreF1": "min_bertscore_f1",
     "MinRefusalRate": "min_refusal_rate",
     "MaxHallucinationRate": "max_hallucination_rate",
+    "MinPairwiseAccuracy": "min_pairwise_accuracy",
+    "MinMeanMargin": "min_mean_margin",
 }
 # The keys come from evaluate.py's own list, so the gate reads what the step writes.
 GATE_METRICS = tuple(
-    GateMetric(parameter, key, comparison == ">=", _SETTINGS_FIELD[parameter])
+    GateMetric(
+        parameter, key, comparison == ">=", _SETTINGS_FIELD[parameter], GATE_FAMILY[parameter]
+    )
     for parameter, (key, comparison) in GATE_PARAMETERS.items()
 )
 
@@ -47,8 +52,39 @@ def threshold_parameters(settings: Settings) -> dict[str, Any]:
     }
 
 
+def family_gate(
+    method: Any,
+    evaluate_step_name: str,
+    report: Any,
+    thresholds: dict[str, Any],
+    on_pass: dict[str, list[Any]],
+) -> Any:
+    """`CheckMethodFamily`: reward/dpo models go through the preference checks, the others
+    through the text checks. Each family's chain ends in its own steps from `on_pass`
+    (SageMaker allows a step in only one branch); evaluate.py writes only its family's keys,
+    and JsonGet on a missing key would fail the run, so a family never reads the other's keys.
+    """
+    from sagemaker.core.workflow.conditions import ConditionIn
+    from sagemaker.mlops.workflow.condition_step import ConditionStep
+
+    def chain(family: str) -> list[Any]:
+        gates = [g for g in GATE_METRICS if g.family == family]
+        return gate_steps(evaluate_step_name, report, thresholds, on_pass[family], gates)
+
+    return ConditionStep(
+        name="CheckMethodFamily",
+        conditions=[ConditionIn(value=method, in_values=list(PREFERENCE_METHODS))],
+        if_steps=chain("preference"),
+        else_steps=chain("text"),
+    )
+
+
 def gate_steps(
-    evaluate_step_name: str, report: Any, thresholds: dict[str, Any], on_pass: list[Any]
+    evaluate_step_name: str,
+    report: Any,
+    thresholds: dict[str, Any],
+    on_pass: list[Any],
+    gates: tuple[GateMetric, ...] | list[GateMetric] = GATE_METRICS,
 ) -> list[Any]:
     """Chained checks: the first failing metric ends the run with its own FailStep."""
     from sagemaker.core.workflow.conditions import (
@@ -60,7 +96,7 @@ def gate_steps(
     from sagemaker.mlops.workflow.fail_step import FailStep
 
     next_steps = on_pass
-    for gate in reversed(GATE_METRICS):
+    for gate in reversed(gates):
         value = JsonGet(step_name=evaluate_step_name, property_file=report, json_path=gate.key)
         threshold = thresholds[gate.parameter]
         compare = ConditionGreaterThanOrEqualTo if gate.minimum else ConditionLessThanOrEqualTo

@@ -1,6 +1,7 @@
 """Processing entrypoint: curate raw data into training-ready JSONL (SageMaker processing step).
 
-Reads every file under /opt/ml/processing/input/raw and writes
+Reads every file under /opt/ml/processing/input/raw (with `--method reward|dpo`: only the
+ranked pairs under raw/preferences/; with any other method: everything else) and writes
   output/train/data.jsonl, output/validation/data.jsonl,
   output/governance/quarantine.jsonl, output/governance/manifest.json.
 Run as `python -m training_scripts.prepare_data --task sft` or `python prepare_data.py ...`.
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 if __package__ in (None, ""):
@@ -25,12 +27,27 @@ from training_scripts.governance.pipeline import (
 from training_scripts.governance.quality import QualitySettings
 from training_scripts.governance.readers import FieldMap
 from training_scripts.governance.records import TASKS, DataError
+from training_scripts.training_records import METHOD_FORMAT
+
+# Ranked pairs (prompt/chosen/rejected) live in this folder of the input prefix.
+PREFERENCE_DIR = "preferences"
+# Which prepare tasks produce the records each training format reads.
+TASKS_FOR_FORMAT = {
+    "cpt": ("cpt",),
+    "instruction": ("sft", "conversation"),
+    "preference": ("preference",),
+}
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     defaults, fields, quality = PrepareSettings(), FieldMap(), QualitySettings()
     parser.add_argument("--task", choices=TASKS, default=defaults.task)
+    parser.add_argument(
+        "--method",
+        default=None,
+        help="the training method the data is for: reward/dpo read preferences/, others skip it",
+    )
     parser.add_argument("--text-field", default=fields.text)
     parser.add_argument("--prompt-field", default=fields.prompt)
     parser.add_argument("--completion-field", default=fields.completion)
@@ -46,6 +63,32 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--max-tokens", type=int, default=quality.max_tokens)
     parser.add_argument("--chunk-chars", type=int, default=defaults.chunk_chars)
     return parser
+
+
+def route_by_method(raw: Path, task: str, method: str | None) -> tuple[Path, str, tuple[str, ...]]:
+    """(input root, task, skipped folders) for the method the prepared data will train.
+
+    One input prefix holds both kinds of data: ranked pairs under `preferences/` feed reward
+    and dpo; everything else feeds the other methods with `--task`.
+    """
+    if method is None:
+        return raw, task, ()
+    if method not in METHOD_FORMAT:
+        raise DataError(f"--method {method!r}: use one of {', '.join(METHOD_FORMAT)}")
+    if METHOD_FORMAT[method] == "preference":
+        pairs = raw / PREFERENCE_DIR
+        if not pairs.is_dir():
+            raise DataError(
+                f"--method {method}: no ranked pairs: put prompt/chosen/rejected JSONL under "
+                f"{PREFERENCE_DIR}/ in the input ({raw})"
+            )
+        return pairs, "preference", ()
+    allowed = TASKS_FOR_FORMAT[METHOD_FORMAT[method]]
+    if task not in allowed:
+        raise DataError(
+            f"--task {task} cannot feed --method {method}: it trains on {', '.join(allowed)} data"
+        )
+    return raw, task, (PREFERENCE_DIR,)
 
 
 def settings_from_args(args: argparse.Namespace) -> PrepareSettings:
@@ -74,9 +117,10 @@ def main(argv: list[str] | None = None) -> int:
         contract.output("train"), contract.output("validation"), contract.output("governance")
     )
     try:
-        settings = settings_from_args(args)
+        raw, task, skipped = route_by_method(contract.input("raw"), args.task, args.method)
+        settings = replace(settings_from_args(args), task=task, skip_dirs=skipped)
         salt = resolve_salt()[0] if settings.pii_mode == "pseudonymize" else ""
-        manifest = prepare(contract.input("raw"), outputs, settings, salt)
+        manifest = prepare(raw, outputs, settings, salt)
     except DataError as exc:
         report_failure(contract.failure_file, str(exc))
         return 2

@@ -25,7 +25,7 @@ from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct
 
 from infra.constructs.training_roles import TrainingRoles
-from infra.settings import Settings
+from infra.settings import Settings, TrainingImage
 from pipelines.pipeline_ops import ROLE_OUTPUT, VARIABLE_OUTPUT_PREFIX
 from pipelines.training_pipeline import (
     TRAINING_SCRIPTS,
@@ -66,13 +66,14 @@ class TrainingPipelineStack(cdk.Stack):
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
         self.settings = settings
-        base_image = settings.training.base_image.replace("${AWS::Region}", self._build_region())
-        self.image = ecr_assets.DockerImageAsset(
-            self,
-            "TrainingImage",
-            directory=str(TRAINING_SCRIPTS),
-            build_args={"BASE_IMAGE": base_image},
-            platform=ecr_assets.Platform.LINUX_AMD64,
+        # One image per base + library stack: the distribution's training image, and the
+        # processing image (prepare, evaluate); the same asset when both are the same.
+        self.image = self._image("TrainingImage", settings.training.training_image)
+        processing = settings.training.processing_image
+        self.processing_image = (
+            self.image
+            if processing == settings.training.training_image
+            else self._image("ProcessingImage", processing)
         )
         self.roles = TrainingRoles(
             self,
@@ -101,6 +102,7 @@ class TrainingPipelineStack(cdk.Stack):
             "DataKeyArn": key.key_arn,
             "TrainingSecurityGroup": training_security_group.security_group_id,
             "TrainingImageUri": self.image.image_uri,
+            "ProcessingImageUri": self.processing_image.image_uri,
             **{f"Subnet{i + 1}": subnet for i, subnet in enumerate(subnet_ids)},
         }
         self.pipeline = sagemaker.CfnPipeline(
@@ -138,6 +140,20 @@ class TrainingPipelineStack(cdk.Stack):
                 value=value,
                 description=f"Value of ${{{name}}} in the pipeline definition",
             )
+
+    def _image(self, construct_id: str, image: TrainingImage) -> ecr_assets.DockerImageAsset:
+        """training_scripts/ on `image.base_image` with `image.requirements` installed."""
+        return ecr_assets.DockerImageAsset(
+            self,
+            construct_id,
+            directory=str(TRAINING_SCRIPTS),
+            build_args={
+                "BASE_IMAGE": image.base_image.replace("${AWS::Region}", self._build_region()),
+                "REQUIREMENTS": image.requirements,
+                "TORCH_VERSION": image.torch_version,
+            },
+            platform=ecr_assets.Platform.LINUX_AMD64,
+        )
 
     def _build_region(self) -> str:
         # The DLC base image is pulled at `cdk deploy` time from the target region's registry;

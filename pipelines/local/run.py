@@ -37,6 +37,7 @@ def local_placeholders(settings: Settings, code_hash: str) -> dict[str, str]:
         "DataKeyArn": "arn:aws:kms:local:000000000000:key/local",
         "TrainingSecurityGroup": "sg-local",
         "TrainingImageUri": f"local/fmops-training:{code_hash[:12]}",
+        "ProcessingImageUri": f"local/fmops-processing:{code_hash[:12]}",
         "AWS::Region": "local",
         "AWS::AccountId": "000000000000",
         "AWS::Partition": "aws",

@@ -59,6 +59,9 @@ class PrepareSettings:
     quality: QualitySettings = field(default_factory=QualitySettings)
     chunk_chars: int = 4000
     trigger_min_rows: int = 5
+    # Top-level input folders left out (recorded in the manifest's settings), e.g. the ranked
+    # pairs under preferences/ when preparing instruction data from the same input prefix.
+    skip_dirs: tuple[str, ...] = ()
 
     def check(self) -> None:
         if self.task not in TASKS:
@@ -144,8 +147,14 @@ def prepare(
 ) -> dict:
     """Curate every input under `input_root` into `outputs`; returns the manifest written."""
     settings.check()
-    files = input_files(input_root)
     base = input_root if input_root.is_dir() else input_root.parent
+    files = [
+        path
+        for path in input_files(input_root)
+        if path.relative_to(base).parts[0] not in settings.skip_dirs
+    ]
+    if not files:
+        raise DataError(f"{input_root}: no input files outside {', '.join(settings.skip_dirs)}/")
     names = {path: str(path.relative_to(base)) for path in files}
     pii = PiiEngine(settings.pii_mode, salt)
     curator = _Curator(settings)
