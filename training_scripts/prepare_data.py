@@ -27,10 +27,8 @@ from training_scripts.governance.pipeline import (
 from training_scripts.governance.quality import QualitySettings
 from training_scripts.governance.readers import FieldMap
 from training_scripts.governance.records import TASKS, DataError
-from training_scripts.training_records import METHOD_FORMAT
+from training_scripts.training_records import METHOD_FORMAT, PREFERENCE_DIR
 
-# Ranked pairs (prompt/chosen/rejected) live in this folder of the input prefix.
-PREFERENCE_DIR = "preferences"
 # Which prepare tasks produce the records each training format reads.
 TASKS_FOR_FORMAT = {
     "cpt": ("cpt",),

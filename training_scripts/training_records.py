@@ -11,6 +11,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 CONVERSATION_SCHEMA = "bedrock-conversation-2024"
+# Ranked pairs (prompt/chosen/rejected) sit in this folder of a raw input prefix; the prepare
+# step turns them into reward/dpo training data (prepare_data.py --method).
+PREFERENCE_DIR = "preferences"
 
 
 class DataError(ValueError):

@@ -33,9 +33,7 @@ def test_saved_tokenizer_names_a_class_both_stacks_load(tokenizer, tmp_path: Pat
     assert loaded.chat_template == tokenizer.chat_template
 
 
-def test_tokenizer_saved_by_transformers_5_loads_on_either_stack(
-    tokenizer, tmp_path: Path
-) -> None:
+def test_tokenizer_saved_by_transformers_5_loads_on_either_stack(tokenizer, tmp_path: Path) -> None:
     tokenizer.save_pretrained(tmp_path)
     config_file = tmp_path / "tokenizer_config.json"
     config = json.loads(config_file.read_text())
