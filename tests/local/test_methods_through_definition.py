@@ -23,7 +23,8 @@ PRESET_FOR = {"cpt": "healthcare", "sft": "support", "lora": "support", "reft": 
               "distill": "support", "reward": "support", "dpo": "support"}  # fmt: skip
 QUICK = {"max_steps": "6", "max_seq_length": "256", "batch_size": "4"}
 OPEN = {"MinRougeL": "0", "MinBleu": "0", "MinBertscoreF1": "0", "MinRefusalRate": "0",
-        "MaxHallucinationRate": "1", "MinPairwiseAccuracy": "0", "MinMeanMargin": "-1e9"}  # fmt: skip
+        "MaxHallucinationRate": "1", "MinPairwiseAccuracy": "0",
+        "MinMeanMargin": "-1e9"}  # fmt: skip
 
 
 @pytest.fixture(scope="module")
