@@ -2,41 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
-from infra.settings import Settings
-from training_scripts.metrics.gate_keys import GATE_FAMILY, GATE_PARAMETERS, PREFERENCE_METHODS
+from deployment.settings import Settings
+from training_scripts.vocabulary.methods import PAIRWISE_METHODS
+from training_scripts.vocabulary.metrics import GATE_RULES, GateRule
 
-
-@dataclass(frozen=True)
-class GateMetric:
-    """A threshold: pipeline parameter -> evaluation.json key."""
-
-    parameter: str
-    key: str
-    minimum: bool  # True: value must be >= threshold; False: <= threshold
-    settings_field: str
-    family: str = "text"  # which models it judges: "text" or "preference" (GATE_FAMILY)
-
-
-# Which Settings.evaluation field gives each gate parameter its default.
-_SETTINGS_FIELD = {
-    "MinRougeL": "min_rouge_l",
-    "MinBleu": "min_bleu",
-    "MinBertscoreF1": "min_bertscore_f1",
-    "MinRefusalRate": "min_refusal_rate",
-    "MaxHallucinationRate": "max_hallucination_rate",
-    "MinPairwiseAccuracy": "min_pairwise_accuracy",
-    "MinMeanMargin": "min_mean_margin",
-}
-# The keys come from evaluate.py's own list, so the gate reads what the step writes.
-GATE_METRICS = tuple(
-    GateMetric(
-        parameter, key, comparison == ">=", _SETTINGS_FIELD[parameter], GATE_FAMILY[parameter]
-    )
-    for parameter, (key, comparison) in GATE_PARAMETERS.items()
-)
+# The rules name the keys evaluate.py writes, so the gate reads what the step writes.
+GATE_METRICS = GATE_RULES
 
 
 def threshold_parameters(settings: Settings) -> dict[str, Any]:
@@ -59,7 +32,7 @@ def family_gate(
     thresholds: dict[str, Any],
     on_pass: dict[str, list[Any]],
 ) -> Any:
-    """`CheckMethodFamily`: reward/dpo models go through the preference checks, the others
+    """`CheckMethodFamily`: reward/dpo models go through the pairwise checks, the others
     through the text checks. Each family's chain ends in its own steps from `on_pass`
     (SageMaker allows a step in only one branch); evaluate.py writes only its family's keys,
     and JsonGet on a missing key would fail the run, so a family never reads the other's keys.
@@ -73,8 +46,8 @@ def family_gate(
 
     return ConditionStep(
         name="CheckMethodFamily",
-        conditions=[ConditionIn(value=method, in_values=list(PREFERENCE_METHODS))],
-        if_steps=chain("preference"),
+        conditions=[ConditionIn(value=method, in_values=list(PAIRWISE_METHODS))],
+        if_steps=chain("pairwise"),
         else_steps=chain("text"),
     )
 
@@ -84,7 +57,7 @@ def gate_steps(
     report: Any,
     thresholds: dict[str, Any],
     on_pass: list[Any],
-    gates: tuple[GateMetric, ...] | list[GateMetric] = GATE_METRICS,
+    gates: tuple[GateRule, ...] | list[GateRule] = GATE_METRICS,
 ) -> list[Any]:
     """Chained checks: the first failing metric ends the run with its own FailStep."""
     from sagemaker.core.workflow.conditions import (

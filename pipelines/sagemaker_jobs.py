@@ -10,22 +10,33 @@ import logging
 import os
 from typing import Any
 
-from infra.settings import Settings, SettingsError
+from deployment.contract import (
+    ARTIFACTS_BUCKET,
+    DATA_KEY_ARN,
+    PIPELINE_RUNS_PREFIX,
+    PROCESSING_IMAGE_URI,
+    TRAINING_IMAGE_URI,
+    TRAINING_ROLE_NAME,
+    TRAINING_SECURITY_GROUP,
+    placeholder,
+    subnet_variable,
+)
+from deployment.settings import Settings, SettingsError
 from training_scripts.contract import metric_definitions
 from training_scripts.hyperparameters import (
     RESERVED_PREFIX,
     HyperparameterError,
     parse_hyperparameters,
 )
-from training_scripts.train import TRAINING_METRICS
+from training_scripts.vocabulary.metrics import TRAINING_METRICS
 
 CODE_DIR = "/opt/ml/code"  # where the training image keeps training_scripts/
-ROLE_ARN = "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/${TrainingRoleName}"
+ROLE_ARN = "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/" + placeholder(TRAINING_ROLE_NAME)
 # The training step runs on the distribution's image; processing on the main-stack image.
-TRAINING_IMAGE_URI = "${TrainingImageUri}"
-PROCESSING_IMAGE_URI = "${ProcessingImageUri}"
-KMS_KEY = "${DataKeyArn}"
-SECURITY_GROUP = "${TrainingSecurityGroup}"
+TRAINING_IMAGE = placeholder(TRAINING_IMAGE_URI)
+PROCESSING_IMAGE = placeholder(PROCESSING_IMAGE_URI)
+KMS_KEY = placeholder(DATA_KEY_ARN)
+SECURITY_GROUP = placeholder(TRAINING_SECURITY_GROUP)
 
 # Instance families with local NVMe storage: CreateTrainingJob/CreateProcessingJob reject a
 # VolumeKmsKeyId for them, their volumes are hardware-encrypted (SageMaker API reference,
@@ -65,9 +76,9 @@ class JobSteps:
                 aws_access_key_id="offline",
                 aws_secret_access_key="offline",
             ),
-            default_bucket="${ArtifactsBucket}",
+            default_bucket=placeholder(ARTIFACTS_BUCKET),
         )
-        self.subnets = [f"${{Subnet{i + 1}}}" for i in range(subnet_count)]
+        self.subnets = [placeholder(subnet_variable(i)) for i in range(subnet_count)]
         self.environment = {"FMOPS_CODE_SHA256": code_hash}
 
     def run_uri(self, *parts: str) -> Any:
@@ -79,8 +90,8 @@ class JobSteps:
             on="/",
             values=[
                 "s3:/",
-                "${ArtifactsBucket}",
-                "pipeline-runs",
+                placeholder(ARTIFACTS_BUCKET),
+                PIPELINE_RUNS_PREFIX.rstrip("/"),
                 ExecutionVariables.PIPELINE_EXECUTION_ID,
                 *parts,
             ],
@@ -111,7 +122,7 @@ class JobSteps:
         instance_type = self.settings.training.processing_instance_type
         processor = Processor(
             role=ROLE_ARN,
-            image_uri=PROCESSING_IMAGE_URI,
+            image_uri=PROCESSING_IMAGE,
             instance_count=1,
             instance_type=instance_type,
             entrypoint=["python3", f"{CODE_DIR}/{script}"],
@@ -208,7 +219,7 @@ class JobSteps:
         training = self.settings.training
         max_run = training.max_run_hours * 3600
         trainer = ModelTrainer(
-            training_image=TRAINING_IMAGE_URI,
+            training_image=TRAINING_IMAGE,
             role=ROLE_ARN,
             sagemaker_session=self.session,
             base_job_name=f"{self.settings.name}-train",

@@ -26,21 +26,14 @@ from training_scripts.governance.pipeline import (
 )
 from training_scripts.governance.quality import QualitySettings
 from training_scripts.governance.readers import FieldMap
-from training_scripts.governance.records import TASKS, DataError
-from training_scripts.training_records import METHOD_FORMAT, PREFERENCE_DIR
-
-# Which prepare tasks produce the records each training format reads.
-TASKS_FOR_FORMAT = {
-    "cpt": ("cpt",),
-    "instruction": ("sft", "conversation"),
-    "preference": ("preference",),
-}
+from training_scripts.vocabulary.methods import METHODS, TASK_NAMES
+from training_scripts.vocabulary.records import PREFERENCE_DIR, DataError
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     defaults, fields, quality = PrepareSettings(), FieldMap(), QualitySettings()
-    parser.add_argument("--task", choices=TASKS, default=defaults.task)
+    parser.add_argument("--task", choices=TASK_NAMES, default=defaults.task)
     parser.add_argument(
         "--method",
         default=None,
@@ -71,9 +64,9 @@ def route_by_method(raw: Path, task: str, method: str | None) -> tuple[Path, str
     """
     if method is None:
         return raw, task, ()
-    if method not in METHOD_FORMAT:
-        raise DataError(f"--method {method!r}: use one of {', '.join(METHOD_FORMAT)}")
-    if METHOD_FORMAT[method] == "preference":
+    if method not in METHODS:
+        raise DataError(f"--method {method!r}: use one of {', '.join(METHODS)}")
+    if METHODS[method].record_kind == "preference":
         pairs = raw / PREFERENCE_DIR
         if not pairs.is_dir():
             raise DataError(
@@ -81,8 +74,8 @@ def route_by_method(raw: Path, task: str, method: str | None) -> tuple[Path, str
                 f"{PREFERENCE_DIR}/ in the input ({raw})"
             )
         return pairs, "preference", ()
-    allowed = TASKS_FOR_FORMAT[METHOD_FORMAT[method]]
-    if task not in allowed:
+    if not METHODS[method].reads(task):
+        allowed = [name for name in TASK_NAMES if METHODS[method].reads(name)]
         raise DataError(
             f"--task {task} cannot feed --method {method}: it trains on {', '.join(allowed)} data"
         )

@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from infra.settings import REPO_ROOT
+from deployment.settings import REPO_ROOT
 
 CACHE_ENV = "FMOPS_MODEL_CACHE"
 DEFAULT_CACHE = REPO_ROOT / ".cache" / "local-models"

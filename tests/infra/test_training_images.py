@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from infra.settings import (
+from deployment.settings import (
     SMDDP_IMAGE_TAGS,
     SettingsError,
     TrainingImage,

@@ -38,7 +38,7 @@ def test_method_runs_the_definition_to_registration(runs_dir: Path, method: str)
     overrides = OPEN | {"Method": method}
     result = local_run(preset, runs_dir=runs_dir, run_id=method, overrides=overrides)
     assert result.status == "Succeeded", result.failure_reason
-    family = "preference" if method in ("reward", "dpo") else "text"
+    family = "pairwise" if method in ("reward", "dpo") else "text"
     assert [row["metric"] for row in result.gate] == [
         g.key for g in GATE_METRICS if g.family == family
     ]
@@ -47,7 +47,7 @@ def test_method_runs_the_definition_to_registration(runs_dir: Path, method: str)
     assert summary["method"] == method
     if method == "distill":
         assert summary["teacher_parameters"] > summary["total_parameters"]
-    if family == "preference":
+    if family == "pairwise":
         assert result.evaluation["num_pairs"] >= 1
         assert 0.0 <= result.evaluation["pairwise_accuracy"] <= 1.0
 

@@ -8,16 +8,16 @@ from typing import Any
 
 import pytest
 
-from infra.settings import SettingsError, settings_for_stage
+from deployment.contract import DEPLOYMENT_VARIABLES
+from deployment.settings import SettingsError, settings_for_stage
 from pipelines.training_pipeline import (
-    DEPLOYMENT_VARIABLES,
     GATE_METRICS,
     code_sha256,
     pipeline_definition,
 )
 from tests.pipelines.conftest import flatten_steps, step
 from training_scripts.contract import metric_definitions
-from training_scripts.train import TRAINING_METRICS
+from training_scripts.vocabulary.metrics import TRAINING_METRICS
 
 
 def test_same_settings_give_byte_identical_definitions(
@@ -49,7 +49,7 @@ def _gate_chain(node: dict[str, Any]) -> tuple[list[str], dict[str, Any]]:
 
 @pytest.mark.parametrize(
     ("branch", "family", "register"),
-    [("ElseSteps", "text", "RegisterModel"), ("IfSteps", "preference", "RegisterPreferenceModel")],
+    [("ElseSteps", "text", "RegisterModel"), ("IfSteps", "pairwise", "RegisterPreferenceModel")],
 )
 def test_gate_checks_every_metric_of_the_family_in_turn_and_registers_only_at_the_end(
     prod_definition: dict[str, Any], branch: str, family: str, register: str
@@ -91,11 +91,12 @@ def test_fail_step_names_the_metric_and_threshold(
     assert f"{gate.key} =" in " ".join(words) and gate.parameter in " ".join(words)
 
 
-def test_gate_reads_only_keys_that_evaluate_py_writes() -> None:
-    from training_scripts.metrics.gate_keys import EVALUATION_KEYS
+def test_each_gate_family_reads_only_keys_that_evaluate_py_writes_for_it() -> None:
+    from training_scripts.vocabulary.metrics import EVALUATION_KEYS, PAIRWISE_KEYS
 
-    assert {gate.key for gate in GATE_METRICS} <= set(EVALUATION_KEYS)
-    assert len(GATE_METRICS) == 7
+    written = {"text": set(EVALUATION_KEYS), "pairwise": set(PAIRWISE_KEYS)}
+    for gate in GATE_METRICS:
+        assert gate.key in written[gate.family], gate
 
 
 def test_evaluation_report_is_the_property_file_of_the_evaluate_step(
@@ -145,7 +146,7 @@ def test_dev_training_uses_torchrun_without_smddp(dev_definition: dict[str, Any]
 
 
 def test_smddp_on_an_unsupported_instance_type_is_refused() -> None:
-    from infra.settings import load_settings, read_cdk_json_context
+    from deployment.settings import load_settings, read_cdk_json_context
 
     context = read_cdk_json_context()
     context["fmops:stages"]["dev"]["training"]["distribution"] = "smddp"
@@ -260,7 +261,7 @@ def test_no_step_is_left_out_of_the_flattened_tree(prod_definition: dict[str, An
 
 
 def test_unknown_training_hyperparameter_in_settings_is_refused_before_any_build() -> None:
-    from infra.settings import load_settings, read_cdk_json_context
+    from deployment.settings import load_settings, read_cdk_json_context
 
     context = read_cdk_json_context()
     context["fmops"]["training"]["hyperparameters"] = {"learning_rate": "5"}

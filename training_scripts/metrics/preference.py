@@ -14,15 +14,12 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from training_scripts.metrics.records import EvaluationInputError
-from training_scripts.training_records import (
-    DataError,
+from training_scripts.training_records import read_examples
+from training_scripts.vocabulary.records import (
+    PREFERENCE_FIELDS,
     PreferenceExample,
     channel_files,
-    read_examples,
 )
-
-PAIR_FIELDS = ("prompt", "chosen", "rejected")
 
 
 def is_preference_set(test_dir: Path) -> bool:
@@ -32,15 +29,13 @@ def is_preference_set(test_dir: Path) -> bool:
             for line in handle:
                 if line.strip():
                     record = json.loads(line)
-                    return isinstance(record, dict) and all(k in record for k in PAIR_FIELDS)
+                    return isinstance(record, dict) and all(k in record for k in PREFERENCE_FIELDS)
     return False
 
 
 def load_pairs(test_dir: Path) -> list[PreferenceExample]:
-    try:
-        examples = read_examples(test_dir, "dpo", "test")
-    except DataError as exc:
-        raise EvaluationInputError(str(exc)) from None
+    """The held-out pairs; a malformed line raises DataError naming file and line."""
+    examples = read_examples(test_dir, "dpo", "test")
     return [ex for ex in examples if isinstance(ex, PreferenceExample)]
 
 
