@@ -131,7 +131,7 @@ def build_pipeline(settings: Settings, subnet_count: int | None = None) -> Any:
         "text": [RegisterModelPackageStep(
             "RegisterModel", request, description="Registered only when every gate metric passed"
         )],
-        "preference": [RegisterModelPackageStep(
+        "pairwise": [RegisterModelPackageStep(
             "RegisterPreferenceModel", request,
             description="Reward/dpo model registered when its pairwise gate passed",
         )],

@@ -115,7 +115,12 @@ PRESETS: dict[str, Preset] = {
             # Dialogs run to ~380 tokens with the chat template.
             hyperparameters={"max_seq_length": "512"},
             # Measured (150 dialogs, 120 steps): rougeL 0.086, bertscore_f1 0.34.
-            thresholds=_gate(min_rouge_l=0.04, min_bertscore_f1=0.17, max_hallucination_rate=0.5),
+            thresholds=_gate(
+                min_rouge_l=0.04,
+                min_bertscore_f1=0.17,
+                max_hallucination_rate=0.5,
+                min_pairwise_accuracy=PAIRWISE_ACCURACY_FLOOR,
+            ),
         ),
     )
 }
