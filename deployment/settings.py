@@ -221,8 +221,6 @@ class ModelSettings(_Section):
     """Which foundation models the pipelines adapt."""
 
     sagemaker_base_model: str = Field("meta-llama/Llama-3.2-1B", min_length=1)
-    bedrock_base_model: str = Field("amazon.titan-text-express-v1", min_length=1)
-    bedrock_teacher_model: str | None = None
     # Teacher for Method=distill, staged under base-models/ like the base model; None = the
     # base model itself (self-distillation), so the teacher channel always has objects.
     sagemaker_teacher_model: str | None = Field(None, min_length=1)
