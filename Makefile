@@ -8,6 +8,11 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 STAGE ?= dev
 REQUIREMENTS := requirements.txt requirements-dev.txt training_scripts/requirements.txt pyproject.toml
+# The SMDDP image's library stack (transformers 4.57.x), with this machine's CPU torch standing in
+# for the image's CUDA torch: the training tests run a second time under it.
+SMDDP_VENV := .venv-smddp
+SMDDP_REQUIREMENTS := training_scripts/requirements-smddp.txt
+SMDDP_STAMP := $(SMDDP_VENV)/.installed
 
 # jsii silences its Node end-of-life banner only for the major versions listed here.
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
@@ -17,9 +22,11 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: setup test demo synth lint bench clean
+.PHONY: setup setup-smddp test demo synth lint bench clean
 
 setup: $(STAMP)
+
+setup-smddp: $(SMDDP_STAMP)
 
 # pip (not uv/poetry) so torch==2.13.0 resolves to the CPU wheel this machine carries.
 $(STAMP): $(REQUIREMENTS)
@@ -30,8 +37,18 @@ $(STAMP): $(REQUIREMENTS)
 		| sed '/is ignored: it is neither a file nor a directory/d'
 	touch $(STAMP)
 
-test: setup
+$(SMDDP_STAMP): $(SMDDP_REQUIREMENTS) training_scripts/requirements.txt requirements-dev.txt
+	test -x $(SMDDP_VENV)/bin/python || $(PYTHON) -m venv $(SMDDP_VENV)
+	grep -v '^torch==' $(SMDDP_REQUIREMENTS) > $(SMDDP_VENV)/requirements.txt
+	$(SMDDP_VENV)/bin/python -m pip install -q --disable-pip-version-check \
+		$$(grep -h '^torch==' training_scripts/requirements.txt) $$(grep -h '^pytest==' requirements-dev.txt) \
+		-r $(SMDDP_VENV)/requirements.txt 2>&1 | sed '/is ignored: it is neither a file nor a directory/d'
+	touch $(SMDDP_STAMP)
+
+test: setup setup-smddp
 	$(PY) -m pytest -q
+	@echo "== training tests again under the SMDDP image's stack ($(SMDDP_REQUIREMENTS))"
+	$(SMDDP_VENV)/bin/python -m pytest -q -p no:cacheprovider tests/training
 
 synth: setup
 	CDK_CONTEXT_JSON='{"stage": "$(STAGE)"}' $(PY) app.py

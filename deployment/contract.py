@@ -48,7 +48,8 @@ ARTIFACTS_BUCKET = "ArtifactsBucket"
 CURATED_BUCKET = "CuratedBucket"
 DATA_KEY_ARN = "DataKeyArn"
 TRAINING_SECURITY_GROUP = "TrainingSecurityGroup"
-TRAINING_IMAGE_URI = "TrainingImageUri"
+TRAINING_IMAGE_URI = "TrainingImageUri"  # the distribution's training image
+PROCESSING_IMAGE_URI = "ProcessingImageUri"  # prepare and evaluate (the main-stack image)
 # Filled by Fn::Sub in the training stack (pseudo parameters such as ${AWS::Region} too).
 DEPLOYMENT_VARIABLES = (
     TRAINING_ROLE_NAME,
@@ -57,6 +58,7 @@ DEPLOYMENT_VARIABLES = (
     DATA_KEY_ARN,
     TRAINING_SECURITY_GROUP,
     TRAINING_IMAGE_URI,
+    PROCESSING_IMAGE_URI,
 )
 PSEUDO_PARAMETERS = ("AWS::Region", "AWS::AccountId", "AWS::Partition")
 

@@ -85,6 +85,73 @@ class NetworkSettings(_Section):
         return value
 
 
+Distribution = Literal["smddp", "torchrun", "none"]
+
+# Images with SMDDP inside, by repository:tag (SageMaker developer guide, "Supported frameworks,
+# AWS Regions, and instance types" for SMDDP and "SageMaker AI data parallelism library release
+# notes": SMDDP v2.5.0 ships in the SMP v2.6.0 image for PyTorch 2.4.1; the PyTorch 2.3.0
+# SageMaker DLC ships SMDDP v2.3.0).
+SMDDP_IMAGE_TAGS = (
+    "smdistributed-modelparallel:2.4.1-gpu-py311-cu121",
+    "pytorch-training:2.3.0-gpu-py311-cu121-ubuntu20.04-sagemaker",
+)
+_TAG = re.compile(r"/(?P<tag>[a-z0-9-]+:(?P<torch>\d+\.\d+\.\d+)-gpu-py(?P<py>3\d+)-[a-z0-9.-]+)$")
+_SMP_IMAGE = {
+    "base_image": "658645717510.dkr.ecr.${AWS::Region}.amazonaws.com/"
+    "smdistributed-modelparallel:2.4.1-gpu-py311-cu121",
+    "requirements": "requirements-smddp.txt",
+}
+_MAIN_IMAGE = {
+    "base_image": "763104351884.dkr.ecr.${AWS::Region}.amazonaws.com/"
+    "pytorch-training:2.8.0-gpu-py312-cu129-ubuntu22.04-sagemaker",
+    "requirements": "requirements.txt",
+}
+
+
+class TrainingImage(_Section):
+    """A GPU base image and the pinned library stack (a file in training_scripts/) put on it."""
+
+    base_image: str = Field(min_length=1)
+    requirements: str = Field(pattern=r"^requirements[a-z0-9-]*\.txt$")
+
+    @field_validator("base_image")
+    @classmethod
+    def _tag_names_torch_and_python(cls, value: str) -> str:
+        if not _TAG.search(value):
+            raise ValueError(
+                "must end in repository:<torch x.y.z>-gpu-py<3NN>-..., e.g. "
+                + _MAIN_IMAGE["base_image"].rsplit("/", 1)[1]
+            )
+        return value
+
+    def _part(self, name: str) -> str:
+        match = _TAG.search(self.base_image)
+        assert match  # checked by the validator
+        return match[name]
+
+    @property
+    def tag(self) -> str:
+        return self._part("tag")
+
+    @property
+    def torch_version(self) -> str:
+        """The torch the image ships (DLC and SMP tags start with it)."""
+        return self._part("torch")
+
+    @property
+    def python_version(self) -> str:
+        digits = self._part("py")
+        return f"{digits[0]}.{digits[1:]}"
+
+
+def default_training_images() -> dict[str, TrainingImage]:
+    return {
+        "smddp": TrainingImage(**_SMP_IMAGE),
+        "torchrun": TrainingImage(**_MAIN_IMAGE),
+        "none": TrainingImage(**_MAIN_IMAGE),
+    }
+
+
 class TrainingSettings(_Section):
     """SageMaker training and processing capacity."""
 
@@ -100,16 +167,38 @@ class TrainingSettings(_Section):
     method: str = Field("cpt", pattern=method_pattern())
     # smddp: SMDDP AllReduce through the mpirun-based `smdistributed` launcher; torchrun: NCCL
     # DDP; none: one process per host.
-    distribution: Literal["smddp", "torchrun", "none"] = "smddp"
-    # A PyTorch training DLC that ships SMDDP; the training image extends it with our code.
-    base_image: str = Field(
-        "763104351884.dkr.ecr.${AWS::Region}.amazonaws.com/"
-        "pytorch-training:2.3.0-gpu-py311-cu121-ubuntu20.04-sagemaker",
-        min_length=1,
-    )
+    distribution: Distribution = "smddp"
+    # The image each distribution trains on (docs/decisions.md, "Training images"): SMDDP only
+    # exists on old torch, so it gets its own base and library stack; missing keys keep these
+    # defaults. Processing (prepare, evaluate) always runs on `processing_image`.
+    images: dict[Distribution, TrainingImage] = Field(default_factory=default_training_images)
+    processing_image: TrainingImage = Field(default_factory=lambda: TrainingImage(**_MAIN_IMAGE))
     checkpoint_every_steps: int = Field(100, ge=1)
     # Extra `train.py` hyperparameters (strings, as SageMaker passes them).
     hyperparameters: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("images", mode="before")
+    @classmethod
+    def _keep_default_images(cls, value: object) -> object:
+        if isinstance(value, Mapping):
+            return {**default_training_images(), **value}
+        return value
+
+    @field_validator("images")
+    @classmethod
+    def _smddp_image_ships_smddp(cls, value: dict) -> dict:
+        tag = value["smddp"].tag
+        if tag not in SMDDP_IMAGE_TAGS:
+            raise ValueError(
+                f"['smddp'].base_image tag {tag!r} does not ship the SMDDP library "
+                f"(allowed: {', '.join(SMDDP_IMAGE_TAGS)})"
+            )
+        return value
+
+    @property
+    def training_image(self) -> TrainingImage:
+        """The image the configured distribution trains on."""
+        return self.images[self.distribution]
 
     @model_validator(mode="after")
     def _smddp_needs_supported_instances(self) -> TrainingSettings:
@@ -135,6 +224,9 @@ class ModelSettings(_Section):
     """Which foundation models the pipelines adapt."""
 
     sagemaker_base_model: str = Field("meta-llama/Llama-3.2-1B", min_length=1)
+    # Teacher for Method=distill, staged under base-models/ like the base model; None = the
+    # base model itself (self-distillation), so the teacher channel always has objects.
+    sagemaker_teacher_model: str | None = Field(None, min_length=1)
 
 
 class EvaluationSettings(_Section):
@@ -145,6 +237,10 @@ class EvaluationSettings(_Section):
     min_bertscore_f1: float = Field(0.0, ge=0.0, le=1.0)
     min_refusal_rate: float = Field(0.0, ge=0.0, le=1.0)
     max_hallucination_rate: float = Field(0.2, ge=0.0, le=1.0)
+    # Reward and dpo models: share of held-out ranked pairs scored the way humans ranked them,
+    # and the mean score margin (chosen - rejected) over those pairs.
+    min_pairwise_accuracy: float = Field(0.6, ge=0.0, le=1.0)
+    min_mean_margin: float = 0.0
     # Generation budget of the evaluate step (held-out examples, new tokens per answer).
     max_examples: int = Field(200, ge=1, le=100000)
     max_new_tokens: int = Field(48, ge=1, le=4096)

@@ -31,6 +31,9 @@ _PLACEHOLDER = re.compile(r"\$\{(!?)([^}]*)\}")
 # CreateModelPackage's ModelApprovalStatus enum (SageMaker API Reference, CreateModelPackage,
 # https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_CreateModelPackage.html).
 APPROVAL_STATUSES = ("Approved", "Rejected", "PendingManualApproval")
+# CustomerMetadataProperties key holding a registered model's artifact S3 URI: packages carry no
+# InferenceSpecification until a serving image exists (training_pipeline.py says why).
+MODEL_DATA_PROPERTY = "model_data_url"
 _ALLOWED_VALUES = {"ModelApprovalStatus": APPROVAL_STATUSES}
 
 

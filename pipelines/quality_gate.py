@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from deployment.settings import Settings
-from training_scripts.vocabulary.metrics import GATE_RULES
+from training_scripts.vocabulary.methods import PAIRWISE_METHODS
+from training_scripts.vocabulary.metrics import GATE_RULES, GateRule
 
 # The rules name the keys evaluate.py writes, so the gate reads what the step writes.
 GATE_METRICS = GATE_RULES
@@ -24,8 +25,39 @@ def threshold_parameters(settings: Settings) -> dict[str, Any]:
     }
 
 
+def family_gate(
+    method: Any,
+    evaluate_step_name: str,
+    report: Any,
+    thresholds: dict[str, Any],
+    on_pass: dict[str, list[Any]],
+) -> Any:
+    """`CheckMethodFamily`: reward/dpo models go through the pairwise checks, the others
+    through the text checks. Each family's chain ends in its own steps from `on_pass`
+    (SageMaker allows a step in only one branch); evaluate.py writes only its family's keys,
+    and JsonGet on a missing key would fail the run, so a family never reads the other's keys.
+    """
+    from sagemaker.core.workflow.conditions import ConditionIn
+    from sagemaker.mlops.workflow.condition_step import ConditionStep
+
+    def chain(family: str) -> list[Any]:
+        gates = [g for g in GATE_METRICS if g.family == family]
+        return gate_steps(evaluate_step_name, report, thresholds, on_pass[family], gates)
+
+    return ConditionStep(
+        name="CheckMethodFamily",
+        conditions=[ConditionIn(value=method, in_values=list(PAIRWISE_METHODS))],
+        if_steps=chain("pairwise"),
+        else_steps=chain("text"),
+    )
+
+
 def gate_steps(
-    evaluate_step_name: str, report: Any, thresholds: dict[str, Any], on_pass: list[Any]
+    evaluate_step_name: str,
+    report: Any,
+    thresholds: dict[str, Any],
+    on_pass: list[Any],
+    gates: tuple[GateRule, ...] | list[GateRule] = GATE_METRICS,
 ) -> list[Any]:
     """Chained checks: the first failing metric ends the run with its own FailStep."""
     from sagemaker.core.workflow.conditions import (
@@ -37,7 +69,7 @@ def gate_steps(
     from sagemaker.mlops.workflow.fail_step import FailStep
 
     next_steps = on_pass
-    for gate in reversed(GATE_METRICS):
+    for gate in reversed(gates):
         value = JsonGet(step_name=evaluate_step_name, property_file=report, json_path=gate.key)
         threshold = thresholds[gate.parameter]
         compare = ConditionGreaterThanOrEqualTo if gate.minimum else ConditionLessThanOrEqualTo

@@ -14,6 +14,7 @@ from deployment.contract import (
     ARTIFACTS_BUCKET,
     DATA_KEY_ARN,
     PIPELINE_RUNS_PREFIX,
+    PROCESSING_IMAGE_URI,
     TRAINING_IMAGE_URI,
     TRAINING_ROLE_NAME,
     TRAINING_SECURITY_GROUP,
@@ -31,7 +32,9 @@ from training_scripts.vocabulary.metrics import TRAINING_METRICS
 
 CODE_DIR = "/opt/ml/code"  # where the training image keeps training_scripts/
 ROLE_ARN = "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/" + placeholder(TRAINING_ROLE_NAME)
-IMAGE_URI = placeholder(TRAINING_IMAGE_URI)
+# The training step runs on the distribution's image; processing on the main-stack image.
+TRAINING_IMAGE = placeholder(TRAINING_IMAGE_URI)
+PROCESSING_IMAGE = placeholder(PROCESSING_IMAGE_URI)
 KMS_KEY = placeholder(DATA_KEY_ARN)
 SECURITY_GROUP = placeholder(TRAINING_SECURITY_GROUP)
 
@@ -124,7 +127,7 @@ class JobSteps:
         instance_type = self.settings.training.processing_instance_type
         processor = Processor(
             role=ROLE_ARN,
-            image_uri=IMAGE_URI,
+            image_uri=PROCESSING_IMAGE,
             instance_count=instance_count,
             instance_type=instance_type,
             entrypoint=["python3", f"{CODE_DIR}/{script}"],
@@ -198,8 +201,19 @@ class JobSteps:
             hyperparameters["sagemaker_torch_distributed_enabled"] = "true"
         return hyperparameters
 
-    def training_step(self, name: str, *, method: Any, channels: dict[str, Any]) -> Any:
-        """train.py on the configured cluster, in the VPC, encrypted and checkpointed."""
+    def training_step(
+        self,
+        name: str,
+        *,
+        method: Any,
+        channels: dict[str, Any],
+        lazy_channels: tuple[str, ...] = (),
+    ) -> Any:
+        """train.py on the configured cluster, in the VPC, encrypted and checkpointed.
+
+        `lazy_channels` are mounted in FastFile mode: read on access, so a method that never
+        opens them (every method but distill, for `teacher`) downloads nothing.
+        """
         from sagemaker.core.shapes import MetricDefinition
         from sagemaker.mlops.workflow.steps import TrainingStep
         from sagemaker.train.configs import (
@@ -215,7 +229,7 @@ class JobSteps:
         training = self.settings.training
         max_run = training.max_run_hours * 3600
         trainer = ModelTrainer(
-            training_image=IMAGE_URI,
+            training_image=TRAINING_IMAGE,
             role=ROLE_ARN,
             sagemaker_session=self.session,
             base_job_name=f"{self.settings.name}-train",
@@ -259,11 +273,24 @@ class JobSteps:
             f"{training.instance_count}x {training.instance_type}",
             step_args=trainer.train(
                 input_data_config=[
-                    InputData(channel_name=channel, data_source=uri)
+                    _lazy_channel(channel, uri)
+                    if channel in lazy_channels
+                    else InputData(channel_name=channel, data_source=uri)
                     for channel, uri in channels.items()
                 ]
             ),
         )
+
+
+def _lazy_channel(name: str, uri: Any) -> Any:
+    from sagemaker.train.configs import Channel, DataSource, S3DataSource
+
+    source = S3DataSource(
+        s3_data_type="S3Prefix", s3_uri=uri, s3_data_distribution_type="FullyReplicated"
+    )
+    return Channel(
+        channel_name=name, data_source=DataSource(s3_data_source=source), input_mode="FastFile"
+    )
 
 
 def _check_hyperparameters(method: str, hyperparameters: dict[str, Any]) -> None:

@@ -2,8 +2,9 @@
 
 prepare (ProcessingStep; with `prepare_instance_count` > 1 a sharded PrepareShards step and a
 one-instance PrepareData reduce) -> train (TrainingStep, SMDDP) -> evaluate (ProcessingStep +
-PropertyFile) -> one ConditionStep per gate metric -> register (PendingManualApproval) or a
-FailStep that names the metric.
+PropertyFile) -> CheckMethodFamily -> one ConditionStep per gate metric of the method's family
+(text, or preference for reward/dpo) -> register (PendingManualApproval) or a FailStep that
+names the metric.
 
 The definition is built offline with the SageMaker Python SDK v3 and is byte-for-byte
 deterministic. Deployment-specific values are `${Name}` placeholders (DEPLOYMENT_VARIABLES in
@@ -28,8 +29,9 @@ from deployment.contract import (
     placeholder,
 )
 from deployment.settings import Settings
-from pipelines.quality_gate import GATE_METRICS, gate_steps, threshold_parameters
-from pipelines.sagemaker_jobs import IMAGE_URI, JobSteps
+from pipelines.pipeline_parameters import MODEL_DATA_PROPERTY
+from pipelines.quality_gate import GATE_METRICS, family_gate, threshold_parameters
+from pipelines.sagemaker_jobs import JobSteps
 from training_scripts.vocabulary.methods import METHODS
 from training_scripts.vocabulary.metrics import EVALUATION_FILE, MODEL_QUALITY_FILE
 
@@ -76,6 +78,13 @@ def build_pipeline(settings: Settings, subnet_count: int | None = None) -> Any:
         name="BaseModelUri",
         default_value=f"s3://{placeholder(ARTIFACTS_BUCKET)}/{base_model_prefix(base_model)}",
     )
+    # The teacher for Method=distill. The channel is always attached (SageMaker cannot attach
+    # one conditionally) in FastFile mode, so other methods never download it.
+    teacher = settings.models.sagemaker_teacher_model or base_model
+    teacher_model_uri = ParameterString(
+        name="TeacherModelUri",
+        default_value=f"s3://{placeholder(ARTIFACTS_BUCKET)}/{base_model_prefix(teacher)}",
+    )
     approval = ParameterString(name="ModelApprovalStatus", default_value="PendingManualApproval")
     thresholds = threshold_parameters(settings)
 
@@ -86,7 +95,8 @@ def build_pipeline(settings: Settings, subnet_count: int | None = None) -> Any:
         govern = jobs.processing_step(
             "PrepareShards", "prepare_data.py",
             inputs={"raw": input_uri}, outputs=["shards"], instance_count=shards,
-            sharded_inputs=("raw",), arguments=["--stage", "shard", "--task", data_task],
+            sharded_inputs=("raw",),
+            arguments=["--stage", "shard", "--task", data_task, "--method", method],
             description="Per shard: schema checks, PII anonymization, filters, MinHash signatures",
         )  # fmt: skip
         prepare_steps.append(govern)
@@ -95,14 +105,15 @@ def build_pipeline(settings: Settings, subnet_count: int | None = None) -> Any:
         prepare = jobs.processing_step(
             "PrepareData", "prepare_data.py",
             inputs={"shards": shard_output}, outputs=["train", "validation", "governance"],
-            arguments=["--stage", "reduce", "--task", data_task],
+            arguments=["--stage", "reduce", "--task", data_task, "--method", method],
             description="Cross-shard exact and near-duplicates from signatures; split",
         )  # fmt: skip
     else:
         prepare = jobs.processing_step(
             "PrepareData", "prepare_data.py",
             inputs={"raw": input_uri}, outputs=["train", "validation", "governance"],
-            arguments=["--task", data_task],
+            # --method: reward/dpo read the ranked pairs under preferences/, the others the rest.
+            arguments=["--task", data_task, "--method", method],
             description="Schema checks, PII anonymization, dedup, quality and poisoning filters",
         )  # fmt: skip
     prepare_steps.append(prepare)
@@ -112,8 +123,8 @@ def build_pipeline(settings: Settings, subnet_count: int | None = None) -> Any:
 
     train = jobs.training_step("Train", method=method, channels={
         "train": prepared("train"), "validation": prepared("validation"),
-        "model": base_model_uri,
-    })  # fmt: skip
+        "model": base_model_uri, "teacher": teacher_model_uri,
+    }, lazy_channels=("teacher",))  # fmt: skip
     model_data = train.properties.ModelArtifacts.S3ModelArtifacts
 
     report = PropertyFile(name="EvaluationReport", output_name="evaluation", path=EVALUATION_FILE)
@@ -127,29 +138,44 @@ def build_pipeline(settings: Settings, subnet_count: int | None = None) -> Any:
     )  # fmt: skip
     evaluation_dir = evaluate.properties.ProcessingOutputConfig.Outputs["evaluation"]
 
-    register = RegisterModelPackageStep("RegisterModel", {
+    # No InferenceSpecification: the training image has no serving code, and naming it as the
+    # serving image would register a package that cannot serve. The artifact location travels
+    # in the package's metadata until a serving image is chosen.
+    request = {
         "ModelPackageGroupName": model_package_group_name(settings),
         "ModelApprovalStatus": approval,
-        "InferenceSpecification": {
-            "Containers": [{"Image": IMAGE_URI, "ModelDataUrl": model_data}],
-            "SupportedContentTypes": ["application/json"],
-            "SupportedResponseMIMETypes": ["application/json"],
-        },
         "ModelMetrics": {"ModelQuality": {"Statistics": {
             "ContentType": "application/json",
             "S3Uri": Join(on="/", values=[evaluation_dir.S3Output.S3Uri, MODEL_QUALITY_FILE]),
         }}},
-        "CustomerMetadataProperties": {"code_sha256": code_hash},
-    }, description="Registered only when every gate metric passed")  # fmt: skip
+        "CustomerMetadataProperties": {"code_sha256": code_hash, MODEL_DATA_PROPERTY: model_data},
+    }  # fmt: skip
+    registrations = {
+        "text": [RegisterModelPackageStep(
+            "RegisterModel", request, description="Registered only when every gate metric passed"
+        )],
+        "pairwise": [RegisterModelPackageStep(
+            "RegisterPreferenceModel", request,
+            description="Reward/dpo model registered when its pairwise gate passed",
+        )],
+    }  # fmt: skip
 
     return Pipeline(
         name=pipeline_name(settings),
-        parameters=[method, data_task, input_uri, base_model_uri, approval, *thresholds.values()],
+        parameters=[
+            method,
+            data_task,
+            input_uri,
+            base_model_uri,
+            teacher_model_uri,
+            approval,
+            *thresholds.values(),
+        ],
         steps=[
             *prepare_steps,
             train,
             evaluate,
-            *gate_steps(evaluate.name, report, thresholds, [register]),
+            family_gate(method, evaluate.name, report, thresholds, registrations),
         ],
         sagemaker_session=jobs.session,
     )

@@ -1,6 +1,8 @@
 """Evaluation entrypoint (SageMaker processing job): generate on held-out data and score it.
 
 Reads `/opt/ml/processing/input/{model,test[,redteam][,audit]}` and writes to
+(a test set of ranked pairs - reward and dpo models - is scored by pairwise accuracy and mean
+margin instead of generated text; metrics/preference.py)
 `/opt/ml/processing/output/evaluation/`:
   evaluation.json     flat metrics the pipeline's ConditionStep reads (PropertyFile + JsonGet)
   model_quality.json  SageMaker model-quality metrics, attached to the registered model package
@@ -36,6 +38,7 @@ from training_scripts.metrics.extraction import extraction_scores
 from training_scripts.metrics.generation import generate, load_model, resolve_model_dir
 from training_scripts.metrics.model_quality import MetricSource, write_model_quality
 from training_scripts.metrics.perplexity import reference_losses
+from training_scripts.metrics.preference import is_preference_set, load_pairs, score_pairs
 from training_scripts.metrics.records import load_test_set
 from training_scripts.metrics.reference_scores import ReferenceScores
 from training_scripts.metrics.safety import load_redteam, refusal_rate, unsupported_flags
@@ -46,8 +49,13 @@ from training_scripts.vocabulary.metrics import (
     EVALUATION_KEYS,
     HALLUCINATION_RATE,
     HALLUCINATION_RATE_SOURCE,
+    MEAN_MARGIN,
     MODEL_QUALITY_FILE,
     NUM_EXAMPLES,
+    NUM_PAIRS,
+    PAIR_SCORER,
+    PAIRWISE_ACCURACY,
+    PAIRWISE_KEYS,
     PERPLEXITY,
     REFUSAL_RATE,
 )
@@ -104,7 +112,42 @@ def _write_jsonl(path: Path, rows: list[dict]) -> None:
         handle.writelines(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
 
 
+def run_preference(args: argparse.Namespace, contract: ProcessingContract) -> dict[str, object]:
+    """Reward and dpo models: pairwise accuracy and mean margin on held-out ranked pairs."""
+    pairs = load_pairs(contract.input("test"))
+    pairs = [pairs[i] for i in sorted(random.Random(args.seed).sample(
+        range(len(pairs)), min(len(pairs), args.max_examples)))]  # fmt: skip
+    out = contract.output("evaluation")
+    out.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as scratch:
+        scores = score_pairs(resolve_model_dir(contract.input("model"), Path(scratch)), pairs)
+    n = len(pairs)
+    correct, margins = scores.correct(), scores.margins()
+
+    def mean_of(values: list[float]):
+        return lambda idx: sum(values[i] for i in idx) / len(idx)
+
+    sources = {
+        PAIRWISE_ACCURACY: MetricSource(sum(correct) / n, n, mean_of(correct)),
+        MEAN_MARGIN: MetricSource(sum(margins) / n, n, mean_of(margins)),
+    }
+    evaluation: dict[str, object] = {name: source.value for name, source in sources.items()}
+    evaluation |= {NUM_PAIRS: n, NUM_EXAMPLES: n, PAIR_SCORER: scores.scorer}
+    missing = set(PAIRWISE_KEYS) - set(evaluation)
+    assert not missing, f"evaluation.json would lack {sorted(missing)}"  # the gate reads them
+    (out / EVALUATION_FILE).write_text(json.dumps(evaluation, indent=2) + "\n", encoding="utf-8")
+    write_model_quality(out / MODEL_QUALITY_FILE, sources, args.seed)
+    _write_jsonl(
+        out / "predictions.jsonl",
+        [{"prompt": p.prompt, "chosen_score": c, "rejected_score": r}
+         for p, c, r in zip(pairs, scores.chosen, scores.rejected, strict=True)],
+    )  # fmt: skip
+    return evaluation
+
+
 def run(args: argparse.Namespace, contract: ProcessingContract) -> dict[str, object]:
+    if is_preference_set(contract.input("test")):
+        return run_preference(args, contract)
     examples = _choose(load_test_set(contract.input("test")), args.max_examples, args.seed)
     import torch  # after the input checks, so bad input fails in a second
 

@@ -6,8 +6,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from transformers import AutoModelForCausalLM, AutoTokenizer, PreTrainedTokenizerBase
+from transformers import AutoModelForCausalLM, PreTrainedTokenizerBase
 
+from training_scripts import hf_compat
 from training_scripts.distributed import DistContext
 from training_scripts.hyperparameters import Hyperparameters
 from training_scripts.model_factory import init_causal_lm, train_bpe_tokenizer
@@ -32,16 +33,16 @@ class RunContext:
 
 def load_tokenizer(run: RunContext, corpus: list[str] | None = None) -> PreTrainedTokenizerBase:
     if run.model_source:
-        tokenizer = AutoTokenizer.from_pretrained(run.model_source)
+        tokenizer = hf_compat.load_tokenizer(run.model_source)
     else:
         saved = run.checkpoint_dir / SCRATCH_TOKENIZER
         if saved.is_dir():
-            tokenizer = AutoTokenizer.from_pretrained(saved)
+            tokenizer = hf_compat.load_tokenizer(saved)
         else:
             # Every rank trains the same tokenizer from the same corpus (BPE is deterministic).
             tokenizer = train_bpe_tokenizer(corpus or [], run.hp.vocab_size, run.hp.max_seq_length)
             if run.dist.is_main:
-                tokenizer.save_pretrained(saved)
+                hf_compat.save_tokenizer(tokenizer, saved)
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token  # common for hub causal LMs
     return tokenizer

@@ -1,6 +1,7 @@
 """Processing entrypoint: curate raw data into training-ready JSONL (SageMaker processing step).
 
-Reads every file under /opt/ml/processing/input/raw and writes
+Reads every file under /opt/ml/processing/input/raw (with `--method reward|dpo`: only the
+ranked pairs under raw/preferences/; with any other method: everything else) and writes
   output/train/data.jsonl, output/validation/data.jsonl,
   output/governance/quarantine.jsonl, output/governance/manifest.json.
 Run as `python -m training_scripts.prepare_data --task sft` or `python prepare_data.py ...`.
@@ -12,6 +13,7 @@ import argparse
 import json
 import os
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 if __package__ in (None, ""):
@@ -29,14 +31,19 @@ from training_scripts.governance.pipeline import (
 )
 from training_scripts.governance.quality import QualitySettings
 from training_scripts.governance.readers import FieldMap
-from training_scripts.vocabulary.methods import TASK_NAMES
-from training_scripts.vocabulary.records import DataError
+from training_scripts.vocabulary.methods import METHODS, TASK_NAMES
+from training_scripts.vocabulary.records import PREFERENCE_DIR, DataError
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     defaults, fields, quality = PrepareSettings(), FieldMap(), QualitySettings()
     parser.add_argument("--task", choices=TASK_NAMES, default=defaults.task)
+    parser.add_argument(
+        "--method",
+        default=None,
+        help="the training method the data is for: reward/dpo read preferences/, others skip it",
+    )
     parser.add_argument("--text-field", default=fields.text)
     parser.add_argument("--prompt-field", default=fields.prompt)
     parser.add_argument("--completion-field", default=fields.completion)
@@ -62,6 +69,39 @@ def build_parser() -> argparse.ArgumentParser:
         "'shards'; reduce: decide duplicates across input 'shards' and write the dataset",
     )
     return parser
+
+
+def route_by_method(raw: Path, task: str, method: str | None) -> tuple[Path, str, tuple[str, ...]]:
+    """(input root, task, skipped folders) for the method the prepared data will train.
+
+    One input prefix holds both kinds of data: ranked pairs under `preferences/` feed reward
+    and dpo; everything else feeds the other methods with `--task`.
+    """
+    if method is None:
+        return raw, task, ()
+    if method not in METHODS:
+        raise DataError(f"--method {method!r}: use one of {', '.join(METHODS)}")
+    if METHODS[method].record_kind == "preference":
+        pairs = raw / PREFERENCE_DIR
+        if not pairs.is_dir():
+            raise DataError(
+                f"--method {method}: no ranked pairs: put prompt/chosen/rejected JSONL under "
+                f"{PREFERENCE_DIR}/ in the input ({raw})"
+            )
+        return pairs, "preference", ()
+    if not METHODS[method].reads(task):
+        allowed = [name for name in TASK_NAMES if METHODS[method].reads(name)]
+        raise DataError(
+            f"--task {task} cannot feed --method {method}: it trains on {', '.join(allowed)} data"
+        )
+    return raw, task, (PREFERENCE_DIR,)
+
+
+def reduce_task(task: str, method: str | None) -> str:
+    """The task the shards were governed as: `route_by_method` without the input folder."""
+    if method in METHODS and METHODS[method].record_kind == "preference":
+        return "preference"
+    return task
 
 
 def settings_from_args(args: argparse.Namespace) -> PrepareSettings:
@@ -103,17 +143,19 @@ def main(argv: list[str] | None = None) -> int:
         if args.workers < 1:
             raise DataError(f"--workers {args.workers}: must be at least 1")
         if args.stage == "reduce":
+            settings = replace(settings, task=reduce_task(args.task, args.method))
             manifest = reduce_shards(contract.input("shards"), outputs, settings)
         else:
+            raw, task, skipped = route_by_method(contract.input("raw"), args.task, args.method)
+            settings = replace(settings, task=task, skip_dirs=skipped)
             salt = resolve_salt()[0] if settings.pii_mode == "pseudonymize" else ""
             if args.stage == "shard":
                 rows = govern_inputs(
-                    contract.input("raw"), contract.output("shards"), settings, salt,
-                    current_host(), args.workers,
-                )  # fmt: skip
+                    raw, contract.output("shards"), settings, salt, current_host(), args.workers
+                )
                 print(f"governed {rows} rows on {current_host()}")
                 return 0
-            manifest = prepare(contract.input("raw"), outputs, settings, salt, args.workers)
+            manifest = prepare(raw, outputs, settings, salt, args.workers)
     except DataError as exc:
         report_failure(contract.failure_file, str(exc))
         return 2

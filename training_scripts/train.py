@@ -65,12 +65,12 @@ def resolve_inputs(contract: TrainingContract, argv: Sequence[str]) -> tuple[Hyp
     validation: list[Example] = []
     if "validation" in contract.channels:
         validation = read_examples(contract.channel("validation"), method, "validation")
-    if "model" in contract.channels:
+    if hp.architecture:
+        source = ""  # cpt from scratch, even when the pipeline hands over a base model
+    elif "model" in contract.channels:
         source = str(contract.channel("model"))
     elif hp.base_model:
         source = hp.base_model
-    elif hp.architecture:
-        source = ""
     else:
         scratch = " or hyperparameter architecture" if method == "cpt" else ""
         raise ContractError(

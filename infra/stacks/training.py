@@ -26,7 +26,7 @@ from constructs import Construct
 
 from deployment import contract
 from deployment.contract import model_package_group_name, pipeline_name
-from deployment.settings import Settings
+from deployment.settings import Settings, TrainingImage
 from infra.constructs.training_roles import TrainingRoles
 from pipelines.training_pipeline import TRAINING_SCRIPTS, pipeline_definition
 
@@ -62,13 +62,14 @@ class TrainingPipelineStack(cdk.Stack):
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
         self.settings = settings
-        base_image = settings.training.base_image.replace("${AWS::Region}", self._build_region())
-        self.image = ecr_assets.DockerImageAsset(
-            self,
-            "TrainingImage",
-            directory=str(TRAINING_SCRIPTS),
-            build_args={"BASE_IMAGE": base_image},
-            platform=ecr_assets.Platform.LINUX_AMD64,
+        # One image per base + library stack: the distribution's training image, and the
+        # processing image (prepare, evaluate); the same asset when both are the same.
+        self.image = self._image("TrainingImage", settings.training.training_image)
+        processing = settings.training.processing_image
+        self.processing_image = (
+            self.image
+            if processing == settings.training.training_image
+            else self._image("ProcessingImage", processing)
         )
         self.roles = TrainingRoles(
             self,
@@ -98,6 +99,7 @@ class TrainingPipelineStack(cdk.Stack):
             contract.DATA_KEY_ARN: key.key_arn,
             contract.TRAINING_SECURITY_GROUP: training_security_group.security_group_id,
             contract.TRAINING_IMAGE_URI: self.image.image_uri,
+            contract.PROCESSING_IMAGE_URI: self.processing_image.image_uri,
             **{contract.subnet_variable(i): subnet for i, subnet in enumerate(subnet_ids)},
         }
         self.pipeline = sagemaker.CfnPipeline(
@@ -137,6 +139,20 @@ class TrainingPipelineStack(cdk.Stack):
                 value=value,
                 description=f"Value of ${{{name}}} in the pipeline definition",
             )
+
+    def _image(self, construct_id: str, image: TrainingImage) -> ecr_assets.DockerImageAsset:
+        """training_scripts/ on `image.base_image` with `image.requirements` installed."""
+        return ecr_assets.DockerImageAsset(
+            self,
+            construct_id,
+            directory=str(TRAINING_SCRIPTS),
+            build_args={
+                "BASE_IMAGE": image.base_image.replace("${AWS::Region}", self._build_region()),
+                "REQUIREMENTS": image.requirements,
+                "TORCH_VERSION": image.torch_version,
+            },
+            platform=ecr_assets.Platform.LINUX_AMD64,
+        )
 
     def _build_region(self) -> str:
         # The DLC base image is pulled at `cdk deploy` time from the target region's registry;

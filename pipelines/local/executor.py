@@ -22,6 +22,7 @@ from pipelines.local.expressions import ExecutionState, evaluate_condition, reso
 from pipelines.local.jobs import JobRunner, StepFailed
 from pipelines.local.storage import LocalS3, StorageError
 from pipelines.pipeline_parameters import (
+    MODEL_DATA_PROPERTY,
     PipelineInputError,
     definition_parameters,
     parse_parameter_overrides,
@@ -282,7 +283,9 @@ class LocalExecutor:
         registry = json.loads(self.registry.read_text()) if self.registry.exists() else {}
         group = args["ModelPackageGroupName"]
         versions = registry.setdefault(group, [])
-        container = args["InferenceSpecification"]["Containers"][0]
+        metadata = args.get("CustomerMetadataProperties", {})
+        containers = args.get("InferenceSpecification", {}).get("Containers", [{}])
+        model_data = containers[0].get("ModelDataUrl") or metadata[MODEL_DATA_PROPERTY]
         stats_uri = (
             args.get("ModelMetrics", {}).get("ModelQuality", {}).get("Statistics", {}).get("S3Uri")
         )
@@ -291,8 +294,8 @@ class LocalExecutor:
             "ModelPackageGroupName": group,
             "ModelPackageVersion": len(versions) + 1,
             "ModelApprovalStatus": args.get("ModelApprovalStatus", "PendingManualApproval"),
-            "ModelDataUrl": container["ModelDataUrl"],
-            "LocalModelData": str(self.s3.path(container["ModelDataUrl"])),
+            "ModelDataUrl": model_data,
+            "LocalModelData": str(self.s3.path(model_data)),
             "ModelQuality": json.loads(stats_path.read_text())
             if stats_path and stats_path.is_file()
             else None,

@@ -1,8 +1,9 @@
-"""Use-case presets for `fmops local run`: bundled data, a tiny base model, demo thresholds.
+"""Use-case presets for `fmops local run`: bundled data, the local base model, demo thresholds.
 
 A preset changes Settings (through the same cdk.json context merge a stage uses) and stages the
-preset's raw data and a tiny scratch base model in local S3; the pipeline definition is then
-built by the same builder as in AWS. The gate thresholds are demo values for a ~1M-parameter
+preset's raw data (ranked pairs under preferences/), the local base LM and its teacher
+(pipelines/local/base_models.py) in local S3; the pipeline definition is then built by the
+same builder as in AWS. The gate thresholds are demo values for a ~1M-parameter
 model trained for a few dozen steps on CPU, set a little below what such a run measures so the
 gate still decides something; production thresholds live in cdk.json.
 """
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from deployment.settings import REPO_ROOT
+from pipelines.local.base_models import BASE_MODEL, TEACHER_MODEL
 from training_scripts.vocabulary.metrics import GATE_RULES
 
 SAMPLES = REPO_ROOT / "data" / "samples"
@@ -29,6 +31,10 @@ _FAST = {"max_steps": "120", "batch_size": "8", "max_seq_length": "128", "log_ev
          "learning_rate": "0.003", "warmup_steps": "4"}  # fmt: skip
 
 
+# Reward/dpo on held-out ranked pairs: better than a coin toss, and a positive mean margin.
+PAIRWISE_ACCURACY_FLOOR = 0.6
+
+
 @dataclass(frozen=True)
 class Preset:
     name: str
@@ -38,6 +44,7 @@ class Preset:
     thresholds: dict[str, str]
     hyperparameters: dict[str, str] = field(default_factory=dict)
     data_task: str | None = None  # prepare_data.py --task when not the method's default
+    preferences: tuple[str, ...] = ()  # ranked pairs, staged under <input>/preferences/
     root: Path = SAMPLES  # where <name>/<raw...> live; tests point it at their own data
 
     def parameters(self) -> dict[str, str]:
@@ -47,6 +54,9 @@ class Preset:
     def raw_paths(self) -> list[Path]:
         return [self.root / self.name / item for item in self.raw]
 
+    def preference_paths(self) -> list[Path]:
+        return [self.root / self.name / item for item in self.preferences]
+
     def settings_overrides(self) -> dict[str, Any]:
         """Deep-merged over the stage's cdk.json values, exactly like a stage override."""
         return {
@@ -55,7 +65,10 @@ class Preset:
                 "method": self.method,
                 "hyperparameters": {**_FAST, **self.hyperparameters},
             },
-            "models": {"sagemaker_base_model": f"local/tiny-{self.name}"},
+            "models": {
+                "sagemaker_base_model": BASE_MODEL,
+                "sagemaker_teacher_model": TEACHER_MODEL,
+            },
             "evaluation": {"max_examples": 16, "max_new_tokens": 24},
             "pipeline": {"trigger_prefix": f"incoming/{self.name}/"},
         }
@@ -97,10 +110,17 @@ PRESETS: dict[str, Preset] = {
             method="sft",
             raw=("raw/dialogs.jsonl",),
             data_task="conversation",
+            # Method=reward|dpo: human-ranked replies (prompt/chosen/rejected).
+            preferences=("raw/rankings.jsonl",),
             # Dialogs run to ~380 tokens with the chat template.
             hyperparameters={"max_seq_length": "512"},
             # Measured (150 dialogs, 120 steps): rougeL 0.086, bertscore_f1 0.34.
-            thresholds=_gate(min_rouge_l=0.04, min_bertscore_f1=0.17, max_hallucination_rate=0.5),
+            thresholds=_gate(
+                min_rouge_l=0.04,
+                min_bertscore_f1=0.17,
+                max_hallucination_rate=0.5,
+                min_pairwise_accuracy=PAIRWISE_ACCURACY_FLOOR,
+            ),
         ),
     )
 }

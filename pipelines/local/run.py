@@ -1,4 +1,4 @@
-"""`fmops local run`: build the stage's definition, stage data and a tiny model, execute it.
+"""`fmops local run`: build the stage's definition, stage data and the local models, execute it.
 
 Layout of a run (`runs/<run-id>/`): `definition.json` (what ran, placeholders unresolved),
 `s3/` (local stand-in for every s3:// URI), `jobs/<step>/opt/ml/...` (container layouts),
@@ -19,12 +19,14 @@ from typing import Any
 
 from deployment import contract
 from deployment.settings import Settings, settings_for_stage
+from pipelines.local.base_models import ensure_local_models, sample_files
 from pipelines.local.executor import LocalExecutor, RunResult, parse_parameters
 from pipelines.local.presets import Preset
 from pipelines.local.report import write_report
 from pipelines.local.storage import LocalS3
 from pipelines.pipeline_parameters import resolve_placeholders
 from pipelines.training_pipeline import code_sha256, pipeline_definition
+from training_scripts.vocabulary.records import PREFERENCE_DIR
 
 REGISTRY_FILE = "model-registry.json"
 
@@ -38,6 +40,7 @@ def local_placeholders(settings: Settings, code_hash: str) -> dict[str, str]:
         contract.DATA_KEY_ARN: "arn:aws:kms:local:000000000000:key/local",
         contract.TRAINING_SECURITY_GROUP: "sg-local",
         contract.TRAINING_IMAGE_URI: f"local/fmops-training:{code_hash[:12]}",
+        contract.PROCESSING_IMAGE_URI: f"local/fmops-processing:{code_hash[:12]}",
         "AWS::Region": "local",
         "AWS::AccountId": "000000000000",
         "AWS::Partition": "aws",
@@ -56,43 +59,28 @@ def _default(definition: dict[str, Any], name: str) -> str:
     return str(parameter["DefaultValue"])
 
 
-def _corpus(paths: list[Path]) -> list[str]:
-    texts: list[str] = []
-    for path in paths:
-        for file in sorted(path.rglob("*") if path.is_dir() else [path]):
-            if file.suffix in (".md", ".txt"):
-                texts.append(file.read_text(encoding="utf-8"))
-            elif file.suffix == ".jsonl":
-                texts += [
-                    json.dumps(json.loads(line), ensure_ascii=False)
-                    for line in file.read_text(encoding="utf-8").splitlines()
-                    if line
-                ]
-    return texts
-
-
-def stage_inputs(preset: Preset, s3: LocalS3, raw_uri: str, model_uri: str) -> None:
-    """Copy the preset's raw data to the pipeline's input URI and build its tiny base model."""
-    raw_dir = s3.path(raw_uri)
+def stage_inputs(preset: Preset, s3: LocalS3, uris: dict[str, str]) -> None:
+    """Copy the preset's raw data (ranked pairs under preferences/) to the pipeline's input URI
+    and stage the local base LM and teacher where BaseModelUri and TeacherModelUri point."""
+    raw_dir = s3.path(uris["InputDataUri"])
     raw_dir.mkdir(parents=True, exist_ok=True)
-    for path in preset.raw_paths():
+    staged = [(p, raw_dir) for p in preset.raw_paths()]
+    staged += [(p, raw_dir / PREFERENCE_DIR) for p in preset.preference_paths()]
+    for path, target in staged:
         if not path.exists():
             raise FileNotFoundError(f"preset {preset.name}: sample data {path} is missing")
+        target.mkdir(parents=True, exist_ok=True)
         if path.is_dir():
-            shutil.copytree(path, raw_dir / path.name, dirs_exist_ok=True)
+            shutil.copytree(path, target / path.name, dirs_exist_ok=True)
         else:
-            shutil.copy2(path, raw_dir / path.name)
-    # A scratch model stands in for the foundation model: tokenizer trained on the preset's
-    # (synthetic) corpus, Llama-style weights at random. No hub download, ever.
-    from training_scripts.model_factory import init_causal_lm, train_bpe_tokenizer
-
-    tokenizer = train_bpe_tokenizer(
-        _corpus(preset.raw_paths()), vocab_size=2048, model_max_length=1024
-    )
-    model_dir = s3.path(model_uri)
-    model_dir.mkdir(parents=True, exist_ok=True)
-    init_causal_lm("tiny", tokenizer, seed=0).save_pretrained(model_dir)
-    tokenizer.save_pretrained(model_dir)
+            shutil.copy2(path, target / path.name)
+    # The foundation model stand-ins, pretrained once on every bundled corpus and cached.
+    models = ensure_local_models(sample_files(preset.root))
+    for name, source in (("BaseModelUri", models.base), ("TeacherModelUri", models.teacher)):
+        target = s3.path(uris[name])
+        if target.exists():
+            shutil.rmtree(target)
+        shutil.copytree(source, target)
 
 
 def _pii_salt(runs_dir: Path) -> str:
@@ -134,7 +122,8 @@ def local_run(
     s3 = LocalS3(run_dir / "s3")
     placeholders = local_placeholders(settings, code_sha256())
     resolved = json.loads(resolve_placeholders(definition_text, placeholders))
-    stage_inputs(preset, s3, _default(resolved, "InputDataUri"), _default(resolved, "BaseModelUri"))
+    staged = ("InputDataUri", "BaseModelUri", "TeacherModelUri")
+    stage_inputs(preset, s3, {name: _default(resolved, name) for name in staged})
     os.environ.setdefault("FMOPS_PII_SALT", _pii_salt(runs_dir))
     executor = LocalExecutor(
         definition_text,

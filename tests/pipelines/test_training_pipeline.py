@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -42,21 +43,40 @@ def test_top_level_steps_run_prepare_train_evaluate_then_the_gate(
         ("PrepareData", "Processing"),
         ("Train", "Training"),
         ("Evaluate", "Processing"),
-        ("CheckMinRougeL", "Condition"),
+        ("CheckMethodFamily", "Condition"),
     ]
 
 
-def test_gate_checks_every_metric_in_turn_and_registers_only_at_the_end(
-    prod_definition: dict[str, Any],
-) -> None:
-    chain, node = [], prod_definition["Steps"][3]
+def _gate_chain(node: dict[str, Any]) -> tuple[list[str], dict[str, Any]]:
+    chain = []
     while node["Type"] == "Condition":
         chain.append(node["Name"])
         (fail,) = node["Arguments"]["ElseSteps"]
         assert fail["Type"] == "Fail"
         (node,) = node["Arguments"]["IfSteps"]
-    assert chain == [f"Check{g.parameter}" for g in GATE_METRICS]
-    assert (node["Name"], node["Type"]) == ("RegisterModel", "RegisterModel")
+    return chain, node
+
+
+@pytest.mark.parametrize(
+    ("branch", "family", "register"),
+    [("ElseSteps", "text", "RegisterModel"), ("IfSteps", "pairwise", "RegisterPreferenceModel")],
+)
+def test_gate_checks_every_metric_of_the_family_in_turn_and_registers_only_at_the_end(
+    prod_definition: dict[str, Any], branch: str, family: str, register: str
+) -> None:
+    (head,) = prod_definition["Steps"][3]["Arguments"][branch]
+    chain, node = _gate_chain(head)
+    assert chain == [f"Check{g.parameter}" for g in GATE_METRICS if g.family == family]
+    assert (node["Name"], node["Type"]) == (register, "RegisterModel")
+
+
+def test_reward_and_dpo_take_the_preference_gate(prod_definition: dict[str, Any]) -> None:
+    (condition,) = step(prod_definition, "CheckMethodFamily")["Arguments"]["Conditions"]
+    assert condition == {
+        "Type": "In",
+        "QueryValue": {"Get": "Parameters.Method"},
+        "Values": ["reward", "dpo"],
+    }
 
 
 @pytest.mark.parametrize("gate", GATE_METRICS, ids=lambda g: g.parameter)
@@ -79,6 +99,14 @@ def test_fail_step_names_the_metric_and_threshold(
     message = step(prod_definition, f"Fail{gate.parameter}")["Arguments"]["ErrorMessage"]
     words = [v for v in message["Std:Join"]["Values"] if isinstance(v, str)]
     assert f"{gate.key} =" in " ".join(words) and gate.parameter in " ".join(words)
+
+
+def test_each_gate_family_reads_only_keys_that_evaluate_py_writes_for_it() -> None:
+    from training_scripts.vocabulary.metrics import EVALUATION_KEYS, PAIRWISE_KEYS
+
+    written = {"text": set(EVALUATION_KEYS), "pairwise": set(PAIRWISE_KEYS)}
+    for gate in GATE_METRICS:
+        assert gate.key in written[gate.family], gate
 
 
 def test_evaluation_report_is_the_property_file_of_the_evaluate_step(
@@ -202,14 +230,51 @@ def test_register_step_waits_for_manual_approval_with_model_metrics(
     stats = args["ModelMetrics"]["ModelQuality"]["Statistics"]
     assert stats["ContentType"] == "application/json"
     assert "model_quality.json" in stats["S3Uri"]["Std:Join"]["Values"]
-    assert args["InferenceSpecification"]["Containers"][0]["ModelDataUrl"] == {
+    assert args["CustomerMetadataProperties"]["model_data_url"] == {
         "Get": "Steps.Train.ModelArtifacts.S3ModelArtifacts"
     }
 
 
+@pytest.mark.parametrize("register", ["RegisterModel", "RegisterPreferenceModel"])
+def test_registered_package_never_names_the_training_image_as_its_serving_image(
+    prod_definition: dict[str, Any], register: str
+) -> None:
+    args = step(prod_definition, register)["Arguments"]
+    assert "InferenceSpecification" not in args
+    assert "TrainingImageUri" not in json.dumps(args)
+
+
+def test_distill_teacher_comes_from_the_teacher_model_uri_parameter_read_lazily(
+    prod_definition: dict[str, Any], prod_settings: Any
+) -> None:
+    channels = step(prod_definition, "Train")["Arguments"]["InputDataConfig"]
+    (teacher,) = [c for c in channels if c["ChannelName"] == "teacher"]
+    assert teacher["DataSource"]["S3DataSource"]["S3Uri"] == {"Get": "Parameters.TeacherModelUri"}
+    # FastFile: every other method leaves the teacher unread and so undownloaded.
+    assert teacher["InputMode"] == "FastFile"
+    params = {p["Name"]: p["DefaultValue"] for p in prod_definition["Parameters"]}
+    assert params["TeacherModelUri"].startswith("s3://${ArtifactsBucket}/base-models/")
+
+
+def test_prepare_step_knows_the_method_so_reward_and_dpo_get_ranked_pairs(
+    prod_definition: dict[str, Any],
+) -> None:
+    app = step(prod_definition, "PrepareData")["Arguments"]["AppSpecification"]
+    assert app["ContainerArguments"][-2:] == ["--method", {"Get": "Parameters.Method"}]
+
+
+def test_training_and_processing_run_on_their_own_images(prod_definition: dict[str, Any]) -> None:
+    train = step(prod_definition, "Train")["Arguments"]["AlgorithmSpecification"]
+    assert train["TrainingImage"] == "${TrainingImageUri}"
+    for name in ("PrepareData", "Evaluate"):
+        app = step(prod_definition, name)["Arguments"]["AppSpecification"]
+        assert app["ImageUri"] == "${ProcessingImageUri}"
+
+
 def test_no_step_is_left_out_of_the_flattened_tree(prod_definition: dict[str, Any]) -> None:
     names = [s["Name"] for s in flatten_steps(prod_definition["Steps"])]
-    assert len(names) == len(set(names)) == 3 + 2 * len(GATE_METRICS) + 1
+    # prepare, train, evaluate, the family check, a check and a fail per gate, two registers.
+    assert len(names) == len(set(names)) == 3 + 1 + 2 * len(GATE_METRICS) + 2
 
 
 def test_unknown_training_hyperparameter_in_settings_is_refused_before_any_build() -> None:

@@ -56,6 +56,9 @@ class PrepareSettings:
     quality: QualitySettings = field(default_factory=QualitySettings)
     chunk_chars: int = 4000
     trigger_min_rows: int = 5
+    # Top-level input folders left out (recorded in the manifest's settings), e.g. the ranked
+    # pairs under preferences/ when preparing instruction data from the same input prefix.
+    skip_dirs: tuple[str, ...] = ()
 
     def check(self) -> None:
         if self.task not in DATA_TASKS:
@@ -109,8 +112,14 @@ def govern_inputs(
 ) -> int:  # fmt: skip
     """The per-row "map" over every input under `input_root` (one shard's share in the cloud)."""
     settings.check()
-    files = input_files(input_root)
     base = input_root if input_root.is_dir() else input_root.parent
+    files = [
+        path
+        for path in input_files(input_root)
+        if path.relative_to(base).parts[0] not in settings.skip_dirs
+    ]
+    if not files:
+        raise DataError(f"{input_root}: no input files outside {', '.join(settings.skip_dirs)}/")
     names = {path: path.relative_to(base).as_posix() for path in files}
     # Each worker loads its own NER model (seconds, ~200 MB): start no more than one per
     # BYTES_PER_WORKER of input, so a small file is not slower with many cores.

@@ -10,6 +10,7 @@ import torch
 from torch import nn
 from transformers import PreTrainedTokenizerBase
 
+from training_scripts.hf_compat import save_tokenizer
 from training_scripts.model_source import RunContext
 from training_scripts.token_batches import (
     Rows,
@@ -75,7 +76,7 @@ def eval_loss(
 def hf_saver(model: nn.Module, tokenizer: PreTrainedTokenizerBase) -> Callable[[Path], None]:
     def save(out: Path) -> None:
         model.save_pretrained(out)
-        tokenizer.save_pretrained(out)
+        save_tokenizer(tokenizer, out)
 
     return save
 

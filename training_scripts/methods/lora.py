@@ -10,6 +10,7 @@ from pathlib import Path
 
 from peft import LoraConfig, get_peft_model
 
+from training_scripts.hf_compat import save_tokenizer
 from training_scripts.methods.causal_lm import lm_task
 from training_scripts.model_source import RunContext, load_causal_lm, load_tokenizer, max_length
 from training_scripts.training_loop import Task
@@ -33,8 +34,8 @@ def build(run: RunContext) -> Task:
 
     def save(out: Path) -> None:
         model.save_pretrained(out / ADAPTER_DIR)
-        tokenizer.save_pretrained(out / ADAPTER_DIR)
+        save_tokenizer(tokenizer, out / ADAPTER_DIR)
         model.merge_and_unload().save_pretrained(out)
-        tokenizer.save_pretrained(out)
+        save_tokenizer(tokenizer, out)
 
     return lm_task(run, tokenizer, model, seq_length, save)

@@ -17,6 +17,11 @@ from torch import nn
 from torch.nn.utils.parametrizations import orthogonal
 from transformers import AutoModelForCausalLM, PreTrainedModel
 
+from training_scripts.hf_compat import (
+    decoder_hidden_states,
+    save_tokenizer,
+    with_decoder_hidden_states,
+)
 from training_scripts.methods.causal_lm import lm_task
 from training_scripts.model_source import RunContext, load_causal_lm, load_tokenizer, max_length
 from training_scripts.training_loop import Task
@@ -46,10 +51,8 @@ class ReftModel(nn.Module):
         base.model.layers[layer].register_forward_hook(self._edit)
 
     def _edit(self, module: nn.Module, args: object, output: object) -> object:
-        # transformers 5 decoder layers return a tensor; older ones a tuple led by it.
-        if isinstance(output, tuple):
-            return (self.intervention(output[0]), *output[1:])
-        return self.intervention(output)
+        edited = self.intervention(decoder_hidden_states(output))
+        return with_decoder_hidden_states(output, edited)
 
     def forward(self, **inputs: torch.Tensor):
         return self.base(**inputs)
@@ -83,6 +86,6 @@ def build(run: RunContext) -> Task:
 
     def save(out: Path) -> None:
         model.save(out)
-        tokenizer.save_pretrained(out)
+        save_tokenizer(tokenizer, out)
 
     return lm_task(run, tokenizer, model, seq_length, save)

@@ -71,6 +71,8 @@ METHODS: dict[str, Method] = {
 METHOD_NAMES = tuple(METHODS)
 # Methods that learn from prompt/completion or conversation records.
 INSTRUCTION_METHODS = tuple(m.name for m in METHODS.values() if m.record_kind == "instruction")
+# Methods judged on held-out ranked pairs (the quality gate's "pairwise" family).
+PAIRWISE_METHODS = tuple(m.name for m in METHODS.values() if m.evaluation == "pairwise")
 
 
 def method_pattern() -> str:

@@ -24,6 +24,11 @@ TOKEN_F1 = "token_f1"
 REFUSAL_RATE = "refusal_rate"
 HALLUCINATION_RATE = "hallucination_rate"
 NUM_EXAMPLES = "num_examples"
+# Reward and dpo models, on held-out ranked pairs (metrics/preference.py).
+PAIRWISE_ACCURACY = "pairwise_accuracy"
+MEAN_MARGIN = "mean_margin"
+NUM_PAIRS = "num_pairs"
+PAIR_SCORER = "pair_scorer"  # non-numeric: how the pairs were scored
 # Non-numeric provenance evaluation.json carries beside the scores.
 HALLUCINATION_RATE_SOURCE = "hallucination_rate_source"
 BERTSCORE_MODEL = "bertscore_model"
@@ -42,6 +47,8 @@ EVALUATION_KEYS = (
     HALLUCINATION_RATE,
     NUM_EXAMPLES,
 )
+# Every numeric key of a pairwise (reward/dpo) evaluation.json.
+PAIRWISE_KEYS = (PAIRWISE_ACCURACY, MEAN_MARGIN, NUM_PAIRS, NUM_EXAMPLES)
 
 
 @dataclass(frozen=True)
@@ -52,6 +59,10 @@ class GateRule:
     key: str  # the evaluation.json key it is compared with
     minimum: bool  # True: the value must be >= the threshold; False: <= the threshold
     settings_field: str  # the Settings.evaluation field that gives the parameter its default
+    # Which models it judges: "text" (continuation and generation families, by their answers)
+    # or "pairwise" (reward and dpo, by held-out ranked pairs; evaluate.py writes only the
+    # keys of the model's family, so the gate branches on the method first).
+    family: str = "text"
 
 
 GATE_RULES = (
@@ -60,6 +71,8 @@ GATE_RULES = (
     GateRule("MinBertscoreF1", BERTSCORE_F1, True, "min_bertscore_f1"),
     GateRule("MinRefusalRate", REFUSAL_RATE, True, "min_refusal_rate"),
     GateRule("MaxHallucinationRate", HALLUCINATION_RATE, False, "max_hallucination_rate"),
+    GateRule("MinPairwiseAccuracy", PAIRWISE_ACCURACY, True, "min_pairwise_accuracy", "pairwise"),
+    GateRule("MinMeanMargin", MEAN_MARGIN, True, "min_mean_margin", "pairwise"),
 )
 GATE_PARAMETERS = tuple(rule.parameter for rule in GATE_RULES)
 

@@ -22,6 +22,9 @@ CONVERSATION_SCHEMA = "bedrock-conversation-2024"
 BLOCK_SEPARATOR = "\n"
 
 PREFERENCE_FIELDS = ("prompt", "chosen", "rejected")
+# Ranked pairs (prompt/chosen/rejected) sit in this folder of a raw input prefix; the prepare
+# step turns them into reward/dpo training data (prepare_data.py --method).
+PREFERENCE_DIR = "preferences"
 
 Messages = list[dict[str, str]]  # chat-template input: [{"role": ..., "content": ...}, ...]
 

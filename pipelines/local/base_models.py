@@ -1,0 +1,168 @@
+"""The local foundation models every preset adapts: a small base LM and a bigger teacher.
+
+A platform team adapts a pretrained model (Llama-3.2-1B), not a random network, so the local
+runs do too. Both models are pretrained here, once, with train.py's own `cpt` method on the
+union of the bundled corpora (every preset's sample data, as plain text), and cached by a
+content hash of that corpus and the build recipe: they are rebuilt only when an input changes.
+The teacher (for Method=distill) is the `small` architecture trained on the same text with the
+base model's tokenizer, so their logits share one vocabulary.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from deployment.settings import REPO_ROOT
+
+CACHE_ENV = "FMOPS_MODEL_CACHE"
+DEFAULT_CACHE = REPO_ROOT / ".cache" / "local-models"
+BASE_MODEL = "local/fmops-base-lm"
+TEACHER_MODEL = "local/fmops-teacher-lm"
+
+# The recipe: part of the cache key, so changing it rebuilds the models.
+_VOCAB = 2048
+_COMMON = {"method": "cpt", "batch_size": "8", "max_seq_length": "128", "log_every": "50",
+           "warmup_steps": "10", "checkpoint_every": "0", "seed": "0"}  # fmt: skip
+BASE_RECIPE = {**_COMMON, "architecture": "tiny", "vocab_size": str(_VOCAB),
+               "max_steps": "300", "learning_rate": "0.003"}  # fmt: skip
+# Bumped when the build changes in a way the recipes do not show (also part of the key).
+_BUILD_VERSION = 2
+TEACHER_RECIPE = {**_COMMON, "architecture": "small", "max_steps": "100",
+                  "learning_rate": "0.001"}  # fmt: skip
+
+
+class BaseModelError(RuntimeError):
+    """Building a local foundation model failed; the message says which and why."""
+
+
+@dataclass(frozen=True)
+class LocalModels:
+    base: Path
+    teacher: Path
+    key: str
+
+
+def corpus_texts(files: list[Path]) -> list[str]:
+    """Plain text of every sample file: documents as written, every string inside JSONL records."""
+    texts: list[str] = []
+    for path in sorted(set(files)):
+        if path.suffix in (".md", ".txt"):
+            texts.append(path.read_text(encoding="utf-8"))
+        elif path.suffix == ".jsonl":
+            for line in path.read_text(encoding="utf-8").splitlines():
+                if line.strip():
+                    texts.append("\n".join(_strings(json.loads(line))))
+    return [text for text in texts if text.strip()]
+
+
+def _strings(value: object) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
+
+
+def sample_files(root: Path) -> list[Path]:
+    """Every bundled sample file under `root` (data/samples/<preset>/raw/...)."""
+    return sorted(
+        p for p in root.glob("*/raw/**/*") if p.is_file() and p.suffix in (".md", ".txt", ".jsonl")
+    )
+
+
+def cache_key(texts: list[str]) -> str:
+    digest = hashlib.sha256(json.dumps([BASE_RECIPE, TEACHER_RECIPE, _BUILD_VERSION]).encode())
+    for text in texts:
+        digest.update(hashlib.sha256(text.encode()).digest())
+    return digest.hexdigest()[:16]
+
+
+def ensure_local_models(files: list[Path], cache: Path | None = None) -> LocalModels:
+    """The base LM and teacher for this corpus, built now only if the cache lacks them."""
+    texts = corpus_texts(files)
+    if not texts:
+        raise BaseModelError("local base model: no sample text to pretrain on")
+    key = cache_key(texts)
+    root = (cache or Path(os.environ.get(CACHE_ENV, DEFAULT_CACHE))) / key
+    models = LocalModels(root / "base", root / "teacher", key)
+    if (root / "complete").is_file():
+        return models
+    root.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="fmops-pretrain-") as tmp:
+        work = Path(tmp)
+        _pretrain(work / "base-job", texts, BASE_RECIPE, model=None, out=models.base)
+        _lift_length_limit(models.base)
+        _init_teacher(models.base, work / "teacher-init")
+        _pretrain(
+            work / "teacher-job", texts, TEACHER_RECIPE, work / "teacher-init", models.teacher
+        )
+    (root / "complete").write_text(json.dumps({"key": key, "texts": len(texts)}) + "\n")
+    return models
+
+
+def _lift_length_limit(model_dir: Path) -> None:
+    """Pretraining rows are short, but adapters and evaluation see longer prompts: the
+    tokenizer's limit becomes the model's own (max_position_embeddings), as in a hub model."""
+    config = json.loads((model_dir / "config.json").read_text())
+    tokenizer_config = model_dir / "tokenizer_config.json"
+    values = json.loads(tokenizer_config.read_text())
+    values["model_max_length"] = int(config["max_position_embeddings"])
+    tokenizer_config.write_text(json.dumps(values, indent=2) + "\n")
+
+
+def _init_teacher(base: Path, out: Path) -> None:
+    from training_scripts.hf_compat import load_tokenizer, save_tokenizer
+    from training_scripts.model_factory import init_causal_lm
+
+    tokenizer = load_tokenizer(base)
+    init_causal_lm(str(TEACHER_RECIPE["architecture"]), tokenizer, seed=1).save_pretrained(out)
+    save_tokenizer(tokenizer, out)
+
+
+def _pretrain(
+    job: Path, texts: list[str], recipe: dict[str, str], model: Path | None, out: Path
+) -> None:
+    """train.py --method cpt on the corpus, in a throwaway container layout."""
+    from training_scripts.contract import ROOT_ENV
+    from training_scripts.train import main
+
+    data = job / "opt/ml/input/data"
+    (data / "train").mkdir(parents=True)
+    (data / "train" / "data.jsonl").write_text(
+        "".join(json.dumps({"input": text}) + "\n" for text in texts), encoding="utf-8"
+    )
+    hyperparameters = dict(recipe)
+    if model is not None:
+        (data / "model").symlink_to(model, target_is_directory=True)
+        hyperparameters.pop("architecture")
+        hyperparameters.pop("vocab_size", None)
+    config = job / "opt/ml/input/config"
+    config.mkdir(parents=True)
+    (config / "hyperparameters.json").write_text(json.dumps(hyperparameters))
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # see pipelines/local/jobs.py: one thread is faster on a busy box
+    try:
+        with (job / "train.log").open("w") as log, contextlib.redirect_stdout(log):
+            code = main([], {ROOT_ENV: str(job)})
+    finally:
+        torch.set_num_threads(threads)
+    if code != 0:
+        failure = job / "opt/ml/output/failure"
+        reason = failure.read_text() if failure.is_file() else f"exit code {code}"
+        raise BaseModelError(f"pretraining {out.name} failed: {reason}")
+    if out.exists():
+        shutil.rmtree(out)
+    shutil.copytree(job / "opt/ml/model", out)
