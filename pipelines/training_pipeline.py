@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from infra.settings import Settings
+from pipelines.models import BASE_MODELS_PREFIX
 from pipelines.quality_gate import GATE_METRICS, gate_steps, threshold_parameters
 from pipelines.sagemaker_jobs import IMAGE_URI, JobSteps
 from training_scripts.metrics.gate_keys import EVALUATION_FILE, MODEL_QUALITY_FILE
@@ -87,7 +88,8 @@ def build_pipeline(settings: Settings, subnet_count: int | None = None) -> Any:
     )
     base_model = settings.models.sagemaker_base_model
     base_model_uri = ParameterString(
-        name="BaseModelUri", default_value=f"s3://${{ArtifactsBucket}}/base-models/{base_model}/"
+        name="BaseModelUri",
+        default_value=f"s3://${{ArtifactsBucket}}/{BASE_MODELS_PREFIX}{base_model}/",
     )
     approval = ParameterString(name="ModelApprovalStatus", default_value="PendingManualApproval")
     thresholds = threshold_parameters(settings)
