@@ -151,7 +151,7 @@ def submit(
     estimate = estimate_or_fail(
         bedrock_estimate, base_model, customization, train, values, price_book(settings, None)
     )
-    show_and_confirm(estimate, settings, yes, as_json)  # before the upload: nothing is spent above it
+    show_and_confirm(estimate, settings, yes, as_json)  # before the upload spends anything
     try:
         bucket = bucket or _stack_outputs(f"{settings.name}-data")["CuratedBucketName"]
         key = f"{settings.data.curated_prefix}bedrock/{name}"
