@@ -74,15 +74,16 @@ def _wildcard_justification(construct: IConstruct, finding: str) -> str | None:
     return None
 
 
-def acknowledge_justified_wildcards(app: cdk.App) -> None:
+def acknowledge_justified_wildcards(app: IConstruct) -> None:
     """Acknowledge exactly the IAM5 findings that a `justify_wildcards` call covers."""
     report = AwsSolutionsChecks().validate_scope(app)
     for violation in report.violations:
         if not violation.rule_name.startswith(WILDCARD_RULE):
             continue
         for resource in violation.violating_resources:
-            construct = app.node.find_child(resource.construct_path.split("/")[0])
-            for part in resource.construct_path.split("/")[1:]:
+            # Paths start at the root, also when `app` is a Stage nested in a pipeline stack.
+            construct = app.node.root
+            for part in resource.construct_path.split("/"):
                 construct = construct.node.find_child(part)
             reason = _wildcard_justification(construct, violation.rule_name)
             if reason:

@@ -9,6 +9,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
+from infra.constructs.model_sharing import share_model_artifacts
 from infra.constructs.secure_bucket import SecureBucket
 from infra.nag import acknowledge
 from infra.settings import Settings
@@ -107,6 +108,8 @@ class DataStack(cdk.Stack):
         self.artifacts_bucket = SecureBucket(
             self, "Artifacts", name_prefix=name("artifacts"), **common
         )
+
+        share_model_artifacts(self.artifacts_bucket, self.key, settings.models.share_with_accounts)
 
         for name, bucket in {
             "RawBucketName": self.raw_bucket,

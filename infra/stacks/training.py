@@ -24,6 +24,7 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct
 
+from infra.constructs.model_sharing import share_model_package_group
 from infra.constructs.training_roles import TrainingRoles
 from infra.settings import Settings
 from pipelines.pipeline_ops import ROLE_OUTPUT, VARIABLE_OUTPUT_PREFIX
@@ -90,6 +91,11 @@ class TrainingPipelineStack(cdk.Stack):
             "ModelPackageGroup",
             model_package_group_name=model_package_group_name(settings),
             model_package_group_description=f"{settings.name}: models that passed the gate",
+        )
+        share_model_package_group(
+            self.model_package_group,
+            model_package_group_name(settings),
+            settings.models.share_with_accounts,
         )
 
         subnet_ids = subnets.subnet_ids
