@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -89,7 +90,7 @@ def test_pipeline_runs_source_synth_dev_then_approval_then_prod(delivered: Deliv
     dev, prod = stages[names.index("Dev")], stages[names.index("Prod")]
     approvals = [a for a in prod["Actions"] if a["ActionTypeId"]["Category"] == "Approval"]
     deploys = [a for a in prod["Actions"] if a["ActionTypeId"]["Category"] == "Deploy"]
-    assert len(approvals) == 1 and deploys
+    assert [a["Name"] for a in approvals] == ["PromoteToProd"] and deploys  # README's name
     assert approvals[0]["RunOrder"] < min(a["RunOrder"] for a in deploys)
     assert not [a for a in dev["Actions"] if a["ActionTypeId"]["Category"] == "Approval"]
 
@@ -136,22 +137,50 @@ def test_artifacts_are_encrypted_with_a_rotating_cross_account_key(delivered: De
     assert bucket["LoggingConfiguration"]["LogFilePrefix"] == "artifacts/"
 
 
-def test_stage_stacks_equal_the_stacks_app_py_builds(delivered: Delivered) -> None:
-    top = {p.name: p for p in delivered.outdir.glob("fmops-prod-*.template.json")}
-    staged = {
-        p.name: p
-        for p in (delivered.outdir / "assembly-fmops-delivery-Prod").glob("*.template.json")
+def _templates_by_stack_name(assembly: Path, stage: str) -> dict[str, dict[str, Any]]:
+    manifest = json.loads((assembly / "manifest.json").read_text())
+    stacks = {
+        # stackName is written only where it differs from the artifact id (nested stages)
+        artifact["properties"].get("stackName", artifact_id): artifact["properties"]
+        for artifact_id, artifact in manifest["artifacts"].items()
+        if artifact["type"] == "aws:cloudformation:stack"
     }
-    assert (
-        sorted(top) == sorted(staged) == [f"fmops-prod-{p}.template.json" for p in sorted(PURPOSES)]
-    )
-    for name, path in top.items():
-        assert json.loads(path.read_text()) == json.loads(staged[name].read_text()), name
+    return {
+        name: json.loads((assembly / properties["templateFile"]).read_text())
+        for name, properties in stacks.items()
+        if name.startswith(f"fmops-{stage}-")
+    }
+
+
+def _without_construct_paths(template: dict[str, Any], stage_path: str) -> dict[str, Any]:
+    """The template with the stage's place in the app taken out.
+
+    A stack inside a Stage has a longer construct path; CDK writes paths into `Name` tags and
+    into the logical ids of self-referencing security-group rules (the peer's path and its
+    hash). Nothing else may differ.
+    """
+    text = json.dumps(template).replace(f"{stage_path}/", "")
+    resources = json.loads(text)["Resources"]
+    flat = stage_path.replace("/", "").replace("-", "")
+    keyed = {re.sub(r"[0-9A-F]{8}", "", lid.replace(flat, "")): r for lid, r in resources.items()}
+    assert len(keyed) == len(resources)
+    return {**json.loads(text), "Resources": keyed}
+
+
+def test_stage_stacks_equal_the_stacks_app_py_builds(delivered: Delivered) -> None:
+    top = _templates_by_stack_name(delivered.outdir, "prod")
+    staged = _templates_by_stack_name(delivered.outdir / "assembly-fmops-delivery-Prod", "prod")
+    assert sorted(top) == sorted(staged) == sorted(f"fmops-prod-{p}" for p in PURPOSES)
+    for name, template in top.items():
+        assert _without_construct_paths(template, "fmops-delivery/Prod") == (
+            _without_construct_paths(staged[name], "fmops-delivery/Prod")
+        ), name
 
 
 def test_prod_can_read_models_registered_in_dev(delivered: Delivered) -> None:
     dev = delivered.outdir / "assembly-fmops-delivery-Dev"
-    training = json.loads((dev / "fmops-dev-training.template.json").read_text())
+    dev_stacks = _templates_by_stack_name(dev, "dev")
+    training = dev_stacks["fmops-dev-training"]
     (group,) = _resources(training, "AWS::SageMaker::ModelPackageGroup")
     (statement,) = group["ModelPackageGroupPolicy"]["Statement"]
     assert statement["Principal"]["AWS"] == [f"arn:aws:iam::{PROD}:root"]
@@ -160,7 +189,7 @@ def test_prod_can_read_models_registered_in_dev(delivered: Delivered) -> None:
         "sagemaker:DescribeModelPackage",
         "sagemaker:ListModelPackages",
     }
-    data = json.loads((dev / "fmops-dev-data.template.json").read_text())
+    data = dev_stacks["fmops-dev-data"]
     policies = json.dumps(_resources(data, "AWS::S3::BucketPolicy"))
     assert f"arn:aws:iam::{PROD}:root" in policies and "/Train/model/*" in policies
     prod_training = json.loads((delivered.outdir / "fmops-prod-training.template.json").read_text())
