@@ -162,7 +162,12 @@ def _without_construct_paths(template: dict[str, Any], stage_path: str) -> dict[
     text = json.dumps(template).replace(f"{stage_path}/", "")
     resources = json.loads(text)["Resources"]
     flat = stage_path.replace("/", "").replace("-", "")
-    keyed = {re.sub(r"[0-9A-F]{8}", "", lid.replace(flat, "")): r for lid, r in resources.items()}
+
+    def key(logical_id: str) -> str:
+        trimmed = re.sub(r"[0-9A-F]{8}$", "", logical_id.replace(flat, ""))
+        return re.sub(r"[0-9A-F]{8}(?=ALLTRAFFIC$)", "", trimmed)  # the peer's path hash
+
+    keyed = {key(lid): r for lid, r in resources.items()}
     assert len(keyed) == len(resources)
     return {**json.loads(text), "Resources": keyed}
 
