@@ -6,8 +6,8 @@ import sys
 
 import aws_cdk as cdk
 
+from deployment.settings import SettingsError, load_settings, read_cdk_json_context
 from infra.app import build_stacks
-from infra.settings import SettingsError, load_settings, read_cdk_json_context
 from infra.stacks.delivery import build_delivery
 
 if __name__ == "__main__":

@@ -9,8 +9,9 @@ from typing import Any
 import aws_cdk as cdk
 from constructs import Construct
 
+from deployment.contract import StackKind, stack_name
+from deployment.settings import Settings
 from infra.nag import acknowledge_justified_wildcards, apply_nag_packs
-from infra.settings import Settings
 from infra.stacks.bedrock import BedrockStack
 from infra.stacks.budget import BudgetStack
 from infra.stacks.data import DataStack
@@ -39,20 +40,20 @@ def build_stacks(scope: Construct, settings: Settings, *, nag: bool = True) -> F
     # Without account/region the stacks stay environment-agnostic: synth needs no credentials.
     env = cdk.Environment(account=settings.account, region=settings.region)
 
-    def named(purpose: str) -> dict[str, Any]:
-        return {"stack_name": f"{settings.name}-{purpose}", "env": env}
+    def named(kind: StackKind) -> dict[str, Any]:
+        return {"stack_name": stack_name(settings, kind), "env": env}
 
-    data = DataStack(app, f"{settings.name}-data", settings=settings, **named("data"))
+    data = DataStack(app, stack_name(settings, "data"), settings=settings, **named("data"))
     network = NetworkStack(
         app,
-        f"{settings.name}-network",
+        stack_name(settings, "network"),
         settings=settings,
         flow_logs_bucket=data.access_logs_bucket,
         **named("network"),
     )
     training = TrainingPipelineStack(
         app,
-        f"{settings.name}-training",
+        stack_name(settings, "training"),
         settings=settings,
         key=data.key,
         curated_bucket=data.curated_bucket,
@@ -66,7 +67,7 @@ def build_stacks(scope: Construct, settings: Settings, *, nag: bool = True) -> F
     if settings.rag.enabled:
         rag = RagStack(
             app,
-            f"{settings.name}-rag",
+            stack_name(settings, "rag"),
             rag=settings.rag,
             name=settings.name,
             key=data.key,
@@ -75,7 +76,7 @@ def build_stacks(scope: Construct, settings: Settings, *, nag: bool = True) -> F
         )
     bedrock = BedrockStack(
         app,
-        f"{settings.name}-bedrock",
+        stack_name(settings, "bedrock"),
         settings=settings,
         data=data,
         network=network,
@@ -83,7 +84,9 @@ def build_stacks(scope: Construct, settings: Settings, *, nag: bool = True) -> F
     )
     budget = None
     if settings.cost.monthly_budget_usd is not None:
-        budget = BudgetStack(app, f"{settings.name}-budget", settings=settings, **named("budget"))
+        budget = BudgetStack(
+            app, stack_name(settings, "budget"), settings=settings, **named("budget")
+        )
     # Tag the stage's stacks, not the whole app: a delivery pipeline in the same app deploys
     # other stages, whose tags must not be overwritten.
     for stack in (data, network, training, rag, bedrock, budget):

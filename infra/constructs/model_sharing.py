@@ -16,9 +16,14 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sagemaker as sagemaker
 
+from deployment.contract import PIPELINE_RUNS_PREFIX
+
 # What a registered package points at: the trained model and its evaluation report
 # (pipelines/sagemaker_jobs.py writes run outputs under pipeline-runs/<execution>/<step>/).
-SHARED_OBJECTS = ("pipeline-runs/*/Train/model/*", "pipeline-runs/*/Evaluate/evaluation/*")
+SHARED_OBJECTS = (
+    f"{PIPELINE_RUNS_PREFIX}*/Train/model/*",
+    f"{PIPELINE_RUNS_PREFIX}*/Evaluate/evaluation/*",
+)
 READ_ACTIONS = (
     "sagemaker:DescribeModelPackageGroup",
     "sagemaker:DescribeModelPackage",

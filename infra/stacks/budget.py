@@ -13,7 +13,7 @@ import aws_cdk as cdk
 from aws_cdk import aws_budgets as budgets
 from constructs import Construct
 
-from infra.settings import Settings
+from deployment.settings import Settings
 
 
 class BudgetStack(cdk.Stack):

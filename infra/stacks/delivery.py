@@ -22,10 +22,10 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import pipelines
 from constructs import Construct
 
+from deployment.settings import STAGE_KEY, DeliverySettings, Settings, SettingsError, load_settings
 from infra.app import FmopsStacks, build_stacks
 from infra.constructs.secure_bucket import SecureBucket
 from infra.nag import acknowledge, acknowledge_justified_wildcards, justify_wildcards
-from infra.settings import STAGE_KEY, DeliverySettings, Settings, SettingsError, load_settings
 
 # Python 3.11+ and Node 20 (the CDK CLI's jsii runtime), per the CodeBuild image reference
 # ("Docker images provided by CodeBuild", standard:7.0).

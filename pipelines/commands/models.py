@@ -15,9 +15,15 @@ from botocore.exceptions import BotoCoreError, ClientError, NoRegionError
 from rich.markup import escape
 from rich.table import Table
 
-from infra.settings import Settings, SettingsError, settings_for_stage
+from deployment.contract import (
+    ARTIFACTS_BUCKET_OUTPUT,
+    BASE_MODELS_PREFIX,
+    DATA_KEY_OUTPUT,
+    stack_name,
+)
+from deployment.settings import Settings, SettingsError, settings_for_stage
 from pipelines.console import console, fail, print_json
-from pipelines.models import BASE_MODELS_PREFIX, ModelStagingError
+from pipelines.models import ModelStagingError
 from pipelines.models.layout import check_layout
 from pipelines.models.staging import check_name, list_staged, resolve_source, stage_model
 
@@ -51,7 +57,7 @@ def _client(service: str, region: str | None) -> Any:
 
 def _data_outputs(settings: Settings, region: str | None) -> dict[str, str]:
     """The data stack's outputs (bucket names, key ARN), read from CloudFormation."""
-    stack = f"{settings.name}-data"  # infra/app.py's naming
+    stack = stack_name(settings, "data")
     described = _client("cloudformation", region).describe_stacks(StackName=stack)["Stacks"][0]
     return {o["OutputKey"]: o["OutputValue"] for o in described.get("Outputs", [])}
 
@@ -102,9 +108,9 @@ def stage(
         manifest = stage_model(
             s3,
             root,
-            bucket=bucket or outputs["ArtifactsBucketName"],
+            bucket=bucket or outputs[ARTIFACTS_BUCKET_OUTPUT],
             name=target,
-            kms_key_id=kms_key or outputs["DataKeyArn"],
+            kms_key_id=kms_key or outputs[DATA_KEY_OUTPUT],
             source=source,
             allow_pickle=allow_pickle,
             replace=replace,
@@ -139,7 +145,7 @@ def list_models(
     settings = _settings(stage)
     s3 = _client("s3", region)
     try:
-        name = bucket or _data_outputs(settings, region)["ArtifactsBucketName"]
+        name = bucket or _data_outputs(settings, region)[ARTIFACTS_BUCKET_OUTPUT]
         manifests = list_staged(s3, name)
     except KeyError as exc:
         raise fail(f"{settings.name}-data has no output {exc}; pass --bucket", code=1) from None

@@ -12,7 +12,7 @@ import boto3
 import typer
 from rich.markup import escape
 
-from infra.settings import Settings
+from deployment.settings import Settings
 from pipelines.console import console, err_console, fail
 from pipelines.cost_estimate import CostError
 from pipelines.cost_estimate.estimates import Estimate

@@ -16,7 +16,8 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from pipelines.models import BASE_MODELS_PREFIX, ModelStagingError
+from deployment.contract import BASE_MODELS_PREFIX, base_model_prefix
+from pipelines.models import ModelStagingError
 from pipelines.models.layout import ModelFile, check_layout, describe_files
 
 MANIFEST_NAME = "fmops-manifest.json"
@@ -38,7 +39,7 @@ def check_name(name: str) -> str:
 
 def destination(bucket: str, name: str) -> str:
     """The S3 URI the pipeline's BaseModelUri points at for `name`."""
-    return f"s3://{bucket}/{BASE_MODELS_PREFIX}{check_name(name)}/"
+    return f"s3://{bucket}/{base_model_prefix(check_name(name))}"
 
 
 def resolve_source(source: str, download_root: Path, *, allow_pickle: bool = False) -> Path:
@@ -94,7 +95,7 @@ def stage_model(
     now: dt.datetime | None = None,
 ) -> dict[str, Any]:
     """Check, hash and upload `root` to the base-model prefix; return the manifest written."""
-    prefix = f"{BASE_MODELS_PREFIX}{check_name(name)}/"
+    prefix = base_model_prefix(check_name(name))
     files = check_layout(root, allow_pickle=allow_pickle)
     described: list[ModelFile] = describe_files(root, files)
     existing = _existing_keys(s3, bucket, prefix)

@@ -17,9 +17,9 @@ import aws_cdk as cdk
 import pytest
 from aws_cdk.assertions import Template
 
+from deployment.settings import Settings, SettingsError, load_settings, read_cdk_json_context
 from infra.app import build_stacks
 from infra.nag import nag_findings, nag_packs
-from infra.settings import Settings, SettingsError, load_settings, read_cdk_json_context
 from infra.stacks.budget import BudgetStack
 from infra.stacks.delivery import DeliveryStack, build_delivery
 

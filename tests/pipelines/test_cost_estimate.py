@@ -13,7 +13,7 @@ import pytest
 from botocore.stub import Stubber
 from typer.testing import CliRunner
 
-from infra.settings import Settings, settings_for_stage
+from deployment.settings import Settings, settings_for_stage
 from pipelines.advisor.prices import load_prices
 from pipelines.cli import app
 from pipelines.cost_estimate import CostError
