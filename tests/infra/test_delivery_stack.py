@@ -247,3 +247,17 @@ def test_budget_without_an_alarm_email_is_refused() -> None:
     context["fmops:stages"]["dev"]["cost"] = {"monthly_budget_usd": 800}
     with pytest.raises(SettingsError, match=r"settings\.alarm_email = None: required when"):
         load_settings(context)
+
+
+def test_delivery_enabled_without_a_source_is_refused() -> None:
+    context = copy.deepcopy(read_cdk_json_context())
+    context["fmops"]["delivery"] = {"enabled": True}
+    with pytest.raises(SettingsError, match="also set connection_arn and repository"):
+        load_settings(context)
+
+
+def test_sharing_with_a_malformed_account_is_refused() -> None:
+    context = copy.deepcopy(read_cdk_json_context())
+    context["fmops"]["models"]["share_with_accounts"] = ["prod"]
+    with pytest.raises(SettingsError, match="account 'prod': must be 12 digits"):
+        load_settings(context)
