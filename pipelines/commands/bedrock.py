@@ -155,7 +155,12 @@ def submit(
         raise fail("--direct needs --output-s3-uri (where Bedrock writes metrics and artifacts)")
     name = job_name or f"{settings.name}-{time.strftime('%Y%m%d-%H%M%S')}"
     estimate = estimate_or_fail(
-        bedrock_estimate, base_model, customization, train, values, price_book(settings, None)
+        bedrock_estimate,
+        base_model,
+        customization,
+        train,
+        values,
+        price_book(settings, None, live=False),  # Bedrock prices: the table only
     )
     show_and_confirm(estimate, settings, yes, as_json)  # before the upload spends anything
     try:

@@ -20,12 +20,12 @@ from pipelines.cost_estimate.price_book import PriceBook
 from pipelines.cost_estimate.price_list import PRICING_REGION
 
 
-def price_book(settings: Settings, region: str | None) -> PriceBook:
-    """The Price List API when credentials are present, else the bundled table alone."""
+def price_book(settings: Settings, region: str | None, *, live: bool = True) -> PriceBook:
+    """The Price List API when credentials are present (and `live`), else the table alone."""
     session = boto3.Session()
     priced_region = region or settings.region or session.region_name or "us-east-1"
     pricing: Any | None = None
-    if session.get_credentials() is not None:
+    if live and session.get_credentials() is not None:
         pricing = session.client("pricing", region_name=PRICING_REGION)
     try:
         book = PriceBook.load(
@@ -33,7 +33,9 @@ def price_book(settings: Settings, region: str | None) -> PriceBook:
         )
     except CostError as exc:
         raise fail(escape(str(exc))) from None
-    if pricing is None:
+    if not live:
+        book.notes.append("these prices are read from the table only (docs/decisions.md)")
+    elif pricing is None:
         book.notes.append("no AWS credentials: Price List API not asked")
     return book
 
