@@ -78,8 +78,11 @@ def build_stacks(scope: Construct, settings: Settings, *, nag: bool = True) -> F
         app,
         stack_name(settings, "bedrock"),
         settings=settings,
-        data=data,
-        network=network,
+        key=data.key,
+        curated_bucket=data.curated_bucket,
+        artifacts_bucket=data.artifacts_bucket,
+        subnets=network.isolated_subnets,
+        security_group=network.training_security_group,
         **named("bedrock"),
     )
     budget = None
