@@ -31,7 +31,7 @@ def nag_findings(pack: NagPack, scope: IConstruct) -> list[str]:
     )
 
 
-def apply_nag_packs(app: cdk.App) -> None:
+def apply_nag_packs(app: IConstruct) -> None:
     cdk.Validations.of(app).add_plugins(*nag_packs(app))
 
 
@@ -81,6 +81,8 @@ def acknowledge_justified_wildcards(app: IConstruct) -> None:
         if not violation.rule_name.startswith(WILDCARD_RULE):
             continue
         for resource in violation.violating_resources:
+            if not resource.construct_path:
+                continue
             # Paths start at the root, also when `app` is a Stage nested in a pipeline stack.
             construct = app.node.root
             for part in resource.construct_path.split("/"):
