@@ -8,14 +8,17 @@ import aws_cdk as cdk
 
 from deployment.settings import SettingsError, load_settings, read_cdk_json_context
 from infra.app import build_stacks
+from infra.stacks.delivery import build_delivery
 
 if __name__ == "__main__":
     # The CDK CLI injects cdk.json context itself; `python app.py` (make synth) does not, so
     # pass it as defaults. `-c key=value` still wins: CDK_CONTEXT_JSON is applied last.
     app = cdk.App(context=read_cdk_json_context(), outdir=os.environ.get("CDK_OUTDIR", "cdk.out"))
+    context = app.node.get_all_context()
     try:
-        settings = load_settings(app.node.get_all_context())
+        settings = load_settings(context)
+        build_stacks(app, settings)
+        build_delivery(app, context, settings)  # only when delivery.enabled
     except SettingsError as exc:
         sys.exit(f"error: {exc}")
-    build_stacks(app, settings)
     app.synth()

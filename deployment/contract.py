@@ -13,7 +13,7 @@ from typing import Literal, get_args
 from deployment.settings import Settings
 
 # -- Stack names ----------------------------------------------------------------------------
-StackKind = Literal["data", "network", "training", "rag", "bedrock"]
+StackKind = Literal["data", "network", "training", "rag", "bedrock", "budget"]
 STACK_KINDS: tuple[StackKind, ...] = get_args(StackKind)
 
 

@@ -227,6 +227,17 @@ class ModelSettings(_Section):
     # Teacher for Method=distill, staged under base-models/ like the base model; None = the
     # base model itself (self-distillation), so the teacher channel always has objects.
     sagemaker_teacher_model: str | None = Field(None, min_length=1)
+    # Accounts (e.g. prod's) that may read this stage's registered models and their artifacts:
+    # promotion shares the reviewed model instead of retraining it (docs/decisions.md).
+    share_with_accounts: tuple[str, ...] = ()
+
+    @field_validator("share_with_accounts")
+    @classmethod
+    def _accounts(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for account in value:
+            if not re.fullmatch(r"\d{12}", account):
+                raise ValueError(f"account {account!r}: must be 12 digits")
+        return value
 
 
 class EvaluationSettings(_Section):
@@ -330,6 +341,54 @@ class BedrockSettings(_Section):
         return value
 
 
+_ACCOUNT = r"^\d{12}$"
+_REGION = r"^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$"
+
+
+class DeliverySettings(_Section):
+    """Opt-in CDK Pipelines promotion (infra/stacks/delivery.py): source -> synth -> stages.
+
+    Each stage deploys to the account/region of its own `fmops:stages` entry; every stage after
+    the first waits for a manual approval.
+    """
+
+    enabled: bool = False
+    # A CodeConnections (formerly CodeStar Connections) connection to the repository's host.
+    connection_arn: str | None = Field(
+        None,
+        pattern=r"^arn:aws[a-z-]*:(codeconnections|codestar-connections):[a-z0-9-]+:\d{12}:"
+        r"connection/[0-9a-f-]{36}$",
+    )
+    repository: str | None = Field(None, pattern=r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
+    branch: str = Field("main", min_length=1, max_length=255)
+    stages: tuple[str, ...] = Field(("dev", "prod"), min_length=1, max_length=8)
+    # Where the pipeline itself lives (a tooling account); unset = the first stage's.
+    account: str | None = Field(None, pattern=_ACCOUNT)
+    region: str | None = Field(None, pattern=_REGION)
+
+    @model_validator(mode="after")
+    def _source_when_enabled(self) -> DeliverySettings:
+        if self.enabled and not (self.connection_arn and self.repository):
+            raise ValueError("enabled = True: also set connection_arn and repository (owner/name)")
+        if len(set(self.stages)) != len(self.stages):
+            raise ValueError(f"stages = {list(self.stages)}: each stage may appear once")
+        return self
+
+
+class CostSettings(_Section):
+    """Cost shown before money is spent (`fmops pipeline start`, `fmops bedrock submit`)."""
+
+    # An estimate above this needs `--yes`.
+    confirm_above_usd: float = Field(50.0, ge=0)
+    # The bundled price table is called stale (a warning line) when older than this.
+    max_price_age_days: int = Field(120, ge=1, le=3650)
+    # Expected hours per pipeline step name; a step not listed is costed at its maximum runtime.
+    expected_step_hours: dict[str, float] = Field(default_factory=dict)
+    # Optional AWS Budgets budget for the stage's account, e-mailed to `alarm_email`.
+    monthly_budget_usd: float | None = Field(None, gt=0)
+    budget_alert_percent: float = Field(80.0, gt=0, le=1000)
+
+
 class Settings(_Section):
     """Everything a stage needs; built by `load_settings`, never by hand in production code."""
 
@@ -348,6 +407,16 @@ class Settings(_Section):
     pipeline: PipelineSettings = PipelineSettings()
     rag: RagSettings = RagSettings()
     bedrock: BedrockSettings = BedrockSettings()
+    delivery: DeliverySettings = DeliverySettings()
+    cost: CostSettings = CostSettings()
+
+    @model_validator(mode="after")
+    def _budget_needs_recipient(self) -> Settings:
+        if self.cost.monthly_budget_usd is not None and not self.alarm_email:
+            raise ValueError(
+                "alarm_email = None: required when cost.monthly_budget_usd is set (who is told)"
+            )
+        return self
 
     @property
     def name(self) -> str:

@@ -1,15 +1,19 @@
-"""Instantiate the project's stacks for one stage; shared by app.py and the tests."""
+"""Instantiate the project's stacks for one stage; shared by app.py, the delivery pipeline's
+stages (infra/stacks/delivery.py) and the tests, so every route deploys the same stacks."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import aws_cdk as cdk
+from constructs import Construct
 
-from deployment.contract import stack_name
+from deployment.contract import StackKind, stack_name
 from deployment.settings import Settings
 from infra.nag import acknowledge_justified_wildcards, apply_nag_packs
 from infra.stacks.bedrock import BedrockStack
+from infra.stacks.budget import BudgetStack
 from infra.stacks.data import DataStack
 from infra.stacks.network import NetworkStack
 from infra.stacks.rag import RagStack
@@ -23,18 +27,29 @@ class FmopsStacks:
     training: TrainingPipelineStack
     rag: RagStack | None
     bedrock: BedrockStack
+    budget: BudgetStack | None = None
 
 
-def build_stacks(app: cdk.App, settings: Settings, *, nag: bool = True) -> FmopsStacks:
+def build_stacks(scope: Construct, settings: Settings, *, nag: bool = True) -> FmopsStacks:
+    """The stage's stacks under `scope`: the app itself, or a `cdk.Stage` of the delivery pipeline.
+
+    Stack names are explicit so that inside a Stage they stay `<prefix>-<stage>-<purpose>` (a
+    Stage would otherwise prefix them), which the CLI reads outputs by.
+    """
+    app = scope
     # Without account/region the stacks stay environment-agnostic: synth needs no credentials.
     env = cdk.Environment(account=settings.account, region=settings.region)
-    data = DataStack(app, stack_name(settings, "data"), settings=settings, env=env)
+
+    def named(kind: StackKind) -> dict[str, Any]:
+        return {"stack_name": stack_name(settings, kind), "env": env}
+
+    data = DataStack(app, stack_name(settings, "data"), settings=settings, **named("data"))
     network = NetworkStack(
         app,
         stack_name(settings, "network"),
         settings=settings,
         flow_logs_bucket=data.access_logs_bucket,
-        env=env,
+        **named("network"),
     )
     training = TrainingPipelineStack(
         app,
@@ -46,7 +61,7 @@ def build_stacks(app: cdk.App, settings: Settings, *, nag: bool = True) -> Fmops
         vpc=network.vpc,
         subnets=network.isolated_subnets,
         training_security_group=network.training_security_group,
-        env=env,
+        **named("training"),
     )
     rag = None
     if settings.rag.enabled:
@@ -57,7 +72,7 @@ def build_stacks(app: cdk.App, settings: Settings, *, nag: bool = True) -> Fmops
             name=settings.name,
             key=data.key,
             curated_bucket=data.curated_bucket,
-            env=env,
+            **named("rag"),
         )
     bedrock = BedrockStack(
         app,
@@ -68,11 +83,22 @@ def build_stacks(app: cdk.App, settings: Settings, *, nag: bool = True) -> Fmops
         artifacts_bucket=data.artifacts_bucket,
         subnets=network.isolated_subnets,
         security_group=network.training_security_group,
-        env=env,
+        **named("bedrock"),
     )
-    cdk.Tags.of(app).add("project", settings.prefix)
-    cdk.Tags.of(app).add("stage", settings.stage)
+    budget = None
+    if settings.cost.monthly_budget_usd is not None:
+        budget = BudgetStack(
+            app, stack_name(settings, "budget"), settings=settings, **named("budget")
+        )
+    # Tag the stage's stacks, not the whole app: a delivery pipeline in the same app deploys
+    # other stages, whose tags must not be overwritten.
+    for stack in (data, network, training, rag, bedrock, budget):
+        if stack is not None:
+            cdk.Tags.of(stack).add("project", settings.prefix)
+            cdk.Tags.of(stack).add("stage", settings.stage)
     acknowledge_justified_wildcards(app)
     if nag:
         apply_nag_packs(app)
-    return FmopsStacks(data=data, network=network, training=training, bedrock=bedrock, rag=rag)
+    return FmopsStacks(
+        data=data, network=network, training=training, bedrock=bedrock, rag=rag, budget=budget
+    )

@@ -31,7 +31,7 @@ def nag_findings(pack: NagPack, scope: IConstruct) -> list[str]:
     )
 
 
-def apply_nag_packs(app: cdk.App) -> None:
+def apply_nag_packs(app: IConstruct) -> None:
     cdk.Validations.of(app).add_plugins(*nag_packs(app))
 
 
@@ -74,15 +74,18 @@ def _wildcard_justification(construct: IConstruct, finding: str) -> str | None:
     return None
 
 
-def acknowledge_justified_wildcards(app: cdk.App) -> None:
+def acknowledge_justified_wildcards(app: IConstruct) -> None:
     """Acknowledge exactly the IAM5 findings that a `justify_wildcards` call covers."""
     report = AwsSolutionsChecks().validate_scope(app)
     for violation in report.violations:
         if not violation.rule_name.startswith(WILDCARD_RULE):
             continue
         for resource in violation.violating_resources:
-            construct = app.node.find_child(resource.construct_path.split("/")[0])
-            for part in resource.construct_path.split("/")[1:]:
+            if not resource.construct_path:
+                continue
+            # Paths start at the root, also when `app` is a Stage nested in a pipeline stack.
+            construct = app.node.root
+            for part in resource.construct_path.split("/"):
                 construct = construct.node.find_child(part)
             reason = _wildcard_justification(construct, violation.rule_name)
             if reason:

@@ -14,6 +14,7 @@ from rich.table import Table
 from deployment.settings import SettingsError, settings_for_stage
 from pipelines.commands import advise, bedrock, data, feedback, local, pipeline
 from pipelines.commands import eval as eval_commands
+from pipelines.commands import models as models_commands
 from pipelines.console import console, fail, print_json
 
 app = typer.Typer(
@@ -33,6 +34,7 @@ app.add_typer(bedrock.app, name="bedrock")
 app.add_typer(data.app, name="data")
 app.add_typer(local.app, name="local")
 app.add_typer(pipeline.app, name="pipeline")
+app.add_typer(models_commands.app, name="models")
 
 StageOption = Annotated[
     str | None, typer.Option("--stage", "-s", help="Stage from cdk.json (default: its `stage`).")

@@ -143,8 +143,19 @@ class BedrockStack(cdk.Stack):
 
     def _acknowledge_findings(self, settings: Settings) -> None:
         """Each wildcard below is scoped as far as the service allows; say why, per finding."""
-        region_arn = "arn:<AWS::Partition>:bedrock:<AWS::Region>"
-        account_arn = f"{region_arn}:<AWS::AccountId>"
+
+        # Finding ids show pseudo parameters as <AWS::...>, or their values once the stage pins
+        # an account and region (app.py with account/region set, the delivery pipeline's stages).
+        def shown(value: str, token: str) -> str:
+            return token if cdk.Token.is_unresolved(value) else value
+
+        partition = shown(self.partition, "<AWS::Partition>")
+        region, account = (
+            shown(self.region, "<AWS::Region>"),
+            shown(self.account, "<AWS::AccountId>"),
+        )
+        region_arn = f"arn:{partition}:bedrock:{region}"
+        account_arn = f"{region_arn}:{account}"
         iam5 = "AwsSolutions-IAM5[Resource::{}]".format
         acknowledge(
             self.service_role,
@@ -157,7 +168,7 @@ class BedrockStack(cdk.Stack):
             self.service_role,
             [
                 iam5("*"),
-                iam5("arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:network-interface/*"),
+                iam5(f"arn:{partition}:ec2:{region}:{account}:network-interface/*"),
             ],
             "EC2 Describe* calls support no resource scoping; network-interface statements are "
             "conditioned on Bedrock-managed tags and this stack's subnets, as the Bedrock VPC "

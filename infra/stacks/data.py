@@ -16,6 +16,7 @@ from deployment.contract import (
     RAW_BUCKET_OUTPUT,
 )
 from deployment.settings import Settings
+from infra.constructs.model_sharing import share_model_artifacts
 from infra.constructs.secure_bucket import SecureBucket
 from infra.nag import acknowledge
 
@@ -113,6 +114,8 @@ class DataStack(cdk.Stack):
         self.artifacts_bucket = SecureBucket(
             self, "Artifacts", name_prefix=name("artifacts"), **common
         )
+
+        share_model_artifacts(self.artifacts_bucket, self.key, settings.models.share_with_accounts)
 
         for name, bucket in {
             RAW_BUCKET_OUTPUT: self.raw_bucket,

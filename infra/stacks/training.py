@@ -27,6 +27,7 @@ from constructs import Construct
 from deployment import contract
 from deployment.contract import model_package_group_name, pipeline_name
 from deployment.settings import Settings, TrainingImage
+from infra.constructs.model_sharing import share_model_package_group
 from infra.constructs.training_roles import TrainingRoles
 from pipelines.training_pipeline import TRAINING_SCRIPTS, pipeline_definition
 
@@ -88,6 +89,11 @@ class TrainingPipelineStack(cdk.Stack):
             "ModelPackageGroup",
             model_package_group_name=model_package_group_name(settings),
             model_package_group_description=f"{settings.name}: models that passed the gate",
+        )
+        share_model_package_group(
+            self.model_package_group,
+            model_package_group_name(settings),
+            settings.models.share_with_accounts,
         )
 
         subnet_ids = subnets.subnet_ids

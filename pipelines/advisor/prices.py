@@ -66,6 +66,11 @@ class PriceTable(BaseModel):
     sources: dict[str, Source]
     prices: dict[str, Figure]
     workload: dict[str, Figure]
+    # Per-resource prices for the estimate shown before spending (pipelines/cost_estimate):
+    # component ("training", "processing") -> instance type -> USD per instance-hour, and
+    # Bedrock base model id -> "training_per_1k_tokens" / "storage_per_month".
+    sagemaker_instance_hours: dict[str, dict[str, Figure]] = {}
+    bedrock_customization: dict[str, dict[str, Figure]] = {}
 
     @model_validator(mode="after")
     def _complete_and_cited(self) -> PriceTable:
@@ -74,13 +79,24 @@ class PriceTable(BaseModel):
             missing = [k for k in keys if k not in table]
             if missing:
                 raise ValueError(f"{section}: missing {', '.join(missing)}")
-            for key, figure in table.items():
-                if figure.source not in self.sources:
-                    raise ValueError(
-                        f"{section}.{key}.source = {figure.source!r}: not in sources "
-                        f"(allowed: {', '.join(sorted(self.sources))})"
-                    )
+        for key, figure in self._figures():
+            if figure.source not in self.sources:
+                raise ValueError(
+                    f"{key}.source = {figure.source!r}: not in sources "
+                    f"(allowed: {', '.join(sorted(self.sources))})"
+                )
         return self
+
+    def _figures(self) -> list[tuple[str, Figure]]:
+        flat = [
+            (f"{section}.{key}", figure)
+            for section in ("prices", "workload")
+            for key, figure in getattr(self, section).items()
+        ]
+        for section in ("sagemaker_instance_hours", "bedrock_customization"):
+            for group, figures in getattr(self, section).items():
+                flat += [(f"{section}.{group}.{key}", f) for key, f in figures.items()]
+        return flat
 
     def price(self, key: str) -> float:
         return self.prices[key].value
@@ -95,6 +111,10 @@ class PriceTable(BaseModel):
             for key, figure in getattr(self, section).items()
             if figure.assumption
         )
+
+    def figure(self, path: str) -> Figure | None:
+        """A figure by its dotted key, e.g. `sagemaker_instance_hours.training.ml.p4d.24xlarge`."""
+        return dict(self._figures()).get(path)
 
 
 def load_prices(path: Path = DEFAULT_PRICES) -> PriceTable:

@@ -26,6 +26,13 @@ from deployment.settings import Settings, SettingsError, settings_for_stage
 from pipelines.bedrock.jobs import BedrockJobs, ConcurrencyLimitError, JobRequest, JobTarget
 from pipelines.bedrock.validation import check_request, parse_hyperparameters
 from pipelines.console import console, err_console, fail, print_json
+from pipelines.cost_estimate.confirm import (
+    YesOption,
+    estimate_or_fail,
+    price_book,
+    show_and_confirm,
+)
+from pipelines.cost_estimate.estimates import bedrock_estimate
 
 app = typer.Typer(
     help="Bedrock model customization: fine-tuning, continued pre-training, distillation."
@@ -132,8 +139,12 @@ def submit(
     output_s3_uri: Annotated[str | None, typer.Option(help="--direct: output location.")] = None,
     stage: Stage = None,
     as_json: AsJson = False,
+    yes: Annotated[bool, YesOption] = False,
 ) -> None:
-    """Validate, upload the datasets, then start the job (state machine, or --direct API call).
+    """Validate, estimate the cost, upload the datasets, then start the job.
+
+    The job starts through the state machine, or with --direct through the API. Above
+    cost.confirm_above_usd it starts only with --yes.
 
     Example: [cyan]fmops bedrock submit --base-model amazon.nova-micro-v1:0:128k
     --customization DISTILLATION --train prompts.jsonl --teacher amazon.nova-pro-v1:0[/]
@@ -143,6 +154,15 @@ def submit(
     if direct and not output_s3_uri:
         raise fail("--direct needs --output-s3-uri (where Bedrock writes metrics and artifacts)")
     name = job_name or f"{settings.name}-{time.strftime('%Y%m%d-%H%M%S')}"
+    estimate = estimate_or_fail(
+        bedrock_estimate,
+        base_model,
+        customization,
+        train,
+        values,
+        price_book(settings, None, live=False),  # Bedrock prices: the table only
+    )
+    show_and_confirm(estimate, settings, yes, as_json)  # before the upload spends anything
     try:
         bucket = bucket or _stack_outputs(stack_name(settings, "data"))[CURATED_BUCKET_OUTPUT]
         key = f"{settings.data.curated_prefix}bedrock/{name}"
@@ -176,7 +196,7 @@ def submit(
     except (ClientError, BotoCoreError, KeyError) as exc:
         raise fail(f"submission failed: {exc}", code=1) from None
     if as_json:
-        print_json({"arn": arn, "jobName": name})
+        print_json({"arn": arn, "jobName": name, "estimate": estimate.as_dict()})
     else:
         console.print(f"submitted [bold]{name}[/]: {arn}")
 

@@ -26,6 +26,13 @@ from deployment.contract import (
 )
 from deployment.settings import Settings, SettingsError, settings_for_stage
 from pipelines.console import console, err_console, fail, print_json
+from pipelines.cost_estimate.confirm import (
+    YesOption,
+    estimate_or_fail,
+    price_book,
+    show_and_confirm,
+)
+from pipelines.cost_estimate.estimates import pipeline_estimate
 from pipelines.pipeline_ops import (
     DeploymentError,
     check_execution_arn,
@@ -213,25 +220,35 @@ def start(
     ] = None,
     region: Region = None,
     as_json: AsJson = False,
+    yes: Annotated[bool, YesOption] = False,
 ) -> None:
-    """Start a run; parameter names and values are checked against the definition first.
+    """Start a run; parameters are checked and the run's cost is estimated first.
+
+    Above cost.confirm_above_usd the run starts only with --yes.
 
     Example: [cyan]fmops pipeline start --param Method=lora --param MinRougeL=0.3[/]
     """
     settings = _settings(stage)
     sagemaker = _client("sagemaker", region)
+    text = _definition(settings)
     try:
-        parameters = parse_parameter_overrides(
-            param or [], definition_parameters(_definition(settings))
-        )
+        parameters = parse_parameter_overrides(param or [], definition_parameters(text))
     except PipelineInputError as exc:
         raise _bad_input(exc) from None
+    book = price_book(settings, region)
+    estimate = estimate_or_fail(
+        pipeline_estimate, text, book, settings.cost.expected_step_hours,
+        title=f"{pipeline_name(settings)} run",
+    )  # fmt: skip
+    show_and_confirm(estimate, settings, yes, as_json)
     try:
         arn = start_execution(sagemaker, pipeline_name(settings), parameters)
     except (ClientError, BotoCoreError) as exc:
         raise _aws_failure(f"start {pipeline_name(settings)}", exc) from None
     if as_json:
-        print_json({"pipelineExecutionArn": arn, "parameters": parameters})
+        print_json(
+            {"pipelineExecutionArn": arn, "parameters": parameters, "estimate": estimate.as_dict()}
+        )
     else:
         console.print(f"started: {arn}")
 

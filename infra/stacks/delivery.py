@@ -1,0 +1,251 @@
+"""Opt-in promotion pipeline (CDK Pipelines): source -> synth -> dev -> approval -> prod.
+
+- Source: a CodeConnections connection to the repository (`delivery.connection_arn`).
+- Synth: `make test`, then `make synth STAGE=<stage>` for every stage (cdk-nag runs in each), on
+  a CodeBuild image with Python and Node; the last synth's `cdk.out` is the pipeline's assembly.
+- Stages: each deploys `infra.app.build_stacks` for that stage's Settings (the very function
+  app.py uses) into the stage's own account/region; every stage after the first waits for a
+  manual approval.
+- Cross-account: `cross_account_keys=True` gives the artifact bucket a KMS key that the stage
+  accounts' CDK deploy roles may use (they must be bootstrapped with `--trust` the pipeline
+  account); the key rotates.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import aws_cdk as cdk
+from aws_cdk import aws_codebuild as codebuild
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_s3 as s3
+from aws_cdk import pipelines
+from constructs import Construct
+
+from deployment.settings import STAGE_KEY, DeliverySettings, Settings, SettingsError, load_settings
+from infra.app import FmopsStacks, build_stacks
+from infra.constructs.secure_bucket import SecureBucket
+from infra.nag import acknowledge, acknowledge_justified_wildcards, justify_wildcards
+
+# Python 3.11+ and Node 20 (the CDK CLI's jsii runtime), per the CodeBuild image reference
+# ("Docker images provided by CodeBuild", standard:7.0).
+SYNTH_IMAGE = codebuild.LinuxBuildImage.STANDARD_7_0
+
+
+def check_stage_targets(delivery: DeliverySettings, stages: list[Settings]) -> None:
+    """Every pipeline stage needs an account and a region: CDK Pipelines deploys into them."""
+    for settings in stages:
+        for key in ("account", "region"):
+            if getattr(settings, key) is None:
+                raise SettingsError(
+                    f"settings.{key} (stage {settings.stage}) = None: required when "
+                    "delivery.enabled (each stage deploys to its own account/region)"
+                )
+    if [s.stage for s in stages] != list(delivery.stages):
+        raise SettingsError(f"delivery.stages = {list(delivery.stages)}: settings do not match")
+
+
+class FmopsStage(cdk.Stage):
+    """One stage's stacks, exactly as app.py builds them for `-c stage=<name>`."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, settings: Settings) -> None:
+        super().__init__(
+            scope,
+            construct_id,
+            env=cdk.Environment(account=settings.account, region=settings.region),
+        )
+        # nag packs are applied once, on the app (they cover nested stages).
+        self.stacks: FmopsStacks = build_stacks(self, settings, nag=False)
+
+
+class DeliveryStack(cdk.Stack):
+    """The self-mutating CodePipeline that promotes the stages in order."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        delivery: DeliverySettings,
+        stages: list[Settings],
+        prefix: str,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        check_stage_targets(delivery, stages)
+        assert delivery.connection_arn and delivery.repository  # DeliverySettings checks it
+        source = pipelines.CodePipelineSource.connection(
+            delivery.repository, delivery.branch, connection_arn=delivery.connection_arn
+        )
+        synth = pipelines.ShellStep(
+            "Synth",
+            input=source,
+            install_commands=["npm ci"],
+            commands=[
+                "make test",
+                *(f"make synth STAGE={settings.stage}" for settings in stages),
+            ],
+            primary_output_directory="cdk.out",
+        )
+        self.pipeline = pipelines.CodePipeline(
+            self,
+            "Pipeline",
+            pipeline_name=f"{prefix}-delivery",
+            synth=synth,
+            cross_account_keys=True,
+            enable_key_rotation=True,
+            code_build_defaults=pipelines.CodeBuildOptions(
+                build_environment=codebuild.BuildEnvironment(build_image=SYNTH_IMAGE)
+            ),
+        )
+        self.stages: list[FmopsStage] = []
+        for index, settings in enumerate(stages):
+            stage = FmopsStage(self, settings.stage.capitalize(), settings=settings)
+            pre = []
+            if index > 0:
+                pre = [
+                    pipelines.ManualApprovalStep(
+                        f"PromoteTo{settings.stage.capitalize()}",
+                        comment=f"Deploy to {settings.name} "
+                        f"({settings.account}/{settings.region}) what {stages[index - 1].name} "
+                        "runs now?",
+                    )
+                ]
+            self.pipeline.add_stage(stage, pre=pre)
+            self.stages.append(stage)
+        self.pipeline.build_pipeline()
+        self._harden_artifact_bucket(prefix)
+        self._acknowledge_generated_grants()
+        acknowledge_justified_wildcards(self.pipeline)
+
+    def _harden_artifact_bucket(self, prefix: str) -> None:
+        """Versioning and access logs on the artifact bucket CDK Pipelines creates.
+
+        `cross_account_keys=True` needs the bucket (and its key) the pipeline makes itself, so
+        the project's SecureBucket defaults are added through the L1 resource.
+        """
+        bucket = self.pipeline.pipeline.artifact_bucket
+        logs = SecureBucket(
+            self,
+            "AccessLogs",
+            name_prefix=f"{prefix}-delivery-logs",
+            encryption_key=None,
+            access_logs=None,
+            noncurrent_version_expiry_days=90,
+            abort_incomplete_upload_days=7,
+            extra_lifecycle_rules=[
+                s3.LifecycleRule(id="expire-access-logs", expiration=cdk.Duration.days(365))
+            ],
+        )
+        # S3 server access logging writes as the logging service principal (S3 user guide,
+        # "Permissions for log delivery"), limited to this account and the artifact bucket.
+        logs.add_to_resource_policy(
+            iam.PolicyStatement(
+                actions=["s3:PutObject"],
+                principals=[iam.ServicePrincipal("logging.s3.amazonaws.com")],
+                resources=[logs.arn_for_objects("artifacts/*")],
+                conditions={
+                    "ArnLike": {"aws:SourceArn": bucket.bucket_arn},
+                    "StringEquals": {"aws:SourceAccount": self.account},
+                },
+            )
+        )
+        cfn = bucket.node.default_child
+        assert isinstance(cfn, s3.CfnBucket)
+        cfn.versioning_configuration = s3.CfnBucket.VersioningConfigurationProperty(
+            status="Enabled"
+        )
+        cfn.logging_configuration = s3.CfnBucket.LoggingConfigurationProperty(
+            destination_bucket_name=logs.bucket_name, log_file_prefix="artifacts/"
+        )
+        acknowledge(
+            logs,
+            ["HIPAA.Security-S3DefaultEncryptionKMS", "NIST.800.53.R5-S3DefaultEncryptionKMS"],
+            "S3 server access log delivery supports only SSE-S3 on the destination bucket; "
+            "the logs hold request metadata, not pipeline artifacts.",
+        )
+        acknowledge(
+            logs,
+            [
+                "AwsSolutions-S1",
+                "HIPAA.Security-S3BucketLoggingEnabled",
+                "NIST.800.53.R5-S3BucketLoggingEnabled",
+            ],
+            "This is the access-log destination; logging it to itself would loop.",
+        )
+        for scope in (self.pipeline, logs):
+            acknowledge(
+                scope,
+                [
+                    "HIPAA.Security-S3BucketReplicationEnabled",
+                    "NIST.800.53.R5-S3BucketReplicationEnabled",
+                ],
+                "Pipeline artifacts and their access logs are rebuilt or re-written on every "
+                "run; a replica in another region would hold transient copies, no recovery value.",
+            )
+
+    def _acknowledge_generated_grants(self) -> None:
+        """What CDK Pipelines grants its own roles, scoped as far as it allows; said per concern.
+
+        Attached to the pipeline construct, never the stack: the stages nested in this stack
+        must pass the packs on their own.
+        """
+        acknowledge(
+            self.pipeline,
+            ["HIPAA.Security-IAMNoInlinePolicy", "NIST.800.53.R5-IAMNoInlinePolicy"],
+            "Each inline policy is generated by CDK Pipelines for exactly one of its roles and "
+            "shares that role's lifecycle; a managed policy would add an attachable surface.",
+        )
+        acknowledge(
+            self.pipeline,
+            "HIPAA.Security-CodeBuildProjectSourceRepoUrl",
+            "The CodeBuild projects take their source from CodePipeline artifacts (source type "
+            "CODEPIPELINE); the repository is reached through a CodeConnections connection, so no "
+            "URL or token is stored in any project.",
+        )
+        justify_wildcards(
+            self.pipeline,
+            ["Action::s3:", "Action::kms:", "Resource::<PipelineArtifactsBucket"],
+            "CDK Pipelines grants read/write of objects in its own KMS-encrypted artifact bucket "
+            "only, with its own key; object keys are generated per execution.",
+        )
+        justify_wildcards(
+            self.pipeline,
+            ["log-group:/aws/codebuild/", ":report-group/"],
+            "CodeBuild writes logs and reports under its own project-named groups, created at "
+            "run time.",
+        )
+        justify_wildcards(
+            self.pipeline,
+            [":role/*"],
+            "Self-mutation may assume only roles tagged aws-cdk:bootstrap-role (deploy and asset "
+            "publishing roles of the CDK bootstrap), a condition on the same statement.",
+        )
+        justify_wildcards(
+            self.pipeline,
+            ["Resource::*"],
+            "codebuild:StartBuild/BatchGetBuilds for the asset projects this pipeline creates, "
+            "and cloudformation:DescribeStacks/s3:ListBucket that `cdk deploy` uses to read the "
+            "bootstrap version during self-mutation, are granted by CDK Pipelines unscoped.",
+        )
+
+
+def build_delivery(
+    app: cdk.App, context: dict[str, Any], settings: Settings
+) -> DeliveryStack | None:
+    """The DeliveryStack when `delivery.enabled`, with each stage's Settings from the context."""
+    delivery = settings.delivery
+    if not delivery.enabled:
+        return None
+    stages = [load_settings({**context, STAGE_KEY: name}) for name in delivery.stages]
+    first = stages[0]
+    return DeliveryStack(
+        app,
+        f"{settings.prefix}-delivery",
+        delivery=delivery,
+        stages=stages,
+        prefix=settings.prefix,
+        env=cdk.Environment(
+            account=delivery.account or first.account, region=delivery.region or first.region
+        ),
+    )

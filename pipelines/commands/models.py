@@ -1,0 +1,168 @@
+"""`fmops models`: stage base-model weights where the training pipeline reads them, list them.
+
+The layout and hashes are checked locally first (exit 2, nothing sent to AWS); AWS failures are
+one line and exit 1.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import boto3
+import typer
+from botocore.exceptions import BotoCoreError, ClientError, NoRegionError
+from rich.markup import escape
+from rich.table import Table
+
+from deployment.contract import (
+    ARTIFACTS_BUCKET_OUTPUT,
+    BASE_MODELS_PREFIX,
+    DATA_KEY_OUTPUT,
+    stack_name,
+)
+from deployment.settings import Settings, SettingsError, settings_for_stage
+from pipelines.console import console, fail, print_json
+from pipelines.models import ModelStagingError
+from pipelines.models.layout import check_layout
+from pipelines.models.staging import check_name, list_staged, resolve_source, stage_model
+
+app = typer.Typer(
+    help="Base models for the SageMaker pipeline: stage (check, hash, upload), list.",
+    no_args_is_help=True,
+)
+
+Stage = Annotated[str | None, typer.Option("--stage", "-s", help="Stage from cdk.json.")]
+Region = Annotated[str | None, typer.Option("--region", help="AWS region (default: boto3 chain).")]
+Bucket = Annotated[
+    str | None, typer.Option("--bucket", help="Artifacts bucket (default: data stack output).")
+]
+AsJson = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
+DEFAULT_DOWNLOADS = Path.home() / ".cache" / "fmops" / "models"
+
+
+def _settings(stage: str | None) -> Settings:
+    try:
+        return settings_for_stage(stage)
+    except SettingsError as exc:
+        raise fail(escape(str(exc))) from None
+
+
+def _client(service: str, region: str | None) -> Any:
+    try:
+        return boto3.client(service, region_name=region)
+    except NoRegionError:
+        raise fail("no AWS region: pass --region or set AWS_REGION") from None
+
+
+def _data_outputs(settings: Settings, region: str | None) -> dict[str, str]:
+    """The data stack's outputs (bucket names, key ARN), read from CloudFormation."""
+    stack = stack_name(settings, "data")
+    described = _client("cloudformation", region).describe_stacks(StackName=stack)["Stacks"][0]
+    return {o["OutputKey"]: o["OutputValue"] for o in described.get("Outputs", [])}
+
+
+@app.command("stage")
+def stage(
+    source: Annotated[
+        str, typer.Argument(help="Local Hugging Face model directory, or a hub id (owner/name).")
+    ],
+    name: Annotated[
+        str | None,
+        typer.Option(
+            "--name", help="Name under base-models/ (default: models.sagemaker_base_model)."
+        ),
+    ] = None,
+    allow_pickle: Annotated[
+        bool, typer.Option("--allow-pickle", help="Accept pickled .bin/.pt weights (unsafe).")
+    ] = False,
+    replace: Annotated[
+        bool, typer.Option("--replace", help="Overwrite a model already staged under the name.")
+    ] = False,
+    kms_key: Annotated[
+        str | None, typer.Option("--kms-key", help="KMS key for SSE-KMS (default: DataKeyArn).")
+    ] = None,
+    download_dir: Annotated[
+        Path, typer.Option("--download-dir", help="Where hub downloads go.")
+    ] = DEFAULT_DOWNLOADS,
+    bucket: Bucket = None,
+    stage: Stage = None,
+    region: Region = None,
+    as_json: AsJson = False,
+) -> None:
+    """Check a model's layout, hash every file, upload it with SSE-KMS and write a manifest.
+
+    Example: [cyan]fmops models stage ./Llama-3.2-1B --name meta-llama/Llama-3.2-1B --stage dev[/]
+    """
+    settings = _settings(stage)
+    target = name or settings.models.sagemaker_base_model
+    try:
+        check_name(target)
+        root = resolve_source(source, download_dir, allow_pickle=allow_pickle)
+        check_layout(root, allow_pickle=allow_pickle)
+    except ModelStagingError as exc:
+        raise fail(escape(str(exc))) from None
+    s3 = _client("s3", region)
+    try:
+        outputs = {} if bucket and kms_key else _data_outputs(settings, region)
+        manifest = stage_model(
+            s3,
+            root,
+            bucket=bucket or outputs[ARTIFACTS_BUCKET_OUTPUT],
+            name=target,
+            kms_key_id=kms_key or outputs[DATA_KEY_OUTPUT],
+            source=source,
+            allow_pickle=allow_pickle,
+            replace=replace,
+        )
+    except ModelStagingError as exc:
+        raise fail(escape(str(exc)), code=1) from None
+    except KeyError as exc:
+        raise fail(
+            f"{settings.name}-data has no output {exc}; pass --bucket and --kms-key", code=1
+        ) from None
+    except (ClientError, BotoCoreError) as exc:
+        raise fail(escape(f"stage {target}: {exc}"), code=1) from None
+    if as_json:
+        print_json(manifest)
+        return
+    console.print(
+        f"staged {len(manifest['files'])} files ({manifest['total_bytes']:,} bytes) to "
+        f"{manifest['uri']}"
+    )
+    if target != settings.models.sagemaker_base_model:
+        console.print(f"use it with: fmops pipeline start --param BaseModelUri={manifest['uri']}")
+
+
+@app.command("list")
+def list_models(
+    bucket: Bucket = None, stage: Stage = None, region: Region = None, as_json: AsJson = False
+) -> None:
+    """List the staged base models (from their manifests).
+
+    Example: [cyan]fmops models list --stage prod --json[/]
+    """
+    settings = _settings(stage)
+    s3 = _client("s3", region)
+    try:
+        name = bucket or _data_outputs(settings, region)[ARTIFACTS_BUCKET_OUTPUT]
+        manifests = list_staged(s3, name)
+    except KeyError as exc:
+        raise fail(f"{settings.name}-data has no output {exc}; pass --bucket", code=1) from None
+    except (ClientError, BotoCoreError) as exc:
+        raise fail(escape(f"list: {exc}"), code=1) from None
+    if as_json:
+        print_json(manifests)
+        return
+    table = Table(title=f"base models in s3://{name}/{BASE_MODELS_PREFIX}")
+    for column in ("name", "files", "bytes", "staged", "source"):
+        table.add_column(column)
+    for m in manifests:
+        table.add_row(
+            str(m.get("name")),
+            str(len(m.get("files", []))),
+            f"{m.get('total_bytes', 0):,}",
+            str(m.get("staged_at")),
+            escape(str(m.get("source"))),
+        )
+    console.print(table)
