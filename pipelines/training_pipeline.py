@@ -1,8 +1,9 @@
 """The SageMaker training pipeline as a pure function of Settings.
 
 prepare (ProcessingStep) -> train (TrainingStep, SMDDP) -> evaluate (ProcessingStep +
-PropertyFile) -> one ConditionStep per gate metric -> register (PendingManualApproval) or a
-FailStep that names the metric.
+PropertyFile; the candidate against a baseline on the same held-out set) -> one ConditionStep
+per gate rule -> register (PendingManualApproval, with a model card) or a FailStep that names
+the metric, value, threshold and baseline.
 
 The definition is built offline with the SageMaker Python SDK v3 and is byte-for-byte
 deterministic. Deployment-specific values are `${Name}` placeholders (DEPLOYMENT_VARIABLES, plus
@@ -21,7 +22,11 @@ from typing import Any
 from infra.settings import Settings
 from pipelines.quality_gate import GATE_METRICS, gate_steps, threshold_parameters
 from pipelines.sagemaker_jobs import IMAGE_URI, JobSteps
-from training_scripts.metrics.gate_keys import EVALUATION_FILE, MODEL_QUALITY_FILE
+from training_scripts.metrics.gate_keys import (
+    EVALUATION_FILE,
+    MODEL_CARD_CONTENT,
+    MODEL_QUALITY_FILE,
+)
 
 __all__ = ["GATE_METRICS", "build_pipeline", "pipeline_definition"]
 
@@ -70,7 +75,7 @@ def build_pipeline(settings: Settings, subnet_count: int | None = None) -> Any:
     """
     code_hash = code_sha256()
     jobs = JobSteps(settings, subnet_count or settings.network.az_count, code_hash)
-    from sagemaker.core.workflow.functions import Join
+    from sagemaker.core.workflow.functions import Join, JsonGet
     from sagemaker.core.workflow.parameters import ParameterString
     from sagemaker.core.workflow.properties import PropertyFile
     from sagemaker.mlops.workflow.pipeline import Pipeline
@@ -89,13 +94,19 @@ def build_pipeline(settings: Settings, subnet_count: int | None = None) -> Any:
     base_model_uri = ParameterString(
         name="BaseModelUri", default_value=f"s3://${{ArtifactsBucket}}/base-models/{base_model}/"
     )
+    # The model the candidate must beat: the base model by default; `fmops pipeline start`
+    # passes the group's latest Approved version (the champion) when there is one.
+    baseline_uri = ParameterString(
+        name="BaselineModelUri", default_value=base_model_uri.default_value
+    )
     approval = ParameterString(name="ModelApprovalStatus", default_value="PendingManualApproval")
     thresholds = threshold_parameters(settings)
 
     prepare = jobs.processing_step(
         "PrepareData", "prepare_data.py",
         inputs={"raw": input_uri}, outputs=["train", "validation", "governance"],
-        arguments=["--task", data_task],
+        arguments=["--task", data_task,
+                   "--validation-fraction", str(settings.evaluation.holdout_fraction)],
         description="Schema checks, PII anonymization, dedup, quality and poisoning filters",
     )  # fmt: skip
 
@@ -111,10 +122,16 @@ def build_pipeline(settings: Settings, subnet_count: int | None = None) -> Any:
     report = PropertyFile(name="EvaluationReport", output_name="evaluation", path=EVALUATION_FILE)
     evaluate = jobs.processing_step(
         "Evaluate", "evaluate.py",
-        inputs={"model": model_data, "test": prepared("validation")}, outputs=["evaluation"],
+        inputs={"model": model_data, "baseline": baseline_uri, "test": prepared("validation"),
+                "governance": prepared("governance")},
+        outputs=["evaluation"],
         arguments=["--max-examples", str(settings.evaluation.max_examples),
-                   "--max-new-tokens", str(settings.evaluation.max_new_tokens)],
-        description="ROUGE, BLEU, BERTScore, perplexity, refusal and hallucination rates",
+                   "--max-new-tokens", str(settings.evaluation.max_new_tokens),
+                   "--method", method,
+                   *(["--judge-model-id", settings.evaluation.judge_model_id]
+                     if settings.evaluation.judge_model_id else [])],
+        description="Candidate vs baseline: ROUGE, BLEU, BERTScore, perplexity, unsupported "
+        "words, refusal and over-refusal rates, paired bootstrap intervals",
         property_files=[report],
     )  # fmt: skip
     evaluation_dir = evaluate.properties.ProcessingOutputConfig.Outputs["evaluation"]
@@ -132,11 +149,25 @@ def build_pipeline(settings: Settings, subnet_count: int | None = None) -> Any:
             "S3Uri": Join(on="/", values=[evaluation_dir.S3Output.S3Uri, MODEL_QUALITY_FILE]),
         }}},
         "CustomerMetadataProperties": {"code_sha256": code_hash},
-    }, description="Registered only when every gate metric passed")  # fmt: skip
+        "ModelCard": {
+            "ModelCardContent": JsonGet(
+                step_name=evaluate.name, property_file=report, json_path=MODEL_CARD_CONTENT
+            ),
+            "ModelCardStatus": "Draft",
+        },
+    }, description="Registered only when every gate rule passed")  # fmt: skip
 
     return Pipeline(
         name=pipeline_name(settings),
-        parameters=[method, data_task, input_uri, base_model_uri, approval, *thresholds.values()],
+        parameters=[
+            method,
+            data_task,
+            input_uri,
+            base_model_uri,
+            baseline_uri,
+            approval,
+            *thresholds.values(),
+        ],
         steps=[
             prepare,
             train,

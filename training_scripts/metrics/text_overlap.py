@@ -60,3 +60,8 @@ def has_words(text: str) -> bool:
 def unigram_precision(prediction: str, support: str) -> float:
     """Share of the prediction's (stemmed) unigrams that also occur in `support` (ROUGE-1 P)."""
     return _scorer().score(support, prediction)["rouge1"].precision
+
+
+def longest_common_precision(prediction: str, source: str) -> float:
+    """Share of the prediction's words that a longest common subsequence with `source` covers."""
+    return _scorer().score(source, prediction)["rougeL"].precision
