@@ -294,6 +294,8 @@ class LocalExecutor:
             "ModelApprovalStatus": args.get("ModelApprovalStatus", "PendingManualApproval"),
             "ModelDataUrl": container["ModelDataUrl"],
             "LocalModelData": str(self.s3.path(container["ModelDataUrl"])),
+            # Where the evaluation outputs live: `fmops eval audit-sample --local-version`.
+            "LocalEvaluation": str(stats_path.parent) if stats_path else None,
             "ModelQuality": json.loads(stats_path.read_text())
             if stats_path and stats_path.is_file()
             else None,

@@ -80,3 +80,18 @@ def write_card(registry: Path, group: str, version: int, content: dict[str, Any]
     json_path.write_text(json.dumps(content, indent=2) + "\n", encoding="utf-8")
     html_path.write_text(render_card(content, f"{group} version {version}"), encoding="utf-8")
     return {"json": str(json_path), "html": str(html_path)}
+
+
+def update_card_audit(json_path: Path, audit: dict[str, Any]) -> None:
+    """Record a human audit on a local card (JSON and its HTML page)."""
+    content = json.loads(json_path.read_text(encoding="utf-8"))
+    content["additional_information"]["custom_details"]["audit"] = json.dumps(audit)
+    uses = content["intended_uses"]
+    uses["risk_rating"] = "Medium"
+    uses["explanations_for_risk_rating"] = (
+        f"Human audit: hallucination rate {audit['hallucination_rate']:.3f}, 95% Wilson upper "
+        f"bound {audit['hallucination_rate_ci_high']:.3f} over {audit['audited']} items."
+    )
+    json_path.write_text(json.dumps(content, indent=2) + "\n", encoding="utf-8")
+    title = f"{json_path.parent.name} version {json_path.stem.removeprefix('v')}"
+    json_path.with_suffix(".html").write_text(render_card(content, title), encoding="utf-8")
