@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from infra.settings import Settings
+from pipelines.champion import BASE_MODEL_KEY
 from pipelines.quality_gate import GATE_METRICS, gate_steps, threshold_parameters
 from pipelines.sagemaker_jobs import IMAGE_URI, JobSteps
 from training_scripts.metrics.gate_keys import (
@@ -148,7 +149,7 @@ def build_pipeline(settings: Settings, subnet_count: int | None = None) -> Any:
             "ContentType": "application/json",
             "S3Uri": Join(on="/", values=[evaluation_dir.S3Output.S3Uri, MODEL_QUALITY_FILE]),
         }}},
-        "CustomerMetadataProperties": {"code_sha256": code_hash},
+        "CustomerMetadataProperties": {"code_sha256": code_hash, BASE_MODEL_KEY: base_model},
         "ModelCard": {
             "ModelCardContent": JsonGet(
                 step_name=evaluate.name, property_file=report, json_path=MODEL_CARD_CONTENT

@@ -19,6 +19,7 @@ from pydantic import TypeAdapter, ValidationError
 from rich.markup import escape
 
 from infra.settings import Settings, SettingsError, settings_for_stage
+from pipelines.champion import BASELINE_PARAMETER, aws_champion
 from pipelines.console import console, err_console, fail, print_json
 from pipelines.pipeline_ops import (
     ROLE_OUTPUT,
@@ -210,6 +211,14 @@ def start(
         list[str] | None,
         typer.Option("--param", "-p", help="Pipeline parameter NAME=VALUE (repeatable)."),
     ] = None,
+    baseline: Annotated[
+        str,
+        typer.Option(
+            "--baseline",
+            help="What the candidate must beat: 'champion' (the group's latest Approved version "
+            "from the same base model, else the base model) or 'base'.",
+        ),
+    ] = "champion",
     region: Region = None,
     as_json: AsJson = False,
 ) -> None:
@@ -217,6 +226,8 @@ def start(
 
     Example: [cyan]fmops pipeline start --param Method=lora --param MinRougeL=0.3[/]
     """
+    if baseline not in ("champion", "base"):
+        raise fail(f"--baseline {baseline!r}: allowed: champion, base")
     settings = _settings(stage)
     sagemaker = _client("sagemaker", region)
     try:
@@ -225,14 +236,23 @@ def start(
         )
     except PipelineInputError as exc:
         raise _bad_input(exc) from None
+    champion = None
     try:
+        if baseline == "champion" and all(p["Name"] != BASELINE_PARAMETER for p in parameters):
+            group = _builder().model_package_group_name(settings)
+            champion = aws_champion(sagemaker, group, settings.models.sagemaker_base_model)
+            if champion:
+                parameters.append({"Name": BASELINE_PARAMETER, "Value": champion[1]})
         arn = start_execution(sagemaker, _pipeline_name(settings), parameters)
     except (ClientError, BotoCoreError) as exc:
         raise _aws_failure(f"start {_pipeline_name(settings)}", exc) from None
+    champion_arn = champion[0] if champion else None
     if as_json:
-        print_json({"pipelineExecutionArn": arn, "parameters": parameters})
+        print_json({"pipelineExecutionArn": arn, "parameters": parameters,
+                    "baselineChampion": champion_arn})  # fmt: skip
     else:
         console.print(f"started: {arn}")
+        console.print(f"baseline: {champion_arn or 'the base model (BaselineModelUri default)'}")
 
 
 @app.command("status")
