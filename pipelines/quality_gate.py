@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from infra.settings import Settings
-from training_scripts.metrics.gate_keys import GATE_RULES, GateRule, baseline_key, gain_key
+from deployment.settings import Settings
+from training_scripts.vocabulary.metrics import GATE_RULES, GateRule, baseline_key, gain_key
 
 GATE_METRICS = GATE_RULES  # the name callers used before rules had kinds
 

@@ -42,21 +42,24 @@ from training_scripts.metrics.comparison import (
     compare,
     comparison_fields,
 )
-from training_scripts.metrics.gate_keys import (
-    COMPARED_METRICS,
-    EVALUATION_FILE,
-    MODEL_CARD_CONTENT,
-    MODEL_CARD_FILE,
-    MODEL_QUALITY_FILE,
-    SAFETY_METRICS,
-)
 from training_scripts.metrics.generation import resolve_model_dir
 from training_scripts.metrics.model_card import model_card
 from training_scripts.metrics.model_quality import MetricSource, write_model_quality
-from training_scripts.metrics.records import EvaluationInputError, Example, load_test_set
+from training_scripts.metrics.records import load_test_set
 from training_scripts.metrics.safety import detector_quality, load_benign, load_redteam
 from training_scripts.metrics.scoring import ModelScores, score_model
 from training_scripts.metrics.semantic import AUTO, resolve_encoder
+from training_scripts.vocabulary.metrics import (
+    COMPARED_METRICS,
+    EVALUATION_FILE,
+    HALLUCINATION_RATE,
+    MODEL_CARD_CONTENT,
+    MODEL_CARD_FILE,
+    MODEL_QUALITY_FILE,
+    NUM_EXAMPLES,
+    SAFETY_METRICS,
+)
+from training_scripts.vocabulary.records import DataError, InstructionExample
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
@@ -84,7 +87,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     return args
 
 
-def _choose(examples: list[Example], limit: int, seed: int) -> list[Example]:
+def _choose(examples: list[InstructionExample], limit: int, seed: int) -> list[InstructionExample]:
     if len(examples) <= limit:
         return examples
     keep = sorted(random.Random(seed).sample(range(len(examples)), limit))
@@ -103,8 +106,8 @@ def _audit_result(audit_dir: Path) -> dict | None:
     if not files:
         return None
     result = json.loads(files[0].read_text(encoding="utf-8"))
-    if not isinstance(result, dict) or "hallucination_rate" not in result:
-        raise EvaluationInputError(
+    if not isinstance(result, dict) or HALLUCINATION_RATE not in result:
+        raise DataError(
             f"{files[0]}: needs 'hallucination_rate' (write it with `fmops eval audit-ingest`)"
         )
     return result
@@ -122,7 +125,7 @@ def _input_dir(contract: ProcessingContract, name: str) -> Path | None:
 
 def _load(model_input: Path, scratch: Path, what: str, **kwargs) -> tuple[ModelScores, Path]:
     if not model_input.exists():
-        raise EvaluationInputError(
+        raise DataError(
             f"{what} input {model_input}: missing; the evaluation scores the candidate against "
             "a baseline (the base model or the approved champion) on the same examples"
         )
@@ -221,7 +224,7 @@ def run(args: argparse.Namespace, contract: ProcessingContract) -> dict[str, obj
 
 def _write_outputs(
     out: Path,
-    examples: list[Example],
+    examples: list[InstructionExample],
     candidate: ModelScores,
     baseline: ModelScores,
     redteam: list,
@@ -229,7 +232,7 @@ def _write_outputs(
     args: argparse.Namespace,
 ) -> None:
     rows = [
-        {"prompt": e.prompt_text, "reference": e.reference, "output": o,
+        {"prompt": e.prompt, "reference": e.completion, "output": o,
          "unsupported": r, "baseline_output": b, "baseline_unsupported": br}
         for e, o, r, b, br in zip(examples, candidate.outputs, candidate.unsupported,
                                   baseline.outputs, baseline.unsupported, strict=True)
@@ -257,13 +260,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     started = time.perf_counter()
     try:
         evaluation = run(args, contract)
-    except (EvaluationInputError, ContractError) as exc:
+    except (DataError, ContractError) as exc:
         report_failure(contract.failure_file, str(exc))
         return 2
     numeric = {k: float(v) for k, v in evaluation.items() if isinstance(v, int | float)}
     print(format_metrics(numeric))
     elapsed = time.perf_counter() - started
-    print(f"evaluated {evaluation['num_examples']} examples in {elapsed:.1f}s")
+    print(f"evaluated {evaluation[NUM_EXAMPLES]} examples in {elapsed:.1f}s")
     return 0
 
 

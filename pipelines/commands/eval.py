@@ -32,18 +32,15 @@ def score(
     Example: [cyan]fmops eval score --predictions out.jsonl --references gold.jsonl --field text[/]
     """
     # Metric libraries load on use, so `fmops --help` and other nouns stay fast.
-    from training_scripts.metrics.records import (
-        EvaluationInputError,
-        check_same_length,
-        read_texts,
-    )
+    from training_scripts.metrics.records import check_same_length, read_texts
     from training_scripts.metrics.reference_scores import ReferenceScores
+    from training_scripts.vocabulary.records import DataError
 
     try:
         predicted, expected = read_texts(predictions, field), read_texts(references, field)
         check_same_length(predicted, expected, f"{predictions} vs {references}")
         result = ReferenceScores.compute(predicted, expected, bertscore_model)
-    except EvaluationInputError as exc:
+    except DataError as exc:
         raise fail(str(exc)) from None
     print_json({**result.summary(), "num_examples": len(predicted)})
 
@@ -143,7 +140,8 @@ def audit_sample(
     import tempfile
 
     from training_scripts.metrics.audit import AuditItem, stratified_sample, write_audit_inputs
-    from training_scripts.metrics.records import EvaluationInputError, field_values, read_jsonl
+    from training_scripts.metrics.records import field_values, read_jsonl
+    from training_scripts.vocabulary.records import DataError
 
     given = [x for x in (input_path, model_package, local_version) if x is not None]
     if len(given) != 1:
@@ -166,7 +164,7 @@ def audit_sample(
                 for i, (p, r, o) in enumerate(zip(prompts, refs, outputs, strict=True))
             ]
             sample = stratified_sample(items, size, seed)
-        except EvaluationInputError as exc:
+        except DataError as exc:
             raise fail(str(exc)) from None
     manifest, template = write_audit_inputs(sample, out, version)
     summary = {
@@ -211,14 +209,14 @@ def audit_ingest(
     Example: [cyan]fmops eval audit-ingest -m output.manifest --model-package "$ARN"[/]
     """
     from training_scripts.metrics.audit import ingest_output_manifest
-    from training_scripts.metrics.records import EvaluationInputError
+    from training_scripts.vocabulary.records import DataError
 
     if model_package is not None and local_version is not None:
         raise fail("give --model-package or --local-version, not both")
     version = _version_id(model_package, local_version, runs_dir, group)
     try:
         result = ingest_output_manifest(manifest, label_attribute, version)
-    except EvaluationInputError as exc:
+    except DataError as exc:
         raise fail(str(exc)) from None
     if model_package is not None:
         _record_on_package(model_package, result, region)

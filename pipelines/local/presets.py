@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from infra.settings import REPO_ROOT
+from deployment.settings import REPO_ROOT
 from pipelines.pipeline_parameters import PipelineInputError
 from training_scripts.hyperparameters import HyperparameterError, parse_hyperparameters
 

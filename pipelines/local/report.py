@@ -8,10 +8,10 @@ import os
 from pathlib import Path
 from typing import Any
 
-from infra.settings import Settings
+from deployment.settings import Settings
 from pipelines.local.executor import RunResult
-from training_scripts.metrics.gate_keys import GATE_RULES, GateRule, baseline_key, gain_key
 from training_scripts.metrics.model_card import metric_rows
+from training_scripts.vocabulary.metrics import GATE_RULES, GateRule, baseline_key, gain_key
 
 _STYLE = """
 body{font-family:system-ui,sans-serif;margin:2rem;max-width:70rem;color:#222}

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from training_scripts.metrics.gate_keys import COMPARED_METRICS, EVALUATION_KEYS
+from training_scripts.vocabulary.metrics import COMPARED_METRICS, EVALUATION_KEYS
 
 REPO = Path(__file__).resolve().parents[2]
 TEST_SET = [
@@ -88,6 +88,34 @@ def test_model_card_content_is_a_json_string_in_evaluation_json(evaluated):
     assert card == json.loads((evaluated / "model_card.json").read_text(encoding="utf-8"))
     names = {m["name"] for m in card["evaluation_details"][0]["metric_groups"][0]["metric_data"]}
     assert {"rougeL.candidate", "rougeL.baseline", "rougeL.gain_ci_low"} <= names
+
+
+def _nodes(value):
+    """Every JSON object inside `value`, depth first."""
+    if isinstance(value, dict):
+        yield value
+        for item in value.values():
+            yield from _nodes(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _nodes(item)
+
+
+def test_gate_reads_only_keys_that_evaluate_py_writes(evaluated):
+    # Every JsonGet of the built pipeline, against the evaluation.json a real run wrote: a gate
+    # key evaluate.py stops writing (or a renamed one) fails here.
+    from deployment.settings import settings_for_stage
+    from pipelines.training_pipeline import pipeline_definition
+
+    definition = json.loads(pipeline_definition(settings_for_stage("dev")))
+    paths = sorted(
+        {node["Std:JsonGet"]["Path"] for node in _nodes(definition) if "Std:JsonGet" in node}
+    )
+    evaluation = json.loads((evaluated / "evaluation.json").read_text(encoding="utf-8"))
+
+    assert len(paths) >= 5  # one per gate rule at least; guards against a search that finds none
+    missing = [p for p in paths if not isinstance(evaluation.get(p), int | float)]
+    assert not missing, f"the gate reads {missing}, which evaluation.json lacks"
 
 
 def test_model_quality_json_has_value_and_standard_deviation_per_metric(evaluated):

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from infra.settings import settings_for_stage
+from deployment.settings import settings_for_stage
 from pipelines.local.presets import PRESETS
 from training_scripts.metrics.records import example_from_record
 from training_scripts.metrics.safety import (
@@ -39,7 +39,7 @@ def _ceilings() -> list[float]:
 
 def _rate(outputs, examples) -> float:
     flags = unsupported_flags(
-        outputs, [e.prompt_text for e in examples], [e.reference for e in examples]
+        outputs, [e.prompt for e in examples], [e.completion for e in examples]
     )
     return sum(flags) / len(flags)
 
@@ -53,7 +53,7 @@ def test_an_empty_model_fails_the_unsupported_word_rule(held_out):
 
 def test_a_prompt_copying_model_fails_the_unsupported_word_rule(held_out):
     # What a model that learned nothing but echoing produces: the prompt's opening words.
-    echoes = [" ".join(e.prompt_text.split()[:24]) for e in held_out]
+    echoes = [" ".join(e.prompt.split()[:24]) for e in held_out]
 
     rate = _rate(echoes, held_out)
 
@@ -63,7 +63,7 @@ def test_a_prompt_copying_model_fails_the_unsupported_word_rule(held_out):
 
 def test_the_right_answer_copied_from_the_prompt_is_supported(held_out):
     # Extraction answers are spans of the prompt; copying *them* is the task, not a failure.
-    assert _rate([e.reference for e in held_out], held_out) == 0.0
+    assert _rate([e.completion for e in held_out], held_out) == 0.0
 
 
 def test_reasons_name_the_failure():

@@ -72,7 +72,7 @@ def test_model_quality_reports_standard_deviation_only_from_200_samples():
 
 def test_gate_rules_read_keys_that_evaluation_json_has():
     from training_scripts.metrics.comparison import Comparison, comparison_fields
-    from training_scripts.metrics.gate_keys import (
+    from training_scripts.vocabulary.metrics import (
         COMPARED_METRICS,
         EVALUATION_KEYS,
         GATE_RULES,

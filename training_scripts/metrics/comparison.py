@@ -14,8 +14,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from training_scripts.metrics.gate_keys import baseline_key, gain_key
 from training_scripts.metrics.model_quality import Estimator, MetricSource
+from training_scripts.vocabulary.metrics import baseline_key, gain_key
 
 BOOTSTRAP_RESAMPLES = 1000
 CONFIDENCE = 0.95

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from training_scripts.metrics.records import EvaluationInputError, Example
+from training_scripts.vocabulary.records import DataError, InstructionExample
 
 JUDGE_PROMPT = """You check a model's answer against a trusted reference.
 Prompt:
@@ -31,7 +31,10 @@ counts as UNSUPPORTED. Reply with exactly one word: SUPPORTED or UNSUPPORTED."""
 
 
 def judge_unsupported(
-    model_id: str, examples: Sequence[Example], outputs: Sequence[str], client: Any = None
+    model_id: str,
+    examples: Sequence[InstructionExample],
+    outputs: Sequence[str],
+    client: Any = None,
 ) -> list[bool]:
     """Per output: True when the judge calls it UNSUPPORTED."""
     import boto3
@@ -40,7 +43,7 @@ def judge_unsupported(
     verdicts: list[bool] = []
     for example, output in zip(examples, outputs, strict=True):
         text = JUDGE_PROMPT.format(
-            prompt=example.prompt_text, reference=example.reference, output=output
+            prompt=example.prompt, reference=example.completion, output=output
         )
         response = client.converse(
             modelId=model_id,
@@ -53,7 +56,7 @@ def judge_unsupported(
             .upper()
         )
         if answer not in ("SUPPORTED", "UNSUPPORTED"):
-            raise EvaluationInputError(
+            raise DataError(
                 f"judge {model_id}: answered {answer[:40]!r}; expected SUPPORTED or UNSUPPORTED"
             )
         verdicts.append(answer == "UNSUPPORTED")

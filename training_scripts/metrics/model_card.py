@@ -13,7 +13,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from training_scripts.metrics.gate_keys import (
+from training_scripts.vocabulary.metrics import (
     COMPARED_METRICS,
     LOWER_IS_BETTER,
     SAFETY_METRICS,

@@ -21,12 +21,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from training_scripts.metrics.records import EvaluationInputError, field_values, read_jsonl
+from training_scripts.metrics.records import field_values, read_jsonl
 from training_scripts.metrics.text_overlap import (
     has_words,
     longest_common_precision,
     unigram_precision,
 )
+from training_scripts.vocabulary.records import DataError
 
 BUNDLED_REDTEAM = Path(__file__).with_name("redteam.jsonl")
 BUNDLED_BENIGN = Path(__file__).with_name("benign.jsonl")
@@ -108,7 +109,7 @@ def detector_quality(path: Path = REFUSAL_LABELS) -> DetectorQuality:
     texts, labels = field_values(records, "text", path), field_values(records, "label", path)
     wrong = sorted(set(labels) - {"refusal", "compliant"})
     if wrong:
-        raise EvaluationInputError(f"{path}: label {wrong[0]!r}: must be 'refusal' or 'compliant'")
+        raise DataError(f"{path}: label {wrong[0]!r}: must be 'refusal' or 'compliant'")
     predicted = refusal_flags(texts)
     truth = [label == "refusal" for label in labels]
     hits = sum(p and t for p, t in zip(predicted, truth, strict=True))
@@ -129,7 +130,7 @@ def load_prompts(
     else:
         files = sorted(directory.glob("*.jsonl"))
         if not files:
-            raise EvaluationInputError(f"safety prompt input {directory}: no *.jsonl files")
+            raise DataError(f"safety prompt input {directory}: no *.jsonl files")
     prompts: list[SafetyPrompt] = []
     for path in files:
         records = read_jsonl(path)

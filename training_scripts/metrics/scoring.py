@@ -14,9 +14,15 @@ from training_scripts.metrics.extraction import extraction_scores
 from training_scripts.metrics.generation import generate, load_model
 from training_scripts.metrics.model_quality import MetricSource
 from training_scripts.metrics.perplexity import reference_losses
-from training_scripts.metrics.records import Example
 from training_scripts.metrics.reference_scores import ReferenceScores
 from training_scripts.metrics.safety import SafetyPrompt, refusal_flags, unsupported_reason
+from training_scripts.vocabulary.metrics import (
+    OVER_REFUSAL_RATE,
+    PERPLEXITY,
+    REFUSAL_RATE,
+    UNSUPPORTED_WORD_RATE,
+)
+from training_scripts.vocabulary.records import InstructionExample
 
 
 def _share(flags: Sequence[bool]) -> MetricSource:
@@ -50,7 +56,7 @@ def as_chat(prompts: Sequence[SafetyPrompt], chat: bool) -> list:
 
 def score_model(
     model_dir: Path,
-    examples: Sequence[Example],
+    examples: Sequence[InstructionExample],
     redteam: Sequence[SafetyPrompt],
     benign: Sequence[SafetyPrompt],
     *,
@@ -58,24 +64,24 @@ def score_model(
     bertscore_model: str,
 ) -> ModelScores:
     loaded = load_model(model_dir)
-    references = [e.reference for e in examples]
-    outputs = generate(loaded, [e.prompt for e in examples], max_new_tokens)
+    references = [e.completion for e in examples]
+    outputs = generate(loaded, [e.chat() for e in examples], max_new_tokens)
     scores = ReferenceScores.compute(outputs, references, bertscore_model)
     losses = reference_losses(loaded, examples)
-    chat = any(not isinstance(e.prompt, str) for e in examples)
+    chat = any(e.messages for e in examples)
     red_replies = generate(loaded, as_chat(redteam, chat), max_new_tokens)
     benign_replies = generate(loaded, as_chat(benign, chat), max_new_tokens)
     reasons = [
-        unsupported_reason(o, e.prompt_text, e.reference)
+        unsupported_reason(o, e.prompt, e.completion)
         for o, e in zip(outputs, examples, strict=True)
     ]
     n = len(examples)
     sources: dict[str, MetricSource] = {
         **scores.sources(),
-        "perplexity": MetricSource(losses.perplexity(), n, losses.perplexity),
+        PERPLEXITY: MetricSource(losses.perplexity(), n, losses.perplexity),
         **{name: _mean(v) for name, v in extraction_scores(outputs, references).items()},
-        "unsupported_word_rate": _share([r is not None for r in reasons]),
-        "refusal_rate": _share(refusal_flags(red_replies)),
-        "over_refusal_rate": _share(refusal_flags(benign_replies)),
+        UNSUPPORTED_WORD_RATE: _share([r is not None for r in reasons]),
+        REFUSAL_RATE: _share(refusal_flags(red_replies)),
+        OVER_REFUSAL_RATE: _share(refusal_flags(benign_replies)),
     }
     return ModelScores(outputs, reasons, red_replies, benign_replies, sources)

@@ -1,0 +1,140 @@
+"""Metric names: what evaluate.py writes, what the quality gate reads, what training prints.
+
+The pipeline builder reads the gate's keys from here with JsonGet and evaluate.py writes its
+output under the same names, so a renamed metric changes both ends at once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# -- Evaluation (evaluation.json, model_quality.json, model_card.json) ----------------------
+EVALUATION_FILE = "evaluation.json"
+MODEL_QUALITY_FILE = "model_quality.json"
+MODEL_CARD_FILE = "model_card.json"
+# evaluation.json key holding the model card as a JSON string: RegisterModel passes it as
+# CreateModelPackage ModelCard.ModelCardContent (a string) through JsonGet.
+MODEL_CARD_CONTENT = "model_card_content"
+
+# rouge-score's own type names double as our keys.
+ROUGE_1, ROUGE_2, ROUGE_L = "rouge1", "rouge2", "rougeL"
+BLEU = "bleu"
+BERTSCORE_PRECISION = "bertscore_precision"
+BERTSCORE_RECALL = "bertscore_recall"
+BERTSCORE_F1 = "bertscore_f1"
+PERPLEXITY = "perplexity"
+EXACT_MATCH = "exact_match"
+TOKEN_F1 = "token_f1"
+# Share of held-out outputs that are empty, parrot the prompt, or whose words mostly occur in
+# neither prompt nor reference: a word-overlap proxy, named for what it measures.
+UNSUPPORTED_WORD_RATE = "unsupported_word_rate"
+REFUSAL_RATE = "refusal_rate"  # red-team prompts refused
+OVER_REFUSAL_RATE = "over_refusal_rate"  # benign prompts refused
+REFUSAL_DROP = "refusal_drop"  # baseline refusal_rate - candidate refusal_rate
+# The best available hallucination measure: human audit > Bedrock judge > unsupported words.
+HALLUCINATION_RATE = "hallucination_rate"
+NUM_EXAMPLES = "num_examples"
+NUM_REDTEAM = "num_redteam"
+NUM_BENIGN = "num_benign"
+# Non-numeric provenance evaluation.json carries beside the scores.
+HALLUCINATION_RATE_SOURCE = "hallucination_rate_source"
+BERTSCORE_MODEL = "bertscore_model"
+
+ROUGE_KEYS = (ROUGE_1, ROUGE_2, ROUGE_L)
+BERTSCORE_KEYS = (BERTSCORE_PRECISION, BERTSCORE_RECALL, BERTSCORE_F1)
+# Scores of predictions against references (evaluate.py and `fmops eval score`).
+REFERENCE_SCORE_KEYS = (*ROUGE_KEYS, BLEU, *BERTSCORE_KEYS)
+EXTRACTION_KEYS = (EXACT_MATCH, TOKEN_F1)
+# Scored on the held-out set for candidate and baseline, paired per example. Every compared
+# metric M is written as `M` (candidate), `baseline_M`, `M_gain` (candidate - baseline) and
+# `M_gain_ci_low` / `M_gain_ci_high` (paired bootstrap interval of the gain).
+COMPARED_METRICS = (
+    *ROUGE_KEYS, BLEU, BERTSCORE_F1, PERPLEXITY, *EXTRACTION_KEYS, UNSUPPORTED_WORD_RATE,
+)  # fmt: skip
+# Scored on the red-team and the benign prompt sets for both models, paired per prompt.
+SAFETY_METRICS = (REFUSAL_RATE, OVER_REFUSAL_RATE)
+LOWER_IS_BETTER = frozenset({PERPLEXITY, UNSUPPORTED_WORD_RATE, OVER_REFUSAL_RATE})
+# Every numeric key of evaluation.json that is not a baseline/gain key.
+EVALUATION_KEYS = (
+    *COMPARED_METRICS, *SAFETY_METRICS, BERTSCORE_PRECISION, BERTSCORE_RECALL,
+    HALLUCINATION_RATE, REFUSAL_DROP, NUM_EXAMPLES, NUM_REDTEAM, NUM_BENIGN,
+)  # fmt: skip
+
+
+def baseline_key(metric: str) -> str:
+    return f"baseline_{metric}"
+
+
+def gain_key(metric: str, bound: str = "") -> str:
+    """`M_gain`, or with bound 'low'/'high' the paired bootstrap interval's end."""
+    return f"{metric}_gain" + (f"_ci_{bound}" if bound else "")
+
+
+@dataclass(frozen=True)
+class GateRule:
+    """One quality-gate ConditionStep: an evaluation.json value against a pipeline parameter."""
+
+    parameter: str  # the pipeline parameter, e.g. MinRougeL
+    key: str  # the evaluation.json value compared
+    minimum: bool  # True: the value must be >= the threshold; False: <= the threshold
+    settings_field: str  # the Settings.evaluation field that gives the parameter its default
+    metric: str  # what the FailStep names
+    kind: str  # size | floor | ceiling | gain | drop
+
+    @property
+    def baseline(self) -> str | None:
+        """The evaluation.json key the FailStep quotes as the baseline's value."""
+        return None if self.kind == "size" else baseline_key(self.metric)
+
+
+def _rule(parameter: str, metric: str, kind: str, settings_field: str) -> GateRule:
+    key = {"gain": gain_key(metric, "low"), "drop": REFUSAL_DROP}.get(kind, metric)
+    return GateRule(parameter, key, kind in ("size", "floor", "gain"), settings_field, metric, kind)
+
+
+# Order = the order the gate checks them; the first failing rule ends the run.
+GATE_RULES = (
+    _rule("MinEvalExamples", NUM_EXAMPLES, "size", "min_eval_examples"),
+    _rule("MinRougeL", ROUGE_L, "floor", "min_rouge_l"),
+    _rule("MinBleu", BLEU, "floor", "min_bleu"),
+    _rule("MinBertscoreF1", BERTSCORE_F1, "floor", "min_bertscore_f1"),
+    _rule("MinRougeLGain", ROUGE_L, "gain", "min_rouge_l_gain"),
+    _rule("MinBleuGain", BLEU, "gain", "min_bleu_gain"),
+    _rule("MinBertscoreF1Gain", BERTSCORE_F1, "gain", "min_bertscore_f1_gain"),
+    _rule("MaxUnsupportedWordRate", UNSUPPORTED_WORD_RATE, "ceiling", "max_unsupported_word_rate"),
+    _rule("MinRefusalRate", REFUSAL_RATE, "floor", "min_refusal_rate"),
+    _rule("MaxRefusalDrop", REFUSAL_RATE, "drop", "max_refusal_drop"),
+    _rule("MaxOverRefusalRate", OVER_REFUSAL_RATE, "ceiling", "max_over_refusal_rate"),
+)
+GATE_PARAMETERS = tuple(rule.parameter for rule in GATE_RULES)
+
+# -- Training (`name=value;` lines train.py prints; the definition's metric regexes) --------
+TRAIN_LOSS = "train_loss"
+EVAL_LOSS = "eval_loss"
+EVAL_PERPLEXITY = "eval_perplexity"
+LEARNING_RATE = "learning_rate"
+TOKENS_PER_SECOND = "tokens_per_second"
+PADDING_WASTE = "padding_waste"
+TRAINABLE_SHARE = "trainable_share"
+DISTILL_KL = "distill_kl"
+STUDENT_CE = "student_ce"  # printed beside distill_kl; not a metric definition
+REWARD_ACCURACY = "reward_accuracy"
+EVAL_REWARD_ACCURACY = "eval_reward_accuracy"
+DPO_REWARD_ACCURACY = "dpo_reward_accuracy"
+DPO_REWARD_MARGIN = "dpo_reward_margin"
+
+# The pipeline turns these into metric definitions with contract.metric_definitions().
+TRAINING_METRICS = (
+    TRAIN_LOSS,
+    EVAL_LOSS,
+    EVAL_PERPLEXITY,
+    LEARNING_RATE,
+    TOKENS_PER_SECOND,
+    PADDING_WASTE,
+    TRAINABLE_SHARE,
+    DISTILL_KL,
+    REWARD_ACCURACY,
+    EVAL_REWARD_ACCURACY,
+    DPO_REWARD_ACCURACY,
+    DPO_REWARD_MARGIN,
+)
