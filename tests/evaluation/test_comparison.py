@@ -84,3 +84,17 @@ def test_same_seed_same_interval_and_corpus_bleu_is_recomputed_per_resample():
 def test_different_populations_cannot_be_paired():
     with pytest.raises(ValueError, match="same examples: 8 vs 3"):
         compare(_mean(CANDIDATE), _mean(BASELINE[:3]), seed=1)
+
+
+def test_corpus_bleu_of_a_subset_from_statistics_equals_sacrebleu_on_that_subset():
+    from training_scripts.metrics.text_overlap import CorpusBleu
+
+    outputs = ["the carrier is excused", "pay within thirty days", "no clause", "notice in writing",
+               "the goods are delivered late", "payment is due"]  # fmt: skip
+    references = ["the carrier is excused from delay", "pay in thirty days", "no clause",
+                  "written notice", "goods delivered late", "payment due in ten days"]  # fmt: skip
+    stats = CorpusBleu(outputs, references)
+
+    for subset in ([0, 1, 2, 3, 4, 5], [0, 0, 3, 5], [2, 2, 2], [1, 4]):
+        direct = bleu([outputs[i] for i in subset], [references[i] for i in subset])
+        assert stats.score(subset) == pytest.approx(direct, abs=1e-12), subset
