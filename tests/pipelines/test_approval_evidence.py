@@ -172,3 +172,64 @@ def test_an_audit_of_another_version_cannot_be_recorded(
     assert "audit_ci_high" not in (
         _status(sagemaker, other).get("CustomerMetadataProperties") or {}
     )
+
+
+@pytest.fixture()
+def local_registry(tmp_path: Path) -> Path:
+    """A local registry with one version, its evaluation outputs and its model card."""
+    from pipelines.local.model_cards import write_card
+
+    runs = tmp_path / "runs"
+    evaluation = tmp_path / "evaluation"
+    evaluation.mkdir(parents=True)
+    rows = [{"prompt": f"q{i}", "reference": f"a{i}", "output": f"o{i}"} for i in range(100)]
+    (evaluation / "predictions.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    card = {
+        "intended_uses": {"purpose_of_model": "demo", "risk_rating": "High"},
+        "evaluation_details": [],
+        "additional_information": {"custom_details": {"audit": "{}"}},
+    }
+    entry = {
+        "ModelPackageGroupName": "fmops-dev-models",
+        "ModelPackageVersion": 1,
+        "ModelApprovalStatus": "PendingManualApproval",
+        "LocalEvaluation": str(evaluation),
+        "ModelCard": write_card(runs / "model-registry.json", "fmops-dev-models", 1, card),
+    }
+    (runs / "model-registry.json").write_text(json.dumps({"fmops-dev-models": [entry]}))
+    return runs
+
+
+def _local(runs: Path, *args: str) -> Any:
+    return runner.invoke(app, [*args, "--local-version", "1", "--runs-dir", str(runs)])
+
+
+def test_local_version_needs_its_own_audit_before_prod_approval(
+    local_registry: Path, tmp_path: Path
+) -> None:
+    refused = _local(local_registry, "pipeline", "approve", "--stage", "prod")
+    assert refused.exit_code == 1
+    assert "local:fmops-dev-models/1: no human hallucination audit" in refused.stderr
+
+    drawn = _local(
+        local_registry, "eval", "audit-sample", "-o", str(tmp_path / "a"), "--size", "80"
+    )
+    assert drawn.exit_code == 0, drawn.output
+    lines = [
+        {**json.loads(line), "hallucination-audit": {"verdict": {"label": SUPPORTED}}}
+        for line in (tmp_path / "a" / "manifest.jsonl").read_text().splitlines()
+    ]
+    assert {line["model_version"] for line in lines} == {"local:fmops-dev-models/1"}
+    output = tmp_path / "out.manifest"
+    output.write_text("".join(json.dumps(r) + "\n" for r in lines))
+    assert _local(local_registry, "eval", "audit-ingest", "-m", str(output)).exit_code == 0
+
+    approved = _local(local_registry, "pipeline", "approve", "--stage", "prod")
+
+    assert approved.exit_code == 0, approved.output
+    (entry,) = json.loads((local_registry / "model-registry.json").read_text())["fmops-dev-models"]
+    assert entry["ModelApprovalStatus"] == "Approved"
+    assert entry["Audit"]["audited"] == 80
+    card = json.loads(Path(entry["ModelCard"]["json"]).read_text())
+    assert json.loads(card["additional_information"]["custom_details"]["audit"])["audited"] == 80
+    assert "Human audit" in Path(entry["ModelCard"]["html"]).read_text()
