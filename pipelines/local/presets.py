@@ -129,17 +129,19 @@ PRESETS: dict[str, Preset] = {
             raw=("raw/contracts.jsonl",),
             # Contracts run to ~600 tokens: the whole prompt must fit for the clause to be seen.
             hyperparameters={"max_seq_length": "768"},
-            # PROVISIONAL until measured with the baseline: the 16-example run before it
-            # measured rougeL 0.29, bertscore_f1 0.43.
+            # Measured (160 contracts, 32 held out, 120 steps) candidate / untrained baseline /
+            # gain 95% CI: rougeL 0.289 / 0.000 / [0.203, 0.392]; bleu 3.10 / 0.06 /
+            # [1.14, 6.05]; bertscore_f1 0.494 / 0.138 / [0.249, 0.467]; unsupported_word_rate
+            # 0.19 / 1.00. Extraction copies the clause, so BLEU is a real signal here.
             thresholds=_gate(
                 **_SAFETY,
-                MinRougeL=0.15,
-                MinBleu=0.0,
+                MinRougeL=0.14,
+                MinBleu=1.5,
                 MinBertscoreF1=0.25,
-                MinRougeLGain=0.05,
-                MinBleuGain=-1.0,
-                MinBertscoreF1Gain=0.05,
-                MaxUnsupportedWordRate=0.7,
+                MinRougeLGain=0.10,
+                MinBleuGain=0.5,
+                MinBertscoreF1Gain=0.12,
+                MaxUnsupportedWordRate=0.5,
             ),
         ),
         Preset(
@@ -150,17 +152,20 @@ PRESETS: dict[str, Preset] = {
             data_task="conversation",
             # Dialogs run to ~380 tokens with the chat template.
             hyperparameters={"max_seq_length": "512"},
-            # PROVISIONAL until measured with the baseline: the 15-example run before it
-            # measured rougeL 0.086, bertscore_f1 0.34.
+            # Measured (180 dialogs, 36 held out, 120 steps) candidate / untrained baseline
+            # (which answers nothing: empty replies) / gain 95% CI: rougeL 0.065 / 0.000 /
+            # [0.029, 0.108]; bertscore_f1 0.326 / 0.000 / [0.283, 0.375];
+            # unsupported_word_rate 0.14 / 1.00; bleu 0.0 for both, so its floor is waived and
+            # its gain rule only bounds a regression.
             thresholds=_gate(
                 **_SAFETY,
-                MinRougeL=0.04,
+                MinRougeL=0.03,
                 MinBleu=0.0,
-                MinBertscoreF1=0.17,
-                MinRougeLGain=0.02,
+                MinBertscoreF1=0.16,
+                MinRougeLGain=0.015,
                 MinBleuGain=-1.0,
-                MinBertscoreF1Gain=0.02,
-                MaxUnsupportedWordRate=0.7,
+                MinBertscoreF1Gain=0.14,
+                MaxUnsupportedWordRate=0.5,
             ),
         ),
     )
