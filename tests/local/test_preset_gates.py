@@ -43,7 +43,6 @@ def preset_runs(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPat
     return request.param, runs_dir, full, registry, report, one_step
 
 
-@pytest.mark.slow
 def test_full_preset_run_passes_its_gate(preset_runs) -> None:
     _, _, full, registry, _, _ = preset_runs
 
@@ -52,7 +51,6 @@ def test_full_preset_run_passes_its_gate(preset_runs) -> None:
     assert versions[-1]["ModelApprovalStatus"] == "PendingManualApproval"
 
 
-@pytest.mark.slow
 def test_one_step_model_fails_a_gain_or_floor_rule(preset_runs) -> None:
     _, _, _, _, _, one_step = preset_runs
 
@@ -65,7 +63,6 @@ def test_one_step_model_fails_a_gain_or_floor_rule(preset_runs) -> None:
     assert rule.metric in failed[2] and rule.parameter in failed[2] and "baseline" in failed[2]
 
 
-@pytest.mark.slow
 def test_report_shows_candidate_baseline_gain_threshold_decision_and_the_model_card(
     preset_runs,
 ) -> None:

@@ -90,7 +90,8 @@ def model_card(
                     {"name": f"{row['metric']}.{field}", "type": "number", "value": row[field],
                      "notes": f"{row['better']} is better"}
                 )  # fmt: skip
-    outputs = manifest.get("outputs") if isinstance(manifest.get("outputs"), dict) else {}
+    written = manifest.get("outputs")
+    outputs: dict[str, Any] = written if isinstance(written, dict) else {}
     custom = {
         "method": method or "unknown",
         "gate": json.dumps(gate or {"decision": "registered only when every gate rule passed"}),
