@@ -210,12 +210,24 @@ def list_model_packages(sagemaker: Any, group: str) -> list[ModelPackage]:
     return sorted(packages, key=lambda p: p.version or 0, reverse=True)
 
 
-def set_approval(sagemaker: Any, arn: str, approved: bool, reason: str | None) -> str:
-    """Approve or reject a registered model; the reason is kept as its ApprovalDescription."""
-    request: dict[str, str] = {
+def set_approval(
+    sagemaker: Any,
+    arn: str,
+    approved: bool,
+    reason: str | None,
+    metadata: dict[str, str] | None = None,
+) -> str:
+    """Approve or reject a registered model; the reason is kept as its ApprovalDescription.
+
+    `metadata` is the version's complete CustomerMetadataProperties (e.g. with an override
+    recorded), sent in the same UpdateModelPackage call.
+    """
+    request: dict[str, Any] = {
         "ModelPackageArn": arn,
         "ModelApprovalStatus": "Approved" if approved else "Rejected",
     }
     if reason:
         request["ApprovalDescription"] = reason
+    if metadata:
+        request["CustomerMetadataProperties"] = metadata
     return sagemaker.update_model_package(**request)["ModelPackageArn"]

@@ -91,16 +91,17 @@ def _check_value(parameter: PipelineParameter, value: str) -> None:
         raise PipelineInputError(f"--param {parameter.name}={value!r}: {problem}")
 
 
-def split_pairs(pairs: list[str]) -> dict[str, str]:
+def split_pairs(pairs: list[str], option: str = "--param") -> dict[str, str]:
     """`NAME=VALUE` strings -> {name: value}; bad syntax or a repeated name is refused."""
     chosen: dict[str, str] = {}
+    example = "MinRougeL=0.3" if option == "--param" else "max_steps=1"
     for pair in pairs:
         name, sep, value = pair.partition("=")
         name = name.strip()
         if not sep or not name:
-            raise PipelineInputError(f"--param {pair!r}: expected NAME=VALUE, e.g. MinRougeL=0.3")
+            raise PipelineInputError(f"{option} {pair!r}: expected NAME=VALUE, e.g. {example}")
         if name in chosen:
-            raise PipelineInputError(f"--param {name}: given more than once")
+            raise PipelineInputError(f"{option} {name}: given more than once")
         chosen[name] = value
     return chosen
 

@@ -1,4 +1,13 @@
-"""The quality gate: one ConditionStep per metric, each failing with a FailStep that names it."""
+"""The quality gate: one ConditionStep per rule, each failing with a FailStep that explains it.
+
+Rules (training_scripts/vocabulary/metrics.py, in order): enough held-out examples, absolute
+floors, minimum gains over the baseline on the paired bootstrap interval's lower bound, an
+unsupported-word ceiling, a red-team refusal floor, refusal non-regression against the
+baseline, and an over-refusal ceiling on benign prompts. Reward and dpo models are judged by
+their own family of rules (pairwise accuracy and mean margin on held-out ranked pairs; no
+baseline is scored for them). Every FailStep message names the metric, its value, the threshold
+parameter and value, and the baseline's value where there is one.
+"""
 
 from __future__ import annotations
 
@@ -6,23 +15,46 @@ from typing import Any
 
 from deployment.settings import Settings
 from training_scripts.vocabulary.methods import PAIRWISE_METHODS
-from training_scripts.vocabulary.metrics import GATE_RULES, GateRule
+from training_scripts.vocabulary.metrics import GATE_RULES, GateRule, baseline_key, gain_key
 
-# The rules name the keys evaluate.py writes, so the gate reads what the step writes.
-GATE_METRICS = GATE_RULES
+GATE_METRICS = GATE_RULES  # the name callers used before rules had kinds
 
 
 def threshold_parameters(settings: Settings) -> dict[str, Any]:
-    """`Min*`/`Max*` Float parameters defaulting to the stage's evaluation settings."""
-    from sagemaker.core.workflow.parameters import ParameterFloat
+    """Gate parameters defaulting to the stage's evaluation settings (MinEvalExamples: Integer)."""
+    from sagemaker.core.workflow.parameters import ParameterFloat, ParameterInteger
 
-    return {
-        gate.parameter: ParameterFloat(
-            name=gate.parameter,
-            default_value=float(getattr(settings.evaluation, gate.settings_field)),
+    parameters: dict[str, Any] = {}
+    for rule in GATE_RULES:
+        default = getattr(settings.evaluation, rule.settings_field)
+        parameters[rule.parameter] = (
+            ParameterInteger(name=rule.parameter, default_value=int(default))
+            if rule.kind == "size"
+            else ParameterFloat(name=rule.parameter, default_value=float(default))
         )
-        for gate in GATE_METRICS
-    }
+    return parameters
+
+
+def failure_message(rule: GateRule, get: Any, threshold: Any) -> list[Any]:
+    """The FailStep's words; `get(key)` reads a value from evaluation.json at run time."""
+    word = "below the minimum" if rule.minimum else "above the maximum"
+    if rule.kind == "size":
+        return [f"Quality gate failed: {rule.metric} =", get(rule.key), f"is {word}",
+                f"{rule.parameter} =", threshold, "; too few held-out examples to decide"
+                " (the baseline is scored on the same examples)"]  # fmt: skip
+    if rule.kind == "gain":
+        return [f"Quality gate failed: {rule.metric} gain (95% CI lower bound) =", get(rule.key),
+                f"is {word} {rule.parameter} =", threshold, f"; candidate {rule.metric} =",
+                get(rule.metric), f", baseline {rule.metric} =", get(baseline_key(rule.metric)),
+                ", gain =", get(gain_key(rule.metric))]  # fmt: skip
+    if rule.kind == "drop":
+        return [f"Quality gate failed: {rule.metric} fell by", get(rule.key),
+                f"below the baseline, {word} {rule.parameter} =", threshold,
+                f"; candidate {rule.metric} =", get(rule.metric),
+                f", baseline {rule.metric} =", get(baseline_key(rule.metric))]  # fmt: skip
+    baseline = [] if rule.baseline is None else [f"; baseline {rule.metric} =", get(rule.baseline)]
+    return [f"Quality gate failed: {rule.metric} =", get(rule.key), f"is {word} {rule.parameter} =",
+            threshold, *baseline]  # fmt: skip
 
 
 def family_gate(
@@ -59,7 +91,7 @@ def gate_steps(
     on_pass: list[Any],
     gates: tuple[GateRule, ...] | list[GateRule] = GATE_METRICS,
 ) -> list[Any]:
-    """Chained checks: the first failing metric ends the run with its own FailStep."""
+    """Chained checks: the first failing rule ends the run with its own FailStep."""
     from sagemaker.core.workflow.conditions import (
         ConditionGreaterThanOrEqualTo,
         ConditionLessThanOrEqualTo,
@@ -68,28 +100,21 @@ def gate_steps(
     from sagemaker.mlops.workflow.condition_step import ConditionStep
     from sagemaker.mlops.workflow.fail_step import FailStep
 
+    def get(key: str) -> Any:
+        return JsonGet(step_name=evaluate_step_name, property_file=report, json_path=key)
+
     next_steps = on_pass
-    for gate in reversed(gates):
-        value = JsonGet(step_name=evaluate_step_name, property_file=report, json_path=gate.key)
-        threshold = thresholds[gate.parameter]
-        compare = ConditionGreaterThanOrEqualTo if gate.minimum else ConditionLessThanOrEqualTo
-        word = "below the minimum" if gate.minimum else "above the maximum"
+    for rule in reversed(gates):
+        threshold = thresholds[rule.parameter]
+        compare = ConditionGreaterThanOrEqualTo if rule.minimum else ConditionLessThanOrEqualTo
         fail = FailStep(
-            name=f"Fail{gate.parameter}",
-            error_message=Join(
-                on=" ",
-                values=[
-                    f"Quality gate failed: {gate.key} =",
-                    value,
-                    f"is {word} {gate.parameter} =",
-                    threshold,
-                ],
-            ),
+            name=f"Fail{rule.parameter}",
+            error_message=Join(on=" ", values=failure_message(rule, get, threshold)),
         )
         next_steps = [
             ConditionStep(
-                name=f"Check{gate.parameter}",
-                conditions=[compare(left=value, right=threshold)],
+                name=f"Check{rule.parameter}",
+                conditions=[compare(left=get(rule.key), right=threshold)],
                 if_steps=next_steps,
                 else_steps=[fail],
             )

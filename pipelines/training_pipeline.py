@@ -2,9 +2,10 @@
 
 prepare (ProcessingStep; with `prepare_instance_count` > 1 a sharded PrepareShards step and a
 one-instance PrepareData reduce) -> train (TrainingStep, SMDDP) -> evaluate (ProcessingStep +
-PropertyFile) -> CheckMethodFamily -> one ConditionStep per gate metric of the method's family
-(text, or preference for reward/dpo) -> register (PendingManualApproval) or a FailStep that
-names the metric.
+PropertyFile; the candidate against a baseline on the same held-out set) -> CheckMethodFamily
+-> one ConditionStep per gate rule of the method's family (text, or pairwise for reward/dpo)
+-> register (PendingManualApproval; text models with a model card) or a FailStep that names
+the metric, value, threshold and baseline.
 
 The definition is built offline with the SageMaker Python SDK v3 and is byte-for-byte
 deterministic. Deployment-specific values are `${Name}` placeholders (DEPLOYMENT_VARIABLES in
@@ -29,11 +30,16 @@ from deployment.contract import (
     placeholder,
 )
 from deployment.settings import Settings
+from pipelines.champion import BASE_MODEL_KEY
 from pipelines.pipeline_parameters import MODEL_DATA_PROPERTY
 from pipelines.quality_gate import GATE_METRICS, family_gate, threshold_parameters
 from pipelines.sagemaker_jobs import JobSteps
 from training_scripts.vocabulary.methods import METHODS
-from training_scripts.vocabulary.metrics import EVALUATION_FILE, MODEL_QUALITY_FILE
+from training_scripts.vocabulary.metrics import (
+    EVALUATION_FILE,
+    MODEL_CARD_CONTENT,
+    MODEL_QUALITY_FILE,
+)
 
 __all__ = ["GATE_METRICS", "build_pipeline", "pipeline_definition"]
 
@@ -58,7 +64,7 @@ def build_pipeline(settings: Settings, subnet_count: int | None = None) -> Any:
     """
     code_hash = code_sha256()
     jobs = JobSteps(settings, subnet_count or settings.network.az_count, code_hash)
-    from sagemaker.core.workflow.functions import Join
+    from sagemaker.core.workflow.functions import Join, JsonGet
     from sagemaker.core.workflow.parameters import ParameterString
     from sagemaker.core.workflow.properties import PropertyFile
     from sagemaker.mlops.workflow.pipeline import Pipeline
@@ -85,6 +91,11 @@ def build_pipeline(settings: Settings, subnet_count: int | None = None) -> Any:
         name="TeacherModelUri",
         default_value=f"s3://{placeholder(ARTIFACTS_BUCKET)}/{base_model_prefix(teacher)}",
     )
+    # The model the candidate must beat: the base model by default; `fmops pipeline start`
+    # passes the group's latest Approved version (the champion) when there is one.
+    baseline_uri = ParameterString(
+        name="BaselineModelUri", default_value=base_model_uri.default_value
+    )
     approval = ParameterString(name="ModelApprovalStatus", default_value="PendingManualApproval")
     thresholds = threshold_parameters(settings)
 
@@ -105,7 +116,8 @@ def build_pipeline(settings: Settings, subnet_count: int | None = None) -> Any:
         prepare = jobs.processing_step(
             "PrepareData", "prepare_data.py",
             inputs={"shards": shard_output}, outputs=["train", "validation", "governance"],
-            arguments=["--stage", "reduce", "--task", data_task, "--method", method],
+            arguments=["--stage", "reduce", "--task", data_task, "--method", method,
+                       "--validation-fraction", str(settings.evaluation.holdout_fraction)],
             description="Cross-shard exact and near-duplicates from signatures; split",
         )  # fmt: skip
     else:
@@ -113,7 +125,8 @@ def build_pipeline(settings: Settings, subnet_count: int | None = None) -> Any:
             "PrepareData", "prepare_data.py",
             inputs={"raw": input_uri}, outputs=["train", "validation", "governance"],
             # --method: reward/dpo read the ranked pairs under preferences/, the others the rest.
-            arguments=["--task", data_task, "--method", method],
+            arguments=["--task", data_task, "--method", method,
+                       "--validation-fraction", str(settings.evaluation.holdout_fraction)],
             description="Schema checks, PII anonymization, dedup, quality and poisoning filters",
         )  # fmt: skip
     prepare_steps.append(prepare)
@@ -130,10 +143,16 @@ def build_pipeline(settings: Settings, subnet_count: int | None = None) -> Any:
     report = PropertyFile(name="EvaluationReport", output_name="evaluation", path=EVALUATION_FILE)
     evaluate = jobs.processing_step(
         "Evaluate", "evaluate.py",
-        inputs={"model": model_data, "test": prepared("validation")}, outputs=["evaluation"],
+        inputs={"model": model_data, "baseline": baseline_uri, "test": prepared("validation"),
+                "governance": prepared("governance")},
+        outputs=["evaluation"],
         arguments=["--max-examples", str(settings.evaluation.max_examples),
-                   "--max-new-tokens", str(settings.evaluation.max_new_tokens)],
-        description="ROUGE, BLEU, BERTScore, perplexity, refusal and hallucination rates",
+                   "--max-new-tokens", str(settings.evaluation.max_new_tokens),
+                   "--method", method,
+                   *(["--judge-model-id", settings.evaluation.judge_model_id]
+                     if settings.evaluation.judge_model_id else [])],
+        description="Candidate vs baseline: ROUGE, BLEU, BERTScore, perplexity, unsupported "
+        "words, refusal and over-refusal rates, paired bootstrap intervals",
         property_files=[report],
     )  # fmt: skip
     evaluation_dir = evaluate.properties.ProcessingOutputConfig.Outputs["evaluation"]
@@ -148,11 +167,20 @@ def build_pipeline(settings: Settings, subnet_count: int | None = None) -> Any:
             "ContentType": "application/json",
             "S3Uri": Join(on="/", values=[evaluation_dir.S3Output.S3Uri, MODEL_QUALITY_FILE]),
         }}},
-        "CustomerMetadataProperties": {"code_sha256": code_hash, MODEL_DATA_PROPERTY: model_data},
+        "CustomerMetadataProperties": {
+            "code_sha256": code_hash, MODEL_DATA_PROPERTY: model_data, BASE_MODEL_KEY: base_model,
+        },
     }  # fmt: skip
+    # Text models carry the model card evaluate.py writes; the pairwise evaluation writes none.
+    text_request = {**request, "ModelCard": {
+        "ModelCardContent": JsonGet(
+            step_name=evaluate.name, property_file=report, json_path=MODEL_CARD_CONTENT
+        ),
+        "ModelCardStatus": "Draft",
+    }}  # fmt: skip
     registrations = {
         "text": [RegisterModelPackageStep(
-            "RegisterModel", request, description="Registered only when every gate metric passed"
+            "RegisterModel", text_request, description="Registered only when every gate rule passed"
         )],
         "pairwise": [RegisterModelPackageStep(
             "RegisterPreferenceModel", request,
@@ -168,6 +196,7 @@ def build_pipeline(settings: Settings, subnet_count: int | None = None) -> Any:
             input_uri,
             base_model_uri,
             teacher_model_uri,
+            baseline_uri,
             approval,
             *thresholds.values(),
         ],

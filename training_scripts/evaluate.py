@@ -1,13 +1,17 @@
-"""Evaluation entrypoint (SageMaker processing job): generate on held-out data and score it.
+"""Evaluation entrypoint (SageMaker processing job): score the candidate against a baseline.
 
-Reads `/opt/ml/processing/input/{model,test[,redteam][,audit]}` and writes to
-(a test set of ranked pairs - reward and dpo models - is scored by pairwise accuracy and mean
-margin instead of generated text; metrics/preference.py)
-`/opt/ml/processing/output/evaluation/`:
-  evaluation.json     flat metrics the pipeline's ConditionStep reads (PropertyFile + JsonGet)
+Reads `/opt/ml/processing/input/{model,baseline,test[,redteam][,benign][,audit][,governance]}`:
+the candidate (the trained model) and the baseline (the base model it was adapted from, or the
+group's approved champion) answer the same held-out prompts and the same red-team and benign
+prompts. Writes to `/opt/ml/processing/output/evaluation/`:
+  evaluation.json     flat metrics the pipeline's ConditionSteps read (PropertyFile + JsonGet):
+                      candidate, baseline_*, *_gain and paired bootstrap *_gain_ci_low/high
   model_quality.json  SageMaker model-quality metrics, attached to the registered model package
-  predictions.jsonl   prompt / reference / output per example, red-team replies beside it
+  model_card.json     the version's model card content (lineage, metrics vs baseline, risks)
+  predictions.jsonl   prompt / reference / output per example (both models), safety replies
   audit_sample/       Ground Truth input manifest + worker template for a hallucination audit
+A test set of ranked pairs (reward and dpo models) is scored by pairwise accuracy and mean
+margin instead of generated text (metrics/preference.py); no baseline is scored for it.
 
 Example: `FMOPS_CONTAINER_ROOT=runs/r1 python -m training_scripts.evaluate --max-new-tokens 32`
 """
@@ -34,30 +38,34 @@ from training_scripts.contract import (
     report_failure,
 )
 from training_scripts.metrics.audit import AuditItem, stratified_sample, write_audit_inputs
-from training_scripts.metrics.extraction import extraction_scores
-from training_scripts.metrics.generation import generate, load_model, resolve_model_dir
+from training_scripts.metrics.comparison import (
+    BOOTSTRAP_RESAMPLES,
+    CONFIDENCE,
+    compare,
+    comparison_fields,
+)
+from training_scripts.metrics.generation import resolve_model_dir
+from training_scripts.metrics.model_card import model_card
 from training_scripts.metrics.model_quality import MetricSource, write_model_quality
-from training_scripts.metrics.perplexity import reference_losses
 from training_scripts.metrics.preference import is_preference_set, load_pairs, score_pairs
 from training_scripts.metrics.records import load_test_set
-from training_scripts.metrics.reference_scores import ReferenceScores
-from training_scripts.metrics.safety import load_redteam, refusal_rate, unsupported_flags
-from training_scripts.metrics.semantic import AUTO
+from training_scripts.metrics.safety import detector_quality, load_benign, load_redteam
+from training_scripts.metrics.scoring import ModelScores, score_model
+from training_scripts.metrics.semantic import AUTO, resolve_encoder
 from training_scripts.vocabulary.metrics import (
-    BERTSCORE_MODEL,
+    COMPARED_METRICS,
     EVALUATION_FILE,
-    EVALUATION_KEYS,
     HALLUCINATION_RATE,
-    HALLUCINATION_RATE_SOURCE,
     MEAN_MARGIN,
+    MODEL_CARD_CONTENT,
+    MODEL_CARD_FILE,
     MODEL_QUALITY_FILE,
     NUM_EXAMPLES,
     NUM_PAIRS,
     PAIR_SCORER,
     PAIRWISE_ACCURACY,
     PAIRWISE_KEYS,
-    PERPLEXITY,
-    REFUSAL_RATE,
+    SAFETY_METRICS,
 )
 from training_scripts.vocabulary.records import DataError, InstructionExample
 
@@ -73,7 +81,13 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         "HF_HUB_OFFLINE=1, else roberta-large",
     )
     parser.add_argument("--audit-sample-size", type=int, default=50)
-    parser.add_argument("--seed", type=int, default=13)
+    parser.add_argument("--seed", type=int, default=13, help="sampling and bootstrap seed")
+    parser.add_argument("--method", default="", help="training method, for the model card")
+    parser.add_argument(
+        "--judge-model-id",
+        default="",
+        help="Bedrock model id of an LLM-as-a-judge faithfulness check (off when empty)",
+    )
     args = parser.parse_args(argv)
     for name in ("max_new_tokens", "max_examples", "audit_sample_size"):
         if getattr(args, name) < 1:
@@ -145,73 +159,142 @@ def run_preference(args: argparse.Namespace, contract: ProcessingContract) -> di
     return evaluation
 
 
+def _input_dir(contract: ProcessingContract, name: str) -> Path | None:
+    path = contract.input(name)
+    return path if path.is_dir() else None
+
+
+def _load(model_input: Path, scratch: Path, what: str, **kwargs) -> tuple[ModelScores, Path]:
+    if not model_input.exists():
+        raise DataError(
+            f"{what} input {model_input}: missing; the evaluation scores the candidate against "
+            "a baseline (the base model or the approved champion) on the same examples"
+        )
+    model_dir = resolve_model_dir(model_input, scratch / what)
+    return score_model(model_dir, **kwargs), model_dir
+
+
+def _summary(model_dir: Path) -> dict:
+    path = model_dir / "training_summary.json"
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+
+
+def _manifest(directory: Path | None) -> dict:
+    path = directory / "manifest.json" if directory else None
+    return json.loads(path.read_text(encoding="utf-8")) if path and path.is_file() else {}
+
+
 def run(args: argparse.Namespace, contract: ProcessingContract) -> dict[str, object]:
     if is_preference_set(contract.input("test")):
         return run_preference(args, contract)
     examples = _choose(load_test_set(contract.input("test")), args.max_examples, args.seed)
+    redteam = load_redteam(_input_dir(contract, "redteam"))
+    benign = load_benign(_input_dir(contract, "benign"))
+    audit = _audit_result(contract.input("audit"))
     import torch  # after the input checks, so bad input fails in a second
 
-    torch.manual_seed(args.seed)
     out = contract.output("evaluation")
     out.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory() as scratch:
-        loaded = load_model(resolve_model_dir(contract.input("model"), Path(scratch)))
-    references = [e.completion for e in examples]
-    outputs = generate(loaded, [e.chat() for e in examples], args.max_new_tokens)
-    scores = ReferenceScores.compute(outputs, references, args.bertscore_model)
-    losses = reference_losses(loaded, examples)
-    extraction = extraction_scores(outputs, references)
-
-    # Red-team prompts are asked the way users ask: as a chat turn when the test set is chat.
-    chat = any(e.messages for e in examples)
-    redteam = load_redteam(contract.input("redteam"))
-    red_prompts = [[{"role": "user", "content": p.prompt}] if chat else p.prompt for p in redteam]
-    replies = generate(loaded, red_prompts, args.max_new_tokens)
-
-    n = len(examples)
-    flags = unsupported_flags(outputs, [e.prompt for e in examples], references)
-    audit = _audit_result(contract.input("audit"))
-    proxy = MetricSource(sum(flags) / n, n, lambda idx: sum(flags[i] for i in idx) / len(idx))
-    hallucination = (
-        MetricSource(float(audit[HALLUCINATION_RATE]), int(audit.get("audited", 0)))
-        if audit
-        else proxy
-    )
-    sources: dict[str, MetricSource] = {
-        **scores.sources(),
-        PERPLEXITY: MetricSource(losses.perplexity(), n, losses.perplexity),
-        **{
-            name: MetricSource(sum(v) / n, n, lambda idx, v=v: sum(v[i] for i in idx) / len(idx))
-            for name, v in extraction.items()
-        },
-        REFUSAL_RATE: MetricSource(refusal_rate(replies), len(replies)),
-        HALLUCINATION_RATE: hallucination,
+    common = {
+        "examples": examples,
+        "redteam": redteam,
+        "benign": benign,
+        "max_new_tokens": args.max_new_tokens,
+        "bertscore_model": args.bertscore_model,
     }
-    evaluation: dict[str, object] = {name: source.value for name, source in sources.items()}
-    evaluation[NUM_EXAMPLES] = n
-    evaluation[HALLUCINATION_RATE_SOURCE] = "human_audit" if audit else "proxy"
-    evaluation[BERTSCORE_MODEL] = scores.bert.encoder
-    missing = set(EVALUATION_KEYS) - set(evaluation)
-    assert not missing, f"evaluation.json would lack {sorted(missing)}"  # the gate reads them
-    (out / EVALUATION_FILE).write_text(json.dumps(evaluation, indent=2) + "\n", encoding="utf-8")
-    write_model_quality(out / MODEL_QUALITY_FILE, sources, args.seed)
+    with tempfile.TemporaryDirectory() as scratch:
+        torch.manual_seed(args.seed)
+        candidate, candidate_dir = _load(contract.input("model"), Path(scratch), "model", **common)
+        training = _summary(candidate_dir)
+        torch.manual_seed(args.seed)
+        baseline, _ = _load(contract.input("baseline"), Path(scratch), "baseline", **common)
 
-    rows = [
-        {"prompt": e.prompt, "reference": e.completion, "output": o, "unsupported_proxy": f}
-        for e, o, f in zip(examples, outputs, flags, strict=True)
-    ]
-    _write_jsonl(out / "predictions.jsonl", rows)
-    _write_jsonl(
-        out / "redteam_replies.jsonl",
-        [{"id": p.id, "category": p.category, "prompt": p.prompt, "reply": r}
-         for p, r in zip(redteam, replies, strict=True)],
+    comparisons = {
+        metric: compare(candidate.sources[metric], baseline.sources[metric], args.seed)
+        for metric in (*COMPARED_METRICS, *SAFETY_METRICS)
+    }
+    detector = detector_quality()
+    n = len(examples)
+    evaluation: dict[str, object] = {
+        **comparison_fields(comparisons),
+        **{k: candidate.sources[k].value for k in ("bertscore_precision", "bertscore_recall")},
+        # How far the candidate's red-team refusal rate fell below the baseline's.
+        "refusal_drop": -comparisons["refusal_rate"].gain,
+        "num_examples": n,
+        "num_redteam": len(redteam),
+        "num_benign": len(benign),
+        "bootstrap": {"resamples": BOOTSTRAP_RESAMPLES, "confidence": CONFIDENCE,
+                      "seed": args.seed, "paired": True, "n": n},
+        "refusal_detector_precision": detector.precision,
+        "refusal_detector_recall": detector.recall,
+        "refusal_detector_labelled": detector.labelled,
+        "bertscore_model": resolve_encoder(args.bertscore_model),
+    }  # fmt: skip
+    hallucination = MetricSource(
+        evaluation["unsupported_word_rate"], n, candidate.sources["unsupported_word_rate"].estimator
+    )
+    source = "unsupported_word_rate"
+    if args.judge_model_id:
+        from training_scripts.metrics.judge import judge_unsupported
+
+        verdicts = judge_unsupported(args.judge_model_id, examples, candidate.outputs)
+        hallucination = MetricSource(sum(verdicts) / n, n)
+        evaluation["judge_model_id"] = args.judge_model_id
+        source = "bedrock_judge"
+    if audit:
+        hallucination = MetricSource(
+            float(audit["hallucination_rate"]), int(audit.get("audited", 0))
+        )
+        source = "human_audit"
+    evaluation["hallucination_rate"] = hallucination.value
+    evaluation["hallucination_rate_source"] = source
+    write_model_quality(
+        out / MODEL_QUALITY_FILE,
+        {**candidate.sources, "hallucination_rate": hallucination},
+        args.seed,
+    )
+    card = model_card(
+        evaluation, method=args.method or str(training.get("method", "")),
+        training=training, manifest=_manifest(_input_dir(contract, "governance")), audit=audit,
     )  # fmt: skip
+    (out / MODEL_CARD_FILE).write_text(json.dumps(card, indent=2) + "\n", encoding="utf-8")
+    # RegisterModel reads the card through JsonGet, as the string CreateModelPackage expects.
+    evaluation[MODEL_CARD_CONTENT] = json.dumps(card, separators=(",", ":"))
+    (out / EVALUATION_FILE).write_text(json.dumps(evaluation, indent=2) + "\n", encoding="utf-8")
+    _write_outputs(out, examples, candidate, baseline, redteam, benign, args)
+    return evaluation
+
+
+def _write_outputs(
+    out: Path,
+    examples: list[InstructionExample],
+    candidate: ModelScores,
+    baseline: ModelScores,
+    redteam: list,
+    benign: list,
+    args: argparse.Namespace,
+) -> None:
+    rows = [
+        {"prompt": e.prompt, "reference": e.completion, "output": o,
+         "unsupported": r, "baseline_output": b, "baseline_unsupported": br}
+        for e, o, r, b, br in zip(examples, candidate.outputs, candidate.unsupported,
+                                  baseline.outputs, baseline.unsupported, strict=True)
+    ]  # fmt: skip
+    _write_jsonl(out / "predictions.jsonl", rows)
+    for name, prompts, mine, theirs in (
+        ("redteam_replies.jsonl", redteam, candidate.redteam_replies, baseline.redteam_replies),
+        ("benign_replies.jsonl", benign, candidate.benign_replies, baseline.benign_replies),
+    ):
+        _write_jsonl(
+            out / name,
+            [{"id": p.id, "category": p.category, "prompt": p.prompt, "reply": r,
+              "baseline_reply": b} for p, r, b in zip(prompts, mine, theirs, strict=True)],
+        )  # fmt: skip
     items = [AuditItem(r["prompt"], r["reference"], r["output"], length_stratum(r["reference"]))
              for r in rows]  # fmt: skip
     write_audit_inputs(
         stratified_sample(items, args.audit_sample_size, args.seed), out / "audit_sample"
     )
-    return evaluation
 
 
 def main(argv: Sequence[str] | None = None) -> int:

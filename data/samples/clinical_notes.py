@@ -180,5 +180,5 @@ def note(rng: random.Random) -> str:
     return "\n".join(lines) + "\n"
 
 
-def notes(rng: random.Random, count: int = 40) -> list[str]:
+def notes(rng: random.Random, count: int = 160) -> list[str]:
     return [note(rng) for _ in range(count)]

@@ -111,7 +111,7 @@ def ranking(rng: random.Random) -> dict[str, str]:
     }
 
 
-def dialogs(rng: random.Random, count: int = 150) -> list[dict]:
+def dialogs(rng: random.Random, count: int = 180) -> list[dict]:
     return [dialog(rng) for _ in range(count)]
 
 

@@ -45,13 +45,83 @@ def score(
     print_json({**result.summary(), "num_examples": len(predicted)})
 
 
+ModelPackageOption = Annotated[
+    str | None,
+    typer.Option("--model-package", help="Registered model version (ARN) the audit is for."),
+]
+LocalVersionOption = Annotated[
+    int | None, typer.Option("--local-version", help="Version in the local registry instead.")
+]
+RunsDirOption = Annotated[Path, typer.Option("--runs-dir", help="Local registry location.")]
+GroupOption = Annotated[str | None, typer.Option("--group", help="Local registry group.")]
+RegionOption = Annotated[str | None, typer.Option("--region", help="AWS region.")]
+
+
+def _sagemaker(region: str | None):
+    import boto3
+    from botocore.exceptions import NoRegionError
+
+    try:
+        return boto3.client("sagemaker", region_name=region), boto3.client("s3", region_name=region)
+    except NoRegionError:
+        raise fail("no AWS region: pass --region or set AWS_REGION") from None
+
+
+def _version_predictions(
+    model_package: str | None,
+    local_version: int | None,
+    runs_dir: Path,
+    group: str | None,
+    region: str | None,
+    scratch: Path,
+) -> tuple[Path, str]:
+    """(predictions.jsonl of the version's evaluation, the version's id)."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from pipelines.audit_evidence import local_entry, local_version_id
+    from pipelines.pipeline_ops import check_model_package_arn
+    from pipelines.pipeline_parameters import PipelineInputError
+
+    try:
+        if local_version is not None:
+            _, entry, name = local_entry(runs_dir / "model-registry.json", local_version, group)
+            if not entry.get("LocalEvaluation"):
+                raise PipelineInputError(f"--local-version {local_version}: no evaluation outputs")
+            return Path(entry["LocalEvaluation"]) / "predictions.jsonl", local_version_id(
+                name, local_version
+            )
+        assert model_package is not None
+        check_model_package_arn(model_package)
+    except PipelineInputError as exc:
+        raise fail(str(exc)) from None
+    sagemaker, s3 = _sagemaker(region)
+    try:
+        detail = sagemaker.describe_model_package(ModelPackageName=model_package)
+        uri = detail["ModelMetrics"]["ModelQuality"]["Statistics"]["S3Uri"]
+        bucket, _, key = uri.removeprefix("s3://").partition("/")
+        target = scratch / "predictions.jsonl"
+        s3.download_file(bucket, key.rsplit("/", 1)[0] + "/predictions.jsonl", str(target))
+    except KeyError:
+        raise fail(
+            f"{model_package}: has no ModelQuality statistics to find its outputs", 1
+        ) from None
+    except (ClientError, BotoCoreError) as exc:
+        raise fail(f"audit-sample {model_package}: {exc}", code=1) from None
+    return target, model_package
+
+
 @app.command("audit-sample")
 def audit_sample(
-    input_path: Annotated[
-        Path,
-        typer.Option("--input", "-i", help="JSONL with prompt, reference and output per line."),
-    ],
     out: Annotated[Path, typer.Option("--out", "-o", help="Directory for manifest + template.")],
+    input_path: Annotated[
+        Path | None,
+        typer.Option("--input", "-i", help="JSONL with prompt, reference and output per line."),
+    ] = None,
+    model_package: ModelPackageOption = None,
+    local_version: LocalVersionOption = None,
+    runs_dir: RunsDirOption = Path("runs"),
+    group: GroupOption = None,
+    region: RegionOption = None,
     size: Annotated[int, typer.Option(help="How many items to audit.")] = 50,
     seed: Annotated[int, typer.Option(help="Sampling seed (same seed, same sample).")] = 13,
     stratify_by: Annotated[
@@ -61,32 +131,49 @@ def audit_sample(
 ) -> None:
     """Draw a seeded, stratified audit sample as a Ground Truth input manifest + worker template.
 
-    Example: [cyan]fmops eval audit-sample -i evaluation/predictions.jsonl -o audit/ --size 60[/]
+    With --model-package (or --local-version) the sample comes from that version's own
+    evaluation outputs and every line names the version, so the audit can only be recorded
+    against it.
+
+    Example: [cyan]fmops eval audit-sample --model-package "$ARN" -o audit/ --size 60[/]
     """
+    import tempfile
+
     from training_scripts.metrics.audit import AuditItem, stratified_sample, write_audit_inputs
     from training_scripts.metrics.records import field_values, read_jsonl
     from training_scripts.vocabulary.records import DataError
 
-    try:
-        records = read_jsonl(input_path)
-        prompts, refs, outputs = (
-            field_values(records, name, input_path) for name in ("prompt", "reference", "output")
-        )
-        strata = field_values(records, stratify_by, input_path) if stratify_by else None
-        items = [
-            AuditItem(p, r, o, strata[i] if strata else "all")
-            for i, (p, r, o) in enumerate(zip(prompts, refs, outputs, strict=True))
-        ]
-        sample = stratified_sample(items, size, seed)
-    except DataError as exc:
-        raise fail(str(exc)) from None
-    manifest, template = write_audit_inputs(sample, out)
+    given = [x for x in (input_path, model_package, local_version) if x is not None]
+    if len(given) != 1:
+        raise fail("give one of --input FILE, --model-package ARN or --local-version N")
+    with tempfile.TemporaryDirectory() as scratch:
+        version = None
+        if input_path is None:
+            input_path, version = _version_predictions(
+                model_package, local_version, runs_dir, group, region, Path(scratch)
+            )
+        try:
+            records = read_jsonl(input_path)
+            prompts, refs, outputs = (
+                field_values(records, name, input_path)
+                for name in ("prompt", "reference", "output")
+            )
+            strata = field_values(records, stratify_by, input_path) if stratify_by else None
+            items = [
+                AuditItem(p, r, o, strata[i] if strata else "all")
+                for i, (p, r, o) in enumerate(zip(prompts, refs, outputs, strict=True))
+            ]
+            sample = stratified_sample(items, size, seed)
+        except DataError as exc:
+            raise fail(str(exc)) from None
+    manifest, template = write_audit_inputs(sample, out, version)
     summary = {
         "manifest": str(manifest),
         "template": str(template),
         "sampled": len(sample),
         "population": len(items),
         "strata": dict(sorted(Counter(item.stratum for item in sample).items())),
+        "model_version": version,
     }
     if as_json:
         print_json(summary)
@@ -107,22 +194,85 @@ def audit_ingest(
     out: Annotated[
         Path | None, typer.Option("--out", "-o", help="Also write the JSON here (evaluate input).")
     ] = None,
+    model_package: ModelPackageOption = None,
+    local_version: LocalVersionOption = None,
+    runs_dir: RunsDirOption = Path("runs"),
+    group: GroupOption = None,
+    region: RegionOption = None,
 ) -> None:
     """Hallucination rate with a 95% Wilson interval from a completed audit; JSON on stdout.
 
-    Feed the JSON to the evaluation step's `audit` input, and the gate's MaxHallucinationRate
-    compares against the human rate instead of the automatic proxy.
+    With --model-package (or --local-version) the result is stored with that version (model
+    package CustomerMetadataProperties / local registry entry and model card), where
+    `fmops pipeline approve` looks for it.
 
-    Example: [cyan]fmops eval audit-ingest -m output.manifest -o audit/result.json[/]
+    Example: [cyan]fmops eval audit-ingest -m output.manifest --model-package "$ARN"[/]
     """
     from training_scripts.metrics.audit import ingest_output_manifest
     from training_scripts.vocabulary.records import DataError
 
+    if model_package is not None and local_version is not None:
+        raise fail("give --model-package or --local-version, not both")
+    version = _version_id(model_package, local_version, runs_dir, group)
     try:
-        result = ingest_output_manifest(manifest, label_attribute)
+        result = ingest_output_manifest(manifest, label_attribute, version)
     except DataError as exc:
         raise fail(str(exc)) from None
+    if model_package is not None:
+        _record_on_package(model_package, result, region)
+    elif local_version is not None:
+        _record_locally(runs_dir, local_version, group, result)
     if out is not None:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(json.dumps(result, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     print_json(result)
+
+
+def _version_id(
+    model_package: str | None, local_version: int | None, runs_dir: Path, group: str | None
+) -> str | None:
+    from pipelines.audit_evidence import local_entry, local_version_id
+    from pipelines.pipeline_ops import check_model_package_arn
+    from pipelines.pipeline_parameters import PipelineInputError
+
+    try:
+        if model_package is not None:
+            return check_model_package_arn(model_package)
+        if local_version is not None:
+            _, _, name = local_entry(runs_dir / "model-registry.json", local_version, group)
+            return local_version_id(name, local_version)
+    except PipelineInputError as exc:
+        raise fail(str(exc)) from None
+    return None
+
+
+def _record_on_package(arn: str, result: dict, region: str | None) -> None:
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from pipelines.audit_evidence import audit_metadata
+
+    sagemaker, _ = _sagemaker(region)
+    try:
+        metadata = (
+            sagemaker.describe_model_package(ModelPackageName=arn).get("CustomerMetadataProperties")
+            or {}
+        )
+        # The complete map is sent: the update replaces what it is given.
+        sagemaker.update_model_package(
+            ModelPackageArn=arn,
+            CustomerMetadataProperties={**metadata, **audit_metadata(result)},
+        )
+    except (ClientError, BotoCoreError) as exc:
+        raise fail(f"audit-ingest {arn}: {exc}", code=1) from None
+
+
+def _record_locally(runs_dir: Path, version: int, group: str | None, result: dict) -> None:
+    from pipelines.audit_evidence import local_entry, save_registry
+    from pipelines.local.model_cards import update_card_audit
+
+    registry = runs_dir / "model-registry.json"
+    data, entry, _ = local_entry(registry, version, group)
+    entry["Audit"] = result
+    if entry.get("ModelCard"):
+        update_card_audit(Path(entry["ModelCard"]["json"]), result)
+    save_registry(registry, data)

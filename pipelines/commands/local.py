@@ -66,6 +66,13 @@ def run(
         list[str] | None,
         typer.Option("--param", "-p", help="Pipeline parameter override Name=Value (repeatable)."),
     ] = None,
+    hp: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--hp",
+            help="train.py hyperparameter override NAME=VALUE (repeatable), e.g. max_steps=1.",
+        ),
+    ] = None,
     runs_dir: Annotated[Path, typer.Option(help="Where runs and the model registry live.")] = Path(
         "runs"
     ),
@@ -85,6 +92,7 @@ def run(
     wrote, and a passing model lands in runs/model-registry.json.
 
     Example: [cyan]fmops local run --preset legal --param MinRougeL=0.3[/]
+    A model the gate must refuse: [cyan]fmops local run --preset legal --hp max_steps=1[/]
     """
     if resume and not run_id:
         raise fail("--resume needs --run-id RUN_ID (the run directory to resume)")
@@ -92,13 +100,14 @@ def run(
         raise fail(f"--preset {preset!r}: unknown (allowed: {', '.join(PRESETS)})")
     try:
         overrides = split_pairs(param or [])
+        chosen = PRESETS[preset].with_hyperparameters(split_pairs(hp or [], option="--hp"))
     except PipelineInputError as exc:
         raise fail(str(exc)) from None
     progress = _Progress()
     try:
         with progress.status:
             result = local_run(
-                PRESETS[preset],
+                chosen,
                 stage=stage,
                 overrides=overrides,
                 runs_dir=runs_dir,

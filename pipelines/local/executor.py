@@ -20,6 +20,7 @@ from typing import Any
 
 from pipelines.local.expressions import ExecutionState, evaluate_condition, resolve
 from pipelines.local.jobs import JobRunner, StepFailed
+from pipelines.local.model_cards import write_card
 from pipelines.local.storage import LocalS3, StorageError
 from pipelines.pipeline_parameters import (
     MODEL_DATA_PROPERTY,
@@ -296,6 +297,8 @@ class LocalExecutor:
             "ModelApprovalStatus": args.get("ModelApprovalStatus", "PendingManualApproval"),
             "ModelDataUrl": model_data,
             "LocalModelData": str(self.s3.path(model_data)),
+            # Where the evaluation outputs live: `fmops eval audit-sample --local-version`.
+            "LocalEvaluation": str(stats_path.parent) if stats_path else None,
             "ModelQuality": json.loads(stats_path.read_text())
             if stats_path and stats_path.is_file()
             else None,
@@ -303,6 +306,15 @@ class LocalExecutor:
             "PipelineExecutionId": state.execution["PipelineExecutionId"],
             "CreationTime": datetime.now(UTC).isoformat(timespec="seconds"),
         }
+        card = args.get("ModelCard") or {}
+        if card.get("ModelCardContent"):
+            entry["ModelCard"] = {
+                "ModelCardStatus": card.get("ModelCardStatus", "Draft"),
+                **write_card(
+                    self.registry, group, entry["ModelPackageVersion"],
+                    json.loads(card["ModelCardContent"]),
+                ),
+            }  # fmt: skip
         versions.append(entry)
         self.registry.parent.mkdir(parents=True, exist_ok=True)
         temporary = self.registry.with_suffix(".tmp")

@@ -4,12 +4,20 @@ from __future__ import annotations
 
 import html
 import json
+import os
 from pathlib import Path
 from typing import Any
 
 from deployment.settings import Settings
 from pipelines.local.executor import RunResult
-from training_scripts.vocabulary.metrics import TRAIN_LOSS
+from training_scripts.metrics.model_card import metric_rows
+from training_scripts.vocabulary.metrics import (
+    GATE_RULES,
+    TRAIN_LOSS,
+    GateRule,
+    baseline_key,
+    gain_key,
+)
 
 _STYLE = """
 body{font-family:system-ui,sans-serif;margin:2rem;max-width:70rem;color:#222}
@@ -88,6 +96,81 @@ def _governance(result: RunResult) -> str:
     return _table(["stage / reason", "rows"], rows)
 
 
+def _num(value: Any) -> str:
+    return f"{value:.4f}" if isinstance(value, int | float) else "–"
+
+
+def _rule_row(rule: GateRule, evaluation: dict[str, Any], result: RunResult) -> list[str]:
+    """metric, kind, candidate, baseline, gain [CI], threshold, decision for one gate rule."""
+    decided = {row["threshold_parameter"]: row["passed"] for row in result.gate}
+    metric = rule.metric
+    gain = evaluation.get(gain_key(metric))
+    interval = (
+        f"{_num(gain)} [{_num(evaluation.get(gain_key(metric, 'low')))}, "
+        f"{_num(evaluation.get(gain_key(metric, 'high')))}]"
+        if gain is not None
+        else "–"
+    )
+    comparison = ">=" if rule.minimum else "<="
+    threshold = result.parameters.get(rule.parameter)
+    checked = f"{rule.key} {comparison} {rule.parameter} = {threshold}"
+    if rule.parameter in decided:
+        decision = _status(decided[rule.parameter], "pass" if decided[rule.parameter] else "FAIL")
+    else:
+        decision = "not reached (an earlier rule failed)"
+    return [
+        html.escape(metric), rule.kind, _num(evaluation.get(metric)),
+        _num(evaluation.get(baseline_key(metric))), interval, html.escape(checked), decision,
+    ]  # fmt: skip
+
+
+def _comparison(result: RunResult) -> str:
+    evaluation = result.evaluation or {}
+    if not evaluation:
+        return "<p>No evaluation was written.</p>"
+    gate = _table(
+        ["metric", "rule", "candidate", "baseline", "gain [95 % CI]", "threshold", "decision"],
+        [_rule_row(rule, evaluation, result) for rule in GATE_RULES],
+    )
+    all_metrics = _table(
+        ["metric", "candidate", "baseline", "gain [95 % CI]", "better"],
+        [
+            [html.escape(r["metric"]), _num(r["candidate"]), _num(r["baseline"]),
+             f"{_num(r['gain'])} [{_num(r['gain_ci_low'])}, {_num(r['gain_ci_high'])}]",
+             r["better"]]
+            for r in metric_rows(evaluation)
+        ],
+    )  # fmt: skip
+    boot = evaluation.get("bootstrap") or {}
+    note = (
+        f"<p>{evaluation.get('num_examples')} held-out examples, "
+        f"{evaluation.get('num_redteam')} red-team and {evaluation.get('num_benign')} benign "
+        f"prompts, the same for both models. Intervals: paired bootstrap, "
+        f"{boot.get('resamples')} resamples, seed {boot.get('seed')}. Refusal detector on its "
+        f"labelled set ({evaluation.get('refusal_detector_labelled')} replies): precision "
+        f"{_num(evaluation.get('refusal_detector_precision'))}, recall "
+        f"{_num(evaluation.get('refusal_detector_recall'))}. Hallucination rate source: "
+        f"<code>{html.escape(str(evaluation.get('hallucination_rate_source')))}</code>.</p>"
+    )
+    return f"{gate}{note}<h3>Every metric</h3>{all_metrics}"
+
+
+def _model_card_link(result: RunResult) -> str:
+    card = (result.registered or {}).get("ModelCard") or {}
+    if card.get("html"):
+        link = os.path.relpath(card["html"], result.run_dir)
+        where = html.escape(card["json"])
+        return f'<p><a href="{html.escape(link)}">Model card</a> (JSON: <code>{where}</code>)</p>'
+    drafts = sorted((result.run_dir / "s3").rglob("evaluation/model_card.json"))
+    if drafts:
+        link = os.path.relpath(drafts[0], result.run_dir)
+        return (
+            "<p>Not registered; the card the evaluation drafted: "
+            f'<a href="{html.escape(link)}">model_card.json</a></p>'
+        )
+    return "<p>No model card.</p>"
+
+
 def write_report(result: RunResult, settings: Settings, preset: str) -> Path:
     has_plot = plot_loss(loss_series(result), result.run_dir / "loss.png")
     timeline = _table(
@@ -121,6 +204,7 @@ def write_report(result: RunResult, settings: Settings, preset: str) -> Path:
         [
             [html.escape(k), html.escape(f"{v:.4f}" if isinstance(v, float) else str(v))]
             for k, v in (result.evaluation or {}).items()
+            if k != "model_card_content"  # shown as the model card, not as one long cell
         ],
     )
     decision = (
@@ -149,7 +233,9 @@ def write_report(result: RunResult, settings: Settings, preset: str) -> Path:
         '<img src="loss.png" alt="training loss curve">' if has_plot else "<p>No loss recorded.</p>"
     }
 <h2>Evaluation</h2>{metrics}
-<h2>Quality gate</h2>{gate}<p>Decision: {decision}</p>
+<h2>Candidate vs baseline and the gate</h2>{_comparison(result)}
+<h2>Quality gate (conditions evaluated)</h2>{gate}<p>Decision: {decision}</p>
+<h2>Model card</h2>{_model_card_link(result)}
 <h2>Model registry entry</h2>{registry}
 <h2>Parameters</h2><pre>{html.escape(json.dumps(result.parameters, indent=2))}</pre>
 </body></html>"""

@@ -19,6 +19,7 @@ from typing import Any
 
 from deployment import contract
 from deployment.settings import Settings, settings_for_stage
+from pipelines.champion import BASELINE_PARAMETER, local_champion
 from pipelines.local.base_models import ensure_local_models, sample_files
 from pipelines.local.executor import LocalExecutor, RunResult, parse_parameters
 from pipelines.local.presets import Preset
@@ -83,6 +84,23 @@ def stage_inputs(preset: Preset, s3: LocalS3, uris: dict[str, str]) -> None:
         shutil.copytree(source, target)
 
 
+def _stage_champion(settings: Settings, runs_dir: Path, s3: LocalS3, base_uri: str) -> dict:
+    """BaselineModelUri = the local registry's approved champion from the same base model.
+
+    Its model.tar.gz is copied into this run's local S3 (each run has its own), as if it were
+    the champion's ModelDataUrl. Nothing approved: the base model stays the baseline.
+    """
+    group = contract.model_package_group_name(settings)
+    champion = local_champion(runs_dir / REGISTRY_FILE, group, settings.models.sagemaker_base_model)
+    if champion is None:
+        return {}
+    uri = f"{base_uri.rstrip('/')}-champion-v{champion['ModelPackageVersion']}/"
+    target = s3.path(uri)
+    target.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(champion["LocalModelData"], target / "model.tar.gz")
+    return {BASELINE_PARAMETER: uri}
+
+
 def _pii_salt(runs_dir: Path) -> str:
     """A salt kept beside the runs, so pseudonyms are stable across local runs but not public."""
     salt_file = runs_dir / ".pii-salt"
@@ -124,6 +142,10 @@ def local_run(
     resolved = json.loads(resolve_placeholders(definition_text, placeholders))
     staged = ("InputDataUri", "BaseModelUri", "TeacherModelUri")
     stage_inputs(preset, s3, {name: _default(resolved, name) for name in staged})
+    if BASELINE_PARAMETER not in parameters:
+        parameters.update(
+            _stage_champion(settings, runs_dir, s3, _default(resolved, "BaseModelUri"))
+        )
     os.environ.setdefault("FMOPS_PII_SALT", _pii_salt(runs_dir))
     executor = LocalExecutor(
         definition_text,

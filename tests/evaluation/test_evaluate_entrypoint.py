@@ -12,7 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from training_scripts.vocabulary.metrics import EVALUATION_KEYS
+from training_scripts.vocabulary.metrics import (
+    COMPARED_METRICS,
+    EVALUATION_KEYS,
+    MODEL_CARD_CONTENT,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 TEST_SET = [
@@ -32,6 +36,7 @@ TEST_SET = [
 def lay_out(root: Path, model: Path, test_rows: list[dict]) -> Path:
     inputs = root / "opt" / "ml" / "processing" / "input"
     shutil.copytree(model, inputs / "model")
+    shutil.copytree(model, inputs / "baseline")  # same weights: every gain is exactly 0
     (inputs / "test").mkdir(parents=True)
     lines = "".join(json.dumps(row) + "\n" for row in test_rows)
     (inputs / "test" / "data.jsonl").write_text(lines, encoding="utf-8")
@@ -65,8 +70,28 @@ def test_evaluation_json_has_every_gate_key_as_a_flat_number(evaluated):
     assert set(EVALUATION_KEYS) <= set(evaluation)
     assert all(isinstance(evaluation[k], int | float) for k in EVALUATION_KEYS)
     assert evaluation["num_examples"] == len(TEST_SET)
-    assert evaluation["hallucination_rate_source"] == "proxy"
+    assert evaluation["hallucination_rate_source"] == "unsupported_word_rate"
     assert evaluation["perplexity"] > 1.0  # a random model is far from certain
+
+
+def test_candidate_and_baseline_are_scored_on_the_same_examples(evaluated):
+    evaluation = json.loads((evaluated / "evaluation.json").read_text(encoding="utf-8"))
+
+    # The same model as candidate and baseline: paired differences are 0 in every resample.
+    for metric in COMPARED_METRICS:
+        assert evaluation[f"baseline_{metric}"] == evaluation[metric], metric
+        assert evaluation[f"{metric}_gain_ci_low"] == evaluation[f"{metric}_gain_ci_high"] == 0
+    assert evaluation["bootstrap"]["n"] == len(TEST_SET)
+    assert evaluation["num_redteam"] >= 30 and evaluation["num_benign"] >= 30
+
+
+def test_model_card_content_is_a_json_string_in_evaluation_json(evaluated):
+    evaluation = json.loads((evaluated / "evaluation.json").read_text(encoding="utf-8"))
+    card = json.loads(evaluation["model_card_content"])
+
+    assert card == json.loads((evaluated / "model_card.json").read_text(encoding="utf-8"))
+    names = {m["name"] for m in card["evaluation_details"][0]["metric_groups"][0]["metric_data"]}
+    assert {"rougeL.candidate", "rougeL.baseline", "rougeL.gain_ci_low"} <= names
 
 
 def _nodes(value):
@@ -93,7 +118,14 @@ def test_gate_reads_only_keys_that_evaluate_py_writes(evaluated):
     evaluation = json.loads((evaluated / "evaluation.json").read_text(encoding="utf-8"))
 
     assert len(paths) >= 5  # one per gate rule at least; guards against a search that finds none
-    missing = [p for p in paths if not isinstance(evaluation.get(p), int | float)]
+    # The model card travels as a string (CreateModelPackage ModelCardContent); the rest are
+    # numbers the ConditionSteps compare.
+    assert isinstance(evaluation.get(MODEL_CARD_CONTENT), str)
+    missing = [
+        p
+        for p in paths
+        if p != MODEL_CARD_CONTENT and not isinstance(evaluation.get(p), int | float)
+    ]
     assert not missing, f"the gate reads {missing}, which evaluation.json lacks"
 
 
@@ -101,7 +133,7 @@ def test_model_quality_json_has_value_and_standard_deviation_per_metric(evaluate
     report = json.loads((evaluated / "model_quality.json").read_text(encoding="utf-8"))
     metrics = report["text_generation_metrics"]
 
-    assert set(EVALUATION_KEYS) - {"num_examples"} == set(metrics)
+    assert {*COMPARED_METRICS, "refusal_rate", "hallucination_rate"} <= set(metrics)
     assert all(set(entry) == {"value", "standard_deviation"} for entry in metrics.values())
 
 

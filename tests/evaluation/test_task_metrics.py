@@ -45,7 +45,7 @@ def test_bundled_redteam_set_has_varied_jailbreak_and_injection_prompts():
     assert len(techniques) >= 20
 
 
-def test_hallucination_proxy_flags_only_outputs_without_support():
+def test_unsupported_word_check_flags_only_outputs_without_support():
     flags = unsupported_flags(
         ["The carrier invoked force majeure.", "Pay 5000 dollars to account 99 by Friday."],
         ["What did the carrier do?", "What did the carrier do?"],
@@ -68,3 +68,21 @@ def test_model_quality_reports_standard_deviation_only_from_200_samples():
     assert report["small"] == {"value": 0.5, "standard_deviation": "NaN"}
     assert isinstance(report["large"]["standard_deviation"], float)
     assert 0.0 < report["large"]["standard_deviation"] < 0.1
+
+
+def test_gate_rules_read_keys_that_evaluation_json_has():
+    from training_scripts.metrics.comparison import Comparison, comparison_fields
+    from training_scripts.vocabulary.metrics import (
+        COMPARED_METRICS,
+        EVALUATION_KEYS,
+        GATE_RULES,
+        SAFETY_METRICS,
+    )
+
+    written = set(EVALUATION_KEYS) | set(
+        comparison_fields(
+            {m: Comparison(1, 0, 0, 1, 2) for m in (*COMPARED_METRICS, *SAFETY_METRICS)}
+        )
+    )
+    assert {rule.key for rule in GATE_RULES} <= written
+    assert {rule.baseline for rule in GATE_RULES if rule.baseline} <= written

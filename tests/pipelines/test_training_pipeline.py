@@ -96,9 +96,19 @@ def test_gate_condition_reads_evaluation_json_and_its_parameter(
 def test_fail_step_names_the_metric_and_threshold(
     prod_definition: dict[str, Any], gate: Any
 ) -> None:
-    message = step(prod_definition, f"Fail{gate.parameter}")["Arguments"]["ErrorMessage"]
-    words = [v for v in message["Std:Join"]["Values"] if isinstance(v, str)]
-    assert f"{gate.key} =" in " ".join(words) and gate.parameter in " ".join(words)
+    values = step(prod_definition, f"Fail{gate.parameter}")["Arguments"]["ErrorMessage"][
+        "Std:Join"
+    ]["Values"]
+    words = " ".join(v for v in values if isinstance(v, str))
+    read = [v["Std:JsonGet"]["Path"] for v in values if isinstance(v, dict) and "Std:JsonGet" in v]
+    # metric, its value, the threshold parameter and value, and the baseline's value
+    assert gate.metric in words and gate.parameter in words
+    assert gate.key in read
+    assert {"Get": f"Parameters.{gate.parameter}"} in values
+    if gate.baseline:
+        assert gate.baseline in read and "baseline" in words
+    else:
+        assert "baseline is scored on the same examples" in words
 
 
 def test_each_gate_family_reads_only_keys_that_evaluate_py_writes_for_it() -> None:
@@ -129,11 +139,34 @@ def test_gate_thresholds_are_parameters_defaulting_to_the_stage_settings(
 ) -> None:
     params = {p["Name"]: p for p in prod_definition["Parameters"]}
     for gate in GATE_METRICS:
-        assert params[gate.parameter]["Type"] == "Float"
+        kind = "Integer" if gate.kind == "size" else "Float"
+        assert params[gate.parameter]["Type"] == kind
         assert params[gate.parameter]["DefaultValue"] == getattr(
             prod_settings.evaluation, gate.settings_field
         )
     assert params["Method"]["DefaultValue"] == prod_settings.training.method
+
+
+def test_evaluate_scores_the_candidate_against_the_baseline_parameter(
+    prod_definition: dict[str, Any],
+) -> None:
+    inputs = {
+        i["InputName"]: i["S3Input"]["S3Uri"]
+        for i in step(prod_definition, "Evaluate")["Arguments"]["ProcessingInputs"]
+    }
+    params = {p["Name"]: p for p in prod_definition["Parameters"]}
+    assert inputs["baseline"] == {"Get": "Parameters.BaselineModelUri"}
+    # Default baseline: the base model the Train step adapts (its `model` channel).
+    assert params["BaselineModelUri"]["DefaultValue"] == params["BaseModelUri"]["DefaultValue"]
+    assert "governance" in inputs  # lineage for the model card
+
+
+def test_registration_carries_the_model_card_the_evaluation_wrote(
+    prod_definition: dict[str, Any],
+) -> None:
+    card = step(prod_definition, "RegisterModel")["Arguments"]["ModelCard"]
+    assert card["ModelCardStatus"] == "Draft"
+    assert card["ModelCardContent"]["Std:JsonGet"]["Path"] == "model_card_content"
 
 
 def test_prod_training_uses_smddp_on_p4d_through_the_mpirun_launcher(

@@ -92,8 +92,14 @@ def stratified_sample(items: Sequence[AuditItem], size: int, seed: int) -> list[
     return [items[i] for i in sorted(chosen)]
 
 
-def write_audit_inputs(sample: Sequence[AuditItem], directory: Path) -> tuple[Path, Path]:
-    """Ground Truth input manifest (`source` = the output under review) and worker template."""
+def write_audit_inputs(
+    sample: Sequence[AuditItem], directory: Path, model_version: str | None = None
+) -> tuple[Path, Path]:
+    """Ground Truth input manifest (`source` = the output under review) and worker template.
+
+    With `model_version`, every line names the version it audits, so the result can only be
+    recorded against that version (audit-ingest checks it).
+    """
     directory.mkdir(parents=True, exist_ok=True)
     manifest, template = directory / "manifest.jsonl", directory / "template.html"
     with manifest.open("w", encoding="utf-8") as handle:
@@ -104,6 +110,7 @@ def write_audit_inputs(sample: Sequence[AuditItem], directory: Path) -> tuple[Pa
                 "reference": item.reference,
                 "stratum": item.stratum,
                 "audit_id": f"audit-{number:04d}",
+                **({"model_version": model_version} if model_version else {}),
             }
             handle.write(json.dumps(line, ensure_ascii=False) + "\n")
     template.write_text(TASK_TEMPLATE, encoding="utf-8")
@@ -149,10 +156,21 @@ def wilson_interval(unsupported: int, audited: int) -> tuple[float, float]:
     return float(interval.low), float(interval.high)
 
 
-def ingest_output_manifest(path: Path, label_attribute: str = LABEL_ATTRIBUTE) -> dict[str, Any]:
-    """Hallucination rate + Wilson interval from a completed Ground Truth output manifest."""
+def ingest_output_manifest(
+    path: Path, label_attribute: str = LABEL_ATTRIBUTE, model_version: str | None = None
+) -> dict[str, Any]:
+    """Hallucination rate + Wilson interval from a completed Ground Truth output manifest.
+
+    With `model_version`, every line must have been sampled from that version's outputs.
+    """
     unsupported = audited = 0
     for number, record in enumerate(read_jsonl(path), start=1):
+        sampled = record.get("model_version")
+        if model_version and sampled != model_version:
+            raise DataError(
+                f"{path}: record {number} was sampled from {sampled or 'an unnamed model'}, not "
+                f"{model_version}; audit the sample `fmops eval audit-sample` drew for it"
+            )
         if label_attribute not in record:
             have = ", ".join(sorted(record))
             raise DataError(
@@ -178,4 +196,5 @@ def ingest_output_manifest(path: Path, label_attribute: str = LABEL_ATTRIBUTE) -
         "audited": audited,
         "unsupported": unsupported,
         "source": "human_audit",
+        **({"model_version": model_version} if model_version else {}),
     }

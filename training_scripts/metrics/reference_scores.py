@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from training_scripts.metrics.model_quality import MetricSource
 from training_scripts.metrics.semantic import AUTO, BertScores, bertscore
-from training_scripts.metrics.text_overlap import RougeScores, bleu, rouge
+from training_scripts.metrics.text_overlap import CorpusBleu, RougeScores, bleu, rouge
 from training_scripts.vocabulary.metrics import BLEU
 
 
@@ -36,7 +36,9 @@ class ReferenceScores:
         )
 
     def _bleu_on(self, indices: Sequence[int]) -> float:
-        return bleu([self.predictions[i] for i in indices], [self.references[i] for i in indices])
+        if not hasattr(self, "_corpus_bleu"):  # frozen dataclass: cache through object.__setattr__
+            object.__setattr__(self, "_corpus_bleu", CorpusBleu(self.predictions, self.references))
+        return self._corpus_bleu.score(indices)
 
     def summary(self) -> dict[str, float]:
         return {**self.rouge.mean(), BLEU: self.bleu, **self.bert.mean()}

@@ -14,7 +14,7 @@ from functools import lru_cache
 import sacrebleu
 from rouge_score import rouge_scorer, tokenizers
 
-from training_scripts.vocabulary.metrics import ROUGE_1, ROUGE_KEYS
+from training_scripts.vocabulary.metrics import ROUGE_KEYS
 
 
 @dataclass(frozen=True)
@@ -52,6 +52,25 @@ def bleu(predictions: Sequence[str], references: Sequence[str]) -> float:
     return float(sacrebleu.corpus_bleu(list(predictions), [list(references)]).score)
 
 
+class CorpusBleu:
+    """Per-sentence BLEU statistics, so corpus BLEU of any subset needs no re-tokenizing.
+
+    sacrebleu's own corpus_score is `_aggregate_and_compute(_extract_corpus_statistics(...))`;
+    the bootstrap calls the same two steps, extracting once and aggregating per resample (two
+    thousand re-tokenizations of the whole set cost minutes on a busy CPU).
+    """
+
+    def __init__(self, predictions: Sequence[str], references: Sequence[str]) -> None:
+        from sacrebleu.metrics import BLEU
+
+        self._metric = BLEU()
+        self._stats = self._metric._extract_corpus_statistics(list(predictions), [list(references)])
+
+    def score(self, indices: Sequence[int] | None = None) -> float:
+        chosen = self._stats if indices is None else [self._stats[i] for i in indices]
+        return float(self._metric._aggregate_and_compute(chosen).score)
+
+
 def has_words(text: str) -> bool:
     """Whether ROUGE's own tokenizer finds any word (letters or digits) in `text`."""
     return bool(tokenizers.DefaultTokenizer(use_stemmer=False).tokenize(text))
@@ -59,4 +78,9 @@ def has_words(text: str) -> bool:
 
 def unigram_precision(prediction: str, support: str) -> float:
     """Share of the prediction's (stemmed) unigrams that also occur in `support` (ROUGE-1 P)."""
-    return _scorer().score(support, prediction)[ROUGE_1].precision
+    return _scorer().score(support, prediction)["rouge1"].precision
+
+
+def longest_common_precision(prediction: str, source: str) -> float:
+    """Share of the prediction's words that a longest common subsequence with `source` covers."""
+    return _scorer().score(source, prediction)["rougeL"].precision

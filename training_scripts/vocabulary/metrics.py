@@ -8,9 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-# -- Evaluation (evaluation.json, model_quality.json) --------------------------------------
+# -- Evaluation (evaluation.json, model_quality.json, model_card.json) ----------------------
 EVALUATION_FILE = "evaluation.json"
 MODEL_QUALITY_FILE = "model_quality.json"
+MODEL_CARD_FILE = "model_card.json"
+# evaluation.json key holding the model card as a JSON string: RegisterModel passes it as
+# CreateModelPackage ModelCard.ModelCardContent (a string) through JsonGet.
+MODEL_CARD_CONTENT = "model_card_content"
 
 # rouge-score's own type names double as our keys.
 ROUGE_1, ROUGE_2, ROUGE_L = "rouge1", "rouge2", "rougeL"
@@ -21,7 +25,13 @@ BERTSCORE_F1 = "bertscore_f1"
 PERPLEXITY = "perplexity"
 EXACT_MATCH = "exact_match"
 TOKEN_F1 = "token_f1"
-REFUSAL_RATE = "refusal_rate"
+# Share of held-out outputs that are empty, parrot the prompt, or whose words mostly occur in
+# neither prompt nor reference: a word-overlap proxy, named for what it measures.
+UNSUPPORTED_WORD_RATE = "unsupported_word_rate"
+REFUSAL_RATE = "refusal_rate"  # red-team prompts refused
+OVER_REFUSAL_RATE = "over_refusal_rate"  # benign prompts refused
+REFUSAL_DROP = "refusal_drop"  # baseline refusal_rate - candidate refusal_rate
+# The best available hallucination measure: human audit > Bedrock judge > unsupported words.
 HALLUCINATION_RATE = "hallucination_rate"
 NUM_EXAMPLES = "num_examples"
 # Reward and dpo models, on held-out ranked pairs (metrics/preference.py).
@@ -29,6 +39,8 @@ PAIRWISE_ACCURACY = "pairwise_accuracy"
 MEAN_MARGIN = "mean_margin"
 NUM_PAIRS = "num_pairs"
 PAIR_SCORER = "pair_scorer"  # non-numeric: how the pairs were scored
+NUM_REDTEAM = "num_redteam"
+NUM_BENIGN = "num_benign"
 # Non-numeric provenance evaluation.json carries beside the scores.
 HALLUCINATION_RATE_SOURCE = "hallucination_rate_source"
 BERTSCORE_MODEL = "bertscore_model"
@@ -38,41 +50,79 @@ BERTSCORE_KEYS = (BERTSCORE_PRECISION, BERTSCORE_RECALL, BERTSCORE_F1)
 # Scores of predictions against references (evaluate.py and `fmops eval score`).
 REFERENCE_SCORE_KEYS = (*ROUGE_KEYS, BLEU, *BERTSCORE_KEYS)
 EXTRACTION_KEYS = (EXACT_MATCH, TOKEN_F1)
-# Every numeric key of evaluation.json.
+# Scored on the held-out set for candidate and baseline, paired per example. Every compared
+# metric M is written as `M` (candidate), `baseline_M`, `M_gain` (candidate - baseline) and
+# `M_gain_ci_low` / `M_gain_ci_high` (paired bootstrap interval of the gain).
+COMPARED_METRICS = (
+    *ROUGE_KEYS, BLEU, BERTSCORE_F1, PERPLEXITY, *EXTRACTION_KEYS, UNSUPPORTED_WORD_RATE,
+)  # fmt: skip
+# Scored on the red-team and the benign prompt sets for both models, paired per prompt.
+SAFETY_METRICS = (REFUSAL_RATE, OVER_REFUSAL_RATE)
+LOWER_IS_BETTER = frozenset({PERPLEXITY, UNSUPPORTED_WORD_RATE, OVER_REFUSAL_RATE})
+# Every numeric key of evaluation.json that is not a baseline/gain key.
 EVALUATION_KEYS = (
-    *REFERENCE_SCORE_KEYS,
-    PERPLEXITY,
-    *EXTRACTION_KEYS,
-    REFUSAL_RATE,
-    HALLUCINATION_RATE,
-    NUM_EXAMPLES,
-)
-# Every numeric key of a pairwise (reward/dpo) evaluation.json.
+    *COMPARED_METRICS, *SAFETY_METRICS, BERTSCORE_PRECISION, BERTSCORE_RECALL,
+    HALLUCINATION_RATE, REFUSAL_DROP, NUM_EXAMPLES, NUM_REDTEAM, NUM_BENIGN,
+)  # fmt: skip
+# Every numeric key of a pairwise (reward/dpo) evaluation.json: no baseline is scored for them.
 PAIRWISE_KEYS = (PAIRWISE_ACCURACY, MEAN_MARGIN, NUM_PAIRS, NUM_EXAMPLES)
+
+
+def baseline_key(metric: str) -> str:
+    return f"baseline_{metric}"
+
+
+def gain_key(metric: str, bound: str = "") -> str:
+    """`M_gain`, or with bound 'low'/'high' the paired bootstrap interval's end."""
+    return f"{metric}_gain" + (f"_ci_{bound}" if bound else "")
 
 
 @dataclass(frozen=True)
 class GateRule:
-    """One quality-gate threshold: a pipeline parameter compared with an evaluation.json key."""
+    """One quality-gate ConditionStep: an evaluation.json value against a pipeline parameter."""
 
-    parameter: str  # the pipeline's Float parameter, e.g. MinRougeL
-    key: str  # the evaluation.json key it is compared with
+    parameter: str  # the pipeline parameter, e.g. MinRougeL
+    key: str  # the evaluation.json value compared
     minimum: bool  # True: the value must be >= the threshold; False: <= the threshold
     settings_field: str  # the Settings.evaluation field that gives the parameter its default
+    metric: str  # what the FailStep names
+    kind: str  # size | floor | ceiling | gain | drop
     # Which models it judges: "text" (continuation and generation families, by their answers)
     # or "pairwise" (reward and dpo, by held-out ranked pairs; evaluate.py writes only the
     # keys of the model's family, so the gate branches on the method first).
     family: str = "text"
 
+    @property
+    def baseline(self) -> str | None:
+        """The evaluation.json key the FailStep quotes as the baseline's value, if any."""
+        if self.kind == "size" or self.family == "pairwise":
+            return None
+        return baseline_key(self.metric)
 
+
+def _rule(
+    parameter: str, metric: str, kind: str, settings_field: str, family: str = "text"
+) -> GateRule:
+    key = {"gain": gain_key(metric, "low"), "drop": REFUSAL_DROP}.get(kind, metric)
+    minimum = kind in ("size", "floor", "gain")
+    return GateRule(parameter, key, minimum, settings_field, metric, kind, family)
+
+
+# Order = the order the gate checks them; the first failing rule ends the run.
 GATE_RULES = (
-    GateRule("MinRougeL", ROUGE_L, True, "min_rouge_l"),
-    GateRule("MinBleu", BLEU, True, "min_bleu"),
-    GateRule("MinBertscoreF1", BERTSCORE_F1, True, "min_bertscore_f1"),
-    GateRule("MinRefusalRate", REFUSAL_RATE, True, "min_refusal_rate"),
-    GateRule("MaxHallucinationRate", HALLUCINATION_RATE, False, "max_hallucination_rate"),
-    GateRule("MinPairwiseAccuracy", PAIRWISE_ACCURACY, True, "min_pairwise_accuracy", "pairwise"),
-    GateRule("MinMeanMargin", MEAN_MARGIN, True, "min_mean_margin", "pairwise"),
+    _rule("MinEvalExamples", NUM_EXAMPLES, "size", "min_eval_examples"),
+    _rule("MinRougeL", ROUGE_L, "floor", "min_rouge_l"),
+    _rule("MinBleu", BLEU, "floor", "min_bleu"),
+    _rule("MinBertscoreF1", BERTSCORE_F1, "floor", "min_bertscore_f1"),
+    _rule("MinRougeLGain", ROUGE_L, "gain", "min_rouge_l_gain"),
+    _rule("MinBleuGain", BLEU, "gain", "min_bleu_gain"),
+    _rule("MinBertscoreF1Gain", BERTSCORE_F1, "gain", "min_bertscore_f1_gain"),
+    _rule("MaxUnsupportedWordRate", UNSUPPORTED_WORD_RATE, "ceiling", "max_unsupported_word_rate"),
+    _rule("MinRefusalRate", REFUSAL_RATE, "floor", "min_refusal_rate"),
+    _rule("MaxRefusalDrop", REFUSAL_RATE, "drop", "max_refusal_drop"),
+    _rule("MaxOverRefusalRate", OVER_REFUSAL_RATE, "ceiling", "max_over_refusal_rate"),
+    _rule("MinPairwiseAccuracy", PAIRWISE_ACCURACY, "floor", "min_pairwise_accuracy", "pairwise"),
+    _rule("MinMeanMargin", MEAN_MARGIN, "floor", "min_mean_margin", "pairwise"),
 )
 GATE_PARAMETERS = tuple(rule.parameter for rule in GATE_RULES)
 
