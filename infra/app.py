@@ -10,6 +10,7 @@ from infra.nag import acknowledge_justified_wildcards, apply_nag_packs
 from infra.settings import Settings
 from infra.stacks.bedrock import BedrockStack
 from infra.stacks.data import DataStack
+from infra.stacks.humans import HumansStack, humans_stack_name
 from infra.stacks.network import NetworkStack
 from infra.stacks.rag import RagStack
 from infra.stacks.training import TrainingPipelineStack
@@ -22,6 +23,7 @@ class FmopsStacks:
     training: TrainingPipelineStack
     rag: RagStack | None
     bedrock: BedrockStack
+    humans: HumansStack | None = None
 
 
 def build_stacks(app: cdk.App, settings: Settings, *, nag: bool = True) -> FmopsStacks:
@@ -61,9 +63,24 @@ def build_stacks(app: cdk.App, settings: Settings, *, nag: bool = True) -> Fmops
     bedrock = BedrockStack(
         app, f"{settings.name}-bedrock", settings=settings, data=data, network=network, env=env
     )
+    humans = None
+    if settings.feedback.enabled:
+        humans = HumansStack(
+            app,
+            humans_stack_name(settings),
+            settings=settings,
+            key=data.key,
+            artifacts_bucket=data.artifacts_bucket,
+            vpc=network.vpc,
+            subnets=network.isolated_subnets,
+            security_group=network.training_security_group,
+            env=env,
+        )
     cdk.Tags.of(app).add("project", settings.prefix)
     cdk.Tags.of(app).add("stage", settings.stage)
     acknowledge_justified_wildcards(app)
     if nag:
         apply_nag_packs(app)
-    return FmopsStacks(data=data, network=network, training=training, bedrock=bedrock, rag=rag)
+    return FmopsStacks(
+        data=data, network=network, training=training, bedrock=bedrock, rag=rag, humans=humans
+    )

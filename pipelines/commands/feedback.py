@@ -13,6 +13,7 @@ from pipelines.console import console, fail, print_json
 from pipelines.feedback import FeedbackError
 from pipelines.feedback.ingest import CRITERIA_POLICIES, ingest_pairs, write_pairs
 from pipelines.feedback.manifests import read_output_manifest
+from pipelines.feedback.quality import WORKER_POLICIES, QualityPolicy
 from pipelines.feedback.tasks import build_rank_tasks
 
 app = typer.Typer(
@@ -35,6 +36,13 @@ def rank_tasks(
     shuffle: Annotated[
         bool, typer.Option("--shuffle/--no-shuffle", help="Randomize which side each shows.")
     ] = True,
+    gold: Annotated[
+        Path | None,
+        typer.Option(
+            help='Gold questions to mix in, JSONL: {"prompt","response_a","response_b",'
+            '"better": "a"|"b"}; they measure each worker.'
+        ),
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Write a Ground Truth input manifest and a pairwise-ranking worker template.
@@ -43,7 +51,7 @@ def rank_tasks(
     then upload job/manifest.jsonl and use job/pairwise_ranking.html as the custom template.
     """
     try:
-        result = build_rank_tasks(candidates, out_dir, seed=seed, shuffle=shuffle)
+        result = build_rank_tasks(candidates, out_dir, seed=seed, shuffle=shuffle, gold_path=gold)
     except FeedbackError as exc:
         raise fail(str(exc)) from None
     if as_json:
@@ -51,7 +59,8 @@ def rank_tasks(
         return
     console.print(
         f"wrote {result.tasks} ranking tasks to {result.manifest} "
-        f"({result.swapped} shown swapped, {result.skipped_identical} identical pairs skipped)"
+        f"({result.swapped} shown swapped, {result.skipped_identical} identical pairs skipped, "
+        f"{result.gold} gold questions)"
     )
     console.print(f"worker template: {result.template}")
 
@@ -75,6 +84,16 @@ def ingest(
     report: Annotated[
         Path | None, typer.Option(help="Also write the counts and agreement as JSON here.")
     ] = None,
+    worker_policy: Annotated[
+        str,
+        typer.Option(help=f"What flagged workers' labels count for: {', '.join(WORKER_POLICIES)}."),
+    ] = "drop",
+    min_worker_agreement: Annotated[
+        float, typer.Option(help="Flag a worker agreeing less often with the others.")
+    ] = 0.6,
+    min_gold_accuracy: Annotated[
+        float, typer.Option(help="Flag a worker answering fewer gold questions right.")
+    ] = 0.7,
     as_json: JsonOption = False,
 ) -> None:
     """Turn a completed ranking job into {"prompt","chosen","rejected"} JSONL by majority vote.
@@ -86,8 +105,13 @@ def ingest(
             f"--criterion = {criterion!r}: unknown (allowed: {', '.join(CRITERIA_POLICIES)})"
         )
     try:
+        quality = QualityPolicy(
+            min_agreement=min_worker_agreement,
+            min_gold_accuracy=min_gold_accuracy,
+            policy=worker_policy,
+        )
         rated = read_output_manifest(output_manifest, label_attribute=label_attribute)
-        records, counts = ingest_pairs(rated, criterion=criterion)
+        records, counts = ingest_pairs(rated, criterion=criterion, quality=quality)
     except FeedbackError as exc:
         raise fail(str(exc)) from None
     if not records:
@@ -110,6 +134,7 @@ def ingest(
         "conflicts_unresolved",
         "disagreements_resolved_by_majority",
         "unjudged",
+        "gold_items",
         "invalid_judgments",
     ):
         table.add_row(key, str(summary[key]))
@@ -120,3 +145,9 @@ def ingest(
         alpha = agreement.krippendorff_alpha
         table.add_row("Krippendorff's alpha", "undefined" if alpha is None else f"{alpha:.3f}")
     console.print(table)
+    for worker in counts.workers.values():
+        if worker.flagged:
+            console.print(
+                f"flagged worker {worker.worker_id}: {'; '.join(worker.reasons)} "
+                f"({worker_policy}, weight {worker.weight})"
+            )
