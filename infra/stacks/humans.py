@@ -198,7 +198,6 @@ class HumansStack(cdk.Stack):
             assumed_by=iam.ServicePrincipal(SAGEMAKER, conditions=same_account),
             description="Assumed by Ground Truth labeling jobs started by fmops feedback start",
         )
-        prefixes = (cfg.task_prefix, cfg.output_prefix)
         labeling_policy = iam.ManagedPolicy(
             self,
             "LabelingPolicy",
