@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 import aws_cdk as cdk
 
+from deployment.settings import Settings
 from infra.nag import acknowledge_justified_wildcards, apply_nag_packs
-from infra.settings import Settings
 from infra.stacks.bedrock import BedrockStack
 from infra.stacks.data import DataStack
 from infra.stacks.humans import HumansStack, humans_stack_name

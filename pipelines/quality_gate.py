@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from infra.settings import Settings
+from deployment.settings import Settings
 from training_scripts.metrics.gate_keys import GATE_PARAMETERS
 
 

@@ -10,7 +10,7 @@ import logging
 import os
 from typing import Any
 
-from infra.settings import Settings, SettingsError
+from deployment.settings import Settings, SettingsError
 from training_scripts.contract import metric_definitions
 from training_scripts.hyperparameters import (
     RESERVED_PREFIX,

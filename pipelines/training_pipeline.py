@@ -18,7 +18,7 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-from infra.settings import Settings
+from deployment.settings import Settings
 from pipelines.quality_gate import GATE_METRICS, gate_steps, threshold_parameters
 from pipelines.sagemaker_jobs import IMAGE_URI, JobSteps
 from training_scripts.metrics.gate_keys import EVALUATION_FILE, MODEL_QUALITY_FILE

@@ -19,10 +19,10 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct
 
+from deployment.settings import Settings
 from infra.constructs.customization_workflow import CustomizationWorkflow
 from infra.constructs.guardrail import guardrail_properties
 from infra.nag import acknowledge, justify_wildcards
-from infra.settings import Settings
 from infra.stacks.data import DataStack
 from infra.stacks.network import NetworkStack
 

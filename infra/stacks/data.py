@@ -9,9 +9,9 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
+from deployment.settings import Settings
 from infra.constructs.secure_bucket import SecureBucket
 from infra.nag import acknowledge
-from infra.settings import Settings
 
 
 class DataStack(cdk.Stack):

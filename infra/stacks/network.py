@@ -13,8 +13,8 @@ from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
+from deployment.settings import Settings
 from infra.nag import acknowledge
-from infra.settings import Settings
 
 # What SageMaker training/processing jobs and Bedrock jobs call from inside the VPC.
 INTERFACE_ENDPOINTS: dict[str, ec2.InterfaceVpcEndpointAwsService] = {

@@ -19,9 +19,9 @@ from aws_cdk import aws_qbusiness as qbusiness
 from aws_cdk import aws_s3vectors as s3vectors
 from constructs import Construct
 
+from deployment.settings import RagSettings
 from infra.constructs.secure_bucket import SecureBucket
 from infra.nag import acknowledge, justify_wildcards
-from infra.settings import RagSettings
 
 Q_BUSINESS_SKIPPED = (
     "rag.q_business is on but rag.identity_center_instance_arn is not set: Amazon Q Business "

@@ -24,8 +24,8 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct
 
+from deployment.settings import Settings
 from infra.constructs.training_roles import TrainingRoles
-from infra.settings import Settings
 from pipelines.pipeline_ops import ROLE_OUTPUT, VARIABLE_OUTPUT_PREFIX
 from pipelines.training_pipeline import (
     TRAINING_SCRIPTS,

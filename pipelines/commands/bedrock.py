@@ -16,7 +16,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from rich.markup import escape
 from rich.table import Table
 
-from infra.settings import Settings, SettingsError, settings_for_stage
+from deployment.settings import Settings, SettingsError, settings_for_stage
 from pipelines.bedrock.jobs import BedrockJobs, ConcurrencyLimitError, JobRequest, JobTarget
 from pipelines.bedrock.validation import check_request, parse_hyperparameters
 from pipelines.console import console, err_console, fail, print_json

@@ -18,7 +18,7 @@ from botocore.exceptions import BotoCoreError, ClientError, NoRegionError
 from pydantic import TypeAdapter, ValidationError
 from rich.markup import escape
 
-from infra.settings import Settings, SettingsError, settings_for_stage
+from deployment.settings import Settings, SettingsError, settings_for_stage
 from pipelines.console import console, err_console, fail, print_json
 from pipelines.pipeline_ops import (
     ROLE_OUTPUT,

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from infra.settings import REPO_ROOT
+from deployment.settings import REPO_ROOT
 
 SAMPLES = REPO_ROOT / "data" / "samples"
 

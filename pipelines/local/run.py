@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from infra.settings import Settings, settings_for_stage
+from deployment.settings import Settings, settings_for_stage
 from pipelines.local.executor import LocalExecutor, RunResult, parse_parameters
 from pipelines.local.presets import Preset
 from pipelines.local.report import write_report

@@ -103,7 +103,7 @@ def test_model_package_group_backs_the_register_step(training_template: Template
 
 
 def model_package_group_name_dev() -> str:
-    from infra.settings import settings_for_stage
+    from deployment.settings import settings_for_stage
 
     return model_package_group_name(settings_for_stage("dev"))
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from infra.settings import Settings, settings_for_stage
+from deployment.settings import Settings, settings_for_stage
 from pipelines.training_pipeline import pipeline_definition
 
 

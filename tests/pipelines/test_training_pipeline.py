@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from infra.settings import SettingsError, settings_for_stage
+from deployment.settings import SettingsError, settings_for_stage
 from pipelines.training_pipeline import (
     DEPLOYMENT_VARIABLES,
     GATE_METRICS,
@@ -125,7 +125,7 @@ def test_dev_training_uses_torchrun_without_smddp(dev_definition: dict[str, Any]
 
 
 def test_smddp_on_an_unsupported_instance_type_is_refused() -> None:
-    from infra.settings import load_settings, read_cdk_json_context
+    from deployment.settings import load_settings, read_cdk_json_context
 
     context = read_cdk_json_context()
     context["fmops:stages"]["dev"]["training"]["distribution"] = "smddp"
@@ -203,7 +203,7 @@ def test_no_step_is_left_out_of_the_flattened_tree(prod_definition: dict[str, An
 
 
 def test_unknown_training_hyperparameter_in_settings_is_refused_before_any_build() -> None:
-    from infra.settings import load_settings, read_cdk_json_context
+    from deployment.settings import load_settings, read_cdk_json_context
 
     context = read_cdk_json_context()
     context["fmops"]["training"]["hyperparameters"] = {"learning_rate": "5"}
