@@ -31,7 +31,7 @@ from constructs import Construct
 
 from infra.constructs.secure_bucket import SecureBucket
 from infra.nag import acknowledge, justify_wildcards
-from infra.settings import Settings
+from deployment.settings import Settings
 
 LAMBDA_CODE = Path(__file__).resolve().parent.parent / "lambdas" / "ground_truth"
 SAGEMAKER = "sagemaker.amazonaws.com"

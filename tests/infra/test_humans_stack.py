@@ -12,7 +12,7 @@ from aws_cdk.assertions import Template
 from cfnlint.api import ManualArgs, lint
 
 from infra.nag import acknowledge_justified_wildcards, nag_findings, nag_packs
-from infra.settings import read_cdk_json_context, settings_for_stage
+from deployment.settings import read_cdk_json_context, settings_for_stage
 from infra.stacks.data import DataStack
 from infra.stacks.humans import (
     LABELING_ROLE_OUTPUT,
