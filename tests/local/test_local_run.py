@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from training_scripts.metrics.gate_keys import EVALUATION_KEYS
 from typer.testing import CliRunner
 
 from pipelines.cli import app
@@ -18,7 +19,6 @@ from pipelines.local.presets import PRESETS
 from pipelines.local.run import REGISTRY_FILE, local_run
 from pipelines.quality_gate import GATE_METRICS
 from pipelines.training_pipeline import TRAINING_SCRIPTS
-from training_scripts.metrics.gate_keys import EVALUATION_KEYS
 
 
 @pytest.fixture(scope="module")

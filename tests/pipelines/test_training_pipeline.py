@@ -7,16 +7,16 @@ from typing import Any
 
 import pytest
 
+from deployment.contract import DEPLOYMENT_VARIABLES
 from deployment.settings import SettingsError, settings_for_stage
 from pipelines.training_pipeline import (
-    DEPLOYMENT_VARIABLES,
     GATE_METRICS,
     code_sha256,
     pipeline_definition,
 )
 from tests.pipelines.conftest import flatten_steps, step
 from training_scripts.contract import metric_definitions
-from training_scripts.train import TRAINING_METRICS
+from training_scripts.vocabulary.metrics import TRAINING_METRICS
 
 
 def test_same_settings_give_byte_identical_definitions(
@@ -69,13 +69,6 @@ def test_fail_step_names_the_metric_and_threshold(
     message = step(prod_definition, f"Fail{gate.parameter}")["Arguments"]["ErrorMessage"]
     words = [v for v in message["Std:Join"]["Values"] if isinstance(v, str)]
     assert f"{gate.key} =" in " ".join(words) and gate.parameter in " ".join(words)
-
-
-def test_gate_reads_only_keys_that_evaluate_py_writes() -> None:
-    from training_scripts.metrics.gate_keys import EVALUATION_KEYS
-
-    assert {gate.key for gate in GATE_METRICS} <= set(EVALUATION_KEYS)
-    assert len(GATE_METRICS) == 5
 
 
 def test_evaluation_report_is_the_property_file_of_the_evaluate_step(
