@@ -11,7 +11,7 @@ from deployment.settings import Settings
 from infra.nag import acknowledge_justified_wildcards, apply_nag_packs
 from infra.stacks.bedrock import BedrockStack
 from infra.stacks.data import DataStack
-from infra.stacks.humans import HumansStack, humans_stack_name
+from infra.stacks.humans import HumansStack
 from infra.stacks.network import NetworkStack
 from infra.stacks.rag import RagStack
 from infra.stacks.training import TrainingPipelineStack
@@ -68,7 +68,7 @@ def build_stacks(app: cdk.App, settings: Settings, *, nag: bool = True) -> Fmops
     if settings.feedback.enabled:
         humans = HumansStack(
             app,
-            humans_stack_name(settings),
+            stack_name(settings, "humans"),
             settings=settings,
             key=data.key,
             artifacts_bucket=data.artifacts_bucket,

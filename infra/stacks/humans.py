@@ -29,24 +29,22 @@ from aws_cdk import aws_sqs as sqs
 from aws_cdk import custom_resources as cr
 from constructs import Construct
 
+from deployment.contract import (
+    CONSOLIDATION_OUTPUT,
+    HUMANS_ARTIFACTS_BUCKET_OUTPUT,
+    HUMANS_KEY_OUTPUT,
+    LABELING_ROLE_OUTPUT,
+    PRE_ANNOTATION_OUTPUT,
+    WORKTEAM_OUTPUT,
+)
+from deployment.settings import Settings
 from infra.constructs.secure_bucket import SecureBucket
 from infra.nag import acknowledge, justify_wildcards
-from deployment.settings import Settings
 
 LAMBDA_CODE = Path(__file__).resolve().parent.parent / "lambdas" / "ground_truth"
 SAGEMAKER = "sagemaker.amazonaws.com"
 # The construct id aws-cdk-lib gives AwsCustomResource's singleton provider function.
 AWS_CUSTOM_RESOURCE_PROVIDER_ID = "AWS679f53fac002430cb0da5b7982bd2287"
-
-# Output keys `fmops feedback start` reads.
-WORKTEAM_OUTPUT = "WorkteamArn"
-LABELING_ROLE_OUTPUT = "LabelingRoleArn"
-PRE_ANNOTATION_OUTPUT = "PreAnnotationFunctionArn"
-CONSOLIDATION_OUTPUT = "ConsolidationFunctionArn"
-
-
-def humans_stack_name(settings: Settings) -> str:
-    return f"{settings.name}-humans"
 
 
 class HumansStack(cdk.Stack):
@@ -249,6 +247,8 @@ class HumansStack(cdk.Stack):
         cdk.CfnOutput(
             self, CONSOLIDATION_OUTPUT, value=self.functions["consolidation"].function_arn
         )
+        cdk.CfnOutput(self, HUMANS_ARTIFACTS_BUCKET_OUTPUT, value=artifacts_bucket.name_in(self))
+        cdk.CfnOutput(self, HUMANS_KEY_OUTPUT, value=key.key_arn)
 
     def _private_workteam(self, name: str, vpc: ec2.IVpc, subnets: ec2.SelectedSubnets) -> str:
         """A Cognito-backed private workforce (MFA required) and the stage's workteam on it."""

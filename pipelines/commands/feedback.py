@@ -4,14 +4,31 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
+import boto3
 import typer
+from botocore.exceptions import BotoCoreError, ClientError, NoRegionError
+from rich.markup import escape
 from rich.table import Table
 
+from deployment.contract import stack_name
+from deployment.settings import Settings, SettingsError, settings_for_stage
 from pipelines.console import console, fail, print_json
 from pipelines.feedback import FeedbackError
-from pipelines.feedback.ingest import CRITERIA_POLICIES, ingest_pairs, write_pairs
+from pipelines.feedback.ingest import CRITERIA_POLICIES, IngestReport, ingest_pairs, write_pairs
+from pipelines.feedback.labeling import (
+    KINDS,
+    HumansDeployment,
+    Kind,
+    check_job_name,
+    deployment_from_outputs,
+    describe_job,
+    download_output_manifest,
+    labeling_job_request,
+    read_task_folder,
+    start_labeling_job,
+)
 from pipelines.feedback.manifests import read_output_manifest
 from pipelines.feedback.quality import WORKER_POLICIES, QualityPolicy
 from pipelines.feedback.tasks import build_rank_tasks
@@ -22,6 +39,35 @@ app = typer.Typer(
 )
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
+Stage = Annotated[str | None, typer.Option("--stage", "-s", help="Stage from cdk.json.")]
+Region = Annotated[str | None, typer.Option("--region", help="AWS region (default: boto3 chain).")]
+
+
+def _settings(stage: str | None) -> Settings:
+    try:
+        return settings_for_stage(stage)
+    except SettingsError as exc:
+        raise fail(escape(str(exc))) from None
+
+
+def _client(service: str, region: str | None) -> Any:
+    try:
+        return boto3.client(service, region_name=region)
+    except NoRegionError:
+        raise fail("no AWS region: pass --region or set AWS_REGION") from None
+
+
+def _deployment(settings: Settings, region: str | None) -> HumansDeployment:
+    stack = stack_name(settings, "humans")
+    try:
+        described = _client("cloudformation", region).describe_stacks(StackName=stack)
+    except (ClientError, BotoCoreError) as exc:
+        raise fail(escape(f"read stack {stack}: {exc}"), code=1) from None
+    outputs = {o["OutputKey"]: o["OutputValue"] for o in described["Stacks"][0].get("Outputs", [])}
+    try:
+        return deployment_from_outputs(outputs, stack)
+    except FeedbackError as exc:
+        raise fail(escape(str(exc)), code=1) from None
 
 
 @app.command("rank-tasks")
@@ -68,8 +114,15 @@ def rank_tasks(
 @app.command("ingest")
 def ingest(
     output_manifest: Annotated[
-        Path, typer.Argument(help="Completed Ground Truth output manifest (JSONL).")
-    ],
+        Path | None,
+        typer.Argument(help="Completed Ground Truth output manifest (JSONL); or use --job."),
+    ] = None,
+    job: Annotated[
+        str | None,
+        typer.Option("--job", help="Read the output manifest of this completed labeling job."),
+    ] = None,
+    stage: Stage = None,
+    region: Region = None,
     out: Annotated[Path, typer.Option("--out", "-o", help="Preference pairs JSONL to write.")] = (
         Path("preference.jsonl")
     ),
@@ -85,31 +138,51 @@ def ingest(
         Path | None, typer.Option(help="Also write the counts and agreement as JSON here.")
     ] = None,
     worker_policy: Annotated[
-        str,
-        typer.Option(help=f"What flagged workers' labels count for: {', '.join(WORKER_POLICIES)}."),
-    ] = "drop",
+        str | None,
+        typer.Option(
+            help=f"What flagged workers' labels count for: {', '.join(WORKER_POLICIES)} "
+            "(default: the stage's feedback.worker_policy)."
+        ),
+    ] = None,
     min_worker_agreement: Annotated[
-        float, typer.Option(help="Flag a worker agreeing less often with the others.")
-    ] = 0.6,
+        float | None,
+        typer.Option(help="Flag a worker agreeing less often with the others (default: settings)."),
+    ] = None,
     min_gold_accuracy: Annotated[
-        float, typer.Option(help="Flag a worker answering fewer gold questions right.")
-    ] = 0.7,
+        float | None,
+        typer.Option(
+            help="Flag a worker right on fewer gold questions (default: settings)."
+        ),
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Turn a completed ranking job into {"prompt","chosen","rejected"} JSONL by majority vote.
 
+    Workers are measured first (agreement with the others, gold questions); flagged workers'
+    labels are dropped, down-weighted or kept per --worker-policy.
+
     Example: [cyan]fmops feedback ingest output.manifest --out data/raw/preference.jsonl --json[/]
+    Cloud: [cyan]fmops feedback ingest --job rank-2026-11-30 --out pairs.jsonl[/]
     """
+    if (output_manifest is None) == (job is None):
+        raise fail("give a completed output manifest or --job NAME (one of the two)")
     if criterion not in CRITERIA_POLICIES:
         raise fail(
             f"--criterion = {criterion!r}: unknown (allowed: {', '.join(CRITERIA_POLICIES)})"
         )
+    feedback = _settings(stage).feedback
     try:
         quality = QualityPolicy(
-            min_agreement=min_worker_agreement,
-            min_gold_accuracy=min_gold_accuracy,
-            policy=worker_policy,
+            min_agreement=_given(min_worker_agreement, feedback.min_worker_agreement),
+            min_gold_accuracy=_given(min_gold_accuracy, feedback.min_gold_accuracy),
+            policy=_given(worker_policy, feedback.worker_policy),
         )
+    except FeedbackError as exc:
+        raise fail(escape(str(exc))) from None
+    if job is not None:
+        output_manifest = _download_job_output(job, stage, region, out.parent, expect="ranking")
+    assert output_manifest is not None
+    try:
         rated = read_output_manifest(output_manifest, label_attribute=label_attribute)
         records, counts = ingest_pairs(rated, criterion=criterion, quality=quality)
     except FeedbackError as exc:
@@ -117,13 +190,21 @@ def ingest(
     if not records:
         raise fail(f"{output_manifest}: no pair had a winning response; nothing to write", code=1)
     write_pairs(records, out)
-    summary = {"output": str(out), **counts.as_dict()}
+    summary: dict[str, Any] = {"output": str(out), **counts.as_dict()}
+    if job is not None:
+        summary["job"] = job
     if report is not None:
         report.parent.mkdir(parents=True, exist_ok=True)
         report.write_text(json.dumps(summary, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     if as_json:
         print_json(summary)
         return
+    _print_ingest(out, summary, counts, quality.policy)
+
+
+def _print_ingest(
+    out: Path, summary: dict[str, Any], counts: IngestReport, worker_policy: str
+) -> None:
     table = Table(title=f"preference pairs → {out}")
     table.add_column("count")
     table.add_column("value", justify="right")
@@ -151,3 +232,139 @@ def ingest(
                 f"flagged worker {worker.worker_id}: {'; '.join(worker.reasons)} "
                 f"({worker_policy}, weight {worker.weight})"
             )
+
+
+def _given(value: Any, default: Any) -> Any:
+    return default if value is None else value
+
+
+def _download_job_output(
+    job: str, stage: str | None, region: str | None, directory: Path, *, expect: Kind
+) -> Path:
+    try:
+        check_job_name(job)
+    except FeedbackError as exc:
+        raise fail(escape(str(exc))) from None
+    _settings(stage)
+    sagemaker, s3 = _client("sagemaker", region), _client("s3", region)
+    try:
+        summary = describe_job(sagemaker, job)
+        if summary["kind"] not in (None, expect):
+            raise FeedbackError(f"labeling job {job} is a {summary['kind']} job, not {expect}")
+        return download_output_manifest(s3, summary, directory / f"{job}.output.manifest")
+    except FeedbackError as exc:
+        raise fail(escape(str(exc)), code=1) from None
+    except (ClientError, BotoCoreError) as exc:
+        raise fail(escape(f"read labeling job {job}: {exc}"), code=1) from None
+
+
+@app.command("start")
+def start(
+    tasks: Annotated[
+        Path,
+        typer.Argument(
+            help="Task folder: `fmops feedback rank-tasks` or `fmops eval audit-sample` output."
+        ),
+    ],
+    job_name: Annotated[str, typer.Option("--job-name", help="Unique labeling job name.")],
+    kind: Annotated[str, typer.Option(help=f"Task kind: {', '.join(KINDS)}.")] = "ranking",
+    pii_free: Annotated[
+        bool,
+        typer.Option(
+            "--pii-free",
+            help="Declare the tasks free of PII (anonymized); required for public workforces.",
+        ),
+    ] = False,
+    price_cents: Annotated[
+        float | None,
+        typer.Option(help="Price per task in US cents; public workforces only."),
+    ] = None,
+    model_package: Annotated[
+        str | None,
+        typer.Option(help="Model package ARN an audit is about (recorded on the job)."),
+    ] = None,
+    stage: Stage = None,
+    region: Region = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Upload a task folder and start a Ground Truth labeling job on the stage's workteam.
+
+    Reads the HumansStack's outputs (deploy it with feedback.enabled = true). Workers per item,
+    time limits and prefixes come from the stage's `feedback` settings.
+
+    Example: [cyan]fmops feedback start job/ --job-name safety-rank-1 --stage dev[/]
+    """
+    if kind not in KINDS:
+        raise fail(f"--kind = {kind!r}: unknown (allowed: {', '.join(KINDS)})")
+    typed_kind: Kind = "ranking" if kind == "ranking" else "audit"
+    if model_package is not None and typed_kind != "audit":
+        raise fail("--model-package: only audits are about one model version")
+    try:
+        check_job_name(job_name)
+        folder = read_task_folder(tasks, typed_kind)
+    except FeedbackError as exc:
+        raise fail(escape(str(exc))) from None
+    settings = _settings(stage)
+    sagemaker, s3 = _client("sagemaker", region), _client("s3", region)
+    deployment = _deployment(settings, region)
+    try:
+        request = labeling_job_request(
+            job_name=job_name,
+            tasks=folder,
+            deployment=deployment,
+            feedback=settings.feedback,
+            pii_free=pii_free,
+            price_cents=price_cents,
+            model_package_arn=model_package,
+        )
+    except FeedbackError as exc:
+        raise fail(escape(str(exc))) from None
+    try:
+        arn = start_labeling_job(sagemaker, s3, request, folder, settings.feedback, deployment)
+    except FeedbackError as exc:
+        raise fail(escape(str(exc)), code=1) from None
+    except (ClientError, BotoCoreError) as exc:
+        raise fail(escape(f"start labeling job {job_name}: {exc}"), code=1) from None
+    result = {"job": job_name, "arn": arn, "kind": typed_kind, "tasks": folder.items}
+    if as_json:
+        print_json(result)
+        return
+    console.print(f"started {typed_kind} job {job_name}: {folder.items} tasks", soft_wrap=True)
+    console.print(arn, soft_wrap=True)
+
+
+@app.command("status")
+def status(
+    job: Annotated[str, typer.Argument(help="Labeling job name.")],
+    stage: Stage = None,
+    region: Region = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Status and label counters of a labeling job.
+
+    Example: [cyan]fmops feedback status safety-rank-1[/]
+    """
+    try:
+        check_job_name(job)
+    except FeedbackError as exc:
+        raise fail(escape(str(exc))) from None
+    _settings(stage)
+    try:
+        summary = describe_job(_client("sagemaker", region), job)
+    except (ClientError, BotoCoreError) as exc:
+        raise fail(escape(f"describe labeling job {job}: {exc}"), code=1) from None
+    if as_json:
+        print_json(summary)
+        return
+    counters = summary["counters"]
+    console.print(
+        f"{summary['job']}: {summary['status']} ({summary['kind'] or 'unknown kind'}) — "
+        f"labeled {counters.get('TotalLabeled', 0)}, "
+        f"unlabeled {counters.get('Unlabeled', 0)}, "
+        f"failed {counters.get('FailedNonRetryableError', 0)}",
+        soft_wrap=True,
+    )
+    if summary["failure_reason"]:
+        console.print(f"failure: {summary['failure_reason']}", soft_wrap=True)
+    if summary["output_manifest"]:
+        console.print(f"output manifest: {summary['output_manifest']}", soft_wrap=True)

@@ -18,6 +18,14 @@ from typing import Any, Literal
 
 from botocore.exceptions import ClientError
 
+from deployment.contract import (
+    CONSOLIDATION_OUTPUT,
+    HUMANS_ARTIFACTS_BUCKET_OUTPUT,
+    HUMANS_KEY_OUTPUT,
+    LABELING_ROLE_OUTPUT,
+    PRE_ANNOTATION_OUTPUT,
+    WORKTEAM_OUTPUT,
+)
 from deployment.settings import FeedbackSettings
 from pipelines.feedback import FeedbackError
 
@@ -25,6 +33,10 @@ Kind = Literal["ranking", "audit"]
 KINDS: tuple[Kind, ...] = ("ranking", "audit")
 # LabelAttributeName per kind: what `ingest` and `fmops eval audit-ingest` look for.
 LABEL_ATTRIBUTES: dict[Kind, str] = {"ranking": "pairwise-ranking", "audit": "hallucination-audit"}
+MADE_BY: dict[Kind, str] = {
+    "ranking": "fmops feedback rank-tasks",
+    "audit": "fmops eval audit-sample",
+}
 TEMPLATE_NAMES: dict[Kind, str] = {"ranking": "pairwise_ranking.html", "audit": "template.html"}
 TITLES: dict[Kind, tuple[str, str]] = {
     "ranking": (
@@ -78,7 +90,9 @@ def read_task_folder(folder: Path, kind: Kind) -> TaskFolder:
     manifest, template = folder / "manifest.jsonl", folder / TEMPLATE_NAMES[kind]
     for path in (manifest, template):
         if not path.is_file():
-            made_by = "fmops feedback rank-tasks" if kind == "ranking" else "fmops eval audit-sample"
+            made_by = (
+                "fmops feedback rank-tasks" if kind == "ranking" else "fmops eval audit-sample"
+            )
             raise FeedbackError(f"{path}: missing; expected the output folder of `{made_by}`")
     lines = [line for line in manifest.read_text(encoding="utf-8").splitlines() if line.strip()]
     if not lines:
@@ -145,7 +159,9 @@ def labeling_job_request(
         human["PublicWorkforceTaskPrice"] = price
     data_source: dict[str, Any] = {
         "DataSource": {
-            "S3DataSource": {"ManifestS3Uri": task_uri(bucket, feedback, job_name, "manifest.jsonl")}
+            "S3DataSource": {
+                "ManifestS3Uri": task_uri(bucket, feedback, job_name, "manifest.jsonl")
+            }
         }
     }
     if pii_free:
@@ -222,9 +238,7 @@ def job_summary(description: dict[str, Any]) -> dict[str, Any]:
         "counters": description.get("LabelCounters", {}),
         "failure_reason": description.get("FailureReason"),
         "label_attribute": description.get("LabelAttributeName"),
-        "output_manifest": (description.get("LabelingJobOutput") or {}).get(
-            "OutputDatasetS3Uri"
-        ),
+        "output_manifest": (description.get("LabelingJobOutput") or {}).get("OutputDatasetS3Uri"),
         "kind": tags.get(KIND_TAG),
         "model_package_arn": tags.get(MODEL_PACKAGE_TAG),
     }
@@ -258,7 +272,20 @@ def download_output_manifest(s3: Any, summary: dict[str, Any], target: Path) -> 
     return target
 
 
-def deployment_from_outputs(outputs: dict[str, str], stack_name: str) -> HumansDeployment:
-    from infra_outputs import HUMANS_OUTPUTS  # noqa: F401  # placeholder replaced below
-
-    raise NotImplementedError
+def deployment_from_outputs(outputs: dict[str, str], stack: str) -> HumansDeployment:
+    """The HumansStack's outputs as typed values; a missing one names the stack to redeploy."""
+    keys = {
+        "workteam_arn": WORKTEAM_OUTPUT,
+        "labeling_role_arn": LABELING_ROLE_OUTPUT,
+        "pre_annotation_arn": PRE_ANNOTATION_OUTPUT,
+        "consolidation_arn": CONSOLIDATION_OUTPUT,
+        "artifacts_bucket": HUMANS_ARTIFACTS_BUCKET_OUTPUT,
+        "key_arn": HUMANS_KEY_OUTPUT,
+    }
+    missing = sorted(key for key in keys.values() if key not in outputs)
+    if missing:
+        raise FeedbackError(
+            f"stack {stack} has no output {', '.join(missing)}: deploy it with "
+            "feedback.enabled = true"
+        )
+    return HumansDeployment(**{field: outputs[key] for field, key in keys.items()})

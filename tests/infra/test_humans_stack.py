@@ -11,14 +11,11 @@ import pytest
 from aws_cdk.assertions import Template
 from cfnlint.api import ManualArgs, lint
 
-from infra.nag import acknowledge_justified_wildcards, nag_findings, nag_packs
+from deployment.contract import LABELING_ROLE_OUTPUT, WORKTEAM_OUTPUT
 from deployment.settings import read_cdk_json_context, settings_for_stage
+from infra.nag import acknowledge_justified_wildcards, nag_findings, nag_packs
 from infra.stacks.data import DataStack
-from infra.stacks.humans import (
-    LABELING_ROLE_OUTPUT,
-    WORKTEAM_OUTPUT,
-    HumansStack,
-)
+from infra.stacks.humans import HumansStack
 from infra.stacks.network import NetworkStack
 
 EXISTING_TEAM = "arn:aws:sagemaker:us-east-1:123456789012:workteam/private-crowd/clinicians"
