@@ -17,6 +17,14 @@ from deployment.settings import Settings, SettingsError, settings_for_stage
 from pipelines.console import console, fail, print_json
 from pipelines.feedback import FeedbackError
 from pipelines.feedback.ingest import CRITERIA_POLICIES, IngestReport, ingest_pairs, write_pairs
+from pipelines.feedback.invocation_logs import (
+    Responder,
+    answer_of,
+    candidate_pairs,
+    log_files,
+    read_logged_calls,
+    redact_pairs,
+)
 from pipelines.feedback.labeling import (
     KINDS,
     HumansDeployment,
@@ -25,8 +33,10 @@ from pipelines.feedback.labeling import (
     deployment_from_outputs,
     describe_job,
     download_output_manifest,
+    download_prefix,
     labeling_job_request,
     read_task_folder,
+    split_s3_uri,
     start_labeling_job,
 )
 from pipelines.feedback.manifests import read_output_manifest
@@ -73,8 +83,24 @@ def _deployment(settings: Settings, region: str | None) -> HumansDeployment:
 @app.command("rank-tasks")
 def rank_tasks(
     candidates: Annotated[
-        Path, typer.Argument(help='JSONL: {"prompt", "response_a", "response_b"} per line.')
-    ],
+        Path | None,
+        typer.Argument(help='JSONL: {"prompt", "response_a", "response_b"} per line.'),
+    ] = None,
+    from_invocation_logs: Annotated[
+        str | None,
+        typer.Option(
+            help="Build the pairs from Bedrock invocation logs: a folder or s3://BUCKET/PREFIX/."
+        ),
+    ] = None,
+    answer_with: Annotated[
+        str | None,
+        typer.Option(
+            help="Model that answers logged prompts twice (low/high temperature) when the logs "
+            "hold only one answer: bedrock:MODEL_ID."
+        ),
+    ] = None,
+    limit: Annotated[int | None, typer.Option(help="At most this many pairs.", min=1)] = None,
+    region: Region = None,
     out_dir: Annotated[Path, typer.Option("--out-dir", "-o", help="Where to write.")] = Path(
         "feedback-job"
     ),
@@ -93,9 +119,21 @@ def rank_tasks(
 ) -> None:
     """Write a Ground Truth input manifest and a pairwise-ranking worker template.
 
+    From real traffic, PII is redacted from prompts and answers before anything is written.
+
     Example: [cyan]fmops feedback rank-tasks candidates.jsonl --out-dir job/[/]
-    then upload job/manifest.jsonl and use job/pairwise_ranking.html as the custom template.
+    then [cyan]fmops feedback start job/ --job-name safety-rank-1[/].
+    Traffic: [cyan]fmops feedback rank-tasks --from-invocation-logs s3://BUCKET/logs/ -o job/[/]
     """
+    if (candidates is None) == (from_invocation_logs is None):
+        raise fail("give a candidates file or --from-invocation-logs SOURCE (one of the two)")
+    if answer_with is not None and from_invocation_logs is None:
+        raise fail("--answer-with: only for --from-invocation-logs")
+    if from_invocation_logs is not None:
+        candidates = _candidates_from_logs(
+            from_invocation_logs, answer_with, limit, region, out_dir
+        )
+    assert candidates is not None
     try:
         result = build_rank_tasks(candidates, out_dir, seed=seed, shuffle=shuffle, gold_path=gold)
     except FeedbackError as exc:
@@ -150,9 +188,7 @@ def ingest(
     ] = None,
     min_gold_accuracy: Annotated[
         float | None,
-        typer.Option(
-            help="Flag a worker right on fewer gold questions (default: settings)."
-        ),
+        typer.Option(help="Flag a worker right on fewer gold questions (default: settings)."),
     ] = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -368,3 +404,49 @@ def status(
         console.print(f"failure: {summary['failure_reason']}", soft_wrap=True)
     if summary["output_manifest"]:
         console.print(f"output manifest: {summary['output_manifest']}", soft_wrap=True)
+
+
+def _responder(answer_with: str | None, region: str | None) -> Responder | None:
+    if answer_with is None:
+        return None
+    kind, _, model = answer_with.partition(":")
+    if kind != "bedrock" or not model:
+        raise fail(f"--answer-with {answer_with!r}: expected bedrock:MODEL_ID")
+    runtime = _client("bedrock-runtime", region)
+
+    def answer(prompt: str, temperature: float) -> str:
+        response = runtime.converse(
+            modelId=model,
+            messages=[{"role": "user", "content": [{"text": prompt}]}],
+            inferenceConfig={"temperature": temperature, "maxTokens": 512},
+        )
+        return answer_of(response)
+
+    return answer
+
+
+def _candidates_from_logs(
+    source: str, answer_with: str | None, limit: int | None, region: str | None, out_dir: Path
+) -> Path:
+    responder = _responder(answer_with, region)
+    try:
+        if source.startswith("s3://"):
+            bucket, prefix = split_s3_uri(source)
+            files = download_prefix(_client("s3", region), bucket, prefix, out_dir / "logs")
+        else:
+            files = log_files(Path(source))
+        pairs = candidate_pairs(read_logged_calls(files), responder=responder, limit=limit)
+        redacted, found = redact_pairs(pairs, salt="")
+    except FeedbackError as exc:
+        raise fail(escape(str(exc))) from None
+    except (ClientError, BotoCoreError) as exc:
+        raise fail(escape(f"read invocation logs {source}: {exc}"), code=1) from None
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / "candidates.jsonl"
+    path.write_text(
+        "".join(json.dumps(p, ensure_ascii=False) + "\n" for p in redacted), encoding="utf-8"
+    )
+    if found:
+        counts = ", ".join(f"{k} {v}" for k, v in sorted(found.items()))
+        console.print(f"redacted before anyone sees it: {counts}", soft_wrap=True)
+    return path

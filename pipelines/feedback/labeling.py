@@ -257,6 +257,23 @@ def split_s3_uri(uri: str) -> tuple[str, str]:
     return match[1], match[2]
 
 
+def download_prefix(s3: Any, bucket: str, prefix: str, target: Path) -> list[Path]:
+    """Every object under `prefix`, saved below `target` with its relative key."""
+    files = []
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
+        for item in page.get("Contents", []):
+            relative = item["Key"][len(prefix) :].lstrip("/") or Path(item["Key"]).name
+            path = target / relative
+            if target.resolve() not in path.resolve().parents:
+                raise FeedbackError(f"s3://{bucket}/{item['Key']}: key escapes {target}")
+            path.parent.mkdir(parents=True, exist_ok=True)
+            s3.download_file(bucket, item["Key"], str(path))
+            files.append(path)
+    if not files:
+        raise FeedbackError(f"s3://{bucket}/{prefix}: no objects")
+    return files
+
+
 def download_output_manifest(s3: Any, summary: dict[str, Any], target: Path) -> Path:
     """The completed job's output manifest, saved to `target`."""
     if summary["status"] != "Completed":
