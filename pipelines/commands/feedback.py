@@ -12,7 +12,7 @@ from botocore.exceptions import BotoCoreError, ClientError, NoRegionError
 from rich.markup import escape
 from rich.table import Table
 
-from deployment.contract import stack_name
+from deployment.contract import RAW_BUCKET_OUTPUT, pipeline_name, stack_name
 from deployment.settings import Settings, SettingsError, settings_for_stage
 from pipelines.console import console, fail, print_json
 from pipelines.feedback import FeedbackError
@@ -41,7 +41,9 @@ from pipelines.feedback.labeling import (
 )
 from pipelines.feedback.manifests import read_output_manifest
 from pipelines.feedback.quality import WORKER_POLICIES, QualityPolicy
+from pipelines.feedback.retrain import check_method, training_parameters, upload_pairs
 from pipelines.feedback.tasks import build_rank_tasks
+from pipelines.pipeline_ops import start_execution
 
 app = typer.Typer(
     help="Human feedback: Ground Truth pairwise-ranking tasks, preference pairs for reward/DPO.",
@@ -186,6 +188,13 @@ def ingest(
         float | None,
         typer.Option(help="Flag a worker agreeing less often with the others (default: settings)."),
     ] = None,
+    train: Annotated[
+        str | None,
+        typer.Option(
+            help="With --job: upload the pairs to the raw bucket and start the deployed pipeline "
+            "with this preference method (dpo or reward)."
+        ),
+    ] = None,
     min_gold_accuracy: Annotated[
         float | None,
         typer.Option(help="Flag a worker right on fewer gold questions (default: settings)."),
@@ -202,6 +211,13 @@ def ingest(
     """
     if (output_manifest is None) == (job is None):
         raise fail("give a completed output manifest or --job NAME (one of the two)")
+    if train is not None:
+        if job is None:
+            raise fail("--train needs --job: the pairs are uploaded under the job's name")
+        try:
+            check_method(train)
+        except FeedbackError as exc:
+            raise fail(escape(str(exc))) from None
     if criterion not in CRITERIA_POLICIES:
         raise fail(
             f"--criterion = {criterion!r}: unknown (allowed: {', '.join(CRITERIA_POLICIES)})"
@@ -229,6 +245,8 @@ def ingest(
     summary: dict[str, Any] = {"output": str(out), **counts.as_dict()}
     if job is not None:
         summary["job"] = job
+    if train is not None and job is not None:
+        summary["training"] = _start_training(out, job, train, stage, region)
     if report is not None:
         report.parent.mkdir(parents=True, exist_ok=True)
         report.write_text(json.dumps(summary, indent=2, sort_keys=True) + "\n", encoding="utf-8")
@@ -236,6 +254,12 @@ def ingest(
         print_json(summary)
         return
     _print_ingest(out, summary, counts, quality.policy)
+    if "training" in summary:
+        started = summary["training"]
+        console.print(
+            f"training {started['method']} on {started['input']}: {started['execution_arn']}",
+            soft_wrap=True,
+        )
 
 
 def _print_ingest(
@@ -268,6 +292,28 @@ def _print_ingest(
                 f"flagged worker {worker.worker_id}: {'; '.join(worker.reasons)} "
                 f"({worker_policy}, weight {worker.weight})"
             )
+
+
+def _start_training(
+    pairs: Path, job: str, method: str, stage: str | None, region: str | None
+) -> dict[str, str]:
+    settings = _settings(stage)
+    data_stack = stack_name(settings, "data")
+    s3, sagemaker = _client("s3", region), _client("sagemaker", region)
+    try:
+        described = _client("cloudformation", region).describe_stacks(StackName=data_stack)
+        outputs = {o["OutputKey"]: o["OutputValue"] for o in described["Stacks"][0]["Outputs"]}
+        if RAW_BUCKET_OUTPUT not in outputs:
+            raise FeedbackError(f"stack {data_stack} has no {RAW_BUCKET_OUTPUT} output")
+        input_uri = upload_pairs(s3, pairs, outputs[RAW_BUCKET_OUTPUT], job)
+        arn = start_execution(
+            sagemaker, pipeline_name(settings), training_parameters(method, input_uri)
+        )
+    except FeedbackError as exc:
+        raise fail(escape(str(exc)), code=1) from None
+    except (ClientError, BotoCoreError) as exc:
+        raise fail(escape(f"start training on {job}'s pairs: {exc}"), code=1) from None
+    return {"method": method, "input": input_uri, "execution_arn": arn}
 
 
 def _given(value: Any, default: Any) -> Any:

@@ -33,6 +33,7 @@ ROLE = f"arn:aws:iam::{ACCOUNT}:role/fmops-dev-gt-labeling"
 PRE = f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:fmops-dev-gt-pre-annotation"
 CONS = f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:fmops-dev-gt-consolidation"
 JOB = "safety-rank-1"
+RAW = f"fmops-dev-raw-{ACCOUNT}-us-east-1"
 JOB_ARN = f"arn:aws:sagemaker:us-east-1:{ACCOUNT}:labeling-job/{JOB}"
 OUTPUTS = {
     contract.WORKTEAM_OUTPUT: TEAM,
@@ -62,9 +63,11 @@ def cloud(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
             "Resources": {"Queue": {"Type": "AWS::SQS::Queue"}},
             "Outputs": {key: {"Value": value} for key, value in OUTPUTS.items()},
         }
-        boto3.client("cloudformation", region_name="us-east-1").create_stack(
-            StackName="fmops-dev-humans", TemplateBody=json.dumps(template)
-        )
+        cloudformation = boto3.client("cloudformation", region_name="us-east-1")
+        cloudformation.create_stack(StackName="fmops-dev-humans", TemplateBody=json.dumps(template))
+        s3.create_bucket(Bucket=RAW)
+        data = {**template, "Outputs": {contract.RAW_BUCKET_OUTPUT: {"Value": RAW}}}
+        cloudformation.create_stack(StackName="fmops-dev-data", TemplateBody=json.dumps(data))
         sagemaker = boto3.client("sagemaker", region_name="us-east-1")
         stubber = Stubber(sagemaker)
         real = feedback_command._client
@@ -238,9 +241,7 @@ def test_status_shows_the_job_counters(cloud: dict[str, Any]) -> None:
     assert summary["kind"] == "ranking"
 
 
-def test_ingest_job_reads_the_output_manifest_from_s3(
-    cloud: dict[str, Any], tmp_path: Path
-) -> None:
+def _completed_job(cloud: dict[str, Any], tmp_path: Path) -> list[dict[str, Any]]:
     folder = _task_folder(tmp_path)
     lines = [json.loads(x) for x in (folder / "manifest.jsonl").read_text().splitlines()]
     for line in lines:
@@ -261,6 +262,13 @@ def test_ingest_job_reads_the_output_manifest_from_s3(
         {"LabelingJobName": JOB},
     )
     stubber.add_response("list_tags", _tags(), {"ResourceArn": JOB_ARN})
+    return lines
+
+
+def test_ingest_job_reads_the_output_manifest_from_s3(
+    cloud: dict[str, Any], tmp_path: Path
+) -> None:
+    lines = _completed_job(cloud, tmp_path)
     out = tmp_path / "pairs" / "preference.jsonl"
     result = runner.invoke(app, ["feedback", "ingest", "--job", JOB, "-o", str(out), "--json"])
     assert result.exit_code == 0, result.output
@@ -279,3 +287,37 @@ def test_ingest_job_refuses_a_job_that_has_not_completed(cloud: dict[str, Any]) 
     result = runner.invoke(app, ["feedback", "ingest", "--job", JOB])
     assert result.exit_code == 1
     assert "is InProgress: ingest needs Completed" in result.stderr
+
+
+def test_ingest_job_with_train_uploads_the_pairs_and_starts_dpo_on_them(
+    cloud: dict[str, Any], tmp_path: Path
+) -> None:
+    _completed_job(cloud, tmp_path)
+    prefix = f"s3://{RAW}/feedback/preference/{JOB}/"
+    execution = f"arn:aws:sagemaker:us-east-1:{ACCOUNT}:pipeline/fmops-dev-training/execution/x1"
+    cloud["stubber"].add_response(
+        "start_pipeline_execution",
+        {"PipelineExecutionArn": execution},
+        {
+            "PipelineName": "fmops-dev-training",
+            "PipelineParameters": [
+                {"Name": "Method", "Value": "dpo"},
+                {"Name": "DataTask", "Value": "preference"},
+                {"Name": "InputDataUri", "Value": prefix},
+            ],
+        },
+    )
+    out = tmp_path / "preference.jsonl"
+    result = runner.invoke(
+        app, ["feedback", "ingest", "--job", JOB, "-o", str(out), "--train", "dpo", "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["training"]["execution_arn"] == execution
+    body = cloud["s3"].get_object(Bucket=RAW, Key=f"feedback/preference/{JOB}/preference.jsonl")
+    assert body["Body"].read() == out.read_bytes()
+
+
+def test_train_with_a_generative_method_is_refused_before_any_aws_call() -> None:
+    result = runner.invoke(app, ["feedback", "ingest", "--job", JOB, "--train", "sft"])
+    assert result.exit_code == 2
+    assert "rankings train a preference method (allowed: reward, dpo)" in result.stderr
