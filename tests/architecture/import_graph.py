@@ -8,7 +8,9 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 # Lower layers first: a package may import only packages listed before it.
-LAYERS = ("deployment", "training_scripts", "pipelines", "infra")
+# training_scripts/ is the bottom: the image ships it alone, and its vocabulary is what every
+# other package names things by.
+LAYERS = ("training_scripts", "deployment", "pipelines", "infra")
 PACKAGES = frozenset(LAYERS)
 
 

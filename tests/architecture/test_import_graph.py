@@ -1,4 +1,4 @@
-"""Imports run one way: infra -> pipelines -> training_scripts, and all -> deployment."""
+"""Imports run one way: infra -> pipelines -> deployment -> training_scripts."""
 
 from __future__ import annotations
 
