@@ -128,7 +128,7 @@ def candidate_pairs(
         answers = by_prompt.setdefault(call.prompt, {})
         if call.answer and call.model_id not in answers:
             answers[call.model_id] = call.answer
-    pairs = []
+    pairs: list[dict[str, str]] = []
     for prompt, answers in by_prompt.items():
         if limit is not None and len(pairs) >= limit:
             break

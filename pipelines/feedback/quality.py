@@ -129,13 +129,13 @@ def assess_workers(
 
 
 def weighted_majority(labels: Mapping[str, str], weights: Mapping[str, float]) -> str | None:
-    """The label with the unique highest total weight; None when nothing has weight or a tie."""
-    totals: Counter[str] = Counter()
+    """The label with the unique highest total weight; None without weight, "conflict" on a tie."""
+    totals: dict[str, float] = {}
     for worker, label in labels.items():
         weight = weights.get(worker, 1.0)
         if weight > 0:
-            totals[label] += weight
-    ranked = totals.most_common()
+            totals[label] = totals.get(label, 0.0) + weight
+    ranked = sorted(totals.items(), key=lambda item: item[1], reverse=True)
     if not ranked:
         return None
     if len(ranked) > 1 and abs(ranked[0][1] - ranked[1][1]) < 1e-9:

@@ -32,6 +32,14 @@ def read_payload(s3_uri: str, s3: Any = None) -> list[dict[str, Any]]:
     return payload
 
 
+def _is_json(text: str) -> bool:
+    try:
+        json.loads(text)
+    except json.JSONDecodeError:
+        return False
+    return True
+
+
 def consolidate(payload: list[dict[str, Any]], label_attribute: str) -> list[dict[str, Any]]:
     consolidated = []
     for item in payload:
@@ -39,9 +47,7 @@ def consolidate(payload: list[dict[str, Any]], label_attribute: str) -> list[dic
         unreadable = 0
         for annotation in item.get("annotations") or []:
             content = (annotation.get("annotationData") or {}).get("content")
-            try:
-                json.loads(content)
-            except (TypeError, json.JSONDecodeError):
+            if not (isinstance(content, str) and _is_json(content)):
                 unreadable += 1
                 continue
             annotations.append(
