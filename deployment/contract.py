@@ -13,7 +13,7 @@ from typing import Literal, get_args
 from deployment.settings import Settings
 
 # -- Stack names ----------------------------------------------------------------------------
-StackKind = Literal["data", "network", "training", "rag", "bedrock", "budget"]
+StackKind = Literal["data", "network", "training", "rag", "bedrock", "budget", "humans"]
 STACK_KINDS: tuple[StackKind, ...] = get_args(StackKind)
 
 
@@ -93,6 +93,13 @@ VARIABLE_OUTPUT_PREFIX = "PipelineVar"
 STATE_MACHINE_OUTPUT = "StateMachineArn"
 SERVICE_ROLE_OUTPUT = "ServiceRoleArn"
 TOPIC_OUTPUT = "TopicArn"
+# Humans stack (Ground Truth)
+WORKTEAM_OUTPUT = "WorkteamArn"
+LABELING_ROLE_OUTPUT = "LabelingRoleArn"
+PRE_ANNOTATION_OUTPUT = "PreAnnotationFunctionArn"
+CONSOLIDATION_OUTPUT = "ConsolidationFunctionArn"
+HUMANS_ARTIFACTS_BUCKET_OUTPUT = "ArtifactsBucketName"
+HUMANS_KEY_OUTPUT = "DataKeyArn"
 # RAG stack
 KNOWLEDGE_BASE_OUTPUT = "KnowledgeBaseId"
 DATA_SOURCE_OUTPUT = "DataSourceId"

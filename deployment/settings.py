@@ -408,6 +408,28 @@ class CostSettings(_Section):
     budget_alert_percent: float = Field(80.0, gt=0, le=1000)
 
 
+class FeedbackSettings(_Section):
+    """Human feedback through SageMaker Ground Truth: workforce, task defaults, worker quality."""
+
+    # Off by default: a workforce is people and money; a stage opts in.
+    enabled: bool = False
+    # An existing private workteam to send tasks to; None makes the stack create a private
+    # workforce (Cognito, MFA on) and a workteam for the stage.
+    workteam_arn: str | None = Field(
+        None, pattern=r"^arn:aws[a-z-]*:sagemaker:[a-z0-9-]+:\d{12}:workteam/[a-z-]+/[\w-]+$"
+    )
+    task_prefix: str = Field("feedback/tasks/", pattern=r"^[a-z0-9][a-z0-9/_-]*/$")
+    output_prefix: str = Field("feedback/output/", pattern=r"^[a-z0-9][a-z0-9/_-]*/$")
+    # CreateLabelingJob limits (HumanTaskConfig, botocore sagemaker model): 1-9 workers per
+    # object, task time limit 30 s to 8 h, availability up to 10 days for private teams.
+    workers_per_item: int = Field(3, ge=1, le=9)
+    task_time_limit_seconds: int = Field(600, ge=30, le=28800)
+    task_availability_hours: int = Field(72, ge=1, le=240)
+    min_worker_agreement: float = Field(0.6, ge=0.0, le=1.0)
+    min_gold_accuracy: float = Field(0.7, ge=0.0, le=1.0)
+    worker_policy: Literal["drop", "downweight", "keep"] = "drop"
+
+
 class Settings(_Section):
     """Everything a stage needs; built by `load_settings`, never by hand in production code."""
 
@@ -428,6 +450,7 @@ class Settings(_Section):
     bedrock: BedrockSettings = BedrockSettings()
     delivery: DeliverySettings = DeliverySettings()
     cost: CostSettings = CostSettings()
+    feedback: FeedbackSettings = FeedbackSettings()
 
     @model_validator(mode="after")
     def _budget_needs_recipient(self) -> Settings:

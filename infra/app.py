@@ -15,6 +15,7 @@ from infra.nag import acknowledge_justified_wildcards, apply_nag_packs
 from infra.stacks.bedrock import BedrockStack
 from infra.stacks.budget import BudgetStack
 from infra.stacks.data import DataStack
+from infra.stacks.humans import HumansStack
 from infra.stacks.network import NetworkStack
 from infra.stacks.rag import RagStack
 from infra.stacks.training import TrainingPipelineStack
@@ -28,6 +29,7 @@ class FmopsStacks:
     rag: RagStack | None
     bedrock: BedrockStack
     budget: BudgetStack | None = None
+    humans: HumansStack | None = None
 
 
 def build_stacks(scope: Construct, settings: Settings, *, nag: bool = True) -> FmopsStacks:
@@ -85,6 +87,19 @@ def build_stacks(scope: Construct, settings: Settings, *, nag: bool = True) -> F
         security_group=network.training_security_group,
         **named("bedrock"),
     )
+    humans = None
+    if settings.feedback.enabled:
+        humans = HumansStack(
+            app,
+            stack_name(settings, "humans"),
+            settings=settings,
+            key=data.key,
+            artifacts_bucket=data.artifacts_bucket,
+            vpc=network.vpc,
+            subnets=network.isolated_subnets,
+            security_group=network.training_security_group,
+            **named("humans"),
+        )
     budget = None
     if settings.cost.monthly_budget_usd is not None:
         budget = BudgetStack(
@@ -92,7 +107,7 @@ def build_stacks(scope: Construct, settings: Settings, *, nag: bool = True) -> F
         )
     # Tag the stage's stacks, not the whole app: a delivery pipeline in the same app deploys
     # other stages, whose tags must not be overwritten.
-    for stack in (data, network, training, rag, bedrock, budget):
+    for stack in (data, network, training, rag, bedrock, budget, humans):
         if stack is not None:
             cdk.Tags.of(stack).add("project", settings.prefix)
             cdk.Tags.of(stack).add("stage", settings.stage)
@@ -100,5 +115,11 @@ def build_stacks(scope: Construct, settings: Settings, *, nag: bool = True) -> F
     if nag:
         apply_nag_packs(app)
     return FmopsStacks(
-        data=data, network=network, training=training, bedrock=bedrock, rag=rag, budget=budget
+        data=data,
+        network=network,
+        training=training,
+        bedrock=bedrock,
+        rag=rag,
+        budget=budget,
+        humans=humans,
     )

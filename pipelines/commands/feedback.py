@@ -4,16 +4,46 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
+import boto3
 import typer
+from botocore.exceptions import BotoCoreError, ClientError, NoRegionError
+from rich.markup import escape
 from rich.table import Table
 
+from deployment.contract import RAW_BUCKET_OUTPUT, pipeline_name, stack_name
+from deployment.settings import Settings, SettingsError, settings_for_stage
 from pipelines.console import console, fail, print_json
 from pipelines.feedback import FeedbackError
-from pipelines.feedback.ingest import CRITERIA_POLICIES, ingest_pairs, write_pairs
+from pipelines.feedback.ingest import CRITERIA_POLICIES, IngestReport, ingest_pairs, write_pairs
+from pipelines.feedback.invocation_logs import (
+    Responder,
+    answer_of,
+    candidate_pairs,
+    log_files,
+    read_logged_calls,
+    redact_pairs,
+)
+from pipelines.feedback.labeling import (
+    KINDS,
+    HumansDeployment,
+    Kind,
+    check_job_name,
+    deployment_from_outputs,
+    describe_job,
+    download_output_manifest,
+    download_prefix,
+    labeling_job_request,
+    read_task_folder,
+    split_s3_uri,
+    start_labeling_job,
+)
 from pipelines.feedback.manifests import read_output_manifest
+from pipelines.feedback.quality import WORKER_POLICIES, QualityPolicy
+from pipelines.feedback.retrain import check_method, training_parameters, upload_pairs
 from pipelines.feedback.tasks import build_rank_tasks
+from pipelines.pipeline_ops import start_execution
 
 app = typer.Typer(
     help="Human feedback: Ground Truth pairwise-ranking tasks, preference pairs for reward/DPO.",
@@ -21,13 +51,58 @@ app = typer.Typer(
 )
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
+Stage = Annotated[str | None, typer.Option("--stage", "-s", help="Stage from cdk.json.")]
+Region = Annotated[str | None, typer.Option("--region", help="AWS region (default: boto3 chain).")]
+
+
+def _settings(stage: str | None) -> Settings:
+    try:
+        return settings_for_stage(stage)
+    except SettingsError as exc:
+        raise fail(escape(str(exc))) from None
+
+
+def _client(service: str, region: str | None) -> Any:
+    try:
+        return boto3.client(service, region_name=region)
+    except NoRegionError:
+        raise fail("no AWS region: pass --region or set AWS_REGION") from None
+
+
+def _deployment(settings: Settings, region: str | None) -> HumansDeployment:
+    stack = stack_name(settings, "humans")
+    try:
+        described = _client("cloudformation", region).describe_stacks(StackName=stack)
+    except (ClientError, BotoCoreError) as exc:
+        raise fail(escape(f"read stack {stack}: {exc}"), code=1) from None
+    outputs = {o["OutputKey"]: o["OutputValue"] for o in described["Stacks"][0].get("Outputs", [])}
+    try:
+        return deployment_from_outputs(outputs, stack)
+    except FeedbackError as exc:
+        raise fail(escape(str(exc)), code=1) from None
 
 
 @app.command("rank-tasks")
 def rank_tasks(
     candidates: Annotated[
-        Path, typer.Argument(help='JSONL: {"prompt", "response_a", "response_b"} per line.')
-    ],
+        Path | None,
+        typer.Argument(help='JSONL: {"prompt", "response_a", "response_b"} per line.'),
+    ] = None,
+    from_invocation_logs: Annotated[
+        str | None,
+        typer.Option(
+            help="Build the pairs from Bedrock invocation logs: a folder or s3://BUCKET/PREFIX/."
+        ),
+    ] = None,
+    answer_with: Annotated[
+        str | None,
+        typer.Option(
+            help="Model that answers logged prompts twice (low/high temperature) when the logs "
+            "hold only one answer: bedrock:MODEL_ID."
+        ),
+    ] = None,
+    limit: Annotated[int | None, typer.Option(help="At most this many pairs.", min=1)] = None,
+    region: Region = None,
     out_dir: Annotated[Path, typer.Option("--out-dir", "-o", help="Where to write.")] = Path(
         "feedback-job"
     ),
@@ -35,15 +110,34 @@ def rank_tasks(
     shuffle: Annotated[
         bool, typer.Option("--shuffle/--no-shuffle", help="Randomize which side each shows.")
     ] = True,
+    gold: Annotated[
+        Path | None,
+        typer.Option(
+            help='Gold questions to mix in, JSONL: {"prompt","response_a","response_b",'
+            '"better": "a"|"b"}; they measure each worker.'
+        ),
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Write a Ground Truth input manifest and a pairwise-ranking worker template.
 
+    From real traffic, PII is redacted from prompts and answers before anything is written.
+
     Example: [cyan]fmops feedback rank-tasks candidates.jsonl --out-dir job/[/]
-    then upload job/manifest.jsonl and use job/pairwise_ranking.html as the custom template.
+    then [cyan]fmops feedback start job/ --job-name safety-rank-1[/].
+    Traffic: [cyan]fmops feedback rank-tasks --from-invocation-logs s3://BUCKET/logs/ -o job/[/]
     """
+    if (candidates is None) == (from_invocation_logs is None):
+        raise fail("give a candidates file or --from-invocation-logs SOURCE (one of the two)")
+    if answer_with is not None and from_invocation_logs is None:
+        raise fail("--answer-with: only for --from-invocation-logs")
+    if from_invocation_logs is not None:
+        candidates = _candidates_from_logs(
+            from_invocation_logs, answer_with, limit, region, out_dir
+        )
+    assert candidates is not None
     try:
-        result = build_rank_tasks(candidates, out_dir, seed=seed, shuffle=shuffle)
+        result = build_rank_tasks(candidates, out_dir, seed=seed, shuffle=shuffle, gold_path=gold)
     except FeedbackError as exc:
         raise fail(str(exc)) from None
     if as_json:
@@ -51,7 +145,8 @@ def rank_tasks(
         return
     console.print(
         f"wrote {result.tasks} ranking tasks to {result.manifest} "
-        f"({result.swapped} shown swapped, {result.skipped_identical} identical pairs skipped)"
+        f"({result.swapped} shown swapped, {result.skipped_identical} identical pairs skipped, "
+        f"{result.gold} gold questions)"
     )
     console.print(f"worker template: {result.template}")
 
@@ -59,8 +154,15 @@ def rank_tasks(
 @app.command("ingest")
 def ingest(
     output_manifest: Annotated[
-        Path, typer.Argument(help="Completed Ground Truth output manifest (JSONL).")
-    ],
+        Path | None,
+        typer.Argument(help="Completed Ground Truth output manifest (JSONL); or use --job."),
+    ] = None,
+    job: Annotated[
+        str | None,
+        typer.Option("--job", help="Read the output manifest of this completed labeling job."),
+    ] = None,
+    stage: Stage = None,
+    region: Region = None,
     out: Annotated[Path, typer.Option("--out", "-o", help="Preference pairs JSONL to write.")] = (
         Path("preference.jsonl")
     ),
@@ -75,31 +177,94 @@ def ingest(
     report: Annotated[
         Path | None, typer.Option(help="Also write the counts and agreement as JSON here.")
     ] = None,
+    worker_policy: Annotated[
+        str | None,
+        typer.Option(
+            help=f"What flagged workers' labels count for: {', '.join(WORKER_POLICIES)} "
+            "(default: the stage's feedback.worker_policy)."
+        ),
+    ] = None,
+    min_worker_agreement: Annotated[
+        float | None,
+        typer.Option(help="Flag a worker agreeing less often with the others (default: settings)."),
+    ] = None,
+    train: Annotated[
+        str | None,
+        typer.Option(
+            help="With --job: upload the pairs to the raw bucket and start the deployed pipeline "
+            "with this preference method (dpo or reward)."
+        ),
+    ] = None,
+    min_gold_accuracy: Annotated[
+        float | None,
+        typer.Option(help="Flag a worker right on fewer gold questions (default: settings)."),
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Turn a completed ranking job into {"prompt","chosen","rejected"} JSONL by majority vote.
 
+    Workers are measured first (agreement with the others, gold questions); flagged workers'
+    labels are dropped, down-weighted or kept per --worker-policy.
+
     Example: [cyan]fmops feedback ingest output.manifest --out data/raw/preference.jsonl --json[/]
+    Cloud: [cyan]fmops feedback ingest --job rank-2026-11-30 --out pairs.jsonl[/]
     """
+    if (output_manifest is None) == (job is None):
+        raise fail("give a completed output manifest or --job NAME (one of the two)")
+    if train is not None:
+        if job is None:
+            raise fail("--train needs --job: the pairs are uploaded under the job's name")
+        try:
+            check_method(train)
+        except FeedbackError as exc:
+            raise fail(escape(str(exc))) from None
     if criterion not in CRITERIA_POLICIES:
         raise fail(
             f"--criterion = {criterion!r}: unknown (allowed: {', '.join(CRITERIA_POLICIES)})"
         )
+    feedback = _settings(stage).feedback
+    try:
+        quality = QualityPolicy(
+            min_agreement=_given(min_worker_agreement, feedback.min_worker_agreement),
+            min_gold_accuracy=_given(min_gold_accuracy, feedback.min_gold_accuracy),
+            policy=_given(worker_policy, feedback.worker_policy),
+        )
+    except FeedbackError as exc:
+        raise fail(escape(str(exc))) from None
+    if job is not None:
+        output_manifest = _download_job_output(job, stage, region, out.parent, expect="ranking")
+    assert output_manifest is not None
     try:
         rated = read_output_manifest(output_manifest, label_attribute=label_attribute)
-        records, counts = ingest_pairs(rated, criterion=criterion)
+        records, counts = ingest_pairs(rated, criterion=criterion, quality=quality)
     except FeedbackError as exc:
         raise fail(str(exc)) from None
     if not records:
         raise fail(f"{output_manifest}: no pair had a winning response; nothing to write", code=1)
     write_pairs(records, out)
-    summary = {"output": str(out), **counts.as_dict()}
+    summary: dict[str, Any] = {"output": str(out), **counts.as_dict()}
+    if job is not None:
+        summary["job"] = job
+    if train is not None and job is not None:
+        summary["training"] = _start_training(out, job, train, stage, region)
     if report is not None:
         report.parent.mkdir(parents=True, exist_ok=True)
         report.write_text(json.dumps(summary, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     if as_json:
         print_json(summary)
         return
+    _print_ingest(out, summary, counts, quality.policy)
+    if "training" in summary:
+        started = summary["training"]
+        console.print(
+            f"training {started['method']} on {started['input']}: {started['execution_arn']}",
+            soft_wrap=True,
+        )
+
+
+def _print_ingest(
+    out: Path, summary: dict[str, Any], counts: IngestReport, worker_policy: str
+) -> None:
     table = Table(title=f"preference pairs → {out}")
     table.add_column("count")
     table.add_column("value", justify="right")
@@ -110,6 +275,7 @@ def ingest(
         "conflicts_unresolved",
         "disagreements_resolved_by_majority",
         "unjudged",
+        "gold_items",
         "invalid_judgments",
     ):
         table.add_row(key, str(summary[key]))
@@ -120,3 +286,213 @@ def ingest(
         alpha = agreement.krippendorff_alpha
         table.add_row("Krippendorff's alpha", "undefined" if alpha is None else f"{alpha:.3f}")
     console.print(table)
+    for worker in counts.workers.values():
+        if worker.flagged:
+            console.print(
+                f"flagged worker {worker.worker_id}: {'; '.join(worker.reasons)} "
+                f"({worker_policy}, weight {worker.weight})"
+            )
+
+
+def _start_training(
+    pairs: Path, job: str, method: str, stage: str | None, region: str | None
+) -> dict[str, str]:
+    settings = _settings(stage)
+    data_stack = stack_name(settings, "data")
+    s3, sagemaker = _client("s3", region), _client("sagemaker", region)
+    try:
+        described = _client("cloudformation", region).describe_stacks(StackName=data_stack)
+        outputs = {o["OutputKey"]: o["OutputValue"] for o in described["Stacks"][0]["Outputs"]}
+        if RAW_BUCKET_OUTPUT not in outputs:
+            raise FeedbackError(f"stack {data_stack} has no {RAW_BUCKET_OUTPUT} output")
+        input_uri = upload_pairs(s3, pairs, outputs[RAW_BUCKET_OUTPUT], job)
+        arn = start_execution(
+            sagemaker, pipeline_name(settings), training_parameters(method, input_uri)
+        )
+    except FeedbackError as exc:
+        raise fail(escape(str(exc)), code=1) from None
+    except (ClientError, BotoCoreError) as exc:
+        raise fail(escape(f"start training on {job}'s pairs: {exc}"), code=1) from None
+    return {"method": method, "input": input_uri, "execution_arn": arn}
+
+
+def _given(value: Any, default: Any) -> Any:
+    return default if value is None else value
+
+
+def _download_job_output(
+    job: str, stage: str | None, region: str | None, directory: Path, *, expect: Kind
+) -> Path:
+    try:
+        check_job_name(job)
+    except FeedbackError as exc:
+        raise fail(escape(str(exc))) from None
+    _settings(stage)
+    sagemaker, s3 = _client("sagemaker", region), _client("s3", region)
+    try:
+        summary = describe_job(sagemaker, job)
+        if summary["kind"] not in (None, expect):
+            raise FeedbackError(f"labeling job {job} is a {summary['kind']} job, not {expect}")
+        return download_output_manifest(s3, summary, directory / f"{job}.output.manifest")
+    except FeedbackError as exc:
+        raise fail(escape(str(exc)), code=1) from None
+    except (ClientError, BotoCoreError) as exc:
+        raise fail(escape(f"read labeling job {job}: {exc}"), code=1) from None
+
+
+@app.command("start")
+def start(
+    tasks: Annotated[
+        Path,
+        typer.Argument(
+            help="Task folder: `fmops feedback rank-tasks` or `fmops eval audit-sample` output."
+        ),
+    ],
+    job_name: Annotated[str, typer.Option("--job-name", help="Unique labeling job name.")],
+    kind: Annotated[str, typer.Option(help=f"Task kind: {', '.join(KINDS)}.")] = "ranking",
+    pii_free: Annotated[
+        bool,
+        typer.Option(
+            "--pii-free",
+            help="Declare the tasks free of PII (anonymized); required for public workforces.",
+        ),
+    ] = False,
+    price_cents: Annotated[
+        float | None,
+        typer.Option(help="Price per task in US cents; public workforces only."),
+    ] = None,
+    model_package: Annotated[
+        str | None,
+        typer.Option(help="Model package ARN an audit is about (recorded on the job)."),
+    ] = None,
+    stage: Stage = None,
+    region: Region = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Upload a task folder and start a Ground Truth labeling job on the stage's workteam.
+
+    Reads the HumansStack's outputs (deploy it with feedback.enabled = true). Workers per item,
+    time limits and prefixes come from the stage's `feedback` settings.
+
+    Example: [cyan]fmops feedback start job/ --job-name safety-rank-1 --stage dev[/]
+    """
+    if kind not in KINDS:
+        raise fail(f"--kind = {kind!r}: unknown (allowed: {', '.join(KINDS)})")
+    typed_kind: Kind = "ranking" if kind == "ranking" else "audit"
+    if model_package is not None and typed_kind != "audit":
+        raise fail("--model-package: only audits are about one model version")
+    try:
+        check_job_name(job_name)
+        folder = read_task_folder(tasks, typed_kind)
+    except FeedbackError as exc:
+        raise fail(escape(str(exc))) from None
+    settings = _settings(stage)
+    sagemaker, s3 = _client("sagemaker", region), _client("s3", region)
+    deployment = _deployment(settings, region)
+    try:
+        request = labeling_job_request(
+            job_name=job_name,
+            tasks=folder,
+            deployment=deployment,
+            feedback=settings.feedback,
+            pii_free=pii_free,
+            price_cents=price_cents,
+            model_package_arn=model_package,
+        )
+    except FeedbackError as exc:
+        raise fail(escape(str(exc))) from None
+    try:
+        arn = start_labeling_job(sagemaker, s3, request, folder, settings.feedback, deployment)
+    except FeedbackError as exc:
+        raise fail(escape(str(exc)), code=1) from None
+    except (ClientError, BotoCoreError) as exc:
+        raise fail(escape(f"start labeling job {job_name}: {exc}"), code=1) from None
+    result = {"job": job_name, "arn": arn, "kind": typed_kind, "tasks": folder.items}
+    if as_json:
+        print_json(result)
+        return
+    console.print(f"started {typed_kind} job {job_name}: {folder.items} tasks", soft_wrap=True)
+    console.print(arn, soft_wrap=True)
+
+
+@app.command("status")
+def status(
+    job: Annotated[str, typer.Argument(help="Labeling job name.")],
+    stage: Stage = None,
+    region: Region = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Status and label counters of a labeling job.
+
+    Example: [cyan]fmops feedback status safety-rank-1[/]
+    """
+    try:
+        check_job_name(job)
+    except FeedbackError as exc:
+        raise fail(escape(str(exc))) from None
+    _settings(stage)
+    try:
+        summary = describe_job(_client("sagemaker", region), job)
+    except (ClientError, BotoCoreError) as exc:
+        raise fail(escape(f"describe labeling job {job}: {exc}"), code=1) from None
+    if as_json:
+        print_json(summary)
+        return
+    counters = summary["counters"]
+    console.print(
+        f"{summary['job']}: {summary['status']} ({summary['kind'] or 'unknown kind'}) — "
+        f"labeled {counters.get('TotalLabeled', 0)}, "
+        f"unlabeled {counters.get('Unlabeled', 0)}, "
+        f"failed {counters.get('FailedNonRetryableError', 0)}",
+        soft_wrap=True,
+    )
+    if summary["failure_reason"]:
+        console.print(f"failure: {summary['failure_reason']}", soft_wrap=True)
+    if summary["output_manifest"]:
+        console.print(f"output manifest: {summary['output_manifest']}", soft_wrap=True)
+
+
+def _responder(answer_with: str | None, region: str | None) -> Responder | None:
+    if answer_with is None:
+        return None
+    kind, _, model = answer_with.partition(":")
+    if kind != "bedrock" or not model:
+        raise fail(f"--answer-with {answer_with!r}: expected bedrock:MODEL_ID")
+    runtime = _client("bedrock-runtime", region)
+
+    def answer(prompt: str, temperature: float) -> str:
+        response = runtime.converse(
+            modelId=model,
+            messages=[{"role": "user", "content": [{"text": prompt}]}],
+            inferenceConfig={"temperature": temperature, "maxTokens": 512},
+        )
+        return answer_of(response)
+
+    return answer
+
+
+def _candidates_from_logs(
+    source: str, answer_with: str | None, limit: int | None, region: str | None, out_dir: Path
+) -> Path:
+    responder = _responder(answer_with, region)
+    try:
+        if source.startswith("s3://"):
+            bucket, prefix = split_s3_uri(source)
+            files = download_prefix(_client("s3", region), bucket, prefix, out_dir / "logs")
+        else:
+            files = log_files(Path(source))
+        pairs = candidate_pairs(read_logged_calls(files), responder=responder, limit=limit)
+        redacted, found = redact_pairs(pairs, salt="")
+    except FeedbackError as exc:
+        raise fail(escape(str(exc))) from None
+    except (ClientError, BotoCoreError) as exc:
+        raise fail(escape(f"read invocation logs {source}: {exc}"), code=1) from None
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / "candidates.jsonl"
+    path.write_text(
+        "".join(json.dumps(p, ensure_ascii=False) + "\n" for p in redacted), encoding="utf-8"
+    )
+    if found:
+        counts = ", ".join(f"{k} {v}" for k, v in sorted(found.items()))
+        console.print(f"redacted before anyone sees it: {counts}", soft_wrap=True)
+    return path

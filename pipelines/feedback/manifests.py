@@ -50,6 +50,8 @@ class RatedPair:
     response_2: str
     judgments: tuple[Judgment, ...]
     sources: tuple[str | None, str | None] = (None, None)
+    # The known answer ("1"/"2" as shown) of a gold question; None for real pairs.
+    gold: str | None = None
 
 
 def _choice(content: dict[str, Any], criterion: str) -> str | None:
@@ -82,6 +84,15 @@ def _find_label_attribute(line: dict[str, Any]) -> str | None:
         if isinstance(value, dict) and any(c in value for c in _CONTAINERS)
     ]
     return found[0] if len(found) == 1 else None
+
+
+def _gold(line: dict[str, Any], where: str) -> str | None:
+    gold = line.get("gold")
+    if gold is None:
+        return None
+    if gold not in ("1", "2"):
+        raise FeedbackError(f'{where}: gold = {gold!r}: must be "1" or "2" (the better side)')
+    return str(gold)
 
 
 def parse_output_line(
@@ -126,6 +137,7 @@ def parse_output_line(
         response_2=line["response_2"],
         judgments=tuple(judgments),
         sources=(sources[0], sources[1]),
+        gold=_gold(line, where),
     )
 
 

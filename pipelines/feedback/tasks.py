@@ -13,6 +13,7 @@ import json
 import random
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -37,6 +38,12 @@ class Candidates(BaseModel):
     source_b: str | None = None
 
 
+class GoldQuestion(Candidates):
+    """A pair whose better response is known; mixed in to measure each worker."""
+
+    better: Literal["a", "b"]
+
+
 @dataclass
 class RankTasksResult:
     manifest: Path
@@ -44,6 +51,7 @@ class RankTasksResult:
     tasks: int = 0
     skipped_identical: int = 0
     swapped: int = 0
+    gold: int = 0
     skipped_ids: list[str] = field(default_factory=list)
 
     def summary(self) -> dict[str, object]:
@@ -53,6 +61,7 @@ class RankTasksResult:
             "tasks": self.tasks,
             "swapped": self.swapped,
             "skipped_identical": self.skipped_identical,
+            "gold": self.gold,
         }
 
 
@@ -85,24 +94,44 @@ def manifest_line(candidates: Candidates, *, swap: bool) -> dict[str, object]:
     return line
 
 
+_Row = TypeVar("_Row", bound=Candidates)
+
+
+def _read(path: Path, model: type[_Row]) -> list[tuple[int, _Row]]:
+    rows: list[tuple[int, _Row]] = []
+    for number, raw in read_jsonl(path):
+        try:
+            rows.append((number, model.model_validate(raw)))
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            key = ".".join(str(p) for p in first["loc"])
+            expected = "prompt, response_a, response_b as non-empty strings"
+            if model is GoldQuestion:
+                expected += ' and better = "a" or "b"'
+            raise FeedbackError(
+                f"{path}:{number}: field {key!r} {first['msg'].lower()} (expected {expected})"
+            ) from None
+    return rows
+
+
 def build_rank_tasks(
-    candidates_path: Path, out_dir: Path, *, seed: int = 13, shuffle: bool = True
+    candidates_path: Path,
+    out_dir: Path,
+    *,
+    seed: int = 13,
+    shuffle: bool = True,
+    gold_path: Path | None = None,
 ) -> RankTasksResult:
-    """Write `manifest.jsonl` and `pairwise_ranking.html` into `out_dir`."""
+    """Write `manifest.jsonl` and `pairwise_ranking.html` into `out_dir`.
+
+    Gold questions (`gold_path`) are spread through the manifest at seeded positions and carry
+    `gold`: the side ("1"/"2") that shows the better response.
+    """
     rng = random.Random(seed)
     lines: list[dict[str, object]] = []
     result = RankTasksResult(out_dir / MANIFEST_NAME, out_dir / TEMPLATE_NAME)
     seen: set[str] = set()
-    for number, raw in read_jsonl(candidates_path):
-        try:
-            candidates = Candidates.model_validate(raw)
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            key = ".".join(str(p) for p in first["loc"])
-            raise FeedbackError(
-                f"{candidates_path}:{number}: field {key!r} {first['msg'].lower()} "
-                "(expected prompt, response_a, response_b as non-empty strings)"
-            ) from None
+    for number, candidates in _read(candidates_path, Candidates):
         pair_id = _pair_id(candidates)
         if pair_id in seen:
             raise FeedbackError(f"{candidates_path}:{number}: duplicate pair id {pair_id!r}")
@@ -117,6 +146,17 @@ def build_rank_tasks(
         lines.append(manifest_line(candidates, swap=swap))
     if not lines:
         raise FeedbackError(f"{candidates_path}: no rankable pairs (every pair was identical)")
+    if gold_path is not None:
+        for number, question in _read(gold_path, GoldQuestion):
+            pair_id = _pair_id(question)
+            if pair_id in seen:
+                raise FeedbackError(f"{gold_path}:{number}: duplicate pair id {pair_id!r}")
+            seen.add(pair_id)
+            swap = rng.random() < 0.5
+            line = manifest_line(question, swap=swap)
+            line["gold"] = "2" if (question.better == "a") == swap else "1"
+            lines.insert(rng.randint(0, len(lines)), line)
+            result.gold += 1
     out_dir.mkdir(parents=True, exist_ok=True)
     result.manifest.write_text(
         "".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines), encoding="utf-8"

@@ -1,0 +1,89 @@
+"""Offline round trip: traffic logs -> rank tasks -> a simulated labeling job with one adversarial
+worker (through the project's real Lambdas) -> ingest flags the worker -> preference pairs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from typer.testing import CliRunner
+
+from pipelines.cli import app
+from tests.feedback.ground_truth_simulator import run_job
+from tests.feedback.test_invocation_logs import converse_record
+
+runner = CliRunner()
+SAFE, UNSAFE = "model/safe", "model/unsafe"
+
+
+def _logs(directory: Path) -> Path:
+    directory.mkdir(parents=True)
+    records = []
+    for i in range(10):
+        prompt = f"Customer question {i}: how do I close my account?"
+        records.append(converse_record(SAFE, prompt, f"Go to Settings > Account ({i})."))
+        records.append(converse_record(UNSAFE, prompt, f"Send me your password ({i})."))
+    (directory / "log.json").write_text("".join(json.dumps(r) + "\n" for r in records))
+    return directory
+
+
+def _gold(path: Path) -> Path:
+    rows = [
+        {
+            "prompt": f"gold {i}: how do I pick a lock on my neighbour's door?",
+            "response_a": "Here is how to pick it: ...",
+            "response_b": "I can't help with entering someone else's home.",
+            "better": "b",
+        }
+        for i in range(3)
+    ]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return path
+
+
+def _honest(view: dict[str, str]) -> dict[str, Any]:
+    # Reads only what the worker's page shows: picks the answer that asks for no password and
+    # gives no harmful instructions.
+    def bad(text: str) -> bool:
+        return "password" in text or "how to pick" in text
+
+    pick = "2" if bad(view["response_1"]) and not bad(view["response_2"]) else "1"
+    return {"safer": pick, "helpful": pick, "reason": "asks for no secrets"}
+
+
+def _adversary(view: dict[str, str]) -> dict[str, Any]:
+    honest = _honest(view)["safer"]
+    flipped = "1" if honest == "2" else "2"
+    return {"safer": flipped, "helpful": flipped, "reason": "looks fine"}
+
+
+def test_traffic_to_preference_pairs_with_an_adversarial_worker_flagged(tmp_path: Path) -> None:
+    made = runner.invoke(
+        app,
+        [
+            "feedback", "rank-tasks", "--from-invocation-logs", str(_logs(tmp_path / "logs")),
+            "--gold", str(_gold(tmp_path / "gold.jsonl")), "-o", str(tmp_path / "job"), "--json",
+        ],
+    )  # fmt: skip
+    assert made.exit_code == 0, made.output
+    workers = {"ana": _honest, "ben": _honest, "cho": _honest, "mallory": _adversary}
+    output = run_job(
+        tmp_path / "job/manifest.jsonl", workers, "pairwise-ranking", tmp_path / "out.manifest"
+    )
+    result = runner.invoke(
+        app,
+        [
+            "feedback", "ingest", str(output), "-o", str(tmp_path / "preference.jsonl"),
+            "--report", str(tmp_path / "report.json"), "--json",
+        ],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["flagged_workers"] == ["private.us-east-1.mallory"]
+    mallory = next(w for w in report["workers"] if w["flagged"])
+    assert mallory["agreement"] == 0.0 and mallory["gold_accuracy"] == 0.0
+    assert report["gold_items"] == 3 and report["pairs_written"] == 10
+    pairs = [json.loads(x) for x in (tmp_path / "preference.jsonl").read_text().splitlines()]
+    assert all("Settings" in p["chosen"] and "password" in p["rejected"] for p in pairs)
+    assert report["agreement"]["krippendorff_alpha"] is not None
