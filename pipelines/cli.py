@@ -12,7 +12,16 @@ import typer
 from rich.table import Table
 
 from infra.settings import SettingsError, settings_for_stage
-from pipelines.commands import advise, bedrock, data, feedback, local, local_serving, pipeline, serving
+from pipelines.commands import (
+    advise,
+    bedrock,
+    data,
+    feedback,
+    local,
+    local_serving,
+    pipeline,
+    serving,
+)
 from pipelines.commands import eval as eval_commands
 from pipelines.console import console, fail, print_json
 

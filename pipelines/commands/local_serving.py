@@ -36,7 +36,8 @@ def approve(
         )
     except ServingError as exc:
         raise fail(escape(str(exc))) from None
-    console.print(f"{entry['ModelApprovalStatus']}: version {version} of {entry['ModelPackageGroupName']}")
+    group_name = entry["ModelPackageGroupName"]
+    console.print(f"{entry['ModelApprovalStatus']}: version {version} of {group_name}")
 
 
 def invoke(

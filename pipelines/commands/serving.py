@@ -53,7 +53,8 @@ def _serving_outputs(stage: str | None, region: str | None) -> dict[str, str]:
     try:
         stack = _client("cloudformation", region).describe_stacks(StackName=name)["Stacks"][0]
     except (ClientError, BotoCoreError) as exc:
-        raise fail(escape(f"stack {name}: {exc}; pass --guardrail and --guardrail-version"), 1)
+        hint = "pass --guardrail and --guardrail-version"
+        raise fail(escape(f"stack {name}: {exc}; {hint}"), code=1) from None
     return {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
 
 
@@ -78,8 +79,10 @@ def invoke(
     if (guardrail is None) != (guardrail_version is None):
         raise fail("--guardrail and --guardrail-version go together (or give neither)")
     try:
-        converse_request(model_id=model, prompt=prompt, guardrail_id="-", guardrail_version="-",
-                         max_tokens=max_tokens)  # fmt: skip
+        converse_request(
+            model_id=model, prompt=prompt, guardrail_id="-", guardrail_version="-",
+            max_tokens=max_tokens,
+        )
     except ServingError as exc:
         raise fail(escape(str(exc))) from None
     if guardrail is None or guardrail_version is None:
@@ -97,8 +100,14 @@ def invoke(
     except (ClientError, BotoCoreError) as exc:
         raise fail(escape(f"converse with {model}: {exc}"), code=1) from None
     if as_json:
-        print_json({"text": answer.text, "guardrail_intervened": answer.intervened,
-                    "stop_reason": answer.stop_reason, "guardrail_trace": answer.guardrail_trace})  # fmt: skip
+        print_json(
+            {
+                "text": answer.text,
+                "guardrail_intervened": answer.intervened,
+                "stop_reason": answer.stop_reason,
+                "guardrail_trace": answer.guardrail_trace,
+            }
+        )
         return
     if answer.intervened:
         err_console.print(f"[bold yellow]guardrail {guardrail} v{guardrail_version} intervened[/]")

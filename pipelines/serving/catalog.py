@@ -50,7 +50,8 @@ DEPLOYMENT_MODES = ("on-demand", "provisioned")
 def check_importable(architecture: str | None, method: str | None = None) -> ImportArchitecture:
     """The import family of a trained model, or a ServingError saying why it cannot be imported."""
     if method in NOT_IMPORTABLE_METHODS:
-        raise ServingError(f"method {method!r}: cannot be imported ({NOT_IMPORTABLE_METHODS[method]})")
+        reason = NOT_IMPORTABLE_METHODS[method]
+        raise ServingError(f"method {method!r}: cannot be imported ({reason})")
     if architecture not in IMPORT_ARCHITECTURES:
         allowed = ", ".join(IMPORT_ARCHITECTURES)
         raise ServingError(

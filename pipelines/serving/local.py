@@ -37,7 +37,8 @@ def _group(registry: dict[str, list[dict[str, Any]]], group: str | None, path: P
             raise ServingError(f"--group {group!r}: not in {path} (has: {', '.join(registry)})")
         return group
     if len(registry) != 1:
-        raise ServingError(f"{path} holds {len(registry)} groups: pass --group ({', '.join(registry)})")
+        names = ", ".join(registry)
+        raise ServingError(f"{path} holds {len(registry)} groups: pass --group ({names})")
     return next(iter(registry))
 
 
@@ -58,8 +59,8 @@ def set_local_approval(
     """Approve or reject one version, as UpdateModelPackage would; written atomically."""
     registry = _read(registry_path)
     name = _group(registry, group, registry_path)
-    entry = find_version(registry_path, version, name)
-    entry = next(e for e in registry[name] if e["ModelPackageVersion"] == entry["ModelPackageVersion"])
+    find_version(registry_path, version, name)  # a clear error for an unknown version
+    entry = next(e for e in registry[name] if e["ModelPackageVersion"] == version)
     entry["ModelApprovalStatus"] = APPROVED if approve else REJECTED
     entry["ApprovalDescription"] = reason
     entry["LastModifiedTime"] = datetime.now(UTC).isoformat(timespec="seconds")
