@@ -80,7 +80,10 @@ def invoke(
         raise fail("--guardrail and --guardrail-version go together (or give neither)")
     try:
         converse_request(
-            model_id=model, prompt=prompt, guardrail_id="-", guardrail_version="-",
+            model_id=model,
+            prompt=prompt,
+            guardrail_id="-",
+            guardrail_version="-",
             max_tokens=max_tokens,
         )
     except ServingError as exc:
