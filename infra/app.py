@@ -12,6 +12,7 @@ from infra.stacks.bedrock import BedrockStack
 from infra.stacks.data import DataStack
 from infra.stacks.network import NetworkStack
 from infra.stacks.rag import RagStack
+from infra.stacks.serving import ServingStack
 from infra.stacks.training import TrainingPipelineStack
 
 
@@ -22,6 +23,7 @@ class FmopsStacks:
     training: TrainingPipelineStack
     rag: RagStack | None
     bedrock: BedrockStack
+    serving: ServingStack | None = None
 
 
 def build_stacks(app: cdk.App, settings: Settings, *, nag: bool = True) -> FmopsStacks:
@@ -61,9 +63,19 @@ def build_stacks(app: cdk.App, settings: Settings, *, nag: bool = True) -> Fmops
     bedrock = BedrockStack(
         app, f"{settings.name}-bedrock", settings=settings, data=data, network=network, env=env
     )
+    serving = ServingStack(
+        app,
+        f"{settings.name}-serving",
+        settings=settings,
+        data=data,
+        bedrock_stack=bedrock,
+        env=env,
+    )
     cdk.Tags.of(app).add("project", settings.prefix)
     cdk.Tags.of(app).add("stage", settings.stage)
     acknowledge_justified_wildcards(app)
     if nag:
         apply_nag_packs(app)
-    return FmopsStacks(data=data, network=network, training=training, bedrock=bedrock, rag=rag)
+    return FmopsStacks(
+        data=data, network=network, training=training, bedrock=bedrock, rag=rag, serving=serving
+    )
