@@ -21,7 +21,11 @@ from typing import Any
 from infra.settings import Settings
 from pipelines.quality_gate import GATE_METRICS, gate_steps, threshold_parameters
 from pipelines.sagemaker_jobs import IMAGE_URI, JobSteps
-from training_scripts.metrics.gate_keys import EVALUATION_FILE, MODEL_QUALITY_FILE
+from training_scripts.metrics.gate_keys import (
+    EVALUATION_FILE,
+    MODEL_ARCHITECTURE_KEY,
+    MODEL_QUALITY_FILE,
+)
 
 __all__ = ["GATE_METRICS", "build_pipeline", "pipeline_definition"]
 
@@ -70,7 +74,7 @@ def build_pipeline(settings: Settings, subnet_count: int | None = None) -> Any:
     """
     code_hash = code_sha256()
     jobs = JobSteps(settings, subnet_count or settings.network.az_count, code_hash)
-    from sagemaker.core.workflow.functions import Join
+    from sagemaker.core.workflow.functions import Join, JsonGet
     from sagemaker.core.workflow.parameters import ParameterString
     from sagemaker.core.workflow.properties import PropertyFile
     from sagemaker.mlops.workflow.pipeline import Pipeline
@@ -123,7 +127,10 @@ def build_pipeline(settings: Settings, subnet_count: int | None = None) -> Any:
         "ModelPackageGroupName": model_package_group_name(settings),
         "ModelApprovalStatus": approval,
         "InferenceSpecification": {
-            "Containers": [{"Image": IMAGE_URI, "ModelDataUrl": model_data}],
+            # An uncompressed S3 prefix (the training job's CompressionType NONE).
+            "Containers": [{"Image": IMAGE_URI, "ModelDataSource": {"S3DataSource": {
+                "S3Uri": model_data, "S3DataType": "S3Prefix", "CompressionType": "None",
+            }}}],
             "SupportedContentTypes": ["application/json"],
             "SupportedResponseMIMETypes": ["application/json"],
         },
@@ -131,7 +138,13 @@ def build_pipeline(settings: Settings, subnet_count: int | None = None) -> Any:
             "ContentType": "application/json",
             "S3Uri": Join(on="/", values=[evaluation_dir.S3Output.S3Uri, MODEL_QUALITY_FILE]),
         }}},
-        "CustomerMetadataProperties": {"code_sha256": code_hash},
+        # architecture and method: the serving import workflow refuses what Bedrock cannot import.
+        "CustomerMetadataProperties": {
+            "code_sha256": code_hash,
+            "method": method,
+            "architecture": JsonGet(step_name=evaluate.name, property_file=report,
+                                    json_path=MODEL_ARCHITECTURE_KEY),
+        },
     }, description="Registered only when every gate metric passed")  # fmt: skip
 
     return Pipeline(

@@ -35,6 +35,7 @@ from training_scripts.metrics.audit import AuditItem, stratified_sample, write_a
 from training_scripts.metrics.extraction import extraction_scores
 from training_scripts.metrics.gate_keys import (
     EVALUATION_FILE,
+    MODEL_ARCHITECTURE_KEY,
     MODEL_QUALITY_FILE,
 )
 from training_scripts.metrics.generation import generate, load_model, resolve_model_dir
@@ -140,6 +141,7 @@ def run(args: argparse.Namespace, contract: ProcessingContract) -> dict[str, obj
     evaluation["num_examples"] = n
     evaluation["hallucination_rate_source"] = "human_audit" if audit else "proxy"
     evaluation["bertscore_model"] = scores.bert.encoder
+    evaluation[MODEL_ARCHITECTURE_KEY] = (loaded.model.config.architectures or ["unknown"])[0]
     (out / EVALUATION_FILE).write_text(json.dumps(evaluation, indent=2) + "\n", encoding="utf-8")
     write_model_quality(out / MODEL_QUALITY_FILE, sources, args.seed)
 

@@ -283,6 +283,9 @@ class LocalExecutor:
         group = args["ModelPackageGroupName"]
         versions = registry.setdefault(group, [])
         container = args["InferenceSpecification"]["Containers"][0]
+        model_uri = (
+            container.get("ModelDataUrl") or container["ModelDataSource"]["S3DataSource"]["S3Uri"]
+        )
         stats_uri = (
             args.get("ModelMetrics", {}).get("ModelQuality", {}).get("Statistics", {}).get("S3Uri")
         )
@@ -291,8 +294,8 @@ class LocalExecutor:
             "ModelPackageGroupName": group,
             "ModelPackageVersion": len(versions) + 1,
             "ModelApprovalStatus": args.get("ModelApprovalStatus", "PendingManualApproval"),
-            "ModelDataUrl": container["ModelDataUrl"],
-            "LocalModelData": str(self.s3.path(container["ModelDataUrl"])),
+            "ModelDataUrl": model_uri,
+            "LocalModelData": str(self.s3.path(model_uri)),
             "ModelQuality": json.loads(stats_path.read_text())
             if stats_path and stats_path.is_file()
             else None,

@@ -192,9 +192,23 @@ def test_register_step_waits_for_manual_approval_with_model_metrics(
     stats = args["ModelMetrics"]["ModelQuality"]["Statistics"]
     assert stats["ContentType"] == "application/json"
     assert "model_quality.json" in stats["S3Uri"]["Std:Join"]["Values"]
-    assert args["InferenceSpecification"]["Containers"][0]["ModelDataUrl"] == {
-        "Get": "Steps.Train.ModelArtifacts.S3ModelArtifacts"
+    source = args["InferenceSpecification"]["Containers"][0]["ModelDataSource"]["S3DataSource"]
+    assert source == {
+        "S3Uri": {"Get": "Steps.Train.ModelArtifacts.S3ModelArtifacts"},
+        "S3DataType": "S3Prefix",
+        "CompressionType": "None",
     }
+
+
+def test_training_output_is_uncompressed_for_bedrock_import(prod_definition: dict) -> None:
+    args = step(prod_definition, "Train")["Arguments"]
+    assert args["OutputDataConfig"]["CompressionType"] == "NONE"
+
+
+def test_registration_records_architecture_and_method_for_serving(prod_definition: dict) -> None:
+    metadata = step(prod_definition, "RegisterModel")["Arguments"]["CustomerMetadataProperties"]
+    assert metadata["method"] == {"Get": "Parameters.Method"}
+    assert metadata["architecture"]["Std:JsonGet"]["Path"] == "model_architecture"
 
 
 def test_no_step_is_left_out_of_the_flattened_tree(prod_definition: dict[str, Any]) -> None:

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 EVALUATION_FILE = "evaluation.json"
 MODEL_QUALITY_FILE = "model_quality.json"
+# config.json `architectures[0]` of the evaluated model; registration records it so that serving
+# can refuse what Bedrock Custom Model Import does not support.
+MODEL_ARCHITECTURE_KEY = "model_architecture"
 
 EVALUATION_KEYS = (
     "rouge1", "rouge2", "rougeL", "bleu",
