@@ -85,13 +85,14 @@ class ImportWorkflow(Construct):
                 iam_action=f"{service}:{action[0].upper()}{action[1:]}",
                 **kw,
             )
-            task.add_retry(
-                errors=BUSY_ERRORS,
-                interval=cdk.Duration.seconds(30),
-                backoff_rate=2.0,
-                max_attempts=8,
-                jitter_strategy=sfn.JitterType.FULL,
-            )
+            if service == "bedrock":
+                task.add_retry(
+                    errors=BUSY_ERRORS,
+                    interval=cdk.Duration.seconds(30),
+                    backoff_rate=2.0,
+                    max_attempts=8,
+                    jitter_strategy=sfn.JitterType.FULL,
+                )
             return task
 
         def notify(id_: str, subject: str) -> tasks.SnsPublish:
@@ -134,10 +135,11 @@ class ImportWorkflow(Construct):
             "NotImportable",
             state_name="Not importable",
             parameters={
-                "reason.$": "States.Format('Model package {} (architecture {}, method {}) cannot "
-                f"be imported into Bedrock. Supported architectures: {supported}. Not importable "
-                f"methods: {', '.join(NOT_IMPORTABLE_METHODS)}.', $.package.arn, "
-                f"$.package.metadata.{ARCHITECTURE_KEY}, $.package.metadata.{METHOD_KEY})"
+                # JsonToString: the metadata may lack the keys (a package registered elsewhere).
+                "reason.$": "States.Format('Model package {} cannot be imported into Bedrock: "
+                f"its architecture and method ({{}}) must be one of {supported} and not "
+                f"{', '.join(NOT_IMPORTABLE_METHODS)}.', $.package.arn, "
+                "States.JsonToString($.package.metadata))"
             },
             result_path="$.refusal",
         )

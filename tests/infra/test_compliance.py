@@ -110,6 +110,7 @@ def test_app_py_synthesizes_every_stack_without_credentials(tmp_path: Path) -> N
         "fmops-dev-network",
         "fmops-dev-training",
         "fmops-dev-bedrock",
+        "fmops-dev-serving",
     }
     for name in stacks:
         env_ = manifest["artifacts"][name]["environment"]
