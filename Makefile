@@ -6,6 +6,8 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# Node packages pinned in package.json: the CDK CLI and asl-validator (tests/infra/test_api_shapes.py).
+NODE_STAMP := node_modules/.installed
 STAGE ?= dev
 REQUIREMENTS := requirements.txt requirements-dev.txt training_scripts/requirements.txt pyproject.toml
 
@@ -19,7 +21,11 @@ export TOKENIZERS_PARALLELISM := false
 
 .PHONY: setup test demo synth lint bench clean
 
-setup: $(STAMP)
+setup: $(STAMP) $(NODE_STAMP)
+
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $(NODE_STAMP)
 
 # pip (not uv/poetry) so torch==2.13.0 resolves to the CPU wheel this machine carries.
 $(STAMP): $(REQUIREMENTS)

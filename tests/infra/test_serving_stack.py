@@ -134,7 +134,7 @@ def test_invokers_policy_denies_invocation_without_the_stage_guardrail(
     use_case = dev_settings.invoke_guardrail
     assert f"GetAttGuardrail{use_case}GuardrailArn" in joined
     assert f"GetAttGuardrailVersion{use_case}Version" in joined
-    assert all("*" != r for r in allow["Resource"])
+    assert all(r != "*" for r in allow["Resource"])
 
 
 def test_invocation_logs_go_to_the_kms_encrypted_artifacts_bucket(
