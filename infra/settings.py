@@ -246,6 +246,9 @@ class ServingSettings(_Section):
     max_polls: int = Field(200, ge=1, le=10000)
     # While another import runs (the account quota is one at a time), wait this long and look again.
     queue_wait_seconds: int = Field(300, ge=30, le=3600)
+    # A completed Bedrock customization of a base that supports on-demand deployment (Nova
+    # Micro/Lite/Pro) is deployed on demand by the customization workflow (no idle cost).
+    deploy_customized_on_demand: bool = True
     # Model invocation logs (prompts and answers) go to the artifacts bucket under this prefix.
     invocation_logging: bool = True
     invocation_log_prefix: str = Field(

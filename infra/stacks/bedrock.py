@@ -25,6 +25,7 @@ from infra.nag import acknowledge, justify_wildcards
 from infra.settings import Settings
 from infra.stacks.data import DataStack
 from infra.stacks.network import NetworkStack
+from pipelines.serving.catalog import ON_DEMAND_BASE_MODELS
 
 
 class BedrockStack(cdk.Stack):
@@ -103,6 +104,9 @@ class BedrockStack(cdk.Stack):
             log_group=log_group,
             poll_interval=cdk.Duration.seconds(cfg.poll_interval_seconds),
             max_polls=cfg.max_polls,
+            on_demand_base_models=ON_DEMAND_BASE_MODELS
+            if settings.serving.deploy_customized_on_demand
+            else (),
         )
         self.state_machine = self.workflow.state_machine
 
@@ -168,6 +172,7 @@ class BedrockStack(cdk.Stack):
                 iam5(f"{region_arn}::foundation-model/*"),
                 iam5(f"{account_arn}:custom-model/*"),
                 iam5(f"{account_arn}:model-customization-job/*"),
+                iam5(f"{account_arn}:custom-model-deployment/*"),
             ],
             "Base model, job and custom model names come from each execution's input; actions "
             "are limited to creating, tagging and reading customization jobs of this account.",

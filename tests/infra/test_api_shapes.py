@@ -59,12 +59,13 @@ def test_every_task_of_every_state_machine_matches_its_api(
     for definition in machines.values():
         resources |= {s["Resource"].split(":::")[-1] for s in task_states(definition).values()}
         assert state_machine_problems(definition) == []
-    # customization, import, deployment-free polling and notification calls are all covered
+    # customization, import, deployment, polling and notification calls are all covered
     assert {
         "bedrock:createModelCustomizationJob",
         "aws-sdk:bedrock:getModelCustomizationJob",
         "aws-sdk:bedrock:createModelImportJob",
         "aws-sdk:bedrock:getModelImportJob",
+        "aws-sdk:bedrock:createCustomModelDeployment",
         "aws-sdk:sagemaker:updateModelPackage",
         "sns:publish",
     } <= resources

@@ -160,3 +160,24 @@ def test_invocation_logs_go_to_the_kms_encrypted_artifacts_bucket(
     ]
     assert grants and grants[0]["Principal"] == {"Service": "bedrock.amazonaws.com"}
     assert "aws:SourceAccount" in grants[0]["Condition"]["StringEquals"]
+
+
+def test_completed_nova_customization_is_deployed_on_demand_never_provisioned(
+    synthesized: Any,
+) -> None:
+    (definition,) = definitions(Template.from_stack(synthesized.stacks.bedrock))
+    states = definition["States"]
+    choice = states["On-demand base model?"]
+    assert "amazon.nova-lite-v1:0*" in json.dumps(choice["Choices"])
+    assert choice["Default"] == "Job completed"
+    deploy = states[states["Get custom model"]["Next"]]
+    assert deploy["Resource"].endswith(":states:::aws-sdk:bedrock:createCustomModelDeployment")
+    assert deploy["Parameters"] == {
+        "ModelDeploymentName.$": "$.customModelName",
+        "ModelArn.$": "$.model.modelArn",
+    }
+    # An unsupported region fails the call: the job still completed, so notify and succeed.
+    (catch,) = deploy["Catch"]
+    assert reachable(states, catch["Next"])[-1] == "Job completed"
+    everything = json.dumps(definition)
+    assert "createProvisionedModelThroughput" not in everything  # hourly cost: CLI only
