@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from infra.settings import SettingsError, settings_for_stage
+from deployment.settings import SettingsError, settings_for_stage
 from pipelines.commands import (
     advise,
     bedrock,

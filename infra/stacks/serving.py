@@ -26,12 +26,20 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import custom_resources as cr
 from constructs import Construct
 
+from deployment.contract import (
+    IMPORT_ROLE_OUTPUT,
+    IMPORT_STATE_MACHINE_OUTPUT,
+    INVOKE_GUARDRAIL_ID_OUTPUT,
+    INVOKE_GUARDRAIL_VERSION_OUTPUT,
+    INVOKERS_POLICY_OUTPUT,
+    PIPELINE_RUNS_PREFIX,
+    model_package_group_name,
+)
+from deployment.settings import Settings
 from infra.constructs.import_workflow import ImportWorkflow
 from infra.nag import acknowledge, justify_wildcards
-from infra.settings import Settings
 from infra.stacks.bedrock import BedrockStack
 from infra.stacks.data import DataStack
-from pipelines.training_pipeline import model_package_group_name
 
 # Model resources an invoker may call, all in this account and region.
 INVOKABLE_RESOURCES = (
@@ -111,15 +119,17 @@ class ServingStack(cdk.Stack):
             self.invokers_policy = self._invokers_policy(
                 settings, guardrail.attr_guardrail_arn, version.attr_version
             )
-            cdk.CfnOutput(self, "InvokeGuardrailId", value=guardrail.attr_guardrail_arn)
-            cdk.CfnOutput(self, "InvokeGuardrailVersion", value=version.attr_version)
-            cdk.CfnOutput(self, "InvokersPolicyArn", value=self.invokers_policy.managed_policy_arn)
+            cdk.CfnOutput(self, INVOKE_GUARDRAIL_ID_OUTPUT, value=guardrail.attr_guardrail_arn)
+            cdk.CfnOutput(self, INVOKE_GUARDRAIL_VERSION_OUTPUT, value=version.attr_version)
+            cdk.CfnOutput(
+                self, INVOKERS_POLICY_OUTPUT, value=self.invokers_policy.managed_policy_arn
+            )
         self.invocation_logging = None
         if cfg.invocation_logging:
             self.invocation_logging = self._invocation_logging(settings, data)
         self._acknowledge_findings()
-        cdk.CfnOutput(self, "ImportStateMachineArn", value=self.state_machine.state_machine_arn)
-        cdk.CfnOutput(self, "ImportRoleArn", value=self.import_role.role_arn)
+        cdk.CfnOutput(self, IMPORT_STATE_MACHINE_OUTPUT, value=self.state_machine.state_machine_arn)
+        cdk.CfnOutput(self, IMPORT_ROLE_OUTPUT, value=self.import_role.role_arn)
 
     def _import_role(self, settings: Settings, data: DataStack) -> iam.Role:
         """Assumed by Bedrock model import jobs of this account; reads pipeline model artifacts.
@@ -148,14 +158,14 @@ class ServingStack(cdk.Stack):
         role.add_to_policy(
             iam.PolicyStatement(
                 actions=["s3:GetObject"],
-                resources=[data.artifacts_bucket.arn_in(self, "pipeline-runs/*")],
+                resources=[data.artifacts_bucket.arn_in(self, f"{PIPELINE_RUNS_PREFIX}*")],
             )
         )
         role.add_to_policy(
             iam.PolicyStatement(
                 actions=["s3:ListBucket"],
                 resources=[data.artifacts_bucket.arn_in(self)],
-                conditions={"StringLike": {"s3:prefix": ["pipeline-runs/*"]}},
+                conditions={"StringLike": {"s3:prefix": [f"{PIPELINE_RUNS_PREFIX}*"]}},
             )
         )
         role.add_to_policy(
@@ -298,7 +308,7 @@ class ServingStack(cdk.Stack):
         )
         justify_wildcards(
             self,
-            ["/pipeline-runs/*]"],
+            [f"/{PIPELINE_RUNS_PREFIX}*]"],
             "Bedrock import jobs read only the pipeline's model artifacts under pipeline-runs/; "
             "object keys under a prefix can only be granted with a trailing wildcard.",
         )

@@ -13,7 +13,12 @@ import typer
 from botocore.exceptions import BotoCoreError, ClientError, NoRegionError
 from rich.markup import escape
 
-from infra.settings import SettingsError, settings_for_stage
+from deployment.contract import (
+    INVOKE_GUARDRAIL_ID_OUTPUT,
+    INVOKE_GUARDRAIL_VERSION_OUTPUT,
+    stack_name,
+)
+from deployment.settings import SettingsError, settings_for_stage
 from pipelines.advisor import AdvisorError
 from pipelines.advisor.prices import load_prices
 from pipelines.console import console, err_console, fail, print_json
@@ -33,10 +38,6 @@ Stage = Annotated[str | None, typer.Option("--stage", "-s", help="Stage from cdk
 Region = Annotated[str | None, typer.Option("--region", help="AWS region (default: boto3 chain).")]
 AsJson = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 
-# Outputs of the serving stack that `invoke` reads when no guardrail is given.
-GUARDRAIL_ID_OUTPUT = "InvokeGuardrailId"
-GUARDRAIL_VERSION_OUTPUT = "InvokeGuardrailVersion"
-
 
 def _client(service: str, region: str | None) -> Any:
     try:
@@ -47,7 +48,7 @@ def _client(service: str, region: str | None) -> Any:
 
 def _serving_outputs(stage: str | None, region: str | None) -> dict[str, str]:
     try:
-        name = f"{settings_for_stage(stage).name}-serving"
+        name = stack_name(settings_for_stage(stage), "serving")
     except SettingsError as exc:
         raise fail(escape(str(exc))) from None
     try:
@@ -90,8 +91,8 @@ def invoke(
         raise fail(escape(str(exc))) from None
     if guardrail is None or guardrail_version is None:
         outputs = _serving_outputs(stage, region)
-        guardrail = outputs.get(GUARDRAIL_ID_OUTPUT)
-        guardrail_version = outputs.get(GUARDRAIL_VERSION_OUTPUT)
+        guardrail = outputs.get(INVOKE_GUARDRAIL_ID_OUTPUT)
+        guardrail_version = outputs.get(INVOKE_GUARDRAIL_VERSION_OUTPUT)
         if not (guardrail and guardrail_version):
             raise fail("serving stack has no guardrail outputs: redeploy it", code=1)
     request = converse_request(

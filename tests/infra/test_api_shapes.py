@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from aws_cdk.assertions import Template
 
-from infra.settings import settings_for_stage
+from deployment.settings import settings_for_stage
 from pipelines.training_pipeline import pipeline_definition
 from tests.api_shapes import (
     pipeline_step_problems,
