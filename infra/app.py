@@ -24,7 +24,7 @@ class FmopsStacks:
     training: TrainingPipelineStack
     rag: RagStack | None
     bedrock: BedrockStack
-    serving: ServingStack | None = None
+    serving: ServingStack
 
 
 def build_stacks(app: cdk.App, settings: Settings, *, nag: bool = True) -> FmopsStacks:
@@ -62,13 +62,22 @@ def build_stacks(app: cdk.App, settings: Settings, *, nag: bool = True) -> Fmops
             env=env,
         )
     bedrock = BedrockStack(
-        app, stack_name(settings, "bedrock"), settings=settings, data=data, network=network, env=env
+        app,
+        stack_name(settings, "bedrock"),
+        settings=settings,
+        key=data.key,
+        curated_bucket=data.curated_bucket,
+        artifacts_bucket=data.artifacts_bucket,
+        subnets=network.isolated_subnets,
+        security_group=network.training_security_group,
+        env=env,
     )
     serving = ServingStack(
         app,
         stack_name(settings, "serving"),
         settings=settings,
-        data=data,
+        key=data.key,
+        artifacts_bucket=data.artifacts_bucket,
         bedrock_stack=bedrock,
         env=env,
     )

@@ -22,6 +22,7 @@ import aws_cdk as cdk
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from aws_cdk import custom_resources as cr
 from constructs import Construct
@@ -37,9 +38,9 @@ from deployment.contract import (
 )
 from deployment.settings import Settings
 from infra.constructs.import_workflow import ImportWorkflow
+from infra.constructs.secure_bucket import SecureBucket
 from infra.nag import acknowledge, justify_wildcards
 from infra.stacks.bedrock import BedrockStack
-from infra.stacks.data import DataStack
 
 # Model resources an invoker may call, all in this account and region.
 INVOKABLE_RESOURCES = (
@@ -66,14 +67,15 @@ class ServingStack(cdk.Stack):
         construct_id: str,
         *,
         settings: Settings,
-        data: DataStack,
+        key: kms.IKey,
+        artifacts_bucket: SecureBucket,
         bedrock_stack: BedrockStack,
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
         self.settings = settings
         cfg = settings.serving
-        self.import_role = self._import_role(settings, data)
+        self.import_role = self._import_role(key, artifacts_bucket)
         log_group = logs.LogGroup(
             self,
             "WorkflowLogs",
@@ -88,7 +90,7 @@ class ServingStack(cdk.Stack):
             name=f"{settings.name}-model-import",
             settings=cfg,
             import_role=self.import_role,
-            model_key=data.key,
+            model_key=key,
             topic=bedrock_stack.topic,
             topic_key=bedrock_stack.ops_key,
             log_group=log_group,
@@ -126,12 +128,12 @@ class ServingStack(cdk.Stack):
             )
         self.invocation_logging = None
         if cfg.invocation_logging:
-            self.invocation_logging = self._invocation_logging(settings, data)
+            self.invocation_logging = self._invocation_logging(settings, key, artifacts_bucket)
         self._acknowledge_findings()
         cdk.CfnOutput(self, IMPORT_STATE_MACHINE_OUTPUT, value=self.state_machine.state_machine_arn)
         cdk.CfnOutput(self, IMPORT_ROLE_OUTPUT, value=self.import_role.role_arn)
 
-    def _import_role(self, settings: Settings, data: DataStack) -> iam.Role:
+    def _import_role(self, key: kms.IKey, artifacts: SecureBucket) -> iam.Role:
         """Assumed by Bedrock model import jobs of this account; reads pipeline model artifacts.
 
         Trust conditions follow "Create a service role for importing pre-trained models"
@@ -158,19 +160,17 @@ class ServingStack(cdk.Stack):
         role.add_to_policy(
             iam.PolicyStatement(
                 actions=["s3:GetObject"],
-                resources=[data.artifacts_bucket.arn_in(self, f"{PIPELINE_RUNS_PREFIX}*")],
+                resources=[artifacts.arn_in(self, f"{PIPELINE_RUNS_PREFIX}*")],
             )
         )
         role.add_to_policy(
             iam.PolicyStatement(
                 actions=["s3:ListBucket"],
-                resources=[data.artifacts_bucket.arn_in(self)],
+                resources=[artifacts.arn_in(self)],
                 conditions={"StringLike": {"s3:prefix": [f"{PIPELINE_RUNS_PREFIX}*"]}},
             )
         )
-        role.add_to_policy(
-            iam.PolicyStatement(actions=["kms:Decrypt"], resources=[data.key.key_arn])
-        )
+        role.add_to_policy(iam.PolicyStatement(actions=["kms:Decrypt"], resources=[key.key_arn]))
         return role
 
     def _model_arns(self) -> list[str]:
@@ -217,7 +217,9 @@ class ServingStack(cdk.Stack):
             ],
         )
 
-    def _invocation_logging(self, settings: Settings, data: DataStack) -> cr.AwsCustomResource:
+    def _invocation_logging(
+        self, settings: Settings, key: kms.IKey, bucket: SecureBucket
+    ) -> cr.AwsCustomResource:
         """PutModelInvocationLoggingConfiguration to the KMS-encrypted artifacts bucket.
 
         The bucket and key policies let only Bedrock of this account write under the prefix
@@ -225,7 +227,6 @@ class ServingStack(cdk.Stack):
         https://docs.aws.amazon.com/bedrock/latest/userguide/model-invocation-logging.html).
         """
         prefix = settings.serving.invocation_log_prefix
-        bucket = data.artifacts_bucket
         source_arn = f"arn:{self.partition}:bedrock:{self.region}:{self.account}:*"
         bedrock_principal = iam.ServicePrincipal("bedrock.amazonaws.com")
         bucket.add_to_resource_policy(
@@ -240,7 +241,7 @@ class ServingStack(cdk.Stack):
                 },
             )
         )
-        data.key.add_to_resource_policy(
+        key.add_to_resource_policy(
             iam.PolicyStatement(
                 sid="BedrockInvocationLogsEncrypt",
                 principals=[bedrock_principal],
