@@ -6,6 +6,8 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# Node packages pinned in package.json: the CDK CLI and asl-validator (tests/infra/test_api_shapes.py).
+NODE_STAMP := node_modules/.installed
 STAGE ?= dev
 REQUIREMENTS := requirements.txt requirements-dev.txt training_scripts/requirements.txt pyproject.toml
 # The SMDDP image's library stack (transformers 4.57.x), with this machine's CPU torch standing in
@@ -24,7 +26,11 @@ export TOKENIZERS_PARALLELISM := false
 
 .PHONY: setup setup-smddp test demo synth lint bench clean
 
-setup: $(STAMP)
+setup: $(STAMP) $(NODE_STAMP)
+
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $(NODE_STAMP)
 
 setup-smddp: $(SMDDP_STAMP)
 

@@ -13,7 +13,7 @@ from typing import Literal, get_args
 from deployment.settings import Settings
 
 # -- Stack names ----------------------------------------------------------------------------
-StackKind = Literal["data", "network", "training", "rag", "bedrock", "budget", "humans"]
+StackKind = Literal["data", "network", "training", "rag", "bedrock", "serving", "budget", "humans"]
 STACK_KINDS: tuple[StackKind, ...] = get_args(StackKind)
 
 
@@ -100,6 +100,12 @@ PRE_ANNOTATION_OUTPUT = "PreAnnotationFunctionArn"
 CONSOLIDATION_OUTPUT = "ConsolidationFunctionArn"
 HUMANS_ARTIFACTS_BUCKET_OUTPUT = "ArtifactsBucketName"
 HUMANS_KEY_OUTPUT = "DataKeyArn"
+# Serving stack: the guardrail invokers must send (`fmops invoke` reads it), the import workflow.
+INVOKE_GUARDRAIL_ID_OUTPUT = "InvokeGuardrailId"
+INVOKE_GUARDRAIL_VERSION_OUTPUT = "InvokeGuardrailVersion"
+INVOKERS_POLICY_OUTPUT = "InvokersPolicyArn"
+IMPORT_STATE_MACHINE_OUTPUT = "ImportStateMachineArn"
+IMPORT_ROLE_OUTPUT = "ImportRoleArn"
 # RAG stack
 KNOWLEDGE_BASE_OUTPUT = "KnowledgeBaseId"
 DATA_SOURCE_OUTPUT = "DataSourceId"

@@ -430,6 +430,31 @@ class FeedbackSettings(_Section):
     worker_policy: Literal["drop", "downweight", "keep"] = "drop"
 
 
+class ServingSettings(_Section):
+    """Serving approved models through Bedrock (the serving stack)."""
+
+    # Approval of a model package in the group starts a Custom Model Import.
+    import_on_approval: bool = True
+    # A rejection, or a newer approved import, deletes the group's previous imported model.
+    retire_previous: bool = True
+    # Whose guardrail (a `bedrock.denied_topics` use case) invokers must send; None: the first.
+    guardrail_use_case: str | None = Field(None, pattern=r"^[a-z][a-z0-9-]{0,30}$")
+    # Import polling: starts at the first interval and doubles up to the second.
+    poll_interval_seconds: int = Field(60, ge=10, le=3600)
+    max_poll_interval_seconds: int = Field(600, ge=10, le=3600)
+    max_polls: int = Field(200, ge=1, le=10000)
+    # While another import runs (the account quota is one at a time), wait this long and look again.
+    queue_wait_seconds: int = Field(300, ge=30, le=3600)
+    # A completed Bedrock customization of a base that supports on-demand deployment (Nova
+    # Micro/Lite/Pro) is deployed on demand by the customization workflow (no idle cost).
+    deploy_customized_on_demand: bool = True
+    # Model invocation logs (prompts and answers) go to the artifacts bucket under this prefix.
+    invocation_logging: bool = True
+    invocation_log_prefix: str = Field(
+        "bedrock-invocation-logs/", pattern=r"^[a-z0-9][a-z0-9/_-]*/$"
+    )
+
+
 class Settings(_Section):
     """Everything a stage needs; built by `load_settings`, never by hand in production code."""
 
@@ -451,6 +476,7 @@ class Settings(_Section):
     delivery: DeliverySettings = DeliverySettings()
     cost: CostSettings = CostSettings()
     feedback: FeedbackSettings = FeedbackSettings()
+    serving: ServingSettings = ServingSettings()
 
     @model_validator(mode="after")
     def _budget_needs_recipient(self) -> Settings:
@@ -459,6 +485,24 @@ class Settings(_Section):
                 "alarm_email = None: required when cost.monthly_budget_usd is set (who is told)"
             )
         return self
+
+    @model_validator(mode="after")
+    def _serving_guardrail_exists(self) -> Settings:
+        use_case = self.serving.guardrail_use_case
+        if use_case is not None and use_case not in self.bedrock.denied_topics:
+            allowed = ", ".join(sorted(self.bedrock.denied_topics)) or "none defined"
+            raise ValueError(
+                f"serving.guardrail_use_case = {use_case!r}: no guardrail for it in "
+                f"bedrock.denied_topics (allowed: {allowed})"
+            )
+        return self
+
+    @property
+    def invoke_guardrail(self) -> str | None:
+        """The use case whose guardrail invokers must send (None when no guardrail exists)."""
+        return self.serving.guardrail_use_case or next(
+            iter(sorted(self.bedrock.denied_topics)), None
+        )
 
     @property
     def name(self) -> str:
@@ -486,7 +530,7 @@ def _describe(error: Mapping[str, Any]) -> str:
     message = re.sub(r"^(Input|String|Value|List) should", "must", error["msg"])
     if error["type"] == "value_error":
         message = error["msg"].removeprefix("Value error, ")
-        if re.match(r"^\w+ = ", message):  # model-level check names its own field
+        if re.match(r"^[\w.]+ = ", message):  # model-level check names its own field
             return f"{key}.{message}" if loc else f"settings.{message}"
     return f"{key} = {error['input']!r}: {message}"
 

@@ -18,6 +18,7 @@ from infra.stacks.data import DataStack
 from infra.stacks.humans import HumansStack
 from infra.stacks.network import NetworkStack
 from infra.stacks.rag import RagStack
+from infra.stacks.serving import ServingStack
 from infra.stacks.training import TrainingPipelineStack
 
 
@@ -28,6 +29,7 @@ class FmopsStacks:
     training: TrainingPipelineStack
     rag: RagStack | None
     bedrock: BedrockStack
+    serving: ServingStack
     budget: BudgetStack | None = None
     humans: HumansStack | None = None
 
@@ -87,6 +89,15 @@ def build_stacks(scope: Construct, settings: Settings, *, nag: bool = True) -> F
         security_group=network.training_security_group,
         **named("bedrock"),
     )
+    serving = ServingStack(
+        app,
+        stack_name(settings, "serving"),
+        settings=settings,
+        key=data.key,
+        artifacts_bucket=data.artifacts_bucket,
+        bedrock_stack=bedrock,
+        **named("serving"),
+    )
     humans = None
     if settings.feedback.enabled:
         humans = HumansStack(
@@ -107,7 +118,7 @@ def build_stacks(scope: Construct, settings: Settings, *, nag: bool = True) -> F
         )
     # Tag the stage's stacks, not the whole app: a delivery pipeline in the same app deploys
     # other stages, whose tags must not be overwritten.
-    for stack in (data, network, training, rag, bedrock, budget, humans):
+    for stack in (data, network, training, rag, bedrock, serving, budget, humans):
         if stack is not None:
             cdk.Tags.of(stack).add("project", settings.prefix)
             cdk.Tags.of(stack).add("stage", settings.stage)
@@ -122,4 +133,5 @@ def build_stacks(scope: Construct, settings: Settings, *, nag: bool = True) -> F
         rag=rag,
         budget=budget,
         humans=humans,
+        serving=serving,
     )

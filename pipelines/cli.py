@@ -12,7 +12,16 @@ import typer
 from rich.table import Table
 
 from deployment.settings import SettingsError, settings_for_stage
-from pipelines.commands import advise, bedrock, data, feedback, local, pipeline
+from pipelines.commands import (
+    advise,
+    bedrock,
+    data,
+    feedback,
+    local,
+    local_serving,
+    pipeline,
+    serving,
+)
 from pipelines.commands import eval as eval_commands
 from pipelines.commands import models as models_commands
 from pipelines.console import console, fail, print_json
@@ -35,6 +44,12 @@ app.add_typer(data.app, name="data")
 app.add_typer(local.app, name="local")
 app.add_typer(pipeline.app, name="pipeline")
 app.add_typer(models_commands.app, name="models")
+# Serving (issue 16): guarded invocation, Bedrock deployment, and the offline route.
+app.command("invoke")(serving.invoke)
+bedrock.app.command("deploy")(serving.deploy_command)
+bedrock.app.command("undeploy")(serving.undeploy_command)
+local.app.command("approve")(local_serving.approve)
+local.app.command("invoke")(local_serving.invoke)
 
 StageOption = Annotated[
     str | None, typer.Option("--stage", "-s", help="Stage from cdk.json (default: its `stage`).")

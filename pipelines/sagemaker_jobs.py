@@ -250,8 +250,12 @@ class JobSteps:
                 max_runtime_in_seconds=max_run,
                 max_wait_time_in_seconds=2 * max_run if training.use_spot else None,
             ),
+            # Uncompressed: Bedrock Custom Model Import reads the Hugging Face files (config,
+            # tokenizer, safetensors) from an S3 prefix and cannot read model.tar.gz.
             output_data_config=OutputDataConfig(
-                s3_output_path=self.run_uri(name, "model"), kms_key_id=KMS_KEY
+                s3_output_path=self.run_uri(name, "model"),
+                kms_key_id=KMS_KEY,
+                compression_type="NONE",
             ),
             hyperparameters=self.training_hyperparameters(method),
             environment=self.environment,

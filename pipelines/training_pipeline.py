@@ -37,6 +37,7 @@ from pipelines.sagemaker_jobs import JobSteps
 from training_scripts.vocabulary.methods import METHODS
 from training_scripts.vocabulary.metrics import (
     EVALUATION_FILE,
+    MODEL_ARCHITECTURE,
     MODEL_CARD_CONTENT,
     MODEL_QUALITY_FILE,
 )
@@ -169,14 +170,22 @@ def build_pipeline(settings: Settings, subnet_count: int | None = None) -> Any:
         }}},
         "CustomerMetadataProperties": {
             "code_sha256": code_hash, MODEL_DATA_PROPERTY: model_data, BASE_MODEL_KEY: base_model,
+            # The serving import workflow refuses what Bedrock cannot import.
+            "method": method,
         },
     }  # fmt: skip
-    # Text models carry the model card evaluate.py writes; the pairwise evaluation writes none.
+    # Text models carry the model card and architecture evaluate.py writes; the pairwise
+    # evaluation writes neither (reward models are not importable).
     text_request = {**request, "ModelCard": {
         "ModelCardContent": JsonGet(
             step_name=evaluate.name, property_file=report, json_path=MODEL_CARD_CONTENT
         ),
         "ModelCardStatus": "Draft",
+    }, "CustomerMetadataProperties": {
+        **request["CustomerMetadataProperties"],
+        "architecture": JsonGet(
+            step_name=evaluate.name, property_file=report, json_path=MODEL_ARCHITECTURE
+        ),
     }}  # fmt: skip
     registrations = {
         "text": [RegisterModelPackageStep(

@@ -57,6 +57,7 @@ from training_scripts.vocabulary.metrics import (
     EVALUATION_FILE,
     HALLUCINATION_RATE,
     MEAN_MARGIN,
+    MODEL_ARCHITECTURE,
     MODEL_CARD_CONTENT,
     MODEL_CARD_FILE,
     MODEL_QUALITY_FILE,
@@ -174,6 +175,13 @@ def _load(model_input: Path, scratch: Path, what: str, **kwargs) -> tuple[ModelS
     return score_model(model_dir, **kwargs), model_dir
 
 
+def _architecture(model_dir: Path) -> str:
+    """The Hugging Face architecture name of a model directory ("unknown" without a config)."""
+    path = model_dir / "config.json"
+    config = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    return str((config.get("architectures") or ["unknown"])[0])
+
+
 def _summary(model_dir: Path) -> dict:
     path = model_dir / "training_summary.json"
     return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
@@ -206,6 +214,7 @@ def run(args: argparse.Namespace, contract: ProcessingContract) -> dict[str, obj
         torch.manual_seed(args.seed)
         candidate, candidate_dir = _load(contract.input("model"), Path(scratch), "model", **common)
         training = _summary(candidate_dir)
+        architecture = _architecture(candidate_dir)
         torch.manual_seed(args.seed)
         baseline, _ = _load(contract.input("baseline"), Path(scratch), "baseline", **common)
 
@@ -258,6 +267,8 @@ def run(args: argparse.Namespace, contract: ProcessingContract) -> dict[str, obj
         training=training, manifest=_manifest(_input_dir(contract, "governance")), audit=audit,
     )  # fmt: skip
     (out / MODEL_CARD_FILE).write_text(json.dumps(card, indent=2) + "\n", encoding="utf-8")
+    # RegisterModel records the architecture: the serving import refuses what Bedrock can't import.
+    evaluation[MODEL_ARCHITECTURE] = architecture
     # RegisterModel reads the card through JsonGet, as the string CreateModelPackage expects.
     evaluation[MODEL_CARD_CONTENT] = json.dumps(card, separators=(",", ":"))
     (out / EVALUATION_FILE).write_text(json.dumps(evaluation, indent=2) + "\n", encoding="utf-8")

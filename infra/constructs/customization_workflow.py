@@ -103,7 +103,95 @@ def _input_driven(parameters: dict[str, Any], shape: str, model_key_arn: str) ->
 
 
 class CustomizationWorkflow(Construct):
-    """State machine: create job -> poll until it ends -> notify on failure."""
+    """State machine: create job -> poll until it ends -> notify on failure -> optionally deploy
+    on demand (models customized from a base that supports it)."""
+
+    def _deploy_on_demand(
+        self, base_models: tuple[str, ...], topic: sns.ITopic, done: sfn.IChainable
+    ) -> sfn.IChainable:
+        """CreateCustomModelDeployment for the new custom model, where its base supports it.
+
+        No .sync or native task exists. A region without on-demand support makes the call fail:
+        the job still completed, so the workflow notifies and succeeds; provisioned throughput is
+        never bought here (it bills hourly): `fmops bedrock deploy` shows its cost first.
+        """
+        stack = cdk.Stack.of(self)
+
+        def arn(resource: str) -> str:
+            return stack.format_arn(
+                service="bedrock",
+                resource=resource,
+                resource_name="*",
+                arn_format=cdk.ArnFormat.SLASH_RESOURCE_NAME,
+            )
+
+        get_model = tasks.CallAwsService(
+            self,
+            "GetCustomModel",
+            state_name="Get custom model",
+            service="bedrock",
+            action="getModelCustomizationJob",
+            parameters={"JobIdentifier.$": "$.job.arn"},
+            iam_resources=[arn("model-customization-job")],
+            iam_action="bedrock:GetModelCustomizationJob",
+            result_selector={"modelArn.$": "$.OutputModelArn"},
+            result_path="$.model",
+        )
+        deploy = tasks.CallAwsService(
+            self,
+            "DeployOnDemand",
+            state_name="Deploy on demand",
+            service="bedrock",
+            action="createCustomModelDeployment",
+            parameters={
+                "ModelDeploymentName.$": "$.customModelName",
+                "ModelArn.$": "$.model.modelArn",
+            },
+            iam_resources=[arn("custom-model"), arn("custom-model-deployment")],
+            iam_action="bedrock:CreateCustomModelDeployment",
+            result_selector={"arn.$": "$.CustomModelDeploymentArn"},
+            result_path="$.deployment",
+        )
+        for task in (get_model, deploy):
+            task.add_retry(
+                errors=THROTTLING_ERRORS,
+                interval=cdk.Duration.seconds(10),
+                backoff_rate=2.0,
+                max_attempts=6,
+                jitter_strategy=sfn.JitterType.FULL,
+            )
+
+        def notify(id_: str, subject: str) -> tasks.SnsPublish:
+            return tasks.SnsPublish(
+                self,
+                id_.replace(" ", ""),
+                state_name=id_,
+                topic=topic,
+                subject=subject,
+                message=sfn.TaskInput.from_json_path_at("$"),
+                result_path=J.DISCARD,
+            )
+
+        skipped = notify("Notify deployment skipped", "Custom model ready; no on-demand deployment")
+        skipped.next(done)
+        for task in (get_model, deploy):
+            task.add_catch(skipped, errors=["States.ALL"], result_path="$.deploymentError")
+        get_model.next(deploy).next(
+            notify("Notify deployed", "Custom model deployed on demand")
+        ).next(done)
+        return (
+            sfn.Choice(self, "OnDemandBase", state_name="On-demand base model?")
+            .when(
+                sfn.Condition.or_(
+                    *(
+                        sfn.Condition.string_matches("$.baseModelIdentifier", f"{m}*")
+                        for m in base_models
+                    )
+                ),
+                get_model,
+            )
+            .otherwise(done)
+        )
 
     def __init__(
         self,
@@ -123,6 +211,7 @@ class CustomizationWorkflow(Construct):
         log_group: logs.ILogGroup,
         poll_interval: cdk.Duration,
         max_polls: int,
+        on_demand_base_models: tuple[str, ...] = (),
     ) -> None:
         super().__init__(scope, construct_id)
         stack = cdk.Stack.of(self)
@@ -218,7 +307,9 @@ class CustomizationWorkflow(Construct):
             parameters={"count.$": "States.MathAdd($.poll.count, 1)"},
             result_path="$.poll",
         )
-        done = sfn.Succeed(self, "JobCompleted", state_name="Job completed")
+        done: sfn.IChainable = sfn.Succeed(self, "JobCompleted", state_name="Job completed")
+        if on_demand_base_models:
+            done = self._deploy_on_demand(on_demand_base_models, topic, done)
         check = (
             sfn.Choice(self, "CheckStatus", state_name="Check status")
             .when(sfn.Condition.string_equals("$.status.status", "Completed"), done)

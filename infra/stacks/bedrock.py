@@ -31,6 +31,7 @@ from infra.constructs.customization_workflow import CustomizationWorkflow
 from infra.constructs.guardrail import guardrail_properties
 from infra.constructs.secure_bucket import SecureBucket
 from infra.nag import acknowledge, justify_wildcards
+from pipelines.serving.catalog import ON_DEMAND_BASE_MODELS
 
 
 class BedrockStack(cdk.Stack):
@@ -114,6 +115,9 @@ class BedrockStack(cdk.Stack):
             log_group=log_group,
             poll_interval=cdk.Duration.seconds(cfg.poll_interval_seconds),
             max_polls=cfg.max_polls,
+            on_demand_base_models=ON_DEMAND_BASE_MODELS
+            if settings.serving.deploy_customized_on_demand
+            else (),
         )
         self.state_machine = self.workflow.state_machine
 
@@ -190,6 +194,7 @@ class BedrockStack(cdk.Stack):
                 iam5(f"{region_arn}::foundation-model/*"),
                 iam5(f"{account_arn}:custom-model/*"),
                 iam5(f"{account_arn}:model-customization-job/*"),
+                iam5(f"{account_arn}:custom-model-deployment/*"),
             ],
             "Base model, job and custom model names come from each execution's input; actions "
             "are limited to creating, tagging and reading customization jobs of this account.",

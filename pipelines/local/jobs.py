@@ -197,10 +197,13 @@ class JobRunner:
         self._run(
             step, command, root, environment, root / "opt/ml/output/failure", list(regexes.items())
         )
-        model_uri = self.s3.upload_model(
-            root / "opt/ml/model",
-            f"{args['OutputDataConfig']['S3OutputPath'].rstrip('/')}/{step}/output",
-        )
+        output = f"{args['OutputDataConfig']['S3OutputPath'].rstrip('/')}/{step}/output"
+        if args["OutputDataConfig"].get("CompressionType") == "NONE":
+            # SageMaker's uncompressed layout: the model dir's files under <job>/output/model/.
+            model_uri = f"{output}/model/"
+            self.s3.upload(root / "opt/ml/model", model_uri)
+        else:
+            model_uri = self.s3.upload_model(root / "opt/ml/model", output)
         if "CheckpointConfig" in args:
             self.s3.upload(root / "opt/ml/checkpoints", args["CheckpointConfig"]["S3Uri"])
         return {

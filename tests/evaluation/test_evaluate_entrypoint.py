@@ -110,6 +110,7 @@ def test_gate_reads_only_keys_that_evaluate_py_writes(evaluated):
     # key evaluate.py stops writing (or a renamed one) fails here.
     from deployment.settings import settings_for_stage
     from pipelines.training_pipeline import pipeline_definition
+    from training_scripts.vocabulary.metrics import MODEL_ARCHITECTURE
 
     definition = json.loads(pipeline_definition(settings_for_stage("dev")))
     paths = sorted(
@@ -118,13 +119,14 @@ def test_gate_reads_only_keys_that_evaluate_py_writes(evaluated):
     evaluation = json.loads((evaluated / "evaluation.json").read_text(encoding="utf-8"))
 
     assert len(paths) >= 5  # one per gate rule at least; guards against a search that finds none
-    # The model card travels as a string (CreateModelPackage ModelCardContent); the rest are
-    # numbers the ConditionSteps compare.
+    # The model card travels as a string (CreateModelPackage ModelCardContent), and the
+    # registration reads the model's architecture (a string) for serving; the rest are numbers
+    # the ConditionSteps compare.
     assert isinstance(evaluation.get(MODEL_CARD_CONTENT), str)
+    assert isinstance(evaluation.get(MODEL_ARCHITECTURE), str)
+    strings = (MODEL_CARD_CONTENT, MODEL_ARCHITECTURE)
     missing = [
-        p
-        for p in paths
-        if p != MODEL_CARD_CONTENT and not isinstance(evaluation.get(p), int | float)
+        p for p in paths if p not in strings and not isinstance(evaluation.get(p), int | float)
     ]
     assert not missing, f"the gate reads {missing}, which evaluation.json lacks"
 

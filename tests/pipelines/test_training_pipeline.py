@@ -304,6 +304,17 @@ def test_training_and_processing_run_on_their_own_images(prod_definition: dict[s
         assert app["ImageUri"] == "${ProcessingImageUri}"
 
 
+def test_training_output_is_uncompressed_for_bedrock_import(prod_definition: dict) -> None:
+    args = step(prod_definition, "Train")["Arguments"]
+    assert args["OutputDataConfig"]["CompressionType"] == "NONE"
+
+
+def test_registration_records_architecture_and_method_for_serving(prod_definition: dict) -> None:
+    metadata = step(prod_definition, "RegisterModel")["Arguments"]["CustomerMetadataProperties"]
+    assert metadata["method"] == {"Get": "Parameters.Method"}
+    assert metadata["architecture"]["Std:JsonGet"]["Path"] == "model_architecture"
+
+
 def test_no_step_is_left_out_of_the_flattened_tree(prod_definition: dict[str, Any]) -> None:
     names = [s["Name"] for s in flatten_steps(prod_definition["Steps"])]
     # prepare, train, evaluate, the family check, a check and a fail per gate, two registers.

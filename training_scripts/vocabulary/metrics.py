@@ -44,6 +44,9 @@ NUM_BENIGN = "num_benign"
 # Non-numeric provenance evaluation.json carries beside the scores.
 HALLUCINATION_RATE_SOURCE = "hallucination_rate_source"
 BERTSCORE_MODEL = "bertscore_model"
+# config.json `architectures[0]` of the evaluated model; registration records it so that serving
+# can refuse what Bedrock Custom Model Import does not support.
+MODEL_ARCHITECTURE = "model_architecture"
 
 ROUGE_KEYS = (ROUGE_1, ROUGE_2, ROUGE_L)
 BERTSCORE_KEYS = (BERTSCORE_PRECISION, BERTSCORE_RECALL, BERTSCORE_F1)

@@ -1,0 +1,428 @@
+"""Step Functions workflow: an approved model package becomes a Bedrock imported model.
+
+Started by EventBridge on "SageMaker Model Package State Change" for the project's group:
+describe the package -> refuse what Bedrock cannot import (architecture recorded at
+registration, ReFT) before any Bedrock call -> wait while another import runs (the account's
+import-job quota is one at a time: queue, never fan out) -> CreateModelImportJob -> poll
+GetModelImportJob with a doubling wait -> record the imported model ARN on the package
+(UpdateModelPackage customer metadata) -> optionally retire the group's older imports -> notify.
+A rejection deletes the package's imported model when `retire_previous` is set.
+
+Every call is an `aws-sdk` integration (no .sync exists for model import), so its Parameters are
+the API's members in PascalCase; tests/infra/test_api_shapes.py validates them against botocore.
+"""
+
+from __future__ import annotations
+
+import aws_cdk as cdk
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_stepfunctions as sfn
+from aws_cdk import aws_stepfunctions_tasks as tasks
+from constructs import Construct
+
+from deployment.settings import ServingSettings
+from pipelines.pipeline_parameters import MODEL_DATA_PROPERTY
+from pipelines.serving.catalog import IMPORT_ARCHITECTURES, NOT_IMPORTABLE_METHODS
+
+C = sfn.Condition
+# Customer metadata keys: the registration writes the first two, this workflow the last two.
+ARCHITECTURE_KEY, METHOD_KEY = "architecture", "method"
+IMPORTED_MODEL_KEY, IMPORT_JOB_KEY = "bedrock_imported_model_arn", "bedrock_import_job_arn"
+# Quota and throttling errors of the Bedrock SDK integration: retried with backoff.
+BUSY_ERRORS = [
+    "Bedrock.ServiceQuotaExceededException",
+    "Bedrock.ThrottlingException",
+    "Bedrock.TooManyRequestsException",
+]
+
+
+class ImportWorkflow(Construct):
+    """State machine from model package approval to a Bedrock imported model."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        name: str,
+        settings: ServingSettings,
+        import_role: iam.IRole,
+        model_key: kms.IKey,
+        topic: sns.ITopic,
+        topic_key: kms.IKey,
+        log_group: logs.ILogGroup,
+        tags: dict[str, str],
+    ) -> None:
+        super().__init__(scope, construct_id)
+        stack = cdk.Stack.of(self)
+        self.name = name
+
+        def arn(service: str, resource: str, name_: str = "*") -> str:
+            return stack.format_arn(
+                service=service,
+                resource=resource,
+                resource_name=name_,
+                arn_format=cdk.ArnFormat.SLASH_RESOURCE_NAME,
+            )
+
+        packages = arn("sagemaker", "model-package")
+        import_jobs = arn("bedrock", "model-import-job")
+        imported_models = arn("bedrock", "imported-model")
+
+        def sdk(
+            id_: str, service: str, action: str, params: dict, resources: list[str], **kw
+        ) -> tasks.CallAwsService:
+            task = tasks.CallAwsService(
+                self,
+                id_.replace(" ", ""),
+                state_name=id_,
+                service=service,
+                action=action,
+                parameters=params,
+                iam_resources=resources,
+                iam_action=f"{service}:{action[0].upper()}{action[1:]}",
+                **kw,
+            )
+            if service == "bedrock":
+                task.add_retry(
+                    errors=BUSY_ERRORS,
+                    interval=cdk.Duration.seconds(30),
+                    backoff_rate=2.0,
+                    max_attempts=8,
+                    jitter_strategy=sfn.JitterType.FULL,
+                )
+            return task
+
+        def notify(id_: str, subject: str) -> tasks.SnsPublish:
+            return tasks.SnsPublish(
+                self,
+                id_.replace(" ", ""),
+                state_name=id_,
+                topic=topic,
+                subject=subject,
+                message=sfn.TaskInput.from_json_path_at("$"),
+                result_path=sfn.JsonPath.DISCARD,
+            )
+
+        failed = sfn.Fail(self, "ImportFailed", state_name="Import failed", error="ImportFailed")
+        notify_failed = notify("Notify import failure", "Bedrock model import did not complete")
+        notify_failed.next(failed)
+
+        describe = sdk(
+            "Describe model package",
+            "sagemaker",
+            "describeModelPackage",
+            {"ModelPackageName.$": "$.detail.ModelPackageArn"},
+            [packages],
+            result_selector={
+                "arn.$": "$.ModelPackageArn",
+                "version.$": "$.ModelPackageVersion",
+                "status.$": "$.ModelApprovalStatus",
+                "metadata.$": "$.CustomerMetadataProperties",
+                # Registered without an inference image (the training image cannot serve), so
+                # the uncompressed model prefix travels in the package's metadata.
+                "modelUri.$": f"$.CustomerMetadataProperties.{MODEL_DATA_PROPERTY}",
+            },
+            result_path="$.package",
+        )
+        describe.add_catch(notify_failed, errors=["States.ALL"], result_path="$.error")
+
+        # --- refuse what cannot be imported, before any Bedrock call ---
+        supported = ", ".join(IMPORT_ARCHITECTURES)
+        not_importable = sfn.Pass(
+            self,
+            "NotImportable",
+            state_name="Not importable",
+            parameters={
+                # JsonToString: the metadata may lack the keys (a package registered elsewhere).
+                "reason.$": "States.Format('Model package {} cannot be imported into Bedrock: "
+                f"its architecture and method ({{}}) must be one of {supported} and not "
+                f"{', '.join(NOT_IMPORTABLE_METHODS)}.', $.package.arn, "
+                "States.JsonToString($.package.metadata))"
+            },
+            result_path="$.refusal",
+        )
+        refused = sfn.Fail(
+            self,
+            "Refused",
+            state_name="Architecture not supported",
+            error="UnsupportedArchitecture",
+            cause_path="$.refusal.reason",
+        )
+        not_importable.next(
+            notify("Notify not importable", "Approved model cannot be imported into Bedrock")
+        ).next(refused)
+        importable = C.and_(
+            C.is_present(f"$.package.metadata.{ARCHITECTURE_KEY}"),
+            C.is_present(f"$.package.metadata.{METHOD_KEY}"),
+            C.or_(
+                *(
+                    C.string_equals(f"$.package.metadata.{ARCHITECTURE_KEY}", a)
+                    for a in IMPORT_ARCHITECTURES
+                )
+            ),
+            *(
+                C.not_(C.string_equals(f"$.package.metadata.{METHOD_KEY}", m))
+                for m in NOT_IMPORTABLE_METHODS
+            ),
+        )
+
+        # --- queue: one import at a time per account ---
+        running = sdk(
+            "List running imports",
+            "bedrock",
+            "listModelImportJobs",
+            {"StatusEquals": "InProgress", "MaxResults": 1},
+            ["*"],
+            result_selector={"count.$": "States.ArrayLength($.ModelImportJobSummaries)"},
+            result_path="$.running",
+        )
+        queue_wait = sfn.Wait(
+            self,
+            "QueueWait",
+            state_name="Wait for the running import",
+            time=sfn.WaitTime.duration(cdk.Duration.seconds(settings.queue_wait_seconds)),
+        )
+        queue_wait.next(running)
+
+        version = "$.package.version"
+        suffix = "States.ArrayGetItem(States.StringSplit($$.Execution.Name, '-'), 0)"
+        create = sdk(
+            "Create import job",
+            "bedrock",
+            "createModelImportJob",
+            {
+                "JobName.$": f"States.Format('{name}-v{{}}-{{}}', {version}, {suffix})",
+                "ImportedModelName.$": f"States.Format('{name}-v{{}}', {version})",
+                "RoleArn": import_role.role_arn,
+                "ModelDataSource": {"S3DataSource": {"S3Uri.$": "$.package.modelUri"}},
+                "ImportedModelKmsKeyId": model_key.key_arn,
+                "ImportedModelTags": [{"Key": k, "Value": v} for k, v in sorted(tags.items())],
+                "JobTags": [{"Key": k, "Value": v} for k, v in sorted(tags.items())],
+            },
+            [import_jobs, imported_models],
+            result_selector={"jobArn.$": "$.JobArn"},
+            result_path="$.import",
+        )
+        create.add_catch(notify_failed, errors=["States.ALL"], result_path="$.error")
+        running.add_catch(notify_failed, errors=["States.ALL"], result_path="$.error")
+
+        # --- poll with a doubling wait ---
+        start_polling = sfn.Pass(
+            self,
+            "StartPolling",
+            state_name="Start polling",
+            result=sfn.Result.from_object({"count": 0, "wait": settings.poll_interval_seconds}),
+            result_path="$.poll",
+        )
+        wait = sfn.Wait(
+            self, "PollWait", state_name="Wait", time=sfn.WaitTime.seconds_path("$.poll.wait")
+        )
+        get_job = sdk(
+            "Get import job",
+            "bedrock",
+            "getModelImportJob",
+            {"JobIdentifier.$": "$.import.jobArn"},
+            [import_jobs],
+            result_path="$.job",
+        )
+        get_job.add_catch(notify_failed, errors=["States.ALL"], result_path="$.error")
+        back_off = sfn.Pass(
+            self,
+            "BackOff",
+            state_name="Back off",
+            parameters={
+                "count.$": "States.MathAdd($.poll.count, 1)",
+                "wait.$": "States.MathAdd($.poll.wait, $.poll.wait)",
+            },
+            result_path="$.poll",
+        )
+        cap = sfn.Pass(
+            self,
+            "CapWait",
+            state_name="Cap the wait",
+            parameters={"count.$": "$.poll.count", "wait": settings.max_poll_interval_seconds},
+            result_path="$.poll",
+        )
+
+        # --- record, retire, notify ---
+        record = sdk(
+            "Record imported model",
+            "sagemaker",
+            "updateModelPackage",
+            {
+                "ModelPackageArn.$": "$.package.arn",
+                "CustomerMetadataProperties": {
+                    f"{IMPORTED_MODEL_KEY}.$": "$.job.ImportedModelArn",
+                    f"{IMPORT_JOB_KEY}.$": "$.import.jobArn",
+                },
+            },
+            [packages],
+            result_path=sfn.JsonPath.DISCARD,
+        )
+        record.add_catch(notify_failed, errors=["States.ALL"], result_path="$.error")
+        imported = notify("Notify imported", "Approved model imported into Bedrock")
+        done = sfn.Succeed(self, "Imported", state_name="Imported")
+        imported.next(done)
+        if settings.retire_previous:
+            record.next(self._retire_older(sdk, imported_models, imported))
+        else:
+            record.next(imported)
+
+        status = "$.job.Status"
+        check = (
+            sfn.Choice(self, "CheckImport", state_name="Check import status")
+            .when(C.string_equals(status, "Completed"), record)
+            .when(C.string_equals(status, "Failed"), notify_failed)
+            .when(C.number_greater_than_equals("$.poll.count", settings.max_polls), notify_failed)
+            .otherwise(wait)
+        )
+        cap_choice = (
+            sfn.Choice(self, "WaitTooLong", state_name="Wait above the cap?")
+            .when(C.number_greater_than("$.poll.wait", settings.max_poll_interval_seconds), cap)
+            .otherwise(check)
+        )
+        cap.next(check)
+        start_polling.next(wait)
+        wait.next(get_job)
+        get_job.next(back_off)
+        back_off.next(cap_choice)
+        create.next(start_polling)
+        running.next(
+            sfn.Choice(self, "SlotFree", state_name="Import slot free?")
+            .when(C.number_greater_than("$.running.count", 0), queue_wait)
+            .otherwise(create)
+        )
+
+        already = sfn.Succeed(self, "AlreadyImported", state_name="Already imported")
+        approved = (
+            sfn.Choice(self, "Importable", state_name="Importable?")
+            .when(C.is_present(f"$.package.metadata.{IMPORTED_MODEL_KEY}"), already)
+            .when(importable, running)
+            .otherwise(not_importable)
+        )
+        nothing = sfn.Succeed(self, "Nothing", state_name="Nothing to do")
+        route = sfn.Choice(self, "Decision", state_name="Approved or rejected?").when(
+            C.string_equals("$.package.status", "Approved"), approved
+        )
+        if settings.retire_previous:
+            route = route.when(
+                C.and_(
+                    C.string_equals("$.package.status", "Rejected"),
+                    C.is_present(f"$.package.metadata.{IMPORTED_MODEL_KEY}"),
+                ),
+                self._retire_rejected(sdk, packages, imported_models, notify),
+            )
+        route.otherwise(nothing)
+        describe.next(route)
+
+        self.state_machine = sfn.StateMachine(
+            self,
+            "StateMachine",
+            state_machine_name=name,
+            definition_body=sfn.DefinitionBody.from_chainable(describe),
+            logs=sfn.LogOptions(
+                destination=log_group, level=sfn.LogLevel.ALL, include_execution_data=True
+            ),
+            tracing_enabled=True,
+        )
+        # CDK makes the machine depend on its role and the role's policy; the role is already
+        # implied by the RoleArn GetAtt (cfn-lint W3005), so keep only the policy.
+        policy = self.state_machine.role.node.find_child("DefaultPolicy").node.default_child
+        machine = self.state_machine.node.default_child
+        machine.add_override("DependsOn", [stack.get_logical_id(policy)])  # type: ignore[union-attr,arg-type]
+        self.state_machine.add_to_role_policy(
+            iam.PolicyStatement(actions=["iam:PassRole"], resources=[import_role.role_arn])
+        )
+        # Imported models are encrypted with the data key; the caller needs these on it
+        # ("Encryption of imported custom models", Bedrock user guide).
+        self.state_machine.add_to_role_policy(
+            iam.PolicyStatement(
+                actions=[
+                    "kms:DescribeKey",
+                    "kms:CreateGrant",
+                    "kms:GenerateDataKey",
+                    "kms:Decrypt",
+                ],
+                resources=[model_key.key_arn],
+            )
+        )
+        self.state_machine.add_to_role_policy(
+            iam.PolicyStatement(
+                actions=["kms:GenerateDataKey", "kms:Decrypt"], resources=[topic_key.key_arn]
+            )
+        )
+        self.state_machine.add_to_role_policy(
+            iam.PolicyStatement(
+                actions=["bedrock:TagResource"], resources=[import_jobs, imported_models]
+            )
+        )
+
+    def _retire_older(self, sdk, imported_models: str, then: sfn.IChainable) -> sfn.IChainable:
+        """Delete this group's other imported models (named `<name>-v<version>`)."""
+        listed = sdk(
+            "List group imports",
+            "bedrock",
+            "listImportedModels",
+            {"NameContains": f"{self.name}-v", "MaxResults": 100},
+            ["*"],
+            result_selector={"models.$": "$.ModelSummaries"},
+            result_path="$.previous",
+        )
+        delete = sdk(
+            "Delete older import",
+            "bedrock",
+            "deleteImportedModel",
+            {"ModelIdentifier.$": "$.modelArn"},
+            [imported_models],
+            result_path=sfn.JsonPath.DISCARD,
+        )
+        keep = sfn.Pass(self, "Keep", state_name="Keep the new import")
+        each = sfn.Map(
+            self,
+            "RetireEach",
+            state_name="Retire older imports",
+            items_path="$.previous.models",
+            item_selector={
+                "modelArn.$": "$$.Map.Item.Value.ModelArn",
+                "keep.$": "$.job.ImportedModelArn",
+            },
+            max_concurrency=1,
+            result_path=sfn.JsonPath.DISCARD,
+        )
+        each.item_processor(
+            sfn.Choice(self, "IsNew", state_name="The new import?")
+            .when(C.string_equals_json_path("$.modelArn", "$.keep"), keep)
+            .otherwise(delete)
+        )
+        listed.next(each)
+        each.next(then)
+        return listed
+
+    def _retire_rejected(self, sdk, packages: str, imported_models: str, notify) -> sfn.IChainable:
+        """A rejected package loses its imported model and the ARN recorded for it."""
+        delete = sdk(
+            "Delete rejected import",
+            "bedrock",
+            "deleteImportedModel",
+            {"ModelIdentifier.$": f"$.package.metadata.{IMPORTED_MODEL_KEY}"},
+            [imported_models],
+            result_path=sfn.JsonPath.DISCARD,
+        )
+        forget = sdk(
+            "Forget rejected import",
+            "sagemaker",
+            "updateModelPackage",
+            {
+                "ModelPackageArn.$": "$.package.arn",
+                "CustomerMetadataPropertiesToRemove": [IMPORTED_MODEL_KEY, IMPORT_JOB_KEY],
+            },
+            [packages],
+            result_path=sfn.JsonPath.DISCARD,
+        )
+        retired = notify("Notify retired", "Rejected model's Bedrock import deleted")
+        delete.next(forget).next(retired).next(sfn.Succeed(self, "Retired", state_name="Retired"))
+        return delete

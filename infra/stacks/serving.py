@@ -1,0 +1,353 @@
+"""Serving what was approved: import on approval, guardrail-enforced invocation, invocation logs.
+
+- EventBridge: "SageMaker Model Package State Change" (Approved/Rejected) for the project's
+  model package group starts the import workflow (infra/constructs/import_workflow.py).
+- Bedrock assumes an import role that reads only the pipeline's model artifacts.
+- The "invokers" managed policy allows InvokeModel (which also authorizes Converse) and the
+  streaming variants on this account's custom, imported, deployed and provisioned models only
+  with the stage's guardrail: an explicit Deny when `bedrock:GuardrailIdentifier` is not that
+  guardrail's ARN and version ("Enforce the use of specific guardrails in model inference
+  requests", Bedrock user guide,
+  https://docs.aws.amazon.com/bedrock/latest/userguide/guardrails-permissions-id.html).
+- Model invocation logging to the artifacts bucket (SSE-KMS with the data key). CloudFormation
+  has no resource for it (aws-cdk-lib 2.275's aws_bedrock has no Cfn class for
+  PutModelInvocationLoggingConfiguration), so a custom resource calls the API.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import aws_cdk as cdk
+from aws_cdk import aws_events as events
+from aws_cdk import aws_events_targets as targets
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_logs as logs
+from aws_cdk import custom_resources as cr
+from constructs import Construct
+
+from deployment.contract import (
+    IMPORT_ROLE_OUTPUT,
+    IMPORT_STATE_MACHINE_OUTPUT,
+    INVOKE_GUARDRAIL_ID_OUTPUT,
+    INVOKE_GUARDRAIL_VERSION_OUTPUT,
+    INVOKERS_POLICY_OUTPUT,
+    PIPELINE_RUNS_PREFIX,
+    model_package_group_name,
+)
+from deployment.settings import Settings
+from infra.constructs.import_workflow import ImportWorkflow
+from infra.constructs.secure_bucket import SecureBucket
+from infra.nag import acknowledge, justify_wildcards
+from infra.stacks.bedrock import BedrockStack
+
+# Model resources an invoker may call, all in this account and region.
+INVOKABLE_RESOURCES = (
+    "custom-model",
+    "imported-model",
+    "custom-model-deployment",
+    "provisioned-model",
+)
+# Converse/ConverseStream are authorized by these two actions (Bedrock API reference, Converse:
+# "requires permission for the bedrock:InvokeModel action").
+INVOKE_ACTIONS = ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"]
+GUARDRAIL_CONDITION_KEY = "bedrock:GuardrailIdentifier"
+PACKAGE_STATE_CHANGE = "SageMaker Model Package State Change"
+# Construct id of the function aws-cdk-lib creates once per stack for AwsCustomResource.
+PROVIDER_ID = "AWS679f53fac002430cb0da5b7982bd2287"
+
+
+class ServingStack(cdk.Stack):
+    """Import workflow and its trigger, invokers policy, invocation logging."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        settings: Settings,
+        key: kms.IKey,
+        artifacts_bucket: SecureBucket,
+        bedrock_stack: BedrockStack,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        self.settings = settings
+        cfg = settings.serving
+        self.import_role = self._import_role(key, artifacts_bucket)
+        log_group = logs.LogGroup(
+            self,
+            "WorkflowLogs",
+            log_group_name=f"/aws/vendedlogs/states/{settings.name}-model-import",
+            encryption_key=bedrock_stack.ops_key,
+            retention=logs.RetentionDays.ONE_YEAR,
+            removal_policy=cdk.RemovalPolicy.RETAIN,
+        )
+        self.workflow = ImportWorkflow(
+            self,
+            "Import",
+            name=f"{settings.name}-model-import",
+            settings=cfg,
+            import_role=self.import_role,
+            model_key=key,
+            topic=bedrock_stack.topic,
+            topic_key=bedrock_stack.ops_key,
+            log_group=log_group,
+            tags={"project": settings.prefix, "stage": settings.stage},
+        )
+        self.state_machine = self.workflow.state_machine
+        self.approval_rule = events.Rule(
+            self,
+            "ModelPackageDecision",
+            description="An approved or rejected model version starts the Bedrock import workflow",
+            enabled=cfg.import_on_approval,
+            event_pattern=events.EventPattern(
+                source=["aws.sagemaker"],
+                detail_type=[PACKAGE_STATE_CHANGE],
+                detail={
+                    "ModelPackageGroupName": [model_package_group_name(settings)],
+                    "ModelApprovalStatus": ["Approved", "Rejected"],
+                },
+            ),
+            targets=[targets.SfnStateMachine(self.state_machine)],
+        )
+
+        self.invokers_policy = None
+        use_case = settings.invoke_guardrail
+        if use_case is not None:
+            guardrail = bedrock_stack.guardrails[use_case]
+            version = bedrock_stack.guardrail_versions[use_case]
+            self.invokers_policy = self._invokers_policy(
+                settings, guardrail.attr_guardrail_arn, version.attr_version
+            )
+            cdk.CfnOutput(self, INVOKE_GUARDRAIL_ID_OUTPUT, value=guardrail.attr_guardrail_arn)
+            cdk.CfnOutput(self, INVOKE_GUARDRAIL_VERSION_OUTPUT, value=version.attr_version)
+            cdk.CfnOutput(
+                self, INVOKERS_POLICY_OUTPUT, value=self.invokers_policy.managed_policy_arn
+            )
+        self.invocation_logging = None
+        if cfg.invocation_logging:
+            self.invocation_logging = self._invocation_logging(settings, key, artifacts_bucket)
+        self._acknowledge_findings()
+        cdk.CfnOutput(self, IMPORT_STATE_MACHINE_OUTPUT, value=self.state_machine.state_machine_arn)
+        cdk.CfnOutput(self, IMPORT_ROLE_OUTPUT, value=self.import_role.role_arn)
+
+    def _import_role(self, key: kms.IKey, artifacts: SecureBucket) -> iam.Role:
+        """Assumed by Bedrock model import jobs of this account; reads pipeline model artifacts.
+
+        Trust conditions follow "Create a service role for importing pre-trained models"
+        (Bedrock user guide, https://docs.aws.amazon.com/bedrock/latest/userguide/model-import-iam-role.html).
+        """
+        jobs = self.format_arn(
+            service="bedrock",
+            resource="model-import-job",
+            resource_name="*",
+            arn_format=cdk.ArnFormat.SLASH_RESOURCE_NAME,
+        )
+        role = iam.Role(
+            self,
+            "ImportRole",
+            description="Assumed by Bedrock model import jobs of this account",
+            assumed_by=iam.ServicePrincipal(
+                "bedrock.amazonaws.com",
+                conditions={
+                    "StringEquals": {"aws:SourceAccount": self.account},
+                    "ArnEquals": {"aws:SourceArn": jobs},
+                },
+            ),
+        )
+        role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["s3:GetObject"],
+                resources=[artifacts.arn_in(self, f"{PIPELINE_RUNS_PREFIX}*")],
+            )
+        )
+        role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["s3:ListBucket"],
+                resources=[artifacts.arn_in(self)],
+                conditions={"StringLike": {"s3:prefix": [f"{PIPELINE_RUNS_PREFIX}*"]}},
+            )
+        )
+        role.add_to_policy(iam.PolicyStatement(actions=["kms:Decrypt"], resources=[key.key_arn]))
+        return role
+
+    def _model_arns(self) -> list[str]:
+        return [
+            self.format_arn(
+                service="bedrock",
+                resource=kind,
+                resource_name="*",
+                arn_format=cdk.ArnFormat.SLASH_RESOURCE_NAME,
+            )
+            for kind in INVOKABLE_RESOURCES
+        ]
+
+    def _invokers_policy(
+        self, settings: Settings, guardrail_arn: str, guardrail_version: str
+    ) -> iam.ManagedPolicy:
+        required = cdk.Fn.join(":", [guardrail_arn, guardrail_version])
+        models = self._model_arns()
+        return iam.ManagedPolicy(
+            self,
+            "InvokersPolicy",
+            managed_policy_name=f"{settings.name}-model-invokers",
+            description=f"Invoke {settings.name} models only through the stage's guardrail",
+            statements=[
+                iam.PolicyStatement(
+                    sid="InvokeWithTheStageGuardrail",
+                    actions=INVOKE_ACTIONS,
+                    resources=models,
+                    conditions={"StringEquals": {GUARDRAIL_CONDITION_KEY: required}},
+                ),
+                # The explicit deny wins over any other Allow the caller may hold.
+                iam.PolicyStatement(
+                    sid="DenyWithoutTheStageGuardrail",
+                    effect=iam.Effect.DENY,
+                    actions=INVOKE_ACTIONS,
+                    resources=models,
+                    conditions={"StringNotEquals": {GUARDRAIL_CONDITION_KEY: required}},
+                ),
+                iam.PolicyStatement(
+                    sid="ApplyTheStageGuardrail",
+                    actions=["bedrock:ApplyGuardrail"],
+                    resources=[guardrail_arn],
+                ),
+            ],
+        )
+
+    def _invocation_logging(
+        self, settings: Settings, key: kms.IKey, bucket: SecureBucket
+    ) -> cr.AwsCustomResource:
+        """PutModelInvocationLoggingConfiguration to the KMS-encrypted artifacts bucket.
+
+        The bucket and key policies let only Bedrock of this account write under the prefix
+        ("Model invocation logging", Bedrock user guide,
+        https://docs.aws.amazon.com/bedrock/latest/userguide/model-invocation-logging.html).
+        """
+        prefix = settings.serving.invocation_log_prefix
+        source_arn = f"arn:{self.partition}:bedrock:{self.region}:{self.account}:*"
+        bedrock_principal = iam.ServicePrincipal("bedrock.amazonaws.com")
+        bucket.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="BedrockInvocationLogs",
+                principals=[bedrock_principal],
+                actions=["s3:PutObject"],
+                resources=[bucket.arn_for_objects(f"{prefix}AWSLogs/{self.account}/*")],
+                conditions={
+                    "StringEquals": {"aws:SourceAccount": self.account},
+                    "ArnLike": {"aws:SourceArn": source_arn},
+                },
+            )
+        )
+        key.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="BedrockInvocationLogsEncrypt",
+                principals=[bedrock_principal],
+                actions=["kms:GenerateDataKey"],
+                resources=["*"],
+                conditions={
+                    "StringEquals": {"aws:SourceAccount": self.account},
+                    "ArnLike": {"aws:SourceArn": source_arn},
+                },
+            )
+        )
+        config = {
+            "loggingConfig": {
+                "s3Config": {"bucketName": bucket.name_in(self), "keyPrefix": prefix.rstrip("/")},
+                "textDataDeliveryEnabled": True,
+                "imageDataDeliveryEnabled": False,
+                "embeddingDataDeliveryEnabled": False,
+            }
+        }
+        call = cr.AwsSdkCall(
+            service="bedrock",
+            action="PutModelInvocationLoggingConfiguration",
+            parameters=config,
+            physical_resource_id=cr.PhysicalResourceId.of(f"{settings.name}-invocation-logging"),
+        )
+        return cr.AwsCustomResource(
+            self,
+            "InvocationLogging",
+            on_create=call,
+            on_update=call,
+            on_delete=cr.AwsSdkCall(
+                service="bedrock", action="DeleteModelInvocationLoggingConfiguration"
+            ),
+            # The logging APIs act on the account's single configuration: no resource ARN exists.
+            policy=cr.AwsCustomResourcePolicy.from_statements(
+                [
+                    iam.PolicyStatement(
+                        actions=[
+                            "bedrock:PutModelInvocationLoggingConfiguration",
+                            "bedrock:DeleteModelInvocationLoggingConfiguration",
+                        ],
+                        resources=["*"],
+                    )
+                ]
+            ),
+            install_latest_aws_sdk=False,
+            log_retention=None,
+        )
+
+    def _acknowledge_findings(self) -> None:
+        iam5 = "AwsSolutions-IAM5[Resource::{}]".format
+        account_arn = "arn:<AWS::Partition>:bedrock:<AWS::Region>:<AWS::AccountId>"
+        acknowledge(
+            self.state_machine.role,
+            [
+                iam5(f"{account_arn}:model-import-job/*"),
+                iam5(f"{account_arn}:imported-model/*"),
+                iam5(
+                    "arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>:model-package/*"
+                ),
+                iam5("*"),
+            ],
+            "Job, model and package names come from each approval event; List* calls and X-Ray/"
+            "CloudWatch Logs delivery support no resource-level permissions.",
+        )
+        justify_wildcards(
+            self,
+            [f"/{PIPELINE_RUNS_PREFIX}*]"],
+            "Bedrock import jobs read only the pipeline's model artifacts under pipeline-runs/; "
+            "object keys under a prefix can only be granted with a trailing wildcard.",
+        )
+        if self.invokers_policy is not None:
+            acknowledge(
+                self.invokers_policy,
+                [iam5(f"{account_arn}:{kind}/*") for kind in INVOKABLE_RESOURCES],
+                "Invokers may call any of this account's custom, imported, deployed or "
+                "provisioned models, and only with the stage's guardrail (explicit Deny).",
+            )
+        if self.invocation_logging is not None:
+            acknowledge(
+                self.invocation_logging,
+                [iam5("*")],
+                "PutModelInvocationLoggingConfiguration and its Delete act on the account-wide "
+                "logging configuration and support no resource-level permissions.",
+            )
+            # aws-cdk-lib's singleton provider function behind AwsCustomResource.
+            provider = self.node.find_child(PROVIDER_ID)
+            acknowledge(
+                provider,
+                [
+                    "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
+                    "AWSLambdaBasicExecutionRole]",
+                    *(
+                        f"{pack}-Lambda{rule}"
+                        for pack in ("HIPAA.Security", "NIST.800.53.R5")
+                        for rule in ("Concurrency", "DLQ", "InsideVPC")
+                    ),
+                ],
+                "aws-cdk-lib's AwsCustomResource provider runs only on CloudFormation events "
+                "to set the invocation logging configuration; it handles no data, needs no retry "
+                "queue or reserved concurrency, and must reach CloudFormation's response URL, "
+                "which the isolated VPC cannot.",
+            )
+        acknowledge(
+            self,
+            ["HIPAA.Security-IAMNoInlinePolicy", "NIST.800.53.R5-IAMNoInlinePolicy"],
+            "Each inline policy is generated from least-privilege grants for exactly one role and "
+            "shares its lifecycle; a managed policy would add a reusable, attachable surface.",
+        )
