@@ -15,9 +15,11 @@ from infra.settings import SettingsError, settings_for_stage
 from pipelines.commands import advise, bedrock, data, feedback, local, pipeline
 from pipelines.commands import eval as eval_commands
 from pipelines.console import console, fail, print_json
+from pipelines.error_path import ErrorHandlingGroup, set_verbose
 
 app = typer.Typer(
     name="fmops",
+    cls=ErrorHandlingGroup,  # every command's uncaught error becomes one `error:` line
     help="Adapt foundation models on AWS: data, training pipelines, Bedrock jobs, offline runs.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
@@ -33,6 +35,24 @@ app.add_typer(bedrock.app, name="bedrock")
 app.add_typer(data.app, name="data")
 app.add_typer(local.app, name="local")
 app.add_typer(pipeline.app, name="pipeline")
+
+
+@app.callback()
+def main_options(
+    verbose: Annotated[
+        bool,
+        typer.Option(
+            "--verbose", "-v", help="Show AWS SDK logging and the traceback of unexpected errors."
+        ),
+    ] = False,
+) -> None:
+    """Adapt foundation models on AWS: data, training pipelines, Bedrock jobs, offline runs.
+
+    Errors are one `error:` line: exit 2 for bad input (nothing was sent to AWS or written),
+    exit 1 when AWS or a job failed.
+    """
+    set_verbose(verbose)
+
 
 StageOption = Annotated[
     str | None, typer.Option("--stage", "-s", help="Stage from cdk.json (default: its `stage`).")

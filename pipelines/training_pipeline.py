@@ -20,7 +20,9 @@ from typing import Any
 
 from infra.settings import Settings
 from pipelines.quality_gate import GATE_METRICS, gate_steps, threshold_parameters
-from pipelines.sagemaker_jobs import IMAGE_URI, JobSteps
+from pipelines.sagemaker_jobs import IMAGE_URI, JobSteps, offline_sdk
+from training_scripts.governance.records import TASKS
+from training_scripts.hyperparameters import METHODS
 from training_scripts.metrics.gate_keys import EVALUATION_FILE, MODEL_QUALITY_FILE
 
 __all__ = ["GATE_METRICS", "build_pipeline", "pipeline_definition"]
@@ -68,6 +70,11 @@ def build_pipeline(settings: Settings, subnet_count: int | None = None) -> Any:
     `subnet_count` defaults to `network.az_count`; the stack passes the number of subnets it
     really created (an environment-agnostic VPC spans two AZs whatever the setting says).
     """
+    with offline_sdk():
+        return _build_pipeline(settings, subnet_count)
+
+
+def _build_pipeline(settings: Settings, subnet_count: int | None) -> Any:
     code_hash = code_sha256()
     jobs = JobSteps(settings, subnet_count or settings.network.az_count, code_hash)
     from sagemaker.core.workflow.functions import Join
@@ -77,9 +84,15 @@ def build_pipeline(settings: Settings, subnet_count: int | None = None) -> Any:
 
     from pipelines.register_step import RegisterModelPackageStep  # imports sagemaker.mlops
 
-    method = ParameterString(name="Method", default_value=settings.training.method)
+    # EnumValues: SageMaker refuses other values at StartPipelineExecution, and
+    # `fmops pipeline start` / `fmops local run` refuse them before any call.
+    method = ParameterString(
+        name="Method", default_value=settings.training.method, enum_values=list(METHODS)
+    )
     data_task = ParameterString(
-        name="DataTask", default_value=DATA_TASK_BY_METHOD[settings.training.method]
+        name="DataTask",
+        default_value=DATA_TASK_BY_METHOD[settings.training.method],
+        enum_values=list(TASKS),
     )
     trigger_prefix = settings.pipeline.trigger_prefix or "incoming/"
     input_uri = ParameterString(
@@ -149,7 +162,7 @@ def build_pipeline(settings: Settings, subnet_count: int | None = None) -> Any:
 
 def pipeline_definition(settings: Settings, subnet_count: int | None = None) -> str:
     """The definition JSON: same settings and code -> byte-identical output."""
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), offline_sdk():
         # "Running within a PipelineSession, there will be No Wait...": that is the point.
         warnings.filterwarnings("ignore", message="Running within a PipelineSession")
         definition = json.loads(build_pipeline(settings, subnet_count).definition())

@@ -64,10 +64,15 @@ def read_examples(channel: Path, method: str, name: str = "train") -> list[Examp
         raise DataError(f"{name} channel {channel}: no data.jsonl or *.jsonl file")
     examples: list[Example] = []
     for path in files:
-        with path.open(encoding="utf-8") as handle:
-            for number, line in enumerate(handle, start=1):
-                if line.strip():
-                    examples.append(_parse_line(path, number, line, METHOD_FORMAT[method]))
+        try:
+            with path.open(encoding="utf-8") as handle:
+                for number, line in enumerate(handle, start=1):
+                    if line.strip():
+                        examples.append(_parse_line(path, number, line, METHOD_FORMAT[method]))
+        except UnicodeDecodeError as exc:
+            raise DataError(
+                f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start}); save it as UTF-8"
+            ) from None
     if not examples:
         listed = ", ".join(p.name for p in files)
         raise DataError(f"{name} channel {channel}: no records in {listed} (dataset is empty)")

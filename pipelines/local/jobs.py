@@ -8,10 +8,12 @@ content hash must equal the one the definition recorded.
 
 from __future__ import annotations
 
+import ctypes
 import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -26,6 +28,34 @@ from pipelines.training_pipeline import TRAINING_SCRIPTS, code_sha256
 from training_scripts.contract import ROOT_ENV
 
 MetricCallback = Callable[[str, dict[str, float]], None]
+# A stopped job gets this long to write its checkpoint (SageMaker gives Spot jobs 120 s).
+STOP_GRACE_SECONDS = 60.0
+_PR_SET_PDEATHSIG = 1
+
+
+class RunInterrupted(RuntimeError):
+    """The local run got SIGTERM/SIGINT; its jobs were stopped (checkpoints kept)."""
+
+
+def _die_with_parent() -> None:
+    """In the child: get SIGTERM when the parent dies, even by SIGKILL (Linux prctl)."""
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+def stop_process_group(process: subprocess.Popen[str]) -> None:
+    """SIGTERM the job's process group, wait for its checkpoint, then SIGKILL what is left."""
+    for sig, grace in ((signal.SIGTERM, STOP_GRACE_SECONDS), (signal.SIGKILL, 10.0)):
+        try:
+            os.killpg(process.pid, sig)
+        except ProcessLookupError:
+            return
+        try:
+            process.wait(timeout=grace)
+            return
+        except subprocess.TimeoutExpired:
+            continue
 
 
 class StepFailed(RuntimeError):
@@ -122,7 +152,9 @@ class JobRunner:
             self.s3.upload(root / s3_output["LocalPath"].lstrip("/"), s3_output["S3Uri"])
         return {**args, "ProcessingJobStatus": "Completed"}
 
-    def run_training(self, step: str, args: dict[str, Any]) -> dict[str, Any]:
+    def run_training(
+        self, step: str, args: dict[str, Any], fingerprint: str = ""
+    ) -> dict[str, Any]:
         hyperparameters = {k: str(v) for k, v in args.get("HyperParameters", {}).items()}
         program = hyperparameters.get("sagemaker_program")
         if not program or hyperparameters.get("sagemaker_submit_directory") != CODE_DIR:
@@ -145,6 +177,8 @@ class JobRunner:
         for channel in args.get("InputDataConfig", []):
             uri = channel["DataSource"]["S3DataSource"]["S3Uri"]
             self.s3.download(uri, root / "opt/ml/input/data" / channel["ChannelName"])
+        if "CheckpointConfig" in args:
+            self._link_checkpoints(root, args["CheckpointConfig"]["S3Uri"], fingerprint)
         script = self.command_for_script(f"{CODE_DIR}/{program}")
         command = launch_command(script, count)
         regexes = {
@@ -158,14 +192,27 @@ class JobRunner:
             root / "opt/ml/model",
             f"{args['OutputDataConfig']['S3OutputPath'].rstrip('/')}/{step}/output",
         )
-        if "CheckpointConfig" in args:
-            self.s3.upload(root / "opt/ml/checkpoints", args["CheckpointConfig"]["S3Uri"])
         return {
             **args,
             "TrainingJobStatus": "Completed",
             "ModelArtifacts": {"S3ModelArtifacts": model_uri},
             "LocalModelDir": str(root / "opt/ml/model"),
         }
+
+    def _link_checkpoints(self, root: Path, uri: str, fingerprint: str) -> None:
+        """/opt/ml/checkpoints *is* the checkpoint location in local S3.
+
+        SageMaker syncs the checkpoint dir with S3 continuously and restores it when a job
+        restarts; a link gives the same: a checkpoint survives a killed run and `--resume`
+        continues from it. Checkpoints of a job with other arguments or inputs are discarded.
+        """
+        stored = self.s3.path(uri)
+        marker = stored / ".fmops-job-fingerprint"
+        if stored.exists() and (not marker.is_file() or marker.read_text() != fingerprint):
+            shutil.rmtree(stored)
+        stored.mkdir(parents=True, exist_ok=True)
+        marker.write_text(fingerprint)
+        (root / "opt/ml/checkpoints").symlink_to(stored, target_is_directory=True)
 
     def _run(
         self,
@@ -190,8 +237,8 @@ class JobRunner:
         self.commands[step] = command
         start = time.monotonic()
         with (
-            log_path.open("w", encoding="utf-8") as log,
-            subprocess.Popen(
+            log_path.open("w", encoding="utf-8", buffering=1) as log,  # line-buffered: a kill
+            subprocess.Popen(  # keeps every line written so far
                 command,
                 cwd=root,
                 env=env,
@@ -199,16 +246,22 @@ class JobRunner:
                 stderr=subprocess.STDOUT,
                 text=True,
                 bufsize=1,
+                start_new_session=True,  # its own process group: stopped as one (torchrun too)
+                preexec_fn=_die_with_parent,
             ) as process,
         ):
             assert process.stdout is not None
-            for line in process.stdout:
-                log.write(line)
-                found = {name: float(m.group(1)) for name, rx in regexes if (m := rx.search(line))}
-                if found:
-                    series.append((time.monotonic() - start, found))
-                if self.on_line:
-                    self.on_line(step, line.rstrip("\n"))
+            try:
+                for line in process.stdout:
+                    log.write(line)
+                    found = {n: float(m.group(1)) for n, rx in regexes if (m := rx.search(line))}
+                    if found:
+                        series.append((time.monotonic() - start, found))
+                    if self.on_line:
+                        self.on_line(step, line.rstrip("\n"))
+            except BaseException:  # we are being stopped: stop the job's group too
+                stop_process_group(process)
+                raise
         if process.returncode != 0:
             reason = (
                 failure_file.read_text(encoding="utf-8").strip()

@@ -59,6 +59,8 @@ class PrepareSettings:
     quality: QualitySettings = field(default_factory=QualitySettings)
     chunk_chars: int = 4000
     trigger_min_rows: int = 5
+    # Zero kept rows usually means a wrong field name or format: refuse unless asked for.
+    allow_empty: bool = False
 
     def check(self) -> None:
         if self.task not in TASKS:
@@ -201,6 +203,15 @@ def prepare(
             counts[name] += 1
             position += 1
         counts["quarantine"] = stages["read"] - position
+        # Raising here aborts every temp file: the previous outputs stay as they were.
+        if stages["read"] == 0:
+            raise DataError(f"{input_root}: no input rows; nothing written (earlier outputs kept)")
+        if position == 0 and not settings.allow_empty:
+            raise DataError(
+                f"{input_root}: all {stages['read']} rows were quarantined "
+                f"({', '.join(sorted(removed)) or 'no reason'}); nothing written (earlier "
+                "outputs kept; --allow-empty writes empty outputs)"
+            )
         out.close()
         manifest = {
             "task": settings.task,

@@ -34,6 +34,15 @@ def read_jsonl(path: Path) -> list[dict[str, Any]]:
     """Every non-blank line of `path` as a JSON object; an empty file is an error."""
     if not path.is_file():
         raise EvaluationInputError(f"{path}: no such file")
+    try:
+        return _read_jsonl(path)
+    except UnicodeDecodeError as exc:
+        raise EvaluationInputError(
+            f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start}); save it as UTF-8"
+        ) from None
+
+
+def _read_jsonl(path: Path) -> list[dict[str, Any]]:
     records: list[dict[str, Any]] = []
     with path.open(encoding="utf-8") as handle:
         for number, line in enumerate(handle, start=1):
