@@ -20,6 +20,7 @@ from typing import Any
 import click
 import typer
 from typer.core import TyperGroup
+from typer.exceptions import TyperException
 
 from pipelines.console import err_console, print_error
 
@@ -34,6 +35,11 @@ _AWS_INPUT_ERRORS = {  # botocore exceptions that mean "your environment lacks X
 }
 _PATH_ERRORS = (FileNotFoundError, FileExistsError, IsADirectoryError, NotADirectoryError,
                 PermissionError)  # fmt: skip
+
+
+# typer >= 0.2x vendors click (typer._click): its exceptions derive from TyperException.
+_CLI_CONTROL = (TyperException, typer.Exit, typer.Abort, click.exceptions.Exit,
+                click.ClickException, click.Abort)  # fmt: skip
 
 
 class _State:
@@ -105,10 +111,10 @@ def one_line(message: str) -> str:
 class ErrorHandlingGroup(TyperGroup):
     """The top-level group: whatever a subcommand raises ends as one line and an exit code."""
 
-    def invoke(self, ctx: click.Context) -> Any:
+    def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
-        except (click.exceptions.Exit, click.ClickException, click.Abort, typer.Exit, typer.Abort):
+        except _CLI_CONTROL:  # usage errors, --help, typer.Exit: the CLI framework's own flow
             raise
         except Exception as exc:
             if _State.verbose:

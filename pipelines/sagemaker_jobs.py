@@ -70,7 +70,9 @@ def offline_sdk() -> Iterator[None]:
     The process environment is restored afterwards, so real AWS calls a command makes later
     use the user's own credentials and region.
     """
-    saved = dict(os.environ)
+    import boto3
+
+    saved, default_session = dict(os.environ), boto3.DEFAULT_SESSION
     root = logging.getLogger()
     # Importing the SDK configures logging (botocore INFO lines on every command): undo it.
     logging_before = (
@@ -87,6 +89,9 @@ def offline_sdk() -> Iterator[None]:
     finally:
         os.environ.clear()
         os.environ.update(saved)
+        # The SDK's import-time clients create boto3's default session with the fake identity
+        # cached in it; later boto3.client() calls of this process must not inherit it.
+        boto3.DEFAULT_SESSION = default_session
         root.setLevel(logging_before[0])
         root.handlers[:] = logging_before[1]
         for name, level in logging_before[2].items():

@@ -69,10 +69,8 @@ def _validated(
     values, problems = parse_hyperparameters(hp or [])
     problems += check_request(base_model, customization, train, validation, values, teacher)
     if problems:
-        for problem in problems:
-            err_console.print(
-                f"[bold red]error:[/] {escape(str(problem))}", highlight=False, soft_wrap=True
-            )
+        for problem in problems:  # every problem listed, then the one `error:` line
+            err_console.print(f"  {escape(str(problem))}", highlight=False, soft_wrap=True)
         raise fail(f"{len(problems)} problem(s): nothing was sent to AWS")
     return values
 
@@ -251,8 +249,9 @@ def stop(job: Annotated[str, typer.Argument(help="Job name or ARN.")], stage: St
 
     Example: [cyan]fmops bedrock stop fmops-dev-20250101-120000[/]
     """
+    jobs = _jobs(_settings(stage))
     try:
-        _jobs(_settings(stage)).stop(job)
+        jobs.stop(job)
     except (ClientError, BotoCoreError) as exc:
         raise fail(f"stop {job}: {exc}", code=1) from None
     console.print(f"stopping {job}")
@@ -274,8 +273,9 @@ def list_jobs(
     problem = status_problem(status_filter) if status_filter else None
     if problem:
         raise fail(escape(str(problem)))
+    jobs = _jobs(_settings(stage))
     try:
-        found: list[dict[str, Any]] = _jobs(_settings(stage)).list(status_filter)
+        found: list[dict[str, Any]] = jobs.list(status_filter)
     except (ClientError, BotoCoreError) as exc:
         raise fail(f"list: {exc}", code=1) from None
     if as_json:

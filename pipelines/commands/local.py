@@ -39,6 +39,8 @@ class _Progress:
         elif kind == "log":
             if "=" in text and ";" in text:  # a metric line: show training progress
                 self.status.update(f"[bold]{step}[/] {text[:110]}")
+        elif kind == "note":  # something the user should know, e.g. a recovered record
+            console.print(f"[yellow]![/] {step}: {text}", highlight=False)
         elif kind == "decided":
             self.conditions.add(step)
             console.print(f"[cyan]?[/] {step} → {text}", highlight=False)

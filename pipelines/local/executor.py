@@ -242,7 +242,7 @@ class LocalExecutor:
                 return record
         except (OSError, UnicodeDecodeError, json.JSONDecodeError):
             pass
-        self.on_event(name, "log", f"step record {saved} is unreadable; running {name} again")
+        self.on_event(name, "note", f"step record {saved} is unreadable; running {name} again")
         return None
 
     def _fingerprint(self, args: dict[str, Any]) -> str:
