@@ -32,7 +32,8 @@ RUN = "killed"
 def _start(runs: Path, *extra: str) -> subprocess.Popen[str]:
     env = {**os.environ, "PYTHONPATH": str(REPO), "OMP_NUM_THREADS": "1"}
     return subprocess.Popen(
-        [sys.executable, str(SCRIPT), "--runs-dir", str(runs), "--run-id", RUN, *extra],
+        [sys.executable, str(SCRIPT), "--preset", "healthcare", "--runs-dir", str(runs),
+         "--run-id", RUN, *extra],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO,
     )  # fmt: skip
 
