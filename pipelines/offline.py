@@ -5,7 +5,9 @@ from __future__ import annotations
 import os
 
 # huggingface_hub reads these when first imported; transformers/datasets follow it.
-HUB_OFFLINE = {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1"}
+HUB_OFFLINE = {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1",
+               # "Writing model shards" bars on stderr are noise around a one-line result.
+               "HF_HUB_DISABLE_PROGRESS_BARS": "1"}  # fmt: skip
 
 
 def use_bundled_weights() -> None:

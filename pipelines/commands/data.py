@@ -173,3 +173,18 @@ def _check_output_dir(path: Path) -> None:
         raise fail(f"{path}: cannot create ({exc.strerror})") from None
     if not os.access(path, os.W_OK | os.X_OK):
         raise fail(f"{path}: not writable")
+
+
+def _model_limits(base_model: str, fmt: str, validation_set: bool) -> DatasetLimits:
+    """The Bedrock catalog's limits for a model's customization that reads `fmt`."""
+    from pipelines.bedrock.catalog import MODELS, find_model
+
+    model = find_model(base_model)
+    if model is None:
+        known = ", ".join(sorted(m.model_id for m in MODELS))
+        raise fail(f"--base-model {base_model!r}: not in the Bedrock catalog (known: {known})")
+    matching = [c for c in model.customizations.values() if c.dataset_format == fmt]
+    if not matching:
+        takes = ", ".join(sorted({c.dataset_format for c in model.customizations.values()}))
+        raise fail(f"--format {fmt}: {model.model_id} does not take it (takes: {takes})")
+    return matching[0].validation_limits if validation_set else matching[0].limits

@@ -8,6 +8,7 @@ content hash must equal the one the definition recorded.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import json
 import os
@@ -16,6 +17,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -44,18 +46,31 @@ def _die_with_parent() -> None:
         libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
-def stop_process_group(process: subprocess.Popen[str]) -> None:
-    """SIGTERM the job's process group, wait for its checkpoint, then SIGKILL what is left."""
-    for sig, grace in ((signal.SIGTERM, STOP_GRACE_SECONDS), (signal.SIGKILL, 10.0)):
-        try:
-            os.killpg(process.pid, sig)
-        except ProcessLookupError:
-            return
-        try:
-            process.wait(timeout=grace)
-            return
-        except subprocess.TimeoutExpired:
-            continue
+def _kill_group(pid: int) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(pid, signal.SIGKILL)
+
+
+def stop_process_group(
+    process: subprocess.Popen[str], drain: Callable[[str], None] | None = None
+) -> None:
+    """SIGTERM the job's process group and let it write its checkpoint; SIGKILL after a grace.
+
+    `drain` gets the job's last output lines (e.g. "checkpoint saved"), so the log keeps them.
+    """
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    timer = threading.Timer(STOP_GRACE_SECONDS, _kill_group, (process.pid,))
+    timer.start()
+    try:
+        if drain is not None and process.stdout is not None:
+            for line in process.stdout:
+                drain(line)
+        process.wait()
+    finally:
+        timer.cancel()
 
 
 class StepFailed(RuntimeError):
@@ -260,7 +275,7 @@ class JobRunner:
                     if self.on_line:
                         self.on_line(step, line.rstrip("\n"))
             except BaseException:  # we are being stopped: stop the job's group too
-                stop_process_group(process)
+                stop_process_group(process, drain=log.write)
                 raise
         if process.returncode != 0:
             reason = (
