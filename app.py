@@ -8,8 +8,8 @@ from pathlib import Path
 
 import aws_cdk as cdk
 
+from deployment.settings import SettingsError, load_settings, read_cdk_json_context
 from infra.app import build_stacks
-from infra.settings import SettingsError, load_settings, read_cdk_json_context
 
 
 def _synth(outdir: Path) -> None:

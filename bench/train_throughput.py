@@ -33,7 +33,7 @@ from training_scripts.methods.causal_lm import lm_loss, rows_for
 from training_scripts.model_factory import init_causal_lm, train_bpe_tokenizer
 from training_scripts.token_batches import instruction_tokens, text_tokens
 from training_scripts.training_loop import Task, run
-from training_scripts.training_records import InstructionExample, TextExample
+from training_scripts.vocabulary.records import InstructionExample, TextExample
 
 # Dense bf16 tensor-core peaks from the vendors' datasheets (NVIDIA H100/H200 SXM, A100 SXM,
 # A10G, L4); "with sparsity" figures are twice these.

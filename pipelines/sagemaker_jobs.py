@@ -13,20 +13,30 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from infra.settings import Settings, SettingsError
+from deployment.contract import (
+    ARTIFACTS_BUCKET,
+    DATA_KEY_ARN,
+    PIPELINE_RUNS_PREFIX,
+    TRAINING_IMAGE_URI,
+    TRAINING_ROLE_NAME,
+    TRAINING_SECURITY_GROUP,
+    placeholder,
+    subnet_variable,
+)
+from deployment.settings import Settings, SettingsError
 from training_scripts.contract import metric_definitions
 from training_scripts.hyperparameters import (
     RESERVED_PREFIX,
     HyperparameterError,
     parse_hyperparameters,
 )
-from training_scripts.train import TRAINING_METRICS
+from training_scripts.vocabulary.metrics import TRAINING_METRICS
 
 CODE_DIR = "/opt/ml/code"  # where the training image keeps training_scripts/
-ROLE_ARN = "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/${TrainingRoleName}"
-IMAGE_URI = "${TrainingImageUri}"
-KMS_KEY = "${DataKeyArn}"
-SECURITY_GROUP = "${TrainingSecurityGroup}"
+ROLE_ARN = "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/" + placeholder(TRAINING_ROLE_NAME)
+IMAGE_URI = placeholder(TRAINING_IMAGE_URI)
+KMS_KEY = placeholder(DATA_KEY_ARN)
+SECURITY_GROUP = placeholder(TRAINING_SECURITY_GROUP)
 
 # Instance families with local NVMe storage: CreateTrainingJob/CreateProcessingJob reject a
 # VolumeKmsKeyId for them, their volumes are hardware-encrypted (SageMaker API reference,
@@ -122,10 +132,10 @@ class JobSteps:
                 aws_access_key_id="offline",
                 aws_secret_access_key="offline",
             ),
-            default_bucket="${ArtifactsBucket}",
+            default_bucket=placeholder(ARTIFACTS_BUCKET),
             sagemaker_config=SDK_CONFIG,
         )
-        self.subnets = [f"${{Subnet{i + 1}}}" for i in range(subnet_count)]
+        self.subnets = [placeholder(subnet_variable(i)) for i in range(subnet_count)]
         self.environment = {"FMOPS_CODE_SHA256": code_hash}
 
     def run_uri(self, *parts: str) -> Any:
@@ -137,8 +147,8 @@ class JobSteps:
             on="/",
             values=[
                 "s3:/",
-                "${ArtifactsBucket}",
-                "pipeline-runs",
+                placeholder(ARTIFACTS_BUCKET),
+                PIPELINE_RUNS_PREFIX.rstrip("/"),
                 ExecutionVariables.PIPELINE_EXECUTION_ID,
                 *parts,
             ],

@@ -13,10 +13,9 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-METHODS = ("cpt", "sft", "lora", "reft", "distill", "reward", "dpo")
-ALL = METHODS
-# Methods that learn from prompt/completion or conversation records.
-INSTRUCTION = ("sft", "lora", "reft", "distill")
+from training_scripts.vocabulary.methods import METHOD_NAMES
+
+ALL = METHOD_NAMES
 
 # The SageMaker Python SDK adds its own entries (sagemaker_program, sagemaker_region,
 # sagemaker_distributed_dataparallel_enabled, ...) to hyperparameters.json; they are not ours.
@@ -53,7 +52,7 @@ class Spec:
 
 
 SPECS: tuple[Spec, ...] = (
-    Spec("method", str, "sft", "adaptation method", choices=METHODS),
+    Spec("method", str, "sft", "adaptation method", choices=METHOD_NAMES),
     Spec(
         "seed",
         int,
@@ -207,9 +206,9 @@ def parse_hyperparameters(method: str, raw: Mapping[str, str]) -> dict[str, Valu
 
 
 def _check_method(method: str) -> None:
-    if method not in METHODS:
+    if method not in METHOD_NAMES:
         raise HyperparameterError(
-            f"hyperparameter method = {method!r}: must be one of {', '.join(METHODS)}"
+            f"hyperparameter method = {method!r}: must be one of {', '.join(METHOD_NAMES)}"
         )
 
 

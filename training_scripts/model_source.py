@@ -11,7 +11,7 @@ from transformers import AutoModelForCausalLM, AutoTokenizer, PreTrainedTokenize
 from training_scripts.distributed import DistContext
 from training_scripts.hyperparameters import Value
 from training_scripts.model_factory import init_causal_lm, train_bpe_tokenizer
-from training_scripts.training_records import Example
+from training_scripts.vocabulary.records import Example
 
 SCRATCH_TOKENIZER = "tokenizer"  # kept beside the checkpoints so a resumed run reuses it
 

@@ -33,24 +33,10 @@ from training_scripts.hyperparameters import (
     markdown_table,
     parse_hyperparameters,
 )
-from training_scripts.training_records import DataError, Example, read_examples
+from training_scripts.training_records import read_examples
+from training_scripts.vocabulary.metrics import PADDING_WASTE, TRAINABLE_SHARE
+from training_scripts.vocabulary.records import DataError, Example
 
-# Metric names printed as `name=value;` lines; the pipeline turns them into metric definitions
-# with contract.metric_definitions(TRAINING_METRICS).
-TRAINING_METRICS = (
-    "train_loss",
-    "eval_loss",
-    "eval_perplexity",
-    "learning_rate",
-    "tokens_per_second",
-    "padding_waste",
-    "trainable_share",
-    "distill_kl",
-    "reward_accuracy",
-    "eval_reward_accuracy",
-    "dpo_reward_accuracy",
-    "dpo_reward_margin",
-)
 EXIT_BAD_INPUT, EXIT_CRASHED, EXIT_STOPPED = 2, 1, 143
 
 
@@ -135,7 +121,7 @@ def train(contract: TrainingContract, hp: dict[str, Value], inputs: dict) -> int
         task.save(contract.model_dir)
         final = {**result.final}
         final.update(
-            {k: task.summary[k] for k in ("padding_waste", "trainable_share") if k in task.summary}
+            {k: task.summary[k] for k in (PADDING_WASTE, TRAINABLE_SHARE) if k in task.summary}
         )
         print(format_metrics(final), flush=True)
         summary = {

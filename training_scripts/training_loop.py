@@ -25,6 +25,7 @@ from training_scripts.contract import format_metrics
 from training_scripts.distributed import DistContext, any_rank
 from training_scripts.hyperparameters import Value
 from training_scripts.token_batches import Rows
+from training_scripts.vocabulary.metrics import LEARNING_RATE, TOKENS_PER_SECOND, TRAIN_LOSS
 
 Batch = dict[str, torch.Tensor]
 LossFn = Callable[[nn.Module, Batch], tuple[torch.Tensor, dict[str, float]]]
@@ -160,8 +161,8 @@ def run(
         history.append([step, float(loss.item())])
         if ctx.is_main and (step % int(hp["log_every"]) == 0 or step == total):
             rate = tokens / max(1e-9, time.perf_counter() - started)
-            metrics = {"train_loss": history[-1][1], "learning_rate": lr, **extra}
-            log(f"step={step}; " + format_metrics({**metrics, "tokens_per_second": rate}))
+            metrics = {TRAIN_LOSS: history[-1][1], LEARNING_RATE: lr, **extra}
+            log(f"step={step}; " + format_metrics({**metrics, TOKENS_PER_SECOND: rate}))
         if any_rank(ctx, stop.requested):
             checkpoint()
             log(f"stop requested (SIGTERM): checkpoint saved at step {step}")
@@ -172,9 +173,9 @@ def run(
 
     elapsed = max(1e-9, time.perf_counter() - started)
     model.eval()
-    final = {"train_loss": history[-1][1] if history else float("nan")}
+    final = {TRAIN_LOSS: history[-1][1] if history else float("nan")}
     if step > first_step:
-        final["tokens_per_second"] = tokens / elapsed
+        final[TOKENS_PER_SECOND] = tokens / elapsed
     if ctx.is_main:
         with torch.no_grad():
             final.update(task.evaluate())

@@ -14,6 +14,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
+from deployment.contract import BASE_MODELS_PREFIX, PIPELINE_RUNS_PREFIX
 from infra.constructs.secure_bucket import SecureBucket
 from infra.nag import justify_wildcards
 
@@ -28,7 +29,8 @@ class TrainingRoles(Construct):
         scope: Construct,
         construct_id: str,
         *,
-        name: str,
+        job_role_name: str,
+        pipeline_role_name: str,
         key: kms.IKey,
         curated_bucket: SecureBucket,
         artifacts_bucket: SecureBucket,
@@ -43,11 +45,11 @@ class TrainingRoles(Construct):
         self.job_role = iam.Role(
             self,
             "JobRole",
-            role_name=f"{name}-training-job",
+            role_name=job_role_name,
             assumed_by=iam.ServicePrincipal(SAGEMAKER, conditions=same_account),
             description="Assumed by the pipeline's processing and training jobs",
         )
-        runs = artifacts_bucket.arn_in(self, "pipeline-runs/*")
+        runs = artifacts_bucket.arn_in(self, f"{PIPELINE_RUNS_PREFIX}*")
         # Managed (not inline) policies with explicit actions: HIPAA/NIST packs reject inline
         # policies, and grant_* helpers add action wildcards (s3:GetObject*, kms:ReEncrypt*).
         job_policy = iam.ManagedPolicy(
@@ -60,7 +62,7 @@ class TrainingRoles(Construct):
                     actions=["s3:GetObject"],
                     resources=[
                         curated_bucket.arn_in(self, "*"),
-                        artifacts_bucket.arn_in(self, "base-models/*"),
+                        artifacts_bucket.arn_in(self, f"{BASE_MODELS_PREFIX}*"),
                     ],
                 ),
                 iam.PolicyStatement(
@@ -161,7 +163,7 @@ class TrainingRoles(Construct):
         self.pipeline_role = iam.Role(
             self,
             "PipelineRole",
-            role_name=f"{name}-training-pipeline",
+            role_name=pipeline_role_name,
             assumed_by=iam.ServicePrincipal(SAGEMAKER, conditions=same_account),
             description="Assumed by SageMaker Pipelines to run the training pipeline's steps",
         )
@@ -222,7 +224,12 @@ class TrainingRoles(Construct):
         )
         justify_wildcards(
             pipeline_policy,
-            ["processing-job/*", "training-job/*", f"model-package/{group}/*", "/pipeline-runs/*"],
+            [
+                "processing-job/*",
+                "training-job/*",
+                f"model-package/{group}/*",
+                f"/{PIPELINE_RUNS_PREFIX}*",
+            ],
             "SageMaker Pipelines names each job at run time, so job ARNs end in *; model "
             "packages are limited to this project's group and objects to pipeline-runs/.",
         )

@@ -19,10 +19,16 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct
 
+from deployment.contract import (
+    SERVICE_ROLE_OUTPUT,
+    STATE_MACHINE_OUTPUT,
+    TOPIC_OUTPUT,
+    guardrail_output,
+)
+from deployment.settings import Settings
 from infra.constructs.customization_workflow import CustomizationWorkflow
 from infra.constructs.guardrail import guardrail_properties
 from infra.nag import acknowledge, justify_wildcards
-from infra.settings import Settings
 from infra.stacks.data import DataStack
 from infra.stacks.network import NetworkStack
 
@@ -123,12 +129,12 @@ class BedrockStack(cdk.Stack):
             )
             self.guardrails[use_case] = guardrail
             self.guardrail_versions[use_case] = version
-            cdk.CfnOutput(self, f"GuardrailId{use_case.title()}", value=guardrail.attr_guardrail_id)
+            cdk.CfnOutput(self, guardrail_output(use_case), value=guardrail.attr_guardrail_id)
 
         self._acknowledge_findings(settings, data)
-        cdk.CfnOutput(self, "StateMachineArn", value=self.state_machine.state_machine_arn)
-        cdk.CfnOutput(self, "ServiceRoleArn", value=self.service_role.role_arn)
-        cdk.CfnOutput(self, "TopicArn", value=self.topic.topic_arn)
+        cdk.CfnOutput(self, STATE_MACHINE_OUTPUT, value=self.state_machine.state_machine_arn)
+        cdk.CfnOutput(self, SERVICE_ROLE_OUTPUT, value=self.service_role.role_arn)
+        cdk.CfnOutput(self, TOPIC_OUTPUT, value=self.topic.topic_arn)
 
     def _acknowledge_findings(self, settings: Settings, data: DataStack) -> None:
         """Each wildcard below is scoped as far as the service allows; say why, per finding."""

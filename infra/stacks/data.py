@@ -9,9 +9,15 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
+from deployment.contract import (
+    ARTIFACTS_BUCKET_OUTPUT,
+    CURATED_BUCKET_OUTPUT,
+    DATA_KEY_OUTPUT,
+    RAW_BUCKET_OUTPUT,
+)
+from deployment.settings import Settings
 from infra.constructs.secure_bucket import SecureBucket
 from infra.nag import acknowledge
-from infra.settings import Settings
 
 
 class DataStack(cdk.Stack):
@@ -109,12 +115,12 @@ class DataStack(cdk.Stack):
         )
 
         for name, bucket in {
-            "RawBucketName": self.raw_bucket,
-            "CuratedBucketName": self.curated_bucket,
-            "ArtifactsBucketName": self.artifacts_bucket,
+            RAW_BUCKET_OUTPUT: self.raw_bucket,
+            CURATED_BUCKET_OUTPUT: self.curated_bucket,
+            ARTIFACTS_BUCKET_OUTPUT: self.artifacts_bucket,
         }.items():
             cdk.CfnOutput(self, name, value=bucket.bucket_name)
-        cdk.CfnOutput(self, "DataKeyArn", value=self.key.key_arn)
+        cdk.CfnOutput(self, DATA_KEY_OUTPUT, value=self.key.key_arn)
 
         # Cross-region replication is a data-residency decision, not a default: it copies
         # regulated data (PHI, contracts) into a second region and doubles storage cost.

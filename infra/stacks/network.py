@@ -13,8 +13,9 @@ from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
+from deployment.contract import TRAINING_SECURITY_GROUP_OUTPUT, VPC_OUTPUT
+from deployment.settings import Settings
 from infra.nag import acknowledge
-from infra.settings import Settings
 
 # What SageMaker training/processing jobs and Bedrock jobs call from inside the VPC.
 INTERFACE_ENDPOINTS: dict[str, ec2.InterfaceVpcEndpointAwsService] = {
@@ -111,5 +112,5 @@ class NetworkStack(cdk.Stack):
         sg.add_egress_rule(ec2.Peer.any_ipv4(), ec2.Port.tcp(443), "AWS APIs via VPC endpoints")
 
         self.isolated_subnets = self.vpc.select_subnets(subnet_type=ec2.SubnetType.PRIVATE_ISOLATED)
-        cdk.CfnOutput(self, "VpcId", value=self.vpc.vpc_id)
-        cdk.CfnOutput(self, "TrainingSecurityGroupId", value=sg.security_group_id)
+        cdk.CfnOutput(self, VPC_OUTPUT, value=self.vpc.vpc_id)
+        cdk.CfnOutput(self, TRAINING_SECURITY_GROUP_OUTPUT, value=sg.security_group_id)

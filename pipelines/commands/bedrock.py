@@ -18,7 +18,13 @@ from botocore.exceptions import BotoCoreError, ClientError
 from rich.markup import escape
 from rich.table import Table
 
-from infra.settings import Settings, SettingsError, settings_for_stage
+from deployment.contract import (
+    CURATED_BUCKET_OUTPUT,
+    SERVICE_ROLE_OUTPUT,
+    STATE_MACHINE_OUTPUT,
+    stack_name,
+)
+from deployment.settings import Settings, SettingsError, settings_for_stage
 from pipelines.bedrock.jobs import BedrockJobs, ConcurrencyLimitError, JobRequest, JobTarget
 from pipelines.bedrock.names import (
     bucket_problem,
@@ -147,13 +153,14 @@ def submit(
     _check_names(name, model_name or f"{name}-model", bucket, output_s3_uri, state_machine_arn)
     jobs = _jobs(settings)  # no region: one error line, before anything is read or written
     try:
-        bucket = bucket or _stack_outputs(f"{settings.name}-data")["CuratedBucketName"]
+        bucket = bucket or _stack_outputs(stack_name(settings, "data"))[CURATED_BUCKET_OUTPUT]
         if direct:
-            role = role_arn or _stack_outputs(f"{settings.name}-bedrock")["ServiceRoleArn"]
+            role = role_arn or _stack_outputs(stack_name(settings, "bedrock"))[SERVICE_ROLE_OUTPUT]
             target: JobTarget | str = JobTarget(role_arn=role, output_s3_uri=output_s3_uri or "")
         else:
             target = (
-                state_machine_arn or _stack_outputs(f"{settings.name}-bedrock")["StateMachineArn"]
+                state_machine_arn
+                or _stack_outputs(stack_name(settings, "bedrock"))[STATE_MACHINE_OUTPUT]
             )
         # Refuse before uploading: an existing job keeps its data, a full queue gets none.
         taken = jobs.existing(name, None if direct else str(target))

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from infra.settings import Settings
+from deployment.settings import Settings
 from pipelines.local.executor import RunResult
 
 _STYLE = """

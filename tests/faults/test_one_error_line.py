@@ -186,7 +186,7 @@ def test_eval_score_of_utf16_files_names_the_file(tmp_path: Path) -> None:
     references.write_text('{"text": "a cat"}\n', encoding="utf-8")
     args = ["eval", "score", "-p", str(predictions), "-r", str(references)]
     line = error_line(runner.invoke(app, args), 2)
-    assert line.startswith(f"error: {predictions}: not UTF-8 text")
+    assert line.startswith(f"error: {predictions}:1: not valid UTF-8 (byte 0xff)")
 
 
 def test_feedback_rank_tasks_of_a_utf16_file_names_the_file(tmp_path: Path) -> None:
@@ -195,7 +195,7 @@ def test_feedback_rank_tasks_of_a_utf16_file_names_the_file(tmp_path: Path) -> N
     )
     args = ["feedback", "rank-tasks", str(candidates), "--out-dir", str(tmp_path / "job")]
     line = error_line(runner.invoke(app, args), 2)
-    assert line.startswith(f"error: {candidates}: not UTF-8 text")
+    assert line.startswith(f"error: {candidates}:1: not valid UTF-8 (byte 0xff)")
     assert not (tmp_path / "job").exists()
 
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from infra.settings import CDK_JSON, SettingsError, settings_for_stage
+from deployment.settings import CDK_JSON, SettingsError, settings_for_stage
 from tests.faults.conftest import REPO, stderr_error_line
 
 
@@ -70,7 +70,7 @@ def project_copy(tmp_path: Path) -> Path:
     """The CDK app's files in a scratch directory, so its cdk.json can be broken."""
     root = tmp_path / "project"
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
-    for name in ("infra", "pipelines", "training_scripts"):
+    for name in ("deployment", "infra", "pipelines", "training_scripts"):
         shutil.copytree(REPO / name, root / name, ignore=ignore)
     for name in ("app.py", "cdk.json"):
         shutil.copy2(REPO / name, root / name)

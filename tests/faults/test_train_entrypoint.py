@@ -19,7 +19,7 @@ def test_a_utf16_channel_is_bad_input_named_in_the_failure_file(tmp_path: Path) 
 
     assert run_job(root) == 2
 
-    assert _failure(root).startswith(f"{data}: not UTF-8 text")
+    assert "data.jsonl:1: not valid UTF-8 (byte 0xff)" in _failure(root)
 
 
 def test_a_non_object_hyperparameters_file_is_bad_input(tmp_path: Path) -> None:

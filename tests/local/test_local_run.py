@@ -18,7 +18,7 @@ from pipelines.local.presets import PRESETS
 from pipelines.local.run import REGISTRY_FILE, local_run
 from pipelines.quality_gate import GATE_METRICS
 from pipelines.training_pipeline import TRAINING_SCRIPTS
-from training_scripts.metrics.gate_keys import EVALUATION_KEYS
+from training_scripts.vocabulary.metrics import EVALUATION_KEYS
 
 
 @pytest.fixture(scope="module")

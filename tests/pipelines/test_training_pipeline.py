@@ -7,16 +7,16 @@ from typing import Any
 
 import pytest
 
-from infra.settings import SettingsError, settings_for_stage
+from deployment.contract import DEPLOYMENT_VARIABLES
+from deployment.settings import SettingsError, settings_for_stage
 from pipelines.training_pipeline import (
-    DEPLOYMENT_VARIABLES,
     GATE_METRICS,
     code_sha256,
     pipeline_definition,
 )
 from tests.pipelines.conftest import flatten_steps, step
 from training_scripts.contract import metric_definitions
-from training_scripts.train import TRAINING_METRICS
+from training_scripts.vocabulary.metrics import TRAINING_METRICS
 
 
 def test_same_settings_give_byte_identical_definitions(
@@ -71,13 +71,6 @@ def test_fail_step_names_the_metric_and_threshold(
     assert f"{gate.key} =" in " ".join(words) and gate.parameter in " ".join(words)
 
 
-def test_gate_reads_only_keys_that_evaluate_py_writes() -> None:
-    from training_scripts.metrics.gate_keys import EVALUATION_KEYS
-
-    assert {gate.key for gate in GATE_METRICS} <= set(EVALUATION_KEYS)
-    assert len(GATE_METRICS) == 5
-
-
 def test_evaluation_report_is_the_property_file_of_the_evaluate_step(
     prod_definition: dict[str, Any],
 ) -> None:
@@ -125,7 +118,7 @@ def test_dev_training_uses_torchrun_without_smddp(dev_definition: dict[str, Any]
 
 
 def test_smddp_on_an_unsupported_instance_type_is_refused() -> None:
-    from infra.settings import load_settings, read_cdk_json_context
+    from deployment.settings import load_settings, read_cdk_json_context
 
     context = read_cdk_json_context()
     context["fmops:stages"]["dev"]["training"]["distribution"] = "smddp"
@@ -203,7 +196,7 @@ def test_no_step_is_left_out_of_the_flattened_tree(prod_definition: dict[str, An
 
 
 def test_unknown_training_hyperparameter_in_settings_is_refused_before_any_build() -> None:
-    from infra.settings import load_settings, read_cdk_json_context
+    from deployment.settings import load_settings, read_cdk_json_context
 
     context = read_cdk_json_context()
     context["fmops"]["training"]["hyperparameters"] = {"learning_rate": "5"}

@@ -7,7 +7,6 @@ from pathlib import Path
 import pytest
 
 from training_scripts.hyperparameters import (
-    METHODS,
     HyperparameterError,
     defaults,
     markdown_table,
@@ -15,6 +14,7 @@ from training_scripts.hyperparameters import (
     specs_for,
     to_strings,
 )
+from training_scripts.vocabulary.methods import METHOD_NAMES
 
 
 def test_strings_become_typed_values_with_defaults_filled_in() -> None:
@@ -54,7 +54,7 @@ def test_sagemaker_sdk_entries_are_ignored_and_json_quoted_strings_unquoted() ->
     assert parse_hyperparameters("cpt", raw)["lr_scheduler"] == "linear"
 
 
-@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("method", METHOD_NAMES)
 def test_defaults_round_trip_through_strings(method: str) -> None:
     assert parse_hyperparameters(method, to_strings(defaults(method))) == defaults(method)
 

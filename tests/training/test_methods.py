@@ -21,7 +21,7 @@ from tests.training.jobs import (
 )
 from training_scripts.contract import parse_metrics
 from training_scripts.methods.reft import load_reft
-from training_scripts.train import TRAINING_METRICS
+from training_scripts.vocabulary.metrics import TRAINING_METRICS
 
 COMMON = ("--max_steps", "12", "--batch_size", "4", "--max_seq_length", "64", "--log_every", "1")
 # Per method: records, extra hyperparameters, extra channels beyond `model`.

@@ -17,6 +17,7 @@ from training_scripts.methods.causal_lm import eval_loss, hf_saver, parameter_co
 from training_scripts.model_source import RunContext, load_causal_lm, load_tokenizer, max_length
 from training_scripts.token_batches import IGNORE
 from training_scripts.training_loop import Task
+from training_scripts.vocabulary.metrics import DISTILL_KL, PADDING_WASTE, STUDENT_CE
 
 Batch = dict[str, torch.Tensor]
 
@@ -33,7 +34,7 @@ def distill_loss(teacher: nn.Module, alpha: float, temperature: float):
         target = F.log_softmax(teacher_logits[:, :-1][learned] / temperature, dim=-1)
         kl = F.kl_div(student, target, log_target=True, reduction="batchmean")
         total = alpha * temperature**2 * kl + (1.0 - alpha) * out.loss
-        return total, {"distill_kl": kl.item(), "student_ce": out.loss.item()}
+        return total, {DISTILL_KL: kl.item(), STUDENT_CE: out.loss.item()}
 
     return loss
 
@@ -63,7 +64,7 @@ def build(run: RunContext) -> Task:
             student, rows_for(tokenizer, run.validation, seq_length), run.dist.device
         ),
         summary={
-            "padding_waste": rows.padding_waste,
+            PADDING_WASTE: rows.padding_waste,
             "teacher_parameters": sum(p.numel() for p in teacher.parameters()),
             **parameter_counts(student),
         },

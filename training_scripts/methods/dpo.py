@@ -25,16 +25,25 @@ from training_scripts.methods.causal_lm import hf_saver, parameter_counts
 from training_scripts.model_source import RunContext, load_causal_lm, load_tokenizer, max_length
 from training_scripts.token_batches import preference_rows
 from training_scripts.training_loop import LoopResult, Task
-from training_scripts.training_records import PreferenceExample
+from training_scripts.vocabulary.metrics import (
+    DPO_REWARD_ACCURACY,
+    DPO_REWARD_MARGIN,
+    EVAL_LOSS,
+    EVAL_REWARD_ACCURACY,
+    LEARNING_RATE,
+    PADDING_WASTE,
+    TRAIN_LOSS,
+)
+from training_scripts.vocabulary.records import PreferenceExample
 
 # Trainer log keys -> our metric names.
 RENAMED = {
-    "loss": "train_loss",
-    "learning_rate": "learning_rate",
-    "rewards/accuracies": "dpo_reward_accuracy",
-    "rewards/margins": "dpo_reward_margin",
-    "eval_loss": "eval_loss",
-    "eval_rewards/accuracies": "eval_reward_accuracy",
+    "loss": TRAIN_LOSS,
+    "learning_rate": LEARNING_RATE,
+    "rewards/accuracies": DPO_REWARD_ACCURACY,
+    "rewards/margins": DPO_REWARD_MARGIN,
+    "eval_loss": EVAL_LOSS,
+    "eval_rewards/accuracies": EVAL_REWARD_ACCURACY,
 }
 
 
@@ -115,7 +124,7 @@ def run_dpo(
     trainer.train(resume_from_checkpoint=resume)
     if bridge.stopped:
         return LoopResult(trainer.state.global_step, bridge.history, {}, stopped=True)
-    final: dict[str, float] = {"train_loss": bridge.history[-1][1]} if bridge.history else {}
+    final: dict[str, float] = {TRAIN_LOSS: bridge.history[-1][1]} if bridge.history else {}
     if len(validation):
         logs = trainer.evaluate()
         final.update({RENAMED[k]: float(v) for k, v in logs.items() if k in RENAMED})
@@ -132,6 +141,6 @@ def build(run: RunContext) -> Task:
         model=model,
         rows=rows,
         save=hf_saver(model, tokenizer),
-        summary={"padding_waste": rows.padding_waste, **parameter_counts(model)},
+        summary={PADDING_WASTE: rows.padding_waste, **parameter_counts(model)},
         runner=partial(run_dpo, run, tokenizer),
     )

@@ -26,6 +26,8 @@ from pydantic import (
     model_validator,
 )
 
+from training_scripts.vocabulary.methods import method_pattern
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CDK_JSON = REPO_ROOT / "cdk.json"
 
@@ -100,7 +102,7 @@ class TrainingSettings(_Section):
     volume_size_gb: int = Field(200, ge=1, le=16384)
     max_run_hours: int = Field(24, ge=1, le=672)
     use_spot: StrictBool = False
-    method: str = Field("cpt", pattern=r"^(cpt|sft|lora|reft|distill|reward|dpo)$")
+    method: str = Field("cpt", pattern=method_pattern())
     # smddp: SMDDP AllReduce through the mpirun-based `smdistributed` launcher; torchrun: NCCL
     # DDP; none: one process per host.
     distribution: Literal["smddp", "torchrun", "none"] = "smddp"
