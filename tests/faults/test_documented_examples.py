@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from tests.faults.conftest import bare_environment
+from tests.faults.conftest import REPO, bare_environment
 
 RUNNER = Path(__file__).with_name("documented_examples.py")
 
@@ -62,3 +62,20 @@ def test_examples_that_need_no_aws_succeed_offline(examples: dict[str, Any]) -> 
     # Without a region, AWS commands stop at exit 2 before any call.
     assert codes["fmops pipeline start --param Method=lora --param MinRougeL=0.3"] == 2
     assert codes["fmops bedrock list --status InProgress --json"] == 2
+
+
+def test_eval_score_runs_in_a_bare_shell(tmp_path: Path) -> None:
+    # The default encoder is the bundled MiniLM: the CLI turns hub-offline mode on itself,
+    # so a shell without HF_HUB_OFFLINE gets scores, not a hub lookup and a traceback.
+    (tmp_path / "home").mkdir()
+    for name in ("out.jsonl", "gold.jsonl"):
+        (tmp_path / name).write_text('{"text": "the shipment arrived late"}\n', encoding="utf-8")
+    done = subprocess.run(
+        [str(REPO / ".venv/bin/fmops"), "eval", "score", "-p", "out.jsonl", "-r", "gold.jsonl"],
+        cwd=tmp_path, env=bare_environment(tmp_path / "home"), capture_output=True, text=True,
+        timeout=600,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "Traceback" not in done.stderr
+    scores = json.loads(done.stdout)
+    assert scores["num_examples"] == 1 and scores["rougeL"] == 1.0
