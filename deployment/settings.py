@@ -140,8 +140,6 @@ class ModelSettings(_Section):
     """Which foundation models the pipelines adapt."""
 
     sagemaker_base_model: str = Field("meta-llama/Llama-3.2-1B", min_length=1)
-    bedrock_base_model: str = Field("amazon.titan-text-express-v1", min_length=1)
-    bedrock_teacher_model: str | None = None
 
 
 class EvaluationSettings(_Section):

@@ -60,7 +60,15 @@ def build_stacks(app: cdk.App, settings: Settings, *, nag: bool = True) -> Fmops
             env=env,
         )
     bedrock = BedrockStack(
-        app, stack_name(settings, "bedrock"), settings=settings, data=data, network=network, env=env
+        app,
+        stack_name(settings, "bedrock"),
+        settings=settings,
+        key=data.key,
+        curated_bucket=data.curated_bucket,
+        artifacts_bucket=data.artifacts_bucket,
+        subnets=network.isolated_subnets,
+        security_group=network.training_security_group,
+        env=env,
     )
     cdk.Tags.of(app).add("project", settings.prefix)
     cdk.Tags.of(app).add("stage", settings.stage)

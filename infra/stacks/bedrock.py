@@ -11,6 +11,7 @@ from typing import Any
 
 import aws_cdk as cdk
 from aws_cdk import aws_bedrock as bedrock
+from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
@@ -28,9 +29,8 @@ from deployment.contract import (
 from deployment.settings import Settings
 from infra.constructs.customization_workflow import CustomizationWorkflow
 from infra.constructs.guardrail import guardrail_properties
+from infra.constructs.secure_bucket import SecureBucket
 from infra.nag import acknowledge, justify_wildcards
-from infra.stacks.data import DataStack
-from infra.stacks.network import NetworkStack
 
 
 class BedrockStack(cdk.Stack):
@@ -42,25 +42,30 @@ class BedrockStack(cdk.Stack):
         construct_id: str,
         *,
         settings: Settings,
-        data: DataStack,
-        network: NetworkStack,
+        key: kms.IKey,
+        curated_bucket: SecureBucket,
+        artifacts_bucket: SecureBucket,
+        subnets: ec2.SelectedSubnets,
+        security_group: ec2.ISecurityGroup,
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
         cfg = settings.bedrock
         curated_prefix = settings.data.curated_prefix
 
-        self.service_role = self._service_role(settings, data, network)
+        self.service_role = self._service_role(
+            settings, key, curated_bucket, artifacts_bucket, subnets, security_group
+        )
         # Imported views of the data stack's resources: grants made through them (by the
         # Step Functions task) stay in this stack's IAM policies instead of editing the data
         # stack's bucket and key policies, which would make the two stacks depend on each other.
         curated = s3.Bucket.from_bucket_attributes(
-            self, "CuratedRef", bucket_arn=data.curated_bucket.arn_in(self)
+            self, "CuratedRef", bucket_arn=curated_bucket.arn_in(self)
         )
         artifacts = s3.Bucket.from_bucket_attributes(
-            self, "ArtifactsRef", bucket_arn=data.artifacts_bucket.arn_in(self)
+            self, "ArtifactsRef", bucket_arn=artifacts_bucket.arn_in(self)
         )
-        data_key = kms.Key.from_key_arn(self, "DataKeyRef", data.key.key_arn)
+        data_key = kms.Key.from_key_arn(self, "DataKeyRef", key.key_arn)
 
         # Operations key for the log group and the topic: both services must be named in the
         # key policy, which the data key (another stack) should not have to know about.
@@ -103,8 +108,8 @@ class BedrockStack(cdk.Stack):
             output_bucket=artifacts,
             output_prefix=cfg.output_prefix,
             model_key=data_key,
-            subnets=network.isolated_subnets.subnets,
-            security_group=network.training_security_group,
+            subnets=subnets.subnets,
+            security_group=security_group,
             topic=self.topic,
             log_group=log_group,
             poll_interval=cdk.Duration.seconds(cfg.poll_interval_seconds),
@@ -118,7 +123,7 @@ class BedrockStack(cdk.Stack):
             guardrail = bedrock.CfnGuardrail(
                 self,
                 f"Guardrail-{use_case}",
-                kms_key_arn=data.key.key_arn,
+                kms_key_arn=key.key_arn,
                 **guardrail_properties(f"{settings.name}-{use_case}", topics),
             )
             version = bedrock.CfnGuardrailVersion(
@@ -131,12 +136,12 @@ class BedrockStack(cdk.Stack):
             self.guardrail_versions[use_case] = version
             cdk.CfnOutput(self, guardrail_output(use_case), value=guardrail.attr_guardrail_id)
 
-        self._acknowledge_findings(settings, data)
+        self._acknowledge_findings(settings)
         cdk.CfnOutput(self, STATE_MACHINE_OUTPUT, value=self.state_machine.state_machine_arn)
         cdk.CfnOutput(self, SERVICE_ROLE_OUTPUT, value=self.service_role.role_arn)
         cdk.CfnOutput(self, TOPIC_OUTPUT, value=self.topic.topic_arn)
 
-    def _acknowledge_findings(self, settings: Settings, data: DataStack) -> None:
+    def _acknowledge_findings(self, settings: Settings) -> None:
         """Each wildcard below is scoped as far as the service allows; say why, per finding."""
         region_arn = "arn:<AWS::Partition>:bedrock:<AWS::Region>"
         account_arn = f"{region_arn}:<AWS::AccountId>"
@@ -191,7 +196,15 @@ class BedrockStack(cdk.Stack):
             "shares its lifecycle; a managed policy would add a reusable, attachable surface.",
         )
 
-    def _service_role(self, settings: Settings, data: DataStack, network: NetworkStack) -> iam.Role:
+    def _service_role(
+        self,
+        settings: Settings,
+        key: kms.IKey,
+        curated_bucket: SecureBucket,
+        artifacts_bucket: SecureBucket,
+        subnets: ec2.SelectedSubnets,
+        security_group: ec2.ISecurityGroup,
+    ) -> iam.Role:
         """The role Bedrock assumes for a job; only jobs of this account may assume it.
 
         Conditions follow "Create a service role for model customization" (Bedrock user guide,
@@ -222,22 +235,20 @@ class BedrockStack(cdk.Stack):
         role.add_to_policy(
             iam.PolicyStatement(
                 actions=["s3:GetObject"],
-                resources=[data.curated_bucket.arn_in(self, f"{prefix}*")],
+                resources=[curated_bucket.arn_in(self, f"{prefix}*")],
             )
         )
         role.add_to_policy(
             iam.PolicyStatement(
                 actions=["s3:ListBucket"],
-                resources=[data.curated_bucket.arn_in(self)],
+                resources=[curated_bucket.arn_in(self)],
                 conditions={"StringLike": {"s3:prefix": [f"{prefix}*"]}},
             )
         )
         role.add_to_policy(
             iam.PolicyStatement(
                 actions=["s3:PutObject", "s3:GetObject"],
-                resources=[
-                    data.artifacts_bucket.arn_in(self, f"{settings.bedrock.output_prefix}*")
-                ],
+                resources=[artifacts_bucket.arn_in(self, f"{settings.bedrock.output_prefix}*")],
             )
         )
         role.add_to_policy(
@@ -248,7 +259,7 @@ class BedrockStack(cdk.Stack):
                     "kms:DescribeKey",
                     "kms:CreateGrant",
                 ],
-                resources=[data.key.key_arn],
+                resources=[key.key_arn],
             )
         )
         # Distillation: the job invokes the teacher, chosen per execution among foundation
@@ -273,10 +284,16 @@ class BedrockStack(cdk.Stack):
                 ],
             )
         )
-        self._vpc_permissions(role, network, job_arns)
+        self._vpc_permissions(role, subnets, security_group, job_arns)
         return role
 
-    def _vpc_permissions(self, role: iam.Role, network: NetworkStack, job_arns: str) -> None:
+    def _vpc_permissions(
+        self,
+        role: iam.Role,
+        subnets: ec2.SelectedSubnets,
+        security_group: ec2.ISecurityGroup,
+        job_arns: str,
+    ) -> None:
         """ENI permissions a VPC-attached job needs, scoped to Bedrock-tagged interfaces in our
         subnets ("Protect your model customization jobs using a VPC", Bedrock user guide,
         https://docs.aws.amazon.com/bedrock/latest/userguide/vpc-model-customization.html)."""
@@ -294,12 +311,12 @@ class BedrockStack(cdk.Stack):
         )
         subnet_arns = [
             self.format_arn(service="ec2", resource="subnet", resource_name=subnet.subnet_id)
-            for subnet in network.isolated_subnets.subnets
+            for subnet in subnets.subnets
         ]
         sg_arn = self.format_arn(
             service="ec2",
             resource="security-group",
-            resource_name=network.training_security_group.security_group_id,
+            resource_name=security_group.security_group_id,
         )
         enis = self.format_arn(service="ec2", resource="network-interface", resource_name="*")
         tagged_by_bedrock = {

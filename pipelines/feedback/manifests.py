@@ -101,7 +101,9 @@ def parse_output_line(
             + " (expected annotationsFromAllWorkers or answers)"
         )
     block = line[attribute]
-    annotations = next((block[c] for c in _CONTAINERS if isinstance(block.get(c), list)), [])
+    annotations: list[Any] = next(
+        (block[c] for c in _CONTAINERS if isinstance(block.get(c), list)), []
+    )
     judgments = []
     for index, annotation in enumerate(annotations):
         try:

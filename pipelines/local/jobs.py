@@ -29,7 +29,6 @@ from pipelines.sagemaker_jobs import CODE_DIR
 from pipelines.training_pipeline import TRAINING_SCRIPTS, code_sha256
 from training_scripts.contract import ROOT_ENV
 
-MetricCallback = Callable[[str, dict[str, float]], None]
 # A stopped job gets this long to write its checkpoint (SageMaker gives Spot jobs 120 s).
 STOP_GRACE_SECONDS = 60.0
 _PR_SET_PDEATHSIG = 1

@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 
 import pytest
 
 from tests.architecture.import_graph import REPO
+from tests.python_probe import run_python
 
-# Runs app.py exactly as `make synth` does, then reports every module the process loaded.
+# What app.py does up to synthesis (settings, every stack; cdk-nag and writing templates import
+# no project module), then every module the process loaded. tests/infra runs app.py itself.
 _PROBE = """
-import json, runpy, sys
-runpy.run_path("app.py", run_name="__main__")
+import json, sys
+import aws_cdk as cdk
+from deployment.settings import load_settings, read_cdk_json_context
+from infra.app import build_stacks
+app = cdk.App(context=read_cdk_json_context())
+build_stacks(app, load_settings(app.node.get_all_context()), nag=False)
 print("MODULES=" + json.dumps(sorted(sys.modules)))
 """
 
@@ -29,20 +32,9 @@ def entrypoint_modules() -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def synth_modules(tmp_path_factory: pytest.TempPathFactory) -> set[str]:
-    outdir = tmp_path_factory.mktemp("synth-imports")
-    env = {**os.environ, "CDK_OUTDIR": str(outdir), "CDK_CONTEXT_JSON": '{"stage": "dev"}'}
-    result = subprocess.run(
-        [sys.executable, "-c", _PROBE],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    (line,) = [x for x in result.stdout.splitlines() if x.startswith("MODULES=")]
+def synth_modules() -> set[str]:
+    stdout = run_python(_PROBE, CDK_CONTEXT_JSON='{"stage": "dev"}')
+    (line,) = [x for x in stdout.splitlines() if x.startswith("MODULES=")]
     return set(json.loads(line.removeprefix("MODULES=")))
 
 

@@ -14,15 +14,25 @@ from pipelines.training_pipeline import (
     code_sha256,
     pipeline_definition,
 )
+from tests.metric_lines import parse_metrics
 from tests.pipelines.conftest import flatten_steps, step
-from training_scripts.contract import metric_definitions
+from tests.python_probe import run_python
+from training_scripts.contract import format_metrics
 from training_scripts.vocabulary.metrics import TRAINING_METRICS
 
 
-def test_same_settings_give_byte_identical_definitions(
-    prod_settings: Any, prod_definition_text: str
+def test_same_settings_give_byte_identical_definitions_in_another_process(
+    prod_definition_text: str,
 ) -> None:
-    assert pipeline_definition(prod_settings) == prod_definition_text
+    # A fresh interpreter with another hash seed: set or dict ordering that leaks into the
+    # definition, or anything read from the clock or the environment, shows up as a diff.
+    probe = (
+        "from deployment.settings import settings_for_stage;"
+        "from pipelines.training_pipeline import pipeline_definition;"
+        "print(pipeline_definition(settings_for_stage('prod')))"
+    )
+    printed = run_python(probe, PYTHONHASHSEED="12345")
+    assert printed.strip() == prod_definition_text
 
 
 def test_top_level_steps_run_prepare_train_evaluate_then_the_gate(
@@ -155,11 +165,18 @@ def test_processing_steps_run_in_the_vpc_with_kms(prod_definition: dict[str, Any
         assert args["ProcessingOutputConfig"]["KmsKeyId"] == "${DataKeyArn}"
 
 
-def test_training_metric_definitions_are_the_contract_regexes(
+def test_training_metric_regexes_read_each_value_train_py_prints(
     prod_definition: dict[str, Any],
 ) -> None:
-    algo = step(prod_definition, "Train")["Arguments"]["AlgorithmSpecification"]
-    assert algo["MetricDefinitions"] == metric_definitions(TRAINING_METRICS)
+    # One line as training prints it, every metric with its own value; names overlap
+    # (reward_accuracy inside eval_reward_accuracy and dpo_reward_accuracy), so a regex that
+    # is not anchored to the whole name reads a neighbour's value.
+    printed = {name: float(i + 1) / 8 for i, name in enumerate(TRAINING_METRICS)}
+    line = "step=7; " + format_metrics(dict(reversed(printed.items())))
+    definitions = step(prod_definition, "Train")["Arguments"]["AlgorithmSpecification"][
+        "MetricDefinitions"
+    ]
+    assert parse_metrics(line, definitions) == printed
 
 
 def test_every_step_records_the_code_content_hash(prod_definition: dict[str, Any]) -> None:

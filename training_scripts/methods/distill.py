@@ -52,9 +52,7 @@ def build(run: RunContext) -> Task:
     seq_length = max_length(student, run)
     rows = rows_for(tokenizer, run.train, seq_length)
     assert rows is not None
-    loss = distill_loss(
-        teacher, float(run.hp["distill_alpha"]), float(run.hp["distill_temperature"])
-    )
+    loss = distill_loss(teacher, run.hp.distill_alpha, run.hp.distill_temperature)
     return Task(
         model=student,
         rows=rows,

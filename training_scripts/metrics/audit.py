@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from training_scripts.metrics.records import read_jsonl
+from training_scripts.vocabulary.metrics import HALLUCINATION_RATE
 from training_scripts.vocabulary.records import DataError
 
 LABEL_ATTRIBUTE = "hallucination-audit"
@@ -169,9 +170,9 @@ def ingest_output_manifest(path: Path, label_attribute: str = LABEL_ATTRIBUTE) -
         unsupported += item_is_unsupported(labels)
     low, high = wilson_interval(unsupported, audited)
     return {
-        "hallucination_rate": unsupported / audited,
-        "hallucination_rate_ci_low": low,
-        "hallucination_rate_ci_high": high,
+        HALLUCINATION_RATE: unsupported / audited,
+        f"{HALLUCINATION_RATE}_ci_low": low,
+        f"{HALLUCINATION_RATE}_ci_high": high,
         "confidence": CONFIDENCE,
         "interval": "wilson",
         "audited": audited,
