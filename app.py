@@ -2,7 +2,9 @@
 """CDK entrypoint: read Settings, instantiate stacks, apply cdk-nag. No logic lives here."""
 
 import os
+import shutil
 import sys
+from pathlib import Path
 
 import aws_cdk as cdk
 
@@ -10,15 +12,30 @@ from deployment.settings import SettingsError, load_settings, read_cdk_json_cont
 from infra.app import build_stacks
 from infra.stacks.delivery import build_delivery
 
-if __name__ == "__main__":
+
+def _synth(outdir: Path) -> None:
     # The CDK CLI injects cdk.json context itself; `python app.py` (make synth) does not, so
     # pass it as defaults. `-c key=value` still wins: CDK_CONTEXT_JSON is applied last.
-    app = cdk.App(context=read_cdk_json_context(), outdir=os.environ.get("CDK_OUTDIR", "cdk.out"))
+    app = cdk.App(context=read_cdk_json_context(), outdir=str(outdir))
     context = app.node.get_all_context()
-    try:
-        settings = load_settings(context)
-        build_stacks(app, settings)
-        build_delivery(app, context, settings)  # only when delivery.enabled
-    except SettingsError as exc:
-        sys.exit(f"error: {exc}")
+    settings = load_settings(context)
+    # Checked before any stack stages an asset, so a bad value leaves nothing behind.
+    from pipelines.sagemaker_jobs import check_training_settings
+
+    check_training_settings(settings)
+    build_stacks(app, settings)
+    build_delivery(app, context, settings)  # only when delivery.enabled
     app.synth()
+
+
+if __name__ == "__main__":
+    outdir = Path(os.environ.get("CDK_OUTDIR", "cdk.out"))
+    before = set(outdir.iterdir()) if outdir.is_dir() else set()
+    try:
+        _synth(outdir)
+    except SettingsError as exc:
+        # Asset folders staged by this attempt would otherwise pile up in cdk.out.
+        for path in set(outdir.iterdir()) - before if outdir.is_dir() else ():
+            if path.name.startswith("asset."):
+                shutil.rmtree(path, ignore_errors=True)
+        sys.exit(f"error: {exc}")

@@ -16,7 +16,15 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from training_scripts.vocabulary.methods import method_pattern
 
@@ -163,7 +171,7 @@ class TrainingSettings(_Section):
     prepare_instance_count: int = Field(1, ge=1, le=100)
     volume_size_gb: int = Field(200, ge=1, le=16384)
     max_run_hours: int = Field(24, ge=1, le=672)
-    use_spot: bool = False
+    use_spot: StrictBool = False
     method: str = Field("cpt", pattern=method_pattern())
     # smddp: SMDDP AllReduce through the mpirun-based `smdistributed` launcher; torchrun: NCCL
     # DDP; none: one process per host.
@@ -284,9 +292,9 @@ EMBEDDING_DIMENSIONS = (256, 512, 1024)
 class RagSettings(_Section):
     """Retrieval-augmented generation over the curated documents prefix."""
 
-    enabled: bool = False
-    knowledge_base: bool = True
-    q_business: bool = False
+    enabled: StrictBool = False
+    knowledge_base: StrictBool = True
+    q_business: StrictBool = False
     # Amazon Q Business needs IAM Identity Center; without an instance it is skipped with a
     # synth warning rather than failing the app.
     identity_center_instance_arn: str | None = Field(
@@ -545,31 +553,78 @@ def _allowed_keys(loc: tuple[Any, ...]) -> list[str]:
     return sorted(model.model_fields)
 
 
+def _object(value: Any, where: str) -> Mapping[str, Any]:
+    """A context block that must be a JSON object (null counts as empty)."""
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        kind = {list: "a list", str: "a string", bool: "a boolean"}.get(type(value), "a number")
+        raise SettingsError(f"cdk.json context {where}: must be an object, got {kind}")
+    return value
+
+
+def _is_section(loc: tuple[Any, ...]) -> bool:
+    """Whether `loc` names a whole section (a model-level check) rather than one field."""
+    model: Any = Settings
+    for part in loc:
+        field = model.model_fields.get(str(part)) if isinstance(model, type) else None
+        if field is None:
+            return False
+        model = field.annotation
+    return isinstance(model, type) and issubclass(model, BaseModel)
+
+
+def _error_line(exc: ValidationError, errors: list[Any] | None = None) -> str:
+    first = (errors or exc.errors())[0]
+    line = _describe(first)
+    if first["type"] == "extra_forbidden":
+        line += f" (allowed: {', '.join(_allowed_keys(first['loc']))})"
+    return line
+
+
+def _check_shared(shared: Mapping[str, Any], stage: str) -> None:
+    """Every shared value is valid on its own, even where the selected stage overrides it.
+
+    A stage override must not hide a bad shared value: the next stage to use it would fail (or,
+    worse, deploy it). Cross-field checks need the merged values and run after the merge.
+    """
+    try:
+        Settings.model_validate({**shared, "stage": stage})
+    except ValidationError as exc:
+        fields = [e for e in exc.errors() if e["loc"] and not _is_section(e["loc"])]
+        if fields:
+            line = _error_line(exc, fields)
+            raise SettingsError(f"{line} (shared '{SETTINGS_KEY}' value)") from None
+
+
 def load_settings(context: Mapping[str, Any]) -> Settings:
     """Build Settings from CDK context: shared values, then the selected stage's overrides."""
-    stages = context.get(STAGES_KEY) or {}
+    stages = _object(context.get(STAGES_KEY), f"'{STAGES_KEY}'")
     stage = context.get(STAGE_KEY, "dev")
-    if stage not in stages:
+    if not isinstance(stage, str) or stage not in stages:
         allowed = ", ".join(sorted(stages)) or "none defined in cdk.json"
         raise SettingsError(f"stage = {stage!r}: unknown stage (allowed: {allowed})")
-    raw = _deep_merge(context.get(SETTINGS_KEY) or {}, stages[stage] or {})
+    shared = _object(context.get(SETTINGS_KEY), f"'{SETTINGS_KEY}'")
+    _check_shared(shared, stage)
+    raw = _deep_merge(shared, _object(stages[stage], f"'{STAGES_KEY}'.{stage}"))
     raw["stage"] = stage
     try:
         return Settings.model_validate(raw)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        line = _describe(first)
-        if first["type"] == "extra_forbidden":
-            line += f" (allowed: {', '.join(_allowed_keys(first['loc']))})"
-        raise SettingsError(line) from None
+        raise SettingsError(_error_line(exc)) from None
 
 
 def read_cdk_json_context(path: Path = CDK_JSON) -> dict[str, Any]:
     """The `context` block of cdk.json, which the CDK CLI would otherwise inject."""
     try:
-        return dict(json.loads(path.read_text(encoding="utf-8")).get("context", {}))
-    except (OSError, json.JSONDecodeError) as exc:
-        raise SettingsError(f"{path}: cannot read CDK context ({exc})") from None
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise SettingsError(f"{path}: cannot read CDK context ({exc.strerror})") from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise SettingsError(f"{path}: not valid JSON ({exc})") from None
+    if not isinstance(document, dict):
+        raise SettingsError(f"{path}: must hold a JSON object with a 'context' object")
+    return dict(_object(document.get("context"), "(the 'context' block)"))
 
 
 def settings_for_stage(

@@ -25,9 +25,11 @@ from pipelines.commands import (
 from pipelines.commands import eval as eval_commands
 from pipelines.commands import models as models_commands
 from pipelines.console import console, fail, print_json
+from pipelines.error_path import ErrorHandlingGroup, set_verbose
 
 app = typer.Typer(
     name="fmops",
+    cls=ErrorHandlingGroup,  # every command's uncaught error becomes one `error:` line
     help="Adapt foundation models on AWS: data, training pipelines, Bedrock jobs, offline runs.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
@@ -50,6 +52,24 @@ bedrock.app.command("deploy")(serving.deploy_command)
 bedrock.app.command("undeploy")(serving.undeploy_command)
 local.app.command("approve")(local_serving.approve)
 local.app.command("invoke")(local_serving.invoke)
+
+
+@app.callback()
+def main_options(
+    verbose: Annotated[
+        bool,
+        typer.Option(
+            "--verbose", "-v", help="Show AWS SDK logging and the traceback of unexpected errors."
+        ),
+    ] = False,
+) -> None:
+    """Adapt foundation models on AWS: data, training pipelines, Bedrock jobs, offline runs.
+
+    Errors are one `error:` line: exit 2 for bad input (nothing was sent to AWS or written),
+    exit 1 when AWS or a job failed.
+    """
+    set_verbose(verbose)
+
 
 StageOption = Annotated[
     str | None, typer.Option("--stage", "-s", help="Stage from cdk.json (default: its `stage`).")

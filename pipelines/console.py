@@ -7,22 +7,58 @@ import sys
 from typing import Any
 
 import typer
-from rich.console import Console
+from rich.console import Console, ConsoleDimensions
+from rich.markup import escape
 
-console = Console()
-err_console = Console(stderr=True)
+
+class _Console(Console):
+    """Wraps at the terminal's width; piped or captured output is never wrapped.
+
+    Rich assumes 80 columns when stdout is not a terminal, which splits ARNs and paths across
+    lines where a script (or a person copying them) cannot use them.
+    """
+
+    @property
+    def size(self) -> ConsoleDimensions:
+        size = super().size
+        if self.is_terminal or self._width is not None:
+            return size
+        return ConsoleDimensions(10_000, size.height)
+
+    @size.setter
+    def size(self, new_size: tuple[int, int]) -> None:
+        self._width, self._height = new_size
+
+
+console = _Console()
+err_console = _Console(stderr=True)
+
+
+def print_error(message: str) -> None:
+    """The one `error:` line on stderr (markup in `message` is printed literally)."""
+    err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
 
 
 def fail(message: str, code: int = 2) -> typer.Exit:
     """Print one actionable line to stderr and return the exit to raise.
 
     Usage: `raise fail(f"{path}:{line}: missing key 'prompt'")`. Exit 2 marks bad input,
-    before anything touched AWS; other failures use 1.
+    before anything touched AWS; other failures use 1. Exceptions a command does not catch
+    get the same treatment from pipelines/error_path.py.
     """
     err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
     return typer.Exit(code)
 
 
+def _ours_only(data: Any) -> Any:
+    """boto3 responses carry ResponseMetadata (request ids, HTTP headers): not our output."""
+    if isinstance(data, dict):
+        return {k: _ours_only(v) for k, v in data.items() if k != "ResponseMetadata"}
+    if isinstance(data, list):
+        return [_ours_only(item) for item in data]
+    return data
+
+
 def print_json(data: Any) -> None:
     """Machine-readable output for `--json`: stable key order, nothing else on stdout."""
-    sys.stdout.write(json.dumps(data, indent=2, sort_keys=True, default=str) + "\n")
+    sys.stdout.write(json.dumps(_ours_only(data), indent=2, sort_keys=True, default=str) + "\n")

@@ -22,6 +22,7 @@ class PipelineParameter:
     name: str
     type: str  # String | Integer | Float | Boolean, as SageMaker's definition schema spells them
     default: Any
+    allowed: tuple[str, ...] = ()  # the definition's EnumValues, when it declares them
 
 
 # Fn::Sub syntax: `${Name}` is replaced, `${!Name}` is the literal `${Name}` (AWS CloudFormation
@@ -64,7 +65,12 @@ def definition_parameters(definition: str) -> dict[str, PipelineParameter]:
     """The `Parameters` the definition declares, by name, in declaration order."""
     declared = json.loads(definition).get("Parameters", [])
     return {
-        p["Name"]: PipelineParameter(p["Name"], p.get("Type", "String"), p.get("DefaultValue"))
+        p["Name"]: PipelineParameter(
+            p["Name"],
+            p.get("Type", "String"),
+            p.get("DefaultValue"),
+            tuple(str(v) for v in p.get("EnumValues", ())),
+        )
         for p in declared
     }
 
@@ -84,7 +90,7 @@ def _check_value(parameter: PipelineParameter, value: str) -> None:
             problem = "must be a whole number (Integer)"
     elif parameter.type == "Boolean" and value.lower() not in ("true", "false"):
         problem = "must be true or false (Boolean)"
-    allowed = _ALLOWED_VALUES.get(parameter.name)
+    allowed = parameter.allowed or _ALLOWED_VALUES.get(parameter.name)
     if allowed and value not in allowed:
         problem = f"must be one of {', '.join(allowed)}"
     if problem:

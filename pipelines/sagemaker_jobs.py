@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from deployment.contract import (
@@ -45,14 +48,71 @@ LOCAL_NVME_FAMILIES = ("p4d", "p4de", "p5", "p5e", "p5en", "g4dn", "g5", "g6", "
                        "trn1n", "m5d", "c5d", "r5d", "inf2")  # fmt: skip
 
 
-def offline_sdk() -> None:
-    """Let the SDK import and build requests with no credentials, region or network.
+# The SDK's own opt-out (SageMaker Python SDK config `SageMaker.PythonSDK.Modules.
+# TelemetryOptOut`); without it every decorated call reports to an S3 endpoint after an STS
+# GetCallerIdentity, from a background thread.
+SDK_CONFIG: dict[str, Any] = {
+    "SchemaVersion": "1.0",
+    "SageMaker": {"PythonSDK": {"Modules": {"TelemetryOptOut": True}}},
+}
+SDK_CONFIG_FILE = Path(__file__).with_name("sagemaker_sdk_offline.yaml")
+# While the SDK is imported and the definition built: a fake identity and region (the SDK
+# insists on both), no instance metadata, no profile files (credential_process, SSO), and a
+# config file that opts out of telemetry for sessions the SDK makes by itself.
+_OFFLINE_ENVIRONMENT = {
+    "AWS_ACCESS_KEY_ID": "offline",
+    "AWS_SECRET_ACCESS_KEY": "offline",
+    "AWS_DEFAULT_REGION": "us-east-1",
+    "AWS_REGION": "us-east-1",
+    "AWS_EC2_METADATA_DISABLED": "true",
+    "AWS_CONFIG_FILE": os.devnull,
+    "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+    "SAGEMAKER_USER_CONFIG_OVERRIDE": str(SDK_CONFIG_FILE),
+    "SAGEMAKER_ADMIN_CONFIG_OVERRIDE": str(SDK_CONFIG_FILE),
+    "SAGEMAKER_VALIDATE_ROLE": "false",  # ModelTrainer checks the role through IAM otherwise
+}
+_UNSET = ("AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_DEFAULT_PROFILE",
+          "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+          "AWS_WEB_IDENTITY_TOKEN_FILE")  # fmt: skip
 
-    `sagemaker.mlops` creates boto3 clients at import time (needs a region) and ModelTrainer
-    checks the role through IAM unless told not to.
+
+@contextmanager
+def offline_sdk() -> Iterator[None]:
+    """Import the SDK and build requests with no credentials, region, network or telemetry.
+
+    The process environment is restored afterwards, so real AWS calls a command makes later
+    use the user's own credentials and region.
     """
-    os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
-    os.environ.setdefault("SAGEMAKER_VALIDATE_ROLE", "false")
+    import boto3
+
+    saved, default_session = dict(os.environ), boto3.DEFAULT_SESSION
+    root = logging.getLogger()
+    # Importing the SDK configures logging (botocore INFO lines on every command): undo it.
+    logging_before = (
+        root.level,
+        list(root.handlers),
+        {name: logging.getLogger(name).level for name in ("botocore", "boto3", "urllib3")},
+    )
+    os.environ.update(_OFFLINE_ENVIRONMENT)
+    _quiet_sdk()
+    for name in _UNSET:
+        os.environ.pop(name, None)
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+        # The SDK's import-time clients create boto3's default session with the fake identity
+        # cached in it; later boto3.client() calls of this process must not inherit it.
+        boto3.DEFAULT_SESSION = default_session
+        root.setLevel(logging_before[0])
+        root.handlers[:] = logging_before[1]
+        for name, level in logging_before[2].items():
+            logging.getLogger(name).setLevel(level)
+        _quiet_sdk()
+
+
+def _quiet_sdk() -> None:
     for noisy in ("sagemaker", "sagemaker.config", "sagemaker.core"):
         logging.getLogger(noisy).setLevel(logging.ERROR)
 
@@ -65,7 +125,6 @@ class JobSteps:
     """Builds the pipeline's job steps for one stage's settings."""
 
     def __init__(self, settings: Settings, subnet_count: int, code_hash: str) -> None:
-        offline_sdk()
         import boto3
         from sagemaker.core.workflow.pipeline_context import PipelineSession
 
@@ -77,6 +136,7 @@ class JobSteps:
                 aws_secret_access_key="offline",
             ),
             default_bucket=placeholder(ARTIFACTS_BUCKET),
+            sagemaker_config=SDK_CONFIG,
         )
         self.subnets = [placeholder(subnet_variable(i)) for i in range(subnet_count)]
         self.environment = {"FMOPS_CODE_SHA256": code_hash}
@@ -295,6 +355,14 @@ def _lazy_channel(name: str, uri: Any) -> Any:
     return Channel(
         channel_name=name, data_source=DataSource(s3_data_source=source), input_mode="FastFile"
     )
+
+
+def check_training_settings(settings: Settings) -> None:
+    """What `training_step` would refuse, checked before a stack stages any asset."""
+    with offline_sdk():
+        JobSteps(settings, settings.network.az_count, "").training_hyperparameters(
+            settings.training.method
+        )
 
 
 def _check_hyperparameters(method: str, hyperparameters: dict[str, Any]) -> None:

@@ -33,8 +33,8 @@ from deployment.settings import Settings
 from pipelines.champion import BASE_MODEL_KEY
 from pipelines.pipeline_parameters import MODEL_DATA_PROPERTY
 from pipelines.quality_gate import GATE_METRICS, family_gate, threshold_parameters
-from pipelines.sagemaker_jobs import JobSteps
-from training_scripts.vocabulary.methods import METHODS
+from pipelines.sagemaker_jobs import JobSteps, offline_sdk
+from training_scripts.vocabulary.methods import DATA_TASKS, METHODS
 from training_scripts.vocabulary.metrics import (
     EVALUATION_FILE,
     MODEL_ARCHITECTURE,
@@ -63,6 +63,11 @@ def build_pipeline(settings: Settings, subnet_count: int | None = None) -> Any:
     `subnet_count` defaults to `network.az_count`; the stack passes the number of subnets it
     really created (an environment-agnostic VPC spans two AZs whatever the setting says).
     """
+    with offline_sdk():
+        return _build_pipeline(settings, subnet_count)
+
+
+def _build_pipeline(settings: Settings, subnet_count: int | None) -> Any:
     code_hash = code_sha256()
     jobs = JobSteps(settings, subnet_count or settings.network.az_count, code_hash)
     from sagemaker.core.workflow.functions import Join, JsonGet
@@ -72,9 +77,15 @@ def build_pipeline(settings: Settings, subnet_count: int | None = None) -> Any:
 
     from pipelines.register_step import RegisterModelPackageStep  # imports sagemaker.mlops
 
-    method = ParameterString(name="Method", default_value=settings.training.method)
+    # EnumValues: SageMaker refuses other values at StartPipelineExecution, and
+    # `fmops pipeline start` / `fmops local run` refuse them before any call.
+    method = ParameterString(
+        name="Method", default_value=settings.training.method, enum_values=list(METHODS)
+    )
     data_task = ParameterString(
-        name="DataTask", default_value=METHODS[settings.training.method].data_task
+        name="DataTask",
+        default_value=METHODS[settings.training.method].data_task,
+        enum_values=list(DATA_TASKS),
     )
     trigger_prefix = settings.pipeline.trigger_prefix or "incoming/"
     input_uri = ParameterString(
@@ -221,7 +232,7 @@ def build_pipeline(settings: Settings, subnet_count: int | None = None) -> Any:
 
 def pipeline_definition(settings: Settings, subnet_count: int | None = None) -> str:
     """The definition JSON: same settings and code -> byte-identical output."""
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), offline_sdk():
         # "Running within a PipelineSession, there will be No Wait...": that is the point.
         warnings.filterwarnings("ignore", message="Running within a PipelineSession")
         definition = json.loads(build_pipeline(settings, subnet_count).definition())

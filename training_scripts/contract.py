@@ -46,6 +46,13 @@ def _read_json(path: Path, default: object) -> object:
         return json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
         raise ContractError(f"{path}: not valid JSON ({exc})") from None
+    except UnicodeDecodeError as exc:
+        raise ContractError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+
+
+def failure_file(environ: Mapping[str, str] = os.environ) -> Path:
+    """Where a training job's one-line failure reason goes (SageMaker's FailureReason)."""
+    return _ml(environ, "output", "failure")
 
 
 @dataclass(frozen=True)
@@ -74,7 +81,8 @@ class TrainingContract:
             str(k): v if isinstance(v, str) else json.dumps(v) for k, v in raw_hps.items()
         }
         resource = _read_json(config / "resourceconfig.json", {})
-        assert isinstance(resource, dict)
+        if not isinstance(resource, dict):
+            raise ContractError(f"{config / 'resourceconfig.json'}: must hold a JSON object")
 
         channels: dict[str, Path] = {}
         data_dir = _ml(environ, "input", "data")
@@ -92,7 +100,7 @@ class TrainingContract:
             model_dir=Path(environ.get("SM_MODEL_DIR", _ml(environ, "model"))),
             output_data_dir=Path(environ.get("SM_OUTPUT_DATA_DIR", _ml(environ, "output", "data"))),
             checkpoint_dir=Path(environ.get("SM_CHECKPOINT_DIR", _ml(environ, "checkpoints"))),
-            failure_file=_ml(environ, "output", "failure"),
+            failure_file=failure_file(environ),
             hosts=json.loads(hosts) if hosts else list(resource.get("hosts", ["algo-1"])),
             current_host=environ.get("SM_CURRENT_HOST", resource.get("current_host", "algo-1")),
             num_gpus=int(environ.get("SM_NUM_GPUS", "0")),

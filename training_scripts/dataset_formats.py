@@ -104,7 +104,7 @@ def validate_dataset(
     path = Path(path)
     problems = _Problems(max(1, max_problems))
     if not path.is_file():
-        return [FormatProblem(0, f"{path}: file not found")]
+        return [FormatProblem(0, "file not found")]
     size = path.stat().st_size
     if limits.max_file_bytes is not None and size > limits.max_file_bytes:
         problems.add(0, f"file is {size} bytes, above the limit of {limits.max_file_bytes}")

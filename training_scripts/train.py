@@ -23,6 +23,7 @@ if __package__ in (None, ""):
 from training_scripts.contract import (
     ContractError,
     TrainingContract,
+    failure_file,
     format_metrics,
     report_failure,
 )
@@ -144,11 +145,12 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] = os.envi
     if any(a in ("-h", "--help") for a in argv):
         print(__doc__ + "\nHyperparameters:\n" + markdown_table())
         return 0
-    contract = TrainingContract.from_environ(environ)
     try:
+        contract = TrainingContract.from_environ(environ)
         hp, inputs = resolve_inputs(contract, argv)
     except (HyperparameterError, DataError, ContractError) as exc:
-        report_failure(contract.failure_file, str(exc))
+        # The failure file's place does not depend on what could not be read.
+        report_failure(failure_file(environ), str(exc))
         return EXIT_BAD_INPUT
     try:
         return train(contract, hp, inputs)

@@ -20,6 +20,8 @@ from pipelines.bedrock.catalog import DISTILLATION
 
 TERMINAL = ("Completed", "Failed", "Stopped")
 THROTTLING = ("ThrottlingException", "TooManyRequestsException")
+# How GetModelCustomizationJob / DescribeExecution say "no such name".
+_ABSENT = ("ResourceNotFoundException", "ExecutionDoesNotExist", "ValidationException")
 
 
 class ConcurrencyLimitError(RuntimeError):
@@ -174,7 +176,31 @@ class BedrockJobs:
         return str(response["executionArn"])
 
     def status(self, job: str) -> dict[str, Any]:
-        return dict(self._call(self.bedrock.get_model_customization_job, jobIdentifier=job))
+        details = dict(self._call(self.bedrock.get_model_customization_job, jobIdentifier=job))
+        details.pop("ResponseMetadata", None)
+        return details
+
+    def existing(self, job_name: str, state_machine_arn: str | None = None) -> str | None:
+        """What already holds `job_name` (a job, or a state machine execution), or None.
+
+        Checked before anything is uploaded: a second submission under the same name must not
+        touch the first one's data.
+        """
+        try:
+            found = self.status(job_name)
+            return f"customization job {job_name} ({found.get('status', '?')})"
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") not in _ABSENT:
+                raise
+        if state_machine_arn and self.stepfunctions is not None:
+            execution = f"{state_machine_arn.replace(':stateMachine:', ':execution:')}:{job_name}"
+            try:
+                found = self.stepfunctions.describe_execution(executionArn=execution)
+                return f"state machine execution {job_name} ({found.get('status', '?')})"
+            except ClientError as exc:
+                if exc.response.get("Error", {}).get("Code") not in _ABSENT:
+                    raise
+        return None
 
     def stop(self, job: str) -> None:
         self._call(self.bedrock.stop_model_customization_job, jobIdentifier=job)

@@ -6,7 +6,9 @@ any AWS call.
 
 from __future__ import annotations
 
+import contextlib
 import time
+import uuid
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -24,7 +26,14 @@ from deployment.contract import (
 )
 from deployment.settings import Settings, SettingsError, settings_for_stage
 from pipelines.bedrock.jobs import BedrockJobs, ConcurrencyLimitError, JobRequest, JobTarget
-from pipelines.bedrock.validation import check_request, parse_hyperparameters
+from pipelines.bedrock.names import (
+    bucket_problem,
+    job_name_problem,
+    model_name_problem,
+    s3_uri_problem,
+    status_problem,
+)
+from pipelines.bedrock.validation import Problem, check_request, parse_hyperparameters
 from pipelines.console import console, err_console, fail, print_json
 from pipelines.cost_estimate.confirm import (
     YesOption,
@@ -73,10 +82,8 @@ def _validated(
     values, problems = parse_hyperparameters(hp or [])
     problems += check_request(base_model, customization, train, validation, values, teacher)
     if problems:
-        for problem in problems:
-            err_console.print(
-                f"[bold red]error:[/] {escape(str(problem))}", highlight=False, soft_wrap=True
-            )
+        for problem in problems:  # every problem listed, then the one `error:` line
+            err_console.print(f"  {escape(str(problem))}", highlight=False, soft_wrap=True)
         raise fail(f"{len(problems)} problem(s): nothing was sent to AWS")
     return values
 
@@ -154,6 +161,8 @@ def submit(
     if direct and not output_s3_uri:
         raise fail("--direct needs --output-s3-uri (where Bedrock writes metrics and artifacts)")
     name = job_name or f"{settings.name}-{time.strftime('%Y%m%d-%H%M%S')}"
+    _check_names(name, model_name or f"{name}-model", bucket, output_s3_uri, state_machine_arn)
+    jobs = _jobs(settings)  # no region: one error line, before anything is read or written
     estimate = estimate_or_fail(
         bedrock_estimate,
         base_model,
@@ -165,11 +174,33 @@ def submit(
     show_and_confirm(estimate, settings, yes, as_json)  # before the upload spends anything
     try:
         bucket = bucket or _stack_outputs(stack_name(settings, "data"))[CURATED_BUCKET_OUTPUT]
-        key = f"{settings.data.curated_prefix}bedrock/{name}"
-        s3 = boto3.client("s3")
-        s3.upload_file(str(train), bucket, f"{key}/train.jsonl")
-        if validation:
-            s3.upload_file(str(validation), bucket, f"{key}/validation.jsonl")
+        if direct:
+            role = role_arn or _stack_outputs(stack_name(settings, "bedrock"))[SERVICE_ROLE_OUTPUT]
+            target: JobTarget | str = JobTarget(role_arn=role, output_s3_uri=output_s3_uri or "")
+        else:
+            target = (
+                state_machine_arn
+                or _stack_outputs(stack_name(settings, "bedrock"))[STATE_MACHINE_OUTPUT]
+            )
+        # Refuse before uploading: an existing job keeps its data, a full queue gets none.
+        taken = jobs.existing(name, None if direct else str(target))
+        if taken:
+            raise fail(f"--job-name {name}: {taken} already exists; pick another name")
+        jobs.ensure_capacity()
+    except ConcurrencyLimitError as exc:
+        raise fail(str(exc), code=1) from None
+    except KeyError as exc:
+        missing = f"stack output {exc} not found: deploy the stacks or pass it explicitly"
+        raise fail(missing, 1) from None
+    # A key unique to this submission: nothing earlier is ever overwritten.
+    key = f"{settings.data.curated_prefix}bedrock/{name}/{uuid.uuid4().hex[:12]}"
+    s3 = boto3.client("s3")
+    uploaded: list[str] = []
+    try:
+        for source, object_name in ((train, "train.jsonl"), (validation, "validation.jsonl")):
+            if source:
+                s3.upload_file(str(source), bucket, f"{key}/{object_name}")
+                uploaded.append(f"{key}/{object_name}")
         request = JobRequest(
             job_name=name,
             custom_model_name=model_name or f"{name}-model",
@@ -181,24 +212,38 @@ def submit(
             teacher=teacher,
             teacher_max_response_length=settings.bedrock.teacher_max_response_length,
         )
-        jobs = _jobs(settings)
-        if direct:
-            role = role_arn or _stack_outputs(stack_name(settings, "bedrock"))[SERVICE_ROLE_OUTPUT]
-            arn = jobs.submit(request, JobTarget(role_arn=role, output_s3_uri=output_s3_uri or ""))
+        if isinstance(target, JobTarget):
+            arn = jobs.submit(request, target)
         else:
-            sm = (
-                state_machine_arn
-                or _stack_outputs(stack_name(settings, "bedrock"))[STATE_MACHINE_OUTPUT]
-            )
-            arn = jobs.start(request, sm)
-    except ConcurrencyLimitError as exc:
-        raise fail(str(exc), code=1) from None
-    except (ClientError, BotoCoreError, KeyError) as exc:
-        raise fail(f"submission failed: {exc}", code=1) from None
+            arn = jobs.start(request, target)
+    except BaseException:
+        _remove(s3, bucket, uploaded)  # a submission that did not start leaves nothing behind
+        raise
     if as_json:
-        print_json({"arn": arn, "jobName": name, "estimate": estimate.as_dict()})
+        print_json({"arn": arn, "jobName": name, "trainingDataS3Uri": request.training_s3_uri,
+                    "estimate": estimate.as_dict()})  # fmt: skip
     else:
         console.print(f"submitted [bold]{name}[/]: {arn}")
+
+
+def _check_names(
+    job: str, model: str, bucket: str | None, output_uri: str | None, state_machine: str | None
+) -> None:
+    problems = [job_name_problem(job), model_name_problem(model)]
+    problems += [bucket_problem(bucket) if bucket else None]
+    problems += [s3_uri_problem("--output-s3-uri", output_uri) if output_uri else None]
+    if state_machine and ":states:" not in state_machine:
+        problems.append(Problem(f"--state-machine-arn {state_machine!r}", "not a state machine"))
+    found = [p for p in problems if p]
+    if found:
+        raise fail(escape("; ".join(str(p) for p in found)))
+
+
+def _remove(s3: Any, bucket: str, keys: list[str]) -> None:
+    for key in keys:
+        # Best effort: the original error is the one to report.
+        with contextlib.suppress(ClientError, BotoCoreError):
+            s3.delete_object(Bucket=bucket, Key=key)
 
 
 @app.command("status")
@@ -232,8 +277,9 @@ def stop(job: Annotated[str, typer.Argument(help="Job name or ARN.")], stage: St
 
     Example: [cyan]fmops bedrock stop fmops-dev-20250101-120000[/]
     """
+    jobs = _jobs(_settings(stage))
     try:
-        _jobs(_settings(stage)).stop(job)
+        jobs.stop(job)
     except (ClientError, BotoCoreError) as exc:
         raise fail(f"stop {job}: {exc}", code=1) from None
     console.print(f"stopping {job}")
@@ -252,8 +298,12 @@ def list_jobs(
 
     Example: [cyan]fmops bedrock list --status InProgress --json[/]
     """
+    problem = status_problem(status_filter) if status_filter else None
+    if problem:
+        raise fail(escape(str(problem)))
+    jobs = _jobs(_settings(stage))
     try:
-        found: list[dict[str, Any]] = _jobs(_settings(stage)).list(status_filter)
+        found: list[dict[str, Any]] = jobs.list(status_filter)
     except (ClientError, BotoCoreError) as exc:
         raise fail(f"list: {exc}", code=1) from None
     if as_json:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -35,6 +36,9 @@ def prepare_command(
     workers: Annotated[
         int, typer.Option(help="Processes; 0 = all cores. Same output whatever the number.")
     ] = 0,
+    allow_empty: Annotated[
+        bool, typer.Option(help="Write the outputs even when every row was quarantined.")
+    ] = False,
     as_json: JsonOption = False,
 ) -> None:
     """Run the curation pipeline (the same code as the SageMaker processing step).
@@ -60,7 +64,9 @@ def prepare_command(
         seed=seed,
         near_dup_threshold=near_dup_threshold,
         quality=QualitySettings(min_tokens=min_tokens, max_tokens=max_tokens),
+        allow_empty=allow_empty,
     )
+    _check_output_dir(output)
     try:
         settings.check()
         if workers < 0:
@@ -99,6 +105,9 @@ def anonymize_command(
         raise fail(f"--mode {mode!r}: use redact or pseudonymize")
     if input_path.resolve() == output.resolve():
         raise fail(f"{output}: must differ from the input; inputs are never modified")
+    if output.is_dir():
+        raise fail(f"{output}: is a directory; give the JSONL file to write")
+    _check_output_dir(output.parent)
     try:
         rows, found = anonymize_jsonl(input_path, output, field, mode)
     except DataError as exc:
@@ -159,7 +168,21 @@ def validate_command(
         if not problems:
             console.print(f"{file}: valid {fmt} dataset")
     if problems:
-        raise typer.Exit(1)
+        # Same exit code as `fmops bedrock validate` for the same problem: bad input.
+        raise fail(f"{file}: {len(problems)} problem(s) (listed above)")
+
+
+def _check_output_dir(path: Path) -> None:
+    """Refuse an output location that cannot be created or written, before any work."""
+    existing = next((p for p in (path, *path.parents) if p.exists()), None)
+    if existing is None or not existing.is_dir():
+        raise fail(f"{path}: cannot create a directory here ({existing} is not a directory)")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise fail(f"{path}: cannot create ({exc.strerror})") from None
+    if not os.access(path, os.W_OK | os.X_OK):
+        raise fail(f"{path}: not writable")
 
 
 def _model_limits(base_model: str, fmt: str, validation_set: bool) -> DatasetLimits:

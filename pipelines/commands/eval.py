@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from pipelines.console import console, fail, print_json
+from pipelines.offline import use_bundled_weights
 
 app = typer.Typer(
     help="Score generated text (ROUGE, BLEU, BERTScore) and run human hallucination audits.",
@@ -31,6 +32,8 @@ def score(
 
     Example: [cyan]fmops eval score --predictions out.jsonl --references gold.jsonl --field text[/]
     """
+    if bertscore_model == "auto" or Path(bertscore_model).is_dir():
+        use_bundled_weights()  # before transformers is imported: no hub lookup in a bare shell
     # Metric libraries load on use, so `fmops --help` and other nouns stay fast.
     from training_scripts.metrics.records import check_same_length, read_texts
     from training_scripts.metrics.reference_scores import ReferenceScores

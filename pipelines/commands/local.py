@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import signal
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -12,8 +15,10 @@ from rich.table import Table
 from deployment.settings import SettingsError
 from pipelines.console import console, fail
 from pipelines.local.executor import PipelineError, RunResult
+from pipelines.local.jobs import RunInterrupted
 from pipelines.local.presets import PRESETS
 from pipelines.local.run import REGISTRY_FILE, local_run
+from pipelines.offline import use_bundled_weights
 from pipelines.pipeline_parameters import PipelineInputError, split_pairs
 
 app = typer.Typer(help="Run the SageMaker pipeline offline: same definition, same entrypoints.")
@@ -34,6 +39,8 @@ class _Progress:
         elif kind == "log":
             if "=" in text and ";" in text:  # a metric line: show training progress
                 self.status.update(f"[bold]{step}[/] {text[:110]}")
+        elif kind == "note":  # something the user should know, e.g. a recovered record
+            console.print(f"[yellow]![/] {step}: {text}", highlight=False)
         elif kind == "decided":
             self.conditions.add(step)
             console.print(f"[cyan]?[/] {step} → {text}", highlight=False)
@@ -41,6 +48,21 @@ class _Progress:
             seconds = time.monotonic() - self.started.get(step, time.monotonic())
             mark = "[green]✓[/]" if kind == "done" else "[red]✗[/]"
             console.print(f"{mark} {step} [dim]({seconds:.1f} s)[/] {text[:160]}", highlight=False)
+
+
+@contextmanager
+def _stopped_by_sigterm() -> Iterator[None]:
+    """SIGTERM (and Ctrl-C) stop the run cleanly: jobs get SIGTERM, write a checkpoint, exit."""
+
+    def stop(signum: int, frame: object) -> None:
+        raise RunInterrupted(f"stopped by {signal.Signals(signum).name}")
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def _summary(result: RunResult) -> Table:
@@ -104,8 +126,9 @@ def run(
     except PipelineInputError as exc:
         raise fail(str(exc)) from None
     progress = _Progress()
+    use_bundled_weights()
     try:
-        with progress.status:
+        with progress.status, _stopped_by_sigterm():
             result = local_run(
                 chosen,
                 stage=stage,
@@ -123,6 +146,9 @@ def run(
         FileNotFoundError,
     ) as exc:
         raise fail(str(exc)) from None
+    except RunInterrupted as exc:
+        again = f"--run-id {run_id} --resume" if run_id else "--run-id <id> --resume"
+        raise fail(f"{exc}; jobs stopped, checkpoints kept: continue with {again}", 143) from None
     if result.gate:
         console.print(_summary(result))
     report = result.run_dir / "report.html"

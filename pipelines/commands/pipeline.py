@@ -113,15 +113,11 @@ def _read_values(path: Path) -> dict[str, str]:
 
 
 def _builder() -> ModuleType:
-    """pipelines.training_pipeline, imported lazily and offline.
+    """pipelines.training_pipeline, imported lazily (the SageMaker SDK loads only to build).
 
-    The SageMaker SDK creates boto3 clients at import time (needs a region); offline_sdk()
-    gives it a default. Commands create their own clients before this runs, so that default
-    never picks the region of a real call.
+    The builder imports and runs the SDK inside `offline_sdk()`, with a fake identity and
+    region that are removed again afterwards: they never reach this command's real calls.
     """
-    from pipelines.sagemaker_jobs import offline_sdk
-
-    offline_sdk()
     import pipelines.training_pipeline as builder
 
     return builder

@@ -21,6 +21,7 @@ from typing import Any
 from pipelines.local.expressions import ExecutionState, evaluate_condition, resolve
 from pipelines.local.jobs import JobRunner, StepFailed
 from pipelines.local.model_cards import write_card
+from pipelines.local.state_files import locked, write_atomic
 from pipelines.local.storage import LocalS3, StorageError
 from pipelines.pipeline_parameters import (
     MODEL_DATA_PROPERTY,
@@ -29,6 +30,7 @@ from pipelines.pipeline_parameters import (
     parse_parameter_overrides,
     resolve_placeholders,
 )
+from training_scripts.governance.writers import sha256_file
 
 _STEP_REF = re.compile(r'"Steps\.([A-Za-z0-9_-]+)\.')
 _PARAMETER_TYPES: dict[str, Callable[[str], Any]] = {
@@ -224,14 +226,26 @@ class LocalExecutor:
         fingerprint = self._fingerprint(args)
         saved = self.run_dir / "steps" / f"{name}.json"
         if self.reuse and saved.is_file():
-            record = json.loads(saved.read_text())
-            if record["fingerprint"] == fingerprint:
+            record = self._step_record(name, saved)
+            if record and record["fingerprint"] == fingerprint:
                 return record["properties"], True
-        run = self.jobs.run_processing if kind == "Processing" else self.jobs.run_training
-        properties = run(name, args)
-        saved.parent.mkdir(parents=True, exist_ok=True)
-        saved.write_text(json.dumps({"fingerprint": fingerprint, "properties": properties}))
+        if kind == "Processing":
+            properties = self.jobs.run_processing(name, args)
+        else:
+            properties = self.jobs.run_training(name, args, fingerprint)
+        write_atomic(saved, json.dumps({"fingerprint": fingerprint, "properties": properties}))
         return properties, False
+
+    def _step_record(self, name: str, saved: Path) -> dict[str, Any] | None:
+        """The saved record, or None (said in one line) when a crash left it unreadable."""
+        try:
+            record = json.loads(saved.read_text(encoding="utf-8"))
+            if isinstance(record, dict) and {"fingerprint", "properties"} <= set(record):
+                return record
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+            pass
+        self.on_event(name, "note", f"step record {saved} is unreadable; running {name} again")
+        return None
 
     def _fingerprint(self, args: dict[str, Any]) -> str:
         """Resolved arguments (which carry the code hash) plus the bytes of every input."""
@@ -281,7 +295,22 @@ class LocalExecutor:
         return rows
 
     def _register(self, args: dict[str, Any], state: ExecutionState) -> dict[str, Any]:
-        registry = json.loads(self.registry.read_text()) if self.registry.exists() else {}
+        with locked(self.registry.with_name(self.registry.name + ".lock"), "registry", wait=True):
+            return self._register_locked(args, state)
+
+    def _read_registry(self) -> dict[str, Any]:
+        if not self.registry.exists():
+            return {}
+        try:
+            registry = json.loads(self.registry.read_text(encoding="utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise PipelineError(f"{self.registry}: not a valid registry ({exc})") from None
+        if not isinstance(registry, dict):
+            raise PipelineError(f"{self.registry}: not a valid registry (expected an object)")
+        return registry
+
+    def _register_locked(self, args: dict[str, Any], state: ExecutionState) -> dict[str, Any]:
+        registry = self._read_registry()
         group = args["ModelPackageGroupName"]
         versions = registry.setdefault(group, [])
         metadata = args.get("CustomerMetadataProperties", {})
@@ -291,17 +320,27 @@ class LocalExecutor:
             args.get("ModelMetrics", {}).get("ModelQuality", {}).get("Statistics", {}).get("S3Uri")
         )
         stats_path = self.s3.path(stats_uri) if stats_uri else None
+        model_path = self.s3.path(model_data)
+        model_sha256 = _model_sha256(model_path)
+        quality = (
+            json.loads(stats_path.read_text()) if stats_path and stats_path.is_file() else None
+        )
+        for existing in versions:
+            # Same model bytes and same evaluation: the same version (a resumed run that
+            # retrained nothing must not register a duplicate).
+            same_model = model_sha256 and existing.get("ModelDataSha256") == model_sha256
+            if same_model and existing.get("ModelQuality") == quality:
+                return existing
         entry = {
             "ModelPackageGroupName": group,
             "ModelPackageVersion": len(versions) + 1,
             "ModelApprovalStatus": args.get("ModelApprovalStatus", "PendingManualApproval"),
             "ModelDataUrl": model_data,
-            "LocalModelData": str(self.s3.path(model_data)),
+            "LocalModelData": str(model_path),
+            "ModelDataSha256": model_sha256,
             # Where the evaluation outputs live: `fmops eval audit-sample --local-version`.
             "LocalEvaluation": str(stats_path.parent) if stats_path else None,
-            "ModelQuality": json.loads(stats_path.read_text())
-            if stats_path and stats_path.is_file()
-            else None,
+            "ModelQuality": quality,
             "CustomerMetadataProperties": args.get("CustomerMetadataProperties", {}),
             "PipelineExecutionId": state.execution["PipelineExecutionId"],
             "CreationTime": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -316,8 +355,18 @@ class LocalExecutor:
                 ),
             }  # fmt: skip
         versions.append(entry)
-        self.registry.parent.mkdir(parents=True, exist_ok=True)
-        temporary = self.registry.with_suffix(".tmp")
-        temporary.write_text(json.dumps(registry, indent=2))
-        temporary.replace(self.registry)  # atomic: a crash never leaves half a registry
+        write_atomic(self.registry, json.dumps(registry, indent=2))
         return entry
+
+
+def _model_sha256(path: Path) -> str | None:
+    """Content hash of a model artifact: a model.tar.gz, or an uncompressed model directory."""
+    if path.is_file():
+        return sha256_file(path)
+    if not path.is_dir():
+        return None
+    digest = hashlib.sha256()
+    for file in sorted(p for p in path.rglob("*") if p.is_file()):
+        digest.update(file.relative_to(path).as_posix().encode() + b"\0")
+        digest.update(sha256_file(file).encode())
+    return digest.hexdigest()

@@ -8,12 +8,16 @@ content hash must equal the one the definition recorded.
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -25,6 +29,48 @@ from pipelines.local.storage import LocalS3, StorageError
 from pipelines.sagemaker_jobs import CODE_DIR
 from pipelines.training_pipeline import TRAINING_SCRIPTS, code_sha256
 from training_scripts.contract import ROOT_ENV
+
+# A stopped job gets this long to write its checkpoint (SageMaker gives Spot jobs 120 s).
+STOP_GRACE_SECONDS = 60.0
+_PR_SET_PDEATHSIG = 1
+
+
+class RunInterrupted(RuntimeError):
+    """The local run got SIGTERM/SIGINT; its jobs were stopped (checkpoints kept)."""
+
+
+def _die_with_parent() -> None:
+    """In the child: get SIGTERM when the parent dies, even by SIGKILL (Linux prctl)."""
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+def _kill_group(pid: int) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(pid, signal.SIGKILL)
+
+
+def stop_process_group(
+    process: subprocess.Popen[str], drain: Callable[[str], None] | None = None
+) -> None:
+    """SIGTERM the job's process group and let it write its checkpoint; SIGKILL after a grace.
+
+    `drain` gets the job's last output lines (e.g. "checkpoint saved"), so the log keeps them.
+    """
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    timer = threading.Timer(STOP_GRACE_SECONDS, _kill_group, (process.pid,))
+    timer.start()
+    try:
+        if drain is not None and process.stdout is not None:
+            for line in process.stdout:
+                drain(line)
+        process.wait()
+    finally:
+        timer.cancel()
 
 
 class StepFailed(RuntimeError):
@@ -165,7 +211,9 @@ class JobRunner:
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(path, target)
 
-    def run_training(self, step: str, args: dict[str, Any]) -> dict[str, Any]:
+    def run_training(
+        self, step: str, args: dict[str, Any], fingerprint: str = ""
+    ) -> dict[str, Any]:
         hyperparameters = {k: str(v) for k, v in args.get("HyperParameters", {}).items()}
         program = hyperparameters.get("sagemaker_program")
         if not program or hyperparameters.get("sagemaker_submit_directory") != CODE_DIR:
@@ -188,6 +236,8 @@ class JobRunner:
         for channel in args.get("InputDataConfig", []):
             uri = channel["DataSource"]["S3DataSource"]["S3Uri"]
             self.s3.download(uri, root / "opt/ml/input/data" / channel["ChannelName"])
+        if "CheckpointConfig" in args:
+            self._link_checkpoints(root, args["CheckpointConfig"]["S3Uri"], fingerprint)
         script = self.command_for_script(f"{CODE_DIR}/{program}")
         command = launch_command(script, count)
         regexes = {
@@ -212,6 +262,21 @@ class JobRunner:
             "ModelArtifacts": {"S3ModelArtifacts": model_uri},
             "LocalModelDir": str(root / "opt/ml/model"),
         }
+
+    def _link_checkpoints(self, root: Path, uri: str, fingerprint: str) -> None:
+        """/opt/ml/checkpoints *is* the checkpoint location in local S3.
+
+        SageMaker syncs the checkpoint dir with S3 continuously and restores it when a job
+        restarts; a link gives the same: a checkpoint survives a killed run and `--resume`
+        continues from it. Checkpoints of a job with other arguments or inputs are discarded.
+        """
+        stored = self.s3.path(uri)
+        marker = stored / ".fmops-job-fingerprint"
+        if stored.exists() and (not marker.is_file() or marker.read_text() != fingerprint):
+            shutil.rmtree(stored)
+        stored.mkdir(parents=True, exist_ok=True)
+        marker.write_text(fingerprint)
+        (root / "opt/ml/checkpoints").symlink_to(stored, target_is_directory=True)
 
     def _run(
         self,
@@ -240,8 +305,8 @@ class JobRunner:
         self.commands[step] = command
         start = time.monotonic()
         with (
-            log_path.open("w", encoding="utf-8") as log,
-            subprocess.Popen(
+            log_path.open("w", encoding="utf-8", buffering=1) as log,  # line-buffered: a kill
+            subprocess.Popen(  # keeps every line written so far
                 command,
                 cwd=root,
                 env=env,
@@ -249,16 +314,22 @@ class JobRunner:
                 stderr=subprocess.STDOUT,
                 text=True,
                 bufsize=1,
+                start_new_session=True,  # its own process group: stopped as one (torchrun too)
+                preexec_fn=_die_with_parent,
             ) as process,
         ):
             assert process.stdout is not None
-            for line in process.stdout:
-                log.write(line)
-                found = {name: float(m.group(1)) for name, rx in regexes if (m := rx.search(line))}
-                if found:
-                    series.append((time.monotonic() - start, found))
-                if self.on_line:
-                    self.on_line(step, line.rstrip("\n"))
+            try:
+                for line in process.stdout:
+                    log.write(line)
+                    found = {n: float(m.group(1)) for n, rx in regexes if (m := rx.search(line))}
+                    if found:
+                        series.append((time.monotonic() - start, found))
+                    if self.on_line:
+                        self.on_line(step, line.rstrip("\n"))
+            except BaseException:  # we are being stopped: stop the job's group too
+                stop_process_group(process, drain=log.write)
+                raise
         if process.returncode != 0:
             reason = (
                 failure_file.read_text(encoding="utf-8").strip()

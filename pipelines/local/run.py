@@ -24,6 +24,7 @@ from pipelines.local.base_models import ensure_local_models, sample_files
 from pipelines.local.executor import LocalExecutor, RunResult, parse_parameters
 from pipelines.local.presets import Preset
 from pipelines.local.report import write_report
+from pipelines.local.state_files import LOCK_FILE, check_run_id, locked, write_atomic
 from pipelines.local.storage import LocalS3
 from pipelines.pipeline_parameters import resolve_placeholders
 from pipelines.training_pipeline import code_sha256, pipeline_definition
@@ -106,7 +107,7 @@ def _pii_salt(runs_dir: Path) -> str:
     salt_file = runs_dir / ".pii-salt"
     if not salt_file.exists():
         runs_dir.mkdir(parents=True, exist_ok=True)
-        salt_file.write_text(secrets.token_hex(16))
+        write_atomic(salt_file, secrets.token_hex(16))
         salt_file.chmod(0o600)
     return salt_file.read_text().strip()
 
@@ -121,22 +122,40 @@ def local_run(
     on_event: Callable[[str, str, str], None] | None = None,
     resume: bool = False,
 ) -> RunResult:
+    run_id = check_run_id(run_id or f"{datetime.now(UTC):%Y%m%d-%H%M%S}-{preset.name}")
     settings = settings_for_stage(stage, overrides=preset.settings_overrides())
     definition_text = pipeline_definition(settings)
     definition = json.loads(definition_text)
     parameters = {**preset.parameters(), **(overrides or {})}
     parse_parameters(definition, parameters)  # bad input fails before anything is written
-    run_id = run_id or f"{datetime.now(UTC):%Y%m%d-%H%M%S}-{preset.name}"
     run_dir = runs_dir.resolve() / run_id
     if resume and not run_dir.is_dir():
         raise FileNotFoundError(f"--resume: no run directory {run_dir} to resume")
-    if run_dir.exists() and not resume:
+    runs_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        run_dir.mkdir(exist_ok=resume)  # atomic: of two new runs with one id, one gets it
+    except FileExistsError:
         raise FileExistsError(
             f"run directory {run_dir} already exists; pick another --run-id "
             "or pass --resume to reuse its unchanged steps"
-        )
-    run_dir.mkdir(parents=True, exist_ok=True)
-    (run_dir / "definition.json").write_text(json.dumps(definition, indent=2))
+        ) from None
+    with locked(run_dir / LOCK_FILE, f"run directory {run_dir}"):
+        return _run_locked(preset, settings, definition_text, parameters, run_dir, on_event,
+                           resume, runs_dir)  # fmt: skip
+
+
+def _run_locked(
+    preset: Preset,
+    settings: Settings,
+    definition_text: str,
+    parameters: dict[str, str],
+    run_dir: Path,
+    on_event: Callable[[str, str, str], None] | None,
+    resume: bool,
+    runs_dir: Path,
+) -> RunResult:
+    definition = json.loads(definition_text)
+    write_atomic(run_dir / "definition.json", json.dumps(definition, indent=2))
     s3 = LocalS3(run_dir / "s3")
     placeholders = local_placeholders(settings, code_sha256())
     resolved = json.loads(resolve_placeholders(definition_text, placeholders))
@@ -156,7 +175,7 @@ def local_run(
         on_event=on_event,
         reuse=resume,
     )
-    result = executor.run(run_id, parameters)
-    (run_dir / "commands.json").write_text(json.dumps(executor.jobs.commands, indent=2))
+    result = executor.run(run_dir.name, parameters)
+    write_atomic(run_dir / "commands.json", json.dumps(executor.jobs.commands, indent=2))
     write_report(result, settings, preset.name)
     return result

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -101,8 +103,11 @@ def test_direct_submit_uploads_the_data_and_creates_the_job(
     job: dict[str, Any] = boto3.client("bedrock", region_name=REGION).get_model_customization_job(
         jobIdentifier="cli-job"
     )
-    assert job["trainingDataConfig"]["s3Uri"] == "s3://curated/curated/bedrock/cli-job/train.jsonl"
-    s3.head_object(Bucket="curated", Key="curated/bedrock/cli-job/train.jsonl")
+    uri = json.loads(result.stdout)["trainingDataS3Uri"]
+    assert job["trainingDataConfig"]["s3Uri"] == uri
+    # A key unique to the submission, under the job's own prefix.
+    assert re.fullmatch(r"s3://curated/curated/bedrock/cli-job/[0-9a-f]{12}/train.jsonl", uri)
+    s3.head_object(Bucket="curated", Key=uri.removeprefix("s3://curated/"))
 
 
 def test_list_json_shows_submitted_jobs_and_status_exits_1_when_failed(

@@ -190,7 +190,7 @@ def test_cli_validate_lists_bad_lines_and_exits_non_zero(tmp_path: Path) -> None
     path.write_text('{"prompt": "a", "completion": "b"}\n{bad\n\n', encoding="utf-8")
     result = runner.invoke(app, ["data", "validate", "--format", "prompt_completion", str(path),
                                  "--json"])  # fmt: skip
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert [p["line"] for p in json.loads(result.stdout)["problems"]] == [2, 3]
 
 

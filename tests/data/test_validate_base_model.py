@@ -27,7 +27,7 @@ def test_record_over_the_models_token_limit_fails_only_with_base_model(tmp_path:
     checked = runner.invoke(
         app, ["data", "validate", "--format", "prompt_completion", str(path), "--base-model", TITAN]
     )
-    assert checked.exit_code == 1
+    assert checked.exit_code == 2
     assert "4096" in checked.output
 
 

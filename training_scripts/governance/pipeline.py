@@ -59,6 +59,8 @@ class PrepareSettings:
     # Top-level input folders left out (recorded in the manifest's settings), e.g. the ranked
     # pairs under preferences/ when preparing instruction data from the same input prefix.
     skip_dirs: tuple[str, ...] = ()
+    # Zero kept rows usually means a wrong field name or format: refuse unless asked for.
+    allow_empty: bool = False
 
     def check(self) -> None:
         if self.task not in DATA_TASKS:
@@ -138,7 +140,10 @@ def prepare(
     """
     with tempfile.TemporaryDirectory(prefix="fmops-shards-") as tmp:
         govern_inputs(input_root, Path(tmp) / "shards", settings, salt, "0", workers)
-        return reduce_shards(Path(tmp) / "shards", outputs, settings)
+        try:
+            return reduce_shards(Path(tmp) / "shards", outputs, settings)
+        except DataError as exc:  # name the user's input, not the temporary shard folder
+            raise DataError(f"{input_root}: {exc}") from None
 
 
 def reduce_shards(shard_dir: Path, outputs: PrepareOutputs, settings: PrepareSettings) -> dict:
@@ -193,6 +198,16 @@ def reduce_shards(shard_dir: Path, outputs: PrepareOutputs, settings: PrepareSet
             write_jsonl(files[name], to_output(settings.task, ex))
             counts[name] += 1
             position += 1
+        counts["quarantine"] = stages["read"] - position
+        # Raising here aborts every temp file: the previous outputs stay as they were.
+        if stages["read"] == 0:
+            raise DataError("no input rows; nothing written (earlier outputs kept)")
+        if position == 0 and not settings.allow_empty:
+            raise DataError(
+                f"all {stages['read']} rows were quarantined "
+                f"({', '.join(sorted(removed)) or 'no reason'}); nothing written (earlier "
+                "outputs kept; --allow-empty writes empty outputs)"
+            )
         out.close()
         manifest = {
             "task": settings.task,
