@@ -8,6 +8,9 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 STAGE ?= dev
 REQUIREMENTS := requirements.txt requirements-dev.txt training_scripts/requirements.txt pyproject.toml
+# checkov's pins clash with the main stack (boto3 1.35, packaging 23): a venv of its own.
+CHECKOV_VENV := .venv-checkov
+CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
 
 # jsii silences its Node end-of-life banner only for the major versions listed here.
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
@@ -19,7 +22,7 @@ export TOKENIZERS_PARALLELISM := false
 
 .PHONY: setup test demo synth lint bench clean
 
-setup: $(STAMP)
+setup: $(STAMP) $(CHECKOV_STAMP)
 
 # pip (not uv/poetry) so torch==2.13.0 resolves to the CPU wheel this machine carries.
 $(STAMP): $(REQUIREMENTS)
@@ -29,6 +32,12 @@ $(STAMP): $(REQUIREMENTS)
 	$(PY) -m pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e . 2>&1 \
 		| sed '/is ignored: it is neither a file nor a directory/d'
 	touch $(STAMP)
+
+$(CHECKOV_STAMP): requirements-checkov.txt
+	test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install -q --disable-pip-version-check -r requirements-checkov.txt 2>&1 \
+		| sed '/is ignored: it is neither a file nor a directory/d'
+	touch $(CHECKOV_STAMP)
 
 test: setup
 	$(PY) -m pytest -q

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import aws_cdk as cdk
+from aws_cdk import aws_iam as iam
 
 from infra.nag import acknowledge_justified_wildcards, apply_nag_packs
 from infra.settings import Settings
@@ -33,6 +34,7 @@ def build_stacks(app: cdk.App, settings: Settings, *, nag: bool = True) -> Fmops
         f"{settings.name}-network",
         settings=settings,
         flow_logs_bucket=data.access_logs_bucket,
+        project_buckets=[data.raw_bucket, data.curated_bucket, data.artifacts_bucket],
         env=env,
     )
     training = TrainingPipelineStack(
@@ -40,8 +42,10 @@ def build_stacks(app: cdk.App, settings: Settings, *, nag: bool = True) -> Fmops
         f"{settings.name}-training",
         settings=settings,
         key=data.key,
+        raw_bucket=data.raw_bucket,
         curated_bucket=data.curated_bucket,
         artifacts_bucket=data.artifacts_bucket,
+        pii_salt=data.pii_salt,
         vpc=network.vpc,
         subnets=network.isolated_subnets,
         training_security_group=network.training_security_group,
@@ -61,6 +65,13 @@ def build_stacks(app: cdk.App, settings: Settings, *, nag: bool = True) -> Fmops
     bedrock = BedrockStack(
         app, f"{settings.name}-bedrock", settings=settings, data=data, network=network, env=env
     )
+    if settings.security.permissions_boundary_arn:
+        # An Aspect over the whole app: every AWS::IAM::Role of every stack gets it, including
+        # the ones CDK generates for custom-resource providers.
+        boundary = iam.ManagedPolicy.from_managed_policy_arn(
+            data, "PermissionsBoundary", settings.security.permissions_boundary_arn
+        )
+        iam.PermissionsBoundary.of(app).apply(boundary)
     cdk.Tags.of(app).add("project", settings.prefix)
     cdk.Tags.of(app).add("stage", settings.stage)
     acknowledge_justified_wildcards(app)

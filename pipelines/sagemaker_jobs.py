@@ -21,6 +21,10 @@ from training_scripts.train import TRAINING_METRICS
 
 CODE_DIR = "/opt/ml/code"  # where the training image keeps training_scripts/
 ROLE_ARN = "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/${TrainingRoleName}"
+# The prepare step runs as its own role: the only principal the curated bucket accepts writes from.
+PREPARE_ROLE_ARN = "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/${PrepareRoleName}"
+# The prepare job reads the PII salt from this secret at start (governance/salt.py).
+PII_SALT_SECRET = "${PiiSaltSecretArn}"
 IMAGE_URI = "${TrainingImageUri}"
 KMS_KEY = "${DataKeyArn}"
 SECURITY_GROUP = "${TrainingSecurityGroup}"
@@ -68,7 +72,7 @@ class JobSteps:
         self.subnets = [f"${{Subnet{i + 1}}}" for i in range(subnet_count)]
         self.environment = {"FMOPS_CODE_SHA256": code_hash}
 
-    def run_uri(self, *parts: str) -> Any:
+    def run_uri(self, *parts: str, base: str = "${ArtifactsBucket}") -> Any:
         """Per-execution S3 location, so runs never read each other's results."""
         from sagemaker.core.workflow.execution_variables import ExecutionVariables
         from sagemaker.core.workflow.functions import Join
@@ -77,7 +81,7 @@ class JobSteps:
             on="/",
             values=[
                 "s3:/",
-                "${ArtifactsBucket}",
+                base,
                 "pipeline-runs",
                 ExecutionVariables.PIPELINE_EXECUTION_ID,
                 *parts,
@@ -94,8 +98,14 @@ class JobSteps:
         arguments: list[Any] | None = None,
         description: str = "",
         property_files: list[Any] | None = None,
+        role: str = ROLE_ARN,
+        output_base: str = "${ArtifactsBucket}",
+        environment: dict[str, str] | None = None,
     ) -> Any:
-        """`python3 CODE_DIR/script` with S3 inputs/outputs under /opt/ml/processing."""
+        """`python3 CODE_DIR/script` with S3 inputs/outputs under /opt/ml/processing.
+
+        `output_base` is the bucket (and key prefix) under which `pipeline-runs/` outputs go.
+        """
         from sagemaker.core.network import NetworkConfig
         from sagemaker.core.processing import Processor
         from sagemaker.core.shapes import (
@@ -108,14 +118,14 @@ class JobSteps:
 
         instance_type = self.settings.training.processing_instance_type
         processor = Processor(
-            role=ROLE_ARN,
+            role=role,
             image_uri=IMAGE_URI,
             instance_count=1,
             instance_type=instance_type,
             entrypoint=["python3", f"{CODE_DIR}/{script}"],
             volume_kms_key=None if uses_local_nvme(instance_type) else KMS_KEY,
             output_kms_key=KMS_KEY,
-            env=self.environment,
+            env={**self.environment, **(environment or {})},
             sagemaker_session=self.session,
             network_config=NetworkConfig(
                 subnets=self.subnets,
@@ -140,7 +150,7 @@ class JobSteps:
                 ProcessingOutput(
                     output_name=key,
                     s3_output=ProcessingS3Output(
-                        s3_uri=self.run_uri(name, key),
+                        s3_uri=self.run_uri(name, key, base=output_base),
                         local_path=f"/opt/ml/processing/output/{key}",
                         s3_upload_mode="EndOfJob",
                     ),

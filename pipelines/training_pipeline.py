@@ -20,7 +20,8 @@ from typing import Any
 
 from infra.settings import Settings
 from pipelines.quality_gate import GATE_METRICS, gate_steps, threshold_parameters
-from pipelines.sagemaker_jobs import IMAGE_URI, JobSteps
+from pipelines.sagemaker_jobs import IMAGE_URI, PII_SALT_SECRET, PREPARE_ROLE_ARN, JobSteps
+from training_scripts.governance.salt import SECRET_ARN_ENV
 from training_scripts.metrics.gate_keys import EVALUATION_FILE, MODEL_QUALITY_FILE
 
 __all__ = ["GATE_METRICS", "build_pipeline", "pipeline_definition"]
@@ -30,8 +31,11 @@ TRAINING_SCRIPTS = Path(__file__).resolve().parent.parent / "training_scripts"
 # Filled by Fn::Sub in the training stack (pseudo parameters such as ${AWS::Region} too).
 DEPLOYMENT_VARIABLES = (
     "TrainingRoleName",
+    "PrepareRoleName",
+    "RawBucket",
     "ArtifactsBucket",
     "CuratedBucket",
+    "PiiSaltSecretArn",
     "DataKeyArn",
     "TrainingSecurityGroup",
     "TrainingImageUri",
@@ -82,8 +86,9 @@ def build_pipeline(settings: Settings, subnet_count: int | None = None) -> Any:
         name="DataTask", default_value=DATA_TASK_BY_METHOD[settings.training.method]
     )
     trigger_prefix = settings.pipeline.trigger_prefix or "incoming/"
+    # Raw data in, curated data out: only the prepare step (its own role) writes curated data.
     input_uri = ParameterString(
-        name="InputDataUri", default_value=f"s3://${{CuratedBucket}}/{trigger_prefix}"
+        name="InputDataUri", default_value=f"s3://${{RawBucket}}/{trigger_prefix}"
     )
     base_model = settings.models.sagemaker_base_model
     base_model_uri = ParameterString(
@@ -97,6 +102,9 @@ def build_pipeline(settings: Settings, subnet_count: int | None = None) -> Any:
         inputs={"raw": input_uri}, outputs=["train", "validation", "governance"],
         arguments=["--task", data_task],
         description="Schema checks, PII anonymization, dedup, quality and poisoning filters",
+        role=PREPARE_ROLE_ARN,
+        output_base="${CuratedBucket}/" + settings.data.curated_prefix.rstrip("/"),
+        environment={SECRET_ARN_ENV: PII_SALT_SECRET},
     )  # fmt: skip
 
     def prepared(name: str) -> Any:

@@ -20,11 +20,11 @@ from training_scripts.governance.pipeline import (
     PrepareOutputs,
     PrepareSettings,
     prepare,
-    resolve_salt,
 )
 from training_scripts.governance.quality import QualitySettings
 from training_scripts.governance.readers import FieldMap
 from training_scripts.governance.records import TASKS, DataError
+from training_scripts.governance.salt import resolve_salt
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -75,8 +75,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     try:
         settings = settings_from_args(args)
-        salt = resolve_salt()[0] if settings.pii_mode == "pseudonymize" else ""
-        manifest = prepare(contract.input("raw"), outputs, settings, salt)
+        # Read before any data is touched: in the cloud a missing salt stops the job (exit 2).
+        salt, source = resolve_salt() if settings.pii_mode == "pseudonymize" else ("", "")
+        manifest = prepare(contract.input("raw"), outputs, settings, salt, source)
     except DataError as exc:
         report_failure(contract.failure_file, str(exc))
         return 2

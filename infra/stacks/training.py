@@ -20,12 +20,15 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sagemaker as sagemaker
+from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct
 
+from infra.constructs.secure_bucket import SecureBucket
 from infra.constructs.training_roles import TrainingRoles
 from infra.settings import Settings
+from infra.stacks.data import prepare_role_name
 from pipelines.pipeline_ops import ROLE_OUTPUT, VARIABLE_OUTPUT_PREFIX
 from pipelines.training_pipeline import (
     TRAINING_SCRIPTS,
@@ -57,8 +60,10 @@ class TrainingPipelineStack(cdk.Stack):
         *,
         settings: Settings,
         key: kms.IKey,
-        curated_bucket: s3.IBucket,
-        artifacts_bucket: s3.IBucket,
+        raw_bucket: SecureBucket,
+        curated_bucket: SecureBucket,
+        artifacts_bucket: SecureBucket,
+        pii_salt: secretsmanager.ISecret,
         vpc: ec2.IVpc,
         subnets: ec2.SelectedSubnets,
         training_security_group: ec2.ISecurityGroup,
@@ -78,9 +83,13 @@ class TrainingPipelineStack(cdk.Stack):
             self,
             "Roles",
             name=settings.name,
+            prepare_role_name=prepare_role_name(settings),
+            curated_prefix=settings.data.curated_prefix,
             key=key,
+            raw_bucket=raw_bucket,
             curated_bucket=curated_bucket,
             artifacts_bucket=artifacts_bucket,
+            pii_salt=pii_salt,
             image=self.image,
             vpc=vpc,
             model_package_group_name=model_package_group_name(settings),
@@ -96,8 +105,11 @@ class TrainingPipelineStack(cdk.Stack):
         self.definition = pipeline_definition(settings, subnet_count=len(subnet_ids))
         self.substitutions: dict[str, str] = {
             "TrainingRoleName": self.roles.job_role.role_name,
+            "PrepareRoleName": self.roles.prepare_role.role_name,
+            "RawBucket": raw_bucket.bucket_name,
             "ArtifactsBucket": artifacts_bucket.bucket_name,
             "CuratedBucket": curated_bucket.bucket_name,
+            "PiiSaltSecretArn": pii_salt.secret_arn,
             "DataKeyArn": key.key_arn,
             "TrainingSecurityGroup": training_security_group.security_group_id,
             "TrainingImageUri": self.image.image_uri,
@@ -119,7 +131,7 @@ class TrainingPipelineStack(cdk.Stack):
             service="sagemaker", resource="pipeline", resource_name=pipeline_name(settings)
         )
 
-        self._add_triggers(pipeline_arn, curated_bucket)
+        self._add_triggers(pipeline_arn, raw_bucket)
         self.alarm_topic = self._add_failure_alarm(key)
         self._add_dashboard()
         cdk.CfnOutput(self, "PipelineName", value=pipeline_name(settings))
@@ -144,7 +156,7 @@ class TrainingPipelineStack(cdk.Stack):
         # an environment-agnostic synth has no region, so fall back to the DLC home region.
         return self.settings.region or "us-east-1"
 
-    def _add_triggers(self, pipeline_arn: str, curated_bucket: s3.IBucket) -> None:
+    def _add_triggers(self, pipeline_arn: str, raw_bucket: s3.IBucket) -> None:
         settings = self.settings.pipeline
         if not (settings.trigger_prefix or settings.schedule):
             return
@@ -169,16 +181,17 @@ class TrainingPipelineStack(cdk.Stack):
         )
         target = _StartPipeline(pipeline_arn, role)
         if settings.trigger_prefix:
-            # Continued pre-training on fresh domain data: new curated objects start a run.
+            # Continued pre-training on fresh domain data: new raw objects start a run, whose
+            # prepare step curates them.
             events.Rule(
                 self,
-                "NewCuratedData",
-                description="New objects under the curated trigger prefix start the pipeline",
+                "NewRawData",
+                description="New raw objects under the trigger prefix start the pipeline",
                 event_pattern=events.EventPattern(
                     source=["aws.s3"],
                     detail_type=["Object Created"],
                     detail={
-                        "bucket": {"name": [curated_bucket.bucket_name]},
+                        "bucket": {"name": [raw_bucket.bucket_name]},
                         "object": {"key": [{"prefix": settings.trigger_prefix}]},
                     },
                 ),
@@ -203,11 +216,11 @@ class TrainingPipelineStack(cdk.Stack):
         )
         if self.settings.alarm_email:
             topic.add_subscription(subscriptions.EmailSubscription(self.settings.alarm_email))
-        events_principal = iam.ServicePrincipal("events.amazonaws.com")
-        key.grant(events_principal, "kms:Decrypt", "kms:GenerateDataKey*")
+        rule_name = f"{self.settings.name}-pipeline-failed"
         rule = events.Rule(
             self,
             "PipelineFailed",
+            rule_name=rule_name,
             description="Training pipeline execution failed",
             event_pattern=events.EventPattern(
                 source=["aws.sagemaker"],
@@ -225,6 +238,25 @@ class TrainingPipelineStack(cdk.Stack):
             ),
         )
         rule.add_target(targets.SnsTopic(topic))
+        # EventBridge publishes to the encrypted topic with the data key; only this rule may
+        # (EventBridge user guide, "Amazon SNS permissions": encrypted topics).
+        key.grant(
+            iam.ServicePrincipal(
+                "events.amazonaws.com",
+                conditions={
+                    "StringEquals": {"aws:SourceAccount": self.account},
+                    # Built from the name, not rule.rule_arn: the key policy lives in the data
+                    # stack, which must not depend on this one.
+                    "ArnEquals": {
+                        "aws:SourceArn": self.format_arn(
+                            service="events", resource="rule", resource_name=rule_name
+                        )
+                    },
+                },
+            ),
+            "kms:Decrypt",
+            "kms:GenerateDataKey",
+        )
         return topic
 
     def _add_dashboard(self) -> None:

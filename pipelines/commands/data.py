@@ -41,11 +41,11 @@ def prepare_command(
         PrepareOutputs,
         PrepareSettings,
         prepare,
-        resolve_salt,
     )
     from training_scripts.governance.quality import QualitySettings
     from training_scripts.governance.readers import FieldMap
     from training_scripts.governance.records import DataError
+    from training_scripts.governance.salt import resolve_salt
 
     settings = PrepareSettings(
         task=task,
@@ -58,8 +58,8 @@ def prepare_command(
     )
     try:
         settings.check()
-        salt = resolve_salt()[0] if pii_mode == "pseudonymize" else ""
-        manifest = prepare(input_path, PrepareOutputs.under(output), settings, salt)
+        salt, source = resolve_salt() if pii_mode == "pseudonymize" else ("", "")
+        manifest = prepare(input_path, PrepareOutputs.under(output), settings, salt, source)
     except DataError as exc:
         raise fail(str(exc)) from None
     if as_json:

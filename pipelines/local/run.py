@@ -32,8 +32,12 @@ def local_placeholders(settings: Settings, code_hash: str) -> dict[str, str]:
     """Local values for the `${Name}` placeholders CloudFormation fills in AWS."""
     values = {
         "TrainingRoleName": f"{settings.name}-training-job",
+        "PrepareRoleName": f"{settings.name}-prepare-job",
+        "RawBucket": f"{settings.name}-raw",
         "ArtifactsBucket": f"{settings.name}-artifacts",
         "CuratedBucket": f"{settings.name}-curated",
+        # No secret offline: the prepare step uses FMOPS_PII_SALT (a salt kept beside the runs).
+        "PiiSaltSecretArn": "",
         "DataKeyArn": "arn:aws:kms:local:000000000000:key/local",
         "TrainingSecurityGroup": "sg-local",
         "TrainingImageUri": f"local/fmops-training:{code_hash[:12]}",

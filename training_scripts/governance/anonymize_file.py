@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 
 from training_scripts.governance.pii import PiiEngine
-from training_scripts.governance.pipeline import resolve_salt
 from training_scripts.governance.records import DataError
+from training_scripts.governance.salt import resolve_salt
 from training_scripts.governance.writers import AtomicOutputs, write_jsonl
 
 

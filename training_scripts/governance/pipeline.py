@@ -8,13 +8,11 @@ examples to a temp file; pass 2 streams the spool, anonymizes and writes the spl
 from __future__ import annotations
 
 import json
-import os
 import platform
 import random
-import sys
 import tempfile
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from importlib import metadata
@@ -42,8 +40,6 @@ from training_scripts.governance.records import (
 )
 from training_scripts.governance.writers import AtomicOutputs, sha256_file, write_jsonl
 
-SALT_ENV = "FMOPS_PII_SALT"
-_DEFAULT_SALT = "fmops-default-salt-not-secret"
 _TOOLS = ("presidio-analyzer", "presidio-anonymizer", "spacy", "datasketch", "phonenumbers",
           "faker", "tldextract")  # fmt: skip
 
@@ -80,19 +76,6 @@ class PrepareOutputs:
     @classmethod
     def under(cls, root: Path) -> PrepareOutputs:
         return cls(root / "train", root / "validation", root / "governance")
-
-
-def resolve_salt(environ: Mapping[str, str] = os.environ) -> tuple[str, str]:
-    """The pseudonym salt and where it came from; the built-in default is loudly not secret."""
-    salt = environ.get(SALT_ENV, "")
-    if salt:
-        return salt, "env"
-    print(
-        f"WARNING: {SALT_ENV} is not set; pseudonyms use a PUBLIC default salt and can be "
-        "reversed by anyone with this code. Set a secret salt for real data.",
-        file=sys.stderr,
-    )
-    return _DEFAULT_SALT, "default"
 
 
 class _Curator:
@@ -140,9 +123,17 @@ def reason_code(reason: str) -> str:
 
 
 def prepare(
-    input_root: Path, outputs: PrepareOutputs, settings: PrepareSettings, salt: str
+    input_root: Path,
+    outputs: PrepareOutputs,
+    settings: PrepareSettings,
+    salt: str,
+    salt_source: str = "given by the caller",
 ) -> dict:
-    """Curate every input under `input_root` into `outputs`; returns the manifest written."""
+    """Curate every input under `input_root` into `outputs`; returns the manifest written.
+
+    `salt_source` (governance/salt.py) goes into the manifest, so a dataset pseudonymized with
+    the public default salt says so.
+    """
     settings.check()
     files = input_files(input_root)
     base = input_root if input_root.is_dir() else input_root.parent
@@ -224,7 +215,11 @@ def prepare(
                 }
                 for name, target in targets.items()
             },
-            "pii": {"mode": settings.pii_mode, "entities": dict(sorted(pii.found.items()))},
+            "pii": {
+                "mode": settings.pii_mode,
+                "entities": dict(sorted(pii.found.items())),
+                **({"salt": salt_source} if settings.pii_mode == "pseudonymize" else {}),
+            },
             "settings": asdict(settings),
             "versions": _versions(),
         }
