@@ -307,7 +307,12 @@ class CustomizationWorkflow(Construct):
         # of custom models", Bedrock user guide). Identity policy: the key lives in another stack.
         self.policy.add_statements(
             iam.PolicyStatement(
-                actions=["kms:DescribeKey", "kms:CreateGrant", "kms:GenerateDataKey", "kms:Decrypt"],
+                actions=[
+                    "kms:DescribeKey",
+                    "kms:CreateGrant",
+                    "kms:GenerateDataKey",
+                    "kms:Decrypt",
+                ],
                 resources=[model_key.key_arn],
             ),
             # Publishing to the KMS-encrypted topic.

@@ -30,7 +30,6 @@ from infra.settings import Settings
 from infra.stacks.data import DataStack
 from infra.stacks.network import NetworkStack
 
-
 VPC_DESCRIBE = [
     "ec2:DescribeNetworkInterfaces",
     "ec2:DescribeVpcs",
@@ -242,7 +241,9 @@ class BedrockStack(cdk.Stack):
         # the training roles' (HIPAA/NIST IAMNoInlinePolicy).
         prefix = settings.data.curated_prefix
         self._curated_objects = data.curated_bucket.arn_in(self, f"{prefix}*")
-        self._output_objects = data.artifacts_bucket.arn_in(self, f"{settings.bedrock.output_prefix}*")
+        self._output_objects = data.artifacts_bucket.arn_in(
+            self, f"{settings.bedrock.output_prefix}*"
+        )
         self.service_policy = iam.ManagedPolicy(self, "ServicePolicy", roles=[role])
         self.service_policy.add_statements(
             iam.PolicyStatement(actions=["s3:GetObject"], resources=[self._curated_objects]),
@@ -255,7 +256,12 @@ class BedrockStack(cdk.Stack):
                 actions=["s3:PutObject", "s3:GetObject"], resources=[self._output_objects]
             ),
             iam.PolicyStatement(
-                actions=["kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey", "kms:CreateGrant"],
+                actions=[
+                    "kms:Decrypt",
+                    "kms:GenerateDataKey",
+                    "kms:DescribeKey",
+                    "kms:CreateGrant",
+                ],
                 resources=[data.key.key_arn],
             ),
         )
