@@ -20,7 +20,7 @@ from aws_cdk import aws_s3vectors as s3vectors
 from constructs import Construct
 
 from infra.constructs.secure_bucket import SecureBucket
-from infra.nag import acknowledge, justify_wildcards
+from infra.nag import justify_wildcards
 from infra.settings import RagSettings
 
 Q_BUSINESS_SKIPPED = (
@@ -111,7 +111,7 @@ class RagStack(cdk.Stack):
         )
         justify_wildcards(
             policy,
-            [f"/{self._rag.documents_prefix}*]"],
+            [("s3:GetObject", self._documents_arn())],
             "Read-only access to the documents prefix: the objects to index are not known at "
             "deploy time, and the wildcard is confined to that one prefix of one bucket.",
         )
@@ -301,24 +301,26 @@ class RagStack(cdk.Stack):
             "Amazon Q Business S3 connector: read curated documents into the index",
         )
         self._grant_read_documents(policy)
+        index_actions = [
+            "qbusiness:BatchPutDocument",
+            "qbusiness:BatchDeleteDocument",
+            "qbusiness:PutGroup",
+            "qbusiness:CreateUser",
+            "qbusiness:DeleteGroup",
+            "qbusiness:UpdateUser",
+            "qbusiness:ListGroups",
+        ]
+        data_sources = f"{index.attr_index_arn}/data-source/*"
         policy.add_statements(
             iam.PolicyStatement(
                 sid="WriteThisIndexOnly",
-                actions=[
-                    "qbusiness:BatchPutDocument",
-                    "qbusiness:BatchDeleteDocument",
-                    "qbusiness:PutGroup",
-                    "qbusiness:CreateUser",
-                    "qbusiness:DeleteGroup",
-                    "qbusiness:UpdateUser",
-                    "qbusiness:ListGroups",
-                ],
-                resources=[index.attr_index_arn, f"{index.attr_index_arn}/data-source/*"],
+                actions=index_actions,
+                resources=[index.attr_index_arn, data_sources],
             )
         )
-        acknowledge(
+        justify_wildcards(
             policy,
-            f"AwsSolutions-IAM5[Resource::<{self.get_logical_id(index)}.IndexArn>/data-source/*]",
+            [(index_actions, data_sources)],
             "Q Business names data-source sub-resources at sync time; the wildcard stays "
             "inside this one index.",
         )

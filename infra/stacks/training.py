@@ -237,16 +237,17 @@ class TrainingPipelineStack(cdk.Stack):
                 },
             ),
         )
-        rule.add_target(targets.SnsTopic(topic))
-        # EventBridge publishes to the encrypted topic with the data key; only this rule may
-        # (EventBridge user guide, "Amazon SNS permissions": encrypted topics).
-        key.grant(
-            iam.ServicePrincipal(
+        # EventBridge publishes as a role of ours, not as the service principal: granting
+        # events.amazonaws.com on the topic would put an unconditioned service principal in
+        # the data key's policy. The role's trust names this rule (confused-deputy guard).
+        publisher = iam.Role(
+            self,
+            "FailurePublisherRole",
+            description="Lets the pipeline-failed rule publish to the encrypted failure topic",
+            assumed_by=iam.ServicePrincipal(
                 "events.amazonaws.com",
                 conditions={
                     "StringEquals": {"aws:SourceAccount": self.account},
-                    # Built from the name, not rule.rule_arn: the key policy lives in the data
-                    # stack, which must not depend on this one.
                     "ArnEquals": {
                         "aws:SourceArn": self.format_arn(
                             service="events", resource="rule", resource_name=rule_name
@@ -254,9 +255,19 @@ class TrainingPipelineStack(cdk.Stack):
                     },
                 },
             ),
-            "kms:Decrypt",
-            "kms:GenerateDataKey",
         )
+        iam.ManagedPolicy(
+            self,
+            "FailurePublisherPolicy",
+            roles=[publisher],
+            statements=[
+                iam.PolicyStatement(actions=["sns:Publish"], resources=[topic.topic_arn]),
+                iam.PolicyStatement(
+                    actions=["kms:Decrypt", "kms:GenerateDataKey"], resources=[key.key_arn]
+                ),
+            ],
+        )
+        rule.add_target(targets.SnsTopic(topic, role=publisher.without_policy_updates()))
         return topic
 
     def _add_dashboard(self) -> None:

@@ -115,7 +115,7 @@ def test_new_raw_objects_start_the_pipeline(training_template: Template) -> None
     pattern = rule["Properties"]["EventPattern"]
     assert pattern["source"] == ["aws.s3"] and pattern["detail-type"] == ["Object Created"]
     assert pattern["detail"]["object"]["key"] == [{"prefix": "incoming/"}]
-    assert "RawBucket" in json.dumps(pattern["detail"]["bucket"])
+    assert "RefRaw" in json.dumps(pattern["detail"]["bucket"])
     (target,) = rule["Properties"]["Targets"]
     assert ":pipeline/fmops-dev-training" in json.dumps(target["Arn"])
     assert "RoleArn" in target
