@@ -141,8 +141,9 @@ def test_secrets_manager_is_reached_through_an_interface_endpoint(synthesized: A
     services = json.dumps(
         [
             e["Properties"]["ServiceName"]
-            for e in resources(_json(synthesized.templates["network"]), "AWS::EC2::VPCEndpoint")
-            .values()
+            for e in resources(
+                _json(synthesized.templates["network"]), "AWS::EC2::VPCEndpoint"
+            ).values()
         ]
     )
     assert ".secretsmanager" in services
@@ -280,8 +281,7 @@ def test_bedrock_job_role_invokes_the_teacher_profile_and_its_model_only(hardene
 
 def test_every_role_of_every_stack_carries_the_permissions_boundary(hardened: Any) -> None:
     roles = {
-        name: list(resources(_json(t), "AWS::IAM::Role"))
-        for name, t in hardened.templates.items()
+        name: list(resources(_json(t), "AWS::IAM::Role")) for name, t in hardened.templates.items()
     }
     # CDK-generated roles are included: custom-resource providers of the network stack.
     assert any("AWS679f53fac002430cb0da5b7982bd2287" in r for r in roles["network"])
