@@ -18,6 +18,7 @@ from rich.table import Table
 
 from infra.settings import Settings, SettingsError, settings_for_stage
 from pipelines.bedrock.jobs import BedrockJobs, ConcurrencyLimitError, JobRequest, JobTarget
+from pipelines.bedrock.prepared import UnpreparedDataError, check_prepared
 from pipelines.bedrock.validation import check_request, parse_hyperparameters
 from pipelines.console import console, err_console, fail, print_json
 
@@ -129,10 +130,19 @@ def submit(
 ) -> None:
     """Validate, upload the datasets, then start the job (state machine, or --direct API call).
 
+    Only prepared data is accepted: each file must be an output of `fmops data prepare` with
+    its manifest beside it (OUT/governance/manifest.json) and the hash it recorded.
+
     Example: [cyan]fmops bedrock submit --base-model amazon.nova-micro-v1:0:128k
-    --customization DISTILLATION --train prompts.jsonl --teacher amazon.nova-pro-v1:0[/]
+    --customization DISTILLATION --train prepared/train/data.jsonl --teacher amazon.nova-pro-v1:0[/]
     """
     values = _validated(base_model, customization, train, validation, hp, teacher)
+    try:
+        for dataset in (train, validation):
+            if dataset is not None:
+                check_prepared(dataset)
+    except UnpreparedDataError as exc:
+        raise fail(f"{exc}: nothing was sent to AWS") from None
     settings = _settings(stage)
     if direct and not output_s3_uri:
         raise fail("--direct needs --output-s3-uri (where Bedrock writes metrics and artifacts)")
@@ -164,7 +174,15 @@ def submit(
             arn = jobs.start(request, sm)
     except ConcurrencyLimitError as exc:
         raise fail(str(exc), code=1) from None
-    except (ClientError, BotoCoreError, KeyError) as exc:
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") in ("AccessDenied", "403"):
+            raise fail(
+                f"submission failed: {exc}. The curated bucket accepts object writes only from "
+                "the prepare job's role and settings.security.break_glass_role_arn",
+                code=1,
+            ) from None
+        raise fail(f"submission failed: {exc}", code=1) from None
+    except (BotoCoreError, KeyError) as exc:
         raise fail(f"submission failed: {exc}", code=1) from None
     if as_json:
         print_json({"arn": arn, "jobName": name})
