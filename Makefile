@@ -50,12 +50,15 @@ PRESET ?= healthcare
 demo: setup synth
 	$(VENV)/bin/fmops local run --preset $(PRESET) --stage $(STAGE)
 
+# mypy reads its settings and file list from pyproject.toml ([tool.mypy]); a cold run takes a
+# few minutes, later runs reuse .mypy_cache.
 lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 
 bench: setup
 	@for b in bench/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
 
 clean:
-	rm -rf cdk.out runs .pytest_cache .ruff_cache
+	rm -rf cdk.out runs .pytest_cache .ruff_cache .mypy_cache

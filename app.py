@@ -6,8 +6,8 @@ import sys
 
 import aws_cdk as cdk
 
+from deployment.settings import SettingsError, load_settings, read_cdk_json_context
 from infra.app import build_stacks
-from infra.settings import SettingsError, load_settings, read_cdk_json_context
 
 if __name__ == "__main__":
     # The CDK CLI injects cdk.json context itself; `python app.py` (make synth) does not, so

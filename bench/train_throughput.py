@@ -11,6 +11,7 @@ is what a first attempt looks like: one example per row, padded to the longest i
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import random
 import sys
 import tempfile
@@ -33,7 +34,7 @@ from training_scripts.methods.causal_lm import lm_loss, rows_for
 from training_scripts.model_factory import init_causal_lm, train_bpe_tokenizer
 from training_scripts.token_batches import instruction_tokens, text_tokens
 from training_scripts.training_loop import Task, run
-from training_scripts.training_records import InstructionExample, TextExample
+from training_scripts.vocabulary.records import InstructionExample, TextExample
 
 # Dense bf16 tensor-core peaks from the vendors' datasheets (NVIDIA H100/H200 SXM, A100 SXM,
 # A10G, L4); "with sparsity" figures are twice these.
@@ -64,8 +65,16 @@ class CountingCollator(DataCollatorForLanguageModeling):
 
 
 def ours(model, rows, steps: int, batch: int, lr: float, bf16: bool, device: torch.device) -> float:
-    hp = {**defaults("cpt"), "max_steps": steps, "batch_size": batch, "learning_rate": lr}
-    hp.update(checkpoint_every=0, log_every=10**6, lr_scheduler="constant", bf16=bf16)
+    hp = dataclasses.replace(
+        defaults("cpt"),
+        max_steps=steps,
+        batch_size=batch,
+        learning_rate=lr,
+        checkpoint_every=0,
+        log_every=10**6,
+        lr_scheduler="constant",
+        bf16=bf16,
+    )
     task = Task(model=model, rows=rows, loss=lm_loss, save=lambda out: None)
     with tempfile.TemporaryDirectory() as tmp, StopRequest() as stop:
         result = run(task, hp, DistContext(device=device), CheckpointStore(Path(tmp)), stop, log=id)

@@ -7,8 +7,9 @@ from dataclasses import dataclass
 import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
 
+from deployment.contract import stack_name
+from deployment.settings import Settings
 from infra.nag import acknowledge_justified_wildcards, apply_nag_packs
-from infra.settings import Settings
 from infra.stacks.bedrock import BedrockStack
 from infra.stacks.data import DataStack
 from infra.stacks.network import NetworkStack
@@ -28,10 +29,10 @@ class FmopsStacks:
 def build_stacks(app: cdk.App, settings: Settings, *, nag: bool = True) -> FmopsStacks:
     # Without account/region the stacks stay environment-agnostic: synth needs no credentials.
     env = cdk.Environment(account=settings.account, region=settings.region)
-    data = DataStack(app, f"{settings.name}-data", settings=settings, env=env)
+    data = DataStack(app, stack_name(settings, "data"), settings=settings, env=env)
     network = NetworkStack(
         app,
-        f"{settings.name}-network",
+        stack_name(settings, "network"),
         settings=settings,
         flow_logs_bucket=data.access_logs_bucket,
         project_buckets=[data.raw_bucket, data.curated_bucket, data.artifacts_bucket],
@@ -39,7 +40,7 @@ def build_stacks(app: cdk.App, settings: Settings, *, nag: bool = True) -> Fmops
     )
     training = TrainingPipelineStack(
         app,
-        f"{settings.name}-training",
+        stack_name(settings, "training"),
         settings=settings,
         key=data.key,
         raw_bucket=data.raw_bucket,
@@ -55,7 +56,7 @@ def build_stacks(app: cdk.App, settings: Settings, *, nag: bool = True) -> Fmops
     if settings.rag.enabled:
         rag = RagStack(
             app,
-            f"{settings.name}-rag",
+            stack_name(settings, "rag"),
             rag=settings.rag,
             name=settings.name,
             key=data.key,
@@ -63,7 +64,15 @@ def build_stacks(app: cdk.App, settings: Settings, *, nag: bool = True) -> Fmops
             env=env,
         )
     bedrock = BedrockStack(
-        app, f"{settings.name}-bedrock", settings=settings, data=data, network=network, env=env
+        app,
+        stack_name(settings, "bedrock"),
+        settings=settings,
+        key=data.key,
+        curated_bucket=data.curated_bucket,
+        artifacts_bucket=data.artifacts_bucket,
+        subnets=network.isolated_subnets,
+        security_group=network.training_security_group,
+        env=env,
     )
     if settings.security.permissions_boundary_arn:
         # An Aspect over the whole app: every AWS::IAM::Role of every stack gets it, including

@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from infra.settings import SettingsError, settings_for_stage
+from deployment.settings import SettingsError, settings_for_stage
 from pipelines.commands import advise, bedrock, data, feedback, local, pipeline
 from pipelines.commands import eval as eval_commands
 from pipelines.console import console, fail, print_json

@@ -12,12 +12,11 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from deployment.contract import ROLE_OUTPUT, VARIABLE_OUTPUT_PREFIX
 from pipelines.pipeline_parameters import PipelineInputError, resolve_placeholders
 
 __all__ = [
-    "ROLE_OUTPUT",
     "TERMINAL_STATUSES",
-    "VARIABLE_OUTPUT_PREFIX",
     "DeploymentError",
     "ModelPackage",
     "check_execution_arn",
@@ -35,10 +34,6 @@ __all__ = [
     "wait_for_execution",
 ]
 
-# The training stack publishes one output per Fn::Sub variable under this prefix, plus the
-# pipeline's role, so the CLI can resolve the definition exactly as CloudFormation did.
-VARIABLE_OUTPUT_PREFIX = "PipelineVar"
-ROLE_OUTPUT = "PipelineRoleArn"
 
 # PipelineExecutionStatus values that no longer change (SageMaker API Reference,
 # DescribePipelineExecution, https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_DescribePipelineExecution.html).

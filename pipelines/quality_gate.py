@@ -2,36 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
-from infra.settings import Settings
-from training_scripts.metrics.gate_keys import GATE_PARAMETERS
+from deployment.settings import Settings
+from training_scripts.vocabulary.metrics import GATE_RULES
 
-
-@dataclass(frozen=True)
-class GateMetric:
-    """A threshold: pipeline parameter -> evaluation.json key."""
-
-    parameter: str
-    key: str
-    minimum: bool  # True: value must be >= threshold; False: <= threshold
-    settings_field: str
-
-
-# Which Settings.evaluation field gives each gate parameter its default.
-_SETTINGS_FIELD = {
-    "MinRougeL": "min_rouge_l",
-    "MinBleu": "min_bleu",
-    "MinBertscoreF1": "min_bertscore_f1",
-    "MinRefusalRate": "min_refusal_rate",
-    "MaxHallucinationRate": "max_hallucination_rate",
-}
-# The keys come from evaluate.py's own list, so the gate reads what the step writes.
-GATE_METRICS = tuple(
-    GateMetric(parameter, key, comparison == ">=", _SETTINGS_FIELD[parameter])
-    for parameter, (key, comparison) in GATE_PARAMETERS.items()
-)
+# The rules name the keys evaluate.py writes, so the gate reads what the step writes.
+GATE_METRICS = GATE_RULES
 
 
 def threshold_parameters(settings: Settings) -> dict[str, Any]:

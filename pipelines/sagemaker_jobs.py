@@ -10,24 +10,38 @@ import logging
 import os
 from typing import Any
 
-from infra.settings import Settings, SettingsError
+from deployment.contract import (
+    ARTIFACTS_BUCKET,
+    DATA_KEY_ARN,
+    PII_SALT_SECRET_ARN,
+    PIPELINE_RUNS_PREFIX,
+    PREPARE_ROLE_NAME,
+    TRAINING_IMAGE_URI,
+    TRAINING_ROLE_NAME,
+    TRAINING_SECURITY_GROUP,
+    placeholder,
+    subnet_variable,
+)
+from deployment.settings import Settings, SettingsError
 from training_scripts.contract import metric_definitions
 from training_scripts.hyperparameters import (
     RESERVED_PREFIX,
     HyperparameterError,
     parse_hyperparameters,
 )
-from training_scripts.train import TRAINING_METRICS
+from training_scripts.vocabulary.metrics import TRAINING_METRICS
 
 CODE_DIR = "/opt/ml/code"  # where the training image keeps training_scripts/
-ROLE_ARN = "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/${TrainingRoleName}"
+ROLE_ARN = "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/" + placeholder(TRAINING_ROLE_NAME)
 # The prepare step runs as its own role: the only principal the curated bucket accepts writes from.
-PREPARE_ROLE_ARN = "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/${PrepareRoleName}"
+PREPARE_ROLE_ARN = "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/" + placeholder(
+    PREPARE_ROLE_NAME
+)
 # The prepare job reads the PII salt from this secret at start (governance/salt.py).
-PII_SALT_SECRET = "${PiiSaltSecretArn}"
-IMAGE_URI = "${TrainingImageUri}"
-KMS_KEY = "${DataKeyArn}"
-SECURITY_GROUP = "${TrainingSecurityGroup}"
+PII_SALT_SECRET = placeholder(PII_SALT_SECRET_ARN)
+IMAGE_URI = placeholder(TRAINING_IMAGE_URI)
+KMS_KEY = placeholder(DATA_KEY_ARN)
+SECURITY_GROUP = placeholder(TRAINING_SECURITY_GROUP)
 
 # Instance families with local NVMe storage: CreateTrainingJob/CreateProcessingJob reject a
 # VolumeKmsKeyId for them, their volumes are hardware-encrypted (SageMaker API reference,
@@ -67,12 +81,12 @@ class JobSteps:
                 aws_access_key_id="offline",
                 aws_secret_access_key="offline",
             ),
-            default_bucket="${ArtifactsBucket}",
+            default_bucket=placeholder(ARTIFACTS_BUCKET),
         )
-        self.subnets = [f"${{Subnet{i + 1}}}" for i in range(subnet_count)]
+        self.subnets = [placeholder(subnet_variable(i)) for i in range(subnet_count)]
         self.environment = {"FMOPS_CODE_SHA256": code_hash}
 
-    def run_uri(self, *parts: str, base: str = "${ArtifactsBucket}") -> Any:
+    def run_uri(self, *parts: str, base: str = placeholder(ARTIFACTS_BUCKET)) -> Any:
         """Per-execution S3 location, so runs never read each other's results."""
         from sagemaker.core.workflow.execution_variables import ExecutionVariables
         from sagemaker.core.workflow.functions import Join
@@ -82,7 +96,7 @@ class JobSteps:
             values=[
                 "s3:/",
                 base,
-                "pipeline-runs",
+                PIPELINE_RUNS_PREFIX.rstrip("/"),
                 ExecutionVariables.PIPELINE_EXECUTION_ID,
                 *parts,
             ],
@@ -99,7 +113,7 @@ class JobSteps:
         description: str = "",
         property_files: list[Any] | None = None,
         role: str = ROLE_ARN,
-        output_base: str = "${ArtifactsBucket}",
+        output_base: str = placeholder(ARTIFACTS_BUCKET),
         environment: dict[str, str] | None = None,
     ) -> Any:
         """`python3 CODE_DIR/script` with S3 inputs/outputs under /opt/ml/processing.

@@ -5,9 +5,9 @@ PropertyFile) -> one ConditionStep per gate metric -> register (PendingManualApp
 FailStep that names the metric.
 
 The definition is built offline with the SageMaker Python SDK v3 and is byte-for-byte
-deterministic. Deployment-specific values are `${Name}` placeholders (DEPLOYMENT_VARIABLES, plus
-`${SubnetN}` and CloudFormation pseudo parameters): Fn::Sub fills them in the training stack, the
-local executor fills them with local paths.
+deterministic. Deployment-specific values are `${Name}` placeholders (DEPLOYMENT_VARIABLES in
+deployment/contract.py, plus `${SubnetN}` and CloudFormation pseudo parameters): Fn::Sub fills
+them in the training stack, the local executor fills them with local paths.
 """
 
 from __future__ import annotations
@@ -18,42 +18,25 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-from infra.settings import Settings
+from deployment.contract import (
+    ARTIFACTS_BUCKET,
+    CURATED_BUCKET,
+    RAW_BUCKET,
+    base_model_prefix,
+    model_package_group_name,
+    pipeline_name,
+    placeholder,
+)
+from deployment.settings import Settings
 from pipelines.quality_gate import GATE_METRICS, gate_steps, threshold_parameters
 from pipelines.sagemaker_jobs import IMAGE_URI, PII_SALT_SECRET, PREPARE_ROLE_ARN, JobSteps
 from training_scripts.governance.salt import SECRET_ARN_ENV
-from training_scripts.metrics.gate_keys import EVALUATION_FILE, MODEL_QUALITY_FILE
+from training_scripts.vocabulary.methods import METHODS
+from training_scripts.vocabulary.metrics import EVALUATION_FILE, MODEL_QUALITY_FILE
 
 __all__ = ["GATE_METRICS", "build_pipeline", "pipeline_definition"]
 
 TRAINING_SCRIPTS = Path(__file__).resolve().parent.parent / "training_scripts"
-
-# Filled by Fn::Sub in the training stack (pseudo parameters such as ${AWS::Region} too).
-DEPLOYMENT_VARIABLES = (
-    "TrainingRoleName",
-    "PrepareRoleName",
-    "RawBucket",
-    "ArtifactsBucket",
-    "CuratedBucket",
-    "PiiSaltSecretArn",
-    "DataKeyArn",
-    "TrainingSecurityGroup",
-    "TrainingImageUri",
-)
-
-# Which curated format each training method reads (prepare_data.py --task).
-DATA_TASK_BY_METHOD = {
-    "cpt": "cpt", "sft": "sft", "lora": "sft", "reft": "sft", "distill": "sft",
-    "reward": "preference", "dpo": "preference",
-}  # fmt: skip
-
-
-def pipeline_name(settings: Settings) -> str:
-    return f"{settings.name}-training"
-
-
-def model_package_group_name(settings: Settings) -> str:
-    return f"{settings.name}-models"
 
 
 def code_sha256(root: Path = TRAINING_SCRIPTS) -> str:
@@ -83,16 +66,17 @@ def build_pipeline(settings: Settings, subnet_count: int | None = None) -> Any:
 
     method = ParameterString(name="Method", default_value=settings.training.method)
     data_task = ParameterString(
-        name="DataTask", default_value=DATA_TASK_BY_METHOD[settings.training.method]
+        name="DataTask", default_value=METHODS[settings.training.method].data_task
     )
     trigger_prefix = settings.pipeline.trigger_prefix or "incoming/"
     # Raw data in, curated data out: only the prepare step (its own role) writes curated data.
     input_uri = ParameterString(
-        name="InputDataUri", default_value=f"s3://${{RawBucket}}/{trigger_prefix}"
+        name="InputDataUri", default_value=f"s3://{placeholder(RAW_BUCKET)}/{trigger_prefix}"
     )
     base_model = settings.models.sagemaker_base_model
     base_model_uri = ParameterString(
-        name="BaseModelUri", default_value=f"s3://${{ArtifactsBucket}}/base-models/{base_model}/"
+        name="BaseModelUri",
+        default_value=f"s3://{placeholder(ARTIFACTS_BUCKET)}/{base_model_prefix(base_model)}",
     )
     approval = ParameterString(name="ModelApprovalStatus", default_value="PendingManualApproval")
     thresholds = threshold_parameters(settings)
@@ -103,7 +87,7 @@ def build_pipeline(settings: Settings, subnet_count: int | None = None) -> Any:
         arguments=["--task", data_task],
         description="Schema checks, PII anonymization, dedup, quality and poisoning filters",
         role=PREPARE_ROLE_ARN,
-        output_base="${CuratedBucket}/" + settings.data.curated_prefix.rstrip("/"),
+        output_base=f"{placeholder(CURATED_BUCKET)}/{settings.data.curated_prefix.rstrip('/')}",
         environment={SECRET_ARN_ENV: PII_SALT_SECRET},
     )  # fmt: skip
 

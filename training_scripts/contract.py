@@ -22,7 +22,9 @@ ROOT_ENV = "FMOPS_CONTAINER_ROOT"
 
 # Metric lines look like `train_loss=1.2345; learning_rate=0.0001;` on stdout. SageMaker scrapes
 # them with these regexes (TrainingStep metric definitions), the local executor with the same.
-METRIC_PATTERN = r"{name}=([-+]?[0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?);"
+# The name must start the line or follow a space or ';': reward_accuracy would otherwise read
+# the value of eval_reward_accuracy or dpo_reward_accuracy printed before it.
+METRIC_PATTERN = r"(?:^|[\s;]){name}=([-+]?[0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?);"
 
 
 class ContractError(RuntimeError):
@@ -139,16 +141,6 @@ def metric_definitions(names: list[str] | tuple[str, ...]) -> list[dict[str, str
 
 def format_metrics(values: Mapping[str, float]) -> str:
     return " ".join(f"{name}={value:.6g};" for name, value in values.items())
-
-
-def parse_metrics(line: str, names: list[str] | tuple[str, ...]) -> dict[str, float]:
-    """Read a printed metrics line back with the same regexes SageMaker uses."""
-    found: dict[str, float] = {}
-    for definition in metric_definitions(names):
-        match = re.search(definition["Regex"], line)
-        if match:
-            found[definition["Name"]] = float(match.group(1))
-    return found
 
 
 def report_failure(failure_file: Path, message: str) -> None:

@@ -25,8 +25,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from training_scripts.vocabulary.records import CONVERSATION_SCHEMA
+
 FORMATS = ("cpt", "prompt_completion", "conversation", "claude_conversation", "preference")
-CONVERSATION_SCHEMA = "bedrock-conversation-2024"
 
 # Required keys per format; nothing else is allowed (Bedrock rejects extraneous keys).
 _STRING_FIELDS: dict[str, tuple[str, ...]] = {

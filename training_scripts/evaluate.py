@@ -33,17 +33,25 @@ from training_scripts.contract import (
 )
 from training_scripts.metrics.audit import AuditItem, stratified_sample, write_audit_inputs
 from training_scripts.metrics.extraction import extraction_scores
-from training_scripts.metrics.gate_keys import (
-    EVALUATION_FILE,
-    MODEL_QUALITY_FILE,
-)
 from training_scripts.metrics.generation import generate, load_model, resolve_model_dir
 from training_scripts.metrics.model_quality import MetricSource, write_model_quality
 from training_scripts.metrics.perplexity import reference_losses
-from training_scripts.metrics.records import EvaluationInputError, Example, load_test_set
+from training_scripts.metrics.records import load_test_set
 from training_scripts.metrics.reference_scores import ReferenceScores
 from training_scripts.metrics.safety import load_redteam, refusal_rate, unsupported_flags
 from training_scripts.metrics.semantic import AUTO
+from training_scripts.vocabulary.metrics import (
+    BERTSCORE_MODEL,
+    EVALUATION_FILE,
+    EVALUATION_KEYS,
+    HALLUCINATION_RATE,
+    HALLUCINATION_RATE_SOURCE,
+    MODEL_QUALITY_FILE,
+    NUM_EXAMPLES,
+    PERPLEXITY,
+    REFUSAL_RATE,
+)
+from training_scripts.vocabulary.records import DataError, InstructionExample
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
@@ -65,7 +73,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     return args
 
 
-def _choose(examples: list[Example], limit: int, seed: int) -> list[Example]:
+def _choose(examples: list[InstructionExample], limit: int, seed: int) -> list[InstructionExample]:
     if len(examples) <= limit:
         return examples
     keep = sorted(random.Random(seed).sample(range(len(examples)), limit))
@@ -84,8 +92,8 @@ def _audit_result(audit_dir: Path) -> dict | None:
     if not files:
         return None
     result = json.loads(files[0].read_text(encoding="utf-8"))
-    if not isinstance(result, dict) or "hallucination_rate" not in result:
-        raise EvaluationInputError(
+    if not isinstance(result, dict) or HALLUCINATION_RATE not in result:
+        raise DataError(
             f"{files[0]}: needs 'hallucination_rate' (write it with `fmops eval audit-ingest`)"
         )
     return result
@@ -105,46 +113,48 @@ def run(args: argparse.Namespace, contract: ProcessingContract) -> dict[str, obj
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as scratch:
         loaded = load_model(resolve_model_dir(contract.input("model"), Path(scratch)))
-    references = [e.reference for e in examples]
-    outputs = generate(loaded, [e.prompt for e in examples], args.max_new_tokens)
+    references = [e.completion for e in examples]
+    outputs = generate(loaded, [e.chat() for e in examples], args.max_new_tokens)
     scores = ReferenceScores.compute(outputs, references, args.bertscore_model)
     losses = reference_losses(loaded, examples)
     extraction = extraction_scores(outputs, references)
 
     # Red-team prompts are asked the way users ask: as a chat turn when the test set is chat.
-    chat = any(not isinstance(e.prompt, str) for e in examples)
+    chat = any(e.messages for e in examples)
     redteam = load_redteam(contract.input("redteam"))
     red_prompts = [[{"role": "user", "content": p.prompt}] if chat else p.prompt for p in redteam]
     replies = generate(loaded, red_prompts, args.max_new_tokens)
 
     n = len(examples)
-    flags = unsupported_flags(outputs, [e.prompt_text for e in examples], references)
+    flags = unsupported_flags(outputs, [e.prompt for e in examples], references)
     audit = _audit_result(contract.input("audit"))
     proxy = MetricSource(sum(flags) / n, n, lambda idx: sum(flags[i] for i in idx) / len(idx))
     hallucination = (
-        MetricSource(float(audit["hallucination_rate"]), int(audit.get("audited", 0)))
+        MetricSource(float(audit[HALLUCINATION_RATE]), int(audit.get("audited", 0)))
         if audit
         else proxy
     )
     sources: dict[str, MetricSource] = {
         **scores.sources(),
-        "perplexity": MetricSource(losses.perplexity(), n, losses.perplexity),
+        PERPLEXITY: MetricSource(losses.perplexity(), n, losses.perplexity),
         **{
             name: MetricSource(sum(v) / n, n, lambda idx, v=v: sum(v[i] for i in idx) / len(idx))
             for name, v in extraction.items()
         },
-        "refusal_rate": MetricSource(refusal_rate(replies), len(replies)),
-        "hallucination_rate": hallucination,
+        REFUSAL_RATE: MetricSource(refusal_rate(replies), len(replies)),
+        HALLUCINATION_RATE: hallucination,
     }
     evaluation: dict[str, object] = {name: source.value for name, source in sources.items()}
-    evaluation["num_examples"] = n
-    evaluation["hallucination_rate_source"] = "human_audit" if audit else "proxy"
-    evaluation["bertscore_model"] = scores.bert.encoder
+    evaluation[NUM_EXAMPLES] = n
+    evaluation[HALLUCINATION_RATE_SOURCE] = "human_audit" if audit else "proxy"
+    evaluation[BERTSCORE_MODEL] = scores.bert.encoder
+    missing = set(EVALUATION_KEYS) - set(evaluation)
+    assert not missing, f"evaluation.json would lack {sorted(missing)}"  # the gate reads them
     (out / EVALUATION_FILE).write_text(json.dumps(evaluation, indent=2) + "\n", encoding="utf-8")
     write_model_quality(out / MODEL_QUALITY_FILE, sources, args.seed)
 
     rows = [
-        {"prompt": e.prompt_text, "reference": e.reference, "output": o, "unsupported_proxy": f}
+        {"prompt": e.prompt, "reference": e.completion, "output": o, "unsupported_proxy": f}
         for e, o, f in zip(examples, outputs, flags, strict=True)
     ]
     _write_jsonl(out / "predictions.jsonl", rows)
@@ -167,13 +177,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     started = time.perf_counter()
     try:
         evaluation = run(args, contract)
-    except (EvaluationInputError, ContractError) as exc:
+    except (DataError, ContractError) as exc:
         report_failure(contract.failure_file, str(exc))
         return 2
     numeric = {k: float(v) for k, v in evaluation.items() if isinstance(v, int | float)}
     print(format_metrics(numeric))
     elapsed = time.perf_counter() - started
-    print(f"evaluated {evaluation['num_examples']} examples in {elapsed:.1f}s")
+    print(f"evaluated {evaluation[NUM_EXAMPLES]} examples in {elapsed:.1f}s")
     return 0
 
 

@@ -1,22 +1,26 @@
-"""Hyperparameter schema for `train.py`: names, types, defaults and ranges per method.
+"""Hyperparameters of `train.py`: one frozen dataclass is the schema (names, types, defaults,
+ranges, which methods read each), like trl's training configs.
 
 Dependency-free on purpose: the pipeline builder and the local executor import it so the names
 they send are the names the training script reads. SageMaker hands every hyperparameter to the
-container as a string; `parse_hyperparameters` turns them into typed values or raises
-`HyperparameterError` with a one-line message naming the hyperparameter, value and allowed range.
+container as a string; `parse_hyperparameters` turns them into a typed `Hyperparameters` or
+raises `HyperparameterError` with a one-line message naming the hyperparameter, value and
+allowed range.
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
+import typing
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
-METHODS = ("cpt", "sft", "lora", "reft", "distill", "reward", "dpo")
-ALL = METHODS
-# Methods that learn from prompt/completion or conversation records.
-INSTRUCTION = ("sft", "lora", "reft", "distill")
+from training_scripts.vocabulary.methods import METHOD_NAMES
+
+ALL = METHOD_NAMES
 
 # The SageMaker Python SDK adds its own entries (sagemaker_program, sagemaker_region,
 # sagemaker_distributed_dataparallel_enabled, ...) to hyperparameters.json; they are not ours.
@@ -29,8 +33,98 @@ class HyperparameterError(ValueError):
     """A hyperparameter is unknown for the method, unparsable or out of range."""
 
 
+def _hp(
+    default: Value,
+    help: str,
+    methods: tuple[str, ...] = ALL,
+    minimum: float | None = None,
+    maximum: float | None = None,
+    choices: tuple[str, ...] | None = None,
+) -> Any:
+    """A dataclass field whose metadata carries the rest of the schema."""
+    meta = {"help": help, "methods": methods, "min": minimum, "max": maximum, "choices": choices}
+    return field(default=default, metadata=meta)
+
+
+@dataclass(frozen=True)
+class Hyperparameters:
+    """Typed hyperparameters of one training job; fields of other methods keep their defaults."""
+
+    method: str = _hp("sft", "adaptation method", choices=METHOD_NAMES)
+    seed: int = _hp(
+        13, "seed for weights init, data order and dropout", minimum=0, maximum=2**31 - 1
+    )
+    learning_rate: float = _hp(5e-4, "peak AdamW learning rate", minimum=1e-8, maximum=1.0)
+    weight_decay: float = _hp(0.0, "AdamW weight decay", minimum=0.0, maximum=1.0)
+    lr_scheduler: str = _hp(
+        "cosine", "decay after warmup", choices=("constant", "linear", "cosine")
+    )
+    warmup_steps: int = _hp(0, "linear warmup steps", minimum=0, maximum=1e6)
+    max_grad_norm: float = _hp(1.0, "gradient clipping norm (0 = off)", minimum=0.0, maximum=1e4)
+    epochs: int = _hp(
+        1, "passes over the training set (when max_steps = 0)", minimum=1, maximum=1000
+    )
+    max_steps: int = _hp(0, "optimizer steps; 0 = derive from epochs", minimum=0, maximum=1e8)
+    batch_size: int = _hp(8, "sequences per device per step", minimum=1, maximum=4096)
+    max_seq_length: int = _hp(512, "tokens per (packed) sequence", minimum=8, maximum=131072)
+    checkpoint_every: int = _hp(
+        100, "steps between checkpoints (0 = only on SIGTERM)", minimum=0, maximum=1e8
+    )
+    log_every: int = _hp(10, "steps between metric lines", minimum=1, maximum=1e8)
+    backend: str = _hp(
+        "auto", "torch.distributed backend", choices=("auto", "smddp", "nccl", "gloo")
+    )
+    bf16: bool = _hp(False, "bf16 autocast (GPU)")
+    gradient_checkpointing: bool = _hp(False, "recompute activations to save memory")
+    base_model: str = _hp("", "hub model id when there is no `model` channel")
+    architecture: str = _hp(
+        "",
+        "preset for pre-training from scratch",
+        ("cpt",),
+        choices=("", "tiny", "small", "base"),
+    )
+    vocab_size: int = _hp(
+        8000,
+        "BPE vocabulary size when pre-training from scratch",
+        ("cpt",),
+        minimum=256,
+        maximum=262144,
+    )
+    lora_r: int = _hp(8, "LoRA rank", ("lora",), minimum=1, maximum=1024)
+    lora_alpha: float = _hp(16.0, "LoRA scaling numerator", ("lora",), minimum=1e-3, maximum=1e4)
+    lora_dropout: float = _hp(0.05, "dropout on the LoRA path", ("lora",), minimum=0.0, maximum=0.9)
+    lora_target_modules: str = _hp(
+        "all-linear", "comma-separated module names or all-linear", ("lora",)
+    )
+    reft_layer: int = _hp(
+        -1,
+        "decoder layer whose output is intervened on (-1 = middle)",
+        ("reft",),
+        minimum=-1,
+        maximum=1000,
+    )
+    reft_rank: int = _hp(4, "LoReFT subspace rank", ("reft",), minimum=1, maximum=1024)
+    distill_alpha: float = _hp(
+        0.5, "weight of the KL term vs cross-entropy", ("distill",), minimum=0.0, maximum=1.0
+    )
+    distill_temperature: float = _hp(
+        2.0,
+        "softmax temperature for the KL term",
+        ("distill",),
+        minimum=0.05,
+        maximum=100.0,
+    )
+    dpo_beta: float = _hp(0.1, "DPO inverse temperature", ("dpo",), minimum=1e-4, maximum=100.0)
+
+    def as_dict(self) -> dict[str, Value]:
+        """The hyperparameters this job's method reads, by name (for training_summary.json)."""
+        return {spec.name: getattr(self, spec.name) for spec in specs_for(self.method)}
+
+
 @dataclass(frozen=True)
 class Spec:
+    """One hyperparameter of the schema, read from a `Hyperparameters` field."""
+
     name: str
     type: type
     default: Value
@@ -52,117 +146,24 @@ class Spec:
         return f"{self.type.__name__} in [{low}, {high}]"
 
 
-SPECS: tuple[Spec, ...] = (
-    Spec("method", str, "sft", "adaptation method", choices=METHODS),
-    Spec(
-        "seed",
-        int,
-        13,
-        "seed for weights init, data order and dropout",
-        minimum=0,
-        maximum=2**31 - 1,
-    ),
-    Spec("learning_rate", float, 5e-4, "peak AdamW learning rate", minimum=1e-8, maximum=1.0),
-    Spec("weight_decay", float, 0.0, "AdamW weight decay", minimum=0.0, maximum=1.0),
-    Spec(
-        "lr_scheduler",
-        str,
-        "cosine",
-        "decay after warmup",
-        choices=("constant", "linear", "cosine"),
-    ),
-    Spec("warmup_steps", int, 0, "linear warmup steps", minimum=0, maximum=1e6),
-    Spec("max_grad_norm", float, 1.0, "gradient clipping norm (0 = off)", minimum=0.0, maximum=1e4),
-    Spec(
-        "epochs",
-        int,
-        1,
-        "passes over the training set (when max_steps = 0)",
-        minimum=1,
-        maximum=1000,
-    ),
-    Spec("max_steps", int, 0, "optimizer steps; 0 = derive from epochs", minimum=0, maximum=1e8),
-    Spec("batch_size", int, 8, "sequences per device per step", minimum=1, maximum=4096),
-    Spec("max_seq_length", int, 512, "tokens per (packed) sequence", minimum=8, maximum=131072),
-    Spec(
-        "checkpoint_every",
-        int,
-        100,
-        "steps between checkpoints (0 = only on SIGTERM)",
-        minimum=0,
-        maximum=1e8,
-    ),
-    Spec("log_every", int, 10, "steps between metric lines", minimum=1, maximum=1e8),
-    Spec(
-        "backend",
-        str,
-        "auto",
-        "torch.distributed backend",
-        choices=("auto", "smddp", "nccl", "gloo"),
-    ),
-    Spec("bf16", bool, False, "bf16 autocast (GPU)"),
-    Spec("gradient_checkpointing", bool, False, "recompute activations to save memory"),
-    Spec("base_model", str, "", "hub model id when there is no `model` channel"),
-    Spec(
-        "architecture",
-        str,
-        "",
-        "preset for pre-training from scratch",
-        ("cpt",),
-        choices=("", "tiny", "small", "base"),
-    ),
-    Spec(
-        "vocab_size",
-        int,
-        8000,
-        "BPE vocabulary size when pre-training from scratch",
-        ("cpt",),
-        minimum=256,
-        maximum=262144,
-    ),
-    Spec("lora_r", int, 8, "LoRA rank", ("lora",), minimum=1, maximum=1024),
-    Spec("lora_alpha", float, 16.0, "LoRA scaling numerator", ("lora",), minimum=1e-3, maximum=1e4),
-    Spec(
-        "lora_dropout", float, 0.05, "dropout on the LoRA path", ("lora",), minimum=0.0, maximum=0.9
-    ),
-    Spec(
-        "lora_target_modules",
-        str,
-        "all-linear",
-        "comma-separated module names or all-linear",
-        ("lora",),
-    ),
-    Spec(
-        "reft_layer",
-        int,
-        -1,
-        "decoder layer whose output is intervened on (-1 = middle)",
-        ("reft",),
-        minimum=-1,
-        maximum=1000,
-    ),
-    Spec("reft_rank", int, 4, "LoReFT subspace rank", ("reft",), minimum=1, maximum=1024),
-    Spec(
-        "distill_alpha",
-        float,
-        0.5,
-        "weight of the KL term vs cross-entropy",
-        ("distill",),
-        minimum=0.0,
-        maximum=1.0,
-    ),
-    Spec(
-        "distill_temperature",
-        float,
-        2.0,
-        "softmax temperature for the KL term",
-        ("distill",),
-        minimum=0.05,
-        maximum=100.0,
-    ),
-    Spec("dpo_beta", float, 0.1, "DPO inverse temperature", ("dpo",), minimum=1e-4, maximum=100.0),
-)
+def _specs() -> tuple[Spec, ...]:
+    types = typing.get_type_hints(Hyperparameters)
+    return tuple(
+        Spec(
+            name=f.name,
+            type=types[f.name],
+            default=f.default,  # type: ignore[arg-type]  # every field has a plain default
+            help=f.metadata["help"],
+            methods=f.metadata["methods"],
+            minimum=f.metadata["min"],
+            maximum=f.metadata["max"],
+            choices=f.metadata["choices"],
+        )
+        for f in dataclasses.fields(Hyperparameters)
+    )
 
+
+SPECS: tuple[Spec, ...] = _specs()
 _BY_NAME = {spec.name: spec for spec in SPECS}
 
 
@@ -172,22 +173,16 @@ def specs_for(method: str) -> tuple[Spec, ...]:
     return tuple(spec for spec in SPECS if method in spec.methods)
 
 
-def defaults(method: str) -> dict[str, Value]:
-    return {**{spec.name: spec.default for spec in specs_for(method)}, "method": method}
+def defaults(method: str) -> Hyperparameters:
+    _check_method(method)
+    return Hyperparameters(method=method)
 
 
-def to_strings(values: Mapping[str, Value]) -> dict[str, str]:
-    """Render typed values the way SageMaker carries them (strings), round-trippable."""
-    return {
-        k: ("true" if v else "false") if isinstance(v, bool) else str(v) for k, v in values.items()
-    }
-
-
-def parse_hyperparameters(method: str, raw: Mapping[str, str]) -> dict[str, Value]:
+def parse_hyperparameters(method: str, raw: Mapping[str, str]) -> Hyperparameters:
     """Typed, range-checked hyperparameters for `method`, defaults filled in."""
     _check_method(method)
     known = {spec.name: spec for spec in specs_for(method)}
-    values = defaults(method)
+    values: dict[str, Value] = {"method": method}
     for name, text in raw.items():
         if name.startswith(RESERVED_PREFIX):
             continue
@@ -203,13 +198,13 @@ def parse_hyperparameters(method: str, raw: Mapping[str, str]) -> dict[str, Valu
         raise HyperparameterError(
             f"hyperparameter method = {values['method']!r}: contradicts method {method!r}"
         )
-    return values
+    return Hyperparameters(**values)  # type: ignore[arg-type]  # each value parsed to its type
 
 
 def _check_method(method: str) -> None:
-    if method not in METHODS:
+    if method not in METHOD_NAMES:
         raise HyperparameterError(
-            f"hyperparameter method = {method!r}: must be one of {', '.join(METHODS)}"
+            f"hyperparameter method = {method!r}: must be one of {', '.join(METHOD_NAMES)}"
         )
 
 
@@ -245,11 +240,11 @@ def _parse(spec: Spec, text: str) -> Value:
         value = text
     if spec.choices is not None and value not in spec.choices:
         raise bad
-    numeric = not isinstance(value, (bool, str))
-    if numeric and spec.minimum is not None and value < spec.minimum:
-        raise bad
-    if numeric and spec.maximum is not None and value > spec.maximum:
-        raise bad
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        if spec.minimum is not None and value < spec.minimum:
+            raise bad
+        if spec.maximum is not None and value > spec.maximum:
+            raise bad
     return value
 
 

@@ -9,9 +9,9 @@ from typing import Any
 from transformers import AutoModelForCausalLM, AutoTokenizer, PreTrainedTokenizerBase
 
 from training_scripts.distributed import DistContext
-from training_scripts.hyperparameters import Value
+from training_scripts.hyperparameters import Hyperparameters
 from training_scripts.model_factory import init_causal_lm, train_bpe_tokenizer
-from training_scripts.training_records import Example
+from training_scripts.vocabulary.records import Example
 
 SCRATCH_TOKENIZER = "tokenizer"  # kept beside the checkpoints so a resumed run reuses it
 
@@ -20,10 +20,10 @@ SCRATCH_TOKENIZER = "tokenizer"  # kept beside the checkpoints so a resumed run 
 class RunContext:
     """Everything a method needs to build its task."""
 
-    hp: dict[str, Value]
+    hp: Hyperparameters
     train: list[Example]
     validation: list[Example]
-    model_source: str  # channel dir or hub id; "" = from scratch with hp["architecture"]
+    model_source: str  # channel dir or hub id; "" = from scratch with hp.architecture
     dist: DistContext
     checkpoint_dir: Path
     teacher_source: str = ""
@@ -39,9 +39,7 @@ def load_tokenizer(run: RunContext, corpus: list[str] | None = None) -> PreTrain
             tokenizer = AutoTokenizer.from_pretrained(saved)
         else:
             # Every rank trains the same tokenizer from the same corpus (BPE is deterministic).
-            tokenizer = train_bpe_tokenizer(
-                corpus or [], int(run.hp["vocab_size"]), int(run.hp["max_seq_length"])
-            )
+            tokenizer = train_bpe_tokenizer(corpus or [], run.hp.vocab_size, run.hp.max_seq_length)
             if run.dist.is_main:
                 tokenizer.save_pretrained(saved)
     if tokenizer.pad_token is None:
@@ -54,14 +52,14 @@ def load_causal_lm(run: RunContext, tokenizer: PreTrainedTokenizerBase, source: 
     if source:
         model = AutoModelForCausalLM.from_pretrained(source)
     else:
-        model = init_causal_lm(str(run.hp["architecture"]), tokenizer, seed=int(run.hp["seed"]))
+        model = init_causal_lm(run.hp.architecture, tokenizer, seed=run.hp.seed)
     return prepare(model, run)
 
 
 def prepare(model, run: RunContext):
     if model.config.pad_token_id is None:
         model.config.pad_token_id = model.config.eos_token_id
-    if run.hp["gradient_checkpointing"]:
+    if run.hp.gradient_checkpointing:
         model.gradient_checkpointing_enable()
     return model.to(run.dist.device)
 
@@ -69,4 +67,4 @@ def prepare(model, run: RunContext):
 def max_length(model, run: RunContext) -> int:
     """max_seq_length, capped by what the model's position embeddings allow."""
     limit = getattr(model.config, "max_position_embeddings", None) or 10**9
-    return min(int(run.hp["max_seq_length"]), int(limit))
+    return min(run.hp.max_seq_length, int(limit))

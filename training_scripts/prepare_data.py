@@ -23,14 +23,15 @@ from training_scripts.governance.pipeline import (
 )
 from training_scripts.governance.quality import QualitySettings
 from training_scripts.governance.readers import FieldMap
-from training_scripts.governance.records import TASKS, DataError
 from training_scripts.governance.salt import resolve_salt
+from training_scripts.vocabulary.methods import TASK_NAMES
+from training_scripts.vocabulary.records import DataError
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     defaults, fields, quality = PrepareSettings(), FieldMap(), QualitySettings()
-    parser.add_argument("--task", choices=TASKS, default=defaults.task)
+    parser.add_argument("--task", choices=TASK_NAMES, default=defaults.task)
     parser.add_argument("--text-field", default=fields.text)
     parser.add_argument("--prompt-field", default=fields.prompt)
     parser.add_argument("--completion-field", default=fields.completion)

@@ -15,7 +15,7 @@ from datasets import Dataset
 from transformers import PreTrainedTokenizerBase
 from trl import pack_dataset
 
-from training_scripts.training_records import InstructionExample, PreferenceExample, TextExample
+from training_scripts.vocabulary.records import InstructionExample, PreferenceExample, TextExample
 
 IGNORE = -100  # label value torch's cross-entropy skips
 

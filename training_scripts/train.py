@@ -28,28 +28,14 @@ from training_scripts.contract import (
 )
 from training_scripts.hyperparameters import (
     HyperparameterError,
-    Value,
+    Hyperparameters,
     markdown_table,
     parse_hyperparameters,
 )
-from training_scripts.training_records import DataError, Example, read_examples
+from training_scripts.training_records import read_examples
+from training_scripts.vocabulary.metrics import PADDING_WASTE, TRAINABLE_SHARE
+from training_scripts.vocabulary.records import DataError, Example
 
-# Metric names printed as `name=value;` lines; the pipeline turns them into metric definitions
-# with contract.metric_definitions(TRAINING_METRICS).
-TRAINING_METRICS = (
-    "train_loss",
-    "eval_loss",
-    "eval_perplexity",
-    "learning_rate",
-    "tokens_per_second",
-    "padding_waste",
-    "trainable_share",
-    "distill_kl",
-    "reward_accuracy",
-    "eval_reward_accuracy",
-    "dpo_reward_accuracy",
-    "dpo_reward_margin",
-)
 EXIT_BAD_INPUT, EXIT_CRASHED, EXIT_STOPPED = 2, 1, 143
 
 
@@ -70,20 +56,20 @@ def parse_cli(argv: Sequence[str]) -> dict[str, str]:
     return raw
 
 
-def resolve_inputs(contract: TrainingContract, argv: Sequence[str]) -> tuple[dict, dict]:
+def resolve_inputs(contract: TrainingContract, argv: Sequence[str]) -> tuple[Hyperparameters, dict]:
     """Typed hyperparameters and the data/model inputs, or a one-line error."""
     raw = {**contract.hyperparameters, **parse_cli(argv)}
     hp = parse_hyperparameters(raw.get("method", "sft").strip('"'), raw)
-    method = str(hp["method"])
+    method = hp.method
     train = read_examples(contract.channel("train"), method, "train")
     validation: list[Example] = []
     if "validation" in contract.channels:
         validation = read_examples(contract.channel("validation"), method, "validation")
     if "model" in contract.channels:
         source = str(contract.channel("model"))
-    elif hp["base_model"]:
-        source = str(hp["base_model"])
-    elif hp.get("architecture"):
+    elif hp.base_model:
+        source = hp.base_model
+    elif hp.architecture:
         source = ""
     else:
         scratch = " or hyperparameter architecture" if method == "cpt" else ""
@@ -96,7 +82,7 @@ def resolve_inputs(contract: TrainingContract, argv: Sequence[str]) -> tuple[dic
     return hp, inputs
 
 
-def train(contract: TrainingContract, hp: dict[str, Value], inputs: dict) -> int:
+def train(contract: TrainingContract, hp: Hyperparameters, inputs: dict) -> int:
     import datasets
     import torch
     import transformers
@@ -109,8 +95,8 @@ def train(contract: TrainingContract, hp: dict[str, Value], inputs: dict) -> int
     # Progress bars are noise in CloudWatch logs; metric lines carry the progress.
     datasets.disable_progress_bars()
     transformers.utils.logging.disable_progress_bar()
-    ctx = distributed.init(str(hp["backend"]))
-    torch.manual_seed(int(hp["seed"]))
+    ctx = distributed.init(hp.backend)
+    torch.manual_seed(hp.seed)
     run = RunContext(
         hp=hp,
         train=inputs["train"],
@@ -122,7 +108,7 @@ def train(contract: TrainingContract, hp: dict[str, Value], inputs: dict) -> int
     )
     store = CheckpointStore(contract.checkpoint_dir)
     with StopRequest() as stop:
-        task = builder(str(hp["method"]))(run)
+        task = builder(hp.method)(run)
         result = (task.runner or training_loop.run)(task, hp, ctx, store, stop)
     if result.stopped:
         return EXIT_STOPPED
@@ -134,11 +120,11 @@ def train(contract: TrainingContract, hp: dict[str, Value], inputs: dict) -> int
         task.save(contract.model_dir)
         final = {**result.final}
         final.update(
-            {k: task.summary[k] for k in ("padding_waste", "trainable_share") if k in task.summary}
+            {k: task.summary[k] for k in (PADDING_WASTE, TRAINABLE_SHARE) if k in task.summary}
         )
         print(format_metrics(final), flush=True)
         summary = {
-            "method": hp["method"],
+            "method": hp.method,
             "steps": result.steps,
             "final": final,
             "loss_history": result.loss_history,
@@ -146,7 +132,7 @@ def train(contract: TrainingContract, hp: dict[str, Value], inputs: dict) -> int
             "world_size": ctx.world_size,
             "backend": ctx.backend,
             "rank_parameter_checksums": checksums,
-            "hyperparameters": hp,
+            "hyperparameters": hp.as_dict(),
         }
         (contract.model_dir / "training_summary.json").write_text(json.dumps(summary, indent=2))
     distributed.shutdown(ctx)

@@ -23,8 +23,9 @@ from torch.nn.parallel import DistributedDataParallel
 from training_scripts.checkpointing import CheckpointStore, StopRequest, rng_state, set_rng_state
 from training_scripts.contract import format_metrics
 from training_scripts.distributed import DistContext, any_rank
-from training_scripts.hyperparameters import Value
+from training_scripts.hyperparameters import Hyperparameters
 from training_scripts.token_batches import Rows
+from training_scripts.vocabulary.metrics import LEARNING_RATE, TOKENS_PER_SECOND, TRAIN_LOSS
 
 Batch = dict[str, torch.Tensor]
 LossFn = Callable[[nn.Module, Batch], tuple[torch.Tensor, dict[str, float]]]
@@ -52,14 +53,14 @@ class LoopResult:
     stopped: bool  # SIGTERM: checkpoint written, model not final
 
 
-def lr_at(step: int, total: int, hp: dict[str, Value]) -> float:
-    peak, warmup = float(hp["learning_rate"]), int(hp["warmup_steps"])
+def lr_at(step: int, total: int, hp: Hyperparameters) -> float:
+    peak, warmup = hp.learning_rate, hp.warmup_steps
     if step < warmup:
         return peak * (step + 1) / warmup
     progress = (step - warmup) / max(1, total - warmup)
-    if hp["lr_scheduler"] == "linear":
+    if hp.lr_scheduler == "linear":
         return peak * (1.0 - progress)
-    if hp["lr_scheduler"] == "cosine":
+    if hp.lr_scheduler == "cosine":
         return peak * 0.5 * (1.0 + math.cos(math.pi * progress))
     return peak
 
@@ -77,21 +78,21 @@ def batch_for(rows: Rows, step: int, seed: int, batch_size: int, ctx: DistContex
     return {name: tensor[picked].to(ctx.device) for name, tensor in rows.tensors.items()}
 
 
-def total_steps(rows: Rows, hp: dict[str, Value], ctx: DistContext) -> int:
-    if int(hp["max_steps"]) > 0:
-        return int(hp["max_steps"])
-    global_batch = int(hp["batch_size"]) * ctx.world_size
-    return int(hp["epochs"]) * max(1, math.ceil(len(rows) / global_batch))
+def total_steps(rows: Rows, hp: Hyperparameters, ctx: DistContext) -> int:
+    if hp.max_steps > 0:
+        return hp.max_steps
+    global_batch = hp.batch_size * ctx.world_size
+    return hp.epochs * max(1, math.ceil(len(rows) / global_batch))
 
 
-def _optimizer(model: nn.Module, hp: dict[str, Value]) -> torch.optim.Optimizer:
+def _optimizer(model: nn.Module, hp: Hyperparameters) -> torch.optim.Optimizer:
     # Decay matrices only; norms and biases keep weight_decay 0 (the usual AdamW recipe).
     params = [p for p in model.parameters() if p.requires_grad]
     groups = [
-        {"params": [p for p in params if p.ndim >= 2], "weight_decay": float(hp["weight_decay"])},
+        {"params": [p for p in params if p.ndim >= 2], "weight_decay": hp.weight_decay},
         {"params": [p for p in params if p.ndim < 2], "weight_decay": 0.0},
     ]
-    return torch.optim.AdamW(groups, lr=float(hp["learning_rate"]))
+    return torch.optim.AdamW(groups, lr=hp.learning_rate)
 
 
 def trainable_state(model: nn.Module) -> dict[str, torch.Tensor]:
@@ -100,13 +101,13 @@ def trainable_state(model: nn.Module) -> dict[str, torch.Tensor]:
 
 def run(
     task: Task,
-    hp: dict[str, Value],
+    hp: Hyperparameters,
     ctx: DistContext,
     store: CheckpointStore,
     stop: StopRequest,
     log: Callable[[str], None] = print,
 ) -> LoopResult:
-    seed = int(hp["seed"])
+    seed = hp.seed
     random.seed(seed)
     torch.manual_seed(seed)
     model = task.model
@@ -124,7 +125,7 @@ def run(
     forward = DistributedDataParallel(model) if ctx.enabled else model
     autocast = (
         torch.autocast("cuda", dtype=torch.bfloat16)
-        if hp["bf16"] and ctx.device.type == "cuda"
+        if hp.bf16 and ctx.device.type == "cuda"
         else contextlib.nullcontext()
     )
     params = [p for p in model.parameters() if p.requires_grad]
@@ -147,34 +148,34 @@ def run(
         lr = lr_at(step, total, hp)
         for group in optimizer.param_groups:
             group["lr"] = lr
-        batch = batch_for(task.rows, step, seed, int(hp["batch_size"]), ctx)
+        batch = batch_for(task.rows, step, seed, hp.batch_size, ctx)
         with autocast:
             loss, extra = task.loss(forward, batch)  # type: ignore[misc]
         loss.backward()
-        if float(hp["max_grad_norm"]) > 0:
-            torch.nn.utils.clip_grad_norm_(params, float(hp["max_grad_norm"]))
+        if hp.max_grad_norm > 0:
+            torch.nn.utils.clip_grad_norm_(params, hp.max_grad_norm)
         optimizer.step()
         optimizer.zero_grad(set_to_none=True)
         step += 1
         tokens += int(batch["n_tokens"].sum()) * ctx.world_size
         history.append([step, float(loss.item())])
-        if ctx.is_main and (step % int(hp["log_every"]) == 0 or step == total):
+        if ctx.is_main and (step % hp.log_every == 0 or step == total):
             rate = tokens / max(1e-9, time.perf_counter() - started)
-            metrics = {"train_loss": history[-1][1], "learning_rate": lr, **extra}
-            log(f"step={step}; " + format_metrics({**metrics, "tokens_per_second": rate}))
+            metrics = {TRAIN_LOSS: history[-1][1], LEARNING_RATE: lr, **extra}
+            log(f"step={step}; " + format_metrics({**metrics, TOKENS_PER_SECOND: rate}))
         if any_rank(ctx, stop.requested):
             checkpoint()
             log(f"stop requested (SIGTERM): checkpoint saved at step {step}")
             return LoopResult(step, history, {}, stopped=True)
-        every = int(hp["checkpoint_every"])
+        every = hp.checkpoint_every
         if every and step % every == 0 and step < total:
             checkpoint()
 
     elapsed = max(1e-9, time.perf_counter() - started)
     model.eval()
-    final = {"train_loss": history[-1][1] if history else float("nan")}
+    final = {TRAIN_LOSS: history[-1][1] if history else float("nan")}
     if step > first_step:
-        final["tokens_per_second"] = tokens / elapsed
+        final[TOKENS_PER_SECOND] = tokens / elapsed
     if ctx.is_main:
         with torch.no_grad():
             final.update(task.evaluate())

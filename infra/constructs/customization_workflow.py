@@ -36,7 +36,6 @@ from constructs import Construct
 J = sfn.JsonPath
 # SDK-integration error names for Bedrock throttling (Step Functions prefixes the service name).
 THROTTLING_ERRORS = ["Bedrock.ThrottlingException", "Bedrock.ServiceQuotaExceededException"]
-RUNNING_STATES = ("InProgress", "Stopping")
 # Request shapes: one rendered create task each, chosen by a Choice on the execution input.
 SHAPES = ("WithValidation", "WithoutValidation", "Distillation")
 

@@ -17,6 +17,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
+from deployment.contract import BASE_MODELS_PREFIX, PIPELINE_RUNS_PREFIX
 from infra.constructs.secure_bucket import SecureBucket
 from infra.nag import justify_wildcards
 
@@ -31,7 +32,8 @@ class TrainingRoles(Construct):
         scope: Construct,
         construct_id: str,
         *,
-        name: str,
+        job_role_name: str,
+        pipeline_role_name: str,
         prepare_role_name: str,
         curated_prefix: str,
         key: kms.IKey,
@@ -50,12 +52,12 @@ class TrainingRoles(Construct):
         self.job_role = iam.Role(
             self,
             "JobRole",
-            role_name=f"{name}-training-job",
+            role_name=job_role_name,
             assumed_by=iam.ServicePrincipal(SAGEMAKER, conditions=same_account),
             description="Assumed by the pipeline's processing and training jobs",
         )
-        runs = artifacts_bucket.arn_in(self, "pipeline-runs/*")
-        prepared = curated_bucket.arn_in(self, f"{curated_prefix}pipeline-runs/*")
+        runs = artifacts_bucket.arn_in(self, f"{PIPELINE_RUNS_PREFIX}*")
+        prepared = curated_bucket.arn_in(self, f"{curated_prefix}{PIPELINE_RUNS_PREFIX}*")
         # Managed (not inline) policies with explicit actions: HIPAA/NIST packs reject inline
         # policies, and grant_* helpers add action wildcards (s3:GetObject*, kms:ReEncrypt*).
         job_policy = iam.ManagedPolicy(
@@ -68,7 +70,7 @@ class TrainingRoles(Construct):
                     actions=["s3:GetObject"],
                     resources=[
                         curated_bucket.arn_in(self, "*"),
-                        artifacts_bucket.arn_in(self, "base-models/*"),
+                        artifacts_bucket.arn_in(self, f"{BASE_MODELS_PREFIX}*"),
                     ],
                 ),
                 iam.PolicyStatement(
@@ -88,7 +90,7 @@ class TrainingRoles(Construct):
             job_policy,
             [
                 ("s3:GetObject", curated_bucket.arn_in(self, "*")),
-                ("s3:GetObject", artifacts_bucket.arn_in(self, "base-models/*")),
+                ("s3:GetObject", artifacts_bucket.arn_in(self, f"{BASE_MODELS_PREFIX}*")),
                 (["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload"], runs),
                 *_container_wildcards(stack),
             ],
@@ -147,7 +149,7 @@ class TrainingRoles(Construct):
         self.pipeline_role = iam.Role(
             self,
             "PipelineRole",
-            role_name=f"{name}-training-pipeline",
+            role_name=pipeline_role_name,
             assumed_by=iam.ServicePrincipal(SAGEMAKER, conditions=same_account),
             description="Assumed by SageMaker Pipelines to run the training pipeline's steps",
         )

@@ -11,6 +11,7 @@ from typing import Any
 
 import aws_cdk as cdk
 from aws_cdk import aws_bedrock as bedrock
+from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
@@ -19,16 +20,21 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct
 
+from deployment.contract import (
+    SERVICE_ROLE_OUTPUT,
+    STATE_MACHINE_OUTPUT,
+    TOPIC_OUTPUT,
+    guardrail_output,
+)
+from deployment.settings import Settings
 from infra.constructs.customization_workflow import (
     LOG_DELIVERY_ACTIONS,
     XRAY_ACTIONS,
     CustomizationWorkflow,
 )
 from infra.constructs.guardrail import guardrail_properties
+from infra.constructs.secure_bucket import SecureBucket
 from infra.nag import justify_wildcards
-from infra.settings import Settings
-from infra.stacks.data import DataStack
-from infra.stacks.network import NetworkStack
 
 VPC_DESCRIBE = [
     "ec2:DescribeNetworkInterfaces",
@@ -56,25 +62,30 @@ class BedrockStack(cdk.Stack):
         construct_id: str,
         *,
         settings: Settings,
-        data: DataStack,
-        network: NetworkStack,
+        key: kms.IKey,
+        curated_bucket: SecureBucket,
+        artifacts_bucket: SecureBucket,
+        subnets: ec2.SelectedSubnets,
+        security_group: ec2.ISecurityGroup,
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
         cfg = settings.bedrock
         curated_prefix = settings.data.curated_prefix
 
-        self.service_role = self._service_role(settings, data, network)
+        self.service_role = self._service_role(
+            settings, key, curated_bucket, artifacts_bucket, subnets, security_group
+        )
         # Imported views of the data stack's resources: grants made through them (by the
         # Step Functions task) stay in this stack's IAM policies instead of editing the data
         # stack's bucket and key policies, which would make the two stacks depend on each other.
         curated = s3.Bucket.from_bucket_attributes(
-            self, "CuratedRef", bucket_arn=data.curated_bucket.arn_in(self)
+            self, "CuratedRef", bucket_arn=curated_bucket.arn_in(self)
         )
         artifacts = s3.Bucket.from_bucket_attributes(
-            self, "ArtifactsRef", bucket_arn=data.artifacts_bucket.arn_in(self)
+            self, "ArtifactsRef", bucket_arn=artifacts_bucket.arn_in(self)
         )
-        data_key = kms.Key.from_key_arn(self, "DataKeyRef", data.key.key_arn)
+        data_key = kms.Key.from_key_arn(self, "DataKeyRef", key.key_arn)
 
         # Operations key for the log group and the topic: both services must be named in the
         # key policy, which the data key (another stack) should not have to know about.
@@ -142,8 +153,8 @@ class BedrockStack(cdk.Stack):
             output_bucket=artifacts,
             output_prefix=cfg.output_prefix,
             model_key=data_key,
-            subnets=network.isolated_subnets.subnets,
-            security_group=network.training_security_group,
+            subnets=subnets.subnets,
+            security_group=security_group,
             topic=self.topic,
             topic_key=self.ops_key,
             log_group=log_group,
@@ -158,7 +169,7 @@ class BedrockStack(cdk.Stack):
             guardrail = bedrock.CfnGuardrail(
                 self,
                 f"Guardrail-{use_case}",
-                kms_key_arn=data.key.key_arn,
+                kms_key_arn=key.key_arn,
                 **guardrail_properties(f"{settings.name}-{use_case}", topics),
             )
             version = bedrock.CfnGuardrailVersion(
@@ -169,12 +180,12 @@ class BedrockStack(cdk.Stack):
             )
             self.guardrails[use_case] = guardrail
             self.guardrail_versions[use_case] = version
-            cdk.CfnOutput(self, f"GuardrailId{use_case.title()}", value=guardrail.attr_guardrail_id)
+            cdk.CfnOutput(self, guardrail_output(use_case), value=guardrail.attr_guardrail_id)
 
         self._acknowledge_findings(settings)
-        cdk.CfnOutput(self, "StateMachineArn", value=self.state_machine.state_machine_arn)
-        cdk.CfnOutput(self, "ServiceRoleArn", value=self.service_role.role_arn)
-        cdk.CfnOutput(self, "TopicArn", value=self.topic.topic_arn)
+        cdk.CfnOutput(self, STATE_MACHINE_OUTPUT, value=self.state_machine.state_machine_arn)
+        cdk.CfnOutput(self, SERVICE_ROLE_OUTPUT, value=self.service_role.role_arn)
+        cdk.CfnOutput(self, TOPIC_OUTPUT, value=self.topic.topic_arn)
 
     def _acknowledge_findings(self, settings: Settings) -> None:
         """Each wildcard below is scoped as far as the service allows; say why, per grant."""
@@ -211,7 +222,15 @@ class BedrockStack(cdk.Stack):
             "only; X-Ray and CloudWatch Logs delivery APIs support no resource-level permissions.",
         )
 
-    def _service_role(self, settings: Settings, data: DataStack, network: NetworkStack) -> iam.Role:
+    def _service_role(
+        self,
+        settings: Settings,
+        key: kms.IKey,
+        curated_bucket: SecureBucket,
+        artifacts_bucket: SecureBucket,
+        subnets: ec2.SelectedSubnets,
+        security_group: ec2.ISecurityGroup,
+    ) -> iam.Role:
         """The role Bedrock assumes for a job; only jobs of this account may assume it.
 
         Conditions follow "Create a service role for model customization" (Bedrock user guide,
@@ -240,16 +259,14 @@ class BedrockStack(cdk.Stack):
         # data key's policy already delegates to IAM in this account. A managed policy, like
         # the training roles' (HIPAA/NIST IAMNoInlinePolicy).
         prefix = settings.data.curated_prefix
-        self._curated_objects = data.curated_bucket.arn_in(self, f"{prefix}*")
-        self._output_objects = data.artifacts_bucket.arn_in(
-            self, f"{settings.bedrock.output_prefix}*"
-        )
+        self._curated_objects = curated_bucket.arn_in(self, f"{prefix}*")
+        self._output_objects = artifacts_bucket.arn_in(self, f"{settings.bedrock.output_prefix}*")
         self.service_policy = iam.ManagedPolicy(self, "ServicePolicy", roles=[role])
         self.service_policy.add_statements(
             iam.PolicyStatement(actions=["s3:GetObject"], resources=[self._curated_objects]),
             iam.PolicyStatement(
                 actions=["s3:ListBucket"],
-                resources=[data.curated_bucket.arn_in(self)],
+                resources=[curated_bucket.arn_in(self)],
                 conditions={"StringLike": {"s3:prefix": [f"{prefix}*"]}},
             ),
             iam.PolicyStatement(
@@ -262,14 +279,14 @@ class BedrockStack(cdk.Stack):
                     "kms:DescribeKey",
                     "kms:CreateGrant",
                 ],
-                resources=[data.key.key_arn],
+                resources=[key.key_arn],
             ),
         )
         models = self._invocable_models(settings)
         self.service_policy.add_statements(
             iam.PolicyStatement(actions=["bedrock:InvokeModel"], resources=models)
         )
-        self._vpc_permissions(self.service_policy, network, job_arns)
+        self._vpc_permissions(self.service_policy, subnets, security_group, job_arns)
         return role
 
     def _invocable_models(self, settings: Settings) -> list[str]:
@@ -310,7 +327,11 @@ class BedrockStack(cdk.Stack):
         return arns
 
     def _vpc_permissions(
-        self, role: iam.ManagedPolicy, network: NetworkStack, job_arns: str
+        self,
+        role: iam.ManagedPolicy,
+        subnets: ec2.SelectedSubnets,
+        security_group: ec2.ISecurityGroup,
+        job_arns: str,
     ) -> None:
         """ENI permissions a VPC-attached job needs, scoped to Bedrock-tagged interfaces in our
         subnets ("Protect your model customization jobs using a VPC", Bedrock user guide,
@@ -323,12 +344,12 @@ class BedrockStack(cdk.Stack):
         )
         subnet_arns = [
             self.format_arn(service="ec2", resource="subnet", resource_name=subnet.subnet_id)
-            for subnet in network.isolated_subnets.subnets
+            for subnet in subnets.subnets
         ]
         sg_arn = self.format_arn(
             service="ec2",
             resource="security-group",
-            resource_name=network.training_security_group.security_group_id,
+            resource_name=security_group.security_group_id,
         )
         enis = self.format_arn(service="ec2", resource="network-interface", resource_name="*")
         tagged_by_bedrock = {

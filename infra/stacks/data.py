@@ -11,9 +11,17 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
+from deployment.contract import (
+    ARTIFACTS_BUCKET_OUTPUT,
+    CURATED_BUCKET_OUTPUT,
+    DATA_KEY_OUTPUT,
+    PII_SALT_SECRET_OUTPUT,
+    RAW_BUCKET_OUTPUT,
+    prepare_job_role_name,
+)
+from deployment.settings import Settings
 from infra.constructs.secure_bucket import SecureBucket
 from infra.nag import acknowledge, skip_checkov
-from infra.settings import Settings
 
 
 class DataStack(cdk.Stack):
@@ -122,13 +130,13 @@ class DataStack(cdk.Stack):
         )
 
         for name, bucket in {
-            "RawBucketName": self.raw_bucket,
-            "CuratedBucketName": self.curated_bucket,
-            "ArtifactsBucketName": self.artifacts_bucket,
+            RAW_BUCKET_OUTPUT: self.raw_bucket,
+            CURATED_BUCKET_OUTPUT: self.curated_bucket,
+            ARTIFACTS_BUCKET_OUTPUT: self.artifacts_bucket,
         }.items():
             cdk.CfnOutput(self, name, value=bucket.bucket_name)
-        cdk.CfnOutput(self, "DataKeyArn", value=self.key.key_arn)
-        cdk.CfnOutput(self, "PiiSaltSecretArn", value=self.pii_salt.secret_arn)
+        cdk.CfnOutput(self, DATA_KEY_OUTPUT, value=self.key.key_arn)
+        cdk.CfnOutput(self, PII_SALT_SECRET_OUTPUT, value=self.pii_salt.secret_arn)
 
         # Cross-region replication is a data-residency decision, not a default: it copies
         # regulated data (PHI, contracts) into a second region and doubles storage cost.
@@ -189,15 +197,13 @@ CURATED_WRITE_ACTIONS = (
 )
 
 
-def prepare_role_name(settings: Settings) -> str:
-    """The prepare job's role name: the curated bucket policy names it before it exists."""
-    return f"{settings.name}-prepare-job"
-
-
 def curated_writer_arns(scope: Construct, settings: Settings) -> list[str]:
     """The only principals that may write curated objects: prepare role, break-glass role."""
     stack = cdk.Stack.of(scope)
-    writers = [f"arn:{stack.partition}:iam::{stack.account}:role/{prepare_role_name(settings)}"]
+    # Built from the contract's name: the role lives in the training stack, which depends on
+    # this one.
+    prepare_role = prepare_job_role_name(settings)
+    writers = [f"arn:{stack.partition}:iam::{stack.account}:role/{prepare_role}"]
     if settings.security.break_glass_role_arn:
         writers.append(settings.security.break_glass_role_arn)
     return writers

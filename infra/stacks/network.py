@@ -19,9 +19,10 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import custom_resources as cr
 from constructs import Construct, IConstruct
 
+from deployment.contract import TRAINING_SECURITY_GROUP_OUTPUT, VPC_OUTPUT
+from deployment.settings import Settings
 from infra.constructs.secure_bucket import SecureBucket
 from infra.nag import acknowledge, justify_wildcards, skip_checkov
-from infra.settings import Settings
 
 # What SageMaker training/processing jobs and Bedrock jobs call from inside the VPC.
 INTERFACE_ENDPOINTS: dict[str, ec2.InterfaceVpcEndpointAwsService] = {
@@ -150,8 +151,8 @@ class NetworkStack(cdk.Stack):
         )
 
         self.isolated_subnets = self.vpc.select_subnets(subnet_type=ec2.SubnetType.PRIVATE_ISOLATED)
-        cdk.CfnOutput(self, "VpcId", value=self.vpc.vpc_id)
-        cdk.CfnOutput(self, "TrainingSecurityGroupId", value=sg.security_group_id)
+        cdk.CfnOutput(self, VPC_OUTPUT, value=self.vpc.vpc_id)
+        cdk.CfnOutput(self, TRAINING_SECURITY_GROUP_OUTPUT, value=sg.security_group_id)
 
     def _restrict_s3_endpoint(self, project_buckets: Sequence[SecureBucket]) -> None:
         """The gateway endpoint reaches only the project's buckets and S3_AWS_BUCKETS."""

@@ -19,9 +19,10 @@ from aws_cdk import aws_qbusiness as qbusiness
 from aws_cdk import aws_s3vectors as s3vectors
 from constructs import Construct
 
+from deployment.contract import DATA_SOURCE_OUTPUT, KNOWLEDGE_BASE_OUTPUT, Q_APPLICATION_OUTPUT
+from deployment.settings import RagSettings
 from infra.constructs.secure_bucket import SecureBucket
 from infra.nag import justify_wildcards
-from infra.settings import RagSettings
 
 Q_BUSINESS_SKIPPED = (
     "rag.q_business is on but rag.identity_center_instance_arn is not set: Amazon Q Business "
@@ -256,8 +257,8 @@ class RagStack(cdk.Stack):
                 )
             ),
         )
-        cdk.CfnOutput(self, "KnowledgeBaseId", value=knowledge_base.attr_knowledge_base_id)
-        cdk.CfnOutput(self, "DataSourceId", value=data_source.attr_data_source_id)
+        cdk.CfnOutput(self, KNOWLEDGE_BASE_OUTPUT, value=knowledge_base.attr_knowledge_base_id)
+        cdk.CfnOutput(self, DATA_SOURCE_OUTPUT, value=data_source.attr_data_source_id)
         return knowledge_base
 
     # -- Amazon Q Business ---------------------------------------------------------------------
@@ -346,5 +347,5 @@ class RagStack(cdk.Stack):
                 },
             },
         )
-        cdk.CfnOutput(self, "QApplicationId", value=application.attr_application_id)
+        cdk.CfnOutput(self, Q_APPLICATION_OUTPUT, value=application.attr_application_id)
         return application

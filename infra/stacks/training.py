@@ -25,17 +25,12 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct
 
+from deployment import contract
+from deployment.contract import model_package_group_name, pipeline_name
+from deployment.settings import Settings
 from infra.constructs.secure_bucket import SecureBucket
 from infra.constructs.training_roles import TrainingRoles
-from infra.settings import Settings
-from infra.stacks.data import prepare_role_name
-from pipelines.pipeline_ops import ROLE_OUTPUT, VARIABLE_OUTPUT_PREFIX
-from pipelines.training_pipeline import (
-    TRAINING_SCRIPTS,
-    model_package_group_name,
-    pipeline_definition,
-    pipeline_name,
-)
+from pipelines.training_pipeline import TRAINING_SCRIPTS, pipeline_definition
 
 
 @jsii.implements(events.IRuleTarget)
@@ -82,8 +77,9 @@ class TrainingPipelineStack(cdk.Stack):
         self.roles = TrainingRoles(
             self,
             "Roles",
-            name=settings.name,
-            prepare_role_name=prepare_role_name(settings),
+            job_role_name=contract.training_job_role_name(settings),
+            pipeline_role_name=contract.pipeline_role_name(settings),
+            prepare_role_name=contract.prepare_job_role_name(settings),
             curated_prefix=settings.data.curated_prefix,
             key=key,
             raw_bucket=raw_bucket,
@@ -104,16 +100,16 @@ class TrainingPipelineStack(cdk.Stack):
         subnet_ids = subnets.subnet_ids
         self.definition = pipeline_definition(settings, subnet_count=len(subnet_ids))
         self.substitutions: dict[str, str] = {
-            "TrainingRoleName": self.roles.job_role.role_name,
-            "PrepareRoleName": self.roles.prepare_role.role_name,
-            "RawBucket": raw_bucket.bucket_name,
-            "ArtifactsBucket": artifacts_bucket.bucket_name,
-            "CuratedBucket": curated_bucket.bucket_name,
-            "PiiSaltSecretArn": pii_salt.secret_arn,
-            "DataKeyArn": key.key_arn,
-            "TrainingSecurityGroup": training_security_group.security_group_id,
-            "TrainingImageUri": self.image.image_uri,
-            **{f"Subnet{i + 1}": subnet for i, subnet in enumerate(subnet_ids)},
+            contract.TRAINING_ROLE_NAME: self.roles.job_role.role_name,
+            contract.PREPARE_ROLE_NAME: self.roles.prepare_role.role_name,
+            contract.RAW_BUCKET: raw_bucket.bucket_name,
+            contract.ARTIFACTS_BUCKET: artifacts_bucket.bucket_name,
+            contract.CURATED_BUCKET: curated_bucket.bucket_name,
+            contract.PII_SALT_SECRET_ARN: pii_salt.secret_arn,
+            contract.DATA_KEY_ARN: key.key_arn,
+            contract.TRAINING_SECURITY_GROUP: training_security_group.security_group_id,
+            contract.TRAINING_IMAGE_URI: self.image.image_uri,
+            **{contract.subnet_variable(i): subnet for i, subnet in enumerate(subnet_ids)},
         }
         self.pipeline = sagemaker.CfnPipeline(
             self,
@@ -134,19 +130,21 @@ class TrainingPipelineStack(cdk.Stack):
         self._add_triggers(pipeline_arn, raw_bucket)
         self.alarm_topic = self._add_failure_alarm(key)
         self._add_dashboard()
-        cdk.CfnOutput(self, "PipelineName", value=pipeline_name(settings))
-        cdk.CfnOutput(self, "ModelPackageGroupName", value=model_package_group_name(settings))
-        cdk.CfnOutput(self, "JobRoleArn", value=self.roles.job_role.role_arn)
+        cdk.CfnOutput(self, contract.PIPELINE_NAME_OUTPUT, value=pipeline_name(settings))
+        cdk.CfnOutput(
+            self, contract.MODEL_PACKAGE_GROUP_OUTPUT, value=model_package_group_name(settings)
+        )
+        cdk.CfnOutput(self, contract.JOB_ROLE_OUTPUT, value=self.roles.job_role.role_arn)
         self._add_deployment_outputs()
 
     def _add_deployment_outputs(self) -> None:
         # `fmops pipeline upsert --stack` resolves the builder's placeholders with exactly the
         # values Fn::Sub used here, and creates the pipeline with the same role.
-        cdk.CfnOutput(self, ROLE_OUTPUT, value=self.roles.pipeline_role.role_arn)
+        cdk.CfnOutput(self, contract.ROLE_OUTPUT, value=self.roles.pipeline_role.role_arn)
         for name, value in self.substitutions.items():
             cdk.CfnOutput(
                 self,
-                f"{VARIABLE_OUTPUT_PREFIX}{name}",
+                contract.variable_output(name),
                 value=value,
                 description=f"Value of ${{{name}}} in the pipeline definition",
             )

@@ -45,12 +45,12 @@ def _check(workload: Workload, goal: str) -> None:
     for option, value, allowed in checks:
         if value not in allowed:
             raise AdvisorError(f"{option} = {value!r}: unknown (allowed: {', '.join(allowed)})")
-    for option, value in (
+    for option, count in (
         ("--queries-per-day", workload.queries_per_day),
         ("--corpus-tokens", workload.corpus_tokens),
     ):
-        if value <= 0:
-            raise AdvisorError(f"{option} = {value}: must be a positive integer")
+        if count <= 0:
+            raise AdvisorError(f"{option} = {count}: must be a positive integer")
 
 
 def _rule(goal: str, changes: str) -> tuple[str, list[str]]:

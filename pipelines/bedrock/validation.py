@@ -30,14 +30,6 @@ class Problem:
         return f"{self.where}: {self.message}"
 
 
-class BedrockRequestError(ValueError):
-    """A request that Bedrock would refuse; `problems` lists every reason."""
-
-    def __init__(self, problems: list[Problem]) -> None:
-        super().__init__("; ".join(str(p) for p in problems))
-        self.problems = problems
-
-
 def parse_hyperparameters(pairs: list[str]) -> tuple[dict[str, str], list[Problem]]:
     values: dict[str, str] = {}
     problems = []
@@ -137,10 +129,3 @@ def check_request(
         else:
             problems.append(Problem("--validation", f"{customization} takes no validation dataset"))
     return problems
-
-
-def require_valid(*args: object, **kwargs: object) -> None:
-    """`check_request`, raising BedrockRequestError when anything is wrong."""
-    problems = check_request(*args, **kwargs)  # type: ignore[arg-type]
-    if problems:
-        raise BedrockRequestError(problems)

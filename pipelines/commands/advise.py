@@ -59,7 +59,9 @@ def advise(
     table.add_column("item")
     table.add_column("USD/month", justify="right")
     for path, cost in advice.costs.items():
-        for item, value in cost["items"].items():  # type: ignore[union-attr]
+        items = cost["items"]
+        assert isinstance(items, dict)  # costs.PathCost.as_dict() writes a dict of floats
+        for item, value in items.items():
             table.add_row(path, item, f"{value:,.2f}")
         table.add_row(path, "[bold]total[/]", f"[bold]{cost['monthly_usd']:,.2f}[/]")
     console.print(table)

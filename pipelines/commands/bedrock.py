@@ -16,7 +16,13 @@ from botocore.exceptions import BotoCoreError, ClientError
 from rich.markup import escape
 from rich.table import Table
 
-from infra.settings import Settings, SettingsError, settings_for_stage
+from deployment.contract import (
+    CURATED_BUCKET_OUTPUT,
+    SERVICE_ROLE_OUTPUT,
+    STATE_MACHINE_OUTPUT,
+    stack_name,
+)
+from deployment.settings import Settings, SettingsError, settings_for_stage
 from pipelines.bedrock.jobs import BedrockJobs, ConcurrencyLimitError, JobRequest, JobTarget
 from pipelines.bedrock.prepared import UnpreparedDataError, check_prepared
 from pipelines.bedrock.validation import check_request, parse_hyperparameters
@@ -148,7 +154,7 @@ def submit(
         raise fail("--direct needs --output-s3-uri (where Bedrock writes metrics and artifacts)")
     name = job_name or f"{settings.name}-{time.strftime('%Y%m%d-%H%M%S')}"
     try:
-        bucket = bucket or _stack_outputs(f"{settings.name}-data")["CuratedBucketName"]
+        bucket = bucket or _stack_outputs(stack_name(settings, "data"))[CURATED_BUCKET_OUTPUT]
         key = f"{settings.data.curated_prefix}bedrock/{name}"
         s3 = boto3.client("s3")
         s3.upload_file(str(train), bucket, f"{key}/train.jsonl")
@@ -167,10 +173,13 @@ def submit(
         )
         jobs = _jobs(settings)
         if direct:
-            role = role_arn or _stack_outputs(f"{settings.name}-bedrock")["ServiceRoleArn"]
+            role = role_arn or _stack_outputs(stack_name(settings, "bedrock"))[SERVICE_ROLE_OUTPUT]
             arn = jobs.submit(request, JobTarget(role_arn=role, output_s3_uri=output_s3_uri or ""))
         else:
-            sm = state_machine_arn or _stack_outputs(f"{settings.name}-bedrock")["StateMachineArn"]
+            sm = (
+                state_machine_arn
+                or _stack_outputs(stack_name(settings, "bedrock"))[STATE_MACHINE_OUTPUT]
+            )
             arn = jobs.start(request, sm)
     except ConcurrencyLimitError as exc:
         raise fail(str(exc), code=1) from None

@@ -44,8 +44,8 @@ def prepare_command(
     )
     from training_scripts.governance.quality import QualitySettings
     from training_scripts.governance.readers import FieldMap
-    from training_scripts.governance.records import DataError
     from training_scripts.governance.salt import resolve_salt
+    from training_scripts.vocabulary.records import DataError
 
     settings = PrepareSettings(
         task=task,
@@ -84,7 +84,7 @@ def anonymize_command(
     Example: [cyan]fmops data anonymize notes.jsonl notes.anon.jsonl --field note --mode redact[/]
     """
     from training_scripts.governance.anonymize_file import anonymize_jsonl
-    from training_scripts.governance.records import DataError
+    from training_scripts.vocabulary.records import DataError
 
     if mode not in ("redact", "pseudonymize"):
         raise fail(f"--mode {mode!r}: use redact or pseudonymize")

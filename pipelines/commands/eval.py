@@ -32,18 +32,15 @@ def score(
     Example: [cyan]fmops eval score --predictions out.jsonl --references gold.jsonl --field text[/]
     """
     # Metric libraries load on use, so `fmops --help` and other nouns stay fast.
-    from training_scripts.metrics.records import (
-        EvaluationInputError,
-        check_same_length,
-        read_texts,
-    )
+    from training_scripts.metrics.records import check_same_length, read_texts
     from training_scripts.metrics.reference_scores import ReferenceScores
+    from training_scripts.vocabulary.records import DataError
 
     try:
         predicted, expected = read_texts(predictions, field), read_texts(references, field)
         check_same_length(predicted, expected, f"{predictions} vs {references}")
         result = ReferenceScores.compute(predicted, expected, bertscore_model)
-    except EvaluationInputError as exc:
+    except DataError as exc:
         raise fail(str(exc)) from None
     print_json({**result.summary(), "num_examples": len(predicted)})
 
@@ -67,7 +64,8 @@ def audit_sample(
     Example: [cyan]fmops eval audit-sample -i evaluation/predictions.jsonl -o audit/ --size 60[/]
     """
     from training_scripts.metrics.audit import AuditItem, stratified_sample, write_audit_inputs
-    from training_scripts.metrics.records import EvaluationInputError, field_values, read_jsonl
+    from training_scripts.metrics.records import field_values, read_jsonl
+    from training_scripts.vocabulary.records import DataError
 
     try:
         records = read_jsonl(input_path)
@@ -80,7 +78,7 @@ def audit_sample(
             for i, (p, r, o) in enumerate(zip(prompts, refs, outputs, strict=True))
         ]
         sample = stratified_sample(items, size, seed)
-    except EvaluationInputError as exc:
+    except DataError as exc:
         raise fail(str(exc)) from None
     manifest, template = write_audit_inputs(sample, out)
     summary = {
@@ -118,11 +116,11 @@ def audit_ingest(
     Example: [cyan]fmops eval audit-ingest -m output.manifest -o audit/result.json[/]
     """
     from training_scripts.metrics.audit import ingest_output_manifest
-    from training_scripts.metrics.records import EvaluationInputError
+    from training_scripts.vocabulary.records import DataError
 
     try:
         result = ingest_output_manifest(manifest, label_attribute)
-    except EvaluationInputError as exc:
+    except DataError as exc:
         raise fail(str(exc)) from None
     if out is not None:
         out.parent.mkdir(parents=True, exist_ok=True)

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from infra.settings import SettingsError
+from deployment.settings import SettingsError
 from pipelines.console import console, fail
 from pipelines.local.executor import PipelineError, RunResult
 from pipelines.local.presets import PRESETS

@@ -18,10 +18,15 @@ from botocore.exceptions import BotoCoreError, ClientError, NoRegionError
 from pydantic import TypeAdapter, ValidationError
 from rich.markup import escape
 
-from infra.settings import Settings, SettingsError, settings_for_stage
+from deployment.contract import (
+    ROLE_OUTPUT,
+    model_package_group_name,
+    pipeline_name,
+    stack_name,
+)
+from deployment.settings import Settings, SettingsError, settings_for_stage
 from pipelines.console import console, err_console, fail, print_json
 from pipelines.pipeline_ops import (
-    ROLE_OUTPUT,
     DeploymentError,
     check_execution_arn,
     check_model_package_arn,
@@ -120,10 +125,6 @@ def _definition(settings: Settings, values: dict[str, str] | None = None) -> str
     return _builder().pipeline_definition(settings, subnet_count=subnets or None)
 
 
-def _pipeline_name(settings: Settings) -> str:
-    return _builder().pipeline_name(settings)
-
-
 @app.command("definition")
 def definition(
     stage: Stage = None,
@@ -178,15 +179,15 @@ def upsert(
             resolved = resolve_placeholders(_definition(settings, given), given)
         except PipelineInputError as exc:
             raise _bad_input(exc) from None
-    stack_name = stack or f"{settings.name}-training"  # infra/app.py's naming
+    training_stack = stack or stack_name(settings, "training")
     try:
         if resolved is None:
-            given = deployment_values(cloudformation, stack_name)
+            given = deployment_values(cloudformation, training_stack)
             resolved = resolve_placeholders(_definition(settings, given), given)
         assert given is not None
         arn, created = upsert_pipeline(
             sagemaker,
-            _pipeline_name(settings),
+            pipeline_name(settings),
             resolved,
             given[ROLE_OUTPUT],
             "prepare -> train -> evaluate -> quality gate -> register",
@@ -196,7 +197,7 @@ def upsert(
     except DeploymentError as exc:
         raise fail(escape(str(exc)), code=1) from None
     except (ClientError, BotoCoreError) as exc:
-        raise _aws_failure(f"upsert {_pipeline_name(settings)}", exc) from None
+        raise _aws_failure(f"upsert {pipeline_name(settings)}", exc) from None
     if as_json:
         print_json({"pipelineArn": arn, "created": created})
     else:
@@ -226,9 +227,9 @@ def start(
     except PipelineInputError as exc:
         raise _bad_input(exc) from None
     try:
-        arn = start_execution(sagemaker, _pipeline_name(settings), parameters)
+        arn = start_execution(sagemaker, pipeline_name(settings), parameters)
     except (ClientError, BotoCoreError) as exc:
-        raise _aws_failure(f"start {_pipeline_name(settings)}", exc) from None
+        raise _aws_failure(f"start {pipeline_name(settings)}", exc) from None
     if as_json:
         print_json({"pipelineExecutionArn": arn, "parameters": parameters})
     else:
@@ -263,7 +264,7 @@ def status(
         err_console.print(f"{execution['PipelineExecutionStatus']}...", highlight=False)
 
     try:
-        arn = execution_arn or latest_execution_arn(sagemaker, _pipeline_name(settings))
+        arn = execution_arn or latest_execution_arn(sagemaker, pipeline_name(settings))
         if watch:
             execution = wait_for_execution(sagemaker, arn, on_poll=progress)
         else:
@@ -330,10 +331,10 @@ def list_runs(
     sagemaker = _client("sagemaker", region)
     try:
         if models:
-            group = _builder().model_package_group_name(settings)
+            group = model_package_group_name(settings)
             packages = list_model_packages(sagemaker, group)
         else:
-            runs = list_executions(sagemaker, _pipeline_name(settings))
+            runs = list_executions(sagemaker, pipeline_name(settings))
     except (ClientError, BotoCoreError) as exc:
         raise _aws_failure("list", exc) from None
     if as_json:
@@ -341,4 +342,4 @@ def list_runs(
     elif models:
         console.print(models_table(packages))
     else:
-        console.print(runs_table(_pipeline_name(settings), runs))
+        console.print(runs_table(pipeline_name(settings), runs))

@@ -18,6 +18,8 @@ from typing import Any
 
 from pipelines.feedback import FeedbackError
 from pipelines.feedback.template import CHOICES, CRITERIA, REASON_FIELD
+from training_scripts.vocabulary.records import DataError
+from training_scripts.vocabulary.records import read_jsonl as read_lines
 
 _CONTAINERS = ("annotationsFromAllWorkers", "answers")
 
@@ -25,20 +27,9 @@ _CONTAINERS = ("annotationsFromAllWorkers", "answers")
 def read_jsonl(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
     """(line number, object) for every non-blank line; a bad line is a one-line error."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise FeedbackError(f"{path}: cannot read ({exc.strerror})") from None
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise FeedbackError(f"{path}:{number}: not valid JSON ({exc.msg})") from None
-        if not isinstance(obj, dict):
-            kind = type(obj).__name__
-            raise FeedbackError(f"{path}:{number}: expected a JSON object, got {kind}")
-        yield number, obj
+        yield from read_lines(path)
+    except DataError as exc:
+        raise FeedbackError(str(exc)) from None
 
 
 @dataclass(frozen=True)
@@ -110,7 +101,9 @@ def parse_output_line(
             + " (expected annotationsFromAllWorkers or answers)"
         )
     block = line[attribute]
-    annotations = next((block[c] for c in _CONTAINERS if isinstance(block.get(c), list)), [])
+    annotations: list[Any] = next(
+        (block[c] for c in _CONTAINERS if isinstance(block.get(c), list)), []
+    )
     judgments = []
     for index, annotation in enumerate(annotations):
         try:

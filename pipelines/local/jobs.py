@@ -25,8 +25,6 @@ from pipelines.sagemaker_jobs import CODE_DIR
 from pipelines.training_pipeline import TRAINING_SCRIPTS, code_sha256
 from training_scripts.contract import ROOT_ENV
 
-MetricCallback = Callable[[str, dict[str, float]], None]
-
 
 class StepFailed(RuntimeError):
     """A job exited non-zero; the message is the job's own failure reason when it wrote one."""

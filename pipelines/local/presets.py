@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from infra.settings import REPO_ROOT
+from deployment.settings import REPO_ROOT
+from training_scripts.vocabulary.metrics import GATE_RULES
 
 SAMPLES = REPO_ROOT / "data" / "samples"
 
@@ -60,11 +61,13 @@ class Preset:
         }
 
 
-def _gate(min_rouge_l: float, min_bertscore_f1: float, max_hallucination: float) -> dict[str, str]:
-    """Demo thresholds, set at about half of what the preset measured (see each preset)."""
-    return {"MinRougeL": str(min_rouge_l), "MinBleu": "0.0",
-            "MinBertscoreF1": str(min_bertscore_f1), "MinRefusalRate": "0.0",
-            "MaxHallucinationRate": str(max_hallucination)}  # fmt: skip
+def _gate(**thresholds: float) -> dict[str, str]:
+    """Demo thresholds by Settings.evaluation field, set at about half of what the preset
+    measured (see each preset); a gate rule not named here gets 0.0."""
+    unknown = set(thresholds) - {rule.settings_field for rule in GATE_RULES}
+    if unknown:
+        raise ValueError(f"preset thresholds {sorted(unknown)}: not gate settings")
+    return {rule.parameter: str(thresholds.get(rule.settings_field, 0.0)) for rule in GATE_RULES}
 
 
 PRESETS: dict[str, Preset] = {
@@ -76,7 +79,7 @@ PRESETS: dict[str, Preset] = {
             method="cpt",
             raw=("raw/notes",),
             # Measured (40 notes, 120 steps): rougeL 0.030, bertscore_f1 0.23.
-            thresholds=_gate(0.015, 0.12, 0.5),
+            thresholds=_gate(min_rouge_l=0.015, min_bertscore_f1=0.12, max_hallucination_rate=0.5),
         ),
         Preset(
             name="legal",
@@ -86,7 +89,7 @@ PRESETS: dict[str, Preset] = {
             # Contracts run to ~600 tokens: the whole prompt must fit for the clause to be seen.
             hyperparameters={"max_seq_length": "768"},
             # Measured (160 contracts, 120 steps): rougeL 0.29, bertscore_f1 0.43.
-            thresholds=_gate(0.15, 0.25, 0.5),
+            thresholds=_gate(min_rouge_l=0.15, min_bertscore_f1=0.25, max_hallucination_rate=0.5),
         ),
         Preset(
             name="support",
@@ -97,7 +100,7 @@ PRESETS: dict[str, Preset] = {
             # Dialogs run to ~380 tokens with the chat template.
             hyperparameters={"max_seq_length": "512"},
             # Measured (150 dialogs, 120 steps): rougeL 0.086, bertscore_f1 0.34.
-            thresholds=_gate(0.04, 0.17, 0.5),
+            thresholds=_gate(min_rouge_l=0.04, min_bertscore_f1=0.17, max_hallucination_rate=0.5),
         ),
     )
 }

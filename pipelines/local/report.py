@@ -7,8 +7,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from infra.settings import Settings
+from deployment.settings import Settings
 from pipelines.local.executor import RunResult
+from training_scripts.vocabulary.metrics import TRAIN_LOSS
 
 _STYLE = """
 body{font-family:system-ui,sans-serif;margin:2rem;max-width:70rem;color:#222}
@@ -37,10 +38,10 @@ def loss_series(result: RunResult) -> list[tuple[float, float]]:
             history = json.loads(summary.read_text()).get("loss_history") or []
             return [(float(s), float(v)) for s, v in history]
     scraped = [
-        (i, m["train_loss"])
+        (i, m[TRAIN_LOSS])
         for series in result.metrics.values()
         for i, (_, m) in enumerate(series)
-        if "train_loss" in m
+        if TRAIN_LOSS in m
     ]
     return [(float(i), float(v)) for i, v in scraped]
 

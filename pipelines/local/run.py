@@ -17,13 +17,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from infra.settings import Settings, settings_for_stage
+from deployment import contract
+from deployment.settings import Settings, settings_for_stage
 from pipelines.local.executor import LocalExecutor, RunResult, parse_parameters
 from pipelines.local.presets import Preset
 from pipelines.local.report import write_report
 from pipelines.local.storage import LocalS3
 from pipelines.pipeline_parameters import resolve_placeholders
-from pipelines.training_pipeline import DEPLOYMENT_VARIABLES, code_sha256, pipeline_definition
+from pipelines.training_pipeline import code_sha256, pipeline_definition
 
 REGISTRY_FILE = "model-registry.json"
 
@@ -31,23 +32,25 @@ REGISTRY_FILE = "model-registry.json"
 def local_placeholders(settings: Settings, code_hash: str) -> dict[str, str]:
     """Local values for the `${Name}` placeholders CloudFormation fills in AWS."""
     values = {
-        "TrainingRoleName": f"{settings.name}-training-job",
-        "PrepareRoleName": f"{settings.name}-prepare-job",
-        "RawBucket": f"{settings.name}-raw",
-        "ArtifactsBucket": f"{settings.name}-artifacts",
-        "CuratedBucket": f"{settings.name}-curated",
+        contract.TRAINING_ROLE_NAME: contract.training_job_role_name(settings),
+        contract.PREPARE_ROLE_NAME: contract.prepare_job_role_name(settings),
+        contract.RAW_BUCKET: f"{settings.name}-raw",
+        contract.ARTIFACTS_BUCKET: f"{settings.name}-artifacts",
+        contract.CURATED_BUCKET: f"{settings.name}-curated",
         # No secret offline: the prepare step uses FMOPS_PII_SALT (a salt kept beside the runs).
-        "PiiSaltSecretArn": "",
-        "DataKeyArn": "arn:aws:kms:local:000000000000:key/local",
-        "TrainingSecurityGroup": "sg-local",
-        "TrainingImageUri": f"local/fmops-training:{code_hash[:12]}",
+        contract.PII_SALT_SECRET_ARN: "",
+        contract.DATA_KEY_ARN: "arn:aws:kms:local:000000000000:key/local",
+        contract.TRAINING_SECURITY_GROUP: "sg-local",
+        contract.TRAINING_IMAGE_URI: f"local/fmops-training:{code_hash[:12]}",
         "AWS::Region": "local",
         "AWS::AccountId": "000000000000",
         "AWS::Partition": "aws",
     }
-    assert set(DEPLOYMENT_VARIABLES) <= set(values)
     values.update(
-        {f"Subnet{i + 1}": f"subnet-local-{i + 1}" for i in range(settings.network.az_count)}
+        {
+            contract.subnet_variable(i): f"subnet-local-{i + 1}"
+            for i in range(settings.network.az_count)
+        }
     )
     return values
 

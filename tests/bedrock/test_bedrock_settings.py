@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from infra.settings import SettingsError, load_settings, read_cdk_json_context
+from deployment.settings import SettingsError, load_settings, read_cdk_json_context
 
 
 def _with_bedrock(**bedrock: Any) -> dict[str, Any]:

@@ -13,7 +13,6 @@ from pipelines.bedrock.jobs import (
     JobRequest,
     JobTarget,
     create_job_request,
-    state_machine_input,
 )
 from tests.bedrock.conftest import REGION, set_job_status
 
@@ -162,19 +161,6 @@ def _minimal_job() -> dict[str, Any]:
         "validationDataConfig": {"validators": []},
         "outputDataConfig": {"s3Uri": "s3://b/o/"},
     }
-
-
-def test_state_machine_input_matches_the_workflow_contract() -> None:
-    payload = state_machine_input(
-        _request(
-            customization_type="DISTILLATION",
-            validation_s3_uri=None,
-            teacher="amazon.nova-pro-v1:0",
-        )
-    )
-    assert payload["teacherModelIdentifier"] == "amazon.nova-pro-v1:0"
-    assert payload["maxResponseLengthForInference"] == 1000
-    assert "validationDataS3Uri" not in payload  # routes to the distillation task
 
 
 def test_start_checks_capacity_and_starts_one_execution(bedrock: Any) -> None:

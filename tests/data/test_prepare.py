@@ -14,7 +14,8 @@ from typer.testing import CliRunner
 from pipelines.cli import app
 from training_scripts.dataset_formats import validate_dataset
 from training_scripts.governance.pipeline import PrepareOutputs, PrepareSettings, prepare
-from training_scripts.governance.records import TASK_FORMAT, DataError
+from training_scripts.vocabulary.methods import DATA_TASKS
+from training_scripts.vocabulary.records import DataError
 
 runner = CliRunner()
 TOPICS = [
@@ -121,7 +122,7 @@ TASK_ROWS = {
 def test_every_task_output_passes_bedrock_validation(tmp_path: Path, task: str) -> None:
     manifest, outputs = _run(tmp_path, TASK_ROWS[task], task=task)
     for split in (outputs.train, outputs.validation):
-        assert validate_dataset(split / "data.jsonl", TASK_FORMAT[task]) == []
+        assert validate_dataset(split / "data.jsonl", DATA_TASKS[task].dataset_format) == []
     assert manifest["stages"]["kept"] >= 2
 
 

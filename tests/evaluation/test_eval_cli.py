@@ -11,7 +11,8 @@ from typer.testing import CliRunner
 
 from pipelines.cli import app
 from training_scripts.metrics.audit import SUPPORTED, UNSUPPORTED
-from training_scripts.metrics.reference_scores import SCORE_KEYS, ReferenceScores
+from training_scripts.metrics.reference_scores import ReferenceScores
+from training_scripts.vocabulary.metrics import REFERENCE_SCORE_KEYS
 
 runner = CliRunner()
 
@@ -41,7 +42,7 @@ def test_score_prints_every_metric_as_json_equal_to_the_library_wrapper(tmp_path
     assert result.exit_code == 0, result.output
     printed = json.loads(result.stdout)
     expected = ReferenceScores.compute(predictions, references).summary()
-    assert {k: printed[k] for k in SCORE_KEYS} == pytest.approx(expected)
+    assert {k: printed[k] for k in REFERENCE_SCORE_KEYS} == pytest.approx(expected)
     assert printed["num_examples"] == 2
 
 

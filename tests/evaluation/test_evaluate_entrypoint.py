@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from training_scripts.metrics.gate_keys import EVALUATION_KEYS
+from training_scripts.vocabulary.metrics import EVALUATION_KEYS
 
 REPO = Path(__file__).resolve().parents[2]
 TEST_SET = [
@@ -67,6 +67,34 @@ def test_evaluation_json_has_every_gate_key_as_a_flat_number(evaluated):
     assert evaluation["num_examples"] == len(TEST_SET)
     assert evaluation["hallucination_rate_source"] == "proxy"
     assert evaluation["perplexity"] > 1.0  # a random model is far from certain
+
+
+def _nodes(value):
+    """Every JSON object inside `value`, depth first."""
+    if isinstance(value, dict):
+        yield value
+        for item in value.values():
+            yield from _nodes(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _nodes(item)
+
+
+def test_gate_reads_only_keys_that_evaluate_py_writes(evaluated):
+    # Every JsonGet of the built pipeline, against the evaluation.json a real run wrote: a gate
+    # key evaluate.py stops writing (or a renamed one) fails here.
+    from deployment.settings import settings_for_stage
+    from pipelines.training_pipeline import pipeline_definition
+
+    definition = json.loads(pipeline_definition(settings_for_stage("dev")))
+    paths = sorted(
+        {node["Std:JsonGet"]["Path"] for node in _nodes(definition) if "Std:JsonGet" in node}
+    )
+    evaluation = json.loads((evaluated / "evaluation.json").read_text(encoding="utf-8"))
+
+    assert len(paths) >= 5  # one per gate rule at least; guards against a search that finds none
+    missing = [p for p in paths if not isinstance(evaluation.get(p), int | float)]
+    assert not missing, f"the gate reads {missing}, which evaluation.json lacks"
 
 
 def test_model_quality_json_has_value_and_standard_deviation_per_metric(evaluated):

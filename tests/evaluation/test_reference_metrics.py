@@ -8,8 +8,9 @@ import pytest
 import sacrebleu
 from rouge_score import rouge_scorer
 
-from training_scripts.metrics.reference_scores import SCORE_KEYS, ReferenceScores
+from training_scripts.metrics.reference_scores import ReferenceScores
 from training_scripts.metrics.semantic import bertscore
+from training_scripts.vocabulary.metrics import REFERENCE_SCORE_KEYS
 
 # A fixed set with partial overlap, a paraphrase and an exact hit, so no metric sits at 0 or 1.
 PREDICTIONS = [
@@ -61,8 +62,8 @@ def test_scores_equal_the_libraries_called_directly(scorer):
         "bertscore_recall": recall.mean().item(),
         "bertscore_f1": f1.mean().item(),
     }
-    assert set(ours) == set(SCORE_KEYS)
-    for name in SCORE_KEYS:
+    assert set(ours) == set(REFERENCE_SCORE_KEYS)
+    for name in REFERENCE_SCORE_KEYS:
         assert ours[name] == pytest.approx(direct[name], rel=1e-6), name
     assert 0.0 < ours["bleu"] < 100.0 and 0.0 < ours["rougeL"] < 1.0
 

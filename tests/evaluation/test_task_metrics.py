@@ -68,9 +68,3 @@ def test_model_quality_reports_standard_deviation_only_from_200_samples():
     assert report["small"] == {"value": 0.5, "standard_deviation": "NaN"}
     assert isinstance(report["large"]["standard_deviation"], float)
     assert 0.0 < report["large"]["standard_deviation"] < 0.1
-
-
-def test_gate_parameters_read_keys_that_evaluation_json_has():
-    from training_scripts.metrics.gate_keys import EVALUATION_KEYS, GATE_PARAMETERS
-
-    assert {key for key, _ in GATE_PARAMETERS.values()} <= set(EVALUATION_KEYS)

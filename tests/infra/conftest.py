@@ -9,8 +9,8 @@ import aws_cdk as cdk
 import pytest
 from aws_cdk.assertions import Template
 
+from deployment.settings import Settings, load_settings, read_cdk_json_context
 from infra.app import FmopsStacks, build_stacks
-from infra.settings import Settings, load_settings, read_cdk_json_context
 
 
 @dataclass(frozen=True)

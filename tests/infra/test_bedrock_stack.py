@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pytest
 from aws_cdk.assertions import Template
 
+from pipelines.bedrock.jobs import JobRequest, state_machine_input
+
 SHAPES = ("WithValidation", "WithoutValidation", "Distillation")
+# Fields the workflow writes into its own state; everything else it reads comes from the input.
+_WORKFLOW_STATE = {"job", "poll", "status", "error"}
 
 
 def _service_role(template: Template) -> tuple[str, dict[str, Any]]:
@@ -98,16 +103,101 @@ def test_service_role_reads_only_the_curated_prefix_and_writes_only_the_output_p
     statements = [s for p in policies for s in p["Properties"]["PolicyDocument"]["Statement"]]
     writes = [s for s in statements if "s3:PutObject" in _joined(s["Action"])]
     assert writes and all("/bedrock/*" in _joined(s["Resource"]) for s in writes)
-    reads = [
-        s
-        for s in statements
-        if _joined(s["Action"])
-        in ('"s3:GetObject"', '["s3:GetObject*", "s3:GetBucket*", "s3:List*"]')
-    ]
-    assert all("/curated/*" in _joined(s["Resource"]) or "curated" in _joined(s) for s in reads)
+    reads = [s for s in statements if re.search(r'"s3:(Get|List)', _joined(s["Action"]))]
+    assert reads
+    for statement in reads:
+        resource = statement["Resource"]
+        if "s3:List" in _joined(statement["Action"]):
+            # Listing is granted on the bucket, limited to the curated prefix by a condition.
+            assert statement["Condition"] == {"StringLike": {"s3:prefix": ["curated/*"]}}
+            assert "-curated-" in _joined(resource)  # <prefix>-<stage>-curated-<acct>-<region>
+        else:
+            assert _object_suffix(resource) in ("/curated/*", "/bedrock/*"), resource
+            bucket = "-curated-" if _object_suffix(resource) == "/curated/*" else "-artifacts-"
+            assert bucket in _joined(resource), resource
     assert not any(
         _joined(s["Resource"]) == '"*"' and "s3:" in _joined(s["Action"]) for s in statements
     )
+
+
+def _object_suffix(resource: Any) -> str:
+    """The key pattern an object ARN ends with: `/curated/*` in `arn:...:bucket/curated/*`."""
+    if isinstance(resource, dict) and "Fn::Join" in resource:
+        last = resource["Fn::Join"][1][-1]
+        return last if isinstance(last, str) else ""
+    return "/" + str(resource).split("/", 1)[-1] if isinstance(resource, str) else ""
+
+
+def _definition(template: Template) -> dict[str, Any]:
+    """The state machine's ASL, with CloudFormation tokens replaced by a marker string."""
+    (machine,) = template.find_resources("AWS::StepFunctions::StateMachine").values()
+    body = machine["Properties"]["DefinitionString"]
+    if isinstance(body, dict):
+        body = "".join(p if isinstance(p, str) else "TOKEN" for p in body["Fn::Join"][1])
+    return json.loads(body)
+
+
+def _route(definition: dict[str, Any], payload: dict[str, Any]) -> str:
+    """The state the start Choice sends `payload` to, for the condition types it uses."""
+    route = definition["States"][definition["StartAt"]]
+    for choice in route["Choices"]:
+        field = choice["Variable"].removeprefix("$.")
+        if "StringEquals" in choice:
+            if payload.get(field) == choice["StringEquals"]:
+                return choice["Next"]
+        elif "IsPresent" in choice:
+            if (field in payload) == choice["IsPresent"]:
+                return choice["Next"]
+        else:
+            raise AssertionError(f"Choice condition this test cannot evaluate: {choice}")
+    return route["Default"]
+
+
+def _input_fields(value: Any) -> set[str]:
+    """Top-level execution-input fields read by `"Name.$": "$.field..."` parameters."""
+    found: set[str] = set()
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key.endswith(".$") and isinstance(item, str) and item.startswith("$."):
+                found.add(item[2:].split(".")[0])
+            found |= _input_fields(item)
+    elif isinstance(value, list):
+        for item in value:
+            found |= _input_fields(item)
+    return found - _WORKFLOW_STATE
+
+
+@pytest.mark.parametrize(
+    ("customization", "validation", "shape"),
+    [
+        ("FINE_TUNING", "s3://curated/curated/bedrock/validation.jsonl", "WithValidation"),
+        ("CONTINUED_PRE_TRAINING", None, "WithoutValidation"),
+        ("DISTILLATION", None, "Distillation"),
+    ],
+)
+def test_state_machine_input_matches_the_workflow_contract(
+    bedrock_template: Template, customization: str, validation: str | None, shape: str
+) -> None:
+    # The client's execution input, run through the deployed workflow's own Route choice: it
+    # must reach the intended create state and carry every field that state reads.
+    payload = state_machine_input(
+        JobRequest(
+            job_name="job-1",
+            custom_model_name="job-1-model",
+            base_model="amazon.nova-micro-v1:0:128k",
+            customization_type=customization,
+            training_s3_uri="s3://curated/curated/bedrock/train.jsonl",
+            validation_s3_uri=validation,
+            hyperparameters={"epochCount": "2"},
+            teacher="amazon.nova-pro-v1:0" if customization == "DISTILLATION" else None,
+        )
+    )
+    definition = _definition(bedrock_template)
+    state = _route(definition, payload)
+    assert state == f"Create job ({shape})"
+    needed = _input_fields(definition["States"][state]["Parameters"])
+    assert {"jobName", "baseModelIdentifier", "trainingDataS3Uri"} <= needed
+    assert needed <= set(payload), f"{state} reads {sorted(needed - set(payload))}, not sent"
 
 
 @pytest.mark.parametrize("use_case", ["legal", "healthcare", "support"])

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from infra.settings import (
+from deployment.settings import (
     SettingsError,
     load_settings,
     read_cdk_json_context,

@@ -8,7 +8,8 @@ from typing import Any
 
 from aws_cdk.assertions import Template
 
-from pipelines.training_pipeline import model_package_group_name, pipeline_definition
+from deployment.contract import model_package_group_name
+from pipelines.training_pipeline import pipeline_definition
 
 
 def _only(template: Template, rtype: str, prefix: str = "") -> dict[str, Any]:
@@ -104,7 +105,7 @@ def test_model_package_group_backs_the_register_step(training_template: Template
 
 
 def model_package_group_name_dev() -> str:
-    from infra.settings import settings_for_stage
+    from deployment.settings import settings_for_stage
 
     return model_package_group_name(settings_for_stage("dev"))
 
@@ -157,7 +158,7 @@ def test_training_image_is_a_docker_asset_built_from_training_scripts(
 
 
 def test_every_substitution_variable_is_a_stack_output(training_template: Template) -> None:
-    from pipelines.pipeline_ops import ROLE_OUTPUT, VARIABLE_OUTPUT_PREFIX
+    from deployment.contract import ROLE_OUTPUT, VARIABLE_OUTPUT_PREFIX
 
     _, variables = _definition_sub(training_template)
     outputs = training_template.to_json()["Outputs"]

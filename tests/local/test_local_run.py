@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import shutil
 import sys
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,7 @@ from pipelines.local.presets import PRESETS
 from pipelines.local.run import REGISTRY_FILE, local_run
 from pipelines.quality_gate import GATE_METRICS
 from pipelines.training_pipeline import TRAINING_SCRIPTS
-from training_scripts.metrics.gate_keys import EVALUATION_KEYS
+from training_scripts.vocabulary.metrics import EVALUATION_KEYS
 
 
 @pytest.fixture(scope="module")
@@ -29,13 +30,7 @@ def runs_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 # A few steps are enough to exercise every step of the real definition; the gate thresholds
 # are opened so the passing path registers (the failing path has its own test).
 QUICK = dataclasses.replace(PRESETS["healthcare"], hyperparameters={"max_steps": "4"})
-OPEN_GATE = {
-    "MinRougeL": "0",
-    "MinBleu": "0",
-    "MinBertscoreF1": "0",
-    "MinRefusalRate": "0",
-    "MaxHallucinationRate": "1",
-}
+OPEN_GATE = {gate.parameter: "0" if gate.minimum else "1" for gate in GATE_METRICS}
 
 
 @pytest.fixture(scope="module")
@@ -137,16 +132,25 @@ def test_impossible_threshold_takes_the_fail_step_with_a_reason(failed_run: RunR
 
 
 @pytest.fixture(scope="module")
-def failed_run(runs_dir: Path) -> RunResult:
-    """A run the gate stopped, to be resumed by the tests below."""
-    result = local_run(QUICK, runs_dir=runs_dir, run_id="resume", overrides={"MinRougeL": "2.0"})
+def failed_run(tmp_path_factory: pytest.TempPathFactory) -> RunResult:
+    """A run the gate stopped; each resume test resumes its own copy of it."""
+    runs = tmp_path_factory.mktemp("failed-runs")
+    result = local_run(QUICK, runs_dir=runs, run_id="resume", overrides={"MinRougeL": "2.0"})
     assert result.status == "Failed"
     return result
 
 
+def _copy_of(run: RunResult, tmp_path: Path) -> Path:
+    """A runs dir holding a copy of `run` under the same run id (so its fingerprints hold)."""
+    runs = tmp_path / "runs"
+    shutil.copytree(run.run_dir.parent, runs, symlinks=True)
+    return runs
+
+
 def test_resume_reuses_unchanged_jobs_and_reruns_only_the_gate(
-    runs_dir: Path, failed_run: RunResult
+    tmp_path: Path, failed_run: RunResult
 ) -> None:
+    runs_dir = _copy_of(failed_run, tmp_path)
     again = local_run(QUICK, runs_dir=runs_dir, run_id="resume", overrides=OPEN_GATE, resume=True)
     assert again.status == "Succeeded", again.failure_reason
     details = {step.name: step.detail for step in again.steps}
@@ -156,7 +160,8 @@ def test_resume_reuses_unchanged_jobs_and_reruns_only_the_gate(
     assert again.evaluation == failed_run.evaluation
 
 
-def test_resume_reruns_a_job_whose_arguments_changed(runs_dir: Path, failed_run: RunResult) -> None:
+def test_resume_reruns_a_job_whose_arguments_changed(tmp_path: Path, failed_run: RunResult) -> None:
+    runs_dir = _copy_of(failed_run, tmp_path)
     changed = dataclasses.replace(QUICK, hyperparameters={"max_steps": "3"})
     result = local_run(
         changed, runs_dir=runs_dir, run_id="resume", overrides=OPEN_GATE, resume=True
@@ -166,7 +171,7 @@ def test_resume_reruns_a_job_whose_arguments_changed(runs_dir: Path, failed_run:
     assert "reused" not in details["Train"] and "reused" not in details["Evaluate"]
 
 
-def test_cli_rejects_an_unknown_parameter_before_running(runs_dir: Path) -> None:
+def test_cli_rejects_an_unknown_parameter_before_running(tmp_path: Path) -> None:
     result = CliRunner().invoke(
         app,
         [
@@ -175,7 +180,7 @@ def test_cli_rejects_an_unknown_parameter_before_running(runs_dir: Path) -> None
             "--preset",
             "legal",
             "--runs-dir",
-            str(runs_dir),
+            str(tmp_path),
             "--param",
             "MinRouge=0.1",
         ],

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from infra.settings import Settings, settings_for_stage
+from deployment.settings import Settings, settings_for_stage
 from pipelines.training_pipeline import pipeline_definition
 
 
@@ -56,7 +56,7 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 def placeholder_values(definition: str) -> dict[str, str]:
     """A value for every `${Name}` of a definition, plus the pipeline role, as a stack gives."""
-    from pipelines.pipeline_ops import ROLE_OUTPUT
+    from deployment.contract import ROLE_OUTPUT
     from pipelines.pipeline_parameters import placeholders
 
     fixed = {"AWS::Partition": "aws", "AWS::Region": "us-east-1", "AWS::AccountId": ACCOUNT}

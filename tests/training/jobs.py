@@ -27,6 +27,10 @@ PAIRS = [
 ]
 POLITE = ["Thank you, I am happy to help.", "Please let me know, I am glad to help."]
 RUDE = ["Go away, stupid.", "Stop bothering me, idiot."]
+# Held out: prompts and answers that appear in no training row, with the same politeness cues.
+HELD_OUT_PROMPTS = ["Can I change my delivery address?", "Is the clinic open on Sunday?"]
+HELD_OUT_POLITE = ["Thank you for asking, I am happy to help.", "Please wait, I am glad to help."]
+HELD_OUT_RUDE = ["Stupid question, go away.", "Idiot, stop bothering me."]
 
 
 def cpt_records() -> list[dict]:
@@ -41,6 +45,14 @@ def preference_records(n: int = 16) -> list[dict]:
     return [
         {"prompt": PAIRS[i % 4][0] + "\n", "chosen": POLITE[i % 2], "rejected": RUDE[(i // 2) % 2]}
         for i in range(n)
+    ]
+
+
+def held_out_preference_records() -> list[dict]:
+    return [
+        {"prompt": prompt + "\n", "chosen": polite, "rejected": rude}
+        for prompt in HELD_OUT_PROMPTS
+        for polite, rude in zip(HELD_OUT_POLITE, HELD_OUT_RUDE, strict=True)
     ]
 
 

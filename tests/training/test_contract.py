@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.metric_lines import parse_metrics
 from training_scripts.contract import (
     ROOT_ENV,
     ContractError,
@@ -14,7 +15,6 @@ from training_scripts.contract import (
     TrainingContract,
     format_metrics,
     metric_definitions,
-    parse_metrics,
     report_failure,
 )
 
@@ -72,11 +72,11 @@ def test_processing_paths_are_rooted(tmp_path: Path) -> None:
 
 def test_printed_metrics_parse_back_with_the_pipeline_regexes() -> None:
     line = "step 10 " + format_metrics({"train_loss": 1.25e-3, "learning_rate": 0.0002})
-    assert parse_metrics(line, ["train_loss", "learning_rate", "eval_loss"]) == {
+    definitions = metric_definitions(["train_loss", "learning_rate", "eval_loss"])
+    assert parse_metrics(line, definitions) == {
         "train_loss": 1.25e-3,
         "learning_rate": 0.0002,
     }
-    assert metric_definitions(["train_loss"])[0]["Name"] == "train_loss"
 
 
 def test_failure_reason_goes_to_the_failure_file_and_stderr(

@@ -7,20 +7,19 @@ from pathlib import Path
 import pytest
 
 from training_scripts.hyperparameters import (
-    METHODS,
     HyperparameterError,
     defaults,
     markdown_table,
     parse_hyperparameters,
     specs_for,
-    to_strings,
 )
+from training_scripts.vocabulary.methods import METHOD_NAMES
 
 
 def test_strings_become_typed_values_with_defaults_filled_in() -> None:
     hp = parse_hyperparameters("lora", {"lora_r": "16", "bf16": "true", "learning_rate": "1e-4"})
-    assert hp["lora_r"] == 16 and hp["bf16"] is True and hp["learning_rate"] == 1e-4
-    assert hp["lora_alpha"] == defaults("lora")["lora_alpha"]
+    assert hp.lora_r == 16 and hp.bf16 is True and hp.learning_rate == 1e-4
+    assert hp.lora_alpha == defaults("lora").lora_alpha
 
 
 def test_out_of_range_value_names_the_hyperparameter_value_and_range() -> None:
@@ -51,12 +50,17 @@ def test_unknown_method_lists_the_methods() -> None:
 
 def test_sagemaker_sdk_entries_are_ignored_and_json_quoted_strings_unquoted() -> None:
     raw = {"sagemaker_program": '"train.py"', "lr_scheduler": '"linear"'}
-    assert parse_hyperparameters("cpt", raw)["lr_scheduler"] == "linear"
+    assert parse_hyperparameters("cpt", raw).lr_scheduler == "linear"
 
 
-@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("method", METHOD_NAMES)
 def test_defaults_round_trip_through_strings(method: str) -> None:
-    assert parse_hyperparameters(method, to_strings(defaults(method))) == defaults(method)
+    # As SageMaker carries them: every value a string, booleans lowercase.
+    as_strings = {
+        k: str(v).lower() if isinstance(v, bool) else str(v)
+        for k, v in defaults(method).as_dict().items()
+    }
+    assert parse_hyperparameters(method, as_strings) == defaults(method)
 
 
 def test_docs_table_lists_every_hyperparameter() -> None:

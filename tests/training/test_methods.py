@@ -10,8 +10,10 @@ import torch
 from peft import PeftModel
 from transformers import AutoModelForCausalLM, AutoTokenizer
 
+from tests.metric_lines import parse_metrics
 from tests.training.jobs import (
     cpt_records,
+    held_out_preference_records,
     loss_dropped,
     make_job,
     preference_records,
@@ -19,9 +21,9 @@ from tests.training.jobs import (
     sft_records,
     summary,
 )
-from training_scripts.contract import parse_metrics
+from training_scripts.contract import metric_definitions
 from training_scripts.methods.reft import load_reft
-from training_scripts.train import TRAINING_METRICS
+from training_scripts.vocabulary.metrics import TRAINING_METRICS
 
 COMMON = ("--max_steps", "12", "--batch_size", "4", "--max_seq_length", "64", "--log_every", "1")
 # Per method: records, extra hyperparameters, extra channels beyond `model`.
@@ -48,7 +50,9 @@ def trained(tiny_model_dir: Path, tmp_path_factory: pytest.TempPathFactory):
             if method == "distill":
                 links["teacher"] = tiny_model_dir  # teacher == student
             data = records()
-            root = make_job(tmp_path_factory.mktemp(method), data, data[:4], links=links)
+            # Reward accuracy is reported on rows the model never trained on.
+            held_out = held_out_preference_records() if method == "reward" else data[:4]
+            root = make_job(tmp_path_factory.mktemp(method), data, held_out, links=links)
             assert run_job(root, "--method", method, *COMMON, *extra) == 0
             done[method] = (root, capsys.readouterr().out)
         return done[method]
@@ -95,14 +99,22 @@ def test_lora_merged_weights_give_the_adapter_plus_base_logits(
 def test_distill_with_the_student_as_teacher_starts_at_zero_kl(trained, capsys) -> None:
     _, out = trained("distill", capsys)
     first = next(line for line in out.splitlines() if line.startswith("step=1;"))
-    assert parse_metrics(first, TRAINING_METRICS)["distill_kl"] < 1e-6
+    assert parse_metrics(first, metric_definitions(TRAINING_METRICS))["distill_kl"] < 1e-6
 
 
 def test_reward_model_ranks_held_out_polite_answers_first(trained, capsys) -> None:
+    trained_texts = {text for row in preference_records() for text in row.values()}
+    held_out_texts = {text for row in held_out_preference_records() for text in row.values()}
+    assert not trained_texts & held_out_texts
     root, out = trained("reward", capsys)
     accuracy = summary(root)["final"]["eval_reward_accuracy"]
     assert accuracy > 0.5
-    assert parse_metrics(out.splitlines()[-1], TRAINING_METRICS)["eval_reward_accuracy"] == accuracy
+    assert (
+        parse_metrics(out.splitlines()[-1], metric_definitions(TRAINING_METRICS))[
+            "eval_reward_accuracy"
+        ]
+        == accuracy
+    )
 
 
 def test_reft_trains_a_small_share_and_leaves_the_base_frozen(

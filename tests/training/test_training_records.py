@@ -7,12 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from training_scripts.training_records import (
-    DataError,
-    InstructionExample,
-    PreferenceExample,
-    read_examples,
-)
+from training_scripts.training_records import read_examples
+from training_scripts.vocabulary.records import DataError, InstructionExample, PreferenceExample
 
 
 def _channel(tmp_path: Path, lines: list[str]) -> Path:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from training_scripts.governance.pii import PiiEngine
-from training_scripts.governance.records import DataError
 from training_scripts.governance.salt import resolve_salt
 from training_scripts.governance.writers import AtomicOutputs, write_jsonl
+from training_scripts.vocabulary.records import DataError, read_jsonl
 
 
 def anonymize_jsonl(source: Path, target: Path, field: str, mode: str) -> tuple[int, dict]:
@@ -18,18 +17,10 @@ def anonymize_jsonl(source: Path, target: Path, field: str, mode: str) -> tuple[
     salt = resolve_salt()[0] if mode == "pseudonymize" else ""
     engine = PiiEngine(mode, salt)
     rows = 0
-    with AtomicOutputs() as out, source.open("rb") as handle:
+    with AtomicOutputs() as out:
         sink = out.open(target)
-        for line, raw in enumerate(handle, start=1):
-            try:
-                row = json.loads(raw.decode("utf-8"))
-            except UnicodeDecodeError:
-                raise DataError(
-                    f"{source}:{line}: not valid UTF-8; re-encode it as UTF-8"
-                ) from None
-            except json.JSONDecodeError as exc:
-                raise DataError(f"{source}:{line}: not valid JSON ({exc.msg})") from None
-            if not isinstance(row, dict) or not isinstance(row.get(field), str):
+        for line, row in read_jsonl(source):
+            if not isinstance(row.get(field), str):
                 raise DataError(f"{source}:{line}: no text field '{field}' (use --field)")
             row[field] = engine.anonymize([row[field]])[0]
             write_jsonl(sink, row)

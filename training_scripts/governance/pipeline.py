@@ -30,15 +30,14 @@ from training_scripts.governance.poisoning import (
 from training_scripts.governance.quality import QualitySettings, quality_reasons
 from training_scripts.governance.readers import FieldMap, input_files, read_examples
 from training_scripts.governance.records import (
-    TASK_FORMAT,
-    TASKS,
-    DataError,
     Example,
     completion_text,
     prompt_text,
     to_output,
 )
 from training_scripts.governance.writers import AtomicOutputs, sha256_file, write_jsonl
+from training_scripts.vocabulary.methods import DATA_TASKS, TASK_NAMES
+from training_scripts.vocabulary.records import DataError
 
 _TOOLS = ("presidio-analyzer", "presidio-anonymizer", "spacy", "datasketch", "phonenumbers",
           "faker", "tldextract")  # fmt: skip
@@ -57,8 +56,10 @@ class PrepareSettings:
     trigger_min_rows: int = 5
 
     def check(self) -> None:
-        if self.task not in TASKS:
-            raise DataError(f"task {self.task!r} is not supported: use one of {', '.join(TASKS)}")
+        if self.task not in DATA_TASKS:
+            raise DataError(
+                f"task {self.task!r} is not supported: use one of {', '.join(TASK_NAMES)}"
+            )
         if self.pii_mode not in MODES:
             raise DataError(f"PII mode {self.pii_mode!r}: use one of {', '.join(MODES)}")
         if not 0.0 <= self.validation_fraction < 1.0:
@@ -195,7 +196,7 @@ def prepare(
         out.close()
         manifest = {
             "task": settings.task,
-            "format": TASK_FORMAT[settings.task],
+            "format": DATA_TASKS[settings.task].dataset_format,
             "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "inputs": [
                 {"path": names[p], "sha256": sha256_file(p), "bytes": p.stat().st_size}

@@ -8,12 +8,18 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from training_scripts.governance.records import DataError, Example
+from training_scripts.governance.records import Example
+from training_scripts.vocabulary.records import (
+    DataError,
+    message_text,
+    read_conversation,
+    read_jsonl,
+    utf8_error,
+)
 
 SUFFIXES = {".jsonl": "jsonl", ".json": "jsonl", ".csv": "csv", ".txt": "text", ".md": "text"}
 
@@ -56,33 +62,9 @@ def read_examples(
             raise DataError(f"{name}: plain-text documents feed only --task cpt, not {task}")
         yield from _text_chunks(path, name, chunk_chars)
         return
-    rows = _jsonl_rows(path, name) if kind == "jsonl" else _csv_rows(path, name)
+    rows = read_jsonl(path, name) if kind == "jsonl" else _csv_rows(path, name)
     for line, row in rows:
         yield Example(name, line, _texts(row, task, fields, f"{name}:{line}"))
-
-
-def _jsonl_rows(path: Path, name: str) -> Iterator[tuple[int, dict]]:
-    with path.open("rb") as handle:
-        for line, raw in enumerate(handle, start=1):
-            try:
-                text = raw.decode("utf-8")
-            except UnicodeDecodeError as exc:
-                raise _utf8_error(name, line, raw[exc.start]) from None
-            if not text.strip():
-                continue  # blank lines carry no example; the writer never emits them
-            try:
-                row = json.loads(text)
-            except json.JSONDecodeError as exc:
-                raise DataError(
-                    f"{name}:{line}: not valid JSON ({exc.msg} at column {exc.colno})"
-                ) from None
-            if not isinstance(row, dict):
-                raise DataError(f"{name}:{line}: expected a JSON object, got {type(row).__name__}")
-            yield line, row
-
-
-def _utf8_error(name: str, line: int, byte: int) -> DataError:
-    return DataError(f"{name}:{line}: not valid UTF-8 (byte {byte:#04x}); re-encode it as UTF-8")
 
 
 def _decode(path: Path, name: str) -> str:
@@ -91,7 +73,7 @@ def _decode(path: Path, name: str) -> str:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        raise _utf8_error(name, line, data[exc.start]) from None
+        raise utf8_error(name, line, data[exc.start]) from None
 
 
 def _csv_rows(path: Path, name: str) -> Iterator[tuple[int, dict]]:
@@ -126,40 +108,12 @@ def _texts(row: dict, task: str, fields: FieldMap, where: str) -> list[str]:
     return _conversation(row, fields, where)
 
 
-def _content(value: object, where: str) -> str:
-    """Message content as plain text: a string or Converse-style [{"text": ...}] blocks."""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, list) and all(isinstance(b, dict) and "text" in b for b in value):
-        return "\n".join(str(b["text"]) for b in value)
-    raise DataError(f'{where}: content must be a string or a list of {{"text": ...}} blocks')
-
-
 def _conversation(row: dict, fields: FieldMap, where: str) -> list[str]:
-    system = _content(row[fields.system], where) if row.get(fields.system) else ""
     if fields.messages not in row:
+        system = message_text(row[fields.system], where) if row.get(fields.system) else ""
         return [system, _field(row, fields.prompt, where), _field(row, fields.completion, where)]
-    messages = row[fields.messages]
-    if not isinstance(messages, list):
-        raise DataError(f"{where}: '{fields.messages}' must be a list of messages")
-    turns: list[str] = []
-    for index, message in enumerate(messages):
-        if not isinstance(message, dict) or "role" not in message or "content" not in message:
-            raise DataError(f"{where}: messages[{index}] needs 'role' and 'content'")
-        role, text = message["role"], _content(message["content"], where)
-        if role == "system" and index == 0:
-            system = text
-            continue
-        expected = "user" if len(turns) % 2 == 0 else "assistant"
-        if role != expected:
-            raise DataError(
-                f"{where}: messages[{index}] has role {role!r}; roles must alternate "
-                f"user/assistant starting with user, expected {expected!r}"
-            )
-        turns.append(text)
-    if len(turns) < 2 or len(turns) % 2:
-        raise DataError(f"{where}: a conversation needs user/assistant pairs ending with assistant")
-    return [system, *turns]
+    conversation = read_conversation(row, where, fields.messages, fields.system)
+    return [conversation.system, *conversation.turns]
 
 
 def _text_chunks(path: Path, name: str, chunk_chars: int) -> Iterator[Example]:

@@ -12,20 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from training_scripts.dataset_formats import CONVERSATION_SCHEMA
-
-TASKS = ("cpt", "sft", "conversation", "preference")
-# Which dataset_formats format each task's output is validated as.
-TASK_FORMAT = {
-    "cpt": "cpt",
-    "sft": "prompt_completion",
-    "conversation": "conversation",
-    "preference": "preference",
-}
-
-
-class DataError(ValueError):
-    """Input that cannot be read as asked: names the file, the line and what was expected."""
+from training_scripts.vocabulary.records import CONVERSATION_SCHEMA
 
 
 @dataclass

@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from training_scripts.contract import container_root
-from training_scripts.governance.records import DataError
+from training_scripts.vocabulary.records import DataError
 
 SALT_ENV = "FMOPS_PII_SALT"
 SECRET_ARN_ENV = "FMOPS_PII_SALT_SECRET_ARN"

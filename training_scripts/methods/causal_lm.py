@@ -18,7 +18,13 @@ from training_scripts.token_batches import (
     text_tokens,
 )
 from training_scripts.training_loop import Task
-from training_scripts.training_records import Example, InstructionExample, TextExample
+from training_scripts.vocabulary.metrics import (
+    EVAL_LOSS,
+    EVAL_PERPLEXITY,
+    PADDING_WASTE,
+    TRAINABLE_SHARE,
+)
+from training_scripts.vocabulary.records import Example, InstructionExample, TextExample
 
 Batch = dict[str, torch.Tensor]
 
@@ -61,7 +67,7 @@ def eval_loss(
             total += float(loss) * tokens
             count += tokens
         mean = total / max(1, count)
-        return {"eval_loss": mean, "eval_perplexity": float(torch.exp(torch.tensor(mean)))}
+        return {EVAL_LOSS: mean, EVAL_PERPLEXITY: float(torch.exp(torch.tensor(mean)))}
 
     return evaluate
 
@@ -80,7 +86,7 @@ def parameter_counts(model: nn.Module) -> dict[str, float]:
     return {
         "trainable_parameters": trainable,
         "total_parameters": total,
-        "trainable_share": trainable / max(1, total),
+        TRAINABLE_SHARE: trainable / max(1, total),
     }
 
 
@@ -101,5 +107,5 @@ def lm_task(
         loss=lm_loss,
         save=save or hf_saver(model, tokenizer),
         evaluate=eval_loss(model, rows_for(tokenizer, run.validation, seq_length), run.dist.device),
-        summary={"padding_waste": rows.padding_waste, **parameter_counts(model), **summary},
+        summary={PADDING_WASTE: rows.padding_waste, **parameter_counts(model), **summary},
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from training_scripts.methods.causal_lm import lm_task
 from training_scripts.model_source import RunContext, load_causal_lm, load_tokenizer, max_length
 from training_scripts.training_loop import Task
-from training_scripts.training_records import TextExample
+from training_scripts.vocabulary.records import TextExample
 
 
 def build(run: RunContext) -> Task:

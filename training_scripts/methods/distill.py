@@ -17,6 +17,7 @@ from training_scripts.methods.causal_lm import eval_loss, hf_saver, parameter_co
 from training_scripts.model_source import RunContext, load_causal_lm, load_tokenizer, max_length
 from training_scripts.token_batches import IGNORE
 from training_scripts.training_loop import Task
+from training_scripts.vocabulary.metrics import DISTILL_KL, PADDING_WASTE, STUDENT_CE
 
 Batch = dict[str, torch.Tensor]
 
@@ -33,7 +34,7 @@ def distill_loss(teacher: nn.Module, alpha: float, temperature: float):
         target = F.log_softmax(teacher_logits[:, :-1][learned] / temperature, dim=-1)
         kl = F.kl_div(student, target, log_target=True, reduction="batchmean")
         total = alpha * temperature**2 * kl + (1.0 - alpha) * out.loss
-        return total, {"distill_kl": kl.item(), "student_ce": out.loss.item()}
+        return total, {DISTILL_KL: kl.item(), STUDENT_CE: out.loss.item()}
 
     return loss
 
@@ -51,9 +52,7 @@ def build(run: RunContext) -> Task:
     seq_length = max_length(student, run)
     rows = rows_for(tokenizer, run.train, seq_length)
     assert rows is not None
-    loss = distill_loss(
-        teacher, float(run.hp["distill_alpha"]), float(run.hp["distill_temperature"])
-    )
+    loss = distill_loss(teacher, run.hp.distill_alpha, run.hp.distill_temperature)
     return Task(
         model=student,
         rows=rows,
@@ -63,7 +62,7 @@ def build(run: RunContext) -> Task:
             student, rows_for(tokenizer, run.validation, seq_length), run.dist.device
         ),
         summary={
-            "padding_waste": rows.padding_waste,
+            PADDING_WASTE: rows.padding_waste,
             "teacher_parameters": sum(p.numel() for p in teacher.parameters()),
             **parameter_counts(student),
         },

@@ -20,21 +20,30 @@ from trl import DPOConfig, DPOTrainer
 from training_scripts.checkpointing import CheckpointStore, StopRequest
 from training_scripts.contract import format_metrics
 from training_scripts.distributed import DistContext
-from training_scripts.hyperparameters import Value
+from training_scripts.hyperparameters import Hyperparameters
 from training_scripts.methods.causal_lm import hf_saver, parameter_counts
 from training_scripts.model_source import RunContext, load_causal_lm, load_tokenizer, max_length
 from training_scripts.token_batches import preference_rows
 from training_scripts.training_loop import LoopResult, Task
-from training_scripts.training_records import PreferenceExample
+from training_scripts.vocabulary.metrics import (
+    DPO_REWARD_ACCURACY,
+    DPO_REWARD_MARGIN,
+    EVAL_LOSS,
+    EVAL_REWARD_ACCURACY,
+    LEARNING_RATE,
+    PADDING_WASTE,
+    TRAIN_LOSS,
+)
+from training_scripts.vocabulary.records import PreferenceExample
 
 # Trainer log keys -> our metric names.
 RENAMED = {
-    "loss": "train_loss",
-    "learning_rate": "learning_rate",
-    "rewards/accuracies": "dpo_reward_accuracy",
-    "rewards/margins": "dpo_reward_margin",
-    "eval_loss": "eval_loss",
-    "eval_rewards/accuracies": "eval_reward_accuracy",
+    "loss": TRAIN_LOSS,
+    "learning_rate": LEARNING_RATE,
+    "rewards/accuracies": DPO_REWARD_ACCURACY,
+    "rewards/margins": DPO_REWARD_MARGIN,
+    "eval_loss": EVAL_LOSS,
+    "eval_rewards/accuracies": EVAL_REWARD_ACCURACY,
 }
 
 
@@ -68,32 +77,32 @@ def run_dpo(
     run: RunContext,
     tokenizer: PreTrainedTokenizerBase,
     task: Task,
-    hp: dict[str, Value],
+    hp: Hyperparameters,
     ctx: DistContext,
     store: CheckpointStore,
     stop: StopRequest,
     log=print,
 ) -> LoopResult:
-    every = int(hp["checkpoint_every"])
+    every = hp.checkpoint_every
     config = DPOConfig(
         output_dir=str(store.directory),
-        seed=int(hp["seed"]),
-        learning_rate=float(hp["learning_rate"]),
-        weight_decay=float(hp["weight_decay"]),
-        lr_scheduler_type=str(hp["lr_scheduler"]),
-        warmup_steps=int(hp["warmup_steps"]),
-        max_grad_norm=float(hp["max_grad_norm"]),
-        num_train_epochs=int(hp["epochs"]),
-        max_steps=int(hp["max_steps"]) or -1,
-        per_device_train_batch_size=int(hp["batch_size"]),
-        per_device_eval_batch_size=int(hp["batch_size"]),
+        seed=hp.seed,
+        learning_rate=hp.learning_rate,
+        weight_decay=hp.weight_decay,
+        lr_scheduler_type=hp.lr_scheduler,
+        warmup_steps=hp.warmup_steps,
+        max_grad_norm=hp.max_grad_norm,
+        num_train_epochs=hp.epochs,
+        max_steps=hp.max_steps or -1,
+        per_device_train_batch_size=hp.batch_size,
+        per_device_eval_batch_size=hp.batch_size,
         max_length=max_length(task.model, run),
-        beta=float(hp["dpo_beta"]),
-        bf16=bool(hp["bf16"]),
-        gradient_checkpointing=bool(hp["gradient_checkpointing"]),
+        beta=hp.dpo_beta,
+        bf16=hp.bf16,
+        gradient_checkpointing=hp.gradient_checkpointing,
         use_cpu=ctx.device.type == "cpu",
         ddp_backend=ctx.backend if ctx.enabled else None,
-        logging_steps=int(hp["log_every"]),
+        logging_steps=hp.log_every,
         save_strategy="steps" if every else "no",
         save_steps=every or 1,
         save_total_limit=1,
@@ -115,7 +124,7 @@ def run_dpo(
     trainer.train(resume_from_checkpoint=resume)
     if bridge.stopped:
         return LoopResult(trainer.state.global_step, bridge.history, {}, stopped=True)
-    final: dict[str, float] = {"train_loss": bridge.history[-1][1]} if bridge.history else {}
+    final: dict[str, float] = {TRAIN_LOSS: bridge.history[-1][1]} if bridge.history else {}
     if len(validation):
         logs = trainer.evaluate()
         final.update({RENAMED[k]: float(v) for k, v in logs.items() if k in RENAMED})
@@ -132,6 +141,6 @@ def build(run: RunContext) -> Task:
         model=model,
         rows=rows,
         save=hf_saver(model, tokenizer),
-        summary={"padding_waste": rows.padding_waste, **parameter_counts(model)},
+        summary={PADDING_WASTE: rows.padding_waste, **parameter_counts(model)},
         runner=partial(run_dpo, run, tokenizer),
     )

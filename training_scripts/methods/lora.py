@@ -20,11 +20,11 @@ ADAPTER_DIR = "adapter"
 def build(run: RunContext) -> Task:
     tokenizer = load_tokenizer(run)
     base = load_causal_lm(run, tokenizer)
-    targets = str(run.hp["lora_target_modules"])
+    targets = run.hp.lora_target_modules
     config = LoraConfig(
-        r=int(run.hp["lora_r"]),
-        lora_alpha=float(run.hp["lora_alpha"]),
-        lora_dropout=float(run.hp["lora_dropout"]),
+        r=run.hp.lora_r,
+        lora_alpha=run.hp.lora_alpha,
+        lora_dropout=run.hp.lora_dropout,
         target_modules=targets if targets == "all-linear" else targets.split(","),
         task_type="CAUSAL_LM",
     )

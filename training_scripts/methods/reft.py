@@ -75,10 +75,10 @@ def build(run: RunContext) -> Task:
     tokenizer = load_tokenizer(run)
     base = load_causal_lm(run, tokenizer)
     layers = base.config.num_hidden_layers
-    layer = int(run.hp["reft_layer"])
+    layer = run.hp.reft_layer
     if layer >= layers:
         raise ValueError(f"hyperparameter reft_layer = {layer}: the model has {layers} layers")
-    model = ReftModel(base, layers // 2 if layer < 0 else layer, int(run.hp["reft_rank"]))
+    model = ReftModel(base, layers // 2 if layer < 0 else layer, run.hp.reft_rank)
     seq_length = max_length(base, run)
 
     def save(out: Path) -> None:

@@ -17,7 +17,13 @@ from training_scripts.methods.causal_lm import hf_saver, parameter_counts
 from training_scripts.model_source import RunContext, load_tokenizer, max_length, prepare
 from training_scripts.token_batches import Rows, preference_rows
 from training_scripts.training_loop import Task
-from training_scripts.training_records import PreferenceExample
+from training_scripts.vocabulary.metrics import (
+    EVAL_LOSS,
+    EVAL_REWARD_ACCURACY,
+    PADDING_WASTE,
+    REWARD_ACCURACY,
+)
+from training_scripts.vocabulary.records import PreferenceExample
 
 Batch = dict[str, torch.Tensor]
 
@@ -37,7 +43,7 @@ def pair_rewards(model: nn.Module, batch: Batch) -> tuple[torch.Tensor, torch.Te
 def bradley_terry_loss(forward: nn.Module, batch: Batch) -> tuple[torch.Tensor, dict[str, float]]:
     chosen, rejected = pair_rewards(forward, batch)
     loss = -F.logsigmoid(chosen - rejected).mean()
-    return loss, {"reward_accuracy": float((chosen > rejected).float().mean())}
+    return loss, {REWARD_ACCURACY: float((chosen > rejected).float().mean())}
 
 
 def pair_accuracy(model: nn.Module, rows: Rows | None, device: torch.device):
@@ -47,8 +53,8 @@ def pair_accuracy(model: nn.Module, rows: Rows | None, device: torch.device):
         batch = {k: v.to(device) for k, v in rows.tensors.items()}
         chosen, rejected = pair_rewards(model, batch)
         return {
-            "eval_reward_accuracy": float((chosen > rejected).float().mean()),
-            "eval_loss": float(-F.logsigmoid(chosen - rejected).mean()),
+            EVAL_REWARD_ACCURACY: float((chosen > rejected).float().mean()),
+            EVAL_LOSS: float(-F.logsigmoid(chosen - rejected).mean()),
         }
 
     return evaluate
@@ -70,5 +76,5 @@ def build(run: RunContext) -> Task:
         loss=bradley_terry_loss,
         save=hf_saver(model, tokenizer),
         evaluate=pair_accuracy(model, validation, run.dist.device),
-        summary={"padding_waste": rows.padding_waste, **parameter_counts(model)},
+        summary={PADDING_WASTE: rows.padding_waste, **parameter_counts(model)},
     )

@@ -2,9 +2,6 @@
 
 text_overlap (rouge-score, sacrebleu), semantic (bert-score), perplexity, extraction (exact match /
 token F1), safety (refusals on the red-team set, hallucination proxy), audit (Ground Truth human
-review), model_quality (SageMaker model-quality JSON). `records` reads and checks the inputs.
+review), model_quality (SageMaker model-quality JSON). `records` reads and checks the inputs;
+every input problem is a `vocabulary.records.DataError`.
 """
-
-from training_scripts.metrics.records import EvaluationInputError
-
-__all__ = ["EvaluationInputError"]

@@ -21,7 +21,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from training_scripts.metrics.records import EvaluationInputError, read_jsonl
+from training_scripts.metrics.records import read_jsonl
+from training_scripts.vocabulary.metrics import HALLUCINATION_RATE
+from training_scripts.vocabulary.records import DataError
 
 LABEL_ATTRIBUTE = "hallucination-audit"
 ANSWER_FIELD = "verdict"  # the crowd-classifier's name in the template
@@ -80,7 +82,7 @@ def _allocate(sizes: dict[str, int], total: int) -> dict[str, int]:
 def stratified_sample(items: Sequence[AuditItem], size: int, seed: int) -> list[AuditItem]:
     """A seeded sample of `size` items with every stratum represented in proportion."""
     if size < 1:
-        raise EvaluationInputError(f"audit sample size {size}: must be at least 1")
+        raise DataError(f"audit sample size {size}: must be at least 1")
     strata: dict[str, list[int]] = defaultdict(list)
     for index, item in enumerate(items):
         strata[item.stratum].append(index)
@@ -153,14 +155,14 @@ def ingest_output_manifest(path: Path, label_attribute: str = LABEL_ATTRIBUTE) -
     for number, record in enumerate(read_jsonl(path), start=1):
         if label_attribute not in record:
             have = ", ".join(sorted(record))
-            raise EvaluationInputError(
+            raise DataError(
                 f"{path}: record {number} has no label attribute '{label_attribute}' "
                 f"(fields: {have}); pass the job's LabelAttributeName"
             )
         labels = _worker_labels(record[label_attribute])
         unknown = sorted(set(labels) - {UNSUPPORTED, SUPPORTED})
         if not labels or unknown:
-            raise EvaluationInputError(
+            raise DataError(
                 f"{path}: record {number} label {unknown or 'missing'}: must be "
                 f"'{UNSUPPORTED}' or '{SUPPORTED}'"
             )
@@ -168,9 +170,9 @@ def ingest_output_manifest(path: Path, label_attribute: str = LABEL_ATTRIBUTE) -
         unsupported += item_is_unsupported(labels)
     low, high = wilson_interval(unsupported, audited)
     return {
-        "hallucination_rate": unsupported / audited,
-        "hallucination_rate_ci_low": low,
-        "hallucination_rate_ci_high": high,
+        HALLUCINATION_RATE: unsupported / audited,
+        f"{HALLUCINATION_RATE}_ci_low": low,
+        f"{HALLUCINATION_RATE}_ci_high": high,
         "confidence": CONFIDENCE,
         "interval": "wilson",
         "audited": audited,

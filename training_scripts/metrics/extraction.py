@@ -12,6 +12,8 @@ import string
 from collections import Counter
 from collections.abc import Sequence
 
+from training_scripts.vocabulary.metrics import EXACT_MATCH, TOKEN_F1
+
 _ARTICLES = re.compile(r"\b(a|an|the)\b")
 _PUNCTUATION = str.maketrans("", "", string.punctuation)
 
@@ -42,6 +44,6 @@ def extraction_scores(
     """Per-example exact_match and token_f1 (average them, or any subset, for the corpus value)."""
     pairs = list(zip(predictions, references, strict=True))
     return {
-        "exact_match": [exact_match(p, r) for p, r in pairs],
-        "token_f1": [token_f1(p, r) for p, r in pairs],
+        EXACT_MATCH: [exact_match(p, r) for p, r in pairs],
+        TOKEN_F1: [token_f1(p, r) for p, r in pairs],
     }

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from training_scripts.metrics.records import EvaluationInputError, Messages
+from training_scripts.vocabulary.records import DataError, Messages
 
 
 def resolve_model_dir(model_input: Path, scratch: Path) -> Path:
@@ -28,7 +28,7 @@ def resolve_model_dir(model_input: Path, scratch: Path) -> Path:
         found = sorted(p.parent for p in scratch.rglob("config.json"))
         if found:
             return found[0]
-    raise EvaluationInputError(
+    raise DataError(
         f"model input {model_input}: need a Hugging Face model dir (config.json) or model.tar.gz"
     )
 
@@ -70,7 +70,7 @@ def render_prompt(tokenizer: Any, prompt: str | Messages) -> str:
     if isinstance(prompt, str):
         return prompt
     if not tokenizer.chat_template:
-        raise EvaluationInputError(
+        raise DataError(
             "test set holds conversations but the model's tokenizer has no chat_template"
         )
     return tokenizer.apply_chat_template(prompt, tokenize=False, add_generation_prompt=True)

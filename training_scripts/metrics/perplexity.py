@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from training_scripts.metrics.generation import LoadedModel, render_prompt
-from training_scripts.metrics.records import Example
+from training_scripts.vocabulary.records import InstructionExample
 
 
 @dataclass(frozen=True)
@@ -28,17 +28,17 @@ class TokenLosses:
         return math.exp(sum(self.nll[i] for i in chosen) / total_tokens)
 
 
-def reference_losses(loaded: LoadedModel, examples: Sequence[Example]) -> TokenLosses:
+def reference_losses(loaded: LoadedModel, examples: Sequence[InstructionExample]) -> TokenLosses:
     import torch
 
     tokenizer, model = loaded.tokenizer, loaded.model
     nll: list[float] = []
     tokens: list[int] = []
     for example in examples:
-        prompt_ids = tokenizer(render_prompt(tokenizer, example.prompt), add_special_tokens=False)[
+        prompt_ids = tokenizer(render_prompt(tokenizer, example.chat()), add_special_tokens=False)[
             "input_ids"
         ]
-        answer_ids = tokenizer(example.reference, add_special_tokens=False)["input_ids"]
+        answer_ids = tokenizer(example.completion, add_special_tokens=False)["input_ids"]
         if tokenizer.eos_token_id is not None:
             answer_ids = [*answer_ids, tokenizer.eos_token_id]
         # Keep the whole answer when it fits and cut the prompt from the left.

@@ -12,11 +12,7 @@ from dataclasses import dataclass
 from training_scripts.metrics.model_quality import MetricSource
 from training_scripts.metrics.semantic import AUTO, BertScores, bertscore
 from training_scripts.metrics.text_overlap import RougeScores, bleu, rouge
-
-SCORE_KEYS = (
-    "rouge1", "rouge2", "rougeL", "bleu",
-    "bertscore_precision", "bertscore_recall", "bertscore_f1",
-)  # fmt: skip
+from training_scripts.vocabulary.metrics import BLEU
 
 
 @dataclass(frozen=True)
@@ -43,7 +39,7 @@ class ReferenceScores:
         return bleu([self.predictions[i] for i in indices], [self.references[i] for i in indices])
 
     def summary(self) -> dict[str, float]:
-        return {**self.rouge.mean(), "bleu": self.bleu, **self.bert.mean()}
+        return {**self.rouge.mean(), BLEU: self.bleu, **self.bert.mean()}
 
     def sources(self) -> dict[str, MetricSource]:
         n = len(self.predictions)
@@ -52,7 +48,7 @@ class ReferenceScores:
             name: MetricSource(value, n, lambda idx, name=name: self.rouge.mean(idx)[name])
             for name, value in rouge_means.items()
         }
-        sources["bleu"] = MetricSource(self.bleu, n, self._bleu_on)
+        sources[BLEU] = MetricSource(self.bleu, n, self._bleu_on)
         sources.update(
             {
                 name: MetricSource(value, n, lambda idx, name=name: self.bert.mean(idx)[name])

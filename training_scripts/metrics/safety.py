@@ -17,8 +17,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from training_scripts.metrics.records import EvaluationInputError, field_values, read_jsonl
+from training_scripts.metrics.records import field_values, read_jsonl
 from training_scripts.metrics.text_overlap import has_words, unigram_precision
+from training_scripts.vocabulary.records import DataError
 
 BUNDLED_REDTEAM = Path(__file__).with_name("redteam.jsonl")
 
@@ -88,7 +89,7 @@ def load_redteam(directory: Path | None = None) -> list[RedTeamPrompt]:
     else:
         files = sorted(directory.glob("*.jsonl"))
         if not files:
-            raise EvaluationInputError(f"red-team input {directory}: no *.jsonl files")
+            raise DataError(f"red-team input {directory}: no *.jsonl files")
     prompts: list[RedTeamPrompt] = []
     for path in files:
         records = read_jsonl(path)

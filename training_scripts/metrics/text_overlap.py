@@ -14,7 +14,7 @@ from functools import lru_cache
 import sacrebleu
 from rouge_score import rouge_scorer, tokenizers
 
-ROUGE_TYPES = ("rouge1", "rouge2", "rougeL")
+from training_scripts.vocabulary.metrics import ROUGE_1, ROUGE_KEYS
 
 
 @dataclass(frozen=True)
@@ -33,16 +33,16 @@ class RougeScores:
 
 @lru_cache(maxsize=1)
 def _scorer() -> rouge_scorer.RougeScorer:
-    return rouge_scorer.RougeScorer(list(ROUGE_TYPES), use_stemmer=True)
+    return rouge_scorer.RougeScorer(list(ROUGE_KEYS), use_stemmer=True)
 
 
 def rouge(predictions: Sequence[str], references: Sequence[str]) -> RougeScores:
     scorer = _scorer()
-    per_example: dict[str, list[float]] = {name: [] for name in ROUGE_TYPES}
+    per_example: dict[str, list[float]] = {name: [] for name in ROUGE_KEYS}
     for prediction, reference in zip(predictions, references, strict=True):
         # rouge-score's argument order is (target, prediction).
         scores = scorer.score(reference, prediction)
-        for name in ROUGE_TYPES:
+        for name in ROUGE_KEYS:
             per_example[name].append(scores[name].fmeasure)
     return RougeScores(per_example)
 
@@ -59,4 +59,4 @@ def has_words(text: str) -> bool:
 
 def unigram_precision(prediction: str, support: str) -> float:
     """Share of the prediction's (stemmed) unigrams that also occur in `support` (ROUGE-1 P)."""
-    return _scorer().score(support, prediction)["rouge1"].precision
+    return _scorer().score(support, prediction)[ROUGE_1].precision

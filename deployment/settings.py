@@ -18,6 +18,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from training_scripts.vocabulary.methods import method_pattern
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CDK_JSON = REPO_ROOT / "cdk.json"
 
@@ -92,7 +94,7 @@ class TrainingSettings(_Section):
     volume_size_gb: int = Field(200, ge=1, le=16384)
     max_run_hours: int = Field(24, ge=1, le=672)
     use_spot: bool = False
-    method: str = Field("cpt", pattern=r"^(cpt|sft|lora|reft|distill|reward|dpo)$")
+    method: str = Field("cpt", pattern=method_pattern())
     # smddp: SMDDP AllReduce through the mpirun-based `smdistributed` launcher; torchrun: NCCL
     # DDP; none: one process per host.
     distribution: Literal["smddp", "torchrun", "none"] = "smddp"
@@ -130,8 +132,6 @@ class ModelSettings(_Section):
     """Which foundation models the pipelines adapt."""
 
     sagemaker_base_model: str = Field("meta-llama/Llama-3.2-1B", min_length=1)
-    bedrock_base_model: str = Field("amazon.titan-text-express-v1", min_length=1)
-    bedrock_teacher_model: str | None = None
 
 
 class EvaluationSettings(_Section):

@@ -1,0 +1,130 @@
+"""The deployment contract: what the stacks publish and what the CLI and the builder read back.
+
+Stack names, CloudFormation output keys, the `${Name}` placeholders the pipeline definition
+carries (Fn::Sub fills them in the training stack, the local executor fills them with local
+values) and the S3 prefixes jobs write under (the IAM policies grant exactly these prefixes).
+Each is defined here once; infra/ writes them, pipelines/ reads them.
+"""
+
+from __future__ import annotations
+
+from typing import Literal, get_args
+
+from deployment.settings import Settings
+
+# -- Stack names ----------------------------------------------------------------------------
+StackKind = Literal["data", "network", "training", "rag", "bedrock"]
+STACK_KINDS: tuple[StackKind, ...] = get_args(StackKind)
+
+
+def stack_name(settings: Settings, kind: StackKind) -> str:
+    """The CloudFormation stack name infra/app.py gives a stack, e.g. `fmops-dev-training`."""
+    if kind not in STACK_KINDS:
+        raise ValueError(f"stack kind {kind!r}: must be one of {', '.join(STACK_KINDS)}")
+    return f"{settings.name}-{kind}"
+
+
+def pipeline_name(settings: Settings) -> str:
+    return f"{settings.name}-training"
+
+
+def model_package_group_name(settings: Settings) -> str:
+    return f"{settings.name}-models"
+
+
+def training_job_role_name(settings: Settings) -> str:
+    """The role the pipeline's jobs run as; the definition names it through a placeholder."""
+    return f"{settings.name}-training-job"
+
+
+def prepare_job_role_name(settings: Settings) -> str:
+    """The prepare step's role: the only principal the curated bucket accepts writes from."""
+    return f"{settings.name}-prepare-job"
+
+
+def pipeline_role_name(settings: Settings) -> str:
+    """The role SageMaker Pipelines runs the training pipeline's steps as."""
+    return f"{settings.name}-training-pipeline"
+
+
+# -- Placeholders in the pipeline definition ------------------------------------------------
+TRAINING_ROLE_NAME = "TrainingRoleName"
+PREPARE_ROLE_NAME = "PrepareRoleName"
+RAW_BUCKET = "RawBucket"
+PII_SALT_SECRET_ARN = "PiiSaltSecretArn"
+ARTIFACTS_BUCKET = "ArtifactsBucket"
+CURATED_BUCKET = "CuratedBucket"
+DATA_KEY_ARN = "DataKeyArn"
+TRAINING_SECURITY_GROUP = "TrainingSecurityGroup"
+TRAINING_IMAGE_URI = "TrainingImageUri"
+# Filled by Fn::Sub in the training stack (pseudo parameters such as ${AWS::Region} too).
+DEPLOYMENT_VARIABLES = (
+    TRAINING_ROLE_NAME,
+    PREPARE_ROLE_NAME,
+    RAW_BUCKET,
+    PII_SALT_SECRET_ARN,
+    ARTIFACTS_BUCKET,
+    CURATED_BUCKET,
+    DATA_KEY_ARN,
+    TRAINING_SECURITY_GROUP,
+    TRAINING_IMAGE_URI,
+)
+PSEUDO_PARAMETERS = ("AWS::Region", "AWS::AccountId", "AWS::Partition")
+
+
+def placeholder(name: str) -> str:
+    """`${name}`, the Fn::Sub form."""
+    return "${" + name + "}"
+
+
+def subnet_variable(index: int) -> str:
+    """The placeholder name of the `index`-th (0-based) training subnet: Subnet1, Subnet2, ..."""
+    return f"Subnet{index + 1}"
+
+
+# -- CloudFormation output keys -------------------------------------------------------------
+# Data stack
+RAW_BUCKET_OUTPUT = "RawBucketName"
+CURATED_BUCKET_OUTPUT = "CuratedBucketName"
+ARTIFACTS_BUCKET_OUTPUT = "ArtifactsBucketName"
+DATA_KEY_OUTPUT = "DataKeyArn"
+PII_SALT_SECRET_OUTPUT = "PiiSaltSecretArn"
+# Network stack
+VPC_OUTPUT = "VpcId"
+TRAINING_SECURITY_GROUP_OUTPUT = "TrainingSecurityGroupId"
+# Training stack. One output per Fn::Sub variable under VARIABLE_OUTPUT_PREFIX, plus the
+# pipeline's role, so the CLI resolves the definition exactly as CloudFormation did.
+PIPELINE_NAME_OUTPUT = "PipelineName"
+MODEL_PACKAGE_GROUP_OUTPUT = "ModelPackageGroupName"
+JOB_ROLE_OUTPUT = "JobRoleArn"
+ROLE_OUTPUT = "PipelineRoleArn"
+VARIABLE_OUTPUT_PREFIX = "PipelineVar"
+# Bedrock stack
+STATE_MACHINE_OUTPUT = "StateMachineArn"
+SERVICE_ROLE_OUTPUT = "ServiceRoleArn"
+TOPIC_OUTPUT = "TopicArn"
+# RAG stack
+KNOWLEDGE_BASE_OUTPUT = "KnowledgeBaseId"
+DATA_SOURCE_OUTPUT = "DataSourceId"
+Q_APPLICATION_OUTPUT = "QApplicationId"
+
+
+def variable_output(name: str) -> str:
+    """The training stack's output that carries the value of placeholder `name`."""
+    return f"{VARIABLE_OUTPUT_PREFIX}{name}"
+
+
+def guardrail_output(use_case: str) -> str:
+    """The Bedrock stack's output that carries a use case's guardrail id."""
+    return f"GuardrailId{use_case.title()}"
+
+
+# -- S3 prefixes in the artifacts bucket ----------------------------------------------------
+# Per-execution outputs of the pipeline's jobs; the job and pipeline roles may write only here.
+PIPELINE_RUNS_PREFIX = "pipeline-runs/"
+# Staged base models; the job role may read them.
+BASE_MODELS_PREFIX = "base-models/"
+
+
+def base_model_prefix(model: str) -> str:
+    return f"{BASE_MODELS_PREFIX}{model}/"
