@@ -214,6 +214,9 @@ class BedrockSettings(_Section):
     max_polls: int = Field(576, ge=1, le=10000)  # 48 h at the default interval
     output_prefix: str = Field("bedrock/", pattern=r"^[a-z0-9][a-z0-9/_-]*/$")
     teacher_max_response_length: int = Field(1000, ge=1, le=32000)
+    # The only models the customization jobs' service role may invoke: distillation teachers,
+    # as model ids or cross-Region inference profile ids (`us.`...). Empty: no InvokeModel.
+    teacher_models: tuple[str, ...] = ()
     # Guardrail denied topics per use case; the stack publishes one guardrail per key.
     denied_topics: dict[str, tuple[DeniedTopic, ...]] = {}
 

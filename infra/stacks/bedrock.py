@@ -283,24 +283,26 @@ class BedrockStack(cdk.Stack):
             ),
         )
         models = self._invocable_models(settings)
-        self.service_policy.add_statements(
-            iam.PolicyStatement(actions=["bedrock:InvokeModel"], resources=models)
-        )
+        if models:
+            self.service_policy.add_statements(
+                iam.PolicyStatement(actions=["bedrock:InvokeModel"], resources=models)
+            )
         self._vpc_permissions(self.service_policy, subnets, security_group, job_arns)
         return role
 
     def _invocable_models(self, settings: Settings) -> list[str]:
-        """InvokeModel targets of the service role: the configured base and teacher only.
+        """InvokeModel targets of the service role: the configured teachers only.
 
+        Fine-tuning and continued pre-training invoke nothing; distillation invokes its teacher.
         A teacher given as a cross-Region inference profile (`us.`, `eu.` ... prefix) needs the
         profile and its model in every Region it routes to ("Prerequisites for inference
         profiles", Bedrock user guide,
         https://docs.aws.amazon.com/bedrock/latest/userguide/inference-profiles-prereq.html).
         """
-        models = [settings.models.bedrock_base_model, settings.models.bedrock_teacher_model]
+        models = settings.bedrock.teacher_models
         arns: list[str] = []
         self._cross_region_models: list[str] = []
-        for model in (m for m in models if m):
+        for model in models:
             geo, _, base = model.partition(".")
             if geo in INFERENCE_PROFILE_GEOGRAPHIES and base:
                 arns.append(

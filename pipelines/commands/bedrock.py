@@ -150,6 +150,14 @@ def submit(
     except UnpreparedDataError as exc:
         raise fail(f"{exc}: nothing was sent to AWS") from None
     settings = _settings(stage)
+    allowed = settings.bedrock.teacher_models
+    if teacher and teacher not in allowed:
+        # The service role may invoke only these (infra/stacks/bedrock.py): fail here, not
+        # hours later with AccessDenied.
+        raise fail(
+            f"--teacher {teacher}: not in settings.bedrock.teacher_models "
+            f"(allowed: {', '.join(allowed) or 'none configured'})"
+        )
     if direct and not output_s3_uri:
         raise fail("--direct needs --output-s3-uri (where Bedrock writes metrics and artifacts)")
     name = job_name or f"{settings.name}-{time.strftime('%Y%m%d-%H%M%S')}"

@@ -205,3 +205,18 @@ def test_submit_refuses_prepared_data_edited_afterwards(
     assert result.exit_code == 2
     assert "matches no output" in result.stderr and "changed after prepare" in result.stderr
     assert s3.list_objects_v2(Bucket="curated").get("KeyCount") == 0
+
+
+def test_submit_refuses_a_teacher_the_service_role_may_not_invoke(
+    aws: None, conversations: Path
+) -> None:
+    from tests.bedrock.conftest import as_prepared
+
+    result = runner.invoke(
+        app,
+        ["bedrock", "submit", "--base-model", "amazon.nova-micro-v1:0:128k", "--customization",
+         "DISTILLATION", "--train", str(as_prepared(conversations)), "--teacher",
+         "amazon.nova-pro-v1:0", "--bucket", "curated"],
+    )  # fmt: skip
+    assert result.exit_code == 2
+    assert "not in settings.bedrock.teacher_models" in result.stderr

@@ -64,9 +64,10 @@ def bedrock_template(synthesized: SynthesizedApp) -> Template:
 
 
 # A second app with every optional guard rail on: prod stage, RAG (Knowledge Base + Q Business),
-# a permissions boundary, a break-glass role and a teacher given as an inference profile.
+# a permissions boundary, a break-glass role and two teachers (a model id, an inference profile).
 BOUNDARY_ARN = "arn:aws:iam::111122223333:policy/platform-boundary"
 BREAK_GLASS_ARN = "arn:aws:iam::111122223333:role/incident-response"
+TEACHER_MODEL = "amazon.nova-pro-v1:0"
 TEACHER_PROFILE = "us.anthropic.claude-3-5-sonnet-20241022-v2:0"
 IDENTITY_CENTER_ARN = "arn:aws:sso:::instance/ssoins-1234567890abcdef"
 
@@ -86,7 +87,7 @@ def hardened_context() -> dict:
             "permissions_boundary_arn": BOUNDARY_ARN,
             "break_glass_role_arn": BREAK_GLASS_ARN,
         },
-        "models": {"bedrock_teacher_model": TEACHER_PROFILE},
+        "bedrock": {"teacher_models": [TEACHER_MODEL, TEACHER_PROFILE]},
     }
     return context
 

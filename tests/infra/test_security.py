@@ -14,7 +14,7 @@ import pytest
 
 from infra.stacks.data import CURATED_WRITE_ACTIONS
 from infra.stacks.network import S3_AWS_BUCKETS
-from tests.infra.conftest import BOUNDARY_ARN, BREAK_GLASS_ARN, TEACHER_PROFILE
+from tests.infra.conftest import BOUNDARY_ARN, BREAK_GLASS_ARN, TEACHER_MODEL, TEACHER_PROFILE
 from tests.infra.security_checks import (
     curated_writers,
     open_egress,
@@ -261,19 +261,19 @@ def _invoke_resources(template: Any) -> list[str]:
     ]
 
 
-def test_bedrock_job_role_invokes_only_the_configured_base_model(synthesized: Any) -> None:
-    invoked = _invoke_resources(synthesized.templates["bedrock"])
-    base = synthesized.settings.models.bedrock_base_model
-    assert len(invoked) == 1 and f"foundation-model/{base}" in invoked[0]
-    assert not any(r.endswith('/*"') for r in invoked)
+def test_bedrock_job_role_invokes_nothing_without_configured_teachers(synthesized: Any) -> None:
+    assert synthesized.settings.bedrock.teacher_models == ()
+    assert _invoke_resources(synthesized.templates["bedrock"]) == []
 
 
-def test_bedrock_job_role_invokes_the_teacher_profile_and_its_model_only(hardened: Any) -> None:
+def test_bedrock_job_role_invokes_only_the_configured_teachers(hardened: Any) -> None:
     invoked = _invoke_resources(hardened.templates["bedrock"])
     model = TEACHER_PROFILE.split(".", 1)[1]
+    assert any(f"foundation-model/{TEACHER_MODEL}" in r for r in invoked)
     assert any(f"inference-profile/{TEACHER_PROFILE}" in r for r in invoked)
     assert any(f":bedrock:*::foundation-model/{model}" in r for r in invoked)
-    assert len(invoked) == 3  # base model, teacher profile, teacher model behind the profile
+    assert len(invoked) == 3  # teacher model, teacher profile, the model behind the profile
+    assert not any(r.endswith('/*"') for r in invoked)  # no foundation-model/* or profile/*
 
 
 # -- permissions boundary -----------------------------------------------------------------------
