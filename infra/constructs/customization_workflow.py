@@ -335,4 +335,9 @@ class CustomizationWorkflow(Construct):
             ),
             tracing_enabled=True,
         )
-        self.state_machine.node.add_dependency(self.policy)
+        # The machine must wait for its policy; its role is already implied by the RoleArn
+        # GetAtt (cfn-lint W3005), so DependsOn names the policy only.
+        policy = self.policy.node.default_child
+        machine = self.state_machine.node.default_child
+        assert isinstance(policy, cdk.CfnResource) and isinstance(machine, cdk.CfnResource)
+        machine.add_override("DependsOn", [stack.get_logical_id(policy)])

@@ -88,7 +88,7 @@ def _stack_wide(app: cdk.App) -> list[str]:
         for stack in app.node.children
         if isinstance(stack, cdk.Stack)
         and any(
-            rule.startswith(tuple(f"{pack}-" for pack in PACKS))
+            rule.split("::")[-1].startswith(tuple(f"{pack}-" for pack in PACKS))
             for entry in stack.node.metadata
             if entry.type == ACKNOWLEDGED
             for rule in entry.data
