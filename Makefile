@@ -15,6 +15,9 @@ REQUIREMENTS := requirements.txt requirements-dev.txt training_scripts/requireme
 SMDDP_VENV := .venv-smddp
 SMDDP_REQUIREMENTS := training_scripts/requirements-smddp.txt
 SMDDP_STAMP := $(SMDDP_VENV)/.installed
+# checkov's pins clash with the main stack (boto3 1.35, packaging 23): a venv of its own.
+CHECKOV_VENV := .venv-checkov
+CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
 
 # jsii silences its Node end-of-life banner only for the major versions listed here.
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
@@ -26,7 +29,7 @@ export TOKENIZERS_PARALLELISM := false
 
 .PHONY: setup setup-smddp test demo synth lint bench clean
 
-setup: $(STAMP) $(NODE_STAMP)
+setup: $(STAMP) $(NODE_STAMP) $(CHECKOV_STAMP)
 
 $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund
@@ -42,6 +45,12 @@ $(STAMP): $(REQUIREMENTS)
 	$(PY) -m pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e . 2>&1 \
 		| sed '/is ignored: it is neither a file nor a directory/d'
 	touch $(STAMP)
+
+$(CHECKOV_STAMP): requirements-checkov.txt
+	test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install -q --disable-pip-version-check -r requirements-checkov.txt 2>&1 \
+		| sed '/is ignored: it is neither a file nor a directory/d'
+	touch $(CHECKOV_STAMP)
 
 $(SMDDP_STAMP): $(SMDDP_REQUIREMENTS) training_scripts/requirements.txt requirements-dev.txt
 	test -x $(SMDDP_VENV)/bin/python || $(PYTHON) -m venv $(SMDDP_VENV)

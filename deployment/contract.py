@@ -37,6 +37,11 @@ def training_job_role_name(settings: Settings) -> str:
     return f"{settings.name}-training-job"
 
 
+def prepare_job_role_name(settings: Settings) -> str:
+    """The prepare step's role: the only principal the curated bucket accepts writes from."""
+    return f"{settings.name}-prepare-job"
+
+
 def pipeline_role_name(settings: Settings) -> str:
     """The role SageMaker Pipelines runs the training pipeline's steps as."""
     return f"{settings.name}-training-pipeline"
@@ -44,6 +49,9 @@ def pipeline_role_name(settings: Settings) -> str:
 
 # -- Placeholders in the pipeline definition ------------------------------------------------
 TRAINING_ROLE_NAME = "TrainingRoleName"
+PREPARE_ROLE_NAME = "PrepareRoleName"
+RAW_BUCKET = "RawBucket"
+PII_SALT_SECRET_ARN = "PiiSaltSecretArn"
 ARTIFACTS_BUCKET = "ArtifactsBucket"
 CURATED_BUCKET = "CuratedBucket"
 DATA_KEY_ARN = "DataKeyArn"
@@ -53,6 +61,9 @@ PROCESSING_IMAGE_URI = "ProcessingImageUri"  # prepare and evaluate (the main-st
 # Filled by Fn::Sub in the training stack (pseudo parameters such as ${AWS::Region} too).
 DEPLOYMENT_VARIABLES = (
     TRAINING_ROLE_NAME,
+    PREPARE_ROLE_NAME,
+    RAW_BUCKET,
+    PII_SALT_SECRET_ARN,
     ARTIFACTS_BUCKET,
     CURATED_BUCKET,
     DATA_KEY_ARN,
@@ -79,6 +90,7 @@ RAW_BUCKET_OUTPUT = "RawBucketName"
 CURATED_BUCKET_OUTPUT = "CuratedBucketName"
 ARTIFACTS_BUCKET_OUTPUT = "ArtifactsBucketName"
 DATA_KEY_OUTPUT = "DataKeyArn"
+PII_SALT_SECRET_OUTPUT = "PiiSaltSecretArn"
 # Network stack
 VPC_OUTPUT = "VpcId"
 TRAINING_SECURITY_GROUP_OUTPUT = "TrainingSecurityGroupId"

@@ -221,9 +221,9 @@ class TrainingSettings(_Section):
 class PipelineSettings(_Section):
     """When the SageMaker training pipeline runs by itself."""
 
-    # New objects under this curated-bucket prefix start the pipeline (continued pre-training
-    # on fresh domain data); None disables the trigger.
-    trigger_prefix: str | None = Field("curated/incoming/", pattern=r"^[a-z0-9][a-z0-9/_-]*/$")
+    # New objects under this raw-bucket prefix start the pipeline (continued pre-training on
+    # fresh domain data); it is also the pipeline's default input. None disables the trigger.
+    trigger_prefix: str | None = Field("incoming/", pattern=r"^[a-z0-9][a-z0-9/_-]*/$")
     # An EventBridge schedule expression, e.g. "rate(7 days)" or "cron(0 3 ? * SUN *)".
     schedule: str | None = Field(None, pattern=r"^(rate|cron)\(.+\)$")
 
@@ -351,6 +351,9 @@ class BedrockSettings(_Section):
     max_polls: int = Field(576, ge=1, le=10000)  # 48 h at the default interval
     output_prefix: str = Field("bedrock/", pattern=r"^[a-z0-9][a-z0-9/_-]*/$")
     teacher_max_response_length: int = Field(1000, ge=1, le=32000)
+    # The only models the customization jobs' service role may invoke: distillation teachers,
+    # as model ids or cross-Region inference profile ids (`us.`...). Empty: no InvokeModel.
+    teacher_models: tuple[str, ...] = ()
     # Guardrail denied topics per use case; the stack publishes one guardrail per key.
     denied_topics: dict[str, tuple[DeniedTopic, ...]] = {}
 
@@ -463,6 +466,21 @@ class ServingSettings(_Section):
     )
 
 
+_ROLE_ARN = r"^arn:aws[a-z-]*:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]+$"
+_POLICY_ARN = r"^arn:aws[a-z-]*:iam::([0-9]{12}|aws):policy/[A-Za-z0-9+=,.@_/-]+$"
+
+
+class SecuritySettings(_Section):
+    """Organisation-level guard rails the stacks apply on top of their own least privilege."""
+
+    # Platform teams often require a permissions boundary on every role a project creates; an
+    # Aspect sets it on every AWS::IAM::Role of every stack, CDK-generated ones included.
+    permissions_boundary_arn: str | None = Field(None, pattern=_POLICY_ARN, max_length=2048)
+    # The curated bucket accepts object writes only from the prepare job's role; this role (an
+    # incident-response role outside the project) is the one exception, audited by CloudTrail.
+    break_glass_role_arn: str | None = Field(None, pattern=_ROLE_ARN, max_length=2048)
+
+
 class Settings(_Section):
     """Everything a stage needs; built by `load_settings`, never by hand in production code."""
 
@@ -485,6 +503,7 @@ class Settings(_Section):
     cost: CostSettings = CostSettings()
     feedback: FeedbackSettings = FeedbackSettings()
     serving: ServingSettings = ServingSettings()
+    security: SecuritySettings = SecuritySettings()
 
     @model_validator(mode="after")
     def _budget_needs_recipient(self) -> Settings:

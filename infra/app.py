@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import aws_cdk as cdk
+from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from deployment.contract import StackKind, stack_name
@@ -53,6 +54,7 @@ def build_stacks(scope: Construct, settings: Settings, *, nag: bool = True) -> F
         stack_name(settings, "network"),
         settings=settings,
         flow_logs_bucket=data.access_logs_bucket,
+        project_buckets=[data.raw_bucket, data.curated_bucket, data.artifacts_bucket],
         **named("network"),
     )
     training = TrainingPipelineStack(
@@ -60,8 +62,10 @@ def build_stacks(scope: Construct, settings: Settings, *, nag: bool = True) -> F
         stack_name(settings, "training"),
         settings=settings,
         key=data.key,
+        raw_bucket=data.raw_bucket,
         curated_bucket=data.curated_bucket,
         artifacts_bucket=data.artifacts_bucket,
+        pii_salt=data.pii_salt,
         vpc=network.vpc,
         subnets=network.isolated_subnets,
         training_security_group=network.training_security_group,
@@ -122,6 +126,13 @@ def build_stacks(scope: Construct, settings: Settings, *, nag: bool = True) -> F
         if stack is not None:
             cdk.Tags.of(stack).add("project", settings.prefix)
             cdk.Tags.of(stack).add("stage", settings.stage)
+    if settings.security.permissions_boundary_arn:
+        # An Aspect over the whole scope: every AWS::IAM::Role of every stack gets it, including
+        # the ones CDK generates for custom-resource providers.
+        boundary = iam.ManagedPolicy.from_managed_policy_arn(
+            data, "PermissionsBoundary", settings.security.permissions_boundary_arn
+        )
+        iam.PermissionsBoundary.of(app).apply(boundary)
     acknowledge_justified_wildcards(app)
     if nag:
         apply_nag_packs(app)

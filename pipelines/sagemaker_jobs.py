@@ -16,7 +16,9 @@ from typing import Any
 from deployment.contract import (
     ARTIFACTS_BUCKET,
     DATA_KEY_ARN,
+    PII_SALT_SECRET_ARN,
     PIPELINE_RUNS_PREFIX,
+    PREPARE_ROLE_NAME,
     PROCESSING_IMAGE_URI,
     TRAINING_IMAGE_URI,
     TRAINING_ROLE_NAME,
@@ -38,6 +40,12 @@ ROLE_ARN = "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/" + placeholder(TR
 # The training step runs on the distribution's image; processing on the main-stack image.
 TRAINING_IMAGE = placeholder(TRAINING_IMAGE_URI)
 PROCESSING_IMAGE = placeholder(PROCESSING_IMAGE_URI)
+# The prepare step runs as its own role: the only principal the curated bucket accepts writes from.
+PREPARE_ROLE_ARN = "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/" + placeholder(
+    PREPARE_ROLE_NAME
+)
+# The prepare job reads the PII salt from this secret at start (governance/salt.py).
+PII_SALT_SECRET = placeholder(PII_SALT_SECRET_ARN)
 KMS_KEY = placeholder(DATA_KEY_ARN)
 SECURITY_GROUP = placeholder(TRAINING_SECURITY_GROUP)
 
@@ -141,7 +149,7 @@ class JobSteps:
         self.subnets = [placeholder(subnet_variable(i)) for i in range(subnet_count)]
         self.environment = {"FMOPS_CODE_SHA256": code_hash}
 
-    def run_uri(self, *parts: str) -> Any:
+    def run_uri(self, *parts: str, base: str = placeholder(ARTIFACTS_BUCKET)) -> Any:
         """Per-execution S3 location, so runs never read each other's results."""
         from sagemaker.core.workflow.execution_variables import ExecutionVariables
         from sagemaker.core.workflow.functions import Join
@@ -150,7 +158,7 @@ class JobSteps:
             on="/",
             values=[
                 "s3:/",
-                placeholder(ARTIFACTS_BUCKET),
+                base,
                 PIPELINE_RUNS_PREFIX.rstrip("/"),
                 ExecutionVariables.PIPELINE_EXECUTION_ID,
                 *parts,
@@ -169,11 +177,16 @@ class JobSteps:
         property_files: list[Any] | None = None,
         instance_count: int = 1,
         sharded_inputs: tuple[str, ...] = (),
+        role: str = ROLE_ARN,
+        output_base: str = placeholder(ARTIFACTS_BUCKET),
+        environment: dict[str, str] | None = None,
     ) -> Any:
         """`python3 CODE_DIR/script` with S3 inputs/outputs under /opt/ml/processing.
 
         Inputs named in `sharded_inputs` are split across the instances (ShardedByS3Key: each
-        instance gets a share of the objects); the others reach every instance in full."""
+        instance gets a share of the objects); the others reach every instance in full.
+        `output_base` is the bucket (and key prefix) under which `pipeline-runs/` outputs go.
+        """
         from sagemaker.core.network import NetworkConfig
         from sagemaker.core.processing import Processor
         from sagemaker.core.shapes import (
@@ -186,14 +199,14 @@ class JobSteps:
 
         instance_type = self.settings.training.processing_instance_type
         processor = Processor(
-            role=ROLE_ARN,
+            role=role,
             image_uri=PROCESSING_IMAGE,
             instance_count=instance_count,
             instance_type=instance_type,
             entrypoint=["python3", f"{CODE_DIR}/{script}"],
             volume_kms_key=None if uses_local_nvme(instance_type) else KMS_KEY,
             output_kms_key=KMS_KEY,
-            env=self.environment,
+            env={**self.environment, **(environment or {})},
             sagemaker_session=self.session,
             network_config=NetworkConfig(
                 subnets=self.subnets,
@@ -223,7 +236,7 @@ class JobSteps:
                 ProcessingOutput(
                     output_name=key,
                     s3_output=ProcessingS3Output(
-                        s3_uri=self.run_uri(name, key),
+                        s3_uri=self.run_uri(name, key, base=output_base),
                         local_path=f"/opt/ml/processing/output/{key}",
                         s3_upload_mode="EndOfJob",
                     ),

@@ -24,6 +24,7 @@ from typing import Any
 from deployment.contract import (
     ARTIFACTS_BUCKET,
     CURATED_BUCKET,
+    RAW_BUCKET,
     base_model_prefix,
     model_package_group_name,
     pipeline_name,
@@ -33,7 +34,8 @@ from deployment.settings import Settings
 from pipelines.champion import BASE_MODEL_KEY
 from pipelines.pipeline_parameters import MODEL_DATA_PROPERTY
 from pipelines.quality_gate import GATE_METRICS, family_gate, threshold_parameters
-from pipelines.sagemaker_jobs import JobSteps, offline_sdk
+from pipelines.sagemaker_jobs import PII_SALT_SECRET, PREPARE_ROLE_ARN, JobSteps, offline_sdk
+from training_scripts.governance.salt import SECRET_ARN_ENV
 from training_scripts.vocabulary.methods import DATA_TASKS, METHODS
 from training_scripts.vocabulary.metrics import (
     EVALUATION_FILE,
@@ -88,8 +90,9 @@ def _build_pipeline(settings: Settings, subnet_count: int | None) -> Any:
         enum_values=list(DATA_TASKS),
     )
     trigger_prefix = settings.pipeline.trigger_prefix or "incoming/"
+    # Raw data in, curated data out: only the prepare step (its own role) writes curated data.
     input_uri = ParameterString(
-        name="InputDataUri", default_value=f"s3://{placeholder(CURATED_BUCKET)}/{trigger_prefix}"
+        name="InputDataUri", default_value=f"s3://{placeholder(RAW_BUCKET)}/{trigger_prefix}"
     )
     base_model = settings.models.sagemaker_base_model
     base_model_uri = ParameterString(
@@ -111,6 +114,8 @@ def _build_pipeline(settings: Settings, subnet_count: int | None) -> Any:
     approval = ParameterString(name="ModelApprovalStatus", default_value="PendingManualApproval")
     thresholds = threshold_parameters(settings)
 
+    curated_runs = f"{placeholder(CURATED_BUCKET)}/{settings.data.curated_prefix.rstrip('/')}"
+    salt_env = {SECRET_ARN_ENV: PII_SALT_SECRET}
     shards = settings.training.prepare_instance_count
     prepare_steps = []
     if shards > 1:
@@ -121,6 +126,8 @@ def _build_pipeline(settings: Settings, subnet_count: int | None) -> Any:
             sharded_inputs=("raw",),
             arguments=["--stage", "shard", "--task", data_task, "--method", method],
             description="Per shard: schema checks, PII anonymization, filters, MinHash signatures",
+            # The prepare role is the only writer of curated data; the salt comes from its secret.
+            role=PREPARE_ROLE_ARN, output_base=curated_runs, environment=salt_env,
         )  # fmt: skip
         prepare_steps.append(govern)
         shard_output = govern.properties.ProcessingOutputConfig.Outputs["shards"].S3Output.S3Uri
@@ -131,6 +138,8 @@ def _build_pipeline(settings: Settings, subnet_count: int | None) -> Any:
             arguments=["--stage", "reduce", "--task", data_task, "--method", method,
                        "--validation-fraction", str(settings.evaluation.holdout_fraction)],
             description="Cross-shard exact and near-duplicates from signatures; split",
+            # The prepare role is the only writer of curated data; the salt comes from its secret.
+            role=PREPARE_ROLE_ARN, output_base=curated_runs, environment=salt_env,
         )  # fmt: skip
     else:
         prepare = jobs.processing_step(
@@ -140,6 +149,8 @@ def _build_pipeline(settings: Settings, subnet_count: int | None) -> Any:
             arguments=["--task", data_task, "--method", method,
                        "--validation-fraction", str(settings.evaluation.holdout_fraction)],
             description="Schema checks, PII anonymization, dedup, quality and poisoning filters",
+            # The prepare role is the only writer of curated data; the salt comes from its secret.
+            role=PREPARE_ROLE_ARN, output_base=curated_runs, environment=salt_env,
         )  # fmt: skip
     prepare_steps.append(prepare)
 

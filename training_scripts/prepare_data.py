@@ -27,10 +27,10 @@ from training_scripts.governance.pipeline import (
     govern_inputs,
     prepare,
     reduce_shards,
-    resolve_salt,
 )
 from training_scripts.governance.quality import QualitySettings
 from training_scripts.governance.readers import FieldMap
+from training_scripts.governance.salt import resolve_salt
 from training_scripts.vocabulary.methods import METHODS, TASK_NAMES
 from training_scripts.vocabulary.records import PREFERENCE_DIR, DataError
 
@@ -144,18 +144,21 @@ def main(argv: list[str] | None = None) -> int:
             raise DataError(f"--workers {args.workers}: must be at least 1")
         if args.stage == "reduce":
             settings = replace(settings, task=reduce_task(args.task, args.method))
-            manifest = reduce_shards(contract.input("shards"), outputs, settings)
+            # The manifest says where the map stage's salt came from (the same resolution).
+            source = resolve_salt()[1] if settings.pii_mode == "pseudonymize" else ""
+            manifest = reduce_shards(contract.input("shards"), outputs, settings, source)
         else:
             raw, task, skipped = route_by_method(contract.input("raw"), args.task, args.method)
             settings = replace(settings, task=task, skip_dirs=skipped)
-            salt = resolve_salt()[0] if settings.pii_mode == "pseudonymize" else ""
+            # Read before any data is touched: in the cloud a missing salt stops the job (exit 2).
+            salt, source = resolve_salt() if settings.pii_mode == "pseudonymize" else ("", "")
             if args.stage == "shard":
                 rows = govern_inputs(
                     raw, contract.output("shards"), settings, salt, current_host(), args.workers
                 )
                 print(f"governed {rows} rows on {current_host()}")
                 return 0
-            manifest = prepare(raw, outputs, settings, salt, args.workers)
+            manifest = prepare(raw, outputs, settings, salt, args.workers, source)
     except DataError as exc:
         report_failure(contract.failure_file, str(exc))
         return 2

@@ -102,6 +102,24 @@ def _input_driven(parameters: dict[str, Any], shape: str, model_key_arn: str) ->
     return out
 
 
+XRAY_ACTIONS = [
+    "xray:PutTraceSegments",
+    "xray:PutTelemetryRecords",
+    "xray:GetSamplingRules",
+    "xray:GetSamplingTargets",
+]
+LOG_DELIVERY_ACTIONS = [
+    "logs:CreateLogDelivery",
+    "logs:GetLogDelivery",
+    "logs:UpdateLogDelivery",
+    "logs:DeleteLogDelivery",
+    "logs:ListLogDeliveries",
+    "logs:PutResourcePolicy",
+    "logs:DescribeResourcePolicies",
+    "logs:DescribeLogGroups",
+]
+
+
 class CustomizationWorkflow(Construct):
     """State machine: create job -> poll until it ends -> notify on failure -> optionally deploy
     on demand (models customized from a base that supports it)."""
@@ -208,6 +226,7 @@ class CustomizationWorkflow(Construct):
         subnets: list[ec2.ISubnet],
         security_group: ec2.ISecurityGroup,
         topic: sns.ITopic,
+        topic_key: kms.IKey,
         log_group: logs.ILogGroup,
         poll_interval: cdk.Duration,
         max_polls: int,
@@ -350,27 +369,33 @@ class CustomizationWorkflow(Construct):
             state = definition["States"][_create_state(shape)]
             state["Parameters"] = _input_driven(state["Parameters"], shape, model_key.key_arn)
 
-        self.state_machine = sfn.StateMachine(
+        # Our own role and a managed policy (HIPAA/NIST IAMNoInlinePolicy): the state machine
+        # gets the role without policy updates, so every statement it needs is listed here.
+        self.role = iam.Role(
             self,
-            "StateMachine",
-            state_machine_name=name,
-            definition_body=sfn.DefinitionBody.from_string(stack.to_json_string(definition)),
-            logs=sfn.LogOptions(
-                destination=log_group, level=sfn.LogLevel.ALL, include_execution_data=True
+            "Role",
+            assumed_by=iam.ServicePrincipal(
+                "states.amazonaws.com",
+                conditions={
+                    "StringEquals": {"aws:SourceAccount": stack.account},
+                    "ArnLike": {
+                        "aws:SourceArn": stack.format_arn(
+                            service="states",
+                            resource="stateMachine",
+                            resource_name=name,
+                            arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME,
+                        )
+                    },
+                },
             ),
-            tracing_enabled=True,
+            description=f"Runs the {name} state machine",
         )
-        # from_string does not bind the states, so the tasks' own policies are added here.
-        for statement in graph.policy_statements:
-            self.state_machine.add_to_role_policy(statement)
-        # CDK makes the machine depend on its role and on the role's policy; the role is
-        # already implied by the RoleArn GetAtt (cfn-lint W3005), so keep only the policy.
-        policy = self.state_machine.role.node.find_child("DefaultPolicy").node.default_child
-        machine = self.state_machine.node.default_child
-        machine.add_override("DependsOn", [stack.get_logical_id(policy)])  # type: ignore[union-attr,arg-type]
+        self.policy = iam.ManagedPolicy(self, "Policy", roles=[self.role])
+        # from_string does not bind the states, so the tasks' own statements are added here.
+        self.policy.add_statements(*graph.policy_statements)
         # Creating a job with a customer-managed key needs these on the caller too ("Encryption
         # of custom models", Bedrock user guide). Identity policy: the key lives in another stack.
-        self.state_machine.add_to_role_policy(
+        self.policy.add_statements(
             iam.PolicyStatement(
                 actions=[
                     "kms:DescribeKey",
@@ -379,5 +404,31 @@ class CustomizationWorkflow(Construct):
                     "kms:Decrypt",
                 ],
                 resources=[model_key.key_arn],
-            )
+            ),
+            # Publishing to the KMS-encrypted topic.
+            iam.PolicyStatement(
+                actions=["kms:GenerateDataKey", "kms:Decrypt"], resources=[topic_key.key_arn]
+            ),
+            # What StateMachine adds for X-Ray tracing and log delivery (Step Functions
+            # developer guide, "IAM policies for logging to CloudWatch Logs" and "X-Ray"):
+            # none of these APIs supports resource-level permissions.
+            iam.PolicyStatement(actions=XRAY_ACTIONS, resources=["*"]),
+            iam.PolicyStatement(actions=LOG_DELIVERY_ACTIONS, resources=["*"]),
         )
+        self.state_machine = sfn.StateMachine(
+            self,
+            "StateMachine",
+            state_machine_name=name,
+            role=self.role.without_policy_updates(),
+            definition_body=sfn.DefinitionBody.from_string(stack.to_json_string(definition)),
+            logs=sfn.LogOptions(
+                destination=log_group, level=sfn.LogLevel.ALL, include_execution_data=True
+            ),
+            tracing_enabled=True,
+        )
+        # The machine must wait for its policy; its role is already implied by the RoleArn
+        # GetAtt (cfn-lint W3005), so DependsOn names the policy only.
+        policy = self.policy.node.default_child
+        machine = self.state_machine.node.default_child
+        assert isinstance(policy, cdk.CfnResource) and isinstance(machine, cdk.CfnResource)
+        machine.add_override("DependsOn", [stack.get_logical_id(policy)])

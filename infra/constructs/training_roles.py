@@ -1,8 +1,10 @@
 """Least-privilege roles for the SageMaker training pipeline.
 
-Two roles, so that what runs the containers cannot start jobs and what starts jobs cannot read
-the data: `job_role` is assumed by processing/training jobs, `pipeline_role` by SageMaker
-Pipelines to create those jobs and register the model.
+Three roles, so that what runs the containers cannot start jobs, what starts jobs cannot read
+the data, and only the prepare step can write curated data: `prepare_role` is assumed by the
+prepare processing job (reads raw data and the PII salt, writes curated data; the curated
+bucket policy denies writes to everyone else), `job_role` by the training and evaluation jobs,
+`pipeline_role` by SageMaker Pipelines to create those jobs and register the model.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecr_assets as ecr_assets
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
+from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
 from deployment.contract import BASE_MODELS_PREFIX, PIPELINE_RUNS_PREFIX
@@ -31,9 +34,13 @@ class TrainingRoles(Construct):
         *,
         job_role_name: str,
         pipeline_role_name: str,
+        prepare_role_name: str,
+        curated_prefix: str,
         key: kms.IKey,
+        raw_bucket: SecureBucket,
         curated_bucket: SecureBucket,
         artifacts_bucket: SecureBucket,
+        pii_salt: secretsmanager.ISecret,
         image: ecr_assets.DockerImageAsset,
         vpc: ec2.IVpc,
         model_package_group_name: str,
@@ -50,6 +57,7 @@ class TrainingRoles(Construct):
             description="Assumed by the pipeline's processing and training jobs",
         )
         runs = artifacts_bucket.arn_in(self, f"{PIPELINE_RUNS_PREFIX}*")
+        prepared = curated_bucket.arn_in(self, f"{curated_prefix}{PIPELINE_RUNS_PREFIX}*")
         # Managed (not inline) policies with explicit actions: HIPAA/NIST packs reject inline
         # policies, and grant_* helpers add action wildcards (s3:GetObject*, kms:ReEncrypt*).
         job_policy = iam.ManagedPolicy(
@@ -75,89 +83,67 @@ class TrainingRoles(Construct):
                     actions=["s3:ListBucket"],
                     resources=[curated_bucket.arn_in(self), artifacts_bucket.arn_in(self)],
                 ),
-                iam.PolicyStatement(
-                    sid="UseDataKey",
-                    resources=[key.key_arn],
-                    actions=[
-                        "kms:Decrypt",
-                        "kms:Encrypt",
-                        "kms:GenerateDataKey",
-                        "kms:DescribeKey",
-                        "kms:CreateGrant",
-                    ],
-                ),
-                iam.PolicyStatement(
-                    sid="PullImage",
-                    resources=[image.repository.repository_arn],
-                    actions=[
-                        "ecr:BatchGetImage",
-                        "ecr:GetDownloadUrlForLayer",
-                        "ecr:BatchCheckLayerAvailability",
-                    ],
-                ),
-                iam.PolicyStatement(
-                    sid="EcrLogin", actions=["ecr:GetAuthorizationToken"], resources=["*"]
-                ),
-                iam.PolicyStatement(
-                    sid="JobLogs",
-                    actions=[
-                        "logs:CreateLogGroup",
-                        "logs:CreateLogStream",
-                        "logs:PutLogEvents",
-                        "logs:DescribeLogStreams",
-                    ],
-                    resources=[
-                        stack.format_arn(
-                            service="logs",
-                            resource="log-group",
-                            resource_name="/aws/sagemaker/*",
-                            arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME,
-                        )
-                    ],
-                ),
-                iam.PolicyStatement(
-                    sid="JobMetrics",
-                    actions=["cloudwatch:PutMetricData"],
-                    resources=["*"],
-                    conditions={"StringLike": {"cloudwatch:namespace": "/aws/sagemaker/*"}},
-                ),
-                # VPC jobs attach ENIs in our subnets; EC2 Describe* calls take no resource.
-                iam.PolicyStatement(
-                    sid="VpcDescribe",
-                    resources=["*"],
-                    actions=[
-                        "ec2:DescribeNetworkInterfaces",
-                        "ec2:DescribeVpcs",
-                        "ec2:DescribeSubnets",
-                        "ec2:DescribeSecurityGroups",
-                        "ec2:DescribeDhcpOptions",
-                    ],
-                ),
-                iam.PolicyStatement(
-                    sid="VpcInterfaces",
-                    resources=["*"],
-                    actions=[
-                        "ec2:CreateNetworkInterface",
-                        "ec2:CreateNetworkInterfacePermission",
-                        "ec2:DeleteNetworkInterface",
-                        "ec2:DeleteNetworkInterfacePermission",
-                    ],
-                    conditions={
-                        "ArnEquals": {
-                            "ec2:Vpc": stack.format_arn(
-                                service="ec2", resource="vpc", resource_name=vpc.vpc_id
-                            )
-                        }
-                    },
-                ),
+                *_container_statements(stack, key, image, vpc),
             ],
         )
         justify_wildcards(
             job_policy,
-            ["Resource::*", "/*", "log-group:/aws/sagemaker/*"],
-            "Object wildcards stay inside this project's buckets and prefixes; log groups under "
-            "/aws/sagemaker/ only; EC2 Describe*, ECR login and namespace-conditioned "
-            "PutMetricData accept no resource ARN; ENI calls are conditioned on our VPC.",
+            [
+                ("s3:GetObject", curated_bucket.arn_in(self, "*")),
+                ("s3:GetObject", artifacts_bucket.arn_in(self, f"{BASE_MODELS_PREFIX}*")),
+                (["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload"], runs),
+                *_container_wildcards(stack),
+            ],
+            "Training and evaluation read prepared data and base models and write only their "
+            "run's outputs; EC2 Describe*, ECR login and namespace-conditioned PutMetricData "
+            "accept no resource ARN; ENI calls are conditioned on our VPC.",
+        )
+
+        self.prepare_role = iam.Role(
+            self,
+            "PrepareRole",
+            role_name=prepare_role_name,
+            assumed_by=iam.ServicePrincipal(SAGEMAKER, conditions=same_account),
+            description="Assumed by the prepare step: the only writer of curated data",
+        )
+        prepare_policy = iam.ManagedPolicy(
+            self,
+            "PreparePolicy",
+            roles=[self.prepare_role],
+            statements=[
+                iam.PolicyStatement(
+                    sid="ReadRawData",
+                    actions=["s3:GetObject"],
+                    resources=[raw_bucket.arn_in(self, "*")],
+                ),
+                iam.PolicyStatement(
+                    sid="ListRawData",
+                    actions=["s3:ListBucket"],
+                    resources=[raw_bucket.arn_in(self)],
+                ),
+                iam.PolicyStatement(
+                    sid="WritePreparedData",
+                    actions=["s3:PutObject", "s3:AbortMultipartUpload"],
+                    resources=[prepared],
+                ),
+                iam.PolicyStatement(
+                    sid="ReadPiiSalt",
+                    actions=["secretsmanager:GetSecretValue"],
+                    resources=[pii_salt.secret_arn],
+                ),
+                *_container_statements(stack, key, image, vpc),
+            ],
+        )
+        justify_wildcards(
+            prepare_policy,
+            [
+                ("s3:GetObject", raw_bucket.arn_in(self, "*")),
+                (["s3:PutObject", "s3:AbortMultipartUpload"], prepared),
+                *_container_wildcards(stack),
+            ],
+            "The prepare step reads any raw object it is pointed at and writes only under the "
+            "curated pipeline-runs prefix; EC2 Describe*, ECR login and PutMetricData accept no "
+            "resource ARN; ENI calls are conditioned on our VPC.",
         )
 
         self.pipeline_role = iam.Role(
@@ -175,18 +161,9 @@ class TrainingRoles(Construct):
             statements=[
                 iam.PolicyStatement(
                     sid="RunJobs",
-                    actions=[
-                        "sagemaker:CreateProcessingJob",
-                        "sagemaker:DescribeProcessingJob",
-                        "sagemaker:StopProcessingJob",
-                        "sagemaker:CreateTrainingJob",
-                        "sagemaker:DescribeTrainingJob",
-                        "sagemaker:StopTrainingJob",
-                        "sagemaker:AddTags",
-                    ],
+                    actions=_RUN_JOB_ACTIONS,
                     resources=[
-                        stack.format_arn(service="sagemaker", resource=kind, resource_name="*")
-                        for kind in ("processing-job", "training-job")
+                        _job_arn(stack, kind) for kind in ("processing-job", "training-job")
                     ],
                 ),
                 iam.PolicyStatement(
@@ -208,9 +185,9 @@ class TrainingRoles(Construct):
                     ],
                 ),
                 iam.PolicyStatement(
-                    sid="PassJobRole",
+                    sid="PassJobRoles",
                     actions=["iam:PassRole"],
-                    resources=[self.job_role.role_arn],
+                    resources=[self.job_role.role_arn, self.prepare_role.role_arn],
                     conditions={"StringEquals": {"iam:PassedToService": SAGEMAKER}},
                 ),
                 # The gate's JsonGet reads evaluation.json as this role.
@@ -225,11 +202,126 @@ class TrainingRoles(Construct):
         justify_wildcards(
             pipeline_policy,
             [
-                "processing-job/*",
-                "training-job/*",
-                f"model-package/{group}/*",
-                f"/{PIPELINE_RUNS_PREFIX}*",
+                (_RUN_JOB_ACTIONS, _job_arn(stack, kind))
+                for kind in ("processing-job", "training-job")
+            ]
+            + [
+                (
+                    [
+                        "sagemaker:CreateModelPackage",
+                        "sagemaker:DescribeModelPackage",
+                        "sagemaker:AddTags",
+                    ],
+                    stack.format_arn(
+                        service="sagemaker", resource="model-package", resource_name=f"{group}/*"
+                    ),
+                ),
+                ("s3:GetObject", runs),
             ],
             "SageMaker Pipelines names each job at run time, so job ARNs end in *; model "
             "packages are limited to this project's group and objects to pipeline-runs/.",
         )
+
+
+_RUN_JOB_ACTIONS = [
+    "sagemaker:CreateProcessingJob",
+    "sagemaker:DescribeProcessingJob",
+    "sagemaker:StopProcessingJob",
+    "sagemaker:CreateTrainingJob",
+    "sagemaker:DescribeTrainingJob",
+    "sagemaker:StopTrainingJob",
+    "sagemaker:AddTags",
+]
+_VPC_DESCRIBE = [
+    "ec2:DescribeNetworkInterfaces",
+    "ec2:DescribeVpcs",
+    "ec2:DescribeSubnets",
+    "ec2:DescribeSecurityGroups",
+    "ec2:DescribeDhcpOptions",
+]
+_VPC_INTERFACES = [
+    "ec2:CreateNetworkInterface",
+    "ec2:CreateNetworkInterfacePermission",
+    "ec2:DeleteNetworkInterface",
+    "ec2:DeleteNetworkInterfacePermission",
+]
+_JOB_LOG_ACTIONS = [
+    "logs:CreateLogGroup",
+    "logs:CreateLogStream",
+    "logs:PutLogEvents",
+    "logs:DescribeLogStreams",
+]
+
+
+def _job_arn(stack: cdk.Stack, kind: str) -> str:
+    return stack.format_arn(service="sagemaker", resource=kind, resource_name="*")
+
+
+def _job_logs(stack: cdk.Stack) -> str:
+    return stack.format_arn(
+        service="logs",
+        resource="log-group",
+        resource_name="/aws/sagemaker/*",
+        arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME,
+    )
+
+
+def _container_wildcards(stack: cdk.Stack) -> list[tuple[str | list[str], str]]:
+    """The wildcards every SageMaker container role needs, as (actions, resource)."""
+    return [
+        ("ecr:GetAuthorizationToken", "*"),
+        ("cloudwatch:PutMetricData", "*"),
+        (_VPC_DESCRIBE, "*"),
+        (_VPC_INTERFACES, "*"),
+        (_JOB_LOG_ACTIONS, _job_logs(stack)),
+    ]
+
+
+def _container_statements(
+    stack: cdk.Stack, key: kms.IKey, image: ecr_assets.DockerImageAsset, vpc: ec2.IVpc
+) -> list[iam.PolicyStatement]:
+    """What any of the pipeline's containers needs: data key, image, logs, metrics, ENIs."""
+    return [
+        iam.PolicyStatement(
+            sid="UseDataKey",
+            resources=[key.key_arn],
+            actions=[
+                "kms:Decrypt",
+                "kms:Encrypt",
+                "kms:GenerateDataKey",
+                "kms:DescribeKey",
+                "kms:CreateGrant",
+            ],
+        ),
+        iam.PolicyStatement(
+            sid="PullImage",
+            resources=[image.repository.repository_arn],
+            actions=[
+                "ecr:BatchGetImage",
+                "ecr:GetDownloadUrlForLayer",
+                "ecr:BatchCheckLayerAvailability",
+            ],
+        ),
+        iam.PolicyStatement(sid="EcrLogin", actions=["ecr:GetAuthorizationToken"], resources=["*"]),
+        iam.PolicyStatement(sid="JobLogs", actions=_JOB_LOG_ACTIONS, resources=[_job_logs(stack)]),
+        iam.PolicyStatement(
+            sid="JobMetrics",
+            actions=["cloudwatch:PutMetricData"],
+            resources=["*"],
+            conditions={"StringLike": {"cloudwatch:namespace": "/aws/sagemaker/*"}},
+        ),
+        # VPC jobs attach ENIs in our subnets; EC2 Describe* calls take no resource.
+        iam.PolicyStatement(sid="VpcDescribe", resources=["*"], actions=_VPC_DESCRIBE),
+        iam.PolicyStatement(
+            sid="VpcInterfaces",
+            resources=["*"],
+            actions=_VPC_INTERFACES,
+            conditions={
+                "ArnEquals": {
+                    "ec2:Vpc": stack.format_arn(
+                        service="ec2", resource="vpc", resource_name=vpc.vpc_id
+                    )
+                }
+            },
+        ),
+    ]

@@ -27,11 +27,31 @@ from deployment.contract import (
     guardrail_output,
 )
 from deployment.settings import Settings
-from infra.constructs.customization_workflow import CustomizationWorkflow
+from infra.constructs.customization_workflow import (
+    LOG_DELIVERY_ACTIONS,
+    XRAY_ACTIONS,
+    CustomizationWorkflow,
+)
 from infra.constructs.guardrail import guardrail_properties
 from infra.constructs.secure_bucket import SecureBucket
-from infra.nag import acknowledge, justify_wildcards
+from infra.nag import justify_wildcards
 from pipelines.serving.catalog import ON_DEMAND_BASE_MODELS
+
+VPC_DESCRIBE = [
+    "ec2:DescribeNetworkInterfaces",
+    "ec2:DescribeVpcs",
+    "ec2:DescribeDhcpOptions",
+    "ec2:DescribeSubnets",
+    "ec2:DescribeSecurityGroups",
+]
+ENI_MANAGEMENT = [
+    "ec2:CreateNetworkInterfacePermission",
+    "ec2:DeleteNetworkInterface",
+    "ec2:DeleteNetworkInterfacePermission",
+]
+# Geography prefixes of system-defined cross-Region inference profiles (Bedrock user guide,
+# "Supported Regions and models for inference profiles").
+INFERENCE_PROFILE_GEOGRAPHIES = ("us", "eu", "apac", "us-gov", "jp", "au", "ca", "global")
 
 
 class BedrockStack(cdk.Stack):
@@ -78,13 +98,38 @@ class BedrockStack(cdk.Stack):
             enable_key_rotation=True,
             removal_policy=cdk.RemovalPolicy.RETAIN,
         )
-        self.ops_key.grant_encrypt_decrypt(
-            iam.ServicePrincipal(f"logs.{cdk.Aws.REGION}.amazonaws.com")
+        log_group_name = f"/aws/vendedlogs/states/{settings.name}-bedrock-customization"
+        # CloudWatch Logs may use the key only for this log group: the encryption context
+        # names it ("Encrypt log data in CloudWatch Logs using AWS KMS", CloudWatch Logs user
+        # guide, https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html).
+        self.ops_key.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="CloudWatchLogsForTheWorkflowLogGroup",
+                principals=[iam.ServicePrincipal(f"logs.{cdk.Aws.REGION}.amazonaws.com")],
+                actions=[
+                    "kms:Encrypt*",
+                    "kms:Decrypt*",
+                    "kms:ReEncrypt*",
+                    "kms:GenerateDataKey*",
+                    "kms:Describe*",
+                ],
+                resources=["*"],
+                conditions={
+                    "ArnEquals": {
+                        "kms:EncryptionContext:aws:logs:arn": self.format_arn(
+                            service="logs",
+                            resource="log-group",
+                            resource_name=log_group_name,
+                            arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME,
+                        )
+                    }
+                },
+            )
         )
         log_group = logs.LogGroup(
             self,
             "WorkflowLogs",
-            log_group_name=f"/aws/vendedlogs/states/{settings.name}-bedrock-customization",
+            log_group_name=log_group_name,
             encryption_key=self.ops_key,
             retention=logs.RetentionDays.ONE_YEAR,
             removal_policy=cdk.RemovalPolicy.RETAIN,
@@ -112,6 +157,7 @@ class BedrockStack(cdk.Stack):
             subnets=subnets.subnets,
             security_group=security_group,
             topic=self.topic,
+            topic_key=self.ops_key,
             log_group=log_group,
             poll_interval=cdk.Duration.seconds(cfg.poll_interval_seconds),
             max_polls=cfg.max_polls,
@@ -146,70 +192,47 @@ class BedrockStack(cdk.Stack):
         cdk.CfnOutput(self, TOPIC_OUTPUT, value=self.topic.topic_arn)
 
     def _acknowledge_findings(self, settings: Settings) -> None:
-        """Each wildcard below is scoped as far as the service allows; say why, per finding."""
-
-        # Finding ids show pseudo parameters as <AWS::...>, or their values once the stage pins
-        # an account and region (app.py with account/region set, the delivery pipeline's stages).
-        def shown(value: str, token: str) -> str:
-            return token if cdk.Token.is_unresolved(value) else value
-
-        partition = shown(self.partition, "<AWS::Partition>")
-        region, account = (
-            shown(self.region, "<AWS::Region>"),
-            shown(self.account, "<AWS::AccountId>"),
-        )
-        region_arn = f"arn:{partition}:bedrock:{region}"
-        account_arn = f"{region_arn}:{account}"
-        iam5 = "AwsSolutions-IAM5[Resource::{}]".format
-        acknowledge(
-            self.service_role,
-            [iam5(f"{region_arn}::foundation-model/*"), iam5(f"{account_arn}:inference-profile/*")],
-            "Distillation invokes the teacher model chosen per job; the role may invoke foundation "
-            "models and system inference profiles only, and only Bedrock jobs of this account "
-            "can assume it (aws:SourceAccount and aws:SourceArn conditions).",
-        )
-        acknowledge(
-            self.service_role,
-            [
-                iam5("*"),
-                iam5(f"arn:{partition}:ec2:{region}:{account}:network-interface/*"),
-            ],
-            "EC2 Describe* calls support no resource scoping; network-interface statements are "
-            "conditioned on Bedrock-managed tags and this stack's subnets, as the Bedrock VPC "
-            "guide prescribes for customization jobs.",
-        )
-        # Object-prefix grants on the data stack's buckets: their ARNs arrive as cross-stack
-        # imports whose export names exist only after synthesis has resolved references.
-        # Object-prefix grants on the data buckets (names built in this stack, see arn_in).
+        """Each wildcard below is scoped as far as the service allows; say why, per grant."""
+        enis = self.format_arn(service="ec2", resource="network-interface", resource_name="*")
         justify_wildcards(
-            self,
-            [f"/{settings.data.curated_prefix}*]", f"/{settings.bedrock.output_prefix}*]"],
-            "Jobs read only the curated prefix and write only the Bedrock output prefix; "
-            "object keys under a prefix can only be granted with a trailing wildcard.",
-        )
-        state_machine_role = self.state_machine.role
-        acknowledge(
-            state_machine_role,
+            self.service_policy,
             [
-                iam5(f"{region_arn}::foundation-model/*"),
-                iam5(f"{account_arn}:custom-model/*"),
-                iam5(f"{account_arn}:model-customization-job/*"),
-                iam5(f"{account_arn}:custom-model-deployment/*"),
+                ("s3:GetObject", self._curated_objects),
+                (["s3:PutObject", "s3:GetObject"], self._output_objects),
+                (VPC_DESCRIBE, "*"),
+                (["ec2:CreateNetworkInterface", *ENI_MANAGEMENT, "ec2:CreateTags"], enis),
+                *((["bedrock:InvokeModel"], arn) for arn in self._cross_region_models),
             ],
-            "Base model, job and custom model names come from each execution's input; actions "
-            "are limited to creating, tagging and reading customization jobs of this account.",
+            "Jobs read only the curated prefix and write only the Bedrock output prefix (object "
+            "keys under a prefix need a trailing wildcard); EC2 Describe* calls support no "
+            "resource scoping; network-interface statements are conditioned on Bedrock-managed "
+            "tags and this stack's subnets, as the Bedrock VPC guide prescribes; a cross-Region "
+            "inference profile routes the configured teacher to its model in any of its Regions.",
         )
-        acknowledge(
-            state_machine_role,
-            iam5("*"),
-            "X-Ray trace upload and CloudWatch Logs delivery APIs used by Step Functions support "
-            "no resource-level permissions.",
-        )
-        acknowledge(
-            self,
-            ["HIPAA.Security-IAMNoInlinePolicy", "NIST.800.53.R5-IAMNoInlinePolicy"],
-            "Each inline policy is generated from least-privilege grants for exactly one role and "
-            "shares its lifecycle; a managed policy would add a reusable, attachable surface.",
+        workflow = self.workflow
+        region_arn = f"arn:{self.partition}:bedrock:{self.region}"
+        job_arns = f"{region_arn}:{self.account}:model-customization-job/*"
+        create = ["bedrock:CreateModelCustomizationJob", "bedrock:TagResource"]
+        justify_wildcards(
+            workflow.policy,
+            [
+                (create, f"{region_arn}::foundation-model/*"),
+                (create, f"{region_arn}:{self.account}:custom-model/*"),
+                ([*create, "bedrock:GetModelCustomizationJob"], job_arns),
+                # On-demand deployment of the new custom model (Nova bases), named per execution.
+                (
+                    "bedrock:CreateCustomModelDeployment",
+                    f"{region_arn}:{self.account}:custom-model/*",
+                ),
+                (
+                    "bedrock:CreateCustomModelDeployment",
+                    f"{region_arn}:{self.account}:custom-model-deployment/*",
+                ),
+                ([*XRAY_ACTIONS, *LOG_DELIVERY_ACTIONS], "*"),
+            ],
+            "Base model, job and custom model names come from each execution's input, so the "
+            "workflow may create and tag jobs and models of this account and read their status "
+            "only; X-Ray and CloudWatch Logs delivery APIs support no resource-level permissions.",
         )
 
     def _service_role(
@@ -246,28 +269,22 @@ class BedrockStack(cdk.Stack):
         )
         # Identity-based statements, not bucket/key grants: a grant would edit the data stack's
         # resource policies with this stack's role ARN and create a cross-stack cycle. The
-        # data key's policy already delegates to IAM in this account.
+        # data key's policy already delegates to IAM in this account. A managed policy, like
+        # the training roles' (HIPAA/NIST IAMNoInlinePolicy).
         prefix = settings.data.curated_prefix
-        role.add_to_policy(
-            iam.PolicyStatement(
-                actions=["s3:GetObject"],
-                resources=[curated_bucket.arn_in(self, f"{prefix}*")],
-            )
-        )
-        role.add_to_policy(
+        self._curated_objects = curated_bucket.arn_in(self, f"{prefix}*")
+        self._output_objects = artifacts_bucket.arn_in(self, f"{settings.bedrock.output_prefix}*")
+        self.service_policy = iam.ManagedPolicy(self, "ServicePolicy", roles=[role])
+        self.service_policy.add_statements(
+            iam.PolicyStatement(actions=["s3:GetObject"], resources=[self._curated_objects]),
             iam.PolicyStatement(
                 actions=["s3:ListBucket"],
                 resources=[curated_bucket.arn_in(self)],
                 conditions={"StringLike": {"s3:prefix": [f"{prefix}*"]}},
-            )
-        )
-        role.add_to_policy(
+            ),
             iam.PolicyStatement(
-                actions=["s3:PutObject", "s3:GetObject"],
-                resources=[artifacts_bucket.arn_in(self, f"{settings.bedrock.output_prefix}*")],
-            )
-        )
-        role.add_to_policy(
+                actions=["s3:PutObject", "s3:GetObject"], resources=[self._output_objects]
+            ),
             iam.PolicyStatement(
                 actions=[
                     "kms:Decrypt",
@@ -276,36 +293,57 @@ class BedrockStack(cdk.Stack):
                     "kms:CreateGrant",
                 ],
                 resources=[key.key_arn],
-            )
+            ),
         )
-        # Distillation: the job invokes the teacher, chosen per execution among foundation
-        # models and system inference profiles.
-        role.add_to_policy(
-            iam.PolicyStatement(
-                actions=["bedrock:InvokeModel"],
-                resources=[
+        models = self._invocable_models(settings)
+        if models:
+            self.service_policy.add_statements(
+                iam.PolicyStatement(actions=["bedrock:InvokeModel"], resources=models)
+            )
+        self._vpc_permissions(self.service_policy, subnets, security_group, job_arns)
+        return role
+
+    def _invocable_models(self, settings: Settings) -> list[str]:
+        """InvokeModel targets of the service role: the configured teachers only.
+
+        Fine-tuning and continued pre-training invoke nothing; distillation invokes its teacher.
+        A teacher given as a cross-Region inference profile (`us.`, `eu.` ... prefix) needs the
+        profile and its model in every Region it routes to ("Prerequisites for inference
+        profiles", Bedrock user guide,
+        https://docs.aws.amazon.com/bedrock/latest/userguide/inference-profiles-prereq.html).
+        """
+        models = settings.bedrock.teacher_models
+        arns: list[str] = []
+        self._cross_region_models: list[str] = []
+        for model in models:
+            geo, _, base = model.partition(".")
+            if geo in INFERENCE_PROFILE_GEOGRAPHIES and base:
+                arns.append(
+                    self.format_arn(
+                        service="bedrock",
+                        resource="inference-profile",
+                        resource_name=model,
+                        arn_format=cdk.ArnFormat.SLASH_RESOURCE_NAME,
+                    )
+                )
+                routed = f"arn:{self.partition}:bedrock:*::foundation-model/{base}"
+                self._cross_region_models.append(routed)
+                arns.append(routed)
+            else:
+                arns.append(
                     self.format_arn(
                         service="bedrock",
                         account="",
                         resource="foundation-model",
-                        resource_name="*",
+                        resource_name=model,
                         arn_format=cdk.ArnFormat.SLASH_RESOURCE_NAME,
-                    ),
-                    self.format_arn(
-                        service="bedrock",
-                        resource="inference-profile",
-                        resource_name="*",
-                        arn_format=cdk.ArnFormat.SLASH_RESOURCE_NAME,
-                    ),
-                ],
-            )
-        )
-        self._vpc_permissions(role, subnets, security_group, job_arns)
-        return role
+                    )
+                )
+        return arns
 
     def _vpc_permissions(
         self,
-        role: iam.Role,
+        role: iam.ManagedPolicy,
         subnets: ec2.SelectedSubnets,
         security_group: ec2.ISecurityGroup,
         job_arns: str,
@@ -313,15 +351,9 @@ class BedrockStack(cdk.Stack):
         """ENI permissions a VPC-attached job needs, scoped to Bedrock-tagged interfaces in our
         subnets ("Protect your model customization jobs using a VPC", Bedrock user guide,
         https://docs.aws.amazon.com/bedrock/latest/userguide/vpc-model-customization.html)."""
-        role.add_to_policy(
+        role.add_statements(
             iam.PolicyStatement(
-                actions=[
-                    "ec2:DescribeNetworkInterfaces",
-                    "ec2:DescribeVpcs",
-                    "ec2:DescribeDhcpOptions",
-                    "ec2:DescribeSubnets",
-                    "ec2:DescribeSecurityGroups",
-                ],
+                actions=VPC_DESCRIBE,
                 resources=["*"],
             )
         )
@@ -339,25 +371,21 @@ class BedrockStack(cdk.Stack):
             "StringEquals": {"aws:RequestTag/BedrockManaged": "true"},
             "ArnEquals": {"aws:RequestTag/BedrockModelCustomizationJobArn": job_arns},
         }
-        role.add_to_policy(
+        role.add_statements(
             iam.PolicyStatement(
                 actions=["ec2:CreateNetworkInterface"],
                 resources=[enis],
                 conditions=tagged_by_bedrock,
             )
         )
-        role.add_to_policy(
+        role.add_statements(
             iam.PolicyStatement(
                 actions=["ec2:CreateNetworkInterface"], resources=[*subnet_arns, sg_arn]
             )
         )
-        role.add_to_policy(
+        role.add_statements(
             iam.PolicyStatement(
-                actions=[
-                    "ec2:CreateNetworkInterfacePermission",
-                    "ec2:DeleteNetworkInterface",
-                    "ec2:DeleteNetworkInterfacePermission",
-                ],
+                actions=ENI_MANAGEMENT,
                 resources=[enis],
                 conditions={
                     "ArnEquals": {
@@ -368,7 +396,7 @@ class BedrockStack(cdk.Stack):
                 },
             )
         )
-        role.add_to_policy(
+        role.add_statements(
             iam.PolicyStatement(
                 actions=["ec2:CreateTags"],
                 resources=[enis],

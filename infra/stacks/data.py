@@ -5,20 +5,24 @@ from __future__ import annotations
 from typing import Any
 
 import aws_cdk as cdk
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
 from deployment.contract import (
     ARTIFACTS_BUCKET_OUTPUT,
     CURATED_BUCKET_OUTPUT,
     DATA_KEY_OUTPUT,
+    PII_SALT_SECRET_OUTPUT,
     RAW_BUCKET_OUTPUT,
+    prepare_job_role_name,
 )
 from deployment.settings import Settings
 from infra.constructs.model_sharing import share_model_artifacts
 from infra.constructs.secure_bucket import SecureBucket
-from infra.nag import acknowledge
+from infra.nag import acknowledge, skip_checkov
 
 
 class DataStack(cdk.Stack):
@@ -72,6 +76,11 @@ class DataStack(cdk.Stack):
             "AwsSolutions-S1",
             "This is the access-log destination; logging it to itself would loop.",
         )
+        skip_checkov(
+            self.access_logs_bucket,
+            "CKV_AWS_18",
+            "This is the access-log destination; logging it to itself would loop.",
+        )
 
         common: dict[str, Any] = {
             "encryption_key": self.key,
@@ -102,15 +111,21 @@ class DataStack(cdk.Stack):
             **common,
         )
         self.curated_bucket = SecureBucket(self, "Curated", name_prefix=name("curated"), **common)
-        # S3 -> EventBridge natively (no notification custom resource): new curated data can
-        # start the training pipeline.
-        cfn_curated = self.curated_bucket.node.default_child
-        assert isinstance(cfn_curated, s3.CfnBucket)
-        cfn_curated.notification_configuration = s3.CfnBucket.NotificationConfigurationProperty(
-            event_bridge_configuration=s3.CfnBucket.EventBridgeConfigurationProperty(
-                event_bridge_enabled=True
+        # S3 -> EventBridge natively (no notification custom resource): new raw data can start
+        # the training pipeline; curated events feed whoever consumes prepared data.
+        for bucket in (self.raw_bucket, self.curated_bucket):
+            cfn_bucket = bucket.node.default_child
+            assert isinstance(cfn_bucket, s3.CfnBucket)
+            cfn_bucket.notification_configuration = s3.CfnBucket.NotificationConfigurationProperty(
+                event_bridge_configuration=s3.CfnBucket.EventBridgeConfigurationProperty(
+                    event_bridge_enabled=True
+                )
             )
+        self.curated_writers = curated_writer_arns(self, settings)
+        self.curated_bucket.add_to_resource_policy(
+            deny_curated_writes(self.curated_bucket, self.curated_writers)
         )
+        self.pii_salt = self._pii_salt_secret(settings)
         self.artifacts_bucket = SecureBucket(
             self, "Artifacts", name_prefix=name("artifacts"), **common
         )
@@ -124,16 +139,87 @@ class DataStack(cdk.Stack):
         }.items():
             cdk.CfnOutput(self, name, value=bucket.bucket_name)
         cdk.CfnOutput(self, DATA_KEY_OUTPUT, value=self.key.key_arn)
+        cdk.CfnOutput(self, PII_SALT_SECRET_OUTPUT, value=self.pii_salt.secret_arn)
 
         # Cross-region replication is a data-residency decision, not a default: it copies
         # regulated data (PHI, contracts) into a second region and doubles storage cost.
         # Versioning plus RETAIN already protect against deletion and overwrite.
-        acknowledge(
+        for bucket in (self.access_logs_bucket, self.raw_bucket, self.curated_bucket,
+                       self.artifacts_bucket):  # fmt: skip
+            acknowledge(
+                bucket,
+                [
+                    "HIPAA.Security-S3BucketReplicationEnabled",
+                    "NIST.800.53.R5-S3BucketReplicationEnabled",
+                ],
+                "Replication would copy regulated data to a second region; residency policies "
+                "decide that per organisation. Versioning and RETAIN guard against loss.",
+            )
+
+    def _pii_salt_secret(self, settings: Settings) -> secretsmanager.Secret:
+        """The pseudonym salt: whoever holds it can rebuild the PII surrogate mapping.
+
+        Generated at deploy time, encrypted with the data key, never in a template or an
+        environment variable; the prepare job reads it at start through the Secrets Manager
+        interface endpoint.
+        """
+        secret = secretsmanager.Secret(
             self,
-            [
-                "HIPAA.Security-S3BucketReplicationEnabled",
-                "NIST.800.53.R5-S3BucketReplicationEnabled",
-            ],
-            "Replication would copy regulated data to a second region; residency policies "
-            "decide that per organisation. Versioning and RETAIN guard against loss.",
+            "PiiSalt",
+            secret_name=f"{settings.name}/pii-salt",
+            description=f"{settings.name}: salt of the PII pseudonyms (prepare step)",
+            encryption_key=self.key,
+            generate_secret_string=secretsmanager.SecretStringGenerator(
+                password_length=64, exclude_punctuation=True
+            ),
+            removal_policy=cdk.RemovalPolicy.RETAIN,
         )
+        acknowledge(
+            secret,
+            [
+                "AwsSolutions-SMG4",
+                "HIPAA.Security-SecretsManagerRotationEnabled",
+                "NIST.800.53.R5-SecretsManagerRotationEnabled",
+                "NIST.800.53.R5-SecretsManagerRotationPeriod",
+                "HIPAA.Security-SecretsManagerRotationPeriod",
+            ],
+            "Rotating the salt changes every pseudonym, so datasets prepared before and after "
+            "no longer share surrogates; rotation is a deliberate, documented operator step "
+            "(docs/data_governance.md), not a schedule.",
+        )
+        return secret
+
+
+# What "writing" a curated object means: creating, overwriting, re-tagging or deleting it.
+CURATED_WRITE_ACTIONS = (
+    "s3:PutObject",
+    "s3:PutObjectTagging",
+    "s3:DeleteObject",
+    "s3:DeleteObjectVersion",
+    "s3:DeleteObjectTagging",
+)
+
+
+def curated_writer_arns(scope: Construct, settings: Settings) -> list[str]:
+    """The only principals that may write curated objects: prepare role, break-glass role."""
+    stack = cdk.Stack.of(scope)
+    # Built from the contract's name: the role lives in the training stack, which depends on
+    # this one.
+    prepare_role = prepare_job_role_name(settings)
+    writers = [f"arn:{stack.partition}:iam::{stack.account}:role/{prepare_role}"]
+    if settings.security.break_glass_role_arn:
+        writers.append(settings.security.break_glass_role_arn)
+    return writers
+
+
+def deny_curated_writes(bucket: s3.IBucket, writers: list[str]) -> iam.PolicyStatement:
+    # aws:PrincipalArn is the role ARN for an assumed-role session (IAM user guide, "AWS
+    # global condition context keys"), so one name covers every session of the role.
+    return iam.PolicyStatement(
+        sid="OnlyThePrepareStepWritesCuratedData",
+        effect=iam.Effect.DENY,
+        principals=[iam.AnyPrincipal()],
+        actions=list(CURATED_WRITE_ACTIONS),
+        resources=[bucket.arn_for_objects("*")],
+        conditions={"ArnNotEquals": {"aws:PrincipalArn": writers}},
+    )

@@ -1,21 +1,28 @@
 """Isolated network for multi-node training and Bedrock customization jobs.
 
 No NAT and no internet gateway: every AWS API is reached through a VPC endpoint, so training
-data never crosses the public internet and a compromised container has nowhere to send it.
+data never crosses the public internet and a compromised container has nowhere to send it: the
+training security group sends HTTPS only to the interface endpoints and to S3's prefix list,
+and the S3 gateway endpoint's policy admits only this project's buckets and the AWS-owned
+buckets the jobs need (S3_AWS_BUCKETS).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import aws_cdk as cdk
 from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
-from constructs import Construct
+from aws_cdk import custom_resources as cr
+from constructs import Construct, IConstruct
 
 from deployment.contract import TRAINING_SECURITY_GROUP_OUTPUT, VPC_OUTPUT
 from deployment.settings import Settings
-from infra.nag import acknowledge
+from infra.constructs.secure_bucket import SecureBucket
+from infra.nag import acknowledge, justify_wildcards, skip_checkov
 
 # What SageMaker training/processing jobs and Bedrock jobs call from inside the VPC.
 INTERFACE_ENDPOINTS: dict[str, ec2.InterfaceVpcEndpointAwsService] = {
@@ -29,7 +36,30 @@ INTERFACE_ENDPOINTS: dict[str, ec2.InterfaceVpcEndpointAwsService] = {
     "Kms": ec2.InterfaceVpcEndpointAwsService.KMS,
     "Bedrock": ec2.InterfaceVpcEndpointAwsService.BEDROCK,
     "BedrockRuntime": ec2.InterfaceVpcEndpointAwsService.BEDROCK_RUNTIME,
+    # The prepare job reads the PII salt at start.
+    "SecretsManager": ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER,
 }
+
+# AWS-owned buckets that jobs in this VPC read through the S3 gateway endpoint, each with the
+# page that says so. `{region}` is the deployment region.
+S3_AWS_BUCKETS: dict[str, str] = {
+    # Image layers of every private ECR repository, pulled when SageMaker starts the training
+    # image. Amazon ECR user guide, "Amazon ECR interface VPC endpoints (AWS PrivateLink)",
+    # section "Minimum Amazon S3 bucket permissions for Amazon ECR":
+    # https://docs.aws.amazon.com/AmazonECR/latest/userguide/vpc-endpoints.html
+    "prod-{region}-starport-layer-bucket": "s3:GetObject",
+}
+# What jobs do with the project's buckets through the endpoint (read inputs, write outputs,
+# multipart uploads of checkpoints and models).
+S3_PROJECT_ACTIONS = (
+    "s3:GetObject",
+    "s3:PutObject",
+    "s3:ListBucket",
+    "s3:GetBucketLocation",
+    "s3:AbortMultipartUpload",
+    "s3:ListMultipartUploadParts",
+    "s3:ListBucketMultipartUploads",
+)
 
 
 class NetworkStack(cdk.Stack):
@@ -42,6 +72,7 @@ class NetworkStack(cdk.Stack):
         *,
         settings: Settings,
         flow_logs_bucket: s3.IBucket,
+        project_buckets: Sequence[SecureBucket],
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
@@ -69,6 +100,7 @@ class NetworkStack(cdk.Stack):
             },
         )
 
+        self._restrict_s3_endpoint(project_buckets)
         self.endpoint_security_group = ec2.SecurityGroup(
             self,
             "EndpointSecurityGroup",
@@ -106,11 +138,127 @@ class NetworkStack(cdk.Stack):
             "training requires all ports between the hosts of one job (NCCL, EFA).",
         )
         sg.add_egress_rule(sg, ec2.Port.all_traffic(), "Training hosts of the same job")
-        # HTTPS egress reaches only the interface endpoints and the S3 gateway endpoint: the
-        # VPC has no route to the internet. The S3 prefix-list id cannot be resolved in an
-        # environment-agnostic synth, hence the wider peer.
-        sg.add_egress_rule(ec2.Peer.any_ipv4(), ec2.Port.tcp(443), "AWS APIs via VPC endpoints")
+        # HTTPS only to the interface endpoints and to S3 (gateway endpoint, reached through
+        # S3's managed prefix list). DNS to the VPC resolver is not subject to security groups
+        # (VPC user guide, "Security group rules").
+        sg.add_egress_rule(
+            self.endpoint_security_group, ec2.Port.tcp(443), "AWS APIs via interface endpoints"
+        )
+        sg.add_egress_rule(
+            ec2.Peer.prefix_list(self._s3_prefix_list_id()),
+            ec2.Port.tcp(443),
+            "S3 via the gateway endpoint",
+        )
 
         self.isolated_subnets = self.vpc.select_subnets(subnet_type=ec2.SubnetType.PRIVATE_ISOLATED)
         cdk.CfnOutput(self, VPC_OUTPUT, value=self.vpc.vpc_id)
         cdk.CfnOutput(self, TRAINING_SECURITY_GROUP_OUTPUT, value=sg.security_group_id)
+
+    def _restrict_s3_endpoint(self, project_buckets: Sequence[SecureBucket]) -> None:
+        """The gateway endpoint reaches only the project's buckets and S3_AWS_BUCKETS."""
+        endpoint = self.vpc.node.find_child("S3")
+        assert isinstance(endpoint, ec2.GatewayVpcEndpoint)
+        arns = [bucket.arn_in(self) for bucket in project_buckets]
+        endpoint.add_to_policy(
+            iam.PolicyStatement(
+                sid="ProjectBuckets",
+                principals=[iam.AnyPrincipal()],
+                actions=list(S3_PROJECT_ACTIONS),
+                resources=[*arns, *(f"{arn}/*" for arn in arns)],
+            )
+        )
+        for bucket, action in S3_AWS_BUCKETS.items():
+            name = bucket.format(region=self.region)
+            endpoint.add_to_policy(
+                iam.PolicyStatement(
+                    principals=[iam.AnyPrincipal()],
+                    actions=[action],
+                    resources=[f"arn:{self.partition}:s3:::{name}/*"],
+                )
+            )
+
+    def _skip_checkov_on_providers(self, lookup_provider: IConstruct) -> None:
+        """Deploy-time Lambda functions of aws-cdk-lib: the prefix-list lookup and the one that
+        strips the VPC's default security group (@aws-cdk/aws-ec2:restrictDefaultSecurityGroup)."""
+        restrict = self.node.find_child("Custom::VpcRestrictDefaultSGCustomResourceProvider")
+        for provider in (lookup_provider, restrict.node.find_child("Handler")):
+            skip_checkov(
+                provider,
+                ["CKV_AWS_115", "CKV_AWS_116"],
+                "CloudFormation invokes this deploy-time custom-resource handler once per "
+                "update and retries it itself: no concurrency to reserve, no events to "
+                "dead-letter.",
+            )
+            skip_checkov(
+                provider,
+                "CKV_AWS_117",
+                "A deploy-time handler that calls only the EC2 API while the VPC is built; the "
+                "isolated VPC has no route to that API except through endpoints it creates.",
+            )
+
+    def _s3_prefix_list_id(self) -> str:
+        """S3's AWS-managed prefix list in this region, looked up at deploy time.
+
+        Its id differs per region and cannot be resolved in an environment-agnostic synth, so a
+        custom resource reads it with DescribeManagedPrefixLists.
+        """
+        lookup = cr.AwsCustomResource(
+            self,
+            "S3PrefixList",
+            on_update=cr.AwsSdkCall(
+                service="EC2",
+                action="describeManagedPrefixLists",
+                parameters={
+                    "Filters": [
+                        {"Name": "prefix-list-name", "Values": [f"com.amazonaws.{self.region}.s3"]}
+                    ]
+                },
+                physical_resource_id=cr.PhysicalResourceId.of("s3-managed-prefix-list"),
+                output_paths=["PrefixLists.0.PrefixListId"],
+            ),
+            policy=cr.AwsCustomResourcePolicy.from_statements(
+                [iam.PolicyStatement(actions=["ec2:DescribeManagedPrefixLists"], resources=["*"])]
+            ),
+            install_latest_aws_sdk=False,
+        )
+        justify_wildcards(
+            lookup,
+            [("ec2:DescribeManagedPrefixLists", "*")],
+            "DescribeManagedPrefixLists supports no resource-level permissions; the lookup only "
+            "reads the id of S3's managed prefix list.",
+        )
+        acknowledge(
+            lookup,
+            ["HIPAA.Security-IAMNoInlinePolicy", "NIST.800.53.R5-IAMNoInlinePolicy"],
+            "AwsCustomResource writes its one read-only statement (DescribeManagedPrefixLists) "
+            "as an inline policy of its own provider role; nothing else can attach it.",
+        )
+        # The provider is a singleton Lambda function at stack level (aws-cdk-lib names it
+        # AWS + the uuid of AwsCustomResource's provider).
+        provider = self.node.find_child("AWS679f53fac002430cb0da5b7982bd2287")
+        acknowledge(
+            provider,
+            [
+                "HIPAA.Security-LambdaConcurrency",
+                "NIST.800.53.R5-LambdaConcurrency",
+                "HIPAA.Security-LambdaDLQ",
+                "NIST.800.53.R5-LambdaDLQ",
+            ],
+            "CloudFormation invokes this deploy-time lookup once per stack update and retries "
+            "through the custom-resource protocol; there is no event stream to throttle or drop.",
+        )
+        acknowledge(
+            provider,
+            ["HIPAA.Security-LambdaInsideVPC", "NIST.800.53.R5-LambdaInsideVPC"],
+            "The lookup runs while the VPC is being built and calls only the EC2 API; it touches "
+            "no project data, and the isolated VPC has no route it could use.",
+        )
+        self._skip_checkov_on_providers(provider)
+        acknowledge(
+            provider,
+            "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
+            "AWSLambdaBasicExecutionRole]",
+            "AwsCustomResource's provider role carries AWS's basic execution policy for its own "
+            "log group; aws-cdk-lib offers no option to replace it.",
+        )
+        return lookup.get_response_field("PrefixLists.0.PrefixListId")

@@ -22,7 +22,7 @@ from constructs import Construct
 from deployment.contract import DATA_SOURCE_OUTPUT, KNOWLEDGE_BASE_OUTPUT, Q_APPLICATION_OUTPUT
 from deployment.settings import RagSettings
 from infra.constructs.secure_bucket import SecureBucket
-from infra.nag import acknowledge, justify_wildcards
+from infra.nag import justify_wildcards
 
 Q_BUSINESS_SKIPPED = (
     "rag.q_business is on but rag.identity_center_instance_arn is not set: Amazon Q Business "
@@ -112,7 +112,7 @@ class RagStack(cdk.Stack):
         )
         justify_wildcards(
             policy,
-            [f"/{self._rag.documents_prefix}*]"],
+            [("s3:GetObject", self._documents_arn())],
             "Read-only access to the documents prefix: the objects to index are not known at "
             "deploy time, and the wildcard is confined to that one prefix of one bucket.",
         )
@@ -302,24 +302,26 @@ class RagStack(cdk.Stack):
             "Amazon Q Business S3 connector: read curated documents into the index",
         )
         self._grant_read_documents(policy)
+        index_actions = [
+            "qbusiness:BatchPutDocument",
+            "qbusiness:BatchDeleteDocument",
+            "qbusiness:PutGroup",
+            "qbusiness:CreateUser",
+            "qbusiness:DeleteGroup",
+            "qbusiness:UpdateUser",
+            "qbusiness:ListGroups",
+        ]
+        data_sources = f"{index.attr_index_arn}/data-source/*"
         policy.add_statements(
             iam.PolicyStatement(
                 sid="WriteThisIndexOnly",
-                actions=[
-                    "qbusiness:BatchPutDocument",
-                    "qbusiness:BatchDeleteDocument",
-                    "qbusiness:PutGroup",
-                    "qbusiness:CreateUser",
-                    "qbusiness:DeleteGroup",
-                    "qbusiness:UpdateUser",
-                    "qbusiness:ListGroups",
-                ],
-                resources=[index.attr_index_arn, f"{index.attr_index_arn}/data-source/*"],
+                actions=index_actions,
+                resources=[index.attr_index_arn, data_sources],
             )
         )
-        acknowledge(
+        justify_wildcards(
             policy,
-            f"AwsSolutions-IAM5[Resource::<{self.get_logical_id(index)}.IndexArn>/data-source/*]",
+            [(index_actions, data_sources)],
             "Q Business names data-source sub-resources at sync time; the wildcard stays "
             "inside this one index.",
         )

@@ -20,6 +20,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sagemaker as sagemaker
+from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct
@@ -28,6 +29,7 @@ from deployment import contract
 from deployment.contract import model_package_group_name, pipeline_name
 from deployment.settings import Settings, TrainingImage
 from infra.constructs.model_sharing import share_model_package_group
+from infra.constructs.secure_bucket import SecureBucket
 from infra.constructs.training_roles import TrainingRoles
 from pipelines.training_pipeline import TRAINING_SCRIPTS, pipeline_definition
 
@@ -54,8 +56,10 @@ class TrainingPipelineStack(cdk.Stack):
         *,
         settings: Settings,
         key: kms.IKey,
-        curated_bucket: s3.IBucket,
-        artifacts_bucket: s3.IBucket,
+        raw_bucket: SecureBucket,
+        curated_bucket: SecureBucket,
+        artifacts_bucket: SecureBucket,
+        pii_salt: secretsmanager.ISecret,
         vpc: ec2.IVpc,
         subnets: ec2.SelectedSubnets,
         training_security_group: ec2.ISecurityGroup,
@@ -77,9 +81,13 @@ class TrainingPipelineStack(cdk.Stack):
             "Roles",
             job_role_name=contract.training_job_role_name(settings),
             pipeline_role_name=contract.pipeline_role_name(settings),
+            prepare_role_name=contract.prepare_job_role_name(settings),
+            curated_prefix=settings.data.curated_prefix,
             key=key,
+            raw_bucket=raw_bucket,
             curated_bucket=curated_bucket,
             artifacts_bucket=artifacts_bucket,
+            pii_salt=pii_salt,
             image=self.image,
             vpc=vpc,
             model_package_group_name=model_package_group_name(settings),
@@ -100,8 +108,11 @@ class TrainingPipelineStack(cdk.Stack):
         self.definition = pipeline_definition(settings, subnet_count=len(subnet_ids))
         self.substitutions: dict[str, str] = {
             contract.TRAINING_ROLE_NAME: self.roles.job_role.role_name,
+            contract.PREPARE_ROLE_NAME: self.roles.prepare_role.role_name,
+            contract.RAW_BUCKET: raw_bucket.bucket_name,
             contract.ARTIFACTS_BUCKET: artifacts_bucket.bucket_name,
             contract.CURATED_BUCKET: curated_bucket.bucket_name,
+            contract.PII_SALT_SECRET_ARN: pii_salt.secret_arn,
             contract.DATA_KEY_ARN: key.key_arn,
             contract.TRAINING_SECURITY_GROUP: training_security_group.security_group_id,
             contract.TRAINING_IMAGE_URI: self.image.image_uri,
@@ -124,7 +135,7 @@ class TrainingPipelineStack(cdk.Stack):
             service="sagemaker", resource="pipeline", resource_name=pipeline_name(settings)
         )
 
-        self._add_triggers(pipeline_arn, curated_bucket)
+        self._add_triggers(pipeline_arn, raw_bucket)
         self.alarm_topic = self._add_failure_alarm(key)
         self._add_dashboard()
         cdk.CfnOutput(self, contract.PIPELINE_NAME_OUTPUT, value=pipeline_name(settings))
@@ -165,7 +176,7 @@ class TrainingPipelineStack(cdk.Stack):
         # an environment-agnostic synth has no region, so fall back to the DLC home region.
         return self.settings.region or "us-east-1"
 
-    def _add_triggers(self, pipeline_arn: str, curated_bucket: s3.IBucket) -> None:
+    def _add_triggers(self, pipeline_arn: str, raw_bucket: s3.IBucket) -> None:
         settings = self.settings.pipeline
         if not (settings.trigger_prefix or settings.schedule):
             return
@@ -190,16 +201,17 @@ class TrainingPipelineStack(cdk.Stack):
         )
         target = _StartPipeline(pipeline_arn, role)
         if settings.trigger_prefix:
-            # Continued pre-training on fresh domain data: new curated objects start a run.
+            # Continued pre-training on fresh domain data: new raw objects start a run, whose
+            # prepare step curates them.
             events.Rule(
                 self,
-                "NewCuratedData",
-                description="New objects under the curated trigger prefix start the pipeline",
+                "NewRawData",
+                description="New raw objects under the trigger prefix start the pipeline",
                 event_pattern=events.EventPattern(
                     source=["aws.s3"],
                     detail_type=["Object Created"],
                     detail={
-                        "bucket": {"name": [curated_bucket.bucket_name]},
+                        "bucket": {"name": [raw_bucket.bucket_name]},
                         "object": {"key": [{"prefix": settings.trigger_prefix}]},
                     },
                 ),
@@ -224,11 +236,11 @@ class TrainingPipelineStack(cdk.Stack):
         )
         if self.settings.alarm_email:
             topic.add_subscription(subscriptions.EmailSubscription(self.settings.alarm_email))
-        events_principal = iam.ServicePrincipal("events.amazonaws.com")
-        key.grant(events_principal, "kms:Decrypt", "kms:GenerateDataKey*")
+        rule_name = f"{self.settings.name}-pipeline-failed"
         rule = events.Rule(
             self,
             "PipelineFailed",
+            rule_name=rule_name,
             description="Training pipeline execution failed",
             event_pattern=events.EventPattern(
                 source=["aws.sagemaker"],
@@ -245,7 +257,37 @@ class TrainingPipelineStack(cdk.Stack):
                 },
             ),
         )
-        rule.add_target(targets.SnsTopic(topic))
+        # EventBridge publishes as a role of ours, not as the service principal: granting
+        # events.amazonaws.com on the topic would put an unconditioned service principal in
+        # the data key's policy. The role's trust names this rule (confused-deputy guard).
+        publisher = iam.Role(
+            self,
+            "FailurePublisherRole",
+            description="Lets the pipeline-failed rule publish to the encrypted failure topic",
+            assumed_by=iam.ServicePrincipal(
+                "events.amazonaws.com",
+                conditions={
+                    "StringEquals": {"aws:SourceAccount": self.account},
+                    "ArnEquals": {
+                        "aws:SourceArn": self.format_arn(
+                            service="events", resource="rule", resource_name=rule_name
+                        )
+                    },
+                },
+            ),
+        )
+        iam.ManagedPolicy(
+            self,
+            "FailurePublisherPolicy",
+            roles=[publisher],
+            statements=[
+                iam.PolicyStatement(actions=["sns:Publish"], resources=[topic.topic_arn]),
+                iam.PolicyStatement(
+                    actions=["kms:Decrypt", "kms:GenerateDataKey"], resources=[key.key_arn]
+                ),
+            ],
+        )
+        rule.add_target(targets.SnsTopic(topic, role=publisher.without_policy_updates()))
         return topic
 
     def _add_dashboard(self) -> None:

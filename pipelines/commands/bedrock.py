@@ -33,6 +33,7 @@ from pipelines.bedrock.names import (
     s3_uri_problem,
     status_problem,
 )
+from pipelines.bedrock.prepared import UnpreparedDataError, check_prepared
 from pipelines.bedrock.validation import Problem, check_request, parse_hyperparameters
 from pipelines.console import console, err_console, fail, print_json
 from pipelines.cost_estimate.confirm import (
@@ -153,11 +154,28 @@ def submit(
     The job starts through the state machine, or with --direct through the API. Above
     cost.confirm_above_usd it starts only with --yes.
 
+    Only prepared data is accepted: each file must be an output of `fmops data prepare` with
+    its manifest beside it (OUT/governance/manifest.json) and the hash it recorded.
+
     Example: [cyan]fmops bedrock submit --base-model amazon.nova-micro-v1:0:128k
-    --customization DISTILLATION --train prompts.jsonl --teacher amazon.nova-pro-v1:0[/]
+    --customization DISTILLATION --train prepared/train/data.jsonl --teacher amazon.nova-pro-v1:0[/]
     """
     values = _validated(base_model, customization, train, validation, hp, teacher)
+    try:
+        for dataset in (train, validation):
+            if dataset is not None:
+                check_prepared(dataset)
+    except UnpreparedDataError as exc:
+        raise fail(f"{exc}: nothing was sent to AWS") from None
     settings = _settings(stage)
+    allowed = settings.bedrock.teacher_models
+    if teacher and teacher not in allowed:
+        # The service role may invoke only these (infra/stacks/bedrock.py): fail here, not
+        # hours later with AccessDenied.
+        raise fail(
+            f"--teacher {teacher}: not in settings.bedrock.teacher_models "
+            f"(allowed: {', '.join(allowed) or 'none configured'})"
+        )
     if direct and not output_s3_uri:
         raise fail("--direct needs --output-s3-uri (where Bedrock writes metrics and artifacts)")
     name = job_name or f"{settings.name}-{time.strftime('%Y%m%d-%H%M%S')}"
@@ -216,8 +234,17 @@ def submit(
             arn = jobs.submit(request, target)
         else:
             arn = jobs.start(request, target)
-    except BaseException:
+    except ClientError as exc:
         _remove(s3, bucket, uploaded)  # a submission that did not start leaves nothing behind
+        if exc.response.get("Error", {}).get("Code") in ("AccessDenied", "403"):
+            raise fail(
+                f"submission failed: {exc}. The curated bucket accepts object writes only from "
+                "the prepare job's role and settings.security.break_glass_role_arn",
+                code=1,
+            ) from None
+        raise
+    except BaseException:
+        _remove(s3, bucket, uploaded)
         raise
     if as_json:
         print_json({"arn": arn, "jobName": name, "trainingDataS3Uri": request.training_s3_uri,

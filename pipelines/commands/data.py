@@ -50,10 +50,10 @@ def prepare_command(
         PrepareSettings,
         default_workers,
         prepare,
-        resolve_salt,
     )
     from training_scripts.governance.quality import QualitySettings
     from training_scripts.governance.readers import FieldMap
+    from training_scripts.governance.salt import resolve_salt
     from training_scripts.vocabulary.records import DataError
 
     settings = PrepareSettings(
@@ -71,10 +71,11 @@ def prepare_command(
         settings.check()
         if workers < 0:
             raise DataError(f"--workers {workers}: must be 0 (all cores) or more")
-        salt = resolve_salt()[0] if pii_mode == "pseudonymize" else ""
+        salt, source = resolve_salt() if pii_mode == "pseudonymize" else ("", "")
         manifest = prepare(
-            input_path, PrepareOutputs.under(output), settings, salt, workers or default_workers()
-        )
+            input_path, PrepareOutputs.under(output), settings, salt,
+            workers or default_workers(), source,
+        )  # fmt: skip
     except DataError as exc:
         raise fail(str(exc)) from None
     if as_json:

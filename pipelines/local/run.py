@@ -37,8 +37,12 @@ def local_placeholders(settings: Settings, code_hash: str) -> dict[str, str]:
     """Local values for the `${Name}` placeholders CloudFormation fills in AWS."""
     values = {
         contract.TRAINING_ROLE_NAME: contract.training_job_role_name(settings),
+        contract.PREPARE_ROLE_NAME: contract.prepare_job_role_name(settings),
+        contract.RAW_BUCKET: f"{settings.name}-raw",
         contract.ARTIFACTS_BUCKET: f"{settings.name}-artifacts",
         contract.CURATED_BUCKET: f"{settings.name}-curated",
+        # No secret offline: the prepare step uses FMOPS_PII_SALT (a salt kept beside the runs).
+        contract.PII_SALT_SECRET_ARN: "",
         contract.DATA_KEY_ARN: "arn:aws:kms:local:000000000000:key/local",
         contract.TRAINING_SECURITY_GROUP: "sg-local",
         contract.TRAINING_IMAGE_URI: f"local/fmops-training:{code_hash[:12]}",

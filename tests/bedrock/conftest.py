@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -55,6 +56,24 @@ def claude_conversations(tmp_path: Path) -> Path:
 def prompt_completion(tmp_path: Path) -> Path:
     records = [{"prompt": f"Question {i}?", "completion": f"Answer {i}."} for i in range(120)]
     return write_jsonl(tmp_path / "pc.jsonl", records)
+
+
+def as_prepared(dataset: Path, output: str = "train") -> Path:
+    """Lay `dataset` out as prepare writes it: OUT/<output>/data.jsonl + OUT/governance/manifest."""
+    out = dataset.parent / f"prepared-{dataset.stem}"
+    target = out / output / "data.jsonl"
+    target.parent.mkdir(parents=True)
+    target.write_bytes(dataset.read_bytes())
+    digest = hashlib.sha256(target.read_bytes()).hexdigest()
+    manifest = {"outputs": {output: {"path": str(target), "sha256": digest}}}
+    (out / "governance").mkdir()
+    (out / "governance" / "manifest.json").write_text(json.dumps(manifest))
+    return target
+
+
+@pytest.fixture
+def prepared_prompt_completion(prompt_completion: Path) -> Path:
+    return as_prepared(prompt_completion)
 
 
 @pytest.fixture

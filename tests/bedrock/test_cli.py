@@ -75,7 +75,7 @@ def test_invalid_submit_creates_no_job_and_uploads_nothing(aws: None, tmp_path: 
 
 
 def test_direct_submit_uploads_the_data_and_creates_the_job(
-    aws: None, prompt_completion: Path
+    aws: None, prepared_prompt_completion: Path
 ) -> None:
     s3 = boto3.client("s3", region_name=REGION)
     s3.create_bucket(Bucket="curated")
@@ -86,7 +86,7 @@ def test_direct_submit_uploads_the_data_and_creates_the_job(
             "submit",
             *TITAN,
             "--train",
-            str(prompt_completion),
+            str(prepared_prompt_completion),
             "--bucket",
             "curated",
             "--direct",
@@ -175,3 +175,53 @@ def test_validate_refuses_converse_records_and_bad_hp_for_claude(tmp_path: Path)
     assert "batchSize=1: must be between 4 and 256" in result.stderr
     assert "learningRate=0.001: unknown hyperparameter" in result.stderr
     assert f"{path}:1" not in result.stderr
+
+
+def _direct_submit(train: Path) -> Any:
+    return runner.invoke(
+        app,
+        ["bedrock", "submit", *TITAN, "--train", str(train), "--bucket", "curated", "--direct",
+         "--job-name", "cli-job", "--role-arn", "arn:aws:iam::123456789012:role/r",
+         "--output-s3-uri", "s3://curated/out/"],
+    )  # fmt: skip
+
+
+def test_submit_refuses_data_that_did_not_go_through_prepare(
+    aws: None, prompt_completion: Path
+) -> None:
+    s3 = boto3.client("s3", region_name=REGION)
+    s3.create_bucket(Bucket="curated")
+    result = _direct_submit(prompt_completion)
+    assert result.exit_code == 2
+    assert "no prepare manifest" in result.stderr and "fmops data prepare" in result.stderr
+    assert s3.list_objects_v2(Bucket="curated").get("KeyCount") == 0
+    bedrock = boto3.client("bedrock", region_name=REGION)
+    assert bedrock.list_model_customization_jobs()["modelCustomizationJobSummaries"] == []
+
+
+def test_submit_refuses_prepared_data_edited_afterwards(
+    aws: None, prepared_prompt_completion: Path
+) -> None:
+    s3 = boto3.client("s3", region_name=REGION)
+    s3.create_bucket(Bucket="curated")
+    with prepared_prompt_completion.open("a", encoding="utf-8") as handle:
+        handle.write('{"prompt": "Planted?", "completion": "Planted."}\n')
+    result = _direct_submit(prepared_prompt_completion)
+    assert result.exit_code == 2
+    assert "matches no output" in result.stderr and "changed after prepare" in result.stderr
+    assert s3.list_objects_v2(Bucket="curated").get("KeyCount") == 0
+
+
+def test_submit_refuses_a_teacher_the_service_role_may_not_invoke(
+    aws: None, conversations: Path
+) -> None:
+    from tests.bedrock.conftest import as_prepared
+
+    result = runner.invoke(
+        app,
+        ["bedrock", "submit", "--base-model", "amazon.nova-micro-v1:0:128k", "--customization",
+         "DISTILLATION", "--train", str(as_prepared(conversations)), "--teacher",
+         "amazon.nova-pro-v1:0", "--bucket", "curated"],
+    )  # fmt: skip
+    assert result.exit_code == 2
+    assert "not in settings.bedrock.teacher_models" in result.stderr

@@ -61,3 +61,52 @@ def training_template(synthesized: SynthesizedApp) -> Template:
 @pytest.fixture(scope="session")
 def bedrock_template(synthesized: SynthesizedApp) -> Template:
     return synthesized.templates["bedrock"]
+
+
+# A second app with every optional guard rail on: prod stage, RAG (Knowledge Base + Q Business),
+# a permissions boundary, a break-glass role and two teachers (a model id, an inference profile).
+BOUNDARY_ARN = "arn:aws:iam::111122223333:policy/platform-boundary"
+BREAK_GLASS_ARN = "arn:aws:iam::111122223333:role/incident-response"
+TEACHER_MODEL = "amazon.nova-pro-v1:0"
+TEACHER_PROFILE = "us.anthropic.claude-3-5-sonnet-20241022-v2:0"
+IDENTITY_CENTER_ARN = "arn:aws:sso:::instance/ssoins-1234567890abcdef"
+
+
+def hardened_context() -> dict:
+    context = read_cdk_json_context()
+    context["stage"] = "prod"
+    stages = context["fmops:stages"]
+    stages["prod"] = {
+        **stages["prod"],
+        "rag": {
+            "enabled": True,
+            "q_business": True,
+            "identity_center_instance_arn": IDENTITY_CENTER_ARN,
+        },
+        "security": {
+            "permissions_boundary_arn": BOUNDARY_ARN,
+            "break_glass_role_arn": BREAK_GLASS_ARN,
+        },
+        "bedrock": {"teacher_models": [TEACHER_MODEL, TEACHER_PROFILE]},
+    }
+    return context
+
+
+@pytest.fixture(scope="session")
+def hardened(tmp_path_factory: pytest.TempPathFactory) -> SynthesizedApp:
+    """prod with RAG and every security option set, synthesized once for the whole session."""
+    context = hardened_context()
+    settings = load_settings(context)
+    outdir = tmp_path_factory.mktemp("cdk.out-hardened")
+    app = cdk.App(context=context, outdir=str(outdir))
+    stacks = build_stacks(app, settings, nag=False)
+    app.synth()
+    templates = {
+        "data": Template.from_stack(stacks.data),
+        "network": Template.from_stack(stacks.network),
+        "training": Template.from_stack(stacks.training),
+        "bedrock": Template.from_stack(stacks.bedrock),
+    }
+    assert stacks.rag is not None
+    templates["rag"] = Template.from_stack(stacks.rag)
+    return SynthesizedApp(app, settings, stacks, outdir, templates)

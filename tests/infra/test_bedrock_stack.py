@@ -97,7 +97,7 @@ def test_service_role_reads_only_the_curated_prefix_and_writes_only_the_output_p
     role_id, _ = _service_role(bedrock_template)
     policies = [
         p
-        for p in bedrock_template.find_resources("AWS::IAM::Policy").values()
+        for p in bedrock_template.find_resources("AWS::IAM::ManagedPolicy").values()
         if {"Ref": role_id} in p["Properties"]["Roles"]
     ]
     statements = [s for p in policies for s in p["Properties"]["PolicyDocument"]["Statement"]]

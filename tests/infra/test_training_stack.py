@@ -72,7 +72,7 @@ def test_roles_have_no_inline_policies(training_template: Template) -> None:
         assert "Policies" not in role["Properties"]
 
 
-def test_pipeline_may_pass_only_the_job_role_only_to_sagemaker(
+def test_pipeline_may_pass_only_the_job_roles_only_to_sagemaker(
     training_template: Template,
 ) -> None:
     statements = [
@@ -84,7 +84,8 @@ def test_pipeline_may_pass_only_the_job_role_only_to_sagemaker(
     assert pass_role["Condition"] == {
         "StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}
     }
-    assert "JobRole" in json.dumps(pass_role["Resource"])
+    passed = json.dumps(pass_role["Resource"])
+    assert "JobRole" in passed and "PrepareRole" in passed and len(pass_role["Resource"]) == 2
 
 
 def test_no_statement_grants_an_action_wildcard(training_template: Template) -> None:
@@ -109,18 +110,19 @@ def model_package_group_name_dev() -> str:
     return model_package_group_name(settings_for_stage("dev"))
 
 
-def test_new_curated_objects_start_the_pipeline(training_template: Template) -> None:
+def test_new_raw_objects_start_the_pipeline(training_template: Template) -> None:
     rules = training_template.find_resources("AWS::Events::Rule")
-    (rule,) = [r for k, r in rules.items() if k.startswith("NewCuratedData")]
+    (rule,) = [r for k, r in rules.items() if k.startswith("NewRawData")]
     pattern = rule["Properties"]["EventPattern"]
     assert pattern["source"] == ["aws.s3"] and pattern["detail-type"] == ["Object Created"]
-    assert pattern["detail"]["object"]["key"] == [{"prefix": "curated/incoming/"}]
+    assert pattern["detail"]["object"]["key"] == [{"prefix": "incoming/"}]
+    assert "RefRaw" in json.dumps(pattern["detail"]["bucket"])
     (target,) = rule["Properties"]["Targets"]
     assert ":pipeline/fmops-dev-training" in json.dumps(target["Arn"])
     assert "RoleArn" in target
 
 
-def test_curated_bucket_sends_events_to_eventbridge(data_template: Template) -> None:
+def test_raw_and_curated_buckets_send_events_to_eventbridge(data_template: Template) -> None:
     data_template.has_resource_properties(
         "AWS::S3::Bucket",
         {"NotificationConfiguration": {"EventBridgeConfiguration": {"EventBridgeEnabled": True}}},

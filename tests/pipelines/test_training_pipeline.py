@@ -242,9 +242,11 @@ def test_training_metric_regexes_read_each_value_train_py_prints(
 
 def test_every_step_records_the_code_content_hash(prod_definition: dict[str, Any]) -> None:
     for name in ("PrepareData", "Train", "Evaluate"):
-        assert step(prod_definition, name)["Arguments"]["Environment"] == {
-            "FMOPS_CODE_SHA256": code_sha256()
-        }
+        environment = step(prod_definition, name)["Arguments"]["Environment"]
+        assert environment["FMOPS_CODE_SHA256"] == code_sha256()
+        # Only the prepare step is told where the PII salt is.
+        salt = {"FMOPS_PII_SALT_SECRET_ARN"} if name == "PrepareData" else set()
+        assert set(environment) == {"FMOPS_CODE_SHA256", *salt}
 
 
 def test_only_known_placeholders_appear(prod_definition_text: str) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from training_scripts.governance.pii import PiiEngine
-from training_scripts.governance.pipeline import resolve_salt
+from training_scripts.governance.salt import resolve_salt
 from training_scripts.governance.writers import AtomicOutputs, write_jsonl
 from training_scripts.vocabulary.records import DataError, read_jsonl
 

@@ -12,10 +12,8 @@ import json
 import os
 import platform
 import random
-import sys
 import tempfile
 from collections import Counter
-from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from importlib import metadata
@@ -38,9 +36,7 @@ from training_scripts.governance.writers import AtomicOutputs, sha256_file, writ
 from training_scripts.vocabulary.methods import DATA_TASKS, TASK_NAMES
 from training_scripts.vocabulary.records import DataError
 
-SALT_ENV = "FMOPS_PII_SALT"
 BYTES_PER_WORKER = 4_000_000
-_DEFAULT_SALT = "fmops-default-salt-not-secret"
 _TOOLS = ("presidio-analyzer", "presidio-anonymizer", "spacy", "datasketch", "phonenumbers",
           "faker", "tldextract")  # fmt: skip
 
@@ -86,19 +82,6 @@ class PrepareOutputs:
         return cls(root / "train", root / "validation", root / "governance")
 
 
-def resolve_salt(environ: Mapping[str, str] = os.environ) -> tuple[str, str]:
-    """The pseudonym salt and where it came from; the built-in default is loudly not secret."""
-    salt = environ.get(SALT_ENV, "")
-    if salt:
-        return salt, "env"
-    print(
-        f"WARNING: {SALT_ENV} is not set; pseudonyms use a PUBLIC default salt and can be "
-        "reversed by anyone with this code. Set a secret salt for real data.",
-        file=sys.stderr,
-    )
-    return _DEFAULT_SALT, "default"
-
-
 def reason_code(reason: str) -> str:
     """`duplicate:exact of a.jsonl:3` -> `duplicate:exact` (the key counted in the manifest)."""
     return reason.split(" ", 1)[0]
@@ -132,7 +115,7 @@ def govern_inputs(
 
 def prepare(
     input_root: Path, outputs: PrepareOutputs, settings: PrepareSettings, salt: str,
-    workers: int = 1,
+    workers: int = 1, salt_source: str = "given by the caller",
 ) -> dict:  # fmt: skip
     """Curate every input under `input_root` into `outputs`; returns the manifest written.
 
@@ -141,13 +124,22 @@ def prepare(
     with tempfile.TemporaryDirectory(prefix="fmops-shards-") as tmp:
         govern_inputs(input_root, Path(tmp) / "shards", settings, salt, "0", workers)
         try:
-            return reduce_shards(Path(tmp) / "shards", outputs, settings)
+            return reduce_shards(Path(tmp) / "shards", outputs, settings, salt_source)
         except DataError as exc:  # name the user's input, not the temporary shard folder
             raise DataError(f"{input_root}: {exc}") from None
 
 
-def reduce_shards(shard_dir: Path, outputs: PrepareOutputs, settings: PrepareSettings) -> dict:
-    """Decide duplicates/contradictions/triggers from the shards' files and write the dataset."""
+def reduce_shards(
+    shard_dir: Path,
+    outputs: PrepareOutputs,
+    settings: PrepareSettings,
+    salt_source: str = "given by the caller",
+) -> dict:
+    """Decide duplicates/contradictions/triggers from the shards' files and write the dataset.
+
+    `salt_source` (governance/salt.py) goes into the manifest, so a dataset pseudonymized with
+    the public default salt says so.
+    """
     settings.check()
     if not any(shard_dir.rglob("signatures-*.jsonl")):
         raise DataError(f"{shard_dir}: no shard outputs (signatures-*.jsonl) to reduce")
@@ -235,6 +227,7 @@ def reduce_shards(shard_dir: Path, outputs: PrepareOutputs, settings: PrepareSet
                 "entities": dict(sorted(entities.items())),
                 # which recognizers fired: rows they fired on and entities found (never values)
                 "recognizers": {k: dict(v) for k, v in sorted(recognizers.items())},
+                **({"salt": salt_source} if settings.pii_mode == "pseudonymize" else {}),
             },
             "settings": asdict(settings),
             "versions": _versions(),
