@@ -45,6 +45,21 @@ LAMBDA_CODE = Path(__file__).resolve().parent.parent / "lambdas" / "ground_truth
 SAGEMAKER = "sagemaker.amazonaws.com"
 # The construct id aws-cdk-lib gives AwsCustomResource's singleton provider function.
 AWS_CUSTOM_RESOURCE_PROVIDER_ID = "AWS679f53fac002430cb0da5b7982bd2287"
+# A Lambda in a VPC manages its network interfaces (AWSLambdaVPCAccessExecutionRole's actions);
+# they support no resource-level permissions.
+ENI_ACTIONS = [
+    "ec2:CreateNetworkInterface",
+    "ec2:DescribeNetworkInterfaces",
+    "ec2:DescribeSubnets",
+    "ec2:DeleteNetworkInterface",
+    "ec2:AssignPrivateIpAddresses",
+    "ec2:UnassignPrivateIpAddresses",
+]
+PROVIDER_ENI_ACTIONS = [
+    "ec2:CreateNetworkInterface",
+    "ec2:DescribeNetworkInterfaces",
+    "ec2:DeleteNetworkInterface",
+]
 
 
 class HumansStack(cdk.Stack):
@@ -125,6 +140,10 @@ class HumansStack(cdk.Stack):
                 log_group=log_group,
                 tracing=lambda_.Tracing.ACTIVE,
             )
+        function_logs = (
+            f"arn:{self.partition}:logs:{self.region}:{self.account}:log-group:"
+            f"/aws/lambda/{name}-gt-*:*"
+        )
         function_policy = iam.ManagedPolicy(
             self,
             "FunctionPolicy",
@@ -156,10 +175,7 @@ class HumansStack(cdk.Stack):
                 iam.PolicyStatement(
                     sid="Logs",
                     actions=["logs:CreateLogStream", "logs:PutLogEvents"],
-                    resources=[
-                        f"arn:{self.partition}:logs:{self.region}:{self.account}:log-group:"
-                        f"/aws/lambda/{name}-gt-*:*"
-                    ],
+                    resources=[function_logs],
                 ),
                 iam.PolicyStatement(
                     sid="Tracing",
@@ -168,22 +184,18 @@ class HumansStack(cdk.Stack):
                 ),
                 # Lambda in a VPC: ENI management (AWSLambdaVPCAccessExecutionRole's actions).
                 iam.PolicyStatement(
-                    sid="VpcNetworkInterfaces",
-                    actions=[
-                        "ec2:CreateNetworkInterface",
-                        "ec2:DescribeNetworkInterfaces",
-                        "ec2:DescribeSubnets",
-                        "ec2:DeleteNetworkInterface",
-                        "ec2:AssignPrivateIpAddresses",
-                        "ec2:UnassignPrivateIpAddresses",
-                    ],
-                    resources=["*"],
+                    sid="VpcNetworkInterfaces", actions=ENI_ACTIONS, resources=["*"]
                 ),
             ],
         )
         justify_wildcards(
             function_policy,
-            ["Resource::*", f"{cfg.output_prefix}*", f"/aws/lambda/{name}-gt-*:*"],
+            [
+                ("s3:GetObject", outputs),
+                (["logs:CreateLogStream", "logs:PutLogEvents"], function_logs),
+                (["xray:PutTraceSegments", "xray:PutTelemetryRecords"], "*"),
+                (ENI_ACTIONS, "*"),
+            ],
             "X-Ray segments and VPC network-interface actions support no resource-level "
             "permissions; the functions read only the Ground Truth output prefix and write only "
             "their own log groups.",
@@ -232,7 +244,7 @@ class HumansStack(cdk.Stack):
         )
         justify_wildcards(
             labeling_policy,
-            [f"{cfg.task_prefix}*", f"{cfg.output_prefix}*"],
+            [("s3:GetObject", tasks), (["s3:GetObject", "s3:PutObject"], outputs)],
             "Labeling jobs read task manifests under the task prefix and write results under "
             "the output prefix; object names are chosen per job at run time.",
         )
@@ -301,6 +313,9 @@ class HumansStack(cdk.Stack):
             ),
             description="Creates and deletes the stage's Ground Truth private workforce",
         )
+        lambda_logs = (
+            f"arn:{self.partition}:logs:{self.region}:{self.account}:log-group:/aws/lambda/*"
+        )
         provider_policy = iam.ManagedPolicy(
             self,
             "WorkforceProviderPolicy",
@@ -325,24 +340,17 @@ class HumansStack(cdk.Stack):
                 ),
                 iam.PolicyStatement(
                     actions=["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
-                    resources=[
-                        f"arn:{self.partition}:logs:{self.region}:{self.account}:log-group:"
-                        "/aws/lambda/*"
-                    ],
+                    resources=[lambda_logs],
                 ),
-                iam.PolicyStatement(
-                    actions=[
-                        "ec2:CreateNetworkInterface",
-                        "ec2:DescribeNetworkInterfaces",
-                        "ec2:DeleteNetworkInterface",
-                    ],
-                    resources=["*"],
-                ),
+                iam.PolicyStatement(actions=PROVIDER_ENI_ACTIONS, resources=["*"]),
             ],
         )
         justify_wildcards(
             provider_policy,
-            ["Resource::*", "log-group:/aws/lambda/*"],
+            [
+                (["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"], lambda_logs),
+                (PROVIDER_ENI_ACTIONS, "*"),
+            ],
             "CDK names the provider function at deploy time, so its log group is known only as "
             "/aws/lambda/*; VPC network-interface actions support no resource-level permissions.",
         )

@@ -38,7 +38,11 @@ def _build(outdir: Path, feedback: dict[str, Any]) -> HumansApp:
     app = cdk.App(context=read_cdk_json_context(), outdir=str(outdir))  # feature flags
     data = DataStack(app, "gt-test-data", settings=settings)
     network = NetworkStack(
-        app, "gt-test-network", settings=settings, flow_logs_bucket=data.access_logs_bucket
+        app,
+        "gt-test-network",
+        settings=settings,
+        flow_logs_bucket=data.access_logs_bucket,
+        project_buckets=[data.raw_bucket, data.curated_bucket, data.artifacts_bucket],
     )
     stack = HumansStack(
         app,
