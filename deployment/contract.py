@@ -110,8 +110,6 @@ WORKTEAM_OUTPUT = "WorkteamArn"
 LABELING_ROLE_OUTPUT = "LabelingRoleArn"
 PRE_ANNOTATION_OUTPUT = "PreAnnotationFunctionArn"
 CONSOLIDATION_OUTPUT = "ConsolidationFunctionArn"
-HUMANS_ARTIFACTS_BUCKET_OUTPUT = "ArtifactsBucketName"
-HUMANS_KEY_OUTPUT = "DataKeyArn"
 # Serving stack: the guardrail invokers must send (`fmops invoke` reads it), the import workflow.
 INVOKE_GUARDRAIL_ID_OUTPUT = "InvokeGuardrailId"
 INVOKE_GUARDRAIL_VERSION_OUTPUT = "InvokeGuardrailVersion"

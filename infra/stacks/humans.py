@@ -31,8 +31,6 @@ from constructs import Construct
 
 from deployment.contract import (
     CONSOLIDATION_OUTPUT,
-    HUMANS_ARTIFACTS_BUCKET_OUTPUT,
-    HUMANS_KEY_OUTPUT,
     LABELING_ROLE_OUTPUT,
     PRE_ANNOTATION_OUTPUT,
     WORKTEAM_OUTPUT,
@@ -259,8 +257,6 @@ class HumansStack(cdk.Stack):
         cdk.CfnOutput(
             self, CONSOLIDATION_OUTPUT, value=self.functions["consolidation"].function_arn
         )
-        cdk.CfnOutput(self, HUMANS_ARTIFACTS_BUCKET_OUTPUT, value=artifacts_bucket.name_in(self))
-        cdk.CfnOutput(self, HUMANS_KEY_OUTPUT, value=key.key_arn)
 
     def _private_workteam(self, name: str, vpc: ec2.IVpc, subnets: ec2.SelectedSubnets) -> str:
         """A Cognito-backed private workforce (MFA required) and the stage's workteam on it."""

@@ -70,12 +70,16 @@ def _client(service: str, region: str | None) -> Any:
 
 
 def _deployment(settings: Settings, region: str | None) -> HumansDeployment:
+    """The humans stack's outputs plus the data stack's bucket and key (each output once)."""
     stack = stack_name(settings, "humans")
-    try:
-        described = _client("cloudformation", region).describe_stacks(StackName=stack)
-    except (ClientError, BotoCoreError) as exc:
-        raise fail(escape(f"read stack {stack}: {exc}"), code=1) from None
-    outputs = {o["OutputKey"]: o["OutputValue"] for o in described["Stacks"][0].get("Outputs", [])}
+    cloudformation = _client("cloudformation", region)
+    outputs: dict[str, str] = {}
+    for name in (stack_name(settings, "data"), stack):
+        try:
+            described = cloudformation.describe_stacks(StackName=name)
+        except (ClientError, BotoCoreError) as exc:
+            raise fail(escape(f"read stack {name}: {exc}"), code=1) from None
+        outputs |= {o["OutputKey"]: o["OutputValue"] for o in described["Stacks"][0]["Outputs"]}
     try:
         return deployment_from_outputs(outputs, stack)
     except FeedbackError as exc:

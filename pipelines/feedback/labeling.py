@@ -19,9 +19,9 @@ from typing import Any, Literal
 from botocore.exceptions import ClientError
 
 from deployment.contract import (
+    ARTIFACTS_BUCKET_OUTPUT,
     CONSOLIDATION_OUTPUT,
-    HUMANS_ARTIFACTS_BUCKET_OUTPUT,
-    HUMANS_KEY_OUTPUT,
+    DATA_KEY_OUTPUT,
     LABELING_ROLE_OUTPUT,
     PRE_ANNOTATION_OUTPUT,
     WORKTEAM_OUTPUT,
@@ -290,14 +290,15 @@ def download_output_manifest(s3: Any, summary: dict[str, Any], target: Path) -> 
 
 
 def deployment_from_outputs(outputs: dict[str, str], stack: str) -> HumansDeployment:
-    """The HumansStack's outputs as typed values; a missing one names the stack to redeploy."""
+    """The HumansStack's and data stack's outputs (merged) as typed values; a missing one names
+    the stack to redeploy."""
     keys = {
         "workteam_arn": WORKTEAM_OUTPUT,
         "labeling_role_arn": LABELING_ROLE_OUTPUT,
         "pre_annotation_arn": PRE_ANNOTATION_OUTPUT,
         "consolidation_arn": CONSOLIDATION_OUTPUT,
-        "artifacts_bucket": HUMANS_ARTIFACTS_BUCKET_OUTPUT,
-        "key_arn": HUMANS_KEY_OUTPUT,
+        "artifacts_bucket": ARTIFACTS_BUCKET_OUTPUT,
+        "key_arn": DATA_KEY_OUTPUT,
     }
     missing = sorted(key for key in keys.values() if key not in outputs)
     if missing:

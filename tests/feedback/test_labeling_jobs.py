@@ -40,9 +40,8 @@ OUTPUTS = {
     contract.LABELING_ROLE_OUTPUT: ROLE,
     contract.PRE_ANNOTATION_OUTPUT: PRE,
     contract.CONSOLIDATION_OUTPUT: CONS,
-    contract.HUMANS_ARTIFACTS_BUCKET_OUTPUT: BUCKET,
-    contract.HUMANS_KEY_OUTPUT: KEY_ARN,
 }
+DATA_OUTPUTS = {contract.ARTIFACTS_BUCKET_OUTPUT: BUCKET, contract.DATA_KEY_OUTPUT: KEY_ARN}
 
 
 @pytest.fixture()
@@ -66,7 +65,8 @@ def cloud(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
         cloudformation = boto3.client("cloudformation", region_name="us-east-1")
         cloudformation.create_stack(StackName="fmops-dev-humans", TemplateBody=json.dumps(template))
         s3.create_bucket(Bucket=RAW)
-        data = {**template, "Outputs": {contract.RAW_BUCKET_OUTPUT: {"Value": RAW}}}
+        data_outputs = {**DATA_OUTPUTS, contract.RAW_BUCKET_OUTPUT: RAW}
+        data = {**template, "Outputs": {k: {"Value": v} for k, v in data_outputs.items()}}
         cloudformation.create_stack(StackName="fmops-dev-data", TemplateBody=json.dumps(data))
         sagemaker = boto3.client("sagemaker", region_name="us-east-1")
         stubber = Stubber(sagemaker)
