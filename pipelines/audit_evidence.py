@@ -37,6 +37,18 @@ def audit_metadata(result: dict[str, Any]) -> dict[str, str]:
     return {key: str(result[field]) for key, field in _FIELDS.items() if field in result}
 
 
+def record_on_package(sagemaker: Any, arn: str, result: dict[str, Any]) -> None:
+    """Store an audit result with the model package it audited (CustomerMetadataProperties)."""
+    metadata = (
+        sagemaker.describe_model_package(ModelPackageName=arn).get("CustomerMetadataProperties")
+        or {}
+    )
+    # The complete map is sent: the update replaces what it is given.
+    sagemaker.update_model_package(
+        ModelPackageArn=arn, CustomerMetadataProperties={**metadata, **audit_metadata(result)}
+    )
+
+
 def audit_from_metadata(properties: dict[str, str] | None) -> dict[str, Any] | None:
     properties = properties or {}
     if "audit_ci_high" not in properties:

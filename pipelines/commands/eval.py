@@ -252,19 +252,11 @@ def _version_id(
 def _record_on_package(arn: str, result: dict, region: str | None) -> None:
     from botocore.exceptions import BotoCoreError, ClientError
 
-    from pipelines.audit_evidence import audit_metadata
+    from pipelines.audit_evidence import record_on_package
 
     sagemaker, _ = _sagemaker(region)
     try:
-        metadata = (
-            sagemaker.describe_model_package(ModelPackageName=arn).get("CustomerMetadataProperties")
-            or {}
-        )
-        # The complete map is sent: the update replaces what it is given.
-        sagemaker.update_model_package(
-            ModelPackageArn=arn,
-            CustomerMetadataProperties={**metadata, **audit_metadata(result)},
-        )
+        record_on_package(sagemaker, arn, result)
     except (ClientError, BotoCoreError) as exc:
         raise fail(f"audit-ingest {arn}: {exc}", code=1) from None
 

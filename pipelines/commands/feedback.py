@@ -27,6 +27,7 @@ from pipelines.feedback.invocation_logs import (
 )
 from pipelines.feedback.labeling import (
     KINDS,
+    LABEL_ATTRIBUTES,
     HumansDeployment,
     Kind,
     check_job_name,
@@ -236,7 +237,10 @@ def ingest(
     except FeedbackError as exc:
         raise fail(escape(str(exc))) from None
     if job is not None:
-        output_manifest = _download_job_output(job, stage, region, out.parent, expect="ranking")
+        output_manifest, kind, package = _download_job_output(job, stage, region, out.parent)
+        if kind == "audit":
+            _ingest_audit(job, output_manifest, package, region, as_json)
+            return
     assert output_manifest is not None
     try:
         rated = read_output_manifest(output_manifest, label_attribute=label_attribute)
@@ -325,8 +329,9 @@ def _given(value: Any, default: Any) -> Any:
 
 
 def _download_job_output(
-    job: str, stage: str | None, region: str | None, directory: Path, *, expect: Kind
-) -> Path:
+    job: str, stage: str | None, region: str | None, directory: Path
+) -> tuple[Path, str | None, str | None]:
+    """(output manifest, job kind, audited model package) of a completed labeling job."""
     try:
         check_job_name(job)
     except FeedbackError as exc:
@@ -335,13 +340,41 @@ def _download_job_output(
     sagemaker, s3 = _client("sagemaker", region), _client("s3", region)
     try:
         summary = describe_job(sagemaker, job)
-        if summary["kind"] not in (None, expect):
-            raise FeedbackError(f"labeling job {job} is a {summary['kind']} job, not {expect}")
-        return download_output_manifest(s3, summary, directory / f"{job}.output.manifest")
+        path = download_output_manifest(s3, summary, directory / f"{job}.output.manifest")
     except FeedbackError as exc:
         raise fail(escape(str(exc)), code=1) from None
     except (ClientError, BotoCoreError) as exc:
         raise fail(escape(f"read labeling job {job}: {exc}"), code=1) from None
+    return path, summary["kind"], summary["model_package_arn"]
+
+
+def _ingest_audit(
+    job: str, manifest: Path, package: str | None, region: str | None, as_json: bool
+) -> None:
+    """An audit job's hallucination rate, stored with the model version it audited."""
+    from pipelines.audit_evidence import record_on_package
+    from training_scripts.metrics.audit import ingest_output_manifest
+    from training_scripts.vocabulary.records import DataError
+
+    if package is None:
+        raise fail(f"audit job {job} names no model package (start it with --model-package)", 1)
+    try:
+        result = ingest_output_manifest(manifest, LABEL_ATTRIBUTES["audit"], package)
+        record_on_package(_client("sagemaker", region), package, result)
+    except DataError as exc:
+        raise fail(escape(str(exc)), code=1) from None
+    except (ClientError, BotoCoreError) as exc:
+        raise fail(escape(f"record the audit on {package}: {exc}"), code=1) from None
+    if as_json:
+        print_json({"job": job, "model_package_arn": package, **result})
+        return
+    console.print(
+        f"audit {job}: hallucination rate {result['hallucination_rate']:.3f} "
+        f"(95% Wilson [{result['hallucination_rate_ci_low']:.3f}, "
+        f"{result['hallucination_rate_ci_high']:.3f}], {result['audited']} items), "
+        f"recorded on {package}",
+        soft_wrap=True,
+    )
 
 
 @app.command("start")

@@ -14,6 +14,7 @@ from typing import Any
 
 import boto3
 import pytest
+from botocore.stub import ANY as stub_any_value
 from botocore.stub import Stubber
 from typer.testing import CliRunner
 
@@ -321,3 +322,68 @@ def test_train_with_a_generative_method_is_refused_before_any_aws_call() -> None
     result = runner.invoke(app, ["feedback", "ingest", "--job", JOB, "--train", "sft"])
     assert result.exit_code == 2
     assert "rankings train a preference method (allowed: reward, dpo)" in result.stderr
+
+
+def stub_any() -> Any:
+    return stub_any_value
+
+
+def test_ingest_of_an_audit_job_records_the_result_on_the_audited_model_version(
+    cloud: dict[str, Any], tmp_path: Path
+) -> None:
+    package = f"arn:aws:sagemaker:us-east-1:{ACCOUNT}:model-package/fmops-dev-models/3"
+    verdicts = ["Unsupported content"] * 2 + ["Fully supported"] * 8
+    lines = []
+    for number, verdict in enumerate(verdicts):
+        answers = [
+            {
+                "workerId": w,
+                "annotationData": {"content": json.dumps({"verdict": {"label": verdict}})},
+            }
+            for w in ("w1", "w2")
+        ]
+        lines.append(
+            {"source": f"out {number}", "prompt": "p", "reference": "r", "model_version": package,
+             "hallucination-audit": {"annotationsFromAllWorkers": answers}}
+        )  # fmt: skip
+    key = f"feedback/output/{JOB}/manifests/output/output.manifest"
+    cloud["s3"].put_object(
+        Bucket=BUCKET, Key=key, Body="".join(json.dumps(x) + "\n" for x in lines).encode()
+    )
+    stubber: Stubber = cloud["stubber"]
+    described = _described("Completed", f"s3://{BUCKET}/{key}")
+    stubber.add_response("describe_labeling_job", described, {"LabelingJobName": JOB})
+    tags = {"Tags": [{"Key": "fmops:feedback-kind", "Value": "audit"},
+                     {"Key": "fmops:model-package-arn", "Value": package}]}  # fmt: skip
+    stubber.add_response("list_tags", tags, {"ResourceArn": JOB_ARN})
+    now = datetime(2026, 11, 30, tzinfo=UTC)
+    stubber.add_response(
+        "describe_model_package",
+        {"ModelPackageName": "fmops-dev-models", "ModelPackageArn": package,
+         "CreationTime": now, "ModelPackageStatus": "Completed",
+         "ModelPackageStatusDetails": {"ValidationStatuses": []},
+         "CustomerMetadataProperties": {"code_sha256": "abc"}},
+        {"ModelPackageName": package},
+    )  # fmt: skip
+    stubber.add_response(
+        "update_model_package",
+        {"ModelPackageArn": package},
+        {
+            "ModelPackageArn": package,
+            "CustomerMetadataProperties": {
+                "code_sha256": "abc",
+                "audit_hallucination_rate": "0.2",
+                "audit_ci_low": stub_any(),
+                "audit_ci_high": stub_any(),
+                "audit_audited": "10",
+                "audit_unsupported": "2",
+                "audit_model_version": package,
+            },
+        },
+    )
+    result = runner.invoke(app, ["feedback", "ingest", "--job", JOB, "-o", str(tmp_path / "x"),
+                                 "--json"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    assert summary["model_package_arn"] == package and summary["hallucination_rate"] == 0.2
+    stubber.assert_no_pending_responses()
