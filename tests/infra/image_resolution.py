@@ -42,7 +42,21 @@ def image_requirements(requirements: str, torch_version: str) -> list[str]:
 
 
 def interpreter(python_version: str) -> str | None:
-    return shutil.which(f"python{python_version}")
+    """A working interpreter of that version: on PATH, or a pyenv install (whose shim on PATH
+    may exist yet refuse to run when that version is not selected)."""
+    name = f"python{python_version}"
+    candidates = [shutil.which(name)]
+    candidates += sorted(
+        str(p) for p in Path.home().glob(f".pyenv/versions/{python_version}.*/bin/{name}")
+    )
+    for candidate in filter(None, candidates):
+        probe = subprocess.run([candidate, "-c", "import sys; print(sys.version_info[:2])"],
+                               capture_output=True, text=True, timeout=60)  # fmt: skip
+        if probe.returncode == 0 and probe.stdout.strip() == str(
+            tuple(int(x) for x in python_version.split("."))
+        ):
+            return candidate
+    return None
 
 
 def start(lines: list[str], python: str) -> tuple[Path, subprocess.Popen[str] | None]:

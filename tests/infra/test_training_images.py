@@ -38,8 +38,11 @@ def _lines(image: TrainingImage) -> list[str]:
 
 
 def _with_transformers_5(lines: list[str]) -> list[str]:
-    return ["transformers[torch]==5.23.0" if line.startswith("transformers") else line
-            for line in lines]  # fmt: skip
+    """transformers 5.23 in place of 4.57; tokenizers unpinned so that torch is the only
+    conflict left (0.22.2 is too old for transformers 5 as well)."""
+    swap = {"transformers": "transformers[torch]==5.23.0", "tokenizers": "tokenizers"}
+    return [next((v for k, v in swap.items() if line.startswith(k + "=") or
+                  line.startswith(k + "[")), line) for line in lines]  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -87,13 +90,14 @@ def test_transformers_5_in_the_smddp_stack_fails_to_resolve(resolved: dict[str, 
     if result == "no interpreter":
         pytest.skip("no python3.11 on PATH")
     assert not result.ok
-    assert "transformers" in result.error and "torch" in result.error
+    torch = default_training_images()["smddp"].torch_version
+    assert f"torch=={torch} and transformers[torch]==5.23.0" in result.error, result.error
 
 
-def test_negative_case_changes_only_the_transformers_line() -> None:
+def test_negative_case_changes_only_the_transformers_and_tokenizers_pins() -> None:
     lines = _lines(default_training_images()["smddp"])
-    changed = [a for a, b in zip(lines, _with_transformers_5(lines), strict=True) if a != b]
-    assert changed == [next(line for line in lines if line.startswith("transformers"))]
+    changed = [b for a, b in zip(lines, _with_transformers_5(lines), strict=True) if a != b]
+    assert changed == ["transformers[torch]==5.23.0", "tokenizers"]
 
 
 def test_smddp_requirements_start_with_the_image_torch() -> None:
