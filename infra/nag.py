@@ -81,8 +81,9 @@ def acknowledge_justified_wildcards(app: cdk.App) -> None:
         if not violation.rule_name.startswith(WILDCARD_RULE):
             continue
         for resource in violation.violating_resources:
-            construct = app.node.find_child(resource.construct_path.split("/")[0])
-            for part in resource.construct_path.split("/")[1:]:
+            first, *rest = (resource.construct_path or "").split("/")
+            construct = app.node.find_child(first)
+            for part in rest:
                 construct = construct.node.find_child(part)
             reason = _wildcard_justification(construct, violation.rule_name)
             if reason:

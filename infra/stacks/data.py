@@ -114,12 +114,12 @@ class DataStack(cdk.Stack):
             self, "Artifacts", name_prefix=name("artifacts"), **common
         )
 
-        for name, bucket in {
+        for output, bucket in {
             RAW_BUCKET_OUTPUT: self.raw_bucket,
             CURATED_BUCKET_OUTPUT: self.curated_bucket,
             ARTIFACTS_BUCKET_OUTPUT: self.artifacts_bucket,
         }.items():
-            cdk.CfnOutput(self, name, value=bucket.bucket_name)
+            cdk.CfnOutput(self, output, value=bucket.bucket_name)
         cdk.CfnOutput(self, DATA_KEY_OUTPUT, value=self.key.key_arn)
 
         # Cross-region replication is a data-residency decision, not a default: it copies

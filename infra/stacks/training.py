@@ -27,6 +27,7 @@ from constructs import Construct
 from deployment import contract
 from deployment.contract import model_package_group_name, pipeline_name
 from deployment.settings import Settings
+from infra.constructs.secure_bucket import SecureBucket
 from infra.constructs.training_roles import TrainingRoles
 from pipelines.training_pipeline import TRAINING_SCRIPTS, pipeline_definition
 
@@ -39,7 +40,8 @@ class _StartPipeline:
         self._arn = pipeline_arn
         self._role = role
 
-    def bind(self, _rule: events.IRule, _id: str | None = None) -> events.RuleTargetConfig:
+    # Parameter names as in IRuleTarget.bind, so type checkers see the protocol implemented.
+    def bind(self, rule: events.IRule, id: str | None = None) -> events.RuleTargetConfig:
         return events.RuleTargetConfig(arn=self._arn, role=self._role)
 
 
@@ -53,8 +55,8 @@ class TrainingPipelineStack(cdk.Stack):
         *,
         settings: Settings,
         key: kms.IKey,
-        curated_bucket: s3.IBucket,
-        artifacts_bucket: s3.IBucket,
+        curated_bucket: SecureBucket,
+        artifacts_bucket: SecureBucket,
         vpc: ec2.IVpc,
         subnets: ec2.SelectedSubnets,
         training_security_group: ec2.ISecurityGroup,
