@@ -24,6 +24,7 @@ import random
 import tempfile
 import time
 from collections.abc import Sequence
+from functools import partial
 
 from training_scripts.contract import (
     ContractError,
@@ -99,6 +100,10 @@ def _audit_result(audit_dir: Path) -> dict | None:
     return result
 
 
+def _mean_at(values: list[float], indices: Sequence[int]) -> float:
+    return sum(values[i] for i in indices) / len(indices)
+
+
 def _write_jsonl(path: Path, rows: list[dict]) -> None:
     with path.open("w", encoding="utf-8") as handle:
         handle.writelines(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
@@ -138,7 +143,7 @@ def run(args: argparse.Namespace, contract: ProcessingContract) -> dict[str, obj
         **scores.sources(),
         PERPLEXITY: MetricSource(losses.perplexity(), n, losses.perplexity),
         **{
-            name: MetricSource(sum(v) / n, n, lambda idx, v=v: sum(v[i] for i in idx) / len(idx))
+            name: MetricSource(sum(v) / n, n, partial(_mean_at, v))
             for name, v in extraction.items()
         },
         REFUSAL_RATE: MetricSource(refusal_rate(replies), len(replies)),
@@ -163,8 +168,8 @@ def run(args: argparse.Namespace, contract: ProcessingContract) -> dict[str, obj
         [{"id": p.id, "category": p.category, "prompt": p.prompt, "reply": r}
          for p, r in zip(redteam, replies, strict=True)],
     )  # fmt: skip
-    items = [AuditItem(r["prompt"], r["reference"], r["output"], length_stratum(r["reference"]))
-             for r in rows]  # fmt: skip
+    items = [AuditItem(e.prompt, e.completion, o, length_stratum(e.completion))
+             for e, o in zip(examples, outputs, strict=True)]  # fmt: skip
     write_audit_inputs(
         stratified_sample(items, args.audit_sample_size, args.seed), out / "audit_sample"
     )

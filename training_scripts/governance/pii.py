@@ -57,7 +57,7 @@ LABELS = {
 # Every entity but e-mail needs a digit, so digit-free text (most prose) costs one scan; the
 # cue words are plain substring tests on the lower-cased text (far cheaper than (?i) regexes).
 _DIGIT = re.compile(r"\d")
-_DIGIT_SIGNS: dict[str, Callable[[str, str], bool]] = {
+_DIGIT_SIGNS: dict[str, Callable[[str], object]] = {
     "PHONE_NUMBER": re.compile(r"\d[\d ().-]{5,}\d").search,
     "US_SSN": re.compile(r"\d{3}[- .]?\d{2}[- .]?\d{4}|\d{5}-\d{4}|\d{3}-\d{6}").search,
     "CREDIT_CARD": re.compile(r"\d{4}[- ]?\d{4}[- ]?\d{2}").search,
@@ -88,7 +88,8 @@ class BlankSpacyNlpEngine(SpacyNlpEngine):
     """Presidio's spaCy engine on `spacy.blank("en")`: tokens for context words, no weights."""
 
     def load(self) -> None:
-        self.nlp = {"en": spacy.blank("en")}
+        # Presidio annotates `nlp` as None until load() runs; a dict of pipelines is what it uses.
+        self.nlp = {"en": spacy.blank("en")}  # type: ignore[assignment]
 
 
 def build_analyzer() -> AnalyzerEngine:
@@ -96,10 +97,10 @@ def build_analyzer() -> AnalyzerEngine:
     registry = RecognizerRegistry(supported_languages=["en"])
     # US and GB national formats; any "+<country>" international number matches regardless.
     registry.add_recognizer(PhoneRecognizer(supported_regions=("US", "GB")))
-    for recognizer in (OfflineEmailRecognizer, UsSsnRecognizer, CreditCardRecognizer, IpRecognizer):
-        registry.add_recognizer(recognizer())
-    for recognizer in CUSTOM_RECOGNIZERS:
-        registry.add_recognizer(recognizer())
+    for builtin in (OfflineEmailRecognizer, UsSsnRecognizer, CreditCardRecognizer, IpRecognizer):
+        registry.add_recognizer(builtin())
+    for custom in CUSTOM_RECOGNIZERS:
+        registry.add_recognizer(custom())
     engine = BlankSpacyNlpEngine()
     engine.load()
     return AnalyzerEngine(registry=registry, nlp_engine=engine, supported_languages=["en"])
@@ -216,7 +217,8 @@ class PiiEngine:
         self.found: Counter[str] = Counter()
         self._analyzer = build_analyzer() if mode != "off" else None
         self._names = PersonNameRecognizer()
-        self._no_tokens = NlpArtifacts([], [], [], [], None, "en")
+        # No spaCy Doc: the name recognizer reads only the text (Presidio types `tokens` as Doc).
+        self._no_tokens = NlpArtifacts([], [], [], [], None, "en")  # type: ignore[arg-type]
         self._anonymizer = AnonymizerEngine()
         self.surrogates = Surrogates(salt)
         self._operators = {
@@ -273,8 +275,12 @@ class PiiEngine:
                 out.append(text)
                 continue
             self.found.update(r.entity_type for r in results)
+            # presidio-anonymizer declares its own RecognizerResult class; the analyzer's results
+            # carry the same fields, which is what it reads.
             result = self._anonymizer.anonymize(
-                text=text, analyzer_results=results, operators=self._operators
+                text=text,
+                analyzer_results=results,  # type: ignore[arg-type]
+                operators=self._operators,
             )
             out.append(result.text)
         return out
