@@ -122,6 +122,10 @@ def _audit_result(audit_dir: Path) -> dict | None:
     return result
 
 
+def _mean_at(values: list[float], indices: Sequence[int]) -> float:
+    return sum(values[i] for i in indices) / len(indices)
+
+
 def _write_jsonl(path: Path, rows: list[dict]) -> None:
     with path.open("w", encoding="utf-8") as handle:
         handle.writelines(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)

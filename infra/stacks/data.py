@@ -132,12 +132,12 @@ class DataStack(cdk.Stack):
 
         share_model_artifacts(self.artifacts_bucket, self.key, settings.models.share_with_accounts)
 
-        for name, bucket in {
+        for output, bucket in {
             RAW_BUCKET_OUTPUT: self.raw_bucket,
             CURATED_BUCKET_OUTPUT: self.curated_bucket,
             ARTIFACTS_BUCKET_OUTPUT: self.artifacts_bucket,
         }.items():
-            cdk.CfnOutput(self, name, value=bucket.bucket_name)
+            cdk.CfnOutput(self, output, value=bucket.bucket_name)
         cdk.CfnOutput(self, DATA_KEY_OUTPUT, value=self.key.key_arn)
         cdk.CfnOutput(self, PII_SALT_SECRET_OUTPUT, value=self.pii_salt.secret_arn)
 

@@ -7,7 +7,7 @@ show is exactly what CloudFormation deploys.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import aws_cdk as cdk
 import jsii
@@ -42,7 +42,7 @@ class _StartPipeline:
         self._arn = pipeline_arn
         self._role = role
 
-    def bind(self, _rule: events.IRule, _id: str | None = None) -> events.RuleTargetConfig:
+    def bind(self, rule: events.IRule, id: str | None = None) -> events.RuleTargetConfig:
         return events.RuleTargetConfig(arn=self._arn, role=self._role)
 
 
@@ -199,7 +199,8 @@ class TrainingPipelineStack(cdk.Stack):
                 )
             ],
         )
-        target = _StartPipeline(pipeline_arn, role)
+        # jsii.implements registers the interface at run time; mypy cannot see it.
+        target = cast(events.IRuleTarget, _StartPipeline(pipeline_arn, role))
         if settings.trigger_prefix:
             # Continued pre-training on fresh domain data: new raw objects start a run, whose
             # prepare step curates them.

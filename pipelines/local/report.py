@@ -86,7 +86,9 @@ def _governance(result: RunResult) -> str:
         ["quarantined", 0]
     ]
     pii = manifest.get("pii") or {}
-    entities = pii.get("entities") if isinstance(pii.get("entities"), dict) else {}
+    entities = pii.get("entities")
+    if not isinstance(entities, dict):
+        entities = {}
     rows += [[f"PII anonymized: {html.escape(str(k))}", v] for k, v in entities.items()]
     rows += [
         [f"written: {html.escape(str(k))}", o.get("records", "?")]

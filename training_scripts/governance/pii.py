@@ -65,7 +65,7 @@ LABELS = {
 # Every entity but e-mail needs a digit, so digit-free text (most prose) costs one scan; the
 # cue words are plain substring tests on the lower-cased text (far cheaper than (?i) regexes).
 _DIGIT = re.compile(r"\d")
-_DIGIT_SIGNS: dict[str, Callable[[str, str], bool]] = {
+_DIGIT_SIGNS: dict[str, Callable[[str], object]] = {
     "PHONE_NUMBER": re.compile(r"\d[\d ().-]{5,}\d").search,
     "US_SSN": re.compile(r"\d{3}[- .]?\d{2}[- .]?\d{4}|\d{5}-\d{4}|\d{3}-\d{6}").search,
     "CREDIT_CARD": re.compile(r"\d{4}[- ]?\d{4}[- ]?\d{2}").search,
@@ -225,7 +225,8 @@ class PiiEngine:
         self.last_entities: Counter[str] = Counter()
         self._analyzer = build_analyzer() if mode != "off" else None
         self._names = PersonNameRecognizer()
-        self._no_tokens = NlpArtifacts([], [], [], [], None, "en")
+        # No spaCy Doc: the name recognizer reads only the text (Presidio types `tokens` as Doc).
+        self._no_tokens = NlpArtifacts([], [], [], [], None, "en")  # type: ignore[arg-type]
         self._anonymizer = AnonymizerEngine()
         self.surrogates = Surrogates(salt)
         self._operators = {
@@ -299,8 +300,12 @@ class PiiEngine:
             self.found.update(r.entity_type for r in results)
             self.last_entities.update(r.entity_type for r in results)
             self.last_recognizers.update(self.recognizers(results))
+            # presidio-anonymizer declares its own RecognizerResult class; the analyzer's results
+            # carry the same fields, which is what it reads.
             result = self._anonymizer.anonymize(
-                text=text, analyzer_results=results, operators=self._operators
+                text=text,
+                analyzer_results=results,  # type: ignore[arg-type]
+                operators=self._operators,
             )
             out.append(result.text)
         return out

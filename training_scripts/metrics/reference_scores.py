@@ -6,8 +6,9 @@ Used by `evaluate.py` (with subsample estimators for model_quality.json) and by 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 
 from training_scripts.metrics.model_quality import MetricSource
 from training_scripts.metrics.semantic import AUTO, BertScores, bertscore
@@ -47,14 +48,21 @@ class ReferenceScores:
         n = len(self.predictions)
         rouge_means, bert_means = self.rouge.mean(), self.bert.mean()
         sources = {
-            name: MetricSource(value, n, lambda idx, name=name: self.rouge.mean(idx)[name])
+            name: MetricSource(value, n, partial(_mean_of, self.rouge.mean, name))
             for name, value in rouge_means.items()
         }
         sources[BLEU] = MetricSource(self.bleu, n, self._bleu_on)
         sources.update(
             {
-                name: MetricSource(value, n, lambda idx, name=name: self.bert.mean(idx)[name])
+                name: MetricSource(value, n, partial(_mean_of, self.bert.mean, name))
                 for name, value in bert_means.items()
             }
         )
         return sources
+
+
+def _mean_of(
+    means: Callable[[Sequence[int]], dict[str, float]], name: str, indices: Sequence[int]
+) -> float:
+    """One metric's mean over `indices` (a subsample estimator for model_quality.json)."""
+    return means(indices)[name]
