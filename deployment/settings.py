@@ -586,7 +586,9 @@ def _is_section(loc: tuple[Any, ...]) -> bool:
     """Whether `loc` names a whole section (a model-level check) rather than one field."""
     model: Any = Settings
     for part in loc:
-        field = model.model_fields.get(str(part)) if isinstance(model, type) else None
+        if not (isinstance(model, type) and issubclass(model, BaseModel)):
+            return False
+        field = model.model_fields.get(str(part))
         if field is None:
             return False
         model = field.annotation

@@ -52,7 +52,7 @@ def _kill_group(pid: int) -> None:
 
 
 def stop_process_group(
-    process: subprocess.Popen[str], drain: Callable[[str], None] | None = None
+    process: subprocess.Popen[str], drain: Callable[[str], object] | None = None
 ) -> None:
     """SIGTERM the job's process group and let it write its checkpoint; SIGKILL after a grace.
 
