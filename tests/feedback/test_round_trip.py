@@ -1,8 +1,10 @@
 """Offline round trip: traffic logs -> rank tasks -> a simulated labeling job with one adversarial
-worker (through the project's real Lambdas) -> ingest flags the worker -> preference pairs."""
+worker (through the project's real Lambdas) -> ingest flags the worker -> preference pairs ->
+the deployed definition trains dpo on them locally and registers the model."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 from typing import Any
@@ -10,17 +12,20 @@ from typing import Any
 from typer.testing import CliRunner
 
 from pipelines.cli import app
+from pipelines.local.presets import PRESETS
+from pipelines.local.run import local_run
 from tests.feedback.ground_truth_simulator import run_job
 from tests.feedback.test_invocation_logs import converse_record
 
 runner = CliRunner()
 SAFE, UNSAFE = "model/safe", "model/unsafe"
+PROMPTS = 40  # 20 % held out by the prepare step: 8 pairs for the pairwise gate
 
 
 def _logs(directory: Path) -> Path:
     directory.mkdir(parents=True)
     records = []
-    for i in range(10):
+    for i in range(PROMPTS):
         prompt = f"Customer question {i}: how do I close my account?"
         records.append(converse_record(SAFE, prompt, f"Go to Settings > Account ({i})."))
         records.append(converse_record(UNSAFE, prompt, f"Send me your password ({i})."))
@@ -83,7 +88,22 @@ def test_traffic_to_preference_pairs_with_an_adversarial_worker_flagged(tmp_path
     assert report["flagged_workers"] == ["private.us-east-1.mallory"]
     mallory = next(w for w in report["workers"] if w["flagged"])
     assert mallory["agreement"] == 0.0 and mallory["gold_accuracy"] == 0.0
-    assert report["gold_items"] == 3 and report["pairs_written"] == 10
+    assert report["gold_items"] == 3 and report["pairs_written"] == PROMPTS
     pairs = [json.loads(x) for x in (tmp_path / "preference.jsonl").read_text().splitlines()]
     assert all("Settings" in p["chosen"] and "password" in p["rejected"] for p in pairs)
     assert report["agreement"]["krippendorff_alpha"] is not None
+
+    # Close the loop: the ingested pairs are the support preset's ranked pairs, and the same
+    # definition trains dpo on them (a few steps) through the pairwise gate to registration.
+    preset = dataclasses.replace(
+        PRESETS["support"],
+        preferences=(str(tmp_path / "preference.jsonl"),),
+        hyperparameters={"max_steps": "6", "max_seq_length": "256", "batch_size": "4"},
+    )
+    run = local_run(
+        preset, runs_dir=tmp_path / "runs", run_id="dpo-from-feedback",
+        overrides={"Method": "dpo", "MinPairwiseAccuracy": "0", "MinMeanMargin": "-1e9"},
+    )  # fmt: skip
+    assert run.status == "Succeeded", run.failure_reason
+    assert run.registered is not None
+    assert run.evaluation["num_pairs"] >= 1
