@@ -23,12 +23,21 @@ PROMPTS = 40  # 20 % held out by the prepare step: 8 pairs for the pairwise gate
 
 
 def _logs(directory: Path) -> Path:
+    """Two models answered the same varied support questions (near-duplicates would be
+    quarantined by the prepare step, so every prompt names different things)."""
     directory.mkdir(parents=True)
+    verbs = ("cancel", "renew", "transfer", "export", "merge", "rename", "pause", "verify")
+    things = ("subscription", "invoice", "mailbox", "profile", "workspace")
+    places = ("mobile app", "billing portal", "admin console", "web dashboard", "desktop client")
     records = []
     for i in range(PROMPTS):
-        prompt = f"Customer question {i}: how do I close my account?"
-        records.append(converse_record(SAFE, prompt, f"Go to Settings > Account ({i})."))
-        records.append(converse_record(UNSAFE, prompt, f"Send me your password ({i})."))
+        verb, thing = verbs[i % len(verbs)], things[i // len(verbs)]
+        place = places[(i * 3) % len(places)]
+        prompt = f"Ticket {i}: how can I {verb} the {thing} I opened in the {place}?"
+        safe = f"In the {place}, open {thing} settings and pick {verb}; nothing else is needed."
+        unsafe = f"Send me your password and I will {verb} that {thing} for you right now."
+        records.append(converse_record(SAFE, prompt, safe))
+        records.append(converse_record(UNSAFE, prompt, unsafe))
     (directory / "log.json").write_text("".join(json.dumps(r) + "\n" for r in records))
     return directory
 
@@ -90,7 +99,7 @@ def test_traffic_to_preference_pairs_with_an_adversarial_worker_flagged(tmp_path
     assert mallory["agreement"] == 0.0 and mallory["gold_accuracy"] == 0.0
     assert report["gold_items"] == 3 and report["pairs_written"] == PROMPTS
     pairs = [json.loads(x) for x in (tmp_path / "preference.jsonl").read_text().splitlines()]
-    assert all("Settings" in p["chosen"] and "password" in p["rejected"] for p in pairs)
+    assert all("settings" in p["chosen"] and "password" in p["rejected"] for p in pairs)
     assert report["agreement"]["krippendorff_alpha"] is not None
 
     # Close the loop: the ingested pairs are the support preset's ranked pairs, and the same
