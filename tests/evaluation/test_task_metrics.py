@@ -76,6 +76,7 @@ def test_gate_rules_read_keys_that_evaluation_json_has():
         COMPARED_METRICS,
         EVALUATION_KEYS,
         GATE_RULES,
+        PAIRWISE_KEYS,
         SAFETY_METRICS,
     )
 
@@ -84,5 +85,10 @@ def test_gate_rules_read_keys_that_evaluation_json_has():
             {m: Comparison(1, 0, 0, 1, 2) for m in (*COMPARED_METRICS, *SAFETY_METRICS)}
         )
     )
-    assert {rule.key for rule in GATE_RULES} <= written
-    assert {rule.baseline for rule in GATE_RULES if rule.baseline} <= written
+    text = [rule for rule in GATE_RULES if rule.family == "text"]
+    assert {rule.key for rule in text} <= written
+    assert {rule.baseline for rule in text if rule.baseline} <= written
+    # Reward/dpo evaluations write only the pairwise keys, and no baseline.
+    pairwise = [rule for rule in GATE_RULES if rule.family == "pairwise"]
+    assert {rule.key for rule in pairwise} <= set(PAIRWISE_KEYS)
+    assert all(rule.baseline is None for rule in pairwise)

@@ -73,8 +73,11 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 @pytest.fixture
 def pc_dataset(tmp_path: Path) -> Path:
-    """A valid Titan prompt/completion training set."""
+    """A valid Titan prompt/completion training set, laid out as `fmops data prepare` writes it
+    (bedrock submit accepts only prepared data)."""
+    from tests.bedrock.conftest import as_prepared
+
     path = tmp_path / "train.jsonl"
     rows = [{"prompt": f"Question {i}?", "completion": f"Answer {i}."} for i in range(120)]
     path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
-    return path
+    return as_prepared(path)
