@@ -152,7 +152,7 @@ class TrainingImage(_Section):
         return f"{digits[0]}.{digits[1:]}"
 
 
-def default_training_images() -> dict[str, TrainingImage]:
+def default_training_images() -> dict[Distribution, TrainingImage]:
     return {
         "smddp": TrainingImage(**_SMP_IMAGE),
         "torchrun": TrainingImage(**_MAIN_IMAGE),

@@ -243,9 +243,8 @@ def run(args: argparse.Namespace, contract: ProcessingContract) -> dict[str, obj
         "refusal_detector_labelled": detector.labelled,
         "bertscore_model": resolve_encoder(args.bertscore_model),
     }  # fmt: skip
-    hallucination = MetricSource(
-        evaluation["unsupported_word_rate"], n, candidate.sources["unsupported_word_rate"].estimator
-    )
+    unsupported = candidate.sources["unsupported_word_rate"]
+    hallucination = MetricSource(unsupported.value, n, unsupported.estimator)
     source = "unsupported_word_rate"
     if args.judge_model_id:
         from training_scripts.metrics.judge import judge_unsupported
@@ -305,8 +304,8 @@ def _write_outputs(
             [{"id": p.id, "category": p.category, "prompt": p.prompt, "reply": r,
               "baseline_reply": b} for p, r, b in zip(prompts, mine, theirs, strict=True)],
         )  # fmt: skip
-    items = [AuditItem(r["prompt"], r["reference"], r["output"], length_stratum(r["reference"]))
-             for r in rows]  # fmt: skip
+    items = [AuditItem(e.prompt, e.completion, o, length_stratum(e.completion))
+             for e, o in zip(examples, candidate.outputs, strict=True)]  # fmt: skip
     write_audit_inputs(
         stratified_sample(items, args.audit_sample_size, args.seed), out / "audit_sample"
     )

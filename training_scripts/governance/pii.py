@@ -99,10 +99,10 @@ def build_analyzer() -> AnalyzerEngine:
     logging.getLogger("presidio-analyzer").setLevel(logging.ERROR)
     registry = RecognizerRegistry(supported_languages=["en"])
     registry.add_recognizer(PhoneRecognizer(supported_regions=PHONE_REGIONS))
-    for recognizer in (OfflineEmailRecognizer, UsSsnRecognizer, CreditCardRecognizer, IpRecognizer):
-        registry.add_recognizer(recognizer())
-    for recognizer in CUSTOM_RECOGNIZERS:
-        registry.add_recognizer(recognizer())
+    for builtin in (OfflineEmailRecognizer, UsSsnRecognizer, CreditCardRecognizer, IpRecognizer):
+        registry.add_recognizer(builtin())
+    for custom in CUSTOM_RECOGNIZERS:
+        registry.add_recognizer(custom())
     registry.add_recognizer(person_recognizer())
     engine = NerNlpEngine()
     engine.load()

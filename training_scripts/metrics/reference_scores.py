@@ -37,9 +37,11 @@ class ReferenceScores:
         )
 
     def _bleu_on(self, indices: Sequence[int]) -> float:
-        if not hasattr(self, "_corpus_bleu"):  # frozen dataclass: cache through object.__setattr__
-            object.__setattr__(self, "_corpus_bleu", CorpusBleu(self.predictions, self.references))
-        return self._corpus_bleu.score(indices)
+        corpus: CorpusBleu | None = getattr(self, "_corpus_bleu", None)
+        if corpus is None:  # frozen dataclass: cache through object.__setattr__
+            corpus = CorpusBleu(self.predictions, self.references)
+            object.__setattr__(self, "_corpus_bleu", corpus)
+        return corpus.score(indices)
 
     def summary(self) -> dict[str, float]:
         return {**self.rouge.mean(), BLEU: self.bleu, **self.bert.mean()}
