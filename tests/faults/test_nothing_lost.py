@@ -35,8 +35,11 @@ def test_second_submit_with_the_same_job_name_keeps_the_first_jobs_data(
     first = runner.invoke(app, _submit(pc_dataset, "--job-name", "same", "--json"))
     assert first.exit_code == 0, first.output
     before = _objects(s3)
+    from tests.bedrock.conftest import as_prepared
+
     other = tmp_path / "other.jsonl"
     other.write_text(pc_dataset.read_text().replace("Answer", "Reply"), encoding="utf-8")
+    other = as_prepared(other)
 
     line = error_line(runner.invoke(app, _submit(other, "--job-name", "same")), 2)
 
