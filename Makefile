@@ -27,7 +27,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: setup setup-smddp test demo synth lint bench clean
+.PHONY: setup setup-smddp test test-e2e demo synth lint bench clean
 
 setup: $(STAMP) $(NODE_STAMP) $(CHECKOV_STAMP)
 
@@ -61,9 +61,14 @@ $(SMDDP_STAMP): $(SMDDP_REQUIREMENTS) training_scripts/requirements.txt requirem
 	touch $(SMDDP_STAMP)
 
 test: setup setup-smddp
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -m "not e2e"
 	@echo "== training tests again under the SMDDP image's stack ($(SMDDP_REQUIREMENTS))"
 	$(SMDDP_VENV)/bin/python -m pytest -q -p no:cacheprovider tests/training
+
+# Whole pipeline runs per method and preset, kill/resume, the no-network run, image resolution
+# against the package index: tens of minutes on 2 cores, so a lane of their own.
+test-e2e: setup
+	$(PY) -m pytest -q -m e2e
 
 synth: setup
 	CDK_CONTEXT_JSON='{"stage": "$(STAGE)"}' $(PY) app.py

@@ -25,6 +25,10 @@ from pipelines.local.run import REGISTRY_FILE
 from tests.faults.conftest import REPO, stderr_error_line
 from tests.faults.short_local_run import STEPS
 
+# Runs whole pipelines or resolves images against the package index: the end-to-end lane
+# (`make test-e2e`), minutes each on 2 cores.
+pytestmark = pytest.mark.e2e
+
 SCRIPT = Path(__file__).with_name("short_local_run.py")
 RUN = "killed"
 

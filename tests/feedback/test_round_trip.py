@@ -9,6 +9,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
 from typer.testing import CliRunner
 
 from pipelines.cli import app
@@ -16,6 +17,10 @@ from pipelines.local.presets import PRESETS
 from pipelines.local.run import local_run
 from tests.feedback.ground_truth_simulator import run_job
 from tests.feedback.test_invocation_logs import converse_record
+
+# Runs whole pipelines or resolves images against the package index: the end-to-end lane
+# (`make test-e2e`), minutes each on 2 cores.
+pytestmark = pytest.mark.e2e
 
 runner = CliRunner()
 SAFE, UNSAFE = "model/safe", "model/unsafe"

@@ -23,6 +23,10 @@ from deployment.settings import (
 )
 from tests.infra import image_resolution as resolution
 
+# Runs whole pipelines or resolves images against the package index: the end-to-end lane
+# (`make test-e2e`), minutes each on 2 cores.
+pytestmark = pytest.mark.e2e
+
 TRAINING_SCRIPTS = resolution.REPO / "training_scripts"
 DECISIONS = resolution.REPO / "docs" / "decisions.md"
 

@@ -18,6 +18,10 @@ from pipelines.local.presets import PRESETS
 from pipelines.local.run import local_run
 from pipelines.quality_gate import GATE_METRICS
 
+# Runs whole pipelines or resolves images against the package index: the end-to-end lane
+# (`make test-e2e`), minutes each on 2 cores.
+pytestmark = pytest.mark.e2e
+
 # Which preset carries each method's data.
 PRESET_FOR = {"cpt": "healthcare", "sft": "support", "lora": "support", "reft": "support",
               "distill": "support", "reward": "support", "dpo": "support"}  # fmt: skip

@@ -19,6 +19,10 @@ from pipelines.cli import app
 from pipelines.local.presets import PRESETS
 from training_scripts.vocabulary.metrics import GATE_RULES
 
+# Runs whole pipelines or resolves images against the package index: the end-to-end lane
+# (`make test-e2e`), minutes each on 2 cores.
+pytestmark = pytest.mark.e2e
+
 runner = CliRunner()
 RULES = {rule.parameter: rule for rule in GATE_RULES}
 
