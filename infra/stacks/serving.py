@@ -291,15 +291,24 @@ class ServingStack(cdk.Stack):
 
     def _acknowledge_findings(self) -> None:
         iam5 = "AwsSolutions-IAM5[Resource::{}]".format
-        account_arn = "arn:<AWS::Partition>:bedrock:<AWS::Region>:<AWS::AccountId>"
+
+        # Finding ids show pseudo parameters as <AWS::...>, or their values once the stage pins
+        # an account and region (app.py with account/region set, the delivery pipeline's stages).
+        def shown(value: str, token: str) -> str:
+            return token if cdk.Token.is_unresolved(value) else value
+
+        partition = shown(self.partition, "<AWS::Partition>")
+        region, account = (
+            shown(self.region, "<AWS::Region>"),
+            shown(self.account, "<AWS::AccountId>"),
+        )
+        account_arn = f"arn:{partition}:bedrock:{region}:{account}"
         acknowledge(
             self.state_machine.role,
             [
                 iam5(f"{account_arn}:model-import-job/*"),
                 iam5(f"{account_arn}:imported-model/*"),
-                iam5(
-                    "arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>:model-package/*"
-                ),
+                iam5(f"arn:{partition}:sagemaker:{region}:{account}:model-package/*"),
                 iam5("*"),
             ],
             "Job, model and package names come from each approval event; List* calls and X-Ray/"
@@ -330,7 +339,7 @@ class ServingStack(cdk.Stack):
             acknowledge(
                 provider,
                 [
-                    "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
+                    f"AwsSolutions-IAM4[Policy::arn:{partition}:iam::aws:policy/service-role/"
                     "AWSLambdaBasicExecutionRole]",
                     *(
                         f"{pack}-Lambda{rule}"

@@ -254,8 +254,6 @@ class JobRunner:
             self.s3.upload(root / "opt/ml/model", model_uri)
         else:
             model_uri = self.s3.upload_model(root / "opt/ml/model", output)
-        if "CheckpointConfig" in args:
-            self.s3.upload(root / "opt/ml/checkpoints", args["CheckpointConfig"]["S3Uri"])
         return {
             **args,
             "TrainingJobStatus": "Completed",

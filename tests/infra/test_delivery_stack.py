@@ -27,7 +27,7 @@ TOOLING, DEV, PROD = "111111111111", "222222222222", "333333333333"
 CONNECTION = (
     f"arn:aws:codeconnections:us-east-1:{TOOLING}:connection/12345678-1234-1234-1234-123456789012"
 )
-PURPOSES = ("data", "network", "training", "bedrock", "budget")
+PURPOSES = ("data", "network", "training", "bedrock", "serving", "budget")
 
 
 def delivery_context() -> dict[str, Any]:
