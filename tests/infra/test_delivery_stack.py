@@ -165,7 +165,8 @@ def _without_construct_paths(template: dict[str, Any], stage_path: str) -> dict[
 
     def key(logical_id: str) -> str:
         trimmed = re.sub(r"[0-9A-F]{8}$", "", logical_id.replace(flat, ""))
-        return re.sub(r"[0-9A-F]{8}(?=ALLTRAFFIC$)", "", trimmed)  # the peer's path hash
+        # the peer's path hash in security-group rule ids (all traffic, or a port like 443)
+        return re.sub(r"[0-9A-F]{8}(?=(ALLTRAFFIC|\d+)$)", "", trimmed)
 
     keyed = {key(lid): r for lid, r in resources.items()}
     assert len(keyed) == len(resources)
