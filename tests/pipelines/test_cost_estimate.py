@@ -219,8 +219,11 @@ def test_bedrock_submit_above_the_threshold_needs_yes_and_uploads_nothing(
     monkeypatch.setattr("pipelines.commands.bedrock.settings_for_stage", lambda stage: strict)
     s3 = boto3.client("s3", region_name="us-east-1")
     s3.create_bucket(Bucket="curated")
-    train = tmp_path / "train.jsonl"
-    train.write_text(json.dumps({"prompt": "p" * 40, "completion": "c" * 40}) + "\n")
+    from tests.bedrock.conftest import as_prepared
+
+    raw = tmp_path / "train.jsonl"
+    raw.write_text(json.dumps({"prompt": "p" * 40, "completion": "c" * 40}) + "\n")
+    train = as_prepared(raw)  # submit accepts only prepared data
     result = runner.invoke(
         app,
         ["bedrock", "submit", "--base-model", "amazon.titan-text-express-v1",
