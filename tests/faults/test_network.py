@@ -23,12 +23,11 @@ import pytest
 
 from tests.faults.conftest import REPO, bare_environment
 
+# Runs whole pipelines (the end-to-end lane, `make test-e2e`): minutes on 2 cores.
+pytestmark = pytest.mark.e2e
+
 SITECUSTOMIZE = """
 import os, socket, sys
-
-# Runs whole pipelines or resolves images against the package index: the end-to-end lane
-# (`make test-e2e`), minutes each on 2 cores.
-pytestmark = pytest.mark.e2e
 
 def _record(event, args):
     if event == "socket.getaddrinfo":
