@@ -72,8 +72,10 @@ def test_parameters_are_read_from_the_definition_with_types_and_defaults(
     parameters = definition_parameters(dev_definition_text)
     assert parameters["Method"].type == "String"
     for gate in GATE_METRICS:
-        assert parameters[gate.parameter].type == "Float"
-        assert isinstance(parameters[gate.parameter].default, float)
+        # MinEvalExamples counts examples: an Integer; every other threshold is a Float.
+        expected = ("Integer", int) if gate.kind == "size" else ("Float", float)
+        assert parameters[gate.parameter].type == expected[0]
+        assert isinstance(parameters[gate.parameter].default, expected[1])
 
 
 def test_overrides_become_pipeline_parameters(dev_definition_text: str) -> None:

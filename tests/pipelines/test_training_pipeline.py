@@ -107,14 +107,25 @@ def test_fail_step_names_the_metric_and_threshold(
     assert {"Get": f"Parameters.{gate.parameter}"} in values
     if gate.baseline:
         assert gate.baseline in read and "baseline" in words
-    else:
+    elif gate.kind == "size":
         assert "baseline is scored on the same examples" in words
+    else:  # pairwise models are scored without a baseline
+        assert gate.family == "pairwise" and "baseline" not in words
 
 
 def test_each_gate_family_reads_only_keys_that_evaluate_py_writes_for_it() -> None:
-    from training_scripts.vocabulary.metrics import EVALUATION_KEYS, PAIRWISE_KEYS
+    from training_scripts.metrics.comparison import Comparison, comparison_fields
+    from training_scripts.vocabulary.metrics import (
+        COMPARED_METRICS,
+        EVALUATION_KEYS,
+        PAIRWISE_KEYS,
+        SAFETY_METRICS,
+    )
 
-    written = {"text": set(EVALUATION_KEYS), "pairwise": set(PAIRWISE_KEYS)}
+    compared = comparison_fields(
+        {m: Comparison(1, 0, 0, 1, 2) for m in (*COMPARED_METRICS, *SAFETY_METRICS)}
+    )
+    written = {"text": set(EVALUATION_KEYS) | set(compared), "pairwise": set(PAIRWISE_KEYS)}
     for gate in GATE_METRICS:
         assert gate.key in written[gate.family], gate
 
@@ -294,8 +305,11 @@ def test_distill_teacher_comes_from_the_teacher_model_uri_parameter_read_lazily(
 def test_prepare_step_knows_the_method_so_reward_and_dpo_get_ranked_pairs(
     prod_definition: dict[str, Any],
 ) -> None:
-    app = step(prod_definition, "PrepareData")["Arguments"]["AppSpecification"]
-    assert app["ContainerArguments"][-2:] == ["--method", {"Get": "Parameters.Method"}]
+    arguments = step(prod_definition, "PrepareData")["Arguments"]["AppSpecification"][
+        "ContainerArguments"
+    ]
+    at = arguments.index("--method")
+    assert arguments[at + 1] == {"Get": "Parameters.Method"}
 
 
 def test_training_and_processing_run_on_their_own_images(prod_definition: dict[str, Any]) -> None:
