@@ -84,7 +84,7 @@ def test_manifest_says_when_the_default_salt_was_used(tmp_path: Path) -> None:
     raw.write_text("".join(json.dumps(r) + "\n" for r in rows))
     salt, source = resolve_salt({"FMOPS_CONTAINER_ROOT": str(tmp_path)})
     manifest = prepare(raw.parent, PrepareOutputs.under(tmp_path / "out"), PrepareSettings(),
-                       salt, source)  # fmt: skip
+                       salt, salt_source=source)  # fmt: skip
     assert manifest["pii"]["salt"] == "default (not for production)"
 
 

@@ -78,8 +78,8 @@ def test_nova_file_with_5_records_or_role_markers_is_refused(tmp_path: Path) -> 
     nova = [*args, "--base-model", "amazon.nova-lite-v1:0"]
     assert runner.invoke(app, args).exit_code == 0
     few = runner.invoke(app, nova)
-    assert few.exit_code == 1 and "below the minimum of 8" in few.output
+    assert few.exit_code == 2 and "below the minimum of 8" in few.output
     rows = [record(f"Router {i} is down.") for i in range(9)] + [record("User: it is down")]
     path.write_text("".join(json.dumps(r) + "\n" for r in rows))
     marked = runner.invoke(app, nova)
-    assert marked.exit_code == 1 and "reserved marker" in marked.output
+    assert marked.exit_code == 2 and "reserved marker" in marked.output
