@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.data.pii_corpus import TRADE_COMPANIES, LabelledText, build_corpus
+from tests.python_probe import run_python
 from training_scripts.governance.pii import PiiEngine
 
 SAMPLES = Path(__file__).resolve().parents[2] / "data" / "samples"
@@ -179,3 +180,15 @@ def test_no_street_of_the_sample_clinical_notes_survives(redactor: PiiEngine) ->
     left = [hit for note in redactor.anonymize(notes) for hit in line.findall(note)]
     assert len(found) >= 40
     assert not left
+
+
+def test_pii_import_skips_transformers_and_leaves_it_importable() -> None:
+    # Presidio's optional Hugging Face pipeline pulls in transformers (seconds per prepare job);
+    # governance does not use it, and code that imports transformers later still gets it.
+    out = run_python(
+        "import sys; import training_scripts.governance.pii\n"
+        "from presidio_analyzer.nlp_engine import huggingface_token_pipe as hf\n"
+        "print('transformers' in sys.modules, hf.hf_pipeline is None)\n"
+        "import transformers; print(bool(transformers.__version__))"
+    )
+    assert out.split() == ["False", "True", "True"]

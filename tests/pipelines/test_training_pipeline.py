@@ -354,3 +354,21 @@ def test_stage_settings_change_the_definition() -> None:
     assert pipeline_definition(settings_for_stage("dev")) != pipeline_definition(
         settings_for_stage("prod")
     )
+
+
+def test_sdk_config_is_still_validated_once_and_the_sdk_is_restored_after_the_build() -> None:
+    # The build validates each distinct SDK config once instead of on every lookup (two thirds
+    # of a definition build); a bad config must still be refused, and the SDK's own validator
+    # must be back once the build is over.
+    import jsonschema
+
+    from pipelines.sagemaker_jobs import SDK_CONFIG, offline_sdk
+
+    with offline_sdk():
+        from sagemaker.core.config.config_manager import SageMakerConfig
+
+        SageMakerConfig.validate_sagemaker_config(SDK_CONFIG)
+        with pytest.raises(jsonschema.ValidationError):
+            SageMakerConfig.validate_sagemaker_config({"SchemaVersion": "1.0", "Bogus": 1})
+        inside = SageMakerConfig.__dict__["validate_sagemaker_config"]
+    assert SageMakerConfig.__dict__["validate_sagemaker_config"] is not inside

@@ -8,6 +8,10 @@ become "Ana Smith" and "Ms. Smith".
 
 from __future__ import annotations
 
+from training_scripts.governance import presidio_cpu  # noqa: F401  (first: see its docstring)
+
+# isort: split
+
 import hashlib
 import hmac
 import logging

@@ -13,6 +13,10 @@ in lower case (a lower-case letter starts the text or a sentence).
 
 from __future__ import annotations
 
+from training_scripts.governance import presidio_cpu  # noqa: F401  (first: see its docstring)
+
+# isort: split
+
 import functools
 import re
 
