@@ -61,7 +61,7 @@ $(SMDDP_STAMP): $(SMDDP_REQUIREMENTS) training_scripts/requirements.txt requirem
 	touch $(SMDDP_STAMP)
 
 test: setup setup-smddp
-	$(PY) -m pytest -q -m "not e2e"
+	$(PY) -m pytest -q -m "not e2e" --durations=15
 	@echo "== training tests again under the SMDDP image's stack ($(SMDDP_REQUIREMENTS))"
 	$(SMDDP_VENV)/bin/python -m pytest -q -p no:cacheprovider tests/training
 
