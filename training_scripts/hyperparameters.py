@@ -173,6 +173,12 @@ def specs_for(method: str) -> tuple[Spec, ...]:
     return tuple(spec for spec in SPECS if method in spec.methods)
 
 
+def other_methods_settings(method: str, raw: Mapping[str, str]) -> list[str]:
+    """Names in `raw` that belong to other methods than `method` (accepted, not used)."""
+    own = {spec.name for spec in specs_for(method)}
+    return sorted(name for name in raw if name in _BY_NAME and name not in own)
+
+
 def defaults(method: str) -> Hyperparameters:
     _check_method(method)
     return Hyperparameters(method=method)
@@ -187,11 +193,15 @@ def parse_hyperparameters(method: str, raw: Mapping[str, str]) -> Hyperparameter
         if name.startswith(RESERVED_PREFIX):
             continue
         spec = known.get(name)
+        if spec is None and name in _BY_NAME:
+            # Another method's setting: the pipeline's Method is chosen when a run starts, so one
+            # definition carries every method's settings. Checked, then left unused.
+            _parse(_BY_NAME[name], text)
+            continue
         if spec is None:
-            where = f"method {method}" if name in _BY_NAME else "any method"
             raise HyperparameterError(
-                f"hyperparameter {name} = {text!r}: not used by {where} "
-                f"(allowed: {', '.join(sorted(known))})"
+                f"hyperparameter {name} = {text!r}: not used by any method "
+                f"(allowed: {', '.join(sorted(_BY_NAME))})"
             )
         values[name] = _parse(spec, text)
     if values["method"] != method:

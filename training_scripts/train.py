@@ -31,6 +31,7 @@ from training_scripts.hyperparameters import (
     HyperparameterError,
     Hyperparameters,
     markdown_table,
+    other_methods_settings,
     parse_hyperparameters,
 )
 from training_scripts.training_records import read_examples
@@ -62,6 +63,9 @@ def resolve_inputs(contract: TrainingContract, argv: Sequence[str]) -> tuple[Hyp
     raw = {**contract.hyperparameters, **parse_cli(argv)}
     hp = parse_hyperparameters(raw.get("method", "sft").strip('"'), raw)
     method = hp.method
+    unused = other_methods_settings(method, raw)
+    if unused:
+        print(f"settings of other methods, not used by {method}: {', '.join(unused)}", flush=True)
     train = read_examples(contract.channel("train"), method, "train")
     validation: list[Example] = []
     if "validation" in contract.channels:

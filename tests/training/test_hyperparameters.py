@@ -10,6 +10,7 @@ from training_scripts.hyperparameters import (
     HyperparameterError,
     defaults,
     markdown_table,
+    other_methods_settings,
     parse_hyperparameters,
     specs_for,
 )
@@ -33,9 +34,14 @@ def test_unparsable_number_is_rejected() -> None:
         parse_hyperparameters("sft", {"learning_rate": "fast"})
 
 
-def test_hyperparameter_of_another_method_is_an_error() -> None:
-    with pytest.raises(HyperparameterError, match="lora_r = '8': not used by method sft"):
-        parse_hyperparameters("sft", {"lora_r": "8"})
+def test_hyperparameter_of_another_method_is_checked_and_left_unused() -> None:
+    # One definition serves every Method chosen at start time, so it may carry lora_r for a run
+    # that trains sft: accepted and not used, but still range-checked.
+    hp = parse_hyperparameters("sft", {"lora_r": "32", "learning_rate": "0.01"})
+    assert (hp.lora_r, hp.learning_rate) == (8, 0.01)
+    assert other_methods_settings("sft", {"lora_r": "32", "learning_rate": "0.01"}) == ["lora_r"]
+    with pytest.raises(HyperparameterError, match="lora_r = '0': must be int in"):
+        parse_hyperparameters("sft", {"lora_r": "0"})
 
 
 def test_unknown_name_lists_the_allowed_ones() -> None:
