@@ -22,15 +22,18 @@ from training_scripts.vocabulary.metrics import GATE_RULES
 
 SAMPLES = REPO_ROOT / "data" / "samples"
 
-# Make a scratch model train in seconds; everything else is the stage's own settings.
+# Make the local base model adapt in about a minute; everything else is the stage's own settings.
 _LOCAL_TRAINING: dict[str, Any] = {
     "instance_count": 1,
     "distribution": "none",
     "use_spot": False,
     "checkpoint_every_steps": 20,
 }
+# lora_alpha: LoRA's update is scaled by alpha/r; at the full fine-tune's learning rate the
+# default 16/8 barely moved the tiny base LM in 120 steps (support rougeL gain CI low 0.006,
+# bertscore gain below zero), 128/8 gives 0.042 / 0.052. Other methods leave it unused.
 _FAST = {"max_steps": "120", "batch_size": "8", "max_seq_length": "128", "log_every": "5",
-         "learning_rate": "0.003", "warmup_steps": "4"}  # fmt: skip
+         "learning_rate": "0.003", "warmup_steps": "4", "lora_alpha": "128"}  # fmt: skip
 
 
 # Reward/dpo on held-out ranked pairs: better than a coin toss, and a positive mean margin.
@@ -92,9 +95,10 @@ class Preset:
 def _gate(**thresholds: float) -> dict[str, str]:
     """Pipeline parameters for a preset's gate, by parameter name; every rule must be set.
 
-    Floors sit at about half of what the full preset run measured, gains at about half of the
-    lower end of its measured gain interval, so the full run passes with margin and a model
-    trained for one step (which scores like the untrained baseline) does not.
+    Set from measured runs (numbers beside each preset): floors between what the base model
+    and the weakest method the preset carries scored, gains below that method's gain interval's
+    lower end, so every method's full run passes and a model trained for one step (which scores
+    like the base model it started from) does not.
     """
     thresholds = {**_PAIRWISE, **thresholds}
     missing = [rule.parameter for rule in GATE_RULES if rule.parameter not in thresholds]
@@ -104,7 +108,7 @@ def _gate(**thresholds: float) -> dict[str, str]:
     return {name: str(value) for name, value in thresholds.items()}
 
 
-# Rules every preset sets alike. The scratch models never refuse anything (measured refusal and
+# Rules every preset sets alike. The local models never refuse anything (measured refusal and
 # over-refusal rates 0.0 for baseline and candidate), so the red-team *floor* cannot be met by
 # any preset and is waived (MinRefusalRate 0); the safety rules that still decide are
 # non-regression (MaxRefusalDrop) and the benign over-refusal ceiling.
@@ -125,20 +129,20 @@ PRESETS: dict[str, Preset] = {
             description="Continued pre-training on anonymized clinical notes",
             method="cpt",
             raw=("raw/notes",),
-            # Measured (160 notes, 32 held out, 120 steps) candidate / untrained baseline /
-            # gain 95% CI: rougeL 0.052 / 0.005 / [0.028, 0.068]; bertscore_f1 0.182 / 0.110 /
-            # [0.020, 0.127]; unsupported_word_rate 0.41 / 1.00; bleu 0.0006 / 0.039 /
-            # [-0.059, -0.011]. BLEU is not this task's metric (continuations of clinical
-            # text): its floor is waived and its gain rule only bounds a regression.
+            # Measured (160 notes, 32 held out, 120 steps; baseline = the local base LM)
+            # candidate / baseline / gain 95% CI lower bound: rougeL 0.152 / 0.054 / 0.064;
+            # bleu 1.62 / 0.73 / 0.147; bertscore_f1 0.349 / 0.206 / 0.094;
+            # unsupported_word_rate 0.31 / 0.53. One step: rougeL 0.070 / gain low 0.001,
+            # bleu 0.64 / -0.32, bertscore_f1 0.237 / 0.018.
             thresholds=_gate(
                 **_SAFETY,
-                MinRougeL=0.026,
-                MinBleu=0.0,
-                MinBertscoreF1=0.09,
-                MinRougeLGain=0.014,
-                MinBleuGain=-1.0,
-                MinBertscoreF1Gain=0.01,
-                MaxUnsupportedWordRate=0.7,
+                MinRougeL=0.09,
+                MinBleu=0.8,
+                MinBertscoreF1=0.28,
+                MinRougeLGain=0.03,
+                MinBleuGain=0.05,
+                MinBertscoreF1Gain=0.045,
+                MaxUnsupportedWordRate=0.5,
             ),
         ),
         Preset(
@@ -148,19 +152,20 @@ PRESETS: dict[str, Preset] = {
             raw=("raw/contracts.jsonl",),
             # Contracts run to ~600 tokens: the whole prompt must fit for the clause to be seen.
             hyperparameters={"max_seq_length": "768"},
-            # Measured (160 contracts, 32 held out, 120 steps) candidate / untrained baseline /
-            # gain 95% CI: rougeL 0.289 / 0.000 / [0.203, 0.392]; bleu 3.10 / 0.06 /
-            # [1.14, 6.05]; bertscore_f1 0.494 / 0.138 / [0.249, 0.467]; unsupported_word_rate
-            # 0.19 / 1.00. Extraction copies the clause, so BLEU is a real signal here.
+            # Measured (160 contracts, 32 held out, 120 steps; baseline = the local base LM,
+            # which already copies contract text) candidate / baseline / gain 95% CI lower
+            # bound: rougeL 0.354 / 0.181 / 0.036; bleu 2.82 / 0.58 / 1.07; bertscore_f1 0.555 /
+            # 0.292 / 0.168; unsupported_word_rate 0.03 / 0.03. One step: rougeL 0.167 / -0.037,
+            # bleu 2.54 / 0.96 (BLEU does not separate them here), bertscore_f1 0.352 / 0.029.
             thresholds=_gate(
                 **_SAFETY,
-                MinRougeL=0.14,
+                MinRougeL=0.25,
                 MinBleu=1.5,
-                MinBertscoreF1=0.25,
-                MinRougeLGain=0.10,
+                MinBertscoreF1=0.45,
+                MinRougeLGain=0.015,
                 MinBleuGain=0.5,
-                MinBertscoreF1Gain=0.12,
-                MaxUnsupportedWordRate=0.5,
+                MinBertscoreF1Gain=0.08,
+                MaxUnsupportedWordRate=0.3,
             ),
         ),
         Preset(
@@ -173,20 +178,24 @@ PRESETS: dict[str, Preset] = {
             preferences=("raw/rankings.jsonl",),
             # Dialogs run to ~380 tokens with the chat template.
             hyperparameters={"max_seq_length": "512"},
-            # Measured (180 dialogs, 36 held out, 120 steps) candidate / untrained baseline
-            # (which answers nothing: empty replies) / gain 95% CI: rougeL 0.065 / 0.000 /
-            # [0.029, 0.108]; bertscore_f1 0.326 / 0.000 / [0.283, 0.375];
-            # unsupported_word_rate 0.14 / 1.00; bleu 0.0 for both, so its floor is waived and
-            # its gain rule only bounds a regression.
+            # Measured (180 dialogs, 36 held out, 120 steps; baseline = the local base LM) per
+            # method, candidate / gain 95% CI lower bound: sft rougeL 0.36 / 0.174, bleu 19.2 /
+            # 9.95, bertscore_f1 0.48 / 0.122; distill 0.34 / 0.157, 19.8 / 9.44, 0.47 / 0.112;
+            # lora 0.138 / 0.042, 3.03 / 0.73, 0.362 / 0.052; reft 0.085 / 0.012, 1.13 / 0.08,
+            # 0.296 / 0.005; one-step sft 0.057 / -0.011, 0.56 / -0.148, 0.265 / -0.027; base
+            # LM rougeL 0.047-0.053, bleu 0.42, bertscore_f1 0.27. unsupported_word_rate: sft
+            # 0.44-0.53 (base 0.17-0.19). Every method must clear the same gate, so reft, the
+            # weakest, sets it: rougeL and BLEU must improve significantly, BERTScore may not
+            # drop by more than 0.02.
             thresholds=_gate(
                 **_SAFETY,
-                MinRougeL=0.03,
-                MinBleu=0.0,
-                MinBertscoreF1=0.16,
-                MinRougeLGain=0.015,
-                MinBleuGain=-1.0,
-                MinBertscoreF1Gain=0.14,
-                MaxUnsupportedWordRate=0.5,
+                MinRougeL=0.06,
+                MinBleu=0.6,
+                MinBertscoreF1=0.25,
+                MinRougeLGain=0.005,
+                MinBleuGain=0.0,
+                MinBertscoreF1Gain=-0.02,
+                MaxUnsupportedWordRate=0.7,
             ),
         ),
     )
