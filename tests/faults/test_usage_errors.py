@@ -19,19 +19,20 @@ from tests.faults.conftest import REPO, error_line, stderr_error_line
 runner = CliRunner()
 
 
-@pytest.mark.parametrize(
-    ("args", "message"),
-    [
-        (["advise", "--queries-per-day", "abc"], "Invalid value for '--queries-per-day'"),
-        (["data", "validate"], "Missing argument 'file'"),
-        (["pipeline", "list", "--bogus"], "No such option: --bogus"),
-        (["--bogus"], "No such option: --bogus"),
-        (["nosuch"], "No such command 'nosuch'"),
-        (["pipeline", "nosuch"], "No such command 'nosuch'"),
-    ],
-    ids=["not-an-integer", "missing-argument", "unknown-option", "unknown-top-level-option",
-         "unknown-command", "unknown-subcommand"],  # fmt: skip
-)
+USAGE_ERRORS = {
+    "not-an-integer": (
+        ["advise", "--queries-per-day", "abc"],
+        "Invalid value for '--queries-per-day'",
+    ),
+    "missing-argument": (["data", "validate"], "Missing argument 'file'"),
+    "unknown-option": (["pipeline", "list", "--bogus"], "No such option: --bogus"),
+    "unknown-top-level-option": (["--bogus"], "No such option: --bogus"),
+    "unknown-command": (["nosuch"], "No such command 'nosuch'"),
+    "unknown-subcommand": (["pipeline", "nosuch"], "No such command 'nosuch'"),
+}
+
+
+@pytest.mark.parametrize(("args", "message"), USAGE_ERRORS.values(), ids=USAGE_ERRORS.keys())
 def test_usage_error_is_one_line_with_exit_2(args: list[str], message: str) -> None:
     line = error_line(runner.invoke(app, args), 2)
     assert message in line
