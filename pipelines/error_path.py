@@ -6,6 +6,8 @@ construction. Exit codes (documented in README "The `fmops` tool"):
 - 2: bad input, found before anything was sent to AWS or written: our own `ValueError`
   subclasses (SettingsError, PipelineInputError, DataError, ...), a missing/unreadable/unwritable
   path, a file that is not UTF-8, no AWS region or credentials;
+- 2 also for the CLI's own usage errors (unknown command or option, a value of the wrong type,
+  a missing argument): one line with a pointer to `--help`, instead of Typer's boxed panel;
 - 1: AWS refused or failed (ClientError, BotoCoreError, S3 transfer errors), a runtime failure of
   ours (`RuntimeError` subclasses), or anything unexpected (named, with a pointer to --verbose).
 
@@ -19,6 +21,8 @@ from typing import Any
 
 import click
 import typer
+from typer._click.exceptions import ClickException as TyperClickException
+from typer._click.exceptions import UsageError
 from typer.core import TyperGroup
 from typer.exceptions import TyperException
 
@@ -102,6 +106,21 @@ def classify(exc: Exception) -> tuple[int, str]:
     return 1, f"unexpected {name}: {exc} (run `fmops --verbose ...` for the traceback)"
 
 
+def _usage_exit(exc: TyperClickException) -> typer.Exit:
+    """Print a usage error as one line (with where to read the usage) and return its exit."""
+    message = one_line(exc.format_message()).rstrip(".")
+    ctx = getattr(exc, "ctx", None)
+    if isinstance(exc, UsageError) and ctx is not None and ctx.command.get_help_option(ctx):
+        message = f"{message} (see `{ctx.command_path} {ctx.help_option_names[0]}`)"
+    print_error(message)
+    return typer.Exit(exc.exit_code)
+
+
+def _shown_as_help(exc: BaseException) -> bool:
+    # `fmops pipeline` with no subcommand prints the help (Typer passes this one through).
+    return type(exc).__name__ == "NoArgsIsHelpError"
+
+
 def one_line(message: str) -> str:
     """Collapse a message to its first line (multi-line library messages included)."""
     lines = [line.strip() for line in message.strip().splitlines() if line.strip()]
@@ -109,11 +128,29 @@ def one_line(message: str) -> str:
 
 
 class ErrorHandlingGroup(TyperGroup):
-    """The top-level group: whatever a subcommand raises ends as one line and an exit code."""
+    """The top-level group: whatever a subcommand raises ends as one line and an exit code.
+
+    Usage errors are caught here too rather than left to Typer, which prints them as a boxed
+    panel: those of the top level come from `make_context`, a subcommand's from `invoke`
+    (where its own context is made and its callback can raise `typer.BadParameter`).
+    """
+
+    def make_context(self, info_name: str | None, args: list[str], parent: Any = None,
+                     **extra: Any) -> Any:  # fmt: skip
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except TyperClickException as exc:
+            if _shown_as_help(exc):
+                raise
+            raise _usage_exit(exc) from None
 
     def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
+        except TyperClickException as exc:
+            if _shown_as_help(exc):
+                raise
+            raise _usage_exit(exc) from None
         except _CLI_CONTROL:  # usage errors, --help, typer.Exit: the CLI framework's own flow
             raise
         except Exception as exc:

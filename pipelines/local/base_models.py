@@ -13,12 +13,14 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import logging
 import os
 import shutil
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TextIO
 
 from deployment.settings import REPO_ROOT
 
@@ -130,6 +132,25 @@ def _init_teacher(base: Path, out: Path) -> None:
     save_tokenizer(tokenizer, out)
 
 
+@contextlib.contextmanager
+def _output_to(log: TextIO) -> Iterator[None]:
+    """Everything train.py prints, warns or logs goes to its log, as in a job's subprocess.
+
+    The pretraining runs inside `fmops local run`, whose stderr carries only its one `error:`
+    line; transformers' handler writes to the stderr it saw at import, so redirecting
+    sys.stderr alone would not catch its warnings (e.g. "Token indices sequence length").
+    """
+    library = logging.getLogger("transformers")
+    saved = library.handlers[:], library.propagate
+    library.handlers = [logging.StreamHandler(log)]
+    library.propagate = False
+    try:
+        with contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
+            yield
+    finally:
+        library.handlers, library.propagate = saved
+
+
 def _pretrain(
     job: Path, texts: list[str], recipe: dict[str, str], model: Path | None, out: Path
 ) -> None:
@@ -155,7 +176,7 @@ def _pretrain(
     threads = torch.get_num_threads()
     torch.set_num_threads(1)  # see pipelines/local/jobs.py: one thread is faster on a busy box
     try:
-        with (job / "train.log").open("w") as log, contextlib.redirect_stdout(log):
+        with (job / "train.log").open("w") as log, _output_to(log):
             code = main([], {ROOT_ENV: str(job)})
     finally:
         torch.set_num_threads(threads)

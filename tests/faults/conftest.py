@@ -9,8 +9,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from click.testing import Result
 from moto import mock_aws
+from typer.testing import Result
 
 REPO = Path(__file__).resolve().parents[2]
 REGION = "us-east-1"

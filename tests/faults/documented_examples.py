@@ -48,15 +48,18 @@ def documented_commands() -> list[tuple[str, str]]:
 
 def help_examples() -> list[tuple[str, str]]:
     """(command path, example) from each command's help text, and the commands without one."""
-    import click
     import typer.main
+    from typer._click.core import Command
+    from typer.core import TyperGroup
 
     from pipelines.cli import app
 
     found = []
 
-    def walk(command: click.Command, path: str) -> None:
-        if isinstance(command, click.Group):
+    # Typer vendors click (typer._click): its groups are not `click.Group`s, so checking for
+    # the click package's Group walked nothing and found only "fmops".
+    def walk(command: Command, path: str) -> None:
+        if isinstance(command, TyperGroup):
             for name, sub in command.commands.items():
                 walk(sub, f"{path} {name}")
             return

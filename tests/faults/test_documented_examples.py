@@ -55,6 +55,13 @@ def test_every_failing_example_ends_with_one_error_line(examples: dict[str, Any]
         assert len(errors) == 1 and lines[-1] == errors[0], result
 
 
+def test_no_example_is_refused_as_a_usage_error(examples: dict[str, Any]) -> None:
+    # A usage error (an option that does not exist, a missing argument) is also one `error:`
+    # line, so the check above would pass a documented example that drifted from the CLI.
+    drifted = [r["line"] for r in examples["results"] if "--help`)" in r["stderr"]]
+    assert drifted == []
+
+
 def test_examples_that_need_no_aws_succeed_offline(examples: dict[str, Any]) -> None:
     codes = {r["line"]: r["code"] for r in examples["results"]}
     assert codes["fmops pipeline definition --stage prod > definition.json"] == 0

@@ -42,9 +42,18 @@ def _start(runs: Path, *extra: str) -> subprocess.Popen[str]:
     )  # fmt: skip
 
 
-def _wait_for(condition: Callable[[], object], what: str, timeout: float = 300.0) -> None:
+def _wait_for(
+    condition: Callable[[], object],
+    what: str,
+    running: subprocess.Popen[str] | None = None,
+    timeout: float = 300.0,
+) -> None:
+    """Poll `condition`; fail at once (with its stderr) if the `running` run ended instead."""
     deadline = time.monotonic() + timeout
     while not condition():
+        if running is not None and running.poll() is not None:
+            _, err = running.communicate()
+            pytest.fail(f"the run exited {running.returncode} before {what}: {err[-3000:]}")
         if time.monotonic() > deadline:
             pytest.fail(f"timed out waiting for {what}")
         time.sleep(0.2)
@@ -83,7 +92,7 @@ def test_sigterm_and_sigkill_during_train_then_resume_continues(tmp_path: Path) 
     run_dir = runs / RUN
 
     first = _start(runs)
-    _wait_for(lambda: (run_dir / "definition.json").exists(), "the run to start")
+    _wait_for(lambda: (run_dir / "definition.json").exists(), "the run started", first)
     # Concurrent runs of one id: the second is refused while the first holds the directory.
     second = _start(runs, "--resume")
     _, err = second.communicate(timeout=300)
@@ -92,7 +101,7 @@ def test_sigterm_and_sigkill_during_train_then_resume_continues(tmp_path: Path) 
         stderr_error_line(err)
     )
 
-    _wait_for(lambda: _checkpoints(run_dir), "the first checkpoint")
+    _wait_for(lambda: _checkpoints(run_dir), "the first checkpoint", first)
     first.send_signal(signal.SIGTERM)
     _, err = first.communicate(timeout=120)
     assert first.returncode == 143
@@ -104,11 +113,11 @@ def test_sigterm_and_sigkill_during_train_then_resume_continues(tmp_path: Path) 
     assert _processes_in(run_dir.resolve()) == []
 
     resumed = _start(runs, "--resume")
-    _wait_for(lambda: _checkpoints(run_dir)[-1] > stopped_at, "a later checkpoint")
+    _wait_for(lambda: _checkpoints(run_dir)[-1] > stopped_at, "a later checkpoint", resumed)
     assert _resumed_at(run_dir) == stopped_at
     resumed.kill()  # SIGKILL: no handler runs; the job must still die with its parent
     resumed.communicate(timeout=60)
-    _wait_for(lambda: not _processes_in(run_dir.resolve()), "the orphaned job to exit", 120)
+    _wait_for(lambda: not _processes_in(run_dir.resolve()), "the orphaned job to exit", timeout=120)
     killed_at = _checkpoints(run_dir)[-1]
     assert "step=" in (run_dir / "logs/Train.log").read_text()  # line-buffered, not lost
 
