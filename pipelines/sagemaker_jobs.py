@@ -138,10 +138,10 @@ def _validate_sdk_config_once() -> Callable[[], None]:
             original.__func__(sagemaker_config)
             validated.add(key)
 
-    SageMakerConfig.validate_sagemaker_config = staticmethod(validate_once)  # type: ignore[method-assign]
+    SageMakerConfig.validate_sagemaker_config = staticmethod(validate_once)
 
     def restore() -> None:
-        SageMakerConfig.validate_sagemaker_config = original  # type: ignore[method-assign]
+        SageMakerConfig.validate_sagemaker_config = original
 
     return restore
 

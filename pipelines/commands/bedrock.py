@@ -24,7 +24,7 @@ from deployment.contract import (
     STATE_MACHINE_OUTPUT,
     stack_name,
 )
-from deployment.settings import Settings, SettingsError, settings_for_stage
+from deployment.settings import Settings
 from pipelines.bedrock.jobs import BedrockJobs, ConcurrencyLimitError, JobRequest, JobTarget
 from pipelines.bedrock.names import (
     bucket_problem,
@@ -35,6 +35,8 @@ from pipelines.bedrock.names import (
 )
 from pipelines.bedrock.prepared import UnpreparedDataError, check_prepared
 from pipelines.bedrock.validation import Problem, check_request, parse_hyperparameters
+from pipelines.commands.shared import AsJson, Stage
+from pipelines.commands.shared import stage_settings as _settings
 from pipelines.console import console, err_console, fail, print_json
 from pipelines.cost_estimate.confirm import (
     YesOption,
@@ -61,15 +63,6 @@ Hp = Annotated[
     list[str] | None, typer.Option("--hp", help="Hyperparameter NAME=VALUE (repeatable).")
 ]
 Teacher = Annotated[str | None, typer.Option("--teacher", help="Teacher model id (DISTILLATION).")]
-Stage = Annotated[str | None, typer.Option("--stage", "-s", help="Stage from cdk.json.")]
-AsJson = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
-
-
-def _settings(stage: str | None) -> Settings:
-    try:
-        return settings_for_stage(stage)
-    except SettingsError as exc:
-        raise fail(str(exc)) from None
 
 
 def _validated(

@@ -6,14 +6,16 @@ import json
 from pathlib import Path
 from typing import Annotated, Any
 
-import boto3
 import typer
-from botocore.exceptions import BotoCoreError, ClientError, NoRegionError
+from botocore.exceptions import BotoCoreError, ClientError
 from rich.markup import escape
 from rich.table import Table
 
 from deployment.contract import RAW_BUCKET_OUTPUT, pipeline_name, stack_name
-from deployment.settings import Settings, SettingsError, settings_for_stage
+from deployment.settings import Settings
+from pipelines.commands.shared import Region, Stage
+from pipelines.commands.shared import aws_client as _client
+from pipelines.commands.shared import stage_settings as _settings
 from pipelines.console import console, fail, print_json
 from pipelines.feedback import FeedbackError
 from pipelines.feedback.ingest import CRITERIA_POLICIES, IngestReport, ingest_pairs, write_pairs
@@ -52,22 +54,6 @@ app = typer.Typer(
 )
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
-Stage = Annotated[str | None, typer.Option("--stage", "-s", help="Stage from cdk.json.")]
-Region = Annotated[str | None, typer.Option("--region", help="AWS region (default: boto3 chain).")]
-
-
-def _settings(stage: str | None) -> Settings:
-    try:
-        return settings_for_stage(stage)
-    except SettingsError as exc:
-        raise fail(escape(str(exc))) from None
-
-
-def _client(service: str, region: str | None) -> Any:
-    try:
-        return boto3.client(service, region_name=region)
-    except NoRegionError:
-        raise fail("no AWS region: pass --region or set AWS_REGION") from None
 
 
 def _deployment(settings: Settings, region: str | None) -> HumansDeployment:

@@ -7,11 +7,10 @@ one line and exit 1.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
-import boto3
 import typer
-from botocore.exceptions import BotoCoreError, ClientError, NoRegionError
+from botocore.exceptions import BotoCoreError, ClientError
 from rich.markup import escape
 from rich.table import Table
 
@@ -21,7 +20,10 @@ from deployment.contract import (
     DATA_KEY_OUTPUT,
     stack_name,
 )
-from deployment.settings import Settings, SettingsError, settings_for_stage
+from deployment.settings import Settings
+from pipelines.commands.shared import AsJson, Region, Stage
+from pipelines.commands.shared import aws_client as _client
+from pipelines.commands.shared import stage_settings as _settings
 from pipelines.console import console, fail, print_json
 from pipelines.models import ModelStagingError
 from pipelines.models.layout import check_layout
@@ -32,27 +34,10 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 
-Stage = Annotated[str | None, typer.Option("--stage", "-s", help="Stage from cdk.json.")]
-Region = Annotated[str | None, typer.Option("--region", help="AWS region (default: boto3 chain).")]
 Bucket = Annotated[
     str | None, typer.Option("--bucket", help="Artifacts bucket (default: data stack output).")
 ]
-AsJson = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 DEFAULT_DOWNLOADS = Path.home() / ".cache" / "fmops" / "models"
-
-
-def _settings(stage: str | None) -> Settings:
-    try:
-        return settings_for_stage(stage)
-    except SettingsError as exc:
-        raise fail(escape(str(exc))) from None
-
-
-def _client(service: str, region: str | None) -> Any:
-    try:
-        return boto3.client(service, region_name=region)
-    except NoRegionError:
-        raise fail("no AWS region: pass --region or set AWS_REGION") from None
 
 
 def _data_outputs(settings: Settings, region: str | None) -> dict[str, str]:

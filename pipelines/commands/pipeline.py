@@ -12,9 +12,8 @@ from pathlib import Path
 from types import ModuleType
 from typing import Annotated, Any
 
-import boto3
 import typer
-from botocore.exceptions import BotoCoreError, ClientError, NoRegionError
+from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import TypeAdapter, ValidationError
 from rich.markup import escape
 
@@ -24,8 +23,11 @@ from deployment.contract import (
     pipeline_name,
     stack_name,
 )
-from deployment.settings import Settings, SettingsError, settings_for_stage
+from deployment.settings import Settings
 from pipelines.champion import BASELINE_PARAMETER, aws_champion
+from pipelines.commands.shared import AsJson, Region, Stage
+from pipelines.commands.shared import aws_client as _client
+from pipelines.commands.shared import stage_settings as _settings
 from pipelines.console import console, err_console, fail, print_json
 from pipelines.cost_estimate.confirm import (
     YesOption,
@@ -62,9 +64,6 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 
-Stage = Annotated[str | None, typer.Option("--stage", "-s", help="Stage from cdk.json.")]
-Region = Annotated[str | None, typer.Option("--region", help="AWS region (default: boto3 chain).")]
-AsJson = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 ValuesFile = Annotated[
     Path | None,
     typer.Option("--values", help="JSON object: placeholder name -> value (and PipelineRoleArn)."),
@@ -73,22 +72,6 @@ _VALUES = TypeAdapter(dict[str, str])
 # UpdateModelPackage's ApprovalDescription is at most 1024 characters (SageMaker API Reference,
 # https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_UpdateModelPackage.html).
 MAX_REASON = 1024
-
-
-def _settings(stage: str | None) -> Settings:
-    try:
-        return settings_for_stage(stage)
-    except SettingsError as exc:
-        raise fail(escape(str(exc))) from None
-
-
-def _client(service: str, region: str | None) -> Any:
-    # Made before the definition is built: the offline builder defaults AWS_DEFAULT_REGION,
-    # which must not silently pick the region for real calls.
-    try:
-        return boto3.client(service, region_name=region)
-    except NoRegionError:
-        raise fail("no AWS region: pass --region or set AWS_REGION") from None
 
 
 def _bad_input(exc: PipelineInputError, code: int = 2) -> typer.Exit:

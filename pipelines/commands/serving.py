@@ -8,9 +8,8 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-import boto3
 import typer
-from botocore.exceptions import BotoCoreError, ClientError, NoRegionError
+from botocore.exceptions import BotoCoreError, ClientError
 from rich.markup import escape
 
 from deployment.contract import (
@@ -18,9 +17,10 @@ from deployment.contract import (
     INVOKE_GUARDRAIL_VERSION_OUTPUT,
     stack_name,
 )
-from deployment.settings import SettingsError, settings_for_stage
 from pipelines.advisor import AdvisorError
 from pipelines.advisor.prices import load_prices
+from pipelines.commands.shared import AsJson, Region, Stage, stage_settings
+from pipelines.commands.shared import aws_client as _client
 from pipelines.console import console, err_console, fail, print_json
 from pipelines.serving import ServingError
 from pipelines.serving.bedrock_calls import (
@@ -34,23 +34,9 @@ from pipelines.serving.bedrock_calls import (
 )
 from pipelines.serving.catalog import deployment_mode
 
-Stage = Annotated[str | None, typer.Option("--stage", "-s", help="Stage from cdk.json.")]
-Region = Annotated[str | None, typer.Option("--region", help="AWS region (default: boto3 chain).")]
-AsJson = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
-
-
-def _client(service: str, region: str | None) -> Any:
-    try:
-        return boto3.client(service, region_name=region)
-    except NoRegionError:
-        raise fail("no AWS region: pass --region or set AWS_REGION") from None
-
 
 def _serving_outputs(stage: str | None, region: str | None) -> dict[str, str]:
-    try:
-        name = stack_name(settings_for_stage(stage), "serving")
-    except SettingsError as exc:
-        raise fail(escape(str(exc))) from None
+    name = stack_name(stage_settings(stage), "serving")
     try:
         stack = _client("cloudformation", region).describe_stacks(StackName=name)["Stacks"][0]
     except (ClientError, BotoCoreError) as exc:

@@ -148,6 +148,8 @@ def test_missing_credentials_are_one_line_and_exit_1(
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
     monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    # A default session an earlier test made (moto's fake keys) caches its credentials.
+    monkeypatch.setattr("boto3.DEFAULT_SESSION", None)
     arn = f"arn:aws:sagemaker:us-east-1:{ACCOUNT}:model-package/{GROUP}/1"
     result = fmops("approve", arn, "--region", "us-east-1")
     assert result.exit_code == 1

@@ -1,0 +1,38 @@
+"""What several `fmops` command groups share: their common options, the stage's settings and
+AWS clients, each failing with the one `error:` line before any AWS call."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import boto3
+import typer
+from botocore.exceptions import NoRegionError
+from rich.markup import escape
+
+from deployment.settings import Settings, SettingsError, settings_for_stage
+from pipelines.console import fail
+
+Stage = Annotated[str | None, typer.Option("--stage", "-s", help="Stage from cdk.json.")]
+Region = Annotated[str | None, typer.Option("--region", help="AWS region (default: boto3 chain).")]
+AsJson = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
+
+
+def stage_settings(stage: str | None) -> Settings:
+    """The stage's settings (cdk.json), or exit 2 naming what is wrong with them."""
+    try:
+        return settings_for_stage(stage)
+    except SettingsError as exc:
+        raise fail(escape(str(exc))) from None
+
+
+def aws_client(service: str, region: str | None) -> Any:
+    """A boto3 client, or exit 2 when no region is configured.
+
+    Commands make their clients before building a definition: the offline builder defaults
+    AWS_DEFAULT_REGION, which must not silently pick the region for real calls.
+    """
+    try:
+        return boto3.client(service, region_name=region)
+    except NoRegionError:
+        raise fail("no AWS region: pass --region or set AWS_REGION") from None
