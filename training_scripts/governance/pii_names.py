@@ -139,6 +139,22 @@ def _title(word: str) -> bool:
     return word[0].isupper() and any(c.islower() for c in word)
 
 
+_TITLE_BEFORE = re.compile(r"(?:^|(?<=[^.!?;:\n] ))([A-Z][^\W\d_]+(?:-[A-Z]?[^\W\d_]+)?) $")
+_TITLE_AFTER = re.compile(r" ([A-Z][^\W\d_]+(?:-[A-Z]?[^\W\d_]+)?)\b")
+
+
+def _widen(text: str, start: int, end: int) -> tuple[int, int]:
+    """A one-word entity with a title-case neighbour inside the sentence ("Olu Adebayo" where
+    the model tagged only "Adebayo") takes the neighbour in."""
+    if " " in text[start:end]:
+        return start, end
+    before = _TITLE_BEFORE.search(text[max(0, start - 40) : start])
+    if before is not None:
+        return start - len(before.group(0)), end
+    after = _TITLE_AFTER.match(text, end)
+    return (start, after.end()) if after is not None else (start, end)
+
+
 class NameGazetteerRecognizer(LocalRecognizer):
     """Given name + surname pairs (either order, an optional middle part) from Faker's lists."""
 
@@ -171,10 +187,10 @@ class NameGazetteerRecognizer(LocalRecognizer):
         doc = nlp_artifacts.tokens if nlp_artifacts is not None else None
         if isinstance(doc, Doc):
             for entity in doc.ents:
-                start, end = entity.start_char, entity.end_char
+                start, end = _widen(text, entity.start_char, entity.end_char)
                 if (
                     entity.label_ in _MISLABELLED
-                    and self._mislabelled_name(text, entity.text, end)
+                    and self._mislabelled_name(text, text[start:end], end)
                     and not any(r.start < end and start < r.end for r in results)
                 ):
                     results.append(self._result(start, end, self.NER_SCORE))

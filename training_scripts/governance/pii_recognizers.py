@@ -1,7 +1,7 @@
-"""Presidio recognizers for the PII that its pattern set misses without a spaCy NER model.
+"""Presidio pattern recognizers for the PII its own set misses: cue-led person names, street
+addresses, medical record numbers, dates of birth and SSNs by SSA's rules (the NER model and the
+name gazetteer, `pii_ner.py` and `pii_names.py`, find names with no cue).
 
-Offline we run Presidio on a blank spaCy pipeline (no model weights), so person names, street
-addresses, medical record numbers and dates of birth come from these context-driven recognizers.
 Names are found after a cue (a title such as "Dr.", a role such as "Patient" or "represented by",
 a greeting, a sign-off) and are deliberately not guessed from capitalisation alone, so drug names,
 diagnoses, clause names ("Force Majeure") and company names survive.
