@@ -80,7 +80,7 @@ _EPONYM_NOUN = re.compile(
     re.IGNORECASE,
 )
 _WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
-_SENTENCE_END = re.compile(r"[.!?;:\n]\s*$|^\s*$")
+_SENTENCE_END = re.compile(r"[.!?;:\n][ \t]*$")
 _FOLD = str.maketrans({"ı": "i", "ł": "l", "ø": "o", "đ": "d", "ß": "ss", "æ": "ae", "œ": "oe"})
 # A place, not a person, when one of these follows: "Victoria Park clinic", "Church Lane surgery".
 PLACE_AFTER = re.compile(
@@ -94,6 +94,7 @@ _MISLABELLED = {"ORG", "FAC", "WORK_OF_ART", "NORP", "PRODUCT", "GPE", "LOC"}
 _HUMAN_VERB = re.compile(rf"[ ](?:{_PERSON_VERBS}|phoned|emailed|said|wants|needs|asks)\b")
 
 
+@functools.lru_cache(maxsize=1 << 16)  # words repeat: most rows pay a dict lookup per word
 def fold(word: str) -> str:
     """Lower case without accents: "Yıldız" -> "yildiz", "García" -> "garcia"."""
     decomposed = unicodedata.normalize("NFKD", word.casefold().translate(_FOLD))
@@ -169,6 +170,7 @@ class NameGazetteerRecognizer(LocalRecognizer):
 
     def load(self) -> None:
         self.first, self.last = name_lists()
+        self.known = self.first | self.last
 
     def analyze(
         self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
@@ -215,10 +217,15 @@ class NameGazetteerRecognizer(LocalRecognizer):
         self, text: str, words: list[re.Match[str]], index: int
     ) -> tuple[int, int, int, float] | None:
         head = words[index].group()
+        if "-" not in head and fold(head) not in self.known:  # most words: one dict lookup
+            return None
         lower = head.islower()
         if not (lower or _title(head)) or not self._usable(head, lower):
             return None
-        sentence_start = _SENTENCE_END.search(text[: words[index].start()]) is not None
+        if not (_part(head, self.first) or _part(head, self.last)):
+            return None
+        before = text[max(0, words[index].start() - 4) : words[index].start()]
+        sentence_start = not before.strip() or _SENTENCE_END.search(before) is not None
         for size in (3, 2):
             run = words[index : index + size]
             if len(run) < size or not self._joined(text, run, lower):
