@@ -62,7 +62,8 @@ def _row(rng: random.Random) -> dict:
 
 def generate(path: Path, megabytes: float, seed: int = 1) -> int:
     rng = random.Random(seed)
-    target, written, rows = int(megabytes * 1_000_000), 0, []
+    target, written = int(megabytes * 1_000_000), 0
+    rows: list[dict] = []
     with path.open("w", encoding="utf-8") as handle:
         while written < target:
             row = rows[rng.randrange(len(rows))] if rows and rng.random() < 0.02 else _row(rng)
