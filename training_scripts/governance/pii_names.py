@@ -70,7 +70,7 @@ _COMMON_WORDS = frozenset(
         "general clinic nurse doctor medical health plan plans call calls visit visits rate "
         "scan scans sleep walk walks run runs work works sick fit fever cold heat pace scale "
         "story stories paris london georgia virginia carolina jordan israel china india kenya "
-        "chad sierra santa san angeles"
+        "chad sierra santa san angeles shall carrier carry kong"
     )
 )
 _STREET_WORD = re.compile(rf"(?:{_STREET_TYPES})\b")
@@ -90,7 +90,9 @@ PLACE_AFTER = re.compile(
 )
 # Labels the small model gives names it does not know ("Fatoumata Diallo" as ORG, "Haruto Sato"
 # as FAC): such a span with a part from the name lists is a person.
-_MISLABELLED = {"ORG", "FAC", "WORK_OF_ART", "NORP", "PRODUCT", "GPE", "LOC"}
+_MISLABELLED = {"ORG", "FAC", "WORK_OF_ART", "NORP", "PRODUCT"}
+# ... while a span it calls a place is one, even when both words are in the name lists.
+_PLACE_LABELS = {"GPE", "LOC"}
 _HUMAN_VERB = re.compile(rf"[ ](?:{_PERSON_VERBS}|phoned|emailed|said|wants|needs|asks)\b")
 
 
@@ -188,6 +190,8 @@ class NameGazetteerRecognizer(LocalRecognizer):
             index += used
         doc = nlp_artifacts.tokens if nlp_artifacts is not None else None
         if isinstance(doc, Doc):
+            places = {(e.start_char, e.end_char) for e in doc.ents if e.label_ in _PLACE_LABELS}
+            results = [r for r in results if (r.start, r.end) not in places]
             for entity in doc.ents:
                 start, end = _widen(text, entity.start_char, entity.end_char)
                 if (
