@@ -27,7 +27,7 @@ from presidio_analyzer.predefined_recognizers import SpacyRecognizer
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from training_scripts.governance.pii_names import PLACE_AFTER
+from training_scripts.governance.pii_names import PLACE_AFTER, fold, name_lists
 from training_scripts.governance.pii_recognizers import PERSON, is_organisation
 
 # Official name first (the image), then the pinned re-upload (offline, CI).
@@ -107,5 +107,9 @@ def keep_person_span(text: str, result: RecognizerResult) -> bool:
     if PLACE_AFTER.match(after):  # "Church Lane surgery", "Victoria Park clinic"
         return False
     if all(w.isupper() and len(w) <= 6 for w in words):  # INR, ABVD, GCS
+        return False
+    if any(w.isupper() and 2 <= len(w) <= 5 for w in words) and not any(  # "Gold PPO"
+        fold(w) in name_lists()[0] for w in words if not w.isupper()
+    ):
         return False
     return not is_organisation(words, after)
