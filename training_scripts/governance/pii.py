@@ -256,10 +256,10 @@ class PiiEngine:
             entities = _signs(text)
             ner = needs_ner(text)
             if entities or ner:
-                # spaCy (NER + tokens for context words) runs only where a name may hide or an
-                # unformatted SSN needs its context ("SSN", "social security"); elsewhere the
-                # analyzer gets no tokens and only the pattern recognizers run.
-                artifacts = None if ner or "US_SSN" in entities else self._no_tokens
+                # spaCy (NER + tokens for context words) runs only where a name may hide;
+                # elsewhere the analyzer gets no tokens and only the pattern recognizers run
+                # (the SSN recognizer reads its cue from the text itself).
+                artifacts = None if ner else self._no_tokens
                 results = self._analyzer.analyze(
                     text, language="en", entities=[PERSON, *entities],
                     score_threshold=SCORE_THRESHOLD, nlp_artifacts=artifacts,
