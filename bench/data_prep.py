@@ -4,7 +4,13 @@
 
 Prints, per worker count: wall MB/s, CPU seconds of the main process (reading, the reduce,
 writing) and of the workers (per-row checks, MinHash, PII), MB per CPU-second (the per-core
-rate, meaningful even on a busy shared machine), and the peak RSS of the largest process.
+rate, meaningful even on a busy shared machine), and the peak RSS of the largest process; at
+the end, the scaling efficiency of each worker count against the first (MB per CPU-second,
+so a worker's fixed start and the serial main process show up as lost efficiency).
+Peak RSS is a high-water mark per invocation: to compare corpus sizes run one invocation per
+size (`--mb 200 --workers 1`, then `--mb 1000 --workers 1`).
+For the NER path on a slow or shared box, measure a slice (`--mb 20`): the per-core rate does
+not depend on the corpus size once the workers' fixed start is paid.
 The corpus is synthetic support/clinical/legal prompt-completion rows; about a third carry
 PII, a few are duplicates, as in a raw export.
 """
@@ -56,7 +62,8 @@ def _row(rng: random.Random) -> dict:
 
 def generate(path: Path, megabytes: float, seed: int = 1) -> int:
     rng = random.Random(seed)
-    target, written, rows = int(megabytes * 1_000_000), 0, []
+    target, written = int(megabytes * 1_000_000), 0
+    rows: list[dict] = []
     with path.open("w", encoding="utf-8") as handle:
         while written < target:
             row = rows[rng.randrange(len(rows))] if rows and rng.random() < 0.02 else _row(rng)
@@ -76,9 +83,16 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         raw = Path(tmp) / "raw"
         raw.mkdir()
+        start = time.perf_counter()
         size = generate(raw / "corpus.jsonl", args.mb)
-        for workers in args.workers:
-            _run(raw, size, args.pii_mode, workers, Path(tmp) / f"out-{workers}")
+        print(f"generated {size / 1e6:.1f} MB in {time.perf_counter() - start:.0f} s", flush=True)
+        rates = {
+            workers: _run(raw, size, args.pii_mode, workers, Path(tmp) / f"out-{workers}")
+            for workers in args.workers
+        }
+        first = args.workers[0]
+        for workers, rate in rates.items():
+            print(f"scaling efficiency workers={workers} vs {first}: {rate / rates[first]:.2f}")
 
 
 def _cpu_seconds() -> tuple[float, float]:
@@ -95,7 +109,8 @@ def _peak_rss_mb() -> float:
     return max(own, children) / 1024
 
 
-def _run(raw: Path, size: int, pii_mode: str, workers: int, out: Path) -> None:
+def _run(raw: Path, size: int, pii_mode: str, workers: int, out: Path) -> float:
+    """One prepare run; returns MB per CPU-second."""
     main_before, children_before = _cpu_seconds()
     start = time.perf_counter()
     manifest = prepare(
@@ -106,17 +121,23 @@ def _run(raw: Path, size: int, pii_mode: str, workers: int, out: Path) -> None:
     main_after, children_after = _cpu_seconds()
     main_cpu, worker_cpu = main_after - main_before, children_after - children_before
     megabytes = size / 1e6
-    print(f"input: {megabytes:.1f} MB, {manifest['stages']['read']} rows, "
-          f"kept {manifest['stages']['kept']}, removed {manifest['removed']}")  # fmt: skip
+    stages = manifest["stages"]
+    print(
+        f"input: {megabytes:.1f} MB, {stages['read']} rows, kept {stages['kept']}, "
+        f"removed {manifest['removed']}",
+        flush=True,
+    )
     # On a shared machine wall time measures the neighbours too; CPU seconds measure our work:
     # MB per CPU-second is the per-core rate an idle core would give.
     print(
         f"pii={pii_mode} workers={workers}: wall {seconds:.1f} s ({megabytes / seconds:.2f} MB/s)"
         f"; CPU {main_cpu:.1f} s main + {worker_cpu:.1f} s workers -> "
-        f"{megabytes / (main_cpu + worker_cpu):.2f} MB per CPU-second"
+        f"{megabytes / (main_cpu + worker_cpu):.2f} MB per CPU-second",
+        flush=True,
     )
     entities = manifest["pii"]["entities"]
-    print(f"peak RSS (largest process): {_peak_rss_mb():.0f} MB; PII: {entities}")
+    print(f"peak RSS (largest process): {_peak_rss_mb():.0f} MB; PII: {entities}", flush=True)
+    return megabytes / (main_cpu + worker_cpu)
 
 
 if __name__ == "__main__":

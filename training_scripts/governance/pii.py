@@ -28,11 +28,11 @@ from presidio_analyzer.predefined_recognizers import (
     CreditCardRecognizer,
     IpRecognizer,
     PhoneRecognizer,
-    UsSsnRecognizer,
 )
 from presidio_anonymizer import AnonymizerEngine
 from presidio_anonymizer.entities import OperatorConfig
 
+from training_scripts.governance.pii_names import NameGazetteerRecognizer
 from training_scripts.governance.pii_ner import (
     NER_RECOGNIZER,
     NerNlpEngine,
@@ -45,6 +45,7 @@ from training_scripts.governance.pii_recognizers import (
     CUSTOM_RECOGNIZERS,
     DOB,
     MRN,
+    NOT_A_PERSONAL_NUMBER,
     PERSON,
     OfflineEmailRecognizer,
     PersonNameRecognizer,
@@ -103,10 +104,11 @@ def build_analyzer() -> AnalyzerEngine:
     logging.getLogger("presidio-analyzer").setLevel(logging.ERROR)
     registry = RecognizerRegistry(supported_languages=["en"])
     registry.add_recognizer(PhoneRecognizer(supported_regions=PHONE_REGIONS))
-    for builtin in (OfflineEmailRecognizer, UsSsnRecognizer, CreditCardRecognizer, IpRecognizer):
+    for builtin in (OfflineEmailRecognizer, CreditCardRecognizer, IpRecognizer):
         registry.add_recognizer(builtin())
     for custom in CUSTOM_RECOGNIZERS:
         registry.add_recognizer(custom())
+    registry.add_recognizer(NameGazetteerRecognizer())
     registry.add_recognizer(person_recognizer())
     engine = NerNlpEngine()
     engine.load()
@@ -229,6 +231,8 @@ class PiiEngine:
         self.last_entities: Counter[str] = Counter()
         self._analyzer = build_analyzer() if mode != "off" else None
         self._names = PersonNameRecognizer()
+        self._gazetteer = NameGazetteerRecognizer()
+        self._gazetteer.load()
         # No spaCy Doc: the name recognizer reads only the text (Presidio types `tokens` as Doc).
         self._no_tokens = NlpArtifacts([], [], [], [], None, "en")  # type: ignore[arg-type]
         self._anonymizer = AnonymizerEngine()
@@ -252,17 +256,20 @@ class PiiEngine:
             entities = _signs(text)
             ner = needs_ner(text)
             if entities or ner:
-                # spaCy (NER + tokens for context words) runs only where a name may hide or an
-                # unformatted SSN needs its context ("SSN", "social security"); elsewhere the
-                # analyzer gets no tokens and only the pattern recognizers run.
-                artifacts = None if ner or "US_SSN" in entities else self._no_tokens
+                # spaCy (NER + tokens for context words) runs only where a name may hide;
+                # elsewhere the analyzer gets no tokens and only the pattern recognizers run
+                # (the SSN recognizer reads its cue from the text itself).
+                artifacts = None if ner else self._no_tokens
                 results = self._analyzer.analyze(
                     text, language="en", entities=[PERSON, *entities],
                     score_threshold=SCORE_THRESHOLD, nlp_artifacts=artifacts,
                 )  # fmt: skip
-                found.append(_resolve([r for r in results if keep_person_span(text, r)]))
+                kept = [r for r in results if keep_person_span(text, r)]
+                found.append(_resolve(text, kept))
             else:
-                found.append(_named(self._names.analyze(text, [PERSON]), "PersonNameRecognizer"))
+                cued = _named(self._names.analyze(text, [PERSON]), "PersonNameRecognizer")
+                listed = self._gazetteer.analyze(text, [PERSON])
+                found.append(_resolve(text, cued + listed))
         parts: set[str] = set()
         for text, results in zip(texts, found, strict=True):
             for result in results:
@@ -321,21 +328,31 @@ def _named(results: list[RecognizerResult], name: str) -> list[RecognizerResult]
     return results
 
 
-def _resolve(results: list[RecognizerResult]) -> list[RecognizerResult]:
-    """A 9-digit run that is an SSN by context is not also a phone number; where the NER model
+# 3-2-4 digits is the SSN layout and no phone numbering plan's: an SSN, or an ID of another kind.
+_SSN_LAYOUT = re.compile(r"\d{3}-\d{2}-\d{4}")
+
+
+def _resolve(text: str, results: list[RecognizerResult]) -> list[RecognizerResult]:
+    """A 9-digit run that is an SSN by context is not also a phone number, nor is a number in
+    SSN layout or a digit run named as something else ("Order 482193756"); where the NER model
     and a pattern both found a name, the pattern's span is the precise one (NER's may take in
     the cue, as in "Patient Maria Lopez")."""
     ssns = [(r.start, r.end) for r in results if r.entity_type == "US_SSN"]
     patterns = [r for r in results if r.entity_type == PERSON and _recognizer(r) != NER_RECOGNIZER]
-    return [
-        r
-        for r in results
-        if (r.entity_type != "PHONE_NUMBER" or (r.start, r.end) not in ssns)
-        and not (
-            _recognizer(r) == NER_RECOGNIZER
-            and any(p.start < r.end and r.start < p.end for p in patterns)
-        )
-    ]
+    kept = []
+    for r in results:
+        if r.entity_type == "PHONE_NUMBER" and (
+            (r.start, r.end) in ssns
+            or _SSN_LAYOUT.fullmatch(text[r.start : r.end])
+            or (text[r.start : r.end].isdigit() and NOT_A_PERSONAL_NUMBER.search(text[: r.start]))
+        ):
+            continue
+        if _recognizer(r) == NER_RECOGNIZER and any(
+            p.start < r.end and r.start < p.end for p in patterns
+        ):
+            continue
+        kept.append(r)
+    return kept
 
 
 def _recognizer(result: RecognizerResult) -> str:

@@ -27,6 +27,7 @@ from presidio_analyzer.predefined_recognizers import SpacyRecognizer
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from training_scripts.governance.pii_names import PLACE_AFTER, fold, name_lists
 from training_scripts.governance.pii_recognizers import PERSON, is_organisation
 
 # Official name first (the image), then the pinned re-upload (offline, CI).
@@ -92,7 +93,8 @@ _EPONYM_INSIDE = re.compile(r"[A-Z][a-z]+-[A-Z][a-z]+(?:-[A-Z][a-z]+)?$")  # Wol
 
 
 def keep_person_span(text: str, result: RecognizerResult) -> bool:
-    """False for an NER PERSON that is a medical eponym, an organisation or an abbreviation."""
+    """False for an NER PERSON that is a medical eponym, an organisation, a place or an
+    abbreviation."""
     metadata = result.recognition_metadata or {}
     if result.entity_type != PERSON or metadata.get("recognizer_name") != NER_RECOGNIZER:
         return True
@@ -102,6 +104,12 @@ def keep_person_span(text: str, result: RecognizerResult) -> bool:
         return False
     if _EPONYM_AFTER.match(after) or (len(words) == 1 and _EPONYM_INSIDE.match(span)):
         return False
+    if PLACE_AFTER.match(after):  # "Church Lane surgery", "Victoria Park clinic"
+        return False
     if all(w.isupper() and len(w) <= 6 for w in words):  # INR, ABVD, GCS
+        return False
+    if any(w.isupper() and 2 <= len(w) <= 5 for w in words) and not any(  # "Gold PPO"
+        fold(w) in name_lists()[0] for w in words if not w.isupper()
+    ):
         return False
     return not is_organisation(words, after)

@@ -1,7 +1,7 @@
-"""Presidio recognizers for the PII that its pattern set misses without a spaCy NER model.
+"""Presidio pattern recognizers for the PII its own set misses: cue-led person names, street
+addresses, medical record numbers, dates of birth and SSNs by SSA's rules (the NER model and the
+name gazetteer, `pii_ner.py` and `pii_names.py`, find names with no cue).
 
-Offline we run Presidio on a blank spaCy pipeline (no model weights), so person names, street
-addresses, medical record numbers and dates of birth come from these context-driven recognizers.
 Names are found after a cue (a title such as "Dr.", a role such as "Patient" or "represented by",
 a greeting, a sign-off) and are deliberately not guessed from capitalisation alone, so drug names,
 diagnoses, clause names ("Force Majeure") and company names survive.
@@ -240,7 +240,64 @@ class DateOfBirthRecognizer(_RegexRecognizer):
     )
 
 
+SSN = "US_SSN"
+# "SSN on file", "social security no.", "taxpayer number": the number near it is an SSN.
+_SSN_CUE = re.compile(
+    r"(?i:\b(?:ssn|ss\#|soc(?:ial)?\.?[ ]sec(?:urity)?|social[ ]security|taxpayer|tax[ ]id|"
+    r"tin|national[ ]id|ssa)\b)"
+)
+# A number named as something else right before it: "Order 482193756", "Lot 223-45-6789".
+NOT_A_PERSONAL_NUMBER = re.compile(
+    r"(?i:\b(?:order|invoice|inv|tracking|routing|aba|account|acct|policy|claim|sku|part|lot|"
+    r"batch|serial|model|ref|reference|case|ticket|po|ndc|isbn|item|product|confirmation|"
+    r"booking|reservation|transaction|receipt|shipment|container|contract|npi|dea|licen[cs]e|"
+    r"registration|vin|imei|iban|upc|ean|gtin|catalog(?:ue)?|job|project|tender|bid|check|"
+    r"cheque|fax|tel|telephone|phone|mobile|cell|zip|postcode)"
+    r"(?:[ ](?:no\.?|nos?\.|number|num|\#|id|code|ref))?[ ]?[:#]?[ ]?)$"
+)
+_NINE_DIGITS = re.compile(r"(?<![\w$£€.,/#-])(\d{3})([- ]?)(\d{2})\2(\d{4})(?![\w/-]|[.,]\d)")
+
+
+def ssa_valid(area: str, group: str, serial: str) -> bool:
+    """SSA's rules: area not 000, 666 or 900-999; group not 00; serial not 0000 (and no
+    placeholder such as 111-11-1111 or 123-45-6789)."""
+    if area in ("000", "666") or area[0] == "9" or group == "00" or serial == "0000":
+        return False
+    return len(set(area + group + serial)) > 1 and area + group + serial != "123456789"
+
+
+class SsnRecognizer(_RegexRecognizer):
+    """US SSNs as 3-2-4 digits with dashes, spaces or none, valid by SSA's rules. Scored by
+    context: a cue ("SSN", "social security") before it makes it certain, a number named as
+    something else ("Order", "Policy number") rules it out, and a bare 9-digit run with neither
+    still counts (a clinical or legal note rarely holds other 9-digit numbers)."""
+
+    ENTITY = SSN
+    CUE_SCORE, FORMATTED_SCORE, BARE_SCORE = 0.9, 0.6, 0.45
+    CUE_WINDOW = 40  # characters before the number searched for a cue
+
+    def analyze(
+        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
+    ) -> list[RecognizerResult]:
+        results = []
+        for match in _NINE_DIGITS.finditer(text):
+            area, separator, group, serial = match.groups()
+            before = text[max(0, match.start() - self.CUE_WINDOW) : match.start()]
+            if not ssa_valid(area, group, serial) or NOT_A_PERSONAL_NUMBER.search(before):
+                continue
+            score = (
+                self.CUE_SCORE
+                if _SSN_CUE.search(before)
+                else self.FORMATTED_SCORE
+                if separator
+                else self.BARE_SCORE
+            )
+            results.append(RecognizerResult(SSN, match.start(), match.end(), score))
+        return results
+
+
 CUSTOM_RECOGNIZERS = (
+    SsnRecognizer,
     PersonNameRecognizer,
     StreetAddressRecognizer,
     MedicalRecordNumberRecognizer,

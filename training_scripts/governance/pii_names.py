@@ -1,0 +1,290 @@
+"""A name gazetteer: given name + surname pairs from Faker's Latin-script name lists.
+
+The small NER model misses many names it rarely saw in training (West African, South Asian,
+Turkish, Nordic...) and most names written in lower case, and a cue word ("Patient", "Dr.") is
+often absent. Faker ships first and last names for ~60 locales (about 20,000 of each in Latin
+script, no download); two or three adjacent words whose first is a known given name and whose
+last a known surname (or the reverse, surname first as in "Zhang Wei") are a name with high
+odds, in title case or in lower case. English words that are also names ("Will", "Grace",
+"Long") do not count as a name part in lower-case text, nor does a word that ends the pair in a
+street, organisation or eponym ("Church Lane", "Graves disease").
+"""
+
+from __future__ import annotations
+
+from training_scripts.governance import presidio_cpu  # noqa: F401  (first: see its docstring)
+
+# isort: split
+
+import functools
+import importlib
+import itertools
+import pkgutil
+import re
+import unicodedata
+
+import faker.providers.person
+from presidio_analyzer import LocalRecognizer, RecognizerResult
+from presidio_analyzer.nlp_engine import NlpArtifacts
+from spacy.lang.en.stop_words import STOP_WORDS
+from spacy.tokens import Doc
+
+from training_scripts.governance.pii_recognizers import (
+    _NOT_NAME_ENDS,
+    _NOT_NAME_STARTS,
+    _ORG_WORDS,
+    _PERSON_VERBS,
+    _STREET_TYPES,
+    PERSON,
+    is_organisation,
+)
+
+GAZETTEER_RECOGNIZER = "NameGazetteer"
+_FIRST_ATTRS = ("first_names", "first_names_male", "first_names_female", "first_romanized_names")
+_LAST_ATTRS = ("last_names", "last_names_male", "last_names_female", "last_romanized_names")
+# Joining words inside a name: "Nguyen Van An", "Al-Farsi", "Ludwig van Dam", "bin Said".
+_PARTICLES = frozenset(
+    str.split(
+        "al el ben bin binti ibn abu bint van von der den de del della da dos das du le la thi "
+        "ter mac st"
+    )
+)
+# English words that are also someone's name somewhere: never a name part in lower-case text,
+# and not a given name at the start of a sentence ("Grace period", "Will Long").
+_COMMON_WORDS = frozenset(
+    str.split(
+        "will may can long young rose hope grace faith joy mercy patience charity honor summer "
+        "autumn winter spring april june august mark bill grant chase rich white black green "
+        "brown gray grey gold silver stone wood field hill park lane bell hall king page price "
+        "cook baker miller carter mason ward case early hart love art guy jack ray sunny sky "
+        "star dawn eve holly ivy jade pearl ruby amber crystal violet lily iris daisy hazel "
+        "rust pain care cash day home rest law sale west east north south new best major minor "
+        "noble free fair hunt bishop dean judge earl duke prince lord sage lake pool bay ford "
+        "bridge banks bush marsh moss rock rocks wells house church chapel court tower gates "
+        "hay crane fox wolf lamb bird swan drake hawk fisher hunter porter walker taylor "
+        "turner parker cross rice bean cole sugar salt pepper honey candy sweet plum olive "
+        "cherry berry peach gene don dale glen max sol ally else per via pat val van said held "
+        "sign signs test tests patient patients order orders note notes dose doses blood heart "
+        "liver kidney bone back chest head hand hands skin risk fall falls term terms fine "
+        "good well better worse light dark moore more most short little small large big "
+        "general clinic nurse doctor medical health plan plans call calls visit visits rate "
+        "scan scans sleep walk walks run runs work works sick fit fever cold heat pace scale "
+        "story stories paris london georgia virginia carolina jordan israel china india kenya "
+        "chad sierra santa san angeles shall carrier carry kong"
+    )
+)
+_STREET_WORD = re.compile(rf"(?:{_STREET_TYPES})\b")
+_EPONYM_NOUN = re.compile(
+    r"(?:'s)?[ -](?:disease|syndrome|palsy|lymphoma|sign|test|score|scale|procedure|"
+    r"criteria|classification|reflex|ulcer|phenomenon|fracture)\b",
+    re.IGNORECASE,
+)
+_WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
+_SENTENCE_END = re.compile(r"[.!?;:\n][ \t]*$")
+_FOLD = str.maketrans({"ı": "i", "ł": "l", "ø": "o", "đ": "d", "ß": "ss", "æ": "ae", "œ": "oe"})
+# A place, not a person, when one of these follows: "Victoria Park clinic", "Church Lane surgery".
+PLACE_AFTER = re.compile(
+    r"[ ](?:clinic|surgery|hospital|station|campus|branch|office|practice|centre|center|"
+    r"school|library|depot|site|estate|hotel|stadium|airport|road|street|market|mall|park)\b",
+    re.IGNORECASE,
+)
+# Labels the small model gives names it does not know ("Fatoumata Diallo" as ORG, "Haruto Sato"
+# as FAC): such a span with a part from the name lists is a person.
+_MISLABELLED = {"ORG", "FAC", "WORK_OF_ART", "NORP", "PRODUCT"}
+# ... while a span it calls a place is one, even when both words are in the name lists.
+_PLACE_LABELS = {"GPE", "LOC"}
+_HUMAN_VERB = re.compile(rf"[ ](?:{_PERSON_VERBS}|phoned|emailed|said|wants|needs|asks)\b")
+
+
+@functools.lru_cache(maxsize=1 << 16)  # words repeat: most rows pay a dict lookup per word
+def fold(word: str) -> str:
+    """Lower case without accents: "Yıldız" -> "yildiz", "García" -> "garcia"."""
+    decomposed = unicodedata.normalize("NFKD", word.casefold().translate(_FOLD))
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def _is_latin(word: str) -> bool:
+    return all(c.isascii() or ord(c) < 0x250 or 0x1E00 <= ord(c) < 0x1F00 for c in word)
+
+
+@functools.cache
+def name_lists() -> tuple[frozenset[str], frozenset[str]]:
+    """(given names, surnames) of every Faker person locale, folded, Latin script only."""
+    first: set[str] = set()
+    last: set[str] = set()
+    for module in pkgutil.iter_modules(faker.providers.person.__path__):
+        provider = importlib.import_module(f"faker.providers.person.{module.name}").Provider
+        for attrs, into in ((_FIRST_ATTRS, first), (_LAST_ATTRS, last)):
+            for attr in attrs:
+                names = getattr(provider, attr, None)
+                if isinstance(names, (dict, tuple, list)):
+                    into.update(fold(n) for n in names if isinstance(n, str) and _is_latin(n))
+    for names in (first, last):
+        names.difference_update(STOP_WORDS, _PARTICLES)
+        names.difference_update(n for n in list(names) if len(n) < 2 or " " in n)
+    return frozenset(first), frozenset(last)
+
+
+def _part(word: str, names: frozenset[str]) -> bool:
+    """A known name, or hyphenated known names ("Owusu-Ansah", "Al-Mansouri", "Ji-ho")."""
+    folded = fold(word)
+    if folded in names:
+        return True
+    pieces = folded.split("-")
+    return (
+        len(pieces) > 1
+        and all(p in names or p in _PARTICLES for p in pieces)
+        and any(p in names for p in pieces)
+    )
+
+
+def _title(word: str) -> bool:
+    return word[0].isupper() and any(c.islower() for c in word)
+
+
+_TITLE_BEFORE = re.compile(r"(?:^|(?<=[^.!?;:\n] ))([A-Z][^\W\d_]+(?:-[A-Z]?[^\W\d_]+)?) $")
+_TITLE_AFTER = re.compile(r" ([A-Z][^\W\d_]+(?:-[A-Z]?[^\W\d_]+)?)\b")
+
+
+def _widen(text: str, start: int, end: int) -> tuple[int, int]:
+    """A one-word entity with a title-case neighbour inside the sentence ("Olu Adebayo" where
+    the model tagged only "Adebayo") takes the neighbour in."""
+    if " " in text[start:end]:
+        return start, end
+    before = _TITLE_BEFORE.search(text[max(0, start - 40) : start])
+    if before is not None:
+        return start - len(before.group(0)), end
+    after = _TITLE_AFTER.match(text, end)
+    return (start, after.end()) if after is not None else (start, end)
+
+
+class NameGazetteerRecognizer(LocalRecognizer):
+    """Given name + surname pairs (either order, an optional middle part) from Faker's lists."""
+
+    SCORE = 0.7
+    LOWER_SCORE = 0.6
+    NER_SCORE = 0.6
+
+    def __init__(self) -> None:
+        super().__init__(
+            supported_entities=[PERSON], supported_language="en", name=GAZETTEER_RECOGNIZER
+        )
+
+    def load(self) -> None:
+        self.first, self.last = name_lists()
+        self.known = self.first | self.last
+
+    def analyze(
+        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
+    ) -> list[RecognizerResult]:
+        words = list(_WORD.finditer(text))
+        results = []
+        index = 0
+        while index < len(words):
+            span = self._name_at(text, words, index)
+            if span is None:
+                index += 1
+                continue
+            start, end, used, score = span
+            results.append(self._result(start, end, score))
+            index += used
+        doc = nlp_artifacts.tokens if nlp_artifacts is not None else None
+        if isinstance(doc, Doc):
+            places = {(e.start_char, e.end_char) for e in doc.ents if e.label_ in _PLACE_LABELS}
+            results = [r for r in results if (r.start, r.end) not in places]
+            for entity in doc.ents:
+                start, end = _widen(text, entity.start_char, entity.end_char)
+                if (
+                    entity.label_ in _MISLABELLED
+                    and self._mislabelled_name(text, text[start:end], end)
+                    and not any(r.start < end and start < r.end for r in results)
+                ):
+                    results.append(self._result(start, end, self.NER_SCORE))
+        return results
+
+    def _mislabelled_name(self, text: str, span: str, end: int) -> bool:
+        """Two or three title-case words, one of them a listed name part, none a common word."""
+        names = span.split(" ")
+        if not 2 <= len(names) <= 3 or not all(_title(n) and _WORD.fullmatch(n) for n in names):
+            return False
+        if any(not self._usable(n, True) for n in names) or self._excluded(text, names, end):
+            return False
+        return any(_part(n, self.first) or _part(n, self.last) for n in names)
+
+    def _result(self, start: int, end: int, score: float) -> RecognizerResult:
+        return RecognizerResult(
+            PERSON, start, end, score,
+            recognition_metadata={RecognizerResult.RECOGNIZER_NAME_KEY: GAZETTEER_RECOGNIZER},
+        )  # fmt: skip
+
+    def _name_at(
+        self, text: str, words: list[re.Match[str]], index: int
+    ) -> tuple[int, int, int, float] | None:
+        head = words[index].group()
+        if "-" not in head and fold(head) not in self.known:  # most words: one dict lookup
+            return None
+        lower = head.islower()
+        if not (lower or _title(head)) or not self._usable(head, lower):
+            return None
+        if not (_part(head, self.first) or _part(head, self.last)):
+            return None
+        before = text[max(0, words[index].start() - 4) : words[index].start()]
+        sentence_start = not before.strip() or _SENTENCE_END.search(before) is not None
+        for size in (3, 2):
+            run = words[index : index + size]
+            if len(run) < size or not self._joined(text, run, lower):
+                continue
+            names = [w.group() for w in run]
+            if not all(self._usable(n, lower) or fold(n) in _PARTICLES for n in names[1:]):
+                continue
+            if self._pair(names[0], names[-1]) and not self._excluded(text, names, run[-1].end()):
+                if lower and sentence_start and size == 2 and not self._distinct(names):
+                    continue
+                score = self.LOWER_SCORE if lower else self.SCORE
+                return run[0].start(), run[-1].end(), size, score
+        # A lone given name that starts a sentence and does something human: "Anneke phoned".
+        if (
+            not lower
+            and sentence_start
+            and _part(head, self.first)
+            and fold(head) not in _COMMON_WORDS
+            and _HUMAN_VERB.match(text, words[index].end())
+        ):
+            return words[index].start(), words[index].end(), 1, self.SCORE
+        return None
+
+    def _usable(self, word: str, lower: bool) -> bool:
+        folded = fold(word)
+        if folded in STOP_WORDS or (lower and folded in _COMMON_WORDS):
+            return False
+        return word not in _NOT_NAME_STARTS and word not in _ORG_WORDS and len(folded) > 1
+
+    def _joined(self, text: str, run: list[re.Match[str]], lower: bool) -> bool:
+        """Words separated by one space, all lower case or all title case (particles apart)."""
+        for left, right in itertools.pairwise(run):
+            if text[left.end() : right.start()] != " ":
+                return False
+        for match in run[1:]:
+            word = match.group()
+            if fold(word) in _PARTICLES:
+                continue
+            if (lower and not word.islower()) or (not lower and not _title(word)):
+                return False
+        return True
+
+    def _pair(self, head: str, tail: str) -> bool:
+        return (_part(head, self.first) and _part(tail, self.last)) or (
+            _part(head, self.last) and _part(tail, self.first)
+        )
+
+    def _distinct(self, names: list[str]) -> bool:
+        """Both parts outside the English-looking short words a lower-case sentence starts with."""
+        return all(len(n) > 3 for n in names)
+
+    def _excluded(self, text: str, names: list[str], end: int) -> bool:
+        after = text[end:]
+        if names[-1] in _NOT_NAME_ENDS or _EPONYM_NOUN.match(after) or PLACE_AFTER.match(after):
+            return True
+        if _STREET_WORD.match(names[-1]) or re.match(rf"[ ](?:{_STREET_TYPES})\b", after):
+            return True
+        return is_organisation(names, after)
