@@ -30,8 +30,8 @@ _LOCAL_TRAINING: dict[str, Any] = {
     "checkpoint_every_steps": 20,
 }
 # lora_alpha: LoRA's update is scaled by alpha/r; at the full fine-tune's learning rate the
-# default 16/8 barely moved the tiny base LM in 120 steps (support rougeL gain CI low 0.006,
-# bertscore gain below zero), 128/8 gives 0.042 / 0.052. Other methods leave it unused.
+# default 16/8 barely moved the tiny base LM in 120 steps (support bertscore_f1 gain CI low
+# below zero), 128/8 gives 0.057. Other methods leave it unused.
 _FAST = {"max_steps": "120", "batch_size": "8", "max_seq_length": "128", "log_every": "5",
          "learning_rate": "0.003", "warmup_steps": "4", "lora_alpha": "128"}  # fmt: skip
 
@@ -129,20 +129,22 @@ PRESETS: dict[str, Preset] = {
             description="Continued pre-training on anonymized clinical notes",
             method="cpt",
             raw=("raw/notes",),
-            # Measured (160 notes, 32 held out, 120 steps; baseline = the local base LM)
-            # candidate / baseline / gain 95% CI lower bound: rougeL 0.152 / 0.054 / 0.064;
-            # bleu 1.62 / 0.73 / 0.147; bertscore_f1 0.349 / 0.206 / 0.094;
-            # unsupported_word_rate 0.31 / 0.53. One step: rougeL 0.070 / gain low 0.001,
-            # bleu 0.64 / -0.32, bertscore_f1 0.237 / 0.018.
+            # Measured (160 notes, 32 held out, 120 steps; baseline = the local base LM; demo
+            # salt) candidate / baseline / gain 95% CI lower bound: rougeL 0.115 / 0.041 / 0.044;
+            # bleu 0.92 / 0.71 / -0.21; bertscore_f1 0.307 / 0.178 / 0.081;
+            # unsupported_word_rate 0.38 / 0.72. One step: rougeL 0.057 / 0.0002, bleu 0.37 /
+            # -0.66, bertscore_f1 0.197 / 0.005. BLEU on continuations of clinical notes moved
+            # 0.7-1.6 between salts with rougeL: its floor is waived and its gain rule only bounds
+            # a regression.
             thresholds=_gate(
                 **_SAFETY,
-                MinRougeL=0.09,
-                MinBleu=0.8,
-                MinBertscoreF1=0.28,
-                MinRougeLGain=0.03,
-                MinBleuGain=0.05,
-                MinBertscoreF1Gain=0.045,
-                MaxUnsupportedWordRate=0.5,
+                MinRougeL=0.08,
+                MinBleu=0.0,
+                MinBertscoreF1=0.25,
+                MinRougeLGain=0.02,
+                MinBleuGain=-1.0,
+                MinBertscoreF1Gain=0.04,
+                MaxUnsupportedWordRate=0.55,
             ),
         ),
         Preset(
@@ -153,19 +155,20 @@ PRESETS: dict[str, Preset] = {
             # Contracts run to ~600 tokens: the whole prompt must fit for the clause to be seen.
             hyperparameters={"max_seq_length": "768"},
             # Measured (160 contracts, 32 held out, 120 steps; baseline = the local base LM,
-            # which already copies contract text) candidate / baseline / gain 95% CI lower
-            # bound: rougeL 0.354 / 0.181 / 0.036; bleu 2.82 / 0.58 / 1.07; bertscore_f1 0.555 /
-            # 0.292 / 0.168; unsupported_word_rate 0.03 / 0.03. One step: rougeL 0.167 / -0.037,
-            # bleu 2.54 / 0.96 (BLEU does not separate them here), bertscore_f1 0.352 / 0.029.
+            # which already copies contract text; demo salt) candidate / baseline / gain 95% CI
+            # lower bound: rougeL 0.331 / 0.170 / 0.023; bleu 2.87 / 0.56 / 0.60; bertscore_f1
+            # 0.552 / 0.292 / 0.160; unsupported_word_rate 0.16 / 0.03. One step: rougeL 0.169 /
+            # -0.032, bleu 2.60 / 1.06 (BLEU does not separate them here), bertscore_f1 0.396 /
+            # 0.066.
             thresholds=_gate(
                 **_SAFETY,
                 MinRougeL=0.25,
                 MinBleu=1.5,
-                MinBertscoreF1=0.45,
-                MinRougeLGain=0.015,
-                MinBleuGain=0.5,
-                MinBertscoreF1Gain=0.08,
-                MaxUnsupportedWordRate=0.3,
+                MinBertscoreF1=0.47,
+                MinRougeLGain=0.01,
+                MinBleuGain=0.3,
+                MinBertscoreF1Gain=0.1,
+                MaxUnsupportedWordRate=0.35,
             ),
         ),
         Preset(
@@ -178,23 +181,23 @@ PRESETS: dict[str, Preset] = {
             preferences=("raw/rankings.jsonl",),
             # Dialogs run to ~380 tokens with the chat template.
             hyperparameters={"max_seq_length": "512"},
-            # Measured (180 dialogs, 36 held out, 120 steps; baseline = the local base LM) per
-            # method, candidate / gain 95% CI lower bound: sft rougeL 0.36 / 0.174, bleu 19.2 /
-            # 9.95, bertscore_f1 0.48 / 0.122; distill 0.34 / 0.157, 19.8 / 9.44, 0.47 / 0.112;
-            # lora 0.138 / 0.042, 3.03 / 0.73, 0.362 / 0.052; reft 0.085 / 0.012, 1.13 / 0.08,
-            # 0.296 / 0.005; one-step sft 0.057 / -0.011, 0.56 / -0.148, 0.265 / -0.027; base
-            # LM rougeL 0.047-0.053, bleu 0.42, bertscore_f1 0.27. unsupported_word_rate: sft
-            # 0.44-0.53 (base 0.17-0.19). Every method must clear the same gate, so reft, the
-            # weakest, sets it: rougeL and BLEU must improve significantly, BERTScore may not
-            # drop by more than 0.02.
+            # Measured (180 dialogs, 36 held out, 120 steps; baseline = the local base LM; demo
+            # salt) per method, candidate / gain 95% CI lower bound: sft rougeL 0.336 / 0.158,
+            # bleu 23.2 / 11.4, bertscore_f1 0.486 / 0.133; lora 0.107 / 0.004, 1.84 / 0.33,
+            # 0.357 / 0.057; one-step sft 0.079 / 0.014, 0.70 / -0.006, 0.271 / -0.006; base LM
+            # rougeL 0.049, bleu 0.43, bertscore_f1 0.266. unsupported_word_rate: sft 0.56 (base
+            # 0.11). Every method must clear the same gate, so lora, the weakest that adapts, sets
+            # it; rougeL only bounds a regression (a one-step model's rougeL gain interval sits
+            # above lora's). reft (0.058 / -0.007, 1.08 / -0.14, 0.279 / -0.004) does not beat
+            # the base model and fails, as it should.
             thresholds=_gate(
                 **_SAFETY,
                 MinRougeL=0.06,
-                MinBleu=0.6,
-                MinBertscoreF1=0.25,
-                MinRougeLGain=0.005,
-                MinBleuGain=0.0,
-                MinBertscoreF1Gain=-0.02,
+                MinBleu=1.2,
+                MinBertscoreF1=0.31,
+                MinRougeLGain=-0.01,
+                MinBleuGain=0.15,
+                MinBertscoreF1Gain=0.025,
                 MaxUnsupportedWordRate=0.7,
             ),
         ),

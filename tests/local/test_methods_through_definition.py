@@ -31,7 +31,18 @@ def runs_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("method-runs")
 
 
-@pytest.mark.parametrize("method", list(PRESET_FOR))
+# Measured on the support preset (docs/training.md): LoReFT on one decoder layer does not beat
+# the base LM it edits in 120 steps (rougeL, BLEU and BERTScore gain intervals all reach below
+# zero), so the gate refuses it. Strict: the day it passes, this marker must go.
+REFT_REFUSED = pytest.mark.xfail(
+    reason="reft does not significantly beat the base LM; the support gate refuses it",
+    strict=True,
+)
+
+
+@pytest.mark.parametrize(
+    "method", [pytest.param(m, marks=REFT_REFUSED) if m == "reft" else m for m in PRESET_FOR]
+)
 def test_method_runs_the_definition_to_registration(runs_dir: Path, method: str) -> None:
     result = local_run(
         PRESETS[PRESET_FOR[method]], runs_dir=runs_dir, run_id=method, overrides={"Method": method}
