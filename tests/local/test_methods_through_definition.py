@@ -53,7 +53,8 @@ def test_method_runs_the_definition_to_registration(runs_dir: Path, method: str)
         g.key for g in GATE_METRICS if g.family == family
     ]
     assert all(row["passed"] for row in result.gate), result.gate
-    assert result.registered and result.registered["ModelDataUrl"].endswith("model.tar.gz")
+    # Uncompressed (CompressionType NONE): the model prefix Bedrock's import reads.
+    assert result.registered and result.registered["ModelDataUrl"].endswith("/output/model/")
     summary = _training_summary(result.run_dir)
     assert summary["method"] == method
     if method == "distill":
