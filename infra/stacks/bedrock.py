@@ -27,6 +27,7 @@ from deployment.contract import (
     guardrail_output,
 )
 from deployment.settings import Settings
+from infra.constructs.bedrock_job_role import bedrock_job_arns, bedrock_job_role
 from infra.constructs.customization_workflow import (
     LOG_DELIVERY_ACTIONS,
     XRAY_ACTIONS,
@@ -249,23 +250,12 @@ class BedrockStack(cdk.Stack):
         Conditions follow "Create a service role for model customization" (Bedrock user guide,
         https://docs.aws.amazon.com/bedrock/latest/userguide/model-customization-iam-role.html).
         """
-        job_arns = self.format_arn(
-            service="bedrock",
-            resource="model-customization-job",
-            resource_name="*",
-            arn_format=cdk.ArnFormat.SLASH_RESOURCE_NAME,
-        )
-        role = iam.Role(
+        job_arns = bedrock_job_arns(self, "model-customization-job")
+        role = bedrock_job_role(
             self,
             "ServiceRole",
-            description="Assumed by Bedrock model customization jobs of this account",
-            assumed_by=iam.ServicePrincipal(
-                "bedrock.amazonaws.com",
-                conditions={
-                    "StringEquals": {"aws:SourceAccount": self.account},
-                    "ArnEquals": {"aws:SourceArn": job_arns},
-                },
-            ),
+            "model-customization-job",
+            "Assumed by Bedrock model customization jobs of this account",
         )
         # Identity-based statements, not bucket/key grants: a grant would edit the data stack's
         # resource policies with this stack's role ARN and create a cross-stack cycle. The

@@ -37,6 +37,7 @@ from deployment.contract import (
     model_package_group_name,
 )
 from deployment.settings import Settings
+from infra.constructs.bedrock_job_role import bedrock_job_role
 from infra.constructs.import_workflow import ImportWorkflow
 from infra.constructs.secure_bucket import SecureBucket
 from infra.nag import acknowledge, justify_wildcards, skip_checkov
@@ -139,23 +140,11 @@ class ServingStack(cdk.Stack):
         Trust conditions follow "Create a service role for importing pre-trained models"
         (Bedrock user guide, https://docs.aws.amazon.com/bedrock/latest/userguide/model-import-iam-role.html).
         """
-        jobs = self.format_arn(
-            service="bedrock",
-            resource="model-import-job",
-            resource_name="*",
-            arn_format=cdk.ArnFormat.SLASH_RESOURCE_NAME,
-        )
-        role = iam.Role(
+        role = bedrock_job_role(
             self,
             "ImportRole",
-            description="Assumed by Bedrock model import jobs of this account",
-            assumed_by=iam.ServicePrincipal(
-                "bedrock.amazonaws.com",
-                conditions={
-                    "StringEquals": {"aws:SourceAccount": self.account},
-                    "ArnEquals": {"aws:SourceArn": jobs},
-                },
-            ),
+            "model-import-job",
+            "Assumed by Bedrock model import jobs of this account",
         )
         self._run_objects = artifacts.arn_in(self, f"{PIPELINE_RUNS_PREFIX}*")
         role.add_to_policy(
