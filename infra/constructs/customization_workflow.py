@@ -33,6 +33,8 @@ from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
 
+from infra.constructs.workflow_steps import notify, retry_when_busy
+
 J = sfn.JsonPath
 # SDK-integration error names for Bedrock throttling (Step Functions prefixes the service name).
 THROTTLING_ERRORS = ["Bedrock.ThrottlingException", "Bedrock.ServiceQuotaExceededException"]
@@ -171,31 +173,16 @@ class CustomizationWorkflow(Construct):
             result_path="$.deployment",
         )
         for task in (get_model, deploy):
-            task.add_retry(
-                errors=THROTTLING_ERRORS,
-                interval=cdk.Duration.seconds(10),
-                backoff_rate=2.0,
-                max_attempts=6,
-                jitter_strategy=sfn.JitterType.FULL,
-            )
+            retry_when_busy(task, THROTTLING_ERRORS, 10, 6)
 
-        def notify(id_: str, subject: str) -> tasks.SnsPublish:
-            return tasks.SnsPublish(
-                self,
-                id_.replace(" ", ""),
-                state_name=id_,
-                topic=topic,
-                subject=subject,
-                message=sfn.TaskInput.from_json_path_at("$"),
-                result_path=J.DISCARD,
-            )
-
-        skipped = notify("Notify deployment skipped", "Custom model ready; no on-demand deployment")
+        skipped = notify(
+            self, "Notify deployment skipped", topic, "Custom model ready; no on-demand deployment"
+        )
         skipped.next(done)
         for task in (get_model, deploy):
             task.add_catch(skipped, errors=["States.ALL"], result_path="$.deploymentError")
         get_model.next(deploy).next(
-            notify("Notify deployed", "Custom model deployed on demand")
+            notify(self, "Notify deployed", topic, "Custom model deployed on demand")
         ).next(done)
         return (
             sfn.Choice(self, "OnDemandBase", state_name="On-demand base model?")
@@ -271,23 +258,11 @@ class CustomizationWorkflow(Construct):
                 result_selector={"arn.$": "$.JobArn"},
                 result_path="$.job",
             )
-            task.add_retry(
-                errors=THROTTLING_ERRORS,
-                interval=cdk.Duration.seconds(10),
-                backoff_rate=2.0,
-                max_attempts=6,
-                jitter_strategy=sfn.JitterType.FULL,
-            )
+            retry_when_busy(task, THROTTLING_ERRORS, 10, 6)
             return task
 
-        notify_failed = tasks.SnsPublish(
-            self,
-            "NotifyFailure",
-            state_name="Notify failure",
-            topic=topic,
-            subject="Bedrock customization job did not complete",
-            message=sfn.TaskInput.from_json_path_at("$"),
-            result_path=J.DISCARD,
+        notify_failed = notify(
+            self, "Notify failure", topic, "Bedrock customization job did not complete"
         )
         failed = sfn.Fail(self, "JobFailed", state_name="Job did not complete", error="JobFailed")
         notify_failed.next(failed)
@@ -312,13 +287,7 @@ class CustomizationWorkflow(Construct):
             result_selector={"status.$": "$.Status"},
             result_path="$.status",
         )
-        get_status.add_retry(
-            errors=THROTTLING_ERRORS,
-            interval=cdk.Duration.seconds(5),
-            backoff_rate=2.0,
-            max_attempts=8,
-            jitter_strategy=sfn.JitterType.FULL,
-        )
+        retry_when_busy(get_status, THROTTLING_ERRORS, 5, 8)
         count = sfn.Pass(
             self,
             "CountPoll",

@@ -24,6 +24,7 @@ from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
 
 from deployment.settings import ServingSettings
+from infra.constructs.workflow_steps import notify, retry_when_busy
 from pipelines.pipeline_parameters import MODEL_DATA_PROPERTY
 from pipelines.serving.catalog import IMPORT_ARCHITECTURES, NOT_IMPORTABLE_METHODS
 
@@ -87,28 +88,13 @@ class ImportWorkflow(Construct):
                 **kw,
             )
             if service == "bedrock":
-                task.add_retry(
-                    errors=BUSY_ERRORS,
-                    interval=cdk.Duration.seconds(30),
-                    backoff_rate=2.0,
-                    max_attempts=8,
-                    jitter_strategy=sfn.JitterType.FULL,
-                )
+                retry_when_busy(task, BUSY_ERRORS, 30, 8)
             return task
 
-        def notify(id_: str, subject: str) -> tasks.SnsPublish:
-            return tasks.SnsPublish(
-                self,
-                id_.replace(" ", ""),
-                state_name=id_,
-                topic=topic,
-                subject=subject,
-                message=sfn.TaskInput.from_json_path_at("$"),
-                result_path=sfn.JsonPath.DISCARD,
-            )
-
         failed = sfn.Fail(self, "ImportFailed", state_name="Import failed", error="ImportFailed")
-        notify_failed = notify("Notify import failure", "Bedrock model import did not complete")
+        notify_failed = notify(
+            self, "Notify import failure", topic, "Bedrock model import did not complete"
+        )
         notify_failed.next(failed)
 
         describe = sdk(
@@ -153,7 +139,12 @@ class ImportWorkflow(Construct):
             cause_path="$.refusal.reason",
         )
         not_importable.next(
-            notify("Notify not importable", "Approved model cannot be imported into Bedrock")
+            notify(
+                self,
+                "Notify not importable",
+                topic,
+                "Approved model cannot be imported into Bedrock",
+            )
         ).next(refused)
         importable = C.and_(
             C.is_present(f"$.package.metadata.{ARCHITECTURE_KEY}"),
@@ -264,7 +255,7 @@ class ImportWorkflow(Construct):
             result_path=sfn.JsonPath.DISCARD,
         )
         record.add_catch(notify_failed, errors=["States.ALL"], result_path="$.error")
-        imported = notify("Notify imported", "Approved model imported into Bedrock")
+        imported = notify(self, "Notify imported", topic, "Approved model imported into Bedrock")
         done = sfn.Succeed(self, "Imported", state_name="Imported")
         imported.next(done)
         if settings.retire_previous:
@@ -314,7 +305,7 @@ class ImportWorkflow(Construct):
                     C.string_equals("$.package.status", "Rejected"),
                     C.is_present(f"$.package.metadata.{IMPORTED_MODEL_KEY}"),
                 ),
-                self._retire_rejected(sdk, packages, imported_models, notify),
+                self._retire_rejected(sdk, packages, imported_models, topic),
             )
         route.otherwise(nothing)
         describe.next(route)
@@ -402,7 +393,9 @@ class ImportWorkflow(Construct):
         each.next(then)
         return listed
 
-    def _retire_rejected(self, sdk, packages: str, imported_models: str, notify) -> sfn.IChainable:
+    def _retire_rejected(
+        self, sdk, packages: str, imported_models: str, topic: sns.ITopic
+    ) -> sfn.IChainable:
         """A rejected package loses its imported model and the ARN recorded for it."""
         delete = sdk(
             "Delete rejected import",
@@ -423,6 +416,6 @@ class ImportWorkflow(Construct):
             [packages],
             result_path=sfn.JsonPath.DISCARD,
         )
-        retired = notify("Notify retired", "Rejected model's Bedrock import deleted")
+        retired = notify(self, "Notify retired", topic, "Rejected model's Bedrock import deleted")
         delete.next(forget).next(retired).next(sfn.Succeed(self, "Retired", state_name="Retired"))
         return delete
