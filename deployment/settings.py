@@ -14,11 +14,10 @@ import json
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import (
     BaseModel,
-    ConfigDict,
     Field,
     StrictBool,
     ValidationError,
@@ -26,6 +25,21 @@ from pydantic import (
     model_validator,
 )
 
+from deployment.platform_settings import (
+    CostSettings,
+    DeliverySettings,
+    FeedbackSettings,
+    SecuritySettings,
+    ServingSettings,
+)
+from deployment.section import Section as _Section
+from deployment.training_images import (
+    SMDDP_IMAGE_TAGS,
+    Distribution,
+    TrainingImage,
+    default_processing_image,
+    default_training_images,
+)
 from training_scripts.vocabulary.methods import method_pattern
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -44,11 +58,6 @@ SMDDP_INSTANCE_TYPES = ("ml.p4d.24xlarge", "ml.p4de.24xlarge")
 
 class SettingsError(ValueError):
     """A settings value is missing or invalid; the message is one line a user can act on."""
-
-
-class _Section(BaseModel):
-    # Unknown keys are typos until proven otherwise: refuse them.
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class DataSettings(_Section):
@@ -93,73 +102,6 @@ class NetworkSettings(_Section):
         return value
 
 
-Distribution = Literal["smddp", "torchrun", "none"]
-
-# Images with SMDDP inside, by repository:tag (SageMaker developer guide, "Supported frameworks,
-# AWS Regions, and instance types" for SMDDP and "SageMaker AI data parallelism library release
-# notes": SMDDP v2.5.0 ships in the SMP v2.6.0 image for PyTorch 2.4.1; the PyTorch 2.3.0
-# SageMaker DLC ships SMDDP v2.3.0).
-SMDDP_IMAGE_TAGS = (
-    "smdistributed-modelparallel:2.4.1-gpu-py311-cu121",
-    "pytorch-training:2.3.0-gpu-py311-cu121-ubuntu20.04-sagemaker",
-)
-_TAG = re.compile(r"/(?P<tag>[a-z0-9-]+:(?P<torch>\d+\.\d+\.\d+)-gpu-py(?P<py>3\d+)-[a-z0-9.-]+)$")
-_SMP_IMAGE = {
-    "base_image": "658645717510.dkr.ecr.${AWS::Region}.amazonaws.com/"
-    "smdistributed-modelparallel:2.4.1-gpu-py311-cu121",
-    "requirements": "requirements-smddp.txt",
-}
-_MAIN_IMAGE = {
-    "base_image": "763104351884.dkr.ecr.${AWS::Region}.amazonaws.com/"
-    "pytorch-training:2.8.0-gpu-py312-cu129-ubuntu22.04-sagemaker",
-    "requirements": "requirements.txt",
-}
-
-
-class TrainingImage(_Section):
-    """A GPU base image and the pinned library stack (a file in training_scripts/) put on it."""
-
-    base_image: str = Field(min_length=1)
-    requirements: str = Field(pattern=r"^requirements[a-z0-9-]*\.txt$")
-
-    @field_validator("base_image")
-    @classmethod
-    def _tag_names_torch_and_python(cls, value: str) -> str:
-        if not _TAG.search(value):
-            raise ValueError(
-                "must end in repository:<torch x.y.z>-gpu-py<3NN>-..., e.g. "
-                + _MAIN_IMAGE["base_image"].rsplit("/", 1)[1]
-            )
-        return value
-
-    def _part(self, name: str) -> str:
-        match = _TAG.search(self.base_image)
-        assert match  # checked by the validator
-        return match[name]
-
-    @property
-    def tag(self) -> str:
-        return self._part("tag")
-
-    @property
-    def torch_version(self) -> str:
-        """The torch the image ships (DLC and SMP tags start with it)."""
-        return self._part("torch")
-
-    @property
-    def python_version(self) -> str:
-        digits = self._part("py")
-        return f"{digits[0]}.{digits[1:]}"
-
-
-def default_training_images() -> dict[Distribution, TrainingImage]:
-    return {
-        "smddp": TrainingImage(**_SMP_IMAGE),
-        "torchrun": TrainingImage(**_MAIN_IMAGE),
-        "none": TrainingImage(**_MAIN_IMAGE),
-    }
-
-
 class TrainingSettings(_Section):
     """SageMaker training and processing capacity."""
 
@@ -180,7 +122,7 @@ class TrainingSettings(_Section):
     # exists on old torch, so it gets its own base and library stack; missing keys keep these
     # defaults. Processing (prepare, evaluate) always runs on `processing_image`.
     images: dict[Distribution, TrainingImage] = Field(default_factory=default_training_images)
-    processing_image: TrainingImage = Field(default_factory=lambda: TrainingImage(**_MAIN_IMAGE))
+    processing_image: TrainingImage = Field(default_factory=default_processing_image)
     checkpoint_every_steps: int = Field(100, ge=1)
     # Extra `train.py` hyperparameters (strings, as SageMaker passes them).
     hyperparameters: dict[str, str] = Field(default_factory=dict)
@@ -355,7 +297,7 @@ class BedrockSettings(_Section):
     # as model ids or cross-Region inference profile ids (`us.`...). Empty: no InvokeModel.
     teacher_models: tuple[str, ...] = ()
     # Guardrail denied topics per use case; the stack publishes one guardrail per key.
-    denied_topics: dict[str, tuple[DeniedTopic, ...]] = {}
+    denied_topics: dict[str, tuple[DeniedTopic, ...]] = Field(default_factory=dict)
 
     @field_validator("denied_topics")
     @classmethod
@@ -369,116 +311,6 @@ class BedrockSettings(_Section):
             if not 1 <= len(topics) <= 30:
                 raise ValueError(f"use case {use_case!r}: needs 1 to 30 topics, got {len(topics)}")
         return value
-
-
-_ACCOUNT = r"^\d{12}$"
-_REGION = r"^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$"
-
-
-class DeliverySettings(_Section):
-    """Opt-in CDK Pipelines promotion (infra/stacks/delivery.py): source -> synth -> stages.
-
-    Each stage deploys to the account/region of its own `fmops:stages` entry; every stage after
-    the first waits for a manual approval.
-    """
-
-    enabled: bool = False
-    # A CodeConnections (formerly CodeStar Connections) connection to the repository's host.
-    connection_arn: str | None = Field(
-        None,
-        pattern=r"^arn:aws[a-z-]*:(codeconnections|codestar-connections):[a-z0-9-]+:\d{12}:"
-        r"connection/[0-9a-f-]{36}$",
-    )
-    repository: str | None = Field(None, pattern=r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
-    branch: str = Field("main", min_length=1, max_length=255)
-    stages: tuple[str, ...] = Field(("dev", "prod"), min_length=1, max_length=8)
-    # Where the pipeline itself lives (a tooling account); unset = the first stage's.
-    account: str | None = Field(None, pattern=_ACCOUNT)
-    region: str | None = Field(None, pattern=_REGION)
-
-    @model_validator(mode="after")
-    def _source_when_enabled(self) -> DeliverySettings:
-        if self.enabled and not (self.connection_arn and self.repository):
-            raise ValueError("enabled = True: also set connection_arn and repository (owner/name)")
-        if len(set(self.stages)) != len(self.stages):
-            raise ValueError(f"stages = {list(self.stages)}: each stage may appear once")
-        return self
-
-
-class CostSettings(_Section):
-    """Cost shown before money is spent (`fmops pipeline start`, `fmops bedrock submit`)."""
-
-    # An estimate above this needs `--yes`.
-    confirm_above_usd: float = Field(50.0, ge=0)
-    # The bundled price table is called stale (a warning line) when older than this.
-    max_price_age_days: int = Field(120, ge=1, le=3650)
-    # Expected hours per pipeline step name; a step not listed is costed at its maximum runtime.
-    expected_step_hours: dict[str, float] = Field(default_factory=dict)
-    # Optional AWS Budgets budget for the stage's account, e-mailed to `alarm_email`.
-    monthly_budget_usd: float | None = Field(None, gt=0)
-    budget_alert_percent: float = Field(80.0, gt=0, le=1000)
-
-
-class FeedbackSettings(_Section):
-    """Human feedback through SageMaker Ground Truth: workforce, task defaults, worker quality."""
-
-    # Off by default: a workforce is people and money; a stage opts in.
-    enabled: bool = False
-    # An existing private workteam to send tasks to; None makes the stack create a private
-    # workforce (Cognito, MFA on) and a workteam for the stage.
-    workteam_arn: str | None = Field(
-        None, pattern=r"^arn:aws[a-z-]*:sagemaker:[a-z0-9-]+:\d{12}:workteam/[a-z-]+/[\w-]+$"
-    )
-    task_prefix: str = Field("feedback/tasks/", pattern=r"^[a-z0-9][a-z0-9/_-]*/$")
-    output_prefix: str = Field("feedback/output/", pattern=r"^[a-z0-9][a-z0-9/_-]*/$")
-    # CreateLabelingJob limits (HumanTaskConfig, botocore sagemaker model): 1-9 workers per
-    # object, task time limit 30 s to 8 h, availability up to 10 days for private teams.
-    workers_per_item: int = Field(3, ge=1, le=9)
-    task_time_limit_seconds: int = Field(600, ge=30, le=28800)
-    task_availability_hours: int = Field(72, ge=1, le=240)
-    min_worker_agreement: float = Field(0.6, ge=0.0, le=1.0)
-    min_gold_accuracy: float = Field(0.7, ge=0.0, le=1.0)
-    worker_policy: Literal["drop", "downweight", "keep"] = "drop"
-
-
-class ServingSettings(_Section):
-    """Serving approved models through Bedrock (the serving stack)."""
-
-    # Approval of a model package in the group starts a Custom Model Import.
-    import_on_approval: bool = True
-    # A rejection, or a newer approved import, deletes the group's previous imported model.
-    retire_previous: bool = True
-    # Whose guardrail (a `bedrock.denied_topics` use case) invokers must send; None: the first.
-    guardrail_use_case: str | None = Field(None, pattern=r"^[a-z][a-z0-9-]{0,30}$")
-    # Import polling: starts at the first interval and doubles up to the second.
-    poll_interval_seconds: int = Field(60, ge=10, le=3600)
-    max_poll_interval_seconds: int = Field(600, ge=10, le=3600)
-    max_polls: int = Field(200, ge=1, le=10000)
-    # While another import runs (the account quota is one at a time), wait this long and look again.
-    queue_wait_seconds: int = Field(300, ge=30, le=3600)
-    # A completed Bedrock customization of a base that supports on-demand deployment (Nova
-    # Micro/Lite/Pro) is deployed on demand by the customization workflow (no idle cost).
-    deploy_customized_on_demand: bool = True
-    # Model invocation logs (prompts and answers) go to the artifacts bucket under this prefix.
-    invocation_logging: bool = True
-    invocation_log_prefix: str = Field(
-        "bedrock-invocation-logs/", pattern=r"^[a-z0-9][a-z0-9/_-]*/$"
-    )
-
-
-_ROLE_ARN = r"^arn:aws[a-z-]*:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]+$"
-_POLICY_ARN = r"^arn:aws[a-z-]*:iam::([0-9]{12}|aws):policy/[A-Za-z0-9+=,.@_/-]+$"
-
-
-class SecuritySettings(_Section):
-    """Organisation-level guard rails the stacks apply on top of their own least privilege."""
-
-    # Platform teams often require a permissions boundary on every role a project creates; an
-    # Aspect sets it on every AWS::IAM::Role of every stack, CDK-generated ones included.
-    permissions_boundary_arn: str | None = Field(None, pattern=_POLICY_ARN, max_length=2048)
-    # The curated bucket accepts object writes only from the prepare job's role; this role (an
-    # incident-response role outside the project) is the one exception, audited by CloudTrail.
-    break_glass_role_arn: str | None = Field(None, pattern=_ROLE_ARN, max_length=2048)
 
 
 class Settings(_Section):
