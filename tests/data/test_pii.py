@@ -192,3 +192,17 @@ def test_pii_import_skips_transformers_and_leaves_it_importable() -> None:
         "import transformers; print(bool(transformers.__version__))"
     )
     assert out.split() == ["False", "True", "True"]
+
+
+def test_batched_ner_prefetch_changes_no_result(
+    redactor: PiiEngine, redacted: list[tuple[LabelledText, str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """prepare runs NER once per chunk through spaCy's pipe(); the redacted texts must be the
+    ones a call per text gives, and no text may go back to spaCy one at a time."""
+    texts = [item.text for item, _ in redacted]
+    redactor.prefetch(texts)
+    assert redactor._prefetched, "nothing was prefetched: the corpus has names NER must see"
+    nlp = redactor._analyzer.nlp_engine  # type: ignore[union-attr]
+    monkeypatch.setattr(nlp, "process_text", lambda *a, **k: pytest.fail("NER ran per text"))
+    batched = [redactor.anonymize([text])[0] for text in texts]
+    assert batched == [out for _, out in redacted]

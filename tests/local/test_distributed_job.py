@@ -7,6 +7,9 @@ import shutil
 import sys
 from pathlib import Path
 
+import pytest
+
+from pipelines.local import jobs
 from pipelines.local.jobs import JobRunner, launch_command
 from pipelines.local.storage import LocalS3
 from pipelines.sagemaker_jobs import CODE_DIR
@@ -22,6 +25,17 @@ def test_one_host_runs_the_script_and_several_run_under_torchrun() -> None:
         "--standalone",
         "--nproc_per_node=2",
     ]
+
+
+@pytest.mark.parametrize(
+    ("cores", "processes", "threads"), [(2, 1, 2), (2, 2, 1), (1, 1, 1), (3, 2, 1), (16, 1, 4)]
+)
+def test_a_steps_processes_share_the_cores_and_never_oversubscribe_them(
+    monkeypatch: pytest.MonkeyPatch, cores: int, processes: int, threads: int
+) -> None:
+    monkeypatch.setattr(jobs.os, "sched_getaffinity", lambda _pid: set(range(cores)), raising=False)
+    assert jobs.threads_per_job(processes) == threads
+    assert jobs.threads_per_job(processes) * processes <= max(cores, processes)
 
 
 def test_two_instance_training_step_trains_with_world_size_two(

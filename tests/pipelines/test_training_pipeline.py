@@ -365,10 +365,20 @@ def test_sdk_config_is_still_validated_once_and_the_sdk_is_restored_after_the_bu
     from pipelines.sagemaker_jobs import SDK_CONFIG, offline_sdk
 
     with offline_sdk():
+        from sagemaker.core.config import config as config_module
         from sagemaker.core.config.config_manager import SageMakerConfig
 
-        SageMakerConfig.validate_sagemaker_config(SDK_CONFIG)
-        with pytest.raises(jsonschema.ValidationError):
-            SageMakerConfig.validate_sagemaker_config({"SchemaVersion": "1.0", "Bogus": 1})
-        inside = SageMakerConfig.__dict__["validate_sagemaker_config"]
-    assert SageMakerConfig.__dict__["validate_sagemaker_config"] is not inside
+        # Two entry points: the file loader's and the config manager's.
+        for validate in (
+            SageMakerConfig.validate_sagemaker_config,
+            config_module.validate_sagemaker_config,
+        ):
+            validate(SDK_CONFIG)
+            with pytest.raises(jsonschema.ValidationError):
+                validate({"SchemaVersion": "1.0", "Bogus": 1})
+        inside = (
+            SageMakerConfig.__dict__["validate_sagemaker_config"],
+            config_module.validate_sagemaker_config,
+        )
+    assert SageMakerConfig.__dict__["validate_sagemaker_config"] is not inside[0]
+    assert config_module.validate_sagemaker_config is not inside[1]

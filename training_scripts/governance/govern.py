@@ -85,6 +85,7 @@ def _init_worker(settings: Any, salt: str) -> None:
 
 def _govern_chunk(chunk: list[tuple[str, int, Example]]) -> list[tuple[dict, dict]]:
     assert _GOVERNOR is not None
+    _GOVERNOR.pii.prefetch(text for _, _, ex in chunk for text in ex.texts)
     return [_GOVERNOR.govern(name, seq, ex) for name, seq, ex in chunk]
 
 

