@@ -96,12 +96,8 @@ class Hyperparameters:
     lora_target_modules: str = _hp(
         "all-linear", "comma-separated module names or all-linear", ("lora",)
     )
-    reft_layer: int = _hp(
-        -1,
-        "decoder layer whose output is intervened on (-1 = middle)",
-        ("reft",),
-        minimum=-1,
-        maximum=1000,
+    reft_layers: str = _hp(
+        "all", "decoder layers whose outputs are intervened on: all, or e.g. 0,-1", ("reft",)
     )
     reft_rank: int = _hp(4, "LoReFT subspace rank", ("reft",), minimum=1, maximum=1024)
     distill_alpha: float = _hp(

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
+import pytest
 import torch
 from transformers import AutoModelForCausalLM, AutoTokenizer
 
-from training_scripts.methods.reft import ReftModel
+from tests.python_probe import run_python
+from training_scripts.methods.reft import reft_layers
+from training_scripts.reft_model import REFT_DIR, ReftModel, load_reft
 from training_scripts.metrics.generation import load_model
 
 
@@ -15,9 +19,9 @@ def test_reft_model_dir_is_evaluated_with_its_intervention(
     tiny_model_dir: Path, tmp_path: Path
 ) -> None:
     tokenizer = AutoTokenizer.from_pretrained(tiny_model_dir)
-    reft = ReftModel(AutoModelForCausalLM.from_pretrained(tiny_model_dir), layer=1, rank=2)
+    reft = ReftModel(AutoModelForCausalLM.from_pretrained(tiny_model_dir), layers=[1], rank=2)
     with torch.no_grad():  # a trained intervention is not the identity
-        reft.intervention.learned.weight.normal_(std=0.5)
+        reft.interventions["1"].learned.weight.normal_(std=0.5)
     reft.save(tmp_path)
     tokenizer.save_pretrained(tmp_path)
     ids = tokenizer("metformin lowers glucose", return_tensors="pt").input_ids
@@ -29,3 +33,49 @@ def test_reft_model_dir_is_evaluated_with_its_intervention(
         base_only = AutoModelForCausalLM.from_pretrained(tmp_path)(ids).logits
     assert torch.allclose(evaluated, expected, atol=1e-5)
     assert not torch.allclose(evaluated, base_only, atol=1e-3)
+
+
+def test_a_model_saved_with_one_layer_before_several_still_loads(
+    tiny_model_dir: Path, tmp_path: Path
+) -> None:
+    reft = ReftModel(AutoModelForCausalLM.from_pretrained(tiny_model_dir), layers=[1], rank=2)
+    with torch.no_grad():
+        reft.interventions["1"].learned.weight.normal_(std=0.5)
+    reft.save(tmp_path)
+    # The earlier layout: {"layer": n} and the one intervention's keys without a prefix.
+    (tmp_path / REFT_DIR / "config.json").write_text(json.dumps({"layer": 1, "rank": 2}))
+    state = reft.interventions["1"].state_dict()
+    torch.save(state, tmp_path / REFT_DIR / "intervention.pt")
+    ids = torch.tensor([[5, 40, 77]])
+    with torch.no_grad():
+        assert torch.allclose(load_reft(tmp_path)(input_ids=ids).logits, reft(input_ids=ids).logits)
+
+
+@pytest.mark.parametrize(
+    ("spec", "layers"), [("all", [0, 1]), ("-1", [1]), ("0,1", [0, 1]), ("1,0", [1, 0])]
+)
+def test_reft_layers_name_decoder_layers(spec: str, layers: list[int]) -> None:
+    assert reft_layers(spec, 2) == layers
+
+
+@pytest.mark.parametrize("spec", ["2", "-3", "middle", ""])
+def test_reft_layers_outside_the_model_are_refused(spec: str) -> None:
+    with pytest.raises(ValueError, match="reft_layers"):
+        reft_layers(spec, 2)
+
+
+def test_evaluation_loads_a_reft_model_without_the_training_libraries(
+    tiny_model_dir: Path, tmp_path: Path
+) -> None:
+    """Evaluate loads ReFT models; trl and peft cost it seconds of imports and are not needed."""
+    ReftModel(AutoModelForCausalLM.from_pretrained(tiny_model_dir), layers=[0], rank=2).save(
+        tmp_path
+    )
+    AutoTokenizer.from_pretrained(tiny_model_dir).save_pretrained(tmp_path)
+    out = run_python(
+        "import sys; from pathlib import Path\n"
+        "from training_scripts.metrics.generation import load_model\n"
+        f"load_model(Path({str(tmp_path)!r}))\n"
+        "print(sorted(m for m in ('trl', 'peft') if m in sys.modules))"
+    )
+    assert out.strip() == "[]"

@@ -22,7 +22,7 @@ from tests.training.jobs import (
     summary,
 )
 from training_scripts.contract import metric_definitions
-from training_scripts.methods.reft import load_reft
+from training_scripts.reft_model import load_reft
 from training_scripts.vocabulary.metrics import TRAINING_METRICS
 
 COMMON = ("--max_steps", "12", "--batch_size", "4", "--max_seq_length", "64", "--log_every", "1")

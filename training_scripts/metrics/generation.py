@@ -49,7 +49,7 @@ def load_model(model_dir: Path) -> LoadedModel:
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    from training_scripts.methods.reft import REFT_DIR, load_reft
+    from training_scripts.reft_model import REFT_DIR, load_reft
 
     device = "cuda" if torch.cuda.is_available() else "cpu"
     tokenizer = AutoTokenizer.from_pretrained(model_dir)
