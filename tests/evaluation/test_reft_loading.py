@@ -11,8 +11,8 @@ from transformers import AutoModelForCausalLM, AutoTokenizer
 
 from tests.python_probe import run_python
 from training_scripts.methods.reft import reft_layers
-from training_scripts.reft_model import REFT_DIR, ReftModel, load_reft
 from training_scripts.metrics.generation import load_model
+from training_scripts.reft_model import REFT_DIR, ReftModel, load_reft
 
 
 def test_reft_model_dir_is_evaluated_with_its_intervention(
