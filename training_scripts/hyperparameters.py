@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from training_scripts.vocabulary.architectures import ARCHITECTURES
 from training_scripts.vocabulary.methods import METHOD_NAMES
 
 ALL = METHOD_NAMES
@@ -81,7 +82,7 @@ class Hyperparameters:
         "",
         "preset for pre-training from scratch",
         ("cpt",),
-        choices=("", "tiny", "small", "base"),
+        choices=("", *ARCHITECTURES),
     )
     vocab_size: int = _hp(
         8000,

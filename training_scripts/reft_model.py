@@ -32,6 +32,12 @@ class LoReFT(nn.Module):
         super().__init__()
         self.rotate = orthogonal(nn.Linear(hidden, rank, bias=False), orthogonal_map="cayley")
         self.learned = nn.Linear(hidden, rank)
+        # W = R, b = 0: the edit starts as the identity (as LoRA's B starts at zero), so step 0
+        # is the base model. A random W made the tiny base LM worse before it learned anything
+        # (support loss 3.48 -> 4.16 at rank 16) and ended 0.1-0.4 nats behind.
+        with torch.no_grad():
+            self.learned.weight.copy_(self.rotate.weight)
+            self.learned.bias.zero_()
 
     def forward(self, hidden: torch.Tensor) -> torch.Tensor:
         rotation = self.rotate.weight

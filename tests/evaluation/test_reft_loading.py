@@ -79,3 +79,13 @@ def test_evaluation_loads_a_reft_model_without_the_training_libraries(
         "print(sorted(m for m in ('trl', 'peft') if m in sys.modules))"
     )
     assert out.strip() == "[]"
+
+
+def test_an_untrained_intervention_is_the_identity(tiny_model_dir: Path) -> None:
+    """Step 0 of reft is the base model: a random edit would start below the base."""
+    base = AutoModelForCausalLM.from_pretrained(tiny_model_dir)
+    ids = torch.tensor([[5, 40, 77, 120]])
+    with torch.no_grad():
+        expected = base(input_ids=ids).logits
+        reft = ReftModel(base, layers=[0, 1], rank=2)
+        assert torch.allclose(reft(input_ids=ids).logits, expected, atol=1e-5)
