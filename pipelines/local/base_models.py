@@ -4,8 +4,8 @@ A platform team adapts a pretrained model (Llama-3.2-1B), not a random network, 
 runs do too. Both models are pretrained here, once, with train.py's own `cpt` method on the
 union of the bundled corpora (every preset's sample data, as plain text), and cached by a
 content hash of that corpus and the build recipe: they are rebuilt only when an input changes.
-The teacher (for Method=distill) is the `mini` architecture (5x the base LM's parameters) trained on the same text with the
-base model's tokenizer, so their logits share one vocabulary.
+The teacher (for Method=distill) is the `mini` architecture (5x the base LM's parameters)
+trained on the same text with the base model's tokenizer, so their logits share one vocabulary.
 """
 
 from __future__ import annotations
