@@ -1,6 +1,6 @@
 """Every preset's gate can say no: a one-step model fails, the full preset run passes.
 
-Slow by nature (each preset trains 120 CPU steps and evaluates two models); the runs are shared
+Slow by nature (each preset trains 60-120 CPU steps and evaluates two models); the runs are shared
 by every assertion through module-scoped fixtures, and the one-step run resumes the full run's
 directory so the prepare step is reused.
 """

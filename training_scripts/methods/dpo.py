@@ -98,6 +98,9 @@ def run_dpo(
         per_device_eval_batch_size=hp.batch_size,
         max_length=max_length(task.model, run),
         beta=hp.dpo_beta,
+        # The frozen reference's log-probs once per pair, not once per epoch: the same numbers
+        # (the reference never changes), one pass over the pairs instead of one per epoch.
+        precompute_ref_log_probs=True,
         bf16=hp.bf16,
         gradient_checkpointing=hp.gradient_checkpointing,
         use_cpu=ctx.device.type == "cpu",
