@@ -24,13 +24,28 @@ def resolve_model_dir(model_input: Path, scratch: Path) -> Path:
     if archive.is_file() and tarfile.is_tarfile(archive):
         scratch.mkdir(parents=True, exist_ok=True)
         with tarfile.open(archive) as tar:
-            tar.extractall(scratch, filter="data")  # "data" refuses absolute paths and links out
+            _extract_data(tar, scratch)
         found = sorted(p.parent for p in scratch.rglob("config.json"))
         if found:
             return found[0]
     raise DataError(
         f"model input {model_input}: need a Hugging Face model dir (config.json) or model.tar.gz"
     )
+
+
+def _extract_data(tar: tarfile.TarFile, into: Path) -> None:
+    """Extract plain files and folders only, inside `into`: tarfile's "data" filter where this
+    Python has it (3.11.4+, 3.12), the same refusals by hand where it does not (Debian's 3.11.2;
+    the SMP image's 3.11 patch level is not documented)."""
+    if hasattr(tarfile, "data_filter"):
+        tar.extractall(into, filter="data")
+        return
+    root = into.resolve()
+    for member in tar.getmembers():
+        target = (root / member.name).resolve()
+        if not (member.isfile() or member.isdir()) or root not in (target, *target.parents):
+            raise DataError(f"model archive member {member.name!r}: not a file inside the archive")
+    tar.extractall(into)
 
 
 @dataclass
