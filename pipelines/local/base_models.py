@@ -90,26 +90,34 @@ def cache_key(texts: list[str]) -> str:
     return digest.hexdigest()[:16]
 
 
-def ensure_local_models(files: list[Path], cache: Path | None = None) -> LocalModels:
-    """The base LM and teacher for this corpus, built now only if the cache lacks them."""
+def ensure_local_models(
+    files: list[Path], cache: Path | None = None, with_teacher: bool = True
+) -> LocalModels:
+    """The base LM (and the teacher, when asked) for this corpus, built now only if the cache
+    lacks them; the teacher is most of the build time and only distillation reads it."""
     texts = corpus_texts(files)
     if not texts:
         raise BaseModelError("local base model: no sample text to pretrain on")
     key = cache_key(texts)
     root = (cache or Path(os.environ.get(CACHE_ENV, DEFAULT_CACHE))) / key
     models = LocalModels(root / "base", root / "teacher", key)
-    if (root / "complete").is_file():
+    base_done, teacher_done = root / "base.complete", root / "teacher.complete"
+    if base_done.is_file() and (teacher_done.is_file() or not with_teacher):
         return models
     root.mkdir(parents=True, exist_ok=True)
+    marker = json.dumps({"key": key, "texts": len(texts)}) + "\n"
     with tempfile.TemporaryDirectory(prefix="fmops-pretrain-") as tmp:
         work = Path(tmp)
-        _pretrain(work / "base-job", texts, BASE_RECIPE, model=None, out=models.base)
-        _lift_length_limit(models.base)
-        _init_teacher(models.base, work / "teacher-init")
-        _pretrain(
-            work / "teacher-job", texts, TEACHER_RECIPE, work / "teacher-init", models.teacher
-        )
-    (root / "complete").write_text(json.dumps({"key": key, "texts": len(texts)}) + "\n")
+        if not base_done.is_file():
+            _pretrain(work / "base-job", texts, BASE_RECIPE, model=None, out=models.base)
+            _lift_length_limit(models.base)
+            base_done.write_text(marker)
+        if with_teacher and not teacher_done.is_file():
+            _init_teacher(models.base, work / "teacher-init")
+            _pretrain(
+                work / "teacher-job", texts, TEACHER_RECIPE, work / "teacher-init", models.teacher
+            )
+            teacher_done.write_text(marker)
     return models
 
 

@@ -64,9 +64,12 @@ def _default(definition: dict[str, Any], name: str) -> str:
     return str(parameter["DefaultValue"])
 
 
-def stage_inputs(preset: Preset, s3: LocalS3, uris: dict[str, str]) -> None:
+def stage_inputs(preset: Preset, s3: LocalS3, uris: dict[str, str], method: str) -> None:
     """Copy the preset's raw data (ranked pairs under preferences/) to the pipeline's input URI
-    and stage the local base LM and teacher where BaseModelUri and TeacherModelUri point."""
+    and stage the local base LM and teacher where BaseModelUri and TeacherModelUri point.
+
+    The teacher is built and staged for Method=distill only; other methods' teacher channel
+    gets the base model, as in AWS when `models.sagemaker_teacher_model` is unset."""
     raw_dir = s3.path(uris["InputDataUri"])
     raw_dir.mkdir(parents=True, exist_ok=True)
     staged = [(p, raw_dir) for p in preset.raw_paths()]
@@ -80,8 +83,10 @@ def stage_inputs(preset: Preset, s3: LocalS3, uris: dict[str, str]) -> None:
         else:
             shutil.copy2(path, target / path.name)
     # The foundation model stand-ins, pretrained once on every bundled corpus and cached.
-    models = ensure_local_models(sample_files(preset.root))
-    for name, source in (("BaseModelUri", models.base), ("TeacherModelUri", models.teacher)):
+    distill = method == "distill"
+    models = ensure_local_models(sample_files(preset.root), with_teacher=distill)
+    teacher = models.teacher if distill else models.base
+    for name, source in (("BaseModelUri", models.base), ("TeacherModelUri", teacher)):
         target = s3.path(uris[name])
         if target.exists():
             shutil.rmtree(target)
@@ -160,7 +165,8 @@ def _run_locked(
     placeholders = local_placeholders(settings, code_sha256())
     resolved = json.loads(resolve_placeholders(definition_text, placeholders))
     staged = ("InputDataUri", "BaseModelUri", "TeacherModelUri")
-    stage_inputs(preset, s3, {name: _default(resolved, name) for name in staged})
+    method = parameters.get("Method") or _default(resolved, "Method")
+    stage_inputs(preset, s3, {name: _default(resolved, name) for name in staged}, method)
     if BASELINE_PARAMETER not in parameters:
         parameters.update(
             _stage_champion(settings, runs_dir, s3, _default(resolved, "BaseModelUri"))

@@ -227,3 +227,13 @@ def test_registered_version_records_an_importable_architecture(passing_run: RunR
     metadata = passing_run.registered["CustomerMetadataProperties"]
     assert metadata["method"] == "cpt"
     assert check_importable(metadata["architecture"], metadata["method"]).family == "Llama"
+
+
+def test_a_run_that_does_not_distill_feeds_the_base_model_to_the_teacher_channel(
+    passing_run: RunResult,
+) -> None:
+    """As in AWS with no teacher configured; the local teacher is built only for distill."""
+    data = passing_run.run_dir / "jobs" / "Train" / "opt/ml/input/data"
+    assert passing_run.parameters["Method"] == "cpt"
+    for name in ("config.json", "model.safetensors"):
+        assert (data / "teacher" / name).read_bytes() == (data / "model" / name).read_bytes()

@@ -1,0 +1,51 @@
+"""The local base LM and teacher are built once per corpus and recipe, the teacher only when
+distillation asks for it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pipelines.local import base_models
+
+
+@pytest.fixture
+def builds(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Stand-ins for the pretraining jobs (tens of seconds each): record what was built."""
+    built: list[str] = []
+
+    def pretrain(work: Path, texts: list[str], recipe: dict, model: object, out: Path) -> None:
+        built.append(str(recipe["architecture"]))
+        out.mkdir(parents=True)
+        (out / "config.json").write_text("{}")
+
+    monkeypatch.setattr(base_models, "_pretrain", pretrain)
+    monkeypatch.setattr(base_models, "_lift_length_limit", lambda model_dir: None)
+    monkeypatch.setattr(base_models, "_init_teacher", lambda base, out: None)
+    return built
+
+
+def test_the_teacher_is_built_only_when_asked_and_nothing_twice(
+    tmp_path: Path, builds: list[str]
+) -> None:
+    corpus = tmp_path / "notes.txt"
+    corpus.write_text("Metformin lowers blood glucose.")
+    cache = tmp_path / "cache"
+    base, teacher = (
+        base_models.BASE_RECIPE["architecture"],
+        base_models.TEACHER_RECIPE["architecture"],
+    )
+
+    models = base_models.ensure_local_models([corpus], cache, with_teacher=False)
+    assert builds == [base] and models.base.is_dir() and not models.teacher.exists()
+    base_models.ensure_local_models([corpus], cache, with_teacher=False)
+    assert builds == [base]
+    models = base_models.ensure_local_models([corpus], cache)
+    assert builds == [base, teacher] and models.teacher.is_dir()
+    base_models.ensure_local_models([corpus], cache)
+    assert builds == [base, teacher]
+
+    corpus.write_text("Metformin lowers blood glucose. Insulin too.")  # another corpus: rebuilt
+    base_models.ensure_local_models([corpus], cache, with_teacher=False)
+    assert builds == [base, teacher, base]
