@@ -25,8 +25,6 @@ CHAT_TEMPLATE = (
     "{% if add_generation_prompt %}{{ '<|assistant|>\\n' }}{% endif %}"
 )
 
-PRESETS = ARCHITECTURES  # name -> LlamaConfig sizes
-
 
 def train_bpe_tokenizer(
     texts: Iterable[str], vocab_size: int = 512, model_max_length: int = 256
@@ -63,8 +61,9 @@ def init_causal_lm(
     `vocab_size` larger than the tokenizer's pads the embedding (benchmarks size a model like
     a real 32k-vocabulary one while training the tokenizer on a small corpus).
     """
-    if preset not in PRESETS:
-        raise ValueError(f"architecture preset {preset!r}: must be one of {', '.join(PRESETS)}")
+    if preset not in ARCHITECTURES:
+        names = ", ".join(ARCHITECTURES)
+        raise ValueError(f"architecture preset {preset!r}: must be one of {names}")
     import torch
 
     torch.manual_seed(seed)
@@ -74,6 +73,6 @@ def init_causal_lm(
         bos_token_id=tokenizer.bos_token_id,
         eos_token_id=tokenizer.eos_token_id,
         tie_word_embeddings=True,
-        **PRESETS[preset],
+        **ARCHITECTURES[preset],
     )
     return LlamaForCausalLM(config)

@@ -8,7 +8,8 @@ import pytest
 import torch
 from transformers import AutoModelForCausalLM, AutoTokenizer
 
-from training_scripts.model_factory import PRESETS, init_causal_lm, train_bpe_tokenizer
+from training_scripts.model_factory import init_causal_lm, train_bpe_tokenizer
+from training_scripts.vocabulary.architectures import ARCHITECTURES
 
 
 def test_saved_tiny_model_and_tokenizer_reload_and_agree(tiny_model_dir: Path) -> None:
@@ -36,5 +37,5 @@ def test_chat_template_renders_roles() -> None:
 
 def test_unknown_preset_names_the_allowed_ones() -> None:
     tokenizer = train_bpe_tokenizer(["hello"] * 5, vocab_size=280)
-    with pytest.raises(ValueError, match="must be one of " + ", ".join(PRESETS)):
+    with pytest.raises(ValueError, match="must be one of " + ", ".join(ARCHITECTURES)):
         init_causal_lm("huge", tokenizer)
