@@ -98,7 +98,10 @@ class Hyperparameters:
         "all-linear", "comma-separated module names or all-linear", ("lora",)
     )
     reft_layers: str = _hp(
-        "all", "decoder layers whose outputs are intervened on: all, or e.g. 0,-1", ("reft",)
+        "all",
+        "where LoReFT edits hidden states: all (the embeddings and every decoder layer's output),"
+        " or e.g. embeddings,0,-1",
+        ("reft",),
     )
     reft_rank: int = _hp(4, "LoReFT subspace rank", ("reft",), minimum=1, maximum=1024)
     distill_alpha: float = _hp(

@@ -74,8 +74,9 @@ def load_model(model_dir: Path) -> LoadedModel:
     if (model_dir / REFT_DIR / "config.json").is_file():
         # A ReFT model dir holds the frozen base plus its intervention; loading the base alone
         # would silently evaluate the untrained model. The intervention's hook on the base's
-        # decoder layer stays active in forward() and generate().
-        model = load_reft(model_dir).base.to(device=device, dtype=dtype).eval()
+        # decoder layers stays active in forward() and generate(). The interventions move with
+        # the base: a bf16 base with fp32 edits fails at the first matmul on a GPU.
+        model = load_reft(model_dir).to(device=device, dtype=dtype).base.eval()
     else:
         model = AutoModelForCausalLM.from_pretrained(model_dir, dtype=dtype).to(device).eval()
     return LoadedModel(model, tokenizer, device)
