@@ -60,8 +60,13 @@ $(SMDDP_STAMP): $(SMDDP_REQUIREMENTS) training_scripts/requirements.txt requirem
 		-r $(SMDDP_VENV)/requirements.txt 2>&1 | sed '/is ignored: it is neither a file nor a directory/d'
 	touch $(SMDDP_STAMP)
 
+# Tests run in parallel workers (pytest-xdist): one per core, at most 4, each torch on one
+# thread so workers never oversubscribe the cores; a test file stays on one worker, so its
+# module fixtures (whole local runs) run once. `make test TEST_WORKERS=0` runs in one process.
+TEST_WORKERS ?= auto
 test: setup setup-smddp
-	$(PY) -m pytest -q -m "not e2e" --durations=15
+	OMP_NUM_THREADS=$${OMP_NUM_THREADS:-1} $(PY) -m pytest -q -m "not e2e" \
+		-n $(TEST_WORKERS) --maxprocesses 4 --dist loadfile --durations=15
 	@echo "== training tests again under the SMDDP image's stack ($(SMDDP_REQUIREMENTS))"
 	$(SMDDP_VENV)/bin/python -m pytest -q -p no:cacheprovider tests/training
 

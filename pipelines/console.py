@@ -14,20 +14,24 @@ from rich.markup import escape
 class _Console(Console):
     """Wraps at the terminal's width; piped or captured output is never wrapped.
 
-    Rich assumes 80 columns when stdout is not a terminal, which splits ARNs and paths across
-    lines where a script (or a person copying them) cannot use them.
+    Rich assumes 80 columns when stdout is not a terminal (or COLUMNS, read once when the
+    console is made), which splits ARNs and paths across lines where a script (or a person
+    copying them) cannot use them. Only a size set on the console itself wraps piped output.
     """
+
+    _sized = False
 
     @property
     def size(self) -> ConsoleDimensions:
         size = super().size
-        if self.is_terminal or self._width is not None:
+        if self.is_terminal or self._sized:
             return size
         return ConsoleDimensions(10_000, size.height)
 
     @size.setter
     def size(self, new_size: tuple[int, int]) -> None:
         self._width, self._height = new_size
+        self._sized = True
 
 
 console = _Console()

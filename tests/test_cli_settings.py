@@ -20,7 +20,7 @@ def test_settings_show_json_prints_the_selected_stage() -> None:
 
 
 def test_settings_show_table_names_every_leaf_key() -> None:
-    result = runner.invoke(app, ["settings", "show"], env={"COLUMNS": "200"})
+    result = runner.invoke(app, ["settings", "show"])
     assert result.exit_code == 0
     assert "network.az_count" in result.stdout
     assert "evaluation.max_hallucination_rate" in result.stdout

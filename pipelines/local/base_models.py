@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import TextIO
 
 from deployment.settings import REPO_ROOT
+from pipelines.local.state_files import locked
 
 CACHE_ENV = "FMOPS_MODEL_CACHE"
 DEFAULT_CACHE = REPO_ROOT / ".cache" / "local-models"
@@ -104,8 +105,17 @@ def ensure_local_models(
     base_done, teacher_done = root / "base.complete", root / "teacher.complete"
     if base_done.is_file() and (teacher_done.is_file() or not with_teacher):
         return models
-    root.mkdir(parents=True, exist_ok=True)
-    marker = json.dumps({"key": key, "texts": len(texts)}) + "\n"
+    # Two runs (or test workers) that start on an empty cache: the second waits for the first
+    # build and reuses it, instead of writing the same files at the same time.
+    with locked(root / "build.lock", f"local model cache {root}", wait=True):
+        _build(texts, models, base_done, teacher_done, with_teacher)
+    return models
+
+
+def _build(
+    texts: list[str], models: LocalModels, base_done: Path, teacher_done: Path, with_teacher: bool
+) -> None:
+    marker = json.dumps({"key": models.key, "texts": len(texts)}) + "\n"
     with tempfile.TemporaryDirectory(prefix="fmops-pretrain-") as tmp:
         work = Path(tmp)
         if not base_done.is_file():
@@ -118,7 +128,6 @@ def ensure_local_models(
                 work / "teacher-job", texts, TEACHER_RECIPE, work / "teacher-init", models.teacher
             )
             teacher_done.write_text(marker)
-    return models
 
 
 def _lift_length_limit(model_dir: Path) -> None:

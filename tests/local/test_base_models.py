@@ -3,6 +3,8 @@ distillation asks for it."""
 
 from __future__ import annotations
 
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -49,3 +51,33 @@ def test_the_teacher_is_built_only_when_asked_and_nothing_twice(
     corpus.write_text("Metformin lowers blood glucose. Insulin too.")  # another corpus: rebuilt
     base_models.ensure_local_models([corpus], cache, with_teacher=False)
     assert builds == [base, teacher, base]
+
+
+def test_two_runs_on_an_empty_cache_build_the_model_once(
+    tmp_path: Path, builds: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Parallel runs (or test workers) share the cache: the second waits and reuses."""
+    slow_build = base_models._pretrain
+
+    def pretrain(*args: object, **kwargs: object) -> None:
+        time.sleep(0.3)  # both callers are past the "already built?" check by now
+        slow_build(*args, **kwargs)
+
+    monkeypatch.setattr(base_models, "_pretrain", pretrain)
+    corpus = tmp_path / "notes.txt"
+    corpus.write_text("Metformin lowers blood glucose.")
+    cache, errors = tmp_path / "cache", []
+
+    def run() -> None:
+        try:
+            base_models.ensure_local_models([corpus], cache, with_teacher=False)
+        except Exception as exc:  # noqa: BLE001 - surfaced by the assertion below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert builds == [base_models.BASE_RECIPE["architecture"]]
