@@ -192,8 +192,9 @@ PRESETS: dict[str, Preset] = {
             # bertscore_f1 0.266. unsupported_word_rate: sft 0.69, distill 0.47, lora 0.11 (base
             # 0.11). Every method must clear the same gate, so lora, the weakest that adapts, sets
             # the floors and gains; the one-step model fails the three floors and two gains.
-            # reft (rank 4 on both layers: 0.047, 0.51, 0.232; rank 32: 0.065 / -0.015, 0.99 /
-            # -0.13, 0.256 / -0.029) does not beat the base model and fails, as it should.
+            # reft (rank 4 on the embeddings and both layers: 0.054 / -0.008, 0.83 / -0.02,
+            # 0.275 / -0.005; rank 32 on the layers: 0.065 / -0.015, 0.99 / -0.13, 0.256 /
+            # -0.029) does not beat the base model and fails, as it should.
             thresholds=_gate(
                 **_SAFETY,
                 MinRougeL=0.1,
