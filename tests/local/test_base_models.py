@@ -71,7 +71,7 @@ def test_two_runs_on_an_empty_cache_build_the_model_once(
     def run() -> None:
         try:
             base_models.ensure_local_models([corpus], cache, with_teacher=False)
-        except Exception as exc:  # noqa: BLE001 - surfaced by the assertion below
+        except Exception as exc:  # surfaced by the assertion below
             errors.append(exc)
 
     threads = [threading.Thread(target=run) for _ in range(2)]
