@@ -9,12 +9,11 @@ from typing import Annotated
 
 import typer
 
+from pipelines.commands.shared import AsJson
 from pipelines.console import console, fail, print_json
 from training_scripts.dataset_formats import FORMATS, DatasetLimits, validate_dataset
 
 app = typer.Typer(help="Curate, anonymize and validate training datasets.", no_args_is_help=True)
-
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 
 
 @app.command("prepare")
@@ -39,7 +38,7 @@ def prepare_command(
     allow_empty: Annotated[
         bool, typer.Option(help="Write the outputs even when every row was quarantined.")
     ] = False,
-    as_json: JsonOption = False,
+    as_json: AsJson = False,
 ) -> None:
     """Run the curation pipeline (the same code as the SageMaker processing step).
 
@@ -137,7 +136,7 @@ def validate_command(
             "--validation-set", help="With --base-model: FILE is a validation set (its limits)."
         ),
     ] = False,
-    as_json: JsonOption = False,
+    as_json: AsJson = False,
 ) -> None:
     """Check a dataset against Bedrock's JSONL rules; lists every bad line (first N).
 

@@ -12,8 +12,8 @@ from rich.markup import escape
 from rich.table import Table
 
 from deployment.contract import RAW_BUCKET_OUTPUT, pipeline_name, stack_name
-from deployment.settings import Settings
-from pipelines.commands.shared import Region, Stage
+from pipelines.commands import feedback_jobs
+from pipelines.commands.shared import AsJson, Region, Stage
 from pipelines.commands.shared import aws_client as _client
 from pipelines.commands.shared import stage_settings as _settings
 from pipelines.console import console, fail, print_json
@@ -28,19 +28,12 @@ from pipelines.feedback.invocation_logs import (
     redact_pairs,
 )
 from pipelines.feedback.labeling import (
-    KINDS,
     LABEL_ATTRIBUTES,
-    HumansDeployment,
-    Kind,
     check_job_name,
-    deployment_from_outputs,
     describe_job,
     download_output_manifest,
     download_prefix,
-    labeling_job_request,
-    read_task_folder,
     split_s3_uri,
-    start_labeling_job,
 )
 from pipelines.feedback.manifests import read_output_manifest
 from pipelines.feedback.quality import WORKER_POLICIES, QualityPolicy
@@ -52,25 +45,6 @@ app = typer.Typer(
     help="Human feedback: Ground Truth pairwise-ranking tasks, preference pairs for reward/DPO.",
     no_args_is_help=True,
 )
-
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
-
-
-def _deployment(settings: Settings, region: str | None) -> HumansDeployment:
-    """The humans stack's outputs plus the data stack's bucket and key (each output once)."""
-    stack = stack_name(settings, "humans")
-    cloudformation = _client("cloudformation", region)
-    outputs: dict[str, str] = {}
-    for name in (stack_name(settings, "data"), stack):
-        try:
-            described = cloudformation.describe_stacks(StackName=name)
-        except (ClientError, BotoCoreError) as exc:
-            raise fail(escape(f"read stack {name}: {exc}"), code=1) from None
-        outputs |= {o["OutputKey"]: o["OutputValue"] for o in described["Stacks"][0]["Outputs"]}
-    try:
-        return deployment_from_outputs(outputs, stack)
-    except FeedbackError as exc:
-        raise fail(escape(str(exc)), code=1) from None
 
 
 @app.command("rank-tasks")
@@ -108,7 +82,7 @@ def rank_tasks(
             '"better": "a"|"b"}; they measure each worker.'
         ),
     ] = None,
-    as_json: JsonOption = False,
+    as_json: AsJson = False,
 ) -> None:
     """Write a Ground Truth input manifest and a pairwise-ranking worker template.
 
@@ -190,7 +164,7 @@ def ingest(
         float | None,
         typer.Option(help="Flag a worker right on fewer gold questions (default: settings)."),
     ] = None,
-    as_json: JsonOption = False,
+    as_json: AsJson = False,
 ) -> None:
     """Turn a completed ranking job into {"prompt","chosen","rejected"} JSONL by majority vote.
 
@@ -363,118 +337,6 @@ def _ingest_audit(
     )
 
 
-@app.command("start")
-def start(
-    tasks: Annotated[
-        Path,
-        typer.Argument(
-            help="Task folder: `fmops feedback rank-tasks` or `fmops eval audit-sample` output."
-        ),
-    ],
-    job_name: Annotated[str, typer.Option("--job-name", help="Unique labeling job name.")],
-    kind: Annotated[str, typer.Option(help=f"Task kind: {', '.join(KINDS)}.")] = "ranking",
-    pii_free: Annotated[
-        bool,
-        typer.Option(
-            "--pii-free",
-            help="Declare the tasks free of PII (anonymized); required for public workforces.",
-        ),
-    ] = False,
-    price_cents: Annotated[
-        float | None,
-        typer.Option(help="Price per task in US cents; public workforces only."),
-    ] = None,
-    model_package: Annotated[
-        str | None,
-        typer.Option(help="Model package ARN an audit is about (recorded on the job)."),
-    ] = None,
-    stage: Stage = None,
-    region: Region = None,
-    as_json: JsonOption = False,
-) -> None:
-    """Upload a task folder and start a Ground Truth labeling job on the stage's workteam.
-
-    Reads the HumansStack's outputs (deploy it with feedback.enabled = true). Workers per item,
-    time limits and prefixes come from the stage's `feedback` settings.
-
-    Example: [cyan]fmops feedback start job/ --job-name safety-rank-1 --stage dev[/]
-    """
-    if kind not in KINDS:
-        raise fail(f"--kind = {kind!r}: unknown (allowed: {', '.join(KINDS)})")
-    typed_kind: Kind = "ranking" if kind == "ranking" else "audit"
-    if model_package is not None and typed_kind != "audit":
-        raise fail("--model-package: only audits are about one model version")
-    try:
-        check_job_name(job_name)
-        folder = read_task_folder(tasks, typed_kind)
-    except FeedbackError as exc:
-        raise fail(escape(str(exc))) from None
-    settings = _settings(stage)
-    sagemaker, s3 = _client("sagemaker", region), _client("s3", region)
-    deployment = _deployment(settings, region)
-    try:
-        request = labeling_job_request(
-            job_name=job_name,
-            tasks=folder,
-            deployment=deployment,
-            feedback=settings.feedback,
-            pii_free=pii_free,
-            price_cents=price_cents,
-            model_package_arn=model_package,
-        )
-    except FeedbackError as exc:
-        raise fail(escape(str(exc))) from None
-    try:
-        arn = start_labeling_job(sagemaker, s3, request, folder, settings.feedback, deployment)
-    except FeedbackError as exc:
-        raise fail(escape(str(exc)), code=1) from None
-    except (ClientError, BotoCoreError) as exc:
-        raise fail(escape(f"start labeling job {job_name}: {exc}"), code=1) from None
-    result = {"job": job_name, "arn": arn, "kind": typed_kind, "tasks": folder.items}
-    if as_json:
-        print_json(result)
-        return
-    console.print(f"started {typed_kind} job {job_name}: {folder.items} tasks", soft_wrap=True)
-    console.print(arn, soft_wrap=True)
-
-
-@app.command("status")
-def status(
-    job: Annotated[str, typer.Argument(help="Labeling job name.")],
-    stage: Stage = None,
-    region: Region = None,
-    as_json: JsonOption = False,
-) -> None:
-    """Status and label counters of a labeling job.
-
-    Example: [cyan]fmops feedback status safety-rank-1[/]
-    """
-    try:
-        check_job_name(job)
-    except FeedbackError as exc:
-        raise fail(escape(str(exc))) from None
-    _settings(stage)
-    try:
-        summary = describe_job(_client("sagemaker", region), job)
-    except (ClientError, BotoCoreError) as exc:
-        raise fail(escape(f"describe labeling job {job}: {exc}"), code=1) from None
-    if as_json:
-        print_json(summary)
-        return
-    counters = summary["counters"]
-    console.print(
-        f"{summary['job']}: {summary['status']} ({summary['kind'] or 'unknown kind'}) — "
-        f"labeled {counters.get('TotalLabeled', 0)}, "
-        f"unlabeled {counters.get('Unlabeled', 0)}, "
-        f"failed {counters.get('FailedNonRetryableError', 0)}",
-        soft_wrap=True,
-    )
-    if summary["failure_reason"]:
-        console.print(f"failure: {summary['failure_reason']}", soft_wrap=True)
-    if summary["output_manifest"]:
-        console.print(f"output manifest: {summary['output_manifest']}", soft_wrap=True)
-
-
 def _responder(answer_with: str | None, region: str | None) -> Responder | None:
     if answer_with is None:
         return None
@@ -519,3 +381,9 @@ def _candidates_from_logs(
         counts = ", ".join(f"{k} {v}" for k, v in sorted(found.items()))
         console.print(f"redacted before anyone sees it: {counts}", soft_wrap=True)
     return path
+
+
+# Labeling jobs live in their own module; the group keeps the order rank-tasks, ingest, start,
+# status in --help.
+app.command("start")(feedback_jobs.start)
+app.command("status")(feedback_jobs.status)

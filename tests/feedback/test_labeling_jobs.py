@@ -22,6 +22,7 @@ from deployment import contract
 from deployment.settings import settings_for_stage
 from pipelines.cli import app
 from pipelines.commands import feedback as feedback_command
+from pipelines.commands import feedback_jobs
 from pipelines.feedback import FeedbackError
 from pipelines.feedback.labeling import labeling_job_request, public_price, read_task_folder
 
@@ -76,7 +77,8 @@ def cloud(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
         def client(service: str, region: str | None) -> Any:
             return sagemaker if service == "sagemaker" else real(service, region)
 
-        monkeypatch.setattr(feedback_command, "_client", client)
+        for command_module in (feedback_command, feedback_jobs):
+            monkeypatch.setattr(command_module, "_client", client)
         with stubber:
             yield {"s3": s3, "stubber": stubber}
 
