@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import (
-    BaseModel,
     Field,
     StrictBool,
     ValidationError,
@@ -25,6 +24,7 @@ from pydantic import (
     model_validator,
 )
 
+from deployment.bedrock_settings import BedrockSettings, RagSettings
 from deployment.platform_settings import (
     CostSettings,
     DeliverySettings,
@@ -33,6 +33,7 @@ from deployment.platform_settings import (
     ServingSettings,
 )
 from deployment.section import Section as _Section
+from deployment.settings_errors import error_line, is_section
 from deployment.training_images import (
     SMDDP_IMAGE_TAGS,
     Distribution,
@@ -226,93 +227,6 @@ class EvaluationSettings(_Section):
     max_new_tokens: int = Field(48, ge=1, le=4096)
 
 
-# Titan Text Embeddings V2 supports 256, 512 or 1024 dimensions (Bedrock user guide, "Amazon
-# Titan Text Embeddings models", https://docs.aws.amazon.com/bedrock/latest/userguide/titan-embedding-models.html).
-EMBEDDING_DIMENSIONS = (256, 512, 1024)
-
-
-class RagSettings(_Section):
-    """Retrieval-augmented generation over the curated documents prefix."""
-
-    enabled: StrictBool = False
-    knowledge_base: StrictBool = True
-    q_business: StrictBool = False
-    # Amazon Q Business needs IAM Identity Center; without an instance it is skipped with a
-    # synth warning rather than failing the app.
-    identity_center_instance_arn: str | None = Field(
-        None, pattern=r"^arn:aws[a-z-]*:sso:::instance/(sso)?ins-[a-zA-Z0-9-.]{16}$"
-    )
-    embedding_model_id: str = Field(
-        "amazon.titan-embed-text-v2:0", pattern=r"^[a-z0-9-]+\.[a-z0-9-.]+(:\d+)?$"
-    )
-    embedding_dimensions: int = Field(1024)
-    documents_prefix: str = Field("curated/documents/", pattern=r"^[a-z0-9][a-z0-9/_-]*/$")
-    chunk_max_tokens: int = Field(300, ge=20, le=8192)
-    chunk_overlap_percentage: int = Field(20, ge=1, le=99)
-    q_business_index_units: int = Field(1, ge=1, le=50)
-
-    @field_validator("embedding_dimensions")
-    @classmethod
-    def _supported_dimensions(cls, value: int) -> int:
-        if value not in EMBEDDING_DIMENSIONS:
-            raise ValueError(f"must be one of {', '.join(str(d) for d in EMBEDDING_DIMENSIONS)}")
-        return value
-
-    @model_validator(mode="after")
-    def _something_to_deploy(self) -> RagSettings:
-        if self.enabled and not (self.knowledge_base or self.q_business):
-            raise ValueError("enabled = True: also turn on knowledge_base or q_business")
-        return self
-
-
-class DeniedTopic(_Section):
-    """One topic a Bedrock Guardrail refuses (Bedrock API `GuardrailTopicConfig`)."""
-
-    # Limits from the Bedrock API reference, "GuardrailTopicConfig" (botocore bedrock model):
-    # name 1-100 characters of this set, definition 1-200, at most 5 examples of 1-100.
-    name: str = Field(pattern=r"^[0-9a-zA-Z_ !?.-]{1,100}$")
-    definition: str = Field(min_length=1, max_length=200)
-    examples: tuple[str, ...] = Field((), max_length=5)
-
-    @field_validator("examples")
-    @classmethod
-    def _example_length(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        for example in value:
-            if not 1 <= len(example) <= 100:
-                raise ValueError(f"example {example[:40]!r}: must be 1 to 100 characters")
-        return value
-
-
-class BedrockSettings(_Section):
-    """Bedrock model customization: concurrency, polling, data locations, guardrails."""
-
-    # Bedrock runs only a few customization jobs per account at once (a Service Quotas value);
-    # the client refuses to submit beyond this. Raise it only after raising the quota.
-    max_concurrent_jobs: int = Field(2, ge=1, le=100)
-    poll_interval_seconds: int = Field(300, ge=30, le=3600)
-    max_polls: int = Field(576, ge=1, le=10000)  # 48 h at the default interval
-    output_prefix: str = Field("bedrock/", pattern=r"^[a-z0-9][a-z0-9/_-]*/$")
-    teacher_max_response_length: int = Field(1000, ge=1, le=32000)
-    # The only models the customization jobs' service role may invoke: distillation teachers,
-    # as model ids or cross-Region inference profile ids (`us.`...). Empty: no InvokeModel.
-    teacher_models: tuple[str, ...] = ()
-    # Guardrail denied topics per use case; the stack publishes one guardrail per key.
-    denied_topics: dict[str, tuple[DeniedTopic, ...]] = Field(default_factory=dict)
-
-    @field_validator("denied_topics")
-    @classmethod
-    def _use_case_names(
-        cls, value: dict[str, tuple[DeniedTopic, ...]]
-    ) -> dict[str, tuple[DeniedTopic, ...]]:
-        for use_case, topics in value.items():
-            if not re.match(r"^[a-z][a-z0-9-]{0,30}$", use_case):
-                raise ValueError(f"use case {use_case!r}: must match ^[a-z][a-z0-9-]{{0,30}}$")
-            # CreateGuardrail accepts 1 to 30 topics ("GuardrailTopicsConfig").
-            if not 1 <= len(topics) <= 30:
-                raise ValueError(f"use case {use_case!r}: needs 1 to 30 topics, got {len(topics)}")
-        return value
-
-
 class Settings(_Section):
     """Everything a stage needs; built by `load_settings`, never by hand in production code."""
 
@@ -379,31 +293,6 @@ def _deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[st
     return merged
 
 
-def _describe(error: Mapping[str, Any]) -> str:
-    loc = ".".join(str(part) for part in error["loc"])
-    key = f"settings.{loc}" if loc else "settings"
-    if error["type"] == "extra_forbidden":
-        return f"{key}: unknown key"
-    if error["type"] == "missing":
-        return f"{key}: required but not set"
-    message = re.sub(r"^(Input|String|Value|List) should", "must", error["msg"])
-    if error["type"] == "value_error":
-        message = error["msg"].removeprefix("Value error, ")
-        if re.match(r"^[\w.]+ = ", message):  # model-level check names its own field
-            return f"{key}.{message}" if loc else f"settings.{message}"
-    return f"{key} = {error['input']!r}: {message}"
-
-
-def _allowed_keys(loc: tuple[Any, ...]) -> list[str]:
-    model: type[BaseModel] = Settings
-    for part in loc[:-1]:
-        annotation = model.model_fields[str(part)].annotation
-        if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
-            return []
-        model = annotation
-    return sorted(model.model_fields)
-
-
 def _object(value: Any, where: str) -> Mapping[str, Any]:
     """A context block that must be a JSON object (null counts as empty)."""
     if value is None:
@@ -412,27 +301,6 @@ def _object(value: Any, where: str) -> Mapping[str, Any]:
         kind = {list: "a list", str: "a string", bool: "a boolean"}.get(type(value), "a number")
         raise SettingsError(f"cdk.json context {where}: must be an object, got {kind}")
     return value
-
-
-def _is_section(loc: tuple[Any, ...]) -> bool:
-    """Whether `loc` names a whole section (a model-level check) rather than one field."""
-    model: Any = Settings
-    for part in loc:
-        if not (isinstance(model, type) and issubclass(model, BaseModel)):
-            return False
-        field = model.model_fields.get(str(part))
-        if field is None:
-            return False
-        model = field.annotation
-    return isinstance(model, type) and issubclass(model, BaseModel)
-
-
-def _error_line(exc: ValidationError, errors: list[Any] | None = None) -> str:
-    first = (errors or exc.errors())[0]
-    line = _describe(first)
-    if first["type"] == "extra_forbidden":
-        line += f" (allowed: {', '.join(_allowed_keys(first['loc']))})"
-    return line
 
 
 def _check_shared(shared: Mapping[str, Any], stage: str) -> None:
@@ -444,9 +312,9 @@ def _check_shared(shared: Mapping[str, Any], stage: str) -> None:
     try:
         Settings.model_validate({**shared, "stage": stage})
     except ValidationError as exc:
-        fields = [e for e in exc.errors() if e["loc"] and not _is_section(e["loc"])]
+        fields = [e for e in exc.errors() if e["loc"] and not is_section(Settings, e["loc"])]
         if fields:
-            line = _error_line(exc, fields)
+            line = error_line(Settings, exc, fields)
             raise SettingsError(f"{line} (shared '{SETTINGS_KEY}' value)") from None
 
 
@@ -464,7 +332,7 @@ def load_settings(context: Mapping[str, Any]) -> Settings:
     try:
         return Settings.model_validate(raw)
     except ValidationError as exc:
-        raise SettingsError(_error_line(exc)) from None
+        raise SettingsError(error_line(Settings, exc)) from None
 
 
 def read_cdk_json_context(path: Path = CDK_JSON) -> dict[str, Any]:

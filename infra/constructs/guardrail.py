@@ -6,7 +6,7 @@ from typing import Any
 
 from aws_cdk import aws_bedrock as bedrock
 
-from deployment.settings import DeniedTopic
+from deployment.bedrock_settings import DeniedTopic
 
 # Content filters: PROMPT_ATTACK applies to input only (Bedrock rejects an output strength other
 # than NONE for it: "Block denied topics... prompt attacks", Bedrock user guide, Guardrails).

@@ -19,8 +19,8 @@ from aws_cdk import aws_qbusiness as qbusiness
 from aws_cdk import aws_s3vectors as s3vectors
 from constructs import Construct
 
+from deployment.bedrock_settings import RagSettings
 from deployment.contract import DATA_SOURCE_OUTPUT, KNOWLEDGE_BASE_OUTPUT, Q_APPLICATION_OUTPUT
-from deployment.settings import RagSettings
 from infra.constructs.secure_bucket import SecureBucket
 from infra.nag import justify_wildcards
 

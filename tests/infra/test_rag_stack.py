@@ -12,7 +12,8 @@ from aws_cdk.assertions import Annotations, Match, Template
 from cfnlint.api import ManualArgs, lint
 from pydantic import ValidationError
 
-from deployment.settings import RagSettings, Settings, load_settings, read_cdk_json_context
+from deployment.bedrock_settings import RagSettings
+from deployment.settings import Settings, load_settings, read_cdk_json_context
 from infra.nag import acknowledge_justified_wildcards, nag_findings, nag_packs
 from infra.stacks.data import DataStack
 from infra.stacks.rag import Q_BUSINESS_SKIPPED, RagStack
