@@ -95,3 +95,24 @@ def test_hp_override_of_an_unknown_name_is_refused(tmp_path: Path) -> None:
 
     assert result.exit_code == 2
     assert "max_stepz" in result.stderr and "allowed:" in result.stderr
+
+
+def test_a_collapsed_model_that_passes_the_lexical_floors_is_refused(tmp_path: Path) -> None:
+    # A realistic bad case, found while trying to make reft pass (docs/training.md): LoReFT at
+    # full rank on the support preset learns the commonest closing and says it to every customer
+    # ("You're wes."). Its shared words lift rougeL and BLEU over their floors; BERTScore sees
+    # replies less like the references than the base model's, and the gate says no.
+    result = _local_run(tmp_path, "support", "--param", "Method=reft", "--hp", "reft_rank=64")
+
+    assert result.exit_code == 1, result.output
+    text = " ".join(result.output.split())
+    assert re.search(r"Failed at FailMinBertscoreF1: ", text), result.output
+    (path,) = (tmp_path / "support").glob("jobs/Evaluate/**/evaluation/evaluation.json")
+    scores = json.loads(path.read_text())
+    thresholds = PRESETS["support"].thresholds
+    assert scores["rougeL"] >= float(thresholds["MinRougeL"])
+    assert scores["bleu"] >= float(thresholds["MinBleu"])
+    assert scores["bertscore_f1"] < scores["baseline_bertscore_f1"]
+    predictions = (path.parent / "predictions.jsonl").read_text().splitlines()
+    replies = {json.loads(line)["output"] for line in predictions}
+    assert len(replies) <= len(predictions) // 4, replies
