@@ -130,21 +130,25 @@ PRESETS: dict[str, Preset] = {
             description="Continued pre-training on anonymized clinical notes",
             method="cpt",
             raw=("raw/notes",),
-            # Measured (160 notes, 32 held out, 120 steps; baseline = the local base LM; demo
-            # salt) candidate / baseline / gain 95% CI lower bound: rougeL 0.115 / 0.041 / 0.044;
-            # bleu 0.92 / 0.71 / -0.21; bertscore_f1 0.307 / 0.178 / 0.081;
-            # unsupported_word_rate 0.38 / 0.72. One step: rougeL 0.057 / 0.0002, bleu 0.37 /
-            # -0.66, bertscore_f1 0.197 / 0.005. BLEU on continuations of clinical notes moved
-            # 0.7-1.6 between salts with rougeL: its floor is waived and its gain rule only bounds
-            # a regression.
+            # Measured 2026-12-01 (160 notes, 32 held out, 120 steps; baseline = the local base
+            # LM), set on two other salts (FMOPS_PII_SALT; 6 full runs, seeds 13/1/2, and 4
+            # one-step runs), checked on the demo salt (6 full, 4 one-step). Full runs: rougeL
+            # 0.089-0.126, gain 95% CI low 0.012-0.053; bertscore_f1 0.267-0.326, gain low
+            # 0.013-0.099; unsupported_word_rate 0.22-0.47. One step: rougeL 0.028-0.104,
+            # bertscore_f1 0.193-0.226. The gain intervals of full and one-step runs overlap at 32
+            # notes (the old gains, 0.02 and 0.04, refused 3 of 6 full runs on the other salts and
+            # 1 of 6 on the demo salt), so the gains ask only for a significant improvement (CI
+            # low >= 0) and the BERTScore floor, which no one-step run reached, tells them apart.
+            # BLEU on continuations of clinical notes moved 0.7-1.6 between salts with rougeL:
+            # its floor is waived and its gain rule only bounds a regression.
             thresholds=_gate(
                 **_SAFETY,
                 MinRougeL=0.08,
                 MinBleu=0.0,
                 MinBertscoreF1=0.25,
-                MinRougeLGain=0.02,
+                MinRougeLGain=0.0,
                 MinBleuGain=-1.0,
-                MinBertscoreF1Gain=0.04,
+                MinBertscoreF1Gain=0.0,
                 MaxUnsupportedWordRate=0.55,
             ),
         ),
@@ -160,14 +164,18 @@ PRESETS: dict[str, Preset] = {
             # lower bound: rougeL 0.331 / 0.170 / 0.023; bleu 2.87 / 0.56 / 0.60; bertscore_f1
             # 0.552 / 0.292 / 0.160; unsupported_word_rate 0.16 / 0.03. One step: rougeL 0.169 /
             # -0.032, bleu 2.60 / 1.06 (BLEU does not separate them here), bertscore_f1 0.396 /
-            # 0.066.
+            # 0.066. Rechecked 2026-12-01 on two other salts and seed 1: rougeL 0.338-0.405 /
+            # gain low 0.0125-0.096, bleu 2.05-4.86 / 0.300-2.24, bertscore_f1 0.551-0.625 /
+            # 0.131-0.241. The rougeL and BLEU gains had no margin (0.0125 vs 0.01, 0.3001 vs
+            # 0.3) and do not tell a one-step model apart (its BLEU gain low is 1.06): they ask
+            # only for a significant improvement; the floors and the BERTScore gain refuse it.
             thresholds=_gate(
                 **_SAFETY,
                 MinRougeL=0.25,
                 MinBleu=1.5,
                 MinBertscoreF1=0.47,
-                MinRougeLGain=0.01,
-                MinBleuGain=0.3,
+                MinRougeLGain=0.0,
+                MinBleuGain=0.0,
                 MinBertscoreF1Gain=0.1,
                 MaxUnsupportedWordRate=0.35,
             ),
@@ -191,17 +199,23 @@ PRESETS: dict[str, Preset] = {
             # 0.079 / 0.014, 0.70 / -0.006, 0.271 / -0.006; base LM rougeL 0.049, bleu 0.43,
             # bertscore_f1 0.266. unsupported_word_rate: sft 0.69, distill 0.47, lora 0.11 (base
             # 0.11). Every method must clear the same gate, so lora, the weakest that adapts, sets
-            # the floors and gains; the one-step model fails the three floors and two gains.
+            # the floors and gains; the one-step model fails the floors and the BLEU and BERTScore
+            # gains.
             # reft (rank 4 on the embeddings and both layers: 0.054 / -0.008, 0.83 / -0.02,
             # 0.275 / -0.005; rank 32 on the layers: 0.065 / -0.015, 0.99 / -0.13, 0.256 /
             # -0.029; rank 64: 0.115 / 0.009, 1.51 / -0.37, 0.204 / -0.095, one closing said to
             # every customer) does not beat the base model and fails, as it should.
+            # Rechecked 2026-12-01, sft on two other salts and seed 1: rougeL 0.136-0.265 / gain
+            # low 0.018-0.120, bleu 5.9-18.3 / 0.80-7.05, bertscore_f1 0.361-0.449 / 0.041-0.115,
+            # unsupported_word_rate 0.39-0.72. A rougeL gain of 0.02 refused the seed-1 sft run
+            # (0.0177) and passed the one-step model (0.014): it asks only for a significant
+            # improvement now; the floors refuse the one-step model.
             thresholds=_gate(
                 **_SAFETY,
                 MinRougeL=0.1,
                 MinBleu=1.2,
                 MinBertscoreF1=0.28,
-                MinRougeLGain=0.02,
+                MinRougeLGain=0.0,
                 MinBleuGain=0.04,
                 MinBertscoreF1Gain=0.0,
                 MaxUnsupportedWordRate=0.75,
