@@ -32,9 +32,10 @@ from deployment.contract import (
 )
 from deployment.settings import Settings
 from pipelines.champion import BASE_MODEL_KEY
+from pipelines.offline_sdk import offline_sdk
 from pipelines.pipeline_parameters import MODEL_DATA_PROPERTY
 from pipelines.quality_gate import GATE_METRICS, family_gate, threshold_parameters
-from pipelines.sagemaker_jobs import PII_SALT_SECRET, PREPARE_ROLE_ARN, JobSteps, offline_sdk
+from pipelines.sagemaker_jobs import PII_SALT_SECRET, PREPARE_ROLE_ARN, JobSteps
 from training_scripts.governance.salt import SECRET_ARN_ENV
 from training_scripts.vocabulary.methods import DATA_TASKS, METHODS
 from training_scripts.vocabulary.metrics import (

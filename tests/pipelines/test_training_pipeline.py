@@ -362,7 +362,7 @@ def test_sdk_config_is_still_validated_once_and_the_sdk_is_restored_after_the_bu
     # must be back once the build is over.
     import jsonschema
 
-    from pipelines.sagemaker_jobs import SDK_CONFIG, offline_sdk
+    from pipelines.offline_sdk import SDK_CONFIG, offline_sdk
 
     with offline_sdk():
         from sagemaker.core.config import config as config_module
