@@ -25,6 +25,7 @@ from deployment.contract import (
 )
 from deployment.settings import Settings
 from pipelines.champion import BASELINE_PARAMETER, aws_champion
+from pipelines.commands import pipeline_approval
 from pipelines.commands.shared import AsJson, Region, Stage
 from pipelines.commands.shared import aws_client as _client
 from pipelines.commands.shared import stage_settings as _settings
@@ -39,14 +40,12 @@ from pipelines.cost_estimate.estimates import pipeline_estimate
 from pipelines.pipeline_ops import (
     DeploymentError,
     check_execution_arn,
-    check_model_package_arn,
     deployment_values,
     describe_execution,
     execution_steps,
     latest_execution_arn,
     list_executions,
     list_model_packages,
-    set_approval,
     start_execution,
     upsert_pipeline,
     wait_for_execution,
@@ -69,9 +68,6 @@ ValuesFile = Annotated[
     typer.Option("--values", help="JSON object: placeholder name -> value (and PipelineRoleArn)."),
 ]
 _VALUES = TypeAdapter(dict[str, str])
-# UpdateModelPackage's ApprovalDescription is at most 1024 characters (SageMaker API Reference,
-# https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_UpdateModelPackage.html).
-MAX_REASON = 1024
 
 
 def _bad_input(exc: PipelineInputError, code: int = 2) -> typer.Exit:
@@ -299,140 +295,7 @@ def status(
         raise typer.Exit(1)
 
 
-@app.command("approve")
-def approve(
-    model_package_arn: Annotated[
-        str | None, typer.Argument(help="Versioned model package ARN (or use --local-version).")
-    ] = None,
-    reject: Annotated[bool, typer.Option("--reject", help="Reject instead of approve.")] = False,
-    reason: Annotated[
-        str | None, typer.Option("--reason", help="Why (kept as ApprovalDescription).")
-    ] = None,
-    force: Annotated[
-        bool,
-        typer.Option(
-            "--force", help="Approve without the audit the stage requires (needs --reason)."
-        ),
-    ] = False,
-    local_version: Annotated[
-        int | None, typer.Option("--local-version", help="A version in the local registry.")
-    ] = None,
-    runs_dir: Annotated[
-        Path, typer.Option("--runs-dir", help="Where the local registry lives.")
-    ] = Path("runs"),
-    group: Annotated[
-        str | None, typer.Option("--group", help="Local registry group (when it holds several).")
-    ] = None,
-    stage: Stage = None,
-    region: Region = None,
-) -> None:
-    """Approve (or --reject) a registered model version after human review.
-
-    In stages with evaluation.require_audit (prod), approval needs a human hallucination audit of
-    this exact version whose 95% Wilson upper bound is within evaluation.max_hallucination_rate
-    (`fmops eval audit-ingest --model-package ARN`); --force --reason records an override.
-
-    ARN: arn:aws:sagemaker:REGION:ACCOUNT:model-package/GROUP/VERSION (see `list --models`).
-
-    Example: [cyan]fmops pipeline approve "$MODEL_PACKAGE_ARN" --stage prod --reason "audit ok"[/]
-    """
-    from pipelines.audit_evidence import ApprovalRefused, audit_from_metadata, check_audit
-
-    if (model_package_arn is None) == (local_version is None):
-        raise fail("give a model package ARN or --local-version N (one of them)")
-    if model_package_arn is not None:
-        try:
-            check_model_package_arn(model_package_arn)
-        except PipelineInputError as exc:
-            raise _bad_input(exc) from None
-    if reason is not None and not 1 <= len(reason) <= MAX_REASON:
-        raise fail(f"--reason: {len(reason)} characters; allowed 1 to {MAX_REASON}")
-    if force and not reason:
-        raise fail("--force needs --reason TEXT: an override is recorded with its reason")
-    evaluation = _settings(stage).evaluation
-    if local_version is not None:
-        _approve_local(local_version, runs_dir, group, not reject, reason, force, evaluation)
-        return
-    assert model_package_arn is not None
-    sagemaker = _client("sagemaker", region)
-    try:
-        metadata = (
-            sagemaker.describe_model_package(ModelPackageName=model_package_arn).get(
-                "CustomerMetadataProperties"
-            )
-            or {}
-        )
-        override = None
-        if not reject:
-            try:
-                check_audit(audit_from_metadata(metadata), version=model_package_arn,
-                            max_rate=evaluation.max_hallucination_rate,
-                            required=evaluation.require_audit)  # fmt: skip
-            except ApprovalRefused as exc:
-                if not force:
-                    raise fail(escape(str(exc)), code=1) from None
-                override = _override_metadata(str(exc), reason or "")
-        # The version's whole metadata goes back with the update, so the audit stays beside
-        # the approval whatever the service does with keys it is not given.
-        set_approval(
-            sagemaker, model_package_arn, not reject, reason, {**metadata, **(override or {})}
-        )
-    except (ClientError, BotoCoreError) as exc:
-        raise _aws_failure(f"approve {model_package_arn}", exc) from None
-    forced = " (override recorded)" if override else ""
-    console.print(f"{'rejected' if reject else 'approved'}{forced}: {model_package_arn}")
-
-
-def _override_metadata(refusal: str, reason: str) -> dict[str, str]:
-    from pipelines.audit_evidence import OVERRIDE_KEY
-
-    # CustomerMetadataProperties values are at most 256 characters (SageMaker API Reference,
-    # CreateModelPackage).
-    return {OVERRIDE_KEY: reason[:256], "approval_override_refusal": refusal[:256]}
-
-
-def _approve_local(
-    version: int,
-    runs_dir: Path,
-    group: str | None,
-    approved: bool,
-    reason: str | None,
-    force: bool,
-    evaluation: Any,
-) -> None:
-    from pipelines.audit_evidence import (
-        ApprovalRefused,
-        check_audit,
-        local_entry,
-        local_version_id,
-        save_registry,
-    )
-
-    registry = runs_dir / "model-registry.json"
-    try:
-        data, entry, name = local_entry(registry, version, group)
-    except PipelineInputError as exc:
-        raise _bad_input(exc) from None
-    override = None
-    if approved:
-        try:
-            check_audit(entry.get("Audit"), version=local_version_id(name, version),
-                        max_rate=evaluation.max_hallucination_rate,
-                        required=evaluation.require_audit)  # fmt: skip
-        except ApprovalRefused as exc:
-            if not force:
-                raise fail(escape(str(exc)), code=1) from None
-            override = _override_metadata(str(exc), reason or "")
-    entry["ModelApprovalStatus"] = "Approved" if approved else "Rejected"
-    if reason:
-        entry["ApprovalDescription"] = reason
-    if override:
-        entry.setdefault("CustomerMetadataProperties", {}).update(override)
-    save_registry(registry, data)
-    forced = " (override recorded)" if override else ""
-    console.print(
-        f"{'approved' if approved else 'rejected'}{forced}: {local_version_id(name, version)}"
-    )
+app.command("approve")(pipeline_approval.approve)
 
 
 @app.command("list")
