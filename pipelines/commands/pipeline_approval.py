@@ -61,7 +61,7 @@ def approve(
 
     Example: [cyan]fmops pipeline approve "$MODEL_PACKAGE_ARN" --stage prod --reason "audit ok"[/]
     """
-    from pipelines.audit_evidence import ApprovalRefused, audit_from_metadata, check_audit
+    from pipelines.audit_evidence import audit_from_metadata
 
     if (model_package_arn is None) == (local_version is None):
         raise fail("give a model package ARN or --local-version N (one of them)")
@@ -89,14 +89,9 @@ def approve(
         )
         override = None
         if not reject:
-            try:
-                check_audit(audit_from_metadata(metadata), version=model_package_arn,
-                            max_rate=evaluation.max_hallucination_rate,
-                            required=evaluation.require_audit)  # fmt: skip
-            except ApprovalRefused as exc:
-                if not force:
-                    raise fail(escape(str(exc)), code=1) from None
-                override = _override_metadata(str(exc), reason or "")
+            override = _audit_or_override(
+                audit_from_metadata(metadata), model_package_arn, evaluation, force, reason
+            )
         # The version's whole metadata goes back with the update, so the audit stays beside
         # the approval whatever the service does with keys it is not given.
         set_approval(
@@ -108,12 +103,23 @@ def approve(
     console.print(f"{'rejected' if reject else 'approved'}{forced}: {model_package_arn}")
 
 
-def _override_metadata(refusal: str, reason: str) -> dict[str, str]:
-    from pipelines.audit_evidence import OVERRIDE_KEY
+def _audit_or_override(
+    audit: Any, version: str, evaluation: Any, force: bool, reason: str | None
+) -> dict[str, str] | None:
+    """None when the audit the stage requires is there and good enough; with --force, the
+    override to record beside the approval; otherwise the refusal, as one line."""
+    from pipelines.audit_evidence import OVERRIDE_KEY, ApprovalRefused, check_audit
 
-    # CustomerMetadataProperties values are at most 256 characters (SageMaker API Reference,
-    # CreateModelPackage).
-    return {OVERRIDE_KEY: reason[:256], "approval_override_refusal": refusal[:256]}
+    try:
+        check_audit(audit, version=version, max_rate=evaluation.max_hallucination_rate,
+                    required=evaluation.require_audit)  # fmt: skip
+    except ApprovalRefused as exc:
+        if not force:
+            raise fail(escape(str(exc)), code=1) from None
+        # CustomerMetadataProperties values are at most 256 characters (SageMaker API
+        # Reference, CreateModelPackage).
+        return {OVERRIDE_KEY: (reason or "")[:256], "approval_override_refusal": str(exc)[:256]}
+    return None
 
 
 def _approve_local(
@@ -126,8 +132,6 @@ def _approve_local(
     evaluation: Any,
 ) -> None:
     from pipelines.audit_evidence import (
-        ApprovalRefused,
-        check_audit,
         local_entry,
         local_version_id,
         save_registry,
@@ -140,14 +144,9 @@ def _approve_local(
         raise fail(escape(str(exc))) from None
     override = None
     if approved:
-        try:
-            check_audit(entry.get("Audit"), version=local_version_id(name, version),
-                        max_rate=evaluation.max_hallucination_rate,
-                        required=evaluation.require_audit)  # fmt: skip
-        except ApprovalRefused as exc:
-            if not force:
-                raise fail(escape(str(exc)), code=1) from None
-            override = _override_metadata(str(exc), reason or "")
+        override = _audit_or_override(
+            entry.get("Audit"), local_version_id(name, version), evaluation, force, reason
+        )
     entry["ModelApprovalStatus"] = "Approved" if approved else "Rejected"
     if reason:
         entry["ApprovalDescription"] = reason
