@@ -36,10 +36,12 @@ _LOCAL_TRAINING: dict[str, Any] = {
 # dialogs (r/alpha 8/256 2.69, 16/256 2.54, 32/256 2.47, 64/256 2.43 = full rank on the 64-wide
 # layers, 8/512 3.44) and on two other PII salts, where 32/256 passed the support gate 4 of 4
 # runs (8/256: 0 of 2); on the demo salt it passed 1 of 3 seeds (8/256: 2 of 3), see
-# docs/training.md. Other methods leave both unused.
+# docs/training.md. reft_rank 32 (2026-12-01, half the base LM's width): tuning-split loss
+# rank 4 2.33, 16 2.19, 32 2.11, 64 2.04 (lora r 32 1.88, sft 1.69); ranks 16-64 passed the
+# support gate on both other salts. Other methods leave these unused.
 _FAST = {"max_steps": "120", "batch_size": "8", "max_seq_length": "128", "log_every": "5",
          "learning_rate": "0.003", "warmup_steps": "4",
-         "lora_r": "32", "lora_alpha": "256"}  # fmt: skip
+         "lora_r": "32", "lora_alpha": "256", "reft_rank": "32"}  # fmt: skip
 
 
 # Reward/dpo on held-out ranked pairs: better than a coin toss, and a positive mean margin.
@@ -135,26 +137,23 @@ PRESETS: dict[str, Preset] = {
             description="Continued pre-training on anonymized clinical notes",
             method="cpt",
             raw=("raw/notes",),
-            # Measured 2026-12-01 (160 notes, 32 held out, 120 steps; baseline = the local base
-            # LM), set on two other salts (FMOPS_PII_SALT; 6 full runs, seeds 13/1/2, and 4
-            # one-step runs), checked on the demo salt (6 full, 4 one-step). Full runs: rougeL
-            # 0.089-0.126, gain 95% CI low 0.012-0.053; bertscore_f1 0.267-0.326, gain low
-            # 0.013-0.099; unsupported_word_rate 0.22-0.47. One step: rougeL 0.028-0.104,
-            # bertscore_f1 0.193-0.226. The gain intervals of full and one-step runs overlap at 32
-            # notes (the old gains, 0.02 and 0.04, refused 3 of 6 full runs on the other salts and
-            # 1 of 6 on the demo salt), so the gains ask only for a significant improvement (CI
-            # low >= 0) and the BERTScore floor, which no one-step run reached, tells them apart.
-            # BLEU on continuations of clinical notes moved 0.7-1.6 between salts with rougeL:
-            # its floor is waived and its gain rule only bounds a regression.
+            # Measured 2026-12-01 on the base LM pretrained on 512-token windows (160 notes, 32
+            # held out, 120 steps; baseline = the local base LM): set on two other salts
+            # (FMOPS_PII_SALT tune-a/tune-b; 3 full runs, 2 one-step), checked on the demo salt
+            # (3 full runs, seeds 0/1/2; 2 one-step). Full runs: rougeL 0.123-0.220, gain 95% CI
+            # low 0.052-0.142; bleu 1.62-4.68 / 0.91-3.48; bertscore_f1 0.364-0.466 /
+            # 0.121-0.229; unsupported_word_rate 0.19-0.53. One step: rougeL 0.041-0.084 / gain low
+            # -0.013-0.026; bleu 0.0-0.125 / below -0.2; bertscore_f1 0.174-0.262 / -0.070-0.025;
+            # unsupported_word_rate 0.38-0.72. Floors and gains sit between the two.
             thresholds=_gate(
                 **_SAFETY,
-                MinRougeL=0.08,
-                MinBleu=0.0,
-                MinBertscoreF1=0.25,
-                MinRougeLGain=0.0,
-                MinBleuGain=-1.0,
-                MinBertscoreF1Gain=0.0,
-                MaxUnsupportedWordRate=0.55,
+                MinRougeL=0.1,
+                MinBleu=0.8,
+                MinBertscoreF1=0.31,
+                MinRougeLGain=0.03,
+                MinBleuGain=0.4,
+                MinBertscoreF1Gain=0.06,
+                MaxUnsupportedWordRate=0.6,
             ),
         ),
         Preset(
@@ -164,16 +163,15 @@ PRESETS: dict[str, Preset] = {
             raw=("raw/contracts.jsonl",),
             # Contracts run to ~600 tokens: the whole prompt must fit for the clause to be seen.
             hyperparameters={"max_seq_length": "768"},
-            # Measured (160 contracts, 32 held out, 120 steps; baseline = the local base LM,
-            # which already copies contract text; demo salt) candidate / baseline / gain 95% CI
-            # lower bound: rougeL 0.331 / 0.170 / 0.023; bleu 2.87 / 0.56 / 0.60; bertscore_f1
-            # 0.552 / 0.292 / 0.160; unsupported_word_rate 0.16 / 0.03. One step: rougeL 0.169 /
-            # -0.032, bleu 2.60 / 1.06 (BLEU does not separate them here), bertscore_f1 0.396 /
-            # 0.066. Rechecked 2026-12-01 on two other salts and seed 1: rougeL 0.338-0.405 /
-            # gain low 0.0125-0.096, bleu 2.05-4.86 / 0.300-2.24, bertscore_f1 0.551-0.625 /
-            # 0.131-0.241. The rougeL and BLEU gains had no margin (0.0125 vs 0.01, 0.3001 vs
-            # 0.3) and do not tell a one-step model apart (its BLEU gain low is 1.06): they ask
-            # only for a significant improvement; the floors and the BERTScore gain refuse it.
+            # Measured 2026-12-01 on the base LM pretrained on 512-token windows (160 contracts,
+            # 32 held out, 120 steps; baseline = the local base LM, which already copies contract
+            # text), on two other salts and the demo salt, candidate / gain 95% CI lower bound:
+            # rougeL 0.384-0.402 / 0.117-0.135, bleu 3.61-4.45 / 0.79-1.55, bertscore_f1
+            # 0.585-0.597 / 0.181-0.211, unsupported_word_rate 0.00-0.03 (base rougeL 0.13-0.14,
+            # bleu 1.1-1.3, bertscore_f1 0.29-0.32). One step: rougeL 0.039-0.059, bleu
+            # 0.06-0.29, bertscore_f1 0.11-0.14, unsupported_word_rate 0.66-0.81. The rougeL and
+            # BLEU gains ask only for a significant improvement; the floors and the BERTScore
+            # gain refuse a one-step model.
             thresholds=_gate(
                 **_SAFETY,
                 MinRougeL=0.25,
@@ -197,32 +195,29 @@ PRESETS: dict[str, Preset] = {
             # training dialogs) keep every method's run near a minute on 2 cores; 120 took
             # 75-120 s (lora, distill).
             hyperparameters={"max_seq_length": "512", "max_steps": "60"},
-            # Measured (180 dialogs, 36 held out, 60 steps; baseline = the local base LM; demo
-            # salt) per method, candidate / gain 95% CI lower bound: sft rougeL 0.191 / 0.041,
-            # bleu 8.08 / 2.45, bertscore_f1 0.371 / 0.037; distill 0.215 / 0.062, 8.74 / 3.13,
-            # 0.404 / 0.064; lora (r 32) 0.105 / 0.0071, 1.22 / 0.054, 0.351 / 0.045; one-step sft
-            # 0.079 / 0.014, 0.70 / -0.006, 0.271 / -0.006; base LM rougeL 0.049, bleu 0.43,
-            # bertscore_f1 0.266. unsupported_word_rate: sft 0.69, distill 0.47, lora 0.42 (base
-            # 0.11). Every method must clear the same gate, so lora, the weakest that adapts, set
-            # the floors and gains (at r 8: rougeL 0.123, bleu 1.84, bertscore_f1 0.294); the
-            # one-step model fails the floors and the BLEU and BERTScore gains.
-            # reft (rank 4 on the embeddings and both layers: 0.054 / -0.008, 0.83 / -0.02,
-            # 0.275 / -0.005; rank 32 on the layers: 0.065 / -0.015, 0.99 / -0.13, 0.256 /
-            # -0.029; rank 64: 0.115 / 0.009, 1.51 / -0.37, 0.204 / -0.095, one closing said to
-            # every customer) does not beat the base model and fails, as it should.
-            # Rechecked 2026-12-01, sft on two other salts and seed 1: rougeL 0.136-0.265 / gain
-            # low 0.018-0.120, bleu 5.9-18.3 / 0.80-7.05, bertscore_f1 0.361-0.449 / 0.041-0.115,
-            # unsupported_word_rate 0.39-0.72. A rougeL gain of 0.02 refused the seed-1 sft run
-            # (0.0177) and passed the one-step model (0.014): it asks only for a significant
-            # improvement now; the floors refuse the one-step model.
+            # Measured 2026-12-01 on the base LM pretrained on 512-token windows (180 dialogs, 36
+            # held out, 60 steps; baseline = the local base LM: rougeL 0.035-0.039, bleu
+            # 0.23-0.29, bertscore_f1 0.154-0.155), set on two other salts (tune-a/tune-b), checked
+            # on the demo salt; candidate / gain 95% CI lower bound over those runs:
+            # sft (3 runs) rougeL 0.293-0.367 / 0.143-0.210, bleu 18.6-23.5 / 9.6-13.1,
+            # bertscore_f1 0.442-0.483 / 0.207-0.252; distill (3) 0.190-0.289 / 0.058-0.138,
+            # 13.0-22.7 / 4.8-11.4, 0.368-0.441 / 0.136-0.198; lora r 32 (5, seeds 0/1)
+            # 0.133-0.258 / 0.028-0.108, 5.31-11.7 / 1.73-6.62, 0.337-0.426 / 0.121-0.190;
+            # reft rank 32 (5, seeds 0/1/2) 0.183-0.275 / 0.052-0.134, 7.30-12.6 / 2.51-5.28,
+            # 0.370-0.405 / 0.136-0.160. unsupported_word_rate 0.31-0.69 (distill and lora the
+            # highest). One step: sft rougeL 0.040-0.127, bleu 0.58-3.70 / gain low at most
+            # 0.85, bertscore_f1 0.203-0.278 / at most 0.089; reft 0.020-0.029 (below the base).
+            # Every method must clear the same gate, so lora, the weakest, sets the floors and
+            # gains; rougeL does not separate a one-step sft model from lora (0.127 vs 0.133),
+            # the BLEU and BERTScore floors do.
             thresholds=_gate(
                 **_SAFETY,
                 MinRougeL=0.1,
-                MinBleu=1.2,
-                MinBertscoreF1=0.28,
+                MinBleu=4.5,
+                MinBertscoreF1=0.31,
                 MinRougeLGain=0.0,
-                MinBleuGain=0.04,
-                MinBertscoreF1Gain=0.0,
+                MinBleuGain=1.0,
+                MinBertscoreF1Gain=0.06,
                 MaxUnsupportedWordRate=0.75,
             ),
         ),

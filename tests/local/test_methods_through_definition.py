@@ -31,20 +31,7 @@ def runs_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("method-runs")
 
 
-# Measured on the support preset (docs/training.md): LoReFT on the embeddings and both decoder
-# layers does not beat the base LM it edits in the preset's 60 steps (rank 4 to 32: rougeL, BLEU
-# and BERTScore gain intervals reach below zero; rank 64: one closing for every customer, BERTScore
-# below the base model's), so the gate refuses it. Strict: the day it
-# passes, this marker must go.
-REFT_REFUSED = pytest.mark.xfail(
-    reason="reft does not significantly beat the base LM; the support gate refuses it",
-    strict=True,
-)
-
-
-@pytest.mark.parametrize(
-    "method", [pytest.param(m, marks=REFT_REFUSED) if m == "reft" else m for m in PRESET_FOR]
-)
+@pytest.mark.parametrize("method", list(PRESET_FOR))
 def test_method_runs_the_definition_to_registration(runs_dir: Path, method: str) -> None:
     result = local_run(
         PRESETS[PRESET_FOR[method]], runs_dir=runs_dir, run_id=method, overrides={"Method": method}

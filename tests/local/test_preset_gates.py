@@ -97,22 +97,22 @@ def test_hp_override_of_an_unknown_name_is_refused(tmp_path: Path) -> None:
     assert "max_stepz" in result.stderr and "allowed:" in result.stderr
 
 
-def test_a_collapsed_model_that_passes_the_lexical_floors_is_refused(tmp_path: Path) -> None:
-    # A realistic bad case, found while trying to make reft pass (docs/training.md): LoReFT at
-    # full rank on the support preset learns the commonest closing and says it to every customer
-    # ("You're wes."). Its shared words lift rougeL and BLEU over their floors; BERTScore sees
-    # replies less like the references than the base model's, and the gate says no.
-    result = _local_run(tmp_path, "support", "--param", "Method=reft", "--hp", "reft_rank=64")
+def test_a_model_collapsed_by_a_ten_times_too_high_learning_rate_is_refused(
+    tmp_path: Path,
+) -> None:
+    # A realistic bad case (docs/training.md): support sft at learning rate 0.03 instead of the
+    # preset's 0.003 diverges and says one of a handful of fragments ("ad", "Glad", "My
+    # pleasure.") to every customer. The job itself ends normally (training loss 6.4 after 5
+    # steps, 2.9 at the end, where the preset's rate ends near 1.0): only the gate stops it.
+    result = _local_run(tmp_path, "support", "--hp", "learning_rate=0.03")
 
     assert result.exit_code == 1, result.output
     text = " ".join(result.output.split())
-    assert re.search(r"Failed at FailMinBertscoreF1: ", text), result.output
+    failed = re.search(r"Failed at Fail(\w+): ", text)
+    assert failed and RULES[failed[1]].kind in ("floor", "gain"), result.output
     (path,) = (tmp_path / "support").glob("jobs/Evaluate/**/evaluation/evaluation.json")
     scores = json.loads(path.read_text())
-    thresholds = PRESETS["support"].thresholds
-    assert scores["rougeL"] >= float(thresholds["MinRougeL"])
-    assert scores["bleu"] >= float(thresholds["MinBleu"])
-    assert scores["bertscore_f1"] < scores["baseline_bertscore_f1"]
+    assert scores["rougeL_gain_ci_low"] < float(PRESETS["support"].thresholds["MinRougeLGain"])
     predictions = (path.parent / "predictions.jsonl").read_text().splitlines()
     replies = {json.loads(line)["output"] for line in predictions}
     assert len(replies) <= len(predictions) // 4, replies
