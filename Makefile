@@ -70,8 +70,8 @@ test: setup setup-smddp
 	@echo "== training tests again under the SMDDP image's stack ($(SMDDP_REQUIREMENTS))"
 	$(SMDDP_VENV)/bin/python -m pytest -q -p no:cacheprovider tests/training
 
-# Whole pipeline runs per method and preset, kill/resume, the no-network run, image resolution
-# against the package index: tens of minutes on 2 cores, so a lane of their own.
+# Whole pipeline runs per method and preset, kill/resume, the no-network run, the feedback round
+# trip: tens of minutes on 2 cores, so a lane of their own.
 test-e2e: setup
 	$(PY) -m pytest -q -m e2e
 

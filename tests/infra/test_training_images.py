@@ -2,7 +2,8 @@
 
 docs/decisions.md ("Training images") says which image each distribution uses and why. The
 resolution tests run pip's resolver on package metadata (tests/infra/image_resolution.py);
-they need PyPI access the first time and are cached by input hash afterwards.
+they need PyPI access the first time (about 100 s of pip's resolver on 2 cores) and are cached
+by input hash afterwards (under a second), so they run in `make test`, as the images' own check.
 """
 
 from __future__ import annotations
@@ -22,10 +23,6 @@ from deployment.settings import (
     settings_for_stage,
 )
 from tests.infra import image_resolution as resolution
-
-# Runs whole pipelines or resolves images against the package index: the end-to-end lane
-# (`make test-e2e`), minutes each on 2 cores.
-pytestmark = pytest.mark.e2e
 
 TRAINING_SCRIPTS = resolution.REPO / "training_scripts"
 DECISIONS = resolution.REPO / "docs" / "decisions.md"
