@@ -31,12 +31,13 @@ BASE_MODEL = "local/fmops-base-lm"
 TEACHER_MODEL = "local/fmops-teacher-lm"
 
 # The recipe: part of the cache key, so changing it rebuilds the models.
-# max_seq_length 512: the presets adapt on prompts of up to 512 tokens (support dialogs run to
-# ~380), so the base LM must have seen those positions. Pretrained on 128-token windows, its
-# hidden states past position 128 were noise: weight-updating methods relearned them, but ReFT,
-# which only edits hidden states, could not (support reft rank 4-64 never beat that base; on
-# this one rank 32 does, gain lows 0.08-0.09 rougeL; docs/training.md). Build: base ~70 s,
-# teacher ~170 s on 2 cores, once per corpus.
+# max_seq_length 512: the support preset, which carries every instruction method, adapts on up
+# to 512 tokens (its dialogs run to ~380), so the base LM must have seen those positions
+# (legal's 768-token contracts go past them: only its sft registers, docs/training.md).
+# Pretrained on 128-token windows, its hidden states past position 128 were noise:
+# weight-updating methods relearned them, but ReFT, which only edits hidden states, could not
+# (support reft rank 4-64 never beat that base; on this one rank 32 does, rougeL gain lows
+# 0.05-0.13). Build: base ~70 s, teacher ~170 s on 2 cores, once per corpus.
 _VOCAB = 2048
 _COMMON = {"method": "cpt", "batch_size": "8", "max_seq_length": "512", "log_every": "50",
            "warmup_steps": "10", "checkpoint_every": "0", "seed": "0"}  # fmt: skip

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from pipelines.local import base_models
+from pipelines.local.presets import PRESETS
 
 
 @pytest.fixture
@@ -81,3 +82,27 @@ def test_two_runs_on_an_empty_cache_build_the_model_once(
         thread.join()
     assert errors == []
     assert builds == [base_models.BASE_RECIPE["architecture"]]
+
+
+def test_the_base_lm_is_pretrained_on_windows_as_long_as_the_support_preset_adapts_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # ReFT edits hidden states only: pretrained on 128-token windows, the base LM's states past
+    # position 128 were noise for the ~380-token support dialogs and reft never beat it
+    # (docs/training.md). The instruction methods all register on the support preset.
+    windows: list[int] = []
+
+    def pretrain(work: Path, texts: list[str], recipe: dict, model: object, out: Path) -> None:
+        windows.append(int(recipe["max_seq_length"]))
+        out.mkdir(parents=True)
+
+    monkeypatch.setattr(base_models, "_pretrain", pretrain)
+    monkeypatch.setattr(base_models, "_lift_length_limit", lambda model_dir: None)
+    monkeypatch.setattr(base_models, "_init_teacher", lambda base, out: None)
+    corpus = tmp_path / "dialogs.txt"
+    corpus.write_text("user: my router blinks\nassistant: Glad I could help.")
+
+    base_models.ensure_local_models([corpus], tmp_path / "cache")
+
+    support = int(PRESETS["support"].hyperparameters["max_seq_length"])
+    assert len(windows) == 2 and min(windows) >= support, (windows, support)
