@@ -7,8 +7,9 @@ Get -> Choice) until the job is Completed, Failed or Stopped, or the poll budget
 aws-cdk-lib 2.275's task cannot express three things this platform needs: the distillation
 `CustomizationConfig` (teacher model), a base model / customization type / S3 URIs / hyperparameter
 map taken from the execution input, and the absence of validation data. We therefore render the
-native task once per request shape and extend its Parameters (`_input_driven`) before the
-definition is written; the task's resource ARN, role pass, KMS key and VPC config stay CDK's own.
+native task once per request shape and extend its Parameters (`input_driven`, in
+customization_request.py) before the definition is written; the task's resource ARN, role pass,
+KMS key and VPC config stay CDK's own.
 
 Execution input (built by `pipelines.bedrock.jobs.state_machine_input`):
   {"jobName", "customModelName", "baseModelIdentifier", "customizationType",
@@ -18,11 +19,7 @@ Execution input (built by `pipelines.bedrock.jobs.state_machine_input`):
 
 from __future__ import annotations
 
-from typing import Any
-
 import aws_cdk as cdk
-import jsii
-from aws_cdk import aws_bedrock as bedrock
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -33,77 +30,18 @@ from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
 
+from infra.constructs.customization_request import (
+    SHAPES,
+    AnyFoundationModel,
+    JobVpc,
+    create_state,
+    input_driven,
+)
 from infra.constructs.workflow_steps import notify, retry_when_busy
 
 J = sfn.JsonPath
 # SDK-integration error names for Bedrock throttling (Step Functions prefixes the service name).
 THROTTLING_ERRORS = ["Bedrock.ThrottlingException", "Bedrock.ServiceQuotaExceededException"]
-# Request shapes: one rendered create task each, chosen by a Choice on the execution input.
-SHAPES = ("WithValidation", "WithoutValidation", "Distillation")
-
-
-@jsii.implements(bedrock.IModel)
-class _AnyFoundationModel:
-    """Base model placeholder: the real identifier comes from the execution input.
-
-    Its ARN is what CDK puts in the caller's IAM policy, so it names foundation models only.
-    """
-
-    def __init__(self, arn: str) -> None:
-        self._arn = arn
-
-    @property
-    def model_arn(self) -> str:
-        return self._arn
-
-
-@jsii.implements(tasks.IBedrockCreateModelCustomizationJobVpcConfig)
-class _JobVpc:
-    def __init__(self, subnets: list[ec2.ISubnet], security_group: ec2.ISecurityGroup) -> None:
-        self._subnets = subnets
-        self._security_group = security_group
-
-    @property
-    def subnets(self) -> list[ec2.ISubnet]:
-        return self._subnets
-
-    @property
-    def security_groups(self) -> list[ec2.ISecurityGroup]:
-        return [self._security_group]
-
-
-def _create_state(shape: str) -> str:
-    return f"Create job ({shape})"
-
-
-def _input_driven(parameters: dict[str, Any], shape: str, model_key_arn: str) -> dict[str, Any]:
-    """Replace the placeholders CDK rendered with values from the execution input."""
-    out = {
-        k: v for k, v in parameters.items() if k not in ("BaseModelIdentifier", "CustomizationType")
-    }
-    # The task refuses an imported key (it wants to edit the key policy, which lives in the
-    # data stack); the key policy already delegates to IAM, so the ARN is set here instead.
-    out["CustomModelKmsKeyId"] = model_key_arn
-    out["BaseModelIdentifier.$"] = "$.baseModelIdentifier"
-    out["CustomizationType.$"] = "$.customizationType"
-    out["TrainingDataConfig"] = {"S3Uri.$": "$.trainingDataS3Uri"}
-    out.pop("ValidationDataConfig", None)
-    if shape == "WithValidation":
-        out["ValidationDataConfig"] = {"Validators": [{"S3Uri.$": "$.validationDataS3Uri"}]}
-    if shape == "Distillation":
-        out["CustomizationConfig"] = {
-            "DistillationConfig": {
-                "TeacherModelConfig": {
-                    "TeacherModelIdentifier.$": "$.teacherModelIdentifier",
-                    "MaxResponseLengthForInference.$": "$.maxResponseLengthForInference",
-                }
-            }
-        }
-    else:
-        out["HyperParameters.$"] = "$.hyperParameters"
-    return out
-
-
 XRAY_ACTIONS = [
     "xray:PutTraceSegments",
     "xray:PutTelemetryRecords",
@@ -239,8 +177,8 @@ class CustomizationWorkflow(Construct):
             task = tasks.BedrockCreateModelCustomizationJob(
                 self,
                 f"Create{shape}",
-                state_name=_create_state(shape),
-                base_model=_AnyFoundationModel(foundation_models),
+                state_name=create_state(shape),
+                base_model=AnyFoundationModel(foundation_models),
                 customization_type=tasks.CustomizationType.FINE_TUNING,  # replaced from input
                 custom_model_name=J.string_at("$.customModelName"),
                 job_name=J.string_at("$.jobName"),
@@ -254,7 +192,7 @@ class CustomizationWorkflow(Construct):
                 validation_data=[
                     tasks.ValidationBucketConfiguration(bucket=data_bucket, path=data_prefix)
                 ],
-                vpc_config=_JobVpc(subnets, security_group),
+                vpc_config=JobVpc(subnets, security_group),
                 result_selector={"arn.$": "$.JobArn"},
                 result_path="$.job",
             )
@@ -335,8 +273,8 @@ class CustomizationWorkflow(Construct):
         graph = sfn.StateGraph(route, f"{name} definition")
         definition = graph.to_graph_json()
         for shape in shapes:
-            state = definition["States"][_create_state(shape)]
-            state["Parameters"] = _input_driven(state["Parameters"], shape, model_key.key_arn)
+            state = definition["States"][create_state(shape)]
+            state["Parameters"] = input_driven(state["Parameters"], shape, model_key.key_arn)
 
         # Our own role and a managed policy (HIPAA/NIST IAMNoInlinePolicy): the state machine
         # gets the role without policy updates, so every statement it needs is listed here.
