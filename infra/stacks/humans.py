@@ -18,15 +18,12 @@ from pathlib import Path
 from typing import Any
 
 import aws_cdk as cdk
-from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
-from aws_cdk import aws_sagemaker as sagemaker
 from aws_cdk import aws_sqs as sqs
-from aws_cdk import custom_resources as cr
 from constructs import Construct
 
 from deployment.contract import (
@@ -36,13 +33,12 @@ from deployment.contract import (
     WORKTEAM_OUTPUT,
 )
 from deployment.settings import Settings
+from infra.constructs.private_workforce import private_workteam
 from infra.constructs.secure_bucket import SecureBucket
 from infra.nag import acknowledge, justify_wildcards
 
 LAMBDA_CODE = Path(__file__).resolve().parent.parent / "lambdas" / "ground_truth"
 SAGEMAKER = "sagemaker.amazonaws.com"
-# The construct id aws-cdk-lib gives AwsCustomResource's singleton provider function.
-AWS_CUSTOM_RESOURCE_PROVIDER_ID = "AWS679f53fac002430cb0da5b7982bd2287"
 # A Lambda in a VPC manages its network interfaces (AWSLambdaVPCAccessExecutionRole's actions);
 # they support no resource-level permissions.
 ENI_ACTIONS = [
@@ -52,11 +48,6 @@ ENI_ACTIONS = [
     "ec2:DeleteNetworkInterface",
     "ec2:AssignPrivateIpAddresses",
     "ec2:UnassignPrivateIpAddresses",
-]
-PROVIDER_ENI_ACTIONS = [
-    "ec2:CreateNetworkInterface",
-    "ec2:DescribeNetworkInterfaces",
-    "ec2:DeleteNetworkInterface",
 ]
 
 
@@ -247,7 +238,7 @@ class HumansStack(cdk.Stack):
             "the output prefix; object names are chosen per job at run time.",
         )
 
-        self.workteam_arn = cfg.workteam_arn or self._private_workteam(name, vpc, subnets)
+        self.workteam_arn = cfg.workteam_arn or private_workteam(self, name, vpc, subnets)
 
         cdk.CfnOutput(self, WORKTEAM_OUTPUT, value=self.workteam_arn)
         cdk.CfnOutput(self, LABELING_ROLE_OUTPUT, value=self.labeling_role.role_arn)
@@ -257,154 +248,3 @@ class HumansStack(cdk.Stack):
         cdk.CfnOutput(
             self, CONSOLIDATION_OUTPUT, value=self.functions["consolidation"].function_arn
         )
-
-    def _private_workteam(self, name: str, vpc: ec2.IVpc, subnets: ec2.SelectedSubnets) -> str:
-        """A Cognito-backed private workforce (MFA required) and the stage's workteam on it."""
-        self.user_pool = cognito.UserPool(
-            self,
-            "Labelers",
-            user_pool_name=f"{name}-labelers",
-            self_sign_up_enabled=False,  # workers are invited, never self-registered
-            sign_in_aliases=cognito.SignInAliases(email=True),
-            mfa=cognito.Mfa.REQUIRED,
-            mfa_second_factor=cognito.MfaSecondFactor(otp=True, sms=False),
-            password_policy=cognito.PasswordPolicy(
-                min_length=14,
-                require_digits=True,
-                require_lowercase=True,
-                require_uppercase=True,
-                require_symbols=True,
-            ),
-            account_recovery=cognito.AccountRecovery.EMAIL_ONLY,
-            feature_plan=cognito.FeaturePlan.PLUS,
-            standard_threat_protection_mode=cognito.StandardThreatProtectionMode.FULL_FUNCTION,
-            removal_policy=cdk.RemovalPolicy.RETAIN,
-        )
-        # The labeling portal signs workers in through the pool's hosted domain and app client.
-        self.user_pool.add_domain(
-            "Domain", cognito_domain=cognito.CognitoDomainOptions(domain_prefix=f"{name}-labelers")
-        )
-        client = self.user_pool.add_client(
-            "LabelingPortal",
-            generate_secret=True,
-            o_auth=cognito.OAuthSettings(
-                flows=cognito.OAuthFlows(authorization_code_grant=True),
-                scopes=[cognito.OAuthScope.OPENID, cognito.OAuthScope.EMAIL],
-            ),
-        )
-        group = cognito.CfnUserPoolGroup(
-            self,
-            "LabelersGroup",
-            user_pool_id=self.user_pool.user_pool_id,
-            group_name=f"{name}-labelers",
-            description="Workers of this stage's Ground Truth workteam",
-        )
-        workforce_name = f"{name}-workforce"
-        provider_role = iam.Role(
-            self,
-            "WorkforceProviderRole",
-            assumed_by=iam.ServicePrincipal(
-                "lambda.amazonaws.com",
-                conditions={"StringEquals": {"aws:SourceAccount": self.account}},
-            ),
-            description="Creates and deletes the stage's Ground Truth private workforce",
-        )
-        lambda_logs = (
-            f"arn:{self.partition}:logs:{self.region}:{self.account}:log-group:/aws/lambda/*"
-        )
-        provider_policy = iam.ManagedPolicy(
-            self,
-            "WorkforceProviderPolicy",
-            roles=[provider_role],
-            statements=[
-                iam.PolicyStatement(
-                    actions=["sagemaker:CreateWorkforce", "sagemaker:DeleteWorkforce"],
-                    resources=[
-                        f"arn:{self.partition}:sagemaker:{self.region}:{self.account}:"
-                        f"workforce/{workforce_name}"
-                    ],
-                ),
-                # CreateWorkforce configures the pool and client it is given.
-                iam.PolicyStatement(
-                    actions=[
-                        "cognito-idp:DescribeUserPool",
-                        "cognito-idp:DescribeUserPoolClient",
-                        "cognito-idp:UpdateUserPool",
-                        "cognito-idp:UpdateUserPoolClient",
-                    ],
-                    resources=[self.user_pool.user_pool_arn],
-                ),
-                iam.PolicyStatement(
-                    actions=["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
-                    resources=[lambda_logs],
-                ),
-                iam.PolicyStatement(actions=PROVIDER_ENI_ACTIONS, resources=["*"]),
-            ],
-        )
-        justify_wildcards(
-            provider_policy,
-            [
-                (["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"], lambda_logs),
-                (PROVIDER_ENI_ACTIONS, "*"),
-            ],
-            "CDK names the provider function at deploy time, so its log group is known only as "
-            "/aws/lambda/*; VPC network-interface actions support no resource-level permissions.",
-        )
-        workforce = cr.AwsCustomResource(
-            self,
-            "Workforce",
-            on_create=cr.AwsSdkCall(
-                service="SageMaker",
-                action="createWorkforce",
-                parameters={
-                    "WorkforceName": workforce_name,
-                    "CognitoConfig": {
-                        "UserPool": self.user_pool.user_pool_id,
-                        "ClientId": client.user_pool_client_id,
-                    },
-                },
-                physical_resource_id=cr.PhysicalResourceId.of(workforce_name),
-            ),
-            on_delete=cr.AwsSdkCall(
-                service="SageMaker",
-                action="deleteWorkforce",
-                parameters={"WorkforceName": workforce_name},
-            ),
-            role=provider_role.without_policy_updates(),
-            vpc=vpc,
-            vpc_subnets=ec2.SubnetSelection(subnets=subnets.subnets),
-            install_latest_aws_sdk=False,
-        )
-        # AwsCustomResource's provider is one singleton function per stack, named by CDK.
-        provider = self.node.find_child(AWS_CUSTOM_RESOURCE_PROVIDER_ID)
-        acknowledge(
-            provider,
-            [
-                "HIPAA.Security-LambdaConcurrency",
-                "NIST.800.53.R5-LambdaConcurrency",
-                "HIPAA.Security-LambdaDLQ",
-                "NIST.800.53.R5-LambdaDLQ",
-            ],
-            "CloudFormation invokes this provider synchronously, once per create or delete of "
-            "the workforce, and reports a failure on the stack itself: there is no event to "
-            "queue and no concurrency to cap.",
-        )
-        workteam = sagemaker.CfnWorkteam(
-            self,
-            "Workteam",
-            workteam_name=f"{name}-labelers",
-            workforce_name=workforce_name,
-            description=f"{name}: safety rankings and hallucination audits",
-            member_definitions=[
-                sagemaker.CfnWorkteam.MemberDefinitionProperty(
-                    cognito_member_definition=sagemaker.CfnWorkteam.CognitoMemberDefinitionProperty(
-                        cognito_user_pool=self.user_pool.user_pool_id,
-                        cognito_client_id=client.user_pool_client_id,
-                        cognito_user_group=group.group_name or f"{name}-labelers",
-                    )
-                )
-            ],
-        )
-        workteam.node.add_dependency(workforce)
-        workteam.node.add_dependency(group)
-        return workteam.attr_workteam_arn

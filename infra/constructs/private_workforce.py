@@ -1,0 +1,180 @@
+"""The stage's own Ground Truth workteam: a private workforce on a Cognito user pool.
+
+CloudFormation has no workforce resource, so `CreateWorkforce` runs as a custom resource; one
+private workforce per account and region (the humans stack uses `feedback.workteam_arn` instead
+where the account already has one). Built in the humans stack's scope, so its construct paths,
+and so its logical IDs, are the stack's own.
+"""
+
+from __future__ import annotations
+
+import aws_cdk as cdk
+from aws_cdk import aws_cognito as cognito
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_sagemaker as sagemaker
+from aws_cdk import custom_resources as cr
+
+from infra.nag import acknowledge, justify_wildcards
+
+# The construct id aws-cdk-lib gives AwsCustomResource's singleton provider function.
+AWS_CUSTOM_RESOURCE_PROVIDER_ID = "AWS679f53fac002430cb0da5b7982bd2287"
+PROVIDER_ENI_ACTIONS = [
+    "ec2:CreateNetworkInterface",
+    "ec2:DescribeNetworkInterfaces",
+    "ec2:DeleteNetworkInterface",
+]
+
+
+def private_workteam(
+    stack: cdk.Stack, name: str, vpc: ec2.IVpc, subnets: ec2.SelectedSubnets
+) -> str:
+    """A Cognito-backed private workforce (MFA required) and the stage's workteam on it."""
+    user_pool = cognito.UserPool(
+        stack,
+        "Labelers",
+        user_pool_name=f"{name}-labelers",
+        self_sign_up_enabled=False,  # workers are invited, never self-registered
+        sign_in_aliases=cognito.SignInAliases(email=True),
+        mfa=cognito.Mfa.REQUIRED,
+        mfa_second_factor=cognito.MfaSecondFactor(otp=True, sms=False),
+        password_policy=cognito.PasswordPolicy(
+            min_length=14,
+            require_digits=True,
+            require_lowercase=True,
+            require_uppercase=True,
+            require_symbols=True,
+        ),
+        account_recovery=cognito.AccountRecovery.EMAIL_ONLY,
+        feature_plan=cognito.FeaturePlan.PLUS,
+        standard_threat_protection_mode=cognito.StandardThreatProtectionMode.FULL_FUNCTION,
+        removal_policy=cdk.RemovalPolicy.RETAIN,
+    )
+    # The labeling portal signs workers in through the pool's hosted domain and app client.
+    user_pool.add_domain(
+        "Domain", cognito_domain=cognito.CognitoDomainOptions(domain_prefix=f"{name}-labelers")
+    )
+    client = user_pool.add_client(
+        "LabelingPortal",
+        generate_secret=True,
+        o_auth=cognito.OAuthSettings(
+            flows=cognito.OAuthFlows(authorization_code_grant=True),
+            scopes=[cognito.OAuthScope.OPENID, cognito.OAuthScope.EMAIL],
+        ),
+    )
+    group = cognito.CfnUserPoolGroup(
+        stack,
+        "LabelersGroup",
+        user_pool_id=user_pool.user_pool_id,
+        group_name=f"{name}-labelers",
+        description="Workers of this stage's Ground Truth workteam",
+    )
+    workforce_name = f"{name}-workforce"
+    provider_role = iam.Role(
+        stack,
+        "WorkforceProviderRole",
+        assumed_by=iam.ServicePrincipal(
+            "lambda.amazonaws.com",
+            conditions={"StringEquals": {"aws:SourceAccount": stack.account}},
+        ),
+        description="Creates and deletes the stage's Ground Truth private workforce",
+    )
+    lambda_logs = (
+        f"arn:{stack.partition}:logs:{stack.region}:{stack.account}:log-group:/aws/lambda/*"
+    )
+    provider_policy = iam.ManagedPolicy(
+        stack,
+        "WorkforceProviderPolicy",
+        roles=[provider_role],
+        statements=[
+            iam.PolicyStatement(
+                actions=["sagemaker:CreateWorkforce", "sagemaker:DeleteWorkforce"],
+                resources=[
+                    f"arn:{stack.partition}:sagemaker:{stack.region}:{stack.account}:"
+                    f"workforce/{workforce_name}"
+                ],
+            ),
+            # CreateWorkforce configures the pool and client it is given.
+            iam.PolicyStatement(
+                actions=[
+                    "cognito-idp:DescribeUserPool",
+                    "cognito-idp:DescribeUserPoolClient",
+                    "cognito-idp:UpdateUserPool",
+                    "cognito-idp:UpdateUserPoolClient",
+                ],
+                resources=[user_pool.user_pool_arn],
+            ),
+            iam.PolicyStatement(
+                actions=["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
+                resources=[lambda_logs],
+            ),
+            iam.PolicyStatement(actions=PROVIDER_ENI_ACTIONS, resources=["*"]),
+        ],
+    )
+    justify_wildcards(
+        provider_policy,
+        [
+            (["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"], lambda_logs),
+            (PROVIDER_ENI_ACTIONS, "*"),
+        ],
+        "CDK names the provider function at deploy time, so its log group is known only as "
+        "/aws/lambda/*; VPC network-interface actions support no resource-level permissions.",
+    )
+    workforce = cr.AwsCustomResource(
+        stack,
+        "Workforce",
+        on_create=cr.AwsSdkCall(
+            service="SageMaker",
+            action="createWorkforce",
+            parameters={
+                "WorkforceName": workforce_name,
+                "CognitoConfig": {
+                    "UserPool": user_pool.user_pool_id,
+                    "ClientId": client.user_pool_client_id,
+                },
+            },
+            physical_resource_id=cr.PhysicalResourceId.of(workforce_name),
+        ),
+        on_delete=cr.AwsSdkCall(
+            service="SageMaker",
+            action="deleteWorkforce",
+            parameters={"WorkforceName": workforce_name},
+        ),
+        role=provider_role.without_policy_updates(),
+        vpc=vpc,
+        vpc_subnets=ec2.SubnetSelection(subnets=subnets.subnets),
+        install_latest_aws_sdk=False,
+    )
+    # AwsCustomResource's provider is one singleton function per stack, named by CDK.
+    provider = stack.node.find_child(AWS_CUSTOM_RESOURCE_PROVIDER_ID)
+    acknowledge(
+        provider,
+        [
+            "HIPAA.Security-LambdaConcurrency",
+            "NIST.800.53.R5-LambdaConcurrency",
+            "HIPAA.Security-LambdaDLQ",
+            "NIST.800.53.R5-LambdaDLQ",
+        ],
+        "CloudFormation invokes this provider synchronously, once per create or delete of "
+        "the workforce, and reports a failure on the stack itself: there is no event to "
+        "queue and no concurrency to cap.",
+    )
+    workteam = sagemaker.CfnWorkteam(
+        stack,
+        "Workteam",
+        workteam_name=f"{name}-labelers",
+        workforce_name=workforce_name,
+        description=f"{name}: safety rankings and hallucination audits",
+        member_definitions=[
+            sagemaker.CfnWorkteam.MemberDefinitionProperty(
+                cognito_member_definition=sagemaker.CfnWorkteam.CognitoMemberDefinitionProperty(
+                    cognito_user_pool=user_pool.user_pool_id,
+                    cognito_client_id=client.user_pool_client_id,
+                    cognito_user_group=group.group_name or f"{name}-labelers",
+                )
+            )
+        ],
+    )
+    workteam.node.add_dependency(workforce)
+    workteam.node.add_dependency(group)
+    return workteam.attr_workteam_arn
