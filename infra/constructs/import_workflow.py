@@ -24,14 +24,19 @@ from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
 
 from deployment.settings import ServingSettings
+from infra.constructs.import_retirement import (
+    IMPORT_JOB_KEY,
+    IMPORTED_MODEL_KEY,
+    retire_older,
+    retire_rejected,
+)
 from infra.constructs.workflow_steps import notify, retry_when_busy
 from pipelines.pipeline_parameters import MODEL_DATA_PROPERTY
 from pipelines.serving.catalog import IMPORT_ARCHITECTURES, NOT_IMPORTABLE_METHODS
 
 C = sfn.Condition
-# Customer metadata keys: the registration writes the first two, this workflow the last two.
+# Customer metadata keys the registration writes (the import's own: import_retirement.py).
 ARCHITECTURE_KEY, METHOD_KEY = "architecture", "method"
-IMPORTED_MODEL_KEY, IMPORT_JOB_KEY = "bedrock_imported_model_arn", "bedrock_import_job_arn"
 # Quota and throttling errors of the Bedrock SDK integration: retried with backoff.
 BUSY_ERRORS = [
     "Bedrock.ServiceQuotaExceededException",
@@ -259,7 +264,7 @@ class ImportWorkflow(Construct):
         done = sfn.Succeed(self, "Imported", state_name="Imported")
         imported.next(done)
         if settings.retire_previous:
-            record.next(self._retire_older(sdk, imported_models, imported))
+            record.next(retire_older(self, sdk, self.name, imported_models, imported))
         else:
             record.next(imported)
 
@@ -305,7 +310,7 @@ class ImportWorkflow(Construct):
                     C.string_equals("$.package.status", "Rejected"),
                     C.is_present(f"$.package.metadata.{IMPORTED_MODEL_KEY}"),
                 ),
-                self._retire_rejected(sdk, packages, imported_models, topic),
+                retire_rejected(self, sdk, packages, imported_models, topic),
             )
         route.otherwise(nothing)
         describe.next(route)
@@ -351,71 +356,3 @@ class ImportWorkflow(Construct):
                 actions=["bedrock:TagResource"], resources=[import_jobs, imported_models]
             )
         )
-
-    def _retire_older(self, sdk, imported_models: str, then: sfn.IChainable) -> sfn.IChainable:
-        """Delete this group's other imported models (named `<name>-v<version>`)."""
-        listed = sdk(
-            "List group imports",
-            "bedrock",
-            "listImportedModels",
-            {"NameContains": f"{self.name}-v", "MaxResults": 100},
-            ["*"],
-            result_selector={"models.$": "$.ModelSummaries"},
-            result_path="$.previous",
-        )
-        delete = sdk(
-            "Delete older import",
-            "bedrock",
-            "deleteImportedModel",
-            {"ModelIdentifier.$": "$.modelArn"},
-            [imported_models],
-            result_path=sfn.JsonPath.DISCARD,
-        )
-        keep = sfn.Pass(self, "Keep", state_name="Keep the new import")
-        each = sfn.Map(
-            self,
-            "RetireEach",
-            state_name="Retire older imports",
-            items_path="$.previous.models",
-            item_selector={
-                "modelArn.$": "$$.Map.Item.Value.ModelArn",
-                "keep.$": "$.job.ImportedModelArn",
-            },
-            max_concurrency=1,
-            result_path=sfn.JsonPath.DISCARD,
-        )
-        each.item_processor(
-            sfn.Choice(self, "IsNew", state_name="The new import?")
-            .when(C.string_equals_json_path("$.modelArn", "$.keep"), keep)
-            .otherwise(delete)
-        )
-        listed.next(each)
-        each.next(then)
-        return listed
-
-    def _retire_rejected(
-        self, sdk, packages: str, imported_models: str, topic: sns.ITopic
-    ) -> sfn.IChainable:
-        """A rejected package loses its imported model and the ARN recorded for it."""
-        delete = sdk(
-            "Delete rejected import",
-            "bedrock",
-            "deleteImportedModel",
-            {"ModelIdentifier.$": f"$.package.metadata.{IMPORTED_MODEL_KEY}"},
-            [imported_models],
-            result_path=sfn.JsonPath.DISCARD,
-        )
-        forget = sdk(
-            "Forget rejected import",
-            "sagemaker",
-            "updateModelPackage",
-            {
-                "ModelPackageArn.$": "$.package.arn",
-                "CustomerMetadataPropertiesToRemove": [IMPORTED_MODEL_KEY, IMPORT_JOB_KEY],
-            },
-            [packages],
-            result_path=sfn.JsonPath.DISCARD,
-        )
-        retired = notify(self, "Notify retired", topic, "Rejected model's Bedrock import deleted")
-        delete.next(forget).next(retired).next(sfn.Succeed(self, "Retired", state_name="Retired"))
-        return delete
