@@ -54,6 +54,24 @@ def acknowledge(scope: IConstruct, rule_ids: str | list[str], reason: str) -> No
     )
 
 
+# The construct id aws-cdk-lib gives AwsCustomResource's provider function: one singleton per
+# stack, named AWS + the uuid of AwsCustomResource's provider.
+AWS_CUSTOM_RESOURCE_PROVIDER_ID = "AWS679f53fac002430cb0da5b7982bd2287"
+# Rules about queued events (a dead-letter queue, a concurrency cap) that a provider Lambda which
+# CloudFormation invokes synchronously, once per resource change, has nothing to apply to.
+SYNCHRONOUS_PROVIDER_RULES = [
+    "HIPAA.Security-LambdaConcurrency",
+    "NIST.800.53.R5-LambdaConcurrency",
+    "HIPAA.Security-LambdaDLQ",
+    "NIST.800.53.R5-LambdaDLQ",
+]
+
+
+def custom_resource_provider(stack: cdk.Stack) -> IConstruct:
+    """The stack's AwsCustomResource provider function (exists once an AwsCustomResource does)."""
+    return stack.node.find_child(AWS_CUSTOM_RESOURCE_PROVIDER_ID)
+
+
 WILDCARD_METADATA = "fmops:justified-wildcards"
 WILDCARD_RULE = "AwsSolutions-IAM5["
 

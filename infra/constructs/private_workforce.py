@@ -15,10 +15,13 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_sagemaker as sagemaker
 from aws_cdk import custom_resources as cr
 
-from infra.nag import acknowledge, justify_wildcards
+from infra.nag import (
+    SYNCHRONOUS_PROVIDER_RULES,
+    acknowledge,
+    custom_resource_provider,
+    justify_wildcards,
+)
 
-# The construct id aws-cdk-lib gives AwsCustomResource's singleton provider function.
-AWS_CUSTOM_RESOURCE_PROVIDER_ID = "AWS679f53fac002430cb0da5b7982bd2287"
 PROVIDER_ENI_ACTIONS = [
     "ec2:CreateNetworkInterface",
     "ec2:DescribeNetworkInterfaces",
@@ -145,16 +148,9 @@ def private_workteam(
         vpc_subnets=ec2.SubnetSelection(subnets=subnets.subnets),
         install_latest_aws_sdk=False,
     )
-    # AwsCustomResource's provider is one singleton function per stack, named by CDK.
-    provider = stack.node.find_child(AWS_CUSTOM_RESOURCE_PROVIDER_ID)
     acknowledge(
-        provider,
-        [
-            "HIPAA.Security-LambdaConcurrency",
-            "NIST.800.53.R5-LambdaConcurrency",
-            "HIPAA.Security-LambdaDLQ",
-            "NIST.800.53.R5-LambdaDLQ",
-        ],
+        custom_resource_provider(stack),
+        SYNCHRONOUS_PROVIDER_RULES,
         "CloudFormation invokes this provider synchronously, once per create or delete of "
         "the workforce, and reports a failure on the stack itself: there is no event to "
         "queue and no concurrency to cap.",

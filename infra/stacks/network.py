@@ -22,7 +22,13 @@ from constructs import Construct, IConstruct
 from deployment.contract import TRAINING_SECURITY_GROUP_OUTPUT, VPC_OUTPUT
 from deployment.settings import Settings
 from infra.constructs.secure_bucket import SecureBucket
-from infra.nag import acknowledge, justify_wildcards, skip_checkov
+from infra.nag import (
+    SYNCHRONOUS_PROVIDER_RULES,
+    acknowledge,
+    custom_resource_provider,
+    justify_wildcards,
+    skip_checkov,
+)
 
 # What SageMaker training/processing jobs and Bedrock jobs call from inside the VPC.
 INTERFACE_ENDPOINTS: dict[str, ec2.InterfaceVpcEndpointAwsService] = {
@@ -233,17 +239,10 @@ class NetworkStack(cdk.Stack):
             "AwsCustomResource writes its one read-only statement (DescribeManagedPrefixLists) "
             "as an inline policy of its own provider role; nothing else can attach it.",
         )
-        # The provider is a singleton Lambda function at stack level (aws-cdk-lib names it
-        # AWS + the uuid of AwsCustomResource's provider).
-        provider = self.node.find_child("AWS679f53fac002430cb0da5b7982bd2287")
+        provider = custom_resource_provider(self)
         acknowledge(
             provider,
-            [
-                "HIPAA.Security-LambdaConcurrency",
-                "NIST.800.53.R5-LambdaConcurrency",
-                "HIPAA.Security-LambdaDLQ",
-                "NIST.800.53.R5-LambdaDLQ",
-            ],
+            SYNCHRONOUS_PROVIDER_RULES,
             "CloudFormation invokes this deploy-time lookup once per stack update and retries "
             "through the custom-resource protocol; there is no event stream to throttle or drop.",
         )

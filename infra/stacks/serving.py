@@ -40,7 +40,7 @@ from deployment.settings import Settings
 from infra.constructs.bedrock_job_role import bedrock_job_role
 from infra.constructs.import_workflow import ImportWorkflow
 from infra.constructs.secure_bucket import SecureBucket
-from infra.nag import acknowledge, justify_wildcards, skip_checkov
+from infra.nag import acknowledge, custom_resource_provider, justify_wildcards, skip_checkov
 from infra.stacks.bedrock import BedrockStack
 
 # Model resources an invoker may call, all in this account and region.
@@ -55,8 +55,6 @@ INVOKABLE_RESOURCES = (
 INVOKE_ACTIONS = ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"]
 GUARDRAIL_CONDITION_KEY = "bedrock:GuardrailIdentifier"
 PACKAGE_STATE_CHANGE = "SageMaker Model Package State Change"
-# Construct id of the function aws-cdk-lib creates once per stack for AwsCustomResource.
-PROVIDER_ID = "AWS679f53fac002430cb0da5b7982bd2287"
 
 
 class ServingStack(cdk.Stack):
@@ -324,7 +322,7 @@ class ServingStack(cdk.Stack):
                 "logging configuration and support no resource-level permissions.",
             )
             # aws-cdk-lib's singleton provider function behind AwsCustomResource.
-            provider = self.node.find_child(PROVIDER_ID)
+            provider = custom_resource_provider(self)
             skip_checkov(
                 provider,
                 ["CKV_AWS_115", "CKV_AWS_116", "CKV_AWS_117"],
