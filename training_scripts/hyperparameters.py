@@ -120,6 +120,11 @@ class Hyperparameters:
     grpo_beta: float = _hp(
         0.04, "KL penalty to the reference policy", ("grpo",), minimum=1e-4, maximum=100.0
     )
+    # The policy phase's own rate: RL updates want a far smaller step than supervised ones
+    # (learning_rate fits the reward model when the job has to). trl's default is 1e-6.
+    grpo_learning_rate: float = _hp(
+        1e-5, "peak learning rate of the policy updates", ("grpo",), minimum=1e-9, maximum=1.0
+    )
     grpo_generations: int = _hp(
         4, "answers sampled per prompt (divides batch_size)", ("grpo",), minimum=2, maximum=256
     )

@@ -128,7 +128,7 @@ def grpo_config(hp: Hyperparameters, ctx: DistContext, output_dir: Path) -> GRPO
     return GRPOConfig(
         output_dir=str(output_dir),
         seed=hp.seed,
-        learning_rate=hp.learning_rate,
+        learning_rate=hp.grpo_learning_rate,
         weight_decay=hp.weight_decay,
         lr_scheduler_type=hp.lr_scheduler,
         warmup_steps=hp.warmup_steps,
