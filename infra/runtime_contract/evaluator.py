@@ -44,6 +44,8 @@ class Call:
     context: Mapping[str, str | tuple[str, ...]] = field(default_factory=dict, hash=False)
     via_vpc: bool = False  # made from an isolated subnet: only through the VPC's endpoints
     label: str = ""  # the principal's name in the contract table
+    # Authorized by someone else (a presigned URL): only the network path is ours to check.
+    network_only: bool = False
 
     @property
     def key(self) -> tuple[str, str, str]:
@@ -132,6 +134,10 @@ def evaluate(index: PolicyIndex, call: Call) -> Decision:  # noqa: C901 - the lo
             for e in found:
                 endpoint += applicable(e.statements or [], True)
 
+    if call.network_only:
+        if endpoint_needed and not any(s.effect == "Allow" for s, _ in endpoint):
+            return Decision(call, False, "the VPC endpoint policy does not allow it")
+        return Decision(call, True, "allowed", tuple(s.origin for s, _ in endpoint))
     every = identity + resources + endpoint + (boundary or [])
     denies = [s.origin for s, _ in every if s.effect == "Deny"]
     if denies:

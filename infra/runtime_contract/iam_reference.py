@@ -121,3 +121,18 @@ def fill_arn(arn_format: str, partition: str, region: str, account: str, name: s
 
 def arn_matches_format(arn_format: str, arn: str) -> bool:
     return bool(_arn_regex(arn_format).fullmatch(arn))
+
+
+def resources_for(
+    action: str, literals: list[str], partition: str, region: str, account: str, name: str
+) -> list[str]:
+    """The ARNs a call of `action` is authorized on: per required resource type, a literal ARN
+    of the request that fits it, else one named at run time (`name`); ["*"] without types."""
+    formats = required_arn_formats(action)
+    if not formats:
+        return ["*"]
+    found = []
+    for arn_format in formats:
+        fitting = [a for a in literals if arn_matches_format(arn_format, a)]
+        found.append(fitting[0] if fitting else fill_arn(arn_format, partition, region, account, name))
+    return found

@@ -90,17 +90,12 @@ def task_calls(stack: StackTemplate, role: str, label: str, state: str, task: di
     parameters = task.get("Parameters") or task.get("Arguments") or {}
     literals = [s for s in _strings(parameters) if s.startswith("arn:")]
     why = f"state {state!r}"
-    calls = []
-    formats = iam_reference.required_arn_formats(action)
-    for arn_format in formats or ("*",):
-        if arn_format == "*":
-            resource = "*"
-        else:
-            fitting = [a for a in literals if iam_reference.arn_matches_format(arn_format, a)]
-            resource = fitting[0] if fitting else iam_reference.fill_arn(
-                arn_format, stack.partition, stack.region, stack.account, "from-execution-input"
-            )
-        calls.append(Call(role, action, resource, why, label=label))
+    calls = [
+        Call(role, action, resource, why, label=label)
+        for resource in iam_reference.resources_for(
+            action, literals, stack.partition, stack.region, stack.account, "from-execution-input"
+        )
+    ]
     service = action.split(":")[0]
     role_arn = parameters.get("RoleArn")
     if isinstance(role_arn, str) and service in _PASSED_TO:
