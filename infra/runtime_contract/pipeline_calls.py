@@ -128,7 +128,7 @@ class _Calls:
 
     def s3(
         self, role: str, uri: str, why: str, *, read: bool, write: bool, key: str | None = None,
-        prefix_input: bool = True,
+        prefix_input: bool = True, via_vpc: bool = True,
     ) -> None:
         bucket, _, prefix = uri.removeprefix("s3://").partition("/")
         via_s3 = {"kms:ViaService": f"s3.{self.stack.region}.amazonaws.com"}
@@ -138,14 +138,20 @@ class _Calls:
         bucket_key = self.bucket_key(bucket)
         if read and prefix_input:  # an S3Prefix input is listed first
             self.add(role, "s3:ListBucket", f"arn:{self.stack.partition}:s3:::{bucket}", why,
-                     context={"s3:prefix": prefix}, via_vpc=True)
-            self.add(role, "s3:GetObject", obj, why, via_vpc=True)
+                     context={"s3:prefix": prefix}, via_vpc=via_vpc)
+        if read:
+            self.add(role, "s3:GetObject", obj, why, via_vpc=via_vpc)
             if bucket_key:
                 self.add(role, "kms:Decrypt", bucket_key, why, context=via_s3)
         if write:
-            self.add(role, "s3:PutObject", obj, why, via_vpc=True)
+            self.add(role, "s3:PutObject", obj, why, via_vpc=via_vpc)
             if key or bucket_key:
                 self.add(role, "kms:GenerateDataKey", str(key or bucket_key), why, context=via_s3)
+            if key:
+                # CreateTrainingJob/CreateProcessingJob: "If you use a KMS key ID or an alias of
+                # your KMS key, the SageMaker execution role must include permissions to call
+                # kms:Encrypt" (OutputDataConfig.KmsKeyId, SageMaker API reference).
+                self.add(role, "kms:Encrypt", key, why)
 
     def job(self, definition: _Definition, step: dict[str, Any]) -> None:
         kind, logs = _JOB[step["Type"]]
@@ -153,7 +159,8 @@ class _Calls:
         role, name, why = args["RoleArn"], job_name(step), f"step {step['Name']}"
         p = self.pipeline_role
         job_arn = self.arn("sagemaker", f"{kind.replace('Job', '-job').lower()}/{name}")
-        for verb in ("Create", "Describe"):
+        # Stop: stopping an execution stops its running job.
+        for verb in ("Create", "Describe", "Stop"):
             self.add(p, f"sagemaker:{verb}{kind}", job_arn, why)
         self.add(p, "iam:PassRole", role, why, context={"iam:PassedToService": SAGEMAKER})
         if kind == "ProcessingJob":
@@ -193,7 +200,10 @@ class _Calls:
         region, _, path = rest.partition(".amazonaws.com/")
         repository = path.split(":")[0].split("@")[0]
         repo_arn = f"arn:{self.stack.partition}:ecr:{region}:{account}:repository/{repository}"
-        for action in ("ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"):
+        # The execution role's image and log permissions as "How to use SageMaker AI execution
+        # roles" lists them (https://docs.aws.amazon.com/sagemaker/latest/dg/sagemaker-roles.html).
+        pull = ("ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability")
+        for action in pull:
             self.add(role, action, repo_arn, f"{why} pulls its image")
         self.add(role, "ecr:GetAuthorizationToken", "*", f"{why} pulls its image")
         for value in env.values():
@@ -207,7 +217,7 @@ class _Calls:
                      f"{why} asks the judge model", via_vpc=True)
         group = f"/aws/sagemaker/{logs}"
         self.add(role, "logs:CreateLogGroup", self.arn("logs", f"log-group:{group}"), f"{why} logs")
-        for action in ("logs:CreateLogStream", "logs:PutLogEvents"):
+        for action in ("logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"):
             self.add(role, action, self.arn("logs", f"log-group:{group}:log-stream:{name}/algo-1"),
                      f"{why} logs")
         self.add(role, "cloudwatch:PutMetricData", "*", f"{why} metrics",
@@ -252,6 +262,6 @@ def pipeline_calls(unit: Assembly) -> list[Call]:
                 if step["Type"] == "Condition":
                     uri = definition.value({"Get": match})
                     out.s3(out.pipeline_role, uri, f"step {step['Name']} reads the property file",
-                           read=True, write=False, prefix_input=False)
+                           read=True, write=False, prefix_input=False, via_vpc=False)
         calls += out.calls
     return calls

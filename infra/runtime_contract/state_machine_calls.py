@@ -40,6 +40,11 @@ LOG_DELIVERY_ACTIONS = (
     "logs:DescribeResourcePolicies",
     "logs:DescribeLogGroups",
 )
+# Who creates a customization or import job with a customer managed key needs these on it
+# ("Encryption of custom models", Bedrock user guide,
+# https://docs.aws.amazon.com/bedrock/latest/userguide/encryption-custom-job.html).
+MODEL_KEY_PARAMETERS = ("CustomModelKmsKeyId", "ImportedModelKmsKeyId")
+CREATOR_KEY_ACTIONS = ("kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey", "kms:CreateGrant")
 XRAY_ACTIONS = (
     "xray:PutTraceSegments",
     "xray:PutTelemetryRecords",
@@ -105,6 +110,12 @@ def task_calls(stack: StackTemplate, role: str, label: str, state: str, task: di
                 context={"iam:PassedToService": _PASSED_TO[service]},
             )
         )
+    for key_param in MODEL_KEY_PARAMETERS:
+        if isinstance(parameters.get(key_param), str):
+            calls += [
+                Call(role, a, parameters[key_param], f"{why} names a model key", label=label)
+                for a in CREATOR_KEY_ACTIONS
+            ]
     if action == "sns:Publish":
         calls += _topic_key_calls(stack, role, label, why, parameters.get("TopicArn"))
     return calls
