@@ -251,3 +251,25 @@ def _lambda_permission(stack: StackTemplate, lid: str, props: dict[str, Any]) ->
         conditions=conditions,
     )
     return ResourcePolicy((function,), [statement])
+
+
+def without(index: PolicyIndex, origin: str) -> PolicyIndex:
+    """The same policies less one statement: what the account would hold had it been dropped."""
+
+    def keep(found: list[Statement]) -> list[Statement]:
+        return [s for s in found if s.origin != origin]
+
+    roles = {
+        arn: Role(r.arn, r.stack, r.logical_id, keep(r.identity), r.boundary_arn, r.unknown_managed)
+        for arn, r in index.roles.items()
+    }
+    return PolicyIndex(
+        unit=index.unit,
+        roles=roles,
+        managed={arn: keep(found) for arn, found in index.managed.items()},
+        resource_policies=[ResourcePolicy(p.scope, keep(p.statements)) for p in index.resource_policies],
+        endpoints=[
+            Endpoint(e.service, e.origin, None if e.statements is None else keep(e.statements))
+            for e in index.endpoints
+        ],
+    )

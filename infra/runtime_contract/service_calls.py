@@ -103,6 +103,14 @@ def lambda_calls(unit: Assembly) -> list[Call]:
         stream = _arn(stack, "logs", f"log-group:{group}:log-stream:2026/01/01/[$LATEST]0")
         for action in ("logs:CreateLogStream", "logs:PutLogEvents"):
             calls.append(Call(role, action, stream, "function logs", label=label))
+        if (props.get("TracingConfig") or {}).get("Mode") == "Active":
+            calls += [
+                Call(role, a, "*", "active tracing", label=label)
+                for a in ("xray:PutTraceSegments", "xray:PutTelemetryRecords")
+            ]
+        queue = (props.get("DeadLetterConfig") or {}).get("TargetArn")
+        if queue:
+            calls += _dead_letter_calls(unit, stack, role, label, queue)
         vpc = props.get("VpcConfig")
         if vpc:
             literals = [_arn(stack, "ec2", f"subnet/{s}") for s in vpc.get("SubnetIds", [])]
@@ -114,6 +122,23 @@ def lambda_calls(unit: Assembly) -> list[Call]:
                         action, literals, stack.partition, stack.region, stack.account, "eni-0"
                     )
                 ]
+    return calls
+
+
+def _dead_letter_calls(
+    unit: Assembly, stack: StackTemplate, role: str, label: str, queue: str
+) -> list[Call]:
+    """Failed async events go to the queue as the function's role, through SQS to its key."""
+    calls = [Call(role, "sqs:SendMessage", queue, "dead-letter queue", label=label)]
+    for q_stack, lid, r in unit.resources("AWS::SQS::Queue"):
+        key = r["Properties"].get("KmsMasterKeyId")
+        if key and q_stack.resolve({"Fn::GetAtt": [lid, "Arn"]}) == queue:
+            via = {"kms:ViaService": f"sqs.{stack.region}.amazonaws.com"}
+            calls += [
+                Call(role, a, key_arn(q_stack, q_stack.resolve(key)), "encrypted dead letters",
+                     context=via, label=label)
+                for a in ("kms:GenerateDataKey", "kms:Decrypt")
+            ]
     return calls
 
 
