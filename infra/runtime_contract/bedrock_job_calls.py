@@ -83,7 +83,9 @@ def _uris(node: Any, inputs: dict[str, str], path: str = "") -> list[tuple[str, 
 
 
 class _Job:
-    def __init__(self, unit: Assembly, stack: StackTemplate, role: str, why: str, vpc: bool) -> None:
+    def __init__(
+        self, unit: Assembly, stack: StackTemplate, role: str, why: str, vpc: bool
+    ) -> None:
         self.unit, self.stack, self.role, self.why, self.vpc = unit, stack, role, why, vpc
         self.label = f"{role.rsplit('/', 1)[-1]} (Bedrock job)"
         self.calls: list[Call] = []
@@ -98,9 +100,14 @@ class _Job:
     def s3(self, uri: str, write: bool) -> None:
         bucket, _, key = uri.removeprefix("s3://").partition("/")
         prefix = key if key.endswith("/") else key.rsplit("/", 1)[0] + "/"
-        obj = f"arn:{self.stack.partition}:s3:::{bucket}/{key if not key.endswith('/') else key + 'part-0'}"
-        self.add("s3:ListBucket", f"arn:{self.stack.partition}:s3:::{bucket}",
-                 context={"s3:prefix": prefix}, via_vpc=self.vpc)
+        name = key + "part-0" if key.endswith("/") else key
+        obj = f"arn:{self.stack.partition}:s3:::{bucket}/{name}"
+        self.add(
+            "s3:ListBucket",
+            f"arn:{self.stack.partition}:s3:::{bucket}",
+            context={"s3:prefix": prefix},
+            via_vpc=self.vpc,
+        )
         self.add("s3:PutObject" if write else "s3:GetObject", obj, via_vpc=self.vpc)
         key_arn = _bucket_key(self.unit, bucket)
         if key_arn:
@@ -117,9 +124,15 @@ class _Job:
             "aws:RequestTag/BedrockModelCustomizationJobArn": job_arn,
             "aws:TagKeys": ("BedrockManaged", "BedrockModelCustomizationJobArn"),
         }
-        for resource in (eni, subnet, self.arn("ec2", f"security-group/{vpc['SecurityGroupIds'][0]}")):
+        for resource in (
+            eni,
+            subnet,
+            self.arn("ec2", f"security-group/{vpc['SecurityGroupIds'][0]}"),
+        ):
             self.add("ec2:CreateNetworkInterface", resource, context=tags)
-        self.add("ec2:CreateTags", eni, context={**tags, "ec2:CreateAction": "CreateNetworkInterface"})
+        self.add(
+            "ec2:CreateTags", eni, context={**tags, "ec2:CreateAction": "CreateNetworkInterface"}
+        )
         owned = {
             "ec2:Subnet": subnet,
             "ec2:ResourceTag/BedrockManaged": "true",
@@ -132,8 +145,10 @@ class _Job:
 def _bucket_key(unit: Assembly, bucket: str) -> str | None:
     for stack, lid, r in unit.resources("AWS::S3::Bucket"):
         if stack.resolve({"Ref": lid}) == bucket:
-            for rule in r["Properties"].get("BucketEncryption", {}).get(
-                "ServerSideEncryptionConfiguration", []
+            for rule in (
+                r["Properties"]
+                .get("BucketEncryption", {})
+                .get("ServerSideEncryptionConfiguration", [])
             ):
                 key = rule["ServerSideEncryptionByDefault"].get("KMSMasterKeyID")
                 if key:
@@ -146,7 +161,9 @@ def _teachers(stack: StackTemplate, settings: Settings) -> list[str]:
     for model in settings.bedrock.teacher_models:
         geo, _, base = model.partition(".")
         if base and geo in ("us", "eu", "apac", "us-gov", "jp", "au", "ca", "global"):
-            arns.append(f"arn:{stack.partition}:bedrock:{stack.region}:{stack.account}:inference-profile/{model}")
+            arns.append(
+                f"arn:{stack.partition}:bedrock:{stack.region}:{stack.account}:inference-profile/{model}"
+            )
             arns.append(f"arn:{stack.partition}:bedrock:us-west-2::foundation-model/{base}")
         else:
             arns.append(f"arn:{stack.partition}:bedrock:{stack.region}::foundation-model/{model}")
@@ -156,7 +173,7 @@ def _teachers(stack: StackTemplate, settings: Settings) -> list[str]:
 def bedrock_job_calls(unit: Assembly, settings: Settings) -> list[Call]:
     calls: list[Call] = []
     inputs = execution_inputs(unit, settings)
-    for stack, lid, resource in unit.resources("AWS::StepFunctions::StateMachine"):
+    for stack, _, resource in unit.resources("AWS::StepFunctions::StateMachine"):
         definition = json.loads(stack.resolve(resource["Properties"]["DefinitionString"]))
         for state, task in task_states(definition):
             action = task_action(task["Resource"])
@@ -164,7 +181,9 @@ def bedrock_job_calls(unit: Assembly, settings: Settings) -> list[Call]:
                 continue
             params = task.get("Parameters") or {}
             vpc = params.get("VpcConfig")
-            job = _Job(unit, stack, params["RoleArn"], f"{_JOB_RESOURCE[action]} of {state!r}", bool(vpc))
+            job = _Job(
+                unit, stack, params["RoleArn"], f"{_JOB_RESOURCE[action]} of {state!r}", bool(vpc)
+            )
             job_arn = job.arn("bedrock", f"{_JOB_RESOURCE[action]}/sample-job")
             for path, uri in _uris(params, inputs):
                 job.s3(uri, write=path.startswith(".OutputDataConfig"))
@@ -174,9 +193,8 @@ def bedrock_job_calls(unit: Assembly, settings: Settings) -> list[Call]:
                         job.add(key_action, params[key_param])
             if vpc:
                 job.network(vpc, job_arn)
-            if "CustomizationConfig" in params or "CustomizationConfig.$" in params:
-                if "Distillation" in state:
-                    for teacher in _teachers(stack, settings):
-                        job.add("bedrock:InvokeModel", teacher)
+            if "Distillation" in state:  # the request shape that names a teacher
+                for teacher in _teachers(stack, settings):
+                    job.add("bedrock:InvokeModel", teacher)
             calls += job.calls
     return calls

@@ -1,5 +1,6 @@
 """The whole runtime contract of one deployment unit: every declared call, its decision, the
-grants no call needs, and the principal -> call -> granting statement table (docs/runtime_contract.md).
+grants no call needs, and the principal -> call -> granting statement table
+(docs/runtime_contract.md).
 """
 
 from __future__ import annotations
@@ -85,7 +86,9 @@ def _granted_actions(statement: Statement) -> list[str]:
     return actions
 
 
-def unit_contract(name: str, unit: Assembly, settings: Settings, index: PolicyIndex | None = None) -> UnitContract:
+def unit_contract(
+    name: str, unit: Assembly, settings: Settings, index: PolicyIndex | None = None
+) -> UnitContract:
     index = index or PolicyIndex.build(unit)
     decisions = [evaluate(index, call) for call in declared_calls(unit, settings)]
     findings = boundary_findings(unit) + vpc_lambda_race_findings(unit, decisions)
@@ -106,9 +109,13 @@ def matches(patterns: tuple[str, str, str], decision: Decision) -> bool:
 def table(contract: UnitContract) -> str:
     """Markdown: principal -> call -> the statements that grant it (or why it is denied)."""
     rows: dict[str, list[str]] = {}
-    for d in sorted(contract.decisions, key=lambda d: (d.call.label, d.call.action, d.call.resource)):
+    for d in sorted(
+        contract.decisions, key=lambda d: (d.call.label, d.call.action, d.call.resource)
+    ):
         call = d.call
-        grants = ", ".join(f"`{g}`" for g in d.granted_by) if d.allowed else f"**denied**: {d.reason}"
+        grants = (
+            ", ".join(f"`{g}`" for g in d.granted_by) if d.allowed else f"**denied**: {d.reason}"
+        )
         context = ", ".join(f"{k}={v}" for k, v in sorted(call.context.items()))
         via = " (via VPC endpoint)" if call.via_vpc else ""
         line = f"| `{call.action}` | `{call.resource}`{via} | {context} | {call.why} | {grants} |"

@@ -80,7 +80,7 @@ def _resource_account(resource: str) -> str | None:
     return parts[4] if len(parts) > 5 and parts[4] else None
 
 
-def evaluate(index: PolicyIndex, call: Call) -> Decision:  # noqa: C901 - the logic is one list
+def evaluate(index: PolicyIndex, call: Call) -> Decision:
     action = call.action
     resource = call.resource
     if not iam_reference.has_resource_types(action):

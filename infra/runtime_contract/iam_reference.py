@@ -134,5 +134,7 @@ def resources_for(
     found = []
     for arn_format in formats:
         fitting = [a for a in literals if arn_matches_format(arn_format, a)]
-        found.append(fitting[0] if fitting else fill_arn(arn_format, partition, region, account, name))
+        found.append(
+            fitting[0] if fitting else fill_arn(arn_format, partition, region, account, name)
+        )
     return found

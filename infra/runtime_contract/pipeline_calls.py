@@ -36,7 +36,10 @@ ENI_CHANGES = (
     "ec2:DeleteNetworkInterface",
     "ec2:DeleteNetworkInterfacePermission",
 )
-_JOB = {"Processing": ("ProcessingJob", "ProcessingJobs"), "Training": ("TrainingJob", "TrainingJobs")}
+_JOB = {
+    "Processing": ("ProcessingJob", "ProcessingJobs"),
+    "Training": ("TrainingJob", "TrainingJobs"),
+}
 
 
 def walk(steps: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
@@ -53,7 +56,7 @@ class _Definition:
 
     def value(self, node: Any) -> Any:
         if isinstance(node, dict) and len(node) == 1:
-            (key, arg), = node.items()
+            ((key, arg),) = node.items()
             if key == "Get":
                 return self._get(arg)
             if key == "Std:Join":
@@ -117,8 +120,10 @@ class _Calls:
     def bucket_key(self, bucket: str) -> str | None:
         for stack, lid, r in self.unit.resources("AWS::S3::Bucket"):
             if stack.resolve({"Ref": lid}) == bucket:
-                rules = r["Properties"].get("BucketEncryption", {}).get(
-                    "ServerSideEncryptionConfiguration", []
+                rules = (
+                    r["Properties"]
+                    .get("BucketEncryption", {})
+                    .get("ServerSideEncryptionConfiguration", [])
                 )
                 for rule in rules:
                     key = rule["ServerSideEncryptionByDefault"].get("KMSMasterKeyID")
@@ -127,8 +132,16 @@ class _Calls:
         return None
 
     def s3(
-        self, role: str, uri: str, why: str, *, read: bool, write: bool, key: str | None = None,
-        prefix_input: bool = True, via_vpc: bool = True,
+        self,
+        role: str,
+        uri: str,
+        why: str,
+        *,
+        read: bool,
+        write: bool,
+        key: str | None = None,
+        prefix_input: bool = True,
+        via_vpc: bool = True,
     ) -> None:
         bucket, _, prefix = uri.removeprefix("s3://").partition("/")
         via_s3 = {"kms:ViaService": f"s3.{self.stack.region}.amazonaws.com"}
@@ -137,8 +150,14 @@ class _Calls:
             obj = f"arn:{self.stack.partition}:s3:::{bucket}/{prefix}"
         bucket_key = self.bucket_key(bucket)
         if read and prefix_input:  # an S3Prefix input is listed first
-            self.add(role, "s3:ListBucket", f"arn:{self.stack.partition}:s3:::{bucket}", why,
-                     context={"s3:prefix": prefix}, via_vpc=via_vpc)
+            self.add(
+                role,
+                "s3:ListBucket",
+                f"arn:{self.stack.partition}:s3:::{bucket}",
+                why,
+                context={"s3:prefix": prefix},
+                via_vpc=via_vpc,
+            )
         if read:
             self.add(role, "s3:GetObject", obj, why, via_vpc=via_vpc)
             if bucket_key:
@@ -165,11 +184,23 @@ class _Calls:
         self.add(p, "iam:PassRole", role, why, context={"iam:PassedToService": SAGEMAKER})
         if kind == "ProcessingJob":
             for item in args.get("ProcessingInputs", []):
-                self.s3(role, item["S3Input"]["S3Uri"], f"{why} input {item['InputName']}", read=True, write=False)
+                self.s3(
+                    role,
+                    item["S3Input"]["S3Uri"],
+                    f"{why} input {item['InputName']}",
+                    read=True,
+                    write=False,
+                )
             config = args.get("ProcessingOutputConfig", {})
             for item in config.get("Outputs", []):
-                self.s3(role, item["S3Output"]["S3Uri"], f"{why} output {item['OutputName']}",
-                        read=False, write=True, key=config.get("KmsKeyId"))
+                self.s3(
+                    role,
+                    item["S3Output"]["S3Uri"],
+                    f"{why} output {item['OutputName']}",
+                    read=False,
+                    write=True,
+                    key=config.get("KmsKeyId"),
+                )
             image = args["AppSpecification"]["ImageUri"]
             network = args.get("NetworkConfig", {}).get("VpcConfig")
             arguments = args["AppSpecification"].get("ContainerArguments", [])
@@ -177,13 +208,27 @@ class _Calls:
         else:
             for channel in args.get("InputDataConfig", []):
                 uri = channel["DataSource"]["S3DataSource"]["S3Uri"]
-                self.s3(role, uri, f"{why} channel {channel['ChannelName']}", read=True, write=False)
+                self.s3(
+                    role, uri, f"{why} channel {channel['ChannelName']}", read=True, write=False
+                )
             output = args["OutputDataConfig"]
-            self.s3(role, output["S3OutputPath"], f"{why} model output", read=False, write=True,
-                    key=output.get("KmsKeyId"))
+            self.s3(
+                role,
+                output["S3OutputPath"],
+                f"{why} model output",
+                read=False,
+                write=True,
+                key=output.get("KmsKeyId"),
+            )
             if "CheckpointConfig" in args:
-                self.s3(role, args["CheckpointConfig"]["S3Uri"], f"{why} checkpoints",
-                        read=True, write=True, key=output.get("KmsKeyId"))
+                self.s3(
+                    role,
+                    args["CheckpointConfig"]["S3Uri"],
+                    f"{why} checkpoints",
+                    read=True,
+                    write=True,
+                    key=output.get("KmsKeyId"),
+                )
             image = args["AlgorithmSpecification"]["TrainingImage"]
             network = args.get("VpcConfig")
             arguments = []
@@ -194,43 +239,80 @@ class _Calls:
         if network:
             self.network(role, why, network)
 
-    def container(self, role: str, why: str, image: str, env: dict[str, str], arguments: list[Any],
-                  logs: str, name: str) -> None:
+    def container(
+        self,
+        role: str,
+        why: str,
+        image: str,
+        env: dict[str, str],
+        arguments: list[Any],
+        logs: str,
+        name: str,
+    ) -> None:
         account, _, rest = image.partition(".dkr.ecr.")
         region, _, path = rest.partition(".amazonaws.com/")
         repository = path.split(":")[0].split("@")[0]
         repo_arn = f"arn:{self.stack.partition}:ecr:{region}:{account}:repository/{repository}"
         # The execution role's image and log permissions as "How to use SageMaker AI execution
         # roles" lists them (https://docs.aws.amazon.com/sagemaker/latest/dg/sagemaker-roles.html).
-        pull = ("ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability")
+        pull = (
+            "ecr:BatchGetImage",
+            "ecr:GetDownloadUrlForLayer",
+            "ecr:BatchCheckLayerAvailability",
+        )
         for action in pull:
             self.add(role, action, repo_arn, f"{why} pulls its image")
         self.add(role, "ecr:GetAuthorizationToken", "*", f"{why} pulls its image")
         for value in env.values():
             if str(value).startswith(f"arn:{self.stack.partition}:secretsmanager:"):
-                self.add(role, "secretsmanager:GetSecretValue", value, f"{why} reads a secret",
-                         via_vpc=True)
+                self.add(
+                    role,
+                    "secretsmanager:GetSecretValue",
+                    value,
+                    f"{why} reads a secret",
+                    via_vpc=True,
+                )
         if "--judge-model-id" in arguments:
             model = arguments[arguments.index("--judge-model-id") + 1]
-            self.add(role, "bedrock:InvokeModel",
-                     f"arn:{self.stack.partition}:bedrock:{self.stack.region}::foundation-model/{model}",
-                     f"{why} asks the judge model", via_vpc=True)
+            self.add(
+                role,
+                "bedrock:InvokeModel",
+                f"arn:{self.stack.partition}:bedrock:{self.stack.region}::foundation-model/{model}",
+                f"{why} asks the judge model",
+                via_vpc=True,
+            )
         group = f"/aws/sagemaker/{logs}"
         self.add(role, "logs:CreateLogGroup", self.arn("logs", f"log-group:{group}"), f"{why} logs")
         for action in ("logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"):
-            self.add(role, action, self.arn("logs", f"log-group:{group}:log-stream:{name}/algo-1"),
-                     f"{why} logs")
-        self.add(role, "cloudwatch:PutMetricData", "*", f"{why} metrics",
-                 context={"cloudwatch:namespace": group})
+            self.add(
+                role,
+                action,
+                self.arn("logs", f"log-group:{group}:log-stream:{name}/algo-1"),
+                f"{why} logs",
+            )
+        self.add(
+            role,
+            "cloudwatch:PutMetricData",
+            "*",
+            f"{why} metrics",
+            context={"cloudwatch:namespace": group},
+        )
 
     def network(self, role: str, why: str, vpc_config: dict[str, Any]) -> None:
         subnets = vpc_config.get("Subnets") or vpc_config.get("SubnetIds") or []
         vpc = _vpc_of(self.unit, subnets[0]) if subnets else None
         context = {"ec2:Vpc": self.arn("ec2", f"vpc/{vpc}")} if vpc else {}
         eni = self.arn("ec2", "network-interface/eni-from-job")
-        self.add(role, "ec2:CreateNetworkInterface", eni, f"{why} attaches to the VPC", context=context)
-        self.add(role, "ec2:CreateNetworkInterface", self.arn("ec2", f"subnet/{subnets[0]}"),
-                 f"{why} attaches to the VPC", context=context)
+        self.add(
+            role, "ec2:CreateNetworkInterface", eni, f"{why} attaches to the VPC", context=context
+        )
+        self.add(
+            role,
+            "ec2:CreateNetworkInterface",
+            self.arn("ec2", f"subnet/{subnets[0]}"),
+            f"{why} attaches to the VPC",
+            context=context,
+        )
         for action in ENI_CHANGES:
             self.add(role, action, eni, f"{why} attaches to the VPC", context=context)
         for action in VPC_DESCRIBE:
@@ -257,11 +339,25 @@ def pipeline_calls(unit: Assembly) -> list[Call]:
             elif step["Type"] == "RegisterModel":
                 group = step["Arguments"]["ModelPackageGroupName"]
                 package = out.arn("sagemaker", f"model-package/{group}/1".lower())
-                out.add(out.pipeline_role, "sagemaker:CreateModelPackage", package, f"step {step['Name']}")
-            for match in re.findall(r'"PropertyFile": \{"Get": "([^"]+)"\}', json.dumps(step.get("Arguments", {}))):
+                out.add(
+                    out.pipeline_role,
+                    "sagemaker:CreateModelPackage",
+                    package,
+                    f"step {step['Name']}",
+                )
+            for match in re.findall(
+                r'"PropertyFile": \{"Get": "([^"]+)"\}', json.dumps(step.get("Arguments", {}))
+            ):
                 if step["Type"] == "Condition":
                     uri = definition.value({"Get": match})
-                    out.s3(out.pipeline_role, uri, f"step {step['Name']} reads the property file",
-                           read=True, write=False, prefix_input=False, via_vpc=False)
+                    out.s3(
+                        out.pipeline_role,
+                        uri,
+                        f"step {step['Name']} reads the property file",
+                        read=True,
+                        write=False,
+                        prefix_input=False,
+                        via_vpc=False,
+                    )
         calls += out.calls
     return calls

@@ -150,7 +150,9 @@ class PolicyIndex:
             role.boundary_arn = stack.resolve(props.get("PermissionsBoundary"))
             for i, policy in enumerate(props.get("Policies", [])):
                 role.identity += statements(
-                    stack.resolve(policy["PolicyDocument"]), f"{stack.name}/{lid}/inline{i}", "identity"
+                    stack.resolve(policy["PolicyDocument"]),
+                    f"{stack.name}/{lid}/inline{i}",
+                    "identity",
                 )
             role._managed_arns = [stack.resolve(a) for a in props.get("ManagedPolicyArns", [])]  # type: ignore[attr-defined]
             self.roles[arn] = role
@@ -166,7 +168,9 @@ class PolicyIndex:
         for lid, resource in stack.of_type("AWS::IAM::ManagedPolicy"):
             props = resource["Properties"]
             arn = stack.resolve({"Ref": lid})
-            found = statements(stack.resolve(props["PolicyDocument"]), f"{stack.name}/{lid}", "identity")
+            found = statements(
+                stack.resolve(props["PolicyDocument"]), f"{stack.name}/{lid}", "identity"
+            )
             self.managed[arn] = found
             for role_arn in self._role_arns(stack, props.get("Roles", [])):
                 self.roles[role_arn].identity += found
@@ -174,7 +178,9 @@ class PolicyIndex:
     def _inline(self, stack: StackTemplate) -> None:
         for lid, resource in stack.of_type("AWS::IAM::Policy"):
             props = resource["Properties"]
-            found = statements(stack.resolve(props["PolicyDocument"]), f"{stack.name}/{lid}", "identity")
+            found = statements(
+                stack.resolve(props["PolicyDocument"]), f"{stack.name}/{lid}", "identity"
+            )
             for role_arn in self._role_arns(stack, props.get("Roles", [])):
                 self.roles[role_arn].identity += found
 
@@ -194,23 +200,37 @@ class PolicyIndex:
     def _resource_policies(self, stack: StackTemplate) -> None:
         def add(scope: list[str], document: Any, origin: str) -> None:
             self.resource_policies.append(
-                ResourcePolicy(tuple(scope), statements(stack.resolve(document), origin, "resource"))
+                ResourcePolicy(
+                    tuple(scope), statements(stack.resolve(document), origin, "resource")
+                )
             )
 
         for lid, r in stack.of_type("AWS::S3::BucketPolicy"):
             bucket = stack.resolve(r["Properties"]["Bucket"])
-            add([f"arn:aws:s3:::{bucket}"], r["Properties"]["PolicyDocument"], f"{stack.name}/{lid}")
+            add(
+                [f"arn:aws:s3:::{bucket}"], r["Properties"]["PolicyDocument"], f"{stack.name}/{lid}"
+            )
         for lid, r in stack.of_type("AWS::KMS::Key"):
             arn = stack.resolve({"Fn::GetAtt": [lid, "Arn"]})
             add([arn], r["Properties"]["KeyPolicy"], f"{stack.name}/{lid}")
         for lid, r in stack.of_type("AWS::SNS::TopicPolicy"):
-            add(stack.resolve(r["Properties"]["Topics"]), r["Properties"]["PolicyDocument"], f"{stack.name}/{lid}")
+            add(
+                stack.resolve(r["Properties"]["Topics"]),
+                r["Properties"]["PolicyDocument"],
+                f"{stack.name}/{lid}",
+            )
         for lid, r in stack.of_type("AWS::SQS::QueuePolicy"):
             urls = stack.resolve(r["Properties"]["Queues"])
-            arns = [f"arn:aws:sqs:{stack.region}:{stack.account}:{u.rsplit('/', 1)[-1]}" for u in urls]
+            arns = [
+                f"arn:aws:sqs:{stack.region}:{stack.account}:{u.rsplit('/', 1)[-1]}" for u in urls
+            ]
             add(arns, r["Properties"]["PolicyDocument"], f"{stack.name}/{lid}")
         for lid, r in stack.of_type("AWS::SecretsManager::ResourcePolicy"):
-            add([stack.resolve(r["Properties"]["SecretId"])], r["Properties"]["ResourcePolicy"], f"{stack.name}/{lid}")
+            add(
+                [stack.resolve(r["Properties"]["SecretId"])],
+                r["Properties"]["ResourcePolicy"],
+                f"{stack.name}/{lid}",
+            )
         for lid, r in stack.of_type("AWS::SageMaker::ModelPackageGroup"):
             document = r["Properties"].get("ModelPackageGroupPolicy")
             if document:
@@ -267,7 +287,9 @@ def without(index: PolicyIndex, origin: str) -> PolicyIndex:
         unit=index.unit,
         roles=roles,
         managed={arn: keep(found) for arn, found in index.managed.items()},
-        resource_policies=[ResourcePolicy(p.scope, keep(p.statements)) for p in index.resource_policies],
+        resource_policies=[
+            ResourcePolicy(p.scope, keep(p.statements)) for p in index.resource_policies
+        ],
         endpoints=[
             Endpoint(e.service, e.origin, None if e.statements is None else keep(e.statements))
             for e in index.endpoints

@@ -20,7 +20,11 @@ EVENTS = "events.amazonaws.com"
 # are authorized by their resource policy instead ("Using resource-based policies for Amazon
 # EventBridge", https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-resource-based.html).
 _ROLE_TARGETS = {"sagemaker": "sagemaker:StartPipelineExecution", "states": "states:StartExecution"}
-_POLICY_TARGETS = {"sns": "sns:Publish", "sqs": "sqs:SendMessage", "lambda": "lambda:InvokeFunction"}
+_POLICY_TARGETS = {
+    "sns": "sns:Publish",
+    "sqs": "sqs:SendMessage",
+    "lambda": "lambda:InvokeFunction",
+}
 # What CloudWatch Logs does with a log group's key ("Encrypt log data in CloudWatch Logs using
 # AWS KMS", https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html).
 LOGS_KEY_ACTIONS = ("kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey")
@@ -55,7 +59,9 @@ def event_target_calls(unit: Assembly) -> list[Call]:
             if service not in _POLICY_TARGETS:
                 continue
             source = {"aws:SourceArn": rule, "aws:SourceAccount": stack.account}
-            calls.append(Call(EVENTS, _POLICY_TARGETS[service], arn, why, context=source, label=label))
+            calls.append(
+                Call(EVENTS, _POLICY_TARGETS[service], arn, why, context=source, label=label)
+            )
             key = topic_key(unit, arn) if service == "sns" else None
             if key:
                 via = {"kms:ViaService": f"sns.{stack.region}.amazonaws.com"}
@@ -78,8 +84,14 @@ def log_group_key_calls(unit: Assembly) -> list[Call]:
         context = {"kms:EncryptionContext:aws:logs:arn": group}
         principal = f"logs.{stack.region}.amazonaws.com"
         calls += [
-            Call(principal, action, key_arn(stack, stack.resolve(key)),
-                 f"log group {name} is encrypted", context=context, label=f"CloudWatch Logs ({name})")
+            Call(
+                principal,
+                action,
+                key_arn(stack, stack.resolve(key)),
+                f"log group {name} is encrypted",
+                context=context,
+                label=f"CloudWatch Logs ({name})",
+            )
             for action in LOGS_KEY_ACTIONS
         ]
     return calls
@@ -114,7 +126,9 @@ def lambda_calls(unit: Assembly) -> list[Call]:
         vpc = props.get("VpcConfig")
         if vpc:
             literals = [_arn(stack, "ec2", f"subnet/{s}") for s in vpc.get("SubnetIds", [])]
-            literals += [_arn(stack, "ec2", f"security-group/{g}") for g in vpc.get("SecurityGroupIds", [])]
+            literals += [
+                _arn(stack, "ec2", f"security-group/{g}") for g in vpc.get("SecurityGroupIds", [])
+            ]
             for action in LAMBDA_ENI_ACTIONS:
                 calls += [
                     Call(role, action, resource, "runs in the VPC", label=label)
@@ -135,8 +149,14 @@ def _dead_letter_calls(
         if key and q_stack.resolve({"Fn::GetAtt": [lid, "Arn"]}) == queue:
             via = {"kms:ViaService": f"sqs.{stack.region}.amazonaws.com"}
             calls += [
-                Call(role, a, key_arn(q_stack, q_stack.resolve(key)), "encrypted dead letters",
-                     context=via, label=label)
+                Call(
+                    role,
+                    a,
+                    key_arn(q_stack, q_stack.resolve(key)),
+                    "encrypted dead letters",
+                    context=via,
+                    label=label,
+                )
                 for a in ("kms:GenerateDataKey", "kms:Decrypt")
             ]
     return calls
@@ -152,32 +172,51 @@ def custom_resource_calls(unit: Assembly) -> list[Call]:
     VPC function sends through the S3 endpoint (only the endpoint policy is ours to check)."""
     calls: list[Call] = []
     functions = _functions(unit)
-    for stack, lid, resource in unit.resources("Custom::AWS", "AWS::CloudFormation::CustomResource",
-                                               *_custom_types(unit)):
+    for stack, lid, resource in unit.resources(
+        "Custom::AWS", "AWS::CloudFormation::CustomResource", *_custom_types(unit)
+    ):
         props = resource["Properties"]
         token = stack.resolve(props["ServiceToken"])
         if token not in functions:
             continue  # a provider framework or a function outside the templates
-        fn_stack, fn_lid, fn = functions[token]
+        fn_stack, _, fn = functions[token]
         fn_props = fn_stack.resolve(fn["Properties"])
         role, label = fn_props["Role"], f"{stack.name}/{lid} (custom resource)"
         for phase in ("Create", "Update", "Delete"):
             if phase in props:
-                calls += _sdk_calls(stack, role, label, phase, json.loads(stack.resolve(props[phase])))
+                calls += _sdk_calls(
+                    stack, role, label, phase, json.loads(stack.resolve(props[phase]))
+                )
         if fn_props.get("VpcConfig"):
             bucket = _response_bucket(stack.region)
-            calls.append(Call(role, "s3:PutObject", f"arn:{stack.partition}:s3:::{bucket}/response",
-                              "answers CloudFormation from the VPC", via_vpc=True, label=label,
-                              network_only=True))
+            calls.append(
+                Call(
+                    role,
+                    "s3:PutObject",
+                    f"arn:{stack.partition}:s3:::{bucket}/response",
+                    "answers CloudFormation from the VPC",
+                    via_vpc=True,
+                    label=label,
+                    network_only=True,
+                )
+            )
     return calls
 
 
 def _custom_types(unit: Assembly) -> list[str]:
-    return sorted({r["Type"] for s in unit.stacks.values() for r in s.resources.values()
-                   if r["Type"].startswith("Custom::") and r["Type"] != "Custom::AWS"})
+    return sorted(
+        {
+            r["Type"]
+            for s in unit.stacks.values()
+            for r in s.resources.values()
+            if r["Type"].startswith("Custom::") and r["Type"] != "Custom::AWS"
+        }
+    )
 
 
-def _sdk_calls(stack: StackTemplate, role: str, label: str, phase: str, call: dict[str, Any]) -> list[Call]:
+def _sdk_calls(
+    stack: StackTemplate, role: str, label: str, phase: str, call: dict[str, Any]
+) -> list[Call]:
     service = re.sub(r"^@aws-sdk/client-", "", call["service"]).lower().replace("-", "")
     service = {"cloudwatchlogs": "logs", "sfn": "states"}.get(service, service)
     action = f"{service}:{call['action'][0].upper()}{call['action'][1:]}"
@@ -191,7 +230,11 @@ def _sdk_calls(stack: StackTemplate, role: str, label: str, phase: str, call: di
 
 
 def _name(call: dict[str, Any]) -> str:
-    names = [v for k, v in call.get("parameters", {}).items() if k.endswith("Name") and isinstance(v, str)]
+    names = [
+        v
+        for k, v in call.get("parameters", {}).items()
+        if k.endswith("Name") and isinstance(v, str)
+    ]
     return names[0] if names else "from-parameters"
 
 
@@ -228,9 +271,18 @@ def vpc_lambda_race_findings(unit: Assembly, decisions: list[Decision]) -> list[
         role = stack.resolve(r["Properties"]["Role"])
         depends = set(r.get("DependsOn", []))
         for d in decisions:
-            if d.call.principal == role and d.call.action == "ec2:CreateNetworkInterface" and d.allowed:
-                waits = [g for g in d.granted_by if "/inline" in g or g.split("/")[-1].split(":")[0] in depends
-                         or g.startswith("aws-managed/")]
+            if (
+                d.call.principal == role
+                and d.call.action == "ec2:CreateNetworkInterface"
+                and d.allowed
+            ):
+                waits = [
+                    g
+                    for g in d.granted_by
+                    if "/inline" in g
+                    or g.split("/")[-1].split(":")[0] in depends
+                    or g.startswith("aws-managed/")
+                ]
                 if not waits:
                     found.append(f"{stack.name}/{lid}: created before {', '.join(d.granted_by)}")
     return sorted(set(found))

@@ -88,7 +88,9 @@ def task_states(definition: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any
             yield from task_states(processor)
 
 
-def task_calls(stack: StackTemplate, role: str, label: str, state: str, task: dict[str, Any]) -> list[Call]:
+def task_calls(
+    stack: StackTemplate, role: str, label: str, state: str, task: dict[str, Any]
+) -> list[Call]:
     action = task_action(task["Resource"])
     if action is None:
         return []
@@ -106,7 +108,11 @@ def task_calls(stack: StackTemplate, role: str, label: str, state: str, task: di
     if isinstance(role_arn, str) and service in _PASSED_TO:
         calls.append(
             Call(
-                role, "iam:PassRole", role_arn, f"{why} passes its role", label=label,
+                role,
+                "iam:PassRole",
+                role_arn,
+                f"{why} passes its role",
+                label=label,
                 context={"iam:PassedToService": _PASSED_TO[service]},
             )
         )

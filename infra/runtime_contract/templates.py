@@ -127,7 +127,11 @@ _TYPES: dict[str, tuple[str | None, str, str]] = {
         "arn",
         "arn:{p}:states:{r}:{a}:stateMachine:{n}",
     ),
-    "AWS::SecretsManager::Secret": ("Name", "arn", "arn:{p}:secretsmanager:{r}:{a}:secret:{n}-AbCdEf"),
+    "AWS::SecretsManager::Secret": (
+        "Name",
+        "arn",
+        "arn:{p}:secretsmanager:{r}:{a}:secret:{n}-AbCdEf",
+    ),
     "AWS::SageMaker::ModelPackageGroup": (
         "ModelPackageGroupName",
         "name",
@@ -137,7 +141,11 @@ _TYPES: dict[str, tuple[str | None, str, str]] = {
     "AWS::Events::Rule": ("Name", "name", "arn:{p}:events:{r}:{a}:rule/{n}"),
     "AWS::Bedrock::Guardrail": ("Name", "arn", "arn:{p}:bedrock:{r}:{a}:guardrail/{n}"),
     "AWS::Bedrock::KnowledgeBase": (None, "id", "arn:{p}:bedrock:{r}:{a}:knowledge-base/{n}"),
-    "AWS::SageMaker::Workteam": ("WorkteamName", "arn", "arn:{p}:sagemaker:{r}:{a}:workteam/private-crowd/{n}"),
+    "AWS::SageMaker::Workteam": (
+        "WorkteamName",
+        "arn",
+        "arn:{p}:sagemaker:{r}:{a}:workteam/private-crowd/{n}",
+    ),
     "AWS::Cognito::UserPool": ("UserPoolName", "id", "arn:{p}:cognito-idp:{r}:{a}:userpool/{n}"),
     "AWS::CodeBuild::Project": ("Name", "name", "arn:{p}:codebuild:{r}:{a}:project/{n}"),
     "AWS::CodePipeline::Pipeline": ("Name", "name", "arn:{p}:codepipeline:{r}:{a}:{n}"),
@@ -184,7 +192,9 @@ class _Resolver:
             "AWS::URLSuffix": "amazonaws.com",
             "AWS::StackName": s.name,
             "AWS::NoValue": None,
-            "AWS::StackId": f"arn:{s.partition}:cloudformation:{s.region}:{s.account}:stack/{s.name}/id",
+            "AWS::StackId": (
+                f"arn:{s.partition}:cloudformation:{s.region}:{s.account}:stack/{s.name}/id"
+            ),
         }
         if name in pseudo:
             return pseudo[name]
@@ -206,10 +216,21 @@ class _Resolver:
         if resource is None:
             raise UnresolvedIntrinsic(f"{self.stack.name}: GetAtt {logical_id!r} names nothing")
         kind = resource["Type"]
-        if attribute in ("Arn", "TopicArn", "StateMachineArn", "GuardrailArn", "WorkteamArn",
-                         "ModelPackageGroupArn", "KnowledgeBaseArn", "PipelineArn"):
-            if kind in _TYPES:
-                return self.arn(logical_id)
+        if (
+            attribute
+            in (
+                "Arn",
+                "TopicArn",
+                "StateMachineArn",
+                "GuardrailArn",
+                "WorkteamArn",
+                "ModelPackageGroupArn",
+                "KnowledgeBaseArn",
+                "PipelineArn",
+            )
+            and kind in _TYPES
+        ):
+            return self.arn(logical_id)
         if attribute in ("GroupId", "VpcId", "KnowledgeBaseId", "GuardrailId", "UserPoolId"):
             return self.ref(logical_id)
         if attribute == "RoleId":
@@ -232,13 +253,13 @@ class _Resolver:
 
         return re.sub(r"\$\{([^}]+)\}", replace, text)
 
-    def value(self, node: Any) -> Any:  # noqa: C901 - one branch per intrinsic
+    def value(self, node: Any) -> Any:
         if isinstance(node, list):
             return [self.value(item) for item in node]
         if not isinstance(node, dict):
             return node
         if len(node) == 1:
-            (key, arg), = node.items()
+            ((key, arg),) = node.items()
             if key == "Ref":
                 return self.ref(arg)
             if key == "Fn::GetAtt":
@@ -273,7 +294,7 @@ class _Resolver:
 
     def _test(self, node: Any) -> Any:
         if isinstance(node, dict) and len(node) == 1:
-            (key, arg), = node.items()
+            ((key, arg),) = node.items()
             if key == "Fn::Equals":
                 left, right = (self._test(a) for a in arg)
                 return left == right

@@ -59,7 +59,7 @@ def everything_on_context() -> dict[str, Any]:
     stages = context.setdefault("fmops:stages", {})
     for stage, account in (("dev", DEV), ("prod", PROD)):
         overrides = stages.setdefault(stage, {})
-        for section, values in {
+        sections: dict[str, dict[str, Any]] = {
             "rag": {
                 "enabled": True,
                 "q_business": True,
@@ -74,7 +74,8 @@ def everything_on_context() -> dict[str, Any]:
             "bedrock": {"teacher_models": TEACHER_MODELS},
             "training": {"prepare_instance_count": 2},
             "evaluation": {"judge_model_id": JUDGE_MODEL},
-        }.items():
+        }
+        for section, values in sections.items():
             overrides[section] = {**overrides.get(section, {}), **values}
         overrides.update(account=account, region=REGION, alarm_email="mlops@example.com")
         overrides["cost"] = {**overrides.get("cost", {}), "monthly_budget_usd": 5000}

@@ -30,69 +30,132 @@ CONFIGURATIONS = ("dev", "prod", "everything-on")
 
 # (principal label, action, resource) globs of calls still denied on main, each an issue-26 item.
 KNOWN_DEFECTS: dict[tuple[str, str, str], str] = {
-    ("*ImportStateMachine* (state machine)", "bedrock:CreateModelImportJob", "*"):
-        "granted on model-import-job/* and imported-model/*; the action takes no resource type",
-    ("*-bedrock-servicerole* (Bedrock job)", "s3:ListBucket", "arn:aws:s3:::*-artifacts-*"):
-        "customization role: no s3:ListBucket on the output bucket",
-    ("*-serving-importrole* (Bedrock job)", "kms:*", "*"):
-        "found by the contract: the import role lacks the model key's GenerateDataKey, "
-        "DescribeKey, CreateGrant (Bedrock user guide, encryption of imported models)",
-    ("*/PipelineFailed* (EventBridge)", "*", "*"):
-        "pipeline-failure e-mails: no topic policy for EventBridge, no key access",
-    ("CloudWatch Logs (/aws/vendedlogs/states/*-model-import)", "kms:*", "*"):
-        "serving state-machine log group on the Bedrock ops key, whose policy names another group",
-    ("CloudWatch Logs (/aws/lambda/*-gt-*)", "kms:*", "*"):
-        "Ground Truth Lambdas' log groups on the data key: no statement for CloudWatch Logs",
-    ("*-prepare-job", "s3:*", "arn:aws:s3:::*-curated-*/*pipeline-runs/*"):
-        "prepare_instance_count > 1: the reduce step cannot read the shards",
-    ("*-prepare-job", "s3:ListBucket", "arn:aws:s3:::*-curated-*"):
-        "prepare_instance_count > 1: the reduce step cannot list the shards",
-    ("*-training-job", "bedrock:InvokeModel", "*"):
-        "evaluation.judge_model_id: the job role has no bedrock:InvokeModel",
-    ("*/AWS679f53fac002430cb0da5b7982bd2287* (Lambda)", "ec2:*PrivateIpAddresses", "*"):
-        "found by the contract: the CreateWorkforce provider in the VPC lacks Assign/Unassign"
-        "PrivateIpAddresses (Lambda developer guide, VPC permissions)",
-    ("*/Workforce* (custom resource)", "s3:PutObject", "arn:aws:s3:::cloudformation-custom-*"):
-        "CreateWorkforce's Lambda in isolated subnets cannot answer CloudFormation",
+    (
+        "*ImportStateMachine* (state machine)",
+        "bedrock:CreateModelImportJob",
+        "*",
+    ): "granted on model-import-job/* and imported-model/*; the action takes no resource type",
+    (
+        "*-bedrock-servicerole* (Bedrock job)",
+        "s3:ListBucket",
+        "arn:aws:s3:::*-artifacts-*",
+    ): "customization role: no s3:ListBucket on the output bucket",
+    (
+        "*-serving-importrole* (Bedrock job)",
+        "kms:*",
+        "*",
+    ): "found by the contract: the import role lacks the model key's GenerateDataKey, "
+    "DescribeKey, CreateGrant (Bedrock user guide, encryption of imported models)",
+    (
+        "*/PipelineFailed* (EventBridge)",
+        "*",
+        "*",
+    ): "pipeline-failure e-mails: no topic policy for EventBridge, no key access",
+    (
+        "CloudWatch Logs (/aws/vendedlogs/states/*-model-import)",
+        "kms:*",
+        "*",
+    ): "serving state-machine log group on the Bedrock ops key, whose policy names another group",
+    (
+        "CloudWatch Logs (/aws/lambda/*-gt-*)",
+        "kms:*",
+        "*",
+    ): "Ground Truth Lambdas' log groups on the data key: no statement for CloudWatch Logs",
+    (
+        "*-prepare-job",
+        "s3:*",
+        "arn:aws:s3:::*-curated-*/*pipeline-runs/*",
+    ): "prepare_instance_count > 1: the reduce step cannot read the shards",
+    (
+        "*-prepare-job",
+        "s3:ListBucket",
+        "arn:aws:s3:::*-curated-*",
+    ): "prepare_instance_count > 1: the reduce step cannot list the shards",
+    (
+        "*-training-job",
+        "bedrock:InvokeModel",
+        "*",
+    ): "evaluation.judge_model_id: the job role has no bedrock:InvokeModel",
+    (
+        "*/AWS679f53fac002430cb0da5b7982bd2287* (Lambda)",
+        "ec2:*PrivateIpAddresses",
+        "*",
+    ): "found by the contract: the CreateWorkforce provider in the VPC lacks Assign/Unassign"
+    "PrivateIpAddresses (Lambda developer guide, VPC permissions)",
+    (
+        "*/Workforce* (custom resource)",
+        "s3:PutObject",
+        "arn:aws:s3:::cloudformation-custom-*",
+    ): "CreateWorkforce's Lambda in isolated subnets cannot answer CloudFormation",
 }
 # Deploy-time findings that are no single call (globs over the finding's text).
 KNOWN_FINDINGS: dict[str, str] = {
-    "*-delivery/*: boundary * is not in account *":
-        "the app-level boundary aspect puts a stage account's boundary on the delivery roles",
-    "*-humans/*: created before *":
-        "VPC Lambdas depend on their role but not on the policy granting the ENI actions",
+    "*-delivery/*: boundary * is not in account *": (
+        "the app-level boundary aspect puts a stage account's boundary on the delivery roles"
+    ),
+    "*-humans/*: created before *": (
+        "VPC Lambdas depend on their role but not on the policy granting the ENI actions"
+    ),
 }
 # (statement origin, action) globs of grants no derived call needs, and why each stays.
 UNNEEDED_GRANTS: dict[tuple[str, str], str] = {
-    ("*/CustomVpcRestrictDefaultSGCustomResourceProviderRole*", "ec2:*SecurityGroup*"):
-        "aws-cdk-lib's restrictDefaultSecurityGroup provider: its calls live in CDK's code",
-    ("*/CustomizationPolicy*", "bedrock:TagResource"):
-        "tags sent with a create call are authorized as TagResource (Bedrock tagging guide)",
-    ("*/ImportStateMachineRoleDefaultPolicy*", "bedrock:TagResource"):
-        "ImportedModelTags/JobTags on CreateModelImportJob are authorized as TagResource",
-    ("*/ImportStateMachineRoleDefaultPolicy*", "bedrock:CreateModelImportJob"):
-        "the KNOWN_DEFECTS grant: scoped to ARNs it matches no call",
-    ("*/ServicePolicy*", "s3:GetObject"):
-        "Bedrock's documented customization role may read back its output location",
-    ("*Policy*:UseDataKey", "kms:DescribeKey"):
-        "SageMaker describes a job's KmsKeyId / VolumeKmsKeyId when it validates the request",
-    ("*Policy*:Write*", "s3:AbortMultipartUpload"):
-        "large outputs go up in parts; a failed upload is aborted",
-    ("*PipelinePolicy*:R*", "sagemaker:AddTags"):
-        "Pipelines propagates the execution's tags to the jobs and packages it creates",
-    ("*PipelinePolicy*:RegisterModel", "sagemaker:DescribeModelPackage"):
-        "Pipelines reads the registered package back to report the step's result",
-    ("*-humans/FunctionPolicy*:ReadConsolidationRequests", "s3:GetObject"):
-        "the consolidation Lambda's code reads Ground Truth's request file (code, not derived)",
-    ("*-humans/FunctionPolicy*:UseDataKeyThroughS3", "kms:Decrypt"):
-        "the same read, decrypted through S3",
-    ("*-humans/FunctionPolicy*:VpcNetworkInterfaces", "ec2:DescribeSubnets"):
-        "AWSLambdaVPCAccessExecutionRole lists it; Lambda's guide does not (kept for parity)",
-    ("*-humans/WorkforceProviderPolicy*", "cognito-idp:*"):
-        "CreateWorkforce with a Cognito pool: SageMaker reads and updates the pool and client as "
-        "the caller (Ground Truth private workforce guide)",
-    ("*-humans/WorkforceProviderPolicy*", "logs:CreateLogGroup"):
-        "Lambda creates the provider's log group on its first run",
+    (
+        "*/CustomVpcRestrictDefaultSGCustomResourceProviderRole*",
+        "ec2:*SecurityGroup*",
+    ): "aws-cdk-lib's restrictDefaultSecurityGroup provider: its calls live in CDK's code",
+    (
+        "*/CustomizationPolicy*",
+        "bedrock:TagResource",
+    ): "tags sent with a create call are authorized as TagResource (Bedrock tagging guide)",
+    (
+        "*/ImportStateMachineRoleDefaultPolicy*",
+        "bedrock:TagResource",
+    ): "ImportedModelTags/JobTags on CreateModelImportJob are authorized as TagResource",
+    (
+        "*/ImportStateMachineRoleDefaultPolicy*",
+        "bedrock:CreateModelImportJob",
+    ): "the KNOWN_DEFECTS grant: scoped to ARNs it matches no call",
+    (
+        "*/ServicePolicy*",
+        "s3:GetObject",
+    ): "Bedrock's documented customization role may read back its output location",
+    (
+        "*Policy*:UseDataKey",
+        "kms:DescribeKey",
+    ): "SageMaker describes a job's KmsKeyId / VolumeKmsKeyId when it validates the request",
+    (
+        "*Policy*:Write*",
+        "s3:AbortMultipartUpload",
+    ): "large outputs go up in parts; a failed upload is aborted",
+    (
+        "*PipelinePolicy*:R*",
+        "sagemaker:AddTags",
+    ): "Pipelines propagates the execution's tags to the jobs and packages it creates",
+    (
+        "*PipelinePolicy*:RegisterModel",
+        "sagemaker:DescribeModelPackage",
+    ): "Pipelines reads the registered package back to report the step's result",
+    (
+        "*-humans/FunctionPolicy*:ReadConsolidationRequests",
+        "s3:GetObject",
+    ): "the consolidation Lambda's code reads Ground Truth's request file (code, not derived)",
+    (
+        "*-humans/FunctionPolicy*:UseDataKeyThroughS3",
+        "kms:Decrypt",
+    ): "the same read, decrypted through S3",
+    (
+        "*-humans/FunctionPolicy*:VpcNetworkInterfaces",
+        "ec2:DescribeSubnets",
+    ): "AWSLambdaVPCAccessExecutionRole lists it; Lambda's guide does not (kept for parity)",
+    (
+        "*-humans/WorkforceProviderPolicy*",
+        "cognito-idp:*",
+    ): "CreateWorkforce with a Cognito pool: SageMaker reads and updates the pool and client as "
+    "the caller (Ground Truth private workforce guide)",
+    (
+        "*-humans/WorkforceProviderPolicy*",
+        "logs:CreateLogGroup",
+    ): "Lambda creates the provider's log group on its first run",
 }
 
 
@@ -112,7 +175,8 @@ def _known(decision: Any) -> bool:
 @pytest.mark.parametrize("configuration", CONFIGURATIONS)
 def test_every_runtime_call_is_allowed(contracts: Any, configuration: str) -> None:
     denied = [
-        f"[{c.name}] {d.call.label}: {d.call.action} on {d.call.resource} ({d.call.why}): {d.reason}"
+        f"[{c.name}] {d.call.label}: {d.call.action} on {d.call.resource} ({d.call.why}): "
+        f"{d.reason}"
         for c in contracts[configuration]
         for d in c.denied
         if not _known(d)
@@ -136,7 +200,7 @@ def test_every_known_defect_still_exists(contracts: Any) -> None:
     """A fixed defect must leave KNOWN_DEFECTS, or the list would hide its return."""
     decisions = [d for cs in contracts.values() for c in cs for d in c.denied]
     findings = [f for cs in contracts.values() for c in cs for f in c.findings]
-    stale = [k for k in KNOWN_DEFECTS if not any(matches(k, d) for d in decisions)]
+    stale = [str(k) for k in KNOWN_DEFECTS if not any(matches(k, d) for d in decisions)]
     stale += [k for k in KNOWN_FINDINGS if not any(fnmatch.fnmatchcase(f, k) for f in findings)]
     assert stale == []
 
@@ -159,9 +223,17 @@ def test_no_grant_without_a_call_that_needs_it(contracts: Any, configuration: st
 def test_contract_covers_the_principals_that_matter(contracts: Any) -> None:
     (app,) = [c for c in contracts["everything-on"] if c.name == "app"]
     labels = {d.call.label for d in app.decisions}
-    for expected in ("pipeline role", "-training-job", "-prepare-job", "(state machine)",
-                     "(Bedrock job)", "(EventBridge)", "(Lambda)", "(custom resource)",
-                     "CloudWatch Logs"):
+    for expected in (
+        "pipeline role",
+        "-training-job",
+        "-prepare-job",
+        "(state machine)",
+        "(Bedrock job)",
+        "(EventBridge)",
+        "(Lambda)",
+        "(custom resource)",
+        "CloudWatch Logs",
+    ):
         assert any(expected in label for label in labels), expected
 
 
