@@ -30,11 +30,13 @@ MODULES = [
 
 
 def readme_settings_snippet() -> str:
-    """The python the README's delivery section runs to set accounts per stage."""
+    """The python the README's delivery section runs to set accounts per stage, with the one
+    value it tells the reader to replace (the connection's id) filled in."""
     text = (ROOT / "README.md").read_text()
     match = re.search(r"<<'SETTINGS'\n(.*?)\nSETTINGS\n", text, re.S)
     assert match, "README.md lost its accounts-per-stage settings step"
-    return match.group(1)
+    assert "REPLACE-ME" in match.group(1)
+    return match.group(1).replace("REPLACE-ME", "12345678-1234-1234-1234-123456789012")
 
 
 def _copy_repository(target: Path) -> None:
