@@ -14,7 +14,6 @@ from aws_cdk import aws_bedrock as bedrock
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
-from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
@@ -33,6 +32,7 @@ from infra.constructs.customization_workflow import (
     XRAY_ACTIONS,
     CustomizationWorkflow,
 )
+from infra.constructs.encrypted_log_group import encrypted_log_group
 from infra.constructs.guardrail import guardrail_properties
 from infra.constructs.secure_bucket import SecureBucket
 from infra.nag import justify_wildcards
@@ -99,41 +99,12 @@ class BedrockStack(cdk.Stack):
             enable_key_rotation=True,
             removal_policy=cdk.RemovalPolicy.RETAIN,
         )
-        log_group_name = f"/aws/vendedlogs/states/{settings.name}-bedrock-customization"
-        # CloudWatch Logs may use the key only for this log group: the encryption context
-        # names it ("Encrypt log data in CloudWatch Logs using AWS KMS", CloudWatch Logs user
-        # guide, https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html).
-        self.ops_key.add_to_resource_policy(
-            iam.PolicyStatement(
-                sid="CloudWatchLogsForTheWorkflowLogGroup",
-                principals=[iam.ServicePrincipal(f"logs.{cdk.Aws.REGION}.amazonaws.com")],
-                actions=[
-                    "kms:Encrypt*",
-                    "kms:Decrypt*",
-                    "kms:ReEncrypt*",
-                    "kms:GenerateDataKey*",
-                    "kms:Describe*",
-                ],
-                resources=["*"],
-                conditions={
-                    "ArnEquals": {
-                        "kms:EncryptionContext:aws:logs:arn": self.format_arn(
-                            service="logs",
-                            resource="log-group",
-                            resource_name=log_group_name,
-                            arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME,
-                        )
-                    }
-                },
-            )
-        )
-        log_group = logs.LogGroup(
+        # CloudWatch Logs may use the key only for the log groups named in its policy.
+        log_group = encrypted_log_group(
             self,
             "WorkflowLogs",
-            log_group_name=log_group_name,
-            encryption_key=self.ops_key,
-            retention=logs.RetentionDays.ONE_YEAR,
-            removal_policy=cdk.RemovalPolicy.RETAIN,
+            log_group_name=f"/aws/vendedlogs/states/{settings.name}-bedrock-customization",
+            key=self.ops_key,
         )
         self.topic = sns.Topic(
             self,

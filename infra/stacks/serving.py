@@ -23,7 +23,6 @@ from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
-from aws_cdk import aws_logs as logs
 from aws_cdk import custom_resources as cr
 from constructs import Construct
 
@@ -38,6 +37,7 @@ from deployment.contract import (
 )
 from deployment.settings import Settings
 from infra.constructs.bedrock_job_role import bedrock_job_role
+from infra.constructs.encrypted_log_group import encrypted_log_group
 from infra.constructs.import_workflow import ImportWorkflow
 from infra.constructs.secure_bucket import SecureBucket
 from infra.nag import acknowledge, custom_resource_provider, justify_wildcards, skip_checkov
@@ -75,13 +75,12 @@ class ServingStack(cdk.Stack):
         self.settings = settings
         cfg = settings.serving
         self.import_role = self._import_role(key, artifacts_bucket)
-        log_group = logs.LogGroup(
+        # The ops key's policy gets a statement for this log group too (same account/region).
+        log_group = encrypted_log_group(
             self,
             "WorkflowLogs",
             log_group_name=f"/aws/vendedlogs/states/{settings.name}-model-import",
-            encryption_key=bedrock_stack.ops_key,
-            retention=logs.RetentionDays.ONE_YEAR,
-            removal_policy=cdk.RemovalPolicy.RETAIN,
+            key=bedrock_stack.ops_key,
         )
         self.workflow = ImportWorkflow(
             self,
