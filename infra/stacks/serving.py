@@ -117,7 +117,10 @@ class ServingStack(cdk.Stack):
             guardrail = bedrock_stack.guardrails[use_case]
             version = bedrock_stack.guardrail_versions[use_case]
             self.invokers_policy = self._invokers_policy(
-                settings, guardrail.attr_guardrail_arn, version.attr_version
+                settings,
+                guardrail.attr_guardrail_arn,
+                version.attr_version,
+                bedrock_stack.guardrail_key.key_arn,
             )
             cdk.CfnOutput(self, INVOKE_GUARDRAIL_ID_OUTPUT, value=guardrail.attr_guardrail_arn)
             cdk.CfnOutput(self, INVOKE_GUARDRAIL_VERSION_OUTPUT, value=version.attr_version)
@@ -169,7 +172,7 @@ class ServingStack(cdk.Stack):
         ]
 
     def _invokers_policy(
-        self, settings: Settings, guardrail_arn: str, guardrail_version: str
+        self, settings: Settings, guardrail_arn: str, guardrail_version: str, guardrail_key: str
     ) -> iam.ManagedPolicy:
         required = cdk.Fn.join(":", [guardrail_arn, guardrail_version])
         models = self._model_arns()
@@ -197,6 +200,17 @@ class ServingStack(cdk.Stack):
                     sid="ApplyTheStageGuardrail",
                     actions=["bedrock:ApplyGuardrail"],
                     resources=[guardrail_arn],
+                ),
+                # The guardrail is encrypted with its own key; users of an encrypted guardrail
+                # need kms:Decrypt on it ("(Optional) Create a customer managed key for your
+                # guardrail", Bedrock user guide). Only through Bedrock.
+                iam.PolicyStatement(
+                    sid="ReadTheGuardrailThroughBedrock",
+                    actions=["kms:Decrypt"],
+                    resources=[guardrail_key],
+                    conditions={
+                        "StringEquals": {"kms:ViaService": f"bedrock.{self.region}.amazonaws.com"}
+                    },
                 ),
             ],
         )
