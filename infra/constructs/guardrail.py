@@ -80,6 +80,6 @@ def guardrail_fingerprint(guardrail: bedrock.CfnGuardrail) -> str:
     an edit. Its Description is replaced on change: put this hash in it, and any edit of the
     guardrail (a denied topic, a filter, a message, the key) publishes a new version.
     """
-    properties = cdk.Stack.of(guardrail).resolve(guardrail._cfn_properties)  # noqa: SLF001
+    properties = cdk.Stack.of(guardrail).resolve(guardrail._cfn_properties)
     document = json.dumps(properties, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(document.encode()).hexdigest()[:16]

@@ -27,8 +27,8 @@ from constructs import Construct
 from deployment import contract
 from deployment.contract import model_package_group_name, pipeline_name
 from deployment.settings import Settings, TrainingImage
-from infra.constructs.model_sharing import share_model_package_group
 from infra.constructs.model_arns import invocable_models
+from infra.constructs.model_sharing import share_model_package_group
 from infra.constructs.secure_bucket import SecureBucket
 from infra.constructs.training_roles import TrainingRoles
 from pipelines.training_pipeline import TRAINING_SCRIPTS, pipeline_definition
