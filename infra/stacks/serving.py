@@ -42,6 +42,7 @@ from infra.constructs.import_workflow import ImportWorkflow
 from infra.constructs.secure_bucket import SecureBucket
 from infra.nag import acknowledge, custom_resource_provider, justify_wildcards, skip_checkov
 from infra.stacks.bedrock import BedrockStack
+from pipelines.serving.catalog import IMPORT_REGIONS
 
 # Model resources an invoker may call, all in this account and region.
 INVOKABLE_RESOURCES = (
@@ -95,6 +96,7 @@ class ServingStack(cdk.Stack):
             tags={"project": settings.prefix, "stage": settings.stage},
         )
         self.state_machine = self.workflow.state_machine
+        self.import_condition = self._where_import_is_offered()
         self.approval_rule = events.Rule(
             self,
             "ModelPackageDecision",
@@ -110,6 +112,11 @@ class ServingStack(cdk.Stack):
             ),
             targets=[targets.SfnStateMachine(self.state_machine)],
         )
+
+        for construct in (self.import_role, log_group, self.workflow, self.approval_rule):
+            for child in construct.node.find_all():
+                if isinstance(child, cdk.CfnResource):
+                    child.cfn_options.condition = self.import_condition
 
         self.invokers_policy = None
         use_case = settings.invoke_guardrail
@@ -131,8 +138,42 @@ class ServingStack(cdk.Stack):
         if cfg.invocation_logging:
             self.invocation_logging = self._invocation_logging(settings, key, artifacts_bucket)
         self._acknowledge_findings()
-        cdk.CfnOutput(self, IMPORT_STATE_MACHINE_OUTPUT, value=self.state_machine.state_machine_arn)
-        cdk.CfnOutput(self, IMPORT_ROLE_OUTPUT, value=self.import_role.role_arn)
+        cdk.CfnOutput(
+            self,
+            IMPORT_STATE_MACHINE_OUTPUT,
+            value=self.state_machine.state_machine_arn,
+            condition=self.import_condition,
+        )
+        cdk.CfnOutput(
+            self,
+            IMPORT_ROLE_OUTPUT,
+            value=self.import_role.role_arn,
+            condition=self.import_condition,
+        )
+
+    def _where_import_is_offered(self) -> cdk.CfnCondition:
+        """True in the Regions that offer Custom Model Import (IMPORT_REGIONS).
+
+        A condition rather than a synth-time choice: an environment-agnostic stack learns its
+        Region only at deploy time. Elsewhere the import workflow, its role, log group, rule and
+        outputs are not created; the rest of the stack (invokers policy, logging) still is.
+        """
+        if not cdk.Token.is_unresolved(self.region) and self.region not in IMPORT_REGIONS:
+            cdk.Annotations.of(self).add_warning_v2(
+                "fmops:serving:NoCustomModelImport",
+                f"{self.region} does not offer Bedrock Custom Model Import (offered in: "
+                f"{', '.join(IMPORT_REGIONS)}): the import workflow is not deployed",
+            )
+        equals = [cdk.Fn.condition_equals(self.region, region) for region in IMPORT_REGIONS]
+        # Fn::Or takes 2 to 10 conditions: nest groups of ten.
+        while len(equals) > 1:
+            equals = [
+                cdk.Fn.condition_or(*equals[i : i + 10])
+                if len(equals[i : i + 10]) > 1
+                else equals[i]
+                for i in range(0, len(equals), 10)
+            ]
+        return cdk.CfnCondition(self, "CustomModelImportOffered", expression=equals[0])
 
     def _import_role(self, key: kms.IKey, artifacts: SecureBucket) -> iam.Role:
         """Assumed by Bedrock model import jobs of this account; reads pipeline model artifacts.

@@ -188,3 +188,45 @@ def test_lambdas_and_bedrock_jobs_do_not_join_the_training_security_group(
     definition = text(machine["Properties"]["DefinitionString"])
     assert "SecurityGroupIds" in definition
     assert training_id not in definition
+
+
+def _evaluate(condition: Any, region: str, conditions: dict[str, Any]) -> bool:
+    """A CloudFormation condition over AWS::Region (Fn::Equals / Or / And / Not / Condition)."""
+    ((function, args),) = condition.items()
+    if function == "Fn::Equals":
+        values = [region if a == {"Ref": "AWS::Region"} else a for a in args]
+        return bool(values[0] == values[1])
+    if function == "Fn::Or":
+        return any(_evaluate(a, region, conditions) for a in args)
+    if function == "Fn::And":
+        return all(_evaluate(a, region, conditions) for a in args)
+    if function == "Fn::Not":
+        return not _evaluate(args[0], region, conditions)
+    if function == "Condition":
+        return _evaluate(conditions[args], region, conditions)
+    raise AssertionError(f"unexpected condition function {function}")
+
+
+def test_the_import_workflow_exists_only_where_custom_model_import_is_offered(
+    everything_on: TemplateSet,
+) -> None:
+    from pipelines.serving.catalog import IMPORT_REGIONS
+
+    serving = everything_on.json["serving"]
+    conditions = serving["Conditions"]
+    workflow = [
+        r
+        for r in serving["Resources"].values()
+        if r["Type"] in ("AWS::StepFunctions::StateMachine", "AWS::Events::Rule")
+        or (r["Type"] == "AWS::Logs::LogGroup" and "model-import" in text(r))
+        or (r["Type"] == "AWS::IAM::Role" and "model-import-job" in text(r))
+    ]
+    assert len(workflow) >= 4
+    names = {r.get("Condition") for r in workflow}
+    assert len(names) == 1 and None not in names
+    (name,) = names
+    for region in IMPORT_REGIONS:
+        assert _evaluate(conditions[name], region, conditions), region
+    for region in ("ap-southeast-2", "eu-west-3", "sa-east-1"):
+        assert region not in IMPORT_REGIONS
+        assert not _evaluate(conditions[name], region, conditions), region
