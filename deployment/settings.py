@@ -216,6 +216,9 @@ class EvaluationSettings(_Section):
     # and the mean score margin (chosen - rejected) over those pairs.
     min_pairwise_accuracy: float = Field(0.6, ge=0.0, le=1.0)
     min_mean_margin: float = 0.0
+    # grpo policies: the reward model's score of the candidate's answers minus the baseline's,
+    # lower end of the paired bootstrap 95 % interval (reward-model units).
+    min_reward_gain: float = 0.0
     # `fmops pipeline approve` refuses a version without such an audit (on in prod).
     require_audit: bool = False
     # Share of the prepared records held out for evaluation (prepare_data.py --validation-fraction).
