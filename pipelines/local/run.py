@@ -106,7 +106,11 @@ def _stage_champion(settings: Settings, runs_dir: Path, s3: LocalS3, base_uri: s
     uri = f"{base_uri.rstrip('/')}-champion-v{champion['ModelPackageVersion']}/"
     target = s3.path(uri)
     target.mkdir(parents=True, exist_ok=True)
-    shutil.copy2(champion["LocalModelData"], target / "model.tar.gz")
+    model = Path(champion["LocalModelData"])
+    if model.is_dir():  # an uncompressed model (CompressionType NONE): the files themselves
+        shutil.copytree(model, target, dirs_exist_ok=True)
+    else:
+        shutil.copy2(model, target / "model.tar.gz")
     return {BASELINE_PARAMETER: uri}
 
 
