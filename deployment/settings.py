@@ -364,6 +364,7 @@ def settings_for_stage(
     if overrides:
         name = context.get(STAGE_KEY, "dev")
         stages = dict(context.get(STAGES_KEY) or {})
-        stages[name] = _deep_merge(stages.get(name) or {}, overrides)
+        if name in stages:  # overrides never invent a stage: load_settings refuses an unknown one
+            stages[name] = _deep_merge(stages[name] or {}, overrides)
         context[STAGES_KEY] = stages
     return load_settings(context)

@@ -218,7 +218,10 @@ def start(
     sagemaker = _client("sagemaker", region)
     text = _definition(settings)
     try:
-        parameters = parse_parameter_overrides(param or [], definition_parameters(text))
+        parameters = parse_parameter_overrides(
+            param or [], definition_parameters(text), stage=settings.stage,
+            require_audit=settings.evaluation.require_audit,
+        )  # fmt: skip
     except PipelineInputError as exc:
         raise _bad_input(exc) from None
     book = price_book(settings, region)
