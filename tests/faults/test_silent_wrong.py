@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from deployment.settings import STAGES_KEY, read_cdk_json_context
 from pipelines.cli import app
-from tests.faults.conftest import error_line
+from tests.faults.conftest import TITAN, error_line
 
 runner = CliRunner()
 
@@ -87,3 +87,13 @@ def test_validate_set_without_a_base_model_is_refused(tmp_path: Path) -> None:
         line
         == "error: --validation-set: needs --base-model (the limits it selects are the model's)"
     )
+
+
+def test_bedrock_validate_refuses_a_hyperparameter_given_twice(pc_dataset: Path) -> None:
+    result = runner.invoke(
+        app,
+        ["bedrock", "validate", *TITAN, "--train", str(pc_dataset),
+         "--hp", "epochCount=1", "--hp", "epochCount=9"],
+    )  # fmt: skip
+    assert result.exit_code == 2, result.output
+    assert "--hp epochCount: given more than once" in result.output
