@@ -97,3 +97,61 @@ def test_bedrock_validate_refuses_a_hyperparameter_given_twice(pc_dataset: Path)
     )  # fmt: skip
     assert result.exit_code == 2, result.output
     assert "--hp epochCount: given more than once" in result.output
+
+
+def test_resume_repeats_the_original_hp_param_and_preset(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """README's resume example: the original --hp stays, the new --param wins."""
+    from pipelines.commands import local as local_command
+    from pipelines.local.executor import RunResult
+
+    calls: list[dict[str, Any]] = []
+
+    def fake_run(preset: Any, **kwargs: Any) -> RunResult:
+        calls.append({"preset": preset, **kwargs})
+        (kwargs["runs_dir"] / kwargs["run_id"]).mkdir(parents=True, exist_ok=True)
+        kwargs["remember"].save(kwargs["runs_dir"] / kwargs["run_id"])
+        raise local_command.PipelineError("stop here")
+
+    monkeypatch.setattr(local_command, "local_run", fake_run)
+    runs = ["--runs-dir", str(tmp_path), "--run-id", "try1"]
+    first = ["local", "run", "--preset", "legal", *runs, "--hp", "max_steps=1",
+             "--param", "MinRougeL=0.3"]  # fmt: skip
+    error_line(runner.invoke(app, first), 2)
+    resumed = ["local", "run", *runs, "--resume", "--param", "MinRougeL=0.2"]
+    error_line(runner.invoke(app, resumed), 2)
+
+    again = calls[1]
+    assert again["preset"].name == "legal"
+    assert again["preset"].hyperparameters["max_steps"] == "1"
+    assert again["overrides"] == {"MinRougeL": "0.2"}
+    other = runner.invoke(app, [*resumed, "--preset", "healthcare"])
+    assert "--preset healthcare: run try1 was started with --preset legal" in error_line(other, 2)
+
+
+def test_local_run_records_its_inputs_before_any_step(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pipelines.local import run as run_module
+    from pipelines.local.presets import PRESETS
+    from pipelines.local.run_inputs import RUN_INPUTS_FILE, RunInputs
+
+    seen: list[dict[str, Any]] = []
+
+    def first_step(*args: Any) -> Any:
+        run_dir = args[4]
+        seen.append(json.loads((run_dir / RUN_INPUTS_FILE).read_text()))
+        raise RuntimeError("killed before any step")
+
+    monkeypatch.setattr(run_module, "_run_locked", first_step)
+    inputs = RunInputs("legal", None, {"max_steps": "1"}, {"MinRougeL": "0.3"})
+    with pytest.raises(RuntimeError):
+        run_module.local_run(
+            PRESETS["legal"].with_hyperparameters(inputs.hyperparameters),
+            overrides=inputs.parameters, runs_dir=tmp_path, run_id="r1", remember=inputs,
+        )  # fmt: skip
+    assert seen == [
+        {"preset": "legal", "stage": None, "hyperparameters": {"max_steps": "1"},
+         "parameters": {"MinRougeL": "0.3"}}
+    ]  # fmt: skip
