@@ -110,7 +110,7 @@ def stage(
         )
         check_layout(root, allow_pickle=allow_pickle)
     except ModelStagingError as exc:
-        raise fail(escape(str(exc))) from None
+        raise fail(str(exc)) from None
     s3 = _client("s3", region)
     try:
         outputs = {} if bucket and kms_key else _data_outputs(settings, region)
@@ -125,13 +125,13 @@ def stage(
             replace=replace,
         )
     except (ModelStagingError, ModelStagingFailed) as exc:
-        raise fail(escape(str(exc)), code=1) from None
+        raise fail(str(exc), code=1) from None
     except KeyError as exc:
         raise fail(
             f"{settings.name}-data has no output {exc}; pass --bucket and --kms-key", code=1
         ) from None
     except (ClientError, BotoCoreError) as exc:
-        raise fail(escape(f"stage {target}: {exc}"), code=1) from None
+        raise fail(f"stage {target}: {exc}", code=1) from None
     if as_json:
         print_json(manifest)
         return
@@ -170,11 +170,11 @@ def list_models(
             for n in incomplete_models(s3, name, manifests)
         ]
     except ModelStagingError as exc:
-        raise fail(escape(str(exc))) from None
+        raise fail(str(exc)) from None
     except KeyError as exc:
         raise fail(f"{settings.name}-data has no output {exc}; pass --bucket", code=1) from None
     except (ClientError, BotoCoreError) as exc:
-        raise fail(escape(f"list: {exc}"), code=1) from None
+        raise fail(f"list: {exc}", code=1) from None
     if as_json:
         print_json(manifests)
     else:
@@ -193,7 +193,7 @@ def list_models(
         console.print(table)
     unhealthy = [str(m["name"]) for m in manifests if m["status"] not in ("ok", "not verified")]
     if unhealthy:
-        raise fail(escape(f"not healthy: {', '.join(unhealthy)}"), code=1)
+        raise fail(f"not healthy: {', '.join(unhealthy)}", code=1)
 
 
 def _status(problems: list[str]) -> str:
