@@ -50,7 +50,10 @@ def _spans(text: str, value: str) -> list[tuple[int, int]]:
 
 
 def score(engine: PiiEngine, rows: list[dict]) -> Scores:
-    hits, totals, right, detected = Counter(), Counter(), Counter(), Counter()
+    hits: Counter[str] = Counter()
+    totals: Counter[str] = Counter()
+    right: Counter[str] = Counter()
+    detected: Counter[str] = Counter()
     misses, false_positives, lost = [], [], []
     replaced: Counter[str] = Counter()
     over: Counter[str] = Counter()
