@@ -13,6 +13,7 @@ from pipelines.bedrock.catalog import (
     CUSTOMIZATION_TYPES,
     DISTILLATION,
     MODELS,
+    REINFORCEMENT_FINE_TUNING,
     RFT_FORMAT,
     SUPPORTED,
     TEACHERS,
@@ -22,7 +23,7 @@ from pipelines.bedrock.catalog import (
     teacher_key,
 )
 from pipelines.bedrock.rft import validate_rft
-from pipelines.bedrock.rules import NO_CONTEXT, Context, check_rules, count_records
+from pipelines.bedrock.rules import NO_CONTEXT, RFT, Context, check_rules, count_records
 from training_scripts.dataset_formats import DatasetLimits, validate_dataset
 
 # Titan Text (TITAN_DATA): the per-record token limit drops at these batch sizes.
@@ -110,7 +111,7 @@ def _dataset_problems(
         Problem(
             f"{path}:{p.line}" if p.line else str(path),
             f"{p.message} ({spec.dataset_format} format, {label}) [{spec.data_source}]"
-            if "[" not in p.message
+            if "[https://" not in p.message
             else f"{p.message} ({spec.dataset_format} format, {label})",
         )
         for p in found
@@ -183,10 +184,11 @@ def check_request(
             if customization not in CUSTOMIZATION_TYPES
             else "not offered for this model"
         )
+        page = RFT if customization == REINFORCEMENT_FINE_TUNING else SUPPORTED
         return [
             Problem(
                 f"--customization {customization}",
-                f"{reason} (allowed for {model.model_id}: {allowed})",
+                f"{reason} (allowed for {model.model_id}: {allowed}) [{page}]",
             )
         ]
     hp = hyperparameters or {}
