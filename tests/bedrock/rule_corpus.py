@@ -43,7 +43,8 @@ def nova_text(i: int) -> dict[str, Any]:
 
 def nova_media(kind: str, key: str, fmt: str, bucket: str = BUCKET) -> dict[str, Any]:
     record = nova_text(0)
-    block = {kind: {"format": fmt, "source": {"s3Location": {"uri": f"s3://{bucket}/{key}"}}}}
+    location = {"uri": f"s3://{bucket}/{key}", "bucketOwner": "123456789012"}
+    block = {kind: {"format": fmt, "source": {"s3Location": location}}}
     record["messages"][0]["content"].insert(0, block)
     return record
 
@@ -61,17 +62,40 @@ def prompt_only(i: int) -> dict[str, Any]:
 
 
 def mp4_header(seconds: float) -> bytes:
-    """An ISO base media file with only `ftyp` and `moov/mvhd`: what a container reader sees."""
+    """An MP4 with one H.264 video track and no samples: `ftyp` + `moov` (mvhd, trak with tkhd,
+    mdhd, hdlr 'vide', avc1 sample entry). Enough for a container reader (hachoir) and for
+    libmediainfo (AWS's validator) to see a video track of `seconds`; no encoder needed."""
 
     def box(kind: bytes, payload: bytes) -> bytes:
         return struct.pack(">I", 8 + len(payload)) + kind + payload
 
-    mvhd = struct.pack(">B3xIIII", 0, 0, 0, 1000, int(seconds * 1000))
-    mvhd += struct.pack(">IH10x", 0x10000, 0x100) + struct.pack(">9I", *(0x10000, 0, 0) * 3)
-    mvhd += b"\0" * 24 + struct.pack(">I", 2)
-    return box(b"ftyp", b"isom" + struct.pack(">I", 512) + b"isommp41") + box(
-        b"moov", box(b"mvhd", mvhd)
+    def full(kind: bytes, flags: int, payload: bytes) -> bytes:
+        return box(kind, bytes([0]) + flags.to_bytes(3, "big") + payload)
+
+    scale, length = 1000, int(seconds * 1000)
+    matrix = struct.pack(">9I", 0x10000, 0, 0, 0, 0x10000, 0, 0, 0, 0x40000000)
+    mvhd = full(b"mvhd", 0, struct.pack(">IIII", 0, 0, scale, length)
+                + struct.pack(">IH10x", 0x10000, 0x100) + matrix + b"\0" * 24
+                + struct.pack(">I", 2))  # fmt: skip
+    tkhd = full(b"tkhd", 3, struct.pack(">IIIII", 0, 0, 1, 0, length) + b"\0" * 8
+                + struct.pack(">hhhH", 0, 0, 0, 0) + matrix + struct.pack(">II", 64 << 16, 48 << 16))  # fmt: skip
+    mdhd = full(
+        b"mdhd", 0, struct.pack(">IIII", 0, 0, scale, length) + struct.pack(">HH", 0x55C4, 0)
     )
+    hdlr = full(b"hdlr", 0, struct.pack(">I", 0) + b"vide" + b"\0" * 12 + b"VideoHandler\0")
+    avcc = box(b"avcC", bytes([1, 0x42, 0xC0, 0x1E, 0xFF, 0xE0, 0x00]))
+    avc1 = box(b"avc1", b"\0" * 6 + struct.pack(">H", 1) + b"\0" * 16 + struct.pack(">HH", 64, 48)
+               + struct.pack(">II", 0x480000, 0x480000) + b"\0" * 4 + struct.pack(">H", 1)
+               + b"\0" * 32 + struct.pack(">Hh", 0x18, -1) + avcc)  # fmt: skip
+    stbl = box(b"stbl", full(b"stsd", 0, struct.pack(">I", 1) + avc1)
+               + full(b"stts", 0, struct.pack(">III", 1, 1, length))
+               + full(b"stsc", 0, struct.pack(">I", 0)) + full(b"stsz", 0, struct.pack(">II", 0, 0))
+               + full(b"stco", 0, struct.pack(">I", 0)))  # fmt: skip
+    dinf = box(b"dinf", full(b"dref", 0, struct.pack(">I", 1) + full(b"url ", 1, b"")))
+    minf = box(b"minf", full(b"vmhd", 1, b"\0" * 8) + dinf + stbl)
+    trak = box(b"trak", tkhd + box(b"mdia", mdhd + hdlr + minf))
+    ftyp = box(b"ftyp", b"isom" + struct.pack(">I", 512) + b"isomiso2avc1mp41")
+    return ftyp + box(b"moov", mvhd + trak)
 
 
 def write_image(path: Path, size: tuple[int, int], fmt: str, noise: bool = False) -> None:
@@ -180,9 +204,9 @@ CASES: tuple[Case, ...] = (
     Case("nova2_valid_text_with_reasoning", rules.NOVA2_SFT, NOVA2, FT, [with_reasoning(nova_text(i)) for i in range(200)], True),
     Case("nova2_min_200_records", rules.NOVA2_SFT, NOVA2, FT, NOVA2_TEXT[:199], False, "minimum of 200"),
     Case("nova2_no_validation", rules.NOVA2_SFT, NOVA2, FT, NOVA2_TEXT, False, "no validation", validation=NOVA2_TEXT[:10]),
-    Case("nova2_uniform_records", rules.NOVA2_SFT, NOVA2, FT, [nova_media("image", IMG, "png")] + NOVA2_TEXT[1:], False, "one kind"),
-    Case("nova2_reasoning_not_with_media", rules.NOVA2_SFT, NOVA2, FT, [with_reasoning(nova_media("image", IMG, "png")) for _ in range(200)], False, "reasoningContent"),
-    Case("nova2_webp_not_supported", rules.NOVA2_SFT, NOVA2, FT, [nova_media("image", IMG, "webp") for _ in range(200)], False, "allowed: jpeg, png, gif"),
+    Case("nova2_uniform_records", rules.NOVA2_SFT, NOVA2, FT, [nova_media("image", IMG, "png")] + NOVA2_TEXT[1:], False, "one kind", media=_png((64, 48))),
+    Case("nova2_reasoning_not_with_media", rules.NOVA2_SFT, NOVA2, FT, [with_reasoning(nova_media("image", IMG, "png")) for _ in range(200)], False, "reasoningContent", media=_png((64, 48))),
+    Case("nova2_webp_not_supported", rules.NOVA2_SFT, NOVA2, FT, [nova_media("image", IMG, "webp") for _ in range(200)], False, "allowed: jpeg, png, gif", media=_png((64, 48), fmt="WEBP")),
     # --- Nova (NOVA_DATA)
     Case("nova_schema_version_any_string", rules.NOVA_DATA, NOVA_LITE, FT, [{**nova_text(i), "schemaVersion": "my-data-v3"} for i in range(8)], True),
     Case("nova_reserved_unk", rules.NOVA_DATA, NOVA_LITE, FT, [conversation("What does <unk> mean?", "Unknown.")] + _n(nova_text, 8), False, "<unk>"),
