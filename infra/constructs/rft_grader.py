@@ -19,10 +19,10 @@ from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
-from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
+from infra.constructs.encrypted_log_group import encrypted_log_group
 from infra.nag import acknowledge, justify_wildcards, skip_checkov
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -72,7 +72,7 @@ class RftGrader(Construct):
         construct_id: str,
         *,
         name: str,
-        key: kms.Key,
+        key: kms.IKey,
         service_role: iam.IRole,
         vpc: ec2.IVpc,
         vpc_subnets: list[ec2.ISubnet],
@@ -91,30 +91,8 @@ class RftGrader(Construct):
             resource_name=log_group_name,
             arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME,
         )
-        # CloudWatch Logs may use the key for this log group only (encryption context).
-        key.add_to_resource_policy(
-            iam.PolicyStatement(
-                sid="CloudWatchLogsForTheRftGraderLogGroup",
-                principals=[iam.ServicePrincipal(f"logs.{cdk.Aws.REGION}.amazonaws.com")],
-                actions=[
-                    "kms:Encrypt*",
-                    "kms:Decrypt*",
-                    "kms:ReEncrypt*",
-                    "kms:GenerateDataKey*",
-                    "kms:Describe*",
-                ],
-                resources=["*"],
-                conditions={"ArnEquals": {"kms:EncryptionContext:aws:logs:arn": log_group_arn}},
-            )
-        )
-        log_group = logs.LogGroup(
-            self,
-            "Logs",
-            log_group_name=log_group_name,
-            encryption_key=key,
-            retention=logs.RetentionDays.ONE_YEAR,
-            removal_policy=cdk.RemovalPolicy.RETAIN,
-        )
+        # KMS-encrypted, with the key statement for this group only (encryption context).
+        log_group = encrypted_log_group(self, "Logs", log_group_name=log_group_name, key=key)
         self.dead_letters = sqs.Queue(
             self,
             "DeadLetters",
