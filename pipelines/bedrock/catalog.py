@@ -212,6 +212,7 @@ def _nova(model_id: str, student: bool, multimodal: bool = True) -> BaseModel:
             nova_limits(multimodal),
             nova_limits(multimodal, training=False),
             data_source=NOVA_DATA,
+            regions=("us-east-1",),  # SUPPORTED: Nova fine-tuning runs in US East (N. Virginia)
             rules=NOVA_RULES,
         )
     }
@@ -234,7 +235,12 @@ def _rft(region: str, source: str) -> Customization:
 
 
 def _llama(model_id: str, fmt: str, hp_source: str, student: bool) -> BaseModel:
-    types = {FINE_TUNING: Customization(fmt, LLAMA_HP, hp_source, LLAMA_LIMITS, LLAMA_LIMITS)}
+    # SUPPORTED: Llama fine-tuning runs in US West (Oregon).
+    types = {
+        FINE_TUNING: Customization(
+            fmt, LLAMA_HP, hp_source, LLAMA_LIMITS, LLAMA_LIMITS, regions=("us-west-2",)
+        )
+    }
     if student:
         types[DISTILLATION] = _student(single_turn=True)
     return BaseModel(model_id, "llama", types)
@@ -248,10 +254,12 @@ def _cohere(model_id: str, max_batch: int) -> BaseModel:
     return BaseModel(model_id, "cohere", {FINE_TUNING: spec}, listed=False)
 
 
-# Llama 3.2 11B/90B Vision fine-tune on the Converse format with images (HP_LLAMA32; images as
-# Converse image blocks, PREPARE "Llama 3.2 multimodal").
+# Llama 3.2 11B/90B Vision fine-tune on the Converse format with images in user turns
+# (LLAMA_VISION_DATA: "gif, jpeg, png, and webp"); the page states no per-record image count, so
+# none is enforced.
+LLAMA_VISION_DATA = f"{DOCS}/preparing-image-text-data.html"
 LLAMA_VISION_MEDIA = MediaRules(
-    image_formats=("jpeg", "png", "gif", "webp"), max_images_per_record=1
+    image_formats=("jpeg", "png", "gif", "webp"), max_images_per_record=10**6
 )
 LLAMA_VISION_LIMITS = DatasetLimits(
     max_tokens_per_record=16000, min_records=100, max_records=10000, media=LLAMA_VISION_MEDIA
@@ -278,7 +286,6 @@ MODELS: tuple[BaseModel, ...] = (
                 validation_supported=False,
                 data_source=NOVA2_SFT,
                 regions=("us-east-1",),
-                region_source=RFT,
                 rules=NOVA2_RULES,
             ),
             REINFORCEMENT_FINE_TUNING: _rft("us-east-1", RFT_DATA),
@@ -304,7 +311,13 @@ MODELS: tuple[BaseModel, ...] = (
         "llama",
         {
             FINE_TUNING: Customization(
-                "conversation", LLAMA_HP, HP_LLAMA32, LLAMA_VISION_LIMITS, LLAMA_VISION_LIMITS
+                "conversation",
+                LLAMA_HP,
+                HP_LLAMA32,
+                LLAMA_VISION_LIMITS,
+                LLAMA_VISION_LIMITS,
+                data_source=LLAMA_VISION_DATA,
+                regions=("us-west-2",),
             )
         },
     ),
@@ -313,7 +326,13 @@ MODELS: tuple[BaseModel, ...] = (
         "llama",
         {
             FINE_TUNING: Customization(
-                "conversation", LLAMA_HP, HP_LLAMA32, LLAMA_VISION_LIMITS, LLAMA_VISION_LIMITS
+                "conversation",
+                LLAMA_HP,
+                HP_LLAMA32,
+                LLAMA_VISION_LIMITS,
+                LLAMA_VISION_LIMITS,
+                data_source=LLAMA_VISION_DATA,
+                regions=("us-west-2",),
             )
         },
     ),
