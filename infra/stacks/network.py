@@ -88,7 +88,9 @@ class NetworkStack(cdk.Stack):
             self,
             "Vpc",
             ip_addresses=ec2.IpAddresses.cidr(net.cidr),
-            max_azs=net.az_count,
+            # Configured zones win over a synth-time lookup (see NetworkSettings).
+            availability_zones=list(net.availability_zones) or None,
+            max_azs=None if net.availability_zones else net.az_count,
             nat_gateways=0,
             subnet_configuration=[
                 ec2.SubnetConfiguration(
