@@ -139,6 +139,13 @@ def guardrail_output(use_case: str) -> str:
 READY_MARKER = ".ready"
 
 
+# -- S3 prefixes in the curated bucket (under data.curated_prefix) --------------------------
+# Datasets `fmops bedrock submit` uploads for a Bedrock job: one of the curated bucket's two
+# routine-write prefixes (the other is rag.documents_prefix); everything else is written only
+# by the prepare step.
+BEDROCK_UPLOADS_PREFIX = "bedrock/"
+
+
 # -- S3 prefixes in the artifacts bucket ----------------------------------------------------
 # Per-execution outputs of the pipeline's jobs; the job and pipeline roles may write only here.
 PIPELINE_RUNS_PREFIX = "pipeline-runs/"

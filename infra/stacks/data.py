@@ -13,6 +13,7 @@ from constructs import Construct
 
 from deployment.contract import (
     ARTIFACTS_BUCKET_OUTPUT,
+    BEDROCK_UPLOADS_PREFIX,
     CURATED_BUCKET_OUTPUT,
     DATA_KEY_OUTPUT,
     PII_SALT_SECRET_OUTPUT,
@@ -123,7 +124,9 @@ class DataStack(cdk.Stack):
             )
         self.curated_writers = curated_writer_arns(self, settings)
         self.curated_bucket.add_to_resource_policy(
-            deny_curated_writes(self.curated_bucket, self.curated_writers)
+            deny_curated_writes(
+                self.curated_bucket, self.curated_writers, routine_write_prefixes(settings)
+            )
         )
         self.pii_salt = self._pii_salt_secret(settings)
         self.artifacts_bucket = SecureBucket(
@@ -212,14 +215,33 @@ def curated_writer_arns(scope: Construct, settings: Settings) -> list[str]:
     return writers
 
 
-def deny_curated_writes(bucket: s3.IBucket, writers: list[str]) -> iam.PolicyStatement:
+def routine_write_prefixes(settings: Settings) -> list[str]:
+    """Curated prefixes that routine work writes without the break-glass role: the Knowledge
+    Base's documents (when RAG is on) and `fmops bedrock submit`'s dataset uploads. Writers
+    there still need an identity policy allowing it and the data key; the prepared data under
+    every other prefix stays the prepare step's alone."""
+    prefixes = [f"{settings.data.curated_prefix}{BEDROCK_UPLOADS_PREFIX}"]
+    if settings.rag.enabled:
+        prefixes.append(settings.rag.documents_prefix)
+    return prefixes
+
+
+def deny_curated_writes(
+    bucket: s3.IBucket, writers: list[str], open_prefixes: list[str] | None = None
+) -> iam.PolicyStatement:
     # aws:PrincipalArn is the role ARN for an assumed-role session (IAM user guide, "AWS
     # global condition context keys"), so one name covers every session of the role.
+    # NotResource: the deny covers every object except those under the routine prefixes.
+    targets: dict[str, list[str]] = (
+        {"not_resources": [bucket.arn_for_objects(f"{p}*") for p in open_prefixes]}
+        if open_prefixes
+        else {"resources": [bucket.arn_for_objects("*")]}
+    )
     return iam.PolicyStatement(
         sid="OnlyThePrepareStepWritesCuratedData",
         effect=iam.Effect.DENY,
         principals=[iam.AnyPrincipal()],
         actions=list(CURATED_WRITE_ACTIONS),
-        resources=[bucket.arn_for_objects("*")],
         conditions={"ArnNotEquals": {"aws:PrincipalArn": writers}},
+        **targets,
     )
