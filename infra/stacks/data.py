@@ -83,6 +83,8 @@ class DataStack(cdk.Stack):
             "This is the access-log destination; logging it to itself would loop.",
         )
 
+        self._allow_flow_log_delivery()
+
         common: dict[str, Any] = {
             "encryption_key": self.key,
             "access_logs": self.access_logs_bucket,
@@ -159,6 +161,47 @@ class DataStack(cdk.Stack):
                 "decide that per organisation. Versioning and RETAIN guard against loss.",
             )
 
+    def _allow_flow_log_delivery(self) -> None:
+        """The bucket-policy statements VPC flow logs need, owned here.
+
+        Without them AWS adds its own statements outside CloudFormation when the flow log is
+        created, and the next stack update, which rewrites the whole policy, drops them
+        ("Amazon S3 bucket permissions for flow logs", VPC user guide,
+        https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-s3-permissions.html).
+        """
+        delivery = iam.ServicePrincipal("delivery.logs.amazonaws.com")
+        source = {
+            "StringEquals": {"aws:SourceAccount": self.account},
+            "ArnLike": {
+                "aws:SourceArn": f"arn:{self.partition}:logs:{self.region}:{self.account}:*"
+            },
+        }
+        bucket = self.access_logs_bucket
+        bucket.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="AWSLogDeliveryWrite",
+                principals=[delivery],
+                actions=["s3:PutObject"],
+                resources=[bucket.arn_for_objects(f"{FLOW_LOGS_PREFIX}AWSLogs/{self.account}/*")],
+                conditions={
+                    **source,
+                    "StringEquals": {
+                        "aws:SourceAccount": self.account,
+                        "s3:x-amz-acl": "bucket-owner-full-control",
+                    },
+                },
+            )
+        )
+        bucket.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="AWSLogDeliveryAclCheck",
+                principals=[delivery],
+                actions=["s3:GetBucketAcl", "s3:ListBucket"],
+                resources=[bucket.bucket_arn],
+                conditions=source,
+            )
+        )
+
     def _pii_salt_secret(self, settings: Settings) -> secretsmanager.Secret:
         """The pseudonym salt: whoever holds it can rebuild the PII surrogate mapping.
 
@@ -192,6 +235,9 @@ class DataStack(cdk.Stack):
         )
         return secret
 
+
+# Where the VPC's flow logs go in the access-log bucket (the network stack's flow log).
+FLOW_LOGS_PREFIX = "vpc-flow-logs/"
 
 # What "writing" a curated object means: creating, overwriting, re-tagging or deleting it.
 CURATED_WRITE_ACTIONS = (

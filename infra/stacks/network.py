@@ -29,6 +29,7 @@ from infra.nag import (
     justify_wildcards,
     skip_checkov,
 )
+from infra.stacks.data import FLOW_LOGS_PREFIX
 
 # What SageMaker training/processing jobs and Bedrock jobs call from inside the VPC.
 INTERFACE_ENDPOINTS: dict[str, ec2.InterfaceVpcEndpointAwsService] = {
@@ -102,7 +103,7 @@ class NetworkStack(cdk.Stack):
             },
             flow_logs={
                 "AllTraffic": ec2.FlowLogOptions(
-                    destination=ec2.FlowLogDestination.to_s3(flow_logs_bucket, "vpc-flow-logs/"),
+                    destination=ec2.FlowLogDestination.to_s3(flow_logs_bucket, FLOW_LOGS_PREFIX),
                     traffic_type=ec2.FlowLogTrafficType.ALL,
                 )
             },

@@ -10,7 +10,15 @@ from typing import Any
 from deployment.contract import BEDROCK_UPLOADS_PREFIX
 from deployment.settings import load_settings
 from tests.infra.conftest import TemplateSet, everything_on_context
-from tests.infra.template_queries import Template, actions, as_list, of_type, statements, text
+from tests.infra.template_queries import (
+    Template,
+    actions,
+    as_list,
+    of_type,
+    resolve_getatt,
+    statements,
+    text,
+)
 
 
 def _curated_deny(data: Template) -> dict[str, Any]:
@@ -69,3 +77,50 @@ def test_the_curated_check_fires_on_a_deny_over_every_object(everything_on: Temp
     del deny["NotResource"]
     submission = f"curated/{BEDROCK_UPLOADS_PREFIX}job-1/train.jsonl"
     assert denied_put(deny, submission, principal_is_writer=False)
+
+
+def flow_log_delivery_problems(templates: dict[str, Template]) -> list[str]:
+    """Flow logs to S3 whose bucket policy (in CloudFormation) lacks delivery.logs' statements."""
+    problems = []
+    for purpose, template in templates.items():
+        for flow_id, flow in of_type(template, "AWS::EC2::FlowLog").items():
+            destination = flow["Properties"]["LogDestination"]
+            arn, prefix = destination["Fn::Join"][1]
+            found = resolve_getatt(templates, purpose, arn)
+            assert found, destination
+            bucket_stack, bucket_id = found
+            policies = [
+                p
+                for p in of_type(templates[bucket_stack], "AWS::S3::BucketPolicy").values()
+                if p["Properties"]["Bucket"] == {"Ref": bucket_id}
+            ]
+            delivery = [
+                s
+                for p in policies
+                for s in statements(p["Properties"]["PolicyDocument"])
+                if "delivery.logs.amazonaws.com" in text(s.get("Principal", {}))
+            ]
+            writes = [
+                s
+                for s in delivery
+                if "s3:PutObject" in actions(s) and f"{prefix}AWSLogs/" in text(s["Resource"])
+            ]
+            acl = [s for s in delivery if "s3:GetBucketAcl" in actions(s)]
+            if not (writes and acl):
+                problems.append(f"{purpose}/{flow_id}: {bucket_id} policy lacks delivery.logs")
+    return problems
+
+
+def test_flow_logs_go_to_a_bucket_whose_policy_admits_log_delivery(
+    everything_on: TemplateSet,
+) -> None:
+    assert of_type(everything_on.json["network"], "AWS::EC2::FlowLog")
+    assert flow_log_delivery_problems(everything_on.json) == []
+
+
+def test_flow_log_check_fires_without_the_statements(everything_on: TemplateSet) -> None:
+    templates = copy.deepcopy(everything_on.json)
+    for policy in of_type(templates["data"], "AWS::S3::BucketPolicy").values():
+        document = policy["Properties"]["PolicyDocument"]
+        document["Statement"] = [s for s in statements(document) if "delivery.logs" not in text(s)]
+    assert flow_log_delivery_problems(templates)
