@@ -7,8 +7,11 @@ import copy
 import re
 from typing import Any
 
+import aws_cdk as cdk
+
 from deployment.contract import BEDROCK_UPLOADS_PREFIX
-from deployment.settings import load_settings
+from deployment.settings import load_settings, read_cdk_json_context, settings_for_stage
+from infra.stacks.bedrock import BedrockStack
 from tests.infra.conftest import TemplateSet, everything_on_context
 from tests.infra.template_queries import (
     Template,
@@ -124,3 +127,47 @@ def test_flow_log_check_fires_without_the_statements(everything_on: TemplateSet)
         document = policy["Properties"]["PolicyDocument"]
         document["Statement"] = [s for s in statements(document) if "delivery.logs" not in text(s)]
     assert flow_log_delivery_problems(templates)
+
+
+def _guardrail_versions(settings: Any) -> dict[str, str]:
+    """Description of each GuardrailVersion, by use case, of a bedrock stack for `settings`."""
+    from infra.stacks.data import DataStack
+    from infra.stacks.network import NetworkStack
+
+    app = cdk.App(context=read_cdk_json_context())
+    data = DataStack(app, "gv-data", settings=settings)
+    network = NetworkStack(
+        app,
+        "gv-network",
+        settings=settings,
+        flow_logs_bucket=data.access_logs_bucket,
+        project_buckets=[data.raw_bucket, data.curated_bucket, data.artifacts_bucket],
+    )
+    bedrock = BedrockStack(
+        app,
+        "gv-bedrock",
+        settings=settings,
+        key=data.key,
+        curated_bucket=data.curated_bucket,
+        artifacts_bucket=data.artifacts_bucket,
+        subnets=network.isolated_subnets,
+        security_group=network.bedrock_jobs_security_group,
+    )
+    template = app.synth().get_stack_by_name(bedrock.stack_name).template
+    return {
+        k: v["Properties"]["Description"]
+        for k, v in of_type(template, "AWS::Bedrock::GuardrailVersion").items()
+    }
+
+
+def test_editing_a_denied_topic_publishes_a_new_guardrail_version() -> None:
+    settings = settings_for_stage("dev")
+    use_case = sorted(settings.bedrock.denied_topics)[0]
+    topics = [t.model_dump() for t in settings.bedrock.denied_topics[use_case]]
+    topics[0]["definition"] = topics[0]["definition"][:150] + " (revised)"
+    edited = settings_for_stage("dev", overrides={"bedrock": {"denied_topics": {use_case: topics}}})
+    before, after = _guardrail_versions(settings), _guardrail_versions(edited)
+    assert len(before) == len(settings.bedrock.denied_topics)
+    changed = [k for k in before if before[k] != after[k]]
+    # Only the edited use case's version is replaced (a new Description replaces the resource).
+    assert len(changed) == 1, (before, after)
