@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import threading
 import time
@@ -141,3 +142,25 @@ def test_aws_region_is_read_like_aws_default_region(
 
     runner.invoke(app, ["settings", "show", "--json"])  # any command: the callback runs
     assert aws_client("sagemaker", None).meta.region_name == "eu-west-1"
+
+
+@pytest.mark.parametrize(
+    ("args", "option"),
+    [
+        (["feedback", "ingest", "{fifo}", "--out", "{tmp}/p.jsonl"], "OUTPUT_MANIFEST"),
+        (["feedback", "rank-tasks", "{fifo}", "--out-dir", "{tmp}/job"], "CANDIDATES"),
+        (["pipeline", "definition", "--resolved", "--values", "{fifo}"], "--values"),
+        (
+            ["advise", "--data-changes", "daily", "--goal", "facts", "--prices", "{fifo}"],
+            "--prices",
+        ),
+    ],
+)
+def test_a_fifo_with_no_writer_is_refused_at_once(
+    tmp_path: Path, args: list[str], option: str
+) -> None:
+    fifo = tmp_path / "input.fifo"
+    os.mkfifo(fifo)
+    argv = [a.format(fifo=fifo, tmp=tmp_path) for a in args]
+    result = _within(20, argv)
+    assert error_line(result, 2) == f"error: {option} {fifo}: is a FIFO, not a regular file"
