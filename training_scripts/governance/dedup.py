@@ -10,6 +10,7 @@ import hashlib
 import re
 import sqlite3
 import zlib
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +24,25 @@ NUM_PERM = 64  # enough for a 0.7-0.95 threshold; each signature costs 64 * 8 by
 def normalize(text: str) -> str:
     """Lowercase words only: case, punctuation and spacing changes are still the same text."""
     return " ".join(_WORD.findall(text.lower()))
+
+
+# ASCII text (most corpora) is split with two C passes over bytes instead of the Unicode regex:
+# every byte that `\w` does not match becomes a space. Same words as `normalize`, as bytes.
+_ASCII_NON_WORD = bytes(
+    b if chr(b).isascii() and re.fullmatch(r"\w", chr(b).lower()) else 32 for b in range(256)
+)
+
+
+def words(text: str) -> list[bytes]:
+    """`normalize(text).split()`, UTF-8 encoded: what exact keys and shingles are made of."""
+    if text.isascii():
+        return text.encode().lower().translate(_ASCII_NON_WORD).split()
+    return [word.encode() for word in _WORD.findall(text.lower())]
+
+
+def words_key(text_words: list[bytes]) -> bytes:
+    """`exact_key` from already split words."""
+    return hashlib.blake2b(b" ".join(text_words), digest_size=16).digest()
 
 
 SPILL_BOUND = 200_000  # entries per index kept in memory (~100-600 B each) before spilling
@@ -70,7 +90,7 @@ class SpillIndex:
 
 
 def exact_key(text: str) -> bytes:
-    return hashlib.blake2b(normalize(text).encode(), digest_size=16).digest()
+    return words_key(words(text))
 
 
 class ExactDeduper:
@@ -89,23 +109,48 @@ class ExactDeduper:
         return None
 
 
-def shingles(text: str, size: int = 3) -> set[bytes]:
-    words = normalize(text).split()
-    if len(words) <= size:
-        return {" ".join(words).encode()}
-    return {" ".join(words[i : i + size]).encode() for i in range(len(words) - size + 1)}
+SHINGLE = 3  # words per shingle
+_BLOCK = 8192  # shingles per vectorized MinHash step
+
+
+def shingles(text: str, size: int = SHINGLE) -> set[bytes]:
+    return set(_shingles(words(text), size))
+
+
+def _shingles(text_words: list[bytes], size: int = SHINGLE) -> Iterator[bytes]:
+    """The word `size`-grams (a text of `size` words or fewer is one shingle)."""
+    if len(text_words) <= size:
+        return iter((b" ".join(text_words),))
+    return map(
+        b" ".join, zip(*(text_words[i:] for i in range(size)), strict=False)
+    )  # shorter tails end it
+
+
+def shingle_hashes(text_words: list[bytes]) -> np.ndarray:
+    """crc32 (C, 32 bits: all affine32 uses) of each word 3-gram; repeats change no minimum."""
+    return np.fromiter(map(zlib.crc32, _shingles(text_words)), dtype=np.uint32)
 
 
 class MinHasher:
-    """MinHash signatures of word 3-gram sets (datasketch), the same in every process."""
+    """MinHash signatures of word 3-gram sets, the same in every process.
+
+    datasketch's permutations and scheme (affine32: a MurmurHash3 finalizer, then one affine map
+    per permutation), applied to a whole batch of texts at once: one numpy pass over every
+    shingle of the batch and a segmented minimum, instead of one MinHash object per text.
+    `tests/data/test_filters.py` checks each signature equals datasketch's own for the same
+    shingle hashes.
+    """
 
     def __init__(self) -> None:
         # Building permutations costs more than hashing a row: make them once, share them.
         template = MinHash(num_perm=NUM_PERM, seed=1)
+        if template.scheme != "affine32":
+            raise RuntimeError(f"datasketch scheme {template.scheme!r}: expected affine32")
+        self._a, self._b = (np.asarray(p, dtype=np.uint32) for p in template.permutations)
         self._permutations, self._scheme = template.permutations, template.scheme
 
     def signature(self, text: str) -> LeanMinHash:
-        # crc32 (C) instead of the default per-shingle SHA-1 object: 32-bit is all affine32 uses.
+        """datasketch's MinHash of the text's shingle hashes (the reference `batch` matches)."""
         minhash = MinHash(
             num_perm=NUM_PERM,
             seed=1,
@@ -116,8 +161,36 @@ class MinHasher:
         minhash.update_batch(list(shingles(text)))
         return LeanMinHash(minhash)
 
+    def batch(self, word_lists: list[list[bytes]]) -> np.ndarray:
+        """One signature row (uint64, NUM_PERM values) per text, given each text's words."""
+        out = np.empty((len(word_lists), NUM_PERM), dtype=np.uint64)
+        if not word_lists:
+            return out
+        parts = [shingle_hashes(w) for w in word_lists]
+        sizes = np.array([len(p) for p in parts])
+        hv = np.concatenate(parts)
+        # MurmurHash3's 32-bit finalizer, as datasketch's affine32 pre-mixes each input hash.
+        hv ^= hv >> np.uint32(16)
+        hv *= np.uint32(0x85EBCA6B)
+        hv ^= hv >> np.uint32(13)
+        hv *= np.uint32(0xC2B2AE35)
+        hv ^= hv >> np.uint32(16)
+        ends = np.cumsum(sizes)
+        first = 0
+        while first < len(parts):
+            # Rows whose shingles fill about one block: the (NUM_PERM x block) product stays in
+            # cache (measured 35x faster than one product over the whole batch).
+            last = max(first + 1, int(np.searchsorted(ends, ends[first] - sizes[first] + _BLOCK)))
+            lo, hi = ends[first] - sizes[first], ends[last - 1]
+            permuted = np.multiply.outer(self._a, hv[lo:hi])  # wraps mod 2**32, as datasketch
+            permuted += self._b[:, None]
+            starts = ends[first:last] - sizes[first:last] - lo
+            out[first:last] = np.minimum.reduceat(permuted, starts, axis=1).T
+            first = last
+        return out
+
     def values(self, text: str) -> np.ndarray:
-        return np.asarray(self.signature(text).hashvalues, dtype=np.uint64)
+        return self.batch([words(text)])[0]
 
 
 class NearIndex:

@@ -20,11 +20,10 @@ from importlib import metadata
 from pathlib import Path
 
 from training_scripts.governance.govern import govern_shard
-from training_scripts.governance.pii import MODES
+from training_scripts.governance.modes import MODES
 from training_scripts.governance.poisoning import TriggerDetector
 from training_scripts.governance.quality import QualitySettings
 from training_scripts.governance.readers import FieldMap, input_files
-from training_scripts.governance.records import to_output
 from training_scripts.governance.reduce import (
     STAGES,
     find_drops,
@@ -169,12 +168,12 @@ def reduce_shards(
         entities: Counter[str] = Counter()
         recognizers: dict[str, Counter[str]] = {}
         survivor = position = 0
-        for key, row, ex in merged_rows(shard_dir):
+        for key, row, output in merged_rows(shard_dir):
             entities.update(row["entities"])
             for name, n in row["pii"].items():
                 recognizers.setdefault(name, Counter()).update({"rows": 1, "entities": n})
             if row["pii"]:
-                write_jsonl(recognizer_rows, {"source": ex.source, "line": ex.line,
+                write_jsonl(recognizer_rows, {"source": row["source"], "line": row["line"],
                                               "recognizers": row["pii"]})  # fmt: skip
             reasons = drops.get(key)
             if reasons is None:
@@ -182,12 +181,14 @@ def reduce_shards(
                 survivor += 1
             if reasons:
                 removed.update(reason_code(r) for r in reasons)
-                record = {"source": ex.source, "line": ex.line, "reasons": reasons}
-                write_jsonl(files["quarantine"], record | {"record": to_output(settings.task, ex)})
+                record = {"source": row["source"], "line": row["line"], "reasons": reasons}
+                # The output record was rendered by the worker: spliced in, not parsed again.
+                head = json.dumps(record, ensure_ascii=False)[:-1]
+                files["quarantine"].write(f'{head}, "record": {output}}}\n')
                 counts["quarantine"] += 1
                 continue
             name = "validation" if position in validation_rows else "train"
-            write_jsonl(files[name], to_output(settings.task, ex))
+            files[name].write(output + "\n")
             counts[name] += 1
             position += 1
         counts["quarantine"] = stages["read"] - position

@@ -19,27 +19,29 @@ from typing import TextIO
 import numpy as np
 
 from training_scripts.governance.dedup import ExactDeduper, NearIndex
-from training_scripts.governance.govern import order_key
-from training_scripts.governance.poisoning import ContradictionIndex, TriggerDetector
-from training_scripts.governance.records import Example
+from training_scripts.governance.govern import OUTPUT_SEPARATOR, order_key
+from training_scripts.governance.poisoning import ContradictionIndex, TriggerDetector, prompt_ngrams
+from training_scripts.governance.records import Example, from_output, prompt_text
 
 Key = tuple[tuple[str, ...], int]
 # Stage names in the manifest, in the order a row meets them.
 STAGES = ("quality", "poisoning", "dedup_exact", "dedup_near")
 
 
-def _merged(shard_dir: Path, kind: str) -> Iterator[dict]:
-    """Every shard's `kind` records in global order (each file is already in order)."""
+def _merged(shard_dir: Path, kind: str) -> Iterator[tuple[dict, str]]:
+    """Every shard's `kind` records in global order (each file is already in order), with what
+    follows the record on its line (a rows file's rendered output, after OUTPUT_SEPARATOR)."""
     files = sorted(shard_dir.rglob(f"{kind}-*.jsonl"))
 
-    def read(path: Path) -> Iterator[tuple[Key, dict]]:
+    def read(path: Path) -> Iterator[tuple[Key, dict, str]]:
         with path.open(encoding="utf-8") as handle:
             for line in handle:
-                record = json.loads(line)
-                yield order_key(*record["k"]), record
+                head, _, rest = line.rstrip("\n").partition(OUTPUT_SEPARATOR)
+                record = json.loads(head)
+                yield order_key(*record["k"]), record, rest
 
-    for _, record in heapq.merge(*(read(p) for p in files), key=lambda item: item[0]):
-        yield record
+    for _, record, rest in heapq.merge(*(read(p) for p in files), key=lambda item: item[0]):
+        yield record, rest
 
 
 def shard_inputs(shard_dir: Path) -> list[dict]:
@@ -55,7 +57,7 @@ def find_drops(
     contradictions = ContradictionIndex()
     drops: dict[Key, list[str]] = {}
     stages: Counter[str] = Counter()
-    for sig in _merged(shard_dir, "signatures"):
+    for sig, _ in _merged(shard_dir, "signatures"):
         stages["read"] += 1
         stage, reasons = _decide(sig, task, exact, near, contradictions)
         if reasons:
@@ -90,38 +92,43 @@ def _decide(
     return "", []
 
 
-def merged_rows(shard_dir: Path) -> Iterator[tuple[Key, dict, Example]]:
-    for row in _merged(shard_dir, "rows"):
-        yield order_key(*row["k"]), row, Example(row["source"], row["line"], row["texts"])
+def merged_rows(shard_dir: Path) -> Iterator[tuple[Key, dict, str]]:
+    """(order key, metadata, the output record as rendered JSON) for every row, in order."""
+    for row, output in _merged(shard_dir, "rows"):
+        yield order_key(*row["k"]), row, output
 
 
-def kept_rows(shard_dir: Path, drops: dict[Key, list[str]]) -> Iterator[tuple[int, Example]]:
+def kept_rows(shard_dir: Path, drops: dict[Key, list[str]]) -> Iterator[tuple[int, dict, str]]:
     """Surviving rows numbered 0.. in global order (what the trigger detector indexes)."""
     position = 0
-    for key, _, ex in merged_rows(shard_dir):
+    for key, row, output in merged_rows(shard_dir):
         if key not in drops:
-            yield position, ex
+            yield position, row, output
             position += 1
 
 
 def trigger_rows(
     shard_dir: Path, drops: dict[Key, list[str]], detector: TriggerDetector, task: str
 ) -> dict[int, str]:
-    """Backdoor rows among the kept ones (streaming reads, only when a suspect group exists)."""
-    from training_scripts.governance.poisoning import prompt_ngrams
-    from training_scripts.governance.records import completion_text, prompt_text
-
-    for position, ex in kept_rows(shard_dir, drops):
-        detector.add(position, completion_text(task, ex))
+    """Backdoor rows among the kept ones (streaming reads; the texts are parsed only when a
+    suspect group exists)."""
+    for position, row, _ in kept_rows(shard_dir, drops):
+        if row["answer"]:
+            detector.add_key(position, bytes.fromhex(row["answer"]))
     suspects = detector.suspect_rows()
     if not suspects:
         return {}
-    prompts = {p: prompt_text(task, ex) for p, ex in kept_rows(shard_dir, drops) if p in suspects}
+
+    def prompt(output: str) -> str:
+        texts = from_output(task, json.loads(output))
+        return prompt_text(task, Example("", 0, texts))
+
+    prompts = {p: prompt(out) for p, _, out in kept_rows(shard_dir, drops) if p in suspects}
     candidates = detector.candidates(prompts)
     if not candidates:
         return {}
     phrases = {p for group in candidates.values() for p in group}
     counts: Counter[str] = Counter()
-    for _, ex in kept_rows(shard_dir, drops):
-        counts.update(prompt_ngrams(prompt_text(task, ex)) & phrases)
+    for _, _, output in kept_rows(shard_dir, drops):
+        counts.update(prompt_ngrams(prompt(output)) & phrases)
     return detector.find(candidates, counts)
