@@ -52,6 +52,9 @@ CHUNK_ROWS = 256  # rows per task for inputs the reading process has to parse (C
 # JSON text never holds a raw tab, so the first tab on a line is this one.
 OUTPUT_SEPARATOR = "\t"
 
+# One encoder for every line (json.dumps builds a new one per call when given options).
+_encode = json.JSONEncoder(ensure_ascii=False).encode
+
 # A task: ("jsonl", name, first line, raw block) or ("rows", [(name, seq, Example), ...]).
 Task = tuple[Any, ...]
 
@@ -65,7 +68,7 @@ def order_key(name: str, seq: int) -> tuple[tuple[str, ...], int]:
 class RowGovernor:
     """Per-process state (PII engine, MinHash permutations) built once."""
 
-    def __init__(self, settings: Any, salt: str) -> None:
+    def __init__(self, settings: Any, salt: str, permutations: Any = None) -> None:
         self.s = settings
         self.pii = None
         if settings.pii_mode != "off":
@@ -74,7 +77,7 @@ class RowGovernor:
             from training_scripts.governance.pii import PiiEngine
 
             self.pii = PiiEngine(settings.pii_mode, salt)
-        self.hasher = MinHasher()
+        self.hasher = MinHasher(permutations)
 
     def govern(self, items: list[tuple[str, int, Example]]) -> tuple[str, str, int]:
         """rows-*.jsonl and signatures-*.jsonl lines for a batch of rows, in order."""
@@ -100,19 +103,16 @@ class RowGovernor:
             texts, pii, entities = self._anonymize(ex.texts)
             anonymized = Example(ex.source, ex.line, texts)
             output = to_output(task, anonymized)
-            # The trigger detector groups kept rows by their (anonymized) answer: its key is
-            # computed here so the reduce never re-reads the texts unless a group is suspect.
+            # The trigger detector groups kept rows by their (anonymized) answer: the key goes
+            # in the signature, so the reduce reads no texts unless a group is suspect.
             answer = answer_key(completion_text(task, anonymized)).hex()
             meta = {"k": [name, seq], "source": ex.source, "line": ex.line, "pii": pii,
-                    "entities": entities, "answer": answer}  # fmt: skip
-            rows.append(
-                json.dumps(meta, ensure_ascii=False) + OUTPUT_SEPARATOR
-                + json.dumps(output, ensure_ascii=False) + "\n"
-            )  # fmt: skip
+                    "entities": entities}  # fmt: skip
+            rows.append(_encode(meta) + OUTPUT_SEPARATOR + _encode(output) + "\n")
             signature = minhash.get(index)
             sig = {
                 "k": [name, seq], "where": ex.where, "quality": quality, "poisoning": poisoning,
-                "exact": words_key(text_words).hex(), "contra": contra,
+                "exact": words_key(text_words).hex(), "contra": contra, "answer": answer,
                 "minhash": "" if signature is None else _b64(signature.tobytes()),
             }  # fmt: skip
             sigs.append(json.dumps(sig) + "\n")
@@ -146,9 +146,9 @@ def _short_hash(text: str) -> str:
 _GOVERNOR: RowGovernor | None = None
 
 
-def _init_worker(settings: Any, salt: str) -> None:
+def _init_worker(settings: Any, salt: str, permutations: Any = None) -> None:
     global _GOVERNOR
-    _GOVERNOR = RowGovernor(settings, salt)
+    _GOVERNOR = RowGovernor(settings, salt, permutations)
 
 
 def _govern_task(task: Task) -> tuple[str, str, int]:
@@ -213,8 +213,9 @@ def _governed(
         return
     # fork would copy a loaded spaCy model lazily but is unsafe with threads; spawn is what
     # SageMaker's containers and macOS use anyway.
+    permutations = MinHasher().permutations  # made once here, not once per worker
     pool = multiprocessing.get_context("spawn").Pool(
-        workers, initializer=_init_worker, initargs=(settings, salt)
+        workers, initializer=_init_worker, initargs=(settings, salt, permutations)
     )
     # A bounded window of tasks in flight, results taken in order: memory stays flat whatever
     # the corpus size, and the reading never runs ahead of the workers by more than the window.

@@ -149,10 +149,10 @@ def reduce_shards(
     }
     with tempfile.TemporaryDirectory(prefix="fmops-reduce-") as tmp, AtomicOutputs() as out:
         drop_file = out.open(outputs.governance / "drop_list.jsonl")
-        drops, stages = find_drops(
-            shard_dir, settings.task, settings.near_dup_threshold, Path(tmp), drop_file
-        )
         triggers = TriggerDetector(min_rows=settings.trigger_min_rows)
+        drops, stages = find_drops(
+            shard_dir, settings.task, settings.near_dup_threshold, Path(tmp), drop_file, triggers
+        )
         flagged = trigger_rows(shard_dir, drops, triggers, settings.task)
         stages["removed_trigger_phrase"] = len(flagged)
         kept = stages["read"] - len(drops) - len(flagged)

@@ -17,7 +17,7 @@ import itertools
 import re
 from collections import Counter, defaultdict
 
-from training_scripts.governance.dedup import normalize
+from training_scripts.governance.dedup import normalize, words
 
 INJECTION_PATTERNS: dict[str, re.Pattern[str]] = {
     name: re.compile(pattern, re.IGNORECASE)
@@ -74,8 +74,7 @@ def no_injection_cue(texts: list[str]) -> bool:
     joined = "\x1f".join(texts)
     if not joined.isascii():
         return False
-    lowered = joined.lower()
-    return not any(n in lowered for n in _NEEDLES)
+    return not any(map(joined.lower().__contains__, _NEEDLES))
 
 
 def injection_reasons(prompt: str, answers: list[str]) -> list[str]:
@@ -122,8 +121,8 @@ class ContradictionIndex:
 
 def answer_key(completion: str) -> bytes:
     """What makes two completions "the same fixed answer" (b"" for an answer with no words)."""
-    key = normalize(completion)
-    return hashlib.blake2b(key.encode(), digest_size=16).digest() if key else b""
+    found = words(completion)  # normalize(completion), as bytes
+    return hashlib.blake2b(b" ".join(found), digest_size=16).digest() if found else b""
 
 
 class TriggerDetector:

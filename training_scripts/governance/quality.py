@@ -48,13 +48,12 @@ def quality_reasons(
     return reasons
 
 
-def _repeated_fraction(text_words: list[bytes], size: int = 3) -> float:
+def _repeated_fraction(text_words: list[bytes]) -> float:
     """Share of word 3-grams that repeat an earlier one ("buy now buy now buy now ...")."""
     if len(text_words) < 12:
         return 0.0
-    n = len(text_words) - size + 1
-    grams = set(zip(*(text_words[i : i + n] for i in range(size)), strict=True))
-    return 1.0 - len(grams) / n
+    grams = set(zip(text_words, text_words[1:], text_words[2:]))  # noqa: B905  (tails end it)
+    return 1.0 - len(grams) / (len(text_words) - 2)
 
 
 # For ASCII text, counting by deleting bytes (C) instead of a per-character Python loop.
@@ -72,5 +71,8 @@ def _is_noise(text: str, min_letter_fraction: float) -> bool:
         letters = sum(map(str.isalpha, text))
     if not visible:
         return True
+    # The longest whitespace-separated token decides whether the regex can match at all.
+    if max(map(len, text.split()), default=0) < 80:
+        return letters / visible < min_letter_fraction
     long_runs = sum(len(m) for m in _LONG_TOKEN.findall(text))
     return letters / visible < min_letter_fraction or long_runs > visible / 2

@@ -50,9 +50,11 @@ def shard_inputs(shard_dir: Path) -> list[dict]:
 
 
 def find_drops(
-    shard_dir: Path, task: str, threshold: float, spill_dir: Path | None, drop_list: TextIO
-) -> tuple[dict[Key, list[str]], Counter[str]]:
-    """Rows to drop (key -> reasons) and how many rows each stage removed (plus "read")."""
+    shard_dir: Path, task: str, threshold: float, spill_dir: Path | None, drop_list: TextIO,
+    triggers: TriggerDetector,
+) -> tuple[dict[Key, list[str]], Counter[str]]:  # fmt: skip
+    """Rows to drop (key -> reasons) and how many rows each stage removed (plus "read"); every
+    surviving row's answer goes to `triggers`, numbered 0.. in order, in the same pass."""
     exact, near = ExactDeduper(spill_dir), NearIndex(threshold, spill_dir)
     contradictions = ContradictionIndex()
     drops: dict[Key, list[str]] = {}
@@ -67,6 +69,11 @@ def find_drops(
             source, line = sig["where"].rsplit(":", 1)
             record = {"source": source, "line": int(line), "stage": stage, "reasons": reasons}
             drop_list.write(json.dumps(record) + "\n")
+        else:
+            if sig["answer"]:
+                triggers.add_key(stages["kept"], bytes.fromhex(sig["answer"]))
+            stages["kept"] += 1
+    del stages["kept"]
     return drops, stages
 
 
@@ -110,11 +117,8 @@ def kept_rows(shard_dir: Path, drops: dict[Key, list[str]]) -> Iterator[tuple[in
 def trigger_rows(
     shard_dir: Path, drops: dict[Key, list[str]], detector: TriggerDetector, task: str
 ) -> dict[int, str]:
-    """Backdoor rows among the kept ones (streaming reads; the texts are parsed only when a
-    suspect group exists)."""
-    for position, row, _ in kept_rows(shard_dir, drops):
-        if row["answer"]:
-            detector.add_key(position, bytes.fromhex(row["answer"]))
+    """Backdoor rows among the kept ones, given `detector` filled by `find_drops` (the rows'
+    texts are read only when a suspect group exists)."""
     suspects = detector.suspect_rows()
     if not suspects:
         return {}
