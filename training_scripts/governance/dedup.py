@@ -185,8 +185,9 @@ class MinHasher:
         return LeanMinHash(minhash)
 
     def batch(self, word_lists: list[list[bytes]]) -> np.ndarray:
-        """One signature row (uint64, NUM_PERM values) per text, given each text's `words`."""
-        out = np.empty((len(word_lists), NUM_PERM), dtype=np.uint64)
+        """One signature row (NUM_PERM uint32 values, datasketch's affine32 dtype) per text,
+        given each text's `words`."""
+        out = np.empty((len(word_lists), NUM_PERM), dtype=np.uint32)
         if not word_lists:
             return out
         hv, sizes = gram_hashes(word_lists)

@@ -106,16 +106,20 @@ class RowGovernor:
             # The trigger detector groups kept rows by their (anonymized) answer: the key goes
             # in the signature, so the reduce reads no texts unless a group is suspect.
             answer = answer_key(completion_text(task, anonymized)).hex()
-            meta = {"k": [name, seq], "source": ex.source, "line": ex.line, "pii": pii,
-                    "entities": entities}  # fmt: skip
-            rows.append(_encode(meta) + OUTPUT_SEPARATOR + _encode(output) + "\n")
+            # Formatted by hand around the encoded parts: json's encoder per small record cost
+            # more than the rest of the row (the reduce parses these lines with json).
+            where, q = ex.line, _encode(name)  # name is ex.source
+            rows.append(
+                f'{{"k": [{q}, {seq}], "source": {q}, "line": {where}, "pii": {_json(pii)}, '
+                f'"entities": {_json(entities)}}}{OUTPUT_SEPARATOR}{_encode(output)}\n'
+            )
             signature = minhash.get(index)
-            sig = {
-                "k": [name, seq], "where": ex.where, "quality": quality, "poisoning": poisoning,
-                "exact": words_key(text_words).hex(), "contra": contra, "answer": answer,
-                "minhash": "" if signature is None else _b64(signature.tobytes()),
-            }  # fmt: skip
-            sigs.append(json.dumps(sig) + "\n")
+            b64 = "" if signature is None else _b64(signature.tobytes())
+            sigs.append(
+                f'{{"k": [{q}, {seq}], "where": {q[:-1]}:{where}", "quality": {_json(quality)}, '
+                f'"poisoning": {_json(poisoning)}, "exact": "{words_key(text_words).hex()}", '
+                f'"contra": {_json(contra)}, "answer": "{answer}", "minhash": "{b64}"}}\n'
+            )
         return "".join(rows), "".join(sigs), len(items)
 
     def _poisoning(self, ex: Example) -> list[str]:
@@ -133,6 +137,10 @@ class RowGovernor:
             return list(texts), {}, {}
         anonymized = self.pii.anonymize(texts)
         return anonymized, dict(self.pii.last_recognizers), dict(self.pii.last_entities)
+
+
+def _json(value: list | dict) -> str:
+    return _encode(value) if value else "{}" if isinstance(value, dict) else "[]"
 
 
 def _b64(data: bytes) -> str:

@@ -92,7 +92,7 @@ def _decide(
     first = exact.first_seen_key(bytes.fromhex(sig["exact"]), sig["where"])
     if first:
         return "dedup_exact", [f"duplicate:exact of {first}"]
-    values = np.frombuffer(base64.b64decode(sig["minhash"]), dtype=np.uint64)
+    values = np.frombuffer(base64.b64decode(sig["minhash"]), dtype=np.uint32)
     first = near.near_duplicate_of(values, sig["where"])
     if first:
         return "dedup_near", [f"duplicate:near of {first}"]
