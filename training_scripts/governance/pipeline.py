@@ -35,7 +35,8 @@ from training_scripts.governance.writers import AtomicOutputs, sha256_file, writ
 from training_scripts.vocabulary.methods import DATA_TASKS, TASK_NAMES
 from training_scripts.vocabulary.records import DataError
 
-BYTES_PER_WORKER = 4_000_000
+BYTES_PER_WORKER = 4_000_000  # input per worker process when PII is on (each loads NER)
+BYTES_PER_WORKER_PII_OFF = 500_000  # a worker without Presidio starts in ~0.15 CPU-seconds
 _TOOLS = ("presidio-analyzer", "presidio-anonymizer", "spacy", "datasketch", "phonenumbers",
           "faker", "tldextract")  # fmt: skip
 
@@ -105,11 +106,16 @@ def govern_inputs(
     if not files:
         raise DataError(f"{input_root}: no input files outside {', '.join(settings.skip_dirs)}/")
     names = {path: path.relative_to(base).as_posix() for path in files}
-    # Each worker loads its own NER model (seconds, ~200 MB): start no more than one per
-    # BYTES_PER_WORKER of input, so a small file is not slower with many cores.
     size = sum(path.stat().st_size for path in files)
-    workers = max(1, min(workers, size // BYTES_PER_WORKER))
+    workers = effective_workers(workers, size, settings.pii_mode)
     return govern_shard(files, names, settings, salt, shard_dir, shard, workers)
+
+
+def effective_workers(workers: int, input_bytes: int, pii_mode: str) -> int:
+    """Worker processes worth starting for this much input: each one with PII on loads its own
+    NER model (seconds, ~200 MB), so a small input is not slower with many cores."""
+    per_worker = BYTES_PER_WORKER if pii_mode != "off" else BYTES_PER_WORKER_PII_OFF
+    return max(1, min(workers, input_bytes // per_worker))
 
 
 def prepare(
