@@ -126,6 +126,9 @@ def test_dedup_index_spills_to_disk_past_its_bound_and_still_finds_duplicates(
         index.add(i.to_bytes(4, "big"), f"row {i}")
     assert index.spilled >= 40 and len(index._memory) <= 10
     assert index.get((3).to_bytes(4, "big")) == [("row 3", None)]
+    before = index.queries
+    assert all(index.get(i.to_bytes(4, "big")) == [] for i in range(1000, 1100))
+    assert index.queries - before <= 5  # unseen keys skip SQLite (the spilled keys' filter)
     near = NearIndex(0.8, tmp_path, bound=5)
     import numpy as np
 

@@ -50,7 +50,10 @@ def words_key(text_words: list[bytes]) -> bytes:
     return hashlib.blake2b(b" ".join(text_words), digest_size=16).digest()
 
 
-SPILL_BOUND = 200_000  # entries per index kept in memory (~100-600 B each) before spilling
+# Entries per index kept in memory (~100-600 B each) before spilling: low enough that every
+# index of a 50 MB corpus spills already, so peak memory is the same at 50 MB and at 50 GB.
+SPILL_BOUND = 50_000
+BLOOM_BITS = 1 << 26  # 8 MB per spilled index; ~0.5 % false hits at 1M spilled keys
 
 
 class SpillIndex:
@@ -61,7 +64,11 @@ class SpillIndex:
         self._memory: dict[bytes, list[tuple[object, bytes | None]]] = {}
         self._size, self._bound, self._name, self._directory = 0, bound, name, directory
         self._db: sqlite3.Connection | None = None
+        # Which keys were spilled, approximately (a Bloom filter of fixed size, so memory stays
+        # flat): most lookups are for keys never seen, and these skip the SQLite query.
+        self._spilled_keys = bytearray()
         self.spilled = 0
+        self.queries = 0
 
     def add(self, key: bytes, value: object, blob: bytes | None = None) -> None:
         self._memory.setdefault(key, []).append((value, blob))
@@ -71,7 +78,8 @@ class SpillIndex:
 
     def get(self, key: bytes) -> list[tuple[object, bytes | None]]:
         found = list(self._memory.get(key, ()))
-        if self._db is not None:
+        if self._db is not None and self._maybe_spilled(key):
+            self.queries += 1
             rows = self._db.execute("SELECT v, b FROM i WHERE k = ? ORDER BY rowid", (key,))
             found = [*rows.fetchall(), *found]  # spilled entries are the older ones
         return found
@@ -86,12 +94,26 @@ class SpillIndex:
             self._db.execute("PRAGMA synchronous = OFF")
             self._db.execute("CREATE TABLE i (k BLOB, v, b BLOB)")
             self._db.execute("CREATE INDEX ik ON i (k)")
+            self._spilled_keys = bytearray(BLOOM_BITS // 8)
+        for key in self._memory:
+            for bit in _bloom_bits(key):
+                self._spilled_keys[bit >> 3] |= 1 << (bit & 7)
         rows = ((k, v, b) for k, values in self._memory.items() for v, b in values)
         self._db.executemany("INSERT INTO i VALUES (?, ?, ?)", rows)
         self._db.commit()
         self.spilled += self._size
         self._memory.clear()
         self._size = 0
+
+    def _maybe_spilled(self, key: bytes) -> bool:
+        bits = self._spilled_keys
+        return all(bits[bit >> 3] & (1 << (bit & 7)) for bit in _bloom_bits(key))
+
+
+def _bloom_bits(key: bytes) -> tuple[int, int]:
+    """Two bit positions for `key` (keys are row numbers too, not only hashes: hash them)."""
+    digest = int.from_bytes(hashlib.blake2b(key, digest_size=8).digest(), "little")
+    return digest % BLOOM_BITS, (digest >> 32) % BLOOM_BITS
 
 
 def exact_key(text: str) -> bytes:

@@ -49,6 +49,45 @@ def shard_inputs(shard_dir: Path) -> list[dict]:
     return sorted(found, key=lambda item: order_key(item["path"], 0))
 
 
+class AnswerGroups:
+    """Kept rows by answer key, in an SQLite table (memory stays flat whatever the corpus):
+    only groups of at least `min_rows` rows, the trigger detector's suspects, come back."""
+
+    def __init__(self, directory: Path | None) -> None:
+        import sqlite3
+        import tempfile
+
+        folder = directory or Path(tempfile.mkdtemp(prefix="fmops-answers-"))
+        self._db = sqlite3.connect(folder / "answers.sqlite")
+        self._db.execute("PRAGMA journal_mode = OFF")
+        self._db.execute("PRAGMA synchronous = OFF")
+        self._db.execute("CREATE TABLE a (k BLOB, r INTEGER)")
+        self._buffer: list[tuple[bytes, int]] = []
+
+    def add(self, key: bytes, row: int) -> None:
+        self._buffer.append((key, row))
+        if len(self._buffer) >= 50_000:
+            self._flush()
+
+    def _flush(self) -> None:
+        self._db.executemany("INSERT INTO a VALUES (?, ?)", self._buffer)
+        self._buffer.clear()
+
+    def into(self, detector: TriggerDetector) -> None:
+        """Add the rows of every group of `detector.min_rows` or more to `detector`, groups in
+        the order of their first row (as if every row had been added one by one)."""
+        self._flush()
+        query = ("SELECT k, r FROM a WHERE k IN (SELECT k FROM a GROUP BY k HAVING COUNT(*) >= ?)"
+                 " ORDER BY k, r")  # fmt: skip
+        groups: dict[bytes, list[int]] = {}
+        for key, row in self._db.execute(query, (detector.min_rows,)):
+            groups.setdefault(key, []).append(row)
+        for key, rows in sorted(groups.items(), key=lambda item: item[1][0]):
+            for row in rows:
+                detector.add_key(row, key)
+        self._db.close()
+
+
 def find_drops(
     shard_dir: Path, task: str, threshold: float, spill_dir: Path | None, drop_list: TextIO,
     triggers: TriggerDetector,
@@ -56,6 +95,7 @@ def find_drops(
     """Rows to drop (key -> reasons) and how many rows each stage removed (plus "read"); every
     surviving row's answer goes to `triggers`, numbered 0.. in order, in the same pass."""
     exact, near = ExactDeduper(spill_dir), NearIndex(threshold, spill_dir)
+    answers = AnswerGroups(spill_dir)
     contradictions = ContradictionIndex()
     drops: dict[Key, list[str]] = {}
     stages: Counter[str] = Counter()
@@ -71,9 +111,10 @@ def find_drops(
             drop_list.write(json.dumps(record) + "\n")
         else:
             if sig["answer"]:
-                triggers.add_key(stages["kept"], bytes.fromhex(sig["answer"]))
+                answers.add(bytes.fromhex(sig["answer"]), stages["kept"])
             stages["kept"] += 1
     del stages["kept"]
+    answers.into(triggers)
     return drops, stages
 
 
