@@ -143,7 +143,7 @@ def _parse_floor(path: Path) -> float:
 
 
 def _sweep(raw: Path, pii: str, workers: list[int], tmp: Path) -> list[dict]:
-    found = []
+    found: list[dict] = []
     for count in workers:
         out = tmp / f"out-{raw.name}-{pii}-{count}"
         command = [sys.executable, __file__, "--run", str(raw), pii, str(count), str(out)]
