@@ -1,7 +1,7 @@
 """Where prepare's CPU goes, per stage: each stage timed alone over a generated corpus, one process.
 
-    python bench/prepare_stages.py --mb 10                 # PII off
-    python bench/prepare_stages.py --mb 2 --pii-mode pseudonymize
+    .venv/bin/python bench/prepare_stages.py --mb 10                 # PII off
+    .venv/bin/python bench/prepare_stages.py --mb 2 --pii-mode pseudonymize
 
 CPU seconds (`time.process_time`) per stage and per MB; the stages are the ones a worker runs on
 every row (parse, normalize, quality, injection screen, exact key, MinHash, PII, render) plus
