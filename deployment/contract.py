@@ -133,6 +133,20 @@ def guardrail_output(use_case: str) -> str:
     return f"GuardrailId{use_case.title()}"
 
 
+# -- the raw-data trigger ------------------------------------------------------------------
+# Uploading data under `pipeline.trigger_prefix` starts nothing; putting this marker object there
+# (after the last data object) starts one pipeline execution. A dot-file, so the prepare step's
+# readers skip it like any other hidden file.
+READY_MARKER = ".ready"
+
+
+# -- S3 prefixes in the curated bucket (under data.curated_prefix) --------------------------
+# Datasets `fmops bedrock submit` uploads for a Bedrock job: one of the curated bucket's two
+# routine-write prefixes (the other is rag.documents_prefix); everything else is written only
+# by the prepare step.
+BEDROCK_UPLOADS_PREFIX = "bedrock/"
+
+
 # -- S3 prefixes in the artifacts bucket ----------------------------------------------------
 # Per-execution outputs of the pipeline's jobs; the job and pipeline roles may write only here.
 PIPELINE_RUNS_PREFIX = "pipeline-runs/"

@@ -19,6 +19,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from deployment.contract import (
+    BEDROCK_UPLOADS_PREFIX,
     CURATED_BUCKET_OUTPUT,
     RFT_GRADER_OUTPUT,
     SERVICE_ROLE_OUTPUT,
@@ -248,7 +249,7 @@ def submit(
         missing = f"stack output {exc} not found: deploy the stacks or pass it explicitly"
         raise fail(missing, 1) from None
     # A key unique to this submission: nothing earlier is ever overwritten.
-    key = f"{settings.data.curated_prefix}bedrock/{name}/{uuid.uuid4().hex[:12]}"
+    key = f"{settings.data.curated_prefix}{BEDROCK_UPLOADS_PREFIX}{name}/{uuid.uuid4().hex[:12]}"
     s3 = boto3.client("s3")
     uploaded: list[str] = []
     try:
@@ -276,8 +277,9 @@ def submit(
         _remove(s3, bucket, uploaded)  # a submission that did not start leaves nothing behind
         if exc.response.get("Error", {}).get("Code") in ("AccessDenied", "403"):
             raise fail(
-                f"submission failed: {exc}. The curated bucket accepts object writes only from "
-                "the prepare job's role and settings.security.break_glass_role_arn",
+                f"submission failed: {exc}. Uploading needs s3:PutObject under "
+                f"{settings.data.curated_prefix}{BEDROCK_UPLOADS_PREFIX} of the curated bucket "
+                "and kms:GenerateDataKey on the data key",
                 code=1,
             ) from None
         raise

@@ -199,7 +199,7 @@ PRESETS: dict[str, Preset] = {
             # grpo_*/reward_steps: Method=grpo only (see docs/training.md, "RLHF").
             hyperparameters={"max_seq_length": "512", "max_steps": "60", "reward_steps": "40",
                              "grpo_learning_rate": "5e-4", "grpo_beta": "0.1",
-                             "grpo_max_new_tokens": "24"},  # fmt: skip
+                             "grpo_max_new_tokens": "32"},  # fmt: skip
             # Measured 2026-12-01 on the base LM pretrained on 512-token windows (180 dialogs, 36
             # held out, 60 steps; baseline = the local base LM: rougeL 0.035-0.039, bleu
             # 0.23-0.29, bertscore_f1 0.154-0.155), set on two other salts (tune-a/tune-b), checked

@@ -21,6 +21,7 @@ from deployment.settings import Settings, settings_for_stage
 from pipelines.champion import BASELINE_PARAMETER, local_champion
 from pipelines.local.base_models import ensure_local_models, sample_files
 from pipelines.local.executor import LocalExecutor, RunResult, parse_parameters
+from pipelines.local.jobs import RunInterrupted
 from pipelines.local.presets import Preset
 from pipelines.local.report import write_report
 from pipelines.local.run_inputs import RunInputs
@@ -153,8 +154,12 @@ def local_run(
     with locked(run_dir / LOCK_FILE, f"run directory {run_dir}"):
         if remember is not None:  # before any step: a killed run resumes with the same inputs
             remember.save(run_dir)
-        return _run_locked(preset, settings, definition_text, parameters, run_dir, on_event,
-                           resume, runs_dir)  # fmt: skip
+        try:
+            return _run_locked(preset, settings, definition_text, parameters, run_dir,
+                               on_event, resume, runs_dir)  # fmt: skip
+        except RunInterrupted as exc:
+            exc.run_id = run_id  # the resume hint names the run, generated id included
+            raise
 
 
 def _run_locked(
