@@ -207,3 +207,21 @@ def test_a_lone_surrogate_and_deep_nesting_are_input_errors() -> None:
         code, message = _raised(exc)
     assert code == 2 and "lone surrogate \\ud800" in message
     assert _raised(RecursionError("maximum recursion depth exceeded"))[0] == 2
+
+
+def test_building_the_definition_prints_no_sdk_logging() -> None:
+    """`python app.py` printed INFO:botocore.credentials twice (the SDK's root handler)."""
+    import subprocess
+    import sys
+
+    from tests.faults.conftest import REPO
+
+    build = (
+        "from deployment.settings import settings_for_stage\n"
+        "from pipelines.training_pipeline import pipeline_definition\n"
+        "pipeline_definition(settings_for_stage(None))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", build], cwd=REPO, capture_output=True,
+                          text=True, timeout=300)  # fmt: skip
+    assert done.returncode == 0, done.stderr[-800:]
+    assert "INFO:" not in done.stderr, done.stderr
