@@ -18,6 +18,9 @@ SMDDP_STAMP := $(SMDDP_VENV)/.installed
 # checkov's pins clash with the main stack (boto3 1.35, packaging 23): a venv of its own.
 CHECKOV_VENV := .venv-checkov
 CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
+# AWS's Nova dataset validator (amzn-nova-forge) for the Bedrock rules cross-check: its own venv.
+NOVA_VENV := .venv-nova
+NOVA_STAMP := $(NOVA_VENV)/.installed
 
 # jsii silences its Node end-of-life banner only for the major versions listed here.
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
@@ -29,7 +32,7 @@ export TOKENIZERS_PARALLELISM := false
 
 .PHONY: setup setup-smddp test test-e2e demo synth lint bench clean
 
-setup: $(STAMP) $(NODE_STAMP) $(CHECKOV_STAMP)
+setup: $(STAMP) $(NODE_STAMP) $(CHECKOV_STAMP) $(NOVA_STAMP)
 
 $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund
@@ -51,6 +54,13 @@ $(CHECKOV_STAMP): requirements-checkov.txt
 	$(CHECKOV_VENV)/bin/python -m pip install -q --disable-pip-version-check -r requirements-checkov.txt 2>&1 \
 		| sed '/is ignored: it is neither a file nor a directory/d'
 	touch $(CHECKOV_STAMP)
+
+# It declares Python >= 3.12 but runs on 3.11: wheels only, so pip never builds a 3.12-only sdist.
+$(NOVA_STAMP): requirements-nova.txt
+	test -x $(NOVA_VENV)/bin/python || $(PYTHON) -m venv $(NOVA_VENV)
+	$(NOVA_VENV)/bin/python -m pip install -q --disable-pip-version-check --ignore-requires-python \
+		--only-binary=:all: -r requirements-nova.txt 2>&1 | sed '/is ignored: it is neither a file nor a directory/d'
+	touch $(NOVA_STAMP)
 
 $(SMDDP_STAMP): $(SMDDP_REQUIREMENTS) training_scripts/requirements.txt requirements-dev.txt
 	test -x $(SMDDP_VENV)/bin/python || $(PYTHON) -m venv $(SMDDP_VENV)

@@ -105,6 +105,7 @@ VARIABLE_OUTPUT_PREFIX = "PipelineVar"
 STATE_MACHINE_OUTPUT = "StateMachineArn"
 SERVICE_ROLE_OUTPUT = "ServiceRoleArn"
 TOPIC_OUTPUT = "TopicArn"
+RFT_GRADER_OUTPUT = "RftGraderArn"  # the Lambda REINFORCEMENT_FINE_TUNING jobs grade with
 # Humans stack (Ground Truth)
 WORKTEAM_OUTPUT = "WorkteamArn"
 LABELING_ROLE_OUTPUT = "LabelingRoleArn"

@@ -122,6 +122,7 @@ def build_stacks(scope: Construct, settings: Settings, *, nag: bool = True) -> F
         artifacts_bucket=data.artifacts_bucket,
         subnets=network.isolated_subnets,
         security_group=network.bedrock_jobs_security_group,
+        vpc=network.vpc,
         **named("bedrock"),
     )
     serving = ServingStack(

@@ -74,11 +74,17 @@ def _aws_message(exc: Exception) -> str | None:
         from botocore.exceptions import BotoCoreError, ClientError
     except ImportError:  # pragma: no cover - boto3 is a core dependency
         return None
+    from pipelines.console import without_html
+
     if isinstance(exc, ClientError):
         error = exc.response.get("Error", {})
-        return f"AWS {exc.operation_name}: {error.get('Code', '?')}: {error.get('Message', '')}"
+        message = without_html(str(error.get("Message", "")))
+        tries = exc.response.get("ResponseMetadata", {}).get("RetryAttempts", 0) + 1
+        note = f" ({tries} attempts)" if tries > 1 else ""
+        return f"AWS {exc.operation_name}: {error.get('Code', '?')}: {message}{note}"
     if isinstance(exc, BotoCoreError | Boto3Error):
-        return f"AWS: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"
+        text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        return f"AWS: {text}"
     return None
 
 
