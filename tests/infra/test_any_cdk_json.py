@@ -67,9 +67,9 @@ def test_infra_tests_pass_with_the_readme_accounts_per_stage_edit(tmp_path: Path
     )
     assert '"333333333333"' in (repo / "cdk.json").read_text()
     env = {**os.environ, "PYTHONPATH": str(repo)}
+    pytest_args = ["-q", "-x", "-p", "no:cacheprovider", "-m", "not e2e", *MODULES]
     result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", "-m", "not e2e"]
-        + MODULES,
+        [sys.executable, "-m", "pytest", *pytest_args],
         cwd=repo,
         env=env,
         capture_output=True,
