@@ -47,6 +47,9 @@ from training_scripts.vocabulary.methods import method_pattern
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CDK_JSON = REPO_ROOT / "cdk.json"
+# Context lookups (availability zones of a pinned account/region) the CDK CLI caches; committed
+# so that `python app.py` and the delivery pipeline synthesize the same zones as a laptop.
+CDK_CONTEXT_FILE = REPO_ROOT / "cdk.context.json"
 
 SETTINGS_KEY = "fmops"
 STAGES_KEY = "fmops:stages"
@@ -89,6 +92,25 @@ class NetworkSettings(_Section):
 
     cidr: str = "10.40.0.0/16"
     az_count: int = Field(2, ge=2, le=6)
+    # The zones a stage pinned to an account/region uses (e.g. us-east-1a). A pinned stack
+    # otherwise looks them up at synth time, which `python app.py` (make synth, the delivery
+    # pipeline's Synth step) cannot do: without these or a committed cdk.context.json entry,
+    # CDK writes placeholder zones (dummy1a...) into the template.
+    availability_zones: tuple[str, ...] = ()
+
+    @model_validator(mode="after")
+    def _zones_match_count(self) -> NetworkSettings:
+        zones = self.availability_zones
+        for zone in zones:
+            if not re.match(r"^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d[a-z]$", zone):
+                raise ValueError(f"availability_zones: {zone!r} is not a zone name like us-east-1a")
+        if zones and len(zones) != self.az_count:
+            raise ValueError(
+                f"availability_zones = {list(zones)}: give az_count ({self.az_count}) zones"
+            )
+        if len(set(zones)) != len(zones):
+            raise ValueError(f"availability_zones = {list(zones)}: each zone may appear once")
+        return self
 
     @field_validator("cidr")
     @classmethod
@@ -294,6 +316,15 @@ class Settings(_Section):
             )
         return self
 
+    @model_validator(mode="after")
+    def _zones_in_region(self) -> Settings:
+        zones = self.network.availability_zones
+        if self.region and any(not z.startswith(self.region) for z in zones):
+            raise ValueError(
+                f"network.availability_zones = {list(zones)}: must be zones of region {self.region}"
+            )
+        return self
+
     @property
     def invoke_guardrail(self) -> str | None:
         """The use case whose guardrail invokers must send (None when no guardrail exists)."""
@@ -370,6 +401,19 @@ def read_cdk_json_context(path: Path = CDK_JSON) -> dict[str, Any]:
     if not isinstance(document, dict):
         raise SettingsError(f"{path}: must hold a JSON object with a 'context' object")
     return dict(_object(document.get("context"), "(the 'context' block)"))
+
+
+def read_lookup_context(path: Path = CDK_CONTEXT_FILE) -> dict[str, Any]:
+    """cdk.context.json's cached lookups ({} when there is none), which the CLI would inject."""
+    if not path.exists():
+        return {}
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise SettingsError(f"{path}: not readable JSON ({exc})") from None
+    if not isinstance(document, dict):
+        raise SettingsError(f"{path}: must hold a JSON object of cached lookups")
+    return document
 
 
 def settings_for_stage(

@@ -32,7 +32,12 @@ from presidio_analyzer.predefined_recognizers import (
 from presidio_anonymizer import AnonymizerEngine
 from presidio_anonymizer.entities import OperatorConfig
 
-from training_scripts.governance.pii_addresses import StreetAddressRecognizer
+from training_scripts.governance.modes import MODES
+from training_scripts.governance.pii_addresses import (
+    STREET_AFTER,
+    STREET_BEFORE,
+    StreetAddressRecognizer,
+)
 from training_scripts.governance.pii_allow import NOT_A_PHONE, is_not_a_name, overruled
 from training_scripts.governance.pii_identifiers import (
     IBAN,
@@ -59,9 +64,9 @@ from training_scripts.governance.pii_recognizers import (
     PERSON,
     OfflineEmailRecognizer,
     PersonNameRecognizer,
+    in_organisation,
 )
 
-MODES = ("redact", "pseudonymize", "off")
 _FIRST_NAMES = frozenset(PersonProvider.first_names)
 # Entity -> the placeholder written in redact mode.
 LABELS = {
@@ -386,10 +391,27 @@ def _resolve(text: str, results: list[RecognizerResult]) -> list[RecognizerResul
             p.start < r.end and r.start < p.end for p in patterns
         ):
             continue
-        if r.entity_type == PERSON and not _trim_allowed(text, r):
+        if r.entity_type == PERSON and (
+            not _trim_allowed(text, r) or _names_a_place_or_company(text, r)
+        ):
             continue
         kept.append(r)
     return kept
+
+
+def _names_a_place_or_company(text: str, result: RecognizerResult) -> bool:
+    """A person's name inside a street or company name ("Nicholas Divide", "Calle de Ana Ruiz",
+    "Morgan Stanley Wealth Tools BV", "Hill and Sons")."""
+    words = text[result.start : result.end].split()
+    if len(words) > 1 and (
+        STREET_AFTER.fullmatch(" " + words[-1]) or STREET_BEFORE.search(words[0] + " ")
+    ):
+        return True
+    return (
+        STREET_AFTER.match(text, result.end) is not None
+        or STREET_BEFORE.search(text[max(0, result.start - 30) : result.start]) is not None
+        or in_organisation(text, result.start, result.end)
+    )
 
 
 def _trim_allowed(text: str, result: RecognizerResult) -> bool:

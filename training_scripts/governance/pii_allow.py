@@ -64,7 +64,8 @@ NOT_A_PHONE = re.compile(
     r"vat|gst|cin|crn|che|uen|abn|acn|ein|siren|siret|nif|cif|nip|regon|krs|order|invoice|"
     r"policy|claim|ticket|reference|ref|booking|contract|case|account|acct|sku|lot|batch|"
     r"serial|tracking|routing|iban|isbn|ndc|npi|dea|vin|imei)"
-    r"\.?(?:[ ](?:no\.?|nos?\.|number|num|\#|id|code|ref))?[ ]?(?:is[ ])?[:#]?[ ]?(?:[A-Z]{2}[ ]?)?)$"
+    r"\.?(?:[ ](?:no\.?|nos?\.|number|num|\#|id|code|ref))?[ ]?(?:is[ ])?[:#]?[ ]?"
+    r"(?:[A-Z]{2}[ ]?)?)$"
 )
 # Where two findings overlap, the more specific kind wins (an IBAN's digits are no phone number,
 # a street name is no person).

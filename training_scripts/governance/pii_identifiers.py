@@ -47,12 +47,14 @@ class NhsNumberRecognizer(NhsRecognizer):
         super().__init__(supported_entity=MRN)
 
     def analyze(
-        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
+        self,
+        text: str,
+        entities: list[str],
+        nlp_artifacts: NlpArtifacts | None = None,
+        regex_flags: int | None = None,
     ) -> list[RecognizerResult]:
-        found = super().analyze(text, entities, nlp_artifacts)  # type: ignore[arg-type]
-        return [
-            r for r in found if self.CUE.search(text[max(0, r.start - self.WINDOW) : r.start])
-        ]
+        found = super().analyze(text, entities, nlp_artifacts, regex_flags)
+        return [r for r in found if self.CUE.search(text[max(0, r.start - self.WINDOW) : r.start])]
 
 
 # Labels hospitals put before a record number ("MRN", "hospital no.", "chart #", "unit number").
@@ -69,9 +71,7 @@ class MedicalRecordNumberRecognizer(_RegexRecognizer):
     `chart # 558201`, `hospital ID H-2290311`, `unit number RX7741029`."""
 
     ENTITY = MRN
-    PATTERNS = (
-        re.compile(rf"{_RECORD_LABEL}[ ]?[:#]?[ ]?({_RECORD_VALUE})(?![\w-])"),
-    )
+    PATTERNS = (re.compile(rf"{_RECORD_LABEL}[ ]?[:#]?[ ]?({_RECORD_VALUE})(?![\w-])"),)
 
 
 # Date forms: the numeric ones of Presidio's DateRecognizer (all but timestamps and month-year

@@ -89,6 +89,7 @@ _EPONYM_AFTER = re.compile(
     r"clinic|protocol|pump|vaccine|pacemaker|device|inhaler|tablets?|injection|pen)\b",
     re.IGNORECASE,
 )
+_INITIAL = re.compile(r"[^\W\d_]\.")  # "M." in "M. Lozano" is no abbreviation
 _EPONYM_INSIDE = re.compile(r"[A-Z][a-z]+-[A-Z][a-z]+(?:-[A-Z][a-z]+)?$")  # Wolff-Parkinson-White
 
 
@@ -108,7 +109,9 @@ def keep_person_span(text: str, result: RecognizerResult) -> bool:
         return False
     if all(w.isupper() and len(w) <= 6 for w in words):  # INR, ABVD, GCS
         return False
-    if any(w.isupper() and 2 <= len(w) <= 5 for w in words) and not any(  # "Gold PPO"
+    if any(
+        w.isupper() and 2 <= len(w) <= 5 and not _INITIAL.fullmatch(w) for w in words
+    ) and not any(  # "Gold PPO"
         fold(w) in name_lists()[0] for w in words if not w.isupper()
     ):
         return False
