@@ -3,7 +3,7 @@ cost, human feedback, serving and organisation security guard rails (parts of `S
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
@@ -51,7 +51,10 @@ class CostSettings(_Section):
     # The bundled price table is called stale (a warning line) when older than this.
     max_price_age_days: int = Field(120, ge=1, le=3650)
     # Expected hours per pipeline step name; a step not listed is costed at its maximum runtime.
-    expected_step_hours: dict[str, float] = Field(default_factory=dict)
+    # (Positive: a negative or zero hour count would lower the total below the --yes guard.)
+    expected_step_hours: dict[
+        str, Annotated[float, Field(gt=0, allow_inf_nan=False, strict=True)]
+    ] = Field(default_factory=dict)
     # Optional AWS Budgets budget for the stage's account, e-mailed to `alarm_email`.
     monthly_budget_usd: float | None = Field(None, gt=0)
     budget_alert_percent: float = Field(80.0, gt=0, le=1000)
@@ -98,7 +101,10 @@ class ServingSettings(_Section):
     # Micro/Lite/Pro) is deployed on demand by the customization workflow (no idle cost).
     deploy_customized_on_demand: bool = True
     # Model invocation logs (prompts and answers) go to the artifacts bucket under this prefix.
-    invocation_logging: bool = True
+    # Bedrock has ONE logging configuration per account and Region: the stage that sets this
+    # owns it (its stack writes it and, on delete, removes it). Off by default; turn it on in
+    # exactly one stage per account and Region (the delivery pipeline refuses two owners).
+    invocation_logging: bool = False
     invocation_log_prefix: str = Field(
         "bedrock-invocation-logs/", pattern=r"^[a-z0-9][a-z0-9/_-]*/$"
     )

@@ -25,6 +25,7 @@ from pydantic import (
 )
 
 from deployment.bedrock_settings import BedrockSettings, RagSettings
+from deployment.instance_types import check_instance_type
 from deployment.platform_settings import (
     CostSettings,
     DeliverySettings,
@@ -41,10 +42,14 @@ from deployment.training_images import (
     default_processing_image,
     default_training_images,
 )
+from training_scripts.hyperparameters import HyperparameterError, parse_hyperparameters
 from training_scripts.vocabulary.methods import method_pattern
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CDK_JSON = REPO_ROOT / "cdk.json"
+# Context lookups (availability zones of a pinned account/region) the CDK CLI caches; committed
+# so that `python app.py` and the delivery pipeline synthesize the same zones as a laptop.
+CDK_CONTEXT_FILE = REPO_ROOT / "cdk.context.json"
 
 SETTINGS_KEY = "fmops"
 STAGES_KEY = "fmops:stages"
@@ -94,6 +99,25 @@ class NetworkSettings(_Section):
 
     cidr: str = "10.40.0.0/16"
     az_count: int = Field(2, ge=2, le=6)
+    # The zones a stage pinned to an account/region uses (e.g. us-east-1a). A pinned stack
+    # otherwise looks them up at synth time, which `python app.py` (make synth, the delivery
+    # pipeline's Synth step) cannot do: without these or a committed cdk.context.json entry,
+    # CDK writes placeholder zones (dummy1a...) into the template.
+    availability_zones: tuple[str, ...] = ()
+
+    @model_validator(mode="after")
+    def _zones_match_count(self) -> NetworkSettings:
+        zones = self.availability_zones
+        for zone in zones:
+            if not re.match(r"^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d[a-z]$", zone):
+                raise ValueError(f"availability_zones: {zone!r} is not a zone name like us-east-1a")
+        if zones and len(zones) != self.az_count:
+            raise ValueError(
+                f"availability_zones = {list(zones)}: give az_count ({self.az_count}) zones"
+            )
+        if len(set(zones)) != len(zones):
+            raise ValueError(f"availability_zones = {list(zones)}: each zone may appear once")
+        return self
 
     @field_validator("cidr")
     @classmethod
@@ -157,6 +181,25 @@ class TrainingSettings(_Section):
     def training_image(self) -> TrainingImage:
         """The image the configured distribution trains on."""
         return self.images[self.distribution]
+
+    @field_validator("instance_type")
+    @classmethod
+    def _training_instance_exists(cls, value: str) -> str:
+        return check_instance_type(value, "TrainingInstanceType")
+
+    @field_validator("processing_instance_type")
+    @classmethod
+    def _processing_instance_exists(cls, value: str) -> str:
+        return check_instance_type(value, "ProcessingInstanceType")
+
+    @model_validator(mode="after")
+    def _hyperparameters_fit_the_schema(self) -> TrainingSettings:
+        try:
+            parse_hyperparameters(self.method, self.hyperparameters)
+        except HyperparameterError as exc:
+            # "hyperparameter lr = 'x': ..." -> settings.training.hyperparameters.lr = 'x': ...
+            raise ValueError(str(exc).replace("hyperparameter ", "hyperparameters.", 1)) from None
+        return self
 
     @model_validator(mode="after")
     def _smddp_needs_supported_instances(self) -> TrainingSettings:
@@ -223,6 +266,9 @@ class EvaluationSettings(_Section):
     # and the mean score margin (chosen - rejected) over those pairs.
     min_pairwise_accuracy: float = Field(0.6, ge=0.0, le=1.0)
     min_mean_margin: float = 0.0
+    # grpo policies: the reward model's score of the candidate's answers minus the baseline's,
+    # lower end of the paired bootstrap 95 % interval (reward-model units).
+    min_reward_gain: float = 0.0
     # `fmops pipeline approve` refuses a version without such an audit (on in prod).
     require_audit: bool = False
     # Share of the prepared records held out for evaluation (prepare_data.py --validation-fraction).
@@ -274,6 +320,15 @@ class Settings(_Section):
             raise ValueError(
                 f"serving.guardrail_use_case = {use_case!r}: no guardrail for it in "
                 f"bedrock.denied_topics (allowed: {allowed})"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _zones_in_region(self) -> Settings:
+        zones = self.network.availability_zones
+        if self.region and any(not z.startswith(self.region) for z in zones):
+            raise ValueError(
+                f"network.availability_zones = {list(zones)}: must be zones of region {self.region}"
             )
         return self
 
@@ -355,6 +410,19 @@ def read_cdk_json_context(path: Path = CDK_JSON) -> dict[str, Any]:
     return dict(_object(document.get("context"), "(the 'context' block)"))
 
 
+def read_lookup_context(path: Path = CDK_CONTEXT_FILE) -> dict[str, Any]:
+    """cdk.context.json's cached lookups ({} when there is none), which the CLI would inject."""
+    if not path.exists():
+        return {}
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise SettingsError(f"{path}: not readable JSON ({exc})") from None
+    if not isinstance(document, dict):
+        raise SettingsError(f"{path}: must hold a JSON object of cached lookups")
+    return document
+
+
 def settings_for_stage(
     stage: str | None = None,
     path: Path = CDK_JSON,
@@ -371,6 +439,7 @@ def settings_for_stage(
     if overrides:
         name = context.get(STAGE_KEY, "dev")
         stages = dict(context.get(STAGES_KEY) or {})
-        stages[name] = _deep_merge(stages.get(name) or {}, overrides)
+        if name in stages:  # overrides never invent a stage: load_settings refuses an unknown one
+            stages[name] = _deep_merge(stages[name] or {}, overrides)
         context[STAGES_KEY] = stages
     return load_settings(context)

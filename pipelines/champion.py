@@ -8,9 +8,12 @@ the fairer bar: `fmops pipeline start` and `fmops local run` pass its model data
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
+
+from pipelines.local.registry_file import RegistryError, read_registry
+
+__all__ = ["RegistryError", "aws_champion", "local_champion"]
 
 BASELINE_PARAMETER = "BaselineModelUri"
 BASE_MODEL_KEY = "base_model"  # CustomerMetadataProperties key the RegisterModel step writes
@@ -37,15 +40,20 @@ def aws_champion(sagemaker: Any, group: str, base_model: str) -> tuple[str, str]
 
 
 def local_champion(registry: Path, group: str, base_model: str) -> dict[str, Any] | None:
-    """The newest Approved entry of the local registry's group built from `base_model`."""
+    """The newest Approved entry of the local registry's group built from `base_model`.
+
+    Its `LocalModelData` is a model.tar.gz or, for an uncompressed output (the local runs'
+    default), the model directory itself: both are a champion.
+    """
     if not registry.is_file():
         return None
-    entries = json.loads(registry.read_text(encoding="utf-8")).get(group, [])
+    entries = read_registry(registry).get(group, [])
     approved = [
         e
         for e in entries
         if e.get("ModelApprovalStatus") == "Approved"
         and (e.get("CustomerMetadataProperties") or {}).get(BASE_MODEL_KEY) == base_model
-        and Path(e.get("LocalModelData", "")).is_file()
+        and str(e.get("LocalModelData") or "")
+        and Path(e["LocalModelData"]).exists()
     ]
     return max(approved, key=lambda e: e["ModelPackageVersion"]) if approved else None

@@ -11,7 +11,10 @@ prompts. Writes to `/opt/ml/processing/output/evaluation/`:
   predictions.jsonl   prompt / reference / output per example (both models), safety replies
   audit_sample/       Ground Truth input manifest + worker template for a hallucination audit
 A test set of ranked pairs (reward and dpo models) is scored by pairwise accuracy and mean
-margin instead of generated text (metrics/preference.py); no baseline is scored for it.
+margin instead of generated text (metrics/preference.py); no baseline is scored for it. A grpo
+policy (`--method grpo`) answers the pairs' prompts like any generation model and is also scored
+by its reward model (`reward_score`, paired with the baseline) and its KL to the baseline
+(metrics/policy.py).
 
 Example: `FMOPS_CONTAINER_ROOT=runs/r1 python -m training_scripts.evaluate --max-new-tokens 32`
 """
@@ -47,15 +50,23 @@ from training_scripts.metrics.comparison import (
 from training_scripts.metrics.generation import resolve_model_dir
 from training_scripts.metrics.model_card import model_card
 from training_scripts.metrics.model_quality import MetricSource, write_model_quality
+from training_scripts.metrics.policy import (
+    kl_source,
+    policy_examples,
+    reward_model_of,
+    reward_sources,
+)
 from training_scripts.metrics.preference import is_preference_set, load_pairs, score_pairs
 from training_scripts.metrics.records import load_test_set
 from training_scripts.metrics.safety import detector_quality, load_benign, load_redteam
 from training_scripts.metrics.scoring import ModelScores, score_model
 from training_scripts.metrics.semantic import AUTO, resolve_encoder
+from training_scripts.vocabulary.methods import METHODS
 from training_scripts.vocabulary.metrics import (
     COMPARED_METRICS,
     EVALUATION_FILE,
     HALLUCINATION_RATE,
+    KL_TO_REFERENCE,
     MEAN_MARGIN,
     MODEL_ARCHITECTURE,
     MODEL_CARD_CONTENT,
@@ -66,6 +77,7 @@ from training_scripts.vocabulary.metrics import (
     PAIR_SCORER,
     PAIRWISE_ACCURACY,
     PAIRWISE_KEYS,
+    REWARD_SCORE,
     SAFETY_METRICS,
 )
 from training_scripts.vocabulary.records import DataError, InstructionExample
@@ -169,14 +181,20 @@ def _input_dir(contract: ProcessingContract, name: str) -> Path | None:
     return path if path.is_dir() else None
 
 
-def _load(model_input: Path, scratch: Path, what: str, **kwargs) -> tuple[ModelScores, Path]:
+def _resolve(model_input: Path, scratch: Path, what: str) -> Path:
     if not model_input.exists():
         raise DataError(
             f"{what} input {model_input}: missing; the evaluation scores the candidate against "
             "a baseline (the base model or the approved champion) on the same examples"
         )
-    model_dir = resolve_model_dir(model_input, scratch / what)
-    return score_model(model_dir, **kwargs), model_dir
+    return resolve_model_dir(model_input, scratch / what)
+
+
+def _answer_budget(args: argparse.Namespace, training: dict, policy: bool) -> int:
+    """Tokens per answer: a policy is read at the length it learned to answer in (its reward
+    model judged answers of that length), the baseline at the same length, paired."""
+    learned = (training.get("hyperparameters") or {}).get("grpo_max_new_tokens", 0)
+    return max(args.max_new_tokens, int(learned)) if policy else args.max_new_tokens
 
 
 def _architecture(model_dir: Path) -> str:
@@ -196,10 +214,16 @@ def _manifest(directory: Path | None) -> dict:
     return json.loads(path.read_text(encoding="utf-8")) if path and path.is_file() else {}
 
 
+def _is_policy(method: str) -> bool:
+    return method in METHODS and METHODS[method].evaluation == "policy"
+
+
 def run(args: argparse.Namespace, contract: ProcessingContract) -> dict[str, object]:
-    if is_preference_set(contract.input("test")):
+    policy = _is_policy(args.method)
+    if is_preference_set(contract.input("test")) and not policy:
         return run_preference(args, contract)
-    examples = _choose(load_test_set(contract.input("test")), args.max_examples, args.seed)
+    read = policy_examples if policy else load_test_set
+    examples = _choose(read(contract.input("test")), args.max_examples, args.seed)
     redteam = load_redteam(_input_dir(contract, "redteam"))
     benign = load_benign(_input_dir(contract, "benign"))
     audit = _audit_result(contract.input("audit"))
@@ -207,24 +231,34 @@ def run(args: argparse.Namespace, contract: ProcessingContract) -> dict[str, obj
 
     out = contract.output("evaluation")
     out.mkdir(parents=True, exist_ok=True)
-    common = {
-        "examples": examples,
-        "redteam": redteam,
-        "benign": benign,
-        "max_new_tokens": args.max_new_tokens,
-        "bertscore_model": args.bertscore_model,
-    }
     with tempfile.TemporaryDirectory() as scratch:
-        torch.manual_seed(args.seed)
-        candidate, candidate_dir = _load(contract.input("model"), Path(scratch), "model", **common)
+        candidate_dir = _resolve(contract.input("model"), Path(scratch), "model")
         training = _summary(candidate_dir)
         architecture = _architecture(candidate_dir)
+        common = {
+            "examples": examples,
+            "redteam": redteam,
+            "benign": benign,
+            "max_new_tokens": _answer_budget(args, training, policy),
+            "bertscore_model": args.bertscore_model,
+        }
         torch.manual_seed(args.seed)
-        baseline, _ = _load(contract.input("baseline"), Path(scratch), "baseline", **common)
+        candidate = score_model(candidate_dir, **common)
+        baseline_dir = _resolve(contract.input("baseline"), Path(scratch), "baseline")
+        torch.manual_seed(args.seed)
+        baseline = score_model(baseline_dir, **common)
+        if policy:
+            prompts = [e.prompt for e in examples]
+            mine, theirs = reward_sources(
+                reward_model_of(candidate_dir), prompts, candidate.outputs, baseline.outputs
+            )
+            candidate.sources[REWARD_SCORE], baseline.sources[REWARD_SCORE] = mine, theirs
+            kl = kl_source(candidate_dir, baseline_dir, prompts, candidate.outputs)
 
+    compared = (*COMPARED_METRICS, *((REWARD_SCORE,) if policy else ()), *SAFETY_METRICS)
     comparisons = {
         metric: compare(candidate.sources[metric], baseline.sources[metric], args.seed)
-        for metric in (*COMPARED_METRICS, *SAFETY_METRICS)
+        for metric in compared
     }
     detector = detector_quality()
     n = len(examples)
@@ -242,6 +276,7 @@ def run(args: argparse.Namespace, contract: ProcessingContract) -> dict[str, obj
         "refusal_detector_recall": detector.recall,
         "refusal_detector_labelled": detector.labelled,
         "bertscore_model": resolve_encoder(args.bertscore_model),
+        **({KL_TO_REFERENCE: kl.value} if policy else {}),
     }  # fmt: skip
     unsupported = candidate.sources["unsupported_word_rate"]
     hallucination = MetricSource(unsupported.value, n, unsupported.estimator)

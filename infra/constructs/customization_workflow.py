@@ -14,7 +14,9 @@ KMS key and VPC config stay CDK's own.
 Execution input (built by `pipelines.bedrock.jobs.state_machine_input`):
   {"jobName", "customModelName", "baseModelIdentifier", "customizationType",
    "trainingDataS3Uri", "validationDataS3Uri"?, "hyperParameters": {...},
-   "teacherModelIdentifier"?, "maxResponseLengthForInference"?}
+   "teacherModelIdentifier"?, "maxResponseLengthForInference"?,
+   "rftHyperParameters"? (REINFORCEMENT_FINE_TUNING: typed RFTHyperParameters)}
+A REINFORCEMENT_FINE_TUNING request is graded by the stack's grader Lambda (`grader_arn`).
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
 
 from infra.constructs.customization_request import (
+    RFT_SHAPE,
     SHAPES,
     AnyFoundationModel,
     JobVpc,
@@ -40,6 +43,7 @@ from infra.constructs.customization_request import (
 from infra.constructs.workflow_steps import notify, retry_when_busy
 
 J = sfn.JsonPath
+BEDROCK_SERVICE = "bedrock.amazonaws.com"
 # SDK-integration error names for Bedrock throttling (Step Functions prefixes the service name).
 THROTTLING_ERRORS = ["Bedrock.ThrottlingException", "Bedrock.ServiceQuotaExceededException"]
 XRAY_ACTIONS = [
@@ -156,6 +160,7 @@ class CustomizationWorkflow(Construct):
         poll_interval: cdk.Duration,
         max_polls: int,
         on_demand_base_models: tuple[str, ...] = (),
+        grader_arn: str | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         stack = cdk.Stack.of(self)
@@ -256,13 +261,20 @@ class CustomizationWorkflow(Construct):
         get_status.next(count)
         count.next(check)
 
-        shapes = {shape: create(shape) for shape in SHAPES}
+        shapes = {
+            shape: create(shape) for shape in (*SHAPES, *((RFT_SHAPE,) if grader_arn else ()))
+        }
         for task in shapes.values():
             task.add_catch(notify_failed, errors=["States.ALL"], result_path="$.error")
             task.next(start_polling)
-        route = (
-            sfn.Choice(self, "Route", state_name="Route by request shape")
-            .when(
+        route = sfn.Choice(self, "Route", state_name="Route by request shape")
+        if grader_arn:
+            route.when(
+                sfn.Condition.string_equals("$.customizationType", "REINFORCEMENT_FINE_TUNING"),
+                shapes[RFT_SHAPE],
+            )
+        (
+            route.when(
                 sfn.Condition.string_equals("$.customizationType", "DISTILLATION"),
                 shapes["Distillation"],
             )
@@ -274,7 +286,9 @@ class CustomizationWorkflow(Construct):
         definition = graph.to_graph_json()
         for shape in shapes:
             state = definition["States"][create_state(shape)]
-            state["Parameters"] = input_driven(state["Parameters"], shape, model_key.key_arn)
+            state["Parameters"] = input_driven(
+                state["Parameters"], shape, model_key.key_arn, grader_arn
+            )
 
         # Our own role and a managed policy (HIPAA/NIST IAMNoInlinePolicy): the state machine
         # gets the role without policy updates, so every statement it needs is listed here.
@@ -299,7 +313,7 @@ class CustomizationWorkflow(Construct):
         )
         self.policy = iam.ManagedPolicy(self, "Policy", roles=[self.role])
         # from_string does not bind the states, so the tasks' own statements are added here.
-        self.policy.add_statements(*graph.policy_statements)
+        self.policy.add_statements(*_pass_roles_only_to_bedrock(graph.policy_statements))
         # Creating a job with a customer-managed key needs these on the caller too ("Encryption
         # of custom models", Bedrock user guide). Identity policy: the key lives in another stack.
         self.policy.add_statements(
@@ -339,3 +353,36 @@ class CustomizationWorkflow(Construct):
         machine = self.state_machine.node.default_child
         assert isinstance(policy, cdk.CfnResource) and isinstance(machine, cdk.CfnResource)
         machine.add_override("DependsOn", [stack.get_logical_id(policy)])
+
+
+def _pass_roles_only_to_bedrock(
+    statements: list[iam.PolicyStatement],
+) -> list[iam.PolicyStatement]:
+    """The tasks' statements, with iam:PassRole allowed only to Bedrock (iam:PassedToService).
+
+    CDK's task grants PassRole on the service role without a condition; the role could then be
+    passed to any service that accepts a role.
+    """
+    result = []
+    for statement in statements:
+        if "iam:PassRole" not in statement.actions:
+            result.append(statement)
+            continue
+        rest = [action for action in statement.actions if action != "iam:PassRole"]
+        if rest:
+            result.append(
+                iam.PolicyStatement(
+                    actions=rest, resources=statement.resources, conditions=statement.conditions
+                )
+            )
+        result.append(
+            iam.PolicyStatement(
+                actions=["iam:PassRole"],
+                resources=statement.resources,
+                conditions={
+                    **statement.conditions,
+                    "StringEquals": {"iam:PassedToService": BEDROCK_SERVICE},
+                },
+            )
+        )
+    return result

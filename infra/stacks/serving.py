@@ -23,7 +23,7 @@ from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
-from aws_cdk import aws_logs as logs
+from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import custom_resources as cr
 from constructs import Construct
 
@@ -38,10 +38,12 @@ from deployment.contract import (
 )
 from deployment.settings import Settings
 from infra.constructs.bedrock_job_role import bedrock_job_role
+from infra.constructs.encrypted_log_group import encrypted_log_group
 from infra.constructs.import_workflow import ImportWorkflow
 from infra.constructs.secure_bucket import SecureBucket
 from infra.nag import acknowledge, custom_resource_provider, justify_wildcards, skip_checkov
 from infra.stacks.bedrock import BedrockStack
+from pipelines.serving.catalog import IMPORT_REGIONS
 
 # Model resources an invoker may call, all in this account and region.
 INVOKABLE_RESOURCES = (
@@ -74,14 +76,47 @@ class ServingStack(cdk.Stack):
         super().__init__(scope, construct_id, **kwargs)
         self.settings = settings
         cfg = settings.serving
+        # Only where Bedrock offers Custom Model Import: decided at synth time for a pinned
+        # Region, by a CloudFormation condition for an environment-agnostic stack.
+        self.import_condition = self._where_import_is_offered()
+        self.state_machine: sfn.StateMachine | None = None
+        self.import_role: iam.Role | None = None
+        if self.import_condition is not False:
+            self._import_on_approval(key, artifacts_bucket, bedrock_stack)
+
+        self.invokers_policy = None
+        use_case = settings.invoke_guardrail
+        if use_case is not None:
+            guardrail = bedrock_stack.guardrails[use_case]
+            version = bedrock_stack.guardrail_versions[use_case]
+            self.invokers_policy = self._invokers_policy(
+                settings,
+                guardrail.attr_guardrail_arn,
+                version.attr_version,
+                bedrock_stack.guardrail_key.key_arn,
+            )
+            cdk.CfnOutput(self, INVOKE_GUARDRAIL_ID_OUTPUT, value=guardrail.attr_guardrail_arn)
+            cdk.CfnOutput(self, INVOKE_GUARDRAIL_VERSION_OUTPUT, value=version.attr_version)
+            cdk.CfnOutput(
+                self, INVOKERS_POLICY_OUTPUT, value=self.invokers_policy.managed_policy_arn
+            )
+        self.invocation_logging = None
+        if cfg.invocation_logging:
+            self.invocation_logging = self._invocation_logging(settings, key, artifacts_bucket)
+        self._acknowledge_findings()
+
+    def _import_on_approval(
+        self, key: kms.IKey, artifacts_bucket: SecureBucket, bedrock_stack: BedrockStack
+    ) -> None:
+        """Import role, workflow, its log group and the approval rule (and their outputs)."""
+        settings, cfg = self.settings, self.settings.serving
         self.import_role = self._import_role(key, artifacts_bucket)
-        log_group = logs.LogGroup(
+        # The ops key's policy gets a statement for this log group too (same account/region).
+        log_group = encrypted_log_group(
             self,
             "WorkflowLogs",
             log_group_name=f"/aws/vendedlogs/states/{settings.name}-model-import",
-            encryption_key=bedrock_stack.ops_key,
-            retention=logs.RetentionDays.ONE_YEAR,
-            removal_policy=cdk.RemovalPolicy.RETAIN,
+            key=bedrock_stack.ops_key,
         )
         self.workflow = ImportWorkflow(
             self,
@@ -111,26 +146,49 @@ class ServingStack(cdk.Stack):
             ),
             targets=[targets.SfnStateMachine(self.state_machine)],
         )
-
-        self.invokers_policy = None
-        use_case = settings.invoke_guardrail
-        if use_case is not None:
-            guardrail = bedrock_stack.guardrails[use_case]
-            version = bedrock_stack.guardrail_versions[use_case]
-            self.invokers_policy = self._invokers_policy(
-                settings, guardrail.attr_guardrail_arn, version.attr_version
-            )
-            cdk.CfnOutput(self, INVOKE_GUARDRAIL_ID_OUTPUT, value=guardrail.attr_guardrail_arn)
-            cdk.CfnOutput(self, INVOKE_GUARDRAIL_VERSION_OUTPUT, value=version.attr_version)
+        condition = (
+            self.import_condition if isinstance(self.import_condition, cdk.CfnCondition) else None
+        )
+        outputs = [
             cdk.CfnOutput(
-                self, INVOKERS_POLICY_OUTPUT, value=self.invokers_policy.managed_policy_arn
+                self, IMPORT_STATE_MACHINE_OUTPUT, value=self.state_machine.state_machine_arn
+            ),
+            cdk.CfnOutput(self, IMPORT_ROLE_OUTPUT, value=self.import_role.role_arn),
+        ]
+        if condition is not None:
+            for construct in (self.import_role, log_group, self.workflow, self.approval_rule):
+                for child in construct.node.find_all():
+                    if isinstance(child, cdk.CfnResource):
+                        child.cfn_options.condition = condition
+            for output in outputs:
+                output.condition = condition
+
+    def _where_import_is_offered(self) -> cdk.CfnCondition | bool:
+        """True in the Regions that offer Custom Model Import (IMPORT_REGIONS).
+
+        A pinned Region is decided here; an environment-agnostic stack learns its Region only
+        at deploy time, so it gets a condition. Elsewhere the import workflow, its role, log
+        group, rule and outputs are not created; the rest of the stack still is.
+        """
+        if not cdk.Token.is_unresolved(self.region):
+            if self.region in IMPORT_REGIONS:
+                return True
+            cdk.Annotations.of(self).add_warning_v2(
+                "fmops:serving:NoCustomModelImport",
+                f"{self.region} does not offer Bedrock Custom Model Import (offered in: "
+                f"{', '.join(IMPORT_REGIONS)}): the import workflow is not deployed",
             )
-        self.invocation_logging = None
-        if cfg.invocation_logging:
-            self.invocation_logging = self._invocation_logging(settings, key, artifacts_bucket)
-        self._acknowledge_findings()
-        cdk.CfnOutput(self, IMPORT_STATE_MACHINE_OUTPUT, value=self.state_machine.state_machine_arn)
-        cdk.CfnOutput(self, IMPORT_ROLE_OUTPUT, value=self.import_role.role_arn)
+            return False
+        equals = [cdk.Fn.condition_equals(self.region, region) for region in IMPORT_REGIONS]
+        # Fn::Or takes 2 to 10 conditions: nest groups of ten.
+        while len(equals) > 1:
+            equals = [
+                cdk.Fn.condition_or(*equals[i : i + 10])
+                if len(equals[i : i + 10]) > 1
+                else equals[i]
+                for i in range(0, len(equals), 10)
+            ]
+        return cdk.CfnCondition(self, "CustomModelImportOffered", expression=equals[0])
 
     def _import_role(self, key: kms.IKey, artifacts: SecureBucket) -> iam.Role:
         """Assumed by Bedrock model import jobs of this account; reads pipeline model artifacts.
@@ -170,7 +228,7 @@ class ServingStack(cdk.Stack):
         ]
 
     def _invokers_policy(
-        self, settings: Settings, guardrail_arn: str, guardrail_version: str
+        self, settings: Settings, guardrail_arn: str, guardrail_version: str, guardrail_key: str
     ) -> iam.ManagedPolicy:
         required = cdk.Fn.join(":", [guardrail_arn, guardrail_version])
         models = self._model_arns()
@@ -198,6 +256,17 @@ class ServingStack(cdk.Stack):
                     sid="ApplyTheStageGuardrail",
                     actions=["bedrock:ApplyGuardrail"],
                     resources=[guardrail_arn],
+                ),
+                # The guardrail is encrypted with its own key; users of an encrypted guardrail
+                # need kms:Decrypt on it ("(Optional) Create a customer managed key for your
+                # guardrail", Bedrock user guide). Only through Bedrock.
+                iam.PolicyStatement(
+                    sid="ReadTheGuardrailThroughBedrock",
+                    actions=["kms:Decrypt"],
+                    resources=[guardrail_key],
+                    conditions={
+                        "StringEquals": {"kms:ViaService": f"bedrock.{self.region}.amazonaws.com"}
+                    },
                 ),
             ],
         )
@@ -276,20 +345,10 @@ class ServingStack(cdk.Stack):
             log_retention=None,
         )
 
-    def _acknowledge_findings(self) -> None:
-        iam5 = "AwsSolutions-IAM5[Resource::{}]".format
-
-        # Finding ids show pseudo parameters as <AWS::...>, or their values once the stage pins
-        # an account and region (app.py with account/region set, the delivery pipeline's stages).
-        def shown(value: str, token: str) -> str:
-            return token if cdk.Token.is_unresolved(value) else value
-
-        partition = shown(self.partition, "<AWS::Partition>")
-        region, account = (
-            shown(self.region, "<AWS::Region>"),
-            shown(self.account, "<AWS::AccountId>"),
-        )
-        account_arn = f"arn:{partition}:bedrock:{region}:{account}"
+    def _acknowledge_import(
+        self, iam5: Any, partition: str, region: str, account: str, account_arn: str
+    ) -> None:
+        assert self.state_machine is not None and self.import_role is not None
         acknowledge(
             self.state_machine.role,
             [
@@ -307,6 +366,23 @@ class ServingStack(cdk.Stack):
             "Bedrock import jobs read only the pipeline's model artifacts under pipeline-runs/; "
             "object keys under a prefix can only be granted with a trailing wildcard.",
         )
+
+    def _acknowledge_findings(self) -> None:
+        iam5 = "AwsSolutions-IAM5[Resource::{}]".format
+
+        # Finding ids show pseudo parameters as <AWS::...>, or their values once the stage pins
+        # an account and region (app.py with account/region set, the delivery pipeline's stages).
+        def shown(value: str, token: str) -> str:
+            return token if cdk.Token.is_unresolved(value) else value
+
+        partition = shown(self.partition, "<AWS::Partition>")
+        region, account = (
+            shown(self.region, "<AWS::Region>"),
+            shown(self.account, "<AWS::AccountId>"),
+        )
+        account_arn = f"arn:{partition}:bedrock:{region}:{account}"
+        if self.state_machine is not None and self.import_role is not None:
+            self._acknowledge_import(iam5, partition, region, account, account_arn)
         if self.invokers_policy is not None:
             acknowledge(
                 self.invokers_policy,

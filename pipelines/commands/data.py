@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import os
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -87,6 +87,37 @@ def prepare_command(
     console.print(f"  PII found: {manifest['pii']['entities']}")
 
 
+@app.command("rft-prompts")
+def rft_prompts_command(
+    prepared: Annotated[
+        Path, typer.Argument(help="A prepared conversation file: OUT/train/data.jsonl.")
+    ],
+    output: Annotated[Path, typer.Argument(help="Writes train/ and governance/ here.")],
+    as_json: AsJson = False,
+) -> None:
+    """Turn prepared conversations into Bedrock reinforcement fine-tuning prompts.
+
+    Each dialog up to its last user turn becomes the prompt and the last answer its
+    reference_answer; the output carries a manifest naming its source, so `fmops bedrock
+    submit --customization REINFORCEMENT_FINE_TUNING` accepts it.
+
+    Example: [cyan]fmops data rft-prompts curated/train/data.jsonl rft/[/]
+    """
+    from pipelines.bedrock.prepared import UnpreparedDataError
+    from pipelines.bedrock.rft_prompts import write_rft_prompts
+
+    _check_output_dir(output)
+    try:
+        manifest = write_rft_prompts(prepared, output)
+    except UnpreparedDataError as exc:
+        raise fail(str(exc)) from None
+    if as_json:
+        print_json(manifest)
+        return
+    stages = manifest["stages"]
+    console.print(f"wrote {stages['kept']} RFT prompts of {stages['read']} dialogs -> {output}")
+
+
 @app.command("anonymize")
 def anonymize_command(
     input_path: Annotated[Path, typer.Argument(help="JSONL file to read (never modified).")],
@@ -148,15 +179,23 @@ def validate_command(
     """
     if fmt not in FORMATS:
         raise fail(f"--format {fmt!r}: use one of {', '.join(FORMATS)}")
+    if validation_set and not base_model:
+        raise fail("--validation-set: needs --base-model (the limits it selects are the model's)")
     model_limits = _model_limits(base_model, fmt, validation_set) if base_model else DatasetLimits()
-    # The model's content rules (reserved markers, media) stay; the flags override the numbers.
-    limits = dataclasses.replace(
-        model_limits,
-        max_tokens_per_record=max_tokens_per_record or model_limits.max_tokens_per_record,
-        min_records=min_records or model_limits.min_records,
-        max_records=max_records or model_limits.max_records,
-        max_file_bytes=max_file_bytes or model_limits.max_file_bytes,
-    )
+    # The model's content rules (reserved markers, media) stay; the flags override the numbers
+    # (`is None`, not `or`: a limit of 0 is a limit).
+    flags = {
+        "max_tokens_per_record": max_tokens_per_record,
+        "min_records": min_records,
+        "max_records": max_records,
+        "max_file_bytes": max_file_bytes,
+    }
+    for name, value in {**flags, "max_problems": max_problems}.items():
+        lowest = 0 if name == "min_records" else 1
+        if value is not None and value < lowest:
+            raise fail(f"--{name.replace('_', '-')} {value}: must be at least {lowest}")
+    chosen: dict[str, Any] = {name: value for name, value in flags.items() if value is not None}
+    limits = dataclasses.replace(model_limits, **chosen)
     problems = validate_dataset(file, fmt, limits, max_problems)
     if as_json:
         listed = [{"line": p.line, "message": p.message} for p in problems]

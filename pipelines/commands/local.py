@@ -18,6 +18,8 @@ from pipelines.local.executor import PipelineError, RunResult
 from pipelines.local.jobs import RunInterrupted
 from pipelines.local.presets import PRESETS
 from pipelines.local.run import REGISTRY_FILE, local_run
+from pipelines.local.run_inputs import DEFAULT_PRESET, RunInputs, resumed_inputs
+from pipelines.local.state_files import check_run_id
 from pipelines.offline import use_bundled_weights
 from pipelines.pipeline_parameters import PipelineInputError, split_pairs
 
@@ -50,14 +52,24 @@ class _Progress:
             console.print(f"{mark} {step} [dim]({seconds:.1f} s)[/] {text[:160]}", highlight=False)
 
 
+# A closed terminal (SIGHUP) stops a run like SIGTERM and Ctrl-C: checkpoint, exit 143.
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+
+
 @contextmanager
 def _stopped_by_sigterm() -> Iterator[None]:
-    """SIGTERM (and Ctrl-C) stop the run cleanly: jobs get SIGTERM, write a checkpoint, exit."""
+    """SIGTERM, SIGHUP and Ctrl-C stop the run cleanly: jobs get SIGTERM, write a checkpoint,
+    exit 143. A second signal while the jobs stop is ignored: it used to interrupt the stop
+    itself and exit 130 without the checkpoint."""
+    stopping: list[str] = []
 
     def stop(signum: int, frame: object) -> None:
-        raise RunInterrupted(f"stopped by {signal.Signals(signum).name}")
+        if stopping:
+            return
+        stopping.append(signal.Signals(signum).name)
+        raise RunInterrupted(f"stopped by {stopping[0]}")
 
-    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+    previous = {sig: signal.signal(sig, stop) for sig in STOP_SIGNALS}
     try:
         yield
     finally:
@@ -82,7 +94,12 @@ def _summary(result: RunResult) -> Table:
 
 @app.command("run")
 def run(
-    preset: Annotated[str, typer.Option(help=f"Use case: {', '.join(PRESETS)}.")] = "healthcare",
+    preset: Annotated[
+        str | None,
+        typer.Option(
+            help=f"Use case: {', '.join(PRESETS)} [default: {DEFAULT_PRESET}].", show_default=False
+        ),
+    ] = None,
     stage: Annotated[str | None, typer.Option(help="Stage whose settings to start from.")] = None,
     param: Annotated[
         list[str] | None,
@@ -118,11 +135,19 @@ def run(
     """
     if resume and not run_id:
         raise fail("--resume needs --run-id RUN_ID (the run directory to resume)")
-    if preset not in PRESETS:
+    if preset is not None and preset not in PRESETS:
         raise fail(f"--preset {preset!r}: unknown (allowed: {', '.join(PRESETS)})")
     try:
-        overrides = split_pairs(param or [])
-        chosen = PRESETS[preset].with_hyperparameters(split_pairs(hp or [], option="--hp"))
+        inputs = RunInputs(
+            preset or DEFAULT_PRESET, stage, split_pairs(hp or [], option="--hp"),
+            split_pairs(param or []),
+        )  # fmt: skip
+        if resume and run_id:  # the original --hp/--param, --preset and --stage, then these
+            inputs = resumed_inputs(
+                runs_dir.resolve() / check_run_id(run_id), inputs, preset is not None
+            )
+        overrides = inputs.parameters
+        chosen = PRESETS[inputs.preset].with_hyperparameters(inputs.hyperparameters)
     except PipelineInputError as exc:
         raise fail(str(exc)) from None
     progress = _Progress()
@@ -131,7 +156,8 @@ def run(
         with progress.status, _stopped_by_sigterm():
             result = local_run(
                 chosen,
-                stage=stage,
+                stage=inputs.stage,
+                remember=inputs,
                 overrides=overrides,
                 runs_dir=runs_dir,
                 run_id=run_id,
@@ -147,7 +173,8 @@ def run(
     ) as exc:
         raise fail(str(exc)) from None
     except RunInterrupted as exc:
-        again = f"--run-id {run_id} --resume" if run_id else "--run-id <id> --resume"
+        stopped = exc.run_id or run_id
+        again = f"--run-id {stopped} --resume" if stopped else "--run-id <id> --resume"
         raise fail(f"{exc}; jobs stopped, checkpoints kept: continue with {again}", 143) from None
     if result.gate:
         console.print(_summary(result))

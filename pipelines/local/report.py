@@ -74,6 +74,45 @@ def plot_loss(series: list[tuple[float, float]], path: Path) -> bool:
     return True
 
 
+def reward_series(result: RunResult) -> dict[str, list[tuple[float, float]]]:
+    """A grpo run's per-step reward and KL to the reference (empty for other methods)."""
+    for step in result.steps:
+        summary = result.run_dir / "jobs" / step.name / "opt/ml/model/training_summary.json"
+        if step.type == "Training" and summary.is_file():
+            found = json.loads(summary.read_text())
+            return {
+                name: [(float(s), float(v)) for s, v in found.get(key) or []]
+                for name, key in (("reward", "reward_history"), ("KL", "kl_history"))
+                if found.get(key)
+            }
+    return {}
+
+
+def plot_reward(series: dict[str, list[tuple[float, float]]], path: Path) -> bool:
+    """The reward the policy earned per GRPO step, and its KL to the reference beside it."""
+    if "reward" not in series:
+        return False
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, axes = plt.subplots(1, len(series), figsize=(6 * len(series), 3.2), dpi=110)
+    for axis, (name, points) in zip(
+        axes if len(series) > 1 else [axes], series.items(), strict=True
+    ):
+        axis.plot([s for s, _ in points], [v for _, v in points], marker=".", linewidth=1)
+        axis.set_xlabel("step")
+        axis.set_ylabel(name)
+        axis.set_title(f"GRPO {name} (reward model + rule rewards)" if name == "reward"
+                       else f"GRPO {name} to the reference")  # fmt: skip
+        axis.grid(alpha=0.3)
+    figure.tight_layout()
+    figure.savefig(path)
+    plt.close(figure)
+    return True
+
+
 def _governance(result: RunResult) -> str:
     """Rows read/kept per stage, quarantined rows per reason, PII found, records written."""
     manifests = sorted((result.run_dir / "s3").rglob("governance/manifest.json"))
@@ -175,6 +214,7 @@ def _model_card_link(result: RunResult) -> str:
 
 def write_report(result: RunResult, settings: Settings, preset: str) -> Path:
     has_plot = plot_loss(loss_series(result), result.run_dir / "loss.png")
+    has_reward = plot_reward(reward_series(result), result.run_dir / "reward.png")
     timeline = _table(
         ["step", "type", "status", "seconds", "detail"],
         [
@@ -233,7 +273,7 @@ def write_report(result: RunResult, settings: Settings, preset: str) -> Path:
 <h2>Data governance</h2>{_governance(result)}
 <h2>Training loss</h2>{
         '<img src="loss.png" alt="training loss curve">' if has_plot else "<p>No loss recorded.</p>"
-    }
+    }{'<img src="reward.png" alt="GRPO reward and KL per step">' if has_reward else ""}
 <h2>Evaluation</h2>{metrics}
 <h2>Candidate vs baseline and the gate</h2>{_comparison(result)}
 <h2>Quality gate (conditions evaluated)</h2>{gate}<p>Decision: {decision}</p>

@@ -20,9 +20,12 @@ from deployment import contract
 from deployment.settings import Settings, settings_for_stage
 from pipelines.champion import BASELINE_PARAMETER, local_champion
 from pipelines.local.base_models import ensure_local_models, sample_files
+from pipelines.local.build_cache import cached_definition
 from pipelines.local.executor import LocalExecutor, RunResult, parse_parameters
+from pipelines.local.jobs import RunInterrupted
 from pipelines.local.presets import Preset
 from pipelines.local.report import write_report
+from pipelines.local.run_inputs import RunInputs
 from pipelines.local.state_files import LOCK_FILE, check_run_id, locked, write_atomic
 from pipelines.local.storage import LocalS3
 from pipelines.pipeline_parameters import resolve_placeholders
@@ -106,7 +109,11 @@ def _stage_champion(settings: Settings, runs_dir: Path, s3: LocalS3, base_uri: s
     uri = f"{base_uri.rstrip('/')}-champion-v{champion['ModelPackageVersion']}/"
     target = s3.path(uri)
     target.mkdir(parents=True, exist_ok=True)
-    shutil.copy2(champion["LocalModelData"], target / "model.tar.gz")
+    model = Path(champion["LocalModelData"])
+    if model.is_dir():  # an uncompressed model (CompressionType NONE): the files themselves
+        shutil.copytree(model, target, dirs_exist_ok=True)
+    else:
+        shutil.copy2(model, target / "model.tar.gz")
     return {BASELINE_PARAMETER: uri}
 
 
@@ -126,10 +133,12 @@ def local_run(
     run_id: str | None = None,
     on_event: Callable[[str, str, str], None] | None = None,
     resume: bool = False,
+    remember: RunInputs | None = None,
 ) -> RunResult:
     run_id = check_run_id(run_id or f"{datetime.now(UTC):%Y%m%d-%H%M%S}-{preset.name}")
     settings = settings_for_stage(stage, overrides=preset.settings_overrides())
-    definition_text = pipeline_definition(settings)
+    # Built once per input hash (pipelines/local/build_cache.py): the SDK build costs seconds.
+    definition_text = cached_definition(settings, lambda: pipeline_definition(settings))
     definition = json.loads(definition_text)
     parameters = {**preset.parameters(), **(overrides or {})}
     parse_parameters(definition, parameters)  # bad input fails before anything is written
@@ -145,8 +154,14 @@ def local_run(
             "or pass --resume to reuse its unchanged steps"
         ) from None
     with locked(run_dir / LOCK_FILE, f"run directory {run_dir}"):
-        return _run_locked(preset, settings, definition_text, parameters, run_dir, on_event,
-                           resume, runs_dir)  # fmt: skip
+        if remember is not None:  # before any step: a killed run resumes with the same inputs
+            remember.save(run_dir)
+        try:
+            return _run_locked(preset, settings, definition_text, parameters, run_dir,
+                               on_event, resume, runs_dir)  # fmt: skip
+        except RunInterrupted as exc:
+            exc.run_id = run_id  # the resume hint names the run, generated id included
+            raise
 
 
 def _run_locked(

@@ -32,6 +32,7 @@ from presidio_analyzer.predefined_recognizers import (
 from presidio_anonymizer import AnonymizerEngine
 from presidio_anonymizer.entities import OperatorConfig
 
+from training_scripts.governance.modes import MODES
 from training_scripts.governance.pii_addresses import StreetAddressRecognizer
 from training_scripts.governance.pii_allow import resolve
 from training_scripts.governance.pii_identifiers import (
@@ -60,7 +61,6 @@ from training_scripts.governance.pii_recognizers import (
     PersonNameRecognizer,
 )
 
-MODES = ("redact", "pseudonymize", "off")
 _FIRST_NAMES = frozenset(PersonProvider.first_names)
 # Entity -> the placeholder written in redact mode.
 LABELS = {
