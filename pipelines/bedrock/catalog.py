@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from pipelines.bedrock.canvas import CANVAS_FORMAT
 from pipelines.bedrock.hyperparameters import (
     CLAUDE_HP,
     HP_CLAUDE,
@@ -34,6 +35,7 @@ from pipelines.bedrock.rules import (
     NO_RULES,
     NOVA2_SFT,
     NOVA_DATA,
+    NOVA_GUIDE,
     PREPARE,
     RFT,
     RFT_DATA,
@@ -254,6 +256,12 @@ def _cohere(model_id: str, max_batch: int) -> BaseModel:
     return BaseModel(model_id, "cohere", {FINE_TUNING: spec}, listed=False)
 
 
+# Nova Canvas (CANVAS_DATA): image-ref + caption records, 5 to 10,000 training records; the
+# hyperparameter names are Nova's (HP_NOVA covers the understanding models only: no ranges are
+# checked for Canvas beyond the names).
+CANVAS_DATA = f"{NOVA_GUIDE}/fine-tune-prepare-data-creative-content.html"
+CANVAS_LIMITS = DatasetLimits(min_records=5, max_records=10000)
+
 # Llama 3.2 11B/90B Vision fine-tune on the Converse format with images in user turns
 # (LLAMA_VISION_DATA: "gif, jpeg, png, and webp"); the page states no per-record image count, so
 # none is enforced.
@@ -289,6 +297,21 @@ MODELS: tuple[BaseModel, ...] = (
                 rules=NOVA2_RULES,
             ),
             REINFORCEMENT_FINE_TUNING: _rft("us-east-1", RFT_DATA),
+        },
+    ),
+    BaseModel(
+        "amazon.nova-canvas-v1",
+        "nova-canvas",
+        {
+            FINE_TUNING: Customization(
+                CANVAS_FORMAT,
+                NOVA_HP,
+                HP_NOVA,
+                CANVAS_LIMITS,
+                data_source=CANVAS_DATA,
+                regions=("us-east-1",),
+                rules=Rules(s3_key_charset=True),
+            )
         },
     ),
     # Open-weight models that take RFT only, in US West (Oregon) (RFT table; data per
