@@ -48,6 +48,24 @@ def check_stage_targets(delivery: DeliverySettings, stages: list[Settings]) -> N
         raise SettingsError(f"delivery.stages = {list(delivery.stages)}: settings do not match")
 
 
+def check_account_wide_owners(stages: list[Settings]) -> None:
+    """Bedrock invocation logging is one configuration per account and Region: two stages
+    there that both set it would overwrite each other, and deleting either would turn it off
+    for both."""
+    owners: dict[tuple[str | None, str | None], str] = {}
+    for settings in stages:
+        if not settings.serving.invocation_logging:
+            continue
+        target = (settings.account, settings.region)
+        if target in owners:
+            raise SettingsError(
+                f"serving.invocation_logging (stage {settings.stage}) = True: stage "
+                f"{owners[target]} already owns invocation logging in {target[0]}/{target[1]}; "
+                "turn it on in one stage per account and Region"
+            )
+        owners[target] = settings.stage
+
+
 def zone_lookup_key(settings: Settings) -> str:
     """The context key under which the CDK CLI caches a pinned stage's availability zones."""
     return f"availability-zones:account={settings.account}:region={settings.region}"
@@ -310,6 +328,7 @@ def build_delivery(
     stages = [load_settings({**context, STAGE_KEY: name}) for name in delivery.stages]
     check_stage_targets(delivery, stages)
     check_stage_zones(stages, context)
+    check_account_wide_owners(stages)
     first = stages[0]
     return DeliveryStack(
         app,

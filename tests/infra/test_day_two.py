@@ -8,9 +8,15 @@ import re
 from typing import Any
 
 import aws_cdk as cdk
+import pytest
 
 from deployment.contract import BEDROCK_UPLOADS_PREFIX
-from deployment.settings import load_settings, read_cdk_json_context, settings_for_stage
+from deployment.settings import (
+    SettingsError,
+    load_settings,
+    read_cdk_json_context,
+    settings_for_stage,
+)
 from infra.stacks.bedrock import BedrockStack
 from tests.infra.conftest import TemplateSet, everything_on_context
 from tests.infra.template_queries import (
@@ -171,3 +177,43 @@ def test_editing_a_denied_topic_publishes_a_new_guardrail_version() -> None:
     changed = [k for k in before if before[k] != after[k]]
     # Only the edited use case's version is replaced (a new Description replaces the resource).
     assert len(changed) == 1, (before, after)
+
+
+def _logs_invocations(template: Template) -> bool:
+    return any(
+        "PutModelInvocationLoggingConfiguration" in text(r["Properties"].get("Create", ""))
+        for r in of_type(template, "Custom::AWS").values()
+    )
+
+
+def test_invocation_logging_is_written_only_by_the_stage_that_owns_it(
+    synthesized: Any, everything_on: TemplateSet
+) -> None:
+    dev_serving = (
+        synthesized.app.synth().get_stack_by_name(synthesized.stacks.serving.stack_name).template
+    )
+    assert _logs_invocations(dev_serving) == synthesized.settings.serving.invocation_logging
+    assert _logs_invocations(everything_on.json["serving"])
+    # Off unless a stage says so: a stage that sets nothing does not touch the account's logging.
+    assert (
+        load_settings(
+            {**read_cdk_json_context(), "fmops:stages": {"x1": {}}, "stage": "x1"}
+        ).serving.invocation_logging
+        is False
+    )
+
+
+def test_two_owners_of_invocation_logging_in_one_account_and_region_are_refused() -> None:
+    from infra.stacks.delivery import check_account_wide_owners
+
+    def stage(name: str, account: str) -> Any:
+        overrides = {
+            "account": account,
+            "region": "us-east-1",
+            "serving": {"invocation_logging": True},
+        }
+        return settings_for_stage(name, overrides=overrides)
+
+    check_account_wide_owners([stage("dev", "222222222222"), stage("prod", "333333333333")])
+    with pytest.raises(SettingsError, match="already owns invocation logging"):
+        check_account_wide_owners([stage("dev", "222222222222"), stage("prod", "222222222222")])
