@@ -75,7 +75,7 @@ def test_grpo_chain_checks_the_policy_rules_only(chain) -> None:
     _, full, _, _, _, _ = chain
     text = " ".join(full.output.split())
 
-    checked = re.findall(r"CheckPolicy(\w+) → (true|false)", text)
+    checked = re.findall(r"CheckPolicy((?:Min|Max)\w+) → (true|false)", text)
     assert [name for name, _ in checked] == [r.parameter for r in family_rules("policy")]
     assert "CheckMinRougeL" not in text and "CheckMinPairwiseAccuracy" not in text
 
