@@ -142,6 +142,15 @@ class _Job:
             self.add(action, eni, context=owned)
 
 
+def _values_of(node: Any, name: str) -> list[str]:
+    if isinstance(node, dict):
+        found = [v for k, v in node.items() if k == name and isinstance(v, str)]
+        return found + [x for v in node.values() for x in _values_of(v, name)]
+    if isinstance(node, list):
+        return [x for v in node for x in _values_of(v, name)]
+    return []
+
+
 def _bucket_key(unit: Assembly, bucket: str) -> str | None:
     for stack, lid, r in unit.resources("AWS::S3::Bucket"):
         if stack.resolve({"Ref": lid}) == bucket:
@@ -193,6 +202,9 @@ def bedrock_job_calls(unit: Assembly, settings: Settings) -> list[Call]:
                         job.add(key_action, params[key_param])
             if vpc:
                 job.network(vpc, job_arn)
+            # Reinforcement fine-tuning: the job calls the grader Lambda as its role.
+            for grader in _values_of(params, "LambdaArn"):
+                job.add("lambda:InvokeFunction", grader)
             if "Distillation" in state:  # the request shape that names a teacher
                 for teacher in _teachers(stack, settings):
                     job.add("bedrock:InvokeModel", teacher)
