@@ -142,15 +142,6 @@ class _Job:
             self.add(action, eni, context=owned)
 
 
-def _values_of(node: Any, name: str) -> list[str]:
-    if isinstance(node, dict):
-        found = [v for k, v in node.items() if k == name and isinstance(v, str)]
-        return found + [x for v in node.values() for x in _values_of(v, name)]
-    if isinstance(node, list):
-        return [x for v in node for x in _values_of(v, name)]
-    return []
-
-
 def _bucket_key(unit: Assembly, bucket: str) -> str | None:
     for stack, lid, r in unit.resources("AWS::S3::Bucket"):
         if stack.resolve({"Ref": lid}) == bucket:
@@ -202,8 +193,11 @@ def bedrock_job_calls(unit: Assembly, settings: Settings) -> list[Call]:
                         job.add(key_action, params[key_param])
             if vpc:
                 job.network(vpc, job_arn)
-            # Reinforcement fine-tuning: the job calls the grader Lambda as its role.
-            for grader in _values_of(params, "LambdaArn"):
+            # Reinforcement fine-tuning: the job's role invokes the grader Lambda ("Lambda
+            # permissions for reward functions", Bedrock user guide).
+            rft = (params.get("CustomizationConfig") or {}).get("RftConfig") or {}
+            grader = ((rft.get("GraderConfig") or {}).get("LambdaGrader") or {}).get("LambdaArn")
+            if grader:
                 job.add("lambda:InvokeFunction", grader)
             if "Distillation" in state:  # the request shape that names a teacher
                 for teacher in _teachers(stack, settings):

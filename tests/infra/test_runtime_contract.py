@@ -81,7 +81,7 @@ UNNEEDED_GRANTS: dict[tuple[str, str], str] = {
         "kms:Decrypt",
     ): "the same read, decrypted through S3",
     (
-        "*Policy*:VpcNetworkInterfaces",
+        "*-humans/FunctionPolicy*:VpcNetworkInterfaces",
         "ec2:DescribeSubnets",
     ): "AWSLambdaVPCAccessExecutionRole lists it; Lambda's guide does not (kept for parity)",
     (
