@@ -58,6 +58,9 @@ DATA_KEY_ARN = "DataKeyArn"
 TRAINING_SECURITY_GROUP = "TrainingSecurityGroup"
 TRAINING_IMAGE_URI = "TrainingImageUri"  # the distribution's training image
 PROCESSING_IMAGE_URI = "ProcessingImageUri"  # prepare and evaluate (the main-stack image)
+# Train's and Evaluate's MLFLOW_TRACKING_URI: the stage's MLflow ARN (the local SQLite store's
+# URI offline). In the definition only while `tracking.enabled`.
+MLFLOW_TRACKING_ARN = "MlflowTrackingArn"
 # Filled by Fn::Sub in the training stack (pseudo parameters such as ${AWS::Region} too).
 DEPLOYMENT_VARIABLES = (
     TRAINING_ROLE_NAME,
@@ -70,6 +73,7 @@ DEPLOYMENT_VARIABLES = (
     TRAINING_SECURITY_GROUP,
     TRAINING_IMAGE_URI,
     PROCESSING_IMAGE_URI,
+    MLFLOW_TRACKING_ARN,
 )
 PSEUDO_PARAMETERS = ("AWS::Region", "AWS::AccountId", "AWS::Partition")
 

@@ -177,7 +177,7 @@ def _build_pipeline(settings: Settings, subnet_count: int | None) -> Any:
                      if settings.evaluation.judge_model_id else [])],
         description="Candidate vs baseline: ROUGE, BLEU, BERTScore, perplexity, unsupported "
         "words, refusal and over-refusal rates, paired bootstrap intervals",
-        property_files=[report],
+        property_files=[report], environment=jobs.tracking_environment,
     )  # fmt: skip
     evaluation_dir = evaluate.properties.ProcessingOutputConfig.Outputs["evaluation"]
 
