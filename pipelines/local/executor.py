@@ -69,6 +69,7 @@ class RunResult:
     gate: list[dict[str, Any]] = field(default_factory=list)
     metrics: dict[str, list[tuple[float, dict[str, float]]]] = field(default_factory=dict)
     mlflow_run_id: str | None = None  # the run in the local MLflow store, when tracked
+    mlflow_experiment_id: str | None = None
 
 
 class _FailStepReached(RuntimeError):
@@ -171,6 +172,7 @@ class LocalExecutor:
         if self.tracking is not None:
             self.tracking.finish(result.gate, result.registered, result.status == "Succeeded")
             result.mlflow_run_id = self.tracking.run_id()
+            result.mlflow_experiment_id = self.tracking.experiment_id
         return result
 
     def _run_step(self, step: dict[str, Any], state: ExecutionState, result: RunResult) -> None:

@@ -1,4 +1,6 @@
-"""`runs/<id>/report.html` + `loss.png`: what ran, what was kept, the scores, the gate."""
+"""`runs/<id>/report.html`: what ran, what was kept, the loss and the gains (figures), the gate
+(one table: candidate, baseline, gain and interval, threshold, decision per rule), the MLflow run.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +12,8 @@ from typing import Any
 
 from deployment.settings import Settings
 from pipelines.local.executor import RunResult
+from pipelines.local.report_plots import gain_rows, plot_gains, plot_loss
+from pipelines.local.tracking import TRACKING_DB
 from training_scripts.metrics.model_card import metric_rows
 from training_scripts.vocabulary.metrics import (
     GATE_RULES,
@@ -25,6 +29,8 @@ table{border-collapse:collapse;margin:.5rem 0 1.5rem}
 td,th{border:1px solid #ccc;padding:.3rem .6rem;text-align:left}th{background:#f3f3f3}
 .ok{color:#176f2c;font-weight:600}.bad{color:#b00020;font-weight:600}
 code{background:#f6f6f6;padding:0 .2rem}
+.figures{display:flex;flex-wrap:wrap;gap:1rem;align-items:flex-start}
+.figures img{max-width:34rem;border:1px solid #eee}
 """
 
 
@@ -52,26 +58,6 @@ def loss_series(result: RunResult) -> list[tuple[float, float]]:
         if TRAIN_LOSS in m
     ]
     return [(float(i), float(v)) for i, v in scraped]
-
-
-def plot_loss(series: list[tuple[float, float]], path: Path) -> bool:
-    if not series:
-        return False
-    import matplotlib
-
-    matplotlib.use("Agg")  # no display in CI or over SSH
-    import matplotlib.pyplot as plt
-
-    figure, axis = plt.subplots(figsize=(6, 3.2), dpi=110)
-    axis.plot([s for s, _ in series], [v for _, v in series], marker=".", linewidth=1)
-    axis.set_xlabel("step")
-    axis.set_ylabel("training loss")
-    axis.set_title("Training loss")
-    axis.grid(alpha=0.3)
-    figure.tight_layout()
-    figure.savefig(path)
-    plt.close(figure)
-    return True
 
 
 def _governance(result: RunResult) -> str:
@@ -130,19 +116,11 @@ def _comparison(result: RunResult) -> str:
     evaluation = result.evaluation or {}
     if not evaluation:
         return "<p>No evaluation was written.</p>"
+    family = {r.family for r in GATE_RULES if r.kind != "size" and r.key in evaluation}
     gate = _table(
         ["metric", "rule", "candidate", "baseline", "gain [95 % CI]", "threshold", "decision"],
-        [_rule_row(rule, evaluation, result) for rule in GATE_RULES],
+        [_rule_row(rule, evaluation, result) for rule in GATE_RULES if rule.family in family],
     )
-    all_metrics = _table(
-        ["metric", "candidate", "baseline", "gain [95 % CI]", "better"],
-        [
-            [html.escape(r["metric"]), _num(r["candidate"]), _num(r["baseline"]),
-             f"{_num(r['gain'])} [{_num(r['gain_ci_low'])}, {_num(r['gain_ci_high'])}]",
-             r["better"]]
-            for r in metric_rows(evaluation)
-        ],
-    )  # fmt: skip
     boot = evaluation.get("bootstrap") or {}
     note = (
         f"<p>{evaluation.get('num_examples')} held-out examples, "
@@ -154,7 +132,13 @@ def _comparison(result: RunResult) -> str:
         f"{_num(evaluation.get('refusal_detector_recall'))}. Hallucination rate source: "
         f"<code>{html.escape(str(evaluation.get('hallucination_rate_source')))}</code>.</p>"
     )
-    return f"{gate}{note}<h3>Every metric</h3>{all_metrics}"
+    others = [
+        f"{html.escape(r['metric'])} {_num(r['candidate'])} (baseline {_num(r['baseline'])})"
+        for r in metric_rows(evaluation)
+        if r["metric"] not in {rule.metric for rule in GATE_RULES}
+    ]
+    rest = f"<p>Not gated: {'; '.join(others)}.</p>" if others else ""
+    return f"{gate}{note}{rest}"
 
 
 def _model_card_link(result: RunResult) -> str:
@@ -173,8 +157,38 @@ def _model_card_link(result: RunResult) -> str:
     return "<p>No model card.</p>"
 
 
+def _figures(result: RunResult) -> str:
+    """The loss curve beside the gains forest plot (each only when there is data for it)."""
+    decided = {row["threshold_parameter"]: row["passed"] for row in result.gate}
+    rows = gain_rows(result.evaluation or {}, result.parameters, decided)
+    figures = [
+        ("loss.png", "training loss curve",
+         plot_loss(loss_series(result), result.run_dir / "loss.png")),
+        ("gains.png", "gains over the baseline with 95 % intervals and the gate's thresholds",
+         plot_gains(rows, result.run_dir / "gains.png")),
+    ]  # fmt: skip
+    images = [f'<img src="{name}" alt="{alt}">' for name, alt, drawn in figures if drawn]
+    return f'<div class="figures">{"".join(images)}</div>' if images else "<p>No figures.</p>"
+
+
+def _mlflow(result: RunResult) -> str:
+    """Where the run's MLflow record is and the command that shows it."""
+    if not result.mlflow_run_id:
+        return "<p>Not tracked (tracking.enabled is false, or the store could not be written).</p>"
+    store = result.run_dir.parent / TRACKING_DB
+    url = (
+        f"http://127.0.0.1:5000/#/experiments/{result.mlflow_experiment_id}"
+        f"/runs/{result.mlflow_run_id}"
+    )
+    return (
+        f"<p>MLflow run <code>{html.escape(result.mlflow_run_id)}</code> in "
+        f"<code>{html.escape(str(store))}</code>. Show it with "
+        f"<code>fmops local ui --runs-dir {html.escape(str(result.run_dir.parent))}</code>, then "
+        f'<a href="{html.escape(url)}">{html.escape(url)}</a>.</p>'
+    )
+
+
 def write_report(result: RunResult, settings: Settings, preset: str) -> Path:
-    has_plot = plot_loss(loss_series(result), result.run_dir / "loss.png")
     timeline = _table(
         ["step", "type", "status", "seconds", "detail"],
         [
@@ -186,27 +200,6 @@ def write_report(result: RunResult, settings: Settings, preset: str) -> Path:
                 html.escape(s.detail[:200]),
             ]
             for s in result.steps
-        ],
-    )
-    gate = _table(
-        ["metric", "value", "threshold", "comparison", "result"],
-        [
-            [
-                html.escape(r["metric"]),
-                f"{float(r['value']):.4f}",
-                f"{html.escape(r['threshold_parameter'])} = {r['threshold']}",
-                r["comparison"],
-                _status(r["passed"], "pass" if r["passed"] else "FAIL"),
-            ]
-            for r in result.gate
-        ],
-    )
-    metrics = _table(
-        ["metric", "value"],
-        [
-            [html.escape(k), html.escape(f"{v:.4f}" if isinstance(v, float) else str(v))]
-            for k, v in (result.evaluation or {}).items()
-            if k != "model_card_content"  # shown as the model card, not as one long cell
         ],
     )
     decision = (
@@ -228,15 +221,12 @@ def write_report(result: RunResult, settings: Settings, preset: str) -> Path:
 <h1>Local pipeline run <code>{html.escape(result.run_id)}</code></h1>
 <p>Preset <b>{html.escape(preset)}</b>, stage <b>{html.escape(settings.stage)}</b>, method
 <b>{html.escape(str(result.parameters.get("Method")))}</b>. Status:
-{_status(result.status == "Succeeded", result.status)}</p>
+{_status(result.status == "Succeeded", result.status)}. Decision: {decision}</p>
 <h2>Steps</h2>{timeline}
 <h2>Data governance</h2>{_governance(result)}
-<h2>Training loss</h2>{
-        '<img src="loss.png" alt="training loss curve">' if has_plot else "<p>No loss recorded.</p>"
-    }
-<h2>Evaluation</h2>{metrics}
-<h2>Candidate vs baseline and the gate</h2>{_comparison(result)}
-<h2>Quality gate (conditions evaluated)</h2>{gate}<p>Decision: {decision}</p>
+<h2>Training loss and gains</h2>{_figures(result)}
+<h2>Quality gate</h2>{_comparison(result)}
+<h2>Experiment tracking</h2>{_mlflow(result)}
 <h2>Model card</h2>{_model_card_link(result)}
 <h2>Model registry entry</h2>{registry}
 <h2>Parameters</h2><pre>{html.escape(json.dumps(result.parameters, indent=2))}</pre>

@@ -47,6 +47,7 @@ class LocalTracking:
         self._tasks: queue.Queue[Task | None] = queue.Queue()
         self._opened = threading.Event()
         self._run_id: str | None = None
+        self.experiment_id: str | None = None
         self._failed = False
         self._flushed: set[str] = set()
         self._thread = threading.Thread(
@@ -81,6 +82,7 @@ class LocalTracking:
         try:
             sink = MlflowSink(self.uri)
             self._run_id = sink.pipeline_run(experiment, self.execution_id, self.execution_id)
+            self.experiment_id = sink.client.get_run(self._run_id).info.experiment_id
         except Exception as exc:  # tracking must never fail the run
             self._fail(exc)
         finally:

@@ -1,0 +1,114 @@
+"""The report's figures: the training loss curve and the gains forest plot (PNG, matplotlib).
+
+Each figure is a function `(result-derived data, path) -> bool` (False: nothing to draw), so a
+new figure (a reward curve) is one more function and one more entry in the report's row.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from training_scripts.vocabulary.metrics import GATE_RULES, gain_key
+
+_WIDTH, _DPI = 6.0, 110
+
+
+def _pyplot() -> Any:
+    import matplotlib
+
+    matplotlib.use("Agg")  # no display in CI or over SSH
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def plot_loss(series: list[tuple[float, float]], path: Path) -> bool:
+    if not series:
+        return False
+    plt = _pyplot()
+    figure, axis = plt.subplots(figsize=(_WIDTH, 3.2), dpi=_DPI)
+    axis.plot([s for s, _ in series], [v for _, v in series], marker=".", linewidth=1)
+    axis.set_xlabel("step")
+    axis.set_ylabel("training loss")
+    axis.set_title("Training loss")
+    axis.grid(alpha=0.3)
+    figure.tight_layout()
+    figure.savefig(path)
+    plt.close(figure)
+    return True
+
+
+@dataclass(frozen=True)
+class GainRow:
+    """One gate metric: candidate - baseline with its paired bootstrap interval."""
+
+    metric: str
+    gain: float
+    low: float
+    high: float
+    # The gate's bound on the gain, if a rule sets one (Min*Gain; MaxRefusalDrop as -drop).
+    threshold: float | None
+    rule: str | None
+    passed: bool | None  # None: the rule was not reached
+
+
+def gain_rows(
+    evaluation: dict[str, Any], parameters: dict[str, Any], decided: dict[str, bool]
+) -> list[GainRow]:
+    """A row per text-gate metric that has a baseline, in the gate's order."""
+    rows: dict[str, GainRow] = {}
+    for rule in GATE_RULES:
+        metric = rule.metric
+        if rule.family != "text" or gain_key(metric) not in evaluation:
+            continue
+        row = rows.get(metric) or GainRow(
+            metric, float(evaluation[gain_key(metric)]),
+            float(evaluation[gain_key(metric, "low")]), float(evaluation[gain_key(metric, "high")]),
+            None, None, None,
+        )  # fmt: skip
+        if rule.kind in ("gain", "drop") and rule.parameter in parameters:
+            value = float(parameters[rule.parameter])
+            # refusal_drop = baseline - candidate <= MaxRefusalDrop  <=>  gain >= -MaxRefusalDrop
+            threshold = value if rule.kind == "gain" else -value
+            row = GainRow(row.metric, row.gain, row.low, row.high, threshold, rule.parameter,
+                          decided.get(rule.parameter))  # fmt: skip
+        rows[metric] = row
+    return list(rows.values())
+
+
+def plot_gains(rows: list[GainRow], path: Path) -> bool:
+    """Forest plot: a panel per metric (their scales differ), gain and 95 % interval, zero as a
+    grey line, the gate's threshold as a red (failed) or green (passed) line."""
+    if not rows:
+        return False
+    plt = _pyplot()
+    figure, axes = plt.subplots(
+        len(rows), 1, figsize=(_WIDTH, 0.62 * len(rows) + 0.9), dpi=_DPI, squeeze=False
+    )
+    for axis, row in zip(axes[:, 0], rows, strict=True):
+        axis.errorbar(
+            [row.gain], [0], xerr=[[row.gain - row.low], [row.high - row.gain]],
+            fmt="o", color="#1f4e79", capsize=4, markersize=5,
+        )  # fmt: skip
+        axis.axvline(0.0, color="#999999", linewidth=1, linestyle="--")
+        marks = [row.low, row.high, 0.0]
+        if row.threshold is not None:
+            colour = "#b00020" if row.passed is False else "#176f2c"
+            axis.axvline(row.threshold, color=colour, linewidth=2)
+            marks.append(row.threshold)
+        span = (max(marks) - min(marks)) or 1.0
+        axis.set_xlim(min(marks) - 0.15 * span, max(marks) + 0.15 * span)
+        axis.set_yticks([0], [row.metric])
+        axis.tick_params(axis="x", labelsize=7)
+        axis.set_ylim(-1, 1)
+        label = f"{row.gain:+.4g} [{row.low:+.4g}, {row.high:+.4g}]"
+        if row.rule:
+            label += f"  {row.rule} = {row.threshold:g}"
+        axis.text(1.0, 0.5, label, transform=axis.transAxes, fontsize=7, ha="right", va="bottom")
+    axes[0, 0].set_title("Gain over the baseline, 95 % paired bootstrap interval")
+    figure.tight_layout()
+    figure.savefig(path)
+    plt.close(figure)
+    return True
