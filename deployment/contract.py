@@ -141,6 +141,13 @@ def guardrail_output(use_case: str) -> str:
 PIPELINE_RUNS_PREFIX = "pipeline-runs/"
 # Staged base models; the job role may read them.
 BASE_MODELS_PREFIX = "base-models/"
+# The stage's MLflow tracking server keeps its run artifacts here.
+MLFLOW_ARTIFACTS_PREFIX = "mlflow/"
+
+
+def mlflow_server_name(settings: Settings) -> str:
+    """The stage's SageMaker MLflow tracking server."""
+    return f"{settings.name}-mlflow"
 
 
 def base_model_prefix(model: str) -> str:

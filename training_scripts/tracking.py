@@ -36,6 +36,12 @@ EXECUTION_TAG = "fmops.pipeline_execution_id"
 MODEL_PACKAGE_TAG = "fmops.model_package"
 GATE_TAG = "fmops.gate"
 RUN_ID_KEY = "mlflow_run_id"
+# The IAM actions of the calls a job makes (MlflowSink.pipeline_run and .log); the training
+# stack grants exactly these on the stage's tracking server.
+JOB_MLFLOW_ACTIONS = tuple(
+    f"sagemaker-mlflow:{action}"
+    for action in ("GetExperimentByName", "CreateExperiment", "SearchRuns", "CreateRun", "LogBatch")
+)
 # MLflow's limits per LogBatch request (REST API reference, "Log Batch"): 1000 metrics,
 # 100 params, 100 tags, 1000 entities in all.
 _BATCH_METRICS, _BATCH_PARAMS = 1000, 100
