@@ -27,6 +27,7 @@ from deployment.settings import Settings, SettingsError, load_settings, read_cdk
 from infra.constructs.mlflow_tracking import MlflowTracking
 from infra.constructs.secure_bucket import SecureBucket
 from tests.api_shapes import operation, problems
+from tests.api_shapes import placeholder as placeholder_for
 from training_scripts.tracking import (
     EXECUTION_ENV,
     EXPERIMENT_ENV,
@@ -169,11 +170,12 @@ def test_server_request_matches_the_sagemaker_api(
     if not synthesized.settings.tracking.creates_server:
         pytest.skip("no server of the stage's own (tracking_server_arn or tracking off)")
     _, server = _server(training_template)
-    request = {
-        key: "TOKEN" if isinstance(value, dict) else value
+    op = operation("sagemaker", "CreateMlflowTrackingServer")
+    members = op.input_shape.members
+    request = {  # CloudFormation intrinsics (role ARN, bucket name) become typed placeholders
+        key: placeholder_for(members[key]) if isinstance(value, dict) and key in members else value
         for key, value in server["Properties"].items()
     }
-    op = operation("sagemaker", "CreateMlflowTrackingServer")
     assert problems(op, request) == []
     for key in ("TrackingServerName", "WeeklyMaintenanceWindowStart"):
         pattern = op.input_shape.members[key].metadata["pattern"]
