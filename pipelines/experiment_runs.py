@@ -111,8 +111,10 @@ def find_runs(uri: str, references: list[str]) -> list[RunSummary]:
     found = []
     for reference in references:
         execution = reference.rsplit("/", 1)[-1].replace("'", "")  # an execution ARN ends in the id
-        runs = sink.client.search_runs(
-            experiments, f"tags.`{EXECUTION_TAG}` = '{execution}'", max_results=1
+        runs: list[Any] = list(
+            sink.client.search_runs(
+                experiments, f"tags.`{EXECUTION_TAG}` = '{execution}'", max_results=1
+            )
         )
         if not runs:
             runs = _by_run_id(sink, reference)

@@ -23,6 +23,7 @@ from constructs import Construct
 
 from deployment.contract import MLFLOW_ARTIFACTS_PREFIX
 from infra.constructs.secure_bucket import SecureBucket
+from infra.nag import justify_wildcards
 from training_scripts.tracking import JOB_MLFLOW_ACTIONS
 
 SAGEMAKER = "sagemaker.amazonaws.com"
@@ -135,6 +136,12 @@ class MlflowTracking(Construct):
                     },
                 ),
             ],
+        )
+        justify_wildcards(
+            policy,
+            [(["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], objects)],
+            "The tracking server keeps each run's artifacts under keys it names itself, all under "
+            "the artifacts bucket's mlflow/ prefix and nowhere else.",
         )
         server = sagemaker.CfnMlflowTrackingServer(
             self,
