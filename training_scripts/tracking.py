@@ -30,6 +30,9 @@ TRACKING_URI_ENV = "MLFLOW_TRACKING_URI"
 EXPERIMENT_ENV = "FMOPS_MLFLOW_EXPERIMENT"
 EXECUTION_ENV = "FMOPS_PIPELINE_EXECUTION_ID"
 OUTBOX_ENV = "FMOPS_TRACKING_OUTBOX"
+# Where a job reports, not what it computes: a resumed or moved local run reuses a job whose
+# only change is one of these (the local store's path is absolute).
+ROUTING_ENV = (TRACKING_URI_ENV, EXPERIMENT_ENV, EXECUTION_ENV)
 DEFAULT_EXPERIMENT = "fmops"
 # Run tags. The run id goes on the model package / local registry entry under RUN_ID_KEY.
 EXECUTION_TAG = "fmops.pipeline_execution_id"

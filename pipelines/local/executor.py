@@ -32,7 +32,7 @@ from pipelines.pipeline_parameters import (
     resolve_placeholders,
 )
 from training_scripts.governance.writers import sha256_file
-from training_scripts.tracking import RUN_ID_KEY
+from training_scripts.tracking import ROUTING_ENV, RUN_ID_KEY
 
 _STEP_REF = re.compile(r'"Steps\.([A-Za-z0-9_-]+)\.')
 _PARAMETER_TYPES: dict[str, Callable[[str], Any]] = {
@@ -263,7 +263,11 @@ class LocalExecutor:
 
     def _fingerprint(self, args: dict[str, Any]) -> str:
         """Resolved arguments (which carry the code hash) plus the bytes of every input."""
-        digest = hashlib.sha256(json.dumps(args, sort_keys=True, default=str).encode())
+        environment = {
+            k: v for k, v in (args.get("Environment") or {}).items() if k not in ROUTING_ENV
+        }
+        computed = {**args, "Environment": environment}
+        digest = hashlib.sha256(json.dumps(computed, sort_keys=True, default=str).encode())
         uris = [i["S3Input"]["S3Uri"] for i in args.get("ProcessingInputs", [])]
         uris += [c["DataSource"]["S3DataSource"]["S3Uri"] for c in args.get("InputDataConfig", [])]
         for uri in uris:
