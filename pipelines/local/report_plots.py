@@ -52,6 +52,7 @@ class GainRow:
     threshold: float | None
     rule: str | None
     passed: bool | None  # None: the rule was not reached
+    rule_value: float | None = None  # the parameter's own value (MaxRefusalDrop: the drop)
 
 
 def gain_rows(
@@ -73,19 +74,20 @@ def gain_rows(
             # refusal_drop = baseline - candidate <= MaxRefusalDrop  <=>  gain >= -MaxRefusalDrop
             threshold = value if rule.kind == "gain" else -value
             row = GainRow(row.metric, row.gain, row.low, row.high, threshold, rule.parameter,
-                          decided.get(rule.parameter))  # fmt: skip
+                          decided.get(rule.parameter), value)  # fmt: skip
         rows[metric] = row
     return list(rows.values())
 
 
 def plot_gains(rows: list[GainRow], path: Path) -> bool:
     """Forest plot: a panel per metric (their scales differ), gain and 95 % interval, zero as a
-    grey line, the gate's threshold as a red (failed) or green (passed) line."""
+    grey dashed line, the gate's threshold on the gain as a line: green passed, red failed, grey
+    not reached (an earlier rule failed)."""
     if not rows:
         return False
     plt = _pyplot()
     figure, axes = plt.subplots(
-        len(rows), 1, figsize=(_WIDTH, 0.62 * len(rows) + 0.9), dpi=_DPI, squeeze=False
+        len(rows), 1, figsize=(_WIDTH + 1.5, 0.7 * len(rows) + 0.8), dpi=_DPI, squeeze=False
     )
     for axis, row in zip(axes[:, 0], rows, strict=True):
         axis.errorbar(
@@ -94,20 +96,22 @@ def plot_gains(rows: list[GainRow], path: Path) -> bool:
         )  # fmt: skip
         axis.axvline(0.0, color="#999999", linewidth=1, linestyle="--")
         marks = [row.low, row.high, 0.0]
+        rule = ""
         if row.threshold is not None:
-            colour = "#b00020" if row.passed is False else "#176f2c"
+            colour = {True: "#176f2c", False: "#b00020", None: "#888888"}[row.passed]
             axis.axvline(row.threshold, color=colour, linewidth=2)
             marks.append(row.threshold)
+            verdict = {True: "pass", False: "FAIL", None: "not reached"}[row.passed]
+            bound = f" (gain >= {row.threshold:g})" if row.rule_value != row.threshold else ""
+            rule = f"{row.rule} = {row.rule_value:g}{bound}\n{verdict}"
         span = (max(marks) - min(marks)) or 1.0
-        axis.set_xlim(min(marks) - 0.15 * span, max(marks) + 0.15 * span)
-        axis.set_yticks([0], [row.metric])
-        axis.tick_params(axis="x", labelsize=7)
+        axis.set_xlim(min(marks) - 0.1 * span, max(marks) + 0.1 * span)
         axis.set_ylim(-1, 1)
-        label = f"{row.gain:+.4g} [{row.low:+.4g}, {row.high:+.4g}]"
-        if row.rule:
-            label += f"  {row.rule} = {row.threshold:g}"
-        axis.text(1.0, 0.5, label, transform=axis.transAxes, fontsize=7, ha="right", va="bottom")
-    axes[0, 0].set_title("Gain over the baseline, 95 % paired bootstrap interval")
+        axis.set_yticks([0], [f"{row.metric}\n{row.gain:+.3g} [{row.low:+.3g}, {row.high:+.3g}]"])
+        axis.tick_params(axis="y", labelsize=8)
+        axis.tick_params(axis="x", labelsize=7)
+        axis.text(1.02, 0.5, rule, transform=axis.transAxes, fontsize=7, va="center")
+    axes[0, 0].set_title("Gain over the baseline, 95 % paired bootstrap interval", fontsize=10)
     figure.tight_layout()
     figure.savefig(path)
     plt.close(figure)
