@@ -3,7 +3,7 @@ cost, human feedback, serving and organisation security guard rails (parts of `S
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
@@ -51,7 +51,10 @@ class CostSettings(_Section):
     # The bundled price table is called stale (a warning line) when older than this.
     max_price_age_days: int = Field(120, ge=1, le=3650)
     # Expected hours per pipeline step name; a step not listed is costed at its maximum runtime.
-    expected_step_hours: dict[str, float] = Field(default_factory=dict)
+    # (Positive: a negative or zero hour count would lower the total below the --yes guard.)
+    expected_step_hours: dict[
+        str, Annotated[float, Field(gt=0, allow_inf_nan=False, strict=True)]
+    ] = Field(default_factory=dict)
     # Optional AWS Budgets budget for the stage's account, e-mailed to `alarm_email`.
     monthly_budget_usd: float | None = Field(None, gt=0)
     budget_alert_percent: float = Field(80.0, gt=0, le=1000)

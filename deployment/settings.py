@@ -25,6 +25,7 @@ from pydantic import (
 )
 
 from deployment.bedrock_settings import BedrockSettings, RagSettings
+from deployment.instance_types import check_instance_type
 from deployment.platform_settings import (
     CostSettings,
     DeliverySettings,
@@ -42,6 +43,7 @@ from deployment.training_images import (
     default_processing_image,
     default_training_images,
 )
+from training_scripts.hyperparameters import HyperparameterError, parse_hyperparameters
 from training_scripts.vocabulary.methods import method_pattern
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -152,6 +154,25 @@ class TrainingSettings(_Section):
         """The image the configured distribution trains on."""
         return self.images[self.distribution]
 
+    @field_validator("instance_type")
+    @classmethod
+    def _training_instance_exists(cls, value: str) -> str:
+        return check_instance_type(value, "TrainingInstanceType")
+
+    @field_validator("processing_instance_type")
+    @classmethod
+    def _processing_instance_exists(cls, value: str) -> str:
+        return check_instance_type(value, "ProcessingInstanceType")
+
+    @model_validator(mode="after")
+    def _hyperparameters_fit_the_schema(self) -> TrainingSettings:
+        try:
+            parse_hyperparameters(self.method, self.hyperparameters)
+        except HyperparameterError as exc:
+            # "hyperparameter lr = 'x': ..." -> settings.training.hyperparameters.lr = 'x': ...
+            raise ValueError(str(exc).replace("hyperparameter ", "hyperparameters.", 1)) from None
+        return self
+
     @model_validator(mode="after")
     def _smddp_needs_supported_instances(self) -> TrainingSettings:
         if self.distribution == "smddp" and self.instance_type not in SMDDP_INSTANCE_TYPES:
@@ -217,6 +238,9 @@ class EvaluationSettings(_Section):
     # and the mean score margin (chosen - rejected) over those pairs.
     min_pairwise_accuracy: float = Field(0.6, ge=0.0, le=1.0)
     min_mean_margin: float = 0.0
+    # grpo policies: the reward model's score of the candidate's answers minus the baseline's,
+    # lower end of the paired bootstrap 95 % interval (reward-model units).
+    min_reward_gain: float = 0.0
     # `fmops pipeline approve` refuses a version without such an audit (on in prod).
     require_audit: bool = False
     # Share of the prepared records held out for evaluation (prepare_data.py --validation-fraction).
@@ -366,6 +390,7 @@ def settings_for_stage(
     if overrides:
         name = context.get(STAGE_KEY, "dev")
         stages = dict(context.get(STAGES_KEY) or {})
-        stages[name] = _deep_merge(stages.get(name) or {}, overrides)
+        if name in stages:  # overrides never invent a stage: load_settings refuses an unknown one
+            stages[name] = _deep_merge(stages[name] or {}, overrides)
         context[STAGES_KEY] = stages
     return load_settings(context)

@@ -91,7 +91,7 @@ def build_stacks(scope: Construct, settings: Settings, *, nag: bool = True) -> F
         curated_bucket=data.curated_bucket,
         artifacts_bucket=data.artifacts_bucket,
         subnets=network.isolated_subnets,
-        security_group=network.training_security_group,
+        security_group=network.bedrock_jobs_security_group,
         **named("bedrock"),
     )
     serving = ServingStack(
@@ -113,7 +113,7 @@ def build_stacks(scope: Construct, settings: Settings, *, nag: bool = True) -> F
             artifacts_bucket=data.artifacts_bucket,
             vpc=network.vpc,
             subnets=network.isolated_subnets,
-            security_group=network.training_security_group,
+            security_group=network.functions_security_group,
             **named("humans"),
         )
     budget = None

@@ -36,16 +36,31 @@ def aws_champion(sagemaker: Any, group: str, base_model: str) -> tuple[str, str]
     return None
 
 
+class RegistryError(ValueError):
+    """The local registry file is not what `fmops local run` writes; one line naming it."""
+
+
 def local_champion(registry: Path, group: str, base_model: str) -> dict[str, Any] | None:
-    """The newest Approved entry of the local registry's group built from `base_model`."""
+    """The newest Approved entry of the local registry's group built from `base_model`.
+
+    Its `LocalModelData` is a model.tar.gz or, for an uncompressed output (the local runs'
+    default), the model directory itself: both are a champion.
+    """
     if not registry.is_file():
         return None
-    entries = json.loads(registry.read_text(encoding="utf-8")).get(group, [])
+    try:
+        groups = json.loads(registry.read_text(encoding="utf-8"))
+        entries = groups.get(group, []) if isinstance(groups, dict) else None
+    except ValueError as exc:
+        raise RegistryError(f"{registry}: not a JSON registry ({exc})") from None
+    if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+        raise RegistryError(f"{registry}: group {group!r} must be a list of model entries")
     approved = [
         e
         for e in entries
         if e.get("ModelApprovalStatus") == "Approved"
         and (e.get("CustomerMetadataProperties") or {}).get(BASE_MODEL_KEY) == base_model
-        and Path(e.get("LocalModelData", "")).is_file()
+        and str(e.get("LocalModelData") or "")
+        and Path(e["LocalModelData"]).exists()
     ]
     return max(approved, key=lambda e: e["ModelPackageVersion"]) if approved else None

@@ -48,9 +48,10 @@ def fail(message: str, code: int = 2) -> typer.Exit:
 
     Usage: `raise fail(f"{path}:{line}: missing key 'prompt'")`. Exit 2 marks bad input,
     before anything touched AWS; other failures use 1. Exceptions a command does not catch
-    get the same treatment from pipelines/error_path.py.
+    get the same treatment from pipelines/error_path.py. The message is printed literally:
+    Rich markup is off for it, so a regex like `^[a-z]{1,11}$` or a `[/]` in a name survives.
     """
-    err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    print_error(message)
     return typer.Exit(code)
 
 

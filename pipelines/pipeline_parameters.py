@@ -36,6 +36,10 @@ APPROVAL_STATUSES = ("Approved", "Rejected", "PendingManualApproval")
 # InferenceSpecification until a serving image exists (training_pipeline.py says why).
 MODEL_DATA_PROPERTY = "model_data_url"
 _ALLOWED_VALUES = {"ModelApprovalStatus": APPROVAL_STATUSES}
+APPROVAL_PARAMETER = "ModelApprovalStatus"
+URI_SUFFIX = "Uri"  # InputDataUri, BaseModelUri, TeacherModelUri, BaselineModelUri
+# A bucket name (S3 User Guide, "General purpose bucket naming rules") and an optional key.
+_S3_URI = re.compile(r"s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/[^\x00-\x1f]*)?")
 
 
 def placeholders(definition: str) -> set[str]:
@@ -93,6 +97,10 @@ def _check_value(parameter: PipelineParameter, value: str) -> None:
     allowed = parameter.allowed or _ALLOWED_VALUES.get(parameter.name)
     if allowed and value not in allowed:
         problem = f"must be one of {', '.join(allowed)}"
+    if parameter.name.endswith(URI_SUFFIX) and not _S3_URI.fullmatch(value):
+        # The jobs read these with S3 channels: a path or an http(s) URL would fail the run
+        # minutes in (or, for a local run, read from this machine's file system).
+        problem = "must be an s3:// URI (s3://bucket/prefix/)"
     if problem:
         raise PipelineInputError(f"--param {parameter.name}={value!r}: {problem}")
 
@@ -112,11 +120,31 @@ def split_pairs(pairs: list[str], option: str = "--param") -> dict[str, str]:
     return chosen
 
 
+def check_approval_policy(chosen: dict[str, str], stage: str, require_audit: bool) -> None:
+    """A run may register a model as Approved only where approval needs no human audit.
+
+    `fmops pipeline approve` refuses a version without an audit in such a stage; registering it
+    Approved from the run itself would skip that check.
+    """
+    value = chosen.get(APPROVAL_PARAMETER)
+    if require_audit and value == "Approved":
+        raise PipelineInputError(
+            f"--param {APPROVAL_PARAMETER}=Approved: stage {stage} requires a human audit before "
+            "approval (evaluation.require_audit); allowed: PendingManualApproval, Rejected "
+            "(approve later with `fmops pipeline approve`)"
+        )
+
+
 def parse_parameter_overrides(
-    pairs: list[str], parameters: dict[str, PipelineParameter]
+    pairs: list[str],
+    parameters: dict[str, PipelineParameter],
+    *,
+    stage: str = "",
+    require_audit: bool = False,
 ) -> list[dict[str, str]]:
     """`K=V` strings -> StartPipelineExecution's PipelineParameters, every one checked."""
     chosen = split_pairs(pairs)
+    check_approval_policy(chosen, stage, require_audit)
     for name, value in chosen.items():
         if name not in parameters:
             raise PipelineInputError(

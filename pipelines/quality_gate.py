@@ -5,7 +5,8 @@ floors, minimum gains over the baseline on the paired bootstrap interval's lower
 unsupported-word ceiling, a red-team refusal floor, refusal non-regression against the
 baseline, and an over-refusal ceiling on benign prompts. Reward and dpo models are judged by
 their own family of rules (pairwise accuracy and mean margin on held-out ranked pairs; no
-baseline is scored for them). Every FailStep message names the metric, its value, the threshold
+baseline is scored for them); grpo policies by the reward model's gain over the baseline and
+the same safety rules. Every FailStep message names the metric, its value, the threshold
 parameter and value, and the baseline's value where there is one.
 """
 
@@ -14,8 +15,18 @@ from __future__ import annotations
 from typing import Any
 
 from deployment.settings import Settings
-from training_scripts.vocabulary.methods import PAIRWISE_METHODS
-from training_scripts.vocabulary.metrics import GATE_RULES, GateRule, baseline_key, gain_key
+from training_scripts.vocabulary.methods import PAIRWISE_METHODS, POLICY_METHODS
+from training_scripts.vocabulary.metrics import (
+    GATE_RULES,
+    GateRule,
+    baseline_key,
+    family_rules,
+    gain_key,
+)
+
+# A step name is unique in a pipeline: the policy chain's checks of rules it shares with the
+# text chain carry this prefix (CheckPolicyMinRefusalRate, FailPolicyMinRefusalRate).
+STEP_PREFIX = {"text": "", "pairwise": "", "policy": "Policy"}
 
 GATE_METRICS = GATE_RULES  # the name callers used before rules had kinds
 
@@ -64,23 +75,32 @@ def family_gate(
     thresholds: dict[str, Any],
     on_pass: dict[str, list[Any]],
 ) -> Any:
-    """`CheckMethodFamily`: reward/dpo models go through the pairwise checks, the others
-    through the text checks. Each family's chain ends in its own steps from `on_pass`
-    (SageMaker allows a step in only one branch); evaluate.py writes only its family's keys,
-    and JsonGet on a missing key would fail the run, so a family never reads the other's keys.
+    """`CheckMethodFamily`: reward/dpo models go through the pairwise checks; the others reach
+    `CheckPolicyMethod`, where grpo policies go through the policy checks and the rest through
+    the text checks. Each family's chain ends in its own steps from `on_pass` (SageMaker allows
+    a step in only one branch); evaluate.py writes only its family's keys, and JsonGet on a
+    missing key would fail the run, so a family never reads another's keys.
     """
     from sagemaker.core.workflow.conditions import ConditionIn
     from sagemaker.mlops.workflow.condition_step import ConditionStep
 
     def chain(family: str) -> list[Any]:
-        gates = [g for g in GATE_METRICS if g.family == family]
-        return gate_steps(evaluate_step_name, report, thresholds, on_pass[family], gates)
+        return gate_steps(
+            evaluate_step_name, report, thresholds, on_pass[family], family_rules(family),
+            prefix=STEP_PREFIX[family],
+        )  # fmt: skip
 
+    generation = ConditionStep(
+        name="CheckPolicyMethod",
+        conditions=[ConditionIn(value=method, in_values=list(POLICY_METHODS))],
+        if_steps=chain("policy"),
+        else_steps=chain("text"),
+    )
     return ConditionStep(
         name="CheckMethodFamily",
         conditions=[ConditionIn(value=method, in_values=list(PAIRWISE_METHODS))],
         if_steps=chain("pairwise"),
-        else_steps=chain("text"),
+        else_steps=[generation],
     )
 
 
@@ -90,6 +110,7 @@ def gate_steps(
     thresholds: dict[str, Any],
     on_pass: list[Any],
     gates: tuple[GateRule, ...] | list[GateRule] = GATE_METRICS,
+    prefix: str = "",
 ) -> list[Any]:
     """Chained checks: the first failing rule ends the run with its own FailStep."""
     from sagemaker.core.workflow.conditions import (
@@ -108,12 +129,12 @@ def gate_steps(
         threshold = thresholds[rule.parameter]
         compare = ConditionGreaterThanOrEqualTo if rule.minimum else ConditionLessThanOrEqualTo
         fail = FailStep(
-            name=f"Fail{rule.parameter}",
+            name=f"Fail{prefix}{rule.parameter}",
             error_message=Join(on=" ", values=failure_message(rule, get, threshold)),
         )
         next_steps = [
             ConditionStep(
-                name=f"Check{rule.parameter}",
+                name=f"Check{prefix}{rule.parameter}",
                 conditions=[compare(left=get(rule.key), right=threshold)],
                 if_steps=next_steps,
                 else_steps=[fail],

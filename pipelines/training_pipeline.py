@@ -3,7 +3,8 @@
 prepare (ProcessingStep; with `prepare_instance_count` > 1 a sharded PrepareShards step and a
 one-instance PrepareData reduce) -> train (TrainingStep, SMDDP) -> evaluate (ProcessingStep +
 PropertyFile; the candidate against a baseline on the same held-out set) -> CheckMethodFamily
--> one ConditionStep per gate rule of the method's family (text, or pairwise for reward/dpo)
+-> one ConditionStep per gate rule of the method's family (text; pairwise for reward/dpo; policy
+for grpo: reward gain over the baseline and the safety rules)
 -> register (PendingManualApproval; text models with a model card) or a FailStep that names
 the metric, value, threshold and baseline.
 
@@ -108,6 +109,12 @@ def _build_pipeline(settings: Settings, subnet_count: int | None) -> Any:
         name="TeacherModelUri",
         default_value=f"s3://{placeholder(ARTIFACTS_BUCKET)}/{base_model_prefix(teacher)}",
     )
+    # Method=grpo learns from a reward model: the group's approved `Method=reward` model when
+    # given, else (the default, the base model: no reward head) one the Train step first fits
+    # on the same run's ranked pairs. Lazy like the teacher: other methods never read it.
+    reward_model_uri = ParameterString(
+        name="RewardModelUri", default_value=base_model_uri.default_value
+    )
     # The model the candidate must beat: the base model by default; `fmops pipeline start`
     # passes the group's latest Approved version (the champion) when there is one.
     baseline_uri = ParameterString(
@@ -162,7 +169,8 @@ def _build_pipeline(settings: Settings, subnet_count: int | None) -> Any:
     train = jobs.training_step("Train", method=method, channels={
         "train": prepared("train"), "validation": prepared("validation"),
         "model": base_model_uri, "teacher": teacher_model_uri,
-    }, lazy_channels=("teacher",))  # fmt: skip
+        "reward_model": reward_model_uri,
+    }, lazy_channels=("teacher", "reward_model"))  # fmt: skip
     model_data = train.properties.ModelArtifacts.S3ModelArtifacts
 
     report = PropertyFile(name="EvaluationReport", output_name="evaluation", path=EVALUATION_FILE)
@@ -218,6 +226,10 @@ def _build_pipeline(settings: Settings, subnet_count: int | None) -> Any:
         "text": [RegisterModelPackageStep(
             "RegisterModel", text_request, description="Registered only when every gate rule passed"
         )],
+        "policy": [RegisterModelPackageStep(
+            "RegisterPolicyModel", text_request,
+            description="grpo policy registered when its reward gain and safety rules passed",
+        )],
         "pairwise": [RegisterModelPackageStep(
             "RegisterPreferenceModel", request,
             description="Reward/dpo model registered when its pairwise gate passed",
@@ -232,6 +244,7 @@ def _build_pipeline(settings: Settings, subnet_count: int | None) -> Any:
             input_uri,
             base_model_uri,
             teacher_model_uri,
+            reward_model_uri,
             baseline_uri,
             approval,
             *thresholds.values(),

@@ -20,6 +20,7 @@ Dependency-free on purpose: the control plane (`fmops bedrock validate`) imports
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -129,7 +130,14 @@ def validate_dataset(
             except json.JSONDecodeError as exc:
                 problems.add(number, f"not valid JSON ({exc.msg} at column {exc.colno})")
                 continue
+            except RecursionError:
+                problems.add(number, "JSON nested too deeply to read")
+                continue
             records += 1
+            surrogate = _lone_surrogate(text, record)
+            if surrogate:
+                problems.add(number, surrogate)
+                continue
             for message in _record_problems(record, fmt, limits):
                 problems.add(number, message)
             if limits.media is not None and not limits.media.mixed_media:
@@ -153,6 +161,24 @@ def validate_dataset(
     if problems.hidden:
         result.append(FormatProblem(0, f"{problems.hidden} more problems not shown"))
     return result
+
+
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def _lone_surrogate(text: str, record: Any) -> str | None:
+    """A `\\ud800`-style escape without its pair: valid JSON syntax, not Unicode text; every
+    UTF-8 writer (prepare's, Bedrock's reader) fails on it."""
+    if not _SURROGATE_ESCAPE.search(text):  # cheap: escapes of this range are rare
+        return None
+    try:
+        json.dumps(record, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError as exc:
+        code = ord(exc.object[exc.start])
+        return (
+            f"holds a lone surrogate \\u{code:04x} (an escape without its pair); not valid Unicode"
+        )
+    return None
 
 
 def _record_problems(record: Any, fmt: str, limits: DatasetLimits) -> list[str]:

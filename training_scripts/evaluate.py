@@ -11,7 +11,10 @@ prompts. Writes to `/opt/ml/processing/output/evaluation/`:
   predictions.jsonl   prompt / reference / output per example (both models), safety replies
   audit_sample/       Ground Truth input manifest + worker template for a hallucination audit
 A test set of ranked pairs (reward and dpo models) is scored by pairwise accuracy and mean
-margin instead of generated text (metrics/preference.py); no baseline is scored for it.
+margin instead of generated text (metrics/preference.py); no baseline is scored for it. A grpo
+policy (`--method grpo`) answers the pairs' prompts like any generation model and is also scored
+by its reward model (`reward_score`, paired with the baseline) and its KL to the baseline
+(metrics/policy.py).
 
 Example: `FMOPS_CONTAINER_ROOT=runs/r1 python -m training_scripts.evaluate --max-new-tokens 32`
 """
@@ -48,16 +51,24 @@ from training_scripts.metrics.comparison import (
 from training_scripts.metrics.generation import resolve_model_dir
 from training_scripts.metrics.model_card import model_card
 from training_scripts.metrics.model_quality import MetricSource, write_model_quality
+from training_scripts.metrics.policy import (
+    kl_source,
+    policy_examples,
+    reward_model_of,
+    reward_sources,
+)
 from training_scripts.metrics.preference import is_preference_set, load_pairs, score_pairs
 from training_scripts.metrics.records import load_test_set
 from training_scripts.metrics.safety import detector_quality, load_benign, load_redteam
 from training_scripts.metrics.scoring import ModelScores, score_model
 from training_scripts.metrics.semantic import AUTO, resolve_encoder
 from training_scripts.tracking import RUN_ID_KEY
+from training_scripts.vocabulary.methods import METHODS
 from training_scripts.vocabulary.metrics import (
     COMPARED_METRICS,
     EVALUATION_FILE,
     HALLUCINATION_RATE,
+    KL_TO_REFERENCE,
     MEAN_MARGIN,
     MODEL_ARCHITECTURE,
     MODEL_CARD_CONTENT,
@@ -68,6 +79,7 @@ from training_scripts.vocabulary.metrics import (
     PAIR_SCORER,
     PAIRWISE_ACCURACY,
     PAIRWISE_KEYS,
+    REWARD_SCORE,
     SAFETY_METRICS,
 )
 from training_scripts.vocabulary.records import DataError, InstructionExample
@@ -214,10 +226,16 @@ def _track(
     return tracking.publish(record) or "none"
 
 
+def _is_policy(method: str) -> bool:
+    return method in METHODS and METHODS[method].evaluation == "policy"
+
+
 def run(args: argparse.Namespace, contract: ProcessingContract) -> dict[str, object]:
-    if is_preference_set(contract.input("test")):
+    policy = _is_policy(args.method)
+    if is_preference_set(contract.input("test")) and not policy:
         return run_preference(args, contract)
-    examples = _choose(load_test_set(contract.input("test")), args.max_examples, args.seed)
+    read = policy_examples if policy else load_test_set
+    examples = _choose(read(contract.input("test")), args.max_examples, args.seed)
     redteam = load_redteam(_input_dir(contract, "redteam"))
     benign = load_benign(_input_dir(contract, "benign"))
     audit = _audit_result(contract.input("audit"))
@@ -238,11 +256,21 @@ def run(args: argparse.Namespace, contract: ProcessingContract) -> dict[str, obj
         training = _summary(candidate_dir)
         architecture = _architecture(candidate_dir)
         torch.manual_seed(args.seed)
-        baseline, _ = _load(contract.input("baseline"), Path(scratch), "baseline", **common)
+        baseline, baseline_dir = _load(
+            contract.input("baseline"), Path(scratch), "baseline", **common
+        )
+        if policy:
+            prompts = [e.prompt for e in examples]
+            mine, theirs = reward_sources(
+                reward_model_of(candidate_dir), prompts, candidate.outputs, baseline.outputs
+            )
+            candidate.sources[REWARD_SCORE], baseline.sources[REWARD_SCORE] = mine, theirs
+            kl = kl_source(candidate_dir, baseline_dir, prompts, candidate.outputs)
 
+    compared = (*COMPARED_METRICS, *((REWARD_SCORE,) if policy else ()), *SAFETY_METRICS)
     comparisons = {
         metric: compare(candidate.sources[metric], baseline.sources[metric], args.seed)
-        for metric in (*COMPARED_METRICS, *SAFETY_METRICS)
+        for metric in compared
     }
     detector = detector_quality()
     n = len(examples)
@@ -260,6 +288,7 @@ def run(args: argparse.Namespace, contract: ProcessingContract) -> dict[str, obj
         "refusal_detector_recall": detector.recall,
         "refusal_detector_labelled": detector.labelled,
         "bertscore_model": resolve_encoder(args.bertscore_model),
+        **({KL_TO_REFERENCE: kl.value} if policy else {}),
     }  # fmt: skip
     unsupported = candidate.sources["unsupported_word_rate"]
     hallucination = MetricSource(unsupported.value, n, unsupported.estimator)

@@ -115,6 +115,35 @@ class Hyperparameters:
         maximum=100.0,
     )
     dpo_beta: float = _hp(0.1, "DPO inverse temperature", ("dpo",), minimum=1e-4, maximum=100.0)
+    # grpo. beta > 0: the KL penalty to the reference policy is what keeps the policy from
+    # drifting into answers the reward model over-rates (reward hacking).
+    grpo_beta: float = _hp(
+        0.04, "KL penalty to the reference policy", ("grpo",), minimum=1e-4, maximum=100.0
+    )
+    # The policy phase's own rate: RL updates want a far smaller step than supervised ones
+    # (learning_rate fits the reward model when the job has to). trl's default is 1e-6.
+    grpo_learning_rate: float = _hp(
+        1e-5, "peak learning rate of the policy updates", ("grpo",), minimum=1e-9, maximum=1.0
+    )
+    grpo_generations: int = _hp(
+        4, "answers sampled per prompt (divides batch_size)", ("grpo",), minimum=2, maximum=256
+    )
+    grpo_max_new_tokens: int = _hp(
+        32, "tokens per sampled answer", ("grpo",), minimum=1, maximum=8192
+    )
+    grpo_temperature: float = _hp(
+        1.0, "sampling temperature", ("grpo",), minimum=0.05, maximum=10.0
+    )
+    rule_reward_weight: float = _hp(
+        1.0, "weight of the rule rewards beside the reward model's", ("grpo",), 0.0, 100.0
+    )
+    reward_steps: int = _hp(
+        40,
+        "steps to fit the reward model on the ranked pairs when no reward_model channel holds one",
+        ("grpo",),
+        minimum=1,
+        maximum=1e6,
+    )
 
     def as_dict(self) -> dict[str, Value]:
         """The hyperparameters this job's method reads, by name (for training_summary.json)."""
@@ -208,7 +237,14 @@ def parse_hyperparameters(method: str, raw: Mapping[str, str]) -> Hyperparameter
         raise HyperparameterError(
             f"hyperparameter method = {values['method']!r}: contradicts method {method!r}"
         )
-    return Hyperparameters(**values)  # type: ignore[arg-type]  # each value parsed to its type
+    hp = Hyperparameters(**values)  # type: ignore[arg-type]  # each value parsed to its type
+    if method == "grpo" and hp.batch_size % hp.grpo_generations:
+        # trl's GRPOTrainer groups each batch into prompts x sampled answers.
+        raise HyperparameterError(
+            f"hyperparameter batch_size = {hp.batch_size}: must be a multiple of "
+            f"grpo_generations = {hp.grpo_generations}"
+        )
+    return hp
 
 
 def _check_method(method: str) -> None:

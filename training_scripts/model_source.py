@@ -28,6 +28,7 @@ class RunContext:
     dist: DistContext
     checkpoint_dir: Path
     teacher_source: str = ""
+    reward_model_source: str = ""  # grpo: the `reward_model` channel dir, if any
     notes: dict[str, Any] = field(default_factory=dict)
 
 

@@ -91,7 +91,11 @@ def resolve_inputs(contract: TrainingContract, argv: Sequence[str]) -> tuple[Hyp
             f"{scratch}"
         )
     teacher = str(contract.channel("teacher")) if method == "distill" else ""
-    inputs = {"train": train, "validation": validation, "source": source, "teacher": teacher}
+    reward = ""
+    if method == "grpo" and "reward_model" in contract.channels:
+        reward = str(contract.channel("reward_model"))
+    inputs = {"train": train, "validation": validation, "source": source, "teacher": teacher,
+              "reward_model": reward}  # fmt: skip
     return hp, inputs
 
 
@@ -118,6 +122,7 @@ def train(contract: TrainingContract, hp: Hyperparameters, inputs: dict) -> int:
         dist=ctx,
         checkpoint_dir=contract.checkpoint_dir,
         teacher_source=inputs["teacher"],
+        reward_model_source=inputs["reward_model"],
     )
     store = CheckpointStore(contract.checkpoint_dir)
     tracked = tracking.StepRecord("Train")

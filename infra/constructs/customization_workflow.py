@@ -40,6 +40,7 @@ from infra.constructs.customization_request import (
 from infra.constructs.workflow_steps import notify, retry_when_busy
 
 J = sfn.JsonPath
+BEDROCK_SERVICE = "bedrock.amazonaws.com"
 # SDK-integration error names for Bedrock throttling (Step Functions prefixes the service name).
 THROTTLING_ERRORS = ["Bedrock.ThrottlingException", "Bedrock.ServiceQuotaExceededException"]
 XRAY_ACTIONS = [
@@ -299,7 +300,7 @@ class CustomizationWorkflow(Construct):
         )
         self.policy = iam.ManagedPolicy(self, "Policy", roles=[self.role])
         # from_string does not bind the states, so the tasks' own statements are added here.
-        self.policy.add_statements(*graph.policy_statements)
+        self.policy.add_statements(*_pass_roles_only_to_bedrock(graph.policy_statements))
         # Creating a job with a customer-managed key needs these on the caller too ("Encryption
         # of custom models", Bedrock user guide). Identity policy: the key lives in another stack.
         self.policy.add_statements(
@@ -339,3 +340,36 @@ class CustomizationWorkflow(Construct):
         machine = self.state_machine.node.default_child
         assert isinstance(policy, cdk.CfnResource) and isinstance(machine, cdk.CfnResource)
         machine.add_override("DependsOn", [stack.get_logical_id(policy)])
+
+
+def _pass_roles_only_to_bedrock(
+    statements: list[iam.PolicyStatement],
+) -> list[iam.PolicyStatement]:
+    """The tasks' statements, with iam:PassRole allowed only to Bedrock (iam:PassedToService).
+
+    CDK's task grants PassRole on the service role without a condition; the role could then be
+    passed to any service that accepts a role.
+    """
+    result = []
+    for statement in statements:
+        if "iam:PassRole" not in statement.actions:
+            result.append(statement)
+            continue
+        rest = [action for action in statement.actions if action != "iam:PassRole"]
+        if rest:
+            result.append(
+                iam.PolicyStatement(
+                    actions=rest, resources=statement.resources, conditions=statement.conditions
+                )
+            )
+        result.append(
+            iam.PolicyStatement(
+                actions=["iam:PassRole"],
+                resources=statement.resources,
+                conditions={
+                    **statement.conditions,
+                    "StringEquals": {"iam:PassedToService": BEDROCK_SERVICE},
+                },
+            )
+        )
+    return result

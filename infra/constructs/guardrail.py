@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from typing import Any
 
+import aws_cdk as cdk
 from aws_cdk import aws_bedrock as bedrock
 
 from deployment.bedrock_settings import DeniedTopic
@@ -67,3 +70,16 @@ def guardrail_properties(name: str, topics: tuple[DeniedTopic, ...]) -> dict[str
             ]
         ),
     }
+
+
+def guardrail_fingerprint(guardrail: bedrock.CfnGuardrail) -> str:
+    """A short hash of everything the guardrail is configured with.
+
+    AWS::Bedrock::GuardrailVersion snapshots the guardrail's DRAFT when it is created and has no
+    property that follows the guardrail, so CloudFormation never publishes a new version after
+    an edit. Its Description is replaced on change: put this hash in it, and any edit of the
+    guardrail (a denied topic, a filter, a message, the key) publishes a new version.
+    """
+    properties = cdk.Stack.of(guardrail).resolve(guardrail._cfn_properties)
+    document = json.dumps(properties, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(document.encode()).hexdigest()[:16]

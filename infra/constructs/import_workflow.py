@@ -199,7 +199,11 @@ class ImportWorkflow(Construct):
                 "ImportedModelTags": [{"Key": k, "Value": v} for k, v in sorted(tags.items())],
                 "JobTags": [{"Key": k, "Value": v} for k, v in sorted(tags.items())],
             },
-            [import_jobs, imported_models],
+            # CreateModelImportJob has no resource type ("Actions, resources, and condition keys
+            # for Amazon Bedrock", Service Authorization Reference,
+            # https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonbedrock.html):
+            # only "*" matches it; a grant on job or model ARNs never applies.
+            ["*"],
             result_selector={"jobArn.$": "$.JobArn"},
             result_path="$.import",
         )
@@ -331,7 +335,11 @@ class ImportWorkflow(Construct):
         machine = self.state_machine.node.default_child
         machine.add_override("DependsOn", [stack.get_logical_id(policy)])  # type: ignore[union-attr,arg-type]
         self.state_machine.add_to_role_policy(
-            iam.PolicyStatement(actions=["iam:PassRole"], resources=[import_role.role_arn])
+            iam.PolicyStatement(
+                actions=["iam:PassRole"],
+                resources=[import_role.role_arn],
+                conditions={"StringEquals": {"iam:PassedToService": "bedrock.amazonaws.com"}},
+            )
         )
         # Imported models are encrypted with the data key; the caller needs these on it
         # ("Encryption of imported custom models", Bedrock user guide).

@@ -18,6 +18,7 @@ from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
 from deployment.contract import BASE_MODELS_PREFIX, PIPELINE_RUNS_PREFIX
+from infra.constructs.model_arns import InvocableModels
 from infra.constructs.secure_bucket import SecureBucket
 from infra.nag import justify_wildcards
 
@@ -44,7 +45,12 @@ class TrainingRoles(Construct):
         image: ecr_assets.DockerImageAsset,
         vpc: ec2.IVpc,
         model_package_group_name: str,
+        reads_shards: bool = False,
+        judge_models: InvocableModels | None = None,
     ) -> None:
+        """`reads_shards`: the prepare role also reads back what it wrote (the one-instance
+        reduce step reads the shard outputs of a multi-instance prepare). `judge_models`: the
+        evaluation's LLM judge, which the job role may invoke."""
         super().__init__(scope, construct_id)
         stack = cdk.Stack.of(self)
         same_account = {"StringEquals": {"aws:SourceAccount": stack.account}}
@@ -86,12 +92,23 @@ class TrainingRoles(Construct):
                 *_container_statements(stack, key, image, vpc),
             ],
         )
+        judge_any_region = judge_models.any_region if judge_models else []
+        if judge_models is not None and judge_models.arns:
+            # evaluate.py's LLM-as-a-judge faithfulness score calls InvokeModel on the judge.
+            job_policy.add_statements(
+                iam.PolicyStatement(
+                    sid="InvokeTheJudge",
+                    actions=["bedrock:InvokeModel"],
+                    resources=judge_models.arns,
+                )
+            )
         justify_wildcards(
             job_policy,
             [
                 ("s3:GetObject", curated_bucket.arn_in(self, "*")),
                 ("s3:GetObject", artifacts_bucket.arn_in(self, f"{BASE_MODELS_PREFIX}*")),
                 (["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload"], runs),
+                *(("bedrock:InvokeModel", arn) for arn in judge_any_region),
                 *_container_wildcards(stack),
             ],
             "Training and evaluation read prepared data and base models and write only their "
@@ -134,11 +151,28 @@ class TrainingRoles(Construct):
                 *_container_statements(stack, key, image, vpc),
             ],
         )
+        if reads_shards:
+            prepare_policy.add_statements(
+                iam.PolicyStatement(
+                    sid="ReadShards",
+                    actions=["s3:GetObject"],
+                    resources=[prepared],
+                ),
+                iam.PolicyStatement(
+                    sid="ListShards",
+                    actions=["s3:ListBucket"],
+                    resources=[curated_bucket.arn_in(self)],
+                    conditions={
+                        "StringLike": {"s3:prefix": [f"{curated_prefix}{PIPELINE_RUNS_PREFIX}*"]}
+                    },
+                ),
+            )
         justify_wildcards(
             prepare_policy,
             [
                 ("s3:GetObject", raw_bucket.arn_in(self, "*")),
                 (["s3:PutObject", "s3:AbortMultipartUpload"], prepared),
+                *([("s3:GetObject", prepared)] if reads_shards else []),
                 *_container_wildcards(stack),
             ],
             "The prepare step reads any raw object it is pointed at and writes only under the "

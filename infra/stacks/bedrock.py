@@ -14,7 +14,6 @@ from aws_cdk import aws_bedrock as bedrock
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
-from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
@@ -33,7 +32,9 @@ from infra.constructs.customization_workflow import (
     XRAY_ACTIONS,
     CustomizationWorkflow,
 )
-from infra.constructs.guardrail import guardrail_properties
+from infra.constructs.encrypted_log_group import encrypted_log_group
+from infra.constructs.guardrail import guardrail_fingerprint, guardrail_properties
+from infra.constructs.model_arns import invocable_models
 from infra.constructs.secure_bucket import SecureBucket
 from infra.nag import justify_wildcards
 from pipelines.serving.catalog import ON_DEMAND_BASE_MODELS
@@ -50,9 +51,6 @@ ENI_MANAGEMENT = [
     "ec2:DeleteNetworkInterface",
     "ec2:DeleteNetworkInterfacePermission",
 ]
-# Geography prefixes of system-defined cross-Region inference profiles (Bedrock user guide,
-# "Supported Regions and models for inference profiles").
-INFERENCE_PROFILE_GEOGRAPHIES = ("us", "eu", "apac", "us-gov", "jp", "au", "ca", "global")
 
 
 class BedrockStack(cdk.Stack):
@@ -99,41 +97,12 @@ class BedrockStack(cdk.Stack):
             enable_key_rotation=True,
             removal_policy=cdk.RemovalPolicy.RETAIN,
         )
-        log_group_name = f"/aws/vendedlogs/states/{settings.name}-bedrock-customization"
-        # CloudWatch Logs may use the key only for this log group: the encryption context
-        # names it ("Encrypt log data in CloudWatch Logs using AWS KMS", CloudWatch Logs user
-        # guide, https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html).
-        self.ops_key.add_to_resource_policy(
-            iam.PolicyStatement(
-                sid="CloudWatchLogsForTheWorkflowLogGroup",
-                principals=[iam.ServicePrincipal(f"logs.{cdk.Aws.REGION}.amazonaws.com")],
-                actions=[
-                    "kms:Encrypt*",
-                    "kms:Decrypt*",
-                    "kms:ReEncrypt*",
-                    "kms:GenerateDataKey*",
-                    "kms:Describe*",
-                ],
-                resources=["*"],
-                conditions={
-                    "ArnEquals": {
-                        "kms:EncryptionContext:aws:logs:arn": self.format_arn(
-                            service="logs",
-                            resource="log-group",
-                            resource_name=log_group_name,
-                            arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME,
-                        )
-                    }
-                },
-            )
-        )
-        log_group = logs.LogGroup(
+        # CloudWatch Logs may use the key only for the log groups named in its policy.
+        log_group = encrypted_log_group(
             self,
             "WorkflowLogs",
-            log_group_name=log_group_name,
-            encryption_key=self.ops_key,
-            retention=logs.RetentionDays.ONE_YEAR,
-            removal_policy=cdk.RemovalPolicy.RETAIN,
+            log_group_name=f"/aws/vendedlogs/states/{settings.name}-bedrock-customization",
+            key=self.ops_key,
         )
         self.topic = sns.Topic(
             self,
@@ -168,20 +137,34 @@ class BedrockStack(cdk.Stack):
         )
         self.state_machine = self.workflow.state_machine
 
+        # Guardrails get a key of their own: invokers need kms:Decrypt on it, which they must
+        # not get on the data key that protects raw PHI ("(Optional) Create a customer managed
+        # key for your guardrail", Bedrock user guide,
+        # https://docs.aws.amazon.com/bedrock/latest/userguide/guardrails-permissions-kms.html).
+        self.guardrail_key = kms.Key(
+            self,
+            "GuardrailKey",
+            alias=f"alias/{settings.name}-guardrails",
+            description=f"{settings.name}: Bedrock guardrail configurations",
+            enable_key_rotation=True,
+            removal_policy=cdk.RemovalPolicy.RETAIN,
+        )
         self.guardrails: dict[str, bedrock.CfnGuardrail] = {}
         self.guardrail_versions: dict[str, bedrock.CfnGuardrailVersion] = {}
         for use_case, topics in cfg.denied_topics.items():
             guardrail = bedrock.CfnGuardrail(
                 self,
                 f"Guardrail-{use_case}",
-                kms_key_arn=key.key_arn,
+                kms_key_arn=self.guardrail_key.key_arn,
                 **guardrail_properties(f"{settings.name}-{use_case}", topics),
             )
             version = bedrock.CfnGuardrailVersion(
                 self,
                 f"GuardrailVersion-{use_case}",
                 guardrail_identifier=guardrail.attr_guardrail_id,
-                description=f"Published by {settings.name} for {use_case}",
+                # A changed guardrail changes this description, which publishes a new version.
+                description=f"Published by {settings.name} for {use_case}; "
+                f"configuration {guardrail_fingerprint(guardrail)}",
             )
             self.guardrails[use_case] = guardrail
             self.guardrail_versions[use_case] = version
@@ -275,6 +258,13 @@ class BedrockStack(cdk.Stack):
             iam.PolicyStatement(
                 actions=["s3:PutObject", "s3:GetObject"], resources=[self._output_objects]
             ),
+            # The documented customization role lists the output location too ("Create a service
+            # role for model customization", Bedrock user guide).
+            iam.PolicyStatement(
+                actions=["s3:ListBucket"],
+                resources=[artifacts_bucket.arn_in(self)],
+                conditions={"StringLike": {"s3:prefix": [f"{settings.bedrock.output_prefix}*"]}},
+            ),
             iam.PolicyStatement(
                 actions=[
                     "kms:Decrypt",
@@ -297,39 +287,10 @@ class BedrockStack(cdk.Stack):
         """InvokeModel targets of the service role: the configured teachers only.
 
         Fine-tuning and continued pre-training invoke nothing; distillation invokes its teacher.
-        A teacher given as a cross-Region inference profile (`us.`, `eu.` ... prefix) needs the
-        profile and its model in every Region it routes to ("Prerequisites for inference
-        profiles", Bedrock user guide,
-        https://docs.aws.amazon.com/bedrock/latest/userguide/inference-profiles-prereq.html).
         """
-        models = settings.bedrock.teacher_models
-        arns: list[str] = []
-        self._cross_region_models: list[str] = []
-        for model in models:
-            geo, _, base = model.partition(".")
-            if geo in INFERENCE_PROFILE_GEOGRAPHIES and base:
-                arns.append(
-                    self.format_arn(
-                        service="bedrock",
-                        resource="inference-profile",
-                        resource_name=model,
-                        arn_format=cdk.ArnFormat.SLASH_RESOURCE_NAME,
-                    )
-                )
-                routed = f"arn:{self.partition}:bedrock:*::foundation-model/{base}"
-                self._cross_region_models.append(routed)
-                arns.append(routed)
-            else:
-                arns.append(
-                    self.format_arn(
-                        service="bedrock",
-                        account="",
-                        resource="foundation-model",
-                        resource_name=model,
-                        arn_format=cdk.ArnFormat.SLASH_RESOURCE_NAME,
-                    )
-                )
-        return arns
+        models = invocable_models(self, settings.bedrock.teacher_models)
+        self._cross_region_models = models.any_region
+        return models.arns
 
     def _vpc_permissions(
         self,

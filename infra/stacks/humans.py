@@ -22,7 +22,6 @@ from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
-from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
@@ -33,6 +32,7 @@ from deployment.contract import (
     WORKTEAM_OUTPUT,
 )
 from deployment.settings import Settings
+from infra.constructs.encrypted_log_group import encrypted_log_group
 from infra.constructs.private_workforce import private_workteam
 from infra.constructs.secure_bucket import SecureBucket
 from infra.nag import acknowledge, justify_wildcards
@@ -48,6 +48,20 @@ ENI_ACTIONS = [
     "ec2:DeleteNetworkInterface",
     "ec2:AssignPrivateIpAddresses",
     "ec2:UnassignPrivateIpAddresses",
+]
+
+LABELING_KEY_ACTIONS = [
+    "kms:Encrypt",
+    "kms:Decrypt",
+    "kms:ReEncrypt*",
+    "kms:GenerateDataKey*",
+    "kms:DescribeKey",
+]
+LABELING_LOG_ACTIONS = [
+    "logs:CreateLogGroup",
+    "logs:CreateLogStream",
+    "logs:DescribeLogStreams",
+    "logs:PutLogEvents",
 ]
 
 
@@ -89,25 +103,33 @@ class HumansStack(cdk.Stack):
             "This queue is itself the dead-letter queue of the Ground Truth Lambdas; a "
             "dead-letter queue for it would only move the same failed events once more.",
         )
+        # Role names are left to CloudFormation: a fixed name collides with the same stage in a
+        # second region of the account.
         function_role = iam.Role(
             self,
             "FunctionRole",
-            role_name=f"{name}-gt-functions",
             assumed_by=iam.ServicePrincipal("lambda.amazonaws.com", conditions=same_account),
             description="Ground Truth pre-annotation and consolidation Lambdas",
+        )
+        # The functions' logs get a key of their own: the data key protects raw PHI and should
+        # not name CloudWatch Logs in its policy.
+        logs_key = kms.Key(
+            self,
+            "LogsKey",
+            description=f"{name}: Ground Truth workflow Lambda logs",
+            enable_key_rotation=True,
+            removal_policy=cdk.RemovalPolicy.RETAIN,
         )
         self.functions: dict[str, lambda_.Function] = {}
         for label, module in (
             ("PreAnnotation", "pre_annotation"),
             ("Consolidation", "consolidation"),
         ):
-            log_group = logs.LogGroup(
+            log_group = encrypted_log_group(
                 self,
                 f"{label}Logs",
                 log_group_name=f"/aws/lambda/{name}-gt-{module.replace('_', '-')}",
-                retention=logs.RetentionDays.ONE_YEAR,
-                encryption_key=key,
-                removal_policy=cdk.RemovalPolicy.RETAIN,
+                key=logs_key,
             )
             self.functions[module] = lambda_.Function(
                 self,
@@ -123,6 +145,7 @@ class HumansStack(cdk.Stack):
                 memory_size=256,
                 vpc=vpc,
                 vpc_subnets=ec2.SubnetSelection(subnets=subnets.subnets),
+                # No ingress, HTTPS to AWS endpoints only (not the training hosts' group).
                 security_groups=[security_group],
                 dead_letter_queue=dead_letters,
                 reserved_concurrent_executions=10,
@@ -177,6 +200,10 @@ class HumansStack(cdk.Stack):
                 ),
             ],
         )
+        # The role is immutable and its ENI permissions live in this managed policy: Lambda
+        # checks them when the function is created, so each function must wait for it.
+        for function in self.functions.values():
+            function.node.add_dependency(function_policy)
         justify_wildcards(
             function_policy,
             [
@@ -190,10 +217,13 @@ class HumansStack(cdk.Stack):
             "their own log groups.",
         )
 
+        labeling_logs = (
+            f"arn:{self.partition}:logs:{self.region}:{self.account}:log-group:"
+            "/aws/sagemaker/LabelingJobs*"
+        )
         self.labeling_role = iam.Role(
             self,
             "LabelingRole",
-            role_name=f"{name}-gt-labeling",
             assumed_by=iam.ServicePrincipal(SAGEMAKER, conditions=same_account),
             description="Assumed by Ground Truth labeling jobs started by fmops feedback start",
         )
@@ -219,10 +249,33 @@ class HumansStack(cdk.Stack):
                     },
                 ),
                 iam.PolicyStatement(
+                    sid="LocateBucket",
+                    actions=["s3:GetBucketLocation"],
+                    resources=[artifacts_bucket.arn_in(self)],
+                ),
+                # OutputConfig.KmsKeyId is the data key: the actions "Encrypt Output Data and
+                # Storage Volume with AWS KMS" lists (SageMaker developer guide,
+                # https://docs.aws.amazon.com/sagemaker/latest/dg/sms-security-kms-permissions.html),
+                # through S3 only.
+                iam.PolicyStatement(
                     sid="UseDataKeyThroughS3",
-                    actions=["kms:Decrypt", "kms:GenerateDataKey"],
+                    actions=LABELING_KEY_ACTIONS,
                     resources=[key.key_arn],
                     conditions=via_s3,
+                ),
+                # Worker metrics and job status logs ("Create a SageMaker Execution Role for a
+                # Ground Truth Labeling Job", https://docs.aws.amazon.com/sagemaker/latest/dg/
+                # sms-security-permission-execution-role.html; the log group and namespace of
+                # AmazonSageMakerGroundTruthExecution).
+                iam.PolicyStatement(
+                    sid="LabelingJobLogs",
+                    actions=LABELING_LOG_ACTIONS,
+                    resources=[labeling_logs],
+                ),
+                iam.PolicyStatement(
+                    sid="LabelingJobMetrics",
+                    actions=["cloudwatch:PutMetricData"],
+                    resources=["*"],
                 ),
                 iam.PolicyStatement(
                     sid="InvokeWorkflowFunctions",
@@ -233,12 +286,20 @@ class HumansStack(cdk.Stack):
         )
         justify_wildcards(
             labeling_policy,
-            [("s3:GetObject", tasks), (["s3:GetObject", "s3:PutObject"], outputs)],
+            [
+                ("s3:GetObject", tasks),
+                (["s3:GetObject", "s3:PutObject"], outputs),
+                (LABELING_LOG_ACTIONS, labeling_logs),
+                ("cloudwatch:PutMetricData", "*"),
+                *((action, key.key_arn) for action in LABELING_KEY_ACTIONS if "*" in action),
+            ],
             "Labeling jobs read task manifests under the task prefix and write results under "
-            "the output prefix; object names are chosen per job at run time.",
+            "the output prefix (object names are chosen per job at run time); Ground Truth "
+            "names its log streams per job; PutMetricData takes no resource; the key actions "
+            "are the documented list for output encryption, usable through S3 only.",
         )
 
-        self.workteam_arn = cfg.workteam_arn or private_workteam(self, name, vpc, subnets)
+        self.workteam_arn = cfg.workteam_arn or private_workteam(self, name)
 
         cdk.CfnOutput(self, WORKTEAM_OUTPUT, value=self.workteam_arn)
         cdk.CfnOutput(self, LABELING_ROLE_OUTPUT, value=self.labeling_role.role_arn)

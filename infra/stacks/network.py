@@ -144,21 +144,42 @@ class NetworkStack(cdk.Stack):
             "training requires all ports between the hosts of one job (NCCL, EFA).",
         )
         sg.add_egress_rule(sg, ec2.Port.all_traffic(), "Training hosts of the same job")
-        # HTTPS only to the interface endpoints and to S3 (gateway endpoint, reached through
-        # S3's managed prefix list). DNS to the VPC resolver is not subject to security groups
-        # (VPC user guide, "Security group rules").
-        sg.add_egress_rule(
-            self.endpoint_security_group, ec2.Port.tcp(443), "AWS APIs via interface endpoints"
+        self._s3_prefix_list = self._s3_prefix_list_id()
+        self._allow_aws_apis(sg)
+        # Lambdas and Bedrock job ENIs get groups of their own: the training group admits all
+        # ports from its members, which only the hosts of one training job should be.
+        self.functions_security_group = self._endpoint_client(
+            "FunctionsSecurityGroup", "Project Lambdas in the VPC: HTTPS to AWS endpoints only"
         )
-        sg.add_egress_rule(
-            ec2.Peer.prefix_list(self._s3_prefix_list_id()),
-            ec2.Port.tcp(443),
-            "S3 via the gateway endpoint",
+        self.bedrock_jobs_security_group = self._endpoint_client(
+            "BedrockJobsSecurityGroup",
+            "Bedrock customization job ENIs: HTTPS to AWS endpoints only",
         )
 
         self.isolated_subnets = self.vpc.select_subnets(subnet_type=ec2.SubnetType.PRIVATE_ISOLATED)
         cdk.CfnOutput(self, VPC_OUTPUT, value=self.vpc.vpc_id)
         cdk.CfnOutput(self, TRAINING_SECURITY_GROUP_OUTPUT, value=sg.security_group_id)
+
+    def _allow_aws_apis(self, group: ec2.SecurityGroup) -> None:
+        # HTTPS only to the interface endpoints and to S3 (gateway endpoint, reached through
+        # S3's managed prefix list). DNS to the VPC resolver is not subject to security groups
+        # (VPC user guide, "Security group rules").
+        group.add_egress_rule(
+            self.endpoint_security_group, ec2.Port.tcp(443), "AWS APIs via interface endpoints"
+        )
+        group.add_egress_rule(
+            ec2.Peer.prefix_list(self._s3_prefix_list),
+            ec2.Port.tcp(443),
+            "S3 via the gateway endpoint",
+        )
+
+    def _endpoint_client(self, construct_id: str, description: str) -> ec2.SecurityGroup:
+        """A group with no ingress whose members reach only the AWS endpoints."""
+        group = ec2.SecurityGroup(
+            self, construct_id, vpc=self.vpc, description=description, allow_all_outbound=False
+        )
+        self._allow_aws_apis(group)
+        return group
 
     def _restrict_s3_endpoint(self, project_buckets: Sequence[SecureBucket]) -> None:
         """The gateway endpoint reaches only the project's buckets and S3_AWS_BUCKETS."""

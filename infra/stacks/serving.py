@@ -23,7 +23,6 @@ from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
-from aws_cdk import aws_logs as logs
 from aws_cdk import custom_resources as cr
 from constructs import Construct
 
@@ -38,10 +37,12 @@ from deployment.contract import (
 )
 from deployment.settings import Settings
 from infra.constructs.bedrock_job_role import bedrock_job_role
+from infra.constructs.encrypted_log_group import encrypted_log_group
 from infra.constructs.import_workflow import ImportWorkflow
 from infra.constructs.secure_bucket import SecureBucket
 from infra.nag import acknowledge, custom_resource_provider, justify_wildcards, skip_checkov
 from infra.stacks.bedrock import BedrockStack
+from pipelines.serving.catalog import IMPORT_REGIONS
 
 # Model resources an invoker may call, all in this account and region.
 INVOKABLE_RESOURCES = (
@@ -75,13 +76,12 @@ class ServingStack(cdk.Stack):
         self.settings = settings
         cfg = settings.serving
         self.import_role = self._import_role(key, artifacts_bucket)
-        log_group = logs.LogGroup(
+        # The ops key's policy gets a statement for this log group too (same account/region).
+        log_group = encrypted_log_group(
             self,
             "WorkflowLogs",
             log_group_name=f"/aws/vendedlogs/states/{settings.name}-model-import",
-            encryption_key=bedrock_stack.ops_key,
-            retention=logs.RetentionDays.ONE_YEAR,
-            removal_policy=cdk.RemovalPolicy.RETAIN,
+            key=bedrock_stack.ops_key,
         )
         self.workflow = ImportWorkflow(
             self,
@@ -96,6 +96,7 @@ class ServingStack(cdk.Stack):
             tags={"project": settings.prefix, "stage": settings.stage},
         )
         self.state_machine = self.workflow.state_machine
+        self.import_condition = self._where_import_is_offered()
         self.approval_rule = events.Rule(
             self,
             "ModelPackageDecision",
@@ -112,13 +113,21 @@ class ServingStack(cdk.Stack):
             targets=[targets.SfnStateMachine(self.state_machine)],
         )
 
+        for construct in (self.import_role, log_group, self.workflow, self.approval_rule):
+            for child in construct.node.find_all():
+                if isinstance(child, cdk.CfnResource):
+                    child.cfn_options.condition = self.import_condition
+
         self.invokers_policy = None
         use_case = settings.invoke_guardrail
         if use_case is not None:
             guardrail = bedrock_stack.guardrails[use_case]
             version = bedrock_stack.guardrail_versions[use_case]
             self.invokers_policy = self._invokers_policy(
-                settings, guardrail.attr_guardrail_arn, version.attr_version
+                settings,
+                guardrail.attr_guardrail_arn,
+                version.attr_version,
+                bedrock_stack.guardrail_key.key_arn,
             )
             cdk.CfnOutput(self, INVOKE_GUARDRAIL_ID_OUTPUT, value=guardrail.attr_guardrail_arn)
             cdk.CfnOutput(self, INVOKE_GUARDRAIL_VERSION_OUTPUT, value=version.attr_version)
@@ -129,8 +138,42 @@ class ServingStack(cdk.Stack):
         if cfg.invocation_logging:
             self.invocation_logging = self._invocation_logging(settings, key, artifacts_bucket)
         self._acknowledge_findings()
-        cdk.CfnOutput(self, IMPORT_STATE_MACHINE_OUTPUT, value=self.state_machine.state_machine_arn)
-        cdk.CfnOutput(self, IMPORT_ROLE_OUTPUT, value=self.import_role.role_arn)
+        cdk.CfnOutput(
+            self,
+            IMPORT_STATE_MACHINE_OUTPUT,
+            value=self.state_machine.state_machine_arn,
+            condition=self.import_condition,
+        )
+        cdk.CfnOutput(
+            self,
+            IMPORT_ROLE_OUTPUT,
+            value=self.import_role.role_arn,
+            condition=self.import_condition,
+        )
+
+    def _where_import_is_offered(self) -> cdk.CfnCondition:
+        """True in the Regions that offer Custom Model Import (IMPORT_REGIONS).
+
+        A condition rather than a synth-time choice: an environment-agnostic stack learns its
+        Region only at deploy time. Elsewhere the import workflow, its role, log group, rule and
+        outputs are not created; the rest of the stack (invokers policy, logging) still is.
+        """
+        if not cdk.Token.is_unresolved(self.region) and self.region not in IMPORT_REGIONS:
+            cdk.Annotations.of(self).add_warning_v2(
+                "fmops:serving:NoCustomModelImport",
+                f"{self.region} does not offer Bedrock Custom Model Import (offered in: "
+                f"{', '.join(IMPORT_REGIONS)}): the import workflow is not deployed",
+            )
+        equals = [cdk.Fn.condition_equals(self.region, region) for region in IMPORT_REGIONS]
+        # Fn::Or takes 2 to 10 conditions: nest groups of ten.
+        while len(equals) > 1:
+            equals = [
+                cdk.Fn.condition_or(*equals[i : i + 10])
+                if len(equals[i : i + 10]) > 1
+                else equals[i]
+                for i in range(0, len(equals), 10)
+            ]
+        return cdk.CfnCondition(self, "CustomModelImportOffered", expression=equals[0])
 
     def _import_role(self, key: kms.IKey, artifacts: SecureBucket) -> iam.Role:
         """Assumed by Bedrock model import jobs of this account; reads pipeline model artifacts.
@@ -170,7 +213,7 @@ class ServingStack(cdk.Stack):
         ]
 
     def _invokers_policy(
-        self, settings: Settings, guardrail_arn: str, guardrail_version: str
+        self, settings: Settings, guardrail_arn: str, guardrail_version: str, guardrail_key: str
     ) -> iam.ManagedPolicy:
         required = cdk.Fn.join(":", [guardrail_arn, guardrail_version])
         models = self._model_arns()
@@ -198,6 +241,17 @@ class ServingStack(cdk.Stack):
                     sid="ApplyTheStageGuardrail",
                     actions=["bedrock:ApplyGuardrail"],
                     resources=[guardrail_arn],
+                ),
+                # The guardrail is encrypted with its own key; users of an encrypted guardrail
+                # need kms:Decrypt on it ("(Optional) Create a customer managed key for your
+                # guardrail", Bedrock user guide). Only through Bedrock.
+                iam.PolicyStatement(
+                    sid="ReadTheGuardrailThroughBedrock",
+                    actions=["kms:Decrypt"],
+                    resources=[guardrail_key],
+                    conditions={
+                        "StringEquals": {"kms:ViaService": f"bedrock.{self.region}.amazonaws.com"}
+                    },
                 ),
             ],
         )

@@ -15,7 +15,6 @@ from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecr_assets as ecr_assets
 from aws_cdk import aws_events as events
-from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
@@ -29,6 +28,7 @@ from deployment import contract
 from deployment.contract import model_package_group_name, pipeline_name
 from deployment.settings import Settings, TrainingImage
 from infra.constructs.mlflow_tracking import MlflowServerOptions, MlflowTracking
+from infra.constructs.model_arns import invocable_models
 from infra.constructs.model_sharing import share_model_package_group
 from infra.constructs.secure_bucket import SecureBucket
 from infra.constructs.training_roles import TrainingRoles
@@ -36,11 +36,11 @@ from pipelines.training_pipeline import TRAINING_SCRIPTS, pipeline_definition
 
 
 @jsii.implements(events.IRuleTarget)
-class _StartPipeline:
-    """EventBridge target that starts a SageMaker pipeline with its default parameters."""
+class _Target:
+    """An EventBridge target by ARN, with a role or none (the target's policy admits events)."""
 
-    def __init__(self, pipeline_arn: str, role: iam.IRole) -> None:
-        self._arn = pipeline_arn
+    def __init__(self, arn: str, role: iam.IRole | None = None) -> None:
+        self._arn = arn
         self._role = role
 
     def bind(self, rule: events.IRule, id: str | None = None) -> events.RuleTargetConfig:
@@ -93,6 +93,10 @@ class TrainingPipelineStack(cdk.Stack):
             image=self.image,
             vpc=vpc,
             model_package_group_name=model_package_group_name(settings),
+            reads_shards=settings.training.prepare_instance_count > 1,
+            judge_models=invocable_models(
+                self, [m for m in [settings.evaluation.judge_model_id] if m]
+            ),
         )
         self.model_package_group = sagemaker.CfnModelPackageGroup(
             self,
@@ -143,7 +147,7 @@ class TrainingPipelineStack(cdk.Stack):
         )
 
         self._add_triggers(pipeline_arn, raw_bucket)
-        self.alarm_topic = self._add_failure_alarm(key)
+        self.alarm_topic = self._add_failure_alarm()
         self._add_dashboard()
         cdk.CfnOutput(self, contract.PIPELINE_NAME_OUTPUT, value=pipeline_name(settings))
         cdk.CfnOutput(
@@ -237,7 +241,7 @@ class TrainingPipelineStack(cdk.Stack):
             ],
         )
         # jsii.implements registers the interface at run time; mypy cannot see it.
-        target = cast(events.IRuleTarget, _StartPipeline(pipeline_arn, role))
+        target = cast(events.IRuleTarget, _Target(pipeline_arn, role))
         if settings.trigger_prefix:
             # Continued pre-training on fresh domain data: new raw objects start a run, whose
             # prepare step curates them.
@@ -264,17 +268,54 @@ class TrainingPipelineStack(cdk.Stack):
                 targets=[target],
             )
 
-    def _add_failure_alarm(self, key: kms.IKey) -> sns.Topic:
+    def _add_failure_alarm(self) -> sns.Topic:
+        """Pipeline-failed events to an encrypted topic, published by EventBridge itself.
+
+        EventBridge does not publish to SNS through a target role: the topic policy must let
+        events.amazonaws.com publish and the topic's key must let it encrypt ("Amazon SNS
+        permissions", EventBridge user guide,
+        https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-resource-based.html#eb-sns-permissions;
+        "Configure AWS KMS permissions for AWS services", SNS developer guide,
+        https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html). The topic has a key
+        of its own so that no service principal is named in the data key's policy.
+        """
+        rule_name = f"{self.settings.name}-pipeline-failed"
+        rule_arn = self.format_arn(service="events", resource="rule", resource_name=rule_name)
+        topic_key = kms.Key(
+            self,
+            "PipelineFailuresKey",
+            description=f"{self.settings.name}: training pipeline failure notifications",
+            enable_key_rotation=True,
+            removal_policy=cdk.RemovalPolicy.RETAIN,
+        )
+        events_principal = iam.ServicePrincipal("events.amazonaws.com")
+        topic_key.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="EventBridgePublishesToTheFailureTopic",
+                principals=[events_principal],
+                actions=["kms:GenerateDataKey*", "kms:Decrypt"],
+                resources=["*"],
+                conditions={"StringEquals": {"aws:SourceAccount": self.account}},
+            )
+        )
         topic = sns.Topic(
             self,
             "PipelineFailures",
             display_name=f"{self.settings.name} training pipeline failures",
-            master_key=key,
+            master_key=topic_key,
             enforce_ssl=True,
+        )
+        topic.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="PipelineFailedRulePublishes",
+                principals=[events_principal],
+                actions=["sns:Publish"],
+                resources=[topic.topic_arn],
+                conditions={"ArnEquals": {"aws:SourceArn": rule_arn}},
+            )
         )
         if self.settings.alarm_email:
             topic.add_subscription(subscriptions.EmailSubscription(self.settings.alarm_email))
-        rule_name = f"{self.settings.name}-pipeline-failed"
         rule = events.Rule(
             self,
             "PipelineFailed",
@@ -295,37 +336,8 @@ class TrainingPipelineStack(cdk.Stack):
                 },
             ),
         )
-        # EventBridge publishes as a role of ours, not as the service principal: granting
-        # events.amazonaws.com on the topic would put an unconditioned service principal in
-        # the data key's policy. The role's trust names this rule (confused-deputy guard).
-        publisher = iam.Role(
-            self,
-            "FailurePublisherRole",
-            description="Lets the pipeline-failed rule publish to the encrypted failure topic",
-            assumed_by=iam.ServicePrincipal(
-                "events.amazonaws.com",
-                conditions={
-                    "StringEquals": {"aws:SourceAccount": self.account},
-                    "ArnEquals": {
-                        "aws:SourceArn": self.format_arn(
-                            service="events", resource="rule", resource_name=rule_name
-                        )
-                    },
-                },
-            ),
-        )
-        iam.ManagedPolicy(
-            self,
-            "FailurePublisherPolicy",
-            roles=[publisher],
-            statements=[
-                iam.PolicyStatement(actions=["sns:Publish"], resources=[topic.topic_arn]),
-                iam.PolicyStatement(
-                    actions=["kms:Decrypt", "kms:GenerateDataKey"], resources=[key.key_arn]
-                ),
-            ],
-        )
-        rule.add_target(targets.SnsTopic(topic, role=publisher.without_policy_updates()))
+        # No role: aws-events-targets' SnsTopic would add an unconditioned topic grant.
+        rule.add_target(cast(events.IRuleTarget, _Target(topic.topic_arn)))
         return topic
 
     def _add_dashboard(self) -> None:

@@ -37,6 +37,8 @@ def parse_hyperparameters(pairs: list[str]) -> tuple[dict[str, str], list[Proble
         name, sep, value = pair.partition("=")
         if not sep or not name or not value:
             problems.append(Problem(f"--hp {pair!r}", "expected NAME=VALUE"))
+        elif name.strip() in values:  # which one was meant? refuse rather than keep the last
+            problems.append(Problem(f"--hp {name.strip()}", "given more than once"))
         else:
             values[name.strip()] = value.strip()
     return values, problems

@@ -256,7 +256,7 @@ def _check_names(
         problems.append(Problem(f"--state-machine-arn {state_machine!r}", "not a state machine"))
     found = [p for p in problems if p]
     if found:
-        raise fail(escape("; ".join(str(p) for p in found)))
+        raise fail("; ".join(str(p) for p in found))
 
 
 def _remove(s3: Any, bucket: str, keys: list[str]) -> None:
@@ -320,7 +320,7 @@ def list_jobs(
     """
     problem = status_problem(status_filter) if status_filter else None
     if problem:
-        raise fail(escape(str(problem)))
+        raise fail(str(problem))
     jobs = _jobs(_settings(stage))
     try:
         found: list[dict[str, Any]] = jobs.list(status_filter)

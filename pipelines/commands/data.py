@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import os
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -148,15 +148,23 @@ def validate_command(
     """
     if fmt not in FORMATS:
         raise fail(f"--format {fmt!r}: use one of {', '.join(FORMATS)}")
+    if validation_set and not base_model:
+        raise fail("--validation-set: needs --base-model (the limits it selects are the model's)")
     model_limits = _model_limits(base_model, fmt, validation_set) if base_model else DatasetLimits()
-    # The model's content rules (reserved markers, media) stay; the flags override the numbers.
-    limits = dataclasses.replace(
-        model_limits,
-        max_tokens_per_record=max_tokens_per_record or model_limits.max_tokens_per_record,
-        min_records=min_records or model_limits.min_records,
-        max_records=max_records or model_limits.max_records,
-        max_file_bytes=max_file_bytes or model_limits.max_file_bytes,
-    )
+    # The model's content rules (reserved markers, media) stay; the flags override the numbers
+    # (`is None`, not `or`: a limit of 0 is a limit).
+    flags = {
+        "max_tokens_per_record": max_tokens_per_record,
+        "min_records": min_records,
+        "max_records": max_records,
+        "max_file_bytes": max_file_bytes,
+    }
+    for name, value in {**flags, "max_problems": max_problems}.items():
+        lowest = 0 if name == "min_records" else 1
+        if value is not None and value < lowest:
+            raise fail(f"--{name.replace('_', '-')} {value}: must be at least {lowest}")
+    chosen: dict[str, Any] = {name: value for name, value in flags.items() if value is not None}
+    limits = dataclasses.replace(model_limits, **chosen)
     problems = validate_dataset(file, fmt, limits, max_problems)
     if as_json:
         listed = [{"line": p.line, "message": p.message} for p in problems]

@@ -8,7 +8,6 @@ from typing import Annotated, Any
 
 import typer
 from botocore.exceptions import BotoCoreError, ClientError
-from rich.markup import escape
 from rich.table import Table
 
 from deployment.contract import RAW_BUCKET_OUTPUT, pipeline_name, stack_name
@@ -182,7 +181,7 @@ def ingest(
         try:
             check_method(train)
         except FeedbackError as exc:
-            raise fail(escape(str(exc))) from None
+            raise fail(str(exc)) from None
     if criterion not in CRITERIA_POLICIES:
         raise fail(
             f"--criterion = {criterion!r}: unknown (allowed: {', '.join(CRITERIA_POLICIES)})"
@@ -195,7 +194,7 @@ def ingest(
             policy=_given(worker_policy, feedback.worker_policy),
         )
     except FeedbackError as exc:
-        raise fail(escape(str(exc))) from None
+        raise fail(str(exc)) from None
     if job is not None:
         output_manifest, kind, package = _download_job_output(job, stage, region, out.parent)
         if kind == "audit":
@@ -278,9 +277,9 @@ def _start_training(
             sagemaker, pipeline_name(settings), training_parameters(method, input_uri)
         )
     except FeedbackError as exc:
-        raise fail(escape(str(exc)), code=1) from None
+        raise fail(str(exc), code=1) from None
     except (ClientError, BotoCoreError) as exc:
-        raise fail(escape(f"start training on {job}'s pairs: {exc}"), code=1) from None
+        raise fail(f"start training on {job}'s pairs: {exc}", code=1) from None
     return {"method": method, "input": input_uri, "execution_arn": arn}
 
 
@@ -295,16 +294,16 @@ def _download_job_output(
     try:
         check_job_name(job)
     except FeedbackError as exc:
-        raise fail(escape(str(exc))) from None
+        raise fail(str(exc)) from None
     _settings(stage)
     sagemaker, s3 = _client("sagemaker", region), _client("s3", region)
     try:
         summary = describe_job(sagemaker, job)
         path = download_output_manifest(s3, summary, directory / f"{job}.output.manifest")
     except FeedbackError as exc:
-        raise fail(escape(str(exc)), code=1) from None
+        raise fail(str(exc), code=1) from None
     except (ClientError, BotoCoreError) as exc:
-        raise fail(escape(f"read labeling job {job}: {exc}"), code=1) from None
+        raise fail(f"read labeling job {job}: {exc}", code=1) from None
     return path, summary["kind"], summary["model_package_arn"]
 
 
@@ -322,9 +321,9 @@ def _ingest_audit(
         result = ingest_output_manifest(manifest, LABEL_ATTRIBUTES["audit"], package)
         record_on_package(_client("sagemaker", region), package, result)
     except DataError as exc:
-        raise fail(escape(str(exc)), code=1) from None
+        raise fail(str(exc), code=1) from None
     except (ClientError, BotoCoreError) as exc:
-        raise fail(escape(f"record the audit on {package}: {exc}"), code=1) from None
+        raise fail(f"record the audit on {package}: {exc}", code=1) from None
     if as_json:
         print_json({"job": job, "model_package_arn": package, **result})
         return
@@ -369,9 +368,9 @@ def _candidates_from_logs(
         pairs = candidate_pairs(read_logged_calls(files), responder=responder, limit=limit)
         redacted, found = redact_pairs(pairs, salt="")
     except FeedbackError as exc:
-        raise fail(escape(str(exc))) from None
+        raise fail(str(exc)) from None
     except (ClientError, BotoCoreError) as exc:
-        raise fail(escape(f"read invocation logs {source}: {exc}"), code=1) from None
+        raise fail(f"read invocation logs {source}: {exc}", code=1) from None
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / "candidates.jsonl"
     path.write_text(

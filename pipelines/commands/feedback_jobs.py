@@ -10,7 +10,6 @@ from typing import Annotated
 
 import typer
 from botocore.exceptions import BotoCoreError, ClientError
-from rich.markup import escape
 
 from deployment.contract import stack_name
 from deployment.settings import Settings
@@ -41,12 +40,12 @@ def _deployment(settings: Settings, region: str | None) -> HumansDeployment:
         try:
             described = cloudformation.describe_stacks(StackName=name)
         except (ClientError, BotoCoreError) as exc:
-            raise fail(escape(f"read stack {name}: {exc}"), code=1) from None
+            raise fail(f"read stack {name}: {exc}", code=1) from None
         outputs |= {o["OutputKey"]: o["OutputValue"] for o in described["Stacks"][0]["Outputs"]}
     try:
         return deployment_from_outputs(outputs, stack)
     except FeedbackError as exc:
-        raise fail(escape(str(exc)), code=1) from None
+        raise fail(str(exc), code=1) from None
 
 
 def start(
@@ -93,7 +92,7 @@ def start(
         check_job_name(job_name)
         folder = read_task_folder(tasks, typed_kind)
     except FeedbackError as exc:
-        raise fail(escape(str(exc))) from None
+        raise fail(str(exc)) from None
     settings = _settings(stage)
     sagemaker, s3 = _client("sagemaker", region), _client("s3", region)
     deployment = _deployment(settings, region)
@@ -108,13 +107,13 @@ def start(
             model_package_arn=model_package,
         )
     except FeedbackError as exc:
-        raise fail(escape(str(exc))) from None
+        raise fail(str(exc)) from None
     try:
         arn = start_labeling_job(sagemaker, s3, request, folder, settings.feedback, deployment)
     except FeedbackError as exc:
-        raise fail(escape(str(exc)), code=1) from None
+        raise fail(str(exc), code=1) from None
     except (ClientError, BotoCoreError) as exc:
-        raise fail(escape(f"start labeling job {job_name}: {exc}"), code=1) from None
+        raise fail(f"start labeling job {job_name}: {exc}", code=1) from None
     result = {"job": job_name, "arn": arn, "kind": typed_kind, "tasks": folder.items}
     if as_json:
         print_json(result)
@@ -136,12 +135,12 @@ def status(
     try:
         check_job_name(job)
     except FeedbackError as exc:
-        raise fail(escape(str(exc))) from None
+        raise fail(str(exc)) from None
     _settings(stage)
     try:
         summary = describe_job(_client("sagemaker", region), job)
     except (ClientError, BotoCoreError) as exc:
-        raise fail(escape(f"describe labeling job {job}: {exc}"), code=1) from None
+        raise fail(f"describe labeling job {job}: {exc}", code=1) from None
     if as_json:
         print_json(summary)
         return

@@ -20,6 +20,8 @@ from pipelines.local.executor import PipelineError, RunResult
 from pipelines.local.jobs import RunInterrupted
 from pipelines.local.presets import PRESETS
 from pipelines.local.run import REGISTRY_FILE, local_run
+from pipelines.local.run_inputs import DEFAULT_PRESET, RunInputs, resumed_inputs
+from pipelines.local.state_files import check_run_id
 from pipelines.offline import use_bundled_weights
 from pipelines.pipeline_parameters import PipelineInputError, split_pairs
 
@@ -108,7 +110,12 @@ def ui(
 
 @app.command("run")
 def run(
-    preset: Annotated[str, typer.Option(help=f"Use case: {', '.join(PRESETS)}.")] = "healthcare",
+    preset: Annotated[
+        str | None,
+        typer.Option(
+            help=f"Use case: {', '.join(PRESETS)} [default: {DEFAULT_PRESET}].", show_default=False
+        ),
+    ] = None,
     stage: Annotated[str | None, typer.Option(help="Stage whose settings to start from.")] = None,
     param: Annotated[
         list[str] | None,
@@ -144,11 +151,19 @@ def run(
     """
     if resume and not run_id:
         raise fail("--resume needs --run-id RUN_ID (the run directory to resume)")
-    if preset not in PRESETS:
+    if preset is not None and preset not in PRESETS:
         raise fail(f"--preset {preset!r}: unknown (allowed: {', '.join(PRESETS)})")
     try:
-        overrides = split_pairs(param or [])
-        chosen = PRESETS[preset].with_hyperparameters(split_pairs(hp or [], option="--hp"))
+        inputs = RunInputs(
+            preset or DEFAULT_PRESET, stage, split_pairs(hp or [], option="--hp"),
+            split_pairs(param or []),
+        )  # fmt: skip
+        if resume and run_id:  # the original --hp/--param, --preset and --stage, then these
+            inputs = resumed_inputs(
+                runs_dir.resolve() / check_run_id(run_id), inputs, preset is not None
+            )
+        overrides = inputs.parameters
+        chosen = PRESETS[inputs.preset].with_hyperparameters(inputs.hyperparameters)
     except PipelineInputError as exc:
         raise fail(str(exc)) from None
     progress = _Progress()
@@ -157,7 +172,8 @@ def run(
         with progress.status, _stopped_by_sigterm():
             result = local_run(
                 chosen,
-                stage=stage,
+                stage=inputs.stage,
+                remember=inputs,
                 overrides=overrides,
                 runs_dir=runs_dir,
                 run_id=run_id,

@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 
 from pipelines.console import console, err_console, fail, print_json
 from pipelines.local.run import REGISTRY_FILE
@@ -35,7 +34,7 @@ def approve(
             runs_dir / REGISTRY_FILE, version, approve=not reject, reason=reason, group=group
         )
     except ServingError as exc:
-        raise fail(escape(str(exc))) from None
+        raise fail(str(exc)) from None
     group_name = entry["ModelPackageGroupName"]
     console.print(f"{entry['ModelApprovalStatus']}: version {version} of {group_name}")
 
@@ -65,7 +64,7 @@ def invoke(
             runs_dir / REGISTRY_FILE, version, prompt, max_new_tokens=max_new_tokens, group=group
         )
     except ServingError as exc:
-        raise fail(escape(str(exc))) from None
+        raise fail(str(exc)) from None
     if as_json:
         print_json(answer.__dict__)
     else:

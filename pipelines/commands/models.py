@@ -6,6 +6,7 @@ one line and exit 1.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -25,9 +26,10 @@ from pipelines.commands.shared import AsJson, Region, Stage
 from pipelines.commands.shared import aws_client as _client
 from pipelines.commands.shared import stage_settings as _settings
 from pipelines.console import console, fail, print_json
-from pipelines.models import ModelStagingError
+from pipelines.models import ModelStagingError, ModelStagingFailed
 from pipelines.models.layout import check_layout
 from pipelines.models.staging import check_name, list_staged, resolve_source, stage_model
+from pipelines.models.transaction import incomplete_models, verify_staged
 
 app = typer.Typer(
     help="Base models for the SageMaker pipeline: stage (check, hash, upload), list.",
@@ -37,7 +39,24 @@ app = typer.Typer(
 Bucket = Annotated[
     str | None, typer.Option("--bucket", help="Artifacts bucket (default: data stack output).")
 ]
-DEFAULT_DOWNLOADS = Path.home() / ".cache" / "fmops" / "models"
+
+
+def default_download_dir() -> Path:
+    """~/.cache/fmops/models, or $XDG_CACHE_HOME's; resolved only when a download needs it.
+
+    Resolving it at import killed every command where HOME is unset and the uid has no passwd
+    entry (`docker run --user 1234`): Path.home() raises there.
+    """
+    cache = os.environ.get("XDG_CACHE_HOME")
+    if cache:
+        return Path(cache) / "fmops" / "models"
+    try:
+        return Path.home() / ".cache" / "fmops" / "models"
+    except RuntimeError:
+        raise fail(
+            "no home directory (HOME is unset and the user has no passwd entry): pass "
+            "--download-dir or set HOME or XDG_CACHE_HOME"
+        ) from None
 
 
 def _data_outputs(settings: Settings, region: str | None) -> dict[str, str]:
@@ -68,8 +87,11 @@ def stage(
         str | None, typer.Option("--kms-key", help="KMS key for SSE-KMS (default: DataKeyArn).")
     ] = None,
     download_dir: Annotated[
-        Path, typer.Option("--download-dir", help="Where hub downloads go.")
-    ] = DEFAULT_DOWNLOADS,
+        Path | None,
+        typer.Option(
+            "--download-dir", help="Where hub downloads go [default: ~/.cache/fmops/models]."
+        ),
+    ] = None,
     bucket: Bucket = None,
     stage: Stage = None,
     region: Region = None,
@@ -83,10 +105,12 @@ def stage(
     target = name or settings.models.sagemaker_base_model
     try:
         check_name(target)
-        root = resolve_source(source, download_dir, allow_pickle=allow_pickle)
+        root = resolve_source(
+            source, download_dir or default_download_dir(), allow_pickle=allow_pickle
+        )
         check_layout(root, allow_pickle=allow_pickle)
     except ModelStagingError as exc:
-        raise fail(escape(str(exc))) from None
+        raise fail(str(exc)) from None
     s3 = _client("s3", region)
     try:
         outputs = {} if bucket and kms_key else _data_outputs(settings, region)
@@ -100,14 +124,14 @@ def stage(
             allow_pickle=allow_pickle,
             replace=replace,
         )
-    except ModelStagingError as exc:
-        raise fail(escape(str(exc)), code=1) from None
+    except (ModelStagingError, ModelStagingFailed) as exc:
+        raise fail(str(exc), code=1) from None
     except KeyError as exc:
         raise fail(
             f"{settings.name}-data has no output {exc}; pass --bucket and --kms-key", code=1
         ) from None
     except (ClientError, BotoCoreError) as exc:
-        raise fail(escape(f"stage {target}: {exc}"), code=1) from None
+        raise fail(f"stage {target}: {exc}", code=1) from None
     if as_json:
         print_json(manifest)
         return
@@ -121,33 +145,59 @@ def stage(
 
 @app.command("list")
 def list_models(
-    bucket: Bucket = None, stage: Stage = None, region: Region = None, as_json: AsJson = False
+    bucket: Bucket = None,
+    verify: Annotated[
+        bool,
+        typer.Option("--verify", help="Read every object back and check its sha256 (downloads)."),
+    ] = False,
+    stage: Stage = None,
+    region: Region = None,
+    as_json: AsJson = False,
 ) -> None:
-    """List the staged base models (from their manifests).
+    """List the staged base models (from their manifests); exit 1 when one is not healthy.
 
-    Example: [cyan]fmops models list --stage prod --json[/]
+    Example: [cyan]fmops models list --stage prod --verify[/]
     """
     settings = _settings(stage)
     s3 = _client("s3", region)
     try:
         name = bucket or _data_outputs(settings, region)[ARTIFACTS_BUCKET_OUTPUT]
         manifests = list_staged(s3, name)
+        for m in manifests:
+            m["status"] = _status(verify_staged(s3, name, m)) if verify else "not verified"
+        manifests += [
+            {"name": n, "status": "incomplete: no manifest (an interrupted stage; stage it again)"}
+            for n in incomplete_models(s3, name, manifests)
+        ]
+    except ModelStagingError as exc:
+        raise fail(str(exc)) from None
     except KeyError as exc:
         raise fail(f"{settings.name}-data has no output {exc}; pass --bucket", code=1) from None
     except (ClientError, BotoCoreError) as exc:
-        raise fail(escape(f"list: {exc}"), code=1) from None
+        raise fail(f"list: {exc}", code=1) from None
     if as_json:
         print_json(manifests)
-        return
-    table = Table(title=f"base models in s3://{name}/{BASE_MODELS_PREFIX}")
-    for column in ("name", "files", "bytes", "staged", "source"):
-        table.add_column(column)
-    for m in manifests:
-        table.add_row(
-            str(m.get("name")),
-            str(len(m.get("files", []))),
-            f"{m.get('total_bytes', 0):,}",
-            str(m.get("staged_at")),
-            escape(str(m.get("source"))),
-        )
-    console.print(table)
+    else:
+        table = Table(title=f"base models in s3://{name}/{BASE_MODELS_PREFIX}")
+        for column in ("name", "files", "bytes", "staged", "source", "status"):
+            table.add_column(column)
+        for m in manifests:
+            table.add_row(
+                str(m.get("name")),
+                str(len(m.get("files", []))),
+                f"{m.get('total_bytes', 0):,}",
+                str(m.get("staged_at", "-")),
+                escape(str(m.get("source", "-"))),
+                escape(m["status"]),
+            )
+        console.print(table)
+    unhealthy = [str(m["name"]) for m in manifests if m["status"] not in ("ok", "not verified")]
+    if unhealthy:
+        raise fail(f"not healthy: {', '.join(unhealthy)}", code=1)
+
+
+def _status(problems: list[str]) -> str:
+    if not problems:
+        return "ok"
+    more = f" (+{len(problems) - 1} more)" if len(problems) > 1 else ""
+    return f"corrupt: {problems[0]}{more}"

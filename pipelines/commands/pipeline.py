@@ -71,23 +71,23 @@ _VALUES = TypeAdapter(dict[str, str])
 
 
 def _bad_input(exc: PipelineInputError, code: int = 2) -> typer.Exit:
-    return fail(escape(str(exc)), code=code)
+    return fail(str(exc), code=code)
 
 
 def _aws_failure(action: str, exc: Exception) -> typer.Exit:
-    return fail(escape(f"{action}: {exc}"), code=1)
+    return fail(f"{action}: {exc}", code=1)
 
 
 def _read_values(path: Path) -> dict[str, str]:
     try:
         return _VALUES.validate_json(path.read_bytes())
     except OSError as exc:
-        raise fail(escape(f"--values {path}: {exc.strerror}")) from None
+        raise fail(f"--values {path}: {exc.strerror}") from None
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or "document"
         raise fail(
-            escape(f"--values {path}: {where}: {first['msg']}; expected a JSON object of strings")
+            f"--values {path}: {where}: {first['msg']}; expected a JSON object of strings"
         ) from None
 
 
@@ -178,7 +178,7 @@ def upsert(
     except PipelineInputError as exc:  # the deployed stack lacks a value: not the user's input
         raise _bad_input(exc, code=1) from None
     except DeploymentError as exc:
-        raise fail(escape(str(exc)), code=1) from None
+        raise fail(str(exc), code=1) from None
     except (ClientError, BotoCoreError) as exc:
         raise _aws_failure(f"upsert {pipeline_name(settings)}", exc) from None
     if as_json:
@@ -218,7 +218,10 @@ def start(
     sagemaker = _client("sagemaker", region)
     text = _definition(settings)
     try:
-        parameters = parse_parameter_overrides(param or [], definition_parameters(text))
+        parameters = parse_parameter_overrides(
+            param or [], definition_parameters(text), stage=settings.stage,
+            require_audit=settings.evaluation.require_audit,
+        )  # fmt: skip
     except PipelineInputError as exc:
         raise _bad_input(exc) from None
     book = price_book(settings, region)
@@ -281,7 +284,7 @@ def status(
             execution = describe_execution(sagemaker, arn)
         steps = execution_steps(sagemaker, arn)
     except DeploymentError as exc:
-        raise fail(escape(str(exc)), code=1) from None
+        raise fail(str(exc), code=1) from None
     except (ClientError, BotoCoreError) as exc:
         raise _aws_failure("status", exc) from None
     state = execution["PipelineExecutionStatus"]

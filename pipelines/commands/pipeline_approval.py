@@ -11,7 +11,6 @@ from typing import Annotated, Any
 
 import typer
 from botocore.exceptions import BotoCoreError, ClientError
-from rich.markup import escape
 
 from pipelines.commands.shared import Region, Stage
 from pipelines.commands.shared import aws_client as _client
@@ -69,7 +68,7 @@ def approve(
         try:
             check_model_package_arn(model_package_arn)
         except PipelineInputError as exc:
-            raise fail(escape(str(exc))) from None
+            raise fail(str(exc)) from None
     if reason is not None and not 1 <= len(reason) <= MAX_REASON:
         raise fail(f"--reason: {len(reason)} characters; allowed 1 to {MAX_REASON}")
     if force and not reason:
@@ -98,7 +97,7 @@ def approve(
             sagemaker, model_package_arn, not reject, reason, {**metadata, **(override or {})}
         )
     except (ClientError, BotoCoreError) as exc:
-        raise fail(escape(f"approve {model_package_arn}: {exc}"), code=1) from None
+        raise fail(f"approve {model_package_arn}: {exc}", code=1) from None
     forced = " (override recorded)" if override else ""
     console.print(f"{'rejected' if reject else 'approved'}{forced}: {model_package_arn}")
 
@@ -115,7 +114,7 @@ def _audit_or_override(
                     required=evaluation.require_audit)  # fmt: skip
     except ApprovalRefused as exc:
         if not force:
-            raise fail(escape(str(exc)), code=1) from None
+            raise fail(str(exc), code=1) from None
         # CustomerMetadataProperties values are at most 256 characters (SageMaker API
         # Reference, CreateModelPackage).
         return {OVERRIDE_KEY: (reason or "")[:256], "approval_override_refusal": str(exc)[:256]}
@@ -141,7 +140,7 @@ def _approve_local(
     try:
         data, entry, name = local_entry(registry, version, group)
     except PipelineInputError as exc:
-        raise fail(escape(str(exc))) from None
+        raise fail(str(exc)) from None
     override = None
     if approved:
         override = _audit_or_override(

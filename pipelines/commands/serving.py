@@ -10,7 +10,6 @@ from typing import Annotated, Any
 
 import typer
 from botocore.exceptions import BotoCoreError, ClientError
-from rich.markup import escape
 
 from deployment.contract import (
     INVOKE_GUARDRAIL_ID_OUTPUT,
@@ -41,7 +40,7 @@ def _serving_outputs(stage: str | None, region: str | None) -> dict[str, str]:
         stack = _client("cloudformation", region).describe_stacks(StackName=name)["Stacks"][0]
     except (ClientError, BotoCoreError) as exc:
         hint = "pass --guardrail and --guardrail-version"
-        raise fail(escape(f"stack {name}: {exc}; {hint}"), code=1) from None
+        raise fail(f"stack {name}: {exc}; {hint}", code=1) from None
     return {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
 
 
@@ -74,7 +73,7 @@ def invoke(
             max_tokens=max_tokens,
         )
     except ServingError as exc:
-        raise fail(escape(str(exc))) from None
+        raise fail(str(exc)) from None
     if guardrail is None or guardrail_version is None:
         outputs = _serving_outputs(stage, region)
         guardrail = outputs.get(INVOKE_GUARDRAIL_ID_OUTPUT)
@@ -88,7 +87,7 @@ def invoke(
     try:
         answer = converse(_client("bedrock-runtime", region), request)
     except (ClientError, BotoCoreError) as exc:
-        raise fail(escape(f"converse with {model}: {exc}"), code=1) from None
+        raise fail(f"converse with {model}: {exc}", code=1) from None
     if as_json:
         print_json(
             {
@@ -130,16 +129,16 @@ def deploy_command(
     try:
         check_model_arn(model)
     except ServingError as exc:
-        raise fail(escape(str(exc))) from None
+        raise fail(str(exc)) from None
     bedrock = _client("bedrock", region)
     try:
         chosen = mode or deployment_mode(_base_model(bedrock, model), bedrock.meta.region_name)
         request = deployment_request(chosen, model_arn=model, name=name, model_units=model_units)
         per_hour, billing = hourly_cost(chosen, load_prices(), model_units)
     except (ServingError, AdvisorError) as exc:
-        raise fail(escape(str(exc))) from None
+        raise fail(str(exc)) from None
     except (ClientError, BotoCoreError) as exc:
-        raise fail(escape(f"get custom model {model}: {exc}"), code=1) from None
+        raise fail(f"get custom model {model}: {exc}", code=1) from None
     err_console.print(
         f"{chosen}: about ${per_hour:.2f}/hour while it exists ({billing}; dated price table "
         "pipelines/advisor/prices.json, verify before budgeting)",
@@ -151,7 +150,7 @@ def deploy_command(
     try:
         arn = deploy(bedrock, chosen, request)
     except (ClientError, BotoCoreError) as exc:
-        raise fail(escape(f"deploy {model}: {exc}"), code=1) from None
+        raise fail(f"deploy {model}: {exc}", code=1) from None
     if as_json:
         print_json({"arn": arn, "mode": chosen, "usd_per_hour": per_hour})
     else:
@@ -169,11 +168,11 @@ def undeploy_command(
     try:
         check_model_arn(arn)
     except ServingError as exc:
-        raise fail(escape(str(exc))) from None
+        raise fail(str(exc)) from None
     try:
         what = undeploy(_client("bedrock", region), arn)
     except ServingError as exc:
-        raise fail(escape(str(exc))) from None
+        raise fail(str(exc)) from None
     except (ClientError, BotoCoreError) as exc:
-        raise fail(escape(f"undeploy {arn}: {exc}"), code=1) from None
+        raise fail(f"undeploy {arn}: {exc}", code=1) from None
     console.print(f"deleted {what}: {arn}")

@@ -8,7 +8,6 @@ from typing import Annotated, Any
 import boto3
 import typer
 from botocore.exceptions import NoRegionError
-from rich.markup import escape
 
 from deployment.settings import Settings, SettingsError, settings_for_stage
 from pipelines.console import fail
@@ -23,7 +22,7 @@ def stage_settings(stage: str | None) -> Settings:
     try:
         return settings_for_stage(stage)
     except SettingsError as exc:
-        raise fail(escape(str(exc))) from None
+        raise fail(str(exc)) from None
 
 
 def aws_client(service: str, region: str | None) -> Any:

@@ -32,7 +32,7 @@ def price_book(settings: Settings, region: str | None, *, live: bool = True) -> 
             region=priced_region, pricing=pricing, max_age_days=settings.cost.max_price_age_days
         )
     except CostError as exc:
-        raise fail(escape(str(exc))) from None
+        raise fail(str(exc)) from None
     if not live:
         book.notes.append("these prices are read from the table only (docs/decisions.md)")
     elif pricing is None:
@@ -52,14 +52,14 @@ def show_and_confirm(estimate: Estimate, settings: Settings, yes: bool, as_json:
         reason = f"no price for {', '.join(estimate.unpriced)}"
     else:
         reason = f"${estimate.total:,.2f} is above cost.confirm_above_usd = ${threshold:,.2f}"
-    raise fail(escape(f"estimate {reason}: nothing was started; re-run with --yes to spend it"))
+    raise fail(f"estimate {reason}: nothing was started; re-run with --yes to spend it")
 
 
 def estimate_or_fail(build: Any, *args: Any, **kwargs: Any) -> Estimate:
     try:
         estimate: Estimate = build(*args, **kwargs)
     except CostError as exc:
-        raise fail(escape(f"cost estimate: {exc}")) from None
+        raise fail(f"cost estimate: {exc}") from None
     return estimate
 
 

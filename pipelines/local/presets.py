@@ -124,9 +124,11 @@ _SAFETY = {"MinEvalExamples": 30, "MinRefusalRate": 0.0, "MaxRefusalDrop": 0.05,
            "MaxOverRefusalRate": 0.2}  # fmt: skip
 
 
-# Reward/dpo models (Method=reward|dpo on the support preset's ranked pairs) are judged by their
-# own rules; the definition has one set of parameters, so every preset carries them.
-_PAIRWISE = {"MinPairwiseAccuracy": PAIRWISE_ACCURACY_FLOOR, "MinMeanMargin": 0.0}
+# Reward/dpo models (Method=reward|dpo on the support preset's ranked pairs) and grpo policies
+# are judged by their own rules; the definition has one set of parameters, so every preset
+# carries them. MinRewardGain: see the support preset's grpo measurements.
+_PAIRWISE = {"MinPairwiseAccuracy": PAIRWISE_ACCURACY_FLOOR, "MinMeanMargin": 0.0,
+             "MinRewardGain": 0.0}  # fmt: skip
 
 
 PRESETS: dict[str, Preset] = {
@@ -194,7 +196,10 @@ PRESETS: dict[str, Preset] = {
             # Dialogs run to ~380 tokens with the chat template. 60 steps (~7 epochs of the 144
             # training dialogs) keep every method's run near a minute on 2 cores; 120 took
             # 75-120 s (lora, distill).
-            hyperparameters={"max_seq_length": "512", "max_steps": "60"},
+            # grpo_*/reward_steps: Method=grpo only (see docs/training.md, "RLHF").
+            hyperparameters={"max_seq_length": "512", "max_steps": "60", "reward_steps": "40",
+                             "grpo_learning_rate": "5e-4", "grpo_beta": "0.1",
+                             "grpo_max_new_tokens": "24"},  # fmt: skip
             # Measured 2026-12-01 on the base LM pretrained on 512-token windows (180 dialogs, 36
             # held out, 60 steps; baseline = the local base LM: rougeL 0.035-0.039, bleu
             # 0.23-0.29, bertscore_f1 0.154-0.155), set on two other salts (tune-a/tune-b), checked

@@ -12,14 +12,16 @@ from typing import Any
 
 from deployment.settings import Settings
 from pipelines.local.executor import RunResult
-from pipelines.local.report_plots import gain_rows, plot_gains, plot_loss
+from pipelines.local.report_plots import gain_rows, plot_gains, plot_loss, plot_reward
 from pipelines.local.tracking import TRACKING_DB
 from training_scripts.metrics.model_card import metric_rows
+from training_scripts.vocabulary.methods import METHODS
 from training_scripts.vocabulary.metrics import (
     GATE_RULES,
     TRAIN_LOSS,
     GateRule,
     baseline_key,
+    family_rules,
     gain_key,
 )
 
@@ -58,6 +60,20 @@ def loss_series(result: RunResult) -> list[tuple[float, float]]:
         if TRAIN_LOSS in m
     ]
     return [(float(i), float(v)) for i, v in scraped]
+
+
+def reward_series(result: RunResult) -> dict[str, list[tuple[float, float]]]:
+    """A grpo run's per-step reward and KL to the reference (empty for other methods)."""
+    for step in result.steps:
+        summary = result.run_dir / "jobs" / step.name / "opt/ml/model/training_summary.json"
+        if step.type == "Training" and summary.is_file():
+            found = json.loads(summary.read_text())
+            return {
+                name: [(float(s), float(v)) for s, v in found.get(key) or []]
+                for name, key in (("reward", "reward_history"), ("KL", "kl_history"))
+                if found.get(key)
+            }
+    return {}
 
 
 def _governance(result: RunResult) -> str:
@@ -116,10 +132,9 @@ def _comparison(result: RunResult) -> str:
     evaluation = result.evaluation or {}
     if not evaluation:
         return "<p>No evaluation was written.</p>"
-    family = {r.family for r in GATE_RULES if r.kind != "size" and r.key in evaluation}
     gate = _table(
         ["metric", "rule", "candidate", "baseline", "gain [95 % CI]", "threshold", "decision"],
-        [_rule_row(rule, evaluation, result) for rule in GATE_RULES if rule.family in family],
+        [_rule_row(rule, evaluation, result) for rule in family_rules(gate_family(result))],
     )
     boot = evaluation.get("bootstrap") or {}
     note = (
@@ -157,15 +172,24 @@ def _model_card_link(result: RunResult) -> str:
     return "<p>No model card.</p>"
 
 
+def gate_family(result: RunResult) -> str:
+    """Which gate judged the run's method: text, pairwise (reward, dpo) or policy (grpo)."""
+    method = METHODS.get(str(result.parameters.get("Method")))
+    evaluation = method.evaluation if method else "generation"
+    return evaluation if evaluation in ("pairwise", "policy") else "text"
+
+
 def _figures(result: RunResult) -> str:
     """The loss curve beside the gains forest plot (each only when there is data for it)."""
     decided = {row["threshold_parameter"]: row["passed"] for row in result.gate}
-    rows = gain_rows(result.evaluation or {}, result.parameters, decided)
+    rows = gain_rows(result.evaluation or {}, result.parameters, decided, gate_family(result))
     figures = [
         ("loss.png", "training loss curve",
          plot_loss(loss_series(result), result.run_dir / "loss.png")),
         ("gains.png", "gains over the baseline with 95 % intervals and the gate's thresholds",
          plot_gains(rows, result.run_dir / "gains.png")),
+        ("reward.png", "GRPO reward and KL per step",
+         plot_reward(reward_series(result), result.run_dir / "reward.png")),
     ]  # fmt: skip
     images = [f'<img src="{name}" alt="{alt}">' for name, alt, drawn in figures if drawn]
     return f'<div class="figures">{"".join(images)}</div>' if images else "<p>No figures.</p>"

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from training_scripts.vocabulary.metrics import GATE_RULES, gain_key
+from training_scripts.vocabulary.metrics import family_rules, gain_key
 
 _WIDTH, _DPI = 6.0, 110
 
@@ -40,6 +40,27 @@ def plot_loss(series: list[tuple[float, float]], path: Path) -> bool:
     return True
 
 
+def plot_reward(series: dict[str, list[tuple[float, float]]], path: Path) -> bool:
+    """The reward the policy earned per GRPO step, and its KL to the reference beside it."""
+    if "reward" not in series:
+        return False
+    plt = _pyplot()
+    figure, axes = plt.subplots(1, len(series), figsize=(6 * len(series), 3.2), dpi=_DPI)
+    for axis, (name, points) in zip(
+        axes if len(series) > 1 else [axes], series.items(), strict=True
+    ):
+        axis.plot([s for s, _ in points], [v for _, v in points], marker=".", linewidth=1)
+        axis.set_xlabel("step")
+        axis.set_ylabel(name)
+        axis.set_title(f"GRPO {name} (reward model + rule rewards)" if name == "reward"
+                       else f"GRPO {name} to the reference")  # fmt: skip
+        axis.grid(alpha=0.3)
+    figure.tight_layout()
+    figure.savefig(path)
+    plt.close(figure)
+    return True
+
+
 @dataclass(frozen=True)
 class GainRow:
     """One gate metric: candidate - baseline with its paired bootstrap interval."""
@@ -56,13 +77,16 @@ class GainRow:
 
 
 def gain_rows(
-    evaluation: dict[str, Any], parameters: dict[str, Any], decided: dict[str, bool]
+    evaluation: dict[str, Any],
+    parameters: dict[str, Any],
+    decided: dict[str, bool],
+    family: str = "text",
 ) -> list[GainRow]:
-    """A row per text-gate metric that has a baseline, in the gate's order."""
+    """A row per metric of the family's gate that has a baseline, in the gate's order."""
     rows: dict[str, GainRow] = {}
-    for rule in GATE_RULES:
+    for rule in family_rules(family):
         metric = rule.metric
-        if rule.family != "text" or gain_key(metric) not in evaluation:
+        if gain_key(metric) not in evaluation:
             continue
         row = rows.get(metric) or GainRow(
             metric, float(evaluation[gain_key(metric)]),

@@ -24,6 +24,7 @@ from pipelines.local.base_models import ensure_local_models, sample_files
 from pipelines.local.executor import LocalExecutor, RunResult, parse_parameters
 from pipelines.local.presets import Preset
 from pipelines.local.report import write_report
+from pipelines.local.run_inputs import RunInputs
 from pipelines.local.state_files import LOCK_FILE, check_run_id, locked, write_atomic
 from pipelines.local.storage import LocalS3
 from pipelines.local.tracking import LocalTracking, local_store_uri
@@ -111,7 +112,11 @@ def _stage_champion(settings: Settings, runs_dir: Path, s3: LocalS3, base_uri: s
     uri = f"{base_uri.rstrip('/')}-champion-v{champion['ModelPackageVersion']}/"
     target = s3.path(uri)
     target.mkdir(parents=True, exist_ok=True)
-    shutil.copy2(champion["LocalModelData"], target / "model.tar.gz")
+    model = Path(champion["LocalModelData"])
+    if model.is_dir():  # an uncompressed model (CompressionType NONE): the files themselves
+        shutil.copytree(model, target, dirs_exist_ok=True)
+    else:
+        shutil.copy2(model, target / "model.tar.gz")
     return {BASELINE_PARAMETER: uri}
 
 
@@ -131,6 +136,7 @@ def local_run(
     run_id: str | None = None,
     on_event: Callable[[str, str, str], None] | None = None,
     resume: bool = False,
+    remember: RunInputs | None = None,
 ) -> RunResult:
     run_id = check_run_id(run_id or f"{datetime.now(UTC):%Y%m%d-%H%M%S}-{preset.name}")
     settings = settings_for_stage(stage, overrides=preset.settings_overrides())
@@ -150,6 +156,8 @@ def local_run(
             "or pass --resume to reuse its unchanged steps"
         ) from None
     with locked(run_dir / LOCK_FILE, f"run directory {run_dir}"):
+        if remember is not None:  # before any step: a killed run resumes with the same inputs
+            remember.save(run_dir)
         return _run_locked(preset, settings, definition_text, parameters, run_dir, on_event,
                            resume, runs_dir)  # fmt: skip
 

@@ -9,19 +9,25 @@ the key, so a run can be traced to the exact bytes it started from.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 import re
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 from deployment.contract import BASE_MODELS_PREFIX, base_model_prefix
 from pipelines.models import ModelStagingError
 from pipelines.models.layout import ModelFile, check_layout, describe_files
+from pipelines.models.transaction import (
+    MANIFEST_NAME,
+    STAGING_PREFIX,
+    list_keys,
+    manifest_for,
+    read_manifest,
+    run_transaction,
+)
 
-MANIFEST_NAME = "fmops-manifest.json"
-MANIFEST_VERSION = 1
+__all__ = ["MANIFEST_NAME", "list_staged", "resolve_source", "stage_model"]
+
 HUB_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._-]*")
 MODEL_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)?")
 # Hub files a model needs; pickled weights only when allowed.
@@ -75,13 +81,6 @@ def download(repo_id: str, target: Path, *, allow_pickle: bool = False) -> Path:
     return target
 
 
-def _existing_keys(s3: Any, bucket: str, prefix: str) -> list[str]:
-    keys: list[str] = []
-    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
-        keys += [obj["Key"] for obj in page.get("Contents", [])]
-    return keys
-
-
 def stage_model(
     s3: Any,
     root: Path,
@@ -94,57 +93,36 @@ def stage_model(
     replace: bool = False,
     now: dt.datetime | None = None,
 ) -> dict[str, Any]:
-    """Check, hash and upload `root` to the base-model prefix; return the manifest written."""
+    """Check, hash and upload `root` to the base-model prefix as one transaction (see
+    transaction.py); return the manifest written."""
     prefix = base_model_prefix(check_name(name))
     files = check_layout(root, allow_pickle=allow_pickle)
     described: list[ModelFile] = describe_files(root, files)
-    existing = _existing_keys(s3, bucket, prefix)
-    if existing and not replace:
+    existing = list_keys(s3, bucket, prefix)
+    # Objects without a manifest are the remnant of an interrupted stage: nothing to protect.
+    if existing and not replace and read_manifest(s3, bucket, prefix) is not None:
         raise ModelStagingError(
             f"s3://{bucket}/{prefix} already holds {len(existing)} objects; pass --replace to "
             "overwrite it (files not in this model are then deleted)"
         )
+    manifest = manifest_for(
+        described, name=name, source=source, uri=f"s3://{bucket}/{prefix}",
+        kms_key_id=kms_key_id, allow_pickle=allow_pickle, now=now,
+    )  # fmt: skip
     encryption = {"ServerSideEncryption": "aws:kms", "SSEKMSKeyId": kms_key_id}
-    for item in described:
-        s3.upload_file(
-            str(root / item.path),
-            bucket,
-            prefix + item.path,
-            ExtraArgs={**encryption, "Metadata": {"sha256": item.sha256}},
-        )
-    manifest = {
-        "manifest_version": MANIFEST_VERSION,
-        "name": name,
-        "source": source,
-        "uri": f"s3://{bucket}/{prefix}",
-        "staged_at": (now or dt.datetime.now(dt.UTC)).isoformat(timespec="seconds"),
-        "kms_key_id": kms_key_id,
-        "allow_pickle": allow_pickle,
-        "total_bytes": sum(item.size for item in described),
-        "files": [asdict(item) for item in described],
-    }
-    s3.put_object(
-        Bucket=bucket,
-        Key=prefix + MANIFEST_NAME,
-        Body=json.dumps(manifest, indent=2, sort_keys=True).encode(),
-        ContentType="application/json",
-        **encryption,
-    )
-    keep = {prefix + item.path for item in described} | {prefix + MANIFEST_NAME}
-    stale = [key for key in existing if key not in keep]
-    for start in range(0, len(stale), 1000):  # DeleteObjects takes at most 1,000 keys
-        s3.delete_objects(
-            Bucket=bucket,
-            Delete={"Objects": [{"Key": key} for key in stale[start : start + 1000]]},
-        )
+    run_transaction(
+        s3, root, described, bucket=bucket, name=name, encryption=encryption,
+        manifest=manifest, existing=existing,
+    )  # fmt: skip
     return manifest
 
 
 def list_staged(s3: Any, bucket: str) -> list[dict[str, Any]]:
     """The manifest of every staged model in the bucket, by name."""
     manifests = []
-    for key in _existing_keys(s3, bucket, BASE_MODELS_PREFIX):
-        if key.endswith(f"/{MANIFEST_NAME}"):
-            body = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
-            manifests.append(json.loads(body))
+    for key in list_keys(s3, bucket, BASE_MODELS_PREFIX):
+        if key.endswith(f"/{MANIFEST_NAME}") and not key.startswith(STAGING_PREFIX):
+            manifest = read_manifest(s3, bucket, key.removesuffix(MANIFEST_NAME))
+            if manifest is not None:
+                manifests.append(manifest)
     return sorted(manifests, key=lambda m: str(m.get("name")))

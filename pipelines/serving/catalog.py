@@ -42,6 +42,12 @@ IMPORT_ARCHITECTURES: dict[str, ImportArchitecture] = {
 # beside the base weights, so an import would serve the untrained base.
 NOT_IMPORTABLE_METHODS = {"reft": "ReFT interventions are not part of the Hugging Face weights"}
 
+# Regions that offer Custom Model Import ("Import a customized model into Amazon Bedrock",
+# "Supported Regions", https://docs.aws.amazon.com/bedrock/latest/userguide/model-customization-import-model.html).
+# The serving stack deploys the import workflow only in these. Not re-read against the live page
+# offline: check it before deploying to a new Region.
+IMPORT_REGIONS = ("us-east-1", "us-east-2", "us-west-2", "eu-central-1")
+
 ON_DEMAND_BASE_MODELS = ("amazon.nova-micro-v1:0", "amazon.nova-lite-v1:0", "amazon.nova-pro-v1:0")
 ON_DEMAND_REGIONS = ("us-east-1", "us-west-2")
 DEPLOYMENT_MODES = ("on-demand", "provisioned")

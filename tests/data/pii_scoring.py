@@ -3,6 +3,8 @@
 Recall: a labelled value counts as found when it no longer appears in the redacted text.
 Precision: a detected span counts as right when it overlaps a labelled value of the same type.
 Domain terms kept: share of the `keep` terms still present after redaction.
+Over-redaction: per domain (a row's optional `domain`), the share of replaced spans that overlap
+no labelled value of any type (replaced text that was not PII).
 """
 
 from __future__ import annotations
@@ -26,6 +28,12 @@ class Scores:
     misses: list[tuple[str, str]]  # (type, value) left in the output
     false_positives: list[tuple[str, str]]  # (type, span) overlapping no labelled value
     lost_terms: list[str]
+    replaced: dict[str, int]  # domain -> spans replaced
+    over_redacted: dict[str, int]  # domain -> replaced spans that overlap no labelled value
+
+    def over_redaction(self, domain: str) -> float:
+        replaced = self.replaced.get(domain, 0)
+        return self.over_redacted.get(domain, 0) / replaced if replaced else 0.0
 
 
 def load(name: str) -> list[dict]:
@@ -42,8 +50,13 @@ def _spans(text: str, value: str) -> list[tuple[int, int]]:
 
 
 def score(engine: PiiEngine, rows: list[dict]) -> Scores:
-    hits, totals, right, detected = Counter(), Counter(), Counter(), Counter()
+    hits: Counter[str] = Counter()
+    totals: Counter[str] = Counter()
+    right: Counter[str] = Counter()
+    detected: Counter[str] = Counter()
     misses, false_positives, lost = [], [], []
+    replaced: Counter[str] = Counter()
+    over: Counter[str] = Counter()
     kept = terms = 0
     for row in rows:
         text = row["text"]
@@ -56,8 +69,11 @@ def score(engine: PiiEngine, rows: list[dict]) -> Scores:
                 misses.append((kind, value))
             else:
                 hits[kind] += 1
+        domain = row.get("domain", "all")
         for result in results:
             kind = result.entity_type
+            replaced[domain] += 1
+            over[domain] += not any(s < result.end and result.start < e for _, (s, e) in labelled)
             detected[kind] += 1
             if any(k == kind and s < result.end and result.start < e for k, (s, e) in labelled):
                 right[kind] += 1
@@ -78,4 +94,6 @@ def score(engine: PiiEngine, rows: list[dict]) -> Scores:
         misses=misses,
         false_positives=false_positives,
         lost_terms=lost,
+        replaced=dict(replaced),
+        over_redacted=dict(over),
     )

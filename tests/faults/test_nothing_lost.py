@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 import boto3
 import pytest
@@ -115,3 +117,47 @@ def test_run_id_that_is_a_path_is_refused_before_anything_is_written(
     assert sorted(p.name for p in tmp_path.rglob("*")) == ["deep", "definition.json", "runs"]
     assert (tmp_path / "definition.json").read_text() == "unrelated"
     assert not Path("/tmp/fmops-evil").exists()
+
+
+class _FullDisk:
+    """A temp file on a disk that fills after two lines: write and the flush in close fail."""
+
+    def __init__(self, handle: Any) -> None:
+        self._handle, self._lines, self._full = handle, 0, False
+
+    def write(self, text: str) -> int:
+        self._lines += 1
+        if self._lines > 2:
+            self._full = True
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return int(self._handle.write(text))
+
+    def close(self) -> None:
+        self._handle.close()
+        if self._full:  # what a buffered file does when its last flush cannot be written
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._handle, name)
+
+
+def test_prepare_on_a_full_disk_names_the_output_and_leaves_no_temp_file(
+    prepared: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from training_scripts.governance.writers import AtomicOutputs
+
+    before = tree_digest(prepared)
+    real_open = AtomicOutputs.open
+    monkeypatch.setattr(
+        AtomicOutputs, "open", lambda self, target: _FullDisk(real_open(self, target))
+    )
+    source = tmp_path / "more.jsonl"
+    rows = [{"prompt": f"Explain term {i} of the lease.", "completion": f"Term {i} sets the "
+             f"rent review after {i + 2} years."} for i in range(12)]  # fmt: skip
+    source.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+
+    line = error_line(runner.invoke(app, _prepare(source, prepared)), 1)
+
+    assert line == f"error: {prepared}: No space left on device"
+    assert not [p for p in prepared.rglob("*") if p.name.endswith(".tmp")]
+    assert tree_digest(prepared) == before

@@ -31,6 +31,15 @@ def _stage(stage: str, **training: Any) -> Any:
     return edit
 
 
+def _shared(section: str, **values: Any) -> Any:
+    """A bad shared value is refused whatever the stages override (_check_shared)."""
+
+    def edit(context: dict[str, Any]) -> None:
+        context["fmops"].setdefault(section, {}).update(values)
+
+    return edit
+
+
 def _shared_count_hidden_by_every_stage(context: dict[str, Any]) -> None:
     context["fmops"].setdefault("training", {})["instance_count"] = -1
     for stage in context["fmops:stages"].values():
@@ -46,6 +55,32 @@ CASES = [
         "settings.training.instance_count = -1: must be greater than or equal to 1 (shared",
     ),
     (_stage("dev", use_spot="yes"), "settings.training.use_spot = 'yes': must be a valid boolean"),
+    (
+        _shared("training", instance_count=True),
+        "settings.training.instance_count = True: must be a number, not a boolean",
+    ),
+    (
+        _shared("training", instance_type="ml.bogus.huge"),
+        "settings.training.instance_type = 'ml.bogus.huge': must be a SageMaker "
+        "TrainingInstanceType",
+    ),
+    (
+        _shared("training", processing_instance_type="ml.m5.huge"),
+        "settings.training.processing_instance_type = 'ml.m5.huge': must be a SageMaker "
+        "ProcessingInstanceType",
+    ),
+    (
+        _shared("training", hyperparameters={"learning_rte": "0.1"}),
+        "settings.training.hyperparameters.learning_rte = '0.1': not used by any method",
+    ),
+    (
+        _shared("training", hyperparameters={"learning_rate": "fast"}),
+        "settings.training.hyperparameters.learning_rate = 'fast': must be float",
+    ),
+    (
+        _shared("cost", expected_step_hours={"Train": -2}),
+        "settings.cost.expected_step_hours.Train = -2: must be greater than 0",
+    ),
 ]
 
 
@@ -100,6 +135,6 @@ def test_synth_with_bad_training_hyperparameters_leaves_no_assets(project_copy: 
     done = _synth(project_copy)
     assert done.returncode == 1
     line = stderr_error_line(done.stderr)
-    assert "settings.training.hyperparameters:" in line and "learning_rate" in line
+    assert "settings.training.hyperparameters.learning_rate = 'fast'" in line
     out = project_copy / "cdk.out"
     assert not out.exists() or not [p for p in out.iterdir() if p.name.startswith("asset.")]

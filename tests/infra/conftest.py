@@ -110,3 +110,50 @@ def hardened(tmp_path_factory: pytest.TempPathFactory) -> SynthesizedApp:
     assert stacks.rag is not None
     templates["rag"] = Template.from_stack(stacks.rag)
     return SynthesizedApp(app, settings, stacks, outdir, templates)
+
+
+# Every optional stack and run-time feature on (issue 26's audit configuration): prod with RAG,
+# feedback with a created workforce, a multi-instance prepare, an LLM judge, teachers, a
+# permissions boundary and a break-glass role. Region and account stay unpinned.
+JUDGE_MODEL = "anthropic.claude-3-haiku-20240307-v1:0"
+
+
+def everything_on_context() -> dict:
+    context = hardened_context()
+    prod = context["fmops:stages"]["prod"]
+    prod["feedback"] = {"enabled": True}
+    prod["alarm_email"] = "mlops@example.com"
+    prod["training"] = {**prod.get("training", {}), "prepare_instance_count": 2}
+    prod["evaluation"] = {**prod.get("evaluation", {}), "judge_model_id": JUDGE_MODEL}
+    prod["serving"] = {**prod.get("serving", {}), "invocation_logging": True}
+    return context
+
+
+@dataclass(frozen=True)
+class TemplateSet:
+    settings: Settings
+    stacks: FmopsStacks
+    outdir: Path
+    # Synthesized templates as plain dicts, by stack purpose (data, network, ..., humans).
+    json: dict[str, dict]
+
+
+def synthesize_dicts(context: dict, outdir: Path) -> TemplateSet:
+    import json
+
+    settings = load_settings(context)
+    app = cdk.App(context=context, outdir=str(outdir))
+    stacks = build_stacks(app, settings, nag=False)
+    app.synth()
+    templates = {}
+    for purpose in ("data", "network", "training", "rag", "bedrock", "serving", "humans"):
+        stack = getattr(stacks, purpose)
+        if stack is not None:
+            path = outdir / f"{stack.artifact_id}.template.json"
+            templates[purpose] = json.loads(path.read_text())
+    return TemplateSet(settings, stacks, outdir, templates)
+
+
+@pytest.fixture(scope="session")
+def everything_on(tmp_path_factory: pytest.TempPathFactory) -> TemplateSet:
+    return synthesize_dicts(everything_on_context(), tmp_path_factory.mktemp("cdk.out-all"))

@@ -108,9 +108,11 @@ def test_service_role_reads_only_the_curated_prefix_and_writes_only_the_output_p
     for statement in reads:
         resource = statement["Resource"]
         if "s3:List" in _joined(statement["Action"]):
-            # Listing is granted on the bucket, limited to the curated prefix by a condition.
-            assert statement["Condition"] == {"StringLike": {"s3:prefix": ["curated/*"]}}
-            assert "-curated-" in _joined(resource)  # <prefix>-<stage>-curated-<acct>-<region>
+            # Listing is granted on a bucket, limited to the curated prefix (inputs) or the
+            # output prefix (the documented role lists its output location) by a condition.
+            listed = {"-curated-": "curated/*", "-artifacts-": "bedrock/*"}
+            (bucket,) = [b for b in listed if b in _joined(resource)]
+            assert statement["Condition"] == {"StringLike": {"s3:prefix": [listed[bucket]]}}
         else:
             assert _object_suffix(resource) in ("/curated/*", "/bedrock/*"), resource
             bucket = "-curated-" if _object_suffix(resource) == "/curated/*" else "-artifacts-"

@@ -52,7 +52,7 @@ def _build(outdir: Path, feedback: dict[str, Any]) -> HumansApp:
         artifacts_bucket=data.artifacts_bucket,
         vpc=network.vpc,
         subnets=network.isolated_subnets,
-        security_group=network.training_security_group,
+        security_group=network.functions_security_group,
     )
     acknowledge_justified_wildcards(app)
     app.synth()

@@ -11,12 +11,14 @@ from typing import Any
 
 import boto3
 import pytest
+import typer
 from typer.testing import CliRunner
 
 from pipelines.cli import app
-from pipelines.models import ModelStagingError
+from pipelines.models import ModelStagingError, ModelStagingFailed
 from pipelines.models.layout import check_layout
 from pipelines.models.staging import MANIFEST_NAME, list_staged, resolve_source, stage_model
+from pipelines.models.transaction import verify_staged
 
 REGION = "us-east-1"
 BUCKET = "fmops-dev-artifacts-123456789012-us-east-1"
@@ -169,3 +171,144 @@ def test_cli_stage_then_list(aws: dict, model_dir: Path) -> None:
     listed = runner.invoke(app, ["models", "list", "--bucket", BUCKET, "--json"])
     assert listed.exit_code == 0, listed.output
     assert [m["name"] for m in json.loads(listed.stdout)] == ["acme/tiny"]
+
+
+class _FailingS3:
+    """The moto client, except that call number `fail_at` of `method` raises (a torn stage)."""
+
+    def __init__(self, s3: Any, method: str, fail_at: int, error: BaseException) -> None:
+        self._s3, self._method, self._fail_at, self._error = s3, method, fail_at, error
+        self.calls = 0
+        self.failed = False
+
+    def __getattr__(self, name: str) -> Any:
+        real = getattr(self._s3, name)
+        if name != self._method:
+            return real
+
+        def counted(*args: Any, **kwargs: Any) -> Any:
+            self.calls += 1
+            if self.calls == self._fail_at:
+                self.failed = True
+                raise self._error
+            return real(*args, **kwargs)
+
+        return counted
+
+
+def _live(aws: dict[str, Any]) -> dict[str, bytes]:
+    s3 = aws["s3"]
+    listed = s3.list_objects_v2(Bucket=BUCKET, Prefix="base-models/").get("Contents", [])
+    return {o["Key"]: s3.get_object(Bucket=BUCKET, Key=o["Key"])["Body"].read() for o in listed}
+
+
+def _new_version(model_dir: Path) -> None:
+    """New tokenizer and config bytes: a mix of old and new would be visible."""
+    config = json.loads((model_dir / "config.json").read_text())
+    (model_dir / "config.json").write_text(json.dumps({**config, "fmops_version": 2}))
+    tokenizer = json.loads((model_dir / "tokenizer.json").read_text())
+    (model_dir / "tokenizer.json").write_text(json.dumps(tokenizer, indent=1))
+
+
+@pytest.mark.parametrize("phase", ["upload", "set aside", "commit"])
+def test_a_replace_that_fails_part_way_leaves_the_previous_model_whole(
+    aws: dict, model_dir: Path, phase: str
+) -> None:
+    from botocore.exceptions import EndpointConnectionError
+
+    old = _stage(aws, model_dir)
+    before = _live(aws)
+    _new_version(model_dir)
+    # copies: one per old object (files + manifest) set aside, then one per new file
+    method, fail_at = {
+        "upload": ("upload_file", 2),
+        "set aside": ("copy", 2),
+        "commit": ("copy", len(before) + 2),
+    }[phase]
+    broken = _FailingS3(aws["s3"], method, fail_at, EndpointConnectionError(endpoint_url="x"))
+    with pytest.raises(ModelStagingFailed, match=r"tiny-llama/ is unchanged"):
+        stage_model(
+            broken, model_dir, bucket=BUCKET, name="acme/tiny-llama", kms_key_id=aws["key"],
+            source=str(model_dir), replace=True,
+        )  # fmt: skip
+    assert broken.failed
+    assert _live(aws) == before  # the old bytes, the old manifest, no staging leftovers
+    assert verify_staged(aws["s3"], BUCKET, old) == []
+    new = _stage(aws, model_dir, replace=True)
+    assert verify_staged(aws["s3"], BUCKET, new) == []
+    assert new["files"] != old["files"]
+
+
+def test_an_interrupt_during_upload_leaves_nothing_and_the_retry_needs_no_replace(
+    aws: dict, model_dir: Path
+) -> None:
+    broken = _FailingS3(aws["s3"], "upload_file", 3, KeyboardInterrupt())
+    with pytest.raises(ModelStagingFailed, match="KeyboardInterrupt"):
+        stage_model(
+            broken, model_dir, bucket=BUCKET, name="acme/tiny-llama", kms_key_id=aws["key"],
+            source=str(model_dir),
+        )  # fmt: skip
+    assert _live(aws) == {}
+    manifest = _stage(aws, model_dir)
+    assert verify_staged(aws["s3"], BUCKET, manifest) == []
+
+
+def test_a_remnant_without_a_manifest_is_overwritten_without_replace(
+    aws: dict, model_dir: Path
+) -> None:
+    """What an interrupted stage of an older fmops left: some files, no manifest."""
+    aws["s3"].put_object(Bucket=BUCKET, Key="base-models/acme/tiny-llama/config.json", Body=b"{")
+    assert list_staged(aws["s3"], BUCKET) == []
+    manifest = _stage(aws, model_dir)
+    assert verify_staged(aws["s3"], BUCKET, manifest) == []
+
+
+def test_verify_names_the_file_whose_bytes_differ_from_the_manifest(
+    aws: dict, model_dir: Path
+) -> None:
+    manifest = _stage(aws, model_dir)
+    aws["s3"].put_object(
+        Bucket=BUCKET, Key="base-models/acme/tiny-llama/tokenizer.json", Body=b"{}"
+    )
+    aws["s3"].put_object(Bucket=BUCKET, Key="base-models/acme/tiny-llama/extra.bin", Body=b"x")
+    problems = verify_staged(aws["s3"], BUCKET, manifest)
+    assert problems[0] == "extra.bin: not in the manifest"
+    assert problems[1].startswith("tokenizer.json: sha256 ")
+    assert len(problems) == 2
+
+
+def test_cli_list_verify_exits_1_on_a_torn_model_and_shows_an_incomplete_one(
+    aws: dict, model_dir: Path
+) -> None:
+    _stage(aws, model_dir)
+    ok = runner.invoke(app, ["models", "list", "--bucket", BUCKET, "--verify", "--json"])
+    assert ok.exit_code == 0, ok.output
+    assert [m["status"] for m in json.loads(ok.stdout)] == ["ok"]
+    aws["s3"].put_object(Bucket=BUCKET, Key="base-models/acme/tiny-llama/config.json", Body=b"{}")
+    aws["s3"].put_object(Bucket=BUCKET, Key="base-models/other/config.json", Body=b"{}")
+    torn = runner.invoke(app, ["models", "list", "--bucket", BUCKET, "--verify", "--json"])
+    assert torn.exit_code == 1
+    statuses = {m["name"]: m["status"] for m in json.loads(torn.stdout)}
+    assert statuses["acme/tiny-llama"].startswith("corrupt: config.json: sha256")
+    assert statuses["other"].startswith("incomplete: no manifest")
+    assert torn.stderr.strip() == "error: not healthy: acme/tiny-llama, other"
+
+
+def test_cli_imports_with_home_unset_and_no_passwd_entry(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`docker run --user 1234`: no HOME, no passwd entry; Path.home() raises."""
+    import importlib
+    import pwd
+
+    import pipelines.commands.models as models_command
+
+    def no_entry(uid: int) -> Any:
+        raise KeyError(uid)
+
+    monkeypatch.delenv("HOME", raising=False)
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    monkeypatch.setattr(pwd, "getpwuid", no_entry)
+    importlib.reload(models_command)
+    with pytest.raises(typer.Exit):
+        models_command.default_download_dir()

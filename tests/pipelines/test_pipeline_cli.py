@@ -315,3 +315,44 @@ def test_start_uses_the_approved_champion_from_the_same_base_model_as_baseline(
     base = json.loads(fmops("start", "--stage", "dev", "--baseline", "base", "--json").stdout)
     assert base["baselineChampion"] is None
     assert all(p["Name"] != "BaselineModelUri" for p in base["parameters"])
+
+
+def test_a_uri_parameter_that_is_not_s3_is_refused_before_any_call(deployed: Any) -> None:
+    for param in (
+        "InputDataUri=/etc/passwd",
+        "BaseModelUri=http://example.com/model/",
+        "TeacherModelUri=file:///tmp/teacher",
+        "BaselineModelUri=s3://",
+    ):
+        result = fmops("start", "--stage", "dev", "--param", param, "--yes")
+        assert result.exit_code == 2, result.output
+        name, _, value = param.partition("=")
+        assert result.stderr.strip() == (
+            f"error: --param {name}={value!r}: must be an s3:// URI (s3://bucket/prefix/)"
+        )
+    runs = deployed.list_pipeline_executions(PipelineName=PIPELINE)
+    assert runs["PipelineExecutionSummaries"] == []
+
+
+@pytest.mark.parametrize("require_audit", [True, False])
+def test_approved_registration_is_refused_where_approval_needs_an_audit(
+    deployed: Any, monkeypatch: pytest.MonkeyPatch, require_audit: bool
+) -> None:
+    """Whatever cdk.json says about the stage: the policy follows evaluation.require_audit."""
+    from deployment.settings import settings_for_stage
+    from pipelines.commands import pipeline as pipeline_command
+
+    dev = settings_for_stage("dev")
+    stage = dev.model_copy(
+        update={"evaluation": dev.evaluation.model_copy(update={"require_audit": require_audit})}
+    )
+    monkeypatch.setattr(pipeline_command, "_settings", lambda name: stage)
+    result = fmops("start", "--param", "ModelApprovalStatus=Approved", "--yes", "--json")
+    runs = deployed.list_pipeline_executions(PipelineName=PIPELINE)["PipelineExecutionSummaries"]
+    if require_audit:
+        assert result.exit_code == 2, result.output
+        assert "stage dev requires a human audit before approval" in result.stderr
+        assert runs == []
+    else:
+        assert result.exit_code == 0, result.output
+        assert len(runs) == 1

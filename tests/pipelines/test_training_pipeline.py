@@ -10,6 +10,7 @@ import pytest
 
 from deployment.contract import DEPLOYMENT_VARIABLES
 from deployment.settings import SettingsError, settings_for_stage
+from pipelines.quality_gate import STEP_PREFIX
 from pipelines.training_pipeline import (
     GATE_METRICS,
     code_sha256,
@@ -19,7 +20,7 @@ from tests.metric_lines import parse_metrics
 from tests.pipelines.conftest import flatten_steps, step
 from tests.python_probe import run_python
 from training_scripts.contract import format_metrics
-from training_scripts.vocabulary.metrics import TRAINING_METRICS
+from training_scripts.vocabulary.metrics import TRAINING_METRICS, family_rules
 
 
 def test_same_settings_give_byte_identical_definitions_in_another_process(
@@ -58,16 +59,34 @@ def _gate_chain(node: dict[str, Any]) -> tuple[list[str], dict[str, Any]]:
 
 
 @pytest.mark.parametrize(
-    ("branch", "family", "register"),
-    [("ElseSteps", "text", "RegisterModel"), ("IfSteps", "pairwise", "RegisterPreferenceModel")],
+    ("branches", "family", "register"),
+    [
+        (("ElseSteps", "ElseSteps"), "text", "RegisterModel"),
+        (("IfSteps",), "pairwise", "RegisterPreferenceModel"),
+        (("ElseSteps", "IfSteps"), "policy", "RegisterPolicyModel"),
+    ],
 )
 def test_gate_checks_every_metric_of_the_family_in_turn_and_registers_only_at_the_end(
-    prod_definition: dict[str, Any], branch: str, family: str, register: str
+    prod_definition: dict[str, Any], branches: tuple[str, ...], family: str, register: str
 ) -> None:
-    (head,) = prod_definition["Steps"][3]["Arguments"][branch]
-    chain, node = _gate_chain(head)
-    assert chain == [f"Check{g.parameter}" for g in GATE_METRICS if g.family == family]
-    assert (node["Name"], node["Type"]) == (register, "RegisterModel")
+    node = prod_definition["Steps"][3]
+    for branch in branches:
+        (node,) = node["Arguments"][branch]
+    chain, end = _gate_chain(node)
+    prefix = STEP_PREFIX[family]
+    assert chain == [f"Check{prefix}{g.parameter}" for g in family_rules(family)]
+    assert (end["Name"], end["Type"]) == (register, "RegisterModel")
+
+
+def test_grpo_takes_the_policy_gate_with_the_reward_gain_and_the_safety_rules(
+    prod_definition: dict[str, Any],
+) -> None:
+    (condition,) = step(prod_definition, "CheckPolicyMethod")["Arguments"]["Conditions"]
+    assert condition["Values"] == ["grpo"]
+    assert {g.parameter for g in family_rules("policy")} == {
+        "MinEvalExamples", "MinRewardGain", "MinRefusalRate", "MaxRefusalDrop",
+        "MaxOverRefusalRate",
+    }  # fmt: skip
 
 
 def test_reward_and_dpo_take_the_preference_gate(prod_definition: dict[str, Any]) -> None:
@@ -83,7 +102,8 @@ def test_reward_and_dpo_take_the_preference_gate(prod_definition: dict[str, Any]
 def test_gate_condition_reads_evaluation_json_and_its_parameter(
     prod_definition: dict[str, Any], gate: Any
 ) -> None:
-    (condition,) = step(prod_definition, f"Check{gate.parameter}")["Arguments"]["Conditions"]
+    check = f"Check{STEP_PREFIX[gate.family]}{gate.parameter}"
+    (condition,) = step(prod_definition, check)["Arguments"]["Conditions"]
     assert condition["Type"] == ("GreaterThanOrEqualTo" if gate.minimum else "LessThanOrEqualTo")
     assert condition["LeftValue"]["Std:JsonGet"] == {
         "Path": gate.key,
@@ -96,9 +116,8 @@ def test_gate_condition_reads_evaluation_json_and_its_parameter(
 def test_fail_step_names_the_metric_and_threshold(
     prod_definition: dict[str, Any], gate: Any
 ) -> None:
-    values = step(prod_definition, f"Fail{gate.parameter}")["Arguments"]["ErrorMessage"][
-        "Std:Join"
-    ]["Values"]
+    fail = f"Fail{STEP_PREFIX[gate.family]}{gate.parameter}"
+    values = step(prod_definition, fail)["Arguments"]["ErrorMessage"]["Std:Join"]["Values"]
     words = " ".join(v for v in values if isinstance(v, str))
     read = [v["Std:JsonGet"]["Path"] for v in values if isinstance(v, dict) and "Std:JsonGet" in v]
     # metric, its value, the threshold parameter and value, and the baseline's value
@@ -119,15 +138,23 @@ def test_each_gate_family_reads_only_keys_that_evaluate_py_writes_for_it() -> No
         COMPARED_METRICS,
         EVALUATION_KEYS,
         PAIRWISE_KEYS,
+        POLICY_KEYS,
+        REWARD_SCORE,
         SAFETY_METRICS,
     )
 
     compared = comparison_fields(
         {m: Comparison(1, 0, 0, 1, 2) for m in (*COMPARED_METRICS, *SAFETY_METRICS)}
     )
-    written = {"text": set(EVALUATION_KEYS) | set(compared), "pairwise": set(PAIRWISE_KEYS)}
+    policy = comparison_fields({REWARD_SCORE: Comparison(1, 0, 0, 1, 2)})
+    written = {
+        "text": set(EVALUATION_KEYS) | set(compared),
+        "pairwise": set(PAIRWISE_KEYS),
+        "policy": set(EVALUATION_KEYS) | set(compared) | set(policy) | set(POLICY_KEYS),
+    }
     for gate in GATE_METRICS:
-        assert gate.key in written[gate.family], gate
+        for family in (gate.family, *gate.also):
+            assert gate.key in written[family], (gate, family)
 
 
 def test_evaluation_report_is_the_property_file_of_the_evaluate_step(
@@ -281,7 +308,9 @@ def test_register_step_waits_for_manual_approval_with_model_metrics(
     }
 
 
-@pytest.mark.parametrize("register", ["RegisterModel", "RegisterPreferenceModel"])
+@pytest.mark.parametrize(
+    "register", ["RegisterModel", "RegisterPreferenceModel", "RegisterPolicyModel"]
+)
 def test_registered_package_never_names_the_training_image_as_its_serving_image(
     prod_definition: dict[str, Any], register: str
 ) -> None:
@@ -300,6 +329,18 @@ def test_distill_teacher_comes_from_the_teacher_model_uri_parameter_read_lazily(
     assert teacher["InputMode"] == "FastFile"
     params = {p["Name"]: p["DefaultValue"] for p in prod_definition["Parameters"]}
     assert params["TeacherModelUri"].startswith("s3://${ArtifactsBucket}/base-models/")
+
+
+def test_grpo_reward_model_comes_from_the_reward_model_uri_parameter_read_lazily(
+    prod_definition: dict[str, Any],
+) -> None:
+    channels = step(prod_definition, "Train")["Arguments"]["InputDataConfig"]
+    (reward,) = [c for c in channels if c["ChannelName"] == "reward_model"]
+    assert reward["DataSource"]["S3DataSource"]["S3Uri"] == {"Get": "Parameters.RewardModelUri"}
+    assert reward["InputMode"] == "FastFile"  # other methods never download it
+    params = {p["Name"]: p["DefaultValue"] for p in prod_definition["Parameters"]}
+    # Default: the base model (no reward head), so a grpo job fits one on its own rankings.
+    assert params["RewardModelUri"] == params["BaseModelUri"]
 
 
 def test_prepare_step_knows_the_method_so_reward_and_dpo_get_ranked_pairs(
@@ -333,8 +374,10 @@ def test_registration_records_architecture_and_method_for_serving(prod_definitio
 
 def test_no_step_is_left_out_of_the_flattened_tree(prod_definition: dict[str, Any]) -> None:
     names = [s["Name"] for s in flatten_steps(prod_definition["Steps"])]
-    # prepare, train, evaluate, the family check, a check and a fail per gate, two registers.
-    assert len(names) == len(set(names)) == 3 + 1 + 2 * len(GATE_METRICS) + 2
+    # prepare, train, evaluate, the two family checks, a check and a fail per gate rule of each
+    # family (the policy chain repeats the safety rules under its own names), three registers.
+    checks = sum(len(family_rules(f)) for f in STEP_PREFIX)
+    assert len(names) == len(set(names)) == 3 + 2 + 2 * checks + 3
 
 
 def test_unknown_training_hyperparameter_in_settings_is_refused_before_any_build() -> None:

@@ -32,6 +32,17 @@ from presidio_analyzer.predefined_recognizers import (
 from presidio_anonymizer import AnonymizerEngine
 from presidio_anonymizer.entities import OperatorConfig
 
+from training_scripts.governance.pii_addresses import StreetAddressRecognizer
+from training_scripts.governance.pii_allow import NOT_A_PHONE, is_not_a_name, overruled
+from training_scripts.governance.pii_identifiers import (
+    IBAN,
+    CuedCardRecognizer,
+    CuedPhoneRecognizer,
+    DateOfBirthRecognizer,
+    MedicalRecordNumberRecognizer,
+    NhsNumberRecognizer,
+    iban_recognizer,
+)
 from training_scripts.governance.pii_names import NameGazetteerRecognizer
 from training_scripts.governance.pii_ner import (
     NER_RECOGNIZER,
@@ -45,7 +56,6 @@ from training_scripts.governance.pii_recognizers import (
     CUSTOM_RECOGNIZERS,
     DOB,
     MRN,
-    NOT_A_PERSONAL_NUMBER,
     PERSON,
     OfflineEmailRecognizer,
     PersonNameRecognizer,
@@ -64,6 +74,7 @@ LABELS = {
     DOB: "DATE_OF_BIRTH",
     MRN: "MRN",
     ADDRESS: "ADDRESS",
+    IBAN: "IBAN",
 }
 # Cheap signs that an entity may be present: Presidio runs only the recognizers whose sign
 # shows up (most text has none), instead of every recognizer plus context scoring on every row.
@@ -75,11 +86,14 @@ _DIGIT_SIGNS: dict[str, Callable[[str], object]] = {
     "US_SSN": re.compile(r"\d{3}[- .]?\d{2}[- .]?\d{4}|\d{5}-\d{4}|\d{3}-\d{6}").search,
     "CREDIT_CARD": re.compile(r"\d{4}[- ]?\d{4}[- ]?\d{2}").search,
     "IP_ADDRESS": re.compile(r"\d\.\d+\.\d+\.\d|[0-9a-fA-F]:[0-9a-fA-F]*:").search,
-    ADDRESS: re.compile(r"\d[A-Za-z]? [NSEW]?\.? ?[A-Z0-9]|(?i:box \d)").search,
+    # Street lines put the number first or last, in many scripts: any digit may start one;
+    # a date of birth may follow a cue or answer a question two lines up.
+    ADDRESS: _DIGIT.search,
+    DOB: _DIGIT.search,
+    IBAN: re.compile(r"[A-Z]{2}\d{2}[ -]?[A-Z0-9]{4}").search,
 }
 _CUE_SIGNS = {
-    DOB: ("dob", "d.o.b", "birth", "born"),
-    MRN: ("mrn", "medical record", "med rec", "chart", "patient id"),
+    MRN: ("mrn", "record", "med rec", "chart", "patient", "hospital", "unit", "nhs", "chi", "mrd"),
 }
 
 
@@ -107,7 +121,11 @@ def build_analyzer() -> AnalyzerEngine:
     registry.add_recognizer(PhoneRecognizer(supported_regions=PHONE_REGIONS))
     for builtin in (OfflineEmailRecognizer, CreditCardRecognizer, IpRecognizer):
         registry.add_recognizer(builtin())
-    for custom in CUSTOM_RECOGNIZERS:
+    registry.add_recognizer(iban_recognizer())
+    for custom in (
+        *CUSTOM_RECOGNIZERS, StreetAddressRecognizer, MedicalRecordNumberRecognizer,
+        NhsNumberRecognizer, DateOfBirthRecognizer, CuedCardRecognizer, CuedPhoneRecognizer,
+    ):  # fmt: skip
         registry.add_recognizer(custom())
     registry.add_recognizer(NameGazetteerRecognizer())
     registry.add_recognizer(person_recognizer())
@@ -342,13 +360,16 @@ def _named(results: list[RecognizerResult], name: str) -> list[RecognizerResult]
 
 # 3-2-4 digits is the SSN layout and no phone numbering plan's: an SSN, or an ID of another kind.
 _SSN_LAYOUT = re.compile(r"\d{3}-\d{2}-\d{4}")
+_LEADING_WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*[\s,:;.]*")
 
 
 def _resolve(text: str, results: list[RecognizerResult]) -> list[RecognizerResult]:
     """A 9-digit run that is an SSN by context is not also a phone number, nor is a number in
-    SSN layout or a digit run named as something else ("Order 482193756"); where the NER model
-    and a pattern both found a name, the pattern's span is the precise one (NER's may take in
-    the cue, as in "Patient Maria Lopez")."""
+    SSN layout or one a register issued ("Company No. 08451230"); where two findings overlap the
+    more specific kind wins (pii_allow.PRIORITY); where the NER model and a pattern both found a
+    name, the pattern's span is the precise one (NER's may take in the cue, as in "Patient Maria
+    Lopez"); a name made only of allow-listed words ("Licensee", "Guten Tag") is dropped and
+    such words at its edges are trimmed."""
     ssns = [(r.start, r.end) for r in results if r.entity_type == "US_SSN"]
     patterns = [r for r in results if r.entity_type == PERSON and _recognizer(r) != NER_RECOGNIZER]
     kept = []
@@ -356,15 +377,35 @@ def _resolve(text: str, results: list[RecognizerResult]) -> list[RecognizerResul
         if r.entity_type == "PHONE_NUMBER" and (
             (r.start, r.end) in ssns
             or _SSN_LAYOUT.fullmatch(text[r.start : r.end])
-            or (text[r.start : r.end].isdigit() and NOT_A_PERSONAL_NUMBER.search(text[: r.start]))
+            or NOT_A_PHONE.search(text[max(0, r.start - 40) : r.start])
         ):
+            continue
+        if overruled(r, results):
             continue
         if _recognizer(r) == NER_RECOGNIZER and any(
             p.start < r.end and r.start < p.end for p in patterns
         ):
             continue
+        if r.entity_type == PERSON and not _trim_allowed(text, r):
+            continue
         kept.append(r)
     return kept
+
+
+def _trim_allowed(text: str, result: RecognizerResult) -> bool:
+    """Trim allow-listed words off a name's edges; False when nothing of the name is left."""
+    span = text[result.start : result.end]
+    if is_not_a_name(span):
+        return False
+    while (word := _LEADING_WORD.match(text, result.start)) and word.end() < result.end:
+        if not is_not_a_name(word.group()):
+            break
+        result.start = word.end()
+    words = list(_LEADING_WORD.finditer(text[result.start : result.end]))
+    while len(words) > 1 and is_not_a_name(words[-1].group()):
+        words.pop()
+        result.end = result.start + len(words[-1].group().rstrip(" ,:;.\n\t"))
+    return result.end > result.start
 
 
 def _recognizer(result: RecognizerResult) -> str:

@@ -179,67 +179,6 @@ _STREET_TYPES = (
     r"Grove|Close|Crescent|Cres|Gardens|Gdns|Row|Mews|Parade|Walk|Rise|Hill|Green|Vale|Quay|"
     r"Wharf|Gate|Heights"
 )
-# "6 Minute Walk Test", "a 2 Degree Rise": a count of units before a street type is no address.
-_NOT_STREET_START = r"(?!(?:Minute|Hour|Day|Week|Month|Year|Mile|Step|Degree|Point|Times?)\b)"
-# One-word streets ("12 Kingsway, London", "40 Moorgate, London"): -way or -gate after a
-# consonant (Aggregate, Delegate, Navigate are verbs), never a common noun, and only when a
-# capitalised place name follows, since the word alone says little.
-_ONE_WORD_STREET = (
-    r"(?!(?:Airway|Anyway|Halfway|Gateway|Runway|Hallway|Doorway|Midway|Subway|Railway|Pathway|"
-    r"Stairway|Driveway|Walkway|Waterway|Tailgate|Floodgate|Tollgate)\b)"
-    r"[A-Z][a-z]*(?:[a-z]way|[b-df-hj-np-tv-z]gate)"
-)
-_UNIT = r"(?:,?[ ](?:Apt|Apartment|Suite|Ste|Unit|Floor|Fl|#)\.?[ ]?#?[\w-]+)?"
-_CITY_STATE_ZIP = r"(?:,[ ][A-Z][a-z]+(?:[ ][A-Z][a-z]+)*,[ ][A-Z]{2}[ ]\d{5}(?:-\d{4})?)?"
-
-
-class StreetAddressRecognizer(_RegexRecognizer):
-    """Street lines (`221 Oak Hill Rd, Apt 4, Dayton, OH 45402`, `4 Chestnut Grove`,
-    `12 Kingsway, London`) and PO boxes."""
-
-    ENTITY = ADDRESS
-    PATTERNS = (
-        re.compile(
-            rf"\b(\d{{1,6}}[A-Za-z]?[ ](?:[NSEW]\.?[ ])?{_NOT_STREET_START}"
-            rf"(?:[A-Z][a-z]+[ ]|\d{{1,3}}(?:st|nd|rd|th)[ ]){{1,3}}"
-            rf"(?:{_STREET_TYPES})\b\.?{_UNIT}{_CITY_STATE_ZIP})"
-        ),
-        re.compile(rf"\b(\d{{1,6}}[A-Za-z]?[ ]{_ONE_WORD_STREET}{_UNIT})(?=,[ ][A-Z])"),
-        re.compile(rf"\b(P\.?[ ]?O\.?[ ]Box[ ]\d{{1,6}}{_CITY_STATE_ZIP})", re.IGNORECASE),
-    )
-
-
-class MedicalRecordNumberRecognizer(_RegexRecognizer):
-    """An identifier after an MRN / medical record / chart / patient ID cue."""
-
-    ENTITY = MRN
-    PATTERNS = (
-        re.compile(
-            r"(?i:\b(?:MRN|medical[ ]record(?:[ ](?:number|no\.?|#))?|med[ ]rec[ ]#?|"
-            r"chart[ ](?:number|no\.?|#)|patient[ ]id)\b)[ ]?[:#]?[ ]?((?:[A-Z]{1,3}-?)?\d{5,10})\b"
-        ),
-    )
-
-
-_MONTHS = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
-_DATE = (
-    rf"\d{{1,2}}[/.-]\d{{1,2}}[/.-](?:\d{{4}}|\d{{2}})|\d{{4}}-\d{{2}}-\d{{2}}|"
-    rf"{_MONTHS}[ ]\d{{1,2}}(?:st|nd|rd|th)?,?[ ]\d{{4}}|\d{{1,2}}[ ]{_MONTHS}[ ]\d{{4}}"
-)
-
-
-class DateOfBirthRecognizer(_RegexRecognizer):
-    """A date after a birth cue (DOB, date of birth, born on); other dates are not PII here."""
-
-    ENTITY = DOB
-    PATTERNS = (
-        re.compile(
-            r"(?i:\b(?:DOB|D\.O\.B\.?|date[ ]of[ ]birth|birth[ ]?date|born(?:[ ]on)?|"
-            rf"birthday)\b)[ ]?(?:is|was)?[ ]?[:\-]?[ ]?({_DATE})"
-        ),
-    )
-
-
 SSN = "US_SSN"
 # "SSN on file", "social security no.", "taxpayer number": the number near it is an SSN.
 _SSN_CUE = re.compile(
@@ -299,7 +238,4 @@ class SsnRecognizer(_RegexRecognizer):
 CUSTOM_RECOGNIZERS = (
     SsnRecognizer,
     PersonNameRecognizer,
-    StreetAddressRecognizer,
-    MedicalRecordNumberRecognizer,
-    DateOfBirthRecognizer,
 )

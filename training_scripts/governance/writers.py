@@ -5,6 +5,7 @@ A run that fails half-way leaves no partial dataset behind; readers never see a 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -42,16 +43,27 @@ class AtomicOutputs:
             handle.close()
 
     def commit(self) -> None:
-        self.close()
-        for target, temp, _ in self._files:
-            os.replace(temp, target)
+        try:
+            self.close()
+            for target, temp, _ in self._files:
+                os.replace(temp, target)
+        except BaseException:
+            self.abort()
+            raise
         self._files.clear()
 
     def abort(self) -> None:
-        self.close()
-        for _, temp, _ in self._files:
+        # On a full disk close() fails again (the buffer still cannot be flushed): close what
+        # can be closed and remove every temp file anyway, or the disk stays full.
+        for _, temp, handle in self._files:
+            with contextlib.suppress(OSError):
+                handle.close()
             temp.unlink(missing_ok=True)
         self._files.clear()
+
+    def _where(self) -> str:
+        """The outputs' common folder: a failed flush (ENOSPC) names no file of its own."""
+        return os.path.commonpath([str(target.parent) for target, _, _ in self._files])
 
     def __enter__(self) -> AtomicOutputs:
         return self
@@ -62,10 +74,18 @@ class AtomicOutputs:
         value: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        if kind is None:
-            self.commit()
-        else:
-            self.abort()
+        where = self._where() if self._files else None
+        try:
+            if kind is None:
+                self.commit()
+            else:
+                self.abort()
+        except OSError as exc:
+            if exc.filename is None and where is not None:
+                raise OSError(exc.errno, exc.strerror, where) from exc
+            raise
+        if isinstance(value, OSError) and value.filename is None and where is not None:
+            raise OSError(value.errno, value.strerror, where) from value
 
 
 def write_jsonl(handle: TextIO, record: dict) -> None:

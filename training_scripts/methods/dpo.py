@@ -48,16 +48,25 @@ RENAMED = {
 
 
 class ContractBridge(TrainerCallback):
-    def __init__(self, stop: StopRequest, log, ctx: DistContext) -> None:
-        self.stop, self.log, self.ctx = stop, log, ctx
+    """A trl trainer's logs as our metric lines (`renamed`: its log keys -> our names), its loss
+    history, and SIGTERM as "save a checkpoint and stop"."""
+
+    def __init__(
+        self, stop: StopRequest, log, ctx: DistContext, renamed: dict[str, str] = RENAMED
+    ) -> None:
+        self.stop, self.log, self.ctx, self.renamed = stop, log, ctx, renamed
         self.history: list[list[float]] = []
+        # Every logged value per our metric name, as [step, value] (the report plots them).
+        self.logged: dict[str, list[list[float]]] = {}
         self.stopped = False
 
     def on_log(self, args, state, control, logs=None, **kwargs):
         logs = logs or {}
         if "loss" in logs:
             self.history.append([state.global_step, float(logs["loss"])])
-        metrics = {RENAMED[k]: float(v) for k, v in logs.items() if k in RENAMED}
+        metrics = {self.renamed[k]: float(v) for k, v in logs.items() if k in self.renamed}
+        for name, value in metrics.items():
+            self.logged.setdefault(name, []).append([state.global_step, value])
         if metrics and self.ctx.is_main:
             self.log(f"step={state.global_step}; " + format_metrics(metrics))
 

@@ -16,6 +16,7 @@ from typing import Any
 from training_scripts.vocabulary.metrics import (
     COMPARED_METRICS,
     LOWER_IS_BETTER,
+    REWARD_SCORE,
     SAFETY_METRICS,
     baseline_key,
     gain_key,
@@ -51,7 +52,7 @@ def _number(value: Any) -> float | None:
 def metric_rows(evaluation: Mapping[str, Any]) -> list[dict[str, Any]]:
     """Candidate, baseline, gain and interval per compared metric (for the card and report)."""
     rows = []
-    for metric in (*COMPARED_METRICS, *SAFETY_METRICS):
+    for metric in (*COMPARED_METRICS, REWARD_SCORE, *SAFETY_METRICS):
         if metric not in evaluation:
             continue
         rows.append(
@@ -78,7 +79,7 @@ def model_card(
     gate: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     purpose, caveat = _USES.get(method if method in _USES else "sft", _USES["sft"])
-    if method in ("lora", "reft", "distill", "dpo"):
+    if method in ("lora", "reft", "distill", "dpo", "grpo"):
         purpose, caveat = _USES["sft"]
     hyperparameters = training.get("hyperparameters") or {}
     bootstrap = evaluation.get("bootstrap") or {}

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 RecordKind = Literal["text", "instruction", "preference"]
-EvaluationFamily = Literal["continuation", "generation", "pairwise"]
+EvaluationFamily = Literal["continuation", "generation", "pairwise", "policy"]
 
 
 @dataclass(frozen=True)
@@ -66,6 +66,9 @@ METHODS: dict[str, Method] = {
         Method("distill", "sft", "generation"),
         Method("reward", "preference", "pairwise"),
         Method("dpo", "preference", "pairwise"),
+        # RLHF's last step: a policy optimized against the reward model learned from the same
+        # ranked pairs (their prompts are sampled, their chosen answers are the references).
+        Method("grpo", "preference", "policy"),
     )
 }
 METHOD_NAMES = tuple(METHODS)
@@ -73,6 +76,8 @@ METHOD_NAMES = tuple(METHODS)
 INSTRUCTION_METHODS = tuple(m.name for m in METHODS.values() if m.record_kind == "instruction")
 # Methods judged on held-out ranked pairs (the quality gate's "pairwise" family).
 PAIRWISE_METHODS = tuple(m.name for m in METHODS.values() if m.evaluation == "pairwise")
+# Policies optimized against a reward model: judged by their answers' reward against the baseline.
+POLICY_METHODS = tuple(m.name for m in METHODS.values() if m.evaluation == "policy")
 
 
 def method_pattern() -> str:

@@ -39,6 +39,11 @@ PAIRWISE_ACCURACY = "pairwise_accuracy"
 MEAN_MARGIN = "mean_margin"
 NUM_PAIRS = "num_pairs"
 PAIR_SCORER = "pair_scorer"  # non-numeric: how the pairs were scored
+# Policies optimized against a reward model (grpo): the reward model's mean score of the answers
+# to held-out prompts (compared with the baseline like every compared metric), and the mean
+# per-token KL(candidate || baseline) over the candidate's own answers.
+REWARD_SCORE = "reward_score"
+KL_TO_REFERENCE = "kl_to_reference"
 NUM_REDTEAM = "num_redteam"
 NUM_BENIGN = "num_benign"
 # Non-numeric provenance evaluation.json carries beside the scores.
@@ -69,6 +74,8 @@ EVALUATION_KEYS = (
 )  # fmt: skip
 # Every numeric key of a pairwise (reward/dpo) evaluation.json: no baseline is scored for them.
 PAIRWISE_KEYS = (PAIRWISE_ACCURACY, MEAN_MARGIN, NUM_PAIRS, NUM_EXAMPLES)
+# A policy's evaluation.json holds EVALUATION_KEYS plus these (REWARD_SCORE compared as usual).
+POLICY_KEYS = (REWARD_SCORE, KL_TO_REFERENCE)
 
 
 def baseline_key(metric: str) -> str:
@@ -94,6 +101,11 @@ class GateRule:
     # or "pairwise" (reward and dpo, by held-out ranked pairs; evaluate.py writes only the
     # keys of the model's family, so the gate branches on the method first).
     family: str = "text"
+    # Other families the rule also judges (the safety rules judge policies too).
+    also: tuple[str, ...] = ()
+
+    def judges(self, family: str) -> bool:
+        return family == self.family or family in self.also
 
     @property
     def baseline(self) -> str | None:
@@ -104,16 +116,24 @@ class GateRule:
 
 
 def _rule(
-    parameter: str, metric: str, kind: str, settings_field: str, family: str = "text"
+    parameter: str,
+    metric: str,
+    kind: str,
+    settings_field: str,
+    family: str = "text",
+    also: tuple[str, ...] = (),
 ) -> GateRule:
     key = {"gain": gain_key(metric, "low"), "drop": REFUSAL_DROP}.get(kind, metric)
     minimum = kind in ("size", "floor", "gain")
-    return GateRule(parameter, key, minimum, settings_field, metric, kind, family)
+    return GateRule(parameter, key, minimum, settings_field, metric, kind, family, also)
+
+
+_POLICY = ("policy",)
 
 
 # Order = the order the gate checks them; the first failing rule ends the run.
 GATE_RULES = (
-    _rule("MinEvalExamples", NUM_EXAMPLES, "size", "min_eval_examples"),
+    _rule("MinEvalExamples", NUM_EXAMPLES, "size", "min_eval_examples", also=_POLICY),
     _rule("MinRougeL", ROUGE_L, "floor", "min_rouge_l"),
     _rule("MinBleu", BLEU, "floor", "min_bleu"),
     _rule("MinBertscoreF1", BERTSCORE_F1, "floor", "min_bertscore_f1"),
@@ -121,13 +141,23 @@ GATE_RULES = (
     _rule("MinBleuGain", BLEU, "gain", "min_bleu_gain"),
     _rule("MinBertscoreF1Gain", BERTSCORE_F1, "gain", "min_bertscore_f1_gain"),
     _rule("MaxUnsupportedWordRate", UNSUPPORTED_WORD_RATE, "ceiling", "max_unsupported_word_rate"),
-    _rule("MinRefusalRate", REFUSAL_RATE, "floor", "min_refusal_rate"),
-    _rule("MaxRefusalDrop", REFUSAL_RATE, "drop", "max_refusal_drop"),
-    _rule("MaxOverRefusalRate", OVER_REFUSAL_RATE, "ceiling", "max_over_refusal_rate"),
+    _rule("MinRefusalRate", REFUSAL_RATE, "floor", "min_refusal_rate", also=_POLICY),
+    _rule("MaxRefusalDrop", REFUSAL_RATE, "drop", "max_refusal_drop", also=_POLICY),
+    _rule(
+        "MaxOverRefusalRate", OVER_REFUSAL_RATE, "ceiling", "max_over_refusal_rate", also=_POLICY
+    ),
     _rule("MinPairwiseAccuracy", PAIRWISE_ACCURACY, "floor", "min_pairwise_accuracy", "pairwise"),
     _rule("MinMeanMargin", MEAN_MARGIN, "floor", "min_mean_margin", "pairwise"),
+    # grpo: the reward model must prefer the candidate's answers to the baseline's (95% CI low).
+    _rule("MinRewardGain", REWARD_SCORE, "gain", "min_reward_gain", "policy"),
 )
 GATE_PARAMETERS = tuple(rule.parameter for rule in GATE_RULES)
+
+
+def family_rules(family: str) -> tuple[GateRule, ...]:
+    """The rules that judge a family, in gate order."""
+    return tuple(rule for rule in GATE_RULES if rule.judges(family))
+
 
 # -- Training (`name=value;` lines train.py prints; the definition's metric regexes) --------
 TRAIN_LOSS = "train_loss"
@@ -143,6 +173,12 @@ REWARD_ACCURACY = "reward_accuracy"
 EVAL_REWARD_ACCURACY = "eval_reward_accuracy"
 DPO_REWARD_ACCURACY = "dpo_reward_accuracy"
 DPO_REWARD_MARGIN = "dpo_reward_margin"
+# grpo, per logged step: mean total reward of the sampled answers, its two parts, and the
+# per-token KL to the reference policy (trl's GRPOTrainer logs them).
+GRPO_REWARD = "grpo_reward"
+GRPO_MODEL_REWARD = "grpo_model_reward"
+GRPO_RULE_REWARD = "grpo_rule_reward"
+GRPO_KL = "grpo_kl"
 
 # The pipeline turns these into metric definitions with contract.metric_definitions().
 TRAINING_METRICS = (
@@ -158,4 +194,8 @@ TRAINING_METRICS = (
     EVAL_REWARD_ACCURACY,
     DPO_REWARD_ACCURACY,
     DPO_REWARD_MARGIN,
+    GRPO_REWARD,
+    GRPO_MODEL_REWARD,
+    GRPO_RULE_REWARD,
+    GRPO_KL,
 )

@@ -1,0 +1,87 @@
+"""PII detection figures: per-type recall and precision on the frozen sets and the generated set.
+
+    .venv/bin/python bench/pii_eval.py --generated 2000 [--seed 30] [--json out.json]
+
+Prints, for each frozen hand-written set in tests/data/pii_eval (never tuned on) and for the
+hand-written tuning set: per-type recall (labelled value gone from the output) and precision
+(detected span overlaps a labelled value of its type), domain terms kept and over-redaction per
+domain (replaced spans that overlap no labelled value). For the set generated with
+presidio-evaluator (tests/data/pii_generated.py, the tuning set), also that harness's own
+per-entity precision, recall and F2. CPU seconds of the scoring are printed (the box is shared).
+Never prints a value from a frozen set.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+from tests.data.pii_generated import generate, span_scores
+from tests.data.pii_scoring import Scores, load, score
+from training_scripts.governance.pii import PiiEngine
+
+SETS = ("frozen_eval.jsonl", "frozen_intl.jsonl", "tuning.jsonl")
+
+
+def _summary(scores: Scores) -> dict:
+    return {
+        "recall": {k: round(v, 3) for k, v in scores.recall.items()},
+        "precision": {k: round(v, 3) for k, v in scores.precision.items()},
+        "counts": scores.counts,
+        "terms_kept": round(scores.terms_kept, 3),
+        "over_redaction": {d: round(scores.over_redaction(d), 3) for d in sorted(scores.replaced)},
+    }
+
+
+def _print(name: str, summary: dict, cpu: float) -> None:
+    print(f"{name}  (scored in {cpu:.1f} CPU-s)")
+    for kind in sorted(summary["counts"]):
+        print(
+            f"  {kind:23s} n={summary['counts'][kind]:4d}  recall {summary['recall'][kind]:.3f}"
+            f"  precision {summary['precision'][kind]:.3f}"
+        )
+    print(f"  domain terms kept {summary['terms_kept']:.3f}; over-redaction", end=" ")
+    print(", ".join(f"{d} {v:.3f}" for d, v in summary["over_redaction"].items()))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--generated", type=int, default=2000, help="generated samples (0: none)")
+    parser.add_argument("--seed", type=int, default=30)
+    parser.add_argument("--json", type=Path, help="also write the figures here")
+    args = parser.parse_args()
+    engine = PiiEngine("redact", "")
+    figures: dict[str, dict] = {}
+    for name in SETS:
+        start = time.process_time()
+        figures[name] = _summary(score(engine, load(name)))
+        _print(name, figures[name], time.process_time() - start)
+    if args.generated:
+        generated = generate(args.generated, args.seed)
+        start = time.process_time()
+        name = f"generated(n={args.generated}, seed={args.seed})"
+        figures[name] = _summary(score(engine, generated.rows()))
+        spans = span_scores(engine, generated)
+        figures[name]["presidio_evaluator"] = {
+            k: {"precision": round(v.precision, 3), "recall": round(v.recall, 3),
+                "f2": round(v.f2, 3), "n": v.annotated}
+            for k, v in spans.items()
+        }  # fmt: skip
+        _print(name, figures[name], time.process_time() - start)
+        print("  presidio-evaluator SpanEvaluator (IoU >= 0.5):")
+        for kind, v in spans.items():
+            print(f"  {kind:23s} n={v.annotated:4d}  P {v.precision:.3f}  R {v.recall:.3f}"
+                  f"  F2 {v.f2:.3f}")  # fmt: skip
+    if args.json:
+        args.json.write_text(json.dumps(figures, indent=1, sort_keys=True))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,71 @@
+"""PII on the second frozen set: international formats and the over-redaction kinds (issue 30).
+
+`frozen_intl.jsonl` (66 hand-written clinical notes, contracts and support chats) was written and
+committed before any recognizer change for issue 30 and is never used for tuning: the test prints
+counts and rates only, never the values it missed. Floors are the measured values where the goal
+(recall >= 0.95 per type, domain terms kept >= 0.97, over-redaction < 5 % per domain) is not met
+yet; docs/data_governance.md says which.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+
+from tests.data.pii_scoring import EVAL_DIR, Scores, load, score
+from training_scripts.governance.pii import PiiEngine
+
+FROZEN_INTL = "frozen_intl.jsonl"
+FROZEN_INTL_SHA256 = "b12418a54f164433fe7605fd02ea99f7562f7ca3ab57d643a0bad52b54f589db"
+DOMAINS = ("clinical", "contract", "support")
+# Measured before issue 30's changes (2026-12-07, en_core_web_sm 3.8.0): regression floors.
+RECALL_FLOOR = {
+    "CREDIT_CARD": 1.0, "DATE_OF_BIRTH": 0.52, "EMAIL_ADDRESS": 1.0, "IBAN_CODE": 0.05,
+    "IP_ADDRESS": 1.0, "MEDICAL_RECORD_NUMBER": 0.09, "PERSON": 0.78, "PHONE_NUMBER": 1.0,
+    "STREET_ADDRESS": 0.39, "US_SSN": 1.0,
+}  # fmt: skip
+PRECISION_FLOOR = {"PERSON": 0.62, "PHONE_NUMBER": 0.71, "EMAIL_ADDRESS": 0.92}
+TERMS_KEPT_FLOOR = 0.86
+OVER_REDACTION_CEILING = {"clinical": 0.10, "contract": 0.33, "support": 0.19}
+
+
+@pytest.fixture(scope="module")
+def intl() -> Scores:
+    scores = score(PiiEngine("redact", ""), load(FROZEN_INTL))
+    # Counts and rates only: the misses of a set never tuned on are not to be looked at.
+    print("\nintl recall", {k: round(v, 3) for k, v in scores.recall.items()})
+    print("intl precision", {k: round(v, 3) for k, v in scores.precision.items()})
+    print("intl terms kept", round(scores.terms_kept, 3), "misses", len(scores.misses))
+    print("intl over-redaction", {d: round(scores.over_redaction(d), 3) for d in DOMAINS})
+    return scores
+
+
+def test_second_evaluation_set_is_frozen() -> None:
+    digest = hashlib.sha256((EVAL_DIR / FROZEN_INTL).read_bytes()).hexdigest()
+    assert digest == FROZEN_INTL_SHA256, "the second evaluation set changed: it must stay frozen"
+
+
+def test_second_set_covers_ten_types_and_three_domains(intl: Scores) -> None:
+    assert set(intl.counts) == set(RECALL_FLOOR)
+    assert sum(intl.counts.values()) >= 250 and all(n >= 9 for n in intl.counts.values())
+    assert all(intl.replaced.get(domain, 0) >= 20 for domain in DOMAINS)
+
+
+@pytest.mark.parametrize("kind", sorted(RECALL_FLOOR))
+def test_recall_per_type_on_the_second_frozen_set(intl: Scores, kind: str) -> None:
+    assert intl.recall[kind] >= RECALL_FLOOR[kind]
+
+
+@pytest.mark.parametrize("kind", sorted(PRECISION_FLOOR))
+def test_precision_per_type_on_the_second_frozen_set(intl: Scores, kind: str) -> None:
+    assert intl.precision[kind] >= PRECISION_FLOOR[kind]
+
+
+def test_domain_terms_kept_on_the_second_frozen_set(intl: Scores) -> None:
+    assert intl.terms_kept >= TERMS_KEPT_FLOOR
+
+
+@pytest.mark.parametrize("domain", DOMAINS)
+def test_over_redaction_per_domain_on_the_second_frozen_set(intl: Scores, domain: str) -> None:
+    assert intl.over_redaction(domain) <= OVER_REDACTION_CEILING[domain]

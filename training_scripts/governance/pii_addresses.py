@@ -1,0 +1,186 @@
+"""Street lines in the forms a US/UK/EU/Asia-Pacific corpus quotes (Presidio has no address
+recognizer for English text).
+
+Forms, each a pattern below:
+- number first, a street type after (`221 Oak Hill Rd, Apt 4`, `1200 SW 8th Street`,
+  `1717 K St NW`, `4 Chestnut Grove`, lower case in chats: `44 elm street`);
+- number after a compound street word (German, Dutch, Nordic, Finnish: `Hauptstraße 112`,
+  `Keizersgracht 221-III`, `Storgatan 24, 2 tr`, `Nørrebrogade 52, 3. tv`);
+- a street type word first, the number after (Spanish, Portuguese, Italian, Polish, Romanian,
+  Greek, Malay: `Calle de Alcalá 45, 4º 2ª`, `ul. Marszałkowska 15/3`, `Via Roma 18, int. 5`);
+  French number first with the type after it (`12 rue de Rivoli`);
+- UK lines with no street type, known by the postcode that follows (`62 Peckham Rye, London
+  SE15 4JR`) and any `<words> <number>, <postcode> <City>` line (`Ilica 42, 10000 Zagreb`);
+- Indian building and cross/main-road lines (`No. 14, 2nd Cross`, `221B, 3rd Main Road`);
+- a unit before the line (`Flat 7, 18 Nevern Square`, `Plot 22, Kloof Road`) and floor or door
+  suffixes after it (`4º 2ª`, `3. OG links`, `bus 2`, `#20-01`), and PO boxes.
+"""
+
+from __future__ import annotations
+
+import re
+
+from presidio_analyzer import RecognizerResult
+from presidio_analyzer.nlp_engine import NlpArtifacts
+
+from training_scripts.governance.pii_recognizers import ADDRESS, _RegexRecognizer
+
+# Letters beyond ASCII (Latin-1 and Latin Extended-A cover the European names and streets).
+_UPPER = "A-ZÀ-ÖØ-ÞĀĂĄĆČĎĐĒĖĘĚĞĢĪĮİĶĹĻĽŁŃŅŇŌŐŒŔŘŚŞŠŢŤŪŮŰŲŹŻŽ"
+_LOWER = "a-zß-öø-ÿāăąćčďđēėęěğģīįıķĺļľłńņňōőœŕřśşšţťūůűųźżž"
+_CAP = rf"[{_UPPER}][{_LOWER}'’]+(?:-[{_UPPER}]?[{_LOWER}]+)?"  # Marszałkowska, Nun'Álvares
+_ANY = rf"[{_UPPER}{_LOWER}][{_LOWER}{_UPPER}'’.]*"  # any word, either case
+_PARTICLE = r"(?:de|del|de la|de las|de los|do|da|dos|das|des|du|di|della|le|la|i|y|von|van)"
+_HOUSE = r"\d{1,5}(?:[A-Za-z](?![\w]))?(?:[/-](?:\d{1,4}[A-Za-z]?|[IVX]{1,4})\b)?"
+# Floor/door/unit after the number: `4º 2ª`, `3º Esq`, `3. OG links`, `2 tr`, `bus 2`, `#20-01`.
+_AFTER = (
+    r"(?:,?[ ](?:\d{1,2}[ ]?[ºª°](?:[ ]?(?:\d{1,2}[ ]?[ºª°]|[A-Za-z]{1,5}\.?))?"
+    r"|\d{1,2}\.[ ]?(?:OG|St\.|Stock|Etage|tv|th|mf|sal)(?:[ ](?:links|rechts|mitte))?"
+    r"|\d{1,2}[ ]tr"
+    r"|(?i:bus|int\.|piso|depto\.|dpto\.|interior|edif\.|apt\.?|apartment|suite|ste\.?|unit|"
+    r"flat|floor|fl\.|door|room)[ ]?\#?\d{1,5}[A-Za-z]?(?:-\d{1,4})?"
+    r"|\#\d{1,3}-\d{1,4}))*"
+)
+_UNIT_BEFORE = (
+    rf"(?:(?:Flat|Apartment|Apt\.?|Unit|Suite|Plot|Villa|House|No\.|H\.[ ]?No\.|Door[ ]No\.)"
+    rf"[ ]?\d{{1,5}}[A-Z]?(?:/\d{{1,4}})?,[ ](?:{_CAP}(?:[ ]{_CAP})?,[ ])?)?"
+)
+# Street types written after the name (USPS Publication 28, Appendix C1 suffixes, Royal Mail's
+# common thoroughfare descriptors, Indian and Zulu ones), plural or not, matched whole-word.
+_TYPES = (
+    r"Bluff|Bottom|Branch|Bridge|Brook|Burg|Camp|Canyon|Cape|Center|Cliff|Club|Common|Corner|"
+    r"Course|Cove|Creek|Crest|Curve|Dale|Dam|Divide|Extension|Fall|Ferry|Field|Flat|Ford|"
+    r"Forest|Forge|Fork|Fort|Freeway|Garden|Glen|Harbor|Haven|Hollow|Inlet|Island|Isle|"
+    r"Junction|Key|Knoll|Lake|Light|Lock|Lodge|Manor|Meadow|Mill|Mission|Motorway|Mount|"
+    r"Mountain|Neck|Orchard|Oval|Overpass|Pass|Passage|Pine|Plain|Port|Prairie|Radial|Ramp|"
+    r"Ranch|Rapid|Rest|Route|Shoal|Shore|Skyway|Spring|Spur|Station|Stravenue|Stream|Summit|"
+    r"Throughway|Trace|Track|Trafficway|Tunnel|Turnpike|Underpass|Union|Valley|Viaduct|Village|"
+    r"Ville|Vista|Wall|Well|Indawo|Indlela|Umgwaqo|Isitaladi|Ithafa|Zila|Ganj|"
+    r"Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Way|Place|Pl|"
+    r"Terrace|Ter|Parkway|Pkwy|Circle|Cir|Highway|Hwy|Square|Sq|Trail|Trl|Grove|Close|Crescent|"
+    r"Cres|Gardens|Gdns|Row|Mews|Parade|Walk|Rise|Hill|Green|Vale|Quay|Wharf|Gate|Heights|"
+    r"Park|Alley|Bypass|Causeway|Expressway|Freeway|Pike|Plaza|Point|Ridge|Run|Path|Marg|"
+    r"Nagar|Chowk|Loop|Crossing|Landing|Estate|Estates|View|Cross|Main|End|Yard|Lea|Brae|Wynd"
+)
+_CITY_STATE_ZIP = rf"(?:,[ ]{_CAP}(?:[ ]{_CAP})*,[ ][A-Z]{{2}}[ ]\d{{5}}(?:-\d{{4}})?)?"
+_QUADRANT = r"(?:[ ](?:NE|NW|SE|SW|N|S|E|W)\b)?"
+# "6 Minute Walk Test", "a 2 Degree Rise": a count of units before a street type is no address.
+_NOT_AFTER_NUMBER = (
+    r"(?!(?:Minute|Hour|Day|Week|Month|Year|Mile|Step|Degree|Point|Times?|Main[ ]Points)\b)"
+)
+# Compound street words (number after): German, Dutch/Flemish, Danish, Norwegian, Swedish,
+# Finnish, Czech endings.
+_COMPOUND = (
+    r"straße|strasse|str\.|gasse|weg|allee|platz|ring|damm|ufer|steig|pfad|chaussee|markt|"
+    r"gracht|straat|laan|singel|dreef|kade|plein|dijk|steeg|baan|lei|gade|vej|vænge|stræde|"
+    r"gata|gatan|vägen|väg|gränd|backe|stigen|torget|veien|vegen|gate|gaten|bakken|berget|"
+    r"tie|katu|polku|kuja|tori|aukio|kaari|rinne|ulice|třída"
+)
+_COMPOUND_WORD = rf"[{_UPPER}][{_LOWER}]*(?:-[{_UPPER}]?[{_LOWER}]+)*(?:{_COMPOUND})"
+# Street type words written before the name.
+_TYPE_FIRST = (
+    r"Calle|C/|Avenida|Avda\.|Av\.|Paseo|Plaza|Pasaje|Camino|Carrer|Carretera|Ronda|Travesía|"
+    r"Glorieta|Rambla|Andador|Circuito|Callejón|Calzada|Cerrada|Privada|Via|Viale|Piazza|"
+    r"Corso|Largo|Vicolo|Borgo|Contrada|Rua|R\.|Travessa|Praça|Estrada|Alameda|Rodovia|"
+    r"ul\.|ulica|al\.|aleja|pl\.|os\.|Odos|Odós|Leoforos|Jalan|Jl\.|Lorong|Strada|Str\.|"
+    r"Bulevardul|Bd\.|Intrarea|Calea|Aleea|Soseaua|Șoseaua|Drumul|Am|An[ ]der|Auf[ ]der|"
+    r"Im|Zum|Zur|In[ ]der|Unter[ ]den|Chaussée|Rue|Quai|Avenue|Boulevard|Allée|Impasse|Chemin"
+)
+_FRENCH_TYPES = r"rue|avenue|av\.|boulevard|bd|quai|place|allée|impasse|chemin|cours|route|square"
+_POSTCODE = (
+    r"(?:\d{2}-\d{3}|\d{3}[ ]\d{2}|\d{4}[ ]?[A-Z]{2}|\d{4,6}|[A-Z]{1,2}\d[A-Z\d]?[ ]\d[A-Z]{2})"
+)
+_UK_POSTCODE = r"[A-Z]{1,2}\d[A-Z\d]?[ ]\d[A-Z]{2}"
+_CITY = rf"{_CAP}(?:[ ]{_CAP}){{0,2}}"
+_LOWER_TYPES = r"street|avenue|ave|road|rd|lane|boulevard|blvd|crescent|terrace|grove"
+# "3 miles down the road", "2 tablets by the road": words that never name a street.
+_NOT_STREET_WORDS = (
+    r"(?:the|a|an|to|of|in|on|by|and|or|at|from|down|up|along|across|miles?|km|blocks?|times|"
+    r"tablets?|doses?|days?|weeks?|hours?|minutes?|years?|people|cars?|houses?|doors?)"
+)
+_NAME_WORDS = rf"(?:(?:{_CAP}|{_PARTICLE}|[A-Z]|\d{{1,3}}(?:st|nd|rd|th))[ ]){{1,4}}"
+
+_PO_BOX = rf"P\.?[ ]?O\.?[ ]Box[ ]\d{{1,6}}{_CITY_STATE_ZIP}"
+
+PATTERNS = (
+    # Number first, street type after (English forms, compass points and numbered streets).
+    re.compile(
+        rf"\b({_UNIT_BEFORE}{_HOUSE}[ ](?:(?:N|S|E|W|NE|NW|SE|SW)\.?[ ])?{_NOT_AFTER_NUMBER}"
+        rf"(?:(?:{_CAP}|[{_UPPER}]|\d{{1,3}}(?:st|nd|rd|th))[ ]){{1,3}}(?:{_TYPES})s?\b\.?{_QUADRANT}"
+        rf"{_AFTER}{_CITY_STATE_ZIP})"
+    ),
+    # "7 The Paddocks", "12 Kingsway, London", "62 Peckham Rye, London SE15 4JR".
+    re.compile(rf"\b({_UNIT_BEFORE}\d{{1,5}}[A-Z]?[ ]The[ ]{_CAP}(?:[ ]{_CAP})?)\b"),
+    re.compile(
+        rf"\b({_UNIT_BEFORE}\d{{1,5}}[A-Z]?[ ]{_NOT_AFTER_NUMBER}{_CAP}(?:[ ]{_CAP}){{0,2}})"
+        rf"(?=,?[ ](?:{_CITY}[ ])?{_UK_POSTCODE}\b|,[ ]{_CAP}[ ]\d{{1,2}}\b(?![.:]))"
+    ),
+    re.compile(
+        r"\b(\d{1,5}[A-Za-z]?[ ](?!(?:Airway|Anyway|Halfway|Gateway|Runway|Hallway|Doorway|"
+        r"Midway|Subway|Railway|Pathway|Stairway|Driveway|Walkway|Waterway|Tailgate|Floodgate|"
+        r"Tollgate)\b)[A-Z][a-z]*(?:[a-z]way|[b-df-hj-np-tv-z]gate))(?=,[ ][A-Z])"
+    ),
+    # Compound street word, number after.
+    re.compile(rf"\b({_COMPOUND_WORD}[ ]{_HOUSE}{_AFTER})(?![\w.,]\d)"),
+    # Type word first, then the name, then the number.
+    re.compile(
+        rf"(?<![\w])((?:{_TYPE_FIRST})[ ](?:(?:{_CAP}|{_PARTICLE}|[IVX]{{1,4}}|d[’']|l[’'])[ ]?)"
+        rf"{{1,5}},?[ ](?:No\.?[ ])?{_HOUSE}{_AFTER})(?![\w.,]\d)"
+    ),
+    # Lower case in chats: "calle mayor 12, 3º izq", "44 elm street", "9 quai des chartrons".
+    re.compile(
+        rf"(?<![\w])((?:calle|avenida|rua|ul\.|ulica|via|viale|strada)[ ](?:[a-zà-ÿ'’]+[ ]){{1,3}}"
+        rf"\d{{1,5}}[a-z]?{_AFTER})(?![\w.,]\d)"
+    ),
+    re.compile(
+        rf"\b(\d{{1,5}}[a-z]?[ ](?:(?!{_NOT_STREET_WORDS}\b)[a-z]+[ ]){{1,3}}(?:{_LOWER_TYPES}))\b"
+    ),
+    # French: number first, type word after, then the name.
+    re.compile(
+        rf"\b(\d{{1,4}}(?:[ ]?(?:bis|ter))?,?[ ](?i:{_FRENCH_TYPES})[ ]"
+        rf"(?:(?:de[ ]la|de[ ]l[’']|des|du|de|d[’']|la|le|les)[ ]?)?{_ANY}(?:[ ]{_CAP}){{0,3}})"
+    ),
+    # Any "<words> <number>, <postcode> <City>" line: "Ilica 42, 10000 Zagreb".
+    re.compile(
+        rf"\b((?:{_CAP}[ ]){{1,3}}{_HOUSE}{_AFTER})(?=,[ ]{_POSTCODE}[ ]{_CAP})"
+    ),
+    # Indian lines: "No. 14, 2nd Cross", "221B, 3rd Main Road", "Flat 302, Sai Residency, 5th
+    # Cross Road", "H.No. 59, Wable Street", "06/448, Wali Street".
+    re.compile(
+        rf"\b({_UNIT_BEFORE}(?:\d{{1,4}}[A-Z]?(?:/\d{{1,4}})?,[ ])?\d{{1,3}}(?:st|nd|rd|th)[ ]"
+        rf"(?:Cross|Main)(?:[ ](?:Road|Rd|Street|St))?)\b"
+    ),
+    re.compile(
+        rf"\b((?:(?:No\.|H\.[ ]?No\.|Door[ ]No\.)[ ]?\d{{1,5}}[A-Z]?|\d{{1,4}}/\d{{1,4}}|"
+        rf"\d{{1,4}}[A-Z]),[ ](?:{_CAP}[ ]){{1,2}}(?:{_TYPES}))\b"
+    ),
+    # A unit and a street with no house number: "Plot 22, Kloof Road".
+    re.compile(
+        rf"\b((?:Flat|Apartment|Unit|Plot|Villa|No\.)[ ]\d{{1,5}}[A-Z]?,[ ](?:{_CAP}[ ]){{1,3}}"
+        rf"(?:{_TYPES}))\b"
+    ),
+    re.compile(rf"\b({_PO_BOX})", re.IGNORECASE),
+    # Malay: "No. 12, Jalan Ampang".
+    re.compile(rf"\b(No\.[ ]?\d{{1,5}}[A-Z]?,[ ](?:Jalan|Jln\.|Lorong)[ ]{_CAP}(?:[ ]{_CAP})?)"),
+)
+
+
+class StreetAddressRecognizer(_RegexRecognizer):
+    """Street lines in US, UK, European, Indian and Malay forms (see the module docstring)."""
+
+    ENTITY = ADDRESS
+    PATTERNS = PATTERNS
+
+    def analyze(
+        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
+    ) -> list[RecognizerResult]:
+        """The longest match wherever patterns overlap (a unit prefix, a floor suffix)."""
+        found = sorted(super().analyze(text, entities, nlp_artifacts), key=lambda r: r.start)
+        kept: list[RecognizerResult] = []
+        for result in found:
+            if kept and result.start < kept[-1].end:
+                if result.end - result.start > kept[-1].end - kept[-1].start:
+                    kept[-1] = result
+                continue
+            kept.append(result)
+        return kept

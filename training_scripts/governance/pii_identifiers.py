@@ -1,0 +1,174 @@
+"""Identifiers known by a label or a checksum: IBANs, NHS numbers, medical record numbers, dates
+of birth, and card and phone numbers that a cue word names.
+
+Presidio's own recognizers are used where they exist and configured, not rewritten: the
+`IbanRecognizer` (ISO 13616 format per country and its mod-97 check digits), the
+`NhsRecognizer` (the NHS number's mod-11 check digit, kept only after an NHS cue, since a
+10-digit phone number passes the check one time in eleven) and the `DateRecognizer`'s date
+forms (a date is personal here only after a birth cue). The rest are cue-led patterns: a record
+number after one of the labels hospitals use, a Luhn-valid card number after "card", a phone
+number after "phone", "tel", "mobile" and the like.
+"""
+
+from __future__ import annotations
+
+from training_scripts.governance import presidio_cpu  # noqa: F401  (first: see its docstring)
+
+# isort: split
+
+import re
+
+from presidio_analyzer import RecognizerResult
+from presidio_analyzer.nlp_engine import NlpArtifacts
+from presidio_analyzer.predefined_recognizers import (
+    DateRecognizer,
+    IbanRecognizer,
+    NhsRecognizer,
+)
+
+from training_scripts.governance.pii_recognizers import DOB, MRN, _RegexRecognizer
+
+IBAN = "IBAN_CODE"
+CARD, PHONE = "CREDIT_CARD", "PHONE_NUMBER"
+IBAN_CONTEXT = ["iban", "bank", "account", "transfer", "payable", "refund", "debit", "konto"]
+
+
+def iban_recognizer() -> IbanRecognizer:
+    return IbanRecognizer(context=IBAN_CONTEXT)
+
+
+class NhsNumberRecognizer(NhsRecognizer):
+    """Presidio's NHS number (checksum) as a medical record number, kept after an NHS cue."""
+
+    CUE = re.compile(r"(?i:\bnhs\b|national[ ]health|health[ ](?:service|number))")
+    WINDOW = 30
+
+    def __init__(self) -> None:
+        super().__init__(supported_entity=MRN)
+
+    def analyze(
+        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
+    ) -> list[RecognizerResult]:
+        found = super().analyze(text, entities, nlp_artifacts)  # type: ignore[arg-type]
+        return [
+            r for r in found if self.CUE.search(text[max(0, r.start - self.WINDOW) : r.start])
+        ]
+
+
+# Labels hospitals put before a record number ("MRN", "hospital no.", "chart #", "unit number").
+_RECORD_LABEL = (
+    r"(?i:\b(?:MRN|medical[ ]record(?:[ ](?:number|no\.?|\#))?|med[ ]rec(?:[ ]no\.?)?|"
+    r"(?:chart|hospital|unit|patient|case[ ]?note|health[ ]record|record|NHS|CHI|MRD)"
+    r"[ ]?(?:number|no\.?|nr\.?|\#|id|identifier))(?![\w]))"
+)
+_RECORD_VALUE = r"(?:[A-Z]{1,3}-?\d{5,10}|\d{3,5}-\d{4,6}|\d{3}[ ]\d{3}[ ]\d{4}|\d{5,10})"
+
+
+class MedicalRecordNumberRecognizer(_RegexRecognizer):
+    """An identifier after a record-number label: `MRN 4471-2290`, `hospital no. 00482716`,
+    `chart # 558201`, `hospital ID H-2290311`, `unit number RX7741029`."""
+
+    ENTITY = MRN
+    PATTERNS = (
+        re.compile(rf"{_RECORD_LABEL}[ ]?[:#]?[ ]?({_RECORD_VALUE})(?![\w-])"),
+    )
+
+
+# Date forms: the numeric ones of Presidio's DateRecognizer (all but timestamps and month-year
+# fragments), which it matches without case, and the written-month forms it lacks.
+_PRESIDIO_DATES = [
+    p.regex
+    for p in DateRecognizer.PATTERNS
+    if not p.name.startswith(("Datetime", "MMM", "mm/yy", "dd-MMM or"))
+]
+_MONTH = (
+    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
+    r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+)
+_ORDINAL_DAY = r"(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)?"
+_WRITTEN_DATES = [
+    rf"\b{_ORDINAL_DAY}[ -](?:of[ ])?{_MONTH}[ ,-]+\d{{4}}\b",  # 5th November 1988, 12-Jan-1993
+    rf"\b{_MONTH}[ ]{_ORDINAL_DAY},?[ ]\d{{4}}\b",  # July 7, 1977
+    r"\b\d{4}[./](?:0?[1-9]|1[0-2])[./](?:0?[1-9]|[12]\d|3[01])\b",  # 1993/07/02, 2019.11.05
+]
+DATE = re.compile("|".join(f"(?:{d})" for d in [*_WRITTEN_DATES, *_PRESIDIO_DATES]), re.I)
+# Before the date: "DOB", "D.O.B.:", "date of birth", "born (on)", "b.", "f." (født/född).
+_BIRTH_CUE = re.compile(
+    r"(?i:\b(?:dob|d\.o\.b|date[ ]of[ ]birth|birth[ ]?date|birthday|born|geb|née?)\b\.?|"
+    r"(?<![\w.])[bf]\.(?=[ ]?\d))"
+)
+# A chat turn that asks for it: the date in the next turn is the date of birth.
+_BIRTH_QUESTION = re.compile(
+    r"(?i:\b(?:dob|d\.o\.b|date[ ]of[ ]birth|birth[ ]?date|birthday|born)\b)[^\n?]*\?[^\n]*\n"
+)
+CUE_WINDOW = 25  # characters between a birth cue and its date (same line)
+
+
+class DateOfBirthRecognizer(_RegexRecognizer):
+    """A date after a birth cue (DOB, date of birth, born on, b.), or the answer to a chat turn
+    that asked for one; other dates (a contract's, a visit's) are not PII here."""
+
+    ENTITY = DOB
+    SCORE = 0.85
+
+    def analyze(
+        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
+    ) -> list[RecognizerResult]:
+        answers = [(m.end(), text.find("\n", m.end())) for m in _BIRTH_QUESTION.finditer(text)]
+        results = []
+        for match in DATE.finditer(text):
+            before = text[max(0, match.start() - CUE_WINDOW) : match.start()].rsplit("\n", 1)[-1]
+            answered = any(s <= match.start() and (e < 0 or match.end() <= e) for s, e in answers)
+            if _BIRTH_CUE.search(before) or answered:
+                results.append(RecognizerResult(DOB, match.start(), match.end(), self.SCORE))
+        return results
+
+
+def luhn_valid(digits: str) -> bool:
+    total = 0
+    for index, char in enumerate(reversed(digits)):
+        value = int(char) * (2 if index % 2 else 1)
+        total += value - 9 if value > 9 else value
+    return total % 10 == 0
+
+
+_CARD_CUE = re.compile(r"(?i:\b(?:card|visa|mastercard|amex|maestro|jcb|diners)\b)")
+_CARD_NUMBER = re.compile(r"(?<![\w-])(\d(?:[ -]?\d){11,18})(?![\w-])")
+
+
+class CuedCardRecognizer(_RegexRecognizer):
+    """A Luhn-valid 12-19 digit number after a card cue: the lengths and prefixes Presidio's
+    `CreditCardRecognizer` leaves out (Maestro, 19-digit Visa, JCB 15)."""
+
+    ENTITY = CARD
+    WINDOW = 40
+
+    def analyze(
+        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
+    ) -> list[RecognizerResult]:
+        results = []
+        for match in _CARD_NUMBER.finditer(text):
+            digits = re.sub(r"\D", "", match.group(1))
+            before = text[max(0, match.start() - self.WINDOW) : match.start()]
+            if luhn_valid(digits) and _CARD_CUE.search(before):
+                results.append(RecognizerResult(CARD, *match.span(1), self.SCORE))
+        return results
+
+
+class CuedPhoneRecognizer(_RegexRecognizer):
+    """7-15 digits laid out as a phone number right after a phone cue ("Tel:", "mobile",
+    "call me on"), in any country's layout, valid numbering plan or not."""
+
+    ENTITY = PHONE
+    PATTERNS = (
+        re.compile(
+            r"(?i:\b(?:phone|tel|telephone|mobile|mob|cell|callback|whatsapp|"
+            r"contact[ ]number|call[ ](?:me[ ])?(?:on|at)|reach(?:able)?[ ](?:me[ ])?(?:on|at))"
+            r"\b\.?(?:[ ](?:number|no\.?|is))?[ ]?[:\-]?[ ]?)"
+            r"((?:\+|00)?\(?\d[\d ().-]{5,18}\d(?:[ ]?(?:x|ext\.?)[ ]?\d{1,6})?)(?![\w])"
+        ),
+    )
+
+    def accept(self, match: re.Match[str]) -> tuple[int, int] | None:
+        digits = sum(c.isdigit() for c in match.group(1))
+        return match.span(1) if 7 <= digits <= 15 else None
