@@ -157,10 +157,18 @@ class MlflowSink:
         self.uri = uri
         self.client = MlflowClient(tracking_uri=uri)
 
-    def pipeline_run(self, experiment: str, execution_id: str, run_name: str = "") -> str:
-        """The run of pipeline execution `execution_id`: found by its tag, else created."""
+    def pipeline_run(
+        self, experiment: str, execution_id: str, run_name: str = "", artifacts: str | None = None
+    ) -> str:
+        """The run of pipeline execution `execution_id`: found by its tag, else created.
+
+        `artifacts`: a new experiment's artifact root (the server's default when None)."""
         found = self.client.get_experiment_by_name(experiment)
-        experiment_id = found.experiment_id if found else self.client.create_experiment(experiment)
+        experiment_id = (
+            found.experiment_id
+            if found
+            else self.client.create_experiment(experiment, artifact_location=artifacts)
+        )
         if execution_id:
             quoted = execution_id.replace("'", "")
             runs = self.client.search_runs(

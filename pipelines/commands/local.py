@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import os
 import signal
-import subprocess
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -105,7 +105,8 @@ def ui(
     """
     command = ui_command(runs_dir, port)
     console.print(" ".join(command[1:]), highlight=False)
-    raise typer.Exit(subprocess.call(command))
+    # Become the server: Ctrl-C and SIGTERM reach it directly, nothing is left running.
+    os.execv(command[0], command)
 
 
 @app.command("run")

@@ -27,6 +27,7 @@ from training_scripts.tracking import (
 
 TRACKING_DB = "mlflow.db"  # under the runs dir, shared by every local run
 OUTBOX_DIR = "tracking"  # under a run dir: the jobs' StepRecords
+ARTIFACTS_DIR = "mlflow-artifacts"  # under the runs dir: the local experiments' artifact root
 
 
 def local_store_uri(runs_dir: Path) -> str:
@@ -81,7 +82,11 @@ class LocalTracking:
         sink = None
         try:
             sink = MlflowSink(self.uri)
-            self._run_id = sink.pipeline_run(experiment, self.execution_id, self.execution_id)
+            # Artifacts beside the store, not in ./mlruns of whatever directory fmops ran in.
+            artifacts = (self.outbox.parent.parent / ARTIFACTS_DIR).resolve().as_uri()
+            self._run_id = sink.pipeline_run(
+                experiment, self.execution_id, self.execution_id, artifacts
+            )
             self.experiment_id = sink.client.get_run(self._run_id).info.experiment_id
         except Exception as exc:  # tracking must never fail the run
             self._fail(exc)

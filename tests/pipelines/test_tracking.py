@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from pipelines.cli import app
 from pipelines.experiment_runs import comparison_rows, find_runs, ui_command
-from pipelines.local.tracking import TRACKING_DB, LocalTracking, local_store_uri
+from pipelines.local.tracking import ARTIFACTS_DIR, TRACKING_DB, LocalTracking, local_store_uri
 from training_scripts.tracking import (
     EXECUTION_ENV,
     EXECUTION_TAG,
@@ -154,3 +154,14 @@ def test_ui_serves_the_runs_dirs_store_on_localhost_only(tmp_path: Path) -> None
     assert command[command.index("--host") + 1] == "127.0.0.1"
     help_text = subprocess.run([*command[:4], "--help"], text=True, capture_output=True).stdout
     assert "--backend-store-uri" in help_text  # the installed mlflow takes these options
+
+
+def test_local_experiments_keep_artifacts_beside_the_store_not_in_the_working_dir(
+    tmp_path: Path,
+) -> None:
+    _two_local_runs(tmp_path)
+    experiment = MlflowSink(local_store_uri(tmp_path)).client.get_experiment_by_name(
+        "fmops-dev-training"
+    )
+    assert experiment is not None
+    assert experiment.artifact_location == (tmp_path / ARTIFACTS_DIR).as_uri()
