@@ -8,15 +8,22 @@ from pathlib import Path
 
 import aws_cdk as cdk
 
-from deployment.settings import SettingsError, load_settings, read_cdk_json_context
-from infra.app import build_stacks
+from deployment.settings import (
+    SettingsError,
+    load_settings,
+    read_cdk_json_context,
+    read_lookup_context,
+)
+from infra.app import build_stacks, refuse_missing_lookups
 from infra.stacks.delivery import build_delivery
 
 
 def _synth(outdir: Path) -> None:
     # The CDK CLI injects cdk.json context itself; `python app.py` (make synth) does not, so
     # pass it as defaults. `-c key=value` still wins: CDK_CONTEXT_JSON is applied last.
-    app = cdk.App(context=read_cdk_json_context(), outdir=str(outdir))
+    # Cached lookups (cdk.context.json) too: without them a pinned stage gets placeholder zones.
+    context = {**read_lookup_context(), **read_cdk_json_context()}
+    app = cdk.App(context=context, outdir=str(outdir))
     context = app.node.get_all_context()
     settings = load_settings(context)
     # Checked before any stack stages an asset, so a bad value leaves nothing behind.
@@ -25,7 +32,7 @@ def _synth(outdir: Path) -> None:
     check_training_settings(settings)
     build_stacks(app, settings)
     build_delivery(app, context, settings)  # only when delivery.enabled
-    app.synth()
+    refuse_missing_lookups(app.synth(), under_cdk_cli="CDK_CLI_VERSION" in os.environ)
 
 
 if __name__ == "__main__":

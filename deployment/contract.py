@@ -109,6 +109,7 @@ VARIABLE_OUTPUT_PREFIX = "PipelineVar"
 STATE_MACHINE_OUTPUT = "StateMachineArn"
 SERVICE_ROLE_OUTPUT = "ServiceRoleArn"
 TOPIC_OUTPUT = "TopicArn"
+RFT_GRADER_OUTPUT = "RftGraderArn"  # the Lambda REINFORCEMENT_FINE_TUNING jobs grade with
 # Humans stack (Ground Truth)
 WORKTEAM_OUTPUT = "WorkteamArn"
 LABELING_ROLE_OUTPUT = "LabelingRoleArn"
@@ -134,6 +135,20 @@ def variable_output(name: str) -> str:
 def guardrail_output(use_case: str) -> str:
     """The Bedrock stack's output that carries a use case's guardrail id."""
     return f"GuardrailId{use_case.title()}"
+
+
+# -- the raw-data trigger ------------------------------------------------------------------
+# Uploading data under `pipeline.trigger_prefix` starts nothing; putting this marker object there
+# (after the last data object) starts one pipeline execution. A dot-file, so the prepare step's
+# readers skip it like any other hidden file.
+READY_MARKER = ".ready"
+
+
+# -- S3 prefixes in the curated bucket (under data.curated_prefix) --------------------------
+# Datasets `fmops bedrock submit` uploads for a Bedrock job: one of the curated bucket's two
+# routine-write prefixes (the other is rag.documents_prefix); everything else is written only
+# by the prepare step.
+BEDROCK_UPLOADS_PREFIX = "bedrock/"
 
 
 # -- S3 prefixes in the artifacts bucket ----------------------------------------------------

@@ -101,7 +101,10 @@ class ServingSettings(_Section):
     # Micro/Lite/Pro) is deployed on demand by the customization workflow (no idle cost).
     deploy_customized_on_demand: bool = True
     # Model invocation logs (prompts and answers) go to the artifacts bucket under this prefix.
-    invocation_logging: bool = True
+    # Bedrock has ONE logging configuration per account and Region: the stage that sets this
+    # owns it (its stack writes it and, on delete, removes it). Off by default; turn it on in
+    # exactly one stage per account and Region (the delivery pipeline refuses two owners).
+    invocation_logging: bool = False
     invocation_log_prefix: str = Field(
         "bedrock-invocation-logs/", pattern=r"^[a-z0-9][a-z0-9/_-]*/$"
     )

@@ -14,7 +14,7 @@ import json
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import (
     Field,
@@ -48,6 +48,9 @@ from training_scripts.vocabulary.methods import method_pattern
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CDK_JSON = REPO_ROOT / "cdk.json"
+# Context lookups (availability zones of a pinned account/region) the CDK CLI caches; committed
+# so that `python app.py` and the delivery pipeline synthesize the same zones as a laptop.
+CDK_CONTEXT_FILE = REPO_ROOT / "cdk.context.json"
 
 SETTINGS_KEY = "fmops"
 STAGES_KEY = "fmops:stages"
@@ -64,6 +67,10 @@ class SettingsError(ValueError):
     """A settings value is missing or invalid; the message is one line a user can act on."""
 
 
+PiiNerModel = Literal["en_core_web_sm", "en_core_web_lg"]
+DEFAULT_PII_NER_MODEL: PiiNerModel = "en_core_web_sm"
+
+
 class DataSettings(_Section):
     """S3 data lake layout and lifecycle."""
 
@@ -73,6 +80,9 @@ class DataSettings(_Section):
     abort_incomplete_upload_days: int = Field(7, ge=1, le=365)
     access_log_expiry_days: int = Field(365, ge=1, le=3650)
     curated_prefix: str = Field("curated/", pattern=r"^[a-z0-9][a-z0-9/_-]*/$")
+    # spaCy NER model the prepare image installs for PII names (docs/data_governance.md): the
+    # larger one finds more names at a CPU cost per MB; offline and in CI the small one runs.
+    pii_ner_model: PiiNerModel = DEFAULT_PII_NER_MODEL
 
     @model_validator(mode="after")
     def _glacier_after_ia(self) -> DataSettings:
@@ -90,6 +100,25 @@ class NetworkSettings(_Section):
 
     cidr: str = "10.40.0.0/16"
     az_count: int = Field(2, ge=2, le=6)
+    # The zones a stage pinned to an account/region uses (e.g. us-east-1a). A pinned stack
+    # otherwise looks them up at synth time, which `python app.py` (make synth, the delivery
+    # pipeline's Synth step) cannot do: without these or a committed cdk.context.json entry,
+    # CDK writes placeholder zones (dummy1a...) into the template.
+    availability_zones: tuple[str, ...] = ()
+
+    @model_validator(mode="after")
+    def _zones_match_count(self) -> NetworkSettings:
+        zones = self.availability_zones
+        for zone in zones:
+            if not re.match(r"^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d[a-z]$", zone):
+                raise ValueError(f"availability_zones: {zone!r} is not a zone name like us-east-1a")
+        if zones and len(zones) != self.az_count:
+            raise ValueError(
+                f"availability_zones = {list(zones)}: give az_count ({self.az_count}) zones"
+            )
+        if len(set(zones)) != len(zones):
+            raise ValueError(f"availability_zones = {list(zones)}: each zone may appear once")
+        return self
 
     @field_validator("cidr")
     @classmethod
@@ -296,6 +325,15 @@ class Settings(_Section):
             )
         return self
 
+    @model_validator(mode="after")
+    def _zones_in_region(self) -> Settings:
+        zones = self.network.availability_zones
+        if self.region and any(not z.startswith(self.region) for z in zones):
+            raise ValueError(
+                f"network.availability_zones = {list(zones)}: must be zones of region {self.region}"
+            )
+        return self
+
     @property
     def invoke_guardrail(self) -> str | None:
         """The use case whose guardrail invokers must send (None when no guardrail exists)."""
@@ -372,6 +410,19 @@ def read_cdk_json_context(path: Path = CDK_JSON) -> dict[str, Any]:
     if not isinstance(document, dict):
         raise SettingsError(f"{path}: must hold a JSON object with a 'context' object")
     return dict(_object(document.get("context"), "(the 'context' block)"))
+
+
+def read_lookup_context(path: Path = CDK_CONTEXT_FILE) -> dict[str, Any]:
+    """cdk.context.json's cached lookups ({} when there is none), which the CLI would inject."""
+    if not path.exists():
+        return {}
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise SettingsError(f"{path}: not readable JSON ({exc})") from None
+    if not isinstance(document, dict):
+        raise SettingsError(f"{path}: must hold a JSON object of cached lookups")
+    return document
 
 
 def settings_for_stage(

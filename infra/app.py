@@ -3,15 +3,18 @@ stages (infra/stacks/delivery.py) and the tests, so every route deploys the same
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
+from aws_cdk import cx_api
 from constructs import Construct
 
 from deployment.contract import StackKind, stack_name
-from deployment.settings import Settings
+from deployment.settings import Settings, SettingsError
 from infra.nag import acknowledge_justified_wildcards, apply_nag_packs
 from infra.stacks.bedrock import BedrockStack
 from infra.stacks.budget import BudgetStack
@@ -33,6 +36,34 @@ class FmopsStacks:
     serving: ServingStack
     budget: BudgetStack | None = None
     humans: HumansStack | None = None
+
+
+def refuse_missing_lookups(assembly: cx_api.CloudAssembly, *, under_cdk_cli: bool) -> None:
+    """Refuse an assembly synthesized with placeholder lookups (outside the CDK CLI).
+
+    The CDK CLI performs missing context lookups and synthesizes again; `python app.py` (make
+    synth, the delivery pipeline's Synth step) cannot, and CDK has then written placeholder
+    values (availability zones dummy1a...) into the templates.
+    """
+    # manifest.json itself: jsii cannot hand the typed manifest back to Python.
+    manifest = json.loads((Path(assembly.directory) / "manifest.json").read_text())
+    missing = [entry["key"] for entry in manifest.get("missing", [])]
+    if missing and not under_cdk_cli:
+        raise SettingsError(
+            f"context lookups {missing}: not cached; set network.availability_zones for the "
+            "stage, or run `npx cdk synth` once with credentials and commit cdk.context.json"
+        )
+
+
+def check_boundary_account(settings: Settings, boundary_arn: str) -> None:
+    """A boundary must be a policy of the stage's own account (or an AWS managed policy): IAM
+    refuses a role whose boundary lives in another account."""
+    owner = boundary_arn.split(":")[4]
+    if settings.account and owner not in ("aws", settings.account):
+        raise SettingsError(
+            f"security.permissions_boundary_arn = {boundary_arn!r}: must be a policy of the "
+            f"stage's account {settings.account} (stage {settings.stage})"
+        )
 
 
 def build_stacks(scope: Construct, settings: Settings, *, nag: bool = True) -> FmopsStacks:
@@ -92,6 +123,7 @@ def build_stacks(scope: Construct, settings: Settings, *, nag: bool = True) -> F
         artifacts_bucket=data.artifacts_bucket,
         subnets=network.isolated_subnets,
         security_group=network.bedrock_jobs_security_group,
+        vpc=network.vpc,
         **named("bedrock"),
     )
     serving = ServingStack(
@@ -127,13 +159,18 @@ def build_stacks(scope: Construct, settings: Settings, *, nag: bool = True) -> F
         if stack is not None:
             cdk.Tags.of(stack).add("project", settings.prefix)
             cdk.Tags.of(stack).add("stage", settings.stage)
-    if settings.security.permissions_boundary_arn:
-        # An Aspect over the whole scope: every AWS::IAM::Role of every stack gets it, including
-        # the ones CDK generates for custom-resource providers.
+    boundary_arn = settings.security.permissions_boundary_arn
+    if boundary_arn:
+        check_boundary_account(settings, boundary_arn)
+        # An Aspect on each of this stage's stacks: every AWS::IAM::Role in them gets it,
+        # including the ones CDK generates for custom-resource providers. Never on `scope`:
+        # the app also holds the delivery stack (another account) and the other stages.
         boundary = iam.ManagedPolicy.from_managed_policy_arn(
-            data, "PermissionsBoundary", settings.security.permissions_boundary_arn
+            data, "PermissionsBoundary", boundary_arn
         )
-        iam.PermissionsBoundary.of(app).apply(boundary)
+        for stack in (data, network, training, rag, bedrock, serving, budget, humans):
+            if stack is not None:
+                iam.PermissionsBoundary.of(stack).apply(boundary)
     acknowledge_justified_wildcards(app)
     if nag:
         apply_nag_packs(app)

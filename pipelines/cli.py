@@ -12,6 +12,7 @@ import typer
 from rich.table import Table
 
 from deployment.settings import SettingsError, settings_for_stage
+from pipelines.aws_patience import install as install_aws_patience
 from pipelines.commands import (
     advise,
     bedrock,
@@ -71,6 +72,7 @@ def main_options(
     exit 1 when AWS or a job failed.
     """
     set_verbose(verbose)
+    install_aws_patience()
 
 
 StageOption = Annotated[

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from typing import Any
 
@@ -38,9 +39,34 @@ console = _Console()
 err_console = _Console(stderr=True)
 
 
+_HTML = re.compile(r"<(!doctype|html)\b.*?(</html>|$)", re.IGNORECASE | re.DOTALL)
+_TITLE = re.compile(r"<title>(.*?)</title>", re.IGNORECASE | re.DOTALL)
+
+
+def without_html(text: str) -> str:
+    """An HTML page in an error (a proxy's or load balancer's 500) reduced to its title.
+
+    botocore puts a non-JSON error body into the message whole: five lines of markup after
+    the error, and inside `pipeline start`'s estimate.
+    """
+
+    def title(match: re.Match[str]) -> str:
+        found = _TITLE.search(match[0])
+        return f"[HTML page: {found[1].strip()}]" if found else "[HTML page]"
+
+    return _HTML.sub(title, text)
+
+
+def one_line(text: str) -> str:
+    """`text` without HTML, its lines joined: an error is one line whatever a library says."""
+    return " ".join(line.strip() for line in without_html(text).splitlines() if line.strip())
+
+
 def print_error(message: str) -> None:
     """The one `error:` line on stderr (markup in `message` is printed literally)."""
-    err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
+    err_console.print(
+        f"[bold red]error:[/] {escape(one_line(message))}", highlight=False, soft_wrap=True
+    )
 
 
 def fail(message: str, code: int = 2) -> typer.Exit:

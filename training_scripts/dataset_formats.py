@@ -73,6 +73,10 @@ class DatasetLimits:
     # Words the model's trainer reserves: a text containing one anywhere (any case) fails the job.
     reserved_markers: tuple[str, ...] = ()
     media: MediaRules | None = None  # None: text blocks only
+    any_schema_version: bool = False  # Nova: "schemaVersion can be any string value"
+    # Nova 2: assistant turns may carry {"reasoningContent": {"reasoningText": {"text"}}} blocks.
+    reasoning_content: bool = False
+    prompts_only: bool = False  # distillation: the assistant answer is optional
 
 
 class _Problems:
@@ -185,7 +189,7 @@ def _record_problems(record: Any, fmt: str, limits: DatasetLimits) -> list[str]:
     if not isinstance(record, dict):
         return [f"must be a JSON object, got {type(record).__name__}"]
     if fmt == "conversation":
-        found, texts = _conversation_problems(record, limits.media)
+        found, texts = _conversation_problems(record, limits)
     elif fmt == "claude_conversation":
         found, texts = _claude_problems(record)
     else:
@@ -234,15 +238,24 @@ def _flat_problems(record: dict, fields: tuple[str, ...]) -> tuple[list[str], li
 
 
 def _text_blocks(
-    value: Any, where: str, media: MediaRules | None = None
+    value: Any, where: str, media: MediaRules | None = None, reasoning: bool = False
 ) -> tuple[list[str], list[str]]:
-    """A Converse-style content list: `[{"text": "..."}, ...]` (plus media blocks if allowed)."""
+    """A Converse-style content list: `[{"text": "..."}, ...]` (plus media or reasoning blocks
+    where allowed)."""
     if not isinstance(value, list) or not value:
         return [f"'{where}' must be a non-empty list of {{\"text\": ...}} blocks"], []
     found: list[str] = []
     texts: list[str] = []
     for index, block in enumerate(value):
         here = f"{where}[{index}]"
+        if reasoning and isinstance(block, dict) and set(block) == {"reasoningContent"}:
+            body = block["reasoningContent"]
+            text = body.get("reasoningText", {}).get("text") if isinstance(body, dict) else None
+            if not isinstance(text, str) or not text.strip():
+                found.append(f"'{here}.reasoningContent.reasoningText.text' must be a text")
+            else:
+                texts.append(text)
+            continue
         if media is not None and isinstance(block, dict) and set(block) & {"image", "video"}:
             found += _media_block_problems(block, here, media)
             continue
@@ -270,7 +283,7 @@ ContentCheck = Callable[[Any, str], tuple[list[str], list[str]]]
 
 
 def _messages_problems(
-    record: dict, content: ContentCheck, media: MediaRules | None = None
+    record: dict, content: ContentCheck, limits: DatasetLimits = DatasetLimits()
 ) -> tuple[list[str], list[str]]:
     """Roles alternate user/assistant, first user, last assistant; `content` checks each body."""
     found: list[str] = []
@@ -278,8 +291,13 @@ def _messages_problems(
     if "messages" not in record:
         return found, texts
     messages = record["messages"]
-    if not isinstance(messages, list) or len(messages) < 2:
-        found.append("'messages' must be a list of at least 2 messages (user, then assistant)")
+    shortest = 1 if limits.prompts_only else 2
+    if not isinstance(messages, list) or len(messages) < shortest:
+        found.append(
+            "'messages' must be a list of at least 2 messages (user, then assistant)"
+            if shortest == 2
+            else "'messages' must be a non-empty list of messages starting with user"
+        )
         return found, texts
     for index, message in enumerate(messages):
         here = f"messages[{index}]"
@@ -293,25 +311,30 @@ def _messages_problems(
                 f"starting with user, so this one must be {expected!r}"
             )
         # Media only in user turns: an assistant answers in text (Nova's validator, same rule).
-        allowed = media if expected == "user" and message["role"] == "user" else None
+        allowed = limits.media if expected == "user" and message["role"] == "user" else None
+        reasoning = limits.reasoning_content and message["role"] == "assistant"
         body_found, body_texts = (
-            _text_blocks(message["content"], f"{here}.content", allowed)
+            _text_blocks(message["content"], f"{here}.content", allowed, reasoning)
             if content is _text_blocks
             else content(message["content"], f"{here}.content")
         )
         found += body_found
         texts += body_texts
-    if len(messages) % 2 == 1:
+    if len(messages) % 2 == 1 and not limits.prompts_only:
         found.append("the last message must have role 'assistant'")
     return found, texts
 
 
 def _conversation_problems(
-    record: dict, media: MediaRules | None = None
+    record: dict, limits: DatasetLimits = DatasetLimits()
 ) -> tuple[list[str], list[str]]:
     found = _key_problems(record, _CONVERSATION_REQUIRED, _CONVERSATION_OPTIONAL)
     texts: list[str] = []
-    if "schemaVersion" in record and record["schemaVersion"] != CONVERSATION_SCHEMA:
+    version = record.get("schemaVersion")
+    if limits.any_schema_version and "schemaVersion" in record:
+        if not isinstance(version, str):
+            found.append(f"schemaVersion is {version!r}; must be a string")
+    elif "schemaVersion" in record and version != CONVERSATION_SCHEMA:
         found.append(
             f"schemaVersion is {record['schemaVersion']!r}; must be {CONVERSATION_SCHEMA!r}"
         )
@@ -319,8 +342,8 @@ def _conversation_problems(
         system_found, system_texts = _text_blocks(record["system"], "system")
         found += system_found
         texts += system_texts
-    message_found, message_texts = _messages_problems(record, _text_blocks, media)
-    found += _media_count_problems(record, media)
+    message_found, message_texts = _messages_problems(record, _text_blocks, limits)
+    found += _media_count_problems(record, limits.media)
     return found + message_found, texts + message_texts
 
 

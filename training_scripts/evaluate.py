@@ -184,14 +184,20 @@ def _input_dir(contract: ProcessingContract, name: str) -> Path | None:
     return path if path.is_dir() else None
 
 
-def _load(model_input: Path, scratch: Path, what: str, **kwargs) -> tuple[ModelScores, Path]:
+def _resolve(model_input: Path, scratch: Path, what: str) -> Path:
     if not model_input.exists():
         raise DataError(
             f"{what} input {model_input}: missing; the evaluation scores the candidate against "
             "a baseline (the base model or the approved champion) on the same examples"
         )
-    model_dir = resolve_model_dir(model_input, scratch / what)
-    return score_model(model_dir, **kwargs), model_dir
+    return resolve_model_dir(model_input, scratch / what)
+
+
+def _answer_budget(args: argparse.Namespace, training: dict, policy: bool) -> int:
+    """Tokens per answer: a policy is read at the length it learned to answer in (its reward
+    model judged answers of that length), the baseline at the same length, paired."""
+    learned = (training.get("hyperparameters") or {}).get("grpo_max_new_tokens", 0)
+    return max(args.max_new_tokens, int(learned)) if policy else args.max_new_tokens
 
 
 def _architecture(model_dir: Path) -> str:
@@ -243,22 +249,22 @@ def run(args: argparse.Namespace, contract: ProcessingContract) -> dict[str, obj
 
     out = contract.output("evaluation")
     out.mkdir(parents=True, exist_ok=True)
-    common = {
-        "examples": examples,
-        "redteam": redteam,
-        "benign": benign,
-        "max_new_tokens": args.max_new_tokens,
-        "bertscore_model": args.bertscore_model,
-    }
     with tempfile.TemporaryDirectory() as scratch:
-        torch.manual_seed(args.seed)
-        candidate, candidate_dir = _load(contract.input("model"), Path(scratch), "model", **common)
+        candidate_dir = _resolve(contract.input("model"), Path(scratch), "model")
         training = _summary(candidate_dir)
         architecture = _architecture(candidate_dir)
+        common = {
+            "examples": examples,
+            "redteam": redteam,
+            "benign": benign,
+            "max_new_tokens": _answer_budget(args, training, policy),
+            "bertscore_model": args.bertscore_model,
+        }
         torch.manual_seed(args.seed)
-        baseline, baseline_dir = _load(
-            contract.input("baseline"), Path(scratch), "baseline", **common
-        )
+        candidate = score_model(candidate_dir, **common)
+        baseline_dir = _resolve(contract.input("baseline"), Path(scratch), "baseline")
+        torch.manual_seed(args.seed)
+        baseline = score_model(baseline_dir, **common)
         if policy:
             prompts = [e.prompt for e in examples]
             mine, theirs = reward_sources(

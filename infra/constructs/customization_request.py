@@ -16,6 +16,9 @@ from aws_cdk import aws_stepfunctions_tasks as tasks
 
 # Request shapes: one rendered create task each, chosen by a Choice on the execution input.
 SHAPES = ("WithValidation", "WithoutValidation", "Distillation")
+# Reinforcement fine-tuning: `rftConfig` with the stack's grader Lambda; rendered only where the
+# workflow has a grader.
+RFT_SHAPE = "ReinforcementFineTuning"
 
 
 @jsii.implements(bedrock.IModel)
@@ -52,8 +55,14 @@ def create_state(shape: str) -> str:
     return f"Create job ({shape})"
 
 
-def input_driven(parameters: dict[str, Any], shape: str, model_key_arn: str) -> dict[str, Any]:
-    """Replace the placeholders CDK rendered with values from the execution input."""
+def input_driven(
+    parameters: dict[str, Any], shape: str, model_key_arn: str, grader_arn: str | None = None
+) -> dict[str, Any]:
+    """Replace the placeholders CDK rendered with values from the execution input.
+
+    The RFT grader is the stack's own Lambda, never one named in the input: a job can only be
+    graded by code this project deployed.
+    """
     out = {
         k: v for k, v in parameters.items() if k not in ("BaseModelIdentifier", "CustomizationType")
     }
@@ -73,6 +82,14 @@ def input_driven(parameters: dict[str, Any], shape: str, model_key_arn: str) -> 
                     "TeacherModelIdentifier.$": "$.teacherModelIdentifier",
                     "MaxResponseLengthForInference.$": "$.maxResponseLengthForInference",
                 }
+            }
+        }
+    elif shape == RFT_SHAPE:
+        # RFT's hyperparameters are a typed structure inside rftConfig, not the string map.
+        out["CustomizationConfig"] = {
+            "RftConfig": {
+                "GraderConfig": {"LambdaGrader": {"LambdaArn": grader_arn}},
+                "HyperParameters.$": "$.rftHyperParameters",
             }
         }
     else:

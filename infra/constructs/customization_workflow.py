@@ -14,7 +14,9 @@ KMS key and VPC config stay CDK's own.
 Execution input (built by `pipelines.bedrock.jobs.state_machine_input`):
   {"jobName", "customModelName", "baseModelIdentifier", "customizationType",
    "trainingDataS3Uri", "validationDataS3Uri"?, "hyperParameters": {...},
-   "teacherModelIdentifier"?, "maxResponseLengthForInference"?}
+   "teacherModelIdentifier"?, "maxResponseLengthForInference"?,
+   "rftHyperParameters"? (REINFORCEMENT_FINE_TUNING: typed RFTHyperParameters)}
+A REINFORCEMENT_FINE_TUNING request is graded by the stack's grader Lambda (`grader_arn`).
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
 
 from infra.constructs.customization_request import (
+    RFT_SHAPE,
     SHAPES,
     AnyFoundationModel,
     JobVpc,
@@ -157,6 +160,7 @@ class CustomizationWorkflow(Construct):
         poll_interval: cdk.Duration,
         max_polls: int,
         on_demand_base_models: tuple[str, ...] = (),
+        grader_arn: str | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         stack = cdk.Stack.of(self)
@@ -257,13 +261,20 @@ class CustomizationWorkflow(Construct):
         get_status.next(count)
         count.next(check)
 
-        shapes = {shape: create(shape) for shape in SHAPES}
+        shapes = {
+            shape: create(shape) for shape in (*SHAPES, *((RFT_SHAPE,) if grader_arn else ()))
+        }
         for task in shapes.values():
             task.add_catch(notify_failed, errors=["States.ALL"], result_path="$.error")
             task.next(start_polling)
-        route = (
-            sfn.Choice(self, "Route", state_name="Route by request shape")
-            .when(
+        route = sfn.Choice(self, "Route", state_name="Route by request shape")
+        if grader_arn:
+            route.when(
+                sfn.Condition.string_equals("$.customizationType", "REINFORCEMENT_FINE_TUNING"),
+                shapes[RFT_SHAPE],
+            )
+        (
+            route.when(
                 sfn.Condition.string_equals("$.customizationType", "DISTILLATION"),
                 shapes["Distillation"],
             )
@@ -275,7 +286,9 @@ class CustomizationWorkflow(Construct):
         definition = graph.to_graph_json()
         for shape in shapes:
             state = definition["States"][create_state(shape)]
-            state["Parameters"] = input_driven(state["Parameters"], shape, model_key.key_arn)
+            state["Parameters"] = input_driven(
+                state["Parameters"], shape, model_key.key_arn, grader_arn
+            )
 
         # Our own role and a managed policy (HIPAA/NIST IAMNoInlinePolicy): the state machine
         # gets the role without policy updates, so every statement it needs is listed here.

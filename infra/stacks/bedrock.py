@@ -20,6 +20,7 @@ from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct
 
 from deployment.contract import (
+    RFT_GRADER_OUTPUT,
     SERVICE_ROLE_OUTPUT,
     STATE_MACHINE_OUTPUT,
     TOPIC_OUTPUT,
@@ -35,6 +36,7 @@ from infra.constructs.customization_workflow import (
 from infra.constructs.encrypted_log_group import encrypted_log_group
 from infra.constructs.guardrail import guardrail_fingerprint, guardrail_properties
 from infra.constructs.model_arns import invocable_models
+from infra.constructs.rft_grader import RftGrader
 from infra.constructs.secure_bucket import SecureBucket
 from infra.nag import justify_wildcards
 from pipelines.serving.catalog import ON_DEMAND_BASE_MODELS
@@ -67,6 +69,7 @@ class BedrockStack(cdk.Stack):
         artifacts_bucket: SecureBucket,
         subnets: ec2.SelectedSubnets,
         security_group: ec2.ISecurityGroup,
+        vpc: ec2.IVpc,
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
@@ -114,6 +117,18 @@ class BedrockStack(cdk.Stack):
         if settings.alarm_email:
             self.topic.add_subscription(subscriptions.EmailSubscription(settings.alarm_email))
 
+        # Reinforcement fine-tuning's grader: the project's rule rewards.
+        self.grader = RftGrader(
+            self,
+            "RftGrader",
+            name=settings.name,
+            key=self.ops_key,
+            service_role=self.service_role,
+            vpc=vpc,
+            vpc_subnets=subnets.subnets,
+            security_group=security_group,
+        )
+        self.service_policy.add_statements(self.grader.invoke_statement)
         self.workflow = CustomizationWorkflow(
             self,
             "Customization",
@@ -131,6 +146,7 @@ class BedrockStack(cdk.Stack):
             log_group=log_group,
             poll_interval=cdk.Duration.seconds(cfg.poll_interval_seconds),
             max_polls=cfg.max_polls,
+            grader_arn=self.grader.function_arn,
             on_demand_base_models=ON_DEMAND_BASE_MODELS
             if settings.serving.deploy_customized_on_demand
             else (),
@@ -174,6 +190,7 @@ class BedrockStack(cdk.Stack):
         cdk.CfnOutput(self, STATE_MACHINE_OUTPUT, value=self.state_machine.state_machine_arn)
         cdk.CfnOutput(self, SERVICE_ROLE_OUTPUT, value=self.service_role.role_arn)
         cdk.CfnOutput(self, TOPIC_OUTPUT, value=self.topic.topic_arn)
+        cdk.CfnOutput(self, RFT_GRADER_OUTPUT, value=self.grader.function_arn)
 
     def _acknowledge_findings(self, settings: Settings) -> None:
         """Each wildcard below is scoped as far as the service allows; say why, per grant."""

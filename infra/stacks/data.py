@@ -13,6 +13,7 @@ from constructs import Construct
 
 from deployment.contract import (
     ARTIFACTS_BUCKET_OUTPUT,
+    BEDROCK_UPLOADS_PREFIX,
     CURATED_BUCKET_OUTPUT,
     DATA_KEY_OUTPUT,
     PII_SALT_SECRET_OUTPUT,
@@ -82,6 +83,8 @@ class DataStack(cdk.Stack):
             "This is the access-log destination; logging it to itself would loop.",
         )
 
+        self._allow_flow_log_delivery()
+
         common: dict[str, Any] = {
             "encryption_key": self.key,
             "access_logs": self.access_logs_bucket,
@@ -123,7 +126,9 @@ class DataStack(cdk.Stack):
             )
         self.curated_writers = curated_writer_arns(self, settings)
         self.curated_bucket.add_to_resource_policy(
-            deny_curated_writes(self.curated_bucket, self.curated_writers)
+            deny_curated_writes(
+                self.curated_bucket, self.curated_writers, routine_write_prefixes(settings)
+            )
         )
         self.pii_salt = self._pii_salt_secret(settings)
         self.artifacts_bucket = SecureBucket(
@@ -155,6 +160,47 @@ class DataStack(cdk.Stack):
                 "Replication would copy regulated data to a second region; residency policies "
                 "decide that per organisation. Versioning and RETAIN guard against loss.",
             )
+
+    def _allow_flow_log_delivery(self) -> None:
+        """The bucket-policy statements VPC flow logs need, owned here.
+
+        Without them AWS adds its own statements outside CloudFormation when the flow log is
+        created, and the next stack update, which rewrites the whole policy, drops them
+        ("Amazon S3 bucket permissions for flow logs", VPC user guide,
+        https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-s3-permissions.html).
+        """
+        delivery = iam.ServicePrincipal("delivery.logs.amazonaws.com")
+        source = {
+            "StringEquals": {"aws:SourceAccount": self.account},
+            "ArnLike": {
+                "aws:SourceArn": f"arn:{self.partition}:logs:{self.region}:{self.account}:*"
+            },
+        }
+        bucket = self.access_logs_bucket
+        bucket.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="AWSLogDeliveryWrite",
+                principals=[delivery],
+                actions=["s3:PutObject"],
+                resources=[bucket.arn_for_objects(f"{FLOW_LOGS_PREFIX}AWSLogs/{self.account}/*")],
+                conditions={
+                    **source,
+                    "StringEquals": {
+                        "aws:SourceAccount": self.account,
+                        "s3:x-amz-acl": "bucket-owner-full-control",
+                    },
+                },
+            )
+        )
+        bucket.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="AWSLogDeliveryAclCheck",
+                principals=[delivery],
+                actions=["s3:GetBucketAcl", "s3:ListBucket"],
+                resources=[bucket.bucket_arn],
+                conditions=source,
+            )
+        )
 
     def _pii_salt_secret(self, settings: Settings) -> secretsmanager.Secret:
         """The pseudonym salt: whoever holds it can rebuild the PII surrogate mapping.
@@ -190,6 +236,9 @@ class DataStack(cdk.Stack):
         return secret
 
 
+# Where the VPC's flow logs go in the access-log bucket (the network stack's flow log).
+FLOW_LOGS_PREFIX = "vpc-flow-logs/"
+
 # What "writing" a curated object means: creating, overwriting, re-tagging or deleting it.
 CURATED_WRITE_ACTIONS = (
     "s3:PutObject",
@@ -212,14 +261,33 @@ def curated_writer_arns(scope: Construct, settings: Settings) -> list[str]:
     return writers
 
 
-def deny_curated_writes(bucket: s3.IBucket, writers: list[str]) -> iam.PolicyStatement:
+def routine_write_prefixes(settings: Settings) -> list[str]:
+    """Curated prefixes that routine work writes without the break-glass role: the Knowledge
+    Base's documents (when RAG is on) and `fmops bedrock submit`'s dataset uploads. Writers
+    there still need an identity policy allowing it and the data key; the prepared data under
+    every other prefix stays the prepare step's alone."""
+    prefixes = [f"{settings.data.curated_prefix}{BEDROCK_UPLOADS_PREFIX}"]
+    if settings.rag.enabled:
+        prefixes.append(settings.rag.documents_prefix)
+    return prefixes
+
+
+def deny_curated_writes(
+    bucket: s3.IBucket, writers: list[str], open_prefixes: list[str] | None = None
+) -> iam.PolicyStatement:
     # aws:PrincipalArn is the role ARN for an assumed-role session (IAM user guide, "AWS
     # global condition context keys"), so one name covers every session of the role.
+    # NotResource: the deny covers every object except those under the routine prefixes.
+    targets: dict[str, list[str]] = (
+        {"not_resources": [bucket.arn_for_objects(f"{p}*") for p in open_prefixes]}
+        if open_prefixes
+        else {"resources": [bucket.arn_for_objects("*")]}
+    )
     return iam.PolicyStatement(
         sid="OnlyThePrepareStepWritesCuratedData",
         effect=iam.Effect.DENY,
         principals=[iam.AnyPrincipal()],
         actions=list(CURATED_WRITE_ACTIONS),
-        resources=[bucket.arn_for_objects("*")],
         conditions={"ArnNotEquals": {"aws:PrincipalArn": writers}},
+        **targets,
     )

@@ -13,10 +13,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import aws_cdk as cdk
 from aws_cdk import aws_codebuild as codebuild
+from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 from aws_cdk import pipelines
@@ -44,6 +46,64 @@ def check_stage_targets(delivery: DeliverySettings, stages: list[Settings]) -> N
                 )
     if [s.stage for s in stages] != list(delivery.stages):
         raise SettingsError(f"delivery.stages = {list(delivery.stages)}: settings do not match")
+
+
+def check_account_wide_owners(stages: list[Settings]) -> None:
+    """Bedrock invocation logging is one configuration per account and Region: two stages
+    there that both set it would overwrite each other, and deleting either would turn it off
+    for both."""
+    owners: dict[tuple[str | None, str | None], str] = {}
+    for settings in stages:
+        if not settings.serving.invocation_logging:
+            continue
+        target = (settings.account, settings.region)
+        if target in owners:
+            raise SettingsError(
+                f"serving.invocation_logging (stage {settings.stage}) = True: stage "
+                f"{owners[target]} already owns invocation logging in {target[0]}/{target[1]}; "
+                "turn it on in one stage per account and Region"
+            )
+        owners[target] = settings.stage
+
+
+def zone_lookup_key(settings: Settings) -> str:
+    """The context key under which the CDK CLI caches a pinned stage's availability zones."""
+    return f"availability-zones:account={settings.account}:region={settings.region}"
+
+
+def check_stage_zones(stages: list[Settings], context: Mapping[str, Any]) -> None:
+    """Every pinned stage needs its zones from settings or a committed cdk.context.json: the
+    Synth step runs `python app.py`, which cannot look them up (it would write dummy1a...)."""
+    for settings in stages:
+        if settings.network.availability_zones or zone_lookup_key(settings) in context:
+            continue
+        raise SettingsError(
+            f"settings.network.availability_zones (stage {settings.stage}) = (): required when "
+            f"delivery.enabled, or commit cdk.context.json with {zone_lookup_key(settings)!r}"
+        )
+
+
+def base_image_registries(scope: Construct, stages: list[Settings]) -> list[list[ecr.IRepository]]:
+    """The AWS-owned repositories the stages' training images build FROM (Deep Learning
+    Containers 763104351884, SMP 658645717510), grouped by registry (account and region): the
+    asset jobs log in to each before `docker build` pulls the base image."""
+    registries: dict[str, dict[str, ecr.IRepository]] = {}
+    partition = cdk.Stack.of(scope).partition
+    for settings in stages:
+        training = settings.training
+        for image in (training.training_image, training.processing_image):
+            uri = image.base_image.replace("${AWS::Region}", settings.region or "us-east-1")
+            registry, _, path = uri.partition("/")
+            account, region = registry.split(".")[0], registry.split(".")[3]
+            name = path.split(":")[0]
+            arn = f"arn:{partition}:ecr:{region}:{account}:repository/{name}"
+            repositories = registries.setdefault(registry, {})
+            if arn not in repositories:
+                construct_id = f"BaseImage{sum(len(r) for r in registries.values())}"
+                repositories[arn] = ecr.Repository.from_repository_attributes(
+                    scope, construct_id, repository_arn=arn, repository_name=name
+                )
+    return [list(repositories.values()) for repositories in registries.values()]
 
 
 class FmopsStage(cdk.Stage):
@@ -95,6 +155,11 @@ class DeliveryStack(cdk.Stack):
             synth=synth,
             cross_account_keys=True,
             enable_key_rotation=True,
+            # One login per registry (account and region): a credential covers one domain.
+            docker_credentials=[
+                pipelines.DockerCredential.ecr(repositories)
+                for repositories in base_image_registries(self, stages)
+            ],
             code_build_defaults=pipelines.CodeBuildOptions(
                 build_environment=codebuild.BuildEnvironment(build_image=SYNTH_IMAGE)
             ),
@@ -261,6 +326,9 @@ def build_delivery(
     if not delivery.enabled:
         return None
     stages = [load_settings({**context, STAGE_KEY: name}) for name in delivery.stages]
+    check_stage_targets(delivery, stages)
+    check_stage_zones(stages, context)
+    check_account_wide_owners(stages)
     first = stages[0]
     return DeliveryStack(
         app,

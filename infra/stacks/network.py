@@ -29,6 +29,7 @@ from infra.nag import (
     justify_wildcards,
     skip_checkov,
 )
+from infra.stacks.data import FLOW_LOGS_PREFIX
 
 # What SageMaker training/processing jobs and Bedrock jobs call from inside the VPC.
 INTERFACE_ENDPOINTS: dict[str, ec2.InterfaceVpcEndpointAwsService] = {
@@ -88,7 +89,9 @@ class NetworkStack(cdk.Stack):
             self,
             "Vpc",
             ip_addresses=ec2.IpAddresses.cidr(net.cidr),
-            max_azs=net.az_count,
+            # Configured zones win over a synth-time lookup (see NetworkSettings).
+            availability_zones=list(net.availability_zones) or None,
+            max_azs=None if net.availability_zones else net.az_count,
             nat_gateways=0,
             subnet_configuration=[
                 ec2.SubnetConfiguration(
@@ -100,7 +103,7 @@ class NetworkStack(cdk.Stack):
             },
             flow_logs={
                 "AllTraffic": ec2.FlowLogOptions(
-                    destination=ec2.FlowLogDestination.to_s3(flow_logs_bucket, "vpc-flow-logs/"),
+                    destination=ec2.FlowLogDestination.to_s3(flow_logs_bucket, FLOW_LOGS_PREFIX),
                     traffic_type=ec2.FlowLogTrafficType.ALL,
                 )
             },

@@ -23,6 +23,7 @@ from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
+from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import custom_resources as cr
 from constructs import Construct
 
@@ -75,48 +76,13 @@ class ServingStack(cdk.Stack):
         super().__init__(scope, construct_id, **kwargs)
         self.settings = settings
         cfg = settings.serving
-        self.import_role = self._import_role(key, artifacts_bucket)
-        # The ops key's policy gets a statement for this log group too (same account/region).
-        log_group = encrypted_log_group(
-            self,
-            "WorkflowLogs",
-            log_group_name=f"/aws/vendedlogs/states/{settings.name}-model-import",
-            key=bedrock_stack.ops_key,
-        )
-        self.workflow = ImportWorkflow(
-            self,
-            "Import",
-            name=f"{settings.name}-model-import",
-            settings=cfg,
-            import_role=self.import_role,
-            model_key=key,
-            topic=bedrock_stack.topic,
-            topic_key=bedrock_stack.ops_key,
-            log_group=log_group,
-            tags={"project": settings.prefix, "stage": settings.stage},
-        )
-        self.state_machine = self.workflow.state_machine
+        # Only where Bedrock offers Custom Model Import: decided at synth time for a pinned
+        # Region, by a CloudFormation condition for an environment-agnostic stack.
         self.import_condition = self._where_import_is_offered()
-        self.approval_rule = events.Rule(
-            self,
-            "ModelPackageDecision",
-            description="An approved or rejected model version starts the Bedrock import workflow",
-            enabled=cfg.import_on_approval,
-            event_pattern=events.EventPattern(
-                source=["aws.sagemaker"],
-                detail_type=[PACKAGE_STATE_CHANGE],
-                detail={
-                    "ModelPackageGroupName": [model_package_group_name(settings)],
-                    "ModelApprovalStatus": ["Approved", "Rejected"],
-                },
-            ),
-            targets=[targets.SfnStateMachine(self.state_machine)],
-        )
-
-        for construct in (self.import_role, log_group, self.workflow, self.approval_rule):
-            for child in construct.node.find_all():
-                if isinstance(child, cdk.CfnResource):
-                    child.cfn_options.condition = self.import_condition
+        self.state_machine: sfn.StateMachine | None = None
+        self.import_role: iam.Role | None = None
+        if self.import_condition is not False:
+            self._import_on_approval(key, artifacts_bucket, bedrock_stack)
 
         self.invokers_policy = None
         use_case = settings.invoke_guardrail
@@ -138,32 +104,81 @@ class ServingStack(cdk.Stack):
         if cfg.invocation_logging:
             self.invocation_logging = self._invocation_logging(settings, key, artifacts_bucket)
         self._acknowledge_findings()
-        cdk.CfnOutput(
-            self,
-            IMPORT_STATE_MACHINE_OUTPUT,
-            value=self.state_machine.state_machine_arn,
-            condition=self.import_condition,
-        )
-        cdk.CfnOutput(
-            self,
-            IMPORT_ROLE_OUTPUT,
-            value=self.import_role.role_arn,
-            condition=self.import_condition,
-        )
 
-    def _where_import_is_offered(self) -> cdk.CfnCondition:
+    def _import_on_approval(
+        self, key: kms.IKey, artifacts_bucket: SecureBucket, bedrock_stack: BedrockStack
+    ) -> None:
+        """Import role, workflow, its log group and the approval rule (and their outputs)."""
+        settings, cfg = self.settings, self.settings.serving
+        self.import_role = self._import_role(key, artifacts_bucket)
+        # The ops key's policy gets a statement for this log group too (same account/region).
+        log_group = encrypted_log_group(
+            self,
+            "WorkflowLogs",
+            log_group_name=f"/aws/vendedlogs/states/{settings.name}-model-import",
+            key=bedrock_stack.ops_key,
+        )
+        self.workflow = ImportWorkflow(
+            self,
+            "Import",
+            name=f"{settings.name}-model-import",
+            settings=cfg,
+            import_role=self.import_role,
+            model_key=key,
+            topic=bedrock_stack.topic,
+            topic_key=bedrock_stack.ops_key,
+            log_group=log_group,
+            tags={"project": settings.prefix, "stage": settings.stage},
+        )
+        self.state_machine = self.workflow.state_machine
+        self.approval_rule = events.Rule(
+            self,
+            "ModelPackageDecision",
+            description="An approved or rejected model version starts the Bedrock import workflow",
+            enabled=cfg.import_on_approval,
+            event_pattern=events.EventPattern(
+                source=["aws.sagemaker"],
+                detail_type=[PACKAGE_STATE_CHANGE],
+                detail={
+                    "ModelPackageGroupName": [model_package_group_name(settings)],
+                    "ModelApprovalStatus": ["Approved", "Rejected"],
+                },
+            ),
+            targets=[targets.SfnStateMachine(self.state_machine)],
+        )
+        condition = (
+            self.import_condition if isinstance(self.import_condition, cdk.CfnCondition) else None
+        )
+        outputs = [
+            cdk.CfnOutput(
+                self, IMPORT_STATE_MACHINE_OUTPUT, value=self.state_machine.state_machine_arn
+            ),
+            cdk.CfnOutput(self, IMPORT_ROLE_OUTPUT, value=self.import_role.role_arn),
+        ]
+        if condition is not None:
+            for construct in (self.import_role, log_group, self.workflow, self.approval_rule):
+                for child in construct.node.find_all():
+                    if isinstance(child, cdk.CfnResource):
+                        child.cfn_options.condition = condition
+            for output in outputs:
+                output.condition = condition
+
+    def _where_import_is_offered(self) -> cdk.CfnCondition | bool:
         """True in the Regions that offer Custom Model Import (IMPORT_REGIONS).
 
-        A condition rather than a synth-time choice: an environment-agnostic stack learns its
-        Region only at deploy time. Elsewhere the import workflow, its role, log group, rule and
-        outputs are not created; the rest of the stack (invokers policy, logging) still is.
+        A pinned Region is decided here; an environment-agnostic stack learns its Region only
+        at deploy time, so it gets a condition. Elsewhere the import workflow, its role, log
+        group, rule and outputs are not created; the rest of the stack still is.
         """
-        if not cdk.Token.is_unresolved(self.region) and self.region not in IMPORT_REGIONS:
+        if not cdk.Token.is_unresolved(self.region):
+            if self.region in IMPORT_REGIONS:
+                return True
             cdk.Annotations.of(self).add_warning_v2(
                 "fmops:serving:NoCustomModelImport",
                 f"{self.region} does not offer Bedrock Custom Model Import (offered in: "
                 f"{', '.join(IMPORT_REGIONS)}): the import workflow is not deployed",
             )
+            return False
         equals = [cdk.Fn.condition_equals(self.region, region) for region in IMPORT_REGIONS]
         # Fn::Or takes 2 to 10 conditions: nest groups of ten.
         while len(equals) > 1:
@@ -330,20 +345,10 @@ class ServingStack(cdk.Stack):
             log_retention=None,
         )
 
-    def _acknowledge_findings(self) -> None:
-        iam5 = "AwsSolutions-IAM5[Resource::{}]".format
-
-        # Finding ids show pseudo parameters as <AWS::...>, or their values once the stage pins
-        # an account and region (app.py with account/region set, the delivery pipeline's stages).
-        def shown(value: str, token: str) -> str:
-            return token if cdk.Token.is_unresolved(value) else value
-
-        partition = shown(self.partition, "<AWS::Partition>")
-        region, account = (
-            shown(self.region, "<AWS::Region>"),
-            shown(self.account, "<AWS::AccountId>"),
-        )
-        account_arn = f"arn:{partition}:bedrock:{region}:{account}"
+    def _acknowledge_import(
+        self, iam5: Any, partition: str, region: str, account: str, account_arn: str
+    ) -> None:
+        assert self.state_machine is not None and self.import_role is not None
         acknowledge(
             self.state_machine.role,
             [
@@ -361,6 +366,23 @@ class ServingStack(cdk.Stack):
             "Bedrock import jobs read only the pipeline's model artifacts under pipeline-runs/; "
             "object keys under a prefix can only be granted with a trailing wildcard.",
         )
+
+    def _acknowledge_findings(self) -> None:
+        iam5 = "AwsSolutions-IAM5[Resource::{}]".format
+
+        # Finding ids show pseudo parameters as <AWS::...>, or their values once the stage pins
+        # an account and region (app.py with account/region set, the delivery pipeline's stages).
+        def shown(value: str, token: str) -> str:
+            return token if cdk.Token.is_unresolved(value) else value
+
+        partition = shown(self.partition, "<AWS::Partition>")
+        region, account = (
+            shown(self.region, "<AWS::Region>"),
+            shown(self.account, "<AWS::AccountId>"),
+        )
+        account_arn = f"arn:{partition}:bedrock:{region}:{account}"
+        if self.state_machine is not None and self.import_role is not None:
+            self._acknowledge_import(iam5, partition, region, account, account_arn)
         if self.invokers_policy is not None:
             acknowledge(
                 self.invokers_policy,

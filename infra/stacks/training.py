@@ -25,8 +25,8 @@ from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct
 
 from deployment import contract
-from deployment.contract import model_package_group_name, pipeline_name
-from deployment.settings import Settings, TrainingImage
+from deployment.contract import READY_MARKER, model_package_group_name, pipeline_name
+from deployment.settings import DEFAULT_PII_NER_MODEL, Settings, TrainingImage
 from infra.constructs.mlflow_tracking import MlflowServerOptions, MlflowTracking
 from infra.constructs.model_arns import invocable_models
 from infra.constructs.model_sharing import share_model_package_group
@@ -208,6 +208,13 @@ class TrainingPipelineStack(cdk.Stack):
                 "BASE_IMAGE": image.base_image.replace("${AWS::Region}", self._build_region()),
                 "REQUIREMENTS": image.requirements,
                 "TORCH_VERSION": image.torch_version,
+                # Only a non-default NER model is a build argument: the default image's asset
+                # hash (and template) stay as they were.
+                **(
+                    {"PII_NER_MODEL": self.settings.data.pii_ner_model}
+                    if self.settings.data.pii_ner_model != DEFAULT_PII_NER_MODEL
+                    else {}
+                ),
             },
             platform=ecr_assets.Platform.LINUX_AMD64,
         )
@@ -243,18 +250,19 @@ class TrainingPipelineStack(cdk.Stack):
         # jsii.implements registers the interface at run time; mypy cannot see it.
         target = cast(events.IRuleTarget, _Target(pipeline_arn, role))
         if settings.trigger_prefix:
-            # Continued pre-training on fresh domain data: new raw objects start a run, whose
-            # prepare step curates them.
+            # Continued pre-training on fresh domain data: one run per batch, not per object
+            # (N uploads would start N runs on p4d). Only the READY_MARKER object directly under
+            # the trigger prefix starts a run, whose prepare step curates what is there.
             events.Rule(
                 self,
                 "NewRawData",
-                description="New raw objects under the trigger prefix start the pipeline",
+                description=f"A {READY_MARKER} marker under the trigger prefix starts the pipeline",
                 event_pattern=events.EventPattern(
                     source=["aws.s3"],
                     detail_type=["Object Created"],
                     detail={
                         "bucket": {"name": [raw_bucket.bucket_name]},
-                        "object": {"key": [{"prefix": settings.trigger_prefix}]},
+                        "object": {"key": [f"{settings.trigger_prefix}{READY_MARKER}"]},
                     },
                 ),
                 targets=[target],

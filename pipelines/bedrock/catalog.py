@@ -1,64 +1,63 @@
-"""What Bedrock accepts per base model: customization types, hyperparameters, dataset rules.
+"""What Bedrock accepts per base model: customization types, regions, hyperparameters, data rules.
 
 Every entry cites the AWS page its numbers come from. A model whose facts could not be found is
-left out rather than guessed.
+left out rather than guessed; a model the guides no longer list for customization stays, marked
+`listed=False`, so an old request is refused with the reason instead of "unknown model".
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from pipelines.bedrock.hyperparameters import (
+    CLAUDE_HP,
+    HP_CLAUDE,
+    HP_LLAMA31,
+    HP_LLAMA32,
+    HP_NOVA,
+    HP_RFT,
+    HP_TITAN,
+    LLAMA_HP,
+    NOVA_HP,
+    TITAN_HP,
+    TITAN_PREMIER_HP,
+    Hyperparameter,
+    cohere_hp,
+    rft_hyperparameters,
+)
+from pipelines.bedrock.hyperparameters import DOCS as DOCS
+from pipelines.bedrock.hyperparameters import HP_COHERE as HP_COHERE
+from pipelines.bedrock.rules import (
+    CLAUDE_DATA,
+    DISTILL,
+    DISTILL_DATA,
+    NO_RULES,
+    NOVA2_SFT,
+    NOVA_DATA,
+    PREPARE,
+    RFT,
+    RFT_DATA,
+    RFT_OPEN_DATA,
+    SUPPORTED,
+    TITAN_DATA,
+    Rules,
+)
 from training_scripts.dataset_formats import DatasetLimits, MediaRules
 
 FINE_TUNING = "FINE_TUNING"
 CONTINUED_PRE_TRAINING = "CONTINUED_PRE_TRAINING"
 DISTILLATION = "DISTILLATION"
-CUSTOMIZATION_TYPES = (FINE_TUNING, CONTINUED_PRE_TRAINING, DISTILLATION)
+REINFORCEMENT_FINE_TUNING = "REINFORCEMENT_FINE_TUNING"
+CUSTOMIZATION_TYPES = (FINE_TUNING, CONTINUED_PRE_TRAINING, DISTILLATION, REINFORCEMENT_FINE_TUNING)
+# The RFT data format: OpenAI chat `messages` plus a `reference_answer` (pipelines/bedrock/rft.py).
+RFT_FORMAT = "rft"
 
-DOCS = "https://docs.aws.amazon.com/bedrock/latest/userguide"
-HP_TITAN = f"{DOCS}/cm-hp-titan-text.html"
-HP_NOVA = f"{DOCS}/cm-hp-nova-mm.html"
-HP_LLAMA31 = f"{DOCS}/cm-hp-meta-llama31.html"
-HP_LLAMA32 = f"{DOCS}/cm-hp-meta-llama32.html"
-HP_COHERE = f"{DOCS}/cm-hp-cohere-command.html"
-# "Anthropic Claude 3 model customization hyperparameters".
-HP_CLAUDE = f"{DOCS}/cm-hp-anth-claude-3.html"
-# "Prepare data for fine-tuning your models": formats (conversational or not) and record limits.
-PREPARE = f"{DOCS}/model-customization-prepare.html"
-NOVA_DATA = (
-    "https://docs.aws.amazon.com/nova/latest/userguide/fine-tune-prepare-data-understanding.html"
-)
 # AWS's published Nova dataset validator (linked from NOVA_DATA and from "Fine-tuning Amazon Nova
 # models using SageMaker training jobs"): record bounds, image/video counts and formats.
 NOVA_VALIDATOR = (
     "https://github.com/aws-samples/amazon-nova-samples/blob/main/customization/"
     "bedrock-finetuning/understanding/dataset_validation/nova_ft_dataset_validator.py"
 )
-# "Choose teacher and student models for distillation": teacher -> student pairs.
-DISTILL = f"{DOCS}/prequisites-model-distillation.html"
-SUPPORTED = f"{DOCS}/custom-model-supported.html"
-# Same page as PREPARE, "Anthropic Claude 3 Haiku" requirements table and the two "Anthropic
-# Claude 3 Haiku: Single-turn / Multi-turn conversations" formats.
-CLAUDE_DATA = f"{PREPARE}#anthropic-claude-3-haiku"
-
-
-@dataclass(frozen=True)
-class Hyperparameter:
-    name: str
-    kind: type  # int or float; Bedrock takes every value as a string
-    minimum: float
-    maximum: float
-    default: float
-
-    def check(self, raw: str) -> str | None:
-        """None when `raw` is acceptable, else the reason it is not."""
-        try:
-            value = self.kind(raw)
-        except ValueError:
-            return f"must be {'an integer' if self.kind is int else 'a number'}"
-        if not self.minimum <= value <= self.maximum:
-            return f"must be between {self.minimum:g} and {self.maximum:g}"
-        return None
 
 
 NO_LIMITS = DatasetLimits()  # only the format is checked where AWS publishes no numbers
@@ -66,13 +65,17 @@ NO_LIMITS = DatasetLimits()  # only the format is checked where AWS publishes no
 
 @dataclass(frozen=True)
 class Customization:
-    dataset_format: str  # a training_scripts.dataset_formats format
+    dataset_format: str  # a training_scripts.dataset_formats format, or RFT_FORMAT
     hyperparameters: tuple[Hyperparameter, ...]
     hp_source: str
     limits: DatasetLimits = NO_LIMITS
     validation_limits: DatasetLimits = NO_LIMITS
     validation_supported: bool = True
     data_source: str = PREPARE
+    # Regions the guide lists for this model and type; () = not recorded, not checked.
+    regions: tuple[str, ...] = ()
+    region_source: str = SUPPORTED
+    rules: Rules = NO_RULES  # the model's extra dataset rules (pipelines/bedrock/rules.py)
 
 
 @dataclass(frozen=True)
@@ -80,108 +83,53 @@ class BaseModel:
     model_id: str  # matches the id exactly or any variant `model_id:...`
     family: str
     customizations: dict[str, Customization] = field(default_factory=dict)
+    listed: bool = True  # False: the guides no longer list it for customization
 
     def matches(self, identifier: str) -> bool:
         name = identifier.rsplit("/", 1)[-1]  # accept foundation-model ARNs too
         return name == self.model_id or name.startswith(f"{self.model_id}:")
 
 
-def _hp(name: str, kind: type, lo: float, hi: float, default: float) -> Hyperparameter:
-    return Hyperparameter(name, kind, lo, hi, default)
-
-
-# Titan Text Express / Lite (cm-hp-titan-text, "Lite and Express" table).
-TITAN_HP = (
-    _hp("epochCount", int, 1, 10, 5),
-    _hp("batchSize", int, 1, 64, 1),
-    _hp("learningRate", float, 0.0, 1.0, 1e-5),
-    _hp("learningRateWarmupSteps", int, 0, 250, 5),
-)
-# Titan Text Premier (cm-hp-titan-text, Premier table).
-TITAN_PREMIER_HP = (
-    _hp("epochCount", int, 1, 5, 2),
-    _hp("batchSize", int, 1, 1, 1),
-    _hp("learningRate", float, 1e-7, 1e-5, 1e-6),
-    _hp("learningRateWarmupSteps", int, 0, 20, 5),
-)
-NOVA_HP = (
-    _hp("epochCount", int, 1, 5, 2),
-    _hp("learningRate", float, 1e-6, 1e-4, 1e-5),
-    _hp("learningRateWarmupSteps", int, 0, 100, 10),
-)
-LLAMA_HP = (
-    _hp("epochCount", int, 1, 10, 5),
-    _hp("batchSize", int, 1, 1, 1),
-    _hp("learningRate", float, 5e-6, 0.1, 1e-4),
-)
-
-
-def _cohere_hp(max_batch: int) -> tuple[Hyperparameter, ...]:
-    return (
-        _hp("epochCount", int, 1, 100, 1),
-        _hp("batchSize", int, 8, max_batch, 8),
-        _hp("learningRate", float, 5e-6, 0.1, 1e-5),
-        _hp("earlyStoppingThreshold", float, 0.0, 0.1, 0.01),
-        _hp("earlyStoppingPatience", int, 1, 10, 6),
-        _hp("evalPercentage", float, 5, 50, 20),
-    )
-
-
-# Claude 3 Haiku (cm-hp-anth-claude-3): the learning rate is a multiplier of the service's own,
-# and early stopping is tuned on the validation loss.
-CLAUDE_HP = (
-    _hp("epochCount", int, 1, 10, 2),
-    _hp("batchSize", int, 4, 256, 32),
-    _hp("learningRateMultiplier", float, 0.1, 2, 1),
-    _hp("earlyStoppingThreshold", float, 0.0, 0.1, 0.001),
-    _hp("earlyStoppingPatience", int, 1, 10, 2),
-)
-
 GB = 1024**3
 MB = 1024**2
-# Titan: 4,096 input+output tokens at batch size 1; 1 GB training and 100 MB validation files.
+# Titan: 4,096 input+output tokens at batch size 1 (2,048 at 2-4, TITAN_DATA); 1 GB training and
+# 100 MB validation files for fine-tuning, 10 GB for continued pre-training.
 TITAN_LIMITS = DatasetLimits(max_tokens_per_record=4096, max_file_bytes=GB)
 TITAN_VALIDATION = DatasetLimits(max_tokens_per_record=4096, max_file_bytes=100 * MB)
+TITAN_CPT_LIMITS = DatasetLimits(max_tokens_per_record=4096, max_file_bytes=10 * GB)
+TITAN_RULES = Rules(small_batch_tokens=2048)
 # Llama 3.1 / 3.2: 16,000 input+output tokens; 100 to 10,000 training+validation records.
 LLAMA_LIMITS = DatasetLimits(max_tokens_per_record=16000, min_records=100, max_records=10000)
 # Cohere Command: 4,096 input + 2,048 output tokens; 10,000 training / 1,000 validation records.
 COHERE_LIMITS = DatasetLimits(max_tokens_per_record=4096 + 2048, max_records=10000)
 COHERE_VALIDATION = DatasetLimits(max_tokens_per_record=4096 + 2048, max_records=1000)
-# Claude 3 Haiku: 32,000 tokens; at least 32 records; 10,000 training / 1,000 validation records
-# (10,000 in total, a Service Quotas value not checked here); 10 GB / 1 GB files.
+# Claude 3 Haiku (CLAUDE_DATA): 32,000 tokens; 32 to 10,000 training and 32 to 1,000 validation
+# records, 10,000 in total; 10 GB / 1 GB files; "\nHuman:" and "\nAssistant:" are reserved.
+CLAUDE_MARKERS = ("\nHuman:", "\nAssistant:")
 CLAUDE_LIMITS = DatasetLimits(
     max_tokens_per_record=32000, min_records=32, max_records=10000, max_file_bytes=10 * GB
 )
-CLAUDE_VALIDATION = DatasetLimits(max_tokens_per_record=32000, max_records=1000, max_file_bytes=GB)
+CLAUDE_VALIDATION = DatasetLimits(
+    max_tokens_per_record=32000, min_records=32, max_records=1000, max_file_bytes=GB
+)
+CLAUDE_RULES = Rules(max_total_records=10000, text_markers=CLAUDE_MARKERS)
 
-
-def _titan(model_id: str, family: str, hp: tuple[Hyperparameter, ...], cpt: bool) -> BaseModel:
-    types = {
-        FINE_TUNING: Customization(
-            "prompt_completion", hp, HP_TITAN, TITAN_LIMITS, TITAN_VALIDATION
-        )
-    }
-    if cpt:  # continued pre-training: Titan Text Express and Lite only (custom-model-supported)
-        types[CONTINUED_PRE_TRAINING] = Customization(
-            "cpt", hp, HP_TITAN, TITAN_LIMITS, TITAN_VALIDATION, data_source=SUPPORTED
-        )
-    return BaseModel(model_id, family, types)
-
-
-def _student(fmt: str, limits: DatasetLimits) -> Customization:
-    # Distillation takes prompts in bedrock-conversation-2024 form and no validation set; the
-    # service picks the training settings, so no hyperparameters are accepted.
-    return Customization(fmt, (), DISTILL, limits, validation_supported=False, data_source=DISTILL)
-
-
-# NOVA_DATA, item 12: these are reserved keywords; a prompt that contains one anywhere fails the
-# training job ("data issue").
-NOVA_RESERVED = ("User:", "Bot:", "Assistant:", "System:", "<image>", "<video>", "[EOS]")
+# NOVA_DATA: reserved keywords; AWS's Nova validators also reserve `Thought:` and `<unk>`.
+NOVA_RESERVED = (
+    "User:", "Bot:", "Assistant:", "System:", "Thought:", "<image>", "<video>", "[EOS]", "<unk>",
+)  # fmt: skip
 # NOVA_DATA item 4 (a record may carry several images but one video; a dataset is text+images or
 # text+videos, never both) and NOVA_VALIDATOR (MAX_NUM_IMAGES = 10, IMAGE_FORMATS, VIDEO_FORMATS).
 NOVA_MEDIA = MediaRules(
     image_formats=("jpeg", "png", "gif", "webp"),
     video_formats=("mov", "mkv", "mp4", "webm"),
+    max_images_per_record=10,
+    max_videos_per_record=1,
+)
+# NOVA2_SFT "Supported media formats": PNG, JPEG, GIF images; MOV, MKV, MP4 videos.
+NOVA2_MEDIA = MediaRules(
+    image_formats=("jpeg", "png", "gif"),
+    video_formats=("mov", "mkv", "mp4"),
     max_images_per_record=10,
     max_videos_per_record=1,
 )
@@ -196,6 +144,62 @@ def nova_limits(multimodal: bool, training: bool = True) -> DatasetLimits:
         max_records=20000 if training else None,
         reserved_markers=NOVA_RESERVED,
         media=NOVA_MEDIA if multimodal else None,
+        any_schema_version=True,  # NOVA_DATA item 5: "schemaVersion can be any string value"
+    )
+
+
+NOVA_RULES = Rules(media_files=True, s3_key_charset=True)
+# Nova 2 (NOVA2_SFT): 200 to 20,000 records (AWS's Nova Forge validator), homogeneous records,
+# reasoning content in text-only records, no validation set.
+NOVA2_LIMITS = DatasetLimits(
+    min_records=200,
+    max_records=20000,
+    reserved_markers=NOVA_RESERVED,
+    media=NOVA2_MEDIA,
+    any_schema_version=True,
+    reasoning_content=True,
+)
+NOVA2_RULES = Rules(
+    media_files=True, s3_key_charset=True, uniform_media=True, reasoning_text_only=True
+)
+# RFT (RFT_DATA, RFT_OPEN_DATA): 100 to 20,000 prompts.
+RFT_LIMITS = DatasetLimits(min_records=100, max_records=20000)
+# Distillation (DISTILL_DATA): at least 100 prompts, one text block per message, a 1 GB file;
+# Claude 3 Haiku and Llama students take single-turn prompts only.
+DISTILL_LIMITS = DatasetLimits(min_records=100, max_file_bytes=GB, prompts_only=True)
+
+
+def _titan(model_id: str, hp: tuple[Hyperparameter, ...], cpt: bool) -> BaseModel:
+    types = {
+        FINE_TUNING: Customization(
+            "prompt_completion",
+            hp,
+            HP_TITAN,
+            TITAN_LIMITS,
+            TITAN_VALIDATION,
+            data_source=TITAN_DATA,
+            rules=TITAN_RULES,
+        )
+    }
+    if cpt:  # continued pre-training: Titan Text Express and Lite only (custom-model-supported)
+        types[CONTINUED_PRE_TRAINING] = Customization(
+            "cpt", hp, HP_TITAN, TITAN_CPT_LIMITS, TITAN_VALIDATION, data_source=TITAN_DATA
+        )
+    # Not in SUPPORTED's current table: kept so old requests get a reason.
+    return BaseModel(model_id, "titan", types, listed=False)
+
+
+def _student(single_turn: bool, text_only: bool = True) -> Customization:
+    # Distillation takes prompts in bedrock-conversation-2024 form and no validation set; the
+    # service picks the training settings, so no hyperparameters are accepted.
+    return Customization(
+        "conversation",
+        (),
+        DISTILL,
+        DISTILL_LIMITS,
+        validation_supported=False,
+        data_source=DISTILL_DATA,
+        rules=Rules(single_turn=single_turn, one_text_block=text_only),
     )
 
 
@@ -208,32 +212,130 @@ def _nova(model_id: str, student: bool, multimodal: bool = True) -> BaseModel:
             nova_limits(multimodal),
             nova_limits(multimodal, training=False),
             data_source=NOVA_DATA,
+            regions=("us-east-1",),  # SUPPORTED: Nova fine-tuning runs in US East (N. Virginia)
+            rules=NOVA_RULES,
         )
     }
     if student:
-        types[DISTILLATION] = _student("conversation", NO_LIMITS)
+        types[DISTILLATION] = _student(single_turn=False)
     return BaseModel(model_id, "nova", types)
 
 
+def _rft(region: str, source: str) -> Customization:
+    return Customization(
+        RFT_FORMAT,
+        rft_hyperparameters(),
+        HP_RFT,
+        RFT_LIMITS,
+        validation_supported=False,
+        data_source=source,
+        regions=(region,),
+        region_source=RFT,
+    )
+
+
 def _llama(model_id: str, fmt: str, hp_source: str, student: bool) -> BaseModel:
-    types = {FINE_TUNING: Customization(fmt, LLAMA_HP, hp_source, LLAMA_LIMITS, LLAMA_LIMITS)}
+    # SUPPORTED: Llama fine-tuning runs in US West (Oregon).
+    types = {
+        FINE_TUNING: Customization(
+            fmt, LLAMA_HP, hp_source, LLAMA_LIMITS, LLAMA_LIMITS, regions=("us-west-2",)
+        )
+    }
     if student:
-        types[DISTILLATION] = _student("conversation", LLAMA_LIMITS)
+        types[DISTILLATION] = _student(single_turn=True)
     return BaseModel(model_id, "llama", types)
 
 
+def _cohere(model_id: str, max_batch: int) -> BaseModel:
+    spec = Customization(
+        "prompt_completion", cohere_hp(max_batch), HP_COHERE, COHERE_LIMITS, COHERE_VALIDATION
+    )
+    # No longer on custom-model-supported's list: kept so old requests get a reason.
+    return BaseModel(model_id, "cohere", {FINE_TUNING: spec}, listed=False)
+
+
+# Llama 3.2 11B/90B Vision fine-tune on the Converse format with images in user turns
+# (LLAMA_VISION_DATA: "gif, jpeg, png, and webp"); the page states no per-record image count, so
+# none is enforced.
+LLAMA_VISION_DATA = f"{DOCS}/preparing-image-text-data.html"
+LLAMA_VISION_MEDIA = MediaRules(
+    image_formats=("jpeg", "png", "gif", "webp"), max_images_per_record=10**6
+)
+LLAMA_VISION_LIMITS = DatasetLimits(
+    max_tokens_per_record=16000, min_records=100, max_records=10000, media=LLAMA_VISION_MEDIA
+)
+
 MODELS: tuple[BaseModel, ...] = (
-    _titan("amazon.titan-text-express-v1", "titan", TITAN_HP, cpt=True),
-    _titan("amazon.titan-text-lite-v1", "titan", TITAN_HP, cpt=True),
-    _titan("amazon.titan-text-premier-v1", "titan", TITAN_PREMIER_HP, cpt=False),
+    _titan("amazon.titan-text-express-v1", TITAN_HP, cpt=True),
+    _titan("amazon.titan-text-lite-v1", TITAN_HP, cpt=True),
+    _titan("amazon.titan-text-premier-v1", TITAN_PREMIER_HP, cpt=False),
     _nova("amazon.nova-micro-v1", student=True, multimodal=False),
     _nova("amazon.nova-lite-v1", student=True),
     _nova("amazon.nova-pro-v1", student=True),
+    # Nova 2 Lite: supervised fine-tuning (NOVA2_SFT) and reinforcement fine-tuning in
+    # US East (N. Virginia) (RFT, "Models supported for reinforcement fine-tuning").
+    BaseModel(
+        "amazon.nova-2-lite-v1",
+        "nova",
+        {
+            FINE_TUNING: Customization(
+                "conversation",
+                NOVA_HP,
+                HP_NOVA,
+                NOVA2_LIMITS,
+                validation_supported=False,
+                data_source=NOVA2_SFT,
+                regions=("us-east-1",),
+                rules=NOVA2_RULES,
+            ),
+            REINFORCEMENT_FINE_TUNING: _rft("us-east-1", RFT_DATA),
+        },
+    ),
+    # Open-weight models that take RFT only, in US West (Oregon) (RFT table; data per
+    # "Prepare data for open-weight models").
+    BaseModel(
+        "openai.gpt-oss-20b",
+        "gpt-oss",
+        {REINFORCEMENT_FINE_TUNING: _rft("us-west-2", RFT_OPEN_DATA)},
+    ),
+    BaseModel(
+        "qwen.qwen3-32b", "qwen", {REINFORCEMENT_FINE_TUNING: _rft("us-west-2", RFT_OPEN_DATA)}
+    ),
     # Llama 3.1 fine-tunes on prompt/completion; Llama 3.2 text models on the Converse format.
     _llama("meta.llama3-1-8b-instruct-v1", "prompt_completion", HP_LLAMA31, student=True),
     _llama("meta.llama3-1-70b-instruct-v1", "prompt_completion", HP_LLAMA31, student=True),
     _llama("meta.llama3-2-1b-instruct-v1", "conversation", HP_LLAMA32, student=True),
     _llama("meta.llama3-2-3b-instruct-v1", "conversation", HP_LLAMA32, student=True),
+    BaseModel(
+        "meta.llama3-2-11b-instruct-v1",
+        "llama",
+        {
+            FINE_TUNING: Customization(
+                "conversation",
+                LLAMA_HP,
+                HP_LLAMA32,
+                LLAMA_VISION_LIMITS,
+                LLAMA_VISION_LIMITS,
+                data_source=LLAMA_VISION_DATA,
+                regions=("us-west-2",),
+            )
+        },
+    ),
+    BaseModel(
+        "meta.llama3-2-90b-instruct-v1",
+        "llama",
+        {
+            FINE_TUNING: Customization(
+                "conversation",
+                LLAMA_HP,
+                HP_LLAMA32,
+                LLAMA_VISION_LIMITS,
+                LLAMA_VISION_LIMITS,
+                data_source=LLAMA_VISION_DATA,
+                regions=("us-west-2",),
+            )
+        },
+    ),
     # Claude 3 Haiku: fine-tuning (id `...-v1:0:200k`, us-west-2 only, custom-model-supported)
     # and distillation as a student (DISTILL); no continued pre-training (not on SUPPORTED's list).
     BaseModel(
@@ -247,28 +349,14 @@ MODELS: tuple[BaseModel, ...] = (
                 CLAUDE_LIMITS,
                 CLAUDE_VALIDATION,
                 data_source=CLAUDE_DATA,
+                regions=("us-west-2",),
+                rules=CLAUDE_RULES,
             ),
-            DISTILLATION: _student("conversation", NO_LIMITS),
+            DISTILLATION: _student(single_turn=True),
         },
     ),
-    BaseModel(
-        "cohere.command-text-v14",
-        "cohere",
-        {
-            FINE_TUNING: Customization(
-                "prompt_completion", _cohere_hp(8), HP_COHERE, COHERE_LIMITS, COHERE_VALIDATION
-            )
-        },
-    ),
-    BaseModel(
-        "cohere.command-light-text-v14",
-        "cohere",
-        {
-            FINE_TUNING: Customization(
-                "prompt_completion", _cohere_hp(32), HP_COHERE, COHERE_LIMITS, COHERE_VALIDATION
-            )
-        },
-    ),
+    _cohere("cohere.command-text-v14", 8),
+    _cohere("cohere.command-light-text-v14", 32),
 )
 
 # Teacher -> students Bedrock distills between (DISTILL page, table of supported models).

@@ -16,7 +16,8 @@ from botocore.exceptions import ClientError
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from pipelines.bedrock.catalog import DISTILLATION
+from pipelines.bedrock.catalog import DISTILLATION, REINFORCEMENT_FINE_TUNING
+from pipelines.bedrock.hyperparameters import rft_hyperparameters
 
 TERMINAL = ("Completed", "Failed", "Stopped")
 THROTTLING = ("ThrottlingException", "TooManyRequestsException")
@@ -39,6 +40,13 @@ class JobRequest:
     hyperparameters: dict[str, str] = field(default_factory=dict)
     teacher: str | None = None
     teacher_max_response_length: int = 1000
+    grader_arn: str | None = None  # REINFORCEMENT_FINE_TUNING: the stack's grader Lambda
+
+
+def rft_hyperparameters_typed(values: dict[str, str]) -> dict[str, Any]:
+    """RFT takes typed hyperparameters (RFTHyperParameters), not the string map."""
+    kinds = {hp.name: hp for hp in rft_hyperparameters()}
+    return {name: kinds[name].typed(raw) for name, raw in values.items()}
 
 
 @dataclass(frozen=True)
@@ -74,6 +82,11 @@ def create_job_request(req: JobRequest, target: JobTarget) -> dict[str, Any]:
                 }
             }
         }
+    elif req.customization_type == REINFORCEMENT_FINE_TUNING:
+        rft: dict[str, Any] = {"graderConfig": {"lambdaGrader": {"lambdaArn": req.grader_arn}}}
+        if req.hyperparameters:
+            rft["hyperParameters"] = rft_hyperparameters_typed(req.hyperparameters)
+        request["customizationConfig"] = {"rftConfig": rft}
     else:
         request["hyperParameters"] = dict(req.hyperparameters)
     if target.kms_key_arn:
@@ -101,6 +114,10 @@ def state_machine_input(req: JobRequest) -> dict[str, Any]:
     if req.customization_type == DISTILLATION:
         payload["teacherModelIdentifier"] = req.teacher
         payload["maxResponseLengthForInference"] = req.teacher_max_response_length
+    if req.customization_type == REINFORCEMENT_FINE_TUNING:
+        # The workflow grades with its own Lambda; only the typed hyperparameters travel.
+        payload["hyperParameters"] = {}
+        payload["rftHyperParameters"] = rft_hyperparameters_typed(req.hyperparameters)
     return payload
 
 

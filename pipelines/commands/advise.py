@@ -12,6 +12,7 @@ from pipelines.advisor import AdvisorError
 from pipelines.advisor.costs import Workload
 from pipelines.advisor.prices import DEFAULT_PRICES, load_prices
 from pipelines.advisor.recommend import advise as build_advice
+from pipelines.commands.shared import input_file
 from pipelines.console import console, fail, print_json
 
 
@@ -44,6 +45,7 @@ def advise(
         data_changes=data_changes,
         hosting=hosting,
     )
+    input_file(prices, "--prices")
     try:
         advice = build_advice(load_prices(prices), workload, goal)
     except AdvisorError as exc:

@@ -19,12 +19,15 @@ from rich.markup import escape
 from rich.table import Table
 
 from deployment.contract import (
+    BEDROCK_UPLOADS_PREFIX,
     CURATED_BUCKET_OUTPUT,
+    RFT_GRADER_OUTPUT,
     SERVICE_ROLE_OUTPUT,
     STATE_MACHINE_OUTPUT,
     stack_name,
 )
 from deployment.settings import Settings
+from pipelines.bedrock.catalog import REINFORCEMENT_FINE_TUNING
 from pipelines.bedrock.jobs import BedrockJobs, ConcurrencyLimitError, JobRequest, JobTarget
 from pipelines.bedrock.names import (
     bucket_problem,
@@ -34,7 +37,13 @@ from pipelines.bedrock.names import (
     status_problem,
 )
 from pipelines.bedrock.prepared import UnpreparedDataError, check_prepared
-from pipelines.bedrock.validation import Problem, check_request, parse_hyperparameters
+from pipelines.bedrock.rules import Context
+from pipelines.bedrock.validation import (
+    Problem,
+    catalog_notes,
+    check_request,
+    parse_hyperparameters,
+)
 from pipelines.commands.shared import AsJson, Stage
 from pipelines.commands.shared import stage_settings as _settings
 from pipelines.console import console, err_console, fail, print_json
@@ -47,7 +56,8 @@ from pipelines.cost_estimate.confirm import (
 from pipelines.cost_estimate.estimates import bedrock_estimate
 
 app = typer.Typer(
-    help="Bedrock model customization: fine-tuning, continued pre-training, distillation."
+    help="Bedrock model customization: fine-tuning, continued pre-training, distillation, "
+    "reinforcement fine-tuning."
 )
 
 BaseModel = Annotated[
@@ -55,7 +65,10 @@ BaseModel = Annotated[
 ]
 Customization = Annotated[
     str,
-    typer.Option("--customization", help="FINE_TUNING, CONTINUED_PRE_TRAINING or DISTILLATION."),
+    typer.Option(
+        "--customization",
+        help="FINE_TUNING, CONTINUED_PRE_TRAINING, DISTILLATION or REINFORCEMENT_FINE_TUNING.",
+    ),
 ]
 Train = Annotated[Path, typer.Option("--train", help="Training JSONL file.")]
 Validation = Annotated[Path | None, typer.Option("--validation", help="Validation JSONL file.")]
@@ -63,6 +76,14 @@ Hp = Annotated[
     list[str] | None, typer.Option("--hp", help="Hyperparameter NAME=VALUE (repeatable).")
 ]
 Teacher = Annotated[str | None, typer.Option("--teacher", help="Teacher model id (DISTILLATION).")]
+MediaRoot = Annotated[
+    Path | None,
+    typer.Option(
+        "--media-root",
+        help="Local copy of the media the dataset references: s3://BUCKET/KEY is read from "
+        "MEDIA_ROOT/KEY and checked (size, pixels, duration, true format).",
+    ),
+]
 
 
 def _validated(
@@ -72,9 +93,15 @@ def _validated(
     validation: Path | None,
     hp: list[str] | None,
     teacher: str | None,
+    region: str | None = None,
+    context: Context = Context(),  # noqa: B008 - frozen dataclass, never mutated
 ) -> dict[str, str]:
+    for note in catalog_notes(base_model):
+        err_console.print(f"note: {escape(note)}", highlight=False, soft_wrap=True)
     values, problems = parse_hyperparameters(hp or [])
-    problems += check_request(base_model, customization, train, validation, values, teacher)
+    problems += check_request(
+        base_model, customization, train, validation, values, teacher, region, context
+    )
     if problems:
         for problem in problems:  # every problem listed, then the one `error:` line
             err_console.print(f"  {escape(str(problem))}", highlight=False, soft_wrap=True)
@@ -101,13 +128,21 @@ def validate(
     validation: Validation = None,
     hp: Hp = None,
     teacher: Teacher = None,
+    region: Annotated[
+        str | None, typer.Option(help="Region the job will run in (checked per model).")
+    ] = None,
+    media_root: MediaRoot = None,
+    bucket: Annotated[
+        str | None, typer.Option(help="Bucket the dataset will live in (Nova media must too).")
+    ] = None,
 ) -> None:
-    """Check a request locally: dataset format and sizes per model, hyperparameter names and ranges.
+    """Check a request locally: dataset format and rules per model, hyperparameter ranges.
 
-    Example: [cyan]fmops bedrock validate --base-model amazon.titan-text-express-v1
-    --customization FINE_TUNING --train train.jsonl --hp epochCount=3[/]
+    Example: [cyan]fmops bedrock validate --base-model amazon.nova-2-lite-v1:0:256k
+    --customization REINFORCEMENT_FINE_TUNING --train prompts.jsonl --hp epochCount=2[/]
     """
-    _validated(base_model, customization, train, validation, hp, teacher)
+    context = Context(media_root=media_root, dataset_bucket=bucket)
+    _validated(base_model, customization, train, validation, hp, teacher, region, context)
     console.print(f"[green]ok[/]: {train} is a valid {customization} request for {base_model}")
 
 
@@ -138,6 +173,7 @@ def submit(
         str | None, typer.Option(help="--direct: service role (default: stack output).")
     ] = None,
     output_s3_uri: Annotated[str | None, typer.Option(help="--direct: output location.")] = None,
+    media_root: MediaRoot = None,
     stage: Stage = None,
     as_json: AsJson = False,
     yes: Annotated[bool, YesOption] = False,
@@ -153,7 +189,10 @@ def submit(
     Example: [cyan]fmops bedrock submit --base-model amazon.nova-micro-v1:0:128k
     --customization DISTILLATION --train prepared/train/data.jsonl --teacher amazon.nova-pro-v1:0[/]
     """
-    values = _validated(base_model, customization, train, validation, hp, teacher)
+    region = boto3.session.Session().region_name
+    values = _validated(
+        base_model, customization, train, validation, hp, teacher, region, Context(media_root)
+    )
     try:
         for dataset in (train, validation):
             if dataset is not None:
@@ -185,6 +224,12 @@ def submit(
     show_and_confirm(estimate, settings, yes, as_json)  # before the upload spends anything
     try:
         bucket = bucket or _stack_outputs(stack_name(settings, "data"))[CURATED_BUCKET_OUTPUT]
+        # Nova reads media only from the dataset's own bucket: refuse before uploading.
+        _validated(base_model, customization, train, validation, hp, teacher, region,
+                   Context(media_root, dataset_bucket=bucket))  # fmt: skip
+        grader = None
+        if direct and customization == REINFORCEMENT_FINE_TUNING:
+            grader = _stack_outputs(stack_name(settings, "bedrock"))[RFT_GRADER_OUTPUT]
         if direct:
             role = role_arn or _stack_outputs(stack_name(settings, "bedrock"))[SERVICE_ROLE_OUTPUT]
             target: JobTarget | str = JobTarget(role_arn=role, output_s3_uri=output_s3_uri or "")
@@ -204,7 +249,7 @@ def submit(
         missing = f"stack output {exc} not found: deploy the stacks or pass it explicitly"
         raise fail(missing, 1) from None
     # A key unique to this submission: nothing earlier is ever overwritten.
-    key = f"{settings.data.curated_prefix}bedrock/{name}/{uuid.uuid4().hex[:12]}"
+    key = f"{settings.data.curated_prefix}{BEDROCK_UPLOADS_PREFIX}{name}/{uuid.uuid4().hex[:12]}"
     s3 = boto3.client("s3")
     uploaded: list[str] = []
     try:
@@ -222,6 +267,7 @@ def submit(
             hyperparameters=values,
             teacher=teacher,
             teacher_max_response_length=settings.bedrock.teacher_max_response_length,
+            grader_arn=grader,
         )
         if isinstance(target, JobTarget):
             arn = jobs.submit(request, target)
@@ -231,8 +277,9 @@ def submit(
         _remove(s3, bucket, uploaded)  # a submission that did not start leaves nothing behind
         if exc.response.get("Error", {}).get("Code") in ("AccessDenied", "403"):
             raise fail(
-                f"submission failed: {exc}. The curated bucket accepts object writes only from "
-                "the prepare job's role and settings.security.break_glass_role_arn",
+                f"submission failed: {exc}. Uploading needs s3:PutObject under "
+                f"{settings.data.curated_prefix}{BEDROCK_UPLOADS_PREFIX} of the curated bucket "
+                "and kms:GenerateDataKey on the data key",
                 code=1,
             ) from None
         raise

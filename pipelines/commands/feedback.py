@@ -12,7 +12,7 @@ from rich.table import Table
 
 from deployment.contract import RAW_BUCKET_OUTPUT, pipeline_name, stack_name
 from pipelines.commands import feedback_jobs
-from pipelines.commands.shared import AsJson, Region, Stage
+from pipelines.commands.shared import AsJson, Region, Stage, input_file
 from pipelines.commands.shared import aws_client as _client
 from pipelines.commands.shared import stage_settings as _settings
 from pipelines.console import console, fail, print_json
@@ -93,6 +93,9 @@ def rank_tasks(
     """
     if (candidates is None) == (from_invocation_logs is None):
         raise fail("give a candidates file or --from-invocation-logs SOURCE (one of the two)")
+    for path, option in ((candidates, "CANDIDATES"), (gold, "--gold")):
+        if path is not None:
+            input_file(path, option)
     if answer_with is not None and from_invocation_logs is None:
         raise fail("--answer-with: only for --from-invocation-logs")
     if from_invocation_logs is not None:
@@ -175,6 +178,8 @@ def ingest(
     """
     if (output_manifest is None) == (job is None):
         raise fail("give a completed output manifest or --job NAME (one of the two)")
+    if output_manifest is not None:
+        input_file(output_manifest, "OUTPUT_MANIFEST")
     if train is not None:
         if job is None:
             raise fail("--train needs --job: the pairs are uploaded under the job's name")

@@ -54,14 +54,24 @@ class _Progress:
             console.print(f"{mark} {step} [dim]({seconds:.1f} s)[/] {text[:160]}", highlight=False)
 
 
+# A closed terminal (SIGHUP) stops a run like SIGTERM and Ctrl-C: checkpoint, exit 143.
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+
+
 @contextmanager
 def _stopped_by_sigterm() -> Iterator[None]:
-    """SIGTERM (and Ctrl-C) stop the run cleanly: jobs get SIGTERM, write a checkpoint, exit."""
+    """SIGTERM, SIGHUP and Ctrl-C stop the run cleanly: jobs get SIGTERM, write a checkpoint,
+    exit 143. A second signal while the jobs stop is ignored: it used to interrupt the stop
+    itself and exit 130 without the checkpoint."""
+    stopping: list[str] = []
 
     def stop(signum: int, frame: object) -> None:
-        raise RunInterrupted(f"stopped by {signal.Signals(signum).name}")
+        if stopping:
+            return
+        stopping.append(signal.Signals(signum).name)
+        raise RunInterrupted(f"stopped by {stopping[0]}")
 
-    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+    previous = {sig: signal.signal(sig, stop) for sig in STOP_SIGNALS}
     try:
         yield
     finally:
@@ -190,7 +200,8 @@ def run(
     ) as exc:
         raise fail(str(exc)) from None
     except RunInterrupted as exc:
-        again = f"--run-id {run_id} --resume" if run_id else "--run-id <id> --resume"
+        stopped = exc.run_id or run_id
+        again = f"--run-id {stopped} --resume" if stopped else "--run-id <id> --resume"
         raise fail(f"{exc}; jobs stopped, checkpoints kept: continue with {again}", 143) from None
     if result.gate:
         console.print(_summary(result))

@@ -26,7 +26,7 @@ from deployment.contract import (
 from deployment.settings import Settings
 from pipelines.champion import BASELINE_PARAMETER, aws_champion
 from pipelines.commands import pipeline_approval
-from pipelines.commands.shared import AsJson, Region, Stage
+from pipelines.commands.shared import AsJson, Region, Stage, input_file
 from pipelines.commands.shared import aws_client as _client
 from pipelines.commands.shared import stage_settings as _settings
 from pipelines.console import console, err_console, fail, print_json
@@ -79,6 +79,7 @@ def _aws_failure(action: str, exc: Exception) -> typer.Exit:
 
 
 def _read_values(path: Path) -> dict[str, str]:
+    input_file(path, "--values")
     try:
         return _VALUES.validate_json(path.read_bytes())
     except OSError as exc:

@@ -3,6 +3,8 @@ AWS clients, each failing with the one `error:` line before any AWS call."""
 
 from __future__ import annotations
 
+import stat
+from pathlib import Path
 from typing import Annotated, Any
 
 import boto3
@@ -35,3 +37,25 @@ def aws_client(service: str, region: str | None) -> Any:
         return boto3.client(service, region_name=region)
     except NoRegionError:
         raise fail("no AWS region: pass --region or set AWS_REGION") from None
+
+
+def input_file(path: Path, option: str) -> Path:
+    """`path` if it is a regular file (symlinks followed), else exit 2 at once.
+
+    Opening a FIFO with no writer blocks forever, and a device or directory is no dataset:
+    refuse them before any read, naming the option and the path.
+    """
+    try:
+        mode = path.stat().st_mode
+    except OSError as exc:
+        raise fail(f"{option} {path}: {exc.strerror}") from None
+    if not stat.S_ISREG(mode):
+        kind = (
+            "a FIFO"
+            if stat.S_ISFIFO(mode)
+            else "a directory"
+            if stat.S_ISDIR(mode)
+            else ("a device or socket")
+        )
+        raise fail(f"{option} {path}: is {kind}, not a regular file")
+    return path

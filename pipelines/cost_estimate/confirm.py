@@ -22,7 +22,8 @@ from pipelines.cost_estimate.price_list import PRICING_REGION
 
 def price_book(settings: Settings, region: str | None, *, live: bool = True) -> PriceBook:
     """The Price List API when credentials are present (and `live`), else the table alone."""
-    session = boto3.Session()
+    # the command's session: its timeouts and retry deadline (aws_patience.py), its region
+    session = boto3.DEFAULT_SESSION or boto3.Session()
     priced_region = region or settings.region or session.region_name or "us-east-1"
     pricing: Any | None = None
     if live and session.get_credentials() is not None:

@@ -16,6 +16,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from pipelines.advisor import AdvisorError
 from pipelines.advisor.prices import DEFAULT_PRICES, PriceTable, load_prices
+from pipelines.console import one_line
 from pipelines.cost_estimate import CostError
 from pipelines.cost_estimate.price_list import PRICING_REGION, query_sagemaker_hourly
 
@@ -76,7 +77,9 @@ class PriceBook:
                 self.used.add(LIVE)
                 return Price(listed.usd, "USD / instance-hour", LIVE, False, listed.sku)
             except (ClientError, BotoCoreError) as exc:
-                self.notes.append(f"price list API unavailable ({exc}); using the table")
+                self.notes.append(
+                    f"price list API unavailable ({one_line(str(exc))}); using the table"
+                )
                 self.pricing = None  # one failure is enough: do not retry per step
             except CostError as exc:
                 self.notes.append(f"{exc}; using the table for {instance_type}")

@@ -16,13 +16,13 @@ import json
 import logging
 import os
 import shutil
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
 from deployment.settings import REPO_ROOT
+from pipelines.local.jobs import RunInterrupted
 from pipelines.local.state_files import locked
 
 CACHE_ENV = "FMOPS_MODEL_CACHE"
@@ -123,8 +123,12 @@ def _build(
     texts: list[str], models: LocalModels, base_done: Path, teacher_done: Path, with_teacher: bool
 ) -> None:
     marker = json.dumps({"key": models.key, "texts": len(texts)}) + "\n"
-    with tempfile.TemporaryDirectory(prefix="fmops-pretrain-") as tmp:
-        work = Path(tmp)
+    # Scratch space inside the cache entry, under its build lock, not in /tmp: a SIGKILLed build
+    # left /tmp/fmops-pretrain-* behind for good; this one is cleared by the next build.
+    work = models.base.parent / ".build"
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    try:
         if not base_done.is_file():
             _pretrain(work / "base-job", texts, BASE_RECIPE, model=None, out=models.base)
             _lift_length_limit(models.base)
@@ -135,6 +139,8 @@ def _build(
                 work / "teacher-job", texts, TEACHER_RECIPE, work / "teacher-init", models.teacher
             )
             teacher_done.write_text(marker)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
 
 
 def _lift_length_limit(model_dir: Path) -> None:
@@ -180,7 +186,7 @@ def _pretrain(
 ) -> None:
     """train.py --method cpt on the corpus, in a throwaway container layout."""
     from training_scripts.contract import ROOT_ENV
-    from training_scripts.train import main
+    from training_scripts.train import EXIT_STOPPED, main
 
     data = job / "opt/ml/input/data"
     (data / "train").mkdir(parents=True)
@@ -204,6 +210,8 @@ def _pretrain(
             code = main([], {ROOT_ENV: str(job)})
     finally:
         torch.set_num_threads(threads)
+    if code == EXIT_STOPPED:  # train.py checkpointed on SIGTERM: the run was stopped
+        raise RunInterrupted(f"stopped while building the local {out.name} model")
     if code != 0:
         failure = job / "opt/ml/output/failure"
         reason = failure.read_text() if failure.is_file() else f"exit code {code}"

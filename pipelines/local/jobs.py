@@ -36,7 +36,9 @@ _PR_SET_PDEATHSIG = 1
 
 
 class RunInterrupted(RuntimeError):
-    """The local run got SIGTERM/SIGINT; its jobs were stopped (checkpoints kept)."""
+    """The local run got SIGTERM/SIGINT/SIGHUP; its jobs were stopped (checkpoints kept)."""
+
+    run_id: str | None = None  # set by local_run: which run to resume
 
 
 def _die_with_parent() -> None:

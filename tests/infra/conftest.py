@@ -112,6 +112,35 @@ def hardened(tmp_path_factory: pytest.TempPathFactory) -> SynthesizedApp:
     return SynthesizedApp(app, settings, stacks, outdir, templates)
 
 
+# The configuration matrix (tests/infra/configurations.py): dev, prod and everything on, each
+# synthesized once per session and shared by the runtime-contract, cfn-lint and checkov tests.
+@dataclass(frozen=True)
+class Configuration:
+    name: str
+    settings: Settings
+    outdir: Path
+
+
+@pytest.fixture(scope="session")
+def matrix(
+    synthesized: SynthesizedApp, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, Configuration]:
+    from tests.infra.configurations import CONFIGURATIONS, synthesize
+
+    built = {}
+    for name, make_context in CONFIGURATIONS.items():
+        context = make_context()
+        settings = load_settings(context)
+        same_as_dev_app = context == read_cdk_json_context() and not settings.delivery.enabled
+        if same_as_dev_app:
+            outdir = synthesized.outdir  # the session's app is exactly this configuration
+        else:
+            outdir = tmp_path_factory.mktemp(f"cdk.out-{name}")
+            synthesize(context, outdir)
+        built[name] = Configuration(name, settings, outdir)
+    return built
+
+
 # Every optional stack and run-time feature on (issue 26's audit configuration): prod with RAG,
 # feedback with a created workforce, a multi-instance prepare, an LLM judge, teachers, a
 # permissions boundary and a break-glass role. Region and account stay unpinned.

@@ -11,7 +11,7 @@ from aws_cdk.assertions import Template
 
 from pipelines.bedrock.jobs import JobRequest, state_machine_input
 
-SHAPES = ("WithValidation", "WithoutValidation", "Distillation")
+SHAPES = ("WithValidation", "WithoutValidation", "Distillation", "ReinforcementFineTuning")
 # Fields the workflow writes into its own state; everything else it reads comes from the input.
 _WORKFLOW_STATE = {"job", "poll", "status", "error"}
 
@@ -71,8 +71,9 @@ def test_state_machine_logs_everything_to_an_encrypted_log_group(
     (machine,) = bedrock_template.find_resources("AWS::StepFunctions::StateMachine").values()
     assert machine["Properties"]["LoggingConfiguration"]["Level"] == "ALL"
     assert machine["Properties"]["TracingConfiguration"] == {"Enabled": True}
-    (group,) = bedrock_template.find_resources("AWS::Logs::LogGroup").values()
-    assert "KmsKeyId" in group["Properties"]
+    # The workflow's group and the RFT grader's: every one encrypted.
+    groups = bedrock_template.find_resources("AWS::Logs::LogGroup").values()
+    assert groups and all("KmsKeyId" in group["Properties"] for group in groups)
 
 
 def test_failure_topic_is_kms_encrypted(bedrock_template: Template) -> None:
@@ -175,6 +176,7 @@ def _input_fields(value: Any) -> set[str]:
         ("FINE_TUNING", "s3://curated/curated/bedrock/validation.jsonl", "WithValidation"),
         ("CONTINUED_PRE_TRAINING", None, "WithoutValidation"),
         ("DISTILLATION", None, "Distillation"),
+        ("REINFORCEMENT_FINE_TUNING", None, "ReinforcementFineTuning"),
     ],
 )
 def test_state_machine_input_matches_the_workflow_contract(
@@ -200,6 +202,22 @@ def test_state_machine_input_matches_the_workflow_contract(
     needed = _input_fields(definition["States"][state]["Parameters"])
     assert {"jobName", "baseModelIdentifier", "trainingDataS3Uri"} <= needed
     assert needed <= set(payload), f"{state} reads {sorted(needed - set(payload))}, not sent"
+
+
+def test_rft_state_grades_with_the_stacks_own_grader_and_typed_hyperparameters(
+    bedrock_template: Template,
+) -> None:
+    (machine,) = bedrock_template.find_resources("AWS::StepFunctions::StateMachine").values()
+    raw = _joined(machine["Properties"]["DefinitionString"])
+    state = raw.split('Create job (ReinforcementFineTuning)\\":{', 1)[1].split("Create job (", 1)[0]
+    (function_id,) = [
+        k
+        for k, v in bedrock_template.find_resources("AWS::Lambda::Function").items()
+        if v["Properties"]["Handler"].endswith("rft_grader.handler.handler")
+    ]
+    assert _joined({"Fn::GetAtt": [function_id, "Arn"]}) in state
+    assert '\\"HyperParameters.$\\":\\"$.rftHyperParameters\\"' in state
+    assert '\\"HyperParameters.$\\":\\"$.hyperParameters\\"' not in state
 
 
 @pytest.mark.parametrize("use_case", ["legal", "healthcare", "support"])

@@ -18,16 +18,24 @@ import pytest
 from aws_cdk.assertions import Template
 
 from deployment.settings import Settings, SettingsError, load_settings, read_cdk_json_context
-from infra.app import build_stacks
+from infra.app import build_stacks, refuse_missing_lookups
 from infra.nag import nag_findings, nag_packs
 from infra.stacks.budget import BudgetStack
-from infra.stacks.delivery import DeliveryStack, build_delivery
+from infra.stacks.delivery import (
+    DeliveryStack,
+    build_delivery,
+    check_stage_zones,
+    zone_lookup_key,
+)
 
 TOOLING, DEV, PROD = "111111111111", "222222222222", "333333333333"
 CONNECTION = (
     f"arn:aws:codeconnections:us-east-1:{TOOLING}:connection/12345678-1234-1234-1234-123456789012"
 )
 PURPOSES = ("data", "network", "training", "bedrock", "serving", "budget")
+DEV_ZONES = ("us-east-1a", "us-east-1b")
+PROD_ZONES = ("us-east-1a", "us-east-1b", "us-east-1c")
+PROD_BOUNDARY = f"arn:aws:iam::{PROD}:policy/platform-boundary"
 
 
 def delivery_context() -> dict[str, Any]:
@@ -40,12 +48,20 @@ def delivery_context() -> dict[str, Any]:
         "region": "us-east-1",
     }
     stages = context["fmops:stages"]
-    stages["dev"].update(account=DEV, region="us-east-1", models={"share_with_accounts": [PROD]})
+    stages["dev"].update(
+        account=DEV,
+        region="us-east-1",
+        models={"share_with_accounts": [PROD]},
+        network={"availability_zones": list(DEV_ZONES)},
+    )
     stages["prod"].update(
         account=PROD,
         region="us-east-1",
         alarm_email="mlops@example.com",
         cost={"monthly_budget_usd": 5000},
+        network={**stages["prod"].get("network", {}), "availability_zones": list(PROD_ZONES)},
+        # A boundary of the prod account: it must reach prod's roles only.
+        security={"permissions_boundary_arn": PROD_BOUNDARY},
     )
     context["stage"] = "prod"
     return context
@@ -107,9 +123,17 @@ def test_synth_runs_make_test_and_make_synth_for_every_stage(delivered: Delivere
     specs = [
         p["Source"]["BuildSpec"] for p in _resources(delivered.template, "AWS::CodeBuild::Project")
     ]
-    synth = next(json.loads(s) for s in specs if "make test" in s)
+    synth = next(_buildspec(s) for s in specs if "make test" in json.dumps(s))
     commands = synth["phases"]["build"]["commands"]
     assert commands == ["make test", "make synth STAGE=dev", "make synth STAGE=prod"]
+
+
+def _buildspec(spec: Any) -> dict[str, Any]:
+    """A BuildSpec, with the tokens of an Fn::Join (registry domains) replaced by TOKEN."""
+    if isinstance(spec, dict):
+        (parts,) = [spec["Fn::Join"][1]]
+        spec = "".join(p if isinstance(p, str) else "TOKEN" for p in parts)
+    return dict(json.loads(spec))
 
 
 def test_each_stage_deploys_into_its_own_account(delivered: Delivered) -> None:
@@ -262,3 +286,96 @@ def test_sharing_with_a_malformed_account_is_refused() -> None:
     context["fmops"]["models"]["share_with_accounts"] = ["prod"]
     with pytest.raises(SettingsError, match="account 'prod': must be 12 digits"):
         load_settings(context)
+
+
+def _stage_templates(delivered: Delivered) -> dict[str, dict[str, Any]]:
+    """Every stack template of the app: prod at the top level and both pipeline stages."""
+    templates = {}
+    for assembly, stage in (
+        (delivered.outdir, "prod"),
+        (delivered.outdir / "assembly-fmops-delivery-Dev", "dev"),
+        (delivered.outdir / "assembly-fmops-delivery-Prod", "prod"),
+    ):
+        for name, template in _templates_by_stack_name(assembly, stage).items():
+            templates[f"{assembly.name}/{name}"] = template
+    return templates
+
+
+def test_pinned_stages_use_the_configured_zones_never_placeholders(delivered: Delivered) -> None:
+    for name, template in _stage_templates(delivered).items():
+        zones = {s["AvailabilityZone"] for s in _resources(template, "AWS::EC2::Subnet")}
+        if zones:
+            expected = DEV_ZONES if "-Dev/" in name else PROD_ZONES
+            assert zones == set(expected), (name, zones)  # never dummy1a...
+
+
+def test_a_pinned_stage_without_zones_is_refused() -> None:
+    context = delivery_context()
+    del context["fmops:stages"]["dev"]["network"]
+    with pytest.raises(SettingsError, match=r"availability_zones \(stage dev\) = \(\)"):
+        build_delivery(cdk.App(context=context), context, load_settings(context))
+
+
+def test_zones_cached_in_cdk_context_are_accepted() -> None:
+    context = delivery_context()
+    del context["fmops:stages"]["dev"]["network"]
+    stages = [load_settings({**context, "stage": name}) for name in ("dev", "prod")]
+    cached = {zone_lookup_key(stages[0]): list(DEV_ZONES)}
+    check_stage_zones(stages, cached)  # no error
+    with pytest.raises(SettingsError):
+        check_stage_zones(stages, {})
+
+
+def test_synth_outside_the_cli_refuses_placeholder_lookups(tmp_path: Path) -> None:
+    app = cdk.App(outdir=str(tmp_path))
+    stack = cdk.Stack(app, "Pinned", env=cdk.Environment(account=DEV, region="us-east-1"))
+    cdk.CfnOutput(stack, "Zones", value=cdk.Fn.join(",", stack.availability_zones))
+    assembly = app.synth()
+    with pytest.raises(SettingsError, match="availability-zones:account="):
+        refuse_missing_lookups(assembly, under_cdk_cli=False)
+    refuse_missing_lookups(assembly, under_cdk_cli=True)  # the CLI looks them up itself
+
+
+def test_asset_jobs_log_in_to_both_aws_base_image_registries(delivered: Delivered) -> None:
+    specs = [
+        json.dumps(p["Source"]["BuildSpec"])
+        for p in _resources(delivered.template, "AWS::CodeBuild::Project")
+        if "cdk-assets" in json.dumps(p["Source"]["BuildSpec"])
+    ]
+    assert specs
+    for spec in specs:  # every asset job logs in to both registries
+        for registry in ("763104351884", "658645717510"):
+            assert f"{registry}.dkr.ecr.us-east-1." in spec, registry
+    pulls = [
+        s
+        for p in _resources(delivered.template, "AWS::IAM::Policy")
+        for s in p["PolicyDocument"]["Statement"]
+        if "ecr:BatchGetImage" in json.dumps(s["Action"])
+    ]
+    granted = json.dumps([s["Resource"] for s in pulls])
+    assert ":763104351884:repository/pytorch-training" in granted
+    assert ":658645717510:repository/smdistributed-modelparallel" in granted
+
+
+def test_the_delivery_stack_roles_carry_no_stage_boundary(delivered: Delivered) -> None:
+    roles = _resources(delivered.template, "AWS::IAM::Role")
+    assert roles and not [r for r in roles if "PermissionsBoundary" in r], "delivery roles"
+    checked = 0
+    for name, template in _stage_templates(delivered).items():
+        bounded = {
+            json.dumps(r.get("PermissionsBoundary")) for r in _resources(template, "AWS::IAM::Role")
+        }
+        if "fmops-prod-" in name:
+            assert bounded <= {json.dumps(PROD_BOUNDARY)}, name
+            checked += len(bounded)
+        else:
+            assert bounded <= {"null"}, name
+    assert checked >= 2  # prod's roles, at the top level and in the pipeline's Prod stage
+
+
+def test_a_boundary_of_another_account_is_refused() -> None:
+    context = delivery_context()
+    context["fmops:stages"]["dev"]["security"] = {"permissions_boundary_arn": PROD_BOUNDARY}
+    settings = load_settings({**context, "stage": "dev"})
+    with pytest.raises(SettingsError, match="must be a policy of the stage's account"):
+        build_stacks(cdk.App(context=context), settings, nag=False)

@@ -137,9 +137,11 @@ def test_invokers_policy_denies_invocation_without_the_stage_guardrail(
     assert all(r != "*" for r in allow["Resource"])
 
 
-def test_invocation_logs_go_to_the_kms_encrypted_artifacts_bucket(
-    serving_template: Template, synthesized: Any
-) -> None:
+def test_invocation_logs_go_to_the_kms_encrypted_artifacts_bucket(everything_on: Any) -> None:
+    # everything_on sets serving.invocation_logging (off unless a stage owns it).
+    assert everything_on.settings.serving.invocation_logging
+    synthesized = everything_on
+    serving_template = Template.from_stack(synthesized.stacks.serving)
     (logging,) = serving_template.find_resources("Custom::AWS").values()
     create = json.loads(render(logging["Properties"]["Create"]))
     assert create["action"] == "PutModelInvocationLoggingConfiguration"

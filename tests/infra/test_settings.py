@@ -125,7 +125,7 @@ def test_misspelled_key_is_refused_with_the_allowed_keys(context: dict) -> None:
     with pytest.raises(
         SettingsError,
         match=r"settings.network.az_cont: unknown key \(allowed: "
-        r"az_count, cidr\)",
+        r"availability_zones, az_count, cidr\)",
     ):
         load_settings(context)
 

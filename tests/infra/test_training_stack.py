@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 from typing import Any
 
 from aws_cdk.assertions import Template
@@ -110,16 +111,46 @@ def model_package_group_name_dev() -> str:
     return model_package_group_name(settings_for_stage("dev"))
 
 
-def test_new_raw_objects_start_the_pipeline(training_template: Template) -> None:
+def _matches(key_filters: list[Any], key: str) -> bool:
+    """EventBridge's matching of one string field: exact values or {"prefix"}/{"suffix"}."""
+    for rule in key_filters:
+        if isinstance(rule, str) and rule == key:
+            return True
+        if isinstance(rule, dict) and (
+            ("prefix" in rule and key.startswith(rule["prefix"]))
+            or ("suffix" in rule and key.endswith(rule["suffix"]))
+        ):
+            return True
+    return False
+
+
+def test_a_batch_of_uploads_starts_one_run_on_its_ready_marker(
+    training_template: Template, synthesized: Any
+) -> None:
+    from deployment.contract import READY_MARKER
+
+    prefix = synthesized.settings.pipeline.trigger_prefix
     rules = training_template.find_resources("AWS::Events::Rule")
     (rule,) = [r for k, r in rules.items() if k.startswith("NewRawData")]
     pattern = rule["Properties"]["EventPattern"]
     assert pattern["source"] == ["aws.s3"] and pattern["detail-type"] == ["Object Created"]
-    assert pattern["detail"]["object"]["key"] == [{"prefix": "incoming/"}]
     assert "RefRaw" in json.dumps(pattern["detail"]["bucket"])
+    uploads = [f"{prefix}batch-7/part-{i:03d}.jsonl" for i in range(50)]
+    uploads += [f"{prefix}notes.txt", f"{prefix}{READY_MARKER}"]
+    started = [k for k in uploads if _matches(pattern["detail"]["object"]["key"], k)]
+    assert started == [f"{prefix}{READY_MARKER}"]
     (target,) = rule["Properties"]["Targets"]
     assert ":pipeline/fmops-dev-training" in json.dumps(target["Arn"])
     assert "RoleArn" in target
+
+
+def test_the_prepare_step_reads_past_the_ready_marker(tmp_path: Path) -> None:
+    from deployment.contract import READY_MARKER
+    from training_scripts.governance.readers import input_files
+
+    (tmp_path / "part-000.jsonl").write_text('{"text": "a"}\n')
+    (tmp_path / READY_MARKER).write_text("")
+    assert input_files(tmp_path) == [tmp_path / "part-000.jsonl"]
 
 
 def test_raw_and_curated_buckets_send_events_to_eventbridge(data_template: Template) -> None:

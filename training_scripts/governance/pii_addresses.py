@@ -86,6 +86,12 @@ _TYPE_FIRST = (
     r"Bulevardul|Bd\.|Intrarea|Calea|Aleea|Soseaua|Șoseaua|Drumul|Am|An[ ]der|Auf[ ]der|"
     r"Im|Zum|Zur|In[ ]der|Unter[ ]den|Chaussée|Rue|Quai|Avenue|Boulevard|Allée|Impasse|Chemin"
 )
+# A street named after a person: the name is part of the street, not a person in the text.
+STREET_AFTER = re.compile(rf"[ ](?:{_TYPES}|{_TYPES.lower()})s?\b")
+STREET_BEFORE = re.compile(
+    rf"(?:\b(?:{_TYPE_FIRST}|Periférico|Conjunto|Eje[ ]vial|Cañada|Urbanización|Gang|phố|Phố|"
+    rf"đường|Đường|Ngõ|Hẻm)[ ](?:(?:de|del|da|do|dos|di|la)[ ])?)$"
+)
 _FRENCH_TYPES = r"rue|avenue|av\.|boulevard|bd|quai|place|allée|impasse|chemin|cours|route|square"
 _POSTCODE = (
     r"(?:\d{2}-\d{3}|\d{3}[ ]\d{2}|\d{4}[ ]?[A-Z]{2}|\d{4,6}|[A-Z]{1,2}\d[A-Z\d]?[ ]\d[A-Z]{2})"
@@ -106,7 +112,8 @@ PATTERNS = (
     # Number first, street type after (English forms, compass points and numbered streets).
     re.compile(
         rf"\b({_UNIT_BEFORE}{_HOUSE}[ ](?:(?:N|S|E|W|NE|NW|SE|SW)\.?[ ])?{_NOT_AFTER_NUMBER}"
-        rf"(?:(?:{_CAP}|[{_UPPER}]|\d{{1,3}}(?:st|nd|rd|th))[ ]){{1,3}}(?:{_TYPES})s?\b\.?{_QUADRANT}"
+        rf"(?:(?:{_CAP}|[{_UPPER}]|\d{{1,3}}(?:st|nd|rd|th))[ ]){{1,3}}"
+        rf"(?:{_TYPES})s?\b\.?{_QUADRANT}"
         rf"{_AFTER}{_CITY_STATE_ZIP})"
     ),
     # "7 The Paddocks", "12 Kingsway, London", "62 Peckham Rye, London SE15 4JR".
@@ -141,9 +148,7 @@ PATTERNS = (
         rf"(?:(?:de[ ]la|de[ ]l[’']|des|du|de|d[’']|la|le|les)[ ]?)?{_ANY}(?:[ ]{_CAP}){{0,3}})"
     ),
     # Any "<words> <number>, <postcode> <City>" line: "Ilica 42, 10000 Zagreb".
-    re.compile(
-        rf"\b((?:{_CAP}[ ]){{1,3}}{_HOUSE}{_AFTER})(?=,[ ]{_POSTCODE}[ ]{_CAP})"
-    ),
+    re.compile(rf"\b((?:{_CAP}[ ]){{1,3}}{_HOUSE}{_AFTER})(?=,[ ]{_POSTCODE}[ ]{_CAP})"),
     # Indian lines: "No. 14, 2nd Cross", "221B, 3rd Main Road", "Flat 302, Sai Residency, 5th
     # Cross Road", "H.No. 59, Wable Street", "06/448, Wali Street".
     re.compile(

@@ -47,12 +47,14 @@ class NhsNumberRecognizer(NhsRecognizer):
         super().__init__(supported_entity=MRN)
 
     def analyze(
-        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
+        self,
+        text: str,
+        entities: list[str],
+        nlp_artifacts: NlpArtifacts | None = None,
+        regex_flags: int | None = None,
     ) -> list[RecognizerResult]:
-        found = super().analyze(text, entities, nlp_artifacts)  # type: ignore[arg-type]
-        return [
-            r for r in found if self.CUE.search(text[max(0, r.start - self.WINDOW) : r.start])
-        ]
+        found = super().analyze(text, entities, nlp_artifacts, regex_flags)
+        return [r for r in found if self.CUE.search(text[max(0, r.start - self.WINDOW) : r.start])]
 
 
 # Labels hospitals put before a record number ("MRN", "hospital no.", "chart #", "unit number").
@@ -69,9 +71,7 @@ class MedicalRecordNumberRecognizer(_RegexRecognizer):
     `chart # 558201`, `hospital ID H-2290311`, `unit number RX7741029`."""
 
     ENTITY = MRN
-    PATTERNS = (
-        re.compile(rf"{_RECORD_LABEL}[ ]?[:#]?[ ]?({_RECORD_VALUE})(?![\w-])"),
-    )
+    PATTERNS = (re.compile(rf"{_RECORD_LABEL}[ ]?[:#]?[ ]?({_RECORD_VALUE})(?![\w-])"),)
 
 
 # Date forms: the numeric ones of Presidio's DateRecognizer (all but timestamps and month-year
@@ -95,7 +95,7 @@ DATE = re.compile("|".join(f"(?:{d})" for d in [*_WRITTEN_DATES, *_PRESIDIO_DATE
 # Before the date: "DOB", "D.O.B.:", "date of birth", "born (on)", "b.", "f." (født/född).
 _BIRTH_CUE = re.compile(
     r"(?i:\b(?:dob|d\.o\.b|date[ ]of[ ]birth|birth[ ]?date|birthday|born|geb|née?)\b\.?|"
-    r"(?<![\w.])[bf]\.(?=[ ]?\d))"
+    r"(?<![\w.])[bf]\.(?=[ ]?(?:\d|$)))"
 )
 # A chat turn that asks for it: the date in the next turn is the date of birth.
 _BIRTH_QUESTION = re.compile(

@@ -221,8 +221,12 @@ class NameGazetteerRecognizer(LocalRecognizer):
         self, text: str, words: list[re.Match[str]], index: int
     ) -> tuple[int, int, int, float] | None:
         head = words[index].group()
+        if len(head) == 1 and head.isupper():
+            return self._initial_and_surname(text, words, index)
         if "-" not in head and fold(head) not in self.known:  # most words: one dict lookup
             return None
+        if head.isupper() and len(head) > 1:
+            return self._capitals_at(text, words, index)
         lower = head.islower()
         if not (lower or _title(head)) or not self._usable(head, lower):
             return None
@@ -252,6 +256,34 @@ class NameGazetteerRecognizer(LocalRecognizer):
         ):
             return words[index].start(), words[index].end(), 1, self.SCORE
         return None
+
+    def _initial_and_surname(
+        self, text: str, words: list[re.Match[str]], index: int
+    ) -> tuple[int, int, int, float] | None:
+        """ "M. Lozano", "Ø. Kristiansen": an initial, a full stop and a listed surname."""
+        if index + 1 >= len(words) or text[words[index].end() : words[index + 1].start()] != ". ":
+            return None
+        surname = words[index + 1].group()
+        if not _title(surname) or not _part(surname, self.last) or not self._usable(surname, False):
+            return None
+        if self._excluded(text, [surname], words[index + 1].end()):
+            return None
+        return words[index].start(), words[index + 1].end(), 2, self.SCORE
+
+    def _capitals_at(
+        self, text: str, words: list[re.Match[str]], index: int
+    ) -> tuple[int, int, int, float] | None:
+        """A name in capitals ("DANIEL BROOKS", "OKONKWO CHIDI"): a given name and a surname
+        from the lists, both in capitals, in either order."""
+        run = words[index : index + 2]
+        if len(run) < 2 or text[run[0].end() : run[1].start()] not in (" ", ", "):
+            return None
+        names = [w.group() for w in run]
+        if not all(n.isupper() and len(n) > 1 for n in names) or not self._pair(*names):
+            return None
+        if any(fold(n) in STOP_WORDS or n.title() in _ORG_WORDS for n in names):
+            return None
+        return run[0].start(), run[1].end(), 2, self.SCORE
 
     def _usable(self, word: str, lower: bool) -> bool:
         folded = fold(word)

@@ -65,9 +65,33 @@ class _RegexRecognizer(LocalRecognizer):
         return results
 
 
-_NAME = r"(?:O')?[A-Z][a-z]+(?:[A-Z][a-z]+)?(?:-[A-Z][a-z]+)?"  # McNeil, DeShawn, Smith-Jones
-_INITIAL = r"[A-Z]\."
-_FULL = rf"{_NAME}(?:[ ](?:{_INITIAL}|{_NAME}))?[ ]{_NAME}"
+# Letters beyond ASCII (Latin-1 and Latin Extended-A cover European names and streets).
+UPPER = "A-ZÀ-ÖØ-ÞĀĂĄĆČĎĐĒĖĘĚĞĢĪĮİĶĹĻĽŁŃŅŇŌŐŒŔŘŚŞŠŢŤŪŮŰŲŹŻŽ"
+LOWER = (
+    "a-zß-öø-ÿāăąćčďđēėęěğģīįıķĺļľłńņňōőœŕřśşšţťūůűųźżž"
+    "ơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ"  # Vietnamese
+)
+# McNeil, DeShawn, Smith-Jones, O'Sullivan-Reyes, Min-jun, Łukasiewicz
+_NAME = rf"(?:O'|D')?[{UPPER}][{LOWER}]+(?:[{UPPER}][{LOWER}]+)?(?:-[{UPPER}]?[{LOWER}]+)*"
+_INITIAL = rf"[{UPPER}]\."
+# Joining words inside a name: "de la Fuente", "van den Berg", "Ní Bhriain", "bin Abdullah".
+_PARTICLE = (
+    r"(?:de|del|de la|de los|de las|da|das|do|dos|di|du|della|van|von|van den|van der|von der|"
+    r"ter|ten|le|la|bin|binti|ibn|bint|al|el|Ní|Nic|Ó|Ua|Mac|Mc|i|y|e)"
+)
+_FULL = (
+    rf"{_NAME}(?:[ ](?:{_INITIAL}|{_NAME}))?(?:[ ]{_PARTICLE})*[ ]{_NAME}"
+    rf"(?:(?:[ ]{_PARTICLE})*[ ]{_NAME})?"
+)
+_CAPS_NAME = rf"[{UPPER}]{{2,}}(?:-[{UPPER}]{{2,}})*"
+_LAST_FIRST = rf"(?:{_NAME}(?:[ ]{_NAME})?,[ ]{_NAME}(?:[ ]{_NAME})?|{_CAPS_NAME},[ ]{_CAPS_NAME})"
+_RELATIVES = (
+    r"wife|husband|son|daughter|mum|mom|mother|father|dad|brother|sister|partner|niece|nephew|"
+    r"aunt|uncle|grandson|granddaughter|grandmother|grandfather|twin|fianc[ée]e?|spouse|child|"
+    r"stepson|stepdaughter|cousin|friend|carer|neighbour|neighbor"
+)
+_STOP = r"(?:gp|md|and|or|the|is|was|for|to|at|on|in|of|with|has|had|dob|re|from|by|his|her)"
+_LOWER_NAME = rf"(?!{_STOP}\b)[{LOWER}]{{2,}}(?:-[{LOWER}]+)?"
 _TITLES = r"Dr|Mr|Mrs|Ms|Mx|Miss|Prof|Nurse|Judge|Justice|Officer|Rev"
 _CUES = (
     r"[Pp]atient|[Cc]ustomer|[Cc]lient|[Cc]aller|[Mm]ember|[Rr]epresented by|[Ss]igned by|"
@@ -79,7 +103,12 @@ _CUES = (
     r"[Aa]ttorney|[Pp]arty|[Hh]older|[Aa]ccount holder|[Ss]ubscriber|[Rr]ecipient|[Oo]wner|"
     r"[Rr]eferral for|[Ff]ollow-up for|[Pp]rescribed to|"
     # verbs of meeting someone: "Met with Chukwuemeka Obi", "called Ana Lima"
-    r"[Mm]et with|[Ss]poke (?:to|with)|[Cc]alled|[Pp]honed|[Vv]isited|[Ii]nterviewed"
+    r"[Mm]et with|[Ss]poke (?:to|with)|[Cc]alled|[Pp]honed|[Vv]isited|[Ii]nterviewed|"
+    # contract parties and chat self-introductions
+    r"[Ll]icensee|[Ll]icensor|[Cc]laimant|[Rr]espondent|[Ss]eller|[Bb]uyer|[Vv]endor|"
+    r"[Pp]urchaser|[Cc]onsultant|[Cc]ontractor|[Ss]upplier|[Vv]isitor|[Ss]tatement of|"
+    r"[Aa]ccount holder is|[Nn]ame on (?:the )?(?:account|booking|card)|I'm|[Ii]m|I am|"
+    r"[Ss]peaking to|[Rr]e:|[Cc]hild|[Mm]um|[Mm]e|[Nn]ame|[Ii]"
 )
 # Human verbs after a sentence-initial full name: "Yevgenia Sokolova was discharged".
 _PERSON_VERBS = (
@@ -93,6 +122,10 @@ _GREETINGS = r"Dear|Hi|Hello|Hey|Thanks|Thank you"
 _ORG_SUFFIXES = {
     "Inc", "LLC", "Ltd", "Limited", "Corp", "Corporation", "Company", "Co", "LLP", "LP", "PLC",
     "plc", "GmbH", "AG", "SA", "BV", "NV", "Pte", "Pty", "SAS", "SpA", "AB", "AS", "Oy", "KK",
+    # legal forms of other registers (Portugal/Brazil, Germany, Belgium, Czechia, Croatia,
+    # Poland, Spain, Italy, France, India)
+    "Lda", "Ltda", "GbR", "KG", "OHG", "eG", "eV", "CommV", "BVBA", "VOF", "vos", "sro",
+    "jdoo", "doo", "sc", "SCom", "SL", "SRL", "Srl", "SARL", "SNC", "Pvt", "Sdn", "Bhd", "Tbk",
 }  # fmt: skip
 _ORG_WORDS = _ORG_SUFFIXES | {
     "Group", "Holdings", "Partners", "Associates", "Bank", "Hospital", "Clinic", "Health",
@@ -104,8 +137,24 @@ _ORG_WORDS = _ORG_SUFFIXES | {
     "Properties", "Realty", "Construction", "Engineering", "Energy", "Foods", "Agreement", "Act",
     "Court", "University", "College", "Institute", "Center", "Centre", "Foundation", "Trust",
     "Agency", "Association", "Society", "Analytics", "Diagnostics", "Biotech", "Medical",
-    "Estates", "Homes", "Supplies", "Scientific",
+    "Estates", "Homes", "Supplies", "Scientific", "Advisors", "Advisers", "Furniture", "Rail",
+    "Railways", "Lettings", "Textiles", "Components", "Tools", "Wealth", "Capital", "Finance",
+    "Financial", "Investments", "Media", "Studios", "Publishing", "Press", "Retail",
+    "Stores", "Brewery", "Farms", "Dairy", "Bakery", "Printing", "Packaging", "Plastics",
+    "Chemicals", "Steel", "Metals", "Mining", "Oil", "Gas", "Power", "Utilities", "Telecom",
+    "Communications", "Digital", "Electronics", "Devices", "Instruments", "Optics", "Apparel",
+    "Fashion", "Sons", "Brothers", "Bros", "Club", "Grupa", "Despacho", "Stichting",
+    "Fundación", "Fondation", "Verein", "Cooperative", "Cooperativa",
 }  # fmt: skip
+# Organisation words written before the name: Indonesian legal forms, "Grupa", "Club".
+_ORG_BEFORE = re.compile(r"(?:\b(?:PT|CV|UD|Grupa|Club|Despacho|Stichting|Fundación)[ ])$")
+# The rest of a capitalised run after the span: "Morgan Stanley| Wealth Tools BV",
+# "Hill| and Sons", "Gonzalez| & Young Partners LLP".
+_RUN_AFTER = re.compile(
+    rf"(?:[ ](?:&[ ]|(?:and|und|en|et|y|e)[ ](?=(?:Sons|Partners|Co|Company|Associates|"
+    rf"Brothers|Daughters|Söhne|Zonen|Hijos|Filhos|Figli|Fils)\b))?"
+    rf"(?:[{UPPER}][\w.'’-]*|[a-z]{{1,4}}\.(?:[A-Za-z]{{1,4}}\.)*)){{1,5}}"
+)
 # Capitalised words that end a cue's phrase without it being a name ("Customer Service").
 _NOT_NAME_ENDS = {
     "Service", "Support", "Care", "Services", "Portal", "Number", "Record", "Name", "Team",
@@ -127,20 +176,48 @@ _NOT_NAME_STARTS = {
 
 # Every full name (_FULL) contains this; text without it (most prose: one capital per
 # sentence) skips the patterns that need a full name, the costly cue alternation above all.
-_TWO_CAPITALISED = re.compile(r"[A-Z][a-z]+[ ](?:[A-Z]\.[ ])?(?:O')?[A-Z][a-z]")
+_TWO_CAPITALISED = re.compile(
+    rf"[{UPPER}][{LOWER}]+[ ](?:[{UPPER}]\.[ ])?(?:{_PARTICLE}[ ])*(?:O')?[{UPPER}][{LOWER}]"
+    rf"|[{UPPER}]{{2}}[ ,]+[{UPPER}]{{2}}"
+)
 
 
 class PersonNameRecognizer(_RegexRecognizer):
-    """Names after a title, a role cue or a greeting; 2-3 capitalised words (1 after a title)."""
+    """Names after a title, a role cue, a relationship word or a greeting, in an agent tag, a
+    sign-off or a quoted nickname; 2-4 capitalised words (1 after a title or in a tag)."""
 
     ENTITY = PERSON
     SINGLE_NAME_PATTERNS = (
-        re.compile(rf"\b(?:{_TITLES})\.?[ ]({_FULL}|{_NAME})\b"),
+        re.compile(rf"\b(?:{_TITLES})\.?[ ]((?:{_PARTICLE}[ ])*(?:{_FULL}|{_NAME}))(?![\w])"),
+        # lower-case title and name in chats and quick notes: "dr. mensah", "mr nguyen van thanh"
+        re.compile(
+            rf"\b(?:dr|mr|mrs|ms|mx|prof)\.?[ ]({_LOWER_NAME}(?:[ ]{_LOWER_NAME}){{0,2}})\b"
+        ),
         re.compile(rf"(?:^|[.!?\n]\s*)(?:{_GREETINGS})[ ,]+({_FULL}|{_NAME})\b"),
+        # a lone given name after a relationship word: "her husband Min-jun", "Mum, Chiamaka"
+        re.compile(rf"(?i:\b(?:{_RELATIVES})\b),?[ ]((?-i:{_FULL}|{_NAME}))(?![\w])"),
+        # agent tags: "Agent (Priya):", "[Agent Tomás]", "Agent Lukas:", "Support (Aroha):"
+        re.compile(
+            rf"(?:^|\[)(?:Agent|Support|Advisor|Adviser|Rep|Operator|Specialist)[ ]?"
+            rf"(?:\(({_NAME})\)|({_NAME})(?=\]|:))",
+            re.MULTILINE,
+        ),
+        # a sign-off line and the name under it: "Kind regards,\nSipho"
+        re.compile(
+            rf"(?i:regards|thanks|thank[ ]you|cheers|best|sincerely|best[ ]wishes)[,.!]?[ ]*\n"
+            rf"[ ]*((?-i:{_FULL}|{_NAME}))[ ]*(?:\n|$)"
+        ),
+        # a quoted nickname: 'Bobby' (Robert Tran), Bartholomew "Bart" De Smedt
+        re.compile(rf"({_NAME}[ ][\"“'‘]{_NAME}[\"”'’](?:[ ]{_PARTICLE})*[ ]{_NAME})"),
+        re.compile(rf"[\"“'‘]({_NAME})[\"”'’][ ]\("),
+        # "Last, First" after a patient/name label: "PATIENT: OKONKWO, CHIDIEBERE"
+        re.compile(rf"(?i:\b(?:patient|name|client|customer|caller))[ ]?:[ ]*({_LAST_FIRST})"),
     )
     PATTERNS = (
         *SINGLE_NAME_PATTERNS,
-        re.compile(rf"\b(?:{_CUES})\b[:,]?[ ]+({_FULL})\b"),
+        re.compile(
+            rf"\b(?:{_CUES})\b[:,]?[ ]+({_FULL}|{_CAPS_NAME}(?:[ ]{_CAPS_NAME}){{1,2}})(?![\w])"
+        ),
         re.compile(rf"(?:^|\n)\s*(?:--|—)?\s*({_FULL})\s*$", re.MULTILINE),  # signature line
         re.compile(rf"(?:^|[.!?;]\s+)({_FULL})[ ](?:{_PERSON_VERBS})\b", re.MULTILINE),
         # Contract parties: "between Northwind Traders and Amy Williams" (organisations skipped).
@@ -152,8 +229,9 @@ class PersonNameRecognizer(_RegexRecognizer):
         return self.PATTERNS if _TWO_CAPITALISED.search(text) else self.SINGLE_NAME_PATTERNS
 
     def accept(self, match: re.Match[str]) -> tuple[int, int] | None:
-        start, end = match.span(1)
-        words = match.group(1).split(" ")
+        group = 1 if match.group(1) is not None or match.re.groups < 2 else 2
+        start, end = match.span(group)
+        words = match.group(group).split(" ")
         if words[-1] in _NOT_NAME_ENDS or is_organisation(words, match.string[end:]):
             return None
         while words and words[0] in _NOT_NAME_STARTS:
@@ -161,6 +239,17 @@ class PersonNameRecognizer(_RegexRecognizer):
         if not words:
             return None
         return start, end
+
+
+def in_organisation(text: str, start: int, end: int) -> bool:
+    """The span at text[start:end] is part of a company name: a trade word or legal form in the
+    capitalised run it starts ("Morgan Stanley Wealth Tools BV", "Hill and Sons") or an
+    organisation word before it ("PT Yuliarti")."""
+    if _ORG_BEFORE.search(text[max(0, start - 12) : start]):
+        return True
+    run = _RUN_AFTER.match(text, end)
+    words = text[start : run.end() if run else end].replace(",", " ").split()
+    return any(w.rstrip(".").replace(".", "") in _ORG_WORDS for w in words)
 
 
 def is_organisation(words: list[str], after: str) -> bool:
