@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 from typing import Any
 
 import aws_cdk as cdk
@@ -241,3 +242,42 @@ def test_tracking_server_arn_setting_refuses_what_is_not_an_mlflow_arn(value: st
     context["fmops"] = {**context["fmops"], "tracking": {"tracking_server_arn": value}}
     with pytest.raises(SettingsError, match=r"tracking\.tracking_server_arn"):
         load_settings(context)
+
+
+@pytest.fixture(scope="module")
+def dev_contract(synthesized: Any) -> Any:
+    from infra.runtime_contract.contract import unit_contract
+    from infra.runtime_contract.templates import Assembly
+
+    units = Assembly.units(Path(synthesized.outdir))
+    return unit_contract("app", units["app"], synthesized.settings)
+
+
+def _mlflow_decisions(contract: Any) -> list[Any]:
+    return [d for d in contract.decisions if d.call.action.startswith("sagemaker-mlflow:")]
+
+
+def test_runtime_contract_allows_every_mlflow_call_of_the_jobs(
+    dev_contract: Any, synthesized: Any
+) -> None:
+    _tracking_on(synthesized.settings)
+    decisions = _mlflow_decisions(dev_contract)
+    assert sorted(d.call.action for d in decisions) == sorted(JOB_MLFLOW_ACTIONS)
+    assert all(d.call.via_vpc for d in decisions)  # from the isolated subnets
+    assert [d for d in decisions if not d.allowed] == []
+    unused = [g for g in dev_contract.unused_grants() if g[1].startswith("sagemaker-mlflow:")]
+    assert unused == []
+
+
+def test_without_the_endpoints_statement_the_jobs_cannot_log(
+    dev_contract: Any, synthesized: Any
+) -> None:
+    from infra.runtime_contract.evaluator import evaluate
+    from infra.runtime_contract.policies import without
+
+    _tracking_on(synthesized.settings)
+    (endpoint,) = [e for e in dev_contract.index.endpoints if e.service == "experiments"]
+    (statement,) = endpoint.statements
+    reduced = without(dev_contract.index, statement.origin)
+    for decision in _mlflow_decisions(dev_contract):
+        assert not evaluate(reduced, decision.call).allowed, decision.call.action
