@@ -113,7 +113,10 @@ def find_runs(uri: str, references: list[str]) -> list[RunSummary]:
         execution = reference.rsplit("/", 1)[-1].replace("'", "")  # an execution ARN ends in the id
         runs: list[Any] = list(
             sink.client.search_runs(
-                experiments, f"tags.`{EXECUTION_TAG}` = '{execution}'", max_results=1
+                experiments,
+                f"tags.`{EXECUTION_TAG}` = '{execution}'",
+                max_results=1,
+                order_by=["attributes.start_time DESC"],  # a resumed local run: its newest
             )
         )
         if not runs:

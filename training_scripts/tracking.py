@@ -158,22 +158,30 @@ class MlflowSink:
         self.client = MlflowClient(tracking_uri=uri)
 
     def pipeline_run(
-        self, experiment: str, execution_id: str, run_name: str = "", artifacts: str | None = None
+        self,
+        experiment: str,
+        execution_id: str,
+        run_name: str = "",
+        artifacts: str | None = None,
+        new: bool = False,
     ) -> str:
         """The run of pipeline execution `execution_id`: found by its tag, else created.
 
-        `artifacts`: a new experiment's artifact root (the server's default when None)."""
+        `artifacts`: a new experiment's artifact root (the server's default when None).
+        `new`: always a new run (a resumed local run may change parameters, and MLflow params
+        cannot change); its tag names the execution, the newest run of it is the current one."""
         found = self.client.get_experiment_by_name(experiment)
         experiment_id = (
             found.experiment_id
             if found
             else self.client.create_experiment(experiment, artifact_location=artifacts)
         )
-        if execution_id:
+        if execution_id and not new:
             quoted = execution_id.replace("'", "")
             runs = self.client.search_runs(
-                [experiment_id], f"tags.`{EXECUTION_TAG}` = '{quoted}'", max_results=1
-            )
+                [experiment_id], f"tags.`{EXECUTION_TAG}` = '{quoted}'", max_results=1,
+                order_by=["attributes.start_time DESC"],
+            )  # fmt: skip
             if runs:
                 return str(runs[0].info.run_id)
         run = self.client.create_run(

@@ -84,8 +84,11 @@ class LocalTracking:
             sink = MlflowSink(self.uri)
             # Artifacts beside the store, not in ./mlruns of whatever directory fmops ran in.
             artifacts = (self.outbox.parent.parent / ARTIFACTS_DIR).resolve().as_uri()
+            # Each local run (a resume too) is a new MLflow run of the execution: a resume
+            # may change parameters, which an MLflow run cannot. The outbox still holds the
+            # reused jobs' records, so the new run has every step.
             self._run_id = sink.pipeline_run(
-                experiment, self.execution_id, self.execution_id, artifacts
+                experiment, self.execution_id, self.execution_id, artifacts, new=True
             )
             self.experiment_id = sink.client.get_run(self._run_id).info.experiment_id
         except Exception as exc:  # tracking must never fail the run

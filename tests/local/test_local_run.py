@@ -260,13 +260,21 @@ def test_a_run_that_does_not_distill_feeds_the_base_model_to_the_teacher_channel
         assert (data / "teacher" / name).read_bytes() == (data / "model" / name).read_bytes()
 
 
-def _mlflow_run(runs_dir: Path, execution_id: str) -> Any:
-    """The one MLflow run tagged with the execution id, read back with MLflow's own client."""
+def _mlflow_runs(runs_dir: Path, execution_id: str) -> tuple[Any, list[Any]]:
+    """The MLflow runs tagged with the execution id, newest first, read with MLflow's client."""
     from mlflow.tracking import MlflowClient
 
     client = MlflowClient(local_store_uri(runs_dir))
     experiments = [e.experiment_id for e in client.search_experiments()]
-    runs = client.search_runs(experiments, f"tags.`{EXECUTION_TAG}` = '{execution_id}'")
+    runs = client.search_runs(
+        experiments, f"tags.`{EXECUTION_TAG}` = '{execution_id}'",
+        order_by=["attributes.start_time DESC"],
+    )  # fmt: skip
+    return client, list(runs)
+
+
+def _mlflow_run(runs_dir: Path, execution_id: str) -> Any:
+    client, runs = _mlflow_runs(runs_dir, execution_id)
     assert len(runs) == 1, f"{len(runs)} MLflow runs for execution {execution_id}"
     return client, runs[0]
 
@@ -308,8 +316,12 @@ def test_report_links_its_mlflow_run(passing_run: RunResult) -> None:
 
 
 def test_a_gate_failure_is_a_failed_mlflow_run_that_names_the_rule(failed_run: RunResult) -> None:
-    _, run = _mlflow_run(failed_run.run_dir.parent, failed_run.run_id)
-    assert run.info.status == "FAILED"
+    """failed_run resumes (a copy of) the passing run with an impossible threshold: a new MLflow
+    run of the same execution, with the reused jobs' records and the new verdict."""
+    _, (run, earlier) = _mlflow_runs(failed_run.run_dir.parent, failed_run.run_id)
+    assert run.info.run_id == failed_run.mlflow_run_id
+    assert (run.info.status, earlier.info.status) == ("FAILED", "FINISHED")
+    assert run.data.params["method"] == failed_run.parameters["Method"]  # the reused Train's
     assert run.data.tags[GATE_TAG] == "failed: MinRougeL"
     assert run.data.metrics["gate.MinRougeL"] == 0.0
     assert MODEL_PACKAGE_TAG not in run.data.tags
