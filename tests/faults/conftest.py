@@ -23,7 +23,9 @@ def error_line(result: Result, code: int) -> str:
     assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
     # `note:` lines inform (e.g. a model the Bedrock guides no longer list) and are no error.
     lines = [
-        line for line in result.stderr.splitlines() if line.strip() and not line.startswith("note: ")
+        line
+        for line in result.stderr.splitlines()
+        if line.strip() and not line.startswith("note: ")
     ]
     assert "Traceback" not in result.output
     assert len(lines) == 1 and lines[0].startswith("error: "), lines
