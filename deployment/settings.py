@@ -35,6 +35,7 @@ from deployment.platform_settings import (
 )
 from deployment.section import Section as _Section
 from deployment.settings_errors import error_line, is_section
+from deployment.tracking_settings import TrackingSettings
 from deployment.training_images import (
     SMDDP_IMAGE_TAGS,
     Distribution,
@@ -303,6 +304,7 @@ class Settings(_Section):
     feedback: FeedbackSettings = FeedbackSettings()
     serving: ServingSettings = ServingSettings()
     security: SecuritySettings = SecuritySettings()
+    tracking: TrackingSettings = TrackingSettings()
 
     @model_validator(mode="after")
     def _budget_needs_recipient(self) -> Settings:
