@@ -9,7 +9,12 @@ from typing import Any
 
 from aws_cdk.assertions import Template
 
-from deployment.contract import model_package_group_name
+from deployment.contract import (
+    model_package_group_name,
+    pipeline_role_name,
+    training_job_role_name,
+)
+from deployment.settings import Settings
 from pipelines.training_pipeline import pipeline_definition
 
 
@@ -52,9 +57,12 @@ def test_jobs_run_as_the_job_role_and_the_pipeline_as_its_own(
 
 
 def test_sagemaker_roles_trust_only_sagemaker_in_this_account(
-    training_template: Template,
+    training_template: Template, dev_settings: Settings
 ) -> None:
-    for name in ("fmops-dev-training-job", "fmops-dev-training-pipeline"):
+    # The names and account cdk.json gives, not the defaults (a pinned stage's is a literal).
+    account = dev_settings.account or {"Ref": "AWS::AccountId"}
+    names = (training_job_role_name(dev_settings), pipeline_role_name(dev_settings))
+    for name in names:
         (role,) = [
             r
             for r in training_template.find_resources("AWS::IAM::Role").values()
@@ -62,9 +70,7 @@ def test_sagemaker_roles_trust_only_sagemaker_in_this_account(
         ]
         (statement,) = role["Properties"]["AssumeRolePolicyDocument"]["Statement"]
         assert statement["Principal"] == {"Service": "sagemaker.amazonaws.com"}
-        assert statement["Condition"] == {
-            "StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}
-        }
+        assert statement["Condition"] == {"StringEquals": {"aws:SourceAccount": account}}
 
 
 def test_roles_have_no_inline_policies(training_template: Template) -> None:
