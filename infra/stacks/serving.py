@@ -213,7 +213,20 @@ class ServingStack(cdk.Stack):
                 conditions={"StringLike": {"s3:prefix": [f"{PIPELINE_RUNS_PREFIX}*"]}},
             )
         )
-        role.add_to_policy(iam.PolicyStatement(actions=["kms:Decrypt"], resources=[key.key_arn]))
+        # The imported model is encrypted with the data key (ImportedModelKmsKeyId): the job
+        # role reads the artifacts and writes the model with it ("Encryption of imported custom
+        # models", Bedrock user guide, https://docs.aws.amazon.com/bedrock/latest/userguide/encryption-import-model.html).
+        role.add_to_policy(
+            iam.PolicyStatement(
+                actions=[
+                    "kms:Decrypt",
+                    "kms:GenerateDataKey",
+                    "kms:DescribeKey",
+                    "kms:CreateGrant",
+                ],
+                resources=[key.key_arn],
+            )
+        )
         return role
 
     def _model_arns(self) -> list[str]:

@@ -29,74 +29,9 @@ TABLE = ROOT / "docs" / "runtime_contract.md"
 CONFIGURATIONS = ("dev", "prod", "everything-on")
 
 # (principal label, action, resource) globs of calls still denied on main, each an issue-26 item.
-KNOWN_DEFECTS: dict[tuple[str, str, str], str] = {
-    (
-        "*ImportStateMachine* (state machine)",
-        "bedrock:CreateModelImportJob",
-        "*",
-    ): "granted on model-import-job/* and imported-model/*; the action takes no resource type",
-    (
-        "*-bedrock-servicerole* (Bedrock job)",
-        "s3:ListBucket",
-        "arn:aws:s3:::*-artifacts-*",
-    ): "customization role: no s3:ListBucket on the output bucket",
-    (
-        "*-serving-importrole* (Bedrock job)",
-        "kms:*",
-        "*",
-    ): "found by the contract: the import role lacks the model key's GenerateDataKey, "
-    "DescribeKey, CreateGrant (Bedrock user guide, encryption of imported models)",
-    (
-        "*/PipelineFailed* (EventBridge)",
-        "*",
-        "*",
-    ): "pipeline-failure e-mails: no topic policy for EventBridge, no key access",
-    (
-        "CloudWatch Logs (/aws/vendedlogs/states/*-model-import)",
-        "kms:*",
-        "*",
-    ): "serving state-machine log group on the Bedrock ops key, whose policy names another group",
-    (
-        "CloudWatch Logs (/aws/lambda/*-gt-*)",
-        "kms:*",
-        "*",
-    ): "Ground Truth Lambdas' log groups on the data key: no statement for CloudWatch Logs",
-    (
-        "*-prepare-job",
-        "s3:*",
-        "arn:aws:s3:::*-curated-*/*pipeline-runs/*",
-    ): "prepare_instance_count > 1: the reduce step cannot read the shards",
-    (
-        "*-prepare-job",
-        "s3:ListBucket",
-        "arn:aws:s3:::*-curated-*",
-    ): "prepare_instance_count > 1: the reduce step cannot list the shards",
-    (
-        "*-training-job",
-        "bedrock:InvokeModel",
-        "*",
-    ): "evaluation.judge_model_id: the job role has no bedrock:InvokeModel",
-    (
-        "*/AWS679f53fac002430cb0da5b7982bd2287* (Lambda)",
-        "ec2:*PrivateIpAddresses",
-        "*",
-    ): "found by the contract: the CreateWorkforce provider in the VPC lacks Assign/Unassign"
-    "PrivateIpAddresses (Lambda developer guide, VPC permissions)",
-    (
-        "*/Workforce* (custom resource)",
-        "s3:PutObject",
-        "arn:aws:s3:::cloudformation-custom-*",
-    ): "CreateWorkforce's Lambda in isolated subnets cannot answer CloudFormation",
-}
+KNOWN_DEFECTS: dict[tuple[str, str, str], str] = {}
 # Deploy-time findings that are no single call (globs over the finding's text).
-KNOWN_FINDINGS: dict[str, str] = {
-    "*-delivery/*: boundary * is not in account *": (
-        "the app-level boundary aspect puts a stage account's boundary on the delivery roles"
-    ),
-    "*-humans/*: created before *": (
-        "VPC Lambdas depend on their role but not on the policy granting the ENI actions"
-    ),
-}
+KNOWN_FINDINGS: dict[str, str] = {}
 # (statement origin, action) globs of grants no derived call needs, and why each stays.
 UNNEEDED_GRANTS: dict[tuple[str, str], str] = {
     (
@@ -111,10 +46,6 @@ UNNEEDED_GRANTS: dict[tuple[str, str], str] = {
         "*/ImportStateMachineRoleDefaultPolicy*",
         "bedrock:TagResource",
     ): "ImportedModelTags/JobTags on CreateModelImportJob are authorized as TagResource",
-    (
-        "*/ImportStateMachineRoleDefaultPolicy*",
-        "bedrock:CreateModelImportJob",
-    ): "the KNOWN_DEFECTS grant: scoped to ARNs it matches no call",
     (
         "*/ServicePolicy*",
         "s3:GetObject",
