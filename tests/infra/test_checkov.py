@@ -1,7 +1,8 @@
 """Static scan next to cdk-nag: checkov (pinned, own venv) over the synthesized templates.
 
 One checkov run per session covers the dev stage, the prod stage with RAG and every security
-option on, and a deliberately bad template (the positive control that proves the scan runs).
+option on, the everything-on configuration (humans stack, delivery pipeline and its stages'
+assemblies) and a deliberately bad template (the positive control that proves the scan runs).
 Zero failures; every skip is written on its resource (Metadata.checkov.skip) with a reason.
 """
 
@@ -49,13 +50,15 @@ def _run_checkov(files: list[Path]) -> list[dict[str, Any]]:
 
 @pytest.fixture(scope="session")
 def checkov_results(
-    synthesized: Any, hardened: Any, tmp_path_factory: pytest.TempPathFactory
+    synthesized: Any, hardened: Any, matrix: Any, tmp_path_factory: pytest.TempPathFactory
 ) -> dict[str, dict[str, list[dict[str, Any]]]]:
     control = tmp_path_factory.mktemp("checkov-control") / "bad.template.json"
     control.write_text(json.dumps(BAD_TEMPLATE))
     sets = {
         "dev": sorted(synthesized.outdir.glob("*.template.json")),
         "prod+rag": sorted(hardened.outdir.glob("*.template.json")),
+        # The humans stack and the delivery pipeline with its two stages' assemblies.
+        "everything-on": sorted(matrix["everything-on"].outdir.rglob("*.template.json")),
         "control": [control],
     }
     owner = {str(f.resolve()): name for name, files in sets.items() for f in files}
@@ -80,7 +83,10 @@ def test_positive_control_is_flagged(checkov_results: Any) -> None:
     assert "CKV_AWS_18" in failed  # bucket without access logging
 
 
-@pytest.mark.parametrize("stage", ["dev", "prod+rag"])
+STAGES = ["dev", "prod+rag", "everything-on"]
+
+
+@pytest.mark.parametrize("stage", STAGES)
 def test_synthesized_templates_have_no_checkov_failures(checkov_results: Any, stage: str) -> None:
     result = checkov_results[stage]
     assert len(result["passed"]) > 100  # the scan really covered the templates
@@ -92,7 +98,7 @@ def test_synthesized_templates_have_no_checkov_failures(checkov_results: Any, st
     )
 
 
-@pytest.mark.parametrize("stage", ["dev", "prod+rag"])
+@pytest.mark.parametrize("stage", STAGES)
 def test_every_checkov_skip_names_its_resource_and_a_reason(
     checkov_results: Any, stage: str
 ) -> None:
@@ -100,5 +106,23 @@ def test_every_checkov_skip_names_its_resource_and_a_reason(
         reason = check["check_result"].get("suppress_comment", "")
         assert len(reason.split()) >= 5, f"{check['check_id']} on {check['resource']}: {reason!r}"
         assert check["resource"].startswith(
-            ("AWS::Lambda::Function.", "AWS::S3::Bucket.AccessLogs")
+            (
+                "AWS::Lambda::Function.",
+                "AWS::S3::Bucket.AccessLogs",
+                # VPC Lambdas' ENI actions (Ground Truth functions, the RFT grader); CDK
+                # Pipelines' asset-publishing role policies.
+                "AWS::IAM::ManagedPolicy.FunctionPolicy",
+                "AWS::IAM::ManagedPolicy.RftGraderPolicy",
+                "AWS::IAM::Policy.PipelineAssets",
+            )
         )
+
+
+def test_the_scan_covers_the_humans_and_delivery_stacks(checkov_results: Any) -> None:
+    scanned = {
+        Path(c["file_abs_path"]).name
+        for outcome in ("passed", "failed", "skipped")
+        for c in checkov_results["everything-on"][outcome]
+    }
+    assert any("humans" in name for name in scanned), sorted(scanned)
+    assert any(name.endswith("-delivery.template.json") for name in scanned), sorted(scanned)
