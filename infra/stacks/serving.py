@@ -248,7 +248,8 @@ class ServingStack(cdk.Stack):
         return iam.ManagedPolicy(
             self,
             "InvokersPolicy",
-            managed_policy_name=f"{settings.name}-model-invokers",
+            # No fixed name (IAM names are account-wide: a second Region would collide); the
+            # ARN is the stack's InvokersPolicy output.
             description=f"Invoke {settings.name} models only through the stage's guardrail",
             statements=[
                 iam.PolicyStatement(
