@@ -14,7 +14,7 @@ import json
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import (
     Field,
@@ -66,6 +66,10 @@ class SettingsError(ValueError):
     """A settings value is missing or invalid; the message is one line a user can act on."""
 
 
+PiiNerModel = Literal["en_core_web_sm", "en_core_web_lg"]
+DEFAULT_PII_NER_MODEL: PiiNerModel = "en_core_web_sm"
+
+
 class DataSettings(_Section):
     """S3 data lake layout and lifecycle."""
 
@@ -75,6 +79,9 @@ class DataSettings(_Section):
     abort_incomplete_upload_days: int = Field(7, ge=1, le=365)
     access_log_expiry_days: int = Field(365, ge=1, le=3650)
     curated_prefix: str = Field("curated/", pattern=r"^[a-z0-9][a-z0-9/_-]*/$")
+    # spaCy NER model the prepare image installs for PII names (docs/data_governance.md): the
+    # larger one finds more names at a CPU cost per MB; offline and in CI the small one runs.
+    pii_ner_model: PiiNerModel = DEFAULT_PII_NER_MODEL
 
     @model_validator(mode="after")
     def _glacier_after_ia(self) -> DataSettings:

@@ -14,6 +14,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from pipelines.local.registry_file import read_registry
 from pipelines.pipeline_parameters import PipelineInputError
 
 # CustomerMetadataProperties key -> audit result field (see audit.ingest_output_manifest).
@@ -92,7 +93,7 @@ def local_entry(registry: Path, version: int, group: str | None) -> tuple[dict, 
     """(whole registry, the version's entry, its group) or a one-line input error."""
     if not registry.is_file():
         raise PipelineInputError(f"local registry {registry}: no such file (run fmops local run)")
-    data = json.loads(registry.read_text(encoding="utf-8"))
+    data = read_registry(registry)
     groups = [group] if group else sorted(data)
     if group and group not in data:
         raise PipelineInputError(f"--group {group}: not in {registry} (have: {', '.join(data)})")

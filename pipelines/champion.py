@@ -8,9 +8,12 @@ the fairer bar: `fmops pipeline start` and `fmops local run` pass its model data
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
+
+from pipelines.local.registry_file import RegistryError, read_registry
+
+__all__ = ["RegistryError", "aws_champion", "local_champion"]
 
 BASELINE_PARAMETER = "BaselineModelUri"
 BASE_MODEL_KEY = "base_model"  # CustomerMetadataProperties key the RegisterModel step writes
@@ -36,10 +39,6 @@ def aws_champion(sagemaker: Any, group: str, base_model: str) -> tuple[str, str]
     return None
 
 
-class RegistryError(ValueError):
-    """The local registry file is not what `fmops local run` writes; one line naming it."""
-
-
 def local_champion(registry: Path, group: str, base_model: str) -> dict[str, Any] | None:
     """The newest Approved entry of the local registry's group built from `base_model`.
 
@@ -48,13 +47,7 @@ def local_champion(registry: Path, group: str, base_model: str) -> dict[str, Any
     """
     if not registry.is_file():
         return None
-    try:
-        groups = json.loads(registry.read_text(encoding="utf-8"))
-        entries = groups.get(group, []) if isinstance(groups, dict) else None
-    except ValueError as exc:
-        raise RegistryError(f"{registry}: not a JSON registry ({exc})") from None
-    if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
-        raise RegistryError(f"{registry}: group {group!r} must be a list of model entries")
+    entries = read_registry(registry).get(group, [])
     approved = [
         e
         for e in entries

@@ -17,6 +17,7 @@ construction. Exit codes (documented in README "The `fmops` tool"):
 from __future__ import annotations
 
 import logging
+import shutil
 from typing import Any
 
 import click
@@ -101,6 +102,20 @@ def classify(exc: Exception) -> tuple[int, str]:
             f"input is not UTF-8 text ({exc.encoding} cannot decode byte {exc.start}: "
             f"{exc.reason}); save it as UTF-8"
         )
+    if isinstance(exc, UnicodeEncodeError) and "surrogate" in exc.reason:
+        return 2, (
+            f"input holds a lone surrogate \\u{ord(exc.object[exc.start]):04x} (a JSON escape "
+            "without its pair), not valid Unicode; fix the record (`fmops data validate` finds it)"
+        )
+    if isinstance(exc, RecursionError):
+        return 2, "input nested too deeply to read (JSON deeper than Python's recursion limit)"
+    if isinstance(exc, shutil.Error):
+        # copytree collects every failed file: [(src, dst, reason), ...] - name the first
+        failures = exc.args[0] if exc.args and isinstance(exc.args[0], list) else []
+        if failures and len(failures[0]) == 3:
+            source, _, reason = failures[0]
+            more = f" (and {len(failures) - 1} more files)" if len(failures) > 1 else ""
+            return 1, f"cannot copy {source}: {reason}{more}"
     if isinstance(exc, _PATH_ERRORS):
         where = exc.filename if exc.filename is not None else "path"
         return 2, f"{where}: {exc.strerror or name}"

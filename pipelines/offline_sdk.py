@@ -43,6 +43,9 @@ _UNSET = ("AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_DEFAULT_PROFILE",
           "AWS_WEB_IDENTITY_TOKEN_FILE")  # fmt: skip
 
 
+_SDK_CHATTY = ("botocore", "boto3", "urllib3")
+
+
 @contextmanager
 def offline_sdk() -> Iterator[None]:
     """Import the SDK and build requests with no credentials, region, network or telemetry.
@@ -58,10 +61,15 @@ def offline_sdk() -> Iterator[None]:
     logging_before = (
         root.level,
         list(root.handlers),
-        {name: logging.getLogger(name).level for name in ("botocore", "boto3", "urllib3")},
+        {name: logging.getLogger(name).level for name in _SDK_CHATTY},
     )
     os.environ.update(_OFFLINE_ENVIRONMENT)
     _quiet_sdk()
+    # The SDK's import puts an INFO handler on the root logger; its sessions then print
+    # "INFO:botocore.credentials: Found credentials in environment variables." (twice per
+    # `cdk synth`) about the fake identity above. Restored with the rest afterwards.
+    for name in _SDK_CHATTY:
+        logging.getLogger(name).setLevel(logging.WARNING)
     for name in _UNSET:
         os.environ.pop(name, None)
     restore_validation = _validate_sdk_config_once()

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from deployment.settings import Settings
 from infra.runtime_contract import iam_reference
 from infra.runtime_contract.bedrock_job_calls import bedrock_job_calls
+from infra.runtime_contract.delivery_calls import asset_job_calls
 from infra.runtime_contract.evaluator import Call, Decision, evaluate
 from infra.runtime_contract.pipeline_calls import pipeline_calls
 from infra.runtime_contract.policies import PolicyIndex, Statement
@@ -36,6 +37,7 @@ def declared_calls(unit: Assembly, settings: Settings) -> list[Call]:
         + log_group_key_calls(unit)
         + lambda_calls(unit)
         + custom_resource_calls(unit)
+        + asset_job_calls(unit)
     )
     unique: dict[tuple[object, ...], Call] = {}
     for call in calls:

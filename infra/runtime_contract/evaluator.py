@@ -46,6 +46,9 @@ class Call:
     label: str = ""  # the principal's name in the contract table
     # Authorized by someone else (a presigned URL): only the network path is ours to check.
     network_only: bool = False
+    # A resource of another account whose policy is AWS's (e.g. the Deep Learning Containers
+    # registry): only our side (identity, boundary, endpoint) is ours to check.
+    foreign_resource: bool = False
 
     @property
     def key(self) -> tuple[str, str, str]:
@@ -171,6 +174,8 @@ def evaluate(index: PolicyIndex, call: Call) -> Decision:
             return Decision(call, False, "no identity or resource policy allows it")
         granted = tuple(identity_allows + direct)
     else:
+        if call.foreign_resource and identity_allows:
+            return Decision(call, True, "allowed", tuple(identity_allows))
         if not identity_allows or not (direct or delegated):
             return Decision(call, False, "cross-account: identity and resource policy must allow")
         granted = tuple(identity_allows + direct + delegated)

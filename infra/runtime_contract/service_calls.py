@@ -64,7 +64,9 @@ def event_target_calls(unit: Assembly) -> list[Call]:
             )
             key = topic_key(unit, arn) if service == "sns" else None
             if key:
-                via = {"kms:ViaService": f"sns.{stack.region}.amazonaws.com"}
+                # SNS asks KMS as EventBridge, for the rule: the same source context
+                # (an assumption not verified against AWS; docs/runtime_contract.md).
+                via = {**source, "kms:ViaService": f"sns.{stack.region}.amazonaws.com"}
                 calls += [
                     Call(EVENTS, a, key, f"{why} (encrypted topic)", context=via, label=label)
                     for a in ("kms:GenerateDataKey", "kms:Decrypt")

@@ -51,6 +51,7 @@ class Assembly:
     """Every stack template of a synthesized app, nested stage assemblies included."""
 
     stacks: dict[str, StackTemplate] = field(default_factory=dict)
+    directory: Path | None = None  # the assembly directory (asset manifests live there)
 
     @classmethod
     def units(cls, outdir: Path) -> dict[str, Assembly]:
@@ -61,7 +62,7 @@ class Assembly:
         pending = [("app", outdir)]
         while pending:
             name, directory = pending.pop()
-            assembly = cls()
+            assembly = cls(directory=directory)
             found[name] = assembly
             for nested in assembly._load_dir(directory):
                 pending.append((nested.name, nested))

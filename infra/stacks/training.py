@@ -26,7 +26,7 @@ from constructs import Construct
 
 from deployment import contract
 from deployment.contract import READY_MARKER, model_package_group_name, pipeline_name
-from deployment.settings import Settings, TrainingImage
+from deployment.settings import DEFAULT_PII_NER_MODEL, Settings, TrainingImage
 from infra.constructs.model_arns import invocable_models
 from infra.constructs.model_sharing import share_model_package_group
 from infra.constructs.secure_bucket import SecureBucket
@@ -171,6 +171,13 @@ class TrainingPipelineStack(cdk.Stack):
                 "BASE_IMAGE": image.base_image.replace("${AWS::Region}", self._build_region()),
                 "REQUIREMENTS": image.requirements,
                 "TORCH_VERSION": image.torch_version,
+                # Only a non-default NER model is a build argument: the default image's asset
+                # hash (and template) stay as they were.
+                **(
+                    {"PII_NER_MODEL": self.settings.data.pii_ner_model}
+                    if self.settings.data.pii_ner_model != DEFAULT_PII_NER_MODEL
+                    else {}
+                ),
             },
             platform=ecr_assets.Platform.LINUX_AMD64,
         )

@@ -87,6 +87,37 @@ def prepare_command(
     console.print(f"  PII found: {manifest['pii']['entities']}")
 
 
+@app.command("rft-prompts")
+def rft_prompts_command(
+    prepared: Annotated[
+        Path, typer.Argument(help="A prepared conversation file: OUT/train/data.jsonl.")
+    ],
+    output: Annotated[Path, typer.Argument(help="Writes train/ and governance/ here.")],
+    as_json: AsJson = False,
+) -> None:
+    """Turn prepared conversations into Bedrock reinforcement fine-tuning prompts.
+
+    Each dialog up to its last user turn becomes the prompt and the last answer its
+    reference_answer; the output carries a manifest naming its source, so `fmops bedrock
+    submit --customization REINFORCEMENT_FINE_TUNING` accepts it.
+
+    Example: [cyan]fmops data rft-prompts curated/train/data.jsonl rft/[/]
+    """
+    from pipelines.bedrock.prepared import UnpreparedDataError
+    from pipelines.bedrock.rft_prompts import write_rft_prompts
+
+    _check_output_dir(output)
+    try:
+        manifest = write_rft_prompts(prepared, output)
+    except UnpreparedDataError as exc:
+        raise fail(str(exc)) from None
+    if as_json:
+        print_json(manifest)
+        return
+    stages = manifest["stages"]
+    console.print(f"wrote {stages['kept']} RFT prompts of {stages['read']} dialogs -> {output}")
+
+
 @app.command("anonymize")
 def anonymize_command(
     input_path: Annotated[Path, typer.Argument(help="JSONL file to read (never modified).")],

@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from pipelines.local.build_cache import job_libraries
 from pipelines.local.expressions import ExecutionState, evaluate_condition, resolve
 from pipelines.local.jobs import JobRunner, StepFailed
 from pipelines.local.model_cards import write_card
@@ -248,8 +249,10 @@ class LocalExecutor:
         return None
 
     def _fingerprint(self, args: dict[str, Any]) -> str:
-        """Resolved arguments (which carry the code hash) plus the bytes of every input."""
+        """Resolved arguments (which carry the code hash), the versions of the libraries the
+        jobs run on, plus the bytes of every input."""
         digest = hashlib.sha256(json.dumps(args, sort_keys=True, default=str).encode())
+        digest.update(job_libraries().encode())
         uris = [i["S3Input"]["S3Uri"] for i in args.get("ProcessingInputs", [])]
         uris += [c["DataSource"]["S3DataSource"]["S3Uri"] for c in args.get("InputDataConfig", [])]
         for uri in uris:

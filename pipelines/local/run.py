@@ -20,6 +20,7 @@ from deployment import contract
 from deployment.settings import Settings, settings_for_stage
 from pipelines.champion import BASELINE_PARAMETER, local_champion
 from pipelines.local.base_models import ensure_local_models, sample_files
+from pipelines.local.build_cache import cached_definition
 from pipelines.local.executor import LocalExecutor, RunResult, parse_parameters
 from pipelines.local.jobs import RunInterrupted
 from pipelines.local.presets import Preset
@@ -136,7 +137,8 @@ def local_run(
 ) -> RunResult:
     run_id = check_run_id(run_id or f"{datetime.now(UTC):%Y%m%d-%H%M%S}-{preset.name}")
     settings = settings_for_stage(stage, overrides=preset.settings_overrides())
-    definition_text = pipeline_definition(settings)
+    # Built once per input hash (pipelines/local/build_cache.py): the SDK build costs seconds.
+    definition_text = cached_definition(settings, lambda: pipeline_definition(settings))
     definition = json.loads(definition_text)
     parameters = {**preset.parameters(), **(overrides or {})}
     parse_parameters(definition, parameters)  # bad input fails before anything is written

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from pipelines.local.registry_file import read_registry
 from pipelines.serving import ServingError
 
 STAND_IN = (
@@ -28,7 +29,7 @@ APPROVED, REJECTED = "Approved", "Rejected"
 def _read(registry: Path) -> dict[str, list[dict[str, Any]]]:
     if not registry.is_file():
         raise ServingError(f"{registry}: no local model registry (run `fmops local run` first)")
-    return json.loads(registry.read_text(encoding="utf-8"))
+    return read_registry(registry)
 
 
 def _group(registry: dict[str, list[dict[str, Any]]], group: str | None, path: Path) -> str:

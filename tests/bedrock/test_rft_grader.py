@@ -58,10 +58,13 @@ def test_grader_score_is_the_rule_reward_grpo_trains_with() -> None:
 
 def test_grader_reads_the_open_weight_models_metadata_reference_answer() -> None:
     # "Setting up reward functions for open-weight models": reference_answer under metadata.
-    nova = handler([_sample("a", POLITE, reference_answer=REFERENCE)])
-    open_weight = handler([_sample("a", POLITE, metadata={"reference_answer": REFERENCE})])
-    assert nova == open_weight
-    assert open_weight[0]["aggregate_reward_score"] == rule_rewards.score(PROMPT, POLITE, REFERENCE)
+    # A long answer: graded against the short reference it is too long, without it it is not.
+    long = POLITE + " " + " ".join(["Please also check the cables and the power outlet."] * 4)
+    assert rule_rewards.score(PROMPT, long, REFERENCE) != rule_rewards.score(PROMPT, long, None)
+    nova = handler([_sample("a", long, reference_answer=REFERENCE)])
+    open_weight = handler([_sample("a", long, metadata={"reference_answer": REFERENCE})])
+    assert open_weight == nova
+    assert open_weight[0]["aggregate_reward_score"] == rule_rewards.score(PROMPT, long, REFERENCE)
 
 
 def test_grader_scores_complying_with_a_red_team_ask_zero() -> None:

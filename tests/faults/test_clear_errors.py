@@ -164,3 +164,64 @@ def test_a_fifo_with_no_writer_is_refused_at_once(
     argv = [a.format(fifo=fifo, tmp=tmp_path) for a in args]
     result = _within(20, argv)
     assert error_line(result, 2) == f"error: {option} {fifo}: is a FIFO, not a regular file"
+
+
+@pytest.mark.parametrize("content", ["{not json", "[1, 2]", '{"g": [1]}', "[" * 100_000])
+def test_a_corrupt_local_registry_is_exit_2_naming_the_file(tmp_path: Path, content: str) -> None:
+    (tmp_path / "model-registry.json").write_text(content)
+    result = runner.invoke(app, ["local", "approve", "--version", "1", "--runs-dir", str(tmp_path)])
+    line = error_line(result, 2)
+    assert line.startswith(f"error: {tmp_path / 'model-registry.json'}: not a local model registry")
+
+
+def _raised(error: BaseException) -> tuple[int, str]:
+    from pipelines.error_path import classify
+
+    try:
+        raise error
+    except BaseException as exc:
+        return classify(exc)  # type: ignore[arg-type]
+
+
+def test_a_copy_that_fails_names_the_first_file_not_a_list() -> None:
+    import shutil
+
+    full = "[Errno 28] No space left on device"
+    failures = [
+        ("/cache/m/model.safetensors", "/runs/x/model.safetensors", full),
+        ("/cache/m/a", "/runs/x/a", full),
+    ]
+    code, message = _raised(shutil.Error(failures))
+    assert (code, message) == (
+        1, "cannot copy /cache/m/model.safetensors: [Errno 28] No space left on device "
+        "(and 1 more files)",
+    )  # fmt: skip
+
+
+def test_a_lone_surrogate_and_deep_nesting_are_input_errors() -> None:
+    import json
+
+    try:
+        json.loads('"\\ud800"').encode("utf-8")
+    except UnicodeEncodeError as exc:
+        code, message = _raised(exc)
+    assert code == 2 and "lone surrogate \\ud800" in message
+    assert _raised(RecursionError("maximum recursion depth exceeded"))[0] == 2
+
+
+def test_building_the_definition_prints_no_sdk_logging() -> None:
+    """`python app.py` printed INFO:botocore.credentials twice (the SDK's root handler)."""
+    import subprocess
+    import sys
+
+    from tests.faults.conftest import REPO
+
+    build = (
+        "from deployment.settings import settings_for_stage\n"
+        "from pipelines.training_pipeline import pipeline_definition\n"
+        "pipeline_definition(settings_for_stage(None))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", build], cwd=REPO, capture_output=True,
+                          text=True, timeout=300)  # fmt: skip
+    assert done.returncode == 0, done.stderr[-800:]
+    assert "INFO:" not in done.stderr, done.stderr

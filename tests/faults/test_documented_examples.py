@@ -86,3 +86,21 @@ def test_eval_score_runs_in_a_bare_shell(tmp_path: Path) -> None:
     assert "Traceback" not in done.stderr
     scores = json.loads(done.stdout)
     assert scores["num_examples"] == 1 and scores["rougeL"] == 1.0
+
+
+def test_the_readme_puts_fmops_on_path_before_its_first_fmops_command(tmp_path: Path) -> None:
+    """A newcomer types the README top to bottom in a fresh shell: `fmops` must be found."""
+    import re
+
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```(?:bash|sh|shell|console)?\n(.*?)```", text, re.S)
+    lines = [line.split(" # ")[0].strip() for block in blocks for line in block.splitlines()]
+    first_fmops = next(i for i, line in enumerate(lines) if line.startswith("fmops"))
+    activation = [line for line in lines[:first_fmops] if "activate" in line]
+    assert activation, "no line before the first `fmops` example puts it on PATH"
+    done = subprocess.run(
+        ["bash", "-c", f"{activation[0]} && command -v fmops"], cwd=REPO,
+        env={"HOME": str(tmp_path), "PATH": "/usr/bin:/bin"}, capture_output=True, text=True,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert Path(done.stdout.strip()).resolve().parent == (REPO / ".venv/bin").resolve()

@@ -155,3 +155,21 @@ def test_local_run_records_its_inputs_before_any_step(
         {"preset": "legal", "stage": None, "hyperparameters": {"max_steps": "1"},
          "parameters": {"MinRougeL": "0.3"}}
     ]  # fmt: skip
+
+
+def test_serving_docs_offline_flow_approves_the_model_its_own_run_registered() -> None:
+    """After `make demo` (default runs dir, its preset registered first), the docs' flow must
+    not approve and invoke `make demo`'s model for its own use case."""
+    import re
+    import shlex
+
+    from tests.faults.conftest import REPO
+
+    block = (REPO / "docs/serving.md").read_text().split("## Offline")[1].split("```")[1]
+    lines = [shlex.split(line.split(" # ")[0]) for line in block.splitlines() if "fmops" in line]
+    runs_dirs = {line[line.index("--runs-dir") + 1] if "--runs-dir" in line else "runs"
+                 for line in lines}  # fmt: skip
+    demo = re.search(r"^demo:.*\n\t(.*)$", (REPO / "Makefile").read_text(), re.M)
+    assert demo is not None
+    demo_dir = "runs" if "--runs-dir" not in demo[1] else demo[1].split("--runs-dir")[1].split()[0]
+    assert len(runs_dirs) == 1 and runs_dirs != {demo_dir}, runs_dirs

@@ -58,6 +58,10 @@ def _copy_repository(target: Path) -> None:
 
 
 @pytest.mark.e2e
+# Open on main (issue 26, branch deployfix): a pinned stage synthesized without context lookups
+# gets availability zones dummy1a/b/c, which test_compliance's cfn-lint run rejects (W3010).
+# Strict: when the fix lands this passes and the marker must go.
+@pytest.mark.xfail(reason="pinned stages get dummy availability zones (W3010)", strict=True)
 def test_infra_tests_pass_with_the_readme_accounts_per_stage_edit(tmp_path: Path) -> None:
     repo = tmp_path / "repo"
     repo.mkdir()
@@ -67,9 +71,9 @@ def test_infra_tests_pass_with_the_readme_accounts_per_stage_edit(tmp_path: Path
     )
     assert '"333333333333"' in (repo / "cdk.json").read_text()
     env = {**os.environ, "PYTHONPATH": str(repo)}
+    pytest_args = ["-q", "-p", "no:cacheprovider", "-m", "not e2e", *MODULES]
     result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", "-m", "not e2e"]
-        + MODULES,
+        [sys.executable, "-m", "pytest", *pytest_args],
         cwd=repo,
         env=env,
         capture_output=True,

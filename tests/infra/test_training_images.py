@@ -2,8 +2,10 @@
 
 docs/decisions.md ("Training images") says which image each distribution uses and why. The
 resolution tests run pip's resolver on package metadata (tests/infra/image_resolution.py);
-they need PyPI access the first time (about 100 s of pip's resolver on 2 cores) and are cached
-by input hash afterwards (under a second), so they run in `make test`, as the images' own check.
+they need the package index the first time (100-230 s of pip's resolver on 2 cores) and are
+cached by input hash afterwards (under a second). Needing the network, they are marked `images`
+and run in `make test-images` and the end-to-end lane (`make test-e2e`), not in the offline
+`make test`; the checks below them that need no index stay in `make test`.
 """
 
 from __future__ import annotations
@@ -46,6 +48,10 @@ def _with_transformers_5(lines: list[str]) -> list[str]:
                   line.startswith(k + "[")), line) for line in lines]  # fmt: skip
 
 
+# Resolving needs the package index: out of the offline lane (pyproject.toml's markers).
+needs_index = pytest.mark.images
+
+
 @pytest.fixture(scope="module")
 def resolved() -> dict[str, Any]:
     """Every resolution started at once (each takes about a minute uncached), then collected."""
@@ -67,6 +73,7 @@ def resolved() -> dict[str, Any]:
     return results
 
 
+@needs_index
 @pytest.mark.parametrize("requirements", sorted(_images()))
 def test_each_image_stack_resolves_against_its_torch_and_python(
     resolved: dict[str, Any], requirements: str
@@ -79,6 +86,7 @@ def test_each_image_stack_resolves_against_its_torch_and_python(
     assert result.versions["torch"] == image.torch_version
 
 
+@needs_index
 def test_smddp_stack_stays_on_transformers_4_57(resolved: dict[str, Any]) -> None:
     result = resolved["requirements-smddp.txt"]
     if result == "no interpreter":
@@ -86,6 +94,7 @@ def test_smddp_stack_stays_on_transformers_4_57(resolved: dict[str, Any]) -> Non
     assert result.versions["transformers"].startswith("4.57.")
 
 
+@needs_index
 def test_transformers_5_in_the_smddp_stack_fails_to_resolve(resolved: dict[str, Any]) -> None:
     result = resolved["negative"]
     if result == "no interpreter":

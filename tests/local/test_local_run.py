@@ -138,12 +138,22 @@ def test_impossible_threshold_takes_the_fail_step_with_a_reason(failed_run: RunR
 
 
 @pytest.fixture(scope="module")
-def failed_run(tmp_path_factory: pytest.TempPathFactory) -> RunResult:
-    """A run the gate stopped; each resume test resumes its own copy of it."""
+def failed_run(passing_run: RunResult, tmp_path_factory: pytest.TempPathFactory) -> RunResult:
+    """The passing run resumed with an impossible MinRougeL: its jobs are reused and the gate
+    says no (a second whole pipeline would train and evaluate again for the same verdict).
+    Each resume test resumes its own copy of it."""
     runs = tmp_path_factory.mktemp("failed-runs")
-    result = local_run(QUICK, runs_dir=runs, run_id="resume", overrides={"MinRougeL": "2.0"})
+    shutil.copytree(passing_run.run_dir.parent, runs, symlinks=True, dirs_exist_ok=True)
+    impossible = {**OPEN_GATE, "MinRougeL": "2.0"}
+    result = local_run(
+        QUICK, runs_dir=runs, run_id=passing_run.run_dir.name, overrides=impossible, resume=True
+    )
     assert result.status == "Failed"
+    assert all("reused" in step.detail for step in result.steps if step.name in JOBS)
     return result
+
+
+JOBS = ("PrepareData", "Train", "Evaluate")
 
 
 def _copy_of(run: RunResult, tmp_path: Path) -> Path:
@@ -157,10 +167,11 @@ def test_resume_reuses_unchanged_jobs_and_reruns_only_the_gate(
     tmp_path: Path, failed_run: RunResult
 ) -> None:
     runs_dir = _copy_of(failed_run, tmp_path)
-    again = local_run(QUICK, runs_dir=runs_dir, run_id="resume", overrides=OPEN_GATE, resume=True)
+    run_id = failed_run.run_dir.name
+    again = local_run(QUICK, runs_dir=runs_dir, run_id=run_id, overrides=OPEN_GATE, resume=True)
     assert again.status == "Succeeded", again.failure_reason
     details = {step.name: step.detail for step in again.steps}
-    for name in ("PrepareData", "Train", "Evaluate"):
+    for name in JOBS:
         assert "reused" in details[name], name
     assert again.registered is not None
     assert again.evaluation == failed_run.evaluation
@@ -170,8 +181,9 @@ def test_resume_reruns_a_job_whose_arguments_changed(tmp_path: Path, failed_run:
     runs_dir = _copy_of(failed_run, tmp_path)
     changed = dataclasses.replace(QUICK, hyperparameters={"max_steps": "3"})
     result = local_run(
-        changed, runs_dir=runs_dir, run_id="resume", overrides=OPEN_GATE, resume=True
-    )
+        changed, runs_dir=runs_dir, run_id=failed_run.run_dir.name, overrides=OPEN_GATE,
+        resume=True,
+    )  # fmt: skip
     details = {step.name: step.detail for step in result.steps}
     assert "reused" in details["PrepareData"]
     assert "reused" not in details["Train"] and "reused" not in details["Evaluate"]

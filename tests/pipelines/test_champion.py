@@ -65,5 +65,5 @@ def test_the_next_run_gets_the_champions_files_as_its_baseline(
 
 def test_a_corrupt_registry_is_an_input_error_naming_the_file(tmp_path: Path) -> None:
     (tmp_path / REGISTRY_FILE).write_text("{not json")
-    with pytest.raises(RegistryError, match=rf"{REGISTRY_FILE}: not a JSON registry"):
+    with pytest.raises(RegistryError, match=rf"{REGISTRY_FILE}: not a local model registry"):
         local_champion(tmp_path / REGISTRY_FILE, "group", "base")

@@ -3,9 +3,14 @@
 Each row is judged on its own (quality, injection, preference pair), hashed (exact key, MinHash
 signature, preference keys) and anonymized; nothing here depends on other rows, so the result
 is the same whichever process or machine handles a row. Output per shard, in input order:
-`rows-<shard>.jsonl` (anonymized texts, recognizer counts) and `signatures-<shard>.jsonl`
-(hashes and reasons only, never text), plus `inputs-<shard>.json`. The order-dependent decisions
-(duplicates, contradictions, triggers, split) are taken by `reduce.py` from these files.
+`rows-<shard>.jsonl` (anonymized texts, recognizer counts, and the output record already
+rendered) and `signatures-<shard>.jsonl` (hashes and reasons only, never text), plus
+`inputs-<shard>.json`. The order-dependent decisions (duplicates, contradictions, triggers,
+split) are taken by `reduce.py` from these files.
+
+The reading process only reads: JSONL arrives at a worker as raw blocks of whole lines, and the
+worker decodes, parses, governs, signs and serializes them (docs/data_governance.md,
+"Performance", has the per-stage profile this split came from).
 """
 
 from __future__ import annotations
@@ -13,102 +18,181 @@ from __future__ import annotations
 import base64
 import json
 import multiprocessing
+from collections import deque
 from collections.abc import Iterator
 from itertools import islice
 from pathlib import Path
 from typing import Any
 
-from training_scripts.governance.dedup import MinHasher, exact_key, normalize
-from training_scripts.governance.pii import PiiEngine
-from training_scripts.governance.poisoning import injection_reasons, preference_reasons
+from training_scripts.governance.dedup import MinHasher, words, words_key
+from training_scripts.governance.poisoning import (
+    answer_key,
+    injection_reasons,
+    no_injection_cue,
+    preference_reasons,
+)
 from training_scripts.governance.quality import quality_reasons
-from training_scripts.governance.readers import read_examples
-from training_scripts.governance.records import Example, prompt_text
+from training_scripts.governance.readers import (
+    block_examples,
+    is_jsonl,
+    jsonl_blocks,
+    read_examples,
+)
+from training_scripts.governance.records import (
+    Example,
+    completion_text,
+    prompt_text,
+    to_output,
+)
 from training_scripts.governance.writers import sha256_file
 
-CHUNK_ROWS = 128  # rows per task handed to a worker: large enough to amortize the pickling
+BLOCK_BYTES = 256_000  # raw JSONL per task: amortizes the hand-over, bounds a worker's memory
+CHUNK_ROWS = 256  # rows per task for inputs the reading process has to parse (CSV, text)
+# Row separator between the reduce's metadata and the rendered output record in rows-*.jsonl:
+# JSON text never holds a raw tab, so the first tab on a line is this one.
+OUTPUT_SEPARATOR = "\t"
+
+# One encoder for every line (json.dumps builds a new one per call when given options).
+_encode = json.JSONEncoder(ensure_ascii=False).encode
+
+# A task: ("jsonl", name, first line, raw block) or ("rows", [(name, seq, Example), ...]).
+Task = tuple[Any, ...]
 
 
 def order_key(name: str, seq: int) -> tuple[tuple[str, ...], int]:
     """Global row order: input path (compared part by part, as the one-process run sorts) and
-    position in that file."""
+    position in that file (the line number for JSONL, the record index otherwise)."""
     return tuple(name.split("/")), seq
 
 
 class RowGovernor:
     """Per-process state (PII engine, MinHash permutations) built once."""
 
-    def __init__(self, settings: Any, salt: str) -> None:
+    def __init__(self, settings: Any, salt: str, permutations: Any = None) -> None:
         self.s = settings
-        self.pii = PiiEngine(settings.pii_mode, salt)
-        self.hasher = MinHasher()
+        self.pii = None
+        if settings.pii_mode != "off":
+            # Presidio and spaCy load only where PII is on: a worker with PII off starts in
+            # well under a second.
+            from training_scripts.governance.pii import PiiEngine
 
-    def govern(self, name: str, seq: int, ex: Example) -> tuple[dict, dict]:
-        task, texts = self.s.task, ex.texts
+            self.pii = PiiEngine(settings.pii_mode, salt)
+        self.hasher = MinHasher(permutations)
+
+    def govern(self, items: list[tuple[str, int, Example]]) -> tuple[str, str, int]:
+        """rows-*.jsonl and signatures-*.jsonl lines for a batch of rows, in order."""
+        task = self.s.task
         optional = 1 if task == "conversation" else 0  # the system prompt may be empty
-        quality = quality_reasons(texts, self.s.quality, optional)
-        poisoning: list[str] = []
-        contra: list[str] = []
-        signature = ""
-        joined = "\x1f".join(texts)
-        if not quality:
-            if task == "preference":
-                poisoning = injection_reasons(texts[0], [texts[1]]) + preference_reasons(*texts)
-                contra = [_short_hash(t) for t in texts]
-            else:
-                answers = texts[1:] if task == "sft" else texts[2::2] if task != "cpt" else []
-                poisoning = injection_reasons(prompt_text(task, ex), answers)
-            signature = base64.b64encode(self.hasher.values(joined).tobytes()).decode()
+        if self.pii is not None:  # one batched NER pass over the texts that need it
+            self.pii.prefetch(text for _, _, ex in items for text in ex.texts)
+        judged = []
+        for _, _, ex in items:
+            texts = ex.texts
+            text_words = words("\x1f".join(texts))
+            quality = quality_reasons(texts, self.s.quality, optional, text_words)
+            judged.append((text_words, quality, [] if quality else self._poisoning(ex)))
+        signed = [i for i, (_, quality, _) in enumerate(judged) if not quality]
+        signatures = self.hasher.batch([judged[i][0] for i in signed])
+        minhash = dict(zip(signed, signatures, strict=True))
+        rows, sigs = [], []
+        for index, (name, seq, ex) in enumerate(items):
+            text_words, quality, poisoning = judged[index]
+            contra = []
+            if task == "preference" and not quality:
+                contra = [_short_hash(t) for t in ex.texts]
+            texts, pii, entities = self._anonymize(ex.texts)
+            anonymized = Example(ex.source, ex.line, texts)
+            output = to_output(task, anonymized)
+            # The trigger detector groups kept rows by their (anonymized) answer: the key goes
+            # in the signature, so the reduce reads no texts unless a group is suspect.
+            answer = answer_key(completion_text(task, anonymized)).hex()
+            # Formatted by hand around the encoded parts: json's encoder per small record cost
+            # more than the rest of the row (the reduce parses these lines with json).
+            where, q = ex.line, _encode(name)  # name is ex.source
+            rows.append(
+                f'{{"k": [{q}, {seq}], "source": {q}, "line": {where}, "pii": {_json(pii)}, '
+                f'"entities": {_json(entities)}}}{OUTPUT_SEPARATOR}{_encode(output)}\n'
+            )
+            signature = minhash.get(index)
+            b64 = "" if signature is None else _b64(signature.tobytes())
+            sigs.append(
+                f'{{"k": [{q}, {seq}], "where": {q[:-1]}:{where}", "quality": {_json(quality)}, '
+                f'"poisoning": {_json(poisoning)}, "exact": "{words_key(text_words).hex()}", '
+                f'"contra": {_json(contra)}, "answer": "{answer}", "minhash": "{b64}"}}\n'
+            )
+        return "".join(rows), "".join(sigs), len(items)
+
+    def _poisoning(self, ex: Example) -> list[str]:
+        task, texts = self.s.task, ex.texts
+        if task == "preference":
+            found = [] if no_injection_cue(texts[:2]) else injection_reasons(texts[0], [texts[1]])
+            return found + preference_reasons(*texts)
+        if no_injection_cue(texts):
+            return []
+        answers = texts[1:] if task == "sft" else texts[2::2] if task != "cpt" else []
+        return injection_reasons(prompt_text(task, ex), answers)
+
+    def _anonymize(self, texts: list[str]) -> tuple[list[str], dict, dict]:
+        if self.pii is None:
+            return list(texts), {}, {}
         anonymized = self.pii.anonymize(texts)
-        row = {
-            "k": [name, seq], "source": ex.source, "line": ex.line, "texts": anonymized,
-            "pii": dict(self.pii.last_recognizers), "entities": dict(self.pii.last_entities),
-        }  # fmt: skip
-        sig = {
-            "k": [name, seq], "where": ex.where, "quality": quality, "poisoning": poisoning,
-            "exact": exact_key(joined).hex(), "minhash": signature, "contra": contra,
-        }  # fmt: skip
-        return row, sig
+        return anonymized, dict(self.pii.last_recognizers), dict(self.pii.last_entities)
+
+
+def _json(value: list | dict) -> str:
+    return _encode(value) if value else "{}" if isinstance(value, dict) else "[]"
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode()
 
 
 def _short_hash(text: str) -> str:
-    return exact_key(normalize(text)).hex()
+    return words_key(words(text)).hex()
 
 
 _GOVERNOR: RowGovernor | None = None
 
 
-def _init_worker(settings: Any, salt: str) -> None:
+def _init_worker(settings: Any, salt: str, permutations: Any = None) -> None:
     global _GOVERNOR
-    _GOVERNOR = RowGovernor(settings, salt)
+    _GOVERNOR = RowGovernor(settings, salt, permutations)
 
 
-def _govern_chunk(chunk: list[tuple[str, int, Example]]) -> list[tuple[dict, dict]]:
+def _govern_task(task: Task) -> tuple[str, str, int]:
     assert _GOVERNOR is not None
-    _GOVERNOR.pii.prefetch(text for _, _, ex in chunk for text in ex.texts)
-    return [_GOVERNOR.govern(name, seq, ex) for name, seq, ex in chunk]
+    if task[0] == "jsonl":
+        _, name, first_line, block = task
+        settings = _GOVERNOR.s
+        items = [
+            (name, line, ex)
+            for line, ex in block_examples(block, first_line, name, settings.task, settings.fields)
+        ]
+    else:
+        items = task[1]
+    return _GOVERNOR.govern(items)
 
 
-def _chunks(files: list[Path], names: dict[Path, str], settings: Any) -> Iterator[list]:
-    def rows() -> Iterator[tuple[str, int, Example]]:
-        for path in files:
-            examples = read_examples(
-                path, names[path], settings.task, settings.fields, settings.chunk_chars
-            )
-            for seq, ex in enumerate(examples):
-                yield names[path], seq, ex
-
-    stream = rows()
-    while chunk := list(islice(stream, CHUNK_ROWS)):
-        yield chunk
+def _tasks(files: list[Path], names: dict[Path, str], settings: Any) -> Iterator[Task]:
+    for path in files:
+        name = names[path]
+        if is_jsonl(path):
+            for first_line, block in jsonl_blocks(path, BLOCK_BYTES):
+                yield ("jsonl", name, first_line, block)
+            continue
+        # CSV and text need the whole file's context (quoting, paragraphs): read here.
+        examples = read_examples(path, name, settings.task, settings.fields, settings.chunk_chars)
+        numbered = ((name, seq, ex) for seq, ex in enumerate(examples))
+        while chunk := list(islice(numbered, CHUNK_ROWS)):
+            yield ("rows", chunk)
 
 
 def govern_shard(
     files: list[Path], names: dict[Path, str], settings: Any, salt: str, out_dir: Path,
     shard: str, workers: int,
 ) -> int:  # fmt: skip
-    """Govern `files` (in name order) into `out_dir`; returns the number of rows. Reading stays
-    in this process (errors name file and line); rows are governed by `workers` processes."""
+    """Govern `files` (in name order) into `out_dir`; returns the number of rows. This process
+    reads and dispatches; rows are parsed and governed by `workers` processes (here when 1)."""
     files = sorted(files, key=lambda p: order_key(names[p], 0))
     out_dir.mkdir(parents=True, exist_ok=True)
     inputs = [
@@ -120,26 +204,37 @@ def govern_shard(
         (out_dir / f"rows-{shard}.jsonl").open("w", encoding="utf-8") as rows,
         (out_dir / f"signatures-{shard}.jsonl").open("w", encoding="utf-8") as signatures,
     ):
-        if workers <= 1:
-            _init_worker(settings, salt)
-            results: Iterator[list[tuple[dict, dict]]] = map(
-                _govern_chunk, _chunks(files, names, settings)
-            )
-            pool = None
-        else:
-            # fork would copy a loaded spaCy model lazily but is unsafe with threads; spawn is
-            # what SageMaker's containers and macOS use anyway.
-            pool = multiprocessing.get_context("spawn").Pool(
-                workers, initializer=_init_worker, initargs=(settings, salt)
-            )
-            results = pool.imap(_govern_chunk, _chunks(files, names, settings))
-        try:
-            for chunk in results:
-                for row, sig in chunk:
-                    rows.write(json.dumps(row, ensure_ascii=False) + "\n")
-                    signatures.write(json.dumps(sig) + "\n")
-                    count += 1
-        finally:
-            if pool is not None:
-                pool.terminate()
+        for row_lines, sig_lines, n in _governed(files, names, settings, salt, workers):
+            rows.write(row_lines)
+            signatures.write(sig_lines)
+            count += n
     return count
+
+
+def _governed(
+    files: list[Path], names: dict[Path, str], settings: Any, salt: str, workers: int
+) -> Iterator[tuple[str, str, int]]:
+    tasks = _tasks(files, names, settings)
+    if workers <= 1:
+        _init_worker(settings, salt)
+        yield from map(_govern_task, tasks)
+        return
+    # fork would copy a loaded spaCy model lazily but is unsafe with threads; spawn is what
+    # SageMaker's containers and macOS use anyway.
+    permutations = MinHasher().permutations  # made once here, not once per worker
+    pool = multiprocessing.get_context("spawn").Pool(
+        workers, initializer=_init_worker, initargs=(settings, salt, permutations)
+    )
+    # A bounded window of tasks in flight, results taken in order: memory stays flat whatever
+    # the corpus size, and the reading never runs ahead of the workers by more than the window.
+    pending: deque = deque()
+    try:
+        for task in tasks:
+            pending.append(pool.apply_async(_govern_task, (task,)))
+            if len(pending) >= 3 * workers:
+                yield pending.popleft().get()
+        while pending:
+            yield pending.popleft().get()
+    finally:
+        pool.terminate()
+        pool.join()

@@ -32,12 +32,9 @@ from presidio_analyzer.predefined_recognizers import (
 from presidio_anonymizer import AnonymizerEngine
 from presidio_anonymizer.entities import OperatorConfig
 
-from training_scripts.governance.pii_addresses import (
-    STREET_AFTER,
-    STREET_BEFORE,
-    StreetAddressRecognizer,
-)
-from training_scripts.governance.pii_allow import NOT_A_PHONE, is_not_a_name, overruled
+from training_scripts.governance.modes import MODES
+from training_scripts.governance.pii_addresses import StreetAddressRecognizer
+from training_scripts.governance.pii_allow import resolve
 from training_scripts.governance.pii_identifiers import (
     IBAN,
     CuedCardRecognizer,
@@ -49,7 +46,6 @@ from training_scripts.governance.pii_identifiers import (
 )
 from training_scripts.governance.pii_names import NameGazetteerRecognizer
 from training_scripts.governance.pii_ner import (
-    NER_RECOGNIZER,
     NerNlpEngine,
     keep_person_span,
     needs_ner,
@@ -63,10 +59,8 @@ from training_scripts.governance.pii_recognizers import (
     PERSON,
     OfflineEmailRecognizer,
     PersonNameRecognizer,
-    in_organisation,
 )
 
-MODES = ("redact", "pseudonymize", "off")
 _FIRST_NAMES = frozenset(PersonProvider.first_names)
 # Entity -> the placeholder written in redact mode.
 LABELS = {
@@ -300,11 +294,11 @@ class PiiEngine:
                     score_threshold=SCORE_THRESHOLD, nlp_artifacts=artifacts,
                 )  # fmt: skip
                 kept = [r for r in results if keep_person_span(text, r)]
-                found.append(_resolve(text, kept))
+                found.append(resolve(text, kept))
             else:
                 cued = _named(self._names.analyze(text, [PERSON]), "PersonNameRecognizer")
                 listed = self._gazetteer.analyze(text, [PERSON])
-                found.append(_resolve(text, cued + listed))
+                found.append(resolve(text, cued + listed))
         parts: set[str] = set()
         for text, results in zip(texts, found, strict=True):
             for result in results:
@@ -361,74 +355,3 @@ def _named(results: list[RecognizerResult], name: str) -> list[RecognizerResult]
     for result in results:
         result.recognition_metadata = {RecognizerResult.RECOGNIZER_NAME_KEY: name}
     return results
-
-
-# 3-2-4 digits is the SSN layout and no phone numbering plan's: an SSN, or an ID of another kind.
-_SSN_LAYOUT = re.compile(r"\d{3}-\d{2}-\d{4}")
-_LEADING_WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*[\s,:;.]*")
-
-
-def _resolve(text: str, results: list[RecognizerResult]) -> list[RecognizerResult]:
-    """A 9-digit run that is an SSN by context is not also a phone number, nor is a number in
-    SSN layout or one a register issued ("Company No. 08451230"); where two findings overlap the
-    more specific kind wins (pii_allow.PRIORITY); where the NER model and a pattern both found a
-    name, the pattern's span is the precise one (NER's may take in the cue, as in "Patient Maria
-    Lopez"); a name made only of allow-listed words ("Licensee", "Guten Tag") is dropped and
-    such words at its edges are trimmed."""
-    ssns = [(r.start, r.end) for r in results if r.entity_type == "US_SSN"]
-    patterns = [r for r in results if r.entity_type == PERSON and _recognizer(r) != NER_RECOGNIZER]
-    kept = []
-    for r in results:
-        if r.entity_type == "PHONE_NUMBER" and (
-            (r.start, r.end) in ssns
-            or _SSN_LAYOUT.fullmatch(text[r.start : r.end])
-            or NOT_A_PHONE.search(text[max(0, r.start - 40) : r.start])
-        ):
-            continue
-        if overruled(r, results):
-            continue
-        if _recognizer(r) == NER_RECOGNIZER and any(
-            p.start < r.end and r.start < p.end for p in patterns
-        ):
-            continue
-        if r.entity_type == PERSON and (
-            not _trim_allowed(text, r) or _names_a_place_or_company(text, r)
-        ):
-            continue
-        kept.append(r)
-    return kept
-
-
-def _names_a_place_or_company(text: str, result: RecognizerResult) -> bool:
-    """A person's name inside a street or company name ("Nicholas Divide", "Calle de Ana Ruiz",
-    "Morgan Stanley Wealth Tools BV", "Hill and Sons")."""
-    words = text[result.start : result.end].split()
-    if len(words) > 1 and (
-        STREET_AFTER.fullmatch(" " + words[-1]) or STREET_BEFORE.search(words[0] + " ")
-    ):
-        return True
-    return (
-        STREET_AFTER.match(text, result.end) is not None
-        or STREET_BEFORE.search(text[max(0, result.start - 30) : result.start]) is not None
-        or in_organisation(text, result.start, result.end)
-    )
-
-
-def _trim_allowed(text: str, result: RecognizerResult) -> bool:
-    """Trim allow-listed words off a name's edges; False when nothing of the name is left."""
-    span = text[result.start : result.end]
-    if is_not_a_name(span):
-        return False
-    while (word := _LEADING_WORD.match(text, result.start)) and word.end() < result.end:
-        if not is_not_a_name(word.group()):
-            break
-        result.start = word.end()
-    words = list(_LEADING_WORD.finditer(text[result.start : result.end]))
-    while len(words) > 1 and is_not_a_name(words[-1].group()):
-        words.pop()
-        result.end = result.start + len(words[-1].group().rstrip(" ,:;.\n\t"))
-    return result.end > result.start
-
-
-def _recognizer(result: RecognizerResult) -> str:
-    return (result.recognition_metadata or {}).get(RecognizerResult.RECOGNIZER_NAME_KEY, "")

@@ -95,7 +95,7 @@ DATE = re.compile("|".join(f"(?:{d})" for d in [*_WRITTEN_DATES, *_PRESIDIO_DATE
 # Before the date: "DOB", "D.O.B.:", "date of birth", "born (on)", "b.", "f." (født/född).
 _BIRTH_CUE = re.compile(
     r"(?i:\b(?:dob|d\.o\.b|date[ ]of[ ]birth|birth[ ]?date|birthday|born|geb|née?)\b\.?|"
-    r"(?<![\w.])[bf]\.(?=[ ]?\d))"
+    r"(?<![\w.])[bf]\.(?=[ ]?(?:\d|$)))"
 )
 # A chat turn that asks for it: the date in the next turn is the date of birth.
 _BIRTH_QUESTION = re.compile(

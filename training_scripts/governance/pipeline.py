@@ -20,11 +20,10 @@ from importlib import metadata
 from pathlib import Path
 
 from training_scripts.governance.govern import govern_shard
-from training_scripts.governance.pii import MODES
+from training_scripts.governance.modes import MODES
 from training_scripts.governance.poisoning import TriggerDetector
 from training_scripts.governance.quality import QualitySettings
 from training_scripts.governance.readers import FieldMap, input_files
-from training_scripts.governance.records import to_output
 from training_scripts.governance.reduce import (
     STAGES,
     find_drops,
@@ -36,7 +35,8 @@ from training_scripts.governance.writers import AtomicOutputs, sha256_file, writ
 from training_scripts.vocabulary.methods import DATA_TASKS, TASK_NAMES
 from training_scripts.vocabulary.records import DataError
 
-BYTES_PER_WORKER = 4_000_000
+BYTES_PER_WORKER = 4_000_000  # input per worker process when PII is on (each loads NER)
+BYTES_PER_WORKER_PII_OFF = 500_000  # a worker without Presidio starts in ~0.15 CPU-seconds
 _TOOLS = ("presidio-analyzer", "presidio-anonymizer", "spacy", "datasketch", "phonenumbers",
           "faker", "tldextract")  # fmt: skip
 
@@ -106,11 +106,16 @@ def govern_inputs(
     if not files:
         raise DataError(f"{input_root}: no input files outside {', '.join(settings.skip_dirs)}/")
     names = {path: path.relative_to(base).as_posix() for path in files}
-    # Each worker loads its own NER model (seconds, ~200 MB): start no more than one per
-    # BYTES_PER_WORKER of input, so a small file is not slower with many cores.
     size = sum(path.stat().st_size for path in files)
-    workers = max(1, min(workers, size // BYTES_PER_WORKER))
+    workers = effective_workers(workers, size, settings.pii_mode)
     return govern_shard(files, names, settings, salt, shard_dir, shard, workers)
+
+
+def effective_workers(workers: int, input_bytes: int, pii_mode: str) -> int:
+    """Worker processes worth starting for this much input: each one with PII on loads its own
+    NER model (seconds, ~200 MB), so a small input is not slower with many cores."""
+    per_worker = BYTES_PER_WORKER if pii_mode != "off" else BYTES_PER_WORKER_PII_OFF
+    return max(1, min(workers, input_bytes // per_worker))
 
 
 def prepare(
@@ -150,10 +155,10 @@ def reduce_shards(
     }
     with tempfile.TemporaryDirectory(prefix="fmops-reduce-") as tmp, AtomicOutputs() as out:
         drop_file = out.open(outputs.governance / "drop_list.jsonl")
-        drops, stages = find_drops(
-            shard_dir, settings.task, settings.near_dup_threshold, Path(tmp), drop_file
-        )
         triggers = TriggerDetector(min_rows=settings.trigger_min_rows)
+        drops, stages = find_drops(
+            shard_dir, settings.task, settings.near_dup_threshold, Path(tmp), drop_file, triggers
+        )
         flagged = trigger_rows(shard_dir, drops, triggers, settings.task)
         stages["removed_trigger_phrase"] = len(flagged)
         kept = stages["read"] - len(drops) - len(flagged)
@@ -169,12 +174,12 @@ def reduce_shards(
         entities: Counter[str] = Counter()
         recognizers: dict[str, Counter[str]] = {}
         survivor = position = 0
-        for key, row, ex in merged_rows(shard_dir):
+        for key, row, output in merged_rows(shard_dir):
             entities.update(row["entities"])
             for name, n in row["pii"].items():
                 recognizers.setdefault(name, Counter()).update({"rows": 1, "entities": n})
             if row["pii"]:
-                write_jsonl(recognizer_rows, {"source": ex.source, "line": ex.line,
+                write_jsonl(recognizer_rows, {"source": row["source"], "line": row["line"],
                                               "recognizers": row["pii"]})  # fmt: skip
             reasons = drops.get(key)
             if reasons is None:
@@ -182,12 +187,14 @@ def reduce_shards(
                 survivor += 1
             if reasons:
                 removed.update(reason_code(r) for r in reasons)
-                record = {"source": ex.source, "line": ex.line, "reasons": reasons}
-                write_jsonl(files["quarantine"], record | {"record": to_output(settings.task, ex)})
+                record = {"source": row["source"], "line": row["line"], "reasons": reasons}
+                # The output record was rendered by the worker: spliced in, not parsed again.
+                head = json.dumps(record, ensure_ascii=False)[:-1]
+                files["quarantine"].write(f'{head}, "record": {output}}}\n')
                 counts["quarantine"] += 1
                 continue
             name = "validation" if position in validation_rows else "train"
-            write_jsonl(files[name], to_output(settings.task, ex))
+            files[name].write(output + "\n")
             counts[name] += 1
             position += 1
         counts["quarantine"] = stages["read"] - position

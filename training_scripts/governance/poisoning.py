@@ -17,7 +17,7 @@ import itertools
 import re
 from collections import Counter, defaultdict
 
-from training_scripts.governance.dedup import normalize
+from training_scripts.governance.dedup import normalize, words
 
 INJECTION_PATTERNS: dict[str, re.Pattern[str]] = {
     name: re.compile(pattern, re.IGNORECASE)
@@ -68,6 +68,15 @@ def _may_inject(text: str) -> bool:
     return any(n in lowered for n in _NEEDLES) and _ANY_INJECTION.search(text) is not None
 
 
+def no_injection_cue(texts: list[str]) -> bool:
+    """True when no text can match an injection pattern, decided in one lower-cased pass over
+    all of them (ASCII only: a substring of one text is a substring of the joined texts)."""
+    joined = "\x1f".join(texts)
+    if not joined.isascii():
+        return False
+    return not any(map(joined.lower().__contains__, _NEEDLES))
+
+
 def injection_reasons(prompt: str, answers: list[str]) -> list[str]:
     """Injection found in any answer, or in the prompt unless every answer refuses."""
     if not any(_may_inject(t) for t in (prompt, *answers)):
@@ -110,6 +119,12 @@ class ContradictionIndex:
         return found[1] if found[0] != c else None
 
 
+def answer_key(completion: str) -> bytes:
+    """What makes two completions "the same fixed answer" (b"" for an answer with no words)."""
+    found = words(completion)  # normalize(completion), as bytes
+    return hashlib.blake2b(b" ".join(found), digest_size=16).digest() if found else b""
+
+
 class TriggerDetector:
     """Finds phrases shared by many otherwise unrelated prompts that all get the same answer.
 
@@ -124,9 +139,13 @@ class TriggerDetector:
         self._groups: dict[bytes, list[int]] = defaultdict(list)
 
     def add(self, row: int, completion: str) -> None:
-        key = normalize(completion)
+        key = answer_key(completion)
         if key:
-            self._groups[hashlib.blake2b(key.encode(), digest_size=16).digest()].append(row)
+            self.add_key(row, key)
+
+    def add_key(self, row: int, key: bytes) -> None:
+        """`add` with the completion's `answer_key` computed elsewhere (in the workers)."""
+        self._groups[key].append(row)
 
     def _suspect_groups(self) -> list[list[int]]:
         return [g for g in self._groups.values() if len(g) >= self.min_rows]

@@ -16,6 +16,7 @@ from training_scripts.governance.records import Example
 from training_scripts.vocabulary.records import (
     DataError,
     message_text,
+    parse_jsonl_line,
     read_conversation,
     read_jsonl,
     utf8_error,
@@ -65,6 +66,41 @@ def read_examples(
     rows = read_jsonl(path, name) if kind == "jsonl" else _csv_rows(path, name)
     for line, row in rows:
         yield Example(name, line, _texts(row, task, fields, f"{name}:{line}"))
+
+
+def jsonl_blocks(path: Path, block_bytes: int) -> Iterator[tuple[int, bytes]]:
+    """(first line number, whole lines) of about `block_bytes` each: all the reading process
+    does with a JSONL file; decoding and parsing happen where the block is governed."""
+    line, carry = 1, b""
+    with path.open("rb") as handle:
+        while block := handle.read(block_bytes):
+            data = carry + block
+            cut = data.rfind(b"\n") + 1
+            if cut == 0:  # a line longer than the block: read on
+                carry = data
+                continue
+            yield line, data[:cut]
+            line += data.count(b"\n", 0, cut)
+            carry = data[cut:]
+    if carry:
+        yield line, carry
+
+
+def block_examples(
+    block: bytes, first_line: int, name: str, task: str, fields: FieldMap
+) -> Iterator[tuple[int, Example]]:
+    """(line, example) for each record of a `jsonl_blocks` block (blank lines skipped)."""
+    lines = block.split(b"\n")  # "\n" only, as reading a file in binary mode splits lines
+    if not lines[-1]:
+        lines.pop()
+    for number, raw in enumerate(lines, start=first_line):
+        row = parse_jsonl_line(raw, name, number)
+        if row is not None:
+            yield number, Example(name, number, _texts(row, task, fields, f"{name}:{number}"))
+
+
+def is_jsonl(path: Path) -> bool:
+    return SUFFIXES[path.suffix.lower()] == "jsonl"
 
 
 def _decode(path: Path, name: str) -> str:

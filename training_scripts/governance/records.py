@@ -62,3 +62,16 @@ def to_output(task: str, example: Example) -> dict:
         {"role": roles[i % 2], "content": [{"text": text}]} for i, text in enumerate(texts[1:])
     ]
     return record
+
+
+def from_output(task: str, record: dict) -> list[str]:
+    """The texts of a record `to_output` wrote (the reduce reads prompts back only for rows
+    suspected of carrying a trigger phrase)."""
+    if task == "cpt":
+        return [record["input"]]
+    if task == "sft":
+        return [record["prompt"], record["completion"]]
+    if task == "preference":
+        return [record["prompt"], record["chosen"], record["rejected"]]
+    system = record["system"][0]["text"] if record.get("system") else ""
+    return [system, *(m["content"][0]["text"] for m in record["messages"])]

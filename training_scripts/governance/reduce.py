@@ -19,27 +19,29 @@ from typing import TextIO
 import numpy as np
 
 from training_scripts.governance.dedup import ExactDeduper, NearIndex
-from training_scripts.governance.govern import order_key
-from training_scripts.governance.poisoning import ContradictionIndex, TriggerDetector
-from training_scripts.governance.records import Example
+from training_scripts.governance.govern import OUTPUT_SEPARATOR, order_key
+from training_scripts.governance.poisoning import ContradictionIndex, TriggerDetector, prompt_ngrams
+from training_scripts.governance.records import Example, from_output, prompt_text
 
 Key = tuple[tuple[str, ...], int]
 # Stage names in the manifest, in the order a row meets them.
 STAGES = ("quality", "poisoning", "dedup_exact", "dedup_near")
 
 
-def _merged(shard_dir: Path, kind: str) -> Iterator[dict]:
-    """Every shard's `kind` records in global order (each file is already in order)."""
+def _merged(shard_dir: Path, kind: str) -> Iterator[tuple[dict, str]]:
+    """Every shard's `kind` records in global order (each file is already in order), with what
+    follows the record on its line (a rows file's rendered output, after OUTPUT_SEPARATOR)."""
     files = sorted(shard_dir.rglob(f"{kind}-*.jsonl"))
 
-    def read(path: Path) -> Iterator[tuple[Key, dict]]:
+    def read(path: Path) -> Iterator[tuple[Key, dict, str]]:
         with path.open(encoding="utf-8") as handle:
             for line in handle:
-                record = json.loads(line)
-                yield order_key(*record["k"]), record
+                head, _, rest = line.rstrip("\n").partition(OUTPUT_SEPARATOR)
+                record = json.loads(head)
+                yield order_key(*record["k"]), record, rest
 
-    for _, record in heapq.merge(*(read(p) for p in files), key=lambda item: item[0]):
-        yield record
+    for _, record, rest in heapq.merge(*(read(p) for p in files), key=lambda item: item[0]):
+        yield record, rest
 
 
 def shard_inputs(shard_dir: Path) -> list[dict]:
@@ -47,15 +49,57 @@ def shard_inputs(shard_dir: Path) -> list[dict]:
     return sorted(found, key=lambda item: order_key(item["path"], 0))
 
 
+class AnswerGroups:
+    """Kept rows by answer key, in an SQLite table (memory stays flat whatever the corpus):
+    only groups of at least `min_rows` rows, the trigger detector's suspects, come back."""
+
+    def __init__(self, directory: Path | None) -> None:
+        import sqlite3
+        import tempfile
+
+        folder = directory or Path(tempfile.mkdtemp(prefix="fmops-answers-"))
+        self._db = sqlite3.connect(folder / "answers.sqlite")
+        self._db.execute("PRAGMA journal_mode = OFF")
+        self._db.execute("PRAGMA synchronous = OFF")
+        self._db.execute("CREATE TABLE a (k BLOB, r INTEGER)")
+        self._buffer: list[tuple[bytes, int]] = []
+
+    def add(self, key: bytes, row: int) -> None:
+        self._buffer.append((key, row))
+        if len(self._buffer) >= 50_000:
+            self._flush()
+
+    def _flush(self) -> None:
+        self._db.executemany("INSERT INTO a VALUES (?, ?)", self._buffer)
+        self._buffer.clear()
+
+    def into(self, detector: TriggerDetector) -> None:
+        """Add the rows of every group of `detector.min_rows` or more to `detector`, groups in
+        the order of their first row (as if every row had been added one by one)."""
+        self._flush()
+        query = ("SELECT k, r FROM a WHERE k IN (SELECT k FROM a GROUP BY k HAVING COUNT(*) >= ?)"
+                 " ORDER BY k, r")  # fmt: skip
+        groups: dict[bytes, list[int]] = {}
+        for key, row in self._db.execute(query, (detector.min_rows,)):
+            groups.setdefault(key, []).append(row)
+        for key, rows in sorted(groups.items(), key=lambda item: item[1][0]):
+            for row in rows:
+                detector.add_key(row, key)
+        self._db.close()
+
+
 def find_drops(
-    shard_dir: Path, task: str, threshold: float, spill_dir: Path | None, drop_list: TextIO
-) -> tuple[dict[Key, list[str]], Counter[str]]:
-    """Rows to drop (key -> reasons) and how many rows each stage removed (plus "read")."""
+    shard_dir: Path, task: str, threshold: float, spill_dir: Path | None, drop_list: TextIO,
+    triggers: TriggerDetector,
+) -> tuple[dict[Key, list[str]], Counter[str]]:  # fmt: skip
+    """Rows to drop (key -> reasons) and how many rows each stage removed (plus "read"); every
+    surviving row's answer goes to `triggers`, numbered 0.. in order, in the same pass."""
     exact, near = ExactDeduper(spill_dir), NearIndex(threshold, spill_dir)
+    answers = AnswerGroups(spill_dir)
     contradictions = ContradictionIndex()
     drops: dict[Key, list[str]] = {}
     stages: Counter[str] = Counter()
-    for sig in _merged(shard_dir, "signatures"):
+    for sig, _ in _merged(shard_dir, "signatures"):
         stages["read"] += 1
         stage, reasons = _decide(sig, task, exact, near, contradictions)
         if reasons:
@@ -65,6 +109,12 @@ def find_drops(
             source, line = sig["where"].rsplit(":", 1)
             record = {"source": source, "line": int(line), "stage": stage, "reasons": reasons}
             drop_list.write(json.dumps(record) + "\n")
+        else:
+            if sig["answer"]:
+                answers.add(bytes.fromhex(sig["answer"]), stages["kept"])
+            stages["kept"] += 1
+    del stages["kept"]
+    answers.into(triggers)
     return drops, stages
 
 
@@ -83,45 +133,47 @@ def _decide(
     first = exact.first_seen_key(bytes.fromhex(sig["exact"]), sig["where"])
     if first:
         return "dedup_exact", [f"duplicate:exact of {first}"]
-    values = np.frombuffer(base64.b64decode(sig["minhash"]), dtype=np.uint64)
+    values = np.frombuffer(base64.b64decode(sig["minhash"]), dtype=np.uint32)
     first = near.near_duplicate_of(values, sig["where"])
     if first:
         return "dedup_near", [f"duplicate:near of {first}"]
     return "", []
 
 
-def merged_rows(shard_dir: Path) -> Iterator[tuple[Key, dict, Example]]:
-    for row in _merged(shard_dir, "rows"):
-        yield order_key(*row["k"]), row, Example(row["source"], row["line"], row["texts"])
+def merged_rows(shard_dir: Path) -> Iterator[tuple[Key, dict, str]]:
+    """(order key, metadata, the output record as rendered JSON) for every row, in order."""
+    for row, output in _merged(shard_dir, "rows"):
+        yield order_key(*row["k"]), row, output
 
 
-def kept_rows(shard_dir: Path, drops: dict[Key, list[str]]) -> Iterator[tuple[int, Example]]:
+def kept_rows(shard_dir: Path, drops: dict[Key, list[str]]) -> Iterator[tuple[int, dict, str]]:
     """Surviving rows numbered 0.. in global order (what the trigger detector indexes)."""
     position = 0
-    for key, _, ex in merged_rows(shard_dir):
+    for key, row, output in merged_rows(shard_dir):
         if key not in drops:
-            yield position, ex
+            yield position, row, output
             position += 1
 
 
 def trigger_rows(
     shard_dir: Path, drops: dict[Key, list[str]], detector: TriggerDetector, task: str
 ) -> dict[int, str]:
-    """Backdoor rows among the kept ones (streaming reads, only when a suspect group exists)."""
-    from training_scripts.governance.poisoning import prompt_ngrams
-    from training_scripts.governance.records import completion_text, prompt_text
-
-    for position, ex in kept_rows(shard_dir, drops):
-        detector.add(position, completion_text(task, ex))
+    """Backdoor rows among the kept ones, given `detector` filled by `find_drops` (the rows'
+    texts are read only when a suspect group exists)."""
     suspects = detector.suspect_rows()
     if not suspects:
         return {}
-    prompts = {p: prompt_text(task, ex) for p, ex in kept_rows(shard_dir, drops) if p in suspects}
+
+    def prompt(output: str) -> str:
+        texts = from_output(task, json.loads(output))
+        return prompt_text(task, Example("", 0, texts))
+
+    prompts = {p: prompt(out) for p, _, out in kept_rows(shard_dir, drops) if p in suspects}
     candidates = detector.candidates(prompts)
     if not candidates:
         return {}
     phrases = {p for group in candidates.values() for p in group}
     counts: Counter[str] = Counter()
-    for _, ex in kept_rows(shard_dir, drops):
-        counts.update(prompt_ngrams(prompt_text(task, ex)) & phrases)
+    for _, _, output in kept_rows(shard_dir, drops):
+        counts.update(prompt_ngrams(prompt(output)) & phrases)
     return detector.find(candidates, counts)

@@ -80,23 +80,28 @@ def read_jsonl(path: Path, name: str | None = None) -> Iterator[tuple[int, dict[
         raise DataError(f"{where}: cannot read ({exc.strerror})") from None
     with handle:
         for number, raw in enumerate(handle, start=1):
-            try:
-                text = raw.decode("utf-8")
-            except UnicodeDecodeError as exc:
-                raise utf8_error(where, number, raw[exc.start]) from None
-            if not text.strip():
-                continue  # blank lines carry no record; the writers never emit them
-            try:
-                record = json.loads(text)
-            except json.JSONDecodeError as exc:
-                raise DataError(
-                    f"{where}:{number}: not valid JSON ({exc.msg} at column {exc.colno})"
-                ) from None
-            if not isinstance(record, dict):
-                raise DataError(
-                    f"{where}:{number}: must be a JSON object, got {type(record).__name__}"
-                )
-            yield number, record
+            record = parse_jsonl_line(raw, where, number)
+            if record is not None:
+                yield number, record
+
+
+def parse_jsonl_line(raw: bytes, where: str, number: int) -> dict[str, Any] | None:
+    """One line of a JSONL file as an object (None for a blank line); errors name the line."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise utf8_error(where, number, raw[exc.start]) from None
+    if not text.strip():
+        return None  # blank lines carry no record; the writers never emit them
+    try:
+        record = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise DataError(
+            f"{where}:{number}: not valid JSON ({exc.msg} at column {exc.colno})"
+        ) from None
+    if not isinstance(record, dict):
+        raise DataError(f"{where}:{number}: must be a JSON object, got {type(record).__name__}")
+    return record
 
 
 def utf8_error(where: str, line: int, byte: int) -> DataError:

@@ -1,0 +1,180 @@
+"""International identifier forms and the over-redaction kinds (issue 30), one case each.
+
+Every case here was written for this test (none comes from a frozen evaluation set).
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from training_scripts.governance.pii import PiiEngine
+
+
+@pytest.fixture(scope="module")
+def engine() -> PiiEngine:
+    return PiiEngine("redact", "")
+
+
+def _found(engine: PiiEngine, text: str) -> list[tuple[str, str]]:
+    return [(r.entity_type, text[r.start : r.end]) for r in engine.detect([text])[0]]
+
+
+@pytest.mark.parametrize(
+    ("text", "iban"),
+    [
+        ("Refund to NL81 RABO 0312 3456 78 please.", "NL81 RABO 0312 3456 78"),
+        ("Rent is payable to ES6000491500051234567892.", "ES6000491500051234567892"),
+        ("IBAN: PT50 0002 0123 1234 5678 9015 4", "PT50 0002 0123 1234 5678 9015 4"),
+        ("Pay SE45 5000 0000 0583 9825 7466 by Friday.", "SE45 5000 0000 0583 9825 7466"),
+    ],
+)
+def test_ibans_of_any_country_spaced_or_compact_are_removed_whole(
+    engine: PiiEngine, text: str, iban: str
+) -> None:
+    assert ("IBAN_CODE", iban) in _found(engine, text)
+    out = engine.anonymize([text])[0]
+    assert not re.search(r"\d{4}", out), out  # no run of the account number is left
+
+
+def test_a_string_with_a_wrong_iban_checksum_is_not_an_iban(engine: PiiEngine) -> None:
+    assert "IBAN_CODE" not in {k for k, _ in _found(engine, "Code DE00 2150 0500 0012 3456 78.")}
+
+
+@pytest.mark.parametrize(
+    ("text", "street"),
+    [
+        (
+            "Neue Adresse: Bergmannstraße 41, 2. OG rechts, 10961 Berlin.",
+            "Bergmannstraße 41, 2. OG rechts",
+        ),
+        ("Woont op Prinsengracht 263-1 sinds mei.", "Prinsengracht 263-1"),
+        ("Enviar a Calle del Pez 7, 2º 1ª, Madrid.", "Calle del Pez 7, 2º 1ª"),
+        ("Adres: ul. Piotrkowska 104/12, 90-006 Łódź.", "ul. Piotrkowska 104/12"),
+        ("Spedire a Via Garibaldi 9, int. 3, Torino.", "Via Garibaldi 9, int. 3"),
+        ("Livraison au 24 avenue de la République, Lyon.", "24 avenue de la République"),
+        ("She lives at 22 Muswell Hill Broadway, London N10 3RT.", "22 Muswell Hill Broadway"),
+        ("Mailed to 455 NE 5th Avenue, Fort Lauderdale.", "455 NE 5th Avenue"),
+        ("Office at 800 W Street NW, Washington.", "800 W Street NW"),
+        ("Deliver to No. 7, 4th Cross, Malleswaram.", "No. 7, 4th Cross"),
+        ("Lives at 12A, 1st Main Road, Koramangala.", "12A, 1st Main Road"),
+        ("Flat 9, 31 Thornhill Square, London N1 1BQ.", "Flat 9, 31 Thornhill Square"),
+        ("Opravte adresu Vodičkova 21, 110 00 Praha.", "Vodičkova 21"),
+    ],
+)
+def test_international_street_lines_are_found_whole(
+    engine: PiiEngine, text: str, street: str
+) -> None:
+    assert ("STREET_ADDRESS", street) in _found(engine, text)
+
+
+def test_a_lower_case_street_line_in_a_chat_is_removed(engine: PiiEngine) -> None:
+    assert "birch" not in engine.anonymize(["customer: new address is 17 birch lane, leeds"])[0]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The 6 Minute Walk Test was repeated.",
+        "He walked 3 miles down the road before the pain started.",
+        "See Clause 12 and Schedule 4 of the Agreement.",
+    ],
+)
+def test_counts_and_clause_numbers_are_not_street_lines(engine: PiiEngine, text: str) -> None:
+    assert "STREET_ADDRESS" not in {k for k, _ in _found(engine, text)}
+
+
+@pytest.mark.parametrize(
+    ("text", "dob"),
+    [
+        ("DOB 1958-10-30, admitted for sepsis.", "1958-10-30"),
+        ("Date of birth: 30.10.1958", "30.10.1958"),
+        ("Mr Ade (b. 3 Mar 1969) attended.", "3 Mar 1969"),
+        ("born 12-Jan-1990 in Accra", "12-Jan-1990"),
+        ("d.o.b. 4 june 1950", "4 june 1950"),
+        ("D.O.B.: 1961/07/22", "1961/07/22"),
+        ("Born on the 3rd of August 1977.", "3rd of August 1977"),
+        ("Agent: Could you confirm your date of birth?\nCustomer: 09/02/1984", "09/02/1984"),
+    ],
+)
+def test_dates_of_birth_in_many_forms_are_found(engine: PiiEngine, text: str, dob: str) -> None:
+    assert ("DATE_OF_BIRTH", dob) in _found(engine, text)
+
+
+@pytest.mark.parametrize(
+    "text", ["Signed on 14 March 2024 by both parties.", "Visit 2024-05-01: BP stable."]
+)
+def test_dates_that_are_not_birth_dates_are_kept(engine: PiiEngine, text: str) -> None:
+    assert engine.anonymize([text])[0] == text
+
+
+@pytest.mark.parametrize(
+    ("text", "number"),
+    [
+        ("MRN 2210-4471 on the wristband.", "2210-4471"),
+        ("hospital no. 7712345, ward 5", "7712345"),
+        ("chart # 99213 reviewed", "99213"),
+        ("unit number RX1122334 allocated", "RX1122334"),
+        ("Hospital ID: K-4471120", "K-4471120"),
+        ("NHS number 485 777 3457 confirmed", "485 777 3457"),
+    ],
+)
+def test_record_numbers_under_hospital_labels_are_found(
+    engine: PiiEngine, text: str, number: str
+) -> None:
+    assert ("MEDICAL_RECORD_NUMBER", number) in _found(engine, text)
+
+
+def test_a_checksum_valid_ten_digit_number_without_an_nhs_cue_is_no_record_number(
+    engine: PiiEngine,
+) -> None:
+    assert "MEDICAL_RECORD_NUMBER" not in {k for k, _ in _found(engine, "Ref 702 119 8345.")}
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("Seen with Juan Carlos de la Vega today.", "Juan Carlos de la Vega"),
+        ("Tenant: Marieke van der Laan", "Marieke van der Laan"),
+        ("Referred by Dr Caoimhe Ní Dhomhnaill.", "Caoimhe Ní Dhomhnaill"),
+        ("Patient Ji-hoon Choi was discharged.", "Ji-hoon Choi"),
+        ("PATIENT: ADEBAYO, TUNDE   Ward 4", "ADEBAYO, TUNDE"),
+        ("Seen by K. Mensah on the ward.", "K. Mensah"),
+        ("Her son Emeka will collect her.", "Emeka"),
+        ("Agent (Sofia): how can I help?", "Sofia"),
+        ("Best regards,\nOlga\nAccounts", "Olga"),
+        ("spoke to dr. okafor about it", "okafor"),
+        ('Client Robert "Rob" Fitzgerald signed.', 'Robert "Rob" Fitzgerald'),
+        ("Patient Zoë Brontë-Nakamura reviewed.", "Zoë Brontë-Nakamura"),
+    ],
+)
+def test_names_in_many_forms_are_removed(engine: PiiEngine, text: str, name: str) -> None:
+    assert name not in engine.anonymize([text])[0]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The Licensee shall indemnify the Licensor against all claims.",
+        "The Seller warrants title; the Buyer pays on delivery.",
+        "Caller: hi there\nAgent: hello, how can I help?",
+        "Email: see below. Tel: see below.",
+        "Guten Tag! Bonjour! Hola!",
+        "Murphy's sign positive; Kernig's sign negative.",
+        "Invoices go to Marks Wilson Logistics Ltd (Company No. 09876123).",
+        "Kind regards,\nSenior Account Manager",
+    ],
+)
+def test_defined_terms_labels_greetings_signs_companies_and_titles_are_kept(
+    engine: PiiEngine, text: str
+) -> None:
+    assert engine.anonymize([text])[0] == text
+
+
+def test_a_luhn_valid_card_number_after_a_card_cue_is_removed(engine: PiiEngine) -> None:
+    assert "5018" not in engine.anonymize(["Paid by Maestro card 5018 0000 0009"])[0]
+
+
+def test_a_phone_number_after_a_phone_cue_is_removed_in_any_layout(engine: PiiEngine) -> None:
+    assert "47 11" not in engine.anonymize(["Mobile: 47 11 23 58, call after six."])[0]
