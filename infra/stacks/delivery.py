@@ -13,7 +13,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 import aws_cdk as cdk
@@ -64,23 +63,6 @@ def check_account_wide_owners(stages: list[Settings]) -> None:
                 "turn it on in one stage per account and Region"
             )
         owners[target] = settings.stage
-
-
-def zone_lookup_key(settings: Settings) -> str:
-    """The context key under which the CDK CLI caches a pinned stage's availability zones."""
-    return f"availability-zones:account={settings.account}:region={settings.region}"
-
-
-def check_stage_zones(stages: list[Settings], context: Mapping[str, Any]) -> None:
-    """Every pinned stage needs its zones from settings or a committed cdk.context.json: the
-    Synth step runs `python app.py`, which cannot look them up (it would write dummy1a...)."""
-    for settings in stages:
-        if settings.network.availability_zones or zone_lookup_key(settings) in context:
-            continue
-        raise SettingsError(
-            f"settings.network.availability_zones (stage {settings.stage}) = (): required when "
-            f"delivery.enabled, or commit cdk.context.json with {zone_lookup_key(settings)!r}"
-        )
 
 
 def base_image_registries(scope: Construct, stages: list[Settings]) -> list[list[ecr.IRepository]]:
@@ -346,7 +328,6 @@ def build_delivery(
         return None
     stages = [load_settings({**context, STAGE_KEY: name}) for name in delivery.stages]
     check_stage_targets(delivery, stages)
-    check_stage_zones(stages, context)
     check_account_wide_owners(stages)
     first = stages[0]
     return DeliveryStack(

@@ -78,10 +78,6 @@ def everything_on_context() -> dict[str, Any]:
         for section, values in sections.items():
             overrides[section] = {**overrides.get(section, {}), **values}
         overrides.update(account=account, region=REGION, alarm_email="mlops@example.com")
-        # Pinned stages take their zones from settings (python app.py cannot look them up).
-        network = overrides.get("network", {})
-        zones = [f"{REGION}{z}" for z in "abcdef"[: network.get("az_count", 2)]]
-        overrides["network"] = {**network, "availability_zones": zones}
         overrides["cost"] = {**overrides.get("cost", {}), "monthly_budget_usd": 5000}
     stages["dev"]["models"] = {**stages["dev"].get("models", {}), "share_with_accounts": [PROD]}
     return context

@@ -36,6 +36,11 @@ KNOWN_FINDINGS: dict[str, str] = {}
 # (statement origin, action) globs of grants no derived call needs, and why each stays.
 UNNEEDED_GRANTS: dict[tuple[str, str], str] = {
     (
+        "*-delivery/PipelineAssets*RoleDefaultPolicy*",
+        "*",
+    ): "CDK Pipelines writes the asset-publishing roles' policies (artifact bucket, logs, reports, "
+    "StartBuild); the contract declares only their registry logins",
+    (
         "*/CustomVpcRestrictDefaultSGCustomResourceProviderRole*",
         "ec2:*SecurityGroup*",
     ): "aws-cdk-lib's restrictDefaultSecurityGroup provider: its calls live in CDK's code",
