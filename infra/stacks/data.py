@@ -280,16 +280,13 @@ def deny_curated_writes(
     # aws:PrincipalArn is the role ARN for an assumed-role session (IAM user guide, "AWS
     # global condition context keys"), so one name covers every session of the role.
     # NotResource: the deny covers every object except those under the routine prefixes.
-    targets: dict[str, list[str]] = (
-        {"not_resources": [bucket.arn_for_objects(f"{p}*") for p in open_prefixes]}
-        if open_prefixes
-        else {"resources": [bucket.arn_for_objects("*")]}
-    )
+    open_objects = [bucket.arn_for_objects(f"{p}*") for p in open_prefixes or []]
     return iam.PolicyStatement(
         sid="OnlyThePrepareStepWritesCuratedData",
         effect=iam.Effect.DENY,
         principals=[iam.AnyPrincipal()],
         actions=list(CURATED_WRITE_ACTIONS),
         conditions={"ArnNotEquals": {"aws:PrincipalArn": writers}},
-        **targets,
+        resources=None if open_objects else [bucket.arn_for_objects("*")],
+        not_resources=open_objects or None,
     )
