@@ -1,7 +1,7 @@
 """Throughput of the full prepare path (read, filters, dedup, PII, write) on a generated corpus.
 
-    python bench/data_prep.py            # the suite `make bench` runs (docs/data_governance.md)
-    python bench/data_prep.py --mb 20 --workers 1 2 --pii-mb 0 --rss-mb 0   # a quick look
+    .venv/bin/python bench/data_prep.py   # the suite `make bench` runs (docs/data_governance.md)
+    .venv/bin/python bench/data_prep.py --mb 20 --workers 1 2 --pii-mb 0 --rss-mb 0   # a quick look
 
 Every measured run is a fresh process, so its peak RSS and CPU seconds are its own. Per run:
 wall MB/s; CPU seconds of the main process (reading, the reduce, writing) and of the workers
@@ -143,7 +143,7 @@ def _parse_floor(path: Path) -> float:
 
 
 def _sweep(raw: Path, pii: str, workers: list[int], tmp: Path) -> list[dict]:
-    found = []
+    found: list[dict] = []
     for count in workers:
         out = tmp / f"out-{raw.name}-{pii}-{count}"
         command = [sys.executable, __file__, "--run", str(raw), pii, str(count), str(out)]

@@ -50,9 +50,6 @@ def _retrying(response: Any, caught_exception: Any) -> bool:
 
 def _deadline(attempts: int, response: Any = None, caught_exception: Any = None,
               operation: Any = None, **_: Any) -> None:  # fmt: skip
-    if caught_exception is not None and attempts > 1:
-        # Every attempt raises a new exception; the one that surfaces carries the final count.
-        caught_exception.args = (f"{caught_exception} ({attempts} attempts)",)
     waited = time.monotonic() - _Attempts.started
     if _retrying(response, caught_exception) and waited > RETRY_DEADLINE_S:
         name = getattr(operation, "name", "call")
@@ -60,6 +57,9 @@ def _deadline(attempts: int, response: Any = None, caught_exception: Any = None,
         raise AwsDeadlineExceeded(
             f"AWS {name}: gave up after {attempts} attempt(s) and {waited:.0f} s ({reason})"
         )
+    if caught_exception is not None and attempts > 1:
+        # Every attempt raises a new exception; the one that surfaces carries the final count.
+        caught_exception.args = (f"{caught_exception} ({attempts} attempts)",)
 
 
 def install() -> None:

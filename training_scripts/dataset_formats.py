@@ -26,6 +26,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from training_scripts.dataset_media import MediaRules as MediaRules
+from training_scripts.dataset_media import (
+    media_block_problems,
+    media_count_problems,
+    media_kinds,
+)
 from training_scripts.vocabulary.records import CONVERSATION_SCHEMA
 
 FORMATS = ("cpt", "prompt_completion", "conversation", "claude_conversation", "preference")
@@ -45,22 +51,6 @@ _CLAUDE_REQUIRED = ("messages",)
 class FormatProblem:
     line: int  # 1-based line number; 0 = a problem with the whole file
     message: str
-
-
-@dataclass(frozen=True)
-class MediaRules:
-    """Images/videos a conversational model accepts inside user content blocks.
-
-    Blocks look like Converse's: `{"image": {"format": "png", "source": {"s3Location":
-    {"uri": "s3://..."}}}}`; only the reference is checked here, never the object (its byte size
-    is not verified locally).
-    """
-
-    image_formats: tuple[str, ...] = ()
-    video_formats: tuple[str, ...] = ()
-    max_images_per_record: int = 0
-    max_videos_per_record: int = 0
-    mixed_media: bool = False  # may one dataset hold both images and videos?
 
 
 @dataclass(frozen=True)
@@ -145,7 +135,7 @@ def validate_dataset(
             for message in _record_problems(record, fmt, limits):
                 problems.add(number, message)
             if limits.media is not None and not limits.media.mixed_media:
-                for kind in _media_kinds(record):
+                for kind in media_kinds(record):
                     modalities.setdefault(kind, number)
                 if len(modalities) > 1 and max(modalities.values()) == number:
                     other = min(modalities, key=modalities.__getitem__)
@@ -257,7 +247,7 @@ def _text_blocks(
                 texts.append(text)
             continue
         if media is not None and isinstance(block, dict) and set(block) & {"image", "video"}:
-            found += _media_block_problems(block, here, media)
+            found += media_block_problems(block, here, media)
             continue
         if isinstance(block, dict) and set(block) & {"image", "video"}:
             found.append(f"'{here}' is media: only user messages of a model that takes media may")
@@ -343,7 +333,7 @@ def _conversation_problems(
         found += system_found
         texts += system_texts
     message_found, message_texts = _messages_problems(record, _text_blocks, limits)
-    found += _media_count_problems(record, limits.media)
+    found += media_count_problems(record, limits.media)
     return found + message_found, texts + message_texts
 
 
@@ -369,53 +359,3 @@ def _reserved_marker_problems(texts: list[str], markers: tuple[str, ...]) -> lis
         f"text contains reserved marker(s) {', '.join(map(repr, hits))}; the model's trainer "
         "fails on them anywhere in a prompt: reword (e.g. 'Customer -' instead of 'User:')"
     ]
-
-
-def _media_block_problems(block: dict, where: str, media: MediaRules) -> list[str]:
-    kind = "image" if "image" in block else "video"
-    allowed = media.image_formats if kind == "image" else media.video_formats
-    if set(block) != {kind}:
-        return [f"'{where}' must hold exactly one of 'text', 'image', 'video'"]
-    if not allowed:
-        return [f"'{where}' is a {kind}; this model takes no {kind}s"]
-    body = block[kind]
-    fmt = body.get("format") if isinstance(body, dict) else None
-    found = []
-    if not isinstance(fmt, str) or fmt.lower() not in allowed:
-        found.append(f"'{where}.{kind}.format' is {fmt!r}; allowed: {', '.join(allowed)}")
-    source = body.get("source") if isinstance(body, dict) else None
-    location = source.get("s3Location") if isinstance(source, dict) else None
-    uri = location.get("uri") if isinstance(location, dict) else None
-    if not isinstance(uri, str) or not uri.startswith("s3://"):
-        found.append(f"'{where}.{kind}.source.s3Location.uri' must be an s3:// URI")
-    return found
-
-
-def _media_kinds(record: Any) -> set[str]:
-    kinds: set[str] = set()
-    messages = record.get("messages") if isinstance(record, dict) else None
-    for message in messages if isinstance(messages, list) else []:
-        content = message.get("content") if isinstance(message, dict) else None
-        for block in content if isinstance(content, list) else []:
-            if isinstance(block, dict):
-                kinds |= set(block) & {"image", "video"}
-    return kinds
-
-
-def _media_count_problems(record: dict, media: MediaRules | None) -> list[str]:
-    if media is None or not isinstance(record.get("messages"), list):
-        return []
-    counts = {"image": 0, "video": 0}
-    for message in record["messages"]:
-        content = message.get("content") if isinstance(message, dict) else None
-        for block in content if isinstance(content, list) else []:
-            for kind in counts:
-                counts[kind] += isinstance(block, dict) and kind in block
-    found = []
-    if counts["image"] > media.max_images_per_record and media.image_formats:
-        found.append(f"{counts['image']} images, above the limit of {media.max_images_per_record}")
-    if counts["video"] > media.max_videos_per_record and media.video_formats:
-        found.append(f"{counts['video']} videos, above the limit of {media.max_videos_per_record}")
-    if counts["image"] and counts["video"] and not media.mixed_media:
-        found.append("holds both images and a video; a record holds one kind of media")
-    return found

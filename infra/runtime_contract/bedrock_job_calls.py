@@ -193,6 +193,12 @@ def bedrock_job_calls(unit: Assembly, settings: Settings) -> list[Call]:
                         job.add(key_action, params[key_param])
             if vpc:
                 job.network(vpc, job_arn)
+            # Reinforcement fine-tuning: the job's role invokes the grader Lambda ("Lambda
+            # permissions for reward functions", Bedrock user guide).
+            rft = (params.get("CustomizationConfig") or {}).get("RftConfig") or {}
+            grader = ((rft.get("GraderConfig") or {}).get("LambdaGrader") or {}).get("LambdaArn")
+            if grader:
+                job.add("lambda:InvokeFunction", grader)
             if "Distillation" in state:  # the request shape that names a teacher
                 for teacher in _teachers(stack, settings):
                     job.add("bedrock:InvokeModel", teacher)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from pipelines.bedrock.canvas import CANVAS_FORMAT
 from pipelines.bedrock.hyperparameters import (
     CLAUDE_HP,
     HP_CLAUDE,
@@ -34,6 +35,7 @@ from pipelines.bedrock.rules import (
     NO_RULES,
     NOVA2_SFT,
     NOVA_DATA,
+    NOVA_GUIDE,
     PREPARE,
     RFT,
     RFT_DATA,
@@ -42,6 +44,8 @@ from pipelines.bedrock.rules import (
     TITAN_DATA,
     Rules,
 )
+from pipelines.bedrock.teachers import TEACHERS as TEACHERS
+from pipelines.bedrock.teachers import teacher_key as teacher_key
 from training_scripts.dataset_formats import DatasetLimits, MediaRules
 
 FINE_TUNING = "FINE_TUNING"
@@ -254,6 +258,12 @@ def _cohere(model_id: str, max_batch: int) -> BaseModel:
     return BaseModel(model_id, "cohere", {FINE_TUNING: spec}, listed=False)
 
 
+# Nova Canvas (CANVAS_DATA): image-ref + caption records, 5 to 10,000 training records; the
+# hyperparameter names are Nova's (HP_NOVA covers the understanding models only: no ranges are
+# checked for Canvas beyond the names).
+CANVAS_DATA = f"{NOVA_GUIDE}/fine-tune-prepare-data-creative-content.html"
+CANVAS_LIMITS = DatasetLimits(min_records=5, max_records=10000)
+
 # Llama 3.2 11B/90B Vision fine-tune on the Converse format with images in user turns
 # (LLAMA_VISION_DATA: "gif, jpeg, png, and webp"); the page states no per-record image count, so
 # none is enforced.
@@ -289,6 +299,21 @@ MODELS: tuple[BaseModel, ...] = (
                 rules=NOVA2_RULES,
             ),
             REINFORCEMENT_FINE_TUNING: _rft("us-east-1", RFT_DATA),
+        },
+    ),
+    BaseModel(
+        "amazon.nova-canvas-v1",
+        "nova-canvas",
+        {
+            FINE_TUNING: Customization(
+                CANVAS_FORMAT,
+                NOVA_HP,
+                HP_NOVA,
+                CANVAS_LIMITS,
+                data_source=CANVAS_DATA,
+                regions=("us-east-1",),
+                rules=Rules(s3_key_charset=True),
+            )
         },
     ),
     # Open-weight models that take RFT only, in US West (Oregon) (RFT table; data per
@@ -359,37 +384,6 @@ MODELS: tuple[BaseModel, ...] = (
     _cohere("cohere.command-light-text-v14", 32),
 )
 
-# Teacher -> students Bedrock distills between (DISTILL page, table of supported models).
-TEACHERS: dict[str, tuple[str, ...]] = {
-    "amazon.nova-pro-v1": ("amazon.nova-lite-v1", "amazon.nova-micro-v1"),
-    "amazon.nova-premier-v1": ("amazon.nova-lite-v1", "amazon.nova-micro-v1", "amazon.nova-pro-v1"),
-    # Claude 3.5 Sonnet v1 and v2 teach Claude 3 Haiku, in US West (Oregon).
-    "anthropic.claude-3-5-sonnet-20240620-v1": ("anthropic.claude-3-haiku-20240307-v1",),
-    "anthropic.claude-3-5-sonnet-20241022-v2": ("anthropic.claude-3-haiku-20240307-v1",),
-    "meta.llama3-1-405b-instruct-v1": (
-        "meta.llama3-1-8b-instruct-v1",
-        "meta.llama3-1-70b-instruct-v1",
-        "meta.llama3-2-1b-instruct-v1",
-    ),
-    "meta.llama3-1-70b-instruct-v1": (
-        "meta.llama3-1-8b-instruct-v1",
-        "meta.llama3-2-1b-instruct-v1",
-        "meta.llama3-2-3b-instruct-v1",
-    ),
-    "meta.llama3-3-70b-instruct-v1": (
-        "meta.llama3-1-8b-instruct-v1",
-        "meta.llama3-2-1b-instruct-v1",
-        "meta.llama3-2-3b-instruct-v1",
-    ),
-}
-
 
 def find_model(identifier: str) -> BaseModel | None:
     return next((model for model in MODELS if model.matches(identifier)), None)
-
-
-def teacher_key(identifier: str) -> str | None:
-    """The TEACHERS key an identifier (id, versioned id, ARN or inference profile) names."""
-    name = identifier.rsplit("/", 1)[-1]
-    name = name.split(".", 1)[1] if name.split(".", 1)[0] in ("us", "eu", "apac") else name
-    return next((t for t in TEACHERS if name == t or name.startswith(f"{t}:")), None)

@@ -49,8 +49,8 @@ def image_problems(path: Path, declared: str) -> list[str]:
 
 
 def video_problems(path: Path, declared: str) -> list[str]:
-    from hachoir.metadata import extractMetadata
-    from hachoir.parser import createParser
+    from hachoir.metadata import extractMetadata  # type: ignore[import-untyped]
+    from hachoir.parser import createParser  # type: ignore[import-untyped]
 
     size = path.stat().st_size
     found = []

@@ -10,6 +10,7 @@ allow further fields the grader reads. 100 to 20,000 prompts.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -62,8 +63,15 @@ def record_problems(record: Any) -> list[str]:
     return found
 
 
-def validate_rft(path: Path, limits: DatasetLimits, max_problems: int = 50) -> list[FormatProblem]:
-    """Every problem of an RFT prompt file (first `max_problems`, then a count)."""
+def validate_rft(
+    path: Path,
+    limits: DatasetLimits,
+    max_problems: int = 50,
+    check: Callable[[Any], list[str]] = record_problems,
+    unit: str = "prompts",
+) -> list[FormatProblem]:
+    """Every problem of a JSONL file whose records `check` judges (RFT prompts by default):
+    the first `max_problems`, then a count; record bounds from `limits`."""
     if not path.is_file():
         return [FormatProblem(0, "file not found")]
     problems: list[FormatProblem] = []
@@ -82,7 +90,7 @@ def validate_rft(path: Path, limits: DatasetLimits, max_problems: int = 50) -> l
                 found = [f"not valid JSON ({exc.msg} at column {exc.colno})"]
             else:
                 records += 1
-                found = record_problems(record)
+                found = check(record)
             for message in found:
                 if len(problems) < max_problems:
                     problems.append(FormatProblem(number, message))
@@ -90,11 +98,11 @@ def validate_rft(path: Path, limits: DatasetLimits, max_problems: int = 50) -> l
                     hidden += 1
     if limits.min_records is not None and records < limits.min_records:
         problems.append(
-            FormatProblem(0, f"{records} prompts, below the minimum of {limits.min_records}")
+            FormatProblem(0, f"{records} {unit}, below the minimum of {limits.min_records}")
         )
     if limits.max_records is not None and records > limits.max_records:
         problems.append(
-            FormatProblem(0, f"{records} prompts, above the maximum of {limits.max_records}")
+            FormatProblem(0, f"{records} {unit}, above the maximum of {limits.max_records}")
         )
     if hidden:
         problems.append(FormatProblem(0, f"{hidden} more problems not shown"))

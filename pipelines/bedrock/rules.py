@@ -82,7 +82,9 @@ def _blocks(message: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def _media(record: Any) -> Iterator[tuple[str, str, str]]:
-    """(kind, declared format, uri) of every media block."""
+    """(kind, declared format, uri) of every media block (and a Nova Canvas `image-ref`)."""
+    if isinstance(record, dict) and isinstance(record.get("image-ref"), str):
+        yield "image", record["image-ref"].rsplit(".", 1)[-1], record["image-ref"]
     for message in _messages(record):
         for block in _blocks(message):
             for kind in MEDIA_KINDS:

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from pipelines.bedrock.canvas import CANVAS_FORMAT
+from pipelines.bedrock.canvas import record_problems as canvas_record_problems
 from pipelines.bedrock.catalog import (
     CUSTOMIZATION_TYPES,
     DISTILLATION,
@@ -106,6 +108,8 @@ def _dataset_problems(
     limits = _limits(spec, validation, hp)
     if spec.dataset_format == RFT_FORMAT:
         found = validate_rft(path, limits)
+    elif spec.dataset_format == CANVAS_FORMAT:
+        found = validate_rft(path, limits, check=canvas_record_problems, unit="records")
     else:
         found = validate_dataset(path, spec.dataset_format, limits)
     found += check_rules(path, spec.rules, context)

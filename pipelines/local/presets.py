@@ -46,6 +46,12 @@ _FAST = {"max_steps": "120", "batch_size": "8", "max_seq_length": "128", "log_ev
 
 # Reward/dpo on held-out ranked pairs: better than a coin toss, and a positive mean margin.
 PAIRWISE_ACCURACY_FLOOR = 0.6
+# grpo (support, measured 2026-12-07, one run each, demo salt, 40 held-out prompts, answers of 32
+# tokens, reward-model units where a complete answer scores about +4 and anything else -4): the
+# full run's reward_score -0.43 vs the base LM's -1.78, gain 1.34, 95% CI [0.66, 2.10]; a
+# one-step model answers exactly like the base LM (gain 0, CI [0, 0]). 0.3 sits between; at 0.0
+# the one-step model registered.
+MIN_REWARD_GAIN = 0.3
 
 
 @dataclass(frozen=True)
@@ -128,7 +134,7 @@ _SAFETY = {"MinEvalExamples": 30, "MinRefusalRate": 0.0, "MaxRefusalDrop": 0.05,
 # are judged by their own rules; the definition has one set of parameters, so every preset
 # carries them. MinRewardGain: see the support preset's grpo measurements.
 _PAIRWISE = {"MinPairwiseAccuracy": PAIRWISE_ACCURACY_FLOOR, "MinMeanMargin": 0.0,
-             "MinRewardGain": 0.0}  # fmt: skip
+             "MinRewardGain": MIN_REWARD_GAIN}  # fmt: skip
 
 
 PRESETS: dict[str, Preset] = {
@@ -202,9 +208,15 @@ PRESETS: dict[str, Preset] = {
             # 20 of 24 at 40, none at 24), so the policy has something to learn. Sampling at
             # temperature 0.7 (1.0: the reward stayed at -4.1 for 15 steps; 0.7: -3.9 -> -1.1 by
             # step 20) and a rate of 5e-4 with beta 0.1 (3e-3 collapsed a test policy).
-            hyperparameters={"max_seq_length": "512", "max_steps": "60", "reward_steps": "40",
-                             "grpo_learning_rate": "5e-4", "grpo_beta": "0.1",
-                             "grpo_max_new_tokens": "32", "grpo_temperature": "0.7"},  # fmt: skip
+            hyperparameters={
+                "max_seq_length": "512",
+                "max_steps": "60",
+                "reward_steps": "40",
+                "grpo_learning_rate": "5e-4",
+                "grpo_beta": "0.1",
+                "grpo_max_new_tokens": "32",
+                "grpo_temperature": "0.7",
+            },
             # Measured 2026-12-01 on the base LM pretrained on 512-token windows (180 dialogs, 36
             # held out, 60 steps; baseline = the local base LM: rougeL 0.035-0.039, bleu
             # 0.23-0.29, bertscore_f1 0.154-0.155), set on two other salts (tune-a/tune-b), checked

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from pipelines.bedrock import rules
+from pipelines.bedrock.catalog import CANVAS_DATA
 from pipelines.bedrock.hyperparameters import HP_RFT
 from tests.bedrock.conftest import claude_record, conversation, write_jsonl
 
@@ -22,6 +23,7 @@ NOVA_LITE = "amazon.nova-lite-v1:0:300k"
 CLAUDE = "anthropic.claude-3-haiku-20240307-v1:0:200k"
 LLAMA_STUDENT = "meta.llama3-2-1b-instruct-v1:0:128k"
 TITAN = "amazon.titan-text-express-v1:0:8k"
+CANVAS = "amazon.nova-canvas-v1:0"
 BUCKET = "fmops-curated"
 FT, RFT, DISTILL = "FINE_TUNING", "REINFORCEMENT_FINE_TUNING", "DISTILLATION"
 TEACHERS = {NOVA_LITE: "amazon.nova-pro-v1:0", LLAMA_STUDENT: "meta.llama3-1-70b-instruct-v1:0"}
@@ -181,6 +183,13 @@ def _claude(n: int) -> list[dict[str, Any]]:
     return [claude_record(f"How do I reset router {i}?", "Hold reset for 10 s.") for i in range(n)]
 
 
+def _canvas(n: int) -> list[dict[str, Any]]:
+    return [
+        {"image-ref": f"s3://{BUCKET}/pets/cat-{i}.png", "caption": f"an orange cat {i}"}
+        for i in range(n)
+    ]
+
+
 def _rft_without(key: str) -> list[dict[str, Any]]:
     records = _n(rft_prompt, 100)
     del records[7][key]
@@ -232,6 +241,11 @@ CASES: tuple[Case, ...] = (
     Case("claude_validation_max_1000", rules.CLAUDE_DATA, CLAUDE, FT, _claude(40), False, "maximum of 1000", validation=_claude(1001)),
     Case("claude_total_10000", rules.CLAUDE_DATA, CLAUDE, FT, _claude(9500), False, "together, above 10000", validation=_claude(600)),
     Case("claude_reserved_human", rules.CLAUDE_DATA, CLAUDE, FT, [claude_record("Quote:\nHuman: hi", "ok")] + _claude(40), False, "\\nHuman:"),
+    # --- Nova Canvas (CANVAS_DATA)
+    Case("canvas_valid_image_captions", CANVAS_DATA, CANVAS, FT, _canvas(5), True, region="us-east-1"),
+    Case("canvas_min_5_records", CANVAS_DATA, CANVAS, FT, _canvas(4), False, "minimum of 5"),
+    Case("canvas_jpeg_or_png", CANVAS_DATA, CANVAS, FT, [{"image-ref": f"s3://{BUCKET}/a.gif", "caption": "a cat"}, *_canvas(5)], False, "not a JPEG or PNG"),
+    Case("canvas_caption", CANVAS_DATA, CANVAS, FT, [{"image-ref": f"s3://{BUCKET}/a.png"}, *_canvas(5)], False, "missing key 'caption'"),
     # --- Titan Text (TITAN_DATA)
     Case("titan_small_batch_2048_tokens", rules.TITAN_DATA, TITAN, FT, [{"prompt": "x" * 9000, "completion": "y" * 9000}], False, "limit of 2048", hp={"batchSize": "2"}),
     Case("titan_batch_1_4096_tokens", rules.TITAN_DATA, TITAN, FT, [{"prompt": "x" * 9000, "completion": "y" * 9000}], True, hp={"batchSize": "1"}),

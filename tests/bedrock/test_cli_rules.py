@@ -76,3 +76,71 @@ def test_direct_rft_request_carries_the_grader_and_typed_hyperparameters() -> No
     }
     assert "hyperParameters" not in request  # RFT takes no string map
     assert problems(operation("bedrock", "CreateModelCustomizationJob"), request) == []
+
+
+RFT_SUBMIT = ["bedrock", "submit", "--base-model", "amazon.nova-2-lite-v1:0:256k"]
+RFT_SUBMIT += ["--customization", "REINFORCEMENT_FINE_TUNING", "--bucket", "curated"]
+
+
+def _machine() -> str:
+    import boto3
+
+    sfn = boto3.client("stepfunctions", region_name="us-east-1")
+    return sfn.create_state_machine(
+        name="fmops-dev-bedrock-customization",
+        definition='{"StartAt": "Done", "States": {"Done": {"Type": "Succeed"}}}',
+        roleArn="arn:aws:iam::123456789012:role/sfn",
+    )["stateMachineArn"]
+
+
+@pytest.mark.parametrize(
+    ("records", "base_model", "expect"),
+    [(99, "amazon.nova-2-lite-v1:0:256k", "minimum of 100"),
+     (100, "amazon.nova-lite-v1:0:300k", "not offered")],
+)  # fmt: skip
+def test_rft_submit_validates_before_any_upload_or_job(
+    aws: None, tmp_path: Path, records: int, base_model: str, expect: str
+) -> None:
+    import boto3
+
+    from tests.bedrock.conftest import as_prepared, write_jsonl
+    from tests.bedrock.rule_corpus import rft_prompt
+
+    s3 = boto3.client("s3", region_name="us-east-1")
+    s3.create_bucket(Bucket="curated")
+    machine = _machine()
+    train = as_prepared(write_jsonl(tmp_path / "p.jsonl", [rft_prompt(i) for i in range(records)]))
+    args = [*RFT_SUBMIT, "--train", str(train), "--state-machine-arn", machine, "--yes"]
+    args[3] = base_model
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2, result.output
+    assert expect in result.stderr
+    assert s3.list_objects_v2(Bucket="curated").get("KeyCount") == 0
+    sfn = boto3.client("stepfunctions", region_name="us-east-1")
+    assert sfn.list_executions(stateMachineArn=machine)["executions"] == []
+
+
+def test_rft_submit_starts_the_workflow_with_typed_hyperparameters(
+    aws: None, tmp_path: Path
+) -> None:
+    import json
+
+    import boto3
+
+    from tests.bedrock.conftest import as_prepared, write_jsonl
+    from tests.bedrock.rule_corpus import rft_prompt
+
+    boto3.client("s3", region_name="us-east-1").create_bucket(Bucket="curated")
+    machine = _machine()
+    train = as_prepared(write_jsonl(tmp_path / "p.jsonl", [rft_prompt(i) for i in range(100)]))
+    result = runner.invoke(
+        app,
+        [*RFT_SUBMIT, "--train", str(train), "--state-machine-arn", machine, "--yes",
+         "--hp", "epochCount=2", "--hp", "reasoningEffort=low", "--job-name", "rft-job"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    sfn = boto3.client("stepfunctions", region_name="us-east-1")
+    (execution,) = sfn.list_executions(stateMachineArn=machine)["executions"]
+    payload = json.loads(sfn.describe_execution(executionArn=execution["executionArn"])["input"])
+    assert payload["customizationType"] == "REINFORCEMENT_FINE_TUNING"
+    assert payload["rftHyperParameters"] == {"epochCount": 2, "reasoningEffort": "low"}

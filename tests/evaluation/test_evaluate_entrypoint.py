@@ -110,7 +110,12 @@ def test_gate_reads_only_keys_that_evaluate_py_writes(evaluated):
     # key evaluate.py stops writing (or a renamed one) fails here.
     from deployment.settings import settings_for_stage
     from pipelines.training_pipeline import pipeline_definition
-    from training_scripts.vocabulary.metrics import GATE_RULES, MODEL_ARCHITECTURE
+    from training_scripts.vocabulary.metrics import (
+        GATE_RULES,
+        MODEL_ARCHITECTURE,
+        baseline_key,
+        gain_key,
+    )
 
     definition = json.loads(pipeline_definition(settings_for_stage("dev")))
     paths = sorted(
@@ -128,7 +133,15 @@ def test_gate_reads_only_keys_that_evaluate_py_writes(evaluated):
     # This run evaluated a text model; the pairwise branch (reward/dpo) reads the keys the
     # preference evaluation writes, checked in test_preference_evaluation + test_task_metrics.
     pairwise = {rule.key for rule in GATE_RULES if rule.family == "pairwise"}
-    text_paths = [p for p in paths if p not in pairwise]
+    # The policy branch (grpo) reads its reward-model keys, which only a policy evaluation
+    # writes (tests/local/test_rlhf_chain.py runs one).
+    policy = {
+        key
+        for rule in GATE_RULES
+        if rule.family == "policy"
+        for key in (rule.key, rule.metric, baseline_key(rule.metric), gain_key(rule.metric))
+    }
+    text_paths = [p for p in paths if p not in pairwise | policy]
     missing = [
         p for p in text_paths if p not in strings and not isinstance(evaluation.get(p), int | float)
     ]

@@ -225,3 +225,19 @@ def test_building_the_definition_prints_no_sdk_logging() -> None:
                           text=True, timeout=300)  # fmt: skip
     assert done.returncode == 0, done.stderr[-800:]
     assert "INFO:" not in done.stderr, done.stderr
+
+
+def test_an_html_price_list_error_leaves_no_markup_in_the_estimate() -> None:
+    from botocore.exceptions import ClientError
+
+    from pipelines.cost_estimate.price_book import PriceBook
+
+    class _Pricing:
+        def get_products(self, **_: Any) -> Any:
+            error = {"Error": {"Code": "500", "Message": HTML_500}}
+            raise ClientError(error, "GetProducts")  # type: ignore[arg-type]
+
+    book = PriceBook.load(region="us-east-1", pricing=_Pricing(), max_age_days=3650)
+    book.instance_hour("training", "ml.g5.2xlarge")
+    assert book.notes and not any("<" in note or "\n" in note for note in book.notes), book.notes
+    assert "[HTML page: 500 Internal Server Error]" in book.notes[0]

@@ -49,7 +49,7 @@ def _builds(root: Path, settings: FakeSettings, calls: list[str]) -> str:
 def test_definition_is_reused_until_any_input_changes(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, change: str
 ) -> None:
-    root, calls = _tree(tmp_path), []
+    root, calls = _tree(tmp_path), list[str]()
     monkeypatch.delenv("AWS_REGION", raising=False)
     first = _builds(root, FakeSettings("dev"), calls)
     assert _builds(root, FakeSettings("dev"), calls) == first and len(calls) == 1

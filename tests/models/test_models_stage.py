@@ -312,3 +312,12 @@ def test_cli_imports_with_home_unset_and_no_passwd_entry(
     importlib.reload(models_command)
     with pytest.raises(typer.Exit):
         models_command.default_download_dir()
+
+
+def test_cli_list_names_a_corrupt_manifest_with_exit_2(aws: dict) -> None:
+    key = f"base-models/acme/tiny/{MANIFEST_NAME}"
+    aws["s3"].put_object(Bucket=BUCKET, Key=key, Body=b"{torn")
+    result = runner.invoke(app, ["models", "list", "--bucket", BUCKET])
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"error: s3://{BUCKET}/{key}: not a JSON manifest")
+    assert len(result.stderr.strip().splitlines()) == 1

@@ -387,8 +387,7 @@ def test_unknown_training_hyperparameter_in_settings_is_refused_before_any_build
     context["fmops"]["training"]["hyperparameters"] = {"learning_rate": "5"}
     with pytest.raises(
         SettingsError,
-        match=r"settings\.training\.hyperparameters: "
-        r"hyperparameter learning_rate = '5'",
+        match=r"settings\.training\.hyperparameters\.learning_rate = '5': must be float",
     ):
         pipeline_definition(load_settings(context))
 

@@ -26,24 +26,26 @@ from presidio_analyzer.nlp_engine import NlpArtifacts
 from training_scripts.governance.pii_recognizers import ADDRESS, _RegexRecognizer
 
 # Letters beyond ASCII (Latin-1 and Latin Extended-A cover the European names and streets).
-_UPPER = "A-ZÀ-ÖØ-ÞĀĂĄĆČĎĐĒĖĘĚĞĢĪĮİĶĹĻĽŁŃŅŇŌŐŒŔŘŚŞŠŢŤŪŮŰŲŹŻŽ"
-_LOWER = "a-zß-öø-ÿāăąćčďđēėęěğģīįıķĺļľłńņňōőœŕřśşšţťūůűųźżž"
-_CAP = rf"[{_UPPER}][{_LOWER}'’]+(?:-[{_UPPER}]?[{_LOWER}]+)?"  # Marszałkowska, Nun'Álvares
+_UPPER = "A-ZÀ-ÖØ-ÞĀĂĄĆČĎĐĒĖĘĚĞĢĪĮİĶĹĻĽŁŃŅŇŌŐŒŔŘŚŞŠŢŤŪŮŰŲŹŻŽȘȚ"
+_LOWER = "a-zß-öø-ÿāăąćčďđēėęěğģīįıķĺļľłńņňōőœŕřśşšţťūůűųźżžșț"
+# Marszałkowska, Nun'Álvares, McKnight, O'Crohan, Pușcașu
+_CAP = rf"(?:Mc|Mac|O['’]|D['’])?[{_UPPER}][{_LOWER}'’]+(?:-[{_UPPER}]?[{_LOWER}]+)?"
 _ANY = rf"[{_UPPER}{_LOWER}][{_LOWER}{_UPPER}'’.]*"  # any word, either case
 _PARTICLE = r"(?:de|del|de la|de las|de los|do|da|dos|das|des|du|di|della|le|la|i|y|von|van)"
 _HOUSE = r"\d{1,5}(?:[A-Za-z](?![\w]))?(?:[/-](?:\d{1,4}[A-Za-z]?|[IVX]{1,4})\b)?"
 # Floor/door/unit after the number: `4º 2ª`, `3º Esq`, `3. OG links`, `2 tr`, `bus 2`, `#20-01`.
 _AFTER = (
-    r"(?:,?[ ](?:\d{1,2}[ ]?[ºª°](?:[ ]?(?:\d{1,2}[ ]?[ºª°]|[A-Za-z]{1,5}\.?))?"
+    r"(?:,?[ ]{1,2}(?:\d{1,2}[ ]?[ºª°](?:[ ]?(?:\d{1,2}[ ]?[ºª°]|[A-Za-z]{1,5}\.?))?"
     r"|\d{1,2}\.[ ]?(?:OG|St\.|Stock|Etage|tv|th|mf|sal)(?:[ ](?:links|rechts|mitte))?"
     r"|\d{1,2}[ ]tr"
     r"|(?i:bus|int\.|piso|depto\.|dpto\.|interior|edif\.|apt\.?|apartment|suite|ste\.?|unit|"
     r"flat|floor|fl\.|door|room)[ ]?\#?\d{1,5}[A-Za-z]?(?:-\d{1,4})?"
-    r"|\#\d{1,3}-\d{1,4}))*"
+    r"|\#\d{1,3}-\d{1,4}"
+    r"|(?:Bl|Sc|Ap|Et)\.[ ]\d{1,4}[A-Za-z]?))*"
 )
 _UNIT_BEFORE = (
-    rf"(?:(?:Flat|Apartment|Apt\.?|Unit|Suite|Plot|Villa|House|No\.|H\.[ ]?No\.|Door[ ]No\.)"
-    rf"[ ]?\d{{1,5}}[A-Z]?(?:/\d{{1,4}})?,[ ](?:{_CAP}(?:[ ]{_CAP})?,[ ])?)?"
+    rf"(?:(?:Flat|Apartment|Apt\.?|Unit|Suite|Plot|Villa|House|Studio|No\.|H\.[ ]?No\.|"
+    rf"Door[ ]No\.)[ ]?\d{{1,5}}[A-Za-z]?(?:/\d{{1,4}})?,[ ](?:{_CAP}(?:[ ]{_CAP})?,[ ])?)?"
 )
 # Street types written after the name (USPS Publication 28, Appendix C1 suffixes, Royal Mail's
 # common thoroughfare descriptors, Indian and Zulu ones), plural or not, matched whole-word.
@@ -55,7 +57,7 @@ _TYPES = (
     r"Mountain|Neck|Orchard|Oval|Overpass|Pass|Passage|Pine|Plain|Port|Prairie|Radial|Ramp|"
     r"Ranch|Rapid|Rest|Route|Shoal|Shore|Skyway|Spring|Spur|Station|Stravenue|Stream|Summit|"
     r"Throughway|Trace|Track|Trafficway|Tunnel|Turnpike|Underpass|Union|Valley|Viaduct|Village|"
-    r"Ville|Vista|Wall|Well|Indawo|Indlela|Umgwaqo|Isitaladi|Ithafa|Zila|Ganj|"
+    r"Ville|Vista|Wall|Well|Mall|River|Rue|Indawo|Indlela|Umgwaqo|Isitaladi|Ithafa|Zila|Ganj|"
     r"Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Way|Place|Pl|"
     r"Terrace|Ter|Parkway|Pkwy|Circle|Cir|Highway|Hwy|Square|Sq|Trail|Trl|Grove|Close|Crescent|"
     r"Cres|Gardens|Gdns|Row|Mews|Parade|Walk|Rise|Hill|Green|Vale|Quay|Wharf|Gate|Heights|"
@@ -74,9 +76,14 @@ _COMPOUND = (
     r"straße|strasse|str\.|gasse|weg|allee|platz|ring|damm|ufer|steig|pfad|chaussee|markt|"
     r"gracht|straat|laan|singel|dreef|kade|plein|dijk|steeg|baan|lei|gade|vej|vænge|stræde|"
     r"gata|gatan|vägen|väg|gränd|backe|stigen|torget|veien|vegen|gate|gaten|bakken|berget|"
-    r"tie|katu|polku|kuja|tori|aukio|kaari|rinne|ulice|třída"
+    r"tie|katu|polku|kuja|tori|aukio|kaari|rinne|ulice|třída|pad|hof|boulevard|stranda|toppen|"
+    r"stykket|lunden|haugen|åsen|svingen|tunet|jordet|løkka|haven|lia|bakke|engen"
 )
-_COMPOUND_WORD = rf"[{_UPPER}][{_LOWER}]*(?:-[{_UPPER}]?[{_LOWER}]+)*(?:{_COMPOUND})"
+# "Hauptstraße", "Ismail-Leber-Gasse": the ending joined on, or hyphenated and capitalised.
+_COMPOUND_WORD = (
+    rf"[{_UPPER}][{_LOWER}]*(?:-[{_UPPER}]?[{_LOWER}]+)*?"
+    rf"(?:{_COMPOUND}|-(?:{'|'.join(w.capitalize() for w in _COMPOUND.split('|'))}))"
+)
 # Street type words written before the name.
 _TYPE_FIRST = (
     r"Calle|C/|Avenida|Avda\.|Av\.|Paseo|Plaza|Pasaje|Camino|Carrer|Carretera|Ronda|Travesía|"
@@ -84,6 +91,7 @@ _TYPE_FIRST = (
     r"Corso|Largo|Vicolo|Borgo|Contrada|Rua|R\.|Travessa|Praça|Estrada|Alameda|Rodovia|"
     r"ul\.|ulica|al\.|aleja|pl\.|os\.|Odos|Odós|Leoforos|Jalan|Jl\.|Lorong|Strada|Str\.|"
     r"Bulevardul|Bd\.|Intrarea|Calea|Aleea|Soseaua|Șoseaua|Drumul|Am|An[ ]der|Auf[ ]der|"
+    r"Retorno|Ladeira|Gang|plac|Plac|Aleja|"
     r"Im|Zum|Zur|In[ ]der|Unter[ ]den|Chaussée|Rue|Quai|Avenue|Boulevard|Allée|Impasse|Chemin"
 )
 # A street named after a person: the name is part of the street, not a person in the text.
@@ -131,8 +139,8 @@ PATTERNS = (
     re.compile(rf"\b({_COMPOUND_WORD}[ ]{_HOUSE}{_AFTER})(?![\w.,]\d)"),
     # Type word first, then the name, then the number.
     re.compile(
-        rf"(?<![\w])((?:{_TYPE_FIRST})[ ](?:(?:{_CAP}|{_PARTICLE}|[IVX]{{1,4}}|d[’']|l[’'])[ ]?)"
-        rf"{{1,5}},?[ ](?:No\.?[ ])?{_HOUSE}{_AFTER})(?![\w.,]\d)"
+        rf"(?<![\w])((?:{_TYPE_FIRST})[ ](?:(?:{_CAP}|{_PARTICLE}|[IVX]{{1,4}}|d[’']|l[’']|"
+        rf"[{_UPPER}]\.)[ ]?){{1,5}},?[ ](?:(?:No|Nr)\.?[ ])?{_HOUSE}{_AFTER})(?![\w.,]\d)"
     ),
     # Lower case in chats: "calle mayor 12, 3º izq", "44 elm street", "9 quai des chartrons".
     re.compile(
@@ -157,11 +165,12 @@ PATTERNS = (
     ),
     re.compile(
         rf"\b((?:(?:No\.|H\.[ ]?No\.|Door[ ]No\.)[ ]?\d{{1,5}}[A-Z]?|\d{{1,4}}/\d{{1,4}}|"
-        rf"\d{{1,4}}[A-Z]),[ ](?:{_CAP}[ ]){{1,2}}(?:{_TYPES}))\b"
+        rf"\d{{1,4}}[A-Z]?),[ ](?:{_CAP}[ ]){{1,2}}(?:{_TYPES}))\b"
     ),
     # A unit and a street with no house number: "Plot 22, Kloof Road".
     re.compile(
-        rf"\b((?:Flat|Apartment|Unit|Plot|Villa|No\.)[ ]\d{{1,5}}[A-Z]?,[ ](?:{_CAP}[ ]){{1,3}}"
+        rf"\b((?:Flat|Apartment|Unit|Plot|Villa|Studio|No\.)[ ]\d{{1,5}}[A-Za-z]?,[ ]"
+        rf"(?:{_CAP}[ ]){{1,3}}"
         rf"(?:{_TYPES}))\b"
     ),
     re.compile(rf"\b({_PO_BOX})", re.IGNORECASE),

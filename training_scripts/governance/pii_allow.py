@@ -131,10 +131,16 @@ def resolve(text: str, results: list[RecognizerResult]) -> list[RecognizerResult
     return kept
 
 
+# "the Surveyor", "the Accountant": one capitalised word after an article is a role, not a name.
+_ARTICLE_BEFORE = re.compile(r"(?i:\b(?:the|a|an|our|your|their)[ ])$")
+
+
 def _names_a_place_or_company(text: str, result: RecognizerResult) -> bool:
     """A person's name inside a street or company name ("Nicholas Divide", "Calle de Ana Ruiz",
     "Morgan Stanley Wealth Tools BV", "Hill and Sons")."""
     words = text[result.start : result.end].split()
+    if len(words) == 1 and _ARTICLE_BEFORE.search(text[max(0, result.start - 6) : result.start]):
+        return True
     if len(words) > 1 and (
         STREET_AFTER.fullmatch(" " + words[-1]) or STREET_BEFORE.search(words[0] + " ")
     ):

@@ -144,8 +144,16 @@ _ORG_WORDS = _ORG_SUFFIXES | {
     "Chemicals", "Steel", "Metals", "Mining", "Oil", "Gas", "Power", "Utilities", "Telecom",
     "Communications", "Digital", "Electronics", "Devices", "Instruments", "Optics", "Apparel",
     "Fashion", "Sons", "Brothers", "Bros", "Club", "Grupa", "Despacho", "Stichting",
-    "Fundación", "Fondation", "Verein", "Cooperative", "Cooperativa",
+    "Fundación", "Fondation", "Verein", "Cooperative", "Cooperativa", "Filhos", "Hijos",
+    "Figli", "Fils", "Söhne", "Zonen", "dd", "Spk", "Perum", "Persero",
 }  # fmt: skip
+# A firm named for its partners, surnames only: "Boyd, Allen and Chase", "Van Hecke, Van Hoof en
+# Nuyts" (people listed in a text carry given names: "Ana Lima, Bo Chen and Tim Ray").
+_SURNAME = rf"(?:(?:Van|Von|De|Mac|Mc|Ó|O'|Ní|Da|Di|Le|La)[ ]?)?[{UPPER}][{LOWER}'’-]+"
+_PARTNER_FIRM = re.compile(
+    rf"(?:{_SURNAME},[ ]){{1,3}}{_SURNAME},?[ ](?:and|&|en|y|e|und|et)[ ]{_SURNAME}"
+    rf"(?![ ][{UPPER}][{LOWER}])"
+)
 # Organisation words written before the name: Indonesian legal forms, "Grupa", "Club".
 _ORG_BEFORE = re.compile(r"(?:\b(?:PT|CV|UD|Grupa|Club|Despacho|Stichting|Fundación)[ ])$")
 # The rest of a capitalised run after the span: "Morgan Stanley| Wealth Tools BV",
@@ -247,6 +255,12 @@ def in_organisation(text: str, start: int, end: int) -> bool:
     organisation word before it ("PT Yuliarti")."""
     if _ORG_BEFORE.search(text[max(0, start - 12) : start]):
         return True
+    line_start = text.rfind("\n", 0, start) + 1
+    for firm in _PARTNER_FIRM.finditer(text, line_start, min(len(text), end + 60)):
+        before = text[line_start : firm.start()].split()
+        given_name_first = bool(before) and before[-1][:1].isupper() and before[-1][-1].isalpha()
+        if firm.start() <= start and end <= firm.end() and not given_name_first:
+            return True
     run = _RUN_AFTER.match(text, end)
     words = text[start : run.end() if run else end].replace(",", " ").split()
     return any(w.rstrip(".").replace(".", "") in _ORG_WORDS for w in words)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import shutil
+import time
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -181,7 +182,11 @@ def run_grpo(
     )
     trainer.remove_callback(PrinterCallback)  # our bridge prints the metric lines
     resume = get_last_checkpoint(str(store.directory)) if store.directory.is_dir() else None
+    first, started = trainer.state.global_step, time.perf_counter()
     trainer.train(resume_from_checkpoint=resume)
+    done = trainer.state.global_step - (int(resume.rsplit("-", 1)[1]) if resume else first)
+    # Sampling + reward scoring + the update, per policy step (docs/training.md, "RLHF").
+    task.summary["seconds_per_step"] = (time.perf_counter() - started) / max(1, done)
     # The report plots the reward beside the loss; Evaluate scores with the same reward model.
     task.summary["reward_history"] = bridge.logged.get(GRPO_REWARD, [])
     task.summary["kl_history"] = bridge.logged.get(GRPO_KL, [])

@@ -1,0 +1,101 @@
+"""Where prepare's CPU goes, per stage: each stage timed alone over a generated corpus, one process.
+
+    .venv/bin/python bench/prepare_stages.py --mb 10                 # PII off
+    .venv/bin/python bench/prepare_stages.py --mb 2 --pii-mode pseudonymize
+
+CPU seconds (`time.process_time`) per stage and per MB; the stages are the ones a worker runs on
+every row (parse, normalize, quality, injection screen, exact key, MinHash, PII, render) plus
+the reading process's read and the reduce. Used for the per-stage table in
+docs/data_governance.md ("Throughput").
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.data_prep import generate
+from training_scripts.governance import govern
+from training_scripts.governance.dedup import words, words_key
+from training_scripts.governance.pipeline import (
+    PrepareOutputs,
+    PrepareSettings,
+    govern_inputs,
+    reduce_shards,
+)
+from training_scripts.governance.quality import quality_reasons
+from training_scripts.governance.readers import block_examples, jsonl_blocks
+from training_scripts.governance.records import to_output
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--mb", type=float, default=10.0)
+    parser.add_argument("--pii-mode", default="off")
+    args = parser.parse_args()
+    settings = PrepareSettings(task="sft", pii_mode=args.pii_mode)
+    with tempfile.TemporaryDirectory() as tmp:
+        raw = Path(tmp) / "raw"
+        raw.mkdir()
+        megabytes = generate(raw / "corpus.jsonl", args.mb) / 1e6
+        times = _stages(raw, settings, Path(tmp))
+    print(f"{megabytes:.1f} MB, PII {args.pii_mode}\n| stage | CPU-s per MB | MB per CPU-s |")
+    print("| --- | ---: | ---: |")
+    for name, seconds in times.items():
+        rate = f"{megabytes / seconds:.0f}" if seconds else "-"
+        print(f"| {name} | {seconds / megabytes:.3f} | {rate} |")
+
+
+def _stages(raw: Path, settings: PrepareSettings, tmp: Path) -> dict[str, float]:
+    times: dict[str, float] = {}
+
+    def clock(name: str, work: Callable[[], Any]) -> Any:
+        start = time.process_time()
+        result = work()
+        times[name] = time.process_time() - start
+        return result
+
+    path, task = raw / "corpus.jsonl", settings.task
+    blocks = clock("read (main: blocks of lines)", lambda: list(jsonl_blocks(path, 256_000)))
+    examples = clock("parse (JSON, fields)", lambda: [
+        [ex for _, ex in block_examples(block, line, "c", task, settings.fields)]
+        for line, block in blocks
+    ])  # fmt: skip
+    governor = govern.RowGovernor(settings, "bench-salt")
+    rows = [ex for chunk in examples for ex in chunk]
+    split = clock("normalize (words)", lambda: [words("\x1f".join(ex.texts)) for ex in rows])
+    clock("quality filters", lambda: [
+        quality_reasons(ex.texts, settings.quality, 0, w) for ex, w in zip(rows, split, strict=True)
+    ])  # fmt: skip
+    clock("injection screen", lambda: [governor._poisoning(ex) for ex in rows])
+    clock("exact key", lambda: [words_key(w) for w in split])
+    clock("MinHash (batched, numpy)", lambda: [
+        governor.hasher.batch(split[i : i + 370]) for i in range(0, len(split), 370)
+    ])  # fmt: skip
+    if governor.pii is not None:
+        pii = governor.pii
+
+        def anonymize() -> None:
+            for chunk in examples:
+                pii.prefetch(text for ex in chunk for text in ex.texts)
+                for ex in chunk:
+                    pii.anonymize(ex.texts)
+
+        clock("PII (NER prefetch, analyze, anonymize)", anonymize)
+    clock("render rows (output JSON)", lambda: [govern._encode(to_output(task, ex)) for ex in rows])
+    govern_inputs(raw, tmp / "shards", settings, "bench-salt")
+    clock("reduce (main: dedup decisions, triggers, split, write)", lambda: reduce_shards(
+        tmp / "shards", PrepareOutputs.under(tmp / "out"), settings
+    ))  # fmt: skip
+    return times
+
+
+if __name__ == "__main__":
+    main()
