@@ -47,6 +47,12 @@ def pipeline_role_name(settings: Settings) -> str:
     return f"{settings.name}-training-pipeline"
 
 
+def regional_role_name(name: str, region: str) -> str:
+    """A deployed role's name: IAM names are global to the account, so the same stage in a
+    second Region would collide without the Region in it. `region` may be a CDK token."""
+    return f"{name}-{region}"
+
+
 # -- Placeholders in the pipeline definition ------------------------------------------------
 TRAINING_ROLE_NAME = "TrainingRoleName"
 PREPARE_ROLE_NAME = "PrepareRoleName"

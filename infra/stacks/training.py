@@ -303,7 +303,9 @@ class TrainingPipelineStack(cdk.Stack):
                 principals=[events_principal],
                 actions=["kms:GenerateDataKey*", "kms:Decrypt"],
                 resources=["*"],
-                conditions={"StringEquals": {"aws:SourceAccount": self.account}},
+                # Only as SNS encrypts this key's one topic for it (the topic policy admits only
+                # this rule); EventBridge's request carries no aws:SourceAccount to KMS.
+                conditions={"StringEquals": {"kms:ViaService": f"sns.{self.region}.amazonaws.com"}},
             )
         )
         topic = sns.Topic(

@@ -25,26 +25,13 @@ CONFIGURATIONS = ("dev", "prod", "everything-on")
 # (rule, template-name glob) of cfn-lint findings still on main.
 KNOWN_CFN_LINT: dict[tuple[str, str], str] = {
     (
-        "W3010",
-        "*network*.template.json",
-    ): (
-        "a pinned stage writes its zone names literally (settings.network.availability_zones, "
-        "no longer dummy1a/b/c); cfn-lint flags any literal zone"
-    ),
-    (
         "E3703",
         "*-delivery.template.json",
     ): "CDK Pipelines' CodePipeline actions (Fn::Join in action configuration)",
 }
 # (check id, template-name glob) of checkov failures still on main (the humans and delivery
-# stacks were never scanned before the matrix; deployfix fixed CKV_AWS_111/115/116).
-KNOWN_CHECKOV: dict[tuple[str, str], str] = {
-    ("CKV_AWS_111", "*"): (
-        "write actions without resource scoping, without the per-resource skip and reason: the "
-        "humans Lambdas' VPC ENI actions, the delivery asset roles' policies"
-    ),
-    ("CKV_AWS_18", "*"): "bucket without access logging (delivery artifact bucket)",
-}
+# stacks were never scanned before the matrix; deployfix fixed CKV_AWS_111/115/116/18).
+KNOWN_CHECKOV: dict[tuple[str, str], str] = {}
 
 
 def _distinct_templates(matrix: Any) -> dict[str, list[Path]]:
