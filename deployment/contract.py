@@ -47,6 +47,12 @@ def pipeline_role_name(settings: Settings) -> str:
     return f"{settings.name}-training-pipeline"
 
 
+def regional_role_name(name: str, region: str) -> str:
+    """A deployed role's name: IAM names are global to the account, so the same stage in a
+    second Region would collide without the Region in it. `region` may be a CDK token."""
+    return f"{name}-{region}"
+
+
 # -- Placeholders in the pipeline definition ------------------------------------------------
 TRAINING_ROLE_NAME = "TrainingRoleName"
 PREPARE_ROLE_NAME = "PrepareRoleName"
@@ -58,6 +64,9 @@ DATA_KEY_ARN = "DataKeyArn"
 TRAINING_SECURITY_GROUP = "TrainingSecurityGroup"
 TRAINING_IMAGE_URI = "TrainingImageUri"  # the distribution's training image
 PROCESSING_IMAGE_URI = "ProcessingImageUri"  # prepare and evaluate (the main-stack image)
+# Train's and Evaluate's MLFLOW_TRACKING_URI: the stage's MLflow ARN (the local SQLite store's
+# URI offline). In the definition only while `tracking.enabled`.
+MLFLOW_TRACKING_ARN = "MlflowTrackingArn"
 # Filled by Fn::Sub in the training stack (pseudo parameters such as ${AWS::Region} too).
 DEPLOYMENT_VARIABLES = (
     TRAINING_ROLE_NAME,
@@ -70,6 +79,7 @@ DEPLOYMENT_VARIABLES = (
     TRAINING_SECURITY_GROUP,
     TRAINING_IMAGE_URI,
     PROCESSING_IMAGE_URI,
+    MLFLOW_TRACKING_ARN,
 )
 PSEUDO_PARAMETERS = ("AWS::Region", "AWS::AccountId", "AWS::Partition")
 
@@ -152,6 +162,13 @@ BEDROCK_UPLOADS_PREFIX = "bedrock/"
 PIPELINE_RUNS_PREFIX = "pipeline-runs/"
 # Staged base models; the job role may read them.
 BASE_MODELS_PREFIX = "base-models/"
+# The stage's MLflow tracking server keeps its run artifacts here.
+MLFLOW_ARTIFACTS_PREFIX = "mlflow/"
+
+
+def mlflow_server_name(settings: Settings) -> str:
+    """The stage's SageMaker MLflow tracking server."""
+    return f"{settings.name}-mlflow"
 
 
 def base_model_prefix(model: str) -> str:

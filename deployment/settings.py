@@ -35,6 +35,7 @@ from deployment.platform_settings import (
 )
 from deployment.section import Section as _Section
 from deployment.settings_errors import error_line, is_section
+from deployment.tracking_settings import TrackingSettings
 from deployment.training_images import (
     SMDDP_IMAGE_TAGS,
     Distribution,
@@ -99,10 +100,9 @@ class NetworkSettings(_Section):
 
     cidr: str = "10.40.0.0/16"
     az_count: int = Field(2, ge=2, le=6)
-    # The zones a stage pinned to an account/region uses (e.g. us-east-1a). A pinned stack
-    # otherwise looks them up at synth time, which `python app.py` (make synth, the delivery
-    # pipeline's Synth step) cannot do: without these or a committed cdk.context.json entry,
-    # CDK writes placeholder zones (dummy1a...) into the template.
+    # The zones to use (e.g. us-east-1a); unset, the network stack takes the Region's first
+    # az_count zones at deploy time (Fn::GetAZs) instead of a synth-time lookup, which
+    # `python app.py` cannot do (CDK would write placeholder zones, dummy1a...).
     availability_zones: tuple[str, ...] = ()
 
     @model_validator(mode="after")
@@ -303,6 +303,7 @@ class Settings(_Section):
     feedback: FeedbackSettings = FeedbackSettings()
     serving: ServingSettings = ServingSettings()
     security: SecuritySettings = SecuritySettings()
+    tracking: TrackingSettings = TrackingSettings()
 
     @model_validator(mode="after")
     def _budget_needs_recipient(self) -> Settings:

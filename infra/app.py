@@ -100,6 +100,7 @@ def build_stacks(scope: Construct, settings: Settings, *, nag: bool = True) -> F
         vpc=network.vpc,
         subnets=network.isolated_subnets,
         training_security_group=network.training_security_group,
+        endpoint_security_group=network.endpoint_security_group,
         **named("training"),
     )
     rag = None

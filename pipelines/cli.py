@@ -21,6 +21,7 @@ from pipelines.commands import (
     local,
     local_serving,
     pipeline,
+    runs,
     serving,
 )
 from pipelines.commands import eval as eval_commands
@@ -47,6 +48,7 @@ app.add_typer(data.app, name="data")
 app.add_typer(local.app, name="local")
 app.add_typer(pipeline.app, name="pipeline")
 app.add_typer(models_commands.app, name="models")
+app.add_typer(runs.app, name="runs")
 # Serving (issue 16): guarded invocation, Bedrock deployment, and the offline route.
 app.command("invoke")(serving.invoke)
 bedrock.app.command("deploy")(serving.deploy_command)

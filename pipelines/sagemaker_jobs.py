@@ -11,6 +11,7 @@ from typing import Any
 from deployment.contract import (
     ARTIFACTS_BUCKET,
     DATA_KEY_ARN,
+    MLFLOW_TRACKING_ARN,
     PII_SALT_SECRET_ARN,
     PIPELINE_RUNS_PREFIX,
     PREPARE_ROLE_NAME,
@@ -18,6 +19,7 @@ from deployment.contract import (
     TRAINING_IMAGE_URI,
     TRAINING_ROLE_NAME,
     TRAINING_SECURITY_GROUP,
+    pipeline_name,
     placeholder,
     subnet_variable,
 )
@@ -29,6 +31,7 @@ from training_scripts.hyperparameters import (
     HyperparameterError,
     parse_hyperparameters,
 )
+from training_scripts.tracking import EXECUTION_ENV, EXPERIMENT_ENV, TRACKING_URI_ENV
 from training_scripts.vocabulary.metrics import TRAINING_METRICS
 
 CODE_DIR = "/opt/ml/code"  # where the training image keeps training_scripts/
@@ -75,6 +78,7 @@ class JobSteps:
         )
         self.subnets = [placeholder(subnet_variable(i)) for i in range(subnet_count)]
         self.environment = {"FMOPS_CODE_SHA256": code_hash}
+        self.tracking_environment = tracking_environment(settings)
 
     def run_uri(self, *parts: str, base: str = placeholder(ARTIFACTS_BUCKET)) -> Any:
         """Per-execution S3 location, so runs never read each other's results."""
@@ -258,7 +262,7 @@ class JobSteps:
                 compression_type="NONE",
             ),
             hyperparameters=self.training_hyperparameters(method),
-            environment=self.environment,
+            environment={**self.environment, **self.tracking_environment},
         )
         trainer = trainer.with_checkpoint_config(
             CheckpointConfig(
@@ -284,6 +288,20 @@ class JobSteps:
                 ]
             ),
         )
+
+
+def tracking_environment(settings: Settings) -> dict[str, Any]:
+    """Train's and Evaluate's MLflow settings: the stage's ARN (a placeholder the stack fills),
+    the experiment (the pipeline's name) and the execution whose run they log to."""
+    if not settings.tracking.enabled:
+        return {}
+    from sagemaker.core.workflow.execution_variables import ExecutionVariables
+
+    return {
+        TRACKING_URI_ENV: placeholder(MLFLOW_TRACKING_ARN),
+        EXPERIMENT_ENV: pipeline_name(settings),
+        EXECUTION_ENV: ExecutionVariables.PIPELINE_EXECUTION_ID,
+    }
 
 
 def _lazy_channel(name: str, uri: Any) -> Any:

@@ -38,6 +38,7 @@ from pipelines.pipeline_parameters import MODEL_DATA_PROPERTY
 from pipelines.quality_gate import GATE_METRICS, family_gate, threshold_parameters
 from pipelines.sagemaker_jobs import PII_SALT_SECRET, PREPARE_ROLE_ARN, JobSteps
 from training_scripts.governance.salt import SECRET_ARN_ENV
+from training_scripts.tracking import RUN_ID_KEY
 from training_scripts.vocabulary.methods import DATA_TASKS, METHODS
 from training_scripts.vocabulary.metrics import (
     EVALUATION_FILE,
@@ -185,7 +186,7 @@ def _build_pipeline(settings: Settings, subnet_count: int | None) -> Any:
                      if settings.evaluation.judge_model_id else [])],
         description="Candidate vs baseline: ROUGE, BLEU, BERTScore, perplexity, unsupported "
         "words, refusal and over-refusal rates, paired bootstrap intervals",
-        property_files=[report],
+        property_files=[report], environment=jobs.tracking_environment,
     )  # fmt: skip
     evaluation_dir = evaluate.properties.ProcessingOutputConfig.Outputs["evaluation"]
 
@@ -203,6 +204,9 @@ def _build_pipeline(settings: Settings, subnet_count: int | None) -> Any:
             "code_sha256": code_hash, MODEL_DATA_PROPERTY: model_data, BASE_MODEL_KEY: base_model,
             # The serving import workflow refuses what Bedrock cannot import.
             "method": method,
+            # The package names its MLflow run (evaluate.py writes the id, "none" untracked).
+            **({RUN_ID_KEY: JsonGet(step_name=evaluate.name, property_file=report,
+                                    json_path=RUN_ID_KEY)} if settings.tracking.enabled else {}),
         },
     }  # fmt: skip
     # Text models carry the model card and architecture evaluate.py writes; the pairwise

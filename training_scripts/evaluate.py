@@ -34,6 +34,7 @@ import tempfile
 import time
 from collections.abc import Sequence
 
+from training_scripts import tracking
 from training_scripts.contract import (
     ContractError,
     ProcessingContract,
@@ -61,6 +62,7 @@ from training_scripts.metrics.records import load_test_set
 from training_scripts.metrics.safety import detector_quality, load_benign, load_redteam
 from training_scripts.metrics.scoring import ModelScores, score_model
 from training_scripts.metrics.semantic import AUTO, resolve_encoder
+from training_scripts.tracking import RUN_ID_KEY
 from training_scripts.vocabulary.methods import METHODS
 from training_scripts.vocabulary.metrics import (
     COMPARED_METRICS,
@@ -166,6 +168,7 @@ def run_preference(args: argparse.Namespace, contract: ProcessingContract) -> di
     evaluation |= {NUM_PAIRS: n, NUM_EXAMPLES: n, PAIR_SCORER: scores.scorer}
     missing = set(PAIRWISE_KEYS) - set(evaluation)
     assert not missing, f"evaluation.json would lack {sorted(missing)}"  # the gate reads them
+    evaluation[RUN_ID_KEY] = _track(args, contract, evaluation)
     (out / EVALUATION_FILE).write_text(json.dumps(evaluation, indent=2) + "\n", encoding="utf-8")
     write_model_quality(out / MODEL_QUALITY_FILE, sources, args.seed)
     _write_jsonl(
@@ -212,6 +215,21 @@ def _summary(model_dir: Path) -> dict:
 def _manifest(directory: Path | None) -> dict:
     path = directory / "manifest.json" if directory else None
     return json.loads(path.read_text(encoding="utf-8")) if path and path.is_file() else {}
+
+
+def _track(
+    args: argparse.Namespace, contract: ProcessingContract, evaluation: dict[str, object]
+) -> str:
+    """Candidate, baseline, gains and intervals, and prepare's governance facts (the manifest
+    is an input here, in every stage) to the pipeline's MLflow run. Returns its id, or "none"
+    (model package metadata values cannot be empty) when nothing was logged directly."""
+    record = tracking.StepRecord("Evaluate")
+    if args.method:
+        record.param("method", args.method)
+    record.param("max_examples", args.max_examples)
+    record.numbers(evaluation)
+    record.governance(_manifest(_input_dir(contract, "governance")))
+    return tracking.publish(record) or "none"
 
 
 def _is_policy(method: str) -> bool:
@@ -309,6 +327,7 @@ def run(args: argparse.Namespace, contract: ProcessingContract) -> dict[str, obj
     evaluation[MODEL_ARCHITECTURE] = architecture
     # RegisterModel reads the card through JsonGet, as the string CreateModelPackage expects.
     evaluation[MODEL_CARD_CONTENT] = json.dumps(card, separators=(",", ":"))
+    evaluation[RUN_ID_KEY] = _track(args, contract, evaluation)
     (out / EVALUATION_FILE).write_text(json.dumps(evaluation, indent=2) + "\n", encoding="utf-8")
     _write_outputs(out, examples, candidate, baseline, redteam, benign, args)
     return evaluation

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -20,7 +21,9 @@ from pathlib import Path
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from training_scripts import tracking
 from training_scripts.contract import (
+    METRIC_PATTERN,
     ContractError,
     TrainingContract,
     failure_file,
@@ -35,7 +38,12 @@ from training_scripts.hyperparameters import (
     parse_hyperparameters,
 )
 from training_scripts.training_records import read_examples
-from training_scripts.vocabulary.metrics import PADDING_WASTE, TRAINABLE_SHARE
+from training_scripts.vocabulary.metrics import (
+    PADDING_WASTE,
+    TRAIN_LOSS,
+    TRAINABLE_SHARE,
+    TRAINING_METRICS,
+)
 from training_scripts.vocabulary.records import DataError, Example
 
 EXIT_BAD_INPUT, EXIT_CRASHED, EXIT_STOPPED = 2, 1, 143
@@ -117,9 +125,11 @@ def train(contract: TrainingContract, hp: Hyperparameters, inputs: dict) -> int:
         reward_model_source=inputs["reward_model"],
     )
     store = CheckpointStore(contract.checkpoint_dir)
+    tracked = tracking.StepRecord("Train")
+    lines = tracking.MetricLines(tracked, _logged_metric_patterns())
     with StopRequest() as stop:
         task = builder(hp.method)(run)
-        result = (task.runner or training_loop.run)(task, hp, ctx, store, stop)
+        result = (task.runner or training_loop.run)(task, hp, ctx, store, stop, log=lines)
     if result.stopped:
         return EXIT_STOPPED
     # Every rank reports a weight checksum: equal values prove DDP kept the replicas in sync.
@@ -145,8 +155,35 @@ def train(contract: TrainingContract, hp: Hyperparameters, inputs: dict) -> int:
             "hyperparameters": hp.as_dict(),
         }
         (contract.model_dir / "training_summary.json").write_text(json.dumps(summary, indent=2))
+        _track(tracked, hp, result.loss_history, final, result.steps)
     distributed.shutdown(ctx)
     return 0
+
+
+def _logged_metric_patterns() -> dict[str, re.Pattern[str]]:
+    """Learning rate and throughput per logged step; the loss comes from the full history."""
+    return {
+        name: re.compile(METRIC_PATTERN.format(name=re.escape(name)))
+        for name in TRAINING_METRICS
+        if name != TRAIN_LOSS
+    }
+
+
+def _track(
+    record: tracking.StepRecord,
+    hp: Hyperparameters,
+    history: list[list[float]],
+    final: Mapping[str, float],
+    steps: int,
+) -> None:
+    """The method, every hyperparameter, the loss of every step and the final metrics."""
+    record.param("method", hp.method)
+    for name, value in hp.as_dict().items():
+        record.param(name, value)
+    for step, loss in history:
+        record.metric(TRAIN_LOSS, loss, int(step))
+    record.numbers({f"final_{k}": v for k, v in final.items()}, step=steps)
+    tracking.publish(record)
 
 
 def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] = os.environ) -> int:

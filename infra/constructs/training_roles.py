@@ -17,7 +17,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
-from deployment.contract import BASE_MODELS_PREFIX, PIPELINE_RUNS_PREFIX
+from deployment.contract import BASE_MODELS_PREFIX, PIPELINE_RUNS_PREFIX, regional_role_name
 from infra.constructs.model_arns import InvocableModels
 from infra.constructs.secure_bucket import SecureBucket
 from infra.nag import justify_wildcards
@@ -58,7 +58,7 @@ class TrainingRoles(Construct):
         self.job_role = iam.Role(
             self,
             "JobRole",
-            role_name=job_role_name,
+            role_name=regional_role_name(job_role_name, stack.region),
             assumed_by=iam.ServicePrincipal(SAGEMAKER, conditions=same_account),
             description="Assumed by the pipeline's processing and training jobs",
         )
@@ -119,7 +119,7 @@ class TrainingRoles(Construct):
         self.prepare_role = iam.Role(
             self,
             "PrepareRole",
-            role_name=prepare_role_name,
+            role_name=regional_role_name(prepare_role_name, stack.region),
             assumed_by=iam.ServicePrincipal(SAGEMAKER, conditions=same_account),
             description="Assumed by the prepare step: the only writer of curated data",
         )
@@ -183,7 +183,7 @@ class TrainingRoles(Construct):
         self.pipeline_role = iam.Role(
             self,
             "PipelineRole",
-            role_name=pipeline_role_name,
+            role_name=regional_role_name(pipeline_role_name, stack.region),
             assumed_by=iam.ServicePrincipal(SAGEMAKER, conditions=same_account),
             description="Assumed by SageMaker Pipelines to run the training pipeline's steps",
         )

@@ -29,7 +29,9 @@ ENDPOINT_SERVICES: dict[str, tuple[str, ...]] = {
     "cloudwatch": ("monitoring",),
     "sagemaker": ("sagemaker.api",),
     "bedrock": ("bedrock-runtime", "bedrock"),
-    "sagemaker-mlflow": ("sagemaker.experiments",),
+    # MLflow tracking servers: aws.sagemaker.<region>.experiments (aws-cdk-lib
+    # InterfaceVpcEndpointAwsService.SAGEMAKER_EXPERIMENTS); the region split leaves "experiments".
+    "sagemaker-mlflow": ("sagemaker.experiments", "experiments"),
 }
 
 

@@ -19,6 +19,7 @@ from typing import Any
 
 from infra.runtime_contract.evaluator import Call
 from infra.runtime_contract.templates import Assembly, StackTemplate
+from training_scripts.tracking import JOB_MLFLOW_ACTIONS, TRACKING_URI_ENV
 
 EXECUTION_ID = "sample-execution"
 SAGEMAKER = "sagemaker.amazonaws.com"
@@ -272,6 +273,12 @@ class _Calls:
                     f"{why} reads a secret",
                     via_vpc=True,
                 )
+        tracking = str(env.get(TRACKING_URI_ENV, ""))
+        if tracking.startswith(f"arn:{self.stack.partition}:sagemaker:"):
+            # The MLflow calls train.py/evaluate.py make (training_scripts/tracking.py), through
+            # the VPC's MLflow endpoint.
+            for action in JOB_MLFLOW_ACTIONS:
+                self.add(role, action, tracking, f"{why} logs to MLflow", via_vpc=True)
         if "--judge-model-id" in arguments:
             model = arguments[arguments.index("--judge-model-id") + 1]
             self.add(

@@ -139,6 +139,11 @@ _TYPES: dict[str, tuple[str | None, str, str]] = {
         "arn:{p}:sagemaker:{r}:{a}:model-package-group/{n}",
     ),
     "AWS::SageMaker::Pipeline": ("PipelineName", "name", "arn:{p}:sagemaker:{r}:{a}:pipeline/{n}"),
+    "AWS::SageMaker::MlflowTrackingServer": (
+        "TrackingServerName",
+        "name",
+        "arn:{p}:sagemaker:{r}:{a}:mlflow-tracking-server/{n}",
+    ),
     "AWS::Events::Rule": ("Name", "name", "arn:{p}:events:{r}:{a}:rule/{n}"),
     "AWS::Bedrock::Guardrail": ("Name", "arn", "arn:{p}:bedrock:{r}:{a}:guardrail/{n}"),
     "AWS::Bedrock::KnowledgeBase": (None, "id", "arn:{p}:bedrock:{r}:{a}:knowledge-base/{n}"),
@@ -228,6 +233,7 @@ class _Resolver:
                 "ModelPackageGroupArn",
                 "KnowledgeBaseArn",
                 "PipelineArn",
+                "TrackingServerArn",
             )
             and kind in _TYPES
         ):

@@ -19,6 +19,7 @@ from deployment.contract import (
     PII_SALT_SECRET_OUTPUT,
     RAW_BUCKET_OUTPUT,
     prepare_job_role_name,
+    regional_role_name,
 )
 from deployment.settings import Settings
 from infra.constructs.model_sharing import share_model_artifacts
@@ -212,7 +213,8 @@ class DataStack(cdk.Stack):
         secret = secretsmanager.Secret(
             self,
             "PiiSalt",
-            secret_name=f"{settings.name}/pii-salt",
+            # No fixed name: the secret is retained, and a redeploy after a stack delete would
+            # collide with it. Jobs get its ARN (pipeline substitution, stack output).
             description=f"{settings.name}: salt of the PII pseudonyms (prepare step)",
             encryption_key=self.key,
             generate_secret_string=secretsmanager.SecretStringGenerator(
@@ -254,7 +256,7 @@ def curated_writer_arns(scope: Construct, settings: Settings) -> list[str]:
     stack = cdk.Stack.of(scope)
     # Built from the contract's name: the role lives in the training stack, which depends on
     # this one.
-    prepare_role = prepare_job_role_name(settings)
+    prepare_role = regional_role_name(prepare_job_role_name(settings), stack.region)
     writers = [f"arn:{stack.partition}:iam::{stack.account}:role/{prepare_role}"]
     if settings.security.break_glass_role_arn:
         writers.append(settings.security.break_glass_role_arn)
@@ -278,16 +280,13 @@ def deny_curated_writes(
     # aws:PrincipalArn is the role ARN for an assumed-role session (IAM user guide, "AWS
     # global condition context keys"), so one name covers every session of the role.
     # NotResource: the deny covers every object except those under the routine prefixes.
-    targets: dict[str, list[str]] = (
-        {"not_resources": [bucket.arn_for_objects(f"{p}*") for p in open_prefixes]}
-        if open_prefixes
-        else {"resources": [bucket.arn_for_objects("*")]}
-    )
+    open_objects = [bucket.arn_for_objects(f"{p}*") for p in open_prefixes or []]
     return iam.PolicyStatement(
         sid="OnlyThePrepareStepWritesCuratedData",
         effect=iam.Effect.DENY,
         principals=[iam.AnyPrincipal()],
         actions=list(CURATED_WRITE_ACTIONS),
         conditions={"ArnNotEquals": {"aws:PrincipalArn": writers}},
-        **targets,
+        resources=None if open_objects else [bucket.arn_for_objects("*")],
+        not_resources=open_objects or None,
     )

@@ -35,7 +35,7 @@ from deployment.settings import Settings
 from infra.constructs.encrypted_log_group import encrypted_log_group
 from infra.constructs.private_workforce import private_workteam
 from infra.constructs.secure_bucket import SecureBucket
-from infra.nag import acknowledge, justify_wildcards
+from infra.nag import acknowledge, justify_wildcards, skip_checkov
 
 LAMBDA_CODE = Path(__file__).resolve().parent.parent / "lambdas" / "ground_truth"
 SAGEMAKER = "sagemaker.amazonaws.com"
@@ -199,6 +199,13 @@ class HumansStack(cdk.Stack):
                     sid="VpcNetworkInterfaces", actions=ENI_ACTIONS, resources=["*"]
                 ),
             ],
+        )
+        skip_checkov(
+            function_policy,
+            "CKV_AWS_111",
+            "Lambda manages a VPC function's network interfaces with its execution role: the "
+            "ENI actions and X-Ray's PutTraceSegments take no resource ARN the function knows "
+            "(AWSLambdaVPCAccessExecutionRole grants the same on *).",
         )
         # The role is immutable and its ENI permissions live in this managed policy: Lambda
         # checks them when the function is created, so each function must wait for it.

@@ -84,14 +84,19 @@ class NetworkStack(cdk.Stack):
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
         net = settings.network
+        # The zones, never a synth-time lookup: the configured ones, else the first az_count of
+        # the Region's zones as CloudFormation lists them at deploy time (Fn::GetAZs). A pinned
+        # stack would otherwise look them up, which `python app.py` (make synth, the delivery
+        # pipeline's Synth step) cannot do: CDK then writes placeholders (dummy1a...).
+        self._zones = list(net.availability_zones) or [
+            cdk.Fn.select(index, cdk.Fn.get_azs()) for index in range(net.az_count)
+        ]
 
         self.vpc = ec2.Vpc(
             self,
             "Vpc",
             ip_addresses=ec2.IpAddresses.cidr(net.cidr),
-            # Configured zones win over a synth-time lookup (see NetworkSettings).
-            availability_zones=list(net.availability_zones) or None,
-            max_azs=None if net.availability_zones else net.az_count,
+            max_azs=net.az_count,
             nat_gateways=0,
             subnet_configuration=[
                 ec2.SubnetConfiguration(
@@ -162,6 +167,11 @@ class NetworkStack(cdk.Stack):
         self.isolated_subnets = self.vpc.select_subnets(subnet_type=ec2.SubnetType.PRIVATE_ISOLATED)
         cdk.CfnOutput(self, VPC_OUTPUT, value=self.vpc.vpc_id)
         cdk.CfnOutput(self, TRAINING_SECURITY_GROUP_OUTPUT, value=sg.security_group_id)
+
+    @property
+    def availability_zones(self) -> list[str]:
+        """Stack.availability_zones, overridden: see `_zones` in the constructor."""
+        return self._zones
 
     def _allow_aws_apis(self, group: ec2.SecurityGroup) -> None:
         # HTTPS only to the interface endpoints and to S3 (gateway endpoint, reached through

@@ -24,7 +24,6 @@ from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_stepfunctions as sfn
-from aws_cdk import custom_resources as cr
 from constructs import Construct
 
 from deployment.contract import (
@@ -40,6 +39,7 @@ from deployment.settings import Settings
 from infra.constructs.bedrock_job_role import bedrock_job_role
 from infra.constructs.encrypted_log_group import encrypted_log_group
 from infra.constructs.import_workflow import ImportWorkflow
+from infra.constructs.invocation_logging import invocation_logging
 from infra.constructs.secure_bucket import SecureBucket
 from infra.nag import acknowledge, custom_resource_provider, justify_wildcards, skip_checkov
 from infra.stacks.bedrock import BedrockStack
@@ -102,7 +102,9 @@ class ServingStack(cdk.Stack):
             )
         self.invocation_logging = None
         if cfg.invocation_logging:
-            self.invocation_logging = self._invocation_logging(settings, key, artifacts_bucket)
+            self.invocation_logging = invocation_logging(
+                self, settings.name, key, artifacts_bucket, cfg.invocation_log_prefix
+            )
         self._acknowledge_findings()
 
     def _import_on_approval(
@@ -213,7 +215,20 @@ class ServingStack(cdk.Stack):
                 conditions={"StringLike": {"s3:prefix": [f"{PIPELINE_RUNS_PREFIX}*"]}},
             )
         )
-        role.add_to_policy(iam.PolicyStatement(actions=["kms:Decrypt"], resources=[key.key_arn]))
+        # The imported model is encrypted with the data key (ImportedModelKmsKeyId): the job
+        # role reads the artifacts and writes the model with it ("Encryption of imported custom
+        # models", Bedrock user guide, https://docs.aws.amazon.com/bedrock/latest/userguide/encryption-import-model.html).
+        role.add_to_policy(
+            iam.PolicyStatement(
+                actions=[
+                    "kms:Decrypt",
+                    "kms:GenerateDataKey",
+                    "kms:DescribeKey",
+                    "kms:CreateGrant",
+                ],
+                resources=[key.key_arn],
+            )
+        )
         return role
 
     def _model_arns(self) -> list[str]:
@@ -235,7 +250,8 @@ class ServingStack(cdk.Stack):
         return iam.ManagedPolicy(
             self,
             "InvokersPolicy",
-            managed_policy_name=f"{settings.name}-model-invokers",
+            # No fixed name (IAM names are account-wide: a second Region would collide); the
+            # ARN is the stack's InvokersPolicy output.
             description=f"Invoke {settings.name} models only through the stage's guardrail",
             statements=[
                 iam.PolicyStatement(
@@ -269,80 +285,6 @@ class ServingStack(cdk.Stack):
                     },
                 ),
             ],
-        )
-
-    def _invocation_logging(
-        self, settings: Settings, key: kms.IKey, bucket: SecureBucket
-    ) -> cr.AwsCustomResource:
-        """PutModelInvocationLoggingConfiguration to the KMS-encrypted artifacts bucket.
-
-        The bucket and key policies let only Bedrock of this account write under the prefix
-        ("Model invocation logging", Bedrock user guide,
-        https://docs.aws.amazon.com/bedrock/latest/userguide/model-invocation-logging.html).
-        """
-        prefix = settings.serving.invocation_log_prefix
-        source_arn = f"arn:{self.partition}:bedrock:{self.region}:{self.account}:*"
-        bedrock_principal = iam.ServicePrincipal("bedrock.amazonaws.com")
-        bucket.add_to_resource_policy(
-            iam.PolicyStatement(
-                sid="BedrockInvocationLogs",
-                principals=[bedrock_principal],
-                actions=["s3:PutObject"],
-                resources=[bucket.arn_for_objects(f"{prefix}AWSLogs/{self.account}/*")],
-                conditions={
-                    "StringEquals": {"aws:SourceAccount": self.account},
-                    "ArnLike": {"aws:SourceArn": source_arn},
-                },
-            )
-        )
-        key.add_to_resource_policy(
-            iam.PolicyStatement(
-                sid="BedrockInvocationLogsEncrypt",
-                principals=[bedrock_principal],
-                actions=["kms:GenerateDataKey"],
-                resources=["*"],
-                conditions={
-                    "StringEquals": {"aws:SourceAccount": self.account},
-                    "ArnLike": {"aws:SourceArn": source_arn},
-                },
-            )
-        )
-        config = {
-            "loggingConfig": {
-                "s3Config": {"bucketName": bucket.name_in(self), "keyPrefix": prefix.rstrip("/")},
-                "textDataDeliveryEnabled": True,
-                "imageDataDeliveryEnabled": False,
-                "embeddingDataDeliveryEnabled": False,
-            }
-        }
-        call = cr.AwsSdkCall(
-            service="bedrock",
-            action="PutModelInvocationLoggingConfiguration",
-            parameters=config,
-            physical_resource_id=cr.PhysicalResourceId.of(f"{settings.name}-invocation-logging"),
-        )
-        return cr.AwsCustomResource(
-            self,
-            "InvocationLogging",
-            on_create=call,
-            on_update=call,
-            on_delete=cr.AwsSdkCall(
-                service="bedrock", action="DeleteModelInvocationLoggingConfiguration"
-            ),
-            # The logging APIs act on the account's single configuration: no resource ARN exists.
-            policy=cr.AwsCustomResourcePolicy.from_statements(
-                [
-                    iam.PolicyStatement(
-                        actions=[
-                            "bedrock:PutModelInvocationLoggingConfiguration",
-                            "bedrock:DeleteModelInvocationLoggingConfiguration",
-                        ],
-                        resources=["*"],
-                    )
-                ]
-            ),
-            install_latest_aws_sdk=False,
-            log_retention=None,
         )
 
     def _acknowledge_import(

@@ -27,6 +27,7 @@ from constructs import Construct
 from deployment import contract
 from deployment.contract import READY_MARKER, model_package_group_name, pipeline_name
 from deployment.settings import DEFAULT_PII_NER_MODEL, Settings, TrainingImage
+from infra.constructs.mlflow_tracking import MlflowServerOptions, MlflowTracking
 from infra.constructs.model_arns import invocable_models
 from infra.constructs.model_sharing import share_model_package_group
 from infra.constructs.secure_bucket import SecureBucket
@@ -63,6 +64,7 @@ class TrainingPipelineStack(cdk.Stack):
         vpc: ec2.IVpc,
         subnets: ec2.SelectedSubnets,
         training_security_group: ec2.ISecurityGroup,
+        endpoint_security_group: ec2.ISecurityGroup,
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
@@ -108,6 +110,9 @@ class TrainingPipelineStack(cdk.Stack):
             settings.models.share_with_accounts,
         )
 
+        self.tracking = self._tracking(
+            settings, artifacts_bucket, key, vpc, subnets, endpoint_security_group
+        )
         subnet_ids = subnets.subnet_ids
         self.definition = pipeline_definition(settings, subnet_count=len(subnet_ids))
         self.substitutions: dict[str, str] = {
@@ -123,6 +128,8 @@ class TrainingPipelineStack(cdk.Stack):
             contract.PROCESSING_IMAGE_URI: self.processing_image.image_uri,
             **{contract.subnet_variable(i): subnet for i, subnet in enumerate(subnet_ids)},
         }
+        if self.tracking is not None:
+            self.substitutions[contract.MLFLOW_TRACKING_ARN] = self.tracking.arn
         self.pipeline = sagemaker.CfnPipeline(
             self,
             "Pipeline",
@@ -148,6 +155,36 @@ class TrainingPipelineStack(cdk.Stack):
         )
         cdk.CfnOutput(self, contract.JOB_ROLE_OUTPUT, value=self.roles.job_role.role_arn)
         self._add_deployment_outputs()
+
+    def _tracking(
+        self,
+        settings: Settings,
+        artifacts_bucket: SecureBucket,
+        key: kms.IKey,
+        vpc: ec2.IVpc,
+        subnets: ec2.SelectedSubnets,
+        endpoint_security_group: ec2.ISecurityGroup,
+    ) -> MlflowTracking | None:
+        """The stage's MLflow (or `tracking.tracking_server_arn`), logged to by the job role."""
+        tracking = settings.tracking
+        if not tracking.enabled:
+            return None
+        server = (
+            MlflowServerOptions(
+                name=contract.mlflow_server_name(settings),
+                size=tracking.server_size,
+                weekly_maintenance_window_start=tracking.weekly_maintenance_window_start,
+            )
+            if tracking.creates_server
+            else None
+        )
+        mlflow = MlflowTracking(
+            self, "Mlflow", server=server, existing_arn=tracking.tracking_server_arn,
+            artifacts_bucket=artifacts_bucket, key=key, vpc=vpc, subnets=subnets,
+            endpoint_security_group=endpoint_security_group,
+        )  # fmt: skip
+        mlflow.grant_logging(self.roles.job_role)  # Train and Evaluate run as the job role
+        return mlflow
 
     def _add_deployment_outputs(self) -> None:
         # `fmops pipeline upsert --stack` resolves the builder's placeholders with exactly the
@@ -266,7 +303,9 @@ class TrainingPipelineStack(cdk.Stack):
                 principals=[events_principal],
                 actions=["kms:GenerateDataKey*", "kms:Decrypt"],
                 resources=["*"],
-                conditions={"StringEquals": {"aws:SourceAccount": self.account}},
+                # Only as SNS encrypts this key's one topic for it (the topic policy admits only
+                # this rule); EventBridge's request carries no aws:SourceAccount to KMS.
+                conditions={"StringEquals": {"kms:ViaService": f"sns.{self.region}.amazonaws.com"}},
             )
         )
         topic = sns.Topic(

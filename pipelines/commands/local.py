@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import time
 from collections.abc import Iterator
@@ -14,6 +15,7 @@ from rich.table import Table
 
 from deployment.settings import SettingsError
 from pipelines.console import console, fail
+from pipelines.experiment_runs import ui_command
 from pipelines.local.executor import PipelineError, RunResult
 from pipelines.local.jobs import RunInterrupted
 from pipelines.local.presets import PRESETS
@@ -90,6 +92,31 @@ def _summary(result: RunResult) -> Table:
             "[green]pass[/]" if ok else "[red]FAIL[/]",
         )
     return table
+
+
+def _tracked(result: RunResult, runs_dir: Path) -> None:
+    if result.mlflow_run_id:
+        console.print(
+            f"MLflow run: {result.mlflow_run_id} (see it: fmops local ui --runs-dir {runs_dir})",
+            highlight=False,
+        )
+
+
+@app.command("ui")
+def ui(
+    runs_dir: Annotated[Path, typer.Option(help="Runs dir whose MLflow store to show.")] = Path(
+        "runs"
+    ),
+    port: Annotated[int, typer.Option(min=1024, max=65535, help="Local port.")] = 5000,
+) -> None:
+    """The MLflow UI on the local runs' store (mlflow.db under the runs dir); Ctrl-C stops it.
+
+    Example: [cyan]fmops local ui --runs-dir runs[/], then open http://127.0.0.1:5000
+    """
+    command = ui_command(runs_dir, port)
+    console.print(" ".join(command[1:]), highlight=False)
+    # Become the server: Ctrl-C and SIGTERM reach it directly, nothing is left running.
+    os.execv(command[0], command)
 
 
 @app.command("run")
@@ -185,9 +212,11 @@ def run(
             f"[green]Succeeded[/]: registered version {version} in {runs_dir / REGISTRY_FILE}"
         )
         console.print(f"report: {report}")
+        _tracked(result, runs_dir)
         return
     console.print(
         f"[red]Failed[/] at {result.failed_step}: {result.failure_reason}", highlight=False
     )
     console.print(f"report: {report}")
+    _tracked(result, runs_dir)
     raise typer.Exit(1)

@@ -24,6 +24,7 @@ from pipelines.local.jobs import JobRunner, StepFailed
 from pipelines.local.model_cards import write_card
 from pipelines.local.state_files import locked, write_atomic
 from pipelines.local.storage import LocalS3, StorageError
+from pipelines.local.tracking import LocalTracking
 from pipelines.pipeline_parameters import (
     MODEL_DATA_PROPERTY,
     PipelineInputError,
@@ -32,6 +33,7 @@ from pipelines.pipeline_parameters import (
     resolve_placeholders,
 )
 from training_scripts.governance.writers import sha256_file
+from training_scripts.tracking import ROUTING_ENV, RUN_ID_KEY
 
 _STEP_REF = re.compile(r'"Steps\.([A-Za-z0-9_-]+)\.')
 _PARAMETER_TYPES: dict[str, Callable[[str], Any]] = {
@@ -67,6 +69,8 @@ class RunResult:
     evaluation: dict[str, Any] | None = None
     gate: list[dict[str, Any]] = field(default_factory=list)
     metrics: dict[str, list[tuple[float, dict[str, float]]]] = field(default_factory=dict)
+    mlflow_run_id: str | None = None  # the run in the local MLflow store, when tracked
+    mlflow_experiment_id: str | None = None
 
 
 class _FailStepReached(RuntimeError):
@@ -131,6 +135,7 @@ class LocalExecutor:
         placeholders: dict[str, str],
         on_event: Callable[[str, str, str], None] | None = None,
         reuse: bool = False,
+        tracking: LocalTracking | None = None,
     ) -> None:
         # Fill `${Name}` placeholders in the whole document, as Fn::Sub does in AWS.
         self.definition = json.loads(resolve_placeholders(definition_text, placeholders))
@@ -142,6 +147,9 @@ class LocalExecutor:
         self.jobs = JobRunner(
             s3=s3, run_dir=run_dir, on_line=lambda step, line: self.on_event(step, "log", line)
         )
+        self.tracking = tracking
+        if tracking is not None:
+            self.jobs.extra_environment = tracking.job_environment()
 
     def run(self, run_id: str, overrides: dict[str, str]) -> RunResult:
         parameters = parse_parameters(self.definition, overrides)
@@ -162,6 +170,10 @@ class LocalExecutor:
             result.status = "Failed"
             result.failure_reason = getattr(exc, "reason", str(exc))
         result.metrics = self.jobs.metrics
+        if self.tracking is not None:
+            self.tracking.finish(result.gate, result.registered, result.status == "Succeeded")
+            result.mlflow_run_id = self.tracking.run_id()
+            result.mlflow_experiment_id = self.tracking.experiment_id
         return result
 
     def _run_step(self, step: dict[str, Any], state: ExecutionState, result: RunResult) -> None:
@@ -209,6 +221,8 @@ class LocalExecutor:
         args = resolve(step["Arguments"], state)
         if kind in ("Processing", "Training"):
             properties, reused = self._run_job(name, kind, args)
+            if self.tracking is not None:
+                self.tracking.step_done()
             state.step_properties[name] = properties
             self._record_property_files(step, args, state, result)
             note = " (reused: same arguments, code and inputs)" if reused else ""
@@ -249,9 +263,14 @@ class LocalExecutor:
         return None
 
     def _fingerprint(self, args: dict[str, Any]) -> str:
-        """Resolved arguments (which carry the code hash), the versions of the libraries the
-        jobs run on, plus the bytes of every input."""
-        digest = hashlib.sha256(json.dumps(args, sort_keys=True, default=str).encode())
+        """Resolved arguments (which carry the code hash; not where the job reports, see
+        ROUTING_ENV), the versions of the libraries the jobs run on, plus the bytes of every
+        input."""
+        environment = {
+            k: v for k, v in (args.get("Environment") or {}).items() if k not in ROUTING_ENV
+        }
+        computed = {**args, "Environment": environment}
+        digest = hashlib.sha256(json.dumps(computed, sort_keys=True, default=str).encode())
         digest.update(job_libraries().encode())
         uris = [i["S3Input"]["S3Uri"] for i in args.get("ProcessingInputs", [])]
         uris += [c["DataSource"]["S3DataSource"]["S3Uri"] for c in args.get("InputDataConfig", [])]
@@ -301,6 +320,9 @@ class LocalExecutor:
         with locked(self.registry.with_name(self.registry.name + ".lock"), "registry", wait=True):
             return self._register_locked(args, state)
 
+    def _mlflow_run_id(self) -> str | None:
+        return self.tracking.run_id() if self.tracking is not None else None
+
     def _read_registry(self) -> dict[str, Any]:
         if not self.registry.exists():
             return {}
@@ -344,7 +366,11 @@ class LocalExecutor:
             # Where the evaluation outputs live: `fmops eval audit-sample --local-version`.
             "LocalEvaluation": str(stats_path.parent) if stats_path else None,
             "ModelQuality": quality,
-            "CustomerMetadataProperties": args.get("CustomerMetadataProperties", {}),
+            "CustomerMetadataProperties": {
+                **args.get("CustomerMetadataProperties", {}),
+                # Both ways: the version names its MLflow run, the run gets the version's tag.
+                **({RUN_ID_KEY: run_id} if (run_id := self._mlflow_run_id()) else {}),
+            },
             "PipelineExecutionId": state.execution["PipelineExecutionId"],
             "CreationTime": datetime.now(UTC).isoformat(timespec="seconds"),
         }

@@ -129,6 +129,8 @@ class JobRunner:
     metrics: dict[str, list[tuple[float, dict[str, float]]]] = field(default_factory=dict)
     # What each job was started with: the tests compare it with the definition.
     commands: dict[str, list[str]] = field(default_factory=dict)
+    # Set by the executor for every job (e.g. the experiment-tracking outbox).
+    extra_environment: dict[str, str] = field(default_factory=dict)
 
     def job_root(self, step: str) -> Path:
         root = self.run_dir / "jobs" / step
@@ -310,6 +312,7 @@ class JobRunner:
         env = {
             **os.environ,
             **environment,
+            **self.extra_environment,
             ROOT_ENV: str(root),
             "PYTHONUNBUFFERED": "1",
             "HF_HUB_OFFLINE": "1",

@@ -1,4 +1,6 @@
-"""`runs/<id>/report.html` + `loss.png`: what ran, what was kept, the scores, the gate."""
+"""`runs/<id>/report.html`: what ran, what was kept, the loss and the gains (figures), the gate
+(one table: candidate, baseline, gain and interval, threshold, decision per rule), the MLflow run.
+"""
 
 from __future__ import annotations
 
@@ -10,12 +12,16 @@ from typing import Any
 
 from deployment.settings import Settings
 from pipelines.local.executor import RunResult
+from pipelines.local.report_plots import gain_rows, plot_gains, plot_loss, plot_reward
+from pipelines.local.tracking import TRACKING_DB
 from training_scripts.metrics.model_card import metric_rows
+from training_scripts.vocabulary.methods import METHODS
 from training_scripts.vocabulary.metrics import (
     GATE_RULES,
     TRAIN_LOSS,
     GateRule,
     baseline_key,
+    family_rules,
     gain_key,
 )
 
@@ -25,6 +31,8 @@ table{border-collapse:collapse;margin:.5rem 0 1.5rem}
 td,th{border:1px solid #ccc;padding:.3rem .6rem;text-align:left}th{background:#f3f3f3}
 .ok{color:#176f2c;font-weight:600}.bad{color:#b00020;font-weight:600}
 code{background:#f6f6f6;padding:0 .2rem}
+.figures{display:flex;flex-wrap:wrap;gap:1rem;align-items:flex-start}
+.figures img{max-width:34rem;border:1px solid #eee}
 """
 
 
@@ -54,26 +62,6 @@ def loss_series(result: RunResult) -> list[tuple[float, float]]:
     return [(float(i), float(v)) for i, v in scraped]
 
 
-def plot_loss(series: list[tuple[float, float]], path: Path) -> bool:
-    if not series:
-        return False
-    import matplotlib
-
-    matplotlib.use("Agg")  # no display in CI or over SSH
-    import matplotlib.pyplot as plt
-
-    figure, axis = plt.subplots(figsize=(6, 3.2), dpi=110)
-    axis.plot([s for s, _ in series], [v for _, v in series], marker=".", linewidth=1)
-    axis.set_xlabel("step")
-    axis.set_ylabel("training loss")
-    axis.set_title("Training loss")
-    axis.grid(alpha=0.3)
-    figure.tight_layout()
-    figure.savefig(path)
-    plt.close(figure)
-    return True
-
-
 def reward_series(result: RunResult) -> dict[str, list[tuple[float, float]]]:
     """A grpo run's per-step reward and KL to the reference (empty for other methods)."""
     for step in result.steps:
@@ -86,31 +74,6 @@ def reward_series(result: RunResult) -> dict[str, list[tuple[float, float]]]:
                 if found.get(key)
             }
     return {}
-
-
-def plot_reward(series: dict[str, list[tuple[float, float]]], path: Path) -> bool:
-    """The reward the policy earned per GRPO step, and its KL to the reference beside it."""
-    if "reward" not in series:
-        return False
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    figure, axes = plt.subplots(1, len(series), figsize=(6 * len(series), 3.2), dpi=110)
-    for axis, (name, points) in zip(
-        axes if len(series) > 1 else [axes], series.items(), strict=True
-    ):
-        axis.plot([s for s, _ in points], [v for _, v in points], marker=".", linewidth=1)
-        axis.set_xlabel("step")
-        axis.set_ylabel(name)
-        axis.set_title(f"GRPO {name} (reward model + rule rewards)" if name == "reward"
-                       else f"GRPO {name} to the reference")  # fmt: skip
-        axis.grid(alpha=0.3)
-    figure.tight_layout()
-    figure.savefig(path)
-    plt.close(figure)
-    return True
 
 
 def _governance(result: RunResult) -> str:
@@ -171,17 +134,8 @@ def _comparison(result: RunResult) -> str:
         return "<p>No evaluation was written.</p>"
     gate = _table(
         ["metric", "rule", "candidate", "baseline", "gain [95 % CI]", "threshold", "decision"],
-        [_rule_row(rule, evaluation, result) for rule in GATE_RULES],
+        [_rule_row(rule, evaluation, result) for rule in family_rules(gate_family(result))],
     )
-    all_metrics = _table(
-        ["metric", "candidate", "baseline", "gain [95 % CI]", "better"],
-        [
-            [html.escape(r["metric"]), _num(r["candidate"]), _num(r["baseline"]),
-             f"{_num(r['gain'])} [{_num(r['gain_ci_low'])}, {_num(r['gain_ci_high'])}]",
-             r["better"]]
-            for r in metric_rows(evaluation)
-        ],
-    )  # fmt: skip
     boot = evaluation.get("bootstrap") or {}
     note = (
         f"<p>{evaluation.get('num_examples')} held-out examples, "
@@ -193,7 +147,13 @@ def _comparison(result: RunResult) -> str:
         f"{_num(evaluation.get('refusal_detector_recall'))}. Hallucination rate source: "
         f"<code>{html.escape(str(evaluation.get('hallucination_rate_source')))}</code>.</p>"
     )
-    return f"{gate}{note}<h3>Every metric</h3>{all_metrics}"
+    others = [
+        f"{html.escape(r['metric'])} {_num(r['candidate'])} (baseline {_num(r['baseline'])})"
+        for r in metric_rows(evaluation)
+        if r["metric"] not in {rule.metric for rule in GATE_RULES}
+    ]
+    rest = f"<p>Not gated: {'; '.join(others)}.</p>" if others else ""
+    return f"{gate}{note}{rest}"
 
 
 def _model_card_link(result: RunResult) -> str:
@@ -212,9 +172,47 @@ def _model_card_link(result: RunResult) -> str:
     return "<p>No model card.</p>"
 
 
+def gate_family(result: RunResult) -> str:
+    """Which gate judged the run's method: text, pairwise (reward, dpo) or policy (grpo)."""
+    method = METHODS.get(str(result.parameters.get("Method")))
+    evaluation = method.evaluation if method else "generation"
+    return evaluation if evaluation in ("pairwise", "policy") else "text"
+
+
+def _figures(result: RunResult) -> str:
+    """The loss curve beside the gains forest plot (each only when there is data for it)."""
+    decided = {row["threshold_parameter"]: row["passed"] for row in result.gate}
+    rows = gain_rows(result.evaluation or {}, result.parameters, decided, gate_family(result))
+    figures = [
+        ("loss.png", "training loss curve",
+         plot_loss(loss_series(result), result.run_dir / "loss.png")),
+        ("gains.png", "gains over the baseline with 95 % intervals and the gate's thresholds",
+         plot_gains(rows, result.run_dir / "gains.png")),
+        ("reward.png", "GRPO reward and KL per step",
+         plot_reward(reward_series(result), result.run_dir / "reward.png")),
+    ]  # fmt: skip
+    images = [f'<img src="{name}" alt="{alt}">' for name, alt, drawn in figures if drawn]
+    return f'<div class="figures">{"".join(images)}</div>' if images else "<p>No figures.</p>"
+
+
+def _mlflow(result: RunResult) -> str:
+    """Where the run's MLflow record is and the command that shows it."""
+    if not result.mlflow_run_id:
+        return "<p>Not tracked (tracking.enabled is false, or the store could not be written).</p>"
+    store = result.run_dir.parent / TRACKING_DB
+    url = (
+        f"http://127.0.0.1:5000/#/experiments/{result.mlflow_experiment_id}"
+        f"/runs/{result.mlflow_run_id}"
+    )
+    return (
+        f"<p>MLflow run <code>{html.escape(result.mlflow_run_id)}</code> in "
+        f"<code>{html.escape(str(store))}</code>. Show it with "
+        f"<code>fmops local ui --runs-dir {html.escape(str(result.run_dir.parent))}</code>, then "
+        f'<a href="{html.escape(url)}">{html.escape(url)}</a>.</p>'
+    )
+
+
 def write_report(result: RunResult, settings: Settings, preset: str) -> Path:
-    has_plot = plot_loss(loss_series(result), result.run_dir / "loss.png")
-    has_reward = plot_reward(reward_series(result), result.run_dir / "reward.png")
     timeline = _table(
         ["step", "type", "status", "seconds", "detail"],
         [
@@ -226,27 +224,6 @@ def write_report(result: RunResult, settings: Settings, preset: str) -> Path:
                 html.escape(s.detail[:200]),
             ]
             for s in result.steps
-        ],
-    )
-    gate = _table(
-        ["metric", "value", "threshold", "comparison", "result"],
-        [
-            [
-                html.escape(r["metric"]),
-                f"{float(r['value']):.4f}",
-                f"{html.escape(r['threshold_parameter'])} = {r['threshold']}",
-                r["comparison"],
-                _status(r["passed"], "pass" if r["passed"] else "FAIL"),
-            ]
-            for r in result.gate
-        ],
-    )
-    metrics = _table(
-        ["metric", "value"],
-        [
-            [html.escape(k), html.escape(f"{v:.4f}" if isinstance(v, float) else str(v))]
-            for k, v in (result.evaluation or {}).items()
-            if k != "model_card_content"  # shown as the model card, not as one long cell
         ],
     )
     decision = (
@@ -268,15 +245,12 @@ def write_report(result: RunResult, settings: Settings, preset: str) -> Path:
 <h1>Local pipeline run <code>{html.escape(result.run_id)}</code></h1>
 <p>Preset <b>{html.escape(preset)}</b>, stage <b>{html.escape(settings.stage)}</b>, method
 <b>{html.escape(str(result.parameters.get("Method")))}</b>. Status:
-{_status(result.status == "Succeeded", result.status)}</p>
+{_status(result.status == "Succeeded", result.status)}. Decision: {decision}</p>
 <h2>Steps</h2>{timeline}
 <h2>Data governance</h2>{_governance(result)}
-<h2>Training loss</h2>{
-        '<img src="loss.png" alt="training loss curve">' if has_plot else "<p>No loss recorded.</p>"
-    }{'<img src="reward.png" alt="GRPO reward and KL per step">' if has_reward else ""}
-<h2>Evaluation</h2>{metrics}
-<h2>Candidate vs baseline and the gate</h2>{_comparison(result)}
-<h2>Quality gate (conditions evaluated)</h2>{gate}<p>Decision: {decision}</p>
+<h2>Training loss and gains</h2>{_figures(result)}
+<h2>Quality gate</h2>{_comparison(result)}
+<h2>Experiment tracking</h2>{_mlflow(result)}
 <h2>Model card</h2>{_model_card_link(result)}
 <h2>Model registry entry</h2>{registry}
 <h2>Parameters</h2><pre>{html.escape(json.dumps(result.parameters, indent=2))}</pre>

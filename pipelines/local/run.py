@@ -2,8 +2,9 @@
 
 Layout of a run (`runs/<run-id>/`): `definition.json` (what ran, placeholders unresolved),
 `s3/` (local stand-in for every s3:// URI), `jobs/<step>/opt/ml/...` (container layouts),
-`logs/<step>.log`, `report.html` + `loss.png`. The model registry is shared by all runs:
-`runs/model-registry.json`.
+`logs/<step>.log`, `tracking/` (the jobs' MLflow records), `report.html` + `loss.png`. The
+model registry and the MLflow store are shared by all runs: `runs/model-registry.json`,
+`runs/mlflow.db`.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from pipelines.local.report import write_report
 from pipelines.local.run_inputs import RunInputs
 from pipelines.local.state_files import LOCK_FILE, check_run_id, locked, write_atomic
 from pipelines.local.storage import LocalS3
+from pipelines.local.tracking import LocalTracking, local_store_uri
 from pipelines.pipeline_parameters import resolve_placeholders
 from pipelines.training_pipeline import code_sha256, pipeline_definition
 from training_scripts.vocabulary.records import PREFERENCE_DIR
@@ -35,9 +37,12 @@ from training_scripts.vocabulary.records import PREFERENCE_DIR
 REGISTRY_FILE = "model-registry.json"
 
 
-def local_placeholders(settings: Settings, code_hash: str) -> dict[str, str]:
+def local_placeholders(
+    settings: Settings, code_hash: str, runs_dir: Path = Path("runs")
+) -> dict[str, str]:
     """Local values for the `${Name}` placeholders CloudFormation fills in AWS."""
     values = {
+        contract.MLFLOW_TRACKING_ARN: local_store_uri(runs_dir),
         contract.TRAINING_ROLE_NAME: contract.training_job_role_name(settings),
         contract.PREPARE_ROLE_NAME: contract.prepare_job_role_name(settings),
         contract.RAW_BUCKET: f"{settings.name}-raw",
@@ -177,7 +182,7 @@ def _run_locked(
     definition = json.loads(definition_text)
     write_atomic(run_dir / "definition.json", json.dumps(definition, indent=2))
     s3 = LocalS3(run_dir / "s3")
-    placeholders = local_placeholders(settings, code_sha256())
+    placeholders = local_placeholders(settings, code_sha256(), runs_dir)
     resolved = json.loads(resolve_placeholders(definition_text, placeholders))
     staged = ("InputDataUri", "BaseModelUri", "TeacherModelUri")
     method = parameters.get("Method") or _default(resolved, "Method")
@@ -187,6 +192,10 @@ def _run_locked(
             _stage_champion(settings, runs_dir, s3, _default(resolved, "BaseModelUri"))
         )
     os.environ.setdefault("FMOPS_PII_SALT", DEMO_PII_SALT)
+    tracking = None
+    if settings.tracking.enabled:
+        uri = placeholders[contract.MLFLOW_TRACKING_ARN]
+        tracking = LocalTracking(uri, contract.pipeline_name(settings), run_dir.name, run_dir)
     executor = LocalExecutor(
         definition_text,
         run_dir=run_dir,
@@ -195,6 +204,7 @@ def _run_locked(
         placeholders=placeholders,
         on_event=on_event,
         reuse=resume,
+        tracking=tracking,
     )
     result = executor.run(run_dir.name, parameters)
     write_atomic(run_dir / "commands.json", json.dumps(executor.jobs.commands, indent=2))

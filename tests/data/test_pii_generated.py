@@ -3,6 +3,7 @@ set of issue 30): its SpanEvaluator's per-entity recall and F2, and over-redacti
 
 A regression guard: the recognizers were tuned on this set, so it says nothing about
 generalisation (the frozen sets do); floors sit a little below the values measured at n=200.
+About 23 CPU-seconds, so it runs in the e2e lane.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ import pytest
 from tests.data.pii_generated import EntityScore, Generated, generate, span_scores
 from tests.data.pii_scoring import Scores, score
 from training_scripts.governance.pii import PiiEngine
+
+pytestmark = pytest.mark.e2e
 
 SAMPLES, SEED = 200, 30
 F2_FLOOR = {

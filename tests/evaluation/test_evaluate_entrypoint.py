@@ -110,6 +110,7 @@ def test_gate_reads_only_keys_that_evaluate_py_writes(evaluated):
     # key evaluate.py stops writing (or a renamed one) fails here.
     from deployment.settings import settings_for_stage
     from pipelines.training_pipeline import pipeline_definition
+    from training_scripts.tracking import RUN_ID_KEY
     from training_scripts.vocabulary.metrics import (
         GATE_RULES,
         MODEL_ARCHITECTURE,
@@ -129,7 +130,9 @@ def test_gate_reads_only_keys_that_evaluate_py_writes(evaluated):
     # the ConditionSteps compare.
     assert isinstance(evaluation.get(MODEL_CARD_CONTENT), str)
     assert isinstance(evaluation.get(MODEL_ARCHITECTURE), str)
-    strings = (MODEL_CARD_CONTENT, MODEL_ARCHITECTURE)
+    # The registration names the package's MLflow run ("none" when the job logged none).
+    assert isinstance(evaluation.get(RUN_ID_KEY), str) and evaluation[RUN_ID_KEY]
+    strings = (MODEL_CARD_CONTENT, MODEL_ARCHITECTURE, RUN_ID_KEY)
     # This run evaluated a text model; the pairwise branch (reward/dpo) reads the keys the
     # preference evaluation writes, checked in test_preference_evaluation + test_task_metrics.
     pairwise = {rule.key for rule in GATE_RULES if rule.family == "pairwise"}

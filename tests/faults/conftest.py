@@ -21,7 +21,12 @@ def error_line(result: Result, code: int) -> str:
     """The one `error:` line of a failed command; fails the test on anything else."""
     assert result.exit_code == code, (result.exit_code, result.output, result.exception)
     assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
-    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    # `note:` lines inform (e.g. a model the Bedrock guides no longer list) and are no error.
+    lines = [
+        line
+        for line in result.stderr.splitlines()
+        if line.strip() and not line.startswith("note: ")
+    ]
     assert "Traceback" not in result.output
     assert len(lines) == 1 and lines[0].startswith("error: "), lines
     return lines[0]

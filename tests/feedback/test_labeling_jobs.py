@@ -323,7 +323,7 @@ def test_ingest_job_with_train_uploads_the_pairs_and_starts_dpo_on_them(
 def test_train_with_a_generative_method_is_refused_before_any_aws_call() -> None:
     result = runner.invoke(app, ["feedback", "ingest", "--job", JOB, "--train", "sft"])
     assert result.exit_code == 2
-    assert "rankings train a preference method (allowed: reward, dpo)" in result.stderr
+    assert "rankings train a preference method (allowed: reward, dpo, grpo)" in result.stderr
 
 
 def stub_any() -> Any:

@@ -77,6 +77,7 @@ def everything_on_context() -> dict[str, Any]:
         }
         for section, values in sections.items():
             overrides[section] = {**overrides.get(section, {}), **values}
+        # No zones named: a pinned stage takes its Region's zones at deploy time (Fn::GetAZs).
         overrides.update(account=account, region=REGION, alarm_email="mlops@example.com")
         overrides["cost"] = {**overrides.get("cost", {}), "monthly_budget_usd": 5000}
     stages["dev"]["models"] = {**stages["dev"].get("models", {}), "share_with_accounts": [PROD]}

@@ -65,8 +65,12 @@ def bedrock_template(synthesized: SynthesizedApp) -> Template:
 
 # A second app with every optional guard rail on: prod stage, RAG (Knowledge Base + Q Business),
 # a permissions boundary, a break-glass role and two teachers (a model id, an inference profile).
-BOUNDARY_ARN = "arn:aws:iam::111122223333:policy/platform-boundary"
-BREAK_GLASS_ARN = "arn:aws:iam::111122223333:role/incident-response"
+# A boundary must be a policy of the stage's own account: prod's, when cdk.json pins it.
+_PROD_ACCOUNT = (
+    read_cdk_json_context().get("fmops:stages", {}).get("prod", {}).get("account") or "111122223333"
+)
+BOUNDARY_ARN = f"arn:aws:iam::{_PROD_ACCOUNT}:policy/platform-boundary"
+BREAK_GLASS_ARN = f"arn:aws:iam::{_PROD_ACCOUNT}:role/incident-response"
 TEACHER_MODEL = "amazon.nova-pro-v1:0"
 TEACHER_PROFILE = "us.anthropic.claude-3-5-sonnet-20241022-v2:0"
 IDENTITY_CENTER_ARN = "arn:aws:sso:::instance/ssoins-1234567890abcdef"

@@ -35,8 +35,10 @@ def unconditioned_key_service_principals(template: Template) -> list[str]:
             if not isinstance(principal, dict) or "Service" not in principal:
                 continue
             keys = _condition_keys(statement)
+            # kms:ViaService confines the principal to requests another service makes for it
+            # (SNS encrypting a topic's messages for EventBridge).
             guarded = any(k in keys for k in SOURCE_CONDITION_KEYS) or any(
-                k.startswith("kms:EncryptionContext:") for k in keys
+                k.startswith("kms:EncryptionContext:") or k == "kms:ViaService" for k in keys
             )
             if not guarded:
                 problems.append(f"{key_id}: {json.dumps(principal['Service'])} unconditioned")

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from aws_cdk.assertions import Template
 
+from deployment.settings import Settings
 from pipelines.bedrock.jobs import JobRequest, state_machine_input
 
 SHAPES = ("WithValidation", "WithoutValidation", "Distillation", "ReinforcementFineTuning")
@@ -81,13 +82,15 @@ def test_failure_topic_is_kms_encrypted(bedrock_template: Template) -> None:
     assert "KmsMasterKeyId" in topic["Properties"]
 
 
-def test_service_role_trusts_only_bedrock_jobs_of_this_account(bedrock_template: Template) -> None:
+def test_service_role_trusts_only_bedrock_jobs_of_this_account(
+    bedrock_template: Template, dev_settings: Settings
+) -> None:
     _, role = _service_role(bedrock_template)
     (statement,) = role["Properties"]["AssumeRolePolicyDocument"]["Statement"]
     assert statement["Principal"] == {"Service": "bedrock.amazonaws.com"}
-    assert statement["Condition"]["StringEquals"] == {
-        "aws:SourceAccount": {"Ref": "AWS::AccountId"}
-    }
+    # A pinned stage (cdk.json's account) writes its account literally.
+    account = dev_settings.account or {"Ref": "AWS::AccountId"}
+    assert statement["Condition"]["StringEquals"] == {"aws:SourceAccount": account}
     source_arn = _joined(statement["Condition"]["ArnEquals"]["aws:SourceArn"])
     assert ":model-customization-job/*" in source_arn
 

@@ -103,7 +103,10 @@ def test_every_checkov_skip_names_its_resource_and_a_reason(
             (
                 "AWS::Lambda::Function.",
                 "AWS::S3::Bucket.AccessLogs",
-                # The RFT grader's VPC network-interface actions (no resource-level permissions).
+                # VPC Lambdas' network-interface actions (no resource-level permissions): the
+                # RFT grader, the Ground Truth functions; CDK Pipelines' asset-role policies.
                 "AWS::IAM::ManagedPolicy.RftGraderPolicy",
+                "AWS::IAM::ManagedPolicy.FunctionPolicy",
+                "AWS::IAM::Policy.PipelineAssets",
             )
         )

@@ -158,6 +158,7 @@ def _guardrail_versions(settings: Any) -> dict[str, str]:
         artifacts_bucket=data.artifacts_bucket,
         subnets=network.isolated_subnets,
         security_group=network.bedrock_jobs_security_group,
+        vpc=network.vpc,
     )
     template = app.synth().get_stack_by_name(bedrock.stack_name).template
     return {
@@ -217,3 +218,46 @@ def test_two_owners_of_invocation_logging_in_one_account_and_region_are_refused(
     check_account_wide_owners([stage("dev", "222222222222"), stage("prod", "333333333333")])
     with pytest.raises(SettingsError, match="already owns invocation logging"):
         check_account_wide_owners([stage("dev", "222222222222"), stage("prod", "222222222222")])
+
+
+NAMED = {
+    "AWS::IAM::Role": "RoleName",
+    "AWS::IAM::ManagedPolicy": "ManagedPolicyName",
+    "AWS::SecretsManager::Secret": "Name",
+}
+
+
+def names_that_collide(templates: dict[str, Template]) -> list[str]:
+    """Account-wide names without the Region (IAM), and retained secrets with a fixed name."""
+    problems = []
+    for purpose, template in templates.items():
+        for kind, key in NAMED.items():
+            for resource_id, resource in of_type(template, kind).items():
+                name = resource["Properties"].get(key)
+                if name is None:
+                    continue
+                if kind == "AWS::SecretsManager::Secret":
+                    problems.append(f"{purpose}/{resource_id}: fixed secret name {name}")
+                elif '"Ref": "AWS::Region"' not in text(name):
+                    problems.append(f"{purpose}/{resource_id}: {text(name)} lacks the Region")
+    return problems
+
+
+def test_no_fixed_name_collides_across_regions_or_with_a_retained_resource(
+    everything_on: TemplateSet,
+) -> None:
+    named_roles = [
+        r
+        for t in everything_on.json.values()
+        for r in of_type(t, "AWS::IAM::Role").values()
+        if "RoleName" in r["Properties"]
+    ]
+    assert len(named_roles) == 3  # the pipeline's roles, named in its definition
+    assert names_that_collide(everything_on.json) == []
+
+
+def test_name_check_fires_on_a_fixed_role_name(everything_on: TemplateSet) -> None:
+    templates = copy.deepcopy(everything_on.json)
+    role = next(iter(of_type(templates["humans"], "AWS::IAM::Role").values()))
+    role["Properties"]["RoleName"] = "fmops-prod-gt-labeling"
+    assert any("fmops-prod-gt-labeling" in p for p in names_that_collide(templates))

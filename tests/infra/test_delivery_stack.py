@@ -21,12 +21,7 @@ from deployment.settings import Settings, SettingsError, load_settings, read_cdk
 from infra.app import build_stacks, refuse_missing_lookups
 from infra.nag import nag_findings, nag_packs
 from infra.stacks.budget import BudgetStack
-from infra.stacks.delivery import (
-    DeliveryStack,
-    build_delivery,
-    check_stage_zones,
-    zone_lookup_key,
-)
+from infra.stacks.delivery import DeliveryStack, build_delivery
 
 TOOLING, DEV, PROD = "111111111111", "222222222222", "333333333333"
 CONNECTION = (
@@ -34,7 +29,6 @@ CONNECTION = (
 )
 PURPOSES = ("data", "network", "training", "bedrock", "serving", "budget")
 DEV_ZONES = ("us-east-1a", "us-east-1b")
-PROD_ZONES = ("us-east-1a", "us-east-1b", "us-east-1c")
 PROD_BOUNDARY = f"arn:aws:iam::{PROD}:policy/platform-boundary"
 
 
@@ -59,7 +53,6 @@ def delivery_context() -> dict[str, Any]:
         region="us-east-1",
         alarm_email="mlops@example.com",
         cost={"monthly_budget_usd": 5000},
-        network={**stages["prod"].get("network", {}), "availability_zones": list(PROD_ZONES)},
         # A boundary of the prod account: it must reach prod's roles only.
         security={"permissions_boundary_arn": PROD_BOUNDARY},
     )
@@ -301,29 +294,24 @@ def _stage_templates(delivered: Delivered) -> dict[str, dict[str, Any]]:
     return templates
 
 
-def test_pinned_stages_use_the_configured_zones_never_placeholders(delivered: Delivered) -> None:
+def test_pinned_stages_use_configured_or_deploy_time_zones_never_placeholders(
+    delivered: Delivered,
+) -> None:
+    prod = load_settings({**delivery_context(), "stage": "prod"})
+    assert not prod.network.availability_zones
+    count = prod.network.az_count
+    deploy_time = [{"Fn::Select": [i, {"Fn::GetAZs": ""}]} for i in range(count)]
+    checked = 0
     for name, template in _stage_templates(delivered).items():
-        zones = {s["AvailabilityZone"] for s in _resources(template, "AWS::EC2::Subnet")}
-        if zones:
-            expected = DEV_ZONES if "-Dev/" in name else PROD_ZONES
-            assert zones == set(expected), (name, zones)  # never dummy1a...
-
-
-def test_a_pinned_stage_without_zones_is_refused() -> None:
-    context = delivery_context()
-    del context["fmops:stages"]["dev"]["network"]
-    with pytest.raises(SettingsError, match=r"availability_zones \(stage dev\) = \(\)"):
-        build_delivery(cdk.App(context=context), context, load_settings(context))
-
-
-def test_zones_cached_in_cdk_context_are_accepted() -> None:
-    context = delivery_context()
-    del context["fmops:stages"]["dev"]["network"]
-    stages = [load_settings({**context, "stage": name}) for name in ("dev", "prod")]
-    cached = {zone_lookup_key(stages[0]): list(DEV_ZONES)}
-    check_stage_zones(stages, cached)  # no error
-    with pytest.raises(SettingsError):
-        check_stage_zones(stages, {})
+        zones = [s["AvailabilityZone"] for s in _resources(template, "AWS::EC2::Subnet")]
+        if not zones:
+            continue
+        checked += 1
+        if "-Dev/" in name:  # dev configures its zones
+            assert set(zones) == set(DEV_ZONES), (name, zones)
+        else:  # prod does not: CloudFormation lists the Region's zones at deploy time
+            assert sorted(map(json.dumps, zones)) == sorted(map(json.dumps, deploy_time)), name
+    assert checked == 3  # prod at the top level, and both pipeline stages
 
 
 def test_synth_outside_the_cli_refuses_placeholder_lookups(tmp_path: Path) -> None:

@@ -46,7 +46,7 @@ def test_curated_bucket_denies_object_writes_to_everyone_but_the_prepare_role(
     data = _json(synthesized.templates["data"])
     writers = curated_writers(data)
     assert writers is not None and len(writers) == 1
-    assert f":role/{synthesized.settings.name}-prepare-job" in json.dumps(writers[0])
+    assert f":role/{synthesized.settings.name}-prepare-job-" in json.dumps(writers[0])
     (statement,) = [
         s
         for p in resources(data, "AWS::S3::BucketPolicy").values()
@@ -56,9 +56,15 @@ def test_curated_bucket_denies_object_writes_to_everyone_but_the_prepare_role(
     assert set(statement["Action"]) == set(CURATED_WRITE_ACTIONS)
     # The same name is the role the prepare step really runs as.
     roles = resources(_json(synthesized.templates["training"]), "AWS::IAM::Role")
-    assert any(
-        r["Properties"].get("RoleName") == f"{synthesized.settings.name}-prepare-job"
-        for r in roles.values()
+    regional = {
+        "Fn::Join": ["", [f"{synthesized.settings.name}-prepare-job-", {"Ref": "AWS::Region"}]]
+    }
+    assert any(r["Properties"].get("RoleName") == regional for r in roles.values())
+    # The deny names the same role (ARN built from the same name and Region).
+    assert json.dumps(writers[0]).endswith(
+        ':role/fmops-dev-prepare-job-", {"Ref": "AWS::Region"}]]}'.replace(
+            "fmops-dev", synthesized.settings.name
+        )
     )
 
 

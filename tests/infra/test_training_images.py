@@ -95,6 +95,21 @@ def test_smddp_stack_stays_on_transformers_4_57(resolved: dict[str, Any]) -> Non
 
 
 @needs_index
+@pytest.mark.parametrize("requirements", sorted(_images()))
+def test_each_image_ships_the_mlflow_client_and_the_sagemaker_plugin(
+    resolved: dict[str, Any], requirements: str
+) -> None:
+    """Train and Evaluate log to an ARN tracking URI: only the plugin resolves it."""
+    result = resolved[requirements]
+    if result == "no interpreter":
+        pytest.skip(f"no interpreter to resolve {requirements} with")
+    assert result.ok, result.error
+    names = {name.replace("_", "-") for name in result.versions}
+    assert {"mlflow-skinny", "sagemaker-mlflow"} <= names, requirements
+    assert result.versions["torch"] == _images()[requirements].torch_version  # left alone
+
+
+@needs_index
 def test_transformers_5_in_the_smddp_stack_fails_to_resolve(resolved: dict[str, Any]) -> None:
     result = resolved["negative"]
     if result == "no interpreter":

@@ -9,7 +9,12 @@ from typing import Any
 
 from aws_cdk.assertions import Template
 
-from deployment.contract import model_package_group_name
+from deployment.contract import (
+    model_package_group_name,
+    pipeline_role_name,
+    training_job_role_name,
+)
+from deployment.settings import Settings
 from pipelines.training_pipeline import pipeline_definition
 
 
@@ -38,33 +43,39 @@ def test_every_placeholder_is_substituted(training_template: Template) -> None:
     assert placeholders == set(variables)
 
 
+def _regional(name: str) -> dict[str, Any]:
+    """A role name as an environment-agnostic stack writes it: the name, then the Region."""
+    return {"Fn::Join": ["", [f"{name}-", {"Ref": "AWS::Region"}]]}
+
+
 def test_jobs_run_as_the_job_role_and_the_pipeline_as_its_own(
     training_template: Template,
 ) -> None:
     _, variables = _definition_sub(training_template)
     roles = training_template.find_resources("AWS::IAM::Role")
     job_role = roles[variables["TrainingRoleName"]["Ref"]]
-    assert job_role["Properties"]["RoleName"] == "fmops-dev-training-job"
+    assert job_role["Properties"]["RoleName"] == _regional("fmops-dev-training-job")
     pipeline = _only(training_template, "AWS::SageMaker::Pipeline")
     role_id = pipeline["Properties"]["RoleArn"]["Fn::GetAtt"][0]
     role = roles[role_id]
-    assert role["Properties"]["RoleName"] == "fmops-dev-training-pipeline"
+    assert role["Properties"]["RoleName"] == _regional("fmops-dev-training-pipeline")
 
 
 def test_sagemaker_roles_trust_only_sagemaker_in_this_account(
-    training_template: Template,
+    training_template: Template, dev_settings: Settings
 ) -> None:
-    for name in ("fmops-dev-training-job", "fmops-dev-training-pipeline"):
+    # The names and account cdk.json gives, not the defaults (a pinned stage's is a literal).
+    account = dev_settings.account or {"Ref": "AWS::AccountId"}
+    names = (training_job_role_name(dev_settings), pipeline_role_name(dev_settings))
+    for name in names:
         (role,) = [
             r
             for r in training_template.find_resources("AWS::IAM::Role").values()
-            if r["Properties"].get("RoleName") == name
+            if r["Properties"].get("RoleName") == _regional(name)
         ]
         (statement,) = role["Properties"]["AssumeRolePolicyDocument"]["Statement"]
         assert statement["Principal"] == {"Service": "sagemaker.amazonaws.com"}
-        assert statement["Condition"] == {
-            "StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}
-        }
+        assert statement["Condition"] == {"StringEquals": {"aws:SourceAccount": account}}
 
 
 def test_roles_have_no_inline_policies(training_template: Template) -> None:

@@ -17,9 +17,18 @@ from pipelines.local.executor import RunResult
 from pipelines.local.expressions import ExecutionState, resolve
 from pipelines.local.presets import PRESETS
 from pipelines.local.run import REGISTRY_FILE, local_run
+from pipelines.local.tracking import local_store_uri
 from pipelines.quality_gate import GATE_METRICS
 from pipelines.training_pipeline import TRAINING_SCRIPTS
-from training_scripts.vocabulary.metrics import EVALUATION_KEYS
+from training_scripts.tracking import EXECUTION_TAG, GATE_TAG, MODEL_PACKAGE_TAG, RUN_ID_KEY
+from training_scripts.vocabulary.metrics import (
+    EVALUATION_KEYS,
+    LEARNING_RATE,
+    ROUGE_L,
+    TRAIN_LOSS,
+    baseline_key,
+    gain_key,
+)
 
 
 @pytest.fixture(scope="module")
@@ -249,3 +258,70 @@ def test_a_run_that_does_not_distill_feeds_the_base_model_to_the_teacher_channel
     assert passing_run.parameters["Method"] == "cpt"
     for name in ("config.json", "model.safetensors"):
         assert (data / "teacher" / name).read_bytes() == (data / "model" / name).read_bytes()
+
+
+def _mlflow_runs(runs_dir: Path, execution_id: str) -> tuple[Any, list[Any]]:
+    """The MLflow runs tagged with the execution id, newest first, read with MLflow's client."""
+    from mlflow.tracking import MlflowClient
+
+    client = MlflowClient(local_store_uri(runs_dir))
+    experiments = [e.experiment_id for e in client.search_experiments()]
+    runs = client.search_runs(
+        experiments, f"tags.`{EXECUTION_TAG}` = '{execution_id}'",
+        order_by=["attributes.start_time DESC"],
+    )  # fmt: skip
+    return client, list(runs)
+
+
+def _mlflow_run(runs_dir: Path, execution_id: str) -> Any:
+    client, runs = _mlflow_runs(runs_dir, execution_id)
+    assert len(runs) == 1, f"{len(runs)} MLflow runs for execution {execution_id}"
+    return client, runs[0]
+
+
+def test_local_run_is_one_mlflow_run_with_method_loss_evaluation_gate_and_version(
+    passing_run: RunResult, runs_dir: Path
+) -> None:
+    client, run = _mlflow_run(runs_dir, passing_run.run_id)
+    assert run.info.run_id == passing_run.mlflow_run_id
+    assert run.info.status == "FINISHED"
+    assert run.data.params["method"] == passing_run.parameters["Method"]
+    summary = passing_run.run_dir / "jobs/Train/opt/ml/model/training_summary.json"
+    history = json.loads(summary.read_text())["loss_history"]
+    logged = client.get_metric_history(run.info.run_id, TRAIN_LOSS)
+    assert [(m.step, m.value) for m in logged] == [(int(s), v) for s, v in history]
+    assert client.get_metric_history(run.info.run_id, LEARNING_RATE)
+    evaluation = passing_run.evaluation or {}
+    for key in (
+        ROUGE_L,
+        baseline_key(ROUGE_L),
+        gain_key(ROUGE_L, "low"),
+        gain_key(ROUGE_L, "high"),
+    ):
+        assert run.data.metrics[key] == pytest.approx(evaluation[key]), key
+    assert {f"gate.{row['threshold_parameter']}": 1.0 for row in passing_run.gate}.items() <= (
+        run.data.metrics.items()
+    )
+    assert run.data.tags[GATE_TAG] == "passed"
+    assert run.data.metrics["data.stages.kept"] > 0  # prepare's governance counts
+    registered = passing_run.registered or {}
+    version = f"{registered['ModelPackageGroupName']}/{registered['ModelPackageVersion']}"
+    assert run.data.tags[MODEL_PACKAGE_TAG] == version
+    assert registered["CustomerMetadataProperties"][RUN_ID_KEY] == run.info.run_id
+
+
+def test_report_links_its_mlflow_run(passing_run: RunResult) -> None:
+    page = (passing_run.run_dir / "report.html").read_text()
+    assert f"/runs/{passing_run.mlflow_run_id}" in page
+
+
+def test_a_gate_failure_is_a_failed_mlflow_run_that_names_the_rule(failed_run: RunResult) -> None:
+    """failed_run resumes (a copy of) the passing run with an impossible threshold: a new MLflow
+    run of the same execution, with the reused jobs' records and the new verdict."""
+    _, (run, earlier) = _mlflow_runs(failed_run.run_dir.parent, failed_run.run_id)
+    assert run.info.run_id == failed_run.mlflow_run_id
+    assert (run.info.status, earlier.info.status) == ("FAILED", "FINISHED")
+    assert run.data.params["method"] == failed_run.parameters["Method"]  # the reused Train's
+    assert run.data.tags[GATE_TAG] == "failed: MinRougeL"
+    assert run.data.metrics["gate.MinRougeL"] == 0.0
+    assert MODEL_PACKAGE_TAG not in run.data.tags

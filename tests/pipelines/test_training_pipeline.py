@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from deployment.contract import DEPLOYMENT_VARIABLES
-from deployment.settings import SettingsError, settings_for_stage
+from deployment.settings import Settings, SettingsError, settings_for_stage
 from pipelines.quality_gate import STEP_PREFIX
 from pipelines.training_pipeline import (
     GATE_METRICS,
@@ -20,6 +20,7 @@ from tests.metric_lines import parse_metrics
 from tests.pipelines.conftest import flatten_steps, step
 from tests.python_probe import run_python
 from training_scripts.contract import format_metrics
+from training_scripts.tracking import ROUTING_ENV
 from training_scripts.vocabulary.metrics import TRAINING_METRICS, family_rules
 
 
@@ -278,13 +279,17 @@ def test_training_metric_regexes_read_each_value_train_py_prints(
     assert parse_metrics(line, definitions) == printed
 
 
-def test_every_step_records_the_code_content_hash(prod_definition: dict[str, Any]) -> None:
+def test_every_step_records_the_code_content_hash(
+    prod_definition: dict[str, Any], prod_settings: Settings
+) -> None:
     for name in ("PrepareData", "Train", "Evaluate"):
         environment = step(prod_definition, name)["Arguments"]["Environment"]
         assert environment["FMOPS_CODE_SHA256"] == code_sha256()
-        # Only the prepare step is told where the PII salt is.
+        # Only the prepare step is told where the PII salt is; Train and Evaluate where to
+        # log (MLflow), when tracking is on.
         salt = {"FMOPS_PII_SALT_SECRET_ARN"} if name == "PrepareData" else set()
-        assert set(environment) == {"FMOPS_CODE_SHA256", *salt}
+        logs = name != "PrepareData" and prod_settings.tracking.enabled
+        assert set(environment) == {"FMOPS_CODE_SHA256", *salt, *(ROUTING_ENV if logs else ())}
 
 
 def test_only_known_placeholders_appear(prod_definition_text: str) -> None:
