@@ -58,11 +58,6 @@ def _copy_repository(target: Path) -> None:
 
 
 @pytest.mark.e2e
-# Open on main (issue 26), the only two failures left on the README's edit (measured): app.py
-# still records missing availability-zone lookups for the pinned stages although settings name
-# their zones (test_app_py_synthesizes_every_stack_without_credentials), and cfn-lint flags the
-# literal zones of pinned network stacks (W3010). Strict: when both are fixed the marker goes.
-@pytest.mark.xfail(reason="pinned stages: missing zone lookups in app.py; W3010", strict=True)
 def test_infra_tests_pass_with_the_readme_accounts_per_stage_edit(tmp_path: Path) -> None:
     repo = tmp_path / "repo"
     repo.mkdir()

@@ -56,16 +56,15 @@ def test_curated_bucket_denies_object_writes_to_everyone_but_the_prepare_role(
     assert set(statement["Action"]) == set(CURATED_WRITE_ACTIONS)
     # The same name is the role the prepare step really runs as.
     roles = resources(_json(synthesized.templates["training"]), "AWS::IAM::Role")
-    regional = {
-        "Fn::Join": ["", [f"{synthesized.settings.name}-prepare-job-", {"Ref": "AWS::Region"}]]
-    }
+    prefix = f"{synthesized.settings.name}-prepare-job-"
+    region = synthesized.settings.region  # a literal where cdk.json pins the stage's region
+    regional = (
+        f"{prefix}{region}" if region else {"Fn::Join": ["", [prefix, {"Ref": "AWS::Region"}]]}
+    )
     assert any(r["Properties"].get("RoleName") == regional for r in roles.values())
     # The deny names the same role (ARN built from the same name and Region).
-    assert json.dumps(writers[0]).endswith(
-        ':role/fmops-dev-prepare-job-", {"Ref": "AWS::Region"}]]}'.replace(
-            "fmops-dev", synthesized.settings.name
-        )
-    )
+    tail = f'{prefix}{region}"' if region else f'{prefix}", {{"Ref": "AWS::Region"}}]]}}'
+    assert json.dumps(writers[0]).endswith(f":role/{tail}")
 
 
 def test_curated_write_check_fires_when_the_deny_is_removed(synthesized: Any) -> None:

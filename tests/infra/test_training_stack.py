@@ -43,22 +43,29 @@ def test_every_placeholder_is_substituted(training_template: Template) -> None:
     assert placeholders == set(variables)
 
 
-def _regional(name: str) -> dict[str, Any]:
-    """A role name as an environment-agnostic stack writes it: the name, then the Region."""
+def _regional(name: str, region: str | None) -> str | dict[str, Any]:
+    """A role name as the stack writes it: the name, then the Region (a literal where cdk.json
+    pins the stage's region, else resolved at deploy time)."""
+    if region:
+        return f"{name}-{region}"
     return {"Fn::Join": ["", [f"{name}-", {"Ref": "AWS::Region"}]]}
 
 
 def test_jobs_run_as_the_job_role_and_the_pipeline_as_its_own(
-    training_template: Template,
+    training_template: Template, dev_settings: Settings
 ) -> None:
     _, variables = _definition_sub(training_template)
     roles = training_template.find_resources("AWS::IAM::Role")
     job_role = roles[variables["TrainingRoleName"]["Ref"]]
-    assert job_role["Properties"]["RoleName"] == _regional("fmops-dev-training-job")
+    assert job_role["Properties"]["RoleName"] == _regional(
+        training_job_role_name(dev_settings), dev_settings.region
+    )
     pipeline = _only(training_template, "AWS::SageMaker::Pipeline")
     role_id = pipeline["Properties"]["RoleArn"]["Fn::GetAtt"][0]
     role = roles[role_id]
-    assert role["Properties"]["RoleName"] == _regional("fmops-dev-training-pipeline")
+    assert role["Properties"]["RoleName"] == _regional(
+        pipeline_role_name(dev_settings), dev_settings.region
+    )
 
 
 def test_sagemaker_roles_trust_only_sagemaker_in_this_account(
@@ -71,7 +78,7 @@ def test_sagemaker_roles_trust_only_sagemaker_in_this_account(
         (role,) = [
             r
             for r in training_template.find_resources("AWS::IAM::Role").values()
-            if r["Properties"].get("RoleName") == _regional(name)
+            if r["Properties"].get("RoleName") == _regional(name, dev_settings.region)
         ]
         (statement,) = role["Properties"]["AssumeRolePolicyDocument"]["Statement"]
         assert statement["Principal"] == {"Service": "sagemaker.amazonaws.com"}
