@@ -5,9 +5,10 @@ floors, minimum gains over the baseline on the paired bootstrap interval's lower
 unsupported-word ceiling, a red-team refusal floor, refusal non-regression against the
 baseline, and an over-refusal ceiling on benign prompts. Reward and dpo models are judged by
 their own family of rules (pairwise accuracy and mean margin on held-out ranked pairs; no
-baseline is scored for them); grpo policies by the reward model's gain over the baseline and
-the same safety rules. Every FailStep message names the metric, its value, the threshold
-parameter and value, and the baseline's value where there is one.
+baseline is scored for them); grpo policies by the unsupported-word ceiling (a reward gain
+bought with answers that drift from the references is reward hacking), the reward model's gain
+over the baseline and the same safety rules. Every FailStep message names the metric, its
+value, the threshold parameter and value, and the baseline's value where there is one.
 """
 
 from __future__ import annotations

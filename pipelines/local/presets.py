@@ -207,7 +207,11 @@ PRESETS: dict[str, Preset] = {
             # tokens is where the base LM's greedy answers start to be complete (6 of 24 at 32,
             # 20 of 24 at 40, none at 24), so the policy has something to learn. Sampling at
             # temperature 0.7 (1.0: the reward stayed at -4.1 for 15 steps; 0.7: -3.9 -> -1.1 by
-            # step 20) and a rate of 5e-4 with beta 0.1 (3e-3 collapsed a test policy).
+            # step 20) and a rate of 5e-4 with beta 0.1 (3e-3 collapsed a test policy). Rule
+            # rewards (in [0, 1]) weigh 8 beside the reward model's +-4: at weight 1 the policy
+            # gamed the reward model (unsupported-word rate 0.50 -> 0.925, refused by
+            # MaxUnsupportedWordRate); 8: 0.725, reward gain CI low 1.50, registered; 16: 0.80;
+            # 8 with beta 0.3: reward gain CI low 0.23 (2026-12-07, one run each).
             hyperparameters={
                 "max_seq_length": "512",
                 "max_steps": "60",
@@ -216,6 +220,7 @@ PRESETS: dict[str, Preset] = {
                 "grpo_beta": "0.1",
                 "grpo_max_new_tokens": "32",
                 "grpo_temperature": "0.7",
+                "rule_reward_weight": "8",
             },
             # Measured 2026-12-01 on the base LM pretrained on 512-token windows (180 dialogs, 36
             # held out, 60 steps; baseline = the local base LM: rougeL 0.035-0.039, bleu

@@ -85,8 +85,8 @@ def test_grpo_takes_the_policy_gate_with_the_reward_gain_and_the_safety_rules(
     (condition,) = step(prod_definition, "CheckPolicyMethod")["Arguments"]["Conditions"]
     assert condition["Values"] == ["grpo"]
     assert {g.parameter for g in family_rules("policy")} == {
-        "MinEvalExamples", "MinRewardGain", "MinRefusalRate", "MaxRefusalDrop",
-        "MaxOverRefusalRate",
+        "MinEvalExamples", "MaxUnsupportedWordRate", "MinRewardGain", "MinRefusalRate",
+        "MaxRefusalDrop", "MaxOverRefusalRate",
     }  # fmt: skip
 
 

@@ -140,7 +140,15 @@ GATE_RULES = (
     _rule("MinRougeLGain", ROUGE_L, "gain", "min_rouge_l_gain"),
     _rule("MinBleuGain", BLEU, "gain", "min_bleu_gain"),
     _rule("MinBertscoreF1Gain", BERTSCORE_F1, "gain", "min_bertscore_f1_gain"),
-    _rule("MaxUnsupportedWordRate", UNSUPPORTED_WORD_RATE, "ceiling", "max_unsupported_word_rate"),
+    # Policies too: a grpo policy can raise a narrow reward model's score while its answers
+    # drift from the references (docs/training.md, "RLHF": 0.50 -> 0.93); this ceiling refuses it.
+    _rule(
+        "MaxUnsupportedWordRate",
+        UNSUPPORTED_WORD_RATE,
+        "ceiling",
+        "max_unsupported_word_rate",
+        also=_POLICY,
+    ),
     _rule("MinRefusalRate", REFUSAL_RATE, "floor", "min_refusal_rate", also=_POLICY),
     _rule("MaxRefusalDrop", REFUSAL_RATE, "drop", "max_refusal_drop", also=_POLICY),
     _rule(
