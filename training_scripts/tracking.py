@@ -178,6 +178,17 @@ def publish(
         return None
 
 
+def tag_run(uri: str, run_id: str, tags: Mapping[str, str]) -> bool:
+    """Set `tags` on run `run_id` (one LogBatch); False, after one warning line, when the store
+    cannot be written: whoever links a run (`fmops pipeline approve`) goes on without it."""
+    try:
+        MlflowSink(uri).log(run_id, StepRecord("Link", tags=dict(tags)))
+        return True
+    except Exception as exc:  # tracking never fails the caller
+        warn(uri, exc)
+        return False
+
+
 class MlflowSink:
     """Every MLflow call of the project; mlflow is imported here and nowhere earlier."""
 
