@@ -38,7 +38,7 @@ from pipelines.pipeline_parameters import MODEL_DATA_PROPERTY
 from pipelines.quality_gate import GATE_METRICS, family_gate, threshold_parameters
 from pipelines.sagemaker_jobs import PII_SALT_SECRET, PREPARE_ROLE_ARN, JobSteps
 from training_scripts.governance.salt import SECRET_ARN_ENV
-from training_scripts.tracking import RUN_ID_KEY
+from training_scripts.tracking import RUN_ID_KEY, THRESHOLD_ARG
 from training_scripts.vocabulary.methods import DATA_TASKS, METHODS
 from training_scripts.vocabulary.metrics import (
     EVALUATION_FILE,
@@ -183,7 +183,10 @@ def _build_pipeline(settings: Settings, subnet_count: int | None) -> Any:
                    "--max-new-tokens", str(settings.evaluation.max_new_tokens),
                    "--method", method,
                    *(["--judge-model-id", settings.evaluation.judge_model_id]
-                     if settings.evaluation.judge_model_id else [])],
+                     if settings.evaluation.judge_model_id else []),
+                   # The gate's thresholds, so Evaluate logs its decision per rule to MLflow.
+                   *[arg for name, threshold in thresholds.items()
+                     for arg in (THRESHOLD_ARG, Join(on="=", values=[name, threshold]))]],
         description="Candidate vs baseline: ROUGE, BLEU, BERTScore, perplexity, unsupported "
         "words, refusal and over-refusal rates, paired bootstrap intervals",
         property_files=[report], environment=jobs.tracking_environment,

@@ -67,6 +67,7 @@ from training_scripts.vocabulary.methods import METHODS
 from training_scripts.vocabulary.metrics import (
     COMPARED_METRICS,
     EVALUATION_FILE,
+    GATE_PARAMETERS,
     HALLUCINATION_RATE,
     KL_TO_REFERENCE,
     MEAN_MARGIN,
@@ -81,6 +82,8 @@ from training_scripts.vocabulary.metrics import (
     PAIRWISE_KEYS,
     REWARD_SCORE,
     SAFETY_METRICS,
+    gate_decisions,
+    gate_family,
 )
 from training_scripts.vocabulary.records import DataError, InstructionExample
 
@@ -103,11 +106,34 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         default="",
         help="Bedrock model id of an LLM-as-a-judge faithfulness check (off when empty)",
     )
+    parser.add_argument(
+        tracking.THRESHOLD_ARG,
+        action="append",
+        default=[],
+        metavar="PARAMETER=VALUE",
+        help="a quality-gate threshold (the pipeline parameter's value), repeated per rule: "
+        "the gate's decision per rule is logged to MLflow",
+    )
     args = parser.parse_args(argv)
+    args.thresholds = _thresholds(parser, args.threshold)
     for name in ("max_new_tokens", "max_examples", "audit_sample_size"):
         if getattr(args, name) < 1:
             parser.error(f"--{name.replace('_', '-')} {getattr(args, name)}: must be at least 1")
     return args
+
+
+def _thresholds(parser: argparse.ArgumentParser, given: list[str]) -> dict[str, float]:
+    thresholds: dict[str, float] = {}
+    for item in given:
+        name, _, value = item.partition("=")
+        try:
+            if name not in GATE_PARAMETERS:
+                raise ValueError(name)
+            thresholds[name] = float(value)
+        except ValueError:
+            parser.error(f"{tracking.THRESHOLD_ARG} {item!r}: must be PARAMETER=NUMBER, "
+                         f"PARAMETER one of {', '.join(GATE_PARAMETERS)}")  # fmt: skip
+    return thresholds
 
 
 def _choose(examples: list[InstructionExample], limit: int, seed: int) -> list[InstructionExample]:
@@ -229,7 +255,12 @@ def _track(
     record.param("max_examples", args.max_examples)
     record.numbers(evaluation)
     record.governance(_manifest(_input_dir(contract, "governance")))
-    return tracking.publish(record) or "none"
+    # The gate's decision per rule, from the thresholds the pipeline passes: Evaluate is the
+    # last job that logs, so it also ends the stage's run (FINISHED, or FAILED on a failed rule).
+    method = METHODS.get(args.method)
+    family = gate_family(method.evaluation if method else "generation")
+    gate = gate_decisions(evaluation, args.thresholds, family)
+    return tracking.publish(record, gate=gate) or "none"
 
 
 def _is_policy(method: str) -> bool:

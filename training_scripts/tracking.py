@@ -33,18 +33,27 @@ OUTBOX_ENV = "FMOPS_TRACKING_OUTBOX"
 # Where a job reports, not what it computes: a resumed or moved local run reuses a job whose
 # only change is one of these (the local store's path is absolute).
 ROUTING_ENV = (TRACKING_URI_ENV, EXPERIMENT_ENV, EXECUTION_ENV)
+# Evaluate's argument (repeated, `Parameter=value`) carrying a gate threshold: it changes only
+# what Evaluate logs (the gate's decision per rule), so a local resume with another threshold
+# reuses the Evaluate job and reruns only the gate.
+THRESHOLD_ARG = "--threshold"
 DEFAULT_EXPERIMENT = "fmops"
 # Run tags. The run id goes on the model package / local registry entry under RUN_ID_KEY.
 EXECUTION_TAG = "fmops.pipeline_execution_id"
 MODEL_PACKAGE_TAG = "fmops.model_package"
 GATE_TAG = "fmops.gate"
 RUN_ID_KEY = "mlflow_run_id"
-# The IAM actions of the calls a job makes (MlflowSink.pipeline_run and .log); the training
-# stack grants exactly these on the stage's tracking server.
+# The IAM actions of the calls a job makes (MlflowSink.pipeline_run, .log and, from Evaluate,
+# .finish: UpdateRun); the training stack grants exactly these on the stage's tracking server.
+# Service Authorization Reference, "Amazon SageMaker with MLflow":
+# https://docs.aws.amazon.com/service-authorization/latest/reference/list_sagemaker-mlflow.html
 JOB_MLFLOW_ACTIONS = tuple(
     f"sagemaker-mlflow:{action}"
-    for action in ("GetExperimentByName", "CreateExperiment", "SearchRuns", "CreateRun", "LogBatch")
-)
+    for action in (
+        "GetExperimentByName", "CreateExperiment", "SearchRuns", "CreateRun", "LogBatch",
+        "UpdateRun",
+    )
+)  # fmt: skip
 # MLflow's limits per LogBatch request (REST API reference, "Log Batch"): 1000 metrics,
 # 100 params, 100 tags, 1000 entities in all.
 _BATCH_METRICS, _BATCH_PARAMS = 1000, 100
@@ -97,6 +106,18 @@ class StepRecord:
         entities = (manifest.get("pii") or {}).get("entities")
         self.numbers(entities if isinstance(entities, dict) else {}, "data.pii")
 
+    def gate(self, rows: Iterable[Mapping[str, Any]]) -> None:
+        """Per gate rule (`threshold_parameter`, `threshold`, `passed`): `gate.<Parameter>`
+        1 (pass) or 0 (fail), its threshold as a param, and the GATE_TAG summary."""
+        rows = list(rows)
+        failed = [row["threshold_parameter"] for row in rows if not row["passed"]]
+        for row in rows:
+            name = row["threshold_parameter"]
+            self.metric(f"gate.{name}", 1.0 if row["passed"] else 0.0)
+            self.param(f"gate.{name}.threshold", row["threshold"])
+        if rows:
+            self.tags[GATE_TAG] = f"failed: {', '.join(failed)}" if failed else "passed"
+
     def to_json(self) -> str:
         return json.dumps({"step": self.step, "params": self.params,
                            "metrics": self.metrics, "tags": self.tags})  # fmt: skip
@@ -119,8 +140,17 @@ def warn(target: str, exc: BaseException) -> None:
     )
 
 
-def publish(record: StepRecord, environ: Mapping[str, str] = os.environ) -> str | None:
-    """Hand the record on (see the module doc). Returns the MLflow run id when logged directly."""
+def publish(
+    record: StepRecord,
+    environ: Mapping[str, str] = os.environ,
+    gate: Iterable[Mapping[str, Any]] | None = None,
+) -> str | None:
+    """Hand the record on (see the module doc). Returns the MLflow run id when logged directly.
+
+    `gate` (from the last step that logs, Evaluate: one row per rule, see `StepRecord.gate`):
+    when logging directly, the decisions join the record and the run ends FINISHED if every
+    rule passed, else FAILED. Through the outbox it is ignored: the local executor logs the
+    gate it ran and ends the run itself."""
     outbox = environ.get(OUTBOX_ENV)
     uri = environ.get(TRACKING_URI_ENV)
     target = outbox or uri or ""
@@ -136,11 +166,27 @@ def publish(record: StepRecord, environ: Mapping[str, str] = os.environ) -> str 
         run_id = sink.pipeline_run(
             environ.get(EXPERIMENT_ENV) or DEFAULT_EXPERIMENT, environ.get(EXECUTION_ENV) or ""
         )
+        rows = None if gate is None else list(gate)
+        if rows is not None:
+            record.gate(rows)
         sink.log(run_id, record)
+        if rows is not None:
+            sink.finish(run_id, all(row["passed"] for row in rows))
         return run_id
     except Exception as exc:  # tracking must never fail the job
         warn(target, exc)
         return None
+
+
+def tag_run(uri: str, run_id: str, tags: Mapping[str, str]) -> bool:
+    """Set `tags` on run `run_id` (one LogBatch); False, after one warning line, when the store
+    cannot be written: whoever links a run (`fmops pipeline approve`) goes on without it."""
+    try:
+        MlflowSink(uri).log(run_id, StepRecord("Link", tags=dict(tags)))
+        return True
+    except Exception as exc:  # tracking never fails the caller
+        warn(uri, exc)
+        return False
 
 
 class MlflowSink:

@@ -100,6 +100,25 @@ def approve(
         raise fail(f"approve {model_package_arn}: {exc}", code=1) from None
     forced = " (override recorded)" if override else ""
     console.print(f"{'rejected' if reject else 'approved'}{forced}: {model_package_arn}")
+    _link_run(metadata, model_package_arn, stage, region)
+
+
+def _link_run(metadata: dict[str, str], arn: str, stage: str | None, region: str | None) -> None:
+    """The package ARN on the MLflow run the package's metadata names (`fmops.model_package`):
+    the run then leads to the version as the version leads to the run. The registry stays the
+    source of truth, so a tracking server that cannot be reached costs one warning line."""
+    from pipelines.experiment_runs import stage_uri
+    from training_scripts.tracking import MODEL_PACKAGE_TAG, RUN_ID_KEY, tag_run, warn
+
+    run_id = metadata.get(RUN_ID_KEY, "none")  # "none": Evaluate logged no run
+    if run_id == "none":
+        return
+    try:
+        uri = stage_uri(_settings(stage), _client("cloudformation", region))
+    except Exception as exc:  # no tracking server in this stage: nothing to link
+        warn(f"the MLflow run {run_id}", exc)
+        return
+    tag_run(uri, run_id, {MODEL_PACKAGE_TAG: arn})
 
 
 def _audit_or_override(

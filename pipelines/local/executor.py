@@ -33,7 +33,7 @@ from pipelines.pipeline_parameters import (
     resolve_placeholders,
 )
 from training_scripts.governance.writers import sha256_file
-from training_scripts.tracking import ROUTING_ENV, RUN_ID_KEY
+from training_scripts.tracking import ROUTING_ENV, RUN_ID_KEY, THRESHOLD_ARG
 
 _STEP_REF = re.compile(r'"Steps\.([A-Za-z0-9_-]+)\.')
 _PARAMETER_TYPES: dict[str, Callable[[str], Any]] = {
@@ -264,12 +264,20 @@ class LocalExecutor:
 
     def _fingerprint(self, args: dict[str, Any]) -> str:
         """Resolved arguments (which carry the code hash; not where the job reports, see
-        ROUTING_ENV), the versions of the libraries the jobs run on, plus the bytes of every
-        input."""
+        ROUTING_ENV, nor the gate thresholds Evaluate only logs, THRESHOLD_ARG), the versions
+        of the libraries the jobs run on, plus the bytes of every input."""
         environment = {
             k: v for k, v in (args.get("Environment") or {}).items() if k not in ROUTING_ENV
         }
         computed = {**args, "Environment": environment}
+        app = args.get("AppSpecification")
+        if app and app.get("ContainerArguments"):
+            given = [str(a) for a in app["ContainerArguments"]]
+            kept = [  # each THRESHOLD_ARG and the value after it left out
+                a for at, a in enumerate(given)
+                if a != THRESHOLD_ARG and (at == 0 or given[at - 1] != THRESHOLD_ARG)
+            ]  # fmt: skip
+            computed["AppSpecification"] = {**app, "ContainerArguments": kept}
         digest = hashlib.sha256(json.dumps(computed, sort_keys=True, default=str).encode())
         digest.update(job_libraries().encode())
         uris = [i["S3Input"]["S3Uri"] for i in args.get("ProcessingInputs", [])]

@@ -17,7 +17,6 @@ from typing import Any
 
 from training_scripts.tracking import (
     EXECUTION_ENV,
-    GATE_TAG,
     MODEL_PACKAGE_TAG,
     OUTBOX_ENV,
     MlflowSink,
@@ -117,13 +116,7 @@ class LocalTracking:
 def gate_record(gate: list[dict[str, Any]], registered: dict[str, Any] | None) -> StepRecord:
     """Per gate rule: `gate.<Parameter>` 1 (pass) or 0 (fail) and its threshold; the version."""
     record = StepRecord("Gate")
-    failed = [row["threshold_parameter"] for row in gate if not row["passed"]]
-    for row in gate:
-        name = row["threshold_parameter"]
-        record.metric(f"gate.{name}", 1.0 if row["passed"] else 0.0)
-        record.param(f"gate.{name}.threshold", row["threshold"])
-    if gate:
-        record.tags[GATE_TAG] = f"failed: {', '.join(failed)}" if failed else "passed"
+    record.gate(gate)
     if registered:
         group, version = registered["ModelPackageGroupName"], registered["ModelPackageVersion"]
         record.tags[MODEL_PACKAGE_TAG] = f"{group}/{version}"

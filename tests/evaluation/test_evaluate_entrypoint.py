@@ -12,6 +12,14 @@ from pathlib import Path
 
 import pytest
 
+from training_scripts.tracking import (
+    EXECUTION_ENV,
+    EXECUTION_TAG,
+    GATE_TAG,
+    OUTBOX_ENV,
+    RUN_ID_KEY,
+    TRACKING_URI_ENV,
+)
 from training_scripts.vocabulary.metrics import (
     COMPARED_METRICS,
     EVALUATION_KEYS,
@@ -43,8 +51,10 @@ def lay_out(root: Path, model: Path, test_rows: list[dict]) -> Path:
     return inputs
 
 
-def run_evaluate(root: Path, *args: str, as_script: bool = True) -> subprocess.CompletedProcess:
-    env = {**os.environ, "FMOPS_CONTAINER_ROOT": str(root), "HF_HUB_OFFLINE": "1"}
+def run_evaluate(
+    root: Path, *args: str, as_script: bool = True, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess:
+    env = {**os.environ, **(env or {}), "FMOPS_CONTAINER_ROOT": str(root), "HF_HUB_OFFLINE": "1"}
     env["OMP_NUM_THREADS"] = "1"
     command = (
         [sys.executable, "evaluate.py", *args]
@@ -55,13 +65,49 @@ def run_evaluate(root: Path, *args: str, as_script: bool = True) -> subprocess.C
     return subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
 
 
+# Baseline and candidate are the same weights, so every gain (and its interval) is exactly 0:
+# MinRougeLGain 0 passes (>=), MinBleuGain 0.5 fails.
+THRESHOLDS = {"MinRougeLGain": 0.0, "MinBleuGain": 0.5}
+
+
 @pytest.fixture(scope="module")
 def evaluated(tmp_path_factory, tiny_model_dir) -> Path:
+    """One Evaluate job as in a stage: the gate's thresholds as arguments, logging directly to
+    an MLflow store (a local SQLite file standing in for the stage's tracking server)."""
     root = tmp_path_factory.mktemp("run")
     lay_out(root, tiny_model_dir, TEST_SET)
-    done = run_evaluate(root, "--max-new-tokens", "8", "--audit-sample-size", "2")
+    gate = [a for name, value in THRESHOLDS.items() for a in ("--threshold", f"{name}={value}")]
+    env = {TRACKING_URI_ENV: f"sqlite:///{root / 'mlflow.db'}", EXECUTION_ENV: "exec-1"}
+    env[OUTBOX_ENV] = ""  # a local run's outbox, if the caller's shell has one, is not this
+    done = run_evaluate(root, "--max-new-tokens", "8", "--audit-sample-size", "2", *gate, env=env)
     assert done.returncode == 0, done.stderr
     return root / "opt" / "ml" / "processing" / "output" / "evaluation"
+
+
+def test_evaluate_logs_the_gate_decision_per_rule_and_ends_the_run(evaluated: Path) -> None:
+    from mlflow.tracking import MlflowClient
+
+    evaluation = json.loads((evaluated / "evaluation.json").read_text(encoding="utf-8"))
+    store = evaluated.parents[4] / "mlflow.db"
+    run = MlflowClient(tracking_uri=f"sqlite:///{store}").get_run(evaluation[RUN_ID_KEY])
+    assert run.data.tags[EXECUTION_TAG] == "exec-1"
+    assert (run.data.metrics["gate.MinRougeLGain"], run.data.metrics["gate.MinBleuGain"]) == (
+        1.0,
+        0.0,
+    )
+    assert float(run.data.params["gate.MinBleuGain.threshold"]) == THRESHOLDS["MinBleuGain"]
+    assert run.data.tags[GATE_TAG] == "failed: MinBleuGain"
+    # Only the rules given a threshold are decided (a pipeline passes all of them).
+    assert not {k for k in run.data.metrics if k.startswith("gate.")} - {
+        f"gate.{name}" for name in THRESHOLDS
+    }
+    assert run.info.status == "FAILED"  # a failed rule fails the run, not left RUNNING
+
+
+def test_unknown_threshold_is_refused_in_one_line_with_exit_2(tmp_path: Path) -> None:
+    done = run_evaluate(tmp_path, "--threshold", "MinFoo=1")
+    assert done.returncode == 2
+    assert "--threshold 'MinFoo=1'" in done.stderr and "MinRougeL" in done.stderr
 
 
 def test_evaluation_json_has_every_gate_key_as_a_flat_number(evaluated):
@@ -110,7 +156,6 @@ def test_gate_reads_only_keys_that_evaluate_py_writes(evaluated):
     # key evaluate.py stops writing (or a renamed one) fails here.
     from deployment.settings import settings_for_stage
     from pipelines.training_pipeline import pipeline_definition
-    from training_scripts.tracking import RUN_ID_KEY
     from training_scripts.vocabulary.metrics import (
         GATE_RULES,
         MODEL_ARCHITECTURE,

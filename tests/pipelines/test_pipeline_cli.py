@@ -356,3 +356,25 @@ def test_approved_registration_is_refused_where_approval_needs_an_audit(
     else:
         assert result.exit_code == 0, result.output
         assert len(runs) == 1
+
+
+def test_approve_puts_the_package_arn_on_the_mlflow_run_its_metadata_names(
+    sagemaker: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from training_scripts.tracking import MODEL_PACKAGE_TAG, RUN_ID_KEY, MlflowSink
+
+    # A local SQLite store stands in for the stage's tracking server (which stage_uri reads
+    # from the deployed training stack).
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    sink = MlflowSink(uri)
+    run_id = sink.pipeline_run("fmops-dev-training", "exec-1")
+    monkeypatch.setattr("pipelines.experiment_runs.stage_uri", lambda settings, cf: uri)
+    sagemaker.create_model_package_group(ModelPackageGroupName=GROUP)
+    arn = sagemaker.create_model_package(
+        ModelPackageGroupName=GROUP,
+        ModelApprovalStatus="PendingManualApproval",
+        CustomerMetadataProperties={RUN_ID_KEY: run_id},
+    )["ModelPackageArn"]
+    result = fmops("approve", arn, "--stage", "dev", "--reason", "audit sample reviewed")
+    assert result.exit_code == 0, result.output
+    assert sink.client.get_run(run_id).data.tags[MODEL_PACKAGE_TAG] == arn

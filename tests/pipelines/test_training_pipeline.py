@@ -21,7 +21,7 @@ from tests.pipelines.conftest import flatten_steps, step
 from tests.python_probe import run_python
 from training_scripts.contract import format_metrics
 from training_scripts.tracking import ROUTING_ENV
-from training_scripts.vocabulary.metrics import TRAINING_METRICS, family_rules
+from training_scripts.vocabulary.metrics import GATE_PARAMETERS, TRAINING_METRICS, family_rules
 
 
 def test_same_settings_give_byte_identical_definitions_in_another_process(
@@ -429,3 +429,23 @@ def test_sdk_config_is_still_validated_once_and_the_sdk_is_restored_after_the_bu
         )
     assert SageMakerConfig.__dict__["validate_sagemaker_config"] is not inside[0]
     assert config_module.validate_sagemaker_config is not inside[1]
+
+
+def test_evaluate_receives_every_gate_threshold_parameter_as_a_valid_job_argument(
+    prod_definition: dict[str, Any],
+) -> None:
+    # Evaluate logs the gate's decision per rule to MLflow: it must get each rule's threshold,
+    # the pipeline parameter itself (a value given at start time), not the stage's default.
+    from tests.api_shapes import pipeline_step_problems
+
+    evaluate = step(prod_definition, "Evaluate")
+    arguments = evaluate["Arguments"]["AppSpecification"]["ContainerArguments"]
+    given = {}
+    for at, argument in enumerate(arguments):
+        if argument == "--threshold":
+            join = arguments[at + 1]["Std:Join"]
+            assert join["On"] == "="
+            name, value = join["Values"]
+            given[name] = value
+    assert given == {name: {"Get": f"Parameters.{name}"} for name in GATE_PARAMETERS}
+    assert not pipeline_step_problems(evaluate)

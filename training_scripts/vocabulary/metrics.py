@@ -167,6 +167,31 @@ def family_rules(family: str) -> tuple[GateRule, ...]:
     return tuple(rule for rule in GATE_RULES if rule.judges(family))
 
 
+def gate_family(evaluation: str) -> str:
+    """The gate family of a method's evaluation kind (methods.Method.evaluation)."""
+    return evaluation if evaluation in ("pairwise", "policy") else "text"
+
+
+def gate_decisions(
+    evaluation: dict[str, object], thresholds: dict[str, float], family: str
+) -> list[dict[str, object]]:
+    """What the pipeline's ConditionSteps decide, per rule of `family` whose threshold is
+    given: `threshold_parameter`, `threshold`, `value` and `passed` (the same comparison as
+    pipelines/quality_gate.py; a missing value fails, as the pipeline's JsonGet would)."""
+    rows: list[dict[str, object]] = []
+    for rule in family_rules(family):
+        if rule.parameter not in thresholds:
+            continue
+        threshold, value = thresholds[rule.parameter], evaluation.get(rule.key)
+        number = value if isinstance(value, int | float) and not isinstance(value, bool) else None
+        passed = number is not None and (
+            number >= threshold if rule.minimum else number <= threshold
+        )
+        rows.append({"threshold_parameter": rule.parameter, "threshold": threshold,
+                     "value": number, "passed": passed})  # fmt: skip
+    return rows
+
+
 # -- Training (`name=value;` lines train.py prints; the definition's metric regexes) --------
 TRAIN_LOSS = "train_loss"
 EVAL_LOSS = "eval_loss"
