@@ -10,6 +10,7 @@ stop", and prints Trainer logs as our metric lines.
 from __future__ import annotations
 
 from functools import partial
+from typing import Any
 
 from datasets import Dataset
 from transformers import PreTrainedTokenizerBase, TrainerCallback
@@ -45,6 +46,32 @@ RENAMED = {
     "eval_loss": EVAL_LOSS,
     "eval_rewards/accuracies": EVAL_REWARD_ACCURACY,
 }
+
+
+def trainer_runtime(hp: Hyperparameters, ctx: DistContext) -> dict[str, Any]:
+    """The Trainer arguments every trl method here shares: schedule, device, distribution,
+    logging and checkpoints (the contract's checkpoint cadence; the job logs, not a reporter)."""
+    every = hp.checkpoint_every
+    return dict(
+        seed=hp.seed,
+        weight_decay=hp.weight_decay,
+        lr_scheduler_type=hp.lr_scheduler,
+        warmup_steps=hp.warmup_steps,
+        max_grad_norm=hp.max_grad_norm,
+        num_train_epochs=hp.epochs,
+        max_steps=hp.max_steps or -1,
+        per_device_train_batch_size=hp.batch_size,
+        bf16=hp.bf16,
+        gradient_checkpointing=hp.gradient_checkpointing,
+        use_cpu=ctx.device.type == "cpu",
+        ddp_backend=ctx.backend if ctx.enabled else None,
+        logging_steps=hp.log_every,
+        save_strategy="steps" if every else "no",
+        save_steps=every or 1,
+        save_total_limit=1,
+        report_to=[],
+        disable_tqdm=True,
+    )
 
 
 class ContractBridge(TrainerCallback):
@@ -92,34 +119,16 @@ def run_dpo(
     stop: StopRequest,
     log=print,
 ) -> LoopResult:
-    every = hp.checkpoint_every
     config = DPOConfig(
         output_dir=str(store.directory),
-        seed=hp.seed,
         learning_rate=hp.learning_rate,
-        weight_decay=hp.weight_decay,
-        lr_scheduler_type=hp.lr_scheduler,
-        warmup_steps=hp.warmup_steps,
-        max_grad_norm=hp.max_grad_norm,
-        num_train_epochs=hp.epochs,
-        max_steps=hp.max_steps or -1,
-        per_device_train_batch_size=hp.batch_size,
         per_device_eval_batch_size=hp.batch_size,
         max_length=max_length(task.model, run),
         beta=hp.dpo_beta,
         # The frozen reference's log-probs once per pair, not once per epoch: the same numbers
         # (the reference never changes), one pass over the pairs instead of one per epoch.
         precompute_ref_log_probs=True,
-        bf16=hp.bf16,
-        gradient_checkpointing=hp.gradient_checkpointing,
-        use_cpu=ctx.device.type == "cpu",
-        ddp_backend=ctx.backend if ctx.enabled else None,
-        logging_steps=hp.log_every,
-        save_strategy="steps" if every else "no",
-        save_steps=every or 1,
-        save_total_limit=1,
-        report_to=[],
-        disable_tqdm=True,
+        **trainer_runtime(hp, ctx),
     )
     bridge = ContractBridge(stop, log, ctx)
     validation = _records(run.validation)

@@ -36,7 +36,7 @@ from training_scripts.distributed import DistContext
 from training_scripts.hyperparameters import Hyperparameters
 from training_scripts.methods import reward
 from training_scripts.methods.causal_lm import hf_saver, parameter_counts
-from training_scripts.methods.dpo import ContractBridge
+from training_scripts.methods.dpo import ContractBridge, trainer_runtime
 from training_scripts.model_source import RunContext, load_causal_lm, load_tokenizer
 from training_scripts.reward_scoring import REWARD_MODEL_DIR, RewardScorer, is_reward_model
 from training_scripts.training_loop import LoopResult, Task
@@ -125,34 +125,16 @@ def reward_functions(scorer: RewardScorer) -> list:
 
 
 def grpo_config(hp: Hyperparameters, ctx: DistContext, output_dir: Path) -> GRPOConfig:
-    every = hp.checkpoint_every
     return GRPOConfig(
         output_dir=str(output_dir),
-        seed=hp.seed,
         learning_rate=hp.grpo_learning_rate,
-        weight_decay=hp.weight_decay,
-        lr_scheduler_type=hp.lr_scheduler,
-        warmup_steps=hp.warmup_steps,
-        max_grad_norm=hp.max_grad_norm,
-        num_train_epochs=hp.epochs,
-        max_steps=hp.max_steps or -1,
-        per_device_train_batch_size=hp.batch_size,
         num_generations=hp.grpo_generations,
         max_completion_length=hp.grpo_max_new_tokens,
         temperature=hp.grpo_temperature,
         beta=hp.grpo_beta,
         reward_weights=[1.0, hp.rule_reward_weight],
         remove_unused_columns=False,  # the rule rewards read reference_answer
-        bf16=hp.bf16,
-        gradient_checkpointing=hp.gradient_checkpointing,
-        use_cpu=ctx.device.type == "cpu",
-        ddp_backend=ctx.backend if ctx.enabled else None,
-        logging_steps=hp.log_every,
-        save_strategy="steps" if every else "no",
-        save_steps=every or 1,
-        save_total_limit=1,
-        report_to=[],
-        disable_tqdm=True,
+        **trainer_runtime(hp, ctx),
     )
 
 
