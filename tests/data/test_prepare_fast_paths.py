@@ -1,7 +1,8 @@
 """The batched fast paths of prepare's workers decide exactly what the per-row checks decide.
 
 Each fast path is a screen or a re-formatting: the repetition screen over a batch's 3-gram
-hashes, the long-token check on a byte mask, the hand-formatted output records. Each is compared
+hashes, the injection needles searched in a batch's distinct words, the long-token check on a
+byte mask, the hand-formatted output records. Each is compared
 with the plain definition here, and the whole PII-off path with the outputs the code before the
 fast paths wrote for the same input (hashes below).
 """
@@ -19,6 +20,7 @@ import pytest
 from training_scripts.governance.dedup import gram_hashes, words
 from training_scripts.governance.govern import _encode, render_output
 from training_scripts.governance.pipeline import PrepareOutputs, PrepareSettings, prepare
+from training_scripts.governance.poisoning import injection_cues, no_injection_cue
 from training_scripts.governance.quality import (
     _repeated_fraction,
     has_long_token,
@@ -60,6 +62,24 @@ def test_long_token_check_equals_splitting_on_whitespace() -> None:
         text = "".join(rng.choice(pieces) for _ in range(rng.randrange(0, 40)))
         expected = max(map(len, text.split()), default=0) >= 80
         assert has_long_token(text) == expected, repr(text)
+
+
+def test_batched_injection_screen_flags_every_row_the_per_row_screen_flags() -> None:
+    rng = random.Random(3)
+    # needles whole, split, in other case, inside words ("Daniel"), next to symbols, non-ASCII
+    parts = ["a", " ", "D", "an", "<", "|", "#", "Mode", "é", "\x1f", "inst]", "[INST]", "SYS>>",
+             "<<", "Dan", "ignore", "_", "-", "iel", "ſ"]  # fmt: skip
+    flagged = 0
+    for _ in range(5000):
+        rows = [
+            ["".join(rng.choice(parts) for _ in range(rng.randrange(8))) for _ in range(2)]
+            for _ in range(rng.randrange(1, 6))
+        ]
+        cues = injection_cues(rows, [words("\x1f".join(texts)) for texts in rows])
+        expected = [not no_injection_cue(texts) for texts in rows]
+        assert cues == expected, rows
+        flagged += sum(expected)
+    assert flagged > 1000
 
 
 @pytest.mark.parametrize("task", ["sft", "cpt", "preference", "conversation"])

@@ -29,6 +29,7 @@ import numpy as np
 from training_scripts.governance.dedup import MinHasher, gram_hashes, words, words_key
 from training_scripts.governance.poisoning import (
     answer_key,
+    injection_cues,
     injection_reasons,
     no_injection_cue,
     preference_reasons,
@@ -133,7 +134,8 @@ class RowGovernor:
         """[words, quality reasons, poisoning reasons, MinHash signature] per row of a batch.
 
         The batch-wide work runs once: every row's word 3-gram hashes (shared by the repetition
-        screen and MinHash). A row that fails quality gets no
+        screen and MinHash), and the injection needles searched in the batch's distinct words.
+        A row that fails quality gets no
         poisoning check; its signature is computed with the others and not used."""
         if not examples:
             return [], [], [], np.empty((0, 0), dtype=np.uint32)
@@ -143,11 +145,14 @@ class RowGovernor:
         lengths = np.fromiter(map(len, split), dtype=np.int64, count=len(split))
         settings = self.s.quality
         suspects = repetition_suspects(grams, counts, lengths, settings.max_repeated_ngram_fraction)
+        cues = injection_cues([ex.texts for ex in examples], split)
         quality, poisoning = [], []
-        for ex, text_words, suspect in zip(examples, split, suspects, strict=True):
+        for ex, text_words, suspect, cue in zip(examples, split, suspects, cues, strict=True):
             reasons = quality_reasons(ex.texts, settings, optional, text_words, bool(suspect))
             quality.append(reasons)
-            poisoning.append([] if reasons else self._poisoning(ex))
+            # Preference pairs have checks of their own beyond injection: always run.
+            screened_out = not cue and self.s.task != "preference"
+            poisoning.append([] if reasons or screened_out else self._poisoning(ex))
         return split, quality, poisoning, self.hasher.from_grams(grams, counts)
 
     def _poisoning(self, ex: Example) -> list[str]:
