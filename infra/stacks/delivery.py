@@ -163,7 +163,7 @@ class DeliveryStack(cdk.Stack):
             self.stages.append(stage)
         self.pipeline.build_pipeline()
         self._ignore_relabelled_lint_hint()
-        self._harden_artifact_bucket(prefix)
+        self._harden_artifact_bucket()
         self._acknowledge_generated_grants()
         self._skip_checkov_on_generated_asset_policies()
         acknowledge_justified_wildcards(self.pipeline)
@@ -183,7 +183,7 @@ class DeliveryStack(cdk.Stack):
         assert isinstance(cfn, cdk.CfnResource)
         cfn.add_metadata("cfn-lint", {"config": {"ignore_checks": ["E3703"]}})
 
-    def _harden_artifact_bucket(self, prefix: str) -> None:
+    def _harden_artifact_bucket(self) -> None:
         """Versioning and access logs on the artifact bucket CDK Pipelines creates.
 
         `cross_account_keys=True` needs the bucket (and its key) the pipeline makes itself, so
@@ -193,7 +193,6 @@ class DeliveryStack(cdk.Stack):
         logs = SecureBucket(
             self,
             "AccessLogs",
-            name_prefix=f"{prefix}-delivery-logs",
             encryption_key=None,
             access_logs=None,
             noncurrent_version_expiry_days=90,
