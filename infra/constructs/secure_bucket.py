@@ -86,5 +86,5 @@ class SecureBucket(s3.Bucket):
         export = f"{own.stack_name}:{self.node.id}{attribute}"
         if own.node.try_find_child(export) is None:
             cdk.CfnOutput(own, export, value=value, export_name=export)
-        consumer.add_dependency(own)
+        consumer.add_stack_dependency(own)
         return cdk.Fn.import_value(export)

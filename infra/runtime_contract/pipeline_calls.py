@@ -105,6 +105,22 @@ def job_name(step: dict[str, Any]) -> str:
     return f"pipelines-{EXECUTION_ID}-{step['Name']}".lower()
 
 
+def bucket_key(unit: Assembly, bucket: str) -> str | None:
+    """The KMS key a bucket of the unit encrypts new objects with by default, if any."""
+    for stack, lid, r in unit.resources("AWS::S3::Bucket"):
+        if stack.resolve({"Ref": lid}) == bucket:
+            rules = (
+                r["Properties"]
+                .get("BucketEncryption", {})
+                .get("ServerSideEncryptionConfiguration", [])
+            )
+            for rule in rules:
+                key = rule["ServerSideEncryptionByDefault"].get("KMSMasterKeyID")
+                if key:
+                    return str(stack.resolve(key))
+    return None
+
+
 class _Calls:
     def __init__(self, unit: Assembly, stack: StackTemplate, pipeline_role: str) -> None:
         self.unit, self.stack, self.pipeline_role = unit, stack, pipeline_role
@@ -119,18 +135,7 @@ class _Calls:
         return f"arn:{s.partition}:{service}:{s.region}:{s.account}:{resource}"
 
     def bucket_key(self, bucket: str) -> str | None:
-        for stack, lid, r in self.unit.resources("AWS::S3::Bucket"):
-            if stack.resolve({"Ref": lid}) == bucket:
-                rules = (
-                    r["Properties"]
-                    .get("BucketEncryption", {})
-                    .get("ServerSideEncryptionConfiguration", [])
-                )
-                for rule in rules:
-                    key = rule["ServerSideEncryptionByDefault"].get("KMSMasterKeyID")
-                    if key:
-                        return str(stack.resolve(key))
-        return None
+        return bucket_key(self.unit, bucket)
 
     def s3(
         self,

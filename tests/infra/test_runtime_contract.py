@@ -93,6 +93,12 @@ UNNEEDED_GRANTS: dict[tuple[str, str], str] = {
         "*-humans/WorkforceProviderPolicy*",
         "logs:CreateLogGroup",
     ): "Lambda creates the provider's log group on its first run",
+    (
+        "*-humans/LabelingPolicy*:UseDataKeyThroughS3",
+        "kms:*",
+    ): "the KMS actions 'Encrypt Output Data and Storage Volume with AWS KMS' (SageMaker guide) "
+    "documents for OutputConfig.KmsKeyId (ReEncrypt*, GenerateDataKey*): which variants Ground "
+    "Truth uses inside S3 is not derivable from the request",
     ("*-delivery/*", "*"): (
         "the delivery pipeline's roles: only the asset jobs' base-image pulls are in the contract "
         "yet; their source, synth, publishing and deploy calls are not (docs/runtime_contract.md)"
