@@ -28,6 +28,7 @@ from infra.runtime_contract.service_calls import (
     log_group_key_calls,
     vpc_lambda_race_findings,
 )
+from infra.runtime_contract.service_principal_calls import service_principal_calls
 from infra.runtime_contract.service_role_calls import (
     knowledge_base_calls,
     mlflow_server_calls,
@@ -54,6 +55,7 @@ def declared_calls(unit: Assembly, settings: Settings) -> list[Call]:
         + mlflow_server_calls(unit)
         + knowledge_base_calls(unit)
         + q_business_calls(unit)
+        + service_principal_calls(unit)
     )
     unique: dict[tuple[object, ...], Call] = {}
     for call in calls:

@@ -19,7 +19,12 @@ from typing import Any
 
 from infra.runtime_contract.evaluator import Call
 from infra.runtime_contract.templates import Assembly, StackTemplate
-from training_scripts.tracking import JOB_MLFLOW_ACTIONS, TRACKING_URI_ENV
+from training_scripts.tracking import (
+    FINISH_MLFLOW_ACTIONS,
+    LOG_MLFLOW_ACTIONS,
+    THRESHOLD_ARG,
+    TRACKING_URI_ENV,
+)
 
 EXECUTION_ID = "sample-execution"
 SAGEMAKER = "sagemaker.amazonaws.com"
@@ -281,8 +286,9 @@ class _Calls:
         tracking = str(env.get(TRACKING_URI_ENV, ""))
         if tracking.startswith(f"arn:{self.stack.partition}:sagemaker:"):
             # The MLflow calls train.py/evaluate.py make (training_scripts/tracking.py), through
-            # the VPC's MLflow endpoint.
-            for action in JOB_MLFLOW_ACTIONS:
+            # the VPC's MLflow endpoint; only the step that logs the gate ends the run.
+            gate = THRESHOLD_ARG in arguments
+            for action in LOG_MLFLOW_ACTIONS + (FINISH_MLFLOW_ACTIONS if gate else ()):
                 self.add(role, action, tracking, f"{why} logs to MLflow", via_vpc=True)
         if "--judge-model-id" in arguments:
             model = arguments[arguments.index("--judge-model-id") + 1]
