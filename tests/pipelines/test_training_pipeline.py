@@ -389,7 +389,7 @@ def test_unknown_training_hyperparameter_in_settings_is_refused_before_any_build
     from deployment.settings import load_settings, read_cdk_json_context
 
     context = read_cdk_json_context()
-    context["fmops"]["training"]["hyperparameters"] = {"learning_rate": "5"}
+    context["fmops"].setdefault("training", {})["hyperparameters"] = {"learning_rate": "5"}
     with pytest.raises(
         SettingsError,
         match=r"settings\.training\.hyperparameters\.learning_rate = '5': must be float",
