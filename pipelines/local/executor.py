@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from deployment.contract import MODEL_DATA_PROPERTY
 from pipelines.local.build_cache import job_libraries
 from pipelines.local.expressions import ExecutionState, evaluate_condition, resolve
 from pipelines.local.jobs import JobRunner, StepFailed
@@ -26,7 +27,6 @@ from pipelines.local.state_files import locked, write_atomic
 from pipelines.local.storage import LocalS3, StorageError
 from pipelines.local.tracking import LocalTracking
 from pipelines.pipeline_parameters import (
-    MODEL_DATA_PROPERTY,
     PipelineInputError,
     definition_parameters,
     parse_parameter_overrides,
@@ -34,6 +34,7 @@ from pipelines.pipeline_parameters import (
 )
 from training_scripts.governance.writers import sha256_file
 from training_scripts.tracking import ROUTING_ENV, RUN_ID_KEY, THRESHOLD_ARG
+from training_scripts.vocabulary.metrics import EVALUATION_FILE
 
 _STEP_REF = re.compile(r'"Steps\.([A-Za-z0-9_-]+)\.')
 _PARAMETER_TYPES: dict[str, Callable[[str], Any]] = {
@@ -301,7 +302,7 @@ class LocalExecutor:
         for spec in step.get("PropertyFiles", []):
             path = self.s3.path(outputs[spec["OutputName"]]) / spec["FilePath"]
             files[spec["PropertyFileName"]] = path
-            if path.is_file() and path.name == "evaluation.json":
+            if path.is_file() and path.name == EVALUATION_FILE:
                 result.evaluation = json.loads(path.read_text(encoding="utf-8"))
 
     def _gate_rows(
