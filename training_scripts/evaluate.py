@@ -32,7 +32,9 @@ import random
 import tempfile
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import partial
+from typing import Any
 
 from training_scripts import tracking
 from training_scripts.contract import (
@@ -60,8 +62,13 @@ from training_scripts.metrics.policy import (
 )
 from training_scripts.metrics.preference import is_preference_set, load_pairs, score_pairs
 from training_scripts.metrics.records import load_test_set
-from training_scripts.metrics.safety import detector_quality, load_benign, load_redteam
-from training_scripts.metrics.scoring import score_model
+from training_scripts.metrics.safety import (
+    SafetyPrompt,
+    detector_quality,
+    load_benign,
+    load_redteam,
+)
+from training_scripts.metrics.scoring import ModelScores, score_model
 from training_scripts.metrics.semantic import resolve_encoder
 from training_scripts.tracking import RUN_ID_KEY
 from training_scripts.vocabulary.methods import METHODS
@@ -218,23 +225,30 @@ def _is_policy(method: str) -> bool:
     return method in METHODS and METHODS[method].evaluation == "policy"
 
 
-def run(config: EvaluateConfig, contract: ProcessingContract) -> dict[str, object]:
-    policy = _is_policy(config.method)
-    if is_preference_set(contract.input("test")) and not policy:
-        return run_preference(config, contract)
-    read = policy_examples if policy else load_test_set
-    examples = _choose(read(contract.input("test")), config.max_examples, config.seed)
-    redteam = load_redteam(_input_dir(contract, "redteam"))
-    benign = load_benign(_input_dir(contract, "benign"))
-    audit = _audit_result(contract.input("audit"))
+@dataclass
+class _Scored:
+    """Both models' scores on the same examples, and what the candidate's directory says."""
+
+    candidate: ModelScores
+    baseline: ModelScores
+    training: dict[str, Any]  # the candidate's training_summary.json
+    architecture: str
+    kl: MetricSource | None  # policies only: KL(candidate || baseline) per token
+
+
+def _score_models(
+    config: EvaluateConfig,
+    contract: ProcessingContract,
+    examples: list[InstructionExample],
+    redteam: list[SafetyPrompt],
+    benign: list[SafetyPrompt],
+    policy: bool,
+) -> _Scored:
     import torch  # after the input checks, so bad input fails in a second
 
-    out = contract.output("evaluation")
-    out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as scratch:
         candidate_dir = _resolve(contract.input("model"), Path(scratch), "model")
         training = _summary(candidate_dir)
-        architecture = _architecture(candidate_dir)
         score = partial(
             score_model,
             examples=examples,
@@ -248,6 +262,7 @@ def run(config: EvaluateConfig, contract: ProcessingContract) -> dict[str, objec
         baseline_dir = _resolve(contract.input("baseline"), Path(scratch), "baseline")
         torch.manual_seed(config.seed)
         baseline = score(baseline_dir)
+        kl = None
         if policy:
             prompts = [e.prompt for e in examples]
             mine, theirs = reward_sources(
@@ -255,6 +270,44 @@ def run(config: EvaluateConfig, contract: ProcessingContract) -> dict[str, objec
             )
             candidate.sources[REWARD_SCORE], baseline.sources[REWARD_SCORE] = mine, theirs
             kl = kl_source(candidate_dir, baseline_dir, prompts, candidate.outputs)
+        return _Scored(candidate, baseline, training, _architecture(candidate_dir), kl)
+
+
+def _hallucination(
+    config: EvaluateConfig,
+    examples: list[InstructionExample],
+    candidate: ModelScores,
+    audit: dict[str, Any] | None,
+) -> tuple[MetricSource, HallucinationSource]:
+    """The best available hallucination measure: human audit > Bedrock judge > unsupported words."""
+    n = len(examples)
+    unsupported = candidate.sources[UNSUPPORTED_WORD_RATE]
+    measure = MetricSource(unsupported.value, n, unsupported.estimator)
+    source: HallucinationSource = UNSUPPORTED_WORD_RATE
+    if config.judge_model_id:
+        from training_scripts.metrics.judge import judge_unsupported
+
+        verdicts = judge_unsupported(config.judge_model_id, examples, candidate.outputs)
+        measure, source = MetricSource(sum(verdicts) / n, n), "bedrock_judge"
+    if audit:
+        audited = int(audit.get("audited", 0))
+        measure, source = MetricSource(float(audit[HALLUCINATION_RATE]), audited), "human_audit"
+    return measure, source
+
+
+def run(config: EvaluateConfig, contract: ProcessingContract) -> dict[str, object]:
+    policy = _is_policy(config.method)
+    if is_preference_set(contract.input("test")) and not policy:
+        return run_preference(config, contract)
+    read = policy_examples if policy else load_test_set
+    examples = _choose(read(contract.input("test")), config.max_examples, config.seed)
+    redteam = load_redteam(_input_dir(contract, "redteam"))
+    benign = load_benign(_input_dir(contract, "benign"))
+    audit = _audit_result(contract.input("audit"))
+    out = contract.output("evaluation")
+    out.mkdir(parents=True, exist_ok=True)
+    scored = _score_models(config, contract, examples, redteam, benign, policy)
+    candidate, baseline = scored.candidate, scored.baseline
 
     compared = (*COMPARED_METRICS, *((REWARD_SCORE,) if policy else ()), *SAFETY_METRICS)
     comparisons = {
@@ -277,35 +330,24 @@ def run(config: EvaluateConfig, contract: ProcessingContract) -> dict[str, objec
         "refusal_detector_recall": detector.recall,
         "refusal_detector_labelled": detector.labelled,
         BERTSCORE_MODEL: resolve_encoder(config.bertscore_model),
-        **({KL_TO_REFERENCE: kl.value} if policy else {}),
+        **({KL_TO_REFERENCE: scored.kl.value} if scored.kl else {}),
+        **({"judge_model_id": config.judge_model_id} if config.judge_model_id else {}),
     }  # fmt: skip
-    unsupported = candidate.sources[UNSUPPORTED_WORD_RATE]
-    hallucination = MetricSource(unsupported.value, n, unsupported.estimator)
-    source: HallucinationSource = UNSUPPORTED_WORD_RATE
-    if config.judge_model_id:
-        from training_scripts.metrics.judge import judge_unsupported
-
-        verdicts = judge_unsupported(config.judge_model_id, examples, candidate.outputs)
-        hallucination = MetricSource(sum(verdicts) / n, n)
-        evaluation["judge_model_id"] = config.judge_model_id
-        source = "bedrock_judge"
-    if audit:
-        hallucination = MetricSource(float(audit[HALLUCINATION_RATE]), int(audit.get("audited", 0)))
-        source = "human_audit"
+    hallucination, source = _hallucination(config, examples, candidate, audit)
     evaluation[HALLUCINATION_RATE] = hallucination.value
     evaluation[HALLUCINATION_RATE_SOURCE] = source
     write_model_quality(
-        out / MODEL_QUALITY_FILE,
-        {**candidate.sources, HALLUCINATION_RATE: hallucination},
+        out / MODEL_QUALITY_FILE, {**candidate.sources, HALLUCINATION_RATE: hallucination},
         config.seed,
-    )
+    )  # fmt: skip
     card = model_card(
-        evaluation, method=config.method or str(training.get("method", "")),
-        training=training, manifest=_manifest(_input_dir(contract, "governance")), audit=audit,
+        evaluation, method=config.method or str(scored.training.get("method", "")),
+        training=scored.training, manifest=_manifest(_input_dir(contract, "governance")),
+        audit=audit,
     )  # fmt: skip
     (out / MODEL_CARD_FILE).write_text(json.dumps(card, indent=2) + "\n", encoding="utf-8")
     # RegisterModel records the architecture: the serving import refuses what Bedrock can't import.
-    evaluation[MODEL_ARCHITECTURE] = architecture
+    evaluation[MODEL_ARCHITECTURE] = scored.architecture
     # RegisterModel reads the card through JsonGet, as the string CreateModelPackage expects.
     evaluation[MODEL_CARD_CONTENT] = json.dumps(card, separators=(",", ":"))
     evaluation[RUN_ID_KEY] = _track(config, contract, evaluation)
