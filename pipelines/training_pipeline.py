@@ -55,6 +55,7 @@ from training_scripts.vocabulary.metrics import (
     MODEL_ARCHITECTURE,
     MODEL_CARD_CONTENT,
     MODEL_QUALITY_FILE,
+    GateFamily,
 )
 
 __all__ = ["GATE_METRICS", "build_pipeline", "pipeline_definition"]
@@ -235,7 +236,7 @@ def _build_pipeline(settings: Settings, subnet_count: int | None) -> Any:
             step_name=evaluate.name, property_file=report, json_path=MODEL_ARCHITECTURE
         ),
     }}  # fmt: skip
-    registrations = {
+    registrations: dict[GateFamily, list[Any]] = {
         "text": [RegisterModelPackageStep(
             "RegisterModel", text_request, description="Registered only when every gate rule passed"
         )],
