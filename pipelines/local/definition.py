@@ -17,6 +17,8 @@ from typing import Any, Literal, TypedDict, get_args
 
 # An API request, expression or condition as the definition's JSON holds it.
 JsonObject = dict[str, Any]
+# A pipeline parameter's value, typed by its declared Type (String, Integer, Float, Boolean).
+ParameterValue = str | int | float | bool
 # The step types the executor runs; any other stops the run (nothing is skipped silently).
 StepType = Literal["Processing", "Training", "Condition", "Fail", "RegisterModel"]
 STEP_TYPES: tuple[StepType, ...] = get_args(StepType)

@@ -22,6 +22,7 @@ from pipelines.local.definition import (
     ConditionStep,
     FailStep,
     JsonObject,
+    ParameterValue,
     PipelineError,
     Step,
     dependency_order,
@@ -47,7 +48,7 @@ StepStatus = Literal["Executing", "Succeeded", "Failed"]
 # What `on_event(step, event, text)` reports: a step started, printed a log line, finished,
 # failed, decided its condition, or a note (an unreadable step record).
 StepEvent = Literal["start", "log", "done", "failed", "decided", "note"]
-_PARAMETER_TYPES: dict[str, Callable[[str], Any]] = {
+_PARAMETER_TYPES: dict[str, Callable[[str], ParameterValue]] = {
     "String": str, "Float": float, "Integer": int,
     "Boolean": lambda v: {"true": True, "false": False}[v.lower()],
 }  # fmt: skip
@@ -78,13 +79,13 @@ class GateRow(TypedDict):
 class RunResult:
     run_id: str
     run_dir: Path
-    parameters: dict[str, Any]
+    parameters: dict[str, ParameterValue]
     status: StepStatus = "Executing"
     failure_reason: str | None = None
     failed_step: str | None = None
     steps: list[StepRecord] = field(default_factory=list)
-    registered: dict[str, Any] | None = None
-    evaluation: dict[str, Any] | None = None
+    registered: JsonObject | None = None
+    evaluation: JsonObject | None = None
     gate: list[GateRow] = field(default_factory=list)
     metrics: dict[str, list[tuple[float, dict[str, float]]]] = field(default_factory=dict)
     mlflow_run_id: str | None = None  # the run in the local MLflow store, when tracked
@@ -95,7 +96,9 @@ class _FailStepReached(RuntimeError):
     pass
 
 
-def parse_parameters(definition: dict[str, Any], overrides: dict[str, str]) -> dict[str, Any]:
+def parse_parameters(
+    definition: JsonObject, overrides: dict[str, str]
+) -> dict[str, ParameterValue]:
     """Defaults from the definition, overridden and checked exactly as `fmops pipeline start`."""
     declared = definition_parameters(json.dumps(definition))
     chosen = {
@@ -104,7 +107,7 @@ def parse_parameters(definition: dict[str, Any], overrides: dict[str, str]) -> d
             [f"{name}={value}" for name, value in overrides.items()], declared
         )
     }
-    values: dict[str, Any] = {}
+    values: dict[str, ParameterValue] = {}
     for name, parameter in declared.items():
         if name in chosen:
             values[name] = _PARAMETER_TYPES[parameter.type](chosen[name])
@@ -230,7 +233,7 @@ class LocalExecutor:
             self._run_step(inner, state, result)
         return "true" if outcome else "false"
 
-    def _run_job(self, name: str, kind: str, args: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+    def _run_job(self, name: str, kind: str, args: JsonObject) -> tuple[JsonObject, bool]:
         """Run a job, or reuse its earlier result in this run dir when nothing it reads changed."""
         fingerprint = self._fingerprint(args)
         saved = self.run_dir / "steps" / f"{name}.json"
@@ -245,7 +248,7 @@ class LocalExecutor:
         write_atomic(saved, json.dumps({"fingerprint": fingerprint, "properties": properties}))
         return properties, False
 
-    def _step_record(self, name: str, saved: Path) -> dict[str, Any] | None:
+    def _step_record(self, name: str, saved: Path) -> JsonObject | None:
         """The saved record, or None (said in one line) when a crash left it unreadable."""
         try:
             record = json.loads(saved.read_text(encoding="utf-8"))
@@ -256,7 +259,7 @@ class LocalExecutor:
         self.on_event(name, "note", f"step record {saved} is unreadable; running {name} again")
         return None
 
-    def _fingerprint(self, args: dict[str, Any]) -> str:
+    def _fingerprint(self, args: JsonObject) -> str:
         """Resolved arguments (which carry the code hash; not where the job reports, see
         ROUTING_ENV, nor the gate thresholds Evaluate only logs, THRESHOLD_ARG), the versions
         of the libraries the jobs run on, plus the bytes of every input."""

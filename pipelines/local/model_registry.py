@@ -12,10 +12,9 @@ import json
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 from deployment.contract import MODEL_DATA_PROPERTY
-from pipelines.local.definition import PipelineError
+from pipelines.local.definition import JsonObject, PipelineError
 from pipelines.local.model_cards import write_card
 from pipelines.local.state_files import locked, write_atomic
 from pipelines.local.storage import LocalS3
@@ -33,12 +32,12 @@ class LocalModelRegistry:
         self.s3 = s3
         self._mlflow_run_id = mlflow_run_id
 
-    def register(self, args: dict[str, Any], execution_id: str) -> dict[str, Any]:
+    def register(self, args: JsonObject, execution_id: str) -> JsonObject:
         """CreateModelPackage's arguments (resolved) -> the registered version's entry."""
         with locked(self.registry.with_name(self.registry.name + ".lock"), "registry", wait=True):
             return self._register_locked(args, execution_id)
 
-    def _read_registry(self) -> dict[str, Any]:
+    def _read_registry(self) -> JsonObject:
         if not self.registry.exists():
             return {}
         try:
@@ -49,7 +48,7 @@ class LocalModelRegistry:
             raise PipelineError(f"{self.registry}: not a valid registry (expected an object)")
         return registry
 
-    def _register_locked(self, args: dict[str, Any], execution_id: str) -> dict[str, Any]:
+    def _register_locked(self, args: JsonObject, execution_id: str) -> JsonObject:
         registry = self._read_registry()
         group = args["ModelPackageGroupName"]
         versions = registry.setdefault(group, [])
