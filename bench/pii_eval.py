@@ -27,7 +27,13 @@ from tests.data.pii_generated import generate, span_scores
 from tests.data.pii_scoring import Scores, load, score
 from training_scripts.governance.pii import PiiEngine
 
-SETS = ("frozen_eval.jsonl", "frozen_intl.jsonl", "tuning.jsonl")
+SETS = (
+    "frozen_eval.jsonl",
+    "frozen_intl.jsonl",
+    "frozen_3.jsonl",
+    "tuning.jsonl",
+    "dev_intl.jsonl",
+)
 
 
 def _summary(scores: Scores) -> dict:

@@ -84,7 +84,15 @@ _FULL = (
     rf"(?:(?:[ ]{_PARTICLE})*[ ]{_NAME})?"
 )
 _CAPS_NAME = rf"[{UPPER}]{{2,}}(?:-[{UPPER}]{{2,}})*"
-_LAST_FIRST = rf"(?:{_NAME}(?:[ ]{_NAME})?,[ ]{_NAME}(?:[ ]{_NAME})?|{_CAPS_NAME},[ ]{_CAPS_NAME})"
+_CAPS_RUN = rf"{_CAPS_NAME}(?:[ ]{_CAPS_NAME}){{0,2}}"
+_LAST_FIRST = rf"(?:{_NAME}(?:[ ]{_NAME})?,[ ]{_NAME}(?:[ ]{_NAME})?|{_CAPS_RUN},[ ]{_CAPS_RUN})"
+# Form and heading labels a name follows after a colon, in any case ("PATIENT:", "Surgeon:").
+_NAME_LABELS = (
+    r"patient|pt|name|surgeon|assistant|anaesthetist|anesthetist|director|witness|sender|"
+    r"signatory|nurse|physician|clinician|doctor|next[ ]of[ ]kin|submitted[ ]by"
+)
+# Abbreviations a capitals run after a label may take in: "PATIENT: OKONKWO CHIDI MRN 4471".
+_CAPS_NOT_NAMES = {"MRN", "DOB", "NHS", "ID", "SSN", "DOD", "AGE", "SEX", "HN", "CHI", "UR"}
 _RELATIVES = (
     r"wife|husband|son|daughter|mum|mom|mother|father|dad|brother|sister|partner|niece|nephew|"
     r"aunt|uncle|grandson|granddaughter|grandmother|grandfather|twin|fianc[ée]e?|spouse|child|"
@@ -144,6 +152,10 @@ _ORG_WORDS = _ORG_SUFFIXES | {
     "Chemicals", "Steel", "Metals", "Mining", "Oil", "Gas", "Power", "Utilities", "Telecom",
     "Communications", "Digital", "Electronics", "Devices", "Instruments", "Optics", "Apparel",
     "Fashion", "Sons", "Brothers", "Bros", "Club", "Grupa", "Despacho", "Stichting",
+    # legal forms and register words seen in the tuning sets (Portugal/Brazil, France, Poland,
+    # Spain, Belgium/Netherlands, Denmark, Hungary, Vietnam, Germany's local court)
+    "CRL", "S/A", "Cie", "Spj", "SLL", "CV", "ApS", "Kft", "Stowarzyszenie", "Công",
+    "Amtsgericht",
     "Fundación", "Fondation", "Verein", "Cooperative", "Cooperativa", "Filhos", "Hijos",
     "Figli", "Fils", "Söhne", "Zonen", "dd", "Spk", "Perum", "Persero",
 }  # fmt: skip
@@ -220,11 +232,21 @@ class PersonNameRecognizer(_RegexRecognizer):
         re.compile(rf"[\"“'‘]({_NAME})[\"”'’][ ]\("),
         # "Last, First" after a patient/name label: "PATIENT: OKONKWO, CHIDIEBERE"
         re.compile(rf"(?i:\b(?:patient|name|client|customer|caller))[ ]?:[ ]*({_LAST_FIRST})"),
+        # a one-name sign-off at the end of a line: "Cheers, Segun", "Regards, Tomás"
+        re.compile(
+            rf"(?i:regards|thanks|thank[ ]you|cheers|best|sincerely),[ ]((?-i:{_NAME}))[.!]?[ ]*"
+            rf"(?:\n|$)"
+        ),
     )
     PATTERNS = (
         *SINGLE_NAME_PATTERNS,
         re.compile(
             rf"\b(?:{_CUES})\b[:,]?[ ]+({_FULL}|{_CAPS_NAME}(?:[ ]{_CAPS_NAME}){{1,2}})(?![\w])"
+        ),
+        # after a form or heading label, in any case: "PATIENT: NGUYEN THI HOA", "Surgeon: Ayşe"
+        re.compile(
+            rf"(?i:\b(?:{_NAME_LABELS}))[ ]?:[ ]*"
+            rf"((?-i:{_FULL}|{_CAPS_NAME}(?:[ ]{_CAPS_NAME}){{1,3}}))(?![\w])"
         ),
         re.compile(rf"(?:^|\n)\s*(?:--|—)?\s*({_FULL})\s*$", re.MULTILINE),  # signature line
         re.compile(rf"(?:^|[.!?;]\s+)({_FULL})[ ](?:{_PERSON_VERBS})\b", re.MULTILINE),
@@ -244,6 +266,8 @@ class PersonNameRecognizer(_RegexRecognizer):
             return None
         while words and words[0] in _NOT_NAME_STARTS:
             start += len(words.pop(0)) + 1
+        while words and words[-1] in _CAPS_NOT_NAMES:
+            end -= len(words.pop()) + 1
         if not words:
             return None
         return start, end
