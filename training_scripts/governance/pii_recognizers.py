@@ -155,7 +155,7 @@ _ORG_WORDS = _ORG_SUFFIXES | {
     # legal forms and register words seen in the tuning sets (Portugal/Brazil, France, Poland,
     # Spain, Belgium/Netherlands, Denmark, Hungary, Vietnam, Germany's local court)
     "CRL", "S/A", "Cie", "Spj", "SLL", "CV", "ApS", "Kft", "Stowarzyszenie", "Công",
-    "Amtsgericht",
+    "Amtsgericht", "Consultancy",
     "Fundación", "Fondation", "Verein", "Cooperative", "Cooperativa", "Filhos", "Hijos",
     "Figli", "Fils", "Söhne", "Zonen", "dd", "Spk", "Perum", "Persero",
 }  # fmt: skip
