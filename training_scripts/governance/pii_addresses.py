@@ -119,6 +119,15 @@ _NOT_STREET_WORDS = (
 _NAME_WORDS = rf"(?:(?:{_CAP}|{_PARTICLE}|[A-Z]|\d{{1,3}}(?:st|nd|rd|th))[ ]){{1,4}}"
 
 _PO_BOX = rf"P\.?[ ]?O\.?[ ]Box[ ]\d{{1,6}}{_CITY_STATE_ZIP}"
+# After "lives at", "moved to", "residing at", "Address:": a line of words and a house number
+# in any country's order, street type or not ("Bořivojova 3", "Engenmyra 87", "Jardim de
+# Camargo, 380"); not a bed, room or ward.
+_STREET_CUE = (
+    r"(?i:\b(?:(?:lives|living|resides|residing|resident|moved|moving|relocated|delivered|"
+    r"shipped|flat|house)[ ](?:at|to)|(?:home|postal|delivery|billing|shipping|new)[ ]address"
+    r"(?:[ ]is)?:?|address(?:[ ]is)?:)[ ])"
+)
+_NOT_A_STREET = r"(?!(?i:bed|room|ward|bay|level|floor|stage|step|day|week|page|the|a|an)\b)"
 
 PATTERNS = (
     # Number first, street type after (English forms, compass points and numbered streets).
@@ -181,6 +190,10 @@ PATTERNS = (
         rf"\b((?:Flat|Apartment|Unit|Plot|Villa|Studio|No\.)[ ]\d{{1,5}}[A-Za-z]?,[ ]"
         rf"(?:{_CAP}[ ]){{1,3}}"
         rf"(?:{_TYPES}))\b"
+    ),
+    re.compile(
+        rf"{_STREET_CUE}{_NOT_A_STREET}((?:{_ANY}[ ]){{1,4}}(?:(?:No|Nr)\.?[ ])?{_HOUSE}{_AFTER}"
+        rf"|(?:{_ANY}[ ]){{0,3}}{_ANY},[ ]{_HOUSE})(?![\w.,]\d)"
     ),
     re.compile(rf"\b({_PO_BOX})", re.IGNORECASE),
     # Malay: "No. 12, Jalan Ampang".
