@@ -37,13 +37,24 @@ IBAN_CONTEXT = ["iban", "bank", "account", "transfer", "payable", "refund", "deb
 # Upper-cases ASCII letters only, so every offset in the result is an offset in the original
 # (str.upper would turn "ß" into "SS" and shift everything after it).
 _ASCII_UPPER = str.maketrans("abcdefghijklmnopqrstuvwxyz", "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+# What may be an IBAN in any case: country, check digits, then compact, or groups of four
+# (past the bank code each group holds a digit, so "... 7034 from" stops before "from").
+_IBAN_LIKE = re.compile(
+    r"\b[a-z]{2}\d{2}(?:[ ][a-z0-9]{4}(?:[ ](?=[a-z]{0,3}\d)[a-z0-9]{4})*"
+    r"(?:[ ](?=[a-z]{0,2}\d)[a-z0-9]{1,3})?|[a-z0-9]{10,30})(?![\w])",
+    re.IGNORECASE,
+)
+
+
+def _upper_ibans(text: str) -> str:
+    return _IBAN_LIKE.sub(lambda match: match.group().translate(_ASCII_UPPER), text)
 
 
 class CaseBlindIbanRecognizer(IbanRecognizer):
-    """Presidio's IBAN recognizer (per-country format, mod-97 check digits) on the text with its
-    ASCII letters upper-cased: people type IBANs in lower case in chats ("de89 3704 ..."), and
-    Presidio's per-country formats accept capitals only. The checksum keeps the false-positive
-    odds of a lower-case word run at about 1 in 97 on top of the country format."""
+    """Presidio's IBAN recognizer (per-country format, mod-97 check digits) on the text with
+    IBAN-shaped runs upper-cased: people type IBANs in lower case in chats ("de89 3704 ..."),
+    and Presidio's per-country formats accept capitals only. Only those runs: upper-casing the
+    words around them would let Presidio's pattern take a word in and fail the format."""
 
     def analyze(
         self,
@@ -52,7 +63,7 @@ class CaseBlindIbanRecognizer(IbanRecognizer):
         nlp_artifacts: NlpArtifacts | None = None,
         regex_flags: int | None = None,
     ) -> list[RecognizerResult]:
-        return super().analyze(text.translate(_ASCII_UPPER), entities, nlp_artifacts, regex_flags)
+        return super().analyze(_upper_ibans(text), entities, nlp_artifacts, regex_flags)
 
 
 def iban_recognizer() -> IbanRecognizer:

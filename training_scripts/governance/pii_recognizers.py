@@ -173,7 +173,7 @@ _ORG_BEFORE = re.compile(r"(?:\b(?:PT|CV|UD|Grupa|Club|Despacho|Stichting|Fundac
 _RUN_AFTER = re.compile(
     rf"(?:[ ](?:&[ ]|(?:and|und|en|et|y|e)[ ](?=(?:Sons|Partners|Co|Company|Associates|"
     rf"Brothers|Daughters|Söhne|Zonen|Hijos|Filhos|Figli|Fils)\b))?"
-    rf"(?:[{UPPER}][\w.'’-]*|[a-z]{{1,4}}\.(?:[A-Za-z]{{1,4}}\.)*)){{1,5}}"
+    rf"(?:[{UPPER}][\w.'’/-]*|[a-z]{{1,4}}\.(?:[A-Za-z]{{1,4}}\.)*)){{1,5}}"
 )
 # Capitalised words that end a cue's phrase without it being a name ("Customer Service").
 _NOT_NAME_ENDS = {
