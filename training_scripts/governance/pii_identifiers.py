@@ -63,7 +63,9 @@ class CaseBlindIbanRecognizer(IbanRecognizer):
         nlp_artifacts: NlpArtifacts | None = None,
         regex_flags: int | None = None,
     ) -> list[RecognizerResult]:
-        return super().analyze(_upper_ibans(text), entities, nlp_artifacts, regex_flags)
+        upper = _upper_ibans(text)
+        # Presidio annotates these parameters without Optional but defaults them to None.
+        return super().analyze(upper, entities, nlp_artifacts, regex_flags)  # type: ignore[arg-type]
 
 
 def iban_recognizer() -> IbanRecognizer:
