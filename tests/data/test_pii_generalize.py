@@ -145,3 +145,31 @@ def test_company_forms_courts_and_titles_are_kept(engine: PiiEngine, text: str, 
 def test_a_company_register_number_after_org_nr_is_no_phone(engine: PiiEngine) -> None:
     text = "Nordhavn Byg AB (org. nr 559012-3456) is the Contractor."
     assert "559012-3456" in engine.anonymize([text])[0]
+
+
+def test_a_name_pattern_that_runs_into_the_street_after_it_keeps_the_name(
+    engine: PiiEngine,
+) -> None:
+    text = "Customer: Tove Lindahl, Kyrkogatan 14\nAgent: Thanks."
+    found = _found(engine, text)
+    assert ("PERSON", "Tove Lindahl") in found and ("STREET_ADDRESS", "Kyrkogatan 14") in found
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("Referral letter for SEAMUS Ó DÁLAIGH, born on 03.05.1961.", "SEAMUS Ó DÁLAIGH"),
+        ("Customer: CATHAL MAC GIOLLA RUA, 5 Quay Street", "CATHAL MAC GIOLLA RUA"),
+        ("Witness: T. van der Linde", "T. van der Linde"),
+        ("Caller: its Okafor, Ngozi\nAgent: Thanks.", "Okafor, Ngozi"),
+    ],
+)
+def test_capitals_with_particles_initials_and_last_first_introductions_are_found(
+    engine: PiiEngine, text: str, name: str
+) -> None:
+    assert ("PERSON", name) in _found(engine, text)
+
+
+def test_a_name_and_job_title_after_i_am_is_no_last_first_name(engine: PiiEngine) -> None:
+    out = engine.anonymize(["Hi team, I'm Ines Duarte, Location manager at Bosal."])[0]
+    assert "Location manager" in out and "Ines Duarte" not in out

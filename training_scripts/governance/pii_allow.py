@@ -120,6 +120,8 @@ def resolve(text: str, results: list[RecognizerResult]) -> list[RecognizerResult
             or NOT_A_PHONE.search(text[max(0, r.start - 40) : r.start])
         ):
             continue
+        if r.entity_type == PERSON:
+            _trim_before_specific(text, r, results)
         if overruled(r, results):
             continue
         if _recognizer(r) == NER_RECOGNIZER and any(
@@ -155,6 +157,20 @@ def _names_a_place_or_company(text: str, result: RecognizerResult) -> bool:
         or STREET_BEFORE.search(text[max(0, result.start - 30) : result.start]) is not None
         or in_organisation(text, result.start, result.end)
     )
+
+
+def _trim_before_specific(
+    text: str, result: RecognizerResult, results: list[RecognizerResult]
+) -> None:
+    """A name pattern that ran on into the street line after it ("Magnus Lundgren, Skoltorget"
+    with "Skoltorget 60" found as a street) keeps the part before the street, not nothing."""
+    starts = [
+        o.start
+        for o in results
+        if o.entity_type != PERSON and result.start < o.start < result.end and o.end > result.end
+    ]
+    if starts:
+        result.end = result.start + len(text[result.start : min(starts)].rstrip(" ,;:\n"))
 
 
 # Between a street line and its town: a comma and an optional postcode ("1100-053", "M1 5AN").

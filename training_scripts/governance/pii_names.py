@@ -312,15 +312,21 @@ class NameGazetteerRecognizer(LocalRecognizer):
     ) -> tuple[int, int, int, float] | None:
         """A name in capitals ("DANIEL BROOKS", "OKONKWO CHIDI"): a given name and a surname
         from the lists, both in capitals, in either order."""
-        run = words[index : index + 2]
-        if len(run) < 2 or text[run[0].end() : run[1].start()] not in (" ", ", "):
+        tail = index + 1
+        while tail < len(words) - 1 and fold(words[tail].group()) in _PARTICLES:
+            tail += 1  # "DIARMAID MAC THRÉINFHIR", "VIVIAN Ó CÉADAIGH"
+        run = [words[index], words[tail]] if tail < len(words) else []
+        gaps = [text[a.end() : b.start()] for a, b in itertools.pairwise(words[index : tail + 1])]
+        if len(run) < 2 or gaps[0] not in (" ", ", ") or any(g != " " for g in gaps[1:]):
+            return None
+        if not all(w.group().isupper() for w in words[index + 1 : tail]):
             return None
         names = [w.group() for w in run]
         if not all(n.isupper() and len(n) > 1 for n in names) or not self._pair(*names):
             return None
         if any(fold(n) in STOP_WORDS or n.title() in _ORG_WORDS for n in names):
             return None
-        return run[0].start(), run[1].end(), 2, self.SCORE
+        return run[0].start(), run[1].end(), tail - index + 1, self.SCORE
 
     def _usable(self, word: str, lower: bool) -> bool:
         folded = fold(word)

@@ -79,11 +79,16 @@ _PARTICLE = (
     r"(?:de|del|de la|de los|de las|da|das|do|dos|di|du|della|van|von|van den|van der|von der|"
     r"ter|ten|le|la|bin|binti|ibn|bint|al|el|Ní|Nic|Ó|Ua|Mac|Mc|i|y|e)"
 )
+# An initial, optional particles and a surname: "V. Mac Giolla Mháirtín", "B. da Mota".
+_INITIAL_FIRST = rf"{_INITIAL}(?:[ ]{_PARTICLE})*[ ]{_NAME}(?:[ ]{_NAME})?"
 _FULL = (
     rf"{_NAME}(?:[ ](?:{_INITIAL}|{_NAME}))?(?:[ ]{_PARTICLE})*[ ]{_NAME}"
     rf"(?:(?:[ ]{_PARTICLE})*[ ]{_NAME})?"
 )
 _CAPS_NAME = rf"[{UPPER}]{{2,}}(?:-[{UPPER}]{{2,}})*"
+# Particles in capitals: "DARRAN Ó CONNÚCHÁIN", "DIARMAID MAC THRÉINFHIR", "KAREN DE BOCK".
+_CAPS_PARTICLE = r"(?:Ó|NÍ|NIC|UA|MAC|MC|DE|DA|DI|DU|DOS|DEL|LA|LE|VAN|VON|DER|DEN|TER|AL|BIN|EL)"
+_CAPS_FULL = rf"{_CAPS_NAME}(?:(?:[ ]{_CAPS_PARTICLE})*[ ]{_CAPS_NAME}){{1,3}}"
 _CAPS_RUN = rf"{_CAPS_NAME}(?:[ ]{_CAPS_NAME}){{0,2}}"
 _LAST_FIRST = rf"(?:{_NAME}(?:[ ]{_NAME})?,[ ]{_NAME}(?:[ ]{_NAME})?|{_CAPS_RUN},[ ]{_CAPS_RUN})"
 # Form and heading labels a name follows after a colon, in any case ("PATIENT:", "Surgeon:").
@@ -197,7 +202,7 @@ _NOT_NAME_STARTS = {
 # Every full name (_FULL) contains this; text without it (most prose: one capital per
 # sentence) skips the patterns that need a full name, the costly cue alternation above all.
 _TWO_CAPITALISED = re.compile(
-    rf"[{UPPER}][{LOWER}]+[ ](?:[{UPPER}]\.[ ])?(?:{_PARTICLE}[ ])*(?:O')?[{UPPER}][{LOWER}]"
+    rf"[{UPPER}][{LOWER}]+:?[ ](?:[{UPPER}]\.[ ])?(?:{_PARTICLE}[ ])*(?:O')?[{UPPER}][{LOWER}]"
     rf"|[{UPPER}]{{2}}[ ,]+[{UPPER}]{{2}}"
 )
 
@@ -232,6 +237,12 @@ class PersonNameRecognizer(_RegexRecognizer):
         re.compile(rf"[\"“'‘]({_NAME})[\"”'’][ ]\("),
         # "Last, First" after a patient/name label: "PATIENT: OKONKWO, CHIDIEBERE"
         re.compile(rf"(?i:\b(?:patient|name|client|customer|caller))[ ]?:[ ]*({_LAST_FIRST})"),
+        # "Last, First" after a self-introduction: "its Ogbuehi, Kosisochukwu"
+        # ... ending the line or sentence ("I'm Ana Lima, Analyst at X" is no "Last, First")
+        re.compile(
+            rf"(?i:\b(?:it['’]?s|this[ ]is|name[ ]is|i['’]m|i[ ]am))[ ]({_LAST_FIRST})"
+            rf"(?=[ ]*(?:\n|$|[.!?]))"
+        ),
         # a one-name sign-off at the end of a line: "Cheers, Segun", "Regards, Tomás"
         re.compile(
             rf"(?i:regards|thanks|thank[ ]you|cheers|best|sincerely),[ ]((?-i:{_NAME}))[.!]?[ ]*"
@@ -240,13 +251,11 @@ class PersonNameRecognizer(_RegexRecognizer):
     )
     PATTERNS = (
         *SINGLE_NAME_PATTERNS,
-        re.compile(
-            rf"\b(?:{_CUES})\b[:,]?[ ]+({_FULL}|{_CAPS_NAME}(?:[ ]{_CAPS_NAME}){{1,2}})(?![\w])"
-        ),
+        re.compile(rf"\b(?:{_CUES})\b[:,]?[ ]+({_FULL}|{_INITIAL_FIRST}|{_CAPS_FULL})(?![\w])"),
         # after a form or heading label, in any case: "PATIENT: NGUYEN THI HOA", "Surgeon: Ayşe"
         re.compile(
             rf"(?i:\b(?:{_NAME_LABELS}))[ ]?:[ ]*"
-            rf"((?-i:{_FULL}|{_CAPS_NAME}(?:[ ]{_CAPS_NAME}){{1,3}}))(?![\w])"
+            rf"((?-i:{_FULL}|{_INITIAL_FIRST}|{_CAPS_FULL}))(?![\w])"
         ),
         re.compile(rf"(?:^|\n)\s*(?:--|—)?\s*({_FULL})\s*$", re.MULTILINE),  # signature line
         re.compile(rf"(?:^|[.!?;]\s+)({_FULL})[ ](?:{_PERSON_VERBS})\b", re.MULTILINE),
