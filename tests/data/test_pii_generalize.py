@@ -173,3 +173,8 @@ def test_capitals_with_particles_initials_and_last_first_introductions_are_found
 def test_a_name_and_job_title_after_i_am_is_no_last_first_name(engine: PiiEngine) -> None:
     out = engine.anonymize(["Hi team, I'm Ines Duarte, Location manager at Bosal."])[0]
     assert "Location manager" in out and "Ines Duarte" not in out
+
+
+def test_a_romanian_name_with_a_comma_below_letter_is_found(engine: PiiEngine) -> None:
+    # Ș and Ț (comma below) are not in Latin Extended-A's cedilla forms the classes held.
+    assert ("PERSON", "Ștefan") in _found(engine, "Seen with her brother, Ștefan, today.")
