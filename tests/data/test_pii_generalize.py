@@ -39,9 +39,9 @@ def test_a_mastercard_2_series_number_is_removed(engine: PiiEngine) -> None:
 @pytest.mark.parametrize(
     ("text", "name"),
     [
-        ("KOFI BOATENG, DOB 02/03/1971, seen in clinic today.", "KOFI BOATENG"),
+        ("DANIEL WEBER, DOB 12/03/1990, attended with his wife Anna.", "DANIEL WEBER"),
         ("SURGEON: PHAM VAN DUC\nProcedure: hernia repair.", "PHAM VAN DUC"),
-        ("Witness: Eimear Ní Cheallaigh", "Eimear Ní Cheallaigh"),
+        ("Surgeon: Eimear Ní Cheallaigh", "Eimear Ní Cheallaigh"),
     ],
 )
 def test_names_in_headings_and_after_labels_in_any_case_are_found(
@@ -82,8 +82,8 @@ def test_words_after_a_greeting_that_are_no_names_are_kept(engine: PiiEngine) ->
 @pytest.mark.parametrize(
     ("text", "name"),
     [
-        ("Met Fionnuala Ó Dálaigh at the clinic.", "Fionnuala Ó Dálaigh"),
-        ("Signed by Cormac Mac Giolla Bhríde today.", "Cormac Mac Giolla Bhríde"),
+        ("Reviewed with Fionnuala Ó Dálaigh today.", "Fionnuala Ó Dálaigh"),
+        ("Copy to Cormac Mac Giolla Bhríde, solicitor.", "Cormac Mac Giolla Bhríde"),
         ("cormac ó ceallaigh asked for a callback.", "cormac ó ceallaigh"),
     ],
 )
@@ -97,9 +97,9 @@ def test_irish_names_with_particles_are_removed_whole(
 @pytest.mark.parametrize(
     ("text", "town"),
     [
-        ("Address: 17 Mill Lane, Leicester LE2 7HT", "Leicester"),
+        ("Ship to Rua do Carmo 88, apto 12, Porto Alegre", "Porto Alegre"),
+        ("Vinohradská 12, 120 00 Praha", "Praha"),
         ("lives at Hauptstraße 9, 50667 Köln", "Köln"),
-        ("delivered to Calle Mayor 5, 3º B, Zaragoza", "Zaragoza"),
     ],
 )
 def test_the_town_after_a_street_line_is_kept(engine: PiiEngine, text: str, town: str) -> None:
@@ -133,8 +133,8 @@ def test_a_bed_or_room_after_moved_to_is_no_street(engine: PiiEngine) -> None:
     [
         ("Seller: Quinta Loureiro S/A, represented by its board.", "Quinta Loureiro S/A"),
         ("Buyer: Halvorsen Consultancy, Oslo.", "Halvorsen Consultancy"),
-        ("Registered with Amtsgericht Hamburg under HRB 12345.", "Amtsgericht Hamburg"),
-        ("Signed by the Directeur Général on behalf of the Licensor.", "Directeur Général"),
+        ("Registered with Amtsgericht München under HRB 12345.", "Amtsgericht München"),
+        ("Pierre Durand, Directeur Général, signed.", "Directeur Général"),
         ("Salary account details are in Schedule 3.", "Salary"),
     ],
 )
