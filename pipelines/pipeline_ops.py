@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from deployment.contract import ROLE_OUTPUT, VARIABLE_OUTPUT_PREFIX
+from pipelines.deployment_outputs import Deployment
 from pipelines.pipeline_parameters import PipelineInputError, resolve_placeholders
 
 __all__ = [
@@ -45,8 +46,6 @@ _MODEL_PACKAGE_ARN = re.compile(
 _EXECUTION_ARN = re.compile(
     r"arn:aws[a-z-]*:sagemaker:[a-z0-9-]+:\d{12}:pipeline/[A-Za-z0-9-]{1,256}/execution/[a-z0-9]+"
 )
-_STACK_ARN = re.compile(r"arn:(?P<partition>aws[a-z-]*):cloudformation:(?P<region>[a-z0-9-]+):"
-                        r"(?P<account>\d{12}):stack/.+")  # fmt: skip
 
 
 class DeploymentError(RuntimeError):
@@ -84,27 +83,16 @@ def check_execution_arn(arn: str) -> str:
     return arn
 
 
-def deployment_values(cloudformation: Any, stack_name: str) -> dict[str, str]:
+def deployment_values(deployment: Deployment) -> dict[str, str]:
     """Fn::Sub values of the deployed training stack, pseudo parameters and role included."""
-    stack = cloudformation.describe_stacks(StackName=stack_name)["Stacks"][0]
-    outputs = {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
+    stack = deployment.stack("training")
     values = {
         key.removeprefix(VARIABLE_OUTPUT_PREFIX): value
-        for key, value in outputs.items()
+        for key, value in stack.values.items()
         if key.startswith(VARIABLE_OUTPUT_PREFIX)
     }
-    if ROLE_OUTPUT not in outputs:
-        raise DeploymentError(
-            f"stack {stack_name} has no {ROLE_OUTPUT} output: redeploy the training stack"
-        )
-    values[ROLE_OUTPUT] = outputs[ROLE_OUTPUT]
-    # The stack's own ARN names the account, region and partition it was deployed to.
-    arn = _STACK_ARN.fullmatch(stack["StackId"])
-    if arn:
-        values["AWS::Partition"] = arn["partition"]
-        values["AWS::Region"] = arn["region"]
-        values["AWS::AccountId"] = arn["account"]
-    return values
+    values[ROLE_OUTPUT] = deployment.output("training", ROLE_OUTPUT)
+    return values | stack.pseudo_parameters()
 
 
 def upsert_pipeline(

@@ -10,35 +10,31 @@ import typer
 from botocore.exceptions import BotoCoreError, ClientError
 from rich.table import Table
 
-from deployment.contract import RAW_BUCKET_OUTPUT, pipeline_name, stack_name
 from pipelines.commands import feedback_jobs
-from pipelines.commands.shared import AsJson, Region, Stage, input_file
-from pipelines.commands.shared import aws_client as _client
+from pipelines.commands.shared import AsJson, Region, Stage, input_file, stage_deployment
 from pipelines.commands.shared import stage_settings as _settings
 from pipelines.console import console, fail, print_json
+from pipelines.deployment_outputs import Deployment
 from pipelines.feedback import FeedbackError
+from pipelines.feedback.cloud import (
+    bedrock_responder,
+    download_invocation_logs,
+    download_job_output,
+    record_audit,
+    start_training,
+)
 from pipelines.feedback.ingest import CRITERIA_POLICIES, IngestReport, ingest_pairs, write_pairs
 from pipelines.feedback.invocation_logs import (
-    Responder,
-    answer_of,
     candidate_pairs,
     log_files,
     read_logged_calls,
     redact_pairs,
 )
-from pipelines.feedback.labeling import (
-    LABEL_ATTRIBUTES,
-    check_job_name,
-    describe_job,
-    download_output_manifest,
-    download_prefix,
-    split_s3_uri,
-)
+from pipelines.feedback.labeling import check_job_name
 from pipelines.feedback.manifests import read_output_manifest
 from pipelines.feedback.quality import WORKER_POLICIES, QualityPolicy
-from pipelines.feedback.retrain import check_method, training_parameters, upload_pairs
+from pipelines.feedback.retrain import check_method
 from pipelines.feedback.tasks import build_rank_tasks
-from pipelines.pipeline_ops import start_execution
 
 app = typer.Typer(
     help="Human feedback: Ground Truth pairwise-ranking tasks, preference pairs for reward/DPO.",
@@ -200,10 +196,17 @@ def ingest(
         )
     except FeedbackError as exc:
         raise fail(str(exc)) from None
-    if job is not None:
-        output_manifest, kind, package = _download_job_output(job, stage, region, out.parent)
+    deployment = stage_deployment(stage, region) if job is not None else None
+    if job is not None and deployment is not None:
+        check_job_name(job)
+        try:
+            output_manifest, kind, package = download_job_output(deployment, job, out.parent)
+        except FeedbackError as exc:  # the job is not done, or wrote no manifest
+            raise fail(str(exc), code=1) from None
+        except (ClientError, BotoCoreError) as exc:
+            raise fail(f"read labeling job {job}: {exc}", code=1) from None
         if kind == "audit":
-            _ingest_audit(job, output_manifest, package, region, as_json)
+            _ingest_audit(job, output_manifest, package, deployment, as_json)
             return
     assert output_manifest is not None
     try:
@@ -217,8 +220,11 @@ def ingest(
     summary: dict[str, Any] = {"output": str(out), **counts.as_dict()}
     if job is not None:
         summary["job"] = job
-    if train is not None and job is not None:
-        summary["training"] = _start_training(out, job, train, stage, region)
+    if train is not None and job is not None and deployment is not None:
+        try:
+            summary["training"] = start_training(deployment, out, job, train)
+        except (ClientError, BotoCoreError) as exc:
+            raise fail(f"start training on {job}'s pairs: {exc}", code=1) from None
     if report is not None:
         report.parent.mkdir(parents=True, exist_ok=True)
         report.write_text(json.dumps(summary, indent=2, sort_keys=True) + "\n", encoding="utf-8")
@@ -266,67 +272,18 @@ def _print_ingest(
             )
 
 
-def _start_training(
-    pairs: Path, job: str, method: str, stage: str | None, region: str | None
-) -> dict[str, str]:
-    settings = _settings(stage)
-    data_stack = stack_name(settings, "data")
-    s3, sagemaker = _client("s3", region), _client("sagemaker", region)
-    try:
-        described = _client("cloudformation", region).describe_stacks(StackName=data_stack)
-        outputs = {o["OutputKey"]: o["OutputValue"] for o in described["Stacks"][0]["Outputs"]}
-        if RAW_BUCKET_OUTPUT not in outputs:
-            raise FeedbackError(f"stack {data_stack} has no {RAW_BUCKET_OUTPUT} output")
-        input_uri = upload_pairs(s3, pairs, outputs[RAW_BUCKET_OUTPUT], job)
-        arn = start_execution(
-            sagemaker, pipeline_name(settings), training_parameters(method, input_uri)
-        )
-    except FeedbackError as exc:
-        raise fail(str(exc), code=1) from None
-    except (ClientError, BotoCoreError) as exc:
-        raise fail(f"start training on {job}'s pairs: {exc}", code=1) from None
-    return {"method": method, "input": input_uri, "execution_arn": arn}
-
-
 def _given(value: Any, default: Any) -> Any:
     return default if value is None else value
 
 
-def _download_job_output(
-    job: str, stage: str | None, region: str | None, directory: Path
-) -> tuple[Path, str | None, str | None]:
-    """(output manifest, job kind, audited model package) of a completed labeling job."""
-    try:
-        check_job_name(job)
-    except FeedbackError as exc:
-        raise fail(str(exc)) from None
-    _settings(stage)
-    sagemaker, s3 = _client("sagemaker", region), _client("s3", region)
-    try:
-        summary = describe_job(sagemaker, job)
-        path = download_output_manifest(s3, summary, directory / f"{job}.output.manifest")
-    except FeedbackError as exc:
-        raise fail(str(exc), code=1) from None
-    except (ClientError, BotoCoreError) as exc:
-        raise fail(f"read labeling job {job}: {exc}", code=1) from None
-    return path, summary["kind"], summary["model_package_arn"]
-
-
 def _ingest_audit(
-    job: str, manifest: Path, package: str | None, region: str | None, as_json: bool
+    job: str, manifest: Path, package: str | None, deployment: Deployment, as_json: bool
 ) -> None:
     """An audit job's hallucination rate, stored with the model version it audited."""
-    from pipelines.audit_evidence import record_on_package
-    from training_scripts.metrics.audit import ingest_output_manifest
-    from training_scripts.vocabulary.records import DataError
-
     if package is None:
         raise fail(f"audit job {job} names no model package (start it with --model-package)", 1)
     try:
-        result = ingest_output_manifest(manifest, LABEL_ATTRIBUTES["audit"], package)
-        record_on_package(_client("sagemaker", region), package, result)
-    except DataError as exc:
-        raise fail(str(exc), code=1) from None
+        result = record_audit(deployment, manifest, package)
     except (ClientError, BotoCoreError) as exc:
         raise fail(f"record the audit on {package}: {exc}", code=1) from None
     if as_json:
@@ -341,39 +298,23 @@ def _ingest_audit(
     )
 
 
-def _responder(answer_with: str | None, region: str | None) -> Responder | None:
-    if answer_with is None:
-        return None
-    kind, _, model = answer_with.partition(":")
-    if kind != "bedrock" or not model:
-        raise fail(f"--answer-with {answer_with!r}: expected bedrock:MODEL_ID")
-    runtime = _client("bedrock-runtime", region)
-
-    def answer(prompt: str, temperature: float) -> str:
-        response = runtime.converse(
-            modelId=model,
-            messages=[{"role": "user", "content": [{"text": prompt}]}],
-            inferenceConfig={"temperature": temperature, "maxTokens": 512},
-        )
-        return answer_of(response)
-
-    return answer
-
-
 def _candidates_from_logs(
     source: str, answer_with: str | None, limit: int | None, region: str | None, out_dir: Path
 ) -> Path:
-    responder = _responder(answer_with, region)
+    if answer_with is not None:
+        kind, _, model = answer_with.partition(":")
+        if kind != "bedrock" or not model:
+            raise fail(f"--answer-with {answer_with!r}: expected bedrock:MODEL_ID")
+    cloud = source.startswith("s3://") or answer_with is not None
+    deployment = stage_deployment(None, region) if cloud else None
+    responder = bedrock_responder(deployment, model) if deployment and answer_with else None
     try:
-        if source.startswith("s3://"):
-            bucket, prefix = split_s3_uri(source)
-            files = download_prefix(_client("s3", region), bucket, prefix, out_dir / "logs")
+        if deployment and source.startswith("s3://"):
+            files = download_invocation_logs(deployment, source, out_dir / "logs")
         else:
             files = log_files(Path(source))
         pairs = candidate_pairs(read_logged_calls(files), responder=responder, limit=limit)
         redacted, found = redact_pairs(pairs, salt="")
-    except FeedbackError as exc:
-        raise fail(str(exc)) from None
     except (ClientError, BotoCoreError) as exc:
         raise fail(f"read invocation logs {source}: {exc}", code=1) from None
     out_dir.mkdir(parents=True, exist_ok=True)

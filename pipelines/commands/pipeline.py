@@ -21,13 +21,11 @@ from deployment.contract import (
     ROLE_OUTPUT,
     model_package_group_name,
     pipeline_name,
-    stack_name,
 )
 from deployment.settings import Settings
 from pipelines.champion import BASELINE_PARAMETER, aws_champion
 from pipelines.commands import pipeline_approval
-from pipelines.commands.shared import AsJson, Region, Stage, input_file
-from pipelines.commands.shared import aws_client as _client
+from pipelines.commands.shared import AsJson, Region, Stage, input_file, stage_deployment
 from pipelines.commands.shared import stage_settings as _settings
 from pipelines.console import console, err_console, fail, print_json
 from pipelines.cost_estimate.confirm import (
@@ -37,6 +35,7 @@ from pipelines.cost_estimate.confirm import (
     show_and_confirm,
 )
 from pipelines.cost_estimate.estimates import pipeline_estimate
+from pipelines.deployment_outputs import Deployment
 from pipelines.pipeline_ops import (
     DeploymentError,
     check_execution_arn,
@@ -155,18 +154,17 @@ def upsert(
     given = _read_values(values) if values else None
     if given is not None and ROLE_OUTPUT not in given:
         raise fail(f"--values {values}: needs {ROLE_OUTPUT} (the role the pipeline runs as)")
-    sagemaker = _client("sagemaker", region)
-    cloudformation = _client("cloudformation", region) if given is None else None
+    deployment = Deployment.of(settings, region, {"training": stack} if stack else None)
+    sagemaker = deployment.client("sagemaker")
     resolved = None
     if given is not None:
         try:
             resolved = resolve_placeholders(_definition(settings, given), given)
         except PipelineInputError as exc:
             raise _bad_input(exc) from None
-    training_stack = stack or stack_name(settings, "training")
     try:
         if resolved is None:
-            given = deployment_values(cloudformation, training_stack)
+            given = deployment_values(deployment)
             resolved = resolve_placeholders(_definition(settings, given), given)
         assert given is not None
         arn, created = upsert_pipeline(
@@ -178,8 +176,6 @@ def upsert(
         )
     except PipelineInputError as exc:  # the deployed stack lacks a value: not the user's input
         raise _bad_input(exc, code=1) from None
-    except DeploymentError as exc:
-        raise fail(str(exc), code=1) from None
     except (ClientError, BotoCoreError) as exc:
         raise _aws_failure(f"upsert {pipeline_name(settings)}", exc) from None
     if as_json:
@@ -215,8 +211,8 @@ def start(
     """
     if baseline not in ("champion", "base"):
         raise fail(f"--baseline {baseline!r}: allowed: champion, base")
-    settings = _settings(stage)
-    sagemaker = _client("sagemaker", region)
+    deployment = stage_deployment(stage, region)
+    settings, sagemaker = deployment.settings, deployment.client("sagemaker")
     text = _definition(settings)
     try:
         parameters = parse_parameter_overrides(
@@ -271,8 +267,8 @@ def status(
             check_execution_arn(execution_arn)
         except PipelineInputError as exc:
             raise _bad_input(exc) from None
-    settings = _settings(stage)
-    sagemaker = _client("sagemaker", region)
+    deployment = stage_deployment(stage, region)
+    settings, sagemaker = deployment.settings, deployment.client("sagemaker")
 
     def progress(execution: dict[str, Any]) -> None:
         err_console.print(f"{execution['PipelineExecutionStatus']}...", highlight=False)
@@ -315,8 +311,8 @@ def list_runs(
 
     Example: [cyan]fmops pipeline list --models --json[/]
     """
-    settings = _settings(stage)
-    sagemaker = _client("sagemaker", region)
+    deployment = stage_deployment(stage, region)
+    settings, sagemaker = deployment.settings, deployment.client("sagemaker")
     try:
         if models:
             group = model_package_group_name(settings)

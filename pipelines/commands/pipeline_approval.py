@@ -12,10 +12,10 @@ from typing import Annotated, Any
 import typer
 from botocore.exceptions import BotoCoreError, ClientError
 
-from pipelines.commands.shared import Region, Stage
-from pipelines.commands.shared import aws_client as _client
+from pipelines.commands.shared import Region, Stage, stage_deployment
 from pipelines.commands.shared import stage_settings as _settings
 from pipelines.console import console, fail
+from pipelines.deployment_outputs import Deployment
 from pipelines.pipeline_ops import check_model_package_arn, set_approval
 from pipelines.pipeline_parameters import PipelineInputError
 
@@ -73,12 +73,13 @@ def approve(
         raise fail(f"--reason: {len(reason)} characters; allowed 1 to {MAX_REASON}")
     if force and not reason:
         raise fail("--force needs --reason TEXT: an override is recorded with its reason")
-    evaluation = _settings(stage).evaluation
     if local_version is not None:
+        evaluation = _settings(stage).evaluation
         _approve_local(local_version, runs_dir, group, not reject, reason, force, evaluation)
         return
     assert model_package_arn is not None
-    sagemaker = _client("sagemaker", region)
+    deployment = stage_deployment(stage, region)
+    evaluation, sagemaker = deployment.settings.evaluation, deployment.client("sagemaker")
     try:
         metadata = (
             sagemaker.describe_model_package(ModelPackageName=model_package_arn).get(
@@ -100,10 +101,10 @@ def approve(
         raise fail(f"approve {model_package_arn}: {exc}", code=1) from None
     forced = " (override recorded)" if override else ""
     console.print(f"{'rejected' if reject else 'approved'}{forced}: {model_package_arn}")
-    _link_run(metadata, model_package_arn, stage, region)
+    _link_run(metadata, model_package_arn, deployment)
 
 
-def _link_run(metadata: dict[str, str], arn: str, stage: str | None, region: str | None) -> None:
+def _link_run(metadata: dict[str, str], arn: str, deployment: Deployment) -> None:
     """The package ARN on the MLflow run the package's metadata names (`fmops.model_package`):
     the run then leads to the version as the version leads to the run. The registry stays the
     source of truth, so a tracking server that cannot be reached costs one warning line."""
@@ -114,7 +115,7 @@ def _link_run(metadata: dict[str, str], arn: str, stage: str | None, region: str
     if run_id == "none":
         return
     try:
-        uri = stage_uri(_settings(stage), _client("cloudformation", region))
+        uri = stage_uri(deployment)
     except Exception as exc:  # no tracking server in this stage: nothing to link
         warn(f"the MLflow run {run_id}", exc)
         return
