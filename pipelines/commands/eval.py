@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 
+from pipelines.commands.shared import Region
 from pipelines.console import console, fail, print_json
 from pipelines.offline import use_bundled_weights
 
@@ -57,17 +58,6 @@ LocalVersionOption = Annotated[
 ]
 RunsDirOption = Annotated[Path, typer.Option("--runs-dir", help="Local registry location.")]
 GroupOption = Annotated[str | None, typer.Option("--group", help="Local registry group.")]
-RegionOption = Annotated[str | None, typer.Option("--region", help="AWS region.")]
-
-
-def _sagemaker(region: str | None):
-    import boto3
-    from botocore.exceptions import NoRegionError
-
-    try:
-        return boto3.client("sagemaker", region_name=region), boto3.client("s3", region_name=region)
-    except NoRegionError:
-        raise fail("no AWS region: pass --region or set AWS_REGION") from None
 
 
 def _version_predictions(
@@ -81,7 +71,12 @@ def _version_predictions(
     """(predictions.jsonl of the version's evaluation, the version's id)."""
     from botocore.exceptions import BotoCoreError, ClientError
 
-    from pipelines.audit_evidence import local_entry, local_version_id
+    from pipelines.audit_evidence import (
+        ApprovalRefused,
+        local_entry,
+        local_version_id,
+        package_predictions,
+    )
     from pipelines.pipeline_ops import check_model_package_arn
     from pipelines.pipeline_parameters import PipelineInputError
 
@@ -97,17 +92,10 @@ def _version_predictions(
         check_model_package_arn(model_package)
     except PipelineInputError as exc:
         raise fail(str(exc)) from None
-    sagemaker, s3 = _sagemaker(region)
     try:
-        detail = sagemaker.describe_model_package(ModelPackageName=model_package)
-        uri = detail["ModelMetrics"]["ModelQuality"]["Statistics"]["S3Uri"]
-        bucket, _, key = uri.removeprefix("s3://").partition("/")
-        target = scratch / "predictions.jsonl"
-        s3.download_file(bucket, key.rsplit("/", 1)[0] + "/predictions.jsonl", str(target))
-    except KeyError:
-        raise fail(
-            f"{model_package}: has no ModelQuality statistics to find its outputs", 1
-        ) from None
+        target = package_predictions(region, model_package, scratch / "predictions.jsonl")
+    except ApprovalRefused as exc:
+        raise fail(str(exc), 1) from None
     except (ClientError, BotoCoreError) as exc:
         raise fail(f"audit-sample {model_package}: {exc}", code=1) from None
     return target, model_package
@@ -124,7 +112,7 @@ def audit_sample(
     local_version: LocalVersionOption = None,
     runs_dir: RunsDirOption = Path("runs"),
     group: GroupOption = None,
-    region: RegionOption = None,
+    region: Region = None,
     size: Annotated[int, typer.Option(help="How many items to audit.")] = 50,
     seed: Annotated[int, typer.Option(help="Sampling seed (same seed, same sample).")] = 13,
     stratify_by: Annotated[
@@ -201,7 +189,7 @@ def audit_ingest(
     local_version: LocalVersionOption = None,
     runs_dir: RunsDirOption = Path("runs"),
     group: GroupOption = None,
-    region: RegionOption = None,
+    region: Region = None,
 ) -> None:
     """Hallucination rate with a 95% Wilson interval from a completed audit; JSON on stdout.
 
@@ -234,7 +222,10 @@ def audit_ingest(
 def _version_id(
     model_package: str | None, local_version: int | None, runs_dir: Path, group: str | None
 ) -> str | None:
-    from pipelines.audit_evidence import local_entry, local_version_id
+    from pipelines.audit_evidence import (
+        local_entry,
+        local_version_id,
+    )
     from pipelines.pipeline_ops import check_model_package_arn
     from pipelines.pipeline_parameters import PipelineInputError
 
@@ -252,11 +243,10 @@ def _version_id(
 def _record_on_package(arn: str, result: dict, region: str | None) -> None:
     from botocore.exceptions import BotoCoreError, ClientError
 
-    from pipelines.audit_evidence import record_on_package
+    from pipelines.audit_evidence import record_audit_in_region
 
-    sagemaker, _ = _sagemaker(region)
     try:
-        record_on_package(sagemaker, arn, result)
+        record_audit_in_region(region, arn, result)
     except (ClientError, BotoCoreError) as exc:
         raise fail(f"audit-ingest {arn}: {exc}", code=1) from None
 
