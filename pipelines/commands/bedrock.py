@@ -63,6 +63,14 @@ MediaRoot = Annotated[
 ]
 
 
+JobName = Annotated[str | None, typer.Option(help="Job name (default: <prefix>-<stage>-<time>).")]
+ModelName = Annotated[str | None, typer.Option(help="Custom model name (default: <job>-model).")]
+CuratedBucket = Annotated[
+    str | None, typer.Option(help="Curated bucket to upload to (default: data stack output).")
+]
+StateMachine = Annotated[str | None, typer.Option(help="Default: bedrock stack output.")]
+
+
 def _print_notes(base_model: str) -> None:
     for note in catalog_notes(base_model):
         err_console.print(f"note: {escape(note)}", highlight=False, soft_wrap=True)
@@ -117,18 +125,10 @@ def submit(
     validation: Validation = None,
     hp: Hp = None,
     teacher: Teacher = None,
-    job_name: Annotated[
-        str | None, typer.Option(help="Job name (default: <prefix>-<stage>-<time>).")
-    ] = None,
-    model_name: Annotated[
-        str | None, typer.Option(help="Custom model name (default: <job>-model).")
-    ] = None,
-    bucket: Annotated[
-        str | None, typer.Option(help="Curated bucket to upload to (default: data stack output).")
-    ] = None,
-    state_machine_arn: Annotated[
-        str | None, typer.Option(help="Default: bedrock stack output.")
-    ] = None,
+    job_name: JobName = None,
+    model_name: ModelName = None,
+    bucket: CuratedBucket = None,
+    state_machine_arn: StateMachine = None,
     direct: Annotated[
         bool, typer.Option(help="Call CreateModelCustomizationJob instead of the state machine.")
     ] = False,

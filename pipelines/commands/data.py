@@ -196,20 +196,13 @@ def validate_command(
     if validation_set and not base_model:
         raise fail("--validation-set: needs --base-model (the limits it selects are the model's)")
     model_limits = _model_limits(base_model, fmt, validation_set) if base_model else DatasetLimits()
-    # The model's content rules (reserved markers, media) stay; the flags override the numbers
-    # (`is None`, not `or`: a limit of 0 is a limit).
     flags = {
         "max_tokens_per_record": max_tokens_per_record,
         "min_records": min_records,
         "max_records": max_records,
         "max_file_bytes": max_file_bytes,
     }
-    for name, value in {**flags, "max_problems": max_problems}.items():
-        lowest = 0 if name == "min_records" else 1
-        if value is not None and value < lowest:
-            raise fail(f"--{name.replace('_', '-')} {value}: must be at least {lowest}")
-    chosen: dict[str, Any] = {name: value for name, value in flags.items() if value is not None}
-    limits = dataclasses.replace(model_limits, **chosen)
+    limits = _limits(model_limits, flags, max_problems)
     problems = validate_dataset(file, fmt, limits, max_problems)
     if as_json:
         listed = [{"line": p.line, "message": p.message} for p in problems]
@@ -223,6 +216,22 @@ def validate_command(
     if problems:
         # Same exit code as `fmops bedrock validate` for the same problem: bad input.
         raise fail(f"{file}: {len(problems)} problem(s) (listed above)")
+
+
+def _limits(
+    model_limits: DatasetLimits, flags: dict[str, int | None], max_problems: int
+) -> DatasetLimits:
+    """The model's limits with the flags given on top.
+
+    The model's content rules (reserved markers, media) stay; the flags override the numbers
+    (`is None`, not `or`: a limit of 0 is a limit).
+    """
+    for name, value in {**flags, "max_problems": max_problems}.items():
+        lowest = 0 if name == "min_records" else 1
+        if value is not None and value < lowest:
+            raise fail(f"--{name.replace('_', '-')} {value}: must be at least {lowest}")
+    chosen: dict[str, Any] = {name: value for name, value in flags.items() if value is not None}
+    return dataclasses.replace(model_limits, **chosen)
 
 
 def _check_output_dir(path: Path) -> None:

@@ -5,13 +5,16 @@ from __future__ import annotations
 import json
 from collections import Counter
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from pipelines.commands.shared import Region
+from pipelines.commands.shared import AsJson, Region
 from pipelines.console import console, fail, print_json
 from pipelines.offline import use_bundled_weights
+
+if TYPE_CHECKING:  # the metrics package loads only when a command needs it
+    from training_scripts.metrics.audit import AuditItem
 
 app = typer.Typer(
     help="Score generated text (ROUGE, BLEU, BERTScore) and run human hallucination audits.",
@@ -118,7 +121,7 @@ def audit_sample(
     stratify_by: Annotated[
         str | None, typer.Option(help="Field whose values form the strata (default: none).")
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
+    as_json: AsJson = False,
 ) -> None:
     """Draw a seeded, stratified audit sample as a Ground Truth input manifest + worker template.
 
@@ -130,9 +133,7 @@ def audit_sample(
     """
     import tempfile
 
-    from training_scripts.metrics.audit import AuditItem, stratified_sample, write_audit_inputs
-    from training_scripts.metrics.records import field_values, read_jsonl
-    from training_scripts.vocabulary.records import DataError
+    from training_scripts.metrics.audit import write_audit_inputs
 
     given = [x for x in (input_path, model_package, local_version) if x is not None]
     if len(given) != 1:
@@ -143,20 +144,8 @@ def audit_sample(
             input_path, version = _version_predictions(
                 model_package, local_version, runs_dir, group, region, Path(scratch)
             )
-        try:
-            records = read_jsonl(input_path)
-            prompts, refs, outputs = (
-                field_values(records, name, input_path)
-                for name in ("prompt", "reference", "output")
-            )
-            strata = field_values(records, stratify_by, input_path) if stratify_by else None
-            items = [
-                AuditItem(p, r, o, strata[i] if strata else "all")
-                for i, (p, r, o) in enumerate(zip(prompts, refs, outputs, strict=True))
-            ]
-            sample = stratified_sample(items, size, seed)
-        except DataError as exc:
-            raise fail(str(exc)) from None
+        items = _audit_items(input_path, stratify_by)
+        sample = _sample(items, size, seed)
     manifest, template = write_audit_inputs(sample, out, version)
     summary = {
         "manifest": str(manifest),
@@ -172,6 +161,36 @@ def audit_sample(
     console.print(
         f"sampled {len(sample)} of {len(items)} items -> {manifest} (worker template {template})"
     )
+
+
+def _audit_items(path: Path, stratify_by: str | None) -> list[AuditItem]:
+    """One AuditItem per line of `path` (prompt, reference, output; the stratum field)."""
+    from training_scripts.metrics.audit import AuditItem
+    from training_scripts.metrics.records import field_values, read_jsonl
+    from training_scripts.vocabulary.records import DataError
+
+    try:
+        records = read_jsonl(path)
+        prompts, refs, outputs = (
+            field_values(records, name, path) for name in ("prompt", "reference", "output")
+        )
+        strata = field_values(records, stratify_by, path) if stratify_by else None
+    except DataError as exc:
+        raise fail(str(exc)) from None
+    return [
+        AuditItem(p, r, o, strata[i] if strata else "all")
+        for i, (p, r, o) in enumerate(zip(prompts, refs, outputs, strict=True))
+    ]
+
+
+def _sample(items: list[AuditItem], size: int, seed: int) -> list[AuditItem]:
+    from training_scripts.metrics.audit import stratified_sample
+    from training_scripts.vocabulary.records import DataError
+
+    try:
+        return stratified_sample(items, size, seed)
+    except DataError as exc:
+        raise fail(str(exc)) from None
 
 
 @app.command("audit-ingest")

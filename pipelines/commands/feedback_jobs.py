@@ -17,6 +17,20 @@ from pipelines.feedback import FeedbackError
 from pipelines.feedback.cloud import job_status, labeling_job, start_job
 from pipelines.feedback.labeling import KINDS, Kind, check_job_name, read_task_folder
 
+PiiFree = Annotated[
+    bool,
+    typer.Option(
+        "--pii-free",
+        help="Declare the tasks free of PII (anonymized); required for public workforces.",
+    ),
+]
+PriceCents = Annotated[
+    float | None, typer.Option(help="Price per task in US cents; public workforces only.")
+]
+AuditedPackage = Annotated[
+    str | None, typer.Option(help="Model package ARN an audit is about (recorded on the job).")
+]
+
 
 def start(
     tasks: Annotated[
@@ -27,21 +41,9 @@ def start(
     ],
     job_name: Annotated[str, typer.Option("--job-name", help="Unique labeling job name.")],
     kind: Annotated[str, typer.Option(help=f"Task kind: {', '.join(KINDS)}.")] = "ranking",
-    pii_free: Annotated[
-        bool,
-        typer.Option(
-            "--pii-free",
-            help="Declare the tasks free of PII (anonymized); required for public workforces.",
-        ),
-    ] = False,
-    price_cents: Annotated[
-        float | None,
-        typer.Option(help="Price per task in US cents; public workforces only."),
-    ] = None,
-    model_package: Annotated[
-        str | None,
-        typer.Option(help="Model package ARN an audit is about (recorded on the job)."),
-    ] = None,
+    pii_free: PiiFree = False,
+    price_cents: PriceCents = None,
+    model_package: AuditedPackage = None,
     stage: Stage = None,
     region: Region = None,
     as_json: AsJson = False,

@@ -35,6 +35,15 @@ Bucket = Annotated[
 ]
 
 
+KmsKey = Annotated[
+    str | None, typer.Option("--kms-key", help="KMS key for SSE-KMS (default: DataKeyArn).")
+]
+DownloadDir = Annotated[
+    Path | None,
+    typer.Option("--download-dir", help="Where hub downloads go [default: ~/.cache/fmops/models]."),
+]
+
+
 def default_download_dir() -> Path:
     """~/.cache/fmops/models, or $XDG_CACHE_HOME's; resolved only when a download needs it.
 
@@ -70,15 +79,8 @@ def stage(
     replace: Annotated[
         bool, typer.Option("--replace", help="Overwrite a model already staged under the name.")
     ] = False,
-    kms_key: Annotated[
-        str | None, typer.Option("--kms-key", help="KMS key for SSE-KMS (default: DataKeyArn).")
-    ] = None,
-    download_dir: Annotated[
-        Path | None,
-        typer.Option(
-            "--download-dir", help="Where hub downloads go [default: ~/.cache/fmops/models]."
-        ),
-    ] = None,
+    kms_key: KmsKey = None,
+    download_dir: DownloadDir = None,
     bucket: Bucket = None,
     stage: Stage = None,
     region: Region = None,

@@ -60,8 +60,6 @@ def approve(
 
     Example: [cyan]fmops pipeline approve "$MODEL_PACKAGE_ARN" --stage prod --reason "audit ok"[/]
     """
-    from pipelines.audit_evidence import audit_from_metadata
-
     if (model_package_arn is None) == (local_version is None):
         raise fail("give a model package ARN or --local-version N (one of them)")
     if model_package_arn is not None:
@@ -79,29 +77,32 @@ def approve(
         return
     assert model_package_arn is not None
     deployment = stage_deployment(stage, region)
-    evaluation, sagemaker = deployment.settings.evaluation, deployment.client("sagemaker")
-    try:
-        metadata = (
-            sagemaker.describe_model_package(ModelPackageName=model_package_arn).get(
-                "CustomerMetadataProperties"
-            )
-            or {}
-        )
-        override = None
-        if not reject:
-            override = _audit_or_override(
-                audit_from_metadata(metadata), model_package_arn, evaluation, force, reason
-            )
-        # The version's whole metadata goes back with the update, so the audit stays beside
-        # the approval whatever the service does with keys it is not given.
-        set_approval(
-            sagemaker, model_package_arn, not reject, reason, {**metadata, **(override or {})}
-        )
-    except (ClientError, BotoCoreError) as exc:
-        raise fail(f"approve {model_package_arn}: {exc}", code=1) from None
+    metadata, override = _approve_in_stage(deployment, model_package_arn, not reject, reason, force)
     forced = " (override recorded)" if override else ""
     console.print(f"{'rejected' if reject else 'approved'}{forced}: {model_package_arn}")
     _link_run(metadata, model_package_arn, deployment)
+
+
+def _approve_in_stage(
+    deployment: Deployment, arn: str, approved: bool, reason: str | None, force: bool
+) -> tuple[dict[str, str], dict[str, str] | None]:
+    """Set the version's approval (the audit checked first): (its metadata, the override)."""
+    from pipelines.audit_evidence import audit_from_metadata
+
+    sagemaker = deployment.client("sagemaker")
+    try:
+        described = sagemaker.describe_model_package(ModelPackageName=arn)
+        metadata = described.get("CustomerMetadataProperties") or {}
+        override = None
+        if approved:
+            audit = audit_from_metadata(metadata)
+            override = _audit_or_override(audit, arn, deployment.settings.evaluation, force, reason)
+        # The version's whole metadata goes back with the update, so the audit stays beside
+        # the approval whatever the service does with keys it is not given.
+        set_approval(sagemaker, arn, approved, reason, {**metadata, **(override or {})})
+    except (ClientError, BotoCoreError) as exc:
+        raise fail(f"approve {arn}: {exc}", code=1) from None
+    return metadata, override
 
 
 def _link_run(metadata: dict[str, str], arn: str, deployment: Deployment) -> None:
