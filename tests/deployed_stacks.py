@@ -4,8 +4,10 @@ stack would publish (moto models few resource types; an SNS topic is enough to h
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 
 import boto3
+import pytest
 
 from deployment.contract import StackKind, stack_name
 from deployment.settings import Settings
@@ -24,3 +26,16 @@ def deploy_outputs(
         StackName=name, TemplateBody=json.dumps(template)
     )
     return name
+
+
+@pytest.fixture()
+def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Fake credentials, us-east-1, every AWS call served by moto (import it into a test module
+    that has no such fixture in its conftest)."""
+    from moto import mock_aws
+
+    for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+                        "AWS_DEFAULT_REGION": "us-east-1"}.items():  # fmt: skip
+        monkeypatch.setenv(name, value)
+    with mock_aws():
+        yield

@@ -16,7 +16,7 @@ from pipelines.commands.shared import Region, Stage, stage_deployment
 from pipelines.commands.shared import stage_settings as _settings
 from pipelines.console import console, fail
 from pipelines.deployment_outputs import Deployment
-from pipelines.pipeline_ops import check_model_package_arn, set_approval
+from pipelines.pipeline_ops import approve_version, check_model_package_arn
 from pipelines.pipeline_parameters import PipelineInputError
 
 # UpdateModelPackage's ApprovalDescription is at most 1024 characters (SageMaker API Reference,
@@ -89,17 +89,13 @@ def _approve_in_stage(
     """Set the version's approval (the audit checked first): (its metadata, the override)."""
     from pipelines.audit_evidence import audit_from_metadata
 
-    sagemaker = deployment.client("sagemaker")
+    evaluation = deployment.settings.evaluation
+
+    def override_for(metadata: dict[str, str]) -> dict[str, str] | None:
+        return _audit_or_override(audit_from_metadata(metadata), arn, evaluation, force, reason)
+
     try:
-        described = sagemaker.describe_model_package(ModelPackageName=arn)
-        metadata = described.get("CustomerMetadataProperties") or {}
-        override = None
-        if approved:
-            audit = audit_from_metadata(metadata)
-            override = _audit_or_override(audit, arn, deployment.settings.evaluation, force, reason)
-        # The version's whole metadata goes back with the update, so the audit stays beside
-        # the approval whatever the service does with keys it is not given.
-        set_approval(sagemaker, arn, approved, reason, {**metadata, **(override or {})})
+        metadata, override = approve_version(deployment, arn, approved, reason, override_for)
     except (ClientError, BotoCoreError) as exc:
         raise fail(f"approve {arn}: {exc}", code=1) from None
     return metadata, override
