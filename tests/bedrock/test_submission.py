@@ -135,3 +135,28 @@ def test_a_taken_job_name_is_refused_before_uploading(
     with pytest.raises(SubmissionError, match=r"svc-6 .* already exists"):
         submit(deployment, job)
     assert _objects() == before
+
+
+def test_prepared_data_edited_afterwards_is_refused(
+    aws: None, prepared_prompt_completion: Path
+) -> None:
+    with prepared_prompt_completion.open("a", encoding="utf-8") as handle:
+        handle.write('{"prompt": "Planted?", "completion": "Planted."}\n')
+    with pytest.raises(SubmissionError, match=r"matches no output.*changed after prepare"):
+        check_submission(
+            Deployment.of(SETTINGS, REGION), _titan(prepared_prompt_completion), Destination("e")
+        )
+
+
+def test_a_teacher_outside_the_stages_allowed_list_is_refused(
+    aws: None, conversations: Path
+) -> None:
+    from tests.bedrock.conftest import as_prepared
+
+    teacher = "amazon.nova-pro-v1:0"
+    strict = settings_for_stage("dev", overrides={"bedrock": {"teacher_models": []}})
+    spec = JobSpec(
+        "amazon.nova-micro-v1:0:128k", "DISTILLATION", as_prepared(conversations), teacher=teacher
+    )
+    with pytest.raises(SubmissionError, match=r"not in settings\.bedrock\.teacher_models"):
+        check_submission(Deployment.of(strict, REGION), spec, Destination("t"))
