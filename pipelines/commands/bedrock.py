@@ -97,7 +97,7 @@ def validate(
     teacher: Teacher = None,
     region: Annotated[
         str | None,
-        typer.Option(help="Region the job will run in (checked per model) [default: none]."),
+        typer.Option(help="Region the job will run in (checked per model; default: none)."),
     ] = None,
     media_root: MediaRoot = None,
     bucket: Annotated[

@@ -16,7 +16,7 @@ from pipelines.deployment_outputs import Deployment
 Stage = Annotated[str | None, typer.Option("--stage", "-s", help="Stage from cdk.json.")]
 Region = Annotated[
     str | None,
-    typer.Option("--region", help="AWS region [default: $AWS_REGION, else the profile's region]."),
+    typer.Option("--region", help="AWS region (default: $AWS_REGION, else the profile's region)."),
 ]
 AsJson = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 
