@@ -105,3 +105,19 @@ def test_no_region_anywhere_is_one_input_error(monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent")
     with pytest.raises(DeploymentOutputError, match="pass --region or set AWS_REGION"):
         Deployment.of(SETTINGS)
+
+
+def test_the_cli_reports_a_missing_stack_as_one_line_and_exit_2(aws: None) -> None:
+    from typer.testing import CliRunner
+
+    from pipelines.cli import app
+
+    name = stack_name(SETTINGS, "serving")
+    result = CliRunner().invoke(
+        app, ["invoke", "--model", "m", "--prompt", "hi", "--stage", "dev", "--region", "eu-west-1"]
+    )
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"error: stack {name}: not deployed in eu-west-1; deploy it (`cdk deploy {name}`) "
+        "or pass the right --stage/--region\n"
+    )
