@@ -52,6 +52,27 @@ def record_on_package(sagemaker: Any, arn: str, result: dict[str, Any]) -> None:
     )
 
 
+def record_audit_in_region(region: str | None, arn: str, result: dict[str, Any]) -> None:
+    """`record_on_package` with the region's SageMaker client (`fmops eval audit-ingest`)."""
+    from pipelines.deployment_outputs import regional_client
+
+    record_on_package(regional_client("sagemaker", region), arn, result)
+
+
+def package_predictions(region: str | None, arn: str, target: Path) -> Path:
+    """Download the predictions.jsonl Evaluate wrote beside the version's ModelQuality report."""
+    from pipelines.deployment_outputs import regional_client
+
+    sagemaker, s3 = regional_client("sagemaker", region), regional_client("s3", region)
+    detail = sagemaker.describe_model_package(ModelPackageName=arn)
+    uri = detail.get("ModelMetrics", {}).get("ModelQuality", {}).get("Statistics", {}).get("S3Uri")
+    if not uri:
+        raise ApprovalRefused(f"{arn}: has no ModelQuality statistics to find its outputs")
+    bucket, _, key = uri.removeprefix("s3://").partition("/")
+    s3.download_file(bucket, key.rsplit("/", 1)[0] + "/predictions.jsonl", str(target))
+    return target
+
+
 def audit_from_metadata(properties: dict[str, str] | None) -> dict[str, Any] | None:
     properties = properties or {}
     if "audit_ci_high" not in properties:
