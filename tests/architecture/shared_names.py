@@ -50,6 +50,7 @@ NOT_SCANNED = {
     "StateMachineArn": "a Step Functions API member",
     "WorkteamArn": "a SageMaker API member",
     "KnowledgeBaseId": "a Bedrock API member",
+    "DataSourceId": "a Bedrock API member and the data source's CloudFormation attribute",
     "TrainingSecurityGroup": "the network stack's construct id (its logical id)",
 }
 
