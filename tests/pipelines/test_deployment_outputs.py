@@ -103,6 +103,7 @@ def test_no_region_anywhere_is_one_input_error(monkeypatch: pytest.MonkeyPatch) 
     for name in ("AWS_REGION", "AWS_DEFAULT_REGION", "AWS_PROFILE"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent")
+    monkeypatch.setattr(boto3, "DEFAULT_SESSION", None)  # a command's session, from a test before
     with pytest.raises(DeploymentOutputError, match="pass --region or set AWS_REGION"):
         Deployment.of(SETTINGS)
 
