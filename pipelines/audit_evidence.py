@@ -14,19 +14,21 @@ import json
 from pathlib import Path
 from typing import Any
 
+# Re-exported: `fmops pipeline approve` imports it from here.
+from deployment.contract import OVERRIDE_KEY as OVERRIDE_KEY
 from pipelines.local.registry_file import read_registry
 from pipelines.pipeline_parameters import PipelineInputError
+from training_scripts.vocabulary.metrics import HALLUCINATION_RATE
 
 # CustomerMetadataProperties key -> audit result field (see audit.ingest_output_manifest).
 _FIELDS = {
-    "audit_hallucination_rate": "hallucination_rate",
+    "audit_hallucination_rate": HALLUCINATION_RATE,
     "audit_ci_low": "hallucination_rate_ci_low",
     "audit_ci_high": "hallucination_rate_ci_high",
     "audit_audited": "audited",
     "audit_unsupported": "unsupported",
     "audit_model_version": "model_version",
 }
-OVERRIDE_KEY = "approval_override_reason"
 
 
 class ApprovalRefused(RuntimeError):
@@ -101,7 +103,7 @@ def check_audit(
     high = float(audit["hallucination_rate_ci_high"])
     if high > max_rate:
         raise ApprovalRefused(
-            f"{version}: audited hallucination rate {audit['hallucination_rate']:.3f} "
+            f"{version}: audited hallucination rate {audit[HALLUCINATION_RATE]:.3f} "
             f"(95% Wilson upper bound {high:.3f}, {int(audit.get('audited', 0))} items) is above "
             f"evaluation.max_hallucination_rate = {max_rate}"
         )
