@@ -82,13 +82,14 @@ def _version_predictions(
     )
     from pipelines.pipeline_ops import check_model_package_arn
     from pipelines.pipeline_parameters import PipelineInputError
+    from training_scripts.evaluation_outputs import PREDICTIONS_FILE
 
     try:
         if local_version is not None:
             _, entry, name = local_entry(runs_dir / "model-registry.json", local_version, group)
             if not entry.get("LocalEvaluation"):
                 raise PipelineInputError(f"--local-version {local_version}: no evaluation outputs")
-            return Path(entry["LocalEvaluation"]) / "predictions.jsonl", local_version_id(
+            return Path(entry["LocalEvaluation"]) / PREDICTIONS_FILE, local_version_id(
                 name, local_version
             )
         assert model_package is not None
@@ -96,7 +97,7 @@ def _version_predictions(
     except PipelineInputError as exc:
         raise fail(str(exc)) from None
     try:
-        target = package_predictions(region, model_package, scratch / "predictions.jsonl")
+        target = package_predictions(region, model_package, scratch / PREDICTIONS_FILE)
     except ApprovalRefused as exc:
         raise fail(str(exc), 1) from None
     except (ClientError, BotoCoreError) as exc:
