@@ -14,8 +14,6 @@ import json
 from pathlib import Path
 from typing import Any
 
-# Re-exported: `fmops pipeline approve` imports it from here.
-from deployment.contract import OVERRIDE_KEY as OVERRIDE_KEY
 from pipelines.local.registry_file import read_registry
 from pipelines.pipeline_parameters import PipelineInputError
 from training_scripts.vocabulary.metrics import HALLUCINATION_RATE

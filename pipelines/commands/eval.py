@@ -12,6 +12,7 @@ import typer
 from pipelines.commands.shared import AsJson, Region
 from pipelines.console import console, fail, print_json
 from pipelines.offline import use_bundled_weights
+from training_scripts.vocabulary.metrics import NUM_EXAMPLES
 
 if TYPE_CHECKING:  # the metrics package loads only when a command needs it
     from training_scripts.metrics.audit import AuditItem
@@ -49,7 +50,7 @@ def score(
         result = ReferenceScores.compute(predicted, expected, bertscore_model)
     except DataError as exc:
         raise fail(str(exc)) from None
-    print_json({**result.summary(), "num_examples": len(predicted)})
+    print_json({**result.summary(), NUM_EXAMPLES: len(predicted)})
 
 
 ModelPackageOption = Annotated[
