@@ -39,9 +39,6 @@ class DataStack(cdk.Stack):
         super().__init__(scope, construct_id, **kwargs)
         lake = settings.data
 
-        def name(purpose: str) -> str:
-            return f"{settings.name}-{purpose}"
-
         self.key = kms.Key(
             self,
             "DataKey",
@@ -54,7 +51,6 @@ class DataStack(cdk.Stack):
         self.access_logs_bucket = SecureBucket(
             self,
             "AccessLogs",
-            name_prefix=name("access-logs"),
             encryption_key=None,
             access_logs=None,
             noncurrent_version_expiry_days=lake.noncurrent_version_expiry_days,
@@ -96,7 +92,6 @@ class DataStack(cdk.Stack):
         self.raw_bucket = SecureBucket(
             self,
             "Raw",
-            name_prefix=name("raw"),
             extra_lifecycle_rules=[
                 s3.LifecycleRule(
                     id="tier-raw-data",
@@ -114,7 +109,7 @@ class DataStack(cdk.Stack):
             ],
             **common,
         )
-        self.curated_bucket = SecureBucket(self, "Curated", name_prefix=name("curated"), **common)
+        self.curated_bucket = SecureBucket(self, "Curated", **common)
         # S3 -> EventBridge natively (no notification custom resource): new raw data can start
         # the training pipeline; curated events feed whoever consumes prepared data.
         for bucket in (self.raw_bucket, self.curated_bucket):
@@ -132,9 +127,7 @@ class DataStack(cdk.Stack):
             )
         )
         self.pii_salt = self._pii_salt_secret(settings)
-        self.artifacts_bucket = SecureBucket(
-            self, "Artifacts", name_prefix=name("artifacts"), **common
-        )
+        self.artifacts_bucket = SecureBucket(self, "Artifacts", **common)
 
         share_model_artifacts(self.artifacts_bucket, self.key, settings.models.share_with_accounts)
 
