@@ -36,8 +36,9 @@ from infra.constructs.customization_workflow import (
 from infra.constructs.encrypted_log_group import encrypted_log_group
 from infra.constructs.guardrail import guardrail_fingerprint, guardrail_properties
 from infra.constructs.model_arns import invocable_models
-from infra.constructs.rft_grader import RftGrader
+from infra.constructs.rft_grader import RftGrader, RftGraderProps
 from infra.constructs.secure_bucket import SecureBucket
+from infra.constructs.vpc_function import FunctionPlacement
 from infra.nag import justify_wildcards
 from pipelines.serving.catalog import ON_DEMAND_BASE_MODELS
 
@@ -121,12 +122,9 @@ class BedrockStack(cdk.Stack):
         self.grader = RftGrader(
             self,
             "RftGrader",
-            name=settings.name,
+            props=RftGraderProps(name=settings.name),
             key=self.ops_key,
-            service_role=self.service_role,
-            vpc=vpc,
-            vpc_subnets=subnets.subnets,
-            security_group=security_group,
+            placement=FunctionPlacement(vpc, subnets.subnets, security_group),
         )
         self.service_policy.add_statements(self.grader.invoke_statement)
         self.workflow = CustomizationWorkflow(
