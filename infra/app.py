@@ -140,7 +140,8 @@ def build_stacks(scope: Construct, settings: Settings, *, nag: bool = True) -> F
         humans = HumansStack(
             app,
             stack_name(settings, "humans"),
-            settings=settings,
+            name=settings.name,
+            feedback=settings.feedback,
             key=data.key,
             artifacts_bucket=data.artifacts_bucket,
             vpc=network.vpc,

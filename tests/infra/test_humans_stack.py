@@ -47,7 +47,8 @@ def _build(outdir: Path, feedback: dict[str, Any]) -> HumansApp:
     stack = HumansStack(
         app,
         "gt-test-humans",
-        settings=settings,
+        name=settings.name,
+        feedback=settings.feedback,
         key=data.key,
         artifacts_bucket=data.artifacts_bucket,
         vpc=network.vpc,
