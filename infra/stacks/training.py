@@ -31,7 +31,7 @@ from infra.constructs.mlflow_tracking import MlflowServerOptions, MlflowTracking
 from infra.constructs.model_arns import invocable_models
 from infra.constructs.model_sharing import share_model_package_group
 from infra.constructs.secure_bucket import SecureBucket
-from infra.constructs.training_roles import TrainingRoles
+from infra.constructs.training_roles import PipelineData, TrainingRoles, TrainingRolesProps
 from pipelines.training_pipeline import TRAINING_SCRIPTS, pipeline_definition
 
 
@@ -81,19 +81,10 @@ class TrainingPipelineStack(cdk.Stack):
         self.roles = TrainingRoles(
             self,
             "Roles",
-            job_role_name=contract.training_job_role_name(settings),
-            pipeline_role_name=contract.pipeline_role_name(settings),
-            prepare_role_name=contract.prepare_job_role_name(settings),
-            curated_prefix=settings.data.curated_prefix,
-            key=key,
-            raw_bucket=raw_bucket,
-            curated_bucket=curated_bucket,
-            artifacts_bucket=artifacts_bucket,
-            pii_salt=pii_salt,
+            props=training_roles_props(settings),
+            data=PipelineData(key, raw_bucket, curated_bucket, artifacts_bucket, pii_salt),
             image=self.image,
             vpc=vpc,
-            model_package_group_name=model_package_group_name(settings),
-            reads_shards=settings.training.prepare_instance_count > 1,
             judge_models=invocable_models(
                 self, [m for m in [settings.evaluation.judge_model_id] if m]
             ),
@@ -384,3 +375,15 @@ class TrainingPipelineStack(cdk.Stack):
                 ]
             ],
         )
+
+
+def training_roles_props(settings: Settings) -> TrainingRolesProps:
+    """The stage's role names (from the deployment contract) and data layout as role props."""
+    return TrainingRolesProps(
+        job_role_name=contract.training_job_role_name(settings),
+        pipeline_role_name=contract.pipeline_role_name(settings),
+        prepare_role_name=contract.prepare_job_role_name(settings),
+        model_package_group_name=model_package_group_name(settings),
+        curated_prefix=settings.data.curated_prefix,
+        reads_shards=settings.training.prepare_instance_count > 1,
+    )
