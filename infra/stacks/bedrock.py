@@ -32,6 +32,9 @@ from infra.constructs.customization_workflow import (
     LOG_DELIVERY_ACTIONS,
     XRAY_ACTIONS,
     CustomizationWorkflow,
+    CustomizationWorkflowProps,
+    JobStorage,
+    WorkflowOps,
 )
 from infra.constructs.encrypted_log_group import encrypted_log_group
 from infra.constructs.guardrail import guardrail_fingerprint, guardrail_properties
@@ -75,7 +78,6 @@ class BedrockStack(cdk.Stack):
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
         cfg = settings.bedrock
-        curated_prefix = settings.data.curated_prefix
 
         self.service_role = self._service_role(
             settings, key, curated_bucket, artifacts_bucket, subnets, security_group
@@ -130,24 +132,13 @@ class BedrockStack(cdk.Stack):
         self.workflow = CustomizationWorkflow(
             self,
             "Customization",
-            name=f"{settings.name}-bedrock-customization",
+            props=customization_workflow_props(settings),
             service_role=self.service_role,
-            data_bucket=curated,
-            data_prefix=curated_prefix,
-            output_bucket=artifacts,
-            output_prefix=cfg.output_prefix,
-            model_key=data_key,
+            storage=JobStorage(data_bucket=curated, output_bucket=artifacts, model_key=data_key),
             subnets=subnets.subnets,
             security_group=security_group,
-            topic=self.topic,
-            topic_key=self.ops_key,
-            log_group=log_group,
-            poll_interval=cdk.Duration.seconds(cfg.poll_interval_seconds),
-            max_polls=cfg.max_polls,
+            ops=WorkflowOps(topic=self.topic, topic_key=self.ops_key, log_group=log_group),
             grader_arn=self.grader.function_arn,
-            on_demand_base_models=ON_DEMAND_BASE_MODELS
-            if settings.serving.deploy_customized_on_demand
-            else (),
         )
         self.state_machine = self.workflow.state_machine
 
@@ -374,3 +365,18 @@ class BedrockStack(cdk.Stack):
                 },
             )
         )
+
+
+def customization_workflow_props(settings: Settings) -> CustomizationWorkflowProps:
+    """The stage's Bedrock and data settings as the customization workflow's props."""
+    cfg = settings.bedrock
+    return CustomizationWorkflowProps(
+        name=f"{settings.name}-bedrock-customization",
+        data_prefix=settings.data.curated_prefix,
+        output_prefix=cfg.output_prefix,
+        poll_interval_seconds=cfg.poll_interval_seconds,
+        max_polls=cfg.max_polls,
+        on_demand_base_models=ON_DEMAND_BASE_MODELS
+        if settings.serving.deploy_customized_on_demand
+        else (),
+    )
