@@ -7,6 +7,7 @@ inference time (one Bedrock Guardrail per use case, with a published version).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import aws_cdk as cdk
@@ -14,11 +15,13 @@ from aws_cdk import aws_bedrock as bedrock
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
+from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct
 
+from deployment.bedrock_settings import DeniedTopic
 from deployment.contract import (
     RFT_GRADER_OUTPUT,
     SERVICE_ROLE_OUTPUT,
@@ -93,6 +96,22 @@ class BedrockStack(cdk.Stack):
         )
         data_key = kms.Key.from_key_arn(self, "DataKeyRef", key.key_arn)
 
+        log_group = self._operations(settings)
+        self._customization(
+            settings,
+            log_group,
+            JobStorage(data_bucket=curated, output_bucket=artifacts, model_key=data_key),
+            FunctionPlacement(vpc, subnets.subnets, security_group),
+        )
+        self._guardrails(settings.name, cfg.denied_topics)
+        self._acknowledge_findings(settings)
+        cdk.CfnOutput(self, STATE_MACHINE_OUTPUT, value=self.state_machine.state_machine_arn)
+        cdk.CfnOutput(self, SERVICE_ROLE_OUTPUT, value=self.service_role.role_arn)
+        cdk.CfnOutput(self, TOPIC_OUTPUT, value=self.topic.topic_arn)
+        cdk.CfnOutput(self, RFT_GRADER_OUTPUT, value=self.grader.function_arn)
+
+    def _operations(self, settings: Settings) -> logs.LogGroup:
+        """The ops key, the workflow's log group and the job-events topic."""
         # Operations key for the log group and the topic: both services must be named in the
         # key policy, which the data key (another stack) should not have to know about.
         self.ops_key = kms.Key(
@@ -119,14 +138,23 @@ class BedrockStack(cdk.Stack):
         )
         if settings.alarm_email:
             self.topic.add_subscription(subscriptions.EmailSubscription(settings.alarm_email))
+        return log_group
 
+    def _customization(
+        self,
+        settings: Settings,
+        log_group: logs.ILogGroup,
+        storage: JobStorage,
+        placement: FunctionPlacement,
+    ) -> None:
+        """The RFT grader and the customization workflow that submits jobs to it."""
         # Reinforcement fine-tuning's grader: the project's rule rewards.
         self.grader = RftGrader(
             self,
             "RftGrader",
             props=RftGraderProps(name=settings.name),
             key=self.ops_key,
-            placement=FunctionPlacement(vpc, subnets.subnets, security_group),
+            placement=placement,
         )
         self.service_policy.add_statements(self.grader.invoke_statement)
         self.workflow = CustomizationWorkflow(
@@ -134,14 +162,16 @@ class BedrockStack(cdk.Stack):
             "Customization",
             props=customization_workflow_props(settings),
             service_role=self.service_role,
-            storage=JobStorage(data_bucket=curated, output_bucket=artifacts, model_key=data_key),
-            subnets=subnets.subnets,
-            security_group=security_group,
+            storage=storage,
+            subnets=list(placement.subnets),
+            security_group=placement.security_group,
             ops=WorkflowOps(topic=self.topic, topic_key=self.ops_key, log_group=log_group),
             grader_arn=self.grader.function_arn,
         )
         self.state_machine = self.workflow.state_machine
 
+    def _guardrails(self, name: str, denied_topics: Mapping[str, tuple[DeniedTopic, ...]]) -> None:
+        """One guardrail and published version per use case, under a key of their own."""
         # Guardrails get a key of their own: invokers need kms:Decrypt on it, which they must
         # not get on the data key that protects raw PHI ("(Optional) Create a customer managed
         # key for your guardrail", Bedrock user guide,
@@ -149,37 +179,31 @@ class BedrockStack(cdk.Stack):
         self.guardrail_key = kms.Key(
             self,
             "GuardrailKey",
-            alias=f"alias/{settings.name}-guardrails",
-            description=f"{settings.name}: Bedrock guardrail configurations",
+            alias=f"alias/{name}-guardrails",
+            description=f"{name}: Bedrock guardrail configurations",
             enable_key_rotation=True,
             removal_policy=cdk.RemovalPolicy.RETAIN,
         )
         self.guardrails: dict[str, bedrock.CfnGuardrail] = {}
         self.guardrail_versions: dict[str, bedrock.CfnGuardrailVersion] = {}
-        for use_case, topics in cfg.denied_topics.items():
+        for use_case, topics in denied_topics.items():
             guardrail = bedrock.CfnGuardrail(
                 self,
                 f"Guardrail-{use_case}",
                 kms_key_arn=self.guardrail_key.key_arn,
-                **guardrail_properties(f"{settings.name}-{use_case}", topics),
+                **guardrail_properties(f"{name}-{use_case}", topics),
             )
             version = bedrock.CfnGuardrailVersion(
                 self,
                 f"GuardrailVersion-{use_case}",
                 guardrail_identifier=guardrail.attr_guardrail_id,
                 # A changed guardrail changes this description, which publishes a new version.
-                description=f"Published by {settings.name} for {use_case}; "
+                description=f"Published by {name} for {use_case}; "
                 f"configuration {guardrail_fingerprint(guardrail)}",
             )
             self.guardrails[use_case] = guardrail
             self.guardrail_versions[use_case] = version
             cdk.CfnOutput(self, guardrail_output(use_case), value=guardrail.attr_guardrail_id)
-
-        self._acknowledge_findings(settings)
-        cdk.CfnOutput(self, STATE_MACHINE_OUTPUT, value=self.state_machine.state_machine_arn)
-        cdk.CfnOutput(self, SERVICE_ROLE_OUTPUT, value=self.service_role.role_arn)
-        cdk.CfnOutput(self, TOPIC_OUTPUT, value=self.topic.topic_arn)
-        cdk.CfnOutput(self, RFT_GRADER_OUTPUT, value=self.grader.function_arn)
 
     def _acknowledge_findings(self, settings: Settings) -> None:
         """Each wildcard below is scoped as far as the service allows; say why, per grant."""
