@@ -83,7 +83,7 @@ def build_stacks(scope: Construct, settings: Settings, *, nag: bool = True) -> F
     network = NetworkStack(
         app,
         stack_name(settings, "network"),
-        settings=settings,
+        network=settings.network,
         flow_logs_bucket=data.access_logs_bucket,
         project_buckets=[data.raw_bucket, data.curated_bucket, data.artifacts_bucket],
         **named("network"),

@@ -40,7 +40,7 @@ def _build(outdir: Path, feedback: dict[str, Any]) -> HumansApp:
     network = NetworkStack(
         app,
         "gt-test-network",
-        settings=settings,
+        network=settings.network,
         flow_logs_bucket=data.access_logs_bucket,
         project_buckets=[data.raw_bucket, data.curated_bucket, data.artifacts_bucket],
     )
