@@ -13,7 +13,9 @@ from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_sagemaker as sagemaker
 from aws_cdk import custom_resources as cr
+from constructs import IConstruct
 
+from infra.constructs.vpc_function import function_role
 from infra.nag import (
     SYNCHRONOUS_PROVIDER_RULES,
     acknowledge,
@@ -25,6 +27,34 @@ from infra.nag import (
 
 def private_workteam(stack: cdk.Stack, name: str) -> str:
     """A Cognito-backed private workforce (MFA required) and the stage's workteam on it."""
+    user_pool, client, group = _labelers(stack, name)
+    workforce_name = f"{name}-workforce"
+    workforce = _workforce(stack, workforce_name, user_pool, client)
+    workteam = sagemaker.CfnWorkteam(
+        stack,
+        "Workteam",
+        workteam_name=f"{name}-labelers",
+        workforce_name=workforce_name,
+        description=f"{name}: safety rankings and hallucination audits",
+        member_definitions=[
+            sagemaker.CfnWorkteam.MemberDefinitionProperty(
+                cognito_member_definition=sagemaker.CfnWorkteam.CognitoMemberDefinitionProperty(
+                    cognito_user_pool=user_pool.user_pool_id,
+                    cognito_client_id=client.user_pool_client_id,
+                    cognito_user_group=group.group_name or f"{name}-labelers",
+                )
+            )
+        ],
+    )
+    workteam.node.add_dependency(workforce)
+    workteam.node.add_dependency(group)
+    return workteam.attr_workteam_arn
+
+
+def _labelers(
+    stack: cdk.Stack, name: str
+) -> tuple[cognito.UserPool, cognito.UserPoolClient, cognito.CfnUserPoolGroup]:
+    """The workers' user pool (invited only, MFA, retained), its portal client and group."""
     user_pool = cognito.UserPool(
         stack,
         "Labelers",
@@ -64,14 +94,19 @@ def private_workteam(stack: cdk.Stack, name: str) -> str:
         group_name=f"{name}-labelers",
         description="Workers of this stage's Ground Truth workteam",
     )
-    workforce_name = f"{name}-workforce"
-    provider_role = iam.Role(
+    return user_pool, client, group
+
+
+def _workforce(
+    stack: cdk.Stack,
+    workforce_name: str,
+    user_pool: cognito.UserPool,
+    client: cognito.UserPoolClient,
+) -> cr.AwsCustomResource:
+    """CreateWorkforce/DeleteWorkforce as a custom resource, with a role for exactly that."""
+    provider_role = function_role(
         stack,
         "WorkforceProviderRole",
-        assumed_by=iam.ServicePrincipal(
-            "lambda.amazonaws.com",
-            conditions={"StringEquals": {"aws:SourceAccount": stack.account}},
-        ),
         description="Creates and deletes the stage's Ground Truth private workforce",
     )
     lambda_logs = (
@@ -142,7 +177,12 @@ def private_workteam(stack: cdk.Stack, name: str) -> str:
     )
     # CreateWorkforce configures the pool: the custom resource must wait for its permissions.
     workforce.node.add_dependency(provider_policy)
-    provider = custom_resource_provider(stack)
+    _acknowledge_provider(custom_resource_provider(stack))
+    return workforce
+
+
+def _acknowledge_provider(provider: IConstruct) -> None:
+    """CDK's shared provider function: why it is synchronous and outside the VPC."""
     acknowledge(
         provider,
         SYNCHRONOUS_PROVIDER_RULES,
@@ -163,22 +203,3 @@ def private_workteam(stack: cdk.Stack, name: str) -> str:
         "delete and retries it itself (no concurrency to reserve, no events to dead-letter); "
         "it must reach CloudFormation's response bucket, which the isolated VPC cannot.",
     )
-    workteam = sagemaker.CfnWorkteam(
-        stack,
-        "Workteam",
-        workteam_name=f"{name}-labelers",
-        workforce_name=workforce_name,
-        description=f"{name}: safety rankings and hallucination audits",
-        member_definitions=[
-            sagemaker.CfnWorkteam.MemberDefinitionProperty(
-                cognito_member_definition=sagemaker.CfnWorkteam.CognitoMemberDefinitionProperty(
-                    cognito_user_pool=user_pool.user_pool_id,
-                    cognito_client_id=client.user_pool_client_id,
-                    cognito_user_group=group.group_name or f"{name}-labelers",
-                )
-            )
-        ],
-    )
-    workteam.node.add_dependency(workforce)
-    workteam.node.add_dependency(group)
-    return workteam.attr_workteam_arn
