@@ -3,11 +3,27 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import aws_cdk as cdk
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
+
+from deployment.settings import DataSettings
+
+# The props' defaults are the data lake settings' own (one home: deployment/settings.py).
+_DATA = DataSettings()
+
+
+@dataclass(frozen=True)
+class SecureBucketProps:
+    """The bucket's name prefix and how long it keeps what it no longer needs."""
+
+    name_prefix: str
+    noncurrent_version_expiry_days: int = _DATA.noncurrent_version_expiry_days
+    abort_incomplete_upload_days: int = _DATA.abort_incomplete_upload_days
+    extra_lifecycle_rules: Sequence[s3.LifecycleRule] = ()
 
 
 class SecureBucket(s3.Bucket):
@@ -22,14 +38,12 @@ class SecureBucket(s3.Bucket):
         self,
         scope: Construct,
         construct_id: str,
+        props: SecureBucketProps,
         *,
-        name_prefix: str,
         encryption_key: kms.IKey | None,
         access_logs: s3.IBucket | None,
-        noncurrent_version_expiry_days: int,
-        abort_incomplete_upload_days: int,
-        extra_lifecycle_rules: Sequence[s3.LifecycleRule] = (),
     ) -> None:
+        name_prefix = props.name_prefix
         super().__init__(
             scope,
             construct_id,
@@ -51,14 +65,16 @@ class SecureBucket(s3.Bucket):
                 s3.LifecycleRule(
                     id="abort-incomplete-multipart-uploads",
                     abort_incomplete_multipart_upload_after=cdk.Duration.days(
-                        abort_incomplete_upload_days
+                        props.abort_incomplete_upload_days
                     ),
                 ),
                 s3.LifecycleRule(
                     id="expire-noncurrent-versions",
-                    noncurrent_version_expiration=cdk.Duration.days(noncurrent_version_expiry_days),
+                    noncurrent_version_expiration=cdk.Duration.days(
+                        props.noncurrent_version_expiry_days
+                    ),
                 ),
-                *extra_lifecycle_rules,
+                *props.extra_lifecycle_rules,
             ],
             removal_policy=cdk.RemovalPolicy.RETAIN,
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import aws_cdk as cdk
@@ -23,7 +24,7 @@ from deployment.contract import (
 )
 from deployment.settings import DataSettings, Settings
 from infra.constructs.model_sharing import share_model_artifacts
-from infra.constructs.secure_bucket import SecureBucket
+from infra.constructs.secure_bucket import SecureBucket, SecureBucketProps
 from infra.nag import acknowledge, skip_checkov
 
 
@@ -48,16 +49,8 @@ class DataStack(cdk.Stack):
         )
         self.access_logs_bucket = self._access_logs_bucket(settings.name, lake)
         self._allow_flow_log_delivery()
-        common: dict[str, Any] = {
-            "encryption_key": self.key,
-            "access_logs": self.access_logs_bucket,
-            "noncurrent_version_expiry_days": lake.noncurrent_version_expiry_days,
-            "abort_incomplete_upload_days": lake.abort_incomplete_upload_days,
-        }
-        self.raw_bucket = self._raw_bucket(settings.name, lake, common)
-        self.curated_bucket = SecureBucket(
-            self, "Curated", name_prefix=f"{settings.name}-curated", **common
-        )
+        self.raw_bucket = self._lake_bucket("Raw", raw_bucket_props(settings))
+        self.curated_bucket = self._lake_bucket("Curated", lake_bucket_props(settings, "curated"))
         # S3 -> EventBridge natively (no notification custom resource): new raw data can start
         # the training pipeline; curated events feed whoever consumes prepared data.
         for bucket in (self.raw_bucket, self.curated_bucket):
@@ -75,8 +68,8 @@ class DataStack(cdk.Stack):
             )
         )
         self.pii_salt = self._pii_salt_secret(settings)
-        self.artifacts_bucket = SecureBucket(
-            self, "Artifacts", name_prefix=f"{settings.name}-artifacts", **common
+        self.artifacts_bucket = self._lake_bucket(
+            "Artifacts", lake_bucket_props(settings, "artifacts")
         )
         share_model_artifacts(self.artifacts_bucket, self.key, settings.models.share_with_accounts)
         self._outputs_for_the_cli()
@@ -87,17 +80,19 @@ class DataStack(cdk.Stack):
         bucket = SecureBucket(
             self,
             "AccessLogs",
-            name_prefix=f"{name}-access-logs",
+            SecureBucketProps(
+                name_prefix=f"{name}-access-logs",
+                noncurrent_version_expiry_days=lake.noncurrent_version_expiry_days,
+                abort_incomplete_upload_days=lake.abort_incomplete_upload_days,
+                extra_lifecycle_rules=[
+                    s3.LifecycleRule(
+                        id="expire-access-logs",
+                        expiration=cdk.Duration.days(lake.access_log_expiry_days),
+                    )
+                ],
+            ),
             encryption_key=None,
             access_logs=None,
-            noncurrent_version_expiry_days=lake.noncurrent_version_expiry_days,
-            abort_incomplete_upload_days=lake.abort_incomplete_upload_days,
-            extra_lifecycle_rules=[
-                s3.LifecycleRule(
-                    id="expire-access-logs",
-                    expiration=cdk.Duration.days(lake.access_log_expiry_days),
-                )
-            ],
         )
         acknowledge(
             bucket,
@@ -117,28 +112,14 @@ class DataStack(cdk.Stack):
         )
         return bucket
 
-    def _raw_bucket(self, name: str, lake: DataSettings, common: dict[str, Any]) -> SecureBucket:
-        """Raw data is read once by the prepare step and rarely after: tier it down."""
+    def _lake_bucket(self, construct_id: str, props: SecureBucketProps) -> SecureBucket:
+        """A data lake bucket: the data key, access-logged to the access-logs bucket."""
         return SecureBucket(
             self,
-            "Raw",
-            name_prefix=f"{name}-raw",
-            extra_lifecycle_rules=[
-                s3.LifecycleRule(
-                    id="tier-raw-data",
-                    transitions=[
-                        s3.Transition(
-                            storage_class=s3.StorageClass.INFREQUENT_ACCESS,
-                            transition_after=cdk.Duration.days(lake.raw_infrequent_access_days),
-                        ),
-                        s3.Transition(
-                            storage_class=s3.StorageClass.GLACIER_INSTANT_RETRIEVAL,
-                            transition_after=cdk.Duration.days(lake.raw_glacier_days),
-                        ),
-                    ],
-                )
-            ],
-            **common,
+            construct_id,
+            props,
+            encryption_key=self.key,
+            access_logs=self.access_logs_bucket,
         )
 
     def _outputs_for_the_cli(self) -> None:
@@ -296,3 +277,32 @@ def deny_curated_writes(
         resources=None if open_objects else [bucket.arn_for_objects("*")],
         not_resources=open_objects or None,
     )
+
+
+def lake_bucket_props(settings: Settings, purpose: str) -> SecureBucketProps:
+    """`<name>-<purpose>` with the data settings' version and upload expiry."""
+    lake = settings.data
+    return SecureBucketProps(
+        name_prefix=f"{settings.name}-{purpose}",
+        noncurrent_version_expiry_days=lake.noncurrent_version_expiry_days,
+        abort_incomplete_upload_days=lake.abort_incomplete_upload_days,
+    )
+
+
+def raw_bucket_props(settings: Settings) -> SecureBucketProps:
+    """Raw data is read once by the prepare step and rarely after: tier it down."""
+    lake = settings.data
+    tiering = s3.LifecycleRule(
+        id="tier-raw-data",
+        transitions=[
+            s3.Transition(
+                storage_class=s3.StorageClass.INFREQUENT_ACCESS,
+                transition_after=cdk.Duration.days(lake.raw_infrequent_access_days),
+            ),
+            s3.Transition(
+                storage_class=s3.StorageClass.GLACIER_INSTANT_RETRIEVAL,
+                transition_after=cdk.Duration.days(lake.raw_glacier_days),
+            ),
+        ],
+    )
+    return replace(lake_bucket_props(settings, "raw"), extra_lifecycle_rules=[tiering])
