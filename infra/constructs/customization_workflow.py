@@ -250,6 +250,35 @@ class CustomizationWorkflow(Construct):
         the job still completed, so the workflow notifies and succeeds; provisioned throughput is
         never bought here (it bills hourly): `fmops bedrock deploy` shows its cost first.
         """
+        get_model, deploy = self._deployment_calls()
+        for task in (get_model, deploy):
+            retry_when_busy(task, THROTTLING_ERRORS, 10, 6)
+
+        skipped = notify(
+            self, "Notify deployment skipped", topic, "Custom model ready; no on-demand deployment"
+        )
+        skipped.next(done)
+        for task in (get_model, deploy):
+            task.add_catch(skipped, errors=["States.ALL"], result_path="$.deploymentError")
+        get_model.next(deploy).next(
+            notify(self, "Notify deployed", topic, "Custom model deployed on demand")
+        ).next(done)
+        return (
+            sfn.Choice(self, "OnDemandBase", state_name="On-demand base model?")
+            .when(
+                sfn.Condition.or_(
+                    *(
+                        sfn.Condition.string_matches("$.baseModelIdentifier", f"{m}*")
+                        for m in base_models
+                    )
+                ),
+                get_model,
+            )
+            .otherwise(done)
+        )
+
+    def _deployment_calls(self) -> tuple[tasks.CallAwsService, tasks.CallAwsService]:
+        """GetModelCustomizationJob (for the output model ARN), CreateCustomModelDeployment."""
 
         def arn(resource: str) -> str:
             return _bedrock_arn(self, resource)
@@ -281,31 +310,7 @@ class CustomizationWorkflow(Construct):
             result_selector={"arn.$": "$.CustomModelDeploymentArn"},
             result_path="$.deployment",
         )
-        for task in (get_model, deploy):
-            retry_when_busy(task, THROTTLING_ERRORS, 10, 6)
-
-        skipped = notify(
-            self, "Notify deployment skipped", topic, "Custom model ready; no on-demand deployment"
-        )
-        skipped.next(done)
-        for task in (get_model, deploy):
-            task.add_catch(skipped, errors=["States.ALL"], result_path="$.deploymentError")
-        get_model.next(deploy).next(
-            notify(self, "Notify deployed", topic, "Custom model deployed on demand")
-        ).next(done)
-        return (
-            sfn.Choice(self, "OnDemandBase", state_name="On-demand base model?")
-            .when(
-                sfn.Condition.or_(
-                    *(
-                        sfn.Condition.string_matches("$.baseModelIdentifier", f"{m}*")
-                        for m in base_models
-                    )
-                ),
-                get_model,
-            )
-            .otherwise(done)
-        )
+        return get_model, deploy
 
     def _role(self) -> iam.Role:
         """Our own role (HIPAA/NIST IAMNoInlinePolicy: its statements go in a managed policy),
