@@ -292,7 +292,35 @@ class TrainingPipelineStack(cdk.Stack):
         of its own so that no service principal is named in the data key's policy.
         """
         rule_name = f"{self.settings.name}-pipeline-failed"
-        rule_arn = self.format_arn(service="events", resource="rule", resource_name=rule_name)
+        topic = self._failure_topic(
+            self.format_arn(service="events", resource="rule", resource_name=rule_name)
+        )
+        rule = events.Rule(
+            self,
+            "PipelineFailed",
+            rule_name=rule_name,
+            description="Training pipeline execution failed",
+            event_pattern=events.EventPattern(
+                source=["aws.sagemaker"],
+                detail_type=["SageMaker Model Building Pipeline Execution Status Change"],
+                detail={
+                    "pipelineArn": [
+                        self.format_arn(
+                            service="sagemaker",
+                            resource="pipeline",
+                            resource_name=pipeline_name(self.settings),
+                        )
+                    ],
+                    "currentPipelineExecutionStatus": ["Failed"],
+                },
+            ),
+        )
+        # No role: aws-events-targets' SnsTopic would add an unconditioned topic grant.
+        rule.add_target(cast(events.IRuleTarget, _Target(topic.topic_arn)))
+        return topic
+
+    def _failure_topic(self, rule_arn: str) -> sns.Topic:
+        """A topic under a key of its own that only the failure rule `rule_arn` publishes to."""
         topic_key = kms.Key(
             self,
             "PipelineFailuresKey",
@@ -330,28 +358,6 @@ class TrainingPipelineStack(cdk.Stack):
         )
         if self.settings.alarm_email:
             topic.add_subscription(subscriptions.EmailSubscription(self.settings.alarm_email))
-        rule = events.Rule(
-            self,
-            "PipelineFailed",
-            rule_name=rule_name,
-            description="Training pipeline execution failed",
-            event_pattern=events.EventPattern(
-                source=["aws.sagemaker"],
-                detail_type=["SageMaker Model Building Pipeline Execution Status Change"],
-                detail={
-                    "pipelineArn": [
-                        self.format_arn(
-                            service="sagemaker",
-                            resource="pipeline",
-                            resource_name=pipeline_name(self.settings),
-                        )
-                    ],
-                    "currentPipelineExecutionStatus": ["Failed"],
-                },
-            ),
-        )
-        # No role: aws-events-targets' SnsTopic would add an unconditioned topic grant.
-        rule.add_target(cast(events.IRuleTarget, _Target(topic.topic_arn)))
         return topic
 
     def _add_dashboard(self) -> None:
