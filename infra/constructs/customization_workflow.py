@@ -46,7 +46,7 @@ from infra.constructs.customization_request import (
     create_state,
     input_driven,
 )
-from infra.constructs.workflow_steps import notify, retry_when_busy
+from infra.constructs.workflow_steps import every, notify, retry_when_busy
 
 J = sfn.JsonPath
 BEDROCK_SERVICE = "bedrock.amazonaws.com"
@@ -202,7 +202,7 @@ class CustomizationWorkflow(Construct):
             service="bedrock",
             action="getModelCustomizationJob",
             parameters={"JobIdentifier.$": "$.job.arn"},
-            iam_resources=[_bedrock_arn(self, "model-customization-job")],
+            iam_resources=[every(self, "bedrock", "model-customization-job")],
             iam_action="bedrock:GetModelCustomizationJob",
             result_selector={"status.$": "$.Status"},
             result_path="$.status",
@@ -281,7 +281,7 @@ class CustomizationWorkflow(Construct):
         """GetModelCustomizationJob (for the output model ARN), CreateCustomModelDeployment."""
 
         def arn(resource: str) -> str:
-            return _bedrock_arn(self, resource)
+            return every(self, "bedrock", resource)
 
         get_model = tasks.CallAwsService(
             self,
@@ -413,16 +413,6 @@ def _route(
         .otherwise(shapes["WithoutValidation"])
     )
     return route
-
-
-def _bedrock_arn(scope: Construct, resource: str) -> str:
-    """Every `resource` of Bedrock in the stack's account and Region."""
-    return cdk.Stack.of(scope).format_arn(
-        service="bedrock",
-        resource=resource,
-        resource_name="*",
-        arn_format=cdk.ArnFormat.SLASH_RESOURCE_NAME,
-    )
 
 
 def _pass_roles_only_to_bedrock(

@@ -34,7 +34,7 @@ from infra.constructs.import_retirement import (
     retire_older,
     retire_rejected,
 )
-from infra.constructs.workflow_steps import notify, retry_when_busy
+from infra.constructs.workflow_steps import every, notify, retry_when_busy
 from pipelines.pipeline_parameters import MODEL_DATA_PROPERTY
 from pipelines.serving.catalog import IMPORT_ARCHITECTURES, NOT_IMPORTABLE_METHODS
 
@@ -111,11 +111,10 @@ class ImportWorkflow(Construct):
         self.props = props
         self.name = props.name
         self._topic = topic
-        stack = cdk.Stack.of(self)
         self._arns = _Arns(
-            packages=_arn(stack, "sagemaker", "model-package"),
-            import_jobs=_arn(stack, "bedrock", "model-import-job"),
-            imported_models=_arn(stack, "bedrock", "imported-model"),
+            packages=every(self, "sagemaker", "model-package"),
+            import_jobs=every(self, "bedrock", "model-import-job"),
+            imported_models=every(self, "bedrock", "imported-model"),
         )
         self._notify_failed = notify(
             self, "Notify import failure", topic, "Bedrock model import did not complete"
@@ -423,13 +422,3 @@ class ImportWorkflow(Construct):
                 resources=[self._arns.import_jobs, self._arns.imported_models],
             )
         )
-
-
-def _arn(stack: cdk.Stack, service: str, resource: str) -> str:
-    """Every `resource` of `service` in the stack's account and Region."""
-    return stack.format_arn(
-        service=service,
-        resource=resource,
-        resource_name="*",
-        arn_format=cdk.ArnFormat.SLASH_RESOURCE_NAME,
-    )

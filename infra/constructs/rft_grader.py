@@ -21,6 +21,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
+from infra.constructs.bedrock_job_role import bedrock_job_arns
 from infra.constructs.encrypted_log_group import encrypted_log_group
 from infra.constructs.vpc_function import (
     ENI_ACTIONS,
@@ -131,12 +132,7 @@ class RftGrader(Construct):
     def _allow_bedrock(self) -> None:
         """Resource policy for Bedrock's jobs, and the statement their service role needs."""
         stack = cdk.Stack.of(self)
-        job_arns = stack.format_arn(
-            service="bedrock",
-            resource="model-customization-job",
-            resource_name="*",
-            arn_format=cdk.ArnFormat.SLASH_RESOURCE_NAME,
-        )
+        job_arns = bedrock_job_arns(stack, "model-customization-job")
         # Resource policy: Bedrock, for this account's customization jobs only.
         self.function.add_permission(
             "BedrockInvoke",
