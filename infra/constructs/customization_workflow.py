@@ -46,30 +46,19 @@ from infra.constructs.customization_request import (
     create_state,
     input_driven,
 )
+from infra.constructs.workflow_role import (
+    LOG_DELIVERY_ACTIONS,
+    XRAY_ACTIONS,
+    pass_roles_only_to_bedrock,
+    workflow_role,
+)
 from infra.constructs.workflow_steps import every, notify, retry_when_busy
 
 J = sfn.JsonPath
-BEDROCK_SERVICE = "bedrock.amazonaws.com"
 # SDK-integration error names for Bedrock throttling (Step Functions prefixes the service name).
 THROTTLING_ERRORS = ["Bedrock.ThrottlingException", "Bedrock.ServiceQuotaExceededException"]
-XRAY_ACTIONS = [
-    "xray:PutTraceSegments",
-    "xray:PutTelemetryRecords",
-    "xray:GetSamplingRules",
-    "xray:GetSamplingTargets",
-]
 # The props' defaults are the settings' own (one home: deployment/).
 _BEDROCK, _DATA = BedrockSettings(), DataSettings()
-LOG_DELIVERY_ACTIONS = [
-    "logs:CreateLogDelivery",
-    "logs:GetLogDelivery",
-    "logs:UpdateLogDelivery",
-    "logs:DeleteLogDelivery",
-    "logs:ListLogDeliveries",
-    "logs:PutResourcePolicy",
-    "logs:DescribeResourcePolicies",
-    "logs:DescribeLogGroups",
-]
 
 
 @dataclass(frozen=True)
@@ -142,7 +131,7 @@ class CustomizationWorkflow(Construct):
             state["Parameters"] = input_driven(
                 state["Parameters"], shape, storage.model_key.key_arn, grader_arn
             )
-        self.role = self._role()
+        self.role = workflow_role(self, props.name)
         self.policy = self._policy(graph, storage.model_key, ops.topic_key)
         self.state_machine = self._state_machine(definition, ops.log_group)
 
@@ -312,30 +301,6 @@ class CustomizationWorkflow(Construct):
         )
         return get_model, deploy
 
-    def _role(self) -> iam.Role:
-        """Our own role (HIPAA/NIST IAMNoInlinePolicy: its statements go in a managed policy),
-        for Step Functions running this machine of this account only."""
-        stack, name = cdk.Stack.of(self), self.props.name
-        return iam.Role(
-            self,
-            "Role",
-            assumed_by=iam.ServicePrincipal(
-                "states.amazonaws.com",
-                conditions={
-                    "StringEquals": {"aws:SourceAccount": stack.account},
-                    "ArnLike": {
-                        "aws:SourceArn": stack.format_arn(
-                            service="states",
-                            resource="stateMachine",
-                            resource_name=name,
-                            arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME,
-                        )
-                    },
-                },
-            ),
-            description=f"Runs the {name} state machine",
-        )
-
     def _policy(
         self, graph: sfn.StateGraph, model_key: kms.IKey, topic_key: kms.IKey
     ) -> iam.ManagedPolicy:
@@ -343,7 +308,7 @@ class CustomizationWorkflow(Construct):
         updates."""
         policy = iam.ManagedPolicy(self, "Policy", roles=[self.role])
         # from_string does not bind the states, so the tasks' own statements are added here.
-        policy.add_statements(*_pass_roles_only_to_bedrock(graph.policy_statements))
+        policy.add_statements(*pass_roles_only_to_bedrock(graph.policy_statements))
         # Creating a job with a customer-managed key needs these on the caller too ("Encryption
         # of custom models", Bedrock user guide). Identity policy: the key lives in another stack.
         policy.add_statements(
@@ -413,36 +378,3 @@ def _route(
         .otherwise(shapes["WithoutValidation"])
     )
     return route
-
-
-def _pass_roles_only_to_bedrock(
-    statements: list[iam.PolicyStatement],
-) -> list[iam.PolicyStatement]:
-    """The tasks' statements, with iam:PassRole allowed only to Bedrock (iam:PassedToService).
-
-    CDK's task grants PassRole on the service role without a condition; the role could then be
-    passed to any service that accepts a role.
-    """
-    result = []
-    for statement in statements:
-        if "iam:PassRole" not in statement.actions:
-            result.append(statement)
-            continue
-        rest = [action for action in statement.actions if action != "iam:PassRole"]
-        if rest:
-            result.append(
-                iam.PolicyStatement(
-                    actions=rest, resources=statement.resources, conditions=statement.conditions
-                )
-            )
-        result.append(
-            iam.PolicyStatement(
-                actions=["iam:PassRole"],
-                resources=statement.resources,
-                conditions={
-                    **statement.conditions,
-                    "StringEquals": {"iam:PassedToService": BEDROCK_SERVICE},
-                },
-            )
-        )
-    return result

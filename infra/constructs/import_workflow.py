@@ -28,6 +28,7 @@ from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
 
 from deployment.settings import ServingSettings
+from infra.constructs.import_refusal import importable, refusal
 from infra.constructs.import_retirement import (
     IMPORT_JOB_KEY,
     IMPORTED_MODEL_KEY,
@@ -36,11 +37,8 @@ from infra.constructs.import_retirement import (
 )
 from infra.constructs.workflow_steps import every, notify, retry_when_busy
 from pipelines.pipeline_parameters import MODEL_DATA_PROPERTY
-from pipelines.serving.catalog import IMPORT_ARCHITECTURES, NOT_IMPORTABLE_METHODS
 
 C = sfn.Condition
-# Customer metadata keys the registration writes (the import's own: import_retirement.py).
-ARCHITECTURE_KEY, METHOD_KEY = "architecture", "method"
 # Quota and throttling errors of the Bedrock SDK integration: retried with backoff.
 BUSY_ERRORS = [
     "Bedrock.ServiceQuotaExceededException",
@@ -74,24 +72,6 @@ class _Arns:
     imported_models: str
 
 
-def _importable() -> sfn.Condition:
-    """The package's metadata names a supported architecture and an importable method."""
-    return C.and_(
-        C.is_present(f"$.package.metadata.{ARCHITECTURE_KEY}"),
-        C.is_present(f"$.package.metadata.{METHOD_KEY}"),
-        C.or_(
-            *(
-                C.string_equals(f"$.package.metadata.{ARCHITECTURE_KEY}", a)
-                for a in IMPORT_ARCHITECTURES
-            )
-        ),
-        *(
-            C.not_(C.string_equals(f"$.package.metadata.{METHOD_KEY}", m))
-            for m in NOT_IMPORTABLE_METHODS
-        ),
-    )
-
-
 class ImportWorkflow(Construct):
     """State machine from model package approval to a Bedrock imported model."""
 
@@ -122,7 +102,7 @@ class ImportWorkflow(Construct):
         failed = sfn.Fail(self, "ImportFailed", state_name="Import failed", error="ImportFailed")
         self._notify_failed.next(failed)
         describe = self._describe()
-        not_importable = self._refusal()
+        not_importable = refusal(self, topic)
         running = self._import_queue(import_role, model_key)
         route = sfn.Choice(self, "Decision", state_name="Approved or rejected?").when(
             C.string_equals("$.package.status", "Approved"),
@@ -182,39 +162,6 @@ class ImportWorkflow(Construct):
         )
         describe.add_catch(self._notify_failed, errors=["States.ALL"], result_path="$.error")
         return describe
-
-    def _refusal(self) -> sfn.Pass:
-        """Refuse what cannot be imported, before any Bedrock call, and say why."""
-        supported = ", ".join(IMPORT_ARCHITECTURES)
-        not_importable = sfn.Pass(
-            self,
-            "NotImportable",
-            state_name="Not importable",
-            parameters={
-                # JsonToString: the metadata may lack the keys (a package registered elsewhere).
-                "reason.$": "States.Format('Model package {} cannot be imported into Bedrock: "
-                f"its architecture and method ({{}}) must be one of {supported} and not "
-                f"{', '.join(NOT_IMPORTABLE_METHODS)}.', $.package.arn, "
-                "States.JsonToString($.package.metadata))"
-            },
-            result_path="$.refusal",
-        )
-        refused = sfn.Fail(
-            self,
-            "Refused",
-            state_name="Architecture not supported",
-            error="UnsupportedArchitecture",
-            cause_path="$.refusal.reason",
-        )
-        not_importable.next(
-            notify(
-                self,
-                "Notify not importable",
-                self._topic,
-                "Approved model cannot be imported into Bedrock",
-            )
-        ).next(refused)
-        return not_importable
 
     def _import_queue(self, import_role: iam.IRole, model_key: kms.IKey) -> tasks.CallAwsService:
         """One import at a time per account: list running imports, wait or create, then poll."""
@@ -367,7 +314,7 @@ class ImportWorkflow(Construct):
         return (
             sfn.Choice(self, "Importable", state_name="Importable?")
             .when(C.is_present(f"$.package.metadata.{IMPORTED_MODEL_KEY}"), already)
-            .when(_importable(), running)
+            .when(importable(), running)
             .otherwise(not_importable)
         )
 

@@ -32,8 +32,6 @@ from deployment.contract import (
 from deployment.settings import Settings
 from infra.constructs.bedrock_job_role import bedrock_job_arns, bedrock_job_role
 from infra.constructs.customization_workflow import (
-    LOG_DELIVERY_ACTIONS,
-    XRAY_ACTIONS,
     CustomizationWorkflow,
     CustomizationWorkflowProps,
     JobStorage,
@@ -45,6 +43,7 @@ from infra.constructs.model_arns import invocable_models
 from infra.constructs.rft_grader import RftGrader, RftGraderProps
 from infra.constructs.secure_bucket import SecureBucket
 from infra.constructs.vpc_function import FunctionPlacement
+from infra.constructs.workflow_role import LOG_DELIVERY_ACTIONS, XRAY_ACTIONS
 from infra.nag import justify_wildcards
 from pipelines.serving.catalog import ON_DEMAND_BASE_MODELS
 
