@@ -109,13 +109,51 @@ def _workforce(
         "WorkforceProviderRole",
         description="Creates and deletes the stage's Ground Truth private workforce",
     )
+    provider_policy = _provider_policy(stack, provider_role, workforce_name, user_pool)
+    workforce = cr.AwsCustomResource(
+        stack,
+        "Workforce",
+        on_create=cr.AwsSdkCall(
+            service="SageMaker",
+            action="createWorkforce",
+            parameters={
+                "WorkforceName": workforce_name,
+                "CognitoConfig": {
+                    "UserPool": user_pool.user_pool_id,
+                    "ClientId": client.user_pool_client_id,
+                },
+            },
+            physical_resource_id=cr.PhysicalResourceId.of(workforce_name),
+        ),
+        on_delete=cr.AwsSdkCall(
+            service="SageMaker",
+            action="deleteWorkforce",
+            parameters={"WorkforceName": workforce_name},
+        ),
+        role=provider_role.without_policy_updates(),
+        # Outside the VPC on purpose: the provider answers CloudFormation by a PUT to a
+        # presigned URL in CloudFormation's response bucket, which the isolated subnets reach
+        # only if the S3 endpoint policy admitted that AWS-owned bucket for every job in the VPC
+        # (an exfiltration path). The provider calls two control-plane APIs and handles no data.
+        install_latest_aws_sdk=False,
+    )
+    # CreateWorkforce configures the pool: the custom resource must wait for its permissions.
+    workforce.node.add_dependency(provider_policy)
+    _acknowledge_provider(custom_resource_provider(stack))
+    return workforce
+
+
+def _provider_policy(
+    stack: cdk.Stack, role: iam.Role, workforce_name: str, user_pool: cognito.UserPool
+) -> iam.ManagedPolicy:
+    """Create/DeleteWorkforce on this workforce, configuring this pool, writing its logs."""
     lambda_logs = (
         f"arn:{stack.partition}:logs:{stack.region}:{stack.account}:log-group:/aws/lambda/*"
     )
     provider_policy = iam.ManagedPolicy(
         stack,
         "WorkforceProviderPolicy",
-        roles=[provider_role],
+        roles=[role],
         statements=[
             iam.PolicyStatement(
                 actions=["sagemaker:CreateWorkforce", "sagemaker:DeleteWorkforce"],
@@ -148,37 +186,7 @@ def _workforce(
         "CDK names the provider function at deploy time, so its log group is known only as "
         "/aws/lambda/*.",
     )
-    workforce = cr.AwsCustomResource(
-        stack,
-        "Workforce",
-        on_create=cr.AwsSdkCall(
-            service="SageMaker",
-            action="createWorkforce",
-            parameters={
-                "WorkforceName": workforce_name,
-                "CognitoConfig": {
-                    "UserPool": user_pool.user_pool_id,
-                    "ClientId": client.user_pool_client_id,
-                },
-            },
-            physical_resource_id=cr.PhysicalResourceId.of(workforce_name),
-        ),
-        on_delete=cr.AwsSdkCall(
-            service="SageMaker",
-            action="deleteWorkforce",
-            parameters={"WorkforceName": workforce_name},
-        ),
-        role=provider_role.without_policy_updates(),
-        # Outside the VPC on purpose: the provider answers CloudFormation by a PUT to a
-        # presigned URL in CloudFormation's response bucket, which the isolated subnets reach
-        # only if the S3 endpoint policy admitted that AWS-owned bucket for every job in the VPC
-        # (an exfiltration path). The provider calls two control-plane APIs and handles no data.
-        install_latest_aws_sdk=False,
-    )
-    # CreateWorkforce configures the pool: the custom resource must wait for its permissions.
-    workforce.node.add_dependency(provider_policy)
-    _acknowledge_provider(custom_resource_provider(stack))
-    return workforce
+    return provider_policy
 
 
 def _acknowledge_provider(provider: IConstruct) -> None:
