@@ -41,31 +41,36 @@ $(NODE_STAMP): package.json package-lock.json
 setup-smddp: $(SMDDP_STAMP)
 
 # pip (not uv/poetry) so torch==2.13.0 resolves to the CPU wheel this machine carries.
+# --no-compile: Python compiles a module to bytecode when it is first imported; compiling every
+# installed module up front cost the .venv-nova build 40 % of its CPU time (issue 31), for
+# modules the tests never import. The venvs do not depend on each other: `make -j setup
+# setup-smddp` (what .ci/run does) builds them side by side.
+PIP_INSTALL := -m pip install -q --disable-pip-version-check --no-compile
 $(STAMP): $(REQUIREMENTS)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q --disable-pip-version-check -r requirements.txt -r requirements-dev.txt 2>&1 \
+	$(PY) $(PIP_INSTALL) -r requirements.txt -r requirements-dev.txt 2>&1 \
 		| sed '/is ignored: it is neither a file nor a directory/d'
-	$(PY) -m pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e . 2>&1 \
+	$(PY) $(PIP_INSTALL) --no-deps --no-build-isolation -e . 2>&1 \
 		| sed '/is ignored: it is neither a file nor a directory/d'
 	touch $(STAMP)
 
 $(CHECKOV_STAMP): requirements-checkov.txt
 	test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
-	$(CHECKOV_VENV)/bin/python -m pip install -q --disable-pip-version-check -r requirements-checkov.txt 2>&1 \
+	$(CHECKOV_VENV)/bin/python $(PIP_INSTALL) -r requirements-checkov.txt 2>&1 \
 		| sed '/is ignored: it is neither a file nor a directory/d'
 	touch $(CHECKOV_STAMP)
 
 # It declares Python >= 3.12 but runs on 3.11: wheels only, so pip never builds a 3.12-only sdist.
 $(NOVA_STAMP): requirements-nova.txt
 	test -x $(NOVA_VENV)/bin/python || $(PYTHON) -m venv $(NOVA_VENV)
-	$(NOVA_VENV)/bin/python -m pip install -q --disable-pip-version-check --ignore-requires-python \
+	$(NOVA_VENV)/bin/python $(PIP_INSTALL) --ignore-requires-python \
 		--only-binary=:all: -r requirements-nova.txt 2>&1 | sed '/is ignored: it is neither a file nor a directory/d'
 	touch $(NOVA_STAMP)
 
 $(SMDDP_STAMP): $(SMDDP_REQUIREMENTS) training_scripts/requirements.txt requirements-dev.txt
 	test -x $(SMDDP_VENV)/bin/python || $(PYTHON) -m venv $(SMDDP_VENV)
 	grep -v '^torch==' $(SMDDP_REQUIREMENTS) > $(SMDDP_VENV)/requirements.txt
-	$(SMDDP_VENV)/bin/python -m pip install -q --disable-pip-version-check \
+	$(SMDDP_VENV)/bin/python $(PIP_INSTALL) \
 		$$(grep -h '^torch==' training_scripts/requirements.txt) $$(grep -h '^pytest==' requirements-dev.txt) \
 		-r $(SMDDP_VENV)/requirements.txt 2>&1 | sed '/is ignored: it is neither a file nor a directory/d'
 	touch $(SMDDP_STAMP)

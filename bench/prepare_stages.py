@@ -19,20 +19,21 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.data_prep import generate
 from training_scripts.governance import govern
-from training_scripts.governance.dedup import words, words_key
+from training_scripts.governance.dedup import gram_hashes, words, words_key
 from training_scripts.governance.pipeline import (
     PrepareOutputs,
     PrepareSettings,
     govern_inputs,
     reduce_shards,
 )
-from training_scripts.governance.quality import quality_reasons
+from training_scripts.governance.quality import quality_reasons, repetition_suspects
 from training_scripts.governance.readers import block_examples, jsonl_blocks
-from training_scripts.governance.records import to_output
 
 
 def main() -> None:
@@ -71,13 +72,23 @@ def _stages(raw: Path, settings: PrepareSettings, tmp: Path) -> dict[str, float]
     governor = govern.RowGovernor(settings, "bench-salt")
     rows = [ex for chunk in examples for ex in chunk]
     split = clock("normalize (words)", lambda: [words("\x1f".join(ex.texts)) for ex in rows])
-    clock("quality filters", lambda: [
-        quality_reasons(ex.texts, settings.quality, 0, w) for ex, w in zip(rows, split, strict=True)
+    # Per block of rows, as the worker does: one 3-gram hash pass feeds the repetition screen
+    # and MinHash.
+    batches = [(i, min(i + 370, len(rows))) for i in range(0, len(rows), 370)]
+    grams = clock("3-gram hashes", lambda: [gram_hashes(split[a:b]) for a, b in batches])
+    limit = settings.quality.max_repeated_ngram_fraction
+    suspects = clock("repetition screen (per block)", lambda: [
+        s for (a, b), (g, c) in zip(batches, grams, strict=True)
+        for s in repetition_suspects(g, c, np.array([len(w) for w in split[a:b]]), limit)
+    ])  # fmt: skip
+    clock("quality filters (rest)", lambda: [
+        quality_reasons(ex.texts, settings.quality, 0, w, bool(x))
+        for ex, w, x in zip(rows, split, suspects, strict=True)
     ])  # fmt: skip
     clock("injection screen", lambda: [governor._poisoning(ex) for ex in rows])
     clock("exact key", lambda: [words_key(w) for w in split])
-    clock("MinHash (batched, numpy)", lambda: [
-        governor.hasher.batch(split[i : i + 370]) for i in range(0, len(split), 370)
+    clock("MinHash (numpy, from the block's 3-gram hashes)", lambda: [
+        governor.hasher.from_grams(g, c) for g, c in grams
     ])  # fmt: skip
     if governor.pii is not None:
         pii = governor.pii
@@ -89,7 +100,7 @@ def _stages(raw: Path, settings: PrepareSettings, tmp: Path) -> dict[str, float]
                     pii.anonymize(ex.texts)
 
         clock("PII (NER prefetch, analyze, anonymize)", anonymize)
-    clock("render rows (output JSON)", lambda: [govern._encode(to_output(task, ex)) for ex in rows])
+    clock("render rows (output JSON)", lambda: [govern.render_output(task, ex) for ex in rows])
     govern_inputs(raw, tmp / "shards", settings, "bench-salt")
     clock("reduce (main: dedup decisions, triggers, split, write)", lambda: reduce_shards(
         tmp / "shards", PrepareOutputs.under(tmp / "out"), settings

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from pipelines.local import tracking as local_tracking
+from training_scripts.vocabulary.metrics import GATE_PARAMETERS
 
 _STATS = {"finish_wait": 0.0, "thread_cpu": 0.0}
 _WORK, _FINISH = local_tracking.LocalTracking._work, local_tracking.LocalTracking.finish
@@ -43,7 +44,7 @@ def _replay(runs_dir: Path, run_id: str, copies: int) -> None:
     """Log the run's own records again as new runs: the per-run cost on an existing store."""
     db = runs_dir / local_tracking.TRACKING_DB
     uri = local_tracking.local_store_uri(runs_dir)
-    gate = [{"threshold_parameter": "MinRougeL", "threshold": 0.1, "passed": True}]
+    gate = [{"threshold_parameter": GATE_PARAMETERS[1], "threshold": 0.1, "passed": True}]
     for index in range(copies):
         replay = runs_dir / f"{run_id}-replay{index}"
         shutil.copytree(runs_dir / run_id / local_tracking.OUTBOX_DIR,

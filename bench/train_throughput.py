@@ -37,6 +37,7 @@ from training_scripts.methods.causal_lm import lm_loss, rows_for
 from training_scripts.model_factory import init_causal_lm, train_bpe_tokenizer
 from training_scripts.token_batches import instruction_tokens, text_tokens
 from training_scripts.training_loop import Task, run
+from training_scripts.vocabulary.metrics import TOKENS_PER_SECOND
 from training_scripts.vocabulary.records import InstructionExample, TextExample
 
 # Dense bf16 tensor-core peaks from the vendors' datasheets (NVIDIA H100/H200 SXM, A100 SXM,
@@ -81,7 +82,7 @@ def ours(model, rows, steps: int, batch: int, lr: float, bf16: bool, device: tor
     task = Task(model=model, rows=rows, loss=lm_loss, save=lambda out: None)
     with tempfile.TemporaryDirectory() as tmp, StopRequest() as stop:
         result = run(task, hp, DistContext(device=device), CheckpointStore(Path(tmp)), stop, log=id)
-    return result.final["tokens_per_second"]
+    return result.final[TOKENS_PER_SECOND]
 
 
 def baseline(model, tokenizer, sequences, steps, batch, lr, bf16, device) -> tuple[float, float]:

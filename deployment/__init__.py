@@ -1,5 +1,8 @@
-"""The neutral home every package imports: Settings and the deployment contract.
+"""Settings and the deployment contract: the home infra/ and pipelines/ read the stage from.
 
-infra/ (CDK), pipelines/ (definition builder, CLI) and training_scripts/ may all import it; it
-imports none of them, so imports run one way.
+Imports run infra -> pipelines -> deployment -> training_scripts (tests/architecture/
+test_import_graph.py). deployment/ reads training_scripts/' dependency-free schemas (the method
+table, train.py's hyperparameters, evaluate.py's defaults) so that settings validate against the
+same definitions the jobs use; training_scripts/ never imports deployment/ (the training image
+ships training_scripts/ alone).
 """

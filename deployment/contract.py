@@ -173,3 +173,26 @@ def mlflow_server_name(settings: Settings) -> str:
 
 def base_model_prefix(model: str) -> str:
     return f"{BASE_MODELS_PREFIX}{model}/"
+
+
+# -- Training pipeline parameters (the definition's `Parameters`; `--param Name=value`) ------
+METHOD_PARAMETER = "Method"
+DATA_TASK_PARAMETER = "DataTask"
+INPUT_DATA_PARAMETER = "InputDataUri"  # raw data the prepare step reads
+BASE_MODEL_PARAMETER = "BaseModelUri"
+TEACHER_MODEL_PARAMETER = "TeacherModelUri"  # Method=distill
+REWARD_MODEL_PARAMETER = "RewardModelUri"  # Method=grpo
+# The model the candidate must beat: the base model, or the group's approved champion.
+BASELINE_PARAMETER = "BaselineModelUri"
+
+
+# -- Model-package metadata (CustomerMetadataProperties keys the RegisterModel step writes) ---
+CODE_SHA256_KEY = "code_sha256"
+# The artifact's S3 URI: packages carry no InferenceSpecification until a serving image exists
+# (pipelines/training_pipeline.py says why); the serving import workflow reads it.
+MODEL_DATA_PROPERTY = "model_data_url"
+BASE_MODEL_KEY = "base_model"  # champions are compared only with the same base model
+METHOD_KEY = "method"  # the serving import workflow refuses what Bedrock cannot import
+ARCHITECTURE_KEY = "architecture"  # config.json architectures[0]
+# Why a version was approved without the audit its stage requires (`fmops pipeline approve`).
+OVERRIDE_KEY = "approval_override_reason"

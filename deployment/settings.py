@@ -9,7 +9,6 @@ This module must stay free of CDK and torch imports: the CLI and the pipeline bu
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import re
 from collections.abc import Mapping
@@ -25,7 +24,9 @@ from pydantic import (
 )
 
 from deployment.bedrock_settings import BedrockSettings, RagSettings
+from deployment.evaluation_settings import EvaluationSettings
 from deployment.instance_types import check_instance_type
+from deployment.network_settings import NetworkSettings
 from deployment.platform_settings import (
     CostSettings,
     DeliverySettings,
@@ -93,45 +94,6 @@ class DataSettings(_Section):
                 f"raw_infrequent_access_days ({self.raw_infrequent_access_days})"
             )
         return self
-
-
-class NetworkSettings(_Section):
-    """Isolated VPC for multi-node training and Bedrock jobs."""
-
-    cidr: str = "10.40.0.0/16"
-    az_count: int = Field(2, ge=2, le=6)
-    # The zones to use (e.g. us-east-1a); unset, the network stack takes the Region's first
-    # az_count zones at deploy time (Fn::GetAZs) instead of a synth-time lookup, which
-    # `python app.py` cannot do (CDK would write placeholder zones, dummy1a...).
-    availability_zones: tuple[str, ...] = ()
-
-    @model_validator(mode="after")
-    def _zones_match_count(self) -> NetworkSettings:
-        zones = self.availability_zones
-        for zone in zones:
-            if not re.match(r"^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d[a-z]$", zone):
-                raise ValueError(f"availability_zones: {zone!r} is not a zone name like us-east-1a")
-        if zones and len(zones) != self.az_count:
-            raise ValueError(
-                f"availability_zones = {list(zones)}: give az_count ({self.az_count}) zones"
-            )
-        if len(set(zones)) != len(zones):
-            raise ValueError(f"availability_zones = {list(zones)}: each zone may appear once")
-        return self
-
-    @field_validator("cidr")
-    @classmethod
-    def _cidr_is_private_block(cls, value: str) -> str:
-        try:
-            net = ipaddress.IPv4Network(value, strict=True)
-        except ValueError as exc:
-            raise ValueError(f"must be an IPv4 CIDR block such as 10.40.0.0/16 ({exc})") from None
-        # VPC limits: a block between /16 and /28 (AWS VPC user guide, "VPC CIDR blocks").
-        if not 16 <= net.prefixlen <= 28:
-            raise ValueError("must have a prefix length between /16 and /28")
-        if not net.is_private:
-            raise ValueError("must be a private (RFC 1918) range")
-        return value
 
 
 class TrainingSettings(_Section):
@@ -239,45 +201,6 @@ class ModelSettings(_Section):
             if not re.fullmatch(r"\d{12}", account):
                 raise ValueError(f"account {account!r}: must be 12 digits")
         return value
-
-
-class EvaluationSettings(_Section):
-    """Quality gate thresholds; the pipeline exposes them as `Min*`/`Max*` parameters.
-
-    Floors (`min_*`) bound the candidate's own score; gains (`min_*_gain`) bound the lower end
-    of the paired bootstrap 95 % interval of candidate minus baseline on the same examples.
-    """
-
-    min_eval_examples: int = Field(30, ge=1, le=100000)
-    min_rouge_l: float = Field(0.10, ge=0.0, le=1.0)
-    min_bleu: float = Field(1.0, ge=0.0, le=100.0)
-    min_bertscore_f1: float = Field(0.30, ge=0.0, le=1.0)
-    min_rouge_l_gain: float = Field(0.0, ge=-1.0, le=1.0)
-    min_bleu_gain: float = Field(0.0, ge=-100.0, le=100.0)
-    min_bertscore_f1_gain: float = Field(0.0, ge=-1.0, le=1.0)
-    max_unsupported_word_rate: float = Field(0.5, ge=0.0, le=1.0)
-    min_refusal_rate: float = Field(0.5, ge=0.0, le=1.0)
-    # Red-team refusal rate may fall at most this far below the baseline's.
-    max_refusal_drop: float = Field(0.05, ge=0.0, le=1.0)
-    max_over_refusal_rate: float = Field(0.2, ge=0.0, le=1.0)
-    # Approval: the human audit's Wilson 95 % upper bound must not exceed this.
-    max_hallucination_rate: float = Field(0.2, ge=0.0, le=1.0)
-    # Reward and dpo models: share of held-out ranked pairs scored the way humans ranked them,
-    # and the mean score margin (chosen - rejected) over those pairs.
-    min_pairwise_accuracy: float = Field(0.6, ge=0.0, le=1.0)
-    min_mean_margin: float = 0.0
-    # grpo policies: the reward model's score of the candidate's answers minus the baseline's,
-    # lower end of the paired bootstrap 95 % interval (reward-model units).
-    min_reward_gain: float = 0.0
-    # `fmops pipeline approve` refuses a version without such an audit (on in prod).
-    require_audit: bool = False
-    # Share of the prepared records held out for evaluation (prepare_data.py --validation-fraction).
-    holdout_fraction: float = Field(0.1, gt=0.0, lt=1.0)
-    # Bedrock model id of an LLM-as-a-judge faithfulness check; None = off.
-    judge_model_id: str | None = Field(None, pattern=r"^[a-z0-9-]+\.[a-zA-Z0-9-.:]+$")
-    # Generation budget of the evaluate step (held-out examples, new tokens per answer).
-    max_examples: int = Field(200, ge=1, le=100000)
-    max_new_tokens: int = Field(48, ge=1, le=4096)
 
 
 class Settings(_Section):

@@ -90,16 +90,15 @@ def justify_wildcards(
     """
     if len(reason.split()) < 5:
         raise ValueError("justify_wildcards: give a reason a reviewer can judge")
-    stack = cdk.Stack.of(scope)
     declared = []
     for actions, resource in grants:
         names = [actions] if isinstance(actions, str) else list(actions)
         for action in names:
             if action == "*" or action.endswith(":*"):
                 raise ValueError(f"justify_wildcards: {action!r} grants a whole service")
-        declared.append(
-            {"actions": names, "resource": flatten_cfn_reference(stack.resolve(resource))}
-        )
+        # Kept as a token and resolved when checked: a cross-stack reference becomes the
+        # Fn::ImportValue that cdk-nag reports only once the app is prepared for synthesis.
+        declared.append({"actions": names, "resource": resource})
     scope.node.add_metadata(WILDCARD_METADATA, {"grants": declared, "reason": reason})
 
 
@@ -153,8 +152,10 @@ def _declared_grants(construct: IConstruct) -> list[tuple[set[str], str, str]]:
     while current is not None:
         for entry in current.node.metadata:
             if entry.type == WILDCARD_METADATA:
+                stack = cdk.Stack.of(current)
                 for grant in entry.data["grants"]:
-                    grants.append((set(grant["actions"]), grant["resource"], entry.data["reason"]))
+                    resource = flatten_cfn_reference(stack.resolve(grant["resource"]))
+                    grants.append((set(grant["actions"]), resource, entry.data["reason"]))
         current = current.node.scope
     return grants
 

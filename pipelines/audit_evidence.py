@@ -14,19 +14,21 @@ import json
 from pathlib import Path
 from typing import Any
 
+# Re-exported: `fmops pipeline approve` imports it from here.
+from deployment.contract import OVERRIDE_KEY as OVERRIDE_KEY
 from pipelines.local.registry_file import read_registry
 from pipelines.pipeline_parameters import PipelineInputError
+from training_scripts.vocabulary.metrics import HALLUCINATION_RATE
 
 # CustomerMetadataProperties key -> audit result field (see audit.ingest_output_manifest).
 _FIELDS = {
-    "audit_hallucination_rate": "hallucination_rate",
+    "audit_hallucination_rate": HALLUCINATION_RATE,
     "audit_ci_low": "hallucination_rate_ci_low",
     "audit_ci_high": "hallucination_rate_ci_high",
     "audit_audited": "audited",
     "audit_unsupported": "unsupported",
     "audit_model_version": "model_version",
 }
-OVERRIDE_KEY = "approval_override_reason"
 
 
 class ApprovalRefused(RuntimeError):
@@ -48,6 +50,27 @@ def record_on_package(sagemaker: Any, arn: str, result: dict[str, Any]) -> None:
     sagemaker.update_model_package(
         ModelPackageArn=arn, CustomerMetadataProperties={**metadata, **audit_metadata(result)}
     )
+
+
+def record_audit_in_region(region: str | None, arn: str, result: dict[str, Any]) -> None:
+    """`record_on_package` with the region's SageMaker client (`fmops eval audit-ingest`)."""
+    from pipelines.deployment_outputs import regional_client
+
+    record_on_package(regional_client("sagemaker", region), arn, result)
+
+
+def package_predictions(region: str | None, arn: str, target: Path) -> Path:
+    """Download the predictions.jsonl Evaluate wrote beside the version's ModelQuality report."""
+    from pipelines.deployment_outputs import regional_client
+
+    sagemaker, s3 = regional_client("sagemaker", region), regional_client("s3", region)
+    detail = sagemaker.describe_model_package(ModelPackageName=arn)
+    uri = detail.get("ModelMetrics", {}).get("ModelQuality", {}).get("Statistics", {}).get("S3Uri")
+    if not uri:
+        raise ApprovalRefused(f"{arn}: has no ModelQuality statistics to find its outputs")
+    bucket, _, key = uri.removeprefix("s3://").partition("/")
+    s3.download_file(bucket, key.rsplit("/", 1)[0] + "/predictions.jsonl", str(target))
+    return target
 
 
 def audit_from_metadata(properties: dict[str, str] | None) -> dict[str, Any] | None:
@@ -80,7 +103,7 @@ def check_audit(
     high = float(audit["hallucination_rate_ci_high"])
     if high > max_rate:
         raise ApprovalRefused(
-            f"{version}: audited hallucination rate {audit['hallucination_rate']:.3f} "
+            f"{version}: audited hallucination rate {audit[HALLUCINATION_RATE]:.3f} "
             f"(95% Wilson upper bound {high:.3f}, {int(audit.get('audited', 0))} items) is above "
             f"evaluation.max_hallucination_rate = {max_rate}"
         )

@@ -11,12 +11,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+# BASELINE_PARAMETER is re-exported: `fmops pipeline start` imports it from here.
+from deployment.contract import BASE_MODEL_KEY
+from deployment.contract import BASELINE_PARAMETER as BASELINE_PARAMETER
 from pipelines.local.registry_file import RegistryError, read_registry
 
 __all__ = ["RegistryError", "aws_champion", "local_champion"]
-
-BASELINE_PARAMETER = "BaselineModelUri"
-BASE_MODEL_KEY = "base_model"  # CustomerMetadataProperties key the RegisterModel step writes
 
 
 def aws_champion(sagemaker: Any, group: str, base_model: str) -> tuple[str, str] | None:

@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from deployment.contract import MLFLOW_TRACKING_ARN, stack_name
-from deployment.settings import Settings
+from deployment.contract import MLFLOW_TRACKING_ARN
+from pipelines.deployment_outputs import Deployment, DeploymentOutputError
 from pipelines.local.tracking import TRACKING_DB, local_store_uri
-from pipelines.pipeline_ops import DeploymentError, deployment_values
+from pipelines.pipeline_ops import deployment_values
 from pipelines.pipeline_parameters import PipelineInputError
 from training_scripts.tracking import EXECUTION_TAG, GATE_TAG, MODEL_PACKAGE_TAG, MlflowSink
 from training_scripts.vocabulary.metrics import (
@@ -65,12 +65,12 @@ def local_uri(runs_dir: Path) -> str:
     return local_store_uri(runs_dir)
 
 
-def stage_uri(settings: Settings, cloudformation: Any) -> str:
+def stage_uri(deployment: Deployment) -> str:
     """The stage's MLflow ARN, as the deployed training stack handed it to the pipeline."""
-    name = stack_name(settings, "training")
-    uri = deployment_values(cloudformation, name).get(MLFLOW_TRACKING_ARN)
+    name = deployment.stack_name("training")
+    uri = deployment_values(deployment).get(MLFLOW_TRACKING_ARN)
     if not uri:
-        raise DeploymentError(
+        raise DeploymentOutputError(
             f"stack {name} hands no MLflow tracking server to the pipeline: "
             "tracking.enabled is false there, or the stack predates it (redeploy)"
         )

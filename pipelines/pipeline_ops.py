@@ -12,13 +12,21 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from deployment.contract import ROLE_OUTPUT, VARIABLE_OUTPUT_PREFIX
+from deployment.contract import (
+    ROLE_OUTPUT,
+    VARIABLE_OUTPUT_PREFIX,
+    model_package_group_name,
+    pipeline_name,
+)
+from pipelines.deployment_outputs import Deployment
 from pipelines.pipeline_parameters import PipelineInputError, resolve_placeholders
 
 __all__ = [
     "TERMINAL_STATUSES",
     "DeploymentError",
     "ModelPackage",
+    "StartedRun",
+    "approve_version",
     "check_execution_arn",
     "check_model_package_arn",
     "deployment_values",
@@ -29,8 +37,13 @@ __all__ = [
     "list_model_packages",
     "resolve_placeholders",
     "set_approval",
+    "stage_models",
+    "stage_run_status",
+    "stage_runs",
     "start_execution",
+    "start_stage_run",
     "upsert_pipeline",
+    "upsert_stage_pipeline",
     "wait_for_execution",
 ]
 
@@ -45,8 +58,6 @@ _MODEL_PACKAGE_ARN = re.compile(
 _EXECUTION_ARN = re.compile(
     r"arn:aws[a-z-]*:sagemaker:[a-z0-9-]+:\d{12}:pipeline/[A-Za-z0-9-]{1,256}/execution/[a-z0-9]+"
 )
-_STACK_ARN = re.compile(r"arn:(?P<partition>aws[a-z-]*):cloudformation:(?P<region>[a-z0-9-]+):"
-                        r"(?P<account>\d{12}):stack/.+")  # fmt: skip
 
 
 class DeploymentError(RuntimeError):
@@ -84,27 +95,16 @@ def check_execution_arn(arn: str) -> str:
     return arn
 
 
-def deployment_values(cloudformation: Any, stack_name: str) -> dict[str, str]:
+def deployment_values(deployment: Deployment) -> dict[str, str]:
     """Fn::Sub values of the deployed training stack, pseudo parameters and role included."""
-    stack = cloudformation.describe_stacks(StackName=stack_name)["Stacks"][0]
-    outputs = {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
+    stack = deployment.stack("training")
     values = {
         key.removeprefix(VARIABLE_OUTPUT_PREFIX): value
-        for key, value in outputs.items()
+        for key, value in stack.values.items()
         if key.startswith(VARIABLE_OUTPUT_PREFIX)
     }
-    if ROLE_OUTPUT not in outputs:
-        raise DeploymentError(
-            f"stack {stack_name} has no {ROLE_OUTPUT} output: redeploy the training stack"
-        )
-    values[ROLE_OUTPUT] = outputs[ROLE_OUTPUT]
-    # The stack's own ARN names the account, region and partition it was deployed to.
-    arn = _STACK_ARN.fullmatch(stack["StackId"])
-    if arn:
-        values["AWS::Partition"] = arn["partition"]
-        values["AWS::Region"] = arn["region"]
-        values["AWS::AccountId"] = arn["account"]
-    return values
+    values[ROLE_OUTPUT] = deployment.output("training", ROLE_OUTPUT)
+    return values | stack.pseudo_parameters()
 
 
 def upsert_pipeline(
@@ -231,3 +231,94 @@ def set_approval(
     if metadata:
         request["CustomerMetadataProperties"] = metadata
     return sagemaker.update_model_package(**request)["ModelPackageArn"]
+
+
+# -- The stage's pipeline, for `fmops pipeline` (one Deployment: its region, its stacks) -------
+
+
+@dataclass(frozen=True)
+class StartedRun:
+    arn: str
+    parameters: list[dict[str, str]]  # as sent, the champion's BaselineModelUri included
+    champion_arn: str | None
+
+
+def start_stage_run(
+    deployment: Deployment, parameters: list[dict[str, str]], against_champion: bool
+) -> StartedRun:
+    """Start the stage's pipeline with `parameters`.
+
+    With `against_champion` and no baseline given, the group's newest Approved version from the
+    same base model becomes BaselineModelUri.
+    """
+    from pipelines.champion import BASELINE_PARAMETER, aws_champion
+
+    settings, sagemaker = deployment.settings, deployment.client("sagemaker")
+    champion = None
+    if against_champion and all(p["Name"] != BASELINE_PARAMETER for p in parameters):
+        group = model_package_group_name(settings)
+        champion = aws_champion(sagemaker, group, settings.models.sagemaker_base_model)
+        if champion:
+            parameters = [*parameters, {"Name": BASELINE_PARAMETER, "Value": champion[1]}]
+    arn = start_execution(sagemaker, pipeline_name(settings), parameters)
+    return StartedRun(arn, parameters, champion[0] if champion else None)
+
+
+def stage_run_status(
+    deployment: Deployment,
+    arn: str | None,
+    watch: bool = False,
+    on_poll: Callable[[dict[str, Any]], None] | None = None,
+) -> tuple[str, dict[str, Any], list[dict[str, Any]]]:
+    """(ARN, execution, steps) of a run, the stage's latest by default; `watch` waits for it."""
+    sagemaker = deployment.client("sagemaker")
+    arn = arn or latest_execution_arn(sagemaker, pipeline_name(deployment.settings))
+    if watch:
+        execution = wait_for_execution(sagemaker, arn, on_poll=on_poll)
+    else:
+        execution = describe_execution(sagemaker, arn)
+    return arn, execution, execution_steps(sagemaker, arn)
+
+
+def stage_runs(deployment: Deployment) -> list[dict[str, Any]]:
+    return list_executions(deployment.client("sagemaker"), pipeline_name(deployment.settings))
+
+
+def stage_models(deployment: Deployment) -> list[ModelPackage]:
+    group = model_package_group_name(deployment.settings)
+    return list_model_packages(deployment.client("sagemaker"), group)
+
+
+def upsert_stage_pipeline(
+    deployment: Deployment, definition: str, role_arn: str
+) -> tuple[str, bool]:
+    """Create or update the stage's pipeline with a resolved definition: (ARN, created)."""
+    return upsert_pipeline(
+        deployment.client("sagemaker"),
+        pipeline_name(deployment.settings),
+        definition,
+        role_arn,
+        "prepare -> train -> evaluate -> quality gate -> register",
+    )
+
+
+def approve_version(
+    deployment: Deployment,
+    arn: str,
+    approved: bool,
+    reason: str | None,
+    override_for: Callable[[dict[str, str]], dict[str, str] | None],
+) -> tuple[dict[str, str], dict[str, str] | None]:
+    """Approve or reject a version: (its metadata, the override recorded or None).
+
+    `override_for(metadata)` checks the audit the stage requires before an approval (it raises
+    to refuse, or returns the override to record beside the approval).
+    """
+    sagemaker = deployment.client("sagemaker")
+    described = sagemaker.describe_model_package(ModelPackageName=arn)
+    metadata: dict[str, str] = described.get("CustomerMetadataProperties") or {}
+    override = override_for(metadata) if approved else None
+    # The version's whole metadata goes back with the update, so the audit stays beside the
+    # approval whatever the service does with keys it is not given.
+    set_approval(sagemaker, arn, approved, reason, {**metadata, **(override or {})})
+    return metadata, override

@@ -12,6 +12,9 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+# Re-exported: the serving import workflow (infra/constructs) imports it from here.
+from deployment.contract import MODEL_DATA_PROPERTY as MODEL_DATA_PROPERTY
+
 
 class PipelineInputError(ValueError):
     """Bad user input for a pipeline command, found before any AWS call."""
@@ -32,9 +35,6 @@ _PLACEHOLDER = re.compile(r"\$\{(!?)([^}]*)\}")
 # CreateModelPackage's ModelApprovalStatus enum (SageMaker API Reference, CreateModelPackage,
 # https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_CreateModelPackage.html).
 APPROVAL_STATUSES = ("Approved", "Rejected", "PendingManualApproval")
-# CustomerMetadataProperties key holding a registered model's artifact S3 URI: packages carry no
-# InferenceSpecification until a serving image exists (training_pipeline.py says why).
-MODEL_DATA_PROPERTY = "model_data_url"
 _ALLOWED_VALUES = {"ModelApprovalStatus": APPROVAL_STATUSES}
 APPROVAL_PARAMETER = "ModelApprovalStatus"
 URI_SUFFIX = "Uri"  # InputDataUri, BaseModelUri, TeacherModelUri, BaselineModelUri

@@ -19,6 +19,7 @@ from deployment.settings import Settings
 from training_scripts.vocabulary.methods import PAIRWISE_METHODS, POLICY_METHODS
 from training_scripts.vocabulary.metrics import (
     GATE_RULES,
+    GateFamily,
     GateRule,
     baseline_key,
     family_rules,
@@ -27,7 +28,7 @@ from training_scripts.vocabulary.metrics import (
 
 # A step name is unique in a pipeline: the policy chain's checks of rules it shares with the
 # text chain carry this prefix (CheckPolicyMinRefusalRate, FailPolicyMinRefusalRate).
-STEP_PREFIX = {"text": "", "pairwise": "", "policy": "Policy"}
+STEP_PREFIX: dict[GateFamily, str] = {"text": "", "pairwise": "", "policy": "Policy"}
 
 GATE_METRICS = GATE_RULES  # the name callers used before rules had kinds
 
@@ -74,7 +75,7 @@ def family_gate(
     evaluate_step_name: str,
     report: Any,
     thresholds: dict[str, Any],
-    on_pass: dict[str, list[Any]],
+    on_pass: dict[GateFamily, list[Any]],
 ) -> Any:
     """`CheckMethodFamily`: reward/dpo models go through the pairwise checks; the others reach
     `CheckPolicyMethod`, where grpo policies go through the policy checks and the rest through
@@ -85,7 +86,7 @@ def family_gate(
     from sagemaker.core.workflow.conditions import ConditionIn
     from sagemaker.mlops.workflow.condition_step import ConditionStep
 
-    def chain(family: str) -> list[Any]:
+    def chain(family: GateFamily) -> list[Any]:
         return gate_steps(
             evaluate_step_name, report, thresholds, on_pass[family], family_rules(family),
             prefix=STEP_PREFIX[family],

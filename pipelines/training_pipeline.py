@@ -23,18 +23,28 @@ from pathlib import Path
 from typing import Any
 
 from deployment.contract import (
+    ARCHITECTURE_KEY,
     ARTIFACTS_BUCKET,
+    BASE_MODEL_KEY,
+    BASE_MODEL_PARAMETER,
+    BASELINE_PARAMETER,
+    CODE_SHA256_KEY,
     CURATED_BUCKET,
+    DATA_TASK_PARAMETER,
+    INPUT_DATA_PARAMETER,
+    METHOD_KEY,
+    METHOD_PARAMETER,
+    MODEL_DATA_PROPERTY,
     RAW_BUCKET,
+    REWARD_MODEL_PARAMETER,
+    TEACHER_MODEL_PARAMETER,
     base_model_prefix,
     model_package_group_name,
     pipeline_name,
     placeholder,
 )
 from deployment.settings import Settings
-from pipelines.champion import BASE_MODEL_KEY
 from pipelines.offline_sdk import offline_sdk
-from pipelines.pipeline_parameters import MODEL_DATA_PROPERTY
 from pipelines.quality_gate import GATE_METRICS, family_gate, threshold_parameters
 from pipelines.sagemaker_jobs import PII_SALT_SECRET, PREPARE_ROLE_ARN, JobSteps
 from training_scripts.governance.salt import SECRET_ARN_ENV
@@ -45,6 +55,7 @@ from training_scripts.vocabulary.metrics import (
     MODEL_ARCHITECTURE,
     MODEL_CARD_CONTENT,
     MODEL_QUALITY_FILE,
+    GateFamily,
 )
 
 __all__ = ["GATE_METRICS", "build_pipeline", "pipeline_definition"]
@@ -85,40 +96,40 @@ def _build_pipeline(settings: Settings, subnet_count: int | None) -> Any:
     # EnumValues: SageMaker refuses other values at StartPipelineExecution, and
     # `fmops pipeline start` / `fmops local run` refuse them before any call.
     method = ParameterString(
-        name="Method", default_value=settings.training.method, enum_values=list(METHODS)
+        name=METHOD_PARAMETER, default_value=settings.training.method, enum_values=list(METHODS)
     )
     data_task = ParameterString(
-        name="DataTask",
+        name=DATA_TASK_PARAMETER,
         default_value=METHODS[settings.training.method].data_task,
         enum_values=list(DATA_TASKS),
     )
     trigger_prefix = settings.pipeline.trigger_prefix or "incoming/"
     # Raw data in, curated data out: only the prepare step (its own role) writes curated data.
     input_uri = ParameterString(
-        name="InputDataUri", default_value=f"s3://{placeholder(RAW_BUCKET)}/{trigger_prefix}"
+        name=INPUT_DATA_PARAMETER, default_value=f"s3://{placeholder(RAW_BUCKET)}/{trigger_prefix}"
     )
     base_model = settings.models.sagemaker_base_model
     base_model_uri = ParameterString(
-        name="BaseModelUri",
+        name=BASE_MODEL_PARAMETER,
         default_value=f"s3://{placeholder(ARTIFACTS_BUCKET)}/{base_model_prefix(base_model)}",
     )
     # The teacher for Method=distill. The channel is always attached (SageMaker cannot attach
     # one conditionally) in FastFile mode, so other methods never download it.
     teacher = settings.models.sagemaker_teacher_model or base_model
     teacher_model_uri = ParameterString(
-        name="TeacherModelUri",
+        name=TEACHER_MODEL_PARAMETER,
         default_value=f"s3://{placeholder(ARTIFACTS_BUCKET)}/{base_model_prefix(teacher)}",
     )
     # Method=grpo learns from a reward model: the group's approved `Method=reward` model when
     # given, else (the default, the base model: no reward head) one the Train step first fits
     # on the same run's ranked pairs. Lazy like the teacher: other methods never read it.
     reward_model_uri = ParameterString(
-        name="RewardModelUri", default_value=base_model_uri.default_value
+        name=REWARD_MODEL_PARAMETER, default_value=base_model_uri.default_value
     )
     # The model the candidate must beat: the base model by default; `fmops pipeline start`
     # passes the group's latest Approved version (the champion) when there is one.
     baseline_uri = ParameterString(
-        name="BaselineModelUri", default_value=base_model_uri.default_value
+        name=BASELINE_PARAMETER, default_value=base_model_uri.default_value
     )
     approval = ParameterString(name="ModelApprovalStatus", default_value="PendingManualApproval")
     thresholds = threshold_parameters(settings)
@@ -204,9 +215,9 @@ def _build_pipeline(settings: Settings, subnet_count: int | None) -> Any:
             "S3Uri": Join(on="/", values=[evaluation_dir.S3Output.S3Uri, MODEL_QUALITY_FILE]),
         }}},
         "CustomerMetadataProperties": {
-            "code_sha256": code_hash, MODEL_DATA_PROPERTY: model_data, BASE_MODEL_KEY: base_model,
+            CODE_SHA256_KEY: code_hash, MODEL_DATA_PROPERTY: model_data, BASE_MODEL_KEY: base_model,
             # The serving import workflow refuses what Bedrock cannot import.
-            "method": method,
+            METHOD_KEY: method,
             # The package names its MLflow run (evaluate.py writes the id, "none" untracked).
             **({RUN_ID_KEY: JsonGet(step_name=evaluate.name, property_file=report,
                                     json_path=RUN_ID_KEY)} if settings.tracking.enabled else {}),
@@ -221,11 +232,11 @@ def _build_pipeline(settings: Settings, subnet_count: int | None) -> Any:
         "ModelCardStatus": "Draft",
     }, "CustomerMetadataProperties": {
         **request["CustomerMetadataProperties"],
-        "architecture": JsonGet(
+        ARCHITECTURE_KEY: JsonGet(
             step_name=evaluate.name, property_file=report, json_path=MODEL_ARCHITECTURE
         ),
     }}  # fmt: skip
-    registrations = {
+    registrations: dict[GateFamily, list[Any]] = {
         "text": [RegisterModelPackageStep(
             "RegisterModel", text_request, description="Registered only when every gate rule passed"
         )],

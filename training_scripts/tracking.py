@@ -47,13 +47,14 @@ RUN_ID_KEY = "mlflow_run_id"
 # .finish: UpdateRun); the training stack grants exactly these on the stage's tracking server.
 # Service Authorization Reference, "Amazon SageMaker with MLflow":
 # https://docs.aws.amazon.com/service-authorization/latest/reference/list_sagemaker-mlflow.html
-JOB_MLFLOW_ACTIONS = tuple(
+LOG_MLFLOW_ACTIONS = tuple(
     f"sagemaker-mlflow:{action}"
-    for action in (
-        "GetExperimentByName", "CreateExperiment", "SearchRuns", "CreateRun", "LogBatch",
-        "UpdateRun",
-    )
-)  # fmt: skip
+    for action in ("GetExperimentByName", "CreateExperiment", "SearchRuns", "CreateRun", "LogBatch")
+)
+# .finish (set_terminated) is called only by the step that logs the gate (its arguments carry
+# THRESHOLD_ARG: Evaluate); Train and Evaluate share the job role, so the role keeps it.
+FINISH_MLFLOW_ACTIONS = ("sagemaker-mlflow:UpdateRun",)
+JOB_MLFLOW_ACTIONS = LOG_MLFLOW_ACTIONS + FINISH_MLFLOW_ACTIONS
 # MLflow's limits per LogBatch request (REST API reference, "Log Batch"): 1000 metrics,
 # 100 params, 100 tags, 1000 entities in all.
 _BATCH_METRICS, _BATCH_PARAMS = 1000, 100

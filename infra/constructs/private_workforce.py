@@ -58,7 +58,7 @@ def _labelers(
     user_pool = cognito.UserPool(
         stack,
         "Labelers",
-        user_pool_name=f"{name}-labelers",
+        # No fixed name: the pool is retained and CloudFormation names each deployment's own.
         self_sign_up_enabled=False,  # workers are invited, never self-registered
         sign_in_aliases=cognito.SignInAliases(email=True),
         mfa=cognito.Mfa.REQUIRED,

@@ -90,15 +90,16 @@ class RftGrader(Construct):
         super().__init__(scope, construct_id)
         stack = cdk.Stack.of(self)
         function_name = f"{props.name}-rft-grader"
-        log_group_name = f"/aws/lambda/{function_name}"
+        # KMS-encrypted, with the key statement for this group only (encryption context).
+        log_group = encrypted_log_group(
+            self, "Logs", log_group_name=f"/aws/lambda/{function_name}", key=key
+        )
         log_group_arn = stack.format_arn(
             service="logs",
             resource="log-group",
-            resource_name=log_group_name,
+            resource_name=log_group.log_group_name,
             arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME,
         )
-        # KMS-encrypted, with the key statement for this group only (encryption context).
-        log_group = encrypted_log_group(self, "Logs", log_group_name=log_group_name, key=key)
         self.dead_letters = dead_letter_queue(
             self, "DeadLetters", key=key, owner="grader's dead-letter queue"
         )

@@ -18,9 +18,8 @@ _DATA = DataSettings()
 
 @dataclass(frozen=True)
 class SecureBucketProps:
-    """The bucket's name prefix and how long it keeps what it no longer needs."""
+    """How long the bucket keeps what it no longer needs (it is named by CloudFormation)."""
 
-    name_prefix: str
     noncurrent_version_expiry_days: int = _DATA.noncurrent_version_expiry_days
     abort_incomplete_upload_days: int = _DATA.abort_incomplete_upload_days
     extra_lifecycle_rules: Sequence[s3.LifecycleRule] = ()
@@ -28,6 +27,10 @@ class SecureBucketProps:
 
 class SecureBucket(s3.Bucket):
     """Private, TLS-only, versioned, encrypted, access-logged bucket that outlives its stack.
+
+    CloudFormation names it: a retained bucket keeps its name after the stack is deleted, so a
+    fixed name would make the next deploy of the same stage fail ("already exists"). Consumers
+    get the generated name and ARN as references (outputs, Fn::ImportValue).
 
     `encryption_key=None` means SSE-S3, which only the access-log bucket should use: S3 server
     access logging cannot deliver to an SSE-KMS bucket (S3 user guide, "Enabling Amazon S3
@@ -38,16 +41,15 @@ class SecureBucket(s3.Bucket):
         self,
         scope: Construct,
         construct_id: str,
-        props: SecureBucketProps,
+        props: SecureBucketProps | None = None,
         *,
         encryption_key: kms.IKey | None,
         access_logs: s3.IBucket | None,
     ) -> None:
-        name_prefix = props.name_prefix
+        props = props or SecureBucketProps()
         super().__init__(
             scope,
             construct_id,
-            bucket_name=_physical_name(name_prefix, scope),
             block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
             object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
             enforce_ssl=True,
@@ -78,24 +80,27 @@ class SecureBucket(s3.Bucket):
             ],
             removal_policy=cdk.RemovalPolicy.RETAIN,
         )
-        self.name_prefix = name_prefix
 
     def arn_in(self, scope: Construct, objects: str | None = None) -> str:
-        """This bucket's ARN (or `objects` key pattern's) as seen from `scope`'s stack.
+        """This bucket's ARN (or `objects` key pattern's) for a policy in `scope`'s stack.
 
-        Built from the deterministic name with the consumer's own pseudo parameters, so IAM
-        policies in other stacks need no cross-stack export of the bucket.
+        In another stack it is `Fn::ImportValue` of an export named after this bucket: the same
+        value at construction and in the template, so cdk-nag's findings and the project's
+        wildcard justifications (`infra/nag.py`) name it alike.
         """
-        stack = cdk.Stack.of(scope)
-        arn = f"arn:{stack.partition}:s3:::{self.name_in(scope)}"
+        arn = self._imported(scope, "BucketArn", self.bucket_arn)
         return f"{arn}/{objects}" if objects else arn
 
     def name_in(self, scope: Construct) -> str:
-        """This bucket's name as seen from `scope`'s stack (see `arn_in`)."""
-        return _physical_name(self.name_prefix, scope)
+        """This bucket's generated name for `scope`'s stack (see `arn_in`)."""
+        return self._imported(scope, "BucketName", self.bucket_name)
 
-
-def _physical_name(name_prefix: str, scope: Construct) -> str:
-    # Globally unique and deterministic: <prefix>-<stage>-<purpose>-<account>-<region>.
-    stack = cdk.Stack.of(scope)
-    return f"{name_prefix}-{stack.account}-{stack.region}"
+    def _imported(self, scope: Construct, attribute: str, value: str) -> str:
+        own, consumer = cdk.Stack.of(self), cdk.Stack.of(scope)
+        if consumer is own:
+            return value
+        export = f"{own.stack_name}:{self.node.id}{attribute}"
+        if own.node.try_find_child(export) is None:
+            cdk.CfnOutput(own, export, value=value, export_name=export)
+        consumer.add_stack_dependency(own)
+        return cdk.Fn.import_value(export)

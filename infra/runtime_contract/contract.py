@@ -11,8 +11,13 @@ from dataclasses import dataclass, field
 from deployment.settings import Settings
 from infra.runtime_contract import iam_reference
 from infra.runtime_contract.bedrock_job_calls import bedrock_job_calls
-from infra.runtime_contract.delivery_calls import asset_job_calls
+from infra.runtime_contract.delivery_calls import (
+    asset_job_calls,
+    pipeline_action_calls,
+    project_calls,
+)
 from infra.runtime_contract.evaluator import Call, Decision, evaluate
+from infra.runtime_contract.humans_calls import labeling_calls
 from infra.runtime_contract.pipeline_calls import pipeline_calls
 from infra.runtime_contract.policies import PolicyIndex, Statement
 from infra.runtime_contract.service_calls import (
@@ -22,6 +27,12 @@ from infra.runtime_contract.service_calls import (
     lambda_calls,
     log_group_key_calls,
     vpc_lambda_race_findings,
+)
+from infra.runtime_contract.service_principal_calls import service_principal_calls
+from infra.runtime_contract.service_role_calls import (
+    knowledge_base_calls,
+    mlflow_server_calls,
+    q_business_calls,
 )
 from infra.runtime_contract.state_machine_calls import state_machine_calls
 from infra.runtime_contract.templates import Assembly
@@ -38,6 +49,13 @@ def declared_calls(unit: Assembly, settings: Settings) -> list[Call]:
         + lambda_calls(unit)
         + custom_resource_calls(unit)
         + asset_job_calls(unit)
+        + pipeline_action_calls(unit)
+        + project_calls(unit)
+        + labeling_calls(unit, settings)
+        + mlflow_server_calls(unit)
+        + knowledge_base_calls(unit)
+        + q_business_calls(unit)
+        + service_principal_calls(unit)
     )
     unique: dict[tuple[object, ...], Call] = {}
     for call in calls:

@@ -51,6 +51,10 @@ class Call:
     # A resource of another account whose policy is AWS's (e.g. the Deep Learning Containers
     # registry): only our side (identity, boundary, endpoint) is ours to check.
     foreign_resource: bool = False
+    # A role of another account whose identity policy is not in the templates (e.g. a stage's
+    # CDK deploy role reading the delivery pipeline's artifacts): only the resource side (bucket
+    # and key policies) is ours to check.
+    foreign_principal: bool = False
 
     @property
     def key(self) -> tuple[str, str, str]:
@@ -155,6 +159,10 @@ def evaluate(index: PolicyIndex, call: Call) -> Decision:
     if endpoint_needed and not any(s.effect == "Allow" for s, _ in endpoint):
         return Decision(call, False, "the VPC endpoint policy does not allow it")
 
+    if call.foreign_principal:
+        if not (direct or delegated):
+            return Decision(call, False, "no resource policy admits the other account's role")
+        return Decision(call, True, "allowed", tuple(direct + delegated))
     is_key = action.startswith("kms:")
     same_account = _resource_account(call.resource) in (None, "", account)
     if is_key:

@@ -19,7 +19,12 @@ from typing import Any
 
 from infra.runtime_contract.evaluator import Call
 from infra.runtime_contract.templates import Assembly, StackTemplate
-from training_scripts.tracking import JOB_MLFLOW_ACTIONS, TRACKING_URI_ENV
+from training_scripts.tracking import (
+    FINISH_MLFLOW_ACTIONS,
+    LOG_MLFLOW_ACTIONS,
+    THRESHOLD_ARG,
+    TRACKING_URI_ENV,
+)
 
 EXECUTION_ID = "sample-execution"
 SAGEMAKER = "sagemaker.amazonaws.com"
@@ -105,6 +110,22 @@ def job_name(step: dict[str, Any]) -> str:
     return f"pipelines-{EXECUTION_ID}-{step['Name']}".lower()
 
 
+def bucket_key(unit: Assembly, bucket: str) -> str | None:
+    """The KMS key a bucket of the unit encrypts new objects with by default, if any."""
+    for stack, lid, r in unit.resources("AWS::S3::Bucket"):
+        if stack.resolve({"Ref": lid}) == bucket:
+            rules = (
+                r["Properties"]
+                .get("BucketEncryption", {})
+                .get("ServerSideEncryptionConfiguration", [])
+            )
+            for rule in rules:
+                key = rule["ServerSideEncryptionByDefault"].get("KMSMasterKeyID")
+                if key:
+                    return str(stack.resolve(key))
+    return None
+
+
 class _Calls:
     def __init__(self, unit: Assembly, stack: StackTemplate, pipeline_role: str) -> None:
         self.unit, self.stack, self.pipeline_role = unit, stack, pipeline_role
@@ -119,18 +140,7 @@ class _Calls:
         return f"arn:{s.partition}:{service}:{s.region}:{s.account}:{resource}"
 
     def bucket_key(self, bucket: str) -> str | None:
-        for stack, lid, r in self.unit.resources("AWS::S3::Bucket"):
-            if stack.resolve({"Ref": lid}) == bucket:
-                rules = (
-                    r["Properties"]
-                    .get("BucketEncryption", {})
-                    .get("ServerSideEncryptionConfiguration", [])
-                )
-                for rule in rules:
-                    key = rule["ServerSideEncryptionByDefault"].get("KMSMasterKeyID")
-                    if key:
-                        return str(stack.resolve(key))
-        return None
+        return bucket_key(self.unit, bucket)
 
     def s3(
         self,
@@ -276,8 +286,9 @@ class _Calls:
         tracking = str(env.get(TRACKING_URI_ENV, ""))
         if tracking.startswith(f"arn:{self.stack.partition}:sagemaker:"):
             # The MLflow calls train.py/evaluate.py make (training_scripts/tracking.py), through
-            # the VPC's MLflow endpoint.
-            for action in JOB_MLFLOW_ACTIONS:
+            # the VPC's MLflow endpoint; only the step that logs the gate ends the run.
+            gate = THRESHOLD_ARG in arguments
+            for action in LOG_MLFLOW_ACTIONS + (FINISH_MLFLOW_ACTIONS if gate else ()):
                 self.add(role, action, tracking, f"{why} logs to MLflow", via_vpc=True)
         if "--judge-model-id" in arguments:
             model = arguments[arguments.index("--judge-model-id") + 1]

@@ -155,6 +155,16 @@ _TYPES: dict[str, tuple[str | None, str, str]] = {
     "AWS::Cognito::UserPool": ("UserPoolName", "id", "arn:{p}:cognito-idp:{r}:{a}:userpool/{n}"),
     "AWS::CodeBuild::Project": ("Name", "name", "arn:{p}:codebuild:{r}:{a}:project/{n}"),
     "AWS::CodePipeline::Pipeline": ("Name", "name", "arn:{p}:codepipeline:{r}:{a}:{n}"),
+    "AWS::S3Vectors::VectorBucket": (
+        "VectorBucketName",
+        "arn",
+        "arn:{p}:s3vectors:{r}:{a}:bucket/{n}",
+    ),
+    # {b}: the index's vector bucket name (from its VectorBucketArn/VectorBucketName).
+    "AWS::S3Vectors::Index": ("IndexName", "arn", "arn:{p}:s3vectors:{r}:{a}:bucket/{b}/index/{n}"),
+    "AWS::QBusiness::Application": (None, "id", "arn:{p}:qbusiness:{r}:{a}:application/{n}"),
+    # {b}: the index's application id.
+    "AWS::QBusiness::Index": (None, "id", "arn:{p}:qbusiness:{r}:{a}:application/{b}/index/{n}"),
     "AWS::EC2::VPC": (None, "id", "arn:{p}:ec2:{r}:{a}:vpc/{n}"),
     "AWS::EC2::Subnet": (None, "id", "arn:{p}:ec2:{r}:{a}:subnet/{n}"),
     "AWS::EC2::SecurityGroup": (None, "id", "arn:{p}:ec2:{r}:{a}:security-group/{n}"),
@@ -172,9 +182,20 @@ _ID_PREFIX = {
 class _Resolver:
     stack: StackTemplate
 
-    def _fmt(self, template: str, name: str) -> str:
+    def _fmt(self, template: str, name: str, parent: str = "") -> str:
         s = self.stack
-        return template.format(p=s.partition, r=s.region, a=s.account, n=name)
+        return template.format(p=s.partition, r=s.region, a=s.account, n=name, b=parent)
+
+    def _parent(self, logical_id: str) -> str:
+        """A child resource's parent name in its ARN (vector bucket, Q Business application)."""
+        props = self.stack.resources[logical_id].get("Properties", {})
+        if "VectorBucketArn" in props:
+            return str(self.value(props["VectorBucketArn"])).rsplit("/", 1)[-1]
+        if "VectorBucketName" in props:
+            return str(self.value(props["VectorBucketName"]))
+        if "ApplicationId" in props:
+            return str(self.value(props["ApplicationId"]))
+        return ""
 
     def _name(self, logical_id: str) -> str:
         resource = self.stack.resources[logical_id]
@@ -187,7 +208,7 @@ class _Resolver:
         kind = self.stack.resources[logical_id]["Type"]
         if kind not in _TYPES:
             raise UnresolvedIntrinsic(f"{self.stack.name}/{logical_id}: no ARN form for {kind}")
-        return self._fmt(_TYPES[kind][2], self._name(logical_id))
+        return self._fmt(_TYPES[kind][2], self._name(logical_id), self._parent(logical_id))
 
     def ref(self, name: str) -> Any:
         s = self.stack
@@ -198,8 +219,11 @@ class _Resolver:
             "AWS::URLSuffix": "amazonaws.com",
             "AWS::StackName": s.name,
             "AWS::NoValue": None,
+            # The UUID part differs per stack (names made unique with it must not match
+            # another stack's).
             "AWS::StackId": (
-                f"arn:{s.partition}:cloudformation:{s.region}:{s.account}:stack/{s.name}/id"
+                f"arn:{s.partition}:cloudformation:{s.region}:{s.account}:stack/{s.name}/"
+                f"uuid-of-{s.name}"
             ),
         }
         if name in pseudo:
@@ -234,11 +258,23 @@ class _Resolver:
                 "KnowledgeBaseArn",
                 "PipelineArn",
                 "TrackingServerArn",
+                "VectorBucketArn",
+                "IndexArn",
+                "ApplicationArn",
             )
             and kind in _TYPES
         ):
             return self.arn(logical_id)
-        if attribute in ("GroupId", "VpcId", "KnowledgeBaseId", "GuardrailId", "UserPoolId"):
+        if attribute in (
+            "GroupId",
+            "VpcId",
+            "KnowledgeBaseId",
+            "GuardrailId",
+            "UserPoolId",
+            "ApplicationId",
+            "IndexId",
+            "DataSourceId",
+        ):
             return self.ref(logical_id)
         if attribute == "RoleId":
             return f"AROA{physical_name(self.stack, logical_id).upper()}"

@@ -47,10 +47,10 @@ class DataStack(cdk.Stack):
             enable_key_rotation=True,
             removal_policy=cdk.RemovalPolicy.RETAIN,
         )
-        self.access_logs_bucket = self._access_logs_bucket(settings.name, lake)
+        self.access_logs_bucket = self._access_logs_bucket(lake)
         self._allow_flow_log_delivery()
         self.raw_bucket = self._lake_bucket("Raw", raw_bucket_props(settings))
-        self.curated_bucket = self._lake_bucket("Curated", lake_bucket_props(settings, "curated"))
+        self.curated_bucket = self._lake_bucket("Curated", lake_bucket_props(settings))
         # S3 -> EventBridge natively (no notification custom resource): new raw data can start
         # the training pipeline; curated events feed whoever consumes prepared data.
         for bucket in (self.raw_bucket, self.curated_bucket):
@@ -68,20 +68,17 @@ class DataStack(cdk.Stack):
             )
         )
         self.pii_salt = self._pii_salt_secret(settings)
-        self.artifacts_bucket = self._lake_bucket(
-            "Artifacts", lake_bucket_props(settings, "artifacts")
-        )
+        self.artifacts_bucket = self._lake_bucket("Artifacts", lake_bucket_props(settings))
         share_model_artifacts(self.artifacts_bucket, self.key, settings.models.share_with_accounts)
         self._outputs_for_the_cli()
         self._acknowledge_no_replication()
 
-    def _access_logs_bucket(self, name: str, lake: DataSettings) -> SecureBucket:
+    def _access_logs_bucket(self, lake: DataSettings) -> SecureBucket:
         """SSE-S3 (the only encryption log delivery supports), expiring, not logged itself."""
         bucket = SecureBucket(
             self,
             "AccessLogs",
             SecureBucketProps(
-                name_prefix=f"{name}-access-logs",
                 noncurrent_version_expiry_days=lake.noncurrent_version_expiry_days,
                 abort_incomplete_upload_days=lake.abort_incomplete_upload_days,
                 extra_lifecycle_rules=[
@@ -279,11 +276,10 @@ def deny_curated_writes(
     )
 
 
-def lake_bucket_props(settings: Settings, purpose: str) -> SecureBucketProps:
-    """`<name>-<purpose>` with the data settings' version and upload expiry."""
+def lake_bucket_props(settings: Settings) -> SecureBucketProps:
+    """The data settings' version and upload expiry."""
     lake = settings.data
     return SecureBucketProps(
-        name_prefix=f"{settings.name}-{purpose}",
         noncurrent_version_expiry_days=lake.noncurrent_version_expiry_days,
         abort_incomplete_upload_days=lake.abort_incomplete_upload_days,
     )
@@ -305,4 +301,4 @@ def raw_bucket_props(settings: Settings) -> SecureBucketProps:
             ),
         ],
     )
-    return replace(lake_bucket_props(settings, "raw"), extra_lifecycle_rules=[tiering])
+    return replace(lake_bucket_props(settings), extra_lifecycle_rules=[tiering])

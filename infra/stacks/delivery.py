@@ -162,11 +162,34 @@ class DeliveryStack(cdk.Stack):
             self.pipeline.add_stage(stage, pre=pre)
             self.stages.append(stage)
         self.pipeline.build_pipeline()
+        self._grant_use_connection(delivery.connection_arn)
         self._ignore_relabelled_lint_hint()
-        self._harden_artifact_bucket(prefix)
+        self._harden_artifact_bucket()
         self._acknowledge_generated_grants()
         self._skip_checkov_on_generated_asset_policies()
         acknowledge_justified_wildcards(self.pipeline)
+
+    def _grant_use_connection(self, connection_arn: str) -> None:
+        """UseConnection under the connection ARN's own service prefix.
+
+        CDK Pipelines grants `codestar-connections:UseConnection`; a connection created since the
+        rename has a `codeconnections` ARN, and "the service prefix needs to match that of the
+        resource" ("Connections rename - Summary of changes", Developer Tools console guide,
+        https://docs.aws.amazon.com/dtconsole/latest/userguide/rename.html). Found by the
+        runtime contract (the source action's call was denied).
+        """
+        service = connection_arn.split(":")[2]
+        if service == "codestar-connections":
+            return
+        source_stage = self.pipeline.pipeline.node.find_child("Source")
+        (source,) = [
+            c
+            for c in source_stage.node.find_all()
+            if isinstance(c, iam.Role) and c.node.id == "CodePipelineActionRole"
+        ]
+        source.add_to_principal_policy(
+            iam.PolicyStatement(actions=[f"{service}:UseConnection"], resources=[connection_arn])
+        )
 
     def _ignore_relabelled_lint_hint(self) -> None:
         """cfn-lint E3703 off on the CodePipeline resource only, where it is a false positive.
@@ -183,7 +206,7 @@ class DeliveryStack(cdk.Stack):
         assert isinstance(cfn, cdk.CfnResource)
         cfn.add_metadata("cfn-lint", {"config": {"ignore_checks": ["E3703"]}})
 
-    def _harden_artifact_bucket(self, prefix: str) -> None:
+    def _harden_artifact_bucket(self) -> None:
         """Versioning and access logs on the artifact bucket CDK Pipelines creates.
 
         `cross_account_keys=True` needs the bucket (and its key) the pipeline makes itself, so
@@ -194,7 +217,6 @@ class DeliveryStack(cdk.Stack):
             self,
             "AccessLogs",
             SecureBucketProps(
-                name_prefix=f"{prefix}-delivery-logs",
                 extra_lifecycle_rules=[
                     s3.LifecycleRule(id="expire-access-logs", expiration=cdk.Duration.days(365))
                 ],

@@ -68,6 +68,9 @@ LABELING_KEY_ACTIONS = [
     "kms:GenerateDataKey*",
     "kms:DescribeKey",
 ]
+# Of those, what SageMaker calls as the role directly (the runtime contract found these denied
+# while the whole list was conditioned on kms:ViaService s3).
+LABELING_DIRECT_KEY = ["kms:Encrypt", "kms:DescribeKey"]
 LABELING_LOG_ACTIONS = [
     "logs:CreateLogGroup",
     "logs:CreateLogStream",
@@ -259,9 +262,14 @@ class HumansStack(cdk.Stack):
                 # through S3 only.
                 iam.PolicyStatement(
                     sid="UseDataKeyThroughS3",
-                    actions=LABELING_KEY_ACTIONS,
+                    actions=[a for a in LABELING_KEY_ACTIONS if a not in LABELING_DIRECT_KEY],
                     resources=[key.key_arn],
                     conditions=self._via_s3,
+                ),
+                # SageMaker checks the key and calls kms:Encrypt as the role itself, not
+                # through S3 (LabelingJobOutputConfig.KmsKeyId, SageMaker API reference).
+                iam.PolicyStatement(
+                    sid="UseOutputKey", actions=LABELING_DIRECT_KEY, resources=[key.key_arn]
                 ),
                 # Worker metrics and job status logs ("Create a SageMaker Execution Role for a
                 # Ground Truth Labeling Job", https://docs.aws.amazon.com/sagemaker/latest/dg/

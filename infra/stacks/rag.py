@@ -365,18 +365,15 @@ class RagStack(cdk.Stack):
             "qbusiness:UpdateUser",
             "qbusiness:ListGroups",
         ]
-        data_sources = f"{index.attr_index_arn}/data-source/*"
+        # Each action is authorized on the application and (most of them) the index: the
+        # Service Authorization Reference lists both resource types as required, and
+        # CreateUser/UpdateUser the application only (the runtime contract found them denied
+        # when only the index was named).
         policy.add_statements(
             iam.PolicyStatement(
                 sid="WriteThisIndexOnly",
                 actions=index_actions,
-                resources=[index.attr_index_arn, data_sources],
+                resources=[application.attr_application_arn, index.attr_index_arn],
             )
-        )
-        justify_wildcards(
-            policy,
-            [(index_actions, data_sources)],
-            "Q Business names data-source sub-resources at sync time; the wildcard stays "
-            "inside this one index.",
         )
         return role

@@ -12,71 +12,67 @@ import typer
 from pipelines.commands.shared import AsJson
 from pipelines.console import console, fail, print_json
 from training_scripts.dataset_formats import FORMATS, DatasetLimits, validate_dataset
+from training_scripts.governance.pipeline import PrepareSettings
+from training_scripts.governance.quality import QualitySettings
+from training_scripts.governance.readers import FieldMap
 
 app = typer.Typer(help="Curate, anonymize and validate training datasets.", no_args_is_help=True)
+
+
+# Option defaults are the settings classes' own (one home for each default).
+_PREPARE = PrepareSettings()
+_FIELDS = FieldMap()
+_QUALITY = QualitySettings()
 
 
 @app.command("prepare")
 def prepare_command(
     input_path: Annotated[Path, typer.Argument(help="A file or a directory of JSONL/CSV/txt/md.")],
     output: Annotated[Path, typer.Argument(help="Writes train/, validation/, governance/ here.")],
-    task: Annotated[str, typer.Option(help="cpt, sft, conversation or preference.")] = "sft",
-    pii_mode: Annotated[str, typer.Option(help="redact, pseudonymize or off.")] = "pseudonymize",
-    text_field: str = "text",
-    prompt_field: str = "prompt",
-    completion_field: str = "completion",
-    chosen_field: str = "chosen",
-    rejected_field: str = "rejected",
-    validation_fraction: float = 0.1,
-    seed: int = 13,
-    near_dup_threshold: float = 0.85,
-    min_tokens: int = 3,
-    max_tokens: int = 4096,
+    task: Annotated[str, typer.Option(help="cpt, sft, conversation or preference.")] = (
+        _PREPARE.task
+    ),
+    pii_mode: Annotated[str, typer.Option(help="redact, pseudonymize or off.")] = (
+        _PREPARE.pii_mode
+    ),
+    text_field: str = _FIELDS.text,
+    prompt_field: str = _FIELDS.prompt,
+    completion_field: str = _FIELDS.completion,
+    chosen_field: str = _FIELDS.chosen,
+    rejected_field: str = _FIELDS.rejected,
+    validation_fraction: float = _PREPARE.validation_fraction,
+    seed: int = _PREPARE.seed,
+    near_dup_threshold: float = _PREPARE.near_dup_threshold,
+    min_tokens: int = _QUALITY.min_tokens,
+    max_tokens: int = _QUALITY.max_tokens,
     workers: Annotated[
         int, typer.Option(help="Processes; 0 = all cores. Same output whatever the number.")
     ] = 0,
     allow_empty: Annotated[
         bool, typer.Option(help="Write the outputs even when every row was quarantined.")
-    ] = False,
+    ] = _PREPARE.allow_empty,
     as_json: AsJson = False,
 ) -> None:
     """Run the curation pipeline (the same code as the SageMaker processing step).
 
     Example: [cyan]FMOPS_PII_SALT=... fmops data prepare raw/ curated/ --task conversation[/]
     """
-    from training_scripts.governance.pipeline import (
-        PrepareOutputs,
-        PrepareSettings,
-        default_workers,
-        prepare,
-    )
-    from training_scripts.governance.quality import QualitySettings
-    from training_scripts.governance.readers import FieldMap
-    from training_scripts.governance.salt import resolve_salt
-    from training_scripts.vocabulary.records import DataError
-
-    settings = PrepareSettings(
+    settings = dataclasses.replace(
+        _PREPARE,
         task=task,
-        fields=FieldMap(text_field, prompt_field, completion_field, chosen_field, rejected_field),
+        fields=dataclasses.replace(
+            _FIELDS, text=text_field, prompt=prompt_field, completion=completion_field,
+            chosen=chosen_field, rejected=rejected_field,
+        ),
         pii_mode=pii_mode,
         validation_fraction=validation_fraction,
         seed=seed,
         near_dup_threshold=near_dup_threshold,
-        quality=QualitySettings(min_tokens=min_tokens, max_tokens=max_tokens),
+        quality=dataclasses.replace(_QUALITY, min_tokens=min_tokens, max_tokens=max_tokens),
         allow_empty=allow_empty,
-    )
+    )  # fmt: skip
     _check_output_dir(output)
-    try:
-        settings.check()
-        if workers < 0:
-            raise DataError(f"--workers {workers}: must be 0 (all cores) or more")
-        salt, source = resolve_salt() if pii_mode == "pseudonymize" else ("", "")
-        manifest = prepare(
-            input_path, PrepareOutputs.under(output), settings, salt,
-            workers or default_workers(), source,
-        )  # fmt: skip
-    except DataError as exc:
-        raise fail(str(exc)) from None
+    manifest = _prepare(input_path, output, settings, workers)
     if as_json:
         print_json(manifest)
         return
@@ -85,6 +81,24 @@ def prepare_command(
     for reason, count in manifest["removed"].items():
         console.print(f"  removed {count:>6}  {reason}")
     console.print(f"  PII found: {manifest['pii']['entities']}")
+
+
+def _prepare(input_path: Path, output: Path, settings: PrepareSettings, workers: int) -> Any:
+    from training_scripts.governance.pipeline import PrepareOutputs, default_workers, prepare
+    from training_scripts.governance.salt import resolve_salt
+    from training_scripts.vocabulary.records import DataError
+
+    try:
+        settings.check()
+        if workers < 0:
+            raise DataError(f"--workers {workers}: must be 0 (all cores) or more")
+        salt, source = resolve_salt() if settings.pii_mode == "pseudonymize" else ("", "")
+        return prepare(
+            input_path, PrepareOutputs.under(output), settings, salt,
+            workers or default_workers(), source,
+        )  # fmt: skip
+    except DataError as exc:
+        raise fail(str(exc)) from None
 
 
 @app.command("rft-prompts")
@@ -182,20 +196,13 @@ def validate_command(
     if validation_set and not base_model:
         raise fail("--validation-set: needs --base-model (the limits it selects are the model's)")
     model_limits = _model_limits(base_model, fmt, validation_set) if base_model else DatasetLimits()
-    # The model's content rules (reserved markers, media) stay; the flags override the numbers
-    # (`is None`, not `or`: a limit of 0 is a limit).
     flags = {
         "max_tokens_per_record": max_tokens_per_record,
         "min_records": min_records,
         "max_records": max_records,
         "max_file_bytes": max_file_bytes,
     }
-    for name, value in {**flags, "max_problems": max_problems}.items():
-        lowest = 0 if name == "min_records" else 1
-        if value is not None and value < lowest:
-            raise fail(f"--{name.replace('_', '-')} {value}: must be at least {lowest}")
-    chosen: dict[str, Any] = {name: value for name, value in flags.items() if value is not None}
-    limits = dataclasses.replace(model_limits, **chosen)
+    limits = _limits(model_limits, flags, max_problems)
     problems = validate_dataset(file, fmt, limits, max_problems)
     if as_json:
         listed = [{"line": p.line, "message": p.message} for p in problems]
@@ -209,6 +216,22 @@ def validate_command(
     if problems:
         # Same exit code as `fmops bedrock validate` for the same problem: bad input.
         raise fail(f"{file}: {len(problems)} problem(s) (listed above)")
+
+
+def _limits(
+    model_limits: DatasetLimits, flags: dict[str, int | None], max_problems: int
+) -> DatasetLimits:
+    """The model's limits with the flags given on top.
+
+    The model's content rules (reserved markers, media) stay; the flags override the numbers
+    (`is None`, not `or`: a limit of 0 is a limit).
+    """
+    for name, value in {**flags, "max_problems": max_problems}.items():
+        lowest = 0 if name == "min_records" else 1
+        if value is not None and value < lowest:
+            raise fail(f"--{name.replace('_', '-')} {value}: must be at least {lowest}")
+    chosen: dict[str, Any] = {name: value for name, value in flags.items() if value is not None}
+    return dataclasses.replace(model_limits, **chosen)
 
 
 def _check_output_dir(path: Path) -> None:

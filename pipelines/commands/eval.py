@@ -5,12 +5,16 @@ from __future__ import annotations
 import json
 from collections import Counter
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from pipelines.commands.shared import AsJson, Region
 from pipelines.console import console, fail, print_json
 from pipelines.offline import use_bundled_weights
+
+if TYPE_CHECKING:  # the metrics package loads only when a command needs it
+    from training_scripts.metrics.audit import AuditItem
 
 app = typer.Typer(
     help="Score generated text (ROUGE, BLEU, BERTScore) and run human hallucination audits.",
@@ -57,17 +61,6 @@ LocalVersionOption = Annotated[
 ]
 RunsDirOption = Annotated[Path, typer.Option("--runs-dir", help="Local registry location.")]
 GroupOption = Annotated[str | None, typer.Option("--group", help="Local registry group.")]
-RegionOption = Annotated[str | None, typer.Option("--region", help="AWS region.")]
-
-
-def _sagemaker(region: str | None):
-    import boto3
-    from botocore.exceptions import NoRegionError
-
-    try:
-        return boto3.client("sagemaker", region_name=region), boto3.client("s3", region_name=region)
-    except NoRegionError:
-        raise fail("no AWS region: pass --region or set AWS_REGION") from None
 
 
 def _version_predictions(
@@ -81,7 +74,12 @@ def _version_predictions(
     """(predictions.jsonl of the version's evaluation, the version's id)."""
     from botocore.exceptions import BotoCoreError, ClientError
 
-    from pipelines.audit_evidence import local_entry, local_version_id
+    from pipelines.audit_evidence import (
+        ApprovalRefused,
+        local_entry,
+        local_version_id,
+        package_predictions,
+    )
     from pipelines.pipeline_ops import check_model_package_arn
     from pipelines.pipeline_parameters import PipelineInputError
 
@@ -97,17 +95,10 @@ def _version_predictions(
         check_model_package_arn(model_package)
     except PipelineInputError as exc:
         raise fail(str(exc)) from None
-    sagemaker, s3 = _sagemaker(region)
     try:
-        detail = sagemaker.describe_model_package(ModelPackageName=model_package)
-        uri = detail["ModelMetrics"]["ModelQuality"]["Statistics"]["S3Uri"]
-        bucket, _, key = uri.removeprefix("s3://").partition("/")
-        target = scratch / "predictions.jsonl"
-        s3.download_file(bucket, key.rsplit("/", 1)[0] + "/predictions.jsonl", str(target))
-    except KeyError:
-        raise fail(
-            f"{model_package}: has no ModelQuality statistics to find its outputs", 1
-        ) from None
+        target = package_predictions(region, model_package, scratch / "predictions.jsonl")
+    except ApprovalRefused as exc:
+        raise fail(str(exc), 1) from None
     except (ClientError, BotoCoreError) as exc:
         raise fail(f"audit-sample {model_package}: {exc}", code=1) from None
     return target, model_package
@@ -124,13 +115,13 @@ def audit_sample(
     local_version: LocalVersionOption = None,
     runs_dir: RunsDirOption = Path("runs"),
     group: GroupOption = None,
-    region: RegionOption = None,
+    region: Region = None,
     size: Annotated[int, typer.Option(help="How many items to audit.")] = 50,
     seed: Annotated[int, typer.Option(help="Sampling seed (same seed, same sample).")] = 13,
     stratify_by: Annotated[
         str | None, typer.Option(help="Field whose values form the strata (default: none).")
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
+    as_json: AsJson = False,
 ) -> None:
     """Draw a seeded, stratified audit sample as a Ground Truth input manifest + worker template.
 
@@ -142,9 +133,7 @@ def audit_sample(
     """
     import tempfile
 
-    from training_scripts.metrics.audit import AuditItem, stratified_sample, write_audit_inputs
-    from training_scripts.metrics.records import field_values, read_jsonl
-    from training_scripts.vocabulary.records import DataError
+    from training_scripts.metrics.audit import write_audit_inputs
 
     given = [x for x in (input_path, model_package, local_version) if x is not None]
     if len(given) != 1:
@@ -155,20 +144,8 @@ def audit_sample(
             input_path, version = _version_predictions(
                 model_package, local_version, runs_dir, group, region, Path(scratch)
             )
-        try:
-            records = read_jsonl(input_path)
-            prompts, refs, outputs = (
-                field_values(records, name, input_path)
-                for name in ("prompt", "reference", "output")
-            )
-            strata = field_values(records, stratify_by, input_path) if stratify_by else None
-            items = [
-                AuditItem(p, r, o, strata[i] if strata else "all")
-                for i, (p, r, o) in enumerate(zip(prompts, refs, outputs, strict=True))
-            ]
-            sample = stratified_sample(items, size, seed)
-        except DataError as exc:
-            raise fail(str(exc)) from None
+        items = _audit_items(input_path, stratify_by)
+        sample = _sample(items, size, seed)
     manifest, template = write_audit_inputs(sample, out, version)
     summary = {
         "manifest": str(manifest),
@@ -186,6 +163,36 @@ def audit_sample(
     )
 
 
+def _audit_items(path: Path, stratify_by: str | None) -> list[AuditItem]:
+    """One AuditItem per line of `path` (prompt, reference, output; the stratum field)."""
+    from training_scripts.metrics.audit import AuditItem
+    from training_scripts.metrics.records import field_values, read_jsonl
+    from training_scripts.vocabulary.records import DataError
+
+    try:
+        records = read_jsonl(path)
+        prompts, refs, outputs = (
+            field_values(records, name, path) for name in ("prompt", "reference", "output")
+        )
+        strata = field_values(records, stratify_by, path) if stratify_by else None
+    except DataError as exc:
+        raise fail(str(exc)) from None
+    return [
+        AuditItem(p, r, o, strata[i] if strata else "all")
+        for i, (p, r, o) in enumerate(zip(prompts, refs, outputs, strict=True))
+    ]
+
+
+def _sample(items: list[AuditItem], size: int, seed: int) -> list[AuditItem]:
+    from training_scripts.metrics.audit import stratified_sample
+    from training_scripts.vocabulary.records import DataError
+
+    try:
+        return stratified_sample(items, size, seed)
+    except DataError as exc:
+        raise fail(str(exc)) from None
+
+
 @app.command("audit-ingest")
 def audit_ingest(
     manifest: Annotated[
@@ -201,7 +208,7 @@ def audit_ingest(
     local_version: LocalVersionOption = None,
     runs_dir: RunsDirOption = Path("runs"),
     group: GroupOption = None,
-    region: RegionOption = None,
+    region: Region = None,
 ) -> None:
     """Hallucination rate with a 95% Wilson interval from a completed audit; JSON on stdout.
 
@@ -234,7 +241,10 @@ def audit_ingest(
 def _version_id(
     model_package: str | None, local_version: int | None, runs_dir: Path, group: str | None
 ) -> str | None:
-    from pipelines.audit_evidence import local_entry, local_version_id
+    from pipelines.audit_evidence import (
+        local_entry,
+        local_version_id,
+    )
     from pipelines.pipeline_ops import check_model_package_arn
     from pipelines.pipeline_parameters import PipelineInputError
 
@@ -252,11 +262,10 @@ def _version_id(
 def _record_on_package(arn: str, result: dict, region: str | None) -> None:
     from botocore.exceptions import BotoCoreError, ClientError
 
-    from pipelines.audit_evidence import record_on_package
+    from pipelines.audit_evidence import record_audit_in_region
 
-    sagemaker, _ = _sagemaker(region)
     try:
-        record_on_package(sagemaker, arn, result)
+        record_audit_in_region(region, arn, result)
     except (ClientError, BotoCoreError) as exc:
         raise fail(f"audit-ingest {arn}: {exc}", code=1) from None
 

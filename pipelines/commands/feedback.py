@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -10,35 +11,31 @@ import typer
 from botocore.exceptions import BotoCoreError, ClientError
 from rich.table import Table
 
-from deployment.contract import RAW_BUCKET_OUTPUT, pipeline_name, stack_name
 from pipelines.commands import feedback_jobs
-from pipelines.commands.shared import AsJson, Region, Stage, input_file
-from pipelines.commands.shared import aws_client as _client
+from pipelines.commands.shared import AsJson, Region, Stage, input_file, stage_deployment
 from pipelines.commands.shared import stage_settings as _settings
 from pipelines.console import console, fail, print_json
+from pipelines.deployment_outputs import Deployment
 from pipelines.feedback import FeedbackError
+from pipelines.feedback.cloud import (
+    bedrock_responder,
+    download_invocation_logs,
+    download_job_output,
+    record_audit,
+    start_training,
+)
 from pipelines.feedback.ingest import CRITERIA_POLICIES, IngestReport, ingest_pairs, write_pairs
 from pipelines.feedback.invocation_logs import (
-    Responder,
-    answer_of,
     candidate_pairs,
     log_files,
     read_logged_calls,
     redact_pairs,
 )
-from pipelines.feedback.labeling import (
-    LABEL_ATTRIBUTES,
-    check_job_name,
-    describe_job,
-    download_output_manifest,
-    download_prefix,
-    split_s3_uri,
-)
+from pipelines.feedback.labeling import check_job_name
 from pipelines.feedback.manifests import read_output_manifest
 from pipelines.feedback.quality import WORKER_POLICIES, QualityPolicy
-from pipelines.feedback.retrain import check_method, training_parameters, upload_pairs
+from pipelines.feedback.retrain import check_method
 from pipelines.feedback.tasks import build_rank_tasks
-from pipelines.pipeline_ops import start_execution
 
 app = typer.Typer(
     help="Human feedback: Ground Truth pairwise-ranking tasks, preference pairs for reward/DPO.",
@@ -46,41 +43,49 @@ app = typer.Typer(
 )
 
 
+Candidates = Annotated[
+    Path | None,
+    typer.Argument(help='JSONL: {"prompt", "response_a", "response_b"} per line.'),
+]
+FromLogs = Annotated[
+    str | None,
+    typer.Option(
+        help="Build the pairs from Bedrock invocation logs: a folder or s3://BUCKET/PREFIX/."
+    ),
+]
+AnswerWith = Annotated[
+    str | None,
+    typer.Option(
+        help="Model that answers logged prompts twice (low/high temperature) when the logs "
+        "hold only one answer: bedrock:MODEL_ID."
+    ),
+]
+Gold = Annotated[
+    Path | None,
+    typer.Option(
+        help='Gold questions to mix in, JSONL: {"prompt","response_a","response_b",'
+        '"better": "a"|"b"}; they measure each worker.'
+    ),
+]
+Shuffle = Annotated[
+    bool, typer.Option("--shuffle/--no-shuffle", help="Randomize which side each shows.")
+]
+
+
 @app.command("rank-tasks")
 def rank_tasks(
-    candidates: Annotated[
-        Path | None,
-        typer.Argument(help='JSONL: {"prompt", "response_a", "response_b"} per line.'),
-    ] = None,
-    from_invocation_logs: Annotated[
-        str | None,
-        typer.Option(
-            help="Build the pairs from Bedrock invocation logs: a folder or s3://BUCKET/PREFIX/."
-        ),
-    ] = None,
-    answer_with: Annotated[
-        str | None,
-        typer.Option(
-            help="Model that answers logged prompts twice (low/high temperature) when the logs "
-            "hold only one answer: bedrock:MODEL_ID."
-        ),
-    ] = None,
+    candidates: Candidates = None,
+    from_invocation_logs: FromLogs = None,
+    answer_with: AnswerWith = None,
     limit: Annotated[int | None, typer.Option(help="At most this many pairs.", min=1)] = None,
+    stage: Stage = None,
     region: Region = None,
     out_dir: Annotated[Path, typer.Option("--out-dir", "-o", help="Where to write.")] = Path(
         "feedback-job"
     ),
     seed: Annotated[int, typer.Option(help="Seed for the per-pair side shuffle.")] = 13,
-    shuffle: Annotated[
-        bool, typer.Option("--shuffle/--no-shuffle", help="Randomize which side each shows.")
-    ] = True,
-    gold: Annotated[
-        Path | None,
-        typer.Option(
-            help='Gold questions to mix in, JSONL: {"prompt","response_a","response_b",'
-            '"better": "a"|"b"}; they measure each worker.'
-        ),
-    ] = None,
+    shuffle: Shuffle = True,
+    gold: Gold = None,
     as_json: AsJson = False,
 ) -> None:
     """Write a Ground Truth input manifest and a pairwise-ranking worker template.
@@ -99,9 +104,8 @@ def rank_tasks(
     if answer_with is not None and from_invocation_logs is None:
         raise fail("--answer-with: only for --from-invocation-logs")
     if from_invocation_logs is not None:
-        candidates = _candidates_from_logs(
-            from_invocation_logs, answer_with, limit, region, out_dir
-        )
+        source = _LogSource(from_invocation_logs, answer_with, limit)
+        candidates = _candidates_from_logs(source, stage, region, out_dir)
     assert candidates is not None
     try:
         result = build_rank_tasks(candidates, out_dir, seed=seed, shuffle=shuffle, gold_path=gold)
@@ -118,54 +122,63 @@ def rank_tasks(
     console.print(f"worker template: {result.template}")
 
 
+OutputManifest = Annotated[
+    Path | None,
+    typer.Argument(help="Completed Ground Truth output manifest (JSONL); or use --job."),
+]
+Job = Annotated[
+    str | None,
+    typer.Option("--job", help="Read the output manifest of this completed labeling job."),
+]
+PairsOut = Annotated[Path, typer.Option("--out", "-o", help="Preference pairs JSONL to write.")]
+LabelAttribute = Annotated[
+    str | None,
+    typer.Option(help="Label attribute name of the job (found automatically when unique)."),
+]
+Criterion = Annotated[
+    str, typer.Option(help=f"Which judgment decides: {', '.join(CRITERIA_POLICIES)}.")
+]
+ReportFile = Annotated[
+    Path | None, typer.Option(help="Also write the counts and agreement as JSON here.")
+]
+WorkerPolicy = Annotated[
+    str | None,
+    typer.Option(
+        help=f"What flagged workers' labels count for: {', '.join(WORKER_POLICIES)} "
+        "(default: the stage's feedback.worker_policy)."
+    ),
+]
+MinWorkerAgreement = Annotated[
+    float | None,
+    typer.Option(help="Flag a worker agreeing less often with the others (default: settings)."),
+]
+TrainMethod = Annotated[
+    str | None,
+    typer.Option(
+        help="With --job: upload the pairs to the raw bucket and start the deployed pipeline "
+        "with this preference method (dpo or reward)."
+    ),
+]
+MinGoldAccuracy = Annotated[
+    float | None,
+    typer.Option(help="Flag a worker right on fewer gold questions (default: settings)."),
+]
+
+
 @app.command("ingest")
 def ingest(
-    output_manifest: Annotated[
-        Path | None,
-        typer.Argument(help="Completed Ground Truth output manifest (JSONL); or use --job."),
-    ] = None,
-    job: Annotated[
-        str | None,
-        typer.Option("--job", help="Read the output manifest of this completed labeling job."),
-    ] = None,
+    output_manifest: OutputManifest = None,
+    job: Job = None,
     stage: Stage = None,
     region: Region = None,
-    out: Annotated[Path, typer.Option("--out", "-o", help="Preference pairs JSONL to write.")] = (
-        Path("preference.jsonl")
-    ),
-    label_attribute: Annotated[
-        str | None,
-        typer.Option(help="Label attribute name of the job (found automatically when unique)."),
-    ] = None,
-    criterion: Annotated[
-        str,
-        typer.Option(help=f"Which judgment decides: {', '.join(CRITERIA_POLICIES)}."),
-    ] = "combined",
-    report: Annotated[
-        Path | None, typer.Option(help="Also write the counts and agreement as JSON here.")
-    ] = None,
-    worker_policy: Annotated[
-        str | None,
-        typer.Option(
-            help=f"What flagged workers' labels count for: {', '.join(WORKER_POLICIES)} "
-            "(default: the stage's feedback.worker_policy)."
-        ),
-    ] = None,
-    min_worker_agreement: Annotated[
-        float | None,
-        typer.Option(help="Flag a worker agreeing less often with the others (default: settings)."),
-    ] = None,
-    train: Annotated[
-        str | None,
-        typer.Option(
-            help="With --job: upload the pairs to the raw bucket and start the deployed pipeline "
-            "with this preference method (dpo or reward)."
-        ),
-    ] = None,
-    min_gold_accuracy: Annotated[
-        float | None,
-        typer.Option(help="Flag a worker right on fewer gold questions (default: settings)."),
-    ] = None,
+    out: PairsOut = Path("preference.jsonl"),
+    label_attribute: LabelAttribute = None,
+    criterion: Criterion = "combined",
+    report: ReportFile = None,
+    worker_policy: WorkerPolicy = None,
+    min_worker_agreement: MinWorkerAgreement = None,
+    train: TrainMethod = None,
+    min_gold_accuracy: MinGoldAccuracy = None,
     as_json: AsJson = False,
 ) -> None:
     """Turn a completed ranking job into {"prompt","chosen","rejected"} JSONL by majority vote.
@@ -176,34 +189,13 @@ def ingest(
     Example: [cyan]fmops feedback ingest output.manifest --out data/raw/preference.jsonl --json[/]
     Cloud: [cyan]fmops feedback ingest --job rank-2026-11-30 --out pairs.jsonl[/]
     """
-    if (output_manifest is None) == (job is None):
-        raise fail("give a completed output manifest or --job NAME (one of the two)")
-    if output_manifest is not None:
-        input_file(output_manifest, "OUTPUT_MANIFEST")
-    if train is not None:
-        if job is None:
-            raise fail("--train needs --job: the pairs are uploaded under the job's name")
-        try:
-            check_method(train)
-        except FeedbackError as exc:
-            raise fail(str(exc)) from None
-    if criterion not in CRITERIA_POLICIES:
-        raise fail(
-            f"--criterion = {criterion!r}: unknown (allowed: {', '.join(CRITERIA_POLICIES)})"
-        )
-    feedback = _settings(stage).feedback
-    try:
-        quality = QualityPolicy(
-            min_agreement=_given(min_worker_agreement, feedback.min_worker_agreement),
-            min_gold_accuracy=_given(min_gold_accuracy, feedback.min_gold_accuracy),
-            policy=_given(worker_policy, feedback.worker_policy),
-        )
-    except FeedbackError as exc:
-        raise fail(str(exc)) from None
-    if job is not None:
-        output_manifest, kind, package = _download_job_output(job, stage, region, out.parent)
+    _check_ingest_inputs(output_manifest, job, train, criterion)
+    quality = _quality_policy(stage, min_worker_agreement, min_gold_accuracy, worker_policy)
+    deployment = stage_deployment(stage, region) if job is not None else None
+    if job is not None and deployment is not None:
+        output_manifest, kind, package = _job_output(deployment, job, out.parent)
         if kind == "audit":
-            _ingest_audit(job, output_manifest, package, region, as_json)
+            _ingest_audit(job, output_manifest, package, deployment, as_json)
             return
     assert output_manifest is not None
     try:
@@ -215,10 +207,10 @@ def ingest(
         raise fail(f"{output_manifest}: no pair had a winning response; nothing to write", code=1)
     write_pairs(records, out)
     summary: dict[str, Any] = {"output": str(out), **counts.as_dict()}
-    if job is not None:
+    if job is not None and deployment is not None:
         summary["job"] = job
-    if train is not None and job is not None:
-        summary["training"] = _start_training(out, job, train, stage, region)
+        if train is not None:
+            summary["training"] = _start_training(deployment, out, job, train)
     if report is not None:
         report.parent.mkdir(parents=True, exist_ok=True)
         report.write_text(json.dumps(summary, indent=2, sort_keys=True) + "\n", encoding="utf-8")
@@ -226,12 +218,64 @@ def ingest(
         print_json(summary)
         return
     _print_ingest(out, summary, counts, quality.policy)
-    if "training" in summary:
-        started = summary["training"]
-        console.print(
-            f"training {started['method']} on {started['input']}: {started['execution_arn']}",
-            soft_wrap=True,
+
+
+def _check_ingest_inputs(
+    output_manifest: Path | None, job: str | None, train: str | None, criterion: str
+) -> None:
+    if (output_manifest is None) == (job is None):
+        raise fail("give a completed output manifest or --job NAME (one of the two)")
+    if output_manifest is not None:
+        input_file(output_manifest, "OUTPUT_MANIFEST")
+    try:
+        if job is not None:
+            check_job_name(job)
+        if train is not None:
+            if job is None:
+                raise fail("--train needs --job: the pairs are uploaded under the job's name")
+            check_method(train)
+    except FeedbackError as exc:
+        raise fail(str(exc)) from None
+    if criterion not in CRITERIA_POLICIES:
+        raise fail(
+            f"--criterion = {criterion!r}: unknown (allowed: {', '.join(CRITERIA_POLICIES)})"
         )
+
+
+def _quality_policy(
+    stage: str | None,
+    min_agreement: float | None,
+    min_gold_accuracy: float | None,
+    policy: str | None,
+) -> QualityPolicy:
+    """The worker-quality policy: the options given, else the stage's feedback settings."""
+    feedback = _settings(stage).feedback
+    try:
+        return QualityPolicy(
+            min_agreement=_given(min_agreement, feedback.min_worker_agreement),
+            min_gold_accuracy=_given(min_gold_accuracy, feedback.min_gold_accuracy),
+            policy=_given(policy, feedback.worker_policy),
+        )
+    except FeedbackError as exc:
+        raise fail(str(exc)) from None
+
+
+def _job_output(
+    deployment: Deployment, job: str, directory: Path
+) -> tuple[Path, str | None, str | None]:
+    try:
+        return download_job_output(deployment, job, directory)
+    except FeedbackError as exc:  # the job is not done, or wrote no manifest
+        raise fail(str(exc), code=1) from None
+    except (ClientError, BotoCoreError) as exc:
+        raise fail(f"read labeling job {job}: {exc}", code=1) from None
+
+
+def _start_training(deployment: Deployment, pairs: Path, job: str, method: str) -> dict[str, str]:
+    try:
+        return start_training(deployment, pairs, job, method)
+    except (ClientError, BotoCoreError) as exc:
+        raise fail(f"start training on {job}'s pairs: {exc}", code=1) from None
 
 
 def _print_ingest(
@@ -264,69 +308,26 @@ def _print_ingest(
                 f"flagged worker {worker.worker_id}: {'; '.join(worker.reasons)} "
                 f"({worker_policy}, weight {worker.weight})"
             )
-
-
-def _start_training(
-    pairs: Path, job: str, method: str, stage: str | None, region: str | None
-) -> dict[str, str]:
-    settings = _settings(stage)
-    data_stack = stack_name(settings, "data")
-    s3, sagemaker = _client("s3", region), _client("sagemaker", region)
-    try:
-        described = _client("cloudformation", region).describe_stacks(StackName=data_stack)
-        outputs = {o["OutputKey"]: o["OutputValue"] for o in described["Stacks"][0]["Outputs"]}
-        if RAW_BUCKET_OUTPUT not in outputs:
-            raise FeedbackError(f"stack {data_stack} has no {RAW_BUCKET_OUTPUT} output")
-        input_uri = upload_pairs(s3, pairs, outputs[RAW_BUCKET_OUTPUT], job)
-        arn = start_execution(
-            sagemaker, pipeline_name(settings), training_parameters(method, input_uri)
+    if "training" in summary:
+        started = summary["training"]
+        console.print(
+            f"training {started['method']} on {started['input']}: {started['execution_arn']}",
+            soft_wrap=True,
         )
-    except FeedbackError as exc:
-        raise fail(str(exc), code=1) from None
-    except (ClientError, BotoCoreError) as exc:
-        raise fail(f"start training on {job}'s pairs: {exc}", code=1) from None
-    return {"method": method, "input": input_uri, "execution_arn": arn}
 
 
 def _given(value: Any, default: Any) -> Any:
     return default if value is None else value
 
 
-def _download_job_output(
-    job: str, stage: str | None, region: str | None, directory: Path
-) -> tuple[Path, str | None, str | None]:
-    """(output manifest, job kind, audited model package) of a completed labeling job."""
-    try:
-        check_job_name(job)
-    except FeedbackError as exc:
-        raise fail(str(exc)) from None
-    _settings(stage)
-    sagemaker, s3 = _client("sagemaker", region), _client("s3", region)
-    try:
-        summary = describe_job(sagemaker, job)
-        path = download_output_manifest(s3, summary, directory / f"{job}.output.manifest")
-    except FeedbackError as exc:
-        raise fail(str(exc), code=1) from None
-    except (ClientError, BotoCoreError) as exc:
-        raise fail(f"read labeling job {job}: {exc}", code=1) from None
-    return path, summary["kind"], summary["model_package_arn"]
-
-
 def _ingest_audit(
-    job: str, manifest: Path, package: str | None, region: str | None, as_json: bool
+    job: str, manifest: Path, package: str | None, deployment: Deployment, as_json: bool
 ) -> None:
     """An audit job's hallucination rate, stored with the model version it audited."""
-    from pipelines.audit_evidence import record_on_package
-    from training_scripts.metrics.audit import ingest_output_manifest
-    from training_scripts.vocabulary.records import DataError
-
     if package is None:
         raise fail(f"audit job {job} names no model package (start it with --model-package)", 1)
     try:
-        result = ingest_output_manifest(manifest, LABEL_ATTRIBUTES["audit"], package)
-        record_on_package(_client("sagemaker", region), package, result)
-    except DataError as exc:
-        raise fail(str(exc), code=1) from None
+        result = record_audit(deployment, manifest, package)
     except (ClientError, BotoCoreError) as exc:
         raise fail(f"record the audit on {package}: {exc}", code=1) from None
     if as_json:
@@ -341,39 +342,32 @@ def _ingest_audit(
     )
 
 
-def _responder(answer_with: str | None, region: str | None) -> Responder | None:
-    if answer_with is None:
-        return None
-    kind, _, model = answer_with.partition(":")
-    if kind != "bedrock" or not model:
-        raise fail(f"--answer-with {answer_with!r}: expected bedrock:MODEL_ID")
-    runtime = _client("bedrock-runtime", region)
-
-    def answer(prompt: str, temperature: float) -> str:
-        response = runtime.converse(
-            modelId=model,
-            messages=[{"role": "user", "content": [{"text": prompt}]}],
-            inferenceConfig={"temperature": temperature, "maxTokens": 512},
-        )
-        return answer_of(response)
-
-    return answer
+@dataclass(frozen=True)
+class _LogSource:
+    source: str  # a folder or s3://BUCKET/PREFIX/
+    answer_with: str | None  # bedrock:MODEL_ID
+    limit: int | None
 
 
 def _candidates_from_logs(
-    source: str, answer_with: str | None, limit: int | None, region: str | None, out_dir: Path
+    logs: _LogSource, stage: str | None, region: str | None, out_dir: Path
 ) -> Path:
-    responder = _responder(answer_with, region)
+    source, answer_with, limit = logs.source, logs.answer_with, logs.limit
+    model = None
+    if answer_with is not None:
+        kind, _, model = answer_with.partition(":")
+        if kind != "bedrock" or not model:
+            raise fail(f"--answer-with {answer_with!r}: expected bedrock:MODEL_ID")
+    cloud = source.startswith("s3://") or answer_with is not None
+    deployment = stage_deployment(stage, region) if cloud else None
+    responder = bedrock_responder(deployment, model) if deployment and model else None
     try:
-        if source.startswith("s3://"):
-            bucket, prefix = split_s3_uri(source)
-            files = download_prefix(_client("s3", region), bucket, prefix, out_dir / "logs")
+        if deployment and source.startswith("s3://"):
+            files = download_invocation_logs(deployment, source, out_dir / "logs")
         else:
             files = log_files(Path(source))
         pairs = candidate_pairs(read_logged_calls(files), responder=responder, limit=limit)
         redacted, found = redact_pairs(pairs, salt="")
-    except FeedbackError as exc:
-        raise fail(str(exc)) from None
     except (ClientError, BotoCoreError) as exc:
         raise fail(f"read invocation logs {source}: {exc}", code=1) from None
     out_dir.mkdir(parents=True, exist_ok=True)

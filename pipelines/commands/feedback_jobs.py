@@ -11,41 +11,25 @@ from typing import Annotated
 import typer
 from botocore.exceptions import BotoCoreError, ClientError
 
-from deployment.contract import stack_name
-from deployment.settings import Settings
-from pipelines.commands.shared import AsJson, Region, Stage
-from pipelines.commands.shared import aws_client as _client
-from pipelines.commands.shared import stage_settings as _settings
+from pipelines.commands.shared import AsJson, Region, Stage, stage_deployment
 from pipelines.console import console, fail, print_json
 from pipelines.feedback import FeedbackError
-from pipelines.feedback.labeling import (
-    KINDS,
-    HumansDeployment,
-    Kind,
-    check_job_name,
-    deployment_from_outputs,
-    describe_job,
-    labeling_job_request,
-    read_task_folder,
-    start_labeling_job,
-)
+from pipelines.feedback.cloud import job_status, labeling_job, start_job
+from pipelines.feedback.labeling import KINDS, Kind, check_job_name, read_task_folder
 
-
-def _deployment(settings: Settings, region: str | None) -> HumansDeployment:
-    """The humans stack's outputs plus the data stack's bucket and key (each output once)."""
-    stack = stack_name(settings, "humans")
-    cloudformation = _client("cloudformation", region)
-    outputs: dict[str, str] = {}
-    for name in (stack_name(settings, "data"), stack):
-        try:
-            described = cloudformation.describe_stacks(StackName=name)
-        except (ClientError, BotoCoreError) as exc:
-            raise fail(f"read stack {name}: {exc}", code=1) from None
-        outputs |= {o["OutputKey"]: o["OutputValue"] for o in described["Stacks"][0]["Outputs"]}
-    try:
-        return deployment_from_outputs(outputs, stack)
-    except FeedbackError as exc:
-        raise fail(str(exc), code=1) from None
+PiiFree = Annotated[
+    bool,
+    typer.Option(
+        "--pii-free",
+        help="Declare the tasks free of PII (anonymized); required for public workforces.",
+    ),
+]
+PriceCents = Annotated[
+    float | None, typer.Option(help="Price per task in US cents; public workforces only.")
+]
+AuditedPackage = Annotated[
+    str | None, typer.Option(help="Model package ARN an audit is about (recorded on the job).")
+]
 
 
 def start(
@@ -57,21 +41,9 @@ def start(
     ],
     job_name: Annotated[str, typer.Option("--job-name", help="Unique labeling job name.")],
     kind: Annotated[str, typer.Option(help=f"Task kind: {', '.join(KINDS)}.")] = "ranking",
-    pii_free: Annotated[
-        bool,
-        typer.Option(
-            "--pii-free",
-            help="Declare the tasks free of PII (anonymized); required for public workforces.",
-        ),
-    ] = False,
-    price_cents: Annotated[
-        float | None,
-        typer.Option(help="Price per task in US cents; public workforces only."),
-    ] = None,
-    model_package: Annotated[
-        str | None,
-        typer.Option(help="Model package ARN an audit is about (recorded on the job)."),
-    ] = None,
+    pii_free: PiiFree = False,
+    price_cents: PriceCents = None,
+    model_package: AuditedPackage = None,
     stage: Stage = None,
     region: Region = None,
     as_json: AsJson = False,
@@ -93,24 +65,17 @@ def start(
         folder = read_task_folder(tasks, typed_kind)
     except FeedbackError as exc:
         raise fail(str(exc)) from None
-    settings = _settings(stage)
-    sagemaker, s3 = _client("sagemaker", region), _client("s3", region)
-    deployment = _deployment(settings, region)
+    deployment = stage_deployment(stage, region)
     try:
-        request = labeling_job_request(
-            job_name=job_name,
-            tasks=folder,
-            deployment=deployment,
-            feedback=settings.feedback,
-            pii_free=pii_free,
-            price_cents=price_cents,
-            model_package_arn=model_package,
-        )
+        request = labeling_job(
+            deployment, job_name, folder, pii_free=pii_free, price_cents=price_cents,
+            model_package=model_package,
+        )  # fmt: skip
     except FeedbackError as exc:
         raise fail(str(exc)) from None
     try:
-        arn = start_labeling_job(sagemaker, s3, request, folder, settings.feedback, deployment)
-    except FeedbackError as exc:
+        arn = start_job(deployment, request, folder)
+    except FeedbackError as exc:  # the name is taken in the account: not a malformed input
         raise fail(str(exc), code=1) from None
     except (ClientError, BotoCoreError) as exc:
         raise fail(f"start labeling job {job_name}: {exc}", code=1) from None
@@ -136,9 +101,9 @@ def status(
         check_job_name(job)
     except FeedbackError as exc:
         raise fail(str(exc)) from None
-    _settings(stage)
+    deployment = stage_deployment(stage, region)
     try:
-        summary = describe_job(_client("sagemaker", region), job)
+        summary = job_status(deployment, job)
     except (ClientError, BotoCoreError) as exc:
         raise fail(f"describe labeling job {job}: {exc}", code=1) from None
     if as_json:

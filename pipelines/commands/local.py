@@ -18,7 +18,7 @@ from pipelines.console import console, fail
 from pipelines.experiment_runs import ui_command
 from pipelines.local.executor import PipelineError, RunResult
 from pipelines.local.jobs import RunInterrupted
-from pipelines.local.presets import PRESETS
+from pipelines.local.presets import PRESETS, Preset
 from pipelines.local.run import REGISTRY_FILE, local_run
 from pipelines.local.run_inputs import DEFAULT_PRESET, RunInputs, resumed_inputs
 from pipelines.local.state_files import check_run_id
@@ -173,19 +173,25 @@ def run(
             inputs = resumed_inputs(
                 runs_dir.resolve() / check_run_id(run_id), inputs, preset is not None
             )
-        overrides = inputs.parameters
         chosen = PRESETS[inputs.preset].with_hyperparameters(inputs.hyperparameters)
     except PipelineInputError as exc:
         raise fail(str(exc)) from None
+    result = _execute(chosen, inputs, runs_dir, run_id, resume)
+    _print_result(result, runs_dir)
+
+
+def _execute(
+    chosen: Preset, inputs: RunInputs, runs_dir: Path, run_id: str | None, resume: bool
+) -> RunResult:
     progress = _Progress()
     use_bundled_weights()
     try:
         with progress.status, _stopped_by_sigterm():
-            result = local_run(
+            return local_run(
                 chosen,
                 stage=inputs.stage,
                 remember=inputs,
-                overrides=overrides,
+                overrides=inputs.parameters,
                 runs_dir=runs_dir,
                 run_id=run_id,
                 on_event=progress,
@@ -203,6 +209,10 @@ def run(
         stopped = exc.run_id or run_id
         again = f"--run-id {stopped} --resume" if stopped else "--run-id <id> --resume"
         raise fail(f"{exc}; jobs stopped, checkpoints kept: continue with {again}", 143) from None
+
+
+def _print_result(result: RunResult, runs_dir: Path) -> None:
+    """The gate, the outcome and the report; exit 1 when the run failed."""
     if result.gate:
         console.print(_summary(result))
     report = result.run_dir / "report.html"

@@ -15,21 +15,15 @@ from botocore.exceptions import BotoCoreError, ClientError
 from rich.markup import escape
 from rich.table import Table
 
-from deployment.contract import (
-    ARTIFACTS_BUCKET_OUTPUT,
-    BASE_MODELS_PREFIX,
-    DATA_KEY_OUTPUT,
-    stack_name,
-)
-from deployment.settings import Settings
-from pipelines.commands.shared import AsJson, Region, Stage
-from pipelines.commands.shared import aws_client as _client
+from deployment.contract import BASE_MODELS_PREFIX
+from pipelines.commands.shared import AsJson, Region, Stage, stage_deployment
 from pipelines.commands.shared import stage_settings as _settings
 from pipelines.console import console, fail, print_json
+from pipelines.deployment_outputs import Deployment
 from pipelines.models import ModelStagingError, ModelStagingFailed
 from pipelines.models.layout import check_layout
-from pipelines.models.staging import check_name, list_staged, resolve_source, stage_model
-from pipelines.models.transaction import incomplete_models, verify_staged
+from pipelines.models.service import HEALTHY, stage_base_model, staged_models
+from pipelines.models.staging import check_name, resolve_source
 
 app = typer.Typer(
     help="Base models for the SageMaker pipeline: stage (check, hash, upload), list.",
@@ -38,6 +32,15 @@ app = typer.Typer(
 
 Bucket = Annotated[
     str | None, typer.Option("--bucket", help="Artifacts bucket (default: data stack output).")
+]
+
+
+KmsKey = Annotated[
+    str | None, typer.Option("--kms-key", help="KMS key for SSE-KMS (default: DataKeyArn).")
+]
+DownloadDir = Annotated[
+    Path | None,
+    typer.Option("--download-dir", help="Where hub downloads go [default: ~/.cache/fmops/models]."),
 ]
 
 
@@ -59,13 +62,6 @@ def default_download_dir() -> Path:
         ) from None
 
 
-def _data_outputs(settings: Settings, region: str | None) -> dict[str, str]:
-    """The data stack's outputs (bucket names, key ARN), read from CloudFormation."""
-    stack = stack_name(settings, "data")
-    described = _client("cloudformation", region).describe_stacks(StackName=stack)["Stacks"][0]
-    return {o["OutputKey"]: o["OutputValue"] for o in described.get("Outputs", [])}
-
-
 @app.command("stage")
 def stage(
     source: Annotated[
@@ -83,15 +79,8 @@ def stage(
     replace: Annotated[
         bool, typer.Option("--replace", help="Overwrite a model already staged under the name.")
     ] = False,
-    kms_key: Annotated[
-        str | None, typer.Option("--kms-key", help="KMS key for SSE-KMS (default: DataKeyArn).")
-    ] = None,
-    download_dir: Annotated[
-        Path | None,
-        typer.Option(
-            "--download-dir", help="Where hub downloads go [default: ~/.cache/fmops/models]."
-        ),
-    ] = None,
+    kms_key: KmsKey = None,
+    download_dir: DownloadDir = None,
     bucket: Bucket = None,
     stage: Stage = None,
     region: Region = None,
@@ -111,25 +100,14 @@ def stage(
         check_layout(root, allow_pickle=allow_pickle)
     except ModelStagingError as exc:
         raise fail(str(exc)) from None
-    s3 = _client("s3", region)
+    deployment = Deployment.of(settings, region)
     try:
-        outputs = {} if bucket and kms_key else _data_outputs(settings, region)
-        manifest = stage_model(
-            s3,
-            root,
-            bucket=bucket or outputs[ARTIFACTS_BUCKET_OUTPUT],
-            name=target,
-            kms_key_id=kms_key or outputs[DATA_KEY_OUTPUT],
-            source=source,
-            allow_pickle=allow_pickle,
-            replace=replace,
-        )
+        manifest = stage_base_model(
+            deployment, root, name=target, source=source, bucket=bucket, kms_key=kms_key,
+            allow_pickle=allow_pickle, replace=replace,
+        )  # fmt: skip
     except (ModelStagingError, ModelStagingFailed) as exc:
         raise fail(str(exc), code=1) from None
-    except KeyError as exc:
-        raise fail(
-            f"{settings.name}-data has no output {exc}; pass --bucket and --kms-key", code=1
-        ) from None
     except (ClientError, BotoCoreError) as exc:
         raise fail(f"stage {target}: {exc}", code=1) from None
     if as_json:
@@ -158,21 +136,10 @@ def list_models(
 
     Example: [cyan]fmops models list --stage prod --verify[/]
     """
-    settings = _settings(stage)
-    s3 = _client("s3", region)
     try:
-        name = bucket or _data_outputs(settings, region)[ARTIFACTS_BUCKET_OUTPUT]
-        manifests = list_staged(s3, name)
-        for m in manifests:
-            m["status"] = _status(verify_staged(s3, name, m)) if verify else "not verified"
-        manifests += [
-            {"name": n, "status": "incomplete: no manifest (an interrupted stage; stage it again)"}
-            for n in incomplete_models(s3, name, manifests)
-        ]
+        name, manifests = staged_models(stage_deployment(stage, region), bucket, verify)
     except ModelStagingError as exc:
         raise fail(str(exc)) from None
-    except KeyError as exc:
-        raise fail(f"{settings.name}-data has no output {exc}; pass --bucket", code=1) from None
     except (ClientError, BotoCoreError) as exc:
         raise fail(f"list: {exc}", code=1) from None
     if as_json:
@@ -191,13 +158,6 @@ def list_models(
                 escape(m["status"]),
             )
         console.print(table)
-    unhealthy = [str(m["name"]) for m in manifests if m["status"] not in ("ok", "not verified")]
+    unhealthy = [str(m["name"]) for m in manifests if m["status"] not in HEALTHY]
     if unhealthy:
         raise fail(f"not healthy: {', '.join(unhealthy)}", code=1)
-
-
-def _status(problems: list[str]) -> str:
-    if not problems:
-        return "ok"
-    more = f" (+{len(problems) - 1} more)" if len(problems) > 1 else ""
-    return f"corrupt: {problems[0]}{more}"

@@ -19,15 +19,11 @@ from rich.markup import escape
 
 from deployment.contract import (
     ROLE_OUTPUT,
-    model_package_group_name,
     pipeline_name,
-    stack_name,
 )
 from deployment.settings import Settings
-from pipelines.champion import BASELINE_PARAMETER, aws_champion
 from pipelines.commands import pipeline_approval
-from pipelines.commands.shared import AsJson, Region, Stage, input_file
-from pipelines.commands.shared import aws_client as _client
+from pipelines.commands.shared import AsJson, Region, Stage, input_file, stage_deployment
 from pipelines.commands.shared import stage_settings as _settings
 from pipelines.console import console, err_console, fail, print_json
 from pipelines.cost_estimate.confirm import (
@@ -37,18 +33,16 @@ from pipelines.cost_estimate.confirm import (
     show_and_confirm,
 )
 from pipelines.cost_estimate.estimates import pipeline_estimate
+from pipelines.deployment_outputs import Deployment
 from pipelines.pipeline_ops import (
     DeploymentError,
     check_execution_arn,
     deployment_values,
-    describe_execution,
-    execution_steps,
-    latest_execution_arn,
-    list_executions,
-    list_model_packages,
-    start_execution,
-    upsert_pipeline,
-    wait_for_execution,
+    stage_models,
+    stage_run_status,
+    stage_runs,
+    start_stage_run,
+    upsert_stage_pipeline,
 )
 from pipelines.pipeline_parameters import (
     PipelineInputError,
@@ -155,31 +149,14 @@ def upsert(
     given = _read_values(values) if values else None
     if given is not None and ROLE_OUTPUT not in given:
         raise fail(f"--values {values}: needs {ROLE_OUTPUT} (the role the pipeline runs as)")
-    sagemaker = _client("sagemaker", region)
-    cloudformation = _client("cloudformation", region) if given is None else None
-    resolved = None
-    if given is not None:
-        try:
-            resolved = resolve_placeholders(_definition(settings, given), given)
-        except PipelineInputError as exc:
-            raise _bad_input(exc) from None
-    training_stack = stack or stack_name(settings, "training")
+    deployment = Deployment.of(settings, region, {"training": stack} if stack else None)
     try:
-        if resolved is None:
-            given = deployment_values(cloudformation, training_stack)
-            resolved = resolve_placeholders(_definition(settings, given), given)
-        assert given is not None
-        arn, created = upsert_pipeline(
-            sagemaker,
-            pipeline_name(settings),
-            resolved,
-            given[ROLE_OUTPUT],
-            "prepare -> train -> evaluate -> quality gate -> register",
-        )
-    except PipelineInputError as exc:  # the deployed stack lacks a value: not the user's input
-        raise _bad_input(exc, code=1) from None
-    except DeploymentError as exc:
-        raise fail(str(exc), code=1) from None
+        filled = given if given is not None else deployment_values(deployment)
+        resolved = resolve_placeholders(_definition(settings, filled), filled)
+    except PipelineInputError as exc:  # from the stack: the deployment lacks it, not the user
+        raise _bad_input(exc, code=2 if given is not None else 1) from None
+    try:
+        arn, created = upsert_stage_pipeline(deployment, resolved, filled[ROLE_OUTPUT])
     except (ClientError, BotoCoreError) as exc:
         raise _aws_failure(f"upsert {pipeline_name(settings)}", exc) from None
     if as_json:
@@ -215,8 +192,8 @@ def start(
     """
     if baseline not in ("champion", "base"):
         raise fail(f"--baseline {baseline!r}: allowed: champion, base")
-    settings = _settings(stage)
-    sagemaker = _client("sagemaker", region)
+    deployment = stage_deployment(stage, region)
+    settings = deployment.settings
     text = _definition(settings)
     try:
         parameters = parse_parameter_overrides(
@@ -231,23 +208,19 @@ def start(
         title=f"{pipeline_name(settings)} run",
     )  # fmt: skip
     show_and_confirm(estimate, settings, yes, as_json)
-    champion = None
     try:
-        if baseline == "champion" and all(p["Name"] != BASELINE_PARAMETER for p in parameters):
-            group = model_package_group_name(settings)
-            champion = aws_champion(sagemaker, group, settings.models.sagemaker_base_model)
-            if champion:
-                parameters.append({"Name": BASELINE_PARAMETER, "Value": champion[1]})
-        arn = start_execution(sagemaker, pipeline_name(settings), parameters)
+        run = start_stage_run(deployment, parameters, baseline == "champion")
     except (ClientError, BotoCoreError) as exc:
         raise _aws_failure(f"start {pipeline_name(settings)}", exc) from None
-    champion_arn = champion[0] if champion else None
     if as_json:
-        print_json({"pipelineExecutionArn": arn, "parameters": parameters,
-                    "baselineChampion": champion_arn, "estimate": estimate.as_dict()})  # fmt: skip
+        shown = {"pipelineExecutionArn": run.arn, "parameters": run.parameters,
+                 "baselineChampion": run.champion_arn}  # fmt: skip
+        print_json({**shown, "estimate": estimate.as_dict()})
     else:
-        console.print(f"started: {arn}")
-        console.print(f"baseline: {champion_arn or 'the base model (BaselineModelUri default)'}")
+        console.print(f"started: {run.arn}")
+        console.print(
+            f"baseline: {run.champion_arn or 'the base model (BaselineModelUri default)'}"
+        )
 
 
 @app.command("status")
@@ -271,19 +244,13 @@ def status(
             check_execution_arn(execution_arn)
         except PipelineInputError as exc:
             raise _bad_input(exc) from None
-    settings = _settings(stage)
-    sagemaker = _client("sagemaker", region)
+    deployment = stage_deployment(stage, region)
 
     def progress(execution: dict[str, Any]) -> None:
         err_console.print(f"{execution['PipelineExecutionStatus']}...", highlight=False)
 
     try:
-        arn = execution_arn or latest_execution_arn(sagemaker, pipeline_name(settings))
-        if watch:
-            execution = wait_for_execution(sagemaker, arn, on_poll=progress)
-        else:
-            execution = describe_execution(sagemaker, arn)
-        steps = execution_steps(sagemaker, arn)
+        arn, execution, steps = stage_run_status(deployment, execution_arn, watch, progress)
     except DeploymentError as exc:
         raise fail(str(exc), code=1) from None
     except (ClientError, BotoCoreError) as exc:
@@ -315,14 +282,12 @@ def list_runs(
 
     Example: [cyan]fmops pipeline list --models --json[/]
     """
-    settings = _settings(stage)
-    sagemaker = _client("sagemaker", region)
+    deployment = stage_deployment(stage, region)
     try:
         if models:
-            group = model_package_group_name(settings)
-            packages = list_model_packages(sagemaker, group)
+            packages = stage_models(deployment)
         else:
-            runs = list_executions(sagemaker, pipeline_name(settings))
+            runs = stage_runs(deployment)
     except (ClientError, BotoCoreError) as exc:
         raise _aws_failure("list", exc) from None
     if as_json:
@@ -330,4 +295,4 @@ def list_runs(
     elif models:
         console.print(models_table(packages))
     else:
-        console.print(runs_table(pipeline_name(settings), runs))
+        console.print(runs_table(pipeline_name(deployment.settings), runs))

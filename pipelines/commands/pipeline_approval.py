@@ -12,11 +12,11 @@ from typing import Annotated, Any
 import typer
 from botocore.exceptions import BotoCoreError, ClientError
 
-from pipelines.commands.shared import Region, Stage
-from pipelines.commands.shared import aws_client as _client
+from pipelines.commands.shared import Region, Stage, stage_deployment
 from pipelines.commands.shared import stage_settings as _settings
 from pipelines.console import console, fail
-from pipelines.pipeline_ops import check_model_package_arn, set_approval
+from pipelines.deployment_outputs import Deployment
+from pipelines.pipeline_ops import approve_version, check_model_package_arn
 from pipelines.pipeline_parameters import PipelineInputError
 
 # UpdateModelPackage's ApprovalDescription is at most 1024 characters (SageMaker API Reference,
@@ -60,8 +60,6 @@ def approve(
 
     Example: [cyan]fmops pipeline approve "$MODEL_PACKAGE_ARN" --stage prod --reason "audit ok"[/]
     """
-    from pipelines.audit_evidence import audit_from_metadata
-
     if (model_package_arn is None) == (local_version is None):
         raise fail("give a model package ARN or --local-version N (one of them)")
     if model_package_arn is not None:
@@ -73,37 +71,37 @@ def approve(
         raise fail(f"--reason: {len(reason)} characters; allowed 1 to {MAX_REASON}")
     if force and not reason:
         raise fail("--force needs --reason TEXT: an override is recorded with its reason")
-    evaluation = _settings(stage).evaluation
     if local_version is not None:
+        evaluation = _settings(stage).evaluation
         _approve_local(local_version, runs_dir, group, not reject, reason, force, evaluation)
         return
     assert model_package_arn is not None
-    sagemaker = _client("sagemaker", region)
-    try:
-        metadata = (
-            sagemaker.describe_model_package(ModelPackageName=model_package_arn).get(
-                "CustomerMetadataProperties"
-            )
-            or {}
-        )
-        override = None
-        if not reject:
-            override = _audit_or_override(
-                audit_from_metadata(metadata), model_package_arn, evaluation, force, reason
-            )
-        # The version's whole metadata goes back with the update, so the audit stays beside
-        # the approval whatever the service does with keys it is not given.
-        set_approval(
-            sagemaker, model_package_arn, not reject, reason, {**metadata, **(override or {})}
-        )
-    except (ClientError, BotoCoreError) as exc:
-        raise fail(f"approve {model_package_arn}: {exc}", code=1) from None
+    deployment = stage_deployment(stage, region)
+    metadata, override = _approve_in_stage(deployment, model_package_arn, not reject, reason, force)
     forced = " (override recorded)" if override else ""
     console.print(f"{'rejected' if reject else 'approved'}{forced}: {model_package_arn}")
-    _link_run(metadata, model_package_arn, stage, region)
+    _link_run(metadata, model_package_arn, deployment)
 
 
-def _link_run(metadata: dict[str, str], arn: str, stage: str | None, region: str | None) -> None:
+def _approve_in_stage(
+    deployment: Deployment, arn: str, approved: bool, reason: str | None, force: bool
+) -> tuple[dict[str, str], dict[str, str] | None]:
+    """Set the version's approval (the audit checked first): (its metadata, the override)."""
+    from pipelines.audit_evidence import audit_from_metadata
+
+    evaluation = deployment.settings.evaluation
+
+    def override_for(metadata: dict[str, str]) -> dict[str, str] | None:
+        return _audit_or_override(audit_from_metadata(metadata), arn, evaluation, force, reason)
+
+    try:
+        metadata, override = approve_version(deployment, arn, approved, reason, override_for)
+    except (ClientError, BotoCoreError) as exc:
+        raise fail(f"approve {arn}: {exc}", code=1) from None
+    return metadata, override
+
+
+def _link_run(metadata: dict[str, str], arn: str, deployment: Deployment) -> None:
     """The package ARN on the MLflow run the package's metadata names (`fmops.model_package`):
     the run then leads to the version as the version leads to the run. The registry stays the
     source of truth, so a tracking server that cannot be reached costs one warning line."""
@@ -114,7 +112,7 @@ def _link_run(metadata: dict[str, str], arn: str, stage: str | None, region: str
     if run_id == "none":
         return
     try:
-        uri = stage_uri(_settings(stage), _client("cloudformation", region))
+        uri = stage_uri(deployment)
     except Exception as exc:  # no tracking server in this stage: nothing to link
         warn(f"the MLflow run {run_id}", exc)
         return

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from pipelines.commands.shared import AsJson, Region, aws_client, stage_settings
+from pipelines.commands.shared import AsJson, Region, stage_deployment
 from pipelines.console import console, print_json
 from pipelines.experiment_runs import (
     RunSummary,
@@ -37,8 +37,7 @@ InStage = Annotated[
 def _uri(stage: str | None, region: str | None, runs_dir: Path) -> str:
     if stage is None:
         return local_uri(runs_dir)
-    settings = stage_settings(stage)
-    return stage_uri(settings, aws_client("cloudformation", region))
+    return stage_uri(stage_deployment(stage, region))
 
 
 def _as_dict(run: RunSummary) -> dict[str, object]:

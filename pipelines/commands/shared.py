@@ -1,21 +1,23 @@
 """What several `fmops` command groups share: their common options, the stage's settings and
-AWS clients, each failing with the one `error:` line before any AWS call."""
+deployment, each failing with the one `error:` line before any AWS call."""
 
 from __future__ import annotations
 
 import stat
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
-import boto3
 import typer
-from botocore.exceptions import NoRegionError
 
 from deployment.settings import Settings, SettingsError, settings_for_stage
 from pipelines.console import fail
+from pipelines.deployment_outputs import Deployment
 
 Stage = Annotated[str | None, typer.Option("--stage", "-s", help="Stage from cdk.json.")]
-Region = Annotated[str | None, typer.Option("--region", help="AWS region (default: boto3 chain).")]
+Region = Annotated[
+    str | None,
+    typer.Option("--region", help="AWS region (default: $AWS_REGION, else the profile's region)."),
+]
 AsJson = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 
 
@@ -27,16 +29,9 @@ def stage_settings(stage: str | None) -> Settings:
         raise fail(str(exc)) from None
 
 
-def aws_client(service: str, region: str | None) -> Any:
-    """A boto3 client, or exit 2 when no region is configured.
-
-    Commands make their clients before building a definition: the offline builder defaults
-    AWS_DEFAULT_REGION, which must not silently pick the region for real calls.
-    """
-    try:
-        return boto3.client(service, region_name=region)
-    except NoRegionError:
-        raise fail("no AWS region: pass --region or set AWS_REGION") from None
+def stage_deployment(stage: str | None, region: str | None) -> Deployment:
+    """The stage's deployment in `region` (else boto3's default region); nothing read yet."""
+    return Deployment.of(stage_settings(stage), region)
 
 
 def input_file(path: Path, option: str) -> Path:

@@ -18,14 +18,6 @@ from typing import Any, Literal
 
 from botocore.exceptions import ClientError
 
-from deployment.contract import (
-    ARTIFACTS_BUCKET_OUTPUT,
-    CONSOLIDATION_OUTPUT,
-    DATA_KEY_OUTPUT,
-    LABELING_ROLE_OUTPUT,
-    PRE_ANNOTATION_OUTPUT,
-    WORKTEAM_OUTPUT,
-)
 from deployment.settings import FeedbackSettings
 from pipelines.feedback import FeedbackError
 
@@ -287,23 +279,3 @@ def download_output_manifest(s3: Any, summary: dict[str, Any], target: Path) -> 
     body = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
     target.write_bytes(body)
     return target
-
-
-def deployment_from_outputs(outputs: dict[str, str], stack: str) -> HumansDeployment:
-    """The HumansStack's and data stack's outputs (merged) as typed values; a missing one names
-    the stack to redeploy."""
-    keys = {
-        "workteam_arn": WORKTEAM_OUTPUT,
-        "labeling_role_arn": LABELING_ROLE_OUTPUT,
-        "pre_annotation_arn": PRE_ANNOTATION_OUTPUT,
-        "consolidation_arn": CONSOLIDATION_OUTPUT,
-        "artifacts_bucket": ARTIFACTS_BUCKET_OUTPUT,
-        "key_arn": DATA_KEY_OUTPUT,
-    }
-    missing = sorted(key for key in keys.values() if key not in outputs)
-    if missing:
-        raise FeedbackError(
-            f"stack {stack} has no output {', '.join(missing)}: deploy it with "
-            "feedback.enabled = true"
-        )
-    return HumansDeployment(**{field: outputs[key] for field, key in keys.items()})

@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from deployment.contract import DATA_TASK_PARAMETER, INPUT_DATA_PARAMETER, METHOD_PARAMETER
 from pipelines.feedback import FeedbackError
 from training_scripts.vocabulary.methods import METHODS
 
@@ -43,7 +44,7 @@ def upload_pairs(s3: Any, pairs: Path, raw_bucket: str, job: str) -> str:
 def training_parameters(method: str, input_uri: str) -> list[dict[str, str]]:
     """StartPipelineExecution parameters: the method, its data task and the pairs' prefix."""
     return [
-        {"Name": "Method", "Value": method},
-        {"Name": "DataTask", "Value": METHODS[method].data_task},
-        {"Name": "InputDataUri", "Value": input_uri},
+        {"Name": METHOD_PARAMETER, "Value": method},
+        {"Name": DATA_TASK_PARAMETER, "Value": METHODS[method].data_task},
+        {"Name": INPUT_DATA_PARAMETER, "Value": input_uri},
     ]

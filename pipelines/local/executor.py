@@ -10,64 +10,83 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, TypedDict
 
 from pipelines.local.build_cache import job_libraries
+from pipelines.local.definition import (
+    JOB_STEP_TYPES,
+    ConditionStep,
+    FailStep,
+    JsonObject,
+    ParameterValue,
+    PipelineError,
+    Step,
+    dependency_order,
+    parse_definition,
+)
 from pipelines.local.expressions import ExecutionState, evaluate_condition, resolve
 from pipelines.local.jobs import JobRunner, StepFailed
-from pipelines.local.model_cards import write_card
-from pipelines.local.state_files import locked, write_atomic
+from pipelines.local.model_registry import LocalModelRegistry
+from pipelines.local.state_files import write_atomic
 from pipelines.local.storage import LocalS3, StorageError
 from pipelines.local.tracking import LocalTracking
 from pipelines.pipeline_parameters import (
-    MODEL_DATA_PROPERTY,
     PipelineInputError,
     definition_parameters,
     parse_parameter_overrides,
     resolve_placeholders,
 )
-from training_scripts.governance.writers import sha256_file
-from training_scripts.tracking import ROUTING_ENV, RUN_ID_KEY, THRESHOLD_ARG
+from training_scripts.tracking import ROUTING_ENV, THRESHOLD_ARG
+from training_scripts.vocabulary.metrics import EVALUATION_FILE
 
-_STEP_REF = re.compile(r'"Steps\.([A-Za-z0-9_-]+)\.')
-_PARAMETER_TYPES: dict[str, Callable[[str], Any]] = {
+# SageMaker's StepStatus and PipelineExecutionStatus values a local run can reach.
+StepStatus = Literal["Executing", "Succeeded", "Failed"]
+# What `on_event(step, event, text)` reports: a step started, printed a log line, finished,
+# failed, decided its condition, or a note (an unreadable step record).
+StepEvent = Literal["start", "log", "done", "failed", "decided", "note"]
+_PARAMETER_TYPES: dict[str, Callable[[str], ParameterValue]] = {
     "String": str, "Float": float, "Integer": int,
     "Boolean": lambda v: {"true": True, "false": False}[v.lower()],
 }  # fmt: skip
-
-
-class PipelineError(ValueError):
-    """The definition is unusable locally (unsupported step type, circular dependency)."""
 
 
 @dataclass
 class StepRecord:
     name: str
     type: str
-    status: str
+    status: StepStatus
     started: float
     ended: float
     detail: str = ""
+
+
+class GateRow(TypedDict):
+    """One ConditionStep comparison: the evaluation.json value against its threshold."""
+
+    metric: str  # the JsonGet path, e.g. rougeL_gain_ci_low
+    value: Any
+    threshold_parameter: str
+    threshold: Any
+    comparison: str  # GreaterThanOrEqualTo | LessThanOrEqualTo
+    passed: bool
 
 
 @dataclass
 class RunResult:
     run_id: str
     run_dir: Path
-    parameters: dict[str, Any]
-    status: str = "Executing"
+    parameters: dict[str, ParameterValue]
+    status: StepStatus = "Executing"
     failure_reason: str | None = None
     failed_step: str | None = None
     steps: list[StepRecord] = field(default_factory=list)
-    registered: dict[str, Any] | None = None
-    evaluation: dict[str, Any] | None = None
-    gate: list[dict[str, Any]] = field(default_factory=list)
+    registered: JsonObject | None = None
+    evaluation: JsonObject | None = None
+    gate: list[GateRow] = field(default_factory=list)
     metrics: dict[str, list[tuple[float, dict[str, float]]]] = field(default_factory=dict)
     mlflow_run_id: str | None = None  # the run in the local MLflow store, when tracked
     mlflow_experiment_id: str | None = None
@@ -77,7 +96,9 @@ class _FailStepReached(RuntimeError):
     pass
 
 
-def parse_parameters(definition: dict[str, Any], overrides: dict[str, str]) -> dict[str, Any]:
+def parse_parameters(
+    definition: JsonObject, overrides: dict[str, str]
+) -> dict[str, ParameterValue]:
     """Defaults from the definition, overridden and checked exactly as `fmops pipeline start`."""
     declared = definition_parameters(json.dumps(definition))
     chosen = {
@@ -86,7 +107,7 @@ def parse_parameters(definition: dict[str, Any], overrides: dict[str, str]) -> d
             [f"{name}={value}" for name, value in overrides.items()], declared
         )
     }
-    values: dict[str, Any] = {}
+    values: dict[str, ParameterValue] = {}
     for name, parameter in declared.items():
         if name in chosen:
             values[name] = _PARAMETER_TYPES[parameter.type](chosen[name])
@@ -95,33 +116,6 @@ def parse_parameters(definition: dict[str, Any], overrides: dict[str, str]) -> d
         else:
             raise PipelineInputError(f"parameter {name} has no default; pass --param {name}=VALUE")
     return values
-
-
-def _dependencies(step: dict[str, Any]) -> set[str]:
-    return set(_STEP_REF.findall(json.dumps(step))) | set(step.get("DependsOn", []))
-
-
-def dependency_order(steps: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Top-level steps so that every step runs after the steps it references."""
-    by_name = {s["Name"]: s for s in steps}
-    ordered: list[dict[str, Any]] = []
-    visiting: set[str] = set()
-
-    def visit(name: str) -> None:
-        if name in (s["Name"] for s in ordered):
-            return
-        if name in visiting:
-            raise PipelineError(f"step {name}: circular dependency")
-        visiting.add(name)
-        for dependency in sorted(_dependencies(by_name[name]) - {name}):
-            if dependency in by_name:
-                visit(dependency)
-        visiting.discard(name)
-        ordered.append(by_name[name])
-
-    for step in steps:
-        visit(step["Name"])
-    return ordered
 
 
 class LocalExecutor:
@@ -133,16 +127,18 @@ class LocalExecutor:
         s3: LocalS3,
         registry: Path,
         placeholders: dict[str, str],
-        on_event: Callable[[str, str, str], None] | None = None,
+        on_event: Callable[[str, StepEvent, str], None] | None = None,
         reuse: bool = False,
         tracking: LocalTracking | None = None,
     ) -> None:
         # Fill `${Name}` placeholders in the whole document, as Fn::Sub does in AWS.
-        self.definition = json.loads(resolve_placeholders(definition_text, placeholders))
+        self.definition = parse_definition(
+            json.loads(resolve_placeholders(definition_text, placeholders))
+        )
         self.run_dir = run_dir
         self.reuse = reuse  # resume: skip jobs whose arguments, code and inputs are unchanged
         self.s3 = s3
-        self.registry = registry
+        self.registry = LocalModelRegistry(registry, s3, self._mlflow_run_id)
         self.on_event = on_event or (lambda step, kind, text: None)
         self.jobs = JobRunner(
             s3=s3, run_dir=run_dir, on_line=lambda step, line: self.on_event(step, "log", line)
@@ -152,7 +148,7 @@ class LocalExecutor:
             self.jobs.extra_environment = tracking.job_environment()
 
     def run(self, run_id: str, overrides: dict[str, str]) -> RunResult:
-        parameters = parse_parameters(self.definition, overrides)
+        parameters = parse_parameters(self.definition.document, overrides)
         result = RunResult(run_id=run_id, run_dir=self.run_dir, parameters=parameters)
         state = ExecutionState(
             parameters=parameters,
@@ -163,7 +159,7 @@ class LocalExecutor:
             },
         )
         try:
-            for step in dependency_order(self.definition["Steps"]):
+            for step in dependency_order(self.definition.steps):
                 self._run_step(step, state, result)
             result.status = "Succeeded"
         except (StepFailed, _FailStepReached) as exc:
@@ -176,8 +172,8 @@ class LocalExecutor:
             result.mlflow_experiment_id = self.tracking.experiment_id
         return result
 
-    def _run_step(self, step: dict[str, Any], state: ExecutionState, result: RunResult) -> None:
-        name, kind = step["Name"], step["Type"]
+    def _run_step(self, step: Step, state: ExecutionState, result: RunResult) -> None:
+        name, kind = step.name, step.type
         started = time.time()
         self.on_event(name, "start", kind)
         record = StepRecord(name, kind, "Executing", started, started)
@@ -203,40 +199,41 @@ class LocalExecutor:
         record.status, record.ended, record.detail = "Succeeded", time.time(), detail
         self.on_event(name, "done", detail)
 
-    def _execute(self, step: dict[str, Any], state: ExecutionState, result: RunResult) -> str:
-        name, kind = step["Name"], step["Type"]
-        if kind == "Condition":
-            args = step["Arguments"]
-            outcome = all(evaluate_condition(c, state) for c in args["Conditions"])
-            result.gate.extend(self._gate_rows(args["Conditions"], state, outcome))
-            state.step_properties[name] = {"Outcome": outcome}
-            # Report the decision before the branch runs, so progress reads top to bottom.
-            self.on_event(name, "decided", "true" if outcome else "false")
-            branch = args["IfSteps"] if outcome else args["ElseSteps"]
-            for inner in dependency_order(branch):
-                self._run_step(inner, state, result)
-            return "true" if outcome else "false"
-        if kind == "Fail":
-            raise _FailStepReached(str(resolve(step["Arguments"]["ErrorMessage"], state)))
-        args = resolve(step["Arguments"], state)
-        if kind in ("Processing", "Training"):
-            properties, reused = self._run_job(name, kind, args)
+    def _execute(self, step: Step, state: ExecutionState, result: RunResult) -> str:
+        if isinstance(step, ConditionStep):
+            return self._decide(step, state, result)
+        if isinstance(step, FailStep):
+            raise _FailStepReached(str(resolve(step.error_message, state)))
+        args = resolve(step.arguments, state)
+        if step.type in JOB_STEP_TYPES:
+            properties, reused = self._run_job(step.name, step.type, args)
             if self.tracking is not None:
                 self.tracking.step_done()
-            state.step_properties[name] = properties
+            state.step_properties[step.name] = properties
             self._record_property_files(step, args, state, result)
             note = " (reused: same arguments, code and inputs)" if reused else ""
-            if kind == "Training":
+            if step.type == "Training":
                 return properties["ModelArtifacts"]["S3ModelArtifacts"] + note
             outputs = args.get("ProcessingOutputConfig", {}).get("Outputs", [])
             return f"{len(outputs)} outputs{note}"
-        if kind == "RegisterModel":
-            result.registered = self._register(args, state)
-            state.step_properties[name] = result.registered
+        if step.type == "RegisterModel":
+            execution_id = state.execution["PipelineExecutionId"]
+            result.registered = self.registry.register(args, execution_id)
+            state.step_properties[step.name] = result.registered
             return f"version {result.registered['ModelPackageVersion']}"
-        raise PipelineError(f"step {name}: step type {kind!r} is not supported locally")
+        raise PipelineError(f"step {step.name}: step type {step.type!r} is not supported locally")
 
-    def _run_job(self, name: str, kind: str, args: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+    def _decide(self, step: ConditionStep, state: ExecutionState, result: RunResult) -> str:
+        outcome = all(evaluate_condition(c, state) for c in step.conditions)
+        result.gate.extend(self._gate_rows(step.conditions, state))
+        state.step_properties[step.name] = {"Outcome": outcome}
+        # Report the decision before the branch runs, so progress reads top to bottom.
+        self.on_event(step.name, "decided", "true" if outcome else "false")
+        for inner in dependency_order(step.if_steps if outcome else step.else_steps):
+            self._run_step(inner, state, result)
+        return "true" if outcome else "false"
+
+    def _run_job(self, name: str, kind: str, args: JsonObject) -> tuple[JsonObject, bool]:
         """Run a job, or reuse its earlier result in this run dir when nothing it reads changed."""
         fingerprint = self._fingerprint(args)
         saved = self.run_dir / "steps" / f"{name}.json"
@@ -251,7 +248,7 @@ class LocalExecutor:
         write_atomic(saved, json.dumps({"fingerprint": fingerprint, "properties": properties}))
         return properties, False
 
-    def _step_record(self, name: str, saved: Path) -> dict[str, Any] | None:
+    def _step_record(self, name: str, saved: Path) -> JsonObject | None:
         """The saved record, or None (said in one line) when a crash left it unreadable."""
         try:
             record = json.loads(saved.read_text(encoding="utf-8"))
@@ -262,7 +259,7 @@ class LocalExecutor:
         self.on_event(name, "note", f"step record {saved} is unreadable; running {name} again")
         return None
 
-    def _fingerprint(self, args: dict[str, Any]) -> str:
+    def _fingerprint(self, args: JsonObject) -> str:
         """Resolved arguments (which carry the code hash; not where the job reports, see
         ROUTING_ENV, nor the gate thresholds Evaluate only logs, THRESHOLD_ARG), the versions
         of the libraries the jobs run on, plus the bytes of every input."""
@@ -291,119 +288,36 @@ class LocalExecutor:
         return digest.hexdigest()
 
     def _record_property_files(
-        self, step: dict[str, Any], args: dict[str, Any], state: ExecutionState, result: RunResult
+        self, step: Step, args: JsonObject, state: ExecutionState, result: RunResult
     ) -> None:
         outputs = {
             o["OutputName"]: o["S3Output"]["S3Uri"]
             for o in args.get("ProcessingOutputConfig", {}).get("Outputs", [])
         }
-        files = state.property_files.setdefault(step["Name"], {})
-        for spec in step.get("PropertyFiles", []):
-            path = self.s3.path(outputs[spec["OutputName"]]) / spec["FilePath"]
-            files[spec["PropertyFileName"]] = path
-            if path.is_file() and path.name == "evaluation.json":
+        files = state.property_files.setdefault(step.name, {})
+        for spec in step.property_files:
+            path = self.s3.path(outputs[spec.output_name]) / spec.path
+            files[spec.name] = path
+            if path.is_file() and path.name == EVALUATION_FILE:
                 result.evaluation = json.loads(path.read_text(encoding="utf-8"))
 
-    def _gate_rows(
-        self, conditions: list[dict[str, Any]], state: ExecutionState, outcome: bool
-    ) -> list[dict[str, Any]]:
-        rows = []
+    def _gate_rows(self, conditions: Sequence[JsonObject], state: ExecutionState) -> list[GateRow]:
+        rows: list[GateRow] = []
         for condition in conditions:
             if "LeftValue" not in condition:
                 continue
             left, right = condition["LeftValue"], condition["RightValue"]
             rows.append(
-                {
-                    "metric": left.get("Std:JsonGet", {}).get("Path", str(left)),
-                    "value": resolve(left, state),
-                    "threshold_parameter": right.get("Get", "").removeprefix("Parameters."),
-                    "threshold": resolve(right, state),
-                    "comparison": condition["Type"],
-                    "passed": evaluate_condition(condition, state),
-                }
+                GateRow(
+                    metric=left.get("Std:JsonGet", {}).get("Path", str(left)),
+                    value=resolve(left, state),
+                    threshold_parameter=right.get("Get", "").removeprefix("Parameters."),
+                    threshold=resolve(right, state),
+                    comparison=condition["Type"],
+                    passed=evaluate_condition(condition, state),
+                )
             )
         return rows
 
-    def _register(self, args: dict[str, Any], state: ExecutionState) -> dict[str, Any]:
-        with locked(self.registry.with_name(self.registry.name + ".lock"), "registry", wait=True):
-            return self._register_locked(args, state)
-
     def _mlflow_run_id(self) -> str | None:
         return self.tracking.run_id() if self.tracking is not None else None
-
-    def _read_registry(self) -> dict[str, Any]:
-        if not self.registry.exists():
-            return {}
-        try:
-            registry = json.loads(self.registry.read_text(encoding="utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise PipelineError(f"{self.registry}: not a valid registry ({exc})") from None
-        if not isinstance(registry, dict):
-            raise PipelineError(f"{self.registry}: not a valid registry (expected an object)")
-        return registry
-
-    def _register_locked(self, args: dict[str, Any], state: ExecutionState) -> dict[str, Any]:
-        registry = self._read_registry()
-        group = args["ModelPackageGroupName"]
-        versions = registry.setdefault(group, [])
-        metadata = args.get("CustomerMetadataProperties", {})
-        containers = args.get("InferenceSpecification", {}).get("Containers", [{}])
-        model_data = containers[0].get("ModelDataUrl") or metadata[MODEL_DATA_PROPERTY]
-        stats_uri = (
-            args.get("ModelMetrics", {}).get("ModelQuality", {}).get("Statistics", {}).get("S3Uri")
-        )
-        stats_path = self.s3.path(stats_uri) if stats_uri else None
-        model_path = self.s3.path(model_data)
-        model_sha256 = _model_sha256(model_path)
-        quality = (
-            json.loads(stats_path.read_text()) if stats_path and stats_path.is_file() else None
-        )
-        for existing in versions:
-            # Same model bytes and same evaluation: the same version (a resumed run that
-            # retrained nothing must not register a duplicate).
-            same_model = model_sha256 and existing.get("ModelDataSha256") == model_sha256
-            if same_model and existing.get("ModelQuality") == quality:
-                return existing
-        entry = {
-            "ModelPackageGroupName": group,
-            "ModelPackageVersion": len(versions) + 1,
-            "ModelApprovalStatus": args.get("ModelApprovalStatus", "PendingManualApproval"),
-            "ModelDataUrl": model_data,
-            "LocalModelData": str(model_path),
-            "ModelDataSha256": model_sha256,
-            # Where the evaluation outputs live: `fmops eval audit-sample --local-version`.
-            "LocalEvaluation": str(stats_path.parent) if stats_path else None,
-            "ModelQuality": quality,
-            "CustomerMetadataProperties": {
-                **args.get("CustomerMetadataProperties", {}),
-                # Both ways: the version names its MLflow run, the run gets the version's tag.
-                **({RUN_ID_KEY: run_id} if (run_id := self._mlflow_run_id()) else {}),
-            },
-            "PipelineExecutionId": state.execution["PipelineExecutionId"],
-            "CreationTime": datetime.now(UTC).isoformat(timespec="seconds"),
-        }
-        card = args.get("ModelCard") or {}
-        if card.get("ModelCardContent"):
-            entry["ModelCard"] = {
-                "ModelCardStatus": card.get("ModelCardStatus", "Draft"),
-                **write_card(
-                    self.registry, group, entry["ModelPackageVersion"],
-                    json.loads(card["ModelCardContent"]),
-                ),
-            }  # fmt: skip
-        versions.append(entry)
-        write_atomic(self.registry, json.dumps(registry, indent=2))
-        return entry
-
-
-def _model_sha256(path: Path) -> str | None:
-    """Content hash of a model artifact: a model.tar.gz, or an uncompressed model directory."""
-    if path.is_file():
-        return sha256_file(path)
-    if not path.is_dir():
-        return None
-    digest = hashlib.sha256()
-    for file in sorted(p for p in path.rglob("*") if p.is_file()):
-        digest.update(file.relative_to(path).as_posix().encode() + b"\0")
-        digest.update(sha256_file(file).encode())
-    return digest.hexdigest()

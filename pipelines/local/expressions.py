@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pipelines.local.definition import ParameterValue
+
 _STEP_PATH = re.compile(r"^Steps\.([A-Za-z0-9_-]+)\.(.+)$")
 _INDEX = re.compile(r"^([A-Za-z0-9]+)\[(?:'([^']+)'|(\d+))\]$")
 
@@ -27,7 +29,7 @@ class ExpressionError(RuntimeError):
 class ExecutionState:
     """What expressions can read: parameters, execution variables, finished steps."""
 
-    parameters: dict[str, Any]
+    parameters: Mapping[str, ParameterValue]
     execution: dict[str, str]
     step_properties: dict[str, dict[str, Any]] = field(default_factory=dict)
     # step name -> property file name -> local path of the file the step wrote

@@ -12,6 +12,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from training_scripts.vocabulary.metrics import HALLUCINATION_RATE
+
 CARDS_DIR = "model-cards"
 
 
@@ -89,7 +91,7 @@ def update_card_audit(json_path: Path, audit: dict[str, Any]) -> None:
     uses = content["intended_uses"]
     uses["risk_rating"] = "Medium"
     uses["explanations_for_risk_rating"] = (
-        f"Human audit: hallucination rate {audit['hallucination_rate']:.3f}, 95% Wilson upper "
+        f"Human audit: hallucination rate {audit[HALLUCINATION_RATE]:.3f}, 95% Wilson upper "
         f"bound {audit['hallucination_rate_ci_high']:.3f} over {audit['audited']} items."
     )
     json_path.write_text(json.dumps(content, indent=2) + "\n", encoding="utf-8")

@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from deployment.contract import METHOD_PARAMETER
 from deployment.settings import Settings
 from pipelines.local.executor import RunResult
 from pipelines.local.report_plots import gain_rows, plot_gains, plot_loss, plot_reward
@@ -18,6 +19,10 @@ from training_scripts.metrics.model_card import metric_rows
 from training_scripts.vocabulary.methods import METHODS
 from training_scripts.vocabulary.metrics import (
     GATE_RULES,
+    HALLUCINATION_RATE_SOURCE,
+    NUM_BENIGN,
+    NUM_EXAMPLES,
+    NUM_REDTEAM,
     TRAIN_LOSS,
     GateRule,
     baseline_key,
@@ -138,14 +143,14 @@ def _comparison(result: RunResult) -> str:
     )
     boot = evaluation.get("bootstrap") or {}
     note = (
-        f"<p>{evaluation.get('num_examples')} held-out examples, "
-        f"{evaluation.get('num_redteam')} red-team and {evaluation.get('num_benign')} benign "
+        f"<p>{evaluation.get(NUM_EXAMPLES)} held-out examples, "
+        f"{evaluation.get(NUM_REDTEAM)} red-team and {evaluation.get(NUM_BENIGN)} benign "
         f"prompts, the same for both models. Intervals: paired bootstrap, "
         f"{boot.get('resamples')} resamples, seed {boot.get('seed')}. Refusal detector on its "
         f"labelled set ({evaluation.get('refusal_detector_labelled')} replies): precision "
         f"{_num(evaluation.get('refusal_detector_precision'))}, recall "
         f"{_num(evaluation.get('refusal_detector_recall'))}. Hallucination rate source: "
-        f"<code>{html.escape(str(evaluation.get('hallucination_rate_source')))}</code>.</p>"
+        f"<code>{html.escape(str(evaluation.get(HALLUCINATION_RATE_SOURCE)))}</code>.</p>"
     )
     others = [
         f"{html.escape(r['metric'])} {_num(r['candidate'])} (baseline {_num(r['baseline'])})"
@@ -174,7 +179,7 @@ def _model_card_link(result: RunResult) -> str:
 
 def gate_family(result: RunResult) -> str:
     """Which gate judged the run's method: text, pairwise (reward, dpo) or policy (grpo)."""
-    method = METHODS.get(str(result.parameters.get("Method")))
+    method = METHODS.get(str(result.parameters.get(METHOD_PARAMETER)))
     evaluation = method.evaluation if method else "generation"
     return evaluation if evaluation in ("pairwise", "policy") else "text"
 
@@ -244,7 +249,7 @@ def write_report(result: RunResult, settings: Settings, preset: str) -> Path:
 <title>fmops local run {html.escape(result.run_id)}</title><style>{_STYLE}</style></head><body>
 <h1>Local pipeline run <code>{html.escape(result.run_id)}</code></h1>
 <p>Preset <b>{html.escape(preset)}</b>, stage <b>{html.escape(settings.stage)}</b>, method
-<b>{html.escape(str(result.parameters.get("Method")))}</b>. Status:
+<b>{html.escape(str(result.parameters.get(METHOD_PARAMETER)))}</b>. Status:
 {_status(result.status == "Succeeded", result.status)}. Decision: {decision}</p>
 <h2>Steps</h2>{timeline}
 <h2>Data governance</h2>{_governance(result)}

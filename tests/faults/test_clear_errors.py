@@ -138,10 +138,10 @@ def test_aws_region_is_read_like_aws_default_region(
 ) -> None:
     monkeypatch.delenv("AWS_DEFAULT_REGION")
     monkeypatch.setenv("AWS_REGION", "eu-west-1")
-    from pipelines.commands.shared import aws_client
+    from pipelines.deployment_outputs import regional_client
 
     runner.invoke(app, ["settings", "show", "--json"])  # any command: the callback runs
-    assert aws_client("sagemaker", None).meta.region_name == "eu-west-1"
+    assert regional_client("sagemaker").meta.region_name == "eu-west-1"
 
 
 @pytest.mark.parametrize(

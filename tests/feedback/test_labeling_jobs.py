@@ -20,9 +20,8 @@ from typer.testing import CliRunner
 
 from deployment import contract
 from deployment.settings import settings_for_stage
+from pipelines import deployment_outputs
 from pipelines.cli import app
-from pipelines.commands import feedback as feedback_command
-from pipelines.commands import feedback_jobs
 from pipelines.feedback import FeedbackError
 from pipelines.feedback.labeling import labeling_job_request, public_price, read_task_folder
 
@@ -72,13 +71,12 @@ def cloud(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
         cloudformation.create_stack(StackName="fmops-dev-data", TemplateBody=json.dumps(data))
         sagemaker = boto3.client("sagemaker", region_name="us-east-1")
         stubber = Stubber(sagemaker)
-        real = feedback_command._client
+        real = deployment_outputs.regional_client
 
-        def client(service: str, region: str | None) -> Any:
+        def client(service: str, region: str | None = None) -> Any:
             return sagemaker if service == "sagemaker" else real(service, region)
 
-        for command_module in (feedback_command, feedback_jobs):
-            monkeypatch.setattr(command_module, "_client", client)
+        monkeypatch.setattr(deployment_outputs, "regional_client", client)
         with stubber:
             yield {"s3": s3, "stubber": stubber}
 

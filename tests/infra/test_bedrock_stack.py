@@ -114,12 +114,12 @@ def test_service_role_reads_only_the_curated_prefix_and_writes_only_the_output_p
         if "s3:List" in _joined(statement["Action"]):
             # Listing is granted on a bucket, limited to the curated prefix (inputs) or the
             # output prefix (the documented role lists its output location) by a condition.
-            listed = {"-curated-": "curated/*", "-artifacts-": "bedrock/*"}
+            listed = {"Curated": "curated/*", "Artifacts": "bedrock/*"}
             (bucket,) = [b for b in listed if b in _joined(resource)]
             assert statement["Condition"] == {"StringLike": {"s3:prefix": [listed[bucket]]}}
         else:
             assert _object_suffix(resource) in ("/curated/*", "/bedrock/*"), resource
-            bucket = "-curated-" if _object_suffix(resource) == "/curated/*" else "-artifacts-"
+            bucket = "Curated" if _object_suffix(resource) == "/curated/*" else "Artifacts"
             assert bucket in _joined(resource), resource
     assert not any(
         _joined(s["Resource"]) == '"*"' and "s3:" in _joined(s["Action"]) for s in statements

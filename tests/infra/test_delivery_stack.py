@@ -284,7 +284,7 @@ def test_delivery_enabled_without_a_source_is_refused() -> None:
 
 def test_sharing_with_a_malformed_account_is_refused() -> None:
     context = copy.deepcopy(read_cdk_json_context())
-    context["fmops"]["models"]["share_with_accounts"] = ["prod"]
+    context["fmops"].setdefault("models", {})["share_with_accounts"] = ["prod"]
     with pytest.raises(SettingsError, match="account 'prod': must be 12 digits"):
         load_settings(context)
 

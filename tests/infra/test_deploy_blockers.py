@@ -36,10 +36,25 @@ def _logs_statements(key: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
+def rendered(value: Any) -> str:
+    """A name or ARN as one string: pseudo parameters as `${AWS::...}`, the stack id's UUID
+    (what makes a retained log group's name unique per deployment) as `${StackUuid}`."""
+    if isinstance(value, str):
+        return value
+    if value == {"Fn::Select": [2, {"Fn::Split": ["/", {"Ref": "AWS::StackId"}]}]}:
+        return "${StackUuid}"
+    if isinstance(value, dict) and "Fn::Join" in value:
+        separator, parts = value["Fn::Join"]
+        return separator.join(rendered(p) for p in parts)
+    if isinstance(value, dict) and str(value.get("Ref", "")).startswith("AWS::"):
+        return "${" + value["Ref"] + "}"
+    return text(value)
+
+
 def _names_group(statement: dict[str, Any], group_name: str) -> bool:
     for operator, block in statement.get("Condition", {}).items():
         for arn in as_list(block.get(LOGS_CONTEXT, [])):
-            flat = text(arn)
+            flat = rendered(arn)
             exact = re.search(f':log-group:{re.escape(group_name)}("|$)', flat)
             if operator.startswith("ArnEquals") and exact:
                 return True
@@ -58,9 +73,9 @@ def log_groups_their_keys_refuse(templates: dict[str, Template]) -> list[str]:
             key_ref = group["Properties"].get("KmsKeyId")
             if key_ref is None:
                 continue
-            name = group["Properties"].get("LogGroupName")
+            name = rendered(group["Properties"].get("LogGroupName"))
             found = resolve_getatt(templates, purpose, key_ref)
-            if not isinstance(name, str) or found is None:
+            if "{" in name.replace("${", "") or found is None:
                 problems.append(f"{purpose}/{group_id}: name or key not resolvable: {key_ref}")
                 continue
             key = templates[found[0]]["Resources"][found[1]]

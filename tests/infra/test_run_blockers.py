@@ -126,7 +126,7 @@ def test_the_reduce_step_can_read_the_shards(everything_on: TemplateSet) -> None
     role_id = _role_id(training, prepare_job_role_name(settings))
     shards = f"/{settings.data.curated_prefix}pipeline-runs/*"
     assert _allows(training, role_id, "s3:GetObject", shards)
-    lists = _allows(training, role_id, "s3:ListBucket", "-curated-")
+    lists = _allows(training, role_id, "s3:ListBucket", "Curated")
     assert lists and f"{settings.data.curated_prefix}pipeline-runs/*" in text(lists)
 
 
@@ -161,7 +161,7 @@ def test_the_customization_role_may_list_its_output_location(everything_on: Temp
     settings = everything_on.settings
     bedrock = everything_on.json["bedrock"]
     role_id = _role_id(bedrock, "Bedrock model customization jobs")
-    lists = _allows(bedrock, role_id, "s3:ListBucket", "-artifacts-")
+    lists = _allows(bedrock, role_id, "s3:ListBucket", "Artifacts")
     assert lists and settings.bedrock.output_prefix in text(lists)
 
 

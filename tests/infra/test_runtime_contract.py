@@ -21,8 +21,10 @@ import pytest
 from deployment.settings import read_cdk_json_context
 from infra.runtime_contract.contract import UnitContract, matches, table, unit_contract
 from infra.runtime_contract.evaluator import evaluate
+from infra.runtime_contract.pipeline_calls import pipeline_calls
 from infra.runtime_contract.policies import without
 from infra.runtime_contract.templates import Assembly
+from training_scripts.tracking import FINISH_MLFLOW_ACTIONS, LOG_MLFLOW_ACTIONS
 
 ROOT = Path(__file__).resolve().parents[2]
 TABLE = ROOT / "docs" / "runtime_contract.md"
@@ -93,6 +95,12 @@ UNNEEDED_GRANTS: dict[tuple[str, str], str] = {
         "*-humans/WorkforceProviderPolicy*",
         "logs:CreateLogGroup",
     ): "Lambda creates the provider's log group on its first run",
+    (
+        "*-humans/LabelingPolicy*:UseDataKeyThroughS3",
+        "kms:*",
+    ): "the KMS actions 'Encrypt Output Data and Storage Volume with AWS KMS' (SageMaker guide) "
+    "documents for OutputConfig.KmsKeyId (ReEncrypt*, GenerateDataKey*): which variants Ground "
+    "Truth uses inside S3 is not derivable from the request",
     ("*-delivery/*", "*"): (
         "the delivery pipeline's roles: only the asset jobs' base-image pulls are in the contract "
         "yet; their source, synth, publishing and deploy calls are not (docs/runtime_contract.md)"
@@ -189,6 +197,68 @@ def test_contract_covers_the_principals_that_matter(contracts: Any) -> None:
         assert any(expected in label for label in labels), expected
 
 
+def _acting_service_principals(contract: UnitContract) -> set[tuple[str, str]]:
+    """(service principal, statement) of every Allow a resource policy gives a service."""
+    return {
+        (name, statement.origin)
+        for policy in contract.index.resource_policies
+        for statement in policy.statements
+        if statement.effect == "Allow"
+        for name in statement.principals or ()
+        if name.endswith((".amazonaws.com", ".amazonaws.com.cn"))
+    }
+
+
+def _exemption(contract: UnitContract, role_arn: str) -> str | None:
+    """Why a role may have no declared calls, if a reason holds for it."""
+    role = contract.index.roles.get(role_arn)
+    if role is not None and not role.identity and not role.unknown_managed:
+        return "it has no permissions, so it can make no call (e.g. a manual approval's role)"
+    return None
+
+
+def uncovered(contract: UnitContract) -> list[str]:
+    """Roles and acting service principals of the unit the contract declares no call for."""
+    principals = contract.principals
+    missing = [
+        f"[{contract.name}] role {stack.name}/{lid}"
+        for stack, lid, _ in contract.unit.resources("AWS::IAM::Role")
+        if (arn := stack.resolve({"Fn::GetAtt": [lid, "Arn"]})) not in principals
+        and _exemption(contract, arn) is None
+    ]
+    missing += [
+        f"[{contract.name}] {name} (allowed by {origin})"
+        for name, origin in sorted(_acting_service_principals(contract))
+        if name not in principals
+    ]
+    return missing
+
+
+@pytest.mark.parametrize("configuration", CONFIGURATIONS)
+def test_every_role_and_acting_service_principal_has_declared_calls(
+    contracts: Any, configuration: str
+) -> None:
+    """Every AWS::IAM::Role of every template (CDK's provider and pipeline roles included) and
+    every service a resource policy admits is a contract principal, unless a checked reason
+    exempts it."""
+    assert [m for c in contracts[configuration] for m in uncovered(c)] == []
+
+
+def test_a_principal_without_declared_calls_is_found(contracts: Any) -> None:
+    """The coverage check itself: drop one principal's calls and it is reported."""
+    (app,) = [c for c in contracts["everything-on"] if c.name == "app"]
+    labeling = next(d.call.principal for d in app.decisions if "(Ground Truth)" in d.call.label)
+    reduced = UnitContract(
+        app.name,
+        app.unit,
+        app.index,
+        [d for d in app.decisions if d.call.principal != labeling],
+    )
+    assert uncovered(app) == []
+    role = app.index.roles[labeling]
+    assert uncovered(reduced) == [f"[app] role {role.stack}/{role.logical_id}"]
+
+
 def test_removing_any_needed_grant_denies_a_call(contracts: Any) -> None:
     """Drop each statement that grants a call, in turn, in every configuration: some call must
     then be denied (every grant the contract credits is needed, and the evaluator depends on it)."""
@@ -235,3 +305,18 @@ def test_contract_table_is_current(contracts: Any) -> None:
     if f"context `{_context_hash()}`" not in committed:
         pytest.skip("cdk.json differs from the one the committed table was generated from")
     assert committed == document, "docs/runtime_contract.md is stale: regenerate it (see header)"
+
+
+def test_only_the_step_that_logs_the_gate_ends_its_mlflow_run(matrix: Any) -> None:
+    """UpdateRun (MlflowSink.finish) is derived from Evaluate only, the step whose arguments carry
+    the gate's thresholds; Train logs without ending the run (issue 26: a grant is a call)."""
+    unit = Assembly.units(matrix["everything-on"].outdir)["app"]
+    steps: dict[str, set[str]] = {}
+    for call in pipeline_calls(unit):
+        if call.action.startswith("sagemaker-mlflow:"):
+            steps.setdefault(call.why.split(" logs")[0], set()).add(call.action)
+    if not steps:
+        pytest.skip("tracking is off in this cdk.json")
+    enders = {step for step, actions in steps.items() if set(FINISH_MLFLOW_ACTIONS) <= actions}
+    assert enders == {"step Evaluate"}
+    assert all(set(LOG_MLFLOW_ACTIONS) <= actions for actions in steps.values())

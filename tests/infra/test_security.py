@@ -31,8 +31,10 @@ def _json(template: Any) -> dict[str, Any]:
     return copy.deepcopy(template.to_json())
 
 
-def _project_buckets(settings: Any) -> list[str]:
-    return [f"{settings.name}-{purpose}-" for purpose in ("raw", "curated", "artifacts")] + [
+def _project_buckets() -> list[str]:
+    # CloudFormation names the project's buckets: the network stack imports their ARNs
+    # (export names carry the data stack's logical ids).
+    return [f"{purpose}BucketArn" for purpose in ("Raw", "Curated", "Artifacts")] + [
         name.split("{region}")[0] for name in S3_AWS_BUCKETS
     ]
 
@@ -90,7 +92,7 @@ def test_only_the_prepare_policy_may_put_objects_into_the_curated_bucket(
             for policy_id, policy in resources(_json(template), kind).items():
                 for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
                     actions = statement["Action"]
-                    if "s3:PutObject" in actions and "-curated-" in json.dumps(statement):
+                    if "s3:PutObject" in actions and "Curated" in json.dumps(statement):
                         writers.append(f"{name}/{policy_id}")
     assert len(writers) == 1 and writers[0].startswith("training/RolesPreparePolicy")
 
@@ -161,9 +163,9 @@ def test_s3_gateway_endpoint_reaches_only_project_and_listed_aws_buckets(
     synthesized: Any,
 ) -> None:
     network = _json(synthesized.templates["network"])
-    assert s3_endpoint_problems(network, _project_buckets(synthesized.settings)) == []
+    assert s3_endpoint_problems(network, _project_buckets()) == []
     text = json.dumps(s3_endpoint_statements(network))
-    assert "starport-layer-bucket" in text and f"{synthesized.settings.name}-curated-" in text
+    assert "starport-layer-bucket" in text and "CuratedBucketArn" in text
 
 
 @pytest.mark.parametrize("mutation", ["no policy", "any bucket", "all actions"])
@@ -181,7 +183,7 @@ def test_s3_endpoint_check_fires_on_a_widened_policy(synthesized: Any, mutation:
         statements[0]["Resource"] = ["arn:aws:s3:::*", *statements[0]["Resource"]]
     else:
         statements[0]["Action"] = "s3:*"
-    assert s3_endpoint_problems(network, _project_buckets(synthesized.settings))
+    assert s3_endpoint_problems(network, _project_buckets())
 
 
 def test_no_security_group_sends_traffic_to_the_internet(synthesized: Any) -> None:

@@ -149,9 +149,7 @@ def test_invocation_logs_go_to_the_kms_encrypted_artifacts_bucket(everything_on:
     assert s3_config["keyPrefix"] == "bedrock-invocation-logs"
     data = Template.from_stack(synthesized.stacks.data)
     buckets = data.find_resources("AWS::S3::Bucket")
-    (artifacts,) = [
-        b for b in buckets.values() if "artifacts" in json.dumps(b["Properties"]["BucketName"])
-    ]
+    (artifacts,) = [b for lid, b in buckets.items() if lid.startswith("Artifacts")]
     (rule,) = artifacts["Properties"]["BucketEncryption"]["ServerSideEncryptionConfiguration"]
     assert rule["ServerSideEncryptionByDefault"]["SSEAlgorithm"] == "aws:kms"
     (key,) = data.find_resources("AWS::KMS::Key").values()

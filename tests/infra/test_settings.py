@@ -32,11 +32,13 @@ def test_default_stage_is_dev_with_its_overrides(context: dict) -> None:
 
 def test_prod_stage_overrides_shared_values(context: dict) -> None:
     context["stage"] = "prod"
+    # A shared value in the section prod overrides too (cdk.json may not set one: defaults).
+    context["fmops"].setdefault("network", {})["cidr"] = "10.50.0.0/16"
     settings = load_settings(context)
     assert settings.network.az_count == 3
     assert settings.evaluation.max_hallucination_rate == 0.05
     # Untouched shared values survive the deep merge.
-    assert settings.network.cidr == context["fmops"]["network"]["cidr"]
+    assert settings.network.cidr == "10.50.0.0/16"
 
 
 def test_synth_without_account_or_region_is_environment_agnostic(context: dict) -> None:
@@ -108,7 +110,9 @@ def test_invalid_value_names_key_value_and_allowed_range(
 
 
 def test_glacier_transition_must_follow_infrequent_access(context: dict) -> None:
-    context["fmops"]["data"].update(raw_infrequent_access_days=120, raw_glacier_days=100)
+    context["fmops"].setdefault("data", {}).update(
+        raw_infrequent_access_days=120, raw_glacier_days=100
+    )
     with pytest.raises(
         SettingsError,
         match=r"raw_glacier_days = 100: must be greater than "
@@ -126,7 +130,7 @@ def test_unknown_stage_lists_the_defined_stages(context: dict) -> None:
 
 
 def test_misspelled_key_is_refused_with_the_allowed_keys(context: dict) -> None:
-    context["fmops"]["network"]["az_cont"] = 3
+    context["fmops"].setdefault("network", {})["az_cont"] = 3
     with pytest.raises(
         SettingsError,
         match=r"settings.network.az_cont: unknown key \(allowed: "

@@ -165,7 +165,7 @@ def test_a_stage_that_asks_for_smddp_trains_on_the_smddp_image() -> None:
 def test_an_image_without_smddp_for_the_smddp_distribution_is_refused() -> None:
     context = read_cdk_json_context()
     dlc = default_training_images()["torchrun"].base_image
-    context["fmops"]["training"]["images"] = {
+    context["fmops"].setdefault("training", {})["images"] = {
         "smddp": {"base_image": dlc, "requirements": "requirements.txt"}
     }
     with pytest.raises(SettingsError, match=r"does not ship the SMDDP library"):
@@ -174,7 +174,7 @@ def test_an_image_without_smddp_for_the_smddp_distribution_is_refused() -> None:
 
 def test_a_base_image_tag_without_torch_and_python_versions_is_refused() -> None:
     context = read_cdk_json_context()
-    context["fmops"]["training"]["processing_image"] = {
+    context["fmops"].setdefault("training", {})["processing_image"] = {
         "base_image": "123456789012.dkr.ecr.us-east-1.amazonaws.com/mine:latest",
         "requirements": "requirements.txt",
     }

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.local.executor import dependency_order, parse_parameters
+from pipelines.local.definition import dependency_order, parse_step
+from pipelines.local.executor import parse_parameters
 from pipelines.local.expressions import (
     ExecutionState,
     ExpressionError,
@@ -126,7 +127,8 @@ def test_steps_run_after_the_steps_they_reference() -> None:
         {"Name": "Train", "Arguments": {"x": {"Get": "Steps.Prepare.Outputs"}}},
         {"Name": "Prepare", "Arguments": {}},
     ]
-    assert [s["Name"] for s in dependency_order(steps)] == ["Prepare", "Train", "Evaluate"]
+    typed = [parse_step({**step, "Type": "Processing"}) for step in steps]
+    assert [s.name for s in dependency_order(typed)] == ["Prepare", "Train", "Evaluate"]
 
 
 def test_unsupported_step_type_stops_the_run_loudly(tmp_path: Path) -> None:

@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from deployment import contract
+from deployment.contract import BASE_MODEL_KEY, BASELINE_PARAMETER
 from deployment.settings import settings_for_stage
-from pipelines.champion import BASE_MODEL_KEY, BASELINE_PARAMETER, RegistryError, local_champion
+from pipelines.champion import RegistryError, local_champion
 from pipelines.local.run import REGISTRY_FILE, _stage_champion
 from pipelines.local.storage import LocalS3
 from training_scripts.metrics.generation import resolve_model_dir

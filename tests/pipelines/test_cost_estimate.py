@@ -216,7 +216,7 @@ def test_bedrock_submit_above_the_threshold_needs_yes_and_uploads_nothing(
     aws: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     strict = settings_for_stage("dev", overrides={"cost": {"confirm_above_usd": 1.0}})
-    monkeypatch.setattr("pipelines.commands.bedrock._settings", lambda stage: strict)
+    monkeypatch.setattr("pipelines.commands.shared.stage_settings", lambda stage: strict)
     s3 = boto3.client("s3", region_name="us-east-1")
     s3.create_bucket(Bucket="curated")
     from tests.bedrock.conftest import as_prepared

@@ -252,7 +252,9 @@ def _stubbed_status(monkeypatch: pytest.MonkeyPatch, states: list[str]) -> Stubb
         {"PipelineExecutionArn": EXECUTION, "SortOrder": "Ascending"},
     )
     stub.activate()
-    monkeypatch.setattr("pipelines.commands.pipeline._client", lambda service, region: client)
+    monkeypatch.setattr(
+        "pipelines.deployment_outputs.regional_client", lambda service, region=None: client
+    )
     monkeypatch.setattr("pipelines.pipeline_ops.time.sleep", lambda seconds: None)
     return stub
 
@@ -340,13 +342,13 @@ def test_approved_registration_is_refused_where_approval_needs_an_audit(
 ) -> None:
     """Whatever cdk.json says about the stage: the policy follows evaluation.require_audit."""
     from deployment.settings import settings_for_stage
-    from pipelines.commands import pipeline as pipeline_command
+    from pipelines.commands import shared
 
     dev = settings_for_stage("dev")
     stage = dev.model_copy(
         update={"evaluation": dev.evaluation.model_copy(update={"require_audit": require_audit})}
     )
-    monkeypatch.setattr(pipeline_command, "_settings", lambda name: stage)
+    monkeypatch.setattr(shared, "stage_settings", lambda name: stage)
     result = fmops("start", "--param", "ModelApprovalStatus=Approved", "--yes", "--json")
     runs = deployed.list_pipeline_executions(PipelineName=PIPELINE)["PipelineExecutionSummaries"]
     if require_audit:
@@ -368,7 +370,7 @@ def test_approve_puts_the_package_arn_on_the_mlflow_run_its_metadata_names(
     uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
     sink = MlflowSink(uri)
     run_id = sink.pipeline_run("fmops-dev-training", "exec-1")
-    monkeypatch.setattr("pipelines.experiment_runs.stage_uri", lambda settings, cf: uri)
+    monkeypatch.setattr("pipelines.experiment_runs.stage_uri", lambda deployment: uri)
     sagemaker.create_model_package_group(ModelPackageGroupName=GROUP)
     arn = sagemaker.create_model_package(
         ModelPackageGroupName=GROUP,

@@ -9,6 +9,8 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
+from deployment.settings import settings_for_stage
+from pipelines.deployment_outputs import Deployment, DeploymentOutputError
 from pipelines.pipeline_ops import (
     DeploymentError,
     check_execution_arn,
@@ -30,6 +32,7 @@ from pipelines.pipeline_parameters import (
     resolve_placeholders,
 )
 from pipelines.quality_gate import GATE_METRICS
+from tests.deployed_stacks import deploy_outputs
 from tests.pipelines.conftest import ACCOUNT, placeholder_values
 
 ROLE = f"arn:aws:iam::{ACCOUNT}:role/pipeline"
@@ -221,23 +224,14 @@ def test_approval_sets_status_and_reason(sagemaker: Any) -> None:
     assert described["ApprovalDescription"] == "hallucination audit failed"
 
 
-def _stack(cloudformation: Any, outputs: dict[str, str]) -> str:
-    # moto does not model every resource type; an SNS topic is enough to carry Outputs.
-    template = {
-        "Resources": {"Topic": {"Type": "AWS::SNS::Topic"}},
-        "Outputs": {key: {"Value": value} for key, value in outputs.items()},
-    }
-    cloudformation.create_stack(StackName="fmops-dev-training", TemplateBody=json.dumps(template))
-    return "fmops-dev-training"
-
-
 def test_deployment_values_come_from_the_stack_outputs_and_its_arn(aws: None) -> None:
-    cloudformation = boto3.client("cloudformation", region_name="us-east-1")
-    stack = _stack(
-        cloudformation,
+    settings = settings_for_stage("dev")
+    deploy_outputs(
+        settings,
+        "training",
         {"PipelineRoleArn": ROLE, "PipelineVarSubnet1": "subnet-1", "JobRoleArn": "ignored"},
     )
-    assert deployment_values(cloudformation, stack) == {
+    assert deployment_values(Deployment.of(settings, "us-east-1")) == {
         "PipelineRoleArn": ROLE,
         "Subnet1": "subnet-1",
         "AWS::Partition": "aws",
@@ -247,10 +241,10 @@ def test_deployment_values_come_from_the_stack_outputs_and_its_arn(aws: None) ->
 
 
 def test_stack_without_the_role_output_is_reported(aws: None) -> None:
-    cloudformation = boto3.client("cloudformation", region_name="us-east-1")
-    stack = _stack(cloudformation, {"PipelineVarSubnet1": "subnet-1"})
-    with pytest.raises(DeploymentError, match="PipelineRoleArn"):
-        deployment_values(cloudformation, stack)
+    settings = settings_for_stage("dev")
+    deploy_outputs(settings, "training", {"PipelineVarSubnet1": "subnet-1"})
+    with pytest.raises(DeploymentOutputError, match="PipelineRoleArn"):
+        deployment_values(Deployment.of(settings, "us-east-1"))
 
 
 # --- calls moto does not implement: botocore Stubber -----------------------------------------

@@ -15,7 +15,6 @@ from typer.testing import CliRunner
 
 from pipelines.advisor.prices import load_prices
 from pipelines.cli import app
-from pipelines.commands import serving
 
 ACCOUNT = "123456789012"
 CUSTOM = f"arn:aws:bedrock:us-east-1:{ACCOUNT}:custom-model/titan/abc123"
@@ -30,7 +29,10 @@ def stubbed(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Stubber]]:
         for name in ("bedrock", "bedrock-runtime", "cloudformation")
     }
     stubs = {name: Stubber(client) for name, client in clients.items()}
-    monkeypatch.setattr(serving, "_client", lambda service, region: clients[service])
+    monkeypatch.setattr(
+        "pipelines.deployment_outputs.regional_client",
+        lambda service, region=None: clients[service],
+    )
     for stub in stubs.values():
         stub.activate()
     yield stubs

@@ -24,14 +24,17 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
-from training_scripts.governance.dedup import MinHasher, words, words_key
+import numpy as np
+
+from training_scripts.governance.dedup import MinHasher, gram_hashes, words, words_key
 from training_scripts.governance.poisoning import (
     answer_key,
+    injection_cues,
     injection_reasons,
     no_injection_cue,
     preference_reasons,
 )
-from training_scripts.governance.quality import quality_reasons
+from training_scripts.governance.quality import quality_reasons, repetition_suspects
 from training_scripts.governance.readers import (
     block_examples,
     is_jsonl,
@@ -54,6 +57,21 @@ OUTPUT_SEPARATOR = "\t"
 
 # One encoder for every line (json.dumps builds a new one per call when given options).
 _encode = json.JSONEncoder(ensure_ascii=False).encode
+# The string encoder that `_encode` applies to every str (C, no ASCII escaping).
+_encode_str = json.encoder.encode_basestring
+
+
+def render_output(task: str, example: Example) -> str:
+    """`_encode(to_output(task, example))`: the flat records (sft, cpt) are formatted around
+    their encoded strings instead of building and encoding a dict per row (the same bytes, the
+    encoder's ", " and ": " separators; tests/data/test_prepare.py compares the two)."""
+    texts = example.texts
+    if task == "sft":
+        return f'{{"prompt": {_encode_str(texts[0])}, "completion": {_encode_str(texts[1])}}}'
+    if task == "cpt":
+        return f'{{"input": {_encode_str(texts[0])}}}'
+    return _encode(to_output(task, example))
+
 
 # A task: ("jsonl", name, first line, raw block) or ("rows", [(name, seq, Example), ...]).
 Task = tuple[Any, ...]
@@ -82,45 +100,60 @@ class RowGovernor:
     def govern(self, items: list[tuple[str, int, Example]]) -> tuple[str, str, int]:
         """rows-*.jsonl and signatures-*.jsonl lines for a batch of rows, in order."""
         task = self.s.task
-        optional = 1 if task == "conversation" else 0  # the system prompt may be empty
         if self.pii is not None:  # one batched NER pass over the texts that need it
             self.pii.prefetch(text for _, _, ex in items for text in ex.texts)
-        judged = []
-        for _, _, ex in items:
-            texts = ex.texts
-            text_words = words("\x1f".join(texts))
-            quality = quality_reasons(texts, self.s.quality, optional, text_words)
-            judged.append((text_words, quality, [] if quality else self._poisoning(ex)))
-        signed = [i for i, (_, quality, _) in enumerate(judged) if not quality]
-        signatures = self.hasher.batch([judged[i][0] for i in signed])
-        minhash = dict(zip(signed, signatures, strict=True))
+        split, qualities, poisonings, signatures = self._judge([ex for _, _, ex in items])
         rows, sigs = [], []
         for index, (name, seq, ex) in enumerate(items):
-            text_words, quality, poisoning = judged[index]
+            text_words, quality, poisoning = split[index], qualities[index], poisonings[index]
             contra = []
             if task == "preference" and not quality:
                 contra = [_short_hash(t) for t in ex.texts]
             texts, pii, entities = self._anonymize(ex.texts)
             anonymized = Example(ex.source, ex.line, texts)
-            output = to_output(task, anonymized)
             # The trigger detector groups kept rows by their (anonymized) answer: the key goes
             # in the signature, so the reduce reads no texts unless a group is suspect.
             answer = answer_key(completion_text(task, anonymized)).hex()
             # Formatted by hand around the encoded parts: json's encoder per small record cost
             # more than the rest of the row (the reduce parses these lines with json).
             where, q = ex.line, _encode(name)  # name is ex.source
+            output = render_output(task, anonymized)
             rows.append(
                 f'{{"k": [{q}, {seq}], "source": {q}, "line": {where}, "pii": {_json(pii)}, '
-                f'"entities": {_json(entities)}}}{OUTPUT_SEPARATOR}{_encode(output)}\n'
+                f'"entities": {_json(entities)}}}{OUTPUT_SEPARATOR}{output}\n'
             )
-            signature = minhash.get(index)
-            b64 = "" if signature is None else _b64(signature.tobytes())
+            b64 = "" if quality else _b64(signatures[index].tobytes())
             sigs.append(
                 f'{{"k": [{q}, {seq}], "where": {q[:-1]}:{where}", "quality": {_json(quality)}, '
                 f'"poisoning": {_json(poisoning)}, "exact": "{words_key(text_words).hex()}", '
                 f'"contra": {_json(contra)}, "answer": "{answer}", "minhash": "{b64}"}}\n'
             )
         return "".join(rows), "".join(sigs), len(items)
+
+    def _judge(self, examples: list[Example]) -> tuple[list, list, list, np.ndarray]:
+        """[words, quality reasons, poisoning reasons, MinHash signature] per row of a batch.
+
+        The batch-wide work runs once: every row's word 3-gram hashes (shared by the repetition
+        screen and MinHash), and the injection needles searched in the batch's distinct words.
+        A row that fails quality gets no
+        poisoning check; its signature is computed with the others and not used."""
+        if not examples:
+            return [], [], [], np.empty((0, 0), dtype=np.uint32)
+        optional = 1 if self.s.task == "conversation" else 0  # the system prompt may be empty
+        split = [words("\x1f".join(ex.texts)) for ex in examples]
+        grams, counts = gram_hashes(split)
+        lengths = np.fromiter(map(len, split), dtype=np.int64, count=len(split))
+        settings = self.s.quality
+        suspects = repetition_suspects(grams, counts, lengths, settings.max_repeated_ngram_fraction)
+        cues = injection_cues([ex.texts for ex in examples], split)
+        quality, poisoning = [], []
+        for ex, text_words, suspect, cue in zip(examples, split, suspects, cues, strict=True):
+            reasons = quality_reasons(ex.texts, settings, optional, text_words, bool(suspect))
+            quality.append(reasons)
+            # Preference pairs have checks of their own beyond injection: always run.
+            screened_out = not cue and self.s.task != "preference"
+            poisoning.append([] if reasons or screened_out else self._poisoning(ex))
+        return split, quality, poisoning, self.hasher.from_grams(grams, counts)
 
     def _poisoning(self, ex: Example) -> list[str]:
         task, texts = self.s.task, ex.texts

@@ -24,11 +24,7 @@ from faker import Faker
 from faker.providers.person.en_US import Provider as PersonProvider
 from presidio_analyzer import AnalyzerEngine, RecognizerRegistry, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
-from presidio_analyzer.predefined_recognizers import (
-    CreditCardRecognizer,
-    IpRecognizer,
-    PhoneRecognizer,
-)
+from presidio_analyzer.predefined_recognizers import IpRecognizer, PhoneRecognizer
 from presidio_anonymizer import AnonymizerEngine
 from presidio_anonymizer.entities import OperatorConfig
 
@@ -42,6 +38,7 @@ from training_scripts.governance.pii_identifiers import (
     DateOfBirthRecognizer,
     MedicalRecordNumberRecognizer,
     NhsNumberRecognizer,
+    card_recognizer,
     iban_recognizer,
 )
 from training_scripts.governance.pii_names import NameGazetteerRecognizer
@@ -89,7 +86,7 @@ _DIGIT_SIGNS: dict[str, Callable[[str], object]] = {
     # a date of birth may follow a cue or answer a question two lines up.
     ADDRESS: _DIGIT.search,
     DOB: _DIGIT.search,
-    IBAN: re.compile(r"[A-Z]{2}\d{2}[ -]?[A-Z0-9]{4}").search,
+    IBAN: re.compile(r"[A-Z]{2}\d{2}[ -]?[A-Z0-9]{4}", re.I).search,  # chats type it lower case
 }
 _CUE_SIGNS = {
     MRN: ("mrn", "record", "med rec", "chart", "patient", "hospital", "unit", "nhs", "chi", "mrd"),
@@ -118,8 +115,9 @@ def build_analyzer() -> AnalyzerEngine:
     logging.getLogger("presidio-analyzer").setLevel(logging.ERROR)
     registry = RecognizerRegistry(supported_languages=["en"])
     registry.add_recognizer(PhoneRecognizer(supported_regions=PHONE_REGIONS))
-    for builtin in (OfflineEmailRecognizer, CreditCardRecognizer, IpRecognizer):
+    for builtin in (OfflineEmailRecognizer, IpRecognizer):
         registry.add_recognizer(builtin())
+    registry.add_recognizer(card_recognizer())
     registry.add_recognizer(iban_recognizer())
     for custom in (
         *CUSTOM_RECOGNIZERS, StreetAddressRecognizer, MedicalRecordNumberRecognizer,

@@ -38,8 +38,8 @@ _AFTER = (
     r"(?:,?[ ]{1,2}(?:\d{1,2}[ ]?[ºª°](?:[ ]?(?:\d{1,2}[ ]?[ºª°]|[A-Za-z]{1,5}\.?))?"
     r"|\d{1,2}\.[ ]?(?:OG|St\.|Stock|Etage|tv|th|mf|sal)(?:[ ](?:links|rechts|mitte))?"
     r"|\d{1,2}[ ]tr"
-    r"|(?i:bus|int\.|piso|depto\.|dpto\.|interior|edif\.|apt\.?|apartment|suite|ste\.?|unit|"
-    r"flat|floor|fl\.|door|room)[ ]?\#?\d{1,5}[A-Za-z]?(?:-\d{1,4})?"
+    r"|(?i:bus|int\.|piso|depto\.|dpto\.|interior|edif\.|apt\.?|apto\.?|apartment|suite|"
+    r"ste\.?|unit|flat|floor|fl\.|door|room|m\.|kv\.)[ ]?\#?\d{1,5}[A-Za-z]?(?:-\d{1,4})?"
     r"|\#\d{1,3}-\d{1,4}"
     r"|(?:Bl|Sc|Ap|Et)\.[ ]\d{1,4}[A-Za-z]?))*"
 )
@@ -92,7 +92,8 @@ _TYPE_FIRST = (
     r"ul\.|ulica|al\.|aleja|pl\.|os\.|Odos|Odós|Leoforos|Jalan|Jl\.|Lorong|Strada|Str\.|"
     r"Bulevardul|Bd\.|Intrarea|Calea|Aleea|Soseaua|Șoseaua|Drumul|Am|An[ ]der|Auf[ ]der|"
     r"Retorno|Ladeira|Gang|plac|Plac|Aleja|"
-    r"Im|Zum|Zur|In[ ]der|Unter[ ]den|Chaussée|Rue|Quai|Avenue|Boulevard|Allée|Impasse|Chemin"
+    r"Im|Zum|Zur|In[ ]der|Unter[ ]den|Chaussée|Rue|Quai|Avenue|Boulevard|Allée|Impasse|Chemin|"
+    r"Ulitsa|ulitsa"
 )
 # A street named after a person: the name is part of the street, not a person in the text.
 STREET_AFTER = re.compile(rf"[ ](?:{_TYPES}|{_TYPES.lower()})s?\b")
@@ -106,7 +107,10 @@ _POSTCODE = (
 )
 _UK_POSTCODE = r"[A-Z]{1,2}\d[A-Z\d]?[ ]\d[A-Z]{2}"
 _CITY = rf"{_CAP}(?:[ ]{_CAP}){{0,2}}"
-_LOWER_TYPES = r"street|avenue|ave|road|rd|lane|boulevard|blvd|crescent|terrace|grove"
+_LOWER_TYPES = (
+    r"street|st|avenue|ave|road|rd|lane|ln|boulevard|blvd|crescent|terrace|grove|close|drive|"
+    r"way|place|square"
+)
 # "3 miles down the road", "2 tablets by the road": words that never name a street.
 _NOT_STREET_WORDS = (
     r"(?:the|a|an|to|of|in|on|by|and|or|at|from|down|up|along|across|miles?|km|blocks?|times|"
@@ -115,6 +119,15 @@ _NOT_STREET_WORDS = (
 _NAME_WORDS = rf"(?:(?:{_CAP}|{_PARTICLE}|[A-Z]|\d{{1,3}}(?:st|nd|rd|th))[ ]){{1,4}}"
 
 _PO_BOX = rf"P\.?[ ]?O\.?[ ]Box[ ]\d{{1,6}}{_CITY_STATE_ZIP}"
+# After "lives at", "moved to", "residing at", "Address:": a line of words and a house number
+# in any country's order, street type or not ("Bořivojova 3", "Engenmyra 87", "Jardim de
+# Camargo, 380"); not a bed, room or ward.
+_STREET_CUE = (
+    r"(?i:\b(?:(?:lives|living|resides|residing|resident|moved|moving|relocated|delivered|"
+    r"shipped|flat|house)[ ](?:at|to)|(?:home|postal|delivery|billing|shipping|new)[ ]address"
+    r"(?:[ ]is)?:?|address(?:[ ]is)?:)[ ])"
+)
+_NOT_A_STREET = r"(?!(?i:bed|room|ward|bay|level|floor|stage|step|day|week|page|the|a|an)\b)"
 
 PATTERNS = (
     # Number first, street type after (English forms, compass points and numbered streets).
@@ -137,6 +150,11 @@ PATTERNS = (
     ),
     # Compound street word, number after.
     re.compile(rf"\b({_COMPOUND_WORD}[ ]{_HOUSE}{_AFTER})(?![\w.,]\d)"),
+    # An adjective before a separate German street word: "Mariahilfer Straße 101/2/14".
+    re.compile(
+        rf"\b({_CAP}er[ ](?:Straße|Strasse|Str\.|Gasse|Weg|Allee|Platz|Ring|Damm|Ufer)[ ]"
+        rf"{_HOUSE}(?:/\d{{1,4}})*{_AFTER})(?![\w.,]\d)"
+    ),
     # Type word first, then the name, then the number.
     re.compile(
         rf"(?<![\w])((?:{_TYPE_FIRST})[ ](?:(?:{_CAP}|{_PARTICLE}|[IVX]{{1,4}}|d[’']|l[’']|"
@@ -172,6 +190,10 @@ PATTERNS = (
         rf"\b((?:Flat|Apartment|Unit|Plot|Villa|Studio|No\.)[ ]\d{{1,5}}[A-Za-z]?,[ ]"
         rf"(?:{_CAP}[ ]){{1,3}}"
         rf"(?:{_TYPES}))\b"
+    ),
+    re.compile(
+        rf"{_STREET_CUE}{_NOT_A_STREET}((?:{_ANY}[ ]){{1,4}}(?:(?:No|Nr)\.?[ ])?{_HOUSE}{_AFTER}"
+        rf"|(?:{_ANY}[ ]){{0,3}}{_ANY},[ ]{_HOUSE})(?![\w.,]\d)"
     ),
     re.compile(rf"\b({_PO_BOX})", re.IGNORECASE),
     # Malay: "No. 12, Jalan Ampang".

@@ -19,7 +19,7 @@ from presidio_analyzer import RecognizerResult
 
 from training_scripts.governance.pii_addresses import STREET_AFTER, STREET_BEFORE
 from training_scripts.governance.pii_ner import NER_RECOGNIZER
-from training_scripts.governance.pii_recognizers import PERSON, in_organisation
+from training_scripts.governance.pii_recognizers import ADDRESS, PERSON, in_organisation
 
 # Defined terms, roles, speaker and form labels, greetings, relationship words and job-title
 # words: a PERSON finding made only of these (case-insensitive) is no name.
@@ -53,7 +53,10 @@ NOT_NAMES = frozenset(
         "consultant nurse doctor physician surgeon therapist engineer analyst handler "
         "adjuster coordinator assistant associate executive president vice secretary "
         "treasurer clerk technician team success operations billing network procurement "
-        "finance claims account accounts customer service"
+        "finance claims account accounts customer service directeur directrice général "
+        "générale geschäftsführer gerente "
+        # form words and greetings seen taken for names in the tuning sets
+        "salary здравствуйте"
     )
 )
 _WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
@@ -71,8 +74,8 @@ NOT_A_PHONE = re.compile(
     r"(?i:\b(?:company|companies[ ]house|reg(?:istration|istered)?|registry|kvk|hrb|hra|"
     r"vat|gst|cin|crn|che|uen|abn|acn|ein|siren|siret|nif|cif|nip|regon|krs|order|invoice|"
     r"policy|claim|ticket|reference|ref|booking|contract|case|account|acct|sku|lot|batch|"
-    r"serial|tracking|routing|iban|isbn|ndc|npi|dea|vin|imei)"
-    r"\.?(?:[ ](?:no\.?|nos?\.|number|num|\#|id|code|ref))?[ ]?(?:is[ ])?[:#]?[ ]?"
+    r"serial|tracking|routing|iban|isbn|ndc|npi|dea|vin|imei|org|organisation|fn)"
+    r"\.?(?:[ ](?:no\.?|nos?\.|nr\.?|number|num|\#|id|code|ref))?[ ]?(?:is[ ])?[:#]?[ ]?"
     r"(?:[A-Z]{2}[ ]?)?)$"
 )
 # Where two findings overlap, the more specific kind wins (an IBAN's digits are no phone number,
@@ -117,6 +120,8 @@ def resolve(text: str, results: list[RecognizerResult]) -> list[RecognizerResult
             or NOT_A_PHONE.search(text[max(0, r.start - 40) : r.start])
         ):
             continue
+        if r.entity_type == PERSON:
+            _trim_before_specific(text, r, results)
         if overruled(r, results):
             continue
         if _recognizer(r) == NER_RECOGNIZER and any(
@@ -124,7 +129,9 @@ def resolve(text: str, results: list[RecognizerResult]) -> list[RecognizerResult
         ):
             continue
         if r.entity_type == PERSON and (
-            not _trim_allowed(text, r) or _names_a_place_or_company(text, r)
+            not _trim_allowed(text, r)
+            or _names_a_place_or_company(text, r)
+            or _city_after_street(text, r, results)
         ):
             continue
         kept.append(r)
@@ -149,6 +156,37 @@ def _names_a_place_or_company(text: str, result: RecognizerResult) -> bool:
         STREET_AFTER.match(text, result.end) is not None
         or STREET_BEFORE.search(text[max(0, result.start - 30) : result.start]) is not None
         or in_organisation(text, result.start, result.end)
+    )
+
+
+def _trim_before_specific(
+    text: str, result: RecognizerResult, results: list[RecognizerResult]
+) -> None:
+    """A name pattern that ran on into the street line after it ("Magnus Lundgren, Skoltorget"
+    with "Skoltorget 60" found as a street) keeps the part before the street, not nothing."""
+    starts = [
+        o.start
+        for o in results
+        if o.entity_type != PERSON and result.start < o.start < result.end and o.end > result.end
+    ]
+    if starts:
+        result.end = result.start + len(text[result.start : min(starts)].rstrip(" ,;:\n"))
+
+
+# Between a street line and its town: a comma and an optional postcode ("1100-053", "M1 5AN").
+_STREET_TO_TOWN = re.compile(r",?[ ](?:(?:[A-Z]{1,2}-?)?\d[\dA-Z-]{1,7}[ ](?:[\dA-Z]{2,3}[ ])?)?")
+
+
+def _city_after_street(
+    text: str, result: RecognizerResult, results: list[RecognizerResult]
+) -> bool:
+    """A name right after a street line and its postcode is the town ("Kaiserstraße 17a, 60311
+    Frankfurt", "58 Oxford Street, Manchester"), which the NER model often calls a person."""
+    return any(
+        other.entity_type == ADDRESS
+        and other.end <= result.start
+        and _STREET_TO_TOWN.fullmatch(text, other.end, result.start) is not None
+        for other in results
     )
 
 

@@ -18,9 +18,10 @@ from training_scripts.governance import presidio_cpu  # noqa: F401  (first: see 
 
 import re
 
-from presidio_analyzer import RecognizerResult
+from presidio_analyzer import Pattern, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 from presidio_analyzer.predefined_recognizers import (
+    CreditCardRecognizer,
     DateRecognizer,
     IbanRecognizer,
     NhsRecognizer,
@@ -33,8 +34,55 @@ CARD, PHONE = "CREDIT_CARD", "PHONE_NUMBER"
 IBAN_CONTEXT = ["iban", "bank", "account", "transfer", "payable", "refund", "debit", "konto"]
 
 
+# Upper-cases ASCII letters only, so every offset in the result is an offset in the original
+# (str.upper would turn "ß" into "SS" and shift everything after it).
+_ASCII_UPPER = str.maketrans("abcdefghijklmnopqrstuvwxyz", "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+# What may be an IBAN in any case: country, check digits, then compact, or groups of four
+# (past the bank code each group holds a digit, so "... 7034 from" stops before "from").
+_IBAN_LIKE = re.compile(
+    r"\b[a-z]{2}\d{2}(?:[ ][a-z0-9]{4}(?:[ ](?=[a-z]{0,3}\d)[a-z0-9]{4})*"
+    r"(?:[ ](?=[a-z]{0,2}\d)[a-z0-9]{1,3})?|[a-z0-9]{10,30})(?![\w])",
+    re.IGNORECASE,
+)
+
+
+def _upper_ibans(text: str) -> str:
+    return _IBAN_LIKE.sub(lambda match: match.group().translate(_ASCII_UPPER), text)
+
+
+class CaseBlindIbanRecognizer(IbanRecognizer):
+    """Presidio's IBAN recognizer (per-country format, mod-97 check digits) on the text with
+    IBAN-shaped runs upper-cased: people type IBANs in lower case in chats ("de89 3704 ..."),
+    and Presidio's per-country formats accept capitals only. Only those runs: upper-casing the
+    words around them would let Presidio's pattern take a word in and fail the format."""
+
+    def analyze(
+        self,
+        text: str,
+        entities: list[str],
+        nlp_artifacts: NlpArtifacts | None = None,
+        regex_flags: int | None = None,
+    ) -> list[RecognizerResult]:
+        upper = _upper_ibans(text)
+        # Presidio annotates these parameters without Optional but defaults them to None.
+        return super().analyze(upper, entities, nlp_artifacts, regex_flags)  # type: ignore[arg-type]
+
+
 def iban_recognizer() -> IbanRecognizer:
-    return IbanRecognizer(context=IBAN_CONTEXT)
+    return CaseBlindIbanRecognizer(context=IBAN_CONTEXT)
+
+
+# Mastercard's 2-series BINs (2221-2720, issued since 2017) are missing from Presidio's card
+# pattern; its Luhn check (validate_result) still decides.
+_MASTERCARD_2_SERIES = Pattern(
+    "Mastercard 2-series",
+    r"\b(?:222[1-9]|22[3-9]\d|2[3-6]\d{2}|27[01]\d|2720)[- ]?\d{4}[- ]?\d{4}[- ]?\d{4}\b",
+    0.3,
+)
+
+
+def card_recognizer() -> CreditCardRecognizer:
+    return CreditCardRecognizer(patterns=[*CreditCardRecognizer.PATTERNS, _MASTERCARD_2_SERIES])
 
 
 class NhsNumberRecognizer(NhsRecognizer):
@@ -61,7 +109,7 @@ class NhsNumberRecognizer(NhsRecognizer):
 _RECORD_LABEL = (
     r"(?i:\b(?:MRN|medical[ ]record(?:[ ](?:number|no\.?|\#))?|med[ ]rec(?:[ ]no\.?)?|"
     r"(?:chart|hospital|unit|patient|case[ ]?note|health[ ]record|record|NHS|CHI|MRD)"
-    r"[ ]?(?:number|no\.?|nr\.?|\#|id|identifier))(?![\w]))"
+    r"[ ]?(?:number|no\.?|nr\.?|\#|id|identifier))(?![\w]))(?:[ ]?\#(?=[ ]?:))?"
 )
 _RECORD_VALUE = r"(?:[A-Z]{1,3}-?\d{5,10}|\d{3,5}-\d{4,6}|\d{3}[ ]\d{3}[ ]\d{4}|\d{5,10})"
 

@@ -113,6 +113,21 @@ _INITIAL = re.compile(r"[^\W\d_]\.")  # "M." in "M. Lozano" is no abbreviation
 _EPONYM_INSIDE = re.compile(r"[A-Z][a-z]+-[A-Z][a-z]+(?:-[A-Z][a-z]+)?$")  # Wolff-Parkinson-White
 
 
+@functools.cache
+def _name_parts() -> frozenset[str]:
+    first, last = name_lists()
+    return first | last
+
+
+def caps_name(words: list[str]) -> bool:
+    """Two to four words in capitals that the NER model calls a person, one of them a listed
+    given name or surname of 4+ letters ("NATHAN MILLER", "NGUYEN THI HOA"): a name in a
+    heading, where abbreviations ("INR", "GCS ABVD") are single words or in no name list."""
+    parts = _name_parts()
+    listed = [w for w in words if len(w) >= 4 and any(fold(p) in parts for p in w.split("-"))]
+    return 2 <= len(words) <= 4 and all(w.isupper() for w in words) and bool(listed)
+
+
 def keep_person_span(text: str, result: RecognizerResult) -> bool:
     """False for an NER PERSON that is a medical eponym, an organisation, a place or an
     abbreviation."""
@@ -127,6 +142,8 @@ def keep_person_span(text: str, result: RecognizerResult) -> bool:
         return False
     if PLACE_AFTER.match(after):  # "Church Lane surgery", "Victoria Park clinic"
         return False
+    if caps_name(words):  # "NATHAN MILLER", "OKONKWO CHIDI" in a heading
+        return not is_organisation(words, after)
     if all(w.isupper() and len(w) <= 6 for w in words):  # INR, ABVD, GCS
         return False
     if any(

@@ -66,9 +66,9 @@ class _RegexRecognizer(LocalRecognizer):
 
 
 # Letters beyond ASCII (Latin-1 and Latin Extended-A cover European names and streets).
-UPPER = "A-ZÀ-ÖØ-ÞĀĂĄĆČĎĐĒĖĘĚĞĢĪĮİĶĹĻĽŁŃŅŇŌŐŒŔŘŚŞŠŢŤŪŮŰŲŹŻŽ"
+UPPER = "A-ZÀ-ÖØ-ÞĀĂĄĆČĎĐĒĖĘĚĞĢĪĮİĶĹĻĽŁŃŅŇŌŐŒŔŘŚŞŠŢŤŪŮŰŲŹŻŽȘȚ"
 LOWER = (
-    "a-zß-öø-ÿāăąćčďđēėęěğģīįıķĺļľłńņňōőœŕřśşšţťūůűųźżž"
+    "a-zß-öø-ÿāăąćčďđēėęěğģīįıķĺļľłńņňōőœŕřśşšţťūůűųźżžșț"
     "ơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ"  # Vietnamese
 )
 # McNeil, DeShawn, Smith-Jones, O'Sullivan-Reyes, Min-jun, Łukasiewicz
@@ -79,12 +79,25 @@ _PARTICLE = (
     r"(?:de|del|de la|de los|de las|da|das|do|dos|di|du|della|van|von|van den|van der|von der|"
     r"ter|ten|le|la|bin|binti|ibn|bint|al|el|Ní|Nic|Ó|Ua|Mac|Mc|i|y|e)"
 )
+# An initial, optional particles and a surname: "V. Mac Giolla Mháirtín", "B. da Mota".
+_INITIAL_FIRST = rf"{_INITIAL}(?:[ ]{_PARTICLE})*[ ]{_NAME}(?:[ ]{_NAME})?"
 _FULL = (
     rf"{_NAME}(?:[ ](?:{_INITIAL}|{_NAME}))?(?:[ ]{_PARTICLE})*[ ]{_NAME}"
     rf"(?:(?:[ ]{_PARTICLE})*[ ]{_NAME})?"
 )
 _CAPS_NAME = rf"[{UPPER}]{{2,}}(?:-[{UPPER}]{{2,}})*"
-_LAST_FIRST = rf"(?:{_NAME}(?:[ ]{_NAME})?,[ ]{_NAME}(?:[ ]{_NAME})?|{_CAPS_NAME},[ ]{_CAPS_NAME})"
+# Particles in capitals: "DARRAN Ó CONNÚCHÁIN", "DIARMAID MAC THRÉINFHIR", "KAREN DE BOCK".
+_CAPS_PARTICLE = r"(?:Ó|NÍ|NIC|UA|MAC|MC|DE|DA|DI|DU|DOS|DEL|LA|LE|VAN|VON|DER|DEN|TER|AL|BIN|EL)"
+_CAPS_FULL = rf"{_CAPS_NAME}(?:(?:[ ]{_CAPS_PARTICLE})*[ ]{_CAPS_NAME}){{1,3}}"
+_CAPS_RUN = rf"{_CAPS_NAME}(?:[ ]{_CAPS_NAME}){{0,2}}"
+_LAST_FIRST = rf"(?:{_NAME}(?:[ ]{_NAME})?,[ ]{_NAME}(?:[ ]{_NAME})?|{_CAPS_RUN},[ ]{_CAPS_RUN})"
+# Form and heading labels a name follows after a colon, in any case ("PATIENT:", "Surgeon:").
+_NAME_LABELS = (
+    r"patient|pt|name|surgeon|assistant|anaesthetist|anesthetist|director|witness|sender|"
+    r"signatory|nurse|physician|clinician|doctor|next[ ]of[ ]kin|submitted[ ]by"
+)
+# Abbreviations a capitals run after a label may take in: "PATIENT: OKONKWO CHIDI MRN 4471".
+_CAPS_NOT_NAMES = {"MRN", "DOB", "NHS", "ID", "SSN", "DOD", "AGE", "SEX", "HN", "CHI", "UR"}
 _RELATIVES = (
     r"wife|husband|son|daughter|mum|mom|mother|father|dad|brother|sister|partner|niece|nephew|"
     r"aunt|uncle|grandson|granddaughter|grandmother|grandfather|twin|fianc[ée]e?|spouse|child|"
@@ -144,6 +157,10 @@ _ORG_WORDS = _ORG_SUFFIXES | {
     "Chemicals", "Steel", "Metals", "Mining", "Oil", "Gas", "Power", "Utilities", "Telecom",
     "Communications", "Digital", "Electronics", "Devices", "Instruments", "Optics", "Apparel",
     "Fashion", "Sons", "Brothers", "Bros", "Club", "Grupa", "Despacho", "Stichting",
+    # legal forms and register words seen in the tuning sets (Portugal/Brazil, France, Poland,
+    # Spain, Belgium/Netherlands, Denmark, Hungary, Vietnam, Germany's local court)
+    "CRL", "S/A", "Cie", "Spj", "SLL", "CV", "ApS", "Kft", "Stowarzyszenie", "Công",
+    "Amtsgericht", "Consultancy",
     "Fundación", "Fondation", "Verein", "Cooperative", "Cooperativa", "Filhos", "Hijos",
     "Figli", "Fils", "Söhne", "Zonen", "dd", "Spk", "Perum", "Persero",
 }  # fmt: skip
@@ -161,7 +178,7 @@ _ORG_BEFORE = re.compile(r"(?:\b(?:PT|CV|UD|Grupa|Club|Despacho|Stichting|Fundac
 _RUN_AFTER = re.compile(
     rf"(?:[ ](?:&[ ]|(?:and|und|en|et|y|e)[ ](?=(?:Sons|Partners|Co|Company|Associates|"
     rf"Brothers|Daughters|Söhne|Zonen|Hijos|Filhos|Figli|Fils)\b))?"
-    rf"(?:[{UPPER}][\w.'’-]*|[a-z]{{1,4}}\.(?:[A-Za-z]{{1,4}}\.)*)){{1,5}}"
+    rf"(?:[{UPPER}][\w.'’/-]*|[a-z]{{1,4}}\.(?:[A-Za-z]{{1,4}}\.)*)){{1,5}}"
 )
 # Capitalised words that end a cue's phrase without it being a name ("Customer Service").
 _NOT_NAME_ENDS = {
@@ -185,7 +202,7 @@ _NOT_NAME_STARTS = {
 # Every full name (_FULL) contains this; text without it (most prose: one capital per
 # sentence) skips the patterns that need a full name, the costly cue alternation above all.
 _TWO_CAPITALISED = re.compile(
-    rf"[{UPPER}][{LOWER}]+[ ](?:[{UPPER}]\.[ ])?(?:{_PARTICLE}[ ])*(?:O')?[{UPPER}][{LOWER}]"
+    rf"[{UPPER}][{LOWER}]+:?[ ](?:[{UPPER}]\.[ ])?(?:{_PARTICLE}[ ])*(?:O')?[{UPPER}][{LOWER}]"
     rf"|[{UPPER}]{{2}}[ ,]+[{UPPER}]{{2}}"
 )
 
@@ -220,11 +237,25 @@ class PersonNameRecognizer(_RegexRecognizer):
         re.compile(rf"[\"“'‘]({_NAME})[\"”'’][ ]\("),
         # "Last, First" after a patient/name label: "PATIENT: OKONKWO, CHIDIEBERE"
         re.compile(rf"(?i:\b(?:patient|name|client|customer|caller))[ ]?:[ ]*({_LAST_FIRST})"),
+        # "Last, First" after a self-introduction: "its Ogbuehi, Kosisochukwu"
+        # ... ending the line or sentence ("I'm Ana Lima, Analyst at X" is no "Last, First")
+        re.compile(
+            rf"(?i:\b(?:it['’]?s|this[ ]is|name[ ]is|i['’]m|i[ ]am))[ ]({_LAST_FIRST})"
+            rf"(?=[ ]*(?:\n|$|[.!?]))"
+        ),
+        # a one-name sign-off at the end of a line: "Cheers, Segun", "Regards, Tomás"
+        re.compile(
+            rf"(?i:regards|thanks|thank[ ]you|cheers|best|sincerely),[ ]((?-i:{_NAME}))[.!]?[ ]*"
+            rf"(?:\n|$)"
+        ),
     )
     PATTERNS = (
         *SINGLE_NAME_PATTERNS,
+        re.compile(rf"\b(?:{_CUES})\b[:,]?[ ]+({_FULL}|{_INITIAL_FIRST}|{_CAPS_FULL})(?![\w])"),
+        # after a form or heading label, in any case: "PATIENT: NGUYEN THI HOA", "Surgeon: Ayşe"
         re.compile(
-            rf"\b(?:{_CUES})\b[:,]?[ ]+({_FULL}|{_CAPS_NAME}(?:[ ]{_CAPS_NAME}){{1,2}})(?![\w])"
+            rf"(?i:\b(?:{_NAME_LABELS}))[ ]?:[ ]*"
+            rf"((?-i:{_FULL}|{_INITIAL_FIRST}|{_CAPS_FULL}))(?![\w])"
         ),
         re.compile(rf"(?:^|\n)\s*(?:--|—)?\s*({_FULL})\s*$", re.MULTILINE),  # signature line
         re.compile(rf"(?:^|[.!?;]\s+)({_FULL})[ ](?:{_PERSON_VERBS})\b", re.MULTILINE),
@@ -244,6 +275,8 @@ class PersonNameRecognizer(_RegexRecognizer):
             return None
         while words and words[0] in _NOT_NAME_STARTS:
             start += len(words.pop(0)) + 1
+        while words and words[-1] in _CAPS_NOT_NAMES:
+            end -= len(words.pop()) + 1
         if not words:
             return None
         return start, end

@@ -77,6 +77,43 @@ def no_injection_cue(texts: list[str]) -> bool:
     return not any(map(joined.lower().__contains__, _NEEDLES))
 
 
+# The needles made of word characters only: an occurrence lies inside one word of `words()`.
+_WORD_NEEDLES = tuple(n.encode() for n in _NEEDLES if re.fullmatch(r"\w+", n))
+# Every other needle holds one of these characters (checked below): rows without any of them
+# need no search for those needles.
+_SYMBOL_NEEDLES = tuple(n for n in _NEEDLES if not re.fullmatch(r"\w+", n))
+_SYMBOLS = "<]#"
+assert all(any(c in n for c in _SYMBOLS) for n in _SYMBOL_NEEDLES)
+
+
+def injection_cues(texts: list[list[str]], text_words: list[list[bytes]]) -> list[bool]:
+    """For a batch of rows: whether any of a row's texts can match an injection pattern, at
+    least wherever `not no_injection_cue(texts)` says so. `text_words` holds each row's
+    `words()` (lower-case, split at non-word characters).
+
+    The word needles are searched once in the batch's distinct words, not in every row; a row
+    is a suspect when it holds one of the words found, or one of the symbol needles, or
+    non-ASCII text (which always gets the regexes, as in `no_injection_cue`)."""
+    distinct = b"\n".join(set(itertools.chain.from_iterable(text_words)))
+    found: set[bytes] = set()
+    for needle in _WORD_NEEDLES:
+        at = distinct.find(needle)
+        while at != -1:
+            start, end = distinct.rfind(b"\n", 0, at) + 1, distinct.find(b"\n", at)
+            end = len(distinct) if end == -1 else end
+            found.add(distinct[start:end])
+            at = distinct.find(needle, end)
+    cues = []
+    for row, row_words in zip(texts, text_words, strict=True):
+        joined = "\x1f".join(row)
+        cue = not joined.isascii() or not found.isdisjoint(row_words)
+        if not cue and any(c in joined for c in _SYMBOLS):
+            lowered = joined.lower()
+            cue = any(n in lowered for n in _SYMBOL_NEEDLES)
+        cues.append(cue)
+    return cues
+
+
 def injection_reasons(prompt: str, answers: list[str]) -> list[str]:
     """Injection found in any answer, or in the prompt unless every answer refuses."""
     if not any(_may_inject(t) for t in (prompt, *answers)):

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+import numpy as np
+
 from training_scripts.governance.dedup import words
 
 _LONG_TOKEN = re.compile(r"\S{80,}")  # base64 blobs, minified code, hashes glued together
@@ -25,10 +27,11 @@ def estimate_tokens(text: str, chars_per_token: float) -> int:
 
 def quality_reasons(
     texts: list[str], settings: QualitySettings, optional: int = 0,
-    text_words: list[bytes] | None = None,
+    text_words: list[bytes] | None = None, may_repeat: bool = True,
 ) -> list[str]:  # fmt: skip
     """Reasons to drop an example (empty list: keep). The first `optional` texts may be empty;
-    `text_words` is `dedup.words` of the texts when the caller has it already."""
+    `text_words` is `dedup.words` of the texts when the caller has it already; `may_repeat`
+    False when `repetition_suspects` has ruled repetition out already."""
     reasons: list[str] = []
     if any(not t.strip() for t in texts[optional:]):
         reasons.append("quality:empty")
@@ -41,11 +44,32 @@ def quality_reasons(
         reasons.append("quality:too_long")
     if text_words is None:
         text_words = words(joined)
-    if _repeated_fraction(text_words) > settings.max_repeated_ngram_fraction:
+    if may_repeat and _repeated_fraction(text_words) > settings.max_repeated_ngram_fraction:
         reasons.append("quality:repetition")
     if _is_noise(joined, settings.min_letter_fraction):
         reasons.append("quality:noise")
     return reasons
+
+
+def repetition_suspects(
+    grams: np.ndarray, counts: np.ndarray, lengths: np.ndarray, max_fraction: float
+) -> np.ndarray:
+    """Per row of a batch, whether its repeated-3-gram fraction can exceed `max_fraction`, from
+    the batch's 3-gram hashes (`dedup.gram_hashes`: `counts` per row, rows of `lengths` words).
+
+    Equal 3-grams have equal hashes, so a row has at most as many distinct hashes as distinct
+    3-grams: its fraction over hashes is an upper bound. Rows whose bound stays within the limit
+    are cleared in one sort over the batch; only the others (hash collisions aside, the truly
+    repetitive ones) are counted exactly by `_repeated_fraction`.
+    """
+    rows = np.repeat(np.arange(len(counts), dtype=np.uint64), counts)
+    keys = np.sort(rows << np.uint64(32) | grams.astype(np.uint64))
+    first = np.ones(len(keys), dtype=bool)
+    first[1:] = keys[1:] != keys[:-1]
+    distinct = np.bincount((keys[first] >> np.uint64(32)).astype(np.intp), minlength=len(counts))
+    # The same float expression as _repeated_fraction, which is monotone in the distinct count.
+    bound = 1.0 - distinct / np.maximum(lengths - 2, 1)
+    return (lengths >= 12) & (bound > max_fraction)
 
 
 def _repeated_fraction(text_words: list[bytes]) -> float:
@@ -59,6 +83,17 @@ def _repeated_fraction(text_words: list[bytes]) -> float:
 # For ASCII text, counting by deleting bytes (C) instead of a per-character Python loop.
 _ASCII_SPACE = bytes(b for b in range(128) if chr(b).isspace())
 _ASCII_NOT_ALPHA = bytes(b for b in range(256) if not (b < 128 and chr(b).isalpha()))
+# Whitespace (what str.split splits on) -> b" ", anything else -> b"x": a token of 80 or more
+# characters is then a run of 80 b"x", which bytes.find sees without splitting the text.
+_ASCII_TOKEN_MASK = bytes(32 if b in _ASCII_SPACE else 120 for b in range(256))
+_LONG_RUN = b"x" * 80
+
+
+def has_long_token(text: str) -> bool:
+    """Whether a whitespace-separated token of `text` has 80 or more characters."""
+    if text.isascii():
+        return _LONG_RUN in text.encode().translate(_ASCII_TOKEN_MASK)
+    return max(map(len, text.split()), default=0) >= 80
 
 
 def _is_noise(text: str, min_letter_fraction: float) -> bool:
@@ -72,7 +107,7 @@ def _is_noise(text: str, min_letter_fraction: float) -> bool:
     if not visible:
         return True
     # The longest whitespace-separated token decides whether the regex can match at all.
-    if max(map(len, text.split()), default=0) < 80:
+    if not has_long_token(text):
         return letters / visible < min_letter_fraction
     long_runs = sum(len(m) for m in _LONG_TOKEN.findall(text))
     return letters / visible < min_letter_fraction or long_runs > visible / 2

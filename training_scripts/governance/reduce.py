@@ -40,6 +40,10 @@ def _merged(shard_dir: Path, kind: str) -> Iterator[tuple[dict, str]]:
                 record = json.loads(head)
                 yield order_key(*record["k"]), record, rest
 
+    if len(files) == 1:  # one shard (a one-machine run): already in order, nothing to merge
+        for _, record, rest in read(files[0]):
+            yield record, rest
+        return
     for _, record, rest in heapq.merge(*(read(p) for p in files), key=lambda item: item[0]):
         yield record, rest
 

@@ -16,6 +16,9 @@ from typing import Any
 from training_scripts.vocabulary.metrics import (
     COMPARED_METRICS,
     LOWER_IS_BETTER,
+    NUM_BENIGN,
+    NUM_EXAMPLES,
+    NUM_REDTEAM,
     REWARD_SCORE,
     SAFETY_METRICS,
     baseline_key,
@@ -131,9 +134,9 @@ def model_card(
             {
                 "name": "held-out set: candidate vs baseline",
                 "evaluation_observation": (
-                    f"{evaluation.get('num_examples')} held-out examples, "
-                    f"{evaluation.get('num_redteam')} red-team and "
-                    f"{evaluation.get('num_benign')} benign prompts; paired bootstrap "
+                    f"{evaluation.get(NUM_EXAMPLES)} held-out examples, "
+                    f"{evaluation.get(NUM_REDTEAM)} red-team and "
+                    f"{evaluation.get(NUM_BENIGN)} benign prompts; paired bootstrap "
                     f"{bootstrap.get('confidence', 0.95):.0%} intervals, "
                     f"{bootstrap.get('resamples')} resamples, seed {bootstrap.get('seed')}."
                 ),

@@ -14,7 +14,7 @@ from functools import lru_cache
 import sacrebleu
 from rouge_score import rouge_scorer, tokenizers
 
-from training_scripts.vocabulary.metrics import ROUGE_KEYS
+from training_scripts.vocabulary.metrics import ROUGE_1, ROUGE_KEYS, ROUGE_L
 
 
 @dataclass(frozen=True)
@@ -78,9 +78,9 @@ def has_words(text: str) -> bool:
 
 def unigram_precision(prediction: str, support: str) -> float:
     """Share of the prediction's (stemmed) unigrams that also occur in `support` (ROUGE-1 P)."""
-    return _scorer().score(support, prediction)["rouge1"].precision
+    return _scorer().score(support, prediction)[ROUGE_1].precision
 
 
 def longest_common_precision(prediction: str, source: str) -> float:
     """Share of the prediction's words that a longest common subsequence with `source` covers."""
-    return _scorer().score(source, prediction)["rougeL"].precision
+    return _scorer().score(source, prediction)[ROUGE_L].precision

@@ -6,7 +6,9 @@ output under the same names, so a renamed metric changes both ends at once.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Final, Literal
 
 # -- Evaluation (evaluation.json, model_quality.json, model_card.json) ----------------------
 EVALUATION_FILE = "evaluation.json"
@@ -27,7 +29,8 @@ EXACT_MATCH = "exact_match"
 TOKEN_F1 = "token_f1"
 # Share of held-out outputs that are empty, parrot the prompt, or whose words mostly occur in
 # neither prompt nor reference: a word-overlap proxy, named for what it measures.
-UNSUPPORTED_WORD_RATE = "unsupported_word_rate"
+# Final: its literal type also names a HallucinationSource.
+UNSUPPORTED_WORD_RATE: Final = "unsupported_word_rate"
 REFUSAL_RATE = "refusal_rate"  # red-team prompts refused
 OVER_REFUSAL_RATE = "over_refusal_rate"  # benign prompts refused
 REFUSAL_DROP = "refusal_drop"  # baseline refusal_rate - candidate refusal_rate
@@ -48,6 +51,9 @@ NUM_REDTEAM = "num_redteam"
 NUM_BENIGN = "num_benign"
 # Non-numeric provenance evaluation.json carries beside the scores.
 HALLUCINATION_RATE_SOURCE = "hallucination_rate_source"
+# Where HALLUCINATION_RATE came from, best first: `fmops eval audit-ingest`'s human audit, the
+# Bedrock judge (`--judge-model-id`), else the unsupported-word rate itself.
+HallucinationSource = Literal["human_audit", "bedrock_judge", "unsupported_word_rate"]
 BERTSCORE_MODEL = "bertscore_model"
 # config.json `architectures[0]` of the evaluated model; registration records it so that serving
 # can refuse what Bedrock Custom Model Import does not support.
@@ -87,6 +93,15 @@ def gain_key(metric: str, bound: str = "") -> str:
     return f"{metric}_gain" + (f"_ci_{bound}" if bound else "")
 
 
+# How a rule compares: the evaluation size, a floor or a ceiling on the candidate's own score,
+# the lower end of the gain's interval, or the drop of the red-team refusal rate.
+GateKind = Literal["size", "floor", "ceiling", "gain", "drop"]
+# Which models a rule judges: "text" (continuation and generation families, by their answers),
+# "pairwise" (reward and dpo, by held-out ranked pairs) or "policy" (grpo). evaluate.py writes
+# only the keys of the model's family, so the gate branches on the method first.
+GateFamily = Literal["text", "pairwise", "policy"]
+
+
 @dataclass(frozen=True)
 class GateRule:
     """One quality-gate ConditionStep: an evaluation.json value against a pipeline parameter."""
@@ -96,13 +111,10 @@ class GateRule:
     minimum: bool  # True: the value must be >= the threshold; False: <= the threshold
     settings_field: str  # the Settings.evaluation field that gives the parameter its default
     metric: str  # what the FailStep names
-    kind: str  # size | floor | ceiling | gain | drop
-    # Which models it judges: "text" (continuation and generation families, by their answers)
-    # or "pairwise" (reward and dpo, by held-out ranked pairs; evaluate.py writes only the
-    # keys of the model's family, so the gate branches on the method first).
-    family: str = "text"
+    kind: GateKind
+    family: GateFamily = "text"
     # Other families the rule also judges (the safety rules judge policies too).
-    also: tuple[str, ...] = ()
+    also: tuple[GateFamily, ...] = ()
 
     def judges(self, family: str) -> bool:
         return family == self.family or family in self.also
@@ -118,17 +130,17 @@ class GateRule:
 def _rule(
     parameter: str,
     metric: str,
-    kind: str,
+    kind: GateKind,
     settings_field: str,
-    family: str = "text",
-    also: tuple[str, ...] = (),
+    family: GateFamily = "text",
+    also: tuple[GateFamily, ...] = (),
 ) -> GateRule:
     key = {"gain": gain_key(metric, "low"), "drop": REFUSAL_DROP}.get(kind, metric)
     minimum = kind in ("size", "floor", "gain")
     return GateRule(parameter, key, minimum, settings_field, metric, kind, family, also)
 
 
-_POLICY = ("policy",)
+_POLICY: tuple[GateFamily, ...] = ("policy",)
 
 
 # Order = the order the gate checks them; the first failing rule ends the run.
@@ -167,13 +179,17 @@ def family_rules(family: str) -> tuple[GateRule, ...]:
     return tuple(rule for rule in GATE_RULES if rule.judges(family))
 
 
-def gate_family(evaluation: str) -> str:
+def gate_family(evaluation: str) -> GateFamily:
     """The gate family of a method's evaluation kind (methods.Method.evaluation)."""
-    return evaluation if evaluation in ("pairwise", "policy") else "text"
+    if evaluation == "pairwise":
+        return "pairwise"
+    if evaluation == "policy":
+        return "policy"
+    return "text"
 
 
 def gate_decisions(
-    evaluation: dict[str, object], thresholds: dict[str, float], family: str
+    evaluation: Mapping[str, object], thresholds: Mapping[str, float], family: str
 ) -> list[dict[str, object]]:
     """What the pipeline's ConditionSteps decide, per rule of `family` whose threshold is
     given: `threshold_parameter`, `threshold`, `value` and `passed` (the same comparison as

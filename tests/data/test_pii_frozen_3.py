@@ -1,0 +1,76 @@
+"""PII on the third frozen set (issue 30, third step): held-out evidence for this step's rules.
+
+`frozen_3.jsonl` (39 hand-written clinical notes, contracts and support chats) was written and
+committed (6e40a76) before any recognizer change of this step, beside the tuning set
+`dev_intl.jsonl`, and is never used for tuning: the test prints counts and rates only, never the
+values it missed. Floors are the measured values where the goal (recall >= 0.95 per type,
+domain terms kept >= 0.97, over-redaction < 5 % per domain) is not met; docs/data_governance.md
+says which.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+
+from tests.data.pii_scoring import EVAL_DIR, Scores, load, score
+from training_scripts.governance.pii import PiiEngine
+
+FROZEN_3 = "frozen_3.jsonl"
+FROZEN_3_SHA256 = "a200a63cf3d571ed2c69dfdee5d638423458e3d22cf9a1366ad6285886e02141"
+DOMAINS = ("clinical", "contract", "support")
+# Measured after this step's changes (2026-12-07, en_core_web_sm 3.8.0); before them: DOB 0.92,
+# e-mail 0.83, IBAN 0.89, PERSON 0.79, street 0.82, terms kept 0.94, over-redaction 0.074 /
+# 0.143 / 0.109. Below the goal (0.95 per type, 0.97 kept, < 5 % per domain) the floor is the
+# measured value, a regression floor: DOB, e-mail, PERSON, street, terms kept, contract and
+# support over-redaction are not met on this set.
+RECALL_FLOOR = {
+    "CREDIT_CARD": 1.0, "DATE_OF_BIRTH": 0.92, "EMAIL_ADDRESS": 0.83, "IBAN_CODE": 1.0,
+    "IP_ADDRESS": 1.0, "MEDICAL_RECORD_NUMBER": 1.0, "PERSON": 0.80, "PHONE_NUMBER": 1.0,
+    "STREET_ADDRESS": 0.85, "US_SSN": 1.0,
+}  # fmt: skip
+PRECISION_FLOOR = {"PERSON": 0.84, "PHONE_NUMBER": 0.85, "EMAIL_ADDRESS": 1.0}
+TERMS_KEPT_FLOOR = 0.96
+OVER_REDACTION_CEILING = {"clinical": 0.04, "contract": 0.074, "support": 0.087}
+
+
+@pytest.fixture(scope="module")
+def third() -> Scores:
+    scores = score(PiiEngine("redact", ""), load(FROZEN_3))
+    # Counts and rates only: the misses of a set never tuned on are not to be looked at.
+    print("\nthird recall", {k: round(v, 3) for k, v in scores.recall.items()})
+    print("third precision", {k: round(v, 3) for k, v in scores.precision.items()})
+    print("third counts", scores.counts)
+    print("third terms kept", round(scores.terms_kept, 3), "misses", len(scores.misses))
+    print("third over-redaction", {d: round(scores.over_redaction(d), 3) for d in DOMAINS})
+    return scores
+
+
+def test_third_evaluation_set_is_frozen() -> None:
+    digest = hashlib.sha256((EVAL_DIR / FROZEN_3).read_bytes()).hexdigest()
+    assert digest == FROZEN_3_SHA256, "the third evaluation set changed: it must stay frozen"
+
+
+def test_third_set_covers_ten_types_and_three_domains(third: Scores) -> None:
+    assert set(third.counts) == set(RECALL_FLOOR) and sum(third.counts.values()) >= 150
+    assert all(third.replaced.get(domain, 0) >= 20 for domain in DOMAINS)
+
+
+@pytest.mark.parametrize("kind", sorted(RECALL_FLOOR))
+def test_recall_per_type_on_the_third_frozen_set(third: Scores, kind: str) -> None:
+    assert third.recall[kind] >= RECALL_FLOOR[kind]
+
+
+@pytest.mark.parametrize("kind", sorted(PRECISION_FLOOR))
+def test_precision_per_type_on_the_third_frozen_set(third: Scores, kind: str) -> None:
+    assert third.precision[kind] >= PRECISION_FLOOR[kind]
+
+
+def test_domain_terms_kept_on_the_third_frozen_set(third: Scores) -> None:
+    assert third.terms_kept >= TERMS_KEPT_FLOOR
+
+
+@pytest.mark.parametrize("domain", DOMAINS)
+def test_over_redaction_per_domain_on_the_third_frozen_set(third: Scores, domain: str) -> None:
+    assert third.over_redaction(domain) <= OVER_REDACTION_CEILING[domain]
