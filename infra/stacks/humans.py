@@ -223,7 +223,7 @@ class HumansStack(cdk.Stack):
 
     def _labeling_policy(self) -> None:
         """What Ground Truth does as the labeling role: the task and output prefixes only."""
-        cfg, key, bucket = self._feedback, self._key, self._bucket
+        key = self._key
         labeling_logs = (
             f"arn:{self.partition}:logs:{self.region}:{self.account}:log-group:"
             "/aws/sagemaker/LabelingJobs*"
@@ -232,65 +232,7 @@ class HumansStack(cdk.Stack):
             self,
             "LabelingPolicy",
             roles=[self.labeling_role],
-            statements=[
-                iam.PolicyStatement(
-                    sid="ReadTasks", actions=["s3:GetObject"], resources=[self._tasks]
-                ),
-                iam.PolicyStatement(
-                    sid="WriteResults",
-                    actions=["s3:GetObject", "s3:PutObject"],
-                    resources=[self._outputs],
-                ),
-                iam.PolicyStatement(
-                    sid="ListTaskAndOutputPrefixes",
-                    actions=["s3:ListBucket"],
-                    resources=[bucket.arn_in(self)],
-                    conditions={
-                        "StringLike": {
-                            "s3:prefix": [f"{cfg.task_prefix}*", f"{cfg.output_prefix}*"]
-                        }
-                    },
-                ),
-                iam.PolicyStatement(
-                    sid="LocateBucket",
-                    actions=["s3:GetBucketLocation"],
-                    resources=[bucket.arn_in(self)],
-                ),
-                # OutputConfig.KmsKeyId is the data key: the actions "Encrypt Output Data and
-                # Storage Volume with AWS KMS" lists (SageMaker developer guide,
-                # https://docs.aws.amazon.com/sagemaker/latest/dg/sms-security-kms-permissions.html),
-                # through S3 only.
-                iam.PolicyStatement(
-                    sid="UseDataKeyThroughS3",
-                    actions=[a for a in LABELING_KEY_ACTIONS if a not in LABELING_DIRECT_KEY],
-                    resources=[key.key_arn],
-                    conditions=self._via_s3,
-                ),
-                # SageMaker checks the key and calls kms:Encrypt as the role itself, not
-                # through S3 (LabelingJobOutputConfig.KmsKeyId, SageMaker API reference).
-                iam.PolicyStatement(
-                    sid="UseOutputKey", actions=LABELING_DIRECT_KEY, resources=[key.key_arn]
-                ),
-                # Worker metrics and job status logs ("Create a SageMaker Execution Role for a
-                # Ground Truth Labeling Job", https://docs.aws.amazon.com/sagemaker/latest/dg/
-                # sms-security-permission-execution-role.html; the log group and namespace of
-                # AmazonSageMakerGroundTruthExecution).
-                iam.PolicyStatement(
-                    sid="LabelingJobLogs",
-                    actions=LABELING_LOG_ACTIONS,
-                    resources=[labeling_logs],
-                ),
-                iam.PolicyStatement(
-                    sid="LabelingJobMetrics",
-                    actions=["cloudwatch:PutMetricData"],
-                    resources=["*"],
-                ),
-                iam.PolicyStatement(
-                    sid="InvokeWorkflowFunctions",
-                    actions=["lambda:InvokeFunction"],
-                    resources=[f.function_arn for f in self.functions.values()],
-                ),
-            ],
+            statements=[*self._s3_statements(), *self._service_statements(labeling_logs)],
         )
         justify_wildcards(
             labeling_policy,
@@ -306,6 +248,71 @@ class HumansStack(cdk.Stack):
             "names its log streams per job; PutMetricData takes no resource; the key actions "
             "are the documented list for output encryption, usable through S3 only.",
         )
+
+    def _s3_statements(self) -> list[iam.PolicyStatement]:
+        """Read the task prefix, write the output prefix, list only those."""
+        cfg, bucket = self._feedback, self._bucket
+        return [
+            iam.PolicyStatement(sid="ReadTasks", actions=["s3:GetObject"], resources=[self._tasks]),
+            iam.PolicyStatement(
+                sid="WriteResults",
+                actions=["s3:GetObject", "s3:PutObject"],
+                resources=[self._outputs],
+            ),
+            iam.PolicyStatement(
+                sid="ListTaskAndOutputPrefixes",
+                actions=["s3:ListBucket"],
+                resources=[bucket.arn_in(self)],
+                conditions={
+                    "StringLike": {"s3:prefix": [f"{cfg.task_prefix}*", f"{cfg.output_prefix}*"]}
+                },
+            ),
+            iam.PolicyStatement(
+                sid="LocateBucket",
+                actions=["s3:GetBucketLocation"],
+                resources=[bucket.arn_in(self)],
+            ),
+        ]
+
+    def _service_statements(self, labeling_logs: str) -> list[iam.PolicyStatement]:
+        """The data key for output, the job's logs and metrics, the two workflow Lambdas."""
+        key = self._key
+        return [
+            # OutputConfig.KmsKeyId is the data key: the actions "Encrypt Output Data and
+            # Storage Volume with AWS KMS" lists (SageMaker developer guide,
+            # https://docs.aws.amazon.com/sagemaker/latest/dg/sms-security-kms-permissions.html),
+            # through S3 only.
+            iam.PolicyStatement(
+                sid="UseDataKeyThroughS3",
+                actions=[a for a in LABELING_KEY_ACTIONS if a not in LABELING_DIRECT_KEY],
+                resources=[key.key_arn],
+                conditions=self._via_s3,
+            ),
+            # SageMaker checks the key and calls kms:Encrypt as the role itself, not
+            # through S3 (LabelingJobOutputConfig.KmsKeyId, SageMaker API reference).
+            iam.PolicyStatement(
+                sid="UseOutputKey", actions=LABELING_DIRECT_KEY, resources=[key.key_arn]
+            ),
+            # Worker metrics and job status logs ("Create a SageMaker Execution Role for a
+            # Ground Truth Labeling Job", https://docs.aws.amazon.com/sagemaker/latest/dg/
+            # sms-security-permission-execution-role.html; the log group and namespace of
+            # AmazonSageMakerGroundTruthExecution).
+            iam.PolicyStatement(
+                sid="LabelingJobLogs",
+                actions=LABELING_LOG_ACTIONS,
+                resources=[labeling_logs],
+            ),
+            iam.PolicyStatement(
+                sid="LabelingJobMetrics",
+                actions=["cloudwatch:PutMetricData"],
+                resources=["*"],
+            ),
+            iam.PolicyStatement(
+                sid="InvokeWorkflowFunctions",
+                actions=["lambda:InvokeFunction"],
+                resources=[f.function_arn for f in self.functions.values()],
+            ),
+        ]
 
     def _outputs_for_the_cli(self) -> None:
         """What `fmops feedback start` reads (names from deployment/contract.py)."""
