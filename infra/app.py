@@ -37,6 +37,11 @@ class FmopsStacks:
     budget: BudgetStack | None = None
     humans: HumansStack | None = None
 
+    def all(self) -> list[cdk.Stack]:
+        """The stage's stacks that exist, in the order they are tagged and bounded."""
+        stacks = (self.data, self.network, self.training, self.rag, self.bedrock, self.serving)
+        return [s for s in (*stacks, self.budget, self.humans) if s is not None]
+
 
 def refuse_missing_lookups(assembly: cx_api.CloudAssembly, *, under_cdk_cli: bool) -> None:
     """Refuse an assembly synthesized with placeholder lookups (outside the CDK CLI).
@@ -72,23 +77,74 @@ def build_stacks(scope: Construct, settings: Settings, *, nag: bool = True) -> F
     Stack names are explicit so that inside a Stage they stay `<prefix>-<stage>-<purpose>` (a
     Stage would otherwise prefix them), which the CLI reads outputs by.
     """
-    app = scope
-    # Without account/region the stacks stay environment-agnostic: synth needs no credentials.
+    stacks = _stage_stacks(scope, settings)
+    _tag_and_bound(stacks, settings)
+    acknowledge_justified_wildcards(scope)
+    if nag:
+        apply_nag_packs(scope)
+    return stacks
+
+
+def _named(settings: Settings, kind: StackKind) -> dict[str, Any]:
+    """Name and environment of one stack. Without account/region the stacks stay
+    environment-agnostic: synth needs no credentials."""
     env = cdk.Environment(account=settings.account, region=settings.region)
+    return {"stack_name": stack_name(settings, kind), "env": env}
 
-    def named(kind: StackKind) -> dict[str, Any]:
-        return {"stack_name": stack_name(settings, kind), "env": env}
 
-    data = DataStack(app, stack_name(settings, "data"), settings=settings, **named("data"))
+def _stage_stacks(app: Construct, settings: Settings) -> FmopsStacks:
+    """Each stack from the settings it needs and the typed attributes of the stacks before it."""
+    data = DataStack(
+        app, stack_name(settings, "data"), settings=settings, **_named(settings, "data")
+    )
     network = NetworkStack(
         app,
         stack_name(settings, "network"),
-        settings=settings,
+        network=settings.network,
         flow_logs_bucket=data.access_logs_bucket,
         project_buckets=[data.raw_bucket, data.curated_bucket, data.artifacts_bucket],
-        **named("network"),
+        **_named(settings, "network"),
     )
-    training = TrainingPipelineStack(
+    training = _training_stack(app, settings, data, network)
+    rag = None
+    if settings.rag.enabled:
+        rag = RagStack(
+            app,
+            stack_name(settings, "rag"),
+            rag=settings.rag,
+            name=settings.name,
+            key=data.key,
+            curated_bucket=data.curated_bucket,
+            **_named(settings, "rag"),
+        )
+    bedrock = _bedrock_stack(app, settings, data, network)
+    serving = ServingStack(
+        app,
+        stack_name(settings, "serving"),
+        settings=settings,
+        key=data.key,
+        artifacts_bucket=data.artifacts_bucket,
+        bedrock_stack=bedrock,
+        **_named(settings, "serving"),
+    )
+    humans = _humans_stack(app, settings, data, network) if settings.feedback.enabled else None
+    budget = None
+    if settings.cost.monthly_budget_usd is not None:
+        budget = BudgetStack(
+            app,
+            stack_name(settings, "budget"),
+            name=settings.name,
+            cost=settings.cost,
+            alarm_email=settings.alarm_email,
+            **_named(settings, "budget"),
+        )
+    return FmopsStacks(data, network, training, rag, bedrock, serving, budget, humans)
+
+
+def _training_stack(
+    app: Construct, settings: Settings, data: DataStack, network: NetworkStack
+) -> TrainingPipelineStack:
+    return TrainingPipelineStack(
         app,
         stack_name(settings, "training"),
         settings=settings,
@@ -101,20 +157,14 @@ def build_stacks(scope: Construct, settings: Settings, *, nag: bool = True) -> F
         subnets=network.isolated_subnets,
         training_security_group=network.training_security_group,
         endpoint_security_group=network.endpoint_security_group,
-        **named("training"),
+        **_named(settings, "training"),
     )
-    rag = None
-    if settings.rag.enabled:
-        rag = RagStack(
-            app,
-            stack_name(settings, "rag"),
-            rag=settings.rag,
-            name=settings.name,
-            key=data.key,
-            curated_bucket=data.curated_bucket,
-            **named("rag"),
-        )
-    bedrock = BedrockStack(
+
+
+def _bedrock_stack(
+    app: Construct, settings: Settings, data: DataStack, network: NetworkStack
+) -> BedrockStack:
+    return BedrockStack(
         app,
         stack_name(settings, "bedrock"),
         settings=settings,
@@ -124,41 +174,34 @@ def build_stacks(scope: Construct, settings: Settings, *, nag: bool = True) -> F
         subnets=network.isolated_subnets,
         security_group=network.bedrock_jobs_security_group,
         vpc=network.vpc,
-        **named("bedrock"),
+        **_named(settings, "bedrock"),
     )
-    serving = ServingStack(
+
+
+def _humans_stack(
+    app: Construct, settings: Settings, data: DataStack, network: NetworkStack
+) -> HumansStack:
+    return HumansStack(
         app,
-        stack_name(settings, "serving"),
-        settings=settings,
+        stack_name(settings, "humans"),
+        name=settings.name,
+        feedback=settings.feedback,
         key=data.key,
         artifacts_bucket=data.artifacts_bucket,
-        bedrock_stack=bedrock,
-        **named("serving"),
+        vpc=network.vpc,
+        subnets=network.isolated_subnets,
+        security_group=network.functions_security_group,
+        **_named(settings, "humans"),
     )
-    humans = None
-    if settings.feedback.enabled:
-        humans = HumansStack(
-            app,
-            stack_name(settings, "humans"),
-            settings=settings,
-            key=data.key,
-            artifacts_bucket=data.artifacts_bucket,
-            vpc=network.vpc,
-            subnets=network.isolated_subnets,
-            security_group=network.functions_security_group,
-            **named("humans"),
-        )
-    budget = None
-    if settings.cost.monthly_budget_usd is not None:
-        budget = BudgetStack(
-            app, stack_name(settings, "budget"), settings=settings, **named("budget")
-        )
+
+
+def _tag_and_bound(stacks: FmopsStacks, settings: Settings) -> None:
+    """Tag the stage's stacks and put the permissions boundary on every role in them."""
     # Tag the stage's stacks, not the whole app: a delivery pipeline in the same app deploys
     # other stages, whose tags must not be overwritten.
-    for stack in (data, network, training, rag, bedrock, serving, budget, humans):
-        if stack is not None:
-            cdk.Tags.of(stack).add("project", settings.prefix)
-            cdk.Tags.of(stack).add("stage", settings.stage)
+    for stack in stacks.all():
+        cdk.Tags.of(stack).add("project", settings.prefix)
+        cdk.Tags.of(stack).add("stage", settings.stage)
     boundary_arn = settings.security.permissions_boundary_arn
     if boundary_arn:
         check_boundary_account(settings, boundary_arn)
@@ -166,21 +209,7 @@ def build_stacks(scope: Construct, settings: Settings, *, nag: bool = True) -> F
         # including the ones CDK generates for custom-resource providers. Never on `scope`:
         # the app also holds the delivery stack (another account) and the other stages.
         boundary = iam.ManagedPolicy.from_managed_policy_arn(
-            data, "PermissionsBoundary", boundary_arn
+            stacks.data, "PermissionsBoundary", boundary_arn
         )
-        for stack in (data, network, training, rag, bedrock, serving, budget, humans):
-            if stack is not None:
-                iam.PermissionsBoundary.of(stack).apply(boundary)
-    acknowledge_justified_wildcards(app)
-    if nag:
-        apply_nag_packs(app)
-    return FmopsStacks(
-        data=data,
-        network=network,
-        training=training,
-        bedrock=bedrock,
-        rag=rag,
-        budget=budget,
-        humans=humans,
-        serving=serving,
-    )
+        for stack in stacks.all():
+            iam.PermissionsBoundary.of(stack).apply(boundary)

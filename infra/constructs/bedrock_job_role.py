@@ -10,15 +10,12 @@ from __future__ import annotations
 import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
 
+from infra.constructs.workflow_steps import every
+
 
 def bedrock_job_arns(stack: cdk.Stack, job_resource: str) -> str:
     """Every `job_resource` job of this account and region (e.g. model-customization-job/*)."""
-    return stack.format_arn(
-        service="bedrock",
-        resource=job_resource,
-        resource_name="*",
-        arn_format=cdk.ArnFormat.SLASH_RESOURCE_NAME,
-    )
+    return every(stack, "bedrock", job_resource)
 
 
 def bedrock_job_role(

@@ -24,32 +24,7 @@ def invocation_logging(
     ("Model invocation logging", Bedrock user guide,
     https://docs.aws.amazon.com/bedrock/latest/userguide/model-invocation-logging.html).
     """
-    source_arn = f"arn:{stack.partition}:bedrock:{stack.region}:{stack.account}:*"
-    bedrock_principal = iam.ServicePrincipal("bedrock.amazonaws.com")
-    bucket.add_to_resource_policy(
-        iam.PolicyStatement(
-            sid="BedrockInvocationLogs",
-            principals=[bedrock_principal],
-            actions=["s3:PutObject"],
-            resources=[bucket.arn_for_objects(f"{prefix}AWSLogs/{stack.account}/*")],
-            conditions={
-                "StringEquals": {"aws:SourceAccount": stack.account},
-                "ArnLike": {"aws:SourceArn": source_arn},
-            },
-        )
-    )
-    key.add_to_resource_policy(
-        iam.PolicyStatement(
-            sid="BedrockInvocationLogsEncrypt",
-            principals=[bedrock_principal],
-            actions=["kms:GenerateDataKey"],
-            resources=["*"],
-            conditions={
-                "StringEquals": {"aws:SourceAccount": stack.account},
-                "ArnLike": {"aws:SourceArn": source_arn},
-            },
-        )
-    )
+    _allow_bedrock_delivery(stack, key, bucket, prefix)
     config = {
         "loggingConfig": {
             "s3Config": {"bucketName": bucket.name_in(stack), "keyPrefix": prefix.rstrip("/")},
@@ -86,4 +61,36 @@ def invocation_logging(
         ),
         install_latest_aws_sdk=False,
         log_retention=None,
+    )
+
+
+def _allow_bedrock_delivery(
+    stack: cdk.Stack, key: kms.IKey, bucket: SecureBucket, prefix: str
+) -> None:
+    """Bucket and key statements: Bedrock of this account writes under the prefix only."""
+    source_arn = f"arn:{stack.partition}:bedrock:{stack.region}:{stack.account}:*"
+    bedrock_principal = iam.ServicePrincipal("bedrock.amazonaws.com")
+    bucket.add_to_resource_policy(
+        iam.PolicyStatement(
+            sid="BedrockInvocationLogs",
+            principals=[bedrock_principal],
+            actions=["s3:PutObject"],
+            resources=[bucket.arn_for_objects(f"{prefix}AWSLogs/{stack.account}/*")],
+            conditions={
+                "StringEquals": {"aws:SourceAccount": stack.account},
+                "ArnLike": {"aws:SourceArn": source_arn},
+            },
+        )
+    )
+    key.add_to_resource_policy(
+        iam.PolicyStatement(
+            sid="BedrockInvocationLogsEncrypt",
+            principals=[bedrock_principal],
+            actions=["kms:GenerateDataKey"],
+            resources=["*"],
+            conditions={
+                "StringEquals": {"aws:SourceAccount": stack.account},
+                "ArnLike": {"aws:SourceArn": source_arn},
+            },
+        )
     )

@@ -13,7 +13,9 @@ from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_sagemaker as sagemaker
 from aws_cdk import custom_resources as cr
+from constructs import IConstruct
 
+from infra.constructs.vpc_function import function_role
 from infra.nag import (
     SYNCHRONOUS_PROVIDER_RULES,
     acknowledge,
@@ -25,6 +27,34 @@ from infra.nag import (
 
 def private_workteam(stack: cdk.Stack, name: str) -> str:
     """A Cognito-backed private workforce (MFA required) and the stage's workteam on it."""
+    user_pool, client, group = _labelers(stack, name)
+    workforce_name = f"{name}-workforce"
+    workforce = _workforce(stack, workforce_name, user_pool, client)
+    workteam = sagemaker.CfnWorkteam(
+        stack,
+        "Workteam",
+        workteam_name=f"{name}-labelers",
+        workforce_name=workforce_name,
+        description=f"{name}: safety rankings and hallucination audits",
+        member_definitions=[
+            sagemaker.CfnWorkteam.MemberDefinitionProperty(
+                cognito_member_definition=sagemaker.CfnWorkteam.CognitoMemberDefinitionProperty(
+                    cognito_user_pool=user_pool.user_pool_id,
+                    cognito_client_id=client.user_pool_client_id,
+                    cognito_user_group=group.group_name or f"{name}-labelers",
+                )
+            )
+        ],
+    )
+    workteam.node.add_dependency(workforce)
+    workteam.node.add_dependency(group)
+    return workteam.attr_workteam_arn
+
+
+def _labelers(
+    stack: cdk.Stack, name: str
+) -> tuple[cognito.UserPool, cognito.UserPoolClient, cognito.CfnUserPoolGroup]:
+    """The workers' user pool (invited only, MFA, retained), its portal client and group."""
     user_pool = cognito.UserPool(
         stack,
         "Labelers",
@@ -64,23 +94,66 @@ def private_workteam(stack: cdk.Stack, name: str) -> str:
         group_name=f"{name}-labelers",
         description="Workers of this stage's Ground Truth workteam",
     )
-    workforce_name = f"{name}-workforce"
-    provider_role = iam.Role(
+    return user_pool, client, group
+
+
+def _workforce(
+    stack: cdk.Stack,
+    workforce_name: str,
+    user_pool: cognito.UserPool,
+    client: cognito.UserPoolClient,
+) -> cr.AwsCustomResource:
+    """CreateWorkforce/DeleteWorkforce as a custom resource, with a role for exactly that."""
+    provider_role = function_role(
         stack,
         "WorkforceProviderRole",
-        assumed_by=iam.ServicePrincipal(
-            "lambda.amazonaws.com",
-            conditions={"StringEquals": {"aws:SourceAccount": stack.account}},
-        ),
         description="Creates and deletes the stage's Ground Truth private workforce",
     )
+    provider_policy = _provider_policy(stack, provider_role, workforce_name, user_pool)
+    workforce = cr.AwsCustomResource(
+        stack,
+        "Workforce",
+        on_create=cr.AwsSdkCall(
+            service="SageMaker",
+            action="createWorkforce",
+            parameters={
+                "WorkforceName": workforce_name,
+                "CognitoConfig": {
+                    "UserPool": user_pool.user_pool_id,
+                    "ClientId": client.user_pool_client_id,
+                },
+            },
+            physical_resource_id=cr.PhysicalResourceId.of(workforce_name),
+        ),
+        on_delete=cr.AwsSdkCall(
+            service="SageMaker",
+            action="deleteWorkforce",
+            parameters={"WorkforceName": workforce_name},
+        ),
+        role=provider_role.without_policy_updates(),
+        # Outside the VPC on purpose: the provider answers CloudFormation by a PUT to a
+        # presigned URL in CloudFormation's response bucket, which the isolated subnets reach
+        # only if the S3 endpoint policy admitted that AWS-owned bucket for every job in the VPC
+        # (an exfiltration path). The provider calls two control-plane APIs and handles no data.
+        install_latest_aws_sdk=False,
+    )
+    # CreateWorkforce configures the pool: the custom resource must wait for its permissions.
+    workforce.node.add_dependency(provider_policy)
+    _acknowledge_provider(custom_resource_provider(stack))
+    return workforce
+
+
+def _provider_policy(
+    stack: cdk.Stack, role: iam.Role, workforce_name: str, user_pool: cognito.UserPool
+) -> iam.ManagedPolicy:
+    """Create/DeleteWorkforce on this workforce, configuring this pool, writing its logs."""
     lambda_logs = (
         f"arn:{stack.partition}:logs:{stack.region}:{stack.account}:log-group:/aws/lambda/*"
     )
     provider_policy = iam.ManagedPolicy(
         stack,
         "WorkforceProviderPolicy",
-        roles=[provider_role],
+        roles=[role],
         statements=[
             iam.PolicyStatement(
                 actions=["sagemaker:CreateWorkforce", "sagemaker:DeleteWorkforce"],
@@ -113,36 +186,11 @@ def private_workteam(stack: cdk.Stack, name: str) -> str:
         "CDK names the provider function at deploy time, so its log group is known only as "
         "/aws/lambda/*.",
     )
-    workforce = cr.AwsCustomResource(
-        stack,
-        "Workforce",
-        on_create=cr.AwsSdkCall(
-            service="SageMaker",
-            action="createWorkforce",
-            parameters={
-                "WorkforceName": workforce_name,
-                "CognitoConfig": {
-                    "UserPool": user_pool.user_pool_id,
-                    "ClientId": client.user_pool_client_id,
-                },
-            },
-            physical_resource_id=cr.PhysicalResourceId.of(workforce_name),
-        ),
-        on_delete=cr.AwsSdkCall(
-            service="SageMaker",
-            action="deleteWorkforce",
-            parameters={"WorkforceName": workforce_name},
-        ),
-        role=provider_role.without_policy_updates(),
-        # Outside the VPC on purpose: the provider answers CloudFormation by a PUT to a
-        # presigned URL in CloudFormation's response bucket, which the isolated subnets reach
-        # only if the S3 endpoint policy admitted that AWS-owned bucket for every job in the VPC
-        # (an exfiltration path). The provider calls two control-plane APIs and handles no data.
-        install_latest_aws_sdk=False,
-    )
-    # CreateWorkforce configures the pool: the custom resource must wait for its permissions.
-    workforce.node.add_dependency(provider_policy)
-    provider = custom_resource_provider(stack)
+    return provider_policy
+
+
+def _acknowledge_provider(provider: IConstruct) -> None:
+    """CDK's shared provider function: why it is synchronous and outside the VPC."""
     acknowledge(
         provider,
         SYNCHRONOUS_PROVIDER_RULES,
@@ -163,22 +211,3 @@ def private_workteam(stack: cdk.Stack, name: str) -> str:
         "delete and retries it itself (no concurrency to reserve, no events to dead-letter); "
         "it must reach CloudFormation's response bucket, which the isolated VPC cannot.",
     )
-    workteam = sagemaker.CfnWorkteam(
-        stack,
-        "Workteam",
-        workteam_name=f"{name}-labelers",
-        workforce_name=workforce_name,
-        description=f"{name}: safety rankings and hallucination audits",
-        member_definitions=[
-            sagemaker.CfnWorkteam.MemberDefinitionProperty(
-                cognito_member_definition=sagemaker.CfnWorkteam.CognitoMemberDefinitionProperty(
-                    cognito_user_pool=user_pool.user_pool_id,
-                    cognito_client_id=client.user_pool_client_id,
-                    cognito_user_group=group.group_name or f"{name}-labelers",
-                )
-            )
-        ],
-    )
-    workteam.node.add_dependency(workforce)
-    workteam.node.add_dependency(group)
-    return workteam.attr_workteam_arn

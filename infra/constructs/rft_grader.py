@@ -12,18 +12,29 @@ the account. The asset holds `infra/lambdas/rft_grader/handler.py` and
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import aws_cdk as cdk
-from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
-from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
+from infra.constructs.bedrock_job_role import bedrock_job_arns
 from infra.constructs.encrypted_log_group import encrypted_log_group
-from infra.nag import acknowledge, justify_wildcards, skip_checkov
+from infra.constructs.vpc_function import (
+    ENI_ACTIONS,
+    LOG_ACTIONS,
+    TRACING_ACTIONS,
+    FunctionPlacement,
+    VpcFunctionProps,
+    dead_letter_queue,
+    execution_statements,
+    function_role,
+    vpc_function,
+)
+from infra.nag import justify_wildcards, skip_checkov
 
 ROOT = Path(__file__).resolve().parents[2]
 HANDLER = "infra.lambdas.rft_grader.handler.handler"
@@ -45,21 +56,23 @@ ASSET_EXCLUDES = [
     "__pycache__",
     "*.pyc",
 ]
-# A Lambda in a VPC manages its network interfaces (the Lambda guide's list; no DescribeSubnets,
-# which the runtime contract finds no call for); they support no resource-level permissions.
-ENI_ACTIONS = [
-    "ec2:CreateNetworkInterface",
-    "ec2:DescribeNetworkInterfaces",
-    "ec2:DeleteNetworkInterface",
-    "ec2:AssignPrivateIpAddresses",
-    "ec2:UnassignPrivateIpAddresses",
-]
 
 
 def grader_code() -> lambda_.Code:
     return lambda_.Code.from_asset(
         str(ROOT), exclude=ASSET_EXCLUDES, ignore_mode=cdk.IgnoreMode.GIT
     )
+
+
+@dataclass(frozen=True)
+class RftGraderProps:
+    """The grader function's name prefix and the limits Bedrock's calls run under."""
+
+    name: str
+    # One job must not starve the account's concurrency.
+    reserved_concurrency: int = 20
+    # Bedrock asks for a timeout above the 3 s default for graders (up to 15 minutes).
+    timeout_minutes: int = 5
 
 
 class RftGrader(Construct):
@@ -70,19 +83,13 @@ class RftGrader(Construct):
         scope: Construct,
         construct_id: str,
         *,
-        name: str,
+        props: RftGraderProps,
         key: kms.IKey,
-        service_role: iam.IRole,
-        vpc: ec2.IVpc,
-        vpc_subnets: list[ec2.ISubnet],
-        security_group: ec2.ISecurityGroup,
-        reserved_concurrency: int = 20,
-        # Bedrock asks for a timeout above the 3 s default for graders (up to 15 minutes).
-        timeout_minutes: int = 5,
+        placement: FunctionPlacement,
     ) -> None:
         super().__init__(scope, construct_id)
         stack = cdk.Stack.of(self)
-        function_name = f"{name}-rft-grader"
+        function_name = f"{props.name}-rft-grader"
         # KMS-encrypted, with the key statement for this group only (encryption context).
         log_group = encrypted_log_group(
             self, "Logs", log_group_name=f"/aws/lambda/{function_name}", key=key
@@ -93,47 +100,26 @@ class RftGrader(Construct):
             resource_name=log_group.log_group_name,
             arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME,
         )
-        self.dead_letters = sqs.Queue(
-            self,
-            "DeadLetters",
-            encryption=sqs.QueueEncryption.KMS,
-            encryption_master_key=key,
-            enforce_ssl=True,
-            retention_period=cdk.Duration.days(14),
+        self.dead_letters = dead_letter_queue(
+            self, "DeadLetters", key=key, owner="grader's dead-letter queue"
         )
-        acknowledge(
-            self.dead_letters,
-            "AwsSolutions-SQS3",
-            "This queue is itself the grader's dead-letter queue; a dead-letter queue for it "
-            "would only move the same failed events once more.",
-        )
-        self.role = iam.Role(
-            self,
-            "Role",
-            assumed_by=iam.ServicePrincipal(
-                "lambda.amazonaws.com",
-                conditions={"StringEquals": {"aws:SourceAccount": stack.account}},
-            ),
-            description="Bedrock RFT grader Lambda",
-        )
+        self.role = function_role(self, "Role", description="Bedrock RFT grader Lambda")
         self.policy = self._policy(key, log_group_arn)
-        self.function = lambda_.Function(
+        self.function = vpc_function(
             self,
             "Function",
-            function_name=function_name,
-            runtime=lambda_.Runtime.PYTHON_3_14,
-            handler=HANDLER,
+            VpcFunctionProps(
+                function_name=function_name,
+                handler=HANDLER,
+                timeout_seconds=60 * props.timeout_minutes,
+                memory_size=512,
+                reserved_concurrency=props.reserved_concurrency,
+            ),
             code=grader_code(),
-            role=self.role.without_policy_updates(),
-            timeout=cdk.Duration.minutes(timeout_minutes),
-            memory_size=512,
-            vpc=vpc,
-            vpc_subnets=ec2.SubnetSelection(subnets=vpc_subnets),
-            security_groups=[security_group],
-            dead_letter_queue=self.dead_letters,
-            reserved_concurrent_executions=reserved_concurrency,
+            role=self.role,
+            placement=placement,
+            dead_letters=self.dead_letters,
             log_group=log_group,
-            tracing=lambda_.Tracing.ACTIVE,
         )
         policy = self.policy.node.default_child
         function = self.function.node.default_child
@@ -141,12 +127,13 @@ class RftGrader(Construct):
         # The role must hold its statements before first use; the role itself is implied by the
         # Role GetAtt (cfn-lint W3005), so DependsOn names the policy only.
         function.add_override("DependsOn", [stack.get_logical_id(policy)])
-        job_arns = stack.format_arn(
-            service="bedrock",
-            resource="model-customization-job",
-            resource_name="*",
-            arn_format=cdk.ArnFormat.SLASH_RESOURCE_NAME,
-        )
+        self._allow_bedrock()
+        self.function_arn = self.function.function_arn
+
+    def _allow_bedrock(self) -> None:
+        """Resource policy for Bedrock's jobs, and the statement their service role needs."""
+        stack = cdk.Stack.of(self)
+        job_arns = bedrock_job_arns(stack, "model-customization-job")
         # Resource policy: Bedrock, for this account's customization jobs only.
         self.function.add_permission(
             "BedrockInvoke",
@@ -162,48 +149,21 @@ class RftGrader(Construct):
             actions=["lambda:InvokeFunction"],
             resources=[self.function.function_arn],
         )
-        self.function_arn = self.function.function_arn
 
     def _policy(self, key: kms.IKey, log_group_arn: str) -> iam.ManagedPolicy:
-        stack = cdk.Stack.of(self)
         policy = iam.ManagedPolicy(
             self,
             "Policy",
             roles=[self.role],
-            statements=[
-                iam.PolicyStatement(
-                    sid="DeadLetters",
-                    actions=["sqs:SendMessage"],
-                    resources=[self.dead_letters.queue_arn],
-                ),
-                iam.PolicyStatement(
-                    sid="DeadLetterKey",
-                    actions=["kms:GenerateDataKey", "kms:Decrypt"],
-                    resources=[key.key_arn],
-                    conditions={
-                        "StringEquals": {"kms:ViaService": f"sqs.{stack.region}.amazonaws.com"}
-                    },
-                ),
-                iam.PolicyStatement(
-                    sid="Logs",
-                    actions=["logs:CreateLogStream", "logs:PutLogEvents"],
-                    resources=[f"{log_group_arn}:*"],
-                ),
-                iam.PolicyStatement(
-                    sid="Tracing",
-                    actions=["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
-                    resources=["*"],
-                ),
-                iam.PolicyStatement(
-                    sid="VpcNetworkInterfaces", actions=ENI_ACTIONS, resources=["*"]
-                ),
-            ],
+            statements=execution_statements(
+                dead_letters=self.dead_letters, key=key, log_streams=f"{log_group_arn}:*"
+            ),
         )
         justify_wildcards(
             policy,
             [
-                (["logs:CreateLogStream", "logs:PutLogEvents"], f"{log_group_arn}:*"),
-                (["xray:PutTraceSegments", "xray:PutTelemetryRecords"], "*"),
+                (LOG_ACTIONS, f"{log_group_arn}:*"),
+                (TRACING_ACTIONS, "*"),
                 (ENI_ACTIONS, "*"),
             ],
             "X-Ray segments and VPC network-interface actions support no resource-level "

@@ -3,11 +3,26 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import aws_cdk as cdk
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
+
+from deployment.settings import DataSettings
+
+# The props' defaults are the data lake settings' own (one home: deployment/settings.py).
+_DATA = DataSettings()
+
+
+@dataclass(frozen=True)
+class SecureBucketProps:
+    """How long the bucket keeps what it no longer needs (it is named by CloudFormation)."""
+
+    noncurrent_version_expiry_days: int = _DATA.noncurrent_version_expiry_days
+    abort_incomplete_upload_days: int = _DATA.abort_incomplete_upload_days
+    extra_lifecycle_rules: Sequence[s3.LifecycleRule] = ()
 
 
 class SecureBucket(s3.Bucket):
@@ -26,13 +41,12 @@ class SecureBucket(s3.Bucket):
         self,
         scope: Construct,
         construct_id: str,
+        props: SecureBucketProps | None = None,
         *,
         encryption_key: kms.IKey | None,
         access_logs: s3.IBucket | None,
-        noncurrent_version_expiry_days: int,
-        abort_incomplete_upload_days: int,
-        extra_lifecycle_rules: Sequence[s3.LifecycleRule] = (),
     ) -> None:
+        props = props or SecureBucketProps()
         super().__init__(
             scope,
             construct_id,
@@ -53,14 +67,16 @@ class SecureBucket(s3.Bucket):
                 s3.LifecycleRule(
                     id="abort-incomplete-multipart-uploads",
                     abort_incomplete_multipart_upload_after=cdk.Duration.days(
-                        abort_incomplete_upload_days
+                        props.abort_incomplete_upload_days
                     ),
                 ),
                 s3.LifecycleRule(
                     id="expire-noncurrent-versions",
-                    noncurrent_version_expiration=cdk.Duration.days(noncurrent_version_expiry_days),
+                    noncurrent_version_expiration=cdk.Duration.days(
+                        props.noncurrent_version_expiry_days
+                    ),
                 ),
-                *extra_lifecycle_rules,
+                *props.extra_lifecycle_rules,
             ],
             removal_policy=cdk.RemovalPolicy.RETAIN,
         )

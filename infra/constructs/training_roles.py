@@ -9,6 +9,8 @@ bucket policy denies writes to everyone else), `job_role` by the training and ev
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import aws_cdk as cdk
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecr_assets as ecr_assets
@@ -18,11 +20,37 @@ from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
 from deployment.contract import BASE_MODELS_PREFIX, PIPELINE_RUNS_PREFIX, regional_role_name
+from deployment.settings import DataSettings
 from infra.constructs.model_arns import InvocableModels
 from infra.constructs.secure_bucket import SecureBucket
 from infra.nag import justify_wildcards
 
 SAGEMAKER = "sagemaker.amazonaws.com"
+
+
+@dataclass(frozen=True)
+class TrainingRolesProps:
+    """The roles' names, where prepared data lives, and which model group the pipeline fills."""
+
+    job_role_name: str
+    pipeline_role_name: str
+    prepare_role_name: str
+    model_package_group_name: str
+    curated_prefix: str = DataSettings().curated_prefix
+    # The prepare role also reads back what it wrote: the one-instance reduce step reads the
+    # shard outputs of a multi-instance prepare.
+    reads_shards: bool = False
+
+
+@dataclass(frozen=True)
+class PipelineData:
+    """The buckets, key and secret the pipeline's jobs work with."""
+
+    key: kms.IKey
+    raw_bucket: SecureBucket
+    curated_bucket: SecureBucket
+    artifacts_bucket: SecureBucket
+    pii_salt: secretsmanager.ISecret
 
 
 class TrainingRoles(Construct):
@@ -33,37 +61,60 @@ class TrainingRoles(Construct):
         scope: Construct,
         construct_id: str,
         *,
-        job_role_name: str,
-        pipeline_role_name: str,
-        prepare_role_name: str,
-        curated_prefix: str,
-        key: kms.IKey,
-        raw_bucket: SecureBucket,
-        curated_bucket: SecureBucket,
-        artifacts_bucket: SecureBucket,
-        pii_salt: secretsmanager.ISecret,
+        props: TrainingRolesProps,
+        data: PipelineData,
         image: ecr_assets.DockerImageAsset,
         vpc: ec2.IVpc,
-        model_package_group_name: str,
-        reads_shards: bool = False,
         judge_models: InvocableModels | None = None,
     ) -> None:
-        """`reads_shards`: the prepare role also reads back what it wrote (the one-instance
-        reduce step reads the shard outputs of a multi-instance prepare). `judge_models`: the
-        evaluation's LLM judge, which the job role may invoke."""
+        """`judge_models`: the evaluation's LLM judge, which the job role may invoke."""
         super().__init__(scope, construct_id)
+        self.props, self._data = props, data
         stack = cdk.Stack.of(self)
-        same_account = {"StringEquals": {"aws:SourceAccount": stack.account}}
-
-        self.job_role = iam.Role(
-            self,
-            "JobRole",
-            role_name=regional_role_name(job_role_name, stack.region),
-            assumed_by=iam.ServicePrincipal(SAGEMAKER, conditions=same_account),
-            description="Assumed by the pipeline's processing and training jobs",
+        self._container = _container_statements(stack, data.key, image, vpc)
+        self._runs = data.artifacts_bucket.arn_in(self, f"{PIPELINE_RUNS_PREFIX}*")
+        self._prepared = data.curated_bucket.arn_in(
+            self, f"{props.curated_prefix}{PIPELINE_RUNS_PREFIX}*"
         )
-        runs = artifacts_bucket.arn_in(self, f"{PIPELINE_RUNS_PREFIX}*")
-        prepared = curated_bucket.arn_in(self, f"{curated_prefix}{PIPELINE_RUNS_PREFIX}*")
+        self.job_role = self._role(
+            "JobRole",
+            props.job_role_name,
+            "Assumed by the pipeline's processing and training jobs",
+        )
+        self._job_policy(judge_models)
+        self.prepare_role = self._role(
+            "PrepareRole",
+            props.prepare_role_name,
+            "Assumed by the prepare step: the only writer of curated data",
+        )
+        self._prepare_policy()
+        self.pipeline_role = self._role(
+            "PipelineRole",
+            props.pipeline_role_name,
+            "Assumed by SageMaker Pipelines to run the training pipeline's steps",
+        )
+        self._pipeline_policy()
+
+    def _role(self, construct_id: str, name: str, description: str) -> iam.Role:
+        stack = cdk.Stack.of(self)
+        return iam.Role(
+            self,
+            construct_id,
+            role_name=regional_role_name(name, stack.region),
+            assumed_by=iam.ServicePrincipal(
+                SAGEMAKER, conditions={"StringEquals": {"aws:SourceAccount": stack.account}}
+            ),
+            description=description,
+        )
+
+    def _job_policy(self, judge_models: InvocableModels | None) -> None:
+        """Training and evaluation: read data and base models, write the run's outputs."""
+        stack, curated, artifacts = (
+            cdk.Stack.of(self),
+            self._data.curated_bucket,
+            self._data.artifacts_bucket,
+        )
+        runs = self._runs
         # Managed (not inline) policies with explicit actions: HIPAA/NIST packs reject inline
         # policies, and grant_* helpers add action wildcards (s3:GetObject*, kms:ReEncrypt*).
         job_policy = iam.ManagedPolicy(
@@ -75,8 +126,8 @@ class TrainingRoles(Construct):
                     sid="ReadData",
                     actions=["s3:GetObject"],
                     resources=[
-                        curated_bucket.arn_in(self, "*"),
-                        artifacts_bucket.arn_in(self, f"{BASE_MODELS_PREFIX}*"),
+                        curated.arn_in(self, "*"),
+                        artifacts.arn_in(self, f"{BASE_MODELS_PREFIX}*"),
                     ],
                 ),
                 iam.PolicyStatement(
@@ -87,9 +138,9 @@ class TrainingRoles(Construct):
                 iam.PolicyStatement(
                     sid="ListData",
                     actions=["s3:ListBucket"],
-                    resources=[curated_bucket.arn_in(self), artifacts_bucket.arn_in(self)],
+                    resources=[curated.arn_in(self), artifacts.arn_in(self)],
                 ),
-                *_container_statements(stack, key, image, vpc),
+                *self._container,
             ],
         )
         judge_any_region = judge_models.any_region if judge_models else []
@@ -105,8 +156,8 @@ class TrainingRoles(Construct):
         justify_wildcards(
             job_policy,
             [
-                ("s3:GetObject", curated_bucket.arn_in(self, "*")),
-                ("s3:GetObject", artifacts_bucket.arn_in(self, f"{BASE_MODELS_PREFIX}*")),
+                ("s3:GetObject", curated.arn_in(self, "*")),
+                ("s3:GetObject", artifacts.arn_in(self, f"{BASE_MODELS_PREFIX}*")),
                 (["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload"], runs),
                 *(("bedrock:InvokeModel", arn) for arn in judge_any_region),
                 *_container_wildcards(stack),
@@ -116,13 +167,9 @@ class TrainingRoles(Construct):
             "accept no resource ARN; ENI calls are conditioned on our VPC.",
         )
 
-        self.prepare_role = iam.Role(
-            self,
-            "PrepareRole",
-            role_name=regional_role_name(prepare_role_name, stack.region),
-            assumed_by=iam.ServicePrincipal(SAGEMAKER, conditions=same_account),
-            description="Assumed by the prepare step: the only writer of curated data",
-        )
+    def _prepare_policy(self) -> None:
+        """The prepare step: read raw data and the salt, write (and maybe re-read) prepared."""
+        stack, raw, prepared = cdk.Stack.of(self), self._data.raw_bucket, self._prepared
         prepare_policy = iam.ManagedPolicy(
             self,
             "PreparePolicy",
@@ -131,12 +178,12 @@ class TrainingRoles(Construct):
                 iam.PolicyStatement(
                     sid="ReadRawData",
                     actions=["s3:GetObject"],
-                    resources=[raw_bucket.arn_in(self, "*")],
+                    resources=[raw.arn_in(self, "*")],
                 ),
                 iam.PolicyStatement(
                     sid="ListRawData",
                     actions=["s3:ListBucket"],
-                    resources=[raw_bucket.arn_in(self)],
+                    resources=[raw.arn_in(self)],
                 ),
                 iam.PolicyStatement(
                     sid="WritePreparedData",
@@ -146,31 +193,18 @@ class TrainingRoles(Construct):
                 iam.PolicyStatement(
                     sid="ReadPiiSalt",
                     actions=["secretsmanager:GetSecretValue"],
-                    resources=[pii_salt.secret_arn],
+                    resources=[self._data.pii_salt.secret_arn],
                 ),
-                *_container_statements(stack, key, image, vpc),
+                *self._container,
             ],
         )
+        reads_shards = self.props.reads_shards
         if reads_shards:
-            prepare_policy.add_statements(
-                iam.PolicyStatement(
-                    sid="ReadShards",
-                    actions=["s3:GetObject"],
-                    resources=[prepared],
-                ),
-                iam.PolicyStatement(
-                    sid="ListShards",
-                    actions=["s3:ListBucket"],
-                    resources=[curated_bucket.arn_in(self)],
-                    conditions={
-                        "StringLike": {"s3:prefix": [f"{curated_prefix}{PIPELINE_RUNS_PREFIX}*"]}
-                    },
-                ),
-            )
+            prepare_policy.add_statements(*self._shard_statements())
         justify_wildcards(
             prepare_policy,
             [
-                ("s3:GetObject", raw_bucket.arn_in(self, "*")),
+                ("s3:GetObject", raw.arn_in(self, "*")),
                 (["s3:PutObject", "s3:AbortMultipartUpload"], prepared),
                 *([("s3:GetObject", prepared)] if reads_shards else []),
                 *_container_wildcards(stack),
@@ -180,14 +214,26 @@ class TrainingRoles(Construct):
             "resource ARN; ENI calls are conditioned on our VPC.",
         )
 
-        self.pipeline_role = iam.Role(
-            self,
-            "PipelineRole",
-            role_name=regional_role_name(pipeline_role_name, stack.region),
-            assumed_by=iam.ServicePrincipal(SAGEMAKER, conditions=same_account),
-            description="Assumed by SageMaker Pipelines to run the training pipeline's steps",
+    def _shard_statements(self) -> list[iam.PolicyStatement]:
+        prefix = f"{self.props.curated_prefix}{PIPELINE_RUNS_PREFIX}*"
+        return [
+            iam.PolicyStatement(
+                sid="ReadShards", actions=["s3:GetObject"], resources=[self._prepared]
+            ),
+            iam.PolicyStatement(
+                sid="ListShards",
+                actions=["s3:ListBucket"],
+                resources=[self._data.curated_bucket.arn_in(self)],
+                conditions={"StringLike": {"s3:prefix": [prefix]}},
+            ),
+        ]
+
+    def _pipeline_policy(self) -> None:
+        """SageMaker Pipelines: run the jobs as the two job roles, register in the group."""
+        stack, group, runs = cdk.Stack.of(self), self.props.model_package_group_name, self._runs
+        packages = stack.format_arn(
+            service="sagemaker", resource="model-package", resource_name=f"{group}/*"
         )
-        group = model_package_group_name
         pipeline_policy = iam.ManagedPolicy(
             self,
             "PipelinePolicy",
@@ -202,20 +248,12 @@ class TrainingRoles(Construct):
                 ),
                 iam.PolicyStatement(
                     sid="RegisterModel",
-                    actions=[
-                        "sagemaker:CreateModelPackage",
-                        "sagemaker:DescribeModelPackage",
-                        "sagemaker:AddTags",
-                    ],
+                    actions=_REGISTER_ACTIONS,
                     resources=[
                         stack.format_arn(
                             service="sagemaker", resource="model-package-group", resource_name=group
                         ),
-                        stack.format_arn(
-                            service="sagemaker",
-                            resource="model-package",
-                            resource_name=f"{group}/*",
-                        ),
+                        packages,
                     ],
                 ),
                 iam.PolicyStatement(
@@ -229,7 +267,9 @@ class TrainingRoles(Construct):
                     sid="ReadEvaluation", actions=["s3:GetObject"], resources=[runs]
                 ),
                 iam.PolicyStatement(
-                    sid="DecryptEvaluation", actions=["kms:Decrypt"], resources=[key.key_arn]
+                    sid="DecryptEvaluation",
+                    actions=["kms:Decrypt"],
+                    resources=[self._data.key.key_arn],
                 ),
             ],
         )
@@ -239,24 +279,17 @@ class TrainingRoles(Construct):
                 (_RUN_JOB_ACTIONS, _job_arn(stack, kind))
                 for kind in ("processing-job", "training-job")
             ]
-            + [
-                (
-                    [
-                        "sagemaker:CreateModelPackage",
-                        "sagemaker:DescribeModelPackage",
-                        "sagemaker:AddTags",
-                    ],
-                    stack.format_arn(
-                        service="sagemaker", resource="model-package", resource_name=f"{group}/*"
-                    ),
-                ),
-                ("s3:GetObject", runs),
-            ],
+            + [(_REGISTER_ACTIONS, packages), ("s3:GetObject", runs)],
             "SageMaker Pipelines names each job at run time, so job ARNs end in *; model "
             "packages are limited to this project's group and objects to pipeline-runs/.",
         )
 
 
+_REGISTER_ACTIONS = [
+    "sagemaker:CreateModelPackage",
+    "sagemaker:DescribeModelPackage",
+    "sagemaker:AddTags",
+]
 _RUN_JOB_ACTIONS = [
     "sagemaker:CreateProcessingJob",
     "sagemaker:DescribeProcessingJob",

@@ -1,5 +1,6 @@
 """Steps both Bedrock workflows (customization, import) build alike: an SNS notice of the
-state's JSON and a retry with full-jitter exponential backoff on the service's busy errors."""
+state's JSON, a retry with full-jitter exponential backoff on the service's busy errors, and the
+ARN pattern of a resource type their tasks are granted on."""
 
 from __future__ import annotations
 
@@ -33,4 +34,14 @@ def retry_when_busy(
         backoff_rate=2.0,
         max_attempts=max_attempts,
         jitter_strategy=sfn.JitterType.FULL,
+    )
+
+
+def every(scope: Construct, service: str, resource: str) -> str:
+    """The ARN pattern of every `resource` of `service` in `scope`'s account and Region."""
+    return cdk.Stack.of(scope).format_arn(
+        service=service,
+        resource=resource,
+        resource_name="*",
+        arn_format=cdk.ArnFormat.SLASH_RESOURCE_NAME,
     )

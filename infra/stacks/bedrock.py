@@ -7,6 +7,7 @@ inference time (one Bedrock Guardrail per use case, with a published version).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import aws_cdk as cdk
@@ -14,11 +15,13 @@ from aws_cdk import aws_bedrock as bedrock
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
+from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct
 
+from deployment.bedrock_settings import DeniedTopic
 from deployment.contract import (
     RFT_GRADER_OUTPUT,
     SERVICE_ROLE_OUTPUT,
@@ -29,15 +32,18 @@ from deployment.contract import (
 from deployment.settings import Settings
 from infra.constructs.bedrock_job_role import bedrock_job_arns, bedrock_job_role
 from infra.constructs.customization_workflow import (
-    LOG_DELIVERY_ACTIONS,
-    XRAY_ACTIONS,
     CustomizationWorkflow,
+    CustomizationWorkflowProps,
+    JobStorage,
+    WorkflowOps,
 )
 from infra.constructs.encrypted_log_group import encrypted_log_group
 from infra.constructs.guardrail import guardrail_fingerprint, guardrail_properties
 from infra.constructs.model_arns import invocable_models
-from infra.constructs.rft_grader import RftGrader
+from infra.constructs.rft_grader import RftGrader, RftGraderProps
 from infra.constructs.secure_bucket import SecureBucket
+from infra.constructs.vpc_function import FunctionPlacement
+from infra.constructs.workflow_role import LOG_DELIVERY_ACTIONS, XRAY_ACTIONS
 from infra.nag import justify_wildcards
 from pipelines.serving.catalog import ON_DEMAND_BASE_MODELS
 
@@ -74,7 +80,6 @@ class BedrockStack(cdk.Stack):
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
         cfg = settings.bedrock
-        curated_prefix = settings.data.curated_prefix
 
         self.service_role = self._service_role(
             settings, key, curated_bucket, artifacts_bucket, subnets, security_group
@@ -90,6 +95,22 @@ class BedrockStack(cdk.Stack):
         )
         data_key = kms.Key.from_key_arn(self, "DataKeyRef", key.key_arn)
 
+        log_group = self._operations(settings)
+        self._customization(
+            settings,
+            log_group,
+            JobStorage(data_bucket=curated, output_bucket=artifacts, model_key=data_key),
+            FunctionPlacement(vpc, subnets.subnets, security_group),
+        )
+        self._guardrails(settings.name, cfg.denied_topics)
+        self._acknowledge_findings(settings)
+        cdk.CfnOutput(self, STATE_MACHINE_OUTPUT, value=self.state_machine.state_machine_arn)
+        cdk.CfnOutput(self, SERVICE_ROLE_OUTPUT, value=self.service_role.role_arn)
+        cdk.CfnOutput(self, TOPIC_OUTPUT, value=self.topic.topic_arn)
+        cdk.CfnOutput(self, RFT_GRADER_OUTPUT, value=self.grader.function_arn)
+
+    def _operations(self, settings: Settings) -> logs.LogGroup:
+        """The ops key, the workflow's log group and the job-events topic."""
         # Operations key for the log group and the topic: both services must be named in the
         # key policy, which the data key (another stack) should not have to know about.
         self.ops_key = kms.Key(
@@ -116,43 +137,40 @@ class BedrockStack(cdk.Stack):
         )
         if settings.alarm_email:
             self.topic.add_subscription(subscriptions.EmailSubscription(settings.alarm_email))
+        return log_group
 
+    def _customization(
+        self,
+        settings: Settings,
+        log_group: logs.ILogGroup,
+        storage: JobStorage,
+        placement: FunctionPlacement,
+    ) -> None:
+        """The RFT grader and the customization workflow that submits jobs to it."""
         # Reinforcement fine-tuning's grader: the project's rule rewards.
         self.grader = RftGrader(
             self,
             "RftGrader",
-            name=settings.name,
+            props=RftGraderProps(name=settings.name),
             key=self.ops_key,
-            service_role=self.service_role,
-            vpc=vpc,
-            vpc_subnets=subnets.subnets,
-            security_group=security_group,
+            placement=placement,
         )
         self.service_policy.add_statements(self.grader.invoke_statement)
         self.workflow = CustomizationWorkflow(
             self,
             "Customization",
-            name=f"{settings.name}-bedrock-customization",
+            props=customization_workflow_props(settings),
             service_role=self.service_role,
-            data_bucket=curated,
-            data_prefix=curated_prefix,
-            output_bucket=artifacts,
-            output_prefix=cfg.output_prefix,
-            model_key=data_key,
-            subnets=subnets.subnets,
-            security_group=security_group,
-            topic=self.topic,
-            topic_key=self.ops_key,
-            log_group=log_group,
-            poll_interval=cdk.Duration.seconds(cfg.poll_interval_seconds),
-            max_polls=cfg.max_polls,
+            storage=storage,
+            subnets=list(placement.subnets),
+            security_group=placement.security_group,
+            ops=WorkflowOps(topic=self.topic, topic_key=self.ops_key, log_group=log_group),
             grader_arn=self.grader.function_arn,
-            on_demand_base_models=ON_DEMAND_BASE_MODELS
-            if settings.serving.deploy_customized_on_demand
-            else (),
         )
         self.state_machine = self.workflow.state_machine
 
+    def _guardrails(self, name: str, denied_topics: Mapping[str, tuple[DeniedTopic, ...]]) -> None:
+        """One guardrail and published version per use case, under a key of their own."""
         # Guardrails get a key of their own: invokers need kms:Decrypt on it, which they must
         # not get on the data key that protects raw PHI ("(Optional) Create a customer managed
         # key for your guardrail", Bedrock user guide,
@@ -160,37 +178,31 @@ class BedrockStack(cdk.Stack):
         self.guardrail_key = kms.Key(
             self,
             "GuardrailKey",
-            alias=f"alias/{settings.name}-guardrails",
-            description=f"{settings.name}: Bedrock guardrail configurations",
+            alias=f"alias/{name}-guardrails",
+            description=f"{name}: Bedrock guardrail configurations",
             enable_key_rotation=True,
             removal_policy=cdk.RemovalPolicy.RETAIN,
         )
         self.guardrails: dict[str, bedrock.CfnGuardrail] = {}
         self.guardrail_versions: dict[str, bedrock.CfnGuardrailVersion] = {}
-        for use_case, topics in cfg.denied_topics.items():
+        for use_case, topics in denied_topics.items():
             guardrail = bedrock.CfnGuardrail(
                 self,
                 f"Guardrail-{use_case}",
                 kms_key_arn=self.guardrail_key.key_arn,
-                **guardrail_properties(f"{settings.name}-{use_case}", topics),
+                **guardrail_properties(f"{name}-{use_case}", topics),
             )
             version = bedrock.CfnGuardrailVersion(
                 self,
                 f"GuardrailVersion-{use_case}",
                 guardrail_identifier=guardrail.attr_guardrail_id,
                 # A changed guardrail changes this description, which publishes a new version.
-                description=f"Published by {settings.name} for {use_case}; "
+                description=f"Published by {name} for {use_case}; "
                 f"configuration {guardrail_fingerprint(guardrail)}",
             )
             self.guardrails[use_case] = guardrail
             self.guardrail_versions[use_case] = version
             cdk.CfnOutput(self, guardrail_output(use_case), value=guardrail.attr_guardrail_id)
-
-        self._acknowledge_findings(settings)
-        cdk.CfnOutput(self, STATE_MACHINE_OUTPUT, value=self.state_machine.state_machine_arn)
-        cdk.CfnOutput(self, SERVICE_ROLE_OUTPUT, value=self.service_role.role_arn)
-        cdk.CfnOutput(self, TOPIC_OUTPUT, value=self.topic.topic_arn)
-        cdk.CfnOutput(self, RFT_GRADER_OUTPUT, value=self.grader.function_arn)
 
     def _acknowledge_findings(self, settings: Settings) -> None:
         """Each wildcard below is scoped as far as the service allows; say why, per grant."""
@@ -376,3 +388,18 @@ class BedrockStack(cdk.Stack):
                 },
             )
         )
+
+
+def customization_workflow_props(settings: Settings) -> CustomizationWorkflowProps:
+    """The stage's Bedrock and data settings as the customization workflow's props."""
+    cfg = settings.bedrock
+    return CustomizationWorkflowProps(
+        name=f"{settings.name}-bedrock-customization",
+        data_prefix=settings.data.curated_prefix,
+        output_prefix=cfg.output_prefix,
+        poll_interval_seconds=cfg.poll_interval_seconds,
+        max_polls=cfg.max_polls,
+        on_demand_base_models=ON_DEMAND_BASE_MODELS
+        if settings.serving.deploy_customized_on_demand
+        else (),
+    )

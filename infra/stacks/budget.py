@@ -13,20 +13,26 @@ import aws_cdk as cdk
 from aws_cdk import aws_budgets as budgets
 from constructs import Construct
 
-from deployment.settings import Settings
+from deployment.settings import CostSettings
 
 
 class BudgetStack(cdk.Stack):
     """`<name>-monthly`: ACTUAL spend above `budget_alert_percent`, FORECASTED above 100 %."""
 
     def __init__(
-        self, scope: Construct, construct_id: str, *, settings: Settings, **kwargs: Any
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        name: str,
+        cost: CostSettings,
+        alarm_email: str | None,
+        **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
-        cost = settings.cost
-        assert cost.monthly_budget_usd is not None and settings.alarm_email  # Settings checks
+        assert cost.monthly_budget_usd is not None and alarm_email  # Settings checks
         subscriber = budgets.CfnBudget.SubscriberProperty(
-            subscription_type="EMAIL", address=settings.alarm_email
+            subscription_type="EMAIL", address=alarm_email
         )
 
         def notify(
@@ -46,7 +52,7 @@ class BudgetStack(cdk.Stack):
             self,
             "MonthlyBudget",
             budget=budgets.CfnBudget.BudgetDataProperty(
-                budget_name=f"{settings.name}-monthly",
+                budget_name=f"{name}-monthly",
                 budget_type="COST",
                 time_unit="MONTHLY",
                 budget_limit=budgets.CfnBudget.SpendProperty(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import aws_cdk as cdk
@@ -21,9 +22,9 @@ from deployment.contract import (
     prepare_job_role_name,
     regional_role_name,
 )
-from deployment.settings import Settings
+from deployment.settings import DataSettings, Settings
 from infra.constructs.model_sharing import share_model_artifacts
-from infra.constructs.secure_bucket import SecureBucket
+from infra.constructs.secure_bucket import SecureBucket, SecureBucketProps
 from infra.nag import acknowledge, skip_checkov
 
 
@@ -38,7 +39,6 @@ class DataStack(cdk.Stack):
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
         lake = settings.data
-
         self.key = kms.Key(
             self,
             "DataKey",
@@ -47,69 +47,10 @@ class DataStack(cdk.Stack):
             enable_key_rotation=True,
             removal_policy=cdk.RemovalPolicy.RETAIN,
         )
-
-        self.access_logs_bucket = SecureBucket(
-            self,
-            "AccessLogs",
-            encryption_key=None,
-            access_logs=None,
-            noncurrent_version_expiry_days=lake.noncurrent_version_expiry_days,
-            abort_incomplete_upload_days=lake.abort_incomplete_upload_days,
-            extra_lifecycle_rules=[
-                s3.LifecycleRule(
-                    id="expire-access-logs",
-                    expiration=cdk.Duration.days(lake.access_log_expiry_days),
-                )
-            ],
-        )
-
-        acknowledge(
-            self.access_logs_bucket,
-            ["HIPAA.Security-S3DefaultEncryptionKMS", "NIST.800.53.R5-S3DefaultEncryptionKMS"],
-            "S3 server access log delivery supports only SSE-S3 on the destination bucket; "
-            "the logs hold request metadata, not training data.",
-        )
-        acknowledge(
-            self.access_logs_bucket,
-            "AwsSolutions-S1",
-            "This is the access-log destination; logging it to itself would loop.",
-        )
-        skip_checkov(
-            self.access_logs_bucket,
-            "CKV_AWS_18",
-            "This is the access-log destination; logging it to itself would loop.",
-        )
-
+        self.access_logs_bucket = self._access_logs_bucket(lake)
         self._allow_flow_log_delivery()
-
-        common: dict[str, Any] = {
-            "encryption_key": self.key,
-            "access_logs": self.access_logs_bucket,
-            "noncurrent_version_expiry_days": lake.noncurrent_version_expiry_days,
-            "abort_incomplete_upload_days": lake.abort_incomplete_upload_days,
-        }
-        # Raw data is read once by the prepare step and rarely after: tier it down.
-        self.raw_bucket = SecureBucket(
-            self,
-            "Raw",
-            extra_lifecycle_rules=[
-                s3.LifecycleRule(
-                    id="tier-raw-data",
-                    transitions=[
-                        s3.Transition(
-                            storage_class=s3.StorageClass.INFREQUENT_ACCESS,
-                            transition_after=cdk.Duration.days(lake.raw_infrequent_access_days),
-                        ),
-                        s3.Transition(
-                            storage_class=s3.StorageClass.GLACIER_INSTANT_RETRIEVAL,
-                            transition_after=cdk.Duration.days(lake.raw_glacier_days),
-                        ),
-                    ],
-                )
-            ],
-            **common,
-        )
-        self.curated_bucket = SecureBucket(self, "Curated", **common)
+        self.raw_bucket = self._lake_bucket("Raw", raw_bucket_props(settings))
+        self.curated_bucket = self._lake_bucket("Curated", lake_bucket_props(settings))
         # S3 -> EventBridge natively (no notification custom resource): new raw data can start
         # the training pipeline; curated events feed whoever consumes prepared data.
         for bucket in (self.raw_bucket, self.curated_bucket):
@@ -127,10 +68,59 @@ class DataStack(cdk.Stack):
             )
         )
         self.pii_salt = self._pii_salt_secret(settings)
-        self.artifacts_bucket = SecureBucket(self, "Artifacts", **common)
-
+        self.artifacts_bucket = self._lake_bucket("Artifacts", lake_bucket_props(settings))
         share_model_artifacts(self.artifacts_bucket, self.key, settings.models.share_with_accounts)
+        self._outputs_for_the_cli()
+        self._acknowledge_no_replication()
 
+    def _access_logs_bucket(self, lake: DataSettings) -> SecureBucket:
+        """SSE-S3 (the only encryption log delivery supports), expiring, not logged itself."""
+        bucket = SecureBucket(
+            self,
+            "AccessLogs",
+            SecureBucketProps(
+                noncurrent_version_expiry_days=lake.noncurrent_version_expiry_days,
+                abort_incomplete_upload_days=lake.abort_incomplete_upload_days,
+                extra_lifecycle_rules=[
+                    s3.LifecycleRule(
+                        id="expire-access-logs",
+                        expiration=cdk.Duration.days(lake.access_log_expiry_days),
+                    )
+                ],
+            ),
+            encryption_key=None,
+            access_logs=None,
+        )
+        acknowledge(
+            bucket,
+            ["HIPAA.Security-S3DefaultEncryptionKMS", "NIST.800.53.R5-S3DefaultEncryptionKMS"],
+            "S3 server access log delivery supports only SSE-S3 on the destination bucket; "
+            "the logs hold request metadata, not training data.",
+        )
+        acknowledge(
+            bucket,
+            "AwsSolutions-S1",
+            "This is the access-log destination; logging it to itself would loop.",
+        )
+        skip_checkov(
+            bucket,
+            "CKV_AWS_18",
+            "This is the access-log destination; logging it to itself would loop.",
+        )
+        return bucket
+
+    def _lake_bucket(self, construct_id: str, props: SecureBucketProps) -> SecureBucket:
+        """A data lake bucket: the data key, access-logged to the access-logs bucket."""
+        return SecureBucket(
+            self,
+            construct_id,
+            props,
+            encryption_key=self.key,
+            access_logs=self.access_logs_bucket,
+        )
+
+    def _outputs_for_the_cli(self) -> None:
+        """Bucket names, the key and the salt's ARN (names from deployment/contract.py)."""
         for output, bucket in {
             RAW_BUCKET_OUTPUT: self.raw_bucket,
             CURATED_BUCKET_OUTPUT: self.curated_bucket,
@@ -140,9 +130,10 @@ class DataStack(cdk.Stack):
         cdk.CfnOutput(self, DATA_KEY_OUTPUT, value=self.key.key_arn)
         cdk.CfnOutput(self, PII_SALT_SECRET_OUTPUT, value=self.pii_salt.secret_arn)
 
-        # Cross-region replication is a data-residency decision, not a default: it copies
-        # regulated data (PHI, contracts) into a second region and doubles storage cost.
-        # Versioning plus RETAIN already protect against deletion and overwrite.
+    def _acknowledge_no_replication(self) -> None:
+        """Cross-region replication is a data-residency decision, not a default: it copies
+        regulated data (PHI, contracts) into a second region and doubles storage cost.
+        Versioning plus RETAIN already protect against deletion and overwrite."""
         for bucket in (self.access_logs_bucket, self.raw_bucket, self.curated_bucket,
                        self.artifacts_bucket):  # fmt: skip
             acknowledge(
@@ -283,3 +274,31 @@ def deny_curated_writes(
         resources=None if open_objects else [bucket.arn_for_objects("*")],
         not_resources=open_objects or None,
     )
+
+
+def lake_bucket_props(settings: Settings) -> SecureBucketProps:
+    """The data settings' version and upload expiry."""
+    lake = settings.data
+    return SecureBucketProps(
+        noncurrent_version_expiry_days=lake.noncurrent_version_expiry_days,
+        abort_incomplete_upload_days=lake.abort_incomplete_upload_days,
+    )
+
+
+def raw_bucket_props(settings: Settings) -> SecureBucketProps:
+    """Raw data is read once by the prepare step and rarely after: tier it down."""
+    lake = settings.data
+    tiering = s3.LifecycleRule(
+        id="tier-raw-data",
+        transitions=[
+            s3.Transition(
+                storage_class=s3.StorageClass.INFREQUENT_ACCESS,
+                transition_after=cdk.Duration.days(lake.raw_infrequent_access_days),
+            ),
+            s3.Transition(
+                storage_class=s3.StorageClass.GLACIER_INSTANT_RETRIEVAL,
+                transition_after=cdk.Duration.days(lake.raw_glacier_days),
+            ),
+        ],
+    )
+    return replace(lake_bucket_props(settings), extra_lifecycle_rules=[tiering])

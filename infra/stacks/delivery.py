@@ -26,7 +26,7 @@ from constructs import Construct, IConstruct
 
 from deployment.settings import STAGE_KEY, DeliverySettings, Settings, SettingsError, load_settings
 from infra.app import FmopsStacks, build_stacks
-from infra.constructs.secure_bucket import SecureBucket
+from infra.constructs.secure_bucket import SecureBucket, SecureBucketProps
 from infra.nag import WILDCARD_RULE, acknowledge, acknowledge_justified_wildcards, skip_checkov
 
 # Python 3.11+ and Node 20 (the CDK CLI's jsii runtime), per the CodeBuild image reference
@@ -216,13 +216,13 @@ class DeliveryStack(cdk.Stack):
         logs = SecureBucket(
             self,
             "AccessLogs",
+            SecureBucketProps(
+                extra_lifecycle_rules=[
+                    s3.LifecycleRule(id="expire-access-logs", expiration=cdk.Duration.days(365))
+                ],
+            ),
             encryption_key=None,
             access_logs=None,
-            noncurrent_version_expiry_days=90,
-            abort_incomplete_upload_days=7,
-            extra_lifecycle_rules=[
-                s3.LifecycleRule(id="expire-access-logs", expiration=cdk.Duration.days(365))
-            ],
         )
         # S3 server access logging writes as the logging service principal (S3 user guide,
         # "Permissions for log delivery"), limited to this account and the artifact bucket.

@@ -31,17 +31,28 @@ from deployment.contract import (
     PRE_ANNOTATION_OUTPUT,
     WORKTEAM_OUTPUT,
 )
-from deployment.settings import Settings
+from deployment.platform_settings import FeedbackSettings
 from infra.constructs.encrypted_log_group import encrypted_log_group
 from infra.constructs.private_workforce import private_workteam
 from infra.constructs.secure_bucket import SecureBucket
-from infra.nag import acknowledge, justify_wildcards, skip_checkov
+from infra.constructs.vpc_function import (
+    LOG_ACTIONS,
+    TRACING_ACTIONS,
+    FunctionPlacement,
+    VpcFunctionProps,
+    dead_letter_queue,
+    execution_statements,
+    function_role,
+    vpc_function,
+)
+from infra.nag import justify_wildcards, skip_checkov
 
 LAMBDA_CODE = Path(__file__).resolve().parent.parent / "lambdas" / "ground_truth"
 SAGEMAKER = "sagemaker.amazonaws.com"
 # A Lambda in a VPC manages its network interfaces (AWSLambdaVPCAccessExecutionRole's actions);
-# they support no resource-level permissions.
-ENI_ACTIONS = [
+# they support no resource-level permissions. (The grader's list, vpc_function.ENI_ACTIONS, has
+# no DescribeSubnets: kept here until the runtime contract decides, so templates stay as they are.)
+GT_ENI_ACTIONS = [
     "ec2:CreateNetworkInterface",
     "ec2:DescribeNetworkInterfaces",
     "ec2:DescribeSubnets",
@@ -76,7 +87,8 @@ class HumansStack(cdk.Stack):
         scope: Construct,
         construct_id: str,
         *,
-        settings: Settings,
+        name: str,
+        feedback: FeedbackSettings,
         key: kms.IKey,
         artifacts_bucket: SecureBucket,
         vpc: ec2.IVpc,
@@ -85,121 +97,103 @@ class HumansStack(cdk.Stack):
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
-        cfg = settings.feedback
-        name = settings.name
-        same_account = {"StringEquals": {"aws:SourceAccount": self.account}}
-        tasks = artifacts_bucket.arn_in(self, f"{cfg.task_prefix}*")
-        outputs = artifacts_bucket.arn_in(self, f"{cfg.output_prefix}*")
-        via_s3 = {"StringEquals": {"kms:ViaService": f"s3.{self.region}.amazonaws.com"}}
-
-        dead_letters = sqs.Queue(
+        self._name, self._feedback, self._key = name, feedback, key
+        self._bucket = artifacts_bucket
+        self._tasks = artifacts_bucket.arn_in(self, f"{feedback.task_prefix}*")
+        self._outputs = artifacts_bucket.arn_in(self, f"{feedback.output_prefix}*")
+        self._via_s3 = {"StringEquals": {"kms:ViaService": f"s3.{self.region}.amazonaws.com"}}
+        dead_letters = dead_letter_queue(
             self,
             "LambdaDeadLetters",
-            encryption=sqs.QueueEncryption.KMS,
-            encryption_master_key=key,
-            enforce_ssl=True,
-            retention_period=cdk.Duration.days(14),
+            key=key,
+            owner="dead-letter queue of the Ground Truth Lambdas",
         )
-        acknowledge(
-            dead_letters,
-            "AwsSolutions-SQS3",
-            "This queue is itself the dead-letter queue of the Ground Truth Lambdas; a "
-            "dead-letter queue for it would only move the same failed events once more.",
-        )
-        # Role names are left to CloudFormation: a fixed name collides with the same stage in a
-        # second region of the account.
-        function_role = iam.Role(
+        function_role_ = function_role(
             self,
             "FunctionRole",
-            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com", conditions=same_account),
             description="Ground Truth pre-annotation and consolidation Lambdas",
         )
+        self.functions = self._workflow_functions(
+            function_role_, FunctionPlacement(vpc, subnets.subnets, security_group), dead_letters
+        )
+        self._function_policy(function_role_, dead_letters)
+        self.labeling_role = iam.Role(
+            self,
+            "LabelingRole",
+            assumed_by=iam.ServicePrincipal(
+                SAGEMAKER, conditions={"StringEquals": {"aws:SourceAccount": self.account}}
+            ),
+            description="Assumed by Ground Truth labeling jobs started by fmops feedback start",
+        )
+        self._labeling_policy()
+        self.workteam_arn = feedback.workteam_arn or private_workteam(self, name)
+        self._outputs_for_the_cli()
+
+    def _workflow_functions(
+        self, role: iam.Role, placement: FunctionPlacement, dead_letters: sqs.IQueue
+    ) -> dict[str, lambda_.Function]:
+        """Pre-annotation and consolidation, each with its own encrypted log group."""
         # The functions' logs get a key of their own: the data key protects raw PHI and should
         # not name CloudWatch Logs in its policy.
         logs_key = kms.Key(
             self,
             "LogsKey",
-            description=f"{name}: Ground Truth workflow Lambda logs",
+            description=f"{self._name}: Ground Truth workflow Lambda logs",
             enable_key_rotation=True,
             removal_policy=cdk.RemovalPolicy.RETAIN,
         )
-        self.functions: dict[str, lambda_.Function] = {}
+        code = lambda_.Code.from_asset(str(LAMBDA_CODE), exclude=["__pycache__", "*.pyc"])
+        functions: dict[str, lambda_.Function] = {}
         for label, module in (
             ("PreAnnotation", "pre_annotation"),
             ("Consolidation", "consolidation"),
         ):
+            function_name = f"{self._name}-gt-{module.replace('_', '-')}"
             log_group = encrypted_log_group(
-                self,
-                f"{label}Logs",
-                log_group_name=f"/aws/lambda/{name}-gt-{module.replace('_', '-')}",
-                key=logs_key,
+                self, f"{label}Logs", log_group_name=f"/aws/lambda/{function_name}", key=logs_key
             )
-            self.functions[module] = lambda_.Function(
+            functions[module] = vpc_function(
                 self,
                 label,
-                function_name=f"{name}-gt-{module.replace('_', '-')}",
-                runtime=lambda_.Runtime.PYTHON_3_14,
-                handler=f"{module}.handler",
-                code=lambda_.Code.from_asset(str(LAMBDA_CODE), exclude=["__pycache__", "*.pyc"]),
-                # Immutable: CDK's own grants (DLQ, X-Ray) would land in an inline policy; the
-                # managed policy below carries them explicitly.
-                role=function_role.without_policy_updates(),
-                timeout=cdk.Duration.seconds(60),
-                memory_size=256,
-                vpc=vpc,
-                vpc_subnets=ec2.SubnetSelection(subnets=subnets.subnets),
+                VpcFunctionProps(function_name=function_name, handler=f"{module}.handler"),
+                code=code,
+                role=role,
                 # No ingress, HTTPS to AWS endpoints only (not the training hosts' group).
-                security_groups=[security_group],
-                dead_letter_queue=dead_letters,
-                reserved_concurrent_executions=10,
+                placement=placement,
+                dead_letters=dead_letters,
                 log_group=log_group,
-                tracing=lambda_.Tracing.ACTIVE,
             )
+        return functions
+
+    def _function_policy(self, role: iam.Role, dead_letters: sqs.IQueue) -> None:
+        """The functions' immutable role's statements, in one managed policy they wait for."""
         function_logs = (
             f"arn:{self.partition}:logs:{self.region}:{self.account}:log-group:"
-            f"/aws/lambda/{name}-gt-*:*"
+            f"/aws/lambda/{self._name}-gt-*:*"
         )
         function_policy = iam.ManagedPolicy(
             self,
             "FunctionPolicy",
-            roles=[function_role],
+            roles=[role],
             statements=[
                 # Ground Truth writes each consolidation request under the job's output path.
                 iam.PolicyStatement(
-                    sid="ReadConsolidationRequests", actions=["s3:GetObject"], resources=[outputs]
+                    sid="ReadConsolidationRequests",
+                    actions=["s3:GetObject"],
+                    resources=[self._outputs],
                 ),
                 iam.PolicyStatement(
                     sid="UseDataKeyThroughS3",
                     actions=["kms:Decrypt"],
-                    resources=[key.key_arn],
-                    conditions=via_s3,
-                ),
-                iam.PolicyStatement(
-                    sid="DeadLetters",
-                    actions=["sqs:SendMessage"],
-                    resources=[dead_letters.queue_arn],
-                ),
-                iam.PolicyStatement(
-                    sid="DeadLetterKey",
-                    actions=["kms:GenerateDataKey", "kms:Decrypt"],
-                    resources=[key.key_arn],
-                    conditions={
-                        "StringEquals": {"kms:ViaService": f"sqs.{self.region}.amazonaws.com"}
-                    },
-                ),
-                iam.PolicyStatement(
-                    sid="Logs",
-                    actions=["logs:CreateLogStream", "logs:PutLogEvents"],
-                    resources=[function_logs],
-                ),
-                iam.PolicyStatement(
-                    sid="Tracing",
-                    actions=["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
-                    resources=["*"],
+                    resources=[self._key.key_arn],
+                    conditions=self._via_s3,
                 ),
                 # Lambda in a VPC: ENI management (AWSLambdaVPCAccessExecutionRole's actions).
-                iam.PolicyStatement(
-                    sid="VpcNetworkInterfaces", actions=ENI_ACTIONS, resources=["*"]
+                *execution_statements(
+                    dead_letters=dead_letters,
+                    key=self._key,
+                    log_streams=function_logs,
+                    eni_actions=GT_ENI_ACTIONS,
                 ),
             ],
         )
@@ -217,93 +211,34 @@ class HumansStack(cdk.Stack):
         justify_wildcards(
             function_policy,
             [
-                ("s3:GetObject", outputs),
-                (["logs:CreateLogStream", "logs:PutLogEvents"], function_logs),
-                (["xray:PutTraceSegments", "xray:PutTelemetryRecords"], "*"),
-                (ENI_ACTIONS, "*"),
+                ("s3:GetObject", self._outputs),
+                (LOG_ACTIONS, function_logs),
+                (TRACING_ACTIONS, "*"),
+                (GT_ENI_ACTIONS, "*"),
             ],
             "X-Ray segments and VPC network-interface actions support no resource-level "
             "permissions; the functions read only the Ground Truth output prefix and write only "
             "their own log groups.",
         )
 
+    def _labeling_policy(self) -> None:
+        """What Ground Truth does as the labeling role: the task and output prefixes only."""
+        key = self._key
         labeling_logs = (
             f"arn:{self.partition}:logs:{self.region}:{self.account}:log-group:"
             "/aws/sagemaker/LabelingJobs*"
-        )
-        self.labeling_role = iam.Role(
-            self,
-            "LabelingRole",
-            assumed_by=iam.ServicePrincipal(SAGEMAKER, conditions=same_account),
-            description="Assumed by Ground Truth labeling jobs started by fmops feedback start",
         )
         labeling_policy = iam.ManagedPolicy(
             self,
             "LabelingPolicy",
             roles=[self.labeling_role],
-            statements=[
-                iam.PolicyStatement(sid="ReadTasks", actions=["s3:GetObject"], resources=[tasks]),
-                iam.PolicyStatement(
-                    sid="WriteResults",
-                    actions=["s3:GetObject", "s3:PutObject"],
-                    resources=[outputs],
-                ),
-                iam.PolicyStatement(
-                    sid="ListTaskAndOutputPrefixes",
-                    actions=["s3:ListBucket"],
-                    resources=[artifacts_bucket.arn_in(self)],
-                    conditions={
-                        "StringLike": {
-                            "s3:prefix": [f"{cfg.task_prefix}*", f"{cfg.output_prefix}*"]
-                        }
-                    },
-                ),
-                iam.PolicyStatement(
-                    sid="LocateBucket",
-                    actions=["s3:GetBucketLocation"],
-                    resources=[artifacts_bucket.arn_in(self)],
-                ),
-                # OutputConfig.KmsKeyId is the data key: the actions "Encrypt Output Data and
-                # Storage Volume with AWS KMS" lists (SageMaker developer guide,
-                # https://docs.aws.amazon.com/sagemaker/latest/dg/sms-security-kms-permissions.html),
-                # through S3 only.
-                iam.PolicyStatement(
-                    sid="UseDataKeyThroughS3",
-                    actions=[a for a in LABELING_KEY_ACTIONS if a not in LABELING_DIRECT_KEY],
-                    resources=[key.key_arn],
-                    conditions=via_s3,
-                ),
-                # SageMaker checks the key and calls kms:Encrypt as the role itself, not
-                # through S3 (LabelingJobOutputConfig.KmsKeyId, SageMaker API reference).
-                iam.PolicyStatement(
-                    sid="UseOutputKey", actions=LABELING_DIRECT_KEY, resources=[key.key_arn]
-                ),
-                # Worker metrics and job status logs ("Create a SageMaker Execution Role for a
-                # Ground Truth Labeling Job", https://docs.aws.amazon.com/sagemaker/latest/dg/
-                # sms-security-permission-execution-role.html; the log group and namespace of
-                # AmazonSageMakerGroundTruthExecution).
-                iam.PolicyStatement(
-                    sid="LabelingJobLogs",
-                    actions=LABELING_LOG_ACTIONS,
-                    resources=[labeling_logs],
-                ),
-                iam.PolicyStatement(
-                    sid="LabelingJobMetrics",
-                    actions=["cloudwatch:PutMetricData"],
-                    resources=["*"],
-                ),
-                iam.PolicyStatement(
-                    sid="InvokeWorkflowFunctions",
-                    actions=["lambda:InvokeFunction"],
-                    resources=[f.function_arn for f in self.functions.values()],
-                ),
-            ],
+            statements=[*self._s3_statements(), *self._service_statements(labeling_logs)],
         )
         justify_wildcards(
             labeling_policy,
             [
-                ("s3:GetObject", tasks),
-                (["s3:GetObject", "s3:PutObject"], outputs),
+                ("s3:GetObject", self._tasks),
+                (["s3:GetObject", "s3:PutObject"], self._outputs),
                 (LABELING_LOG_ACTIONS, labeling_logs),
                 ("cloudwatch:PutMetricData", "*"),
                 *((action, key.key_arn) for action in LABELING_KEY_ACTIONS if "*" in action),
@@ -314,8 +249,73 @@ class HumansStack(cdk.Stack):
             "are the documented list for output encryption, usable through S3 only.",
         )
 
-        self.workteam_arn = cfg.workteam_arn or private_workteam(self, name)
+    def _s3_statements(self) -> list[iam.PolicyStatement]:
+        """Read the task prefix, write the output prefix, list only those."""
+        cfg, bucket = self._feedback, self._bucket
+        return [
+            iam.PolicyStatement(sid="ReadTasks", actions=["s3:GetObject"], resources=[self._tasks]),
+            iam.PolicyStatement(
+                sid="WriteResults",
+                actions=["s3:GetObject", "s3:PutObject"],
+                resources=[self._outputs],
+            ),
+            iam.PolicyStatement(
+                sid="ListTaskAndOutputPrefixes",
+                actions=["s3:ListBucket"],
+                resources=[bucket.arn_in(self)],
+                conditions={
+                    "StringLike": {"s3:prefix": [f"{cfg.task_prefix}*", f"{cfg.output_prefix}*"]}
+                },
+            ),
+            iam.PolicyStatement(
+                sid="LocateBucket",
+                actions=["s3:GetBucketLocation"],
+                resources=[bucket.arn_in(self)],
+            ),
+        ]
 
+    def _service_statements(self, labeling_logs: str) -> list[iam.PolicyStatement]:
+        """The data key for output, the job's logs and metrics, the two workflow Lambdas."""
+        key = self._key
+        return [
+            # OutputConfig.KmsKeyId is the data key: the actions "Encrypt Output Data and
+            # Storage Volume with AWS KMS" lists (SageMaker developer guide,
+            # https://docs.aws.amazon.com/sagemaker/latest/dg/sms-security-kms-permissions.html),
+            # through S3 only.
+            iam.PolicyStatement(
+                sid="UseDataKeyThroughS3",
+                actions=[a for a in LABELING_KEY_ACTIONS if a not in LABELING_DIRECT_KEY],
+                resources=[key.key_arn],
+                conditions=self._via_s3,
+            ),
+            # SageMaker checks the key and calls kms:Encrypt as the role itself, not
+            # through S3 (LabelingJobOutputConfig.KmsKeyId, SageMaker API reference).
+            iam.PolicyStatement(
+                sid="UseOutputKey", actions=LABELING_DIRECT_KEY, resources=[key.key_arn]
+            ),
+            # Worker metrics and job status logs ("Create a SageMaker Execution Role for a
+            # Ground Truth Labeling Job", https://docs.aws.amazon.com/sagemaker/latest/dg/
+            # sms-security-permission-execution-role.html; the log group and namespace of
+            # AmazonSageMakerGroundTruthExecution).
+            iam.PolicyStatement(
+                sid="LabelingJobLogs",
+                actions=LABELING_LOG_ACTIONS,
+                resources=[labeling_logs],
+            ),
+            iam.PolicyStatement(
+                sid="LabelingJobMetrics",
+                actions=["cloudwatch:PutMetricData"],
+                resources=["*"],
+            ),
+            iam.PolicyStatement(
+                sid="InvokeWorkflowFunctions",
+                actions=["lambda:InvokeFunction"],
+                resources=[f.function_arn for f in self.functions.values()],
+            ),
+        ]
+
+    def _outputs_for_the_cli(self) -> None:
+        """What `fmops feedback start` reads (names from deployment/contract.py)."""
         cdk.CfnOutput(self, WORKTEAM_OUTPUT, value=self.workteam_arn)
         cdk.CfnOutput(self, LABELING_ROLE_OUTPUT, value=self.labeling_role.role_arn)
         cdk.CfnOutput(

@@ -20,7 +20,7 @@ from aws_cdk import custom_resources as cr
 from constructs import Construct, IConstruct
 
 from deployment.contract import TRAINING_SECURITY_GROUP_OUTPUT, VPC_OUTPUT
-from deployment.settings import Settings
+from deployment.settings import NetworkSettings
 from infra.constructs.secure_bucket import SecureBucket
 from infra.nag import (
     SYNCHRONOUS_PROVIDER_RULES,
@@ -77,13 +77,13 @@ class NetworkStack(cdk.Stack):
         scope: Construct,
         construct_id: str,
         *,
-        settings: Settings,
+        network: NetworkSettings,
         flow_logs_bucket: s3.IBucket,
         project_buckets: Sequence[SecureBucket],
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
-        net = settings.network
+        net = network
         # The zones, never a synth-time lookup: the configured ones, else the first az_count of
         # the Region's zones as CloudFormation lists them at deploy time (Fn::GetAZs). A pinned
         # stack would otherwise look them up, which `python app.py` (make synth, the delivery
@@ -92,7 +92,35 @@ class NetworkStack(cdk.Stack):
             cdk.Fn.select(index, cdk.Fn.get_azs()) for index in range(net.az_count)
         ]
 
-        self.vpc = ec2.Vpc(
+        self.vpc = self._vpc(net, flow_logs_bucket)
+        self._restrict_s3_endpoint(project_buckets)
+        self.endpoint_security_group = self._interface_endpoints(net.cidr)
+        self.training_security_group = self._training_group()
+        sg = self.training_security_group
+        self._s3_prefix_list = self._s3_prefix_list_id()
+        self._allow_aws_apis(sg)
+        # Lambdas and Bedrock job ENIs get groups of their own: the training group admits all
+        # ports from its members, which only the hosts of one training job should be.
+        self.functions_security_group = self._endpoint_client(
+            "FunctionsSecurityGroup", "Project Lambdas in the VPC: HTTPS to AWS endpoints only"
+        )
+        self.bedrock_jobs_security_group = self._endpoint_client(
+            "BedrockJobsSecurityGroup",
+            "Bedrock customization job ENIs: HTTPS to AWS endpoints only",
+        )
+
+        self.isolated_subnets = self.vpc.select_subnets(subnet_type=ec2.SubnetType.PRIVATE_ISOLATED)
+        cdk.CfnOutput(self, VPC_OUTPUT, value=self.vpc.vpc_id)
+        cdk.CfnOutput(self, TRAINING_SECURITY_GROUP_OUTPUT, value=sg.security_group_id)
+
+    @property
+    def availability_zones(self) -> list[str]:
+        """Stack.availability_zones, overridden: see `_zones` in the constructor."""
+        return self._zones
+
+    def _vpc(self, net: NetworkSettings, flow_logs_bucket: s3.IBucket) -> ec2.Vpc:
+        """Isolated subnets only (no NAT), the S3 gateway endpoint, all traffic flow-logged."""
+        return ec2.Vpc(
             self,
             "Vpc",
             ip_addresses=ec2.IpAddresses.cidr(net.cidr),
@@ -114,35 +142,37 @@ class NetworkStack(cdk.Stack):
             },
         )
 
-        self._restrict_s3_endpoint(project_buckets)
-        self.endpoint_security_group = ec2.SecurityGroup(
+    def _interface_endpoints(self, cidr: str) -> ec2.SecurityGroup:
+        """The interface endpoints, behind one group that admits HTTPS from the VPC."""
+        group = ec2.SecurityGroup(
             self,
             "EndpointSecurityGroup",
             vpc=self.vpc,
             description="HTTPS from inside the VPC to interface endpoints",
             allow_all_outbound=False,
         )
-        self.endpoint_security_group.add_ingress_rule(
-            ec2.Peer.ipv4(net.cidr), ec2.Port.tcp(443), "HTTPS from the VPC"
-        )
+        group.add_ingress_rule(ec2.Peer.ipv4(cidr), ec2.Port.tcp(443), "HTTPS from the VPC")
         for name, service in INTERFACE_ENDPOINTS.items():
             self.vpc.add_interface_endpoint(
                 name,
                 service=service,
                 private_dns_enabled=True,
                 open=False,  # the shared group above already admits HTTPS from the VPC
-                security_groups=[self.endpoint_security_group],
+                security_groups=[group],
                 subnets=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_ISOLATED),
             )
+        return group
 
-        self.training_security_group = ec2.SecurityGroup(
+    def _training_group(self) -> ec2.SecurityGroup:
+        """The hosts of one training job talk to each other on every port, and to nothing
+        else but the AWS endpoints (added by `_allow_aws_apis`)."""
+        sg = ec2.SecurityGroup(
             self,
             "TrainingSecurityGroup",
             vpc=self.vpc,
             description="Multi-node training: hosts talk only to each other and to AWS endpoints",
             allow_all_outbound=False,
         )
-        sg = self.training_security_group
         # NCCL/SMDDP/EFA use ephemeral ports on every protocol between the job's hosts.
         sg.add_ingress_rule(sg, ec2.Port.all_traffic(), "Training hosts of the same job")
         acknowledge(
@@ -152,26 +182,7 @@ class NetworkStack(cdk.Stack):
             "training requires all ports between the hosts of one job (NCCL, EFA).",
         )
         sg.add_egress_rule(sg, ec2.Port.all_traffic(), "Training hosts of the same job")
-        self._s3_prefix_list = self._s3_prefix_list_id()
-        self._allow_aws_apis(sg)
-        # Lambdas and Bedrock job ENIs get groups of their own: the training group admits all
-        # ports from its members, which only the hosts of one training job should be.
-        self.functions_security_group = self._endpoint_client(
-            "FunctionsSecurityGroup", "Project Lambdas in the VPC: HTTPS to AWS endpoints only"
-        )
-        self.bedrock_jobs_security_group = self._endpoint_client(
-            "BedrockJobsSecurityGroup",
-            "Bedrock customization job ENIs: HTTPS to AWS endpoints only",
-        )
-
-        self.isolated_subnets = self.vpc.select_subnets(subnet_type=ec2.SubnetType.PRIVATE_ISOLATED)
-        cdk.CfnOutput(self, VPC_OUTPUT, value=self.vpc.vpc_id)
-        cdk.CfnOutput(self, TRAINING_SECURITY_GROUP_OUTPUT, value=sg.security_group_id)
-
-    @property
-    def availability_zones(self) -> list[str]:
-        """Stack.availability_zones, overridden: see `_zones` in the constructor."""
-        return self._zones
+        return sg
 
     def _allow_aws_apis(self, group: ec2.SecurityGroup) -> None:
         # HTTPS only to the interface endpoints and to S3 (gateway endpoint, reached through

@@ -119,6 +119,46 @@ class RagStack(cdk.Stack):
 
     def _knowledge_base(self) -> bedrock.CfnKnowledgeBase:
         rag = self._rag
+        index = self._vector_index()
+        embedding_model_arn = (
+            f"arn:{self.partition}:bedrock:{self.region}::foundation-model/{rag.embedding_model_id}"
+        )
+        role, policy = self._knowledge_base_role(index, embedding_model_arn)
+        knowledge_base = bedrock.CfnKnowledgeBase(
+            self,
+            "KnowledgeBase",
+            name=f"{self._name}-documents",
+            description="Curated documents for retrieval-augmented generation",
+            role_arn=role.role_arn,
+            knowledge_base_configuration=bedrock.CfnKnowledgeBase.KnowledgeBaseConfigurationProperty(
+                type="VECTOR",
+                vector_knowledge_base_configuration=bedrock.CfnKnowledgeBase.VectorKnowledgeBaseConfigurationProperty(
+                    embedding_model_arn=embedding_model_arn,
+                    embedding_model_configuration=bedrock.CfnKnowledgeBase.EmbeddingModelConfigurationProperty(
+                        bedrock_embedding_model_configuration=bedrock.CfnKnowledgeBase.BedrockEmbeddingModelConfigurationProperty(
+                            dimensions=rag.embedding_dimensions, embedding_data_type="FLOAT32"
+                        )
+                    ),
+                ),
+            ),
+            storage_configuration=bedrock.CfnKnowledgeBase.StorageConfigurationProperty(
+                type="S3_VECTORS",
+                s3_vectors_configuration=bedrock.CfnKnowledgeBase.S3VectorsConfigurationProperty(
+                    index_arn=index.attr_index_arn
+                ),
+            ),
+        )
+        # The role's policy must exist before Bedrock validates access at create time.
+        knowledge_base.node.add_dependency(policy)
+        data_source = self._curated_documents(knowledge_base)
+        cdk.CfnOutput(self, KNOWLEDGE_BASE_OUTPUT, value=knowledge_base.attr_knowledge_base_id)
+        cdk.CfnOutput(self, DATA_SOURCE_OUTPUT, value=data_source.attr_data_source_id)
+        return knowledge_base
+
+    def _vector_index(self) -> s3vectors.CfnIndex:
+        """A retained S3 Vectors bucket and index under the data key, which S3 Vectors'
+        indexing may use for this account's vector buckets."""
+        rag = self._rag
         vectors = s3vectors.CfnVectorBucket(
             self,
             "VectorBucket",
@@ -159,14 +199,17 @@ class RagStack(cdk.Stack):
                 },
             )
         )
+        return index
+
+    def _knowledge_base_role(
+        self, index: s3vectors.CfnIndex, embedding_model_arn: str
+    ) -> tuple[iam.Role, iam.ManagedPolicy]:
+        """Bedrock's role: embed with one model, read and write one index, read documents."""
         role, policy = self._service_role(
             "KnowledgeBaseRole",
             "bedrock.amazonaws.com",
             f"arn:{self.partition}:bedrock:{self.region}:{self.account}:knowledge-base/*",
             "Bedrock Knowledge Base: read curated documents, embed, write vectors",
-        )
-        embedding_model_arn = (
-            f"arn:{self.partition}:bedrock:{self.region}::foundation-model/{rag.embedding_model_id}"
         )
         policy.add_statements(
             iam.PolicyStatement(
@@ -204,33 +247,12 @@ class RagStack(cdk.Stack):
             )
         )
         self._grant_read_documents(policy)
-        knowledge_base = bedrock.CfnKnowledgeBase(
-            self,
-            "KnowledgeBase",
-            name=f"{self._name}-documents",
-            description="Curated documents for retrieval-augmented generation",
-            role_arn=role.role_arn,
-            knowledge_base_configuration=bedrock.CfnKnowledgeBase.KnowledgeBaseConfigurationProperty(
-                type="VECTOR",
-                vector_knowledge_base_configuration=bedrock.CfnKnowledgeBase.VectorKnowledgeBaseConfigurationProperty(
-                    embedding_model_arn=embedding_model_arn,
-                    embedding_model_configuration=bedrock.CfnKnowledgeBase.EmbeddingModelConfigurationProperty(
-                        bedrock_embedding_model_configuration=bedrock.CfnKnowledgeBase.BedrockEmbeddingModelConfigurationProperty(
-                            dimensions=rag.embedding_dimensions, embedding_data_type="FLOAT32"
-                        )
-                    ),
-                ),
-            ),
-            storage_configuration=bedrock.CfnKnowledgeBase.StorageConfigurationProperty(
-                type="S3_VECTORS",
-                s3_vectors_configuration=bedrock.CfnKnowledgeBase.S3VectorsConfigurationProperty(
-                    index_arn=index.attr_index_arn
-                ),
-            ),
-        )
-        # The role's policy must exist before Bedrock validates access at create time.
-        knowledge_base.node.add_dependency(policy)
-        data_source = bedrock.CfnDataSource(
+        return role, policy
+
+    def _curated_documents(self, knowledge_base: bedrock.CfnKnowledgeBase) -> bedrock.CfnDataSource:
+        """The curated bucket's documents prefix, chunked at a fixed size, retained."""
+        rag = self._rag
+        return bedrock.CfnDataSource(
             self,
             "CuratedDocuments",
             name=f"{self._name}-curated-documents",
@@ -257,9 +279,6 @@ class RagStack(cdk.Stack):
                 )
             ),
         )
-        cdk.CfnOutput(self, KNOWLEDGE_BASE_OUTPUT, value=knowledge_base.attr_knowledge_base_id)
-        cdk.CfnOutput(self, DATA_SOURCE_OUTPUT, value=data_source.attr_data_source_id)
-        return knowledge_base
 
     # -- Amazon Q Business ---------------------------------------------------------------------
     def _q_business(self, identity_center_instance_arn: str) -> qbusiness.CfnApplication:
@@ -273,6 +292,35 @@ class RagStack(cdk.Stack):
                 kms_key_id=self._key.key_arn
             ),
         )
+        index = self._q_index(application)
+        role = self._q_data_source_role(application, index)
+        # Schema of the S3 connector's configuration: Amazon Q Business user guide,
+        # "Amazon S3 connector JSON schema".
+        qbusiness.CfnDataSource(
+            self,
+            "QCuratedDocuments",
+            application_id=application.attr_application_id,
+            index_id=index.attr_index_id,
+            display_name=f"{self._name}-curated-documents",
+            role_arn=role.role_arn,
+            configuration={
+                "type": "S3",
+                "syncMode": "FULL_CRAWL",
+                "connectionConfiguration": {
+                    "repositoryEndpointMetadata": {"BucketName": self._bucket_name}
+                },
+                "repositoryConfigurations": {"document": {"fieldMappings": []}},
+                "additionalProperties": {
+                    "inclusionPrefixes": [self._rag.documents_prefix],
+                    "exclusionPatterns": [],
+                },
+            },
+        )
+        cdk.CfnOutput(self, Q_APPLICATION_OUTPUT, value=application.attr_application_id)
+        return application
+
+    def _q_index(self, application: qbusiness.CfnApplication) -> qbusiness.CfnIndex:
+        """The application's enterprise index and the native retriever over it."""
         index = qbusiness.CfnIndex(
             self,
             "QIndex",
@@ -295,6 +343,12 @@ class RagStack(cdk.Stack):
                 )
             ),
         )
+        return index
+
+    def _q_data_source_role(
+        self, application: qbusiness.CfnApplication, index: qbusiness.CfnIndex
+    ) -> iam.Role:
+        """The S3 connector's role: read the documents, write this index only."""
         role, policy = self._service_role(
             "QDataSourceRole",
             "qbusiness.amazonaws.com",
@@ -322,27 +376,4 @@ class RagStack(cdk.Stack):
                 resources=[application.attr_application_arn, index.attr_index_arn],
             )
         )
-        # Schema of the S3 connector's configuration: Amazon Q Business user guide,
-        # "Amazon S3 connector JSON schema".
-        qbusiness.CfnDataSource(
-            self,
-            "QCuratedDocuments",
-            application_id=application.attr_application_id,
-            index_id=index.attr_index_id,
-            display_name=f"{self._name}-curated-documents",
-            role_arn=role.role_arn,
-            configuration={
-                "type": "S3",
-                "syncMode": "FULL_CRAWL",
-                "connectionConfiguration": {
-                    "repositoryEndpointMetadata": {"BucketName": self._bucket_name}
-                },
-                "repositoryConfigurations": {"document": {"fieldMappings": []}},
-                "additionalProperties": {
-                    "inclusionPrefixes": [self._rag.documents_prefix],
-                    "exclusionPatterns": [],
-                },
-            },
-        )
-        cdk.CfnOutput(self, Q_APPLICATION_OUTPUT, value=application.attr_application_id)
-        return application
+        return role

@@ -31,7 +31,7 @@ from infra.constructs.mlflow_tracking import MlflowServerOptions, MlflowTracking
 from infra.constructs.model_arns import invocable_models
 from infra.constructs.model_sharing import share_model_package_group
 from infra.constructs.secure_bucket import SecureBucket
-from infra.constructs.training_roles import TrainingRoles
+from infra.constructs.training_roles import PipelineData, TrainingRoles, TrainingRolesProps
 from pipelines.training_pipeline import TRAINING_SCRIPTS, pipeline_definition
 
 
@@ -81,48 +81,64 @@ class TrainingPipelineStack(cdk.Stack):
         self.roles = TrainingRoles(
             self,
             "Roles",
-            job_role_name=contract.training_job_role_name(settings),
-            pipeline_role_name=contract.pipeline_role_name(settings),
-            prepare_role_name=contract.prepare_job_role_name(settings),
-            curated_prefix=settings.data.curated_prefix,
-            key=key,
-            raw_bucket=raw_bucket,
-            curated_bucket=curated_bucket,
-            artifacts_bucket=artifacts_bucket,
-            pii_salt=pii_salt,
+            props=training_roles_props(settings),
+            data=PipelineData(key, raw_bucket, curated_bucket, artifacts_bucket, pii_salt),
             image=self.image,
             vpc=vpc,
-            model_package_group_name=model_package_group_name(settings),
-            reads_shards=settings.training.prepare_instance_count > 1,
             judge_models=invocable_models(
                 self, [m for m in [settings.evaluation.judge_model_id] if m]
             ),
         )
-        self.model_package_group = sagemaker.CfnModelPackageGroup(
+        self.model_package_group = self._model_package_group(settings)
+        self.tracking = self._tracking(
+            settings, artifacts_bucket, key, vpc, subnets, endpoint_security_group
+        )
+        data = PipelineData(key, raw_bucket, curated_bucket, artifacts_bucket, pii_salt)
+        self.pipeline = self._pipeline(settings, data, subnets, training_security_group)
+        pipeline_arn = self.format_arn(
+            service="sagemaker", resource="pipeline", resource_name=pipeline_name(settings)
+        )
+        self._add_triggers(pipeline_arn, raw_bucket)
+        self.alarm_topic = self._add_failure_alarm()
+        self._add_dashboard()
+        cdk.CfnOutput(self, contract.PIPELINE_NAME_OUTPUT, value=pipeline_name(settings))
+        cdk.CfnOutput(
+            self, contract.MODEL_PACKAGE_GROUP_OUTPUT, value=model_package_group_name(settings)
+        )
+        cdk.CfnOutput(self, contract.JOB_ROLE_OUTPUT, value=self.roles.job_role.role_arn)
+        self._add_deployment_outputs()
+
+    def _model_package_group(self, settings: Settings) -> sagemaker.CfnModelPackageGroup:
+        """Where the gate registers models, shared with the accounts settings name."""
+        group = sagemaker.CfnModelPackageGroup(
             self,
             "ModelPackageGroup",
             model_package_group_name=model_package_group_name(settings),
             model_package_group_description=f"{settings.name}: models that passed the gate",
         )
         share_model_package_group(
-            self.model_package_group,
-            model_package_group_name(settings),
-            settings.models.share_with_accounts,
+            group, model_package_group_name(settings), settings.models.share_with_accounts
         )
+        return group
 
-        self.tracking = self._tracking(
-            settings, artifacts_bucket, key, vpc, subnets, endpoint_security_group
-        )
+    def _pipeline(
+        self,
+        settings: Settings,
+        data: PipelineData,
+        subnets: ec2.SelectedSubnets,
+        training_security_group: ec2.ISecurityGroup,
+    ) -> sagemaker.CfnPipeline:
+        """The SageMaker SDK's definition, its placeholders substituted with this stage's ARNs."""
         subnet_ids = subnets.subnet_ids
         self.definition = pipeline_definition(settings, subnet_count=len(subnet_ids))
         self.substitutions: dict[str, str] = {
             contract.TRAINING_ROLE_NAME: self.roles.job_role.role_name,
             contract.PREPARE_ROLE_NAME: self.roles.prepare_role.role_name,
-            contract.RAW_BUCKET: raw_bucket.bucket_name,
-            contract.ARTIFACTS_BUCKET: artifacts_bucket.bucket_name,
-            contract.CURATED_BUCKET: curated_bucket.bucket_name,
-            contract.PII_SALT_SECRET_ARN: pii_salt.secret_arn,
-            contract.DATA_KEY_ARN: key.key_arn,
+            contract.RAW_BUCKET: data.raw_bucket.bucket_name,
+            contract.ARTIFACTS_BUCKET: data.artifacts_bucket.bucket_name,
+            contract.CURATED_BUCKET: data.curated_bucket.bucket_name,
+            contract.PII_SALT_SECRET_ARN: data.pii_salt.secret_arn,
+            contract.DATA_KEY_ARN: data.key.key_arn,
             contract.TRAINING_SECURITY_GROUP: training_security_group.security_group_id,
             contract.TRAINING_IMAGE_URI: self.image.image_uri,
             contract.PROCESSING_IMAGE_URI: self.processing_image.image_uri,
@@ -130,7 +146,7 @@ class TrainingPipelineStack(cdk.Stack):
         }
         if self.tracking is not None:
             self.substitutions[contract.MLFLOW_TRACKING_ARN] = self.tracking.arn
-        self.pipeline = sagemaker.CfnPipeline(
+        pipeline = sagemaker.CfnPipeline(
             self,
             "Pipeline",
             pipeline_name=pipeline_name(settings),
@@ -141,20 +157,8 @@ class TrainingPipelineStack(cdk.Stack):
             },
             pipeline_description="prepare -> train -> evaluate -> quality gate -> register",
         )
-        self.pipeline.node.add_dependency(self.model_package_group)
-        pipeline_arn = self.format_arn(
-            service="sagemaker", resource="pipeline", resource_name=pipeline_name(settings)
-        )
-
-        self._add_triggers(pipeline_arn, raw_bucket)
-        self.alarm_topic = self._add_failure_alarm()
-        self._add_dashboard()
-        cdk.CfnOutput(self, contract.PIPELINE_NAME_OUTPUT, value=pipeline_name(settings))
-        cdk.CfnOutput(
-            self, contract.MODEL_PACKAGE_GROUP_OUTPUT, value=model_package_group_name(settings)
-        )
-        cdk.CfnOutput(self, contract.JOB_ROLE_OUTPUT, value=self.roles.job_role.role_arn)
-        self._add_deployment_outputs()
+        pipeline.node.add_dependency(self.model_package_group)
+        return pipeline
 
     def _tracking(
         self,
@@ -288,7 +292,35 @@ class TrainingPipelineStack(cdk.Stack):
         of its own so that no service principal is named in the data key's policy.
         """
         rule_name = f"{self.settings.name}-pipeline-failed"
-        rule_arn = self.format_arn(service="events", resource="rule", resource_name=rule_name)
+        topic = self._failure_topic(
+            self.format_arn(service="events", resource="rule", resource_name=rule_name)
+        )
+        rule = events.Rule(
+            self,
+            "PipelineFailed",
+            rule_name=rule_name,
+            description="Training pipeline execution failed",
+            event_pattern=events.EventPattern(
+                source=["aws.sagemaker"],
+                detail_type=["SageMaker Model Building Pipeline Execution Status Change"],
+                detail={
+                    "pipelineArn": [
+                        self.format_arn(
+                            service="sagemaker",
+                            resource="pipeline",
+                            resource_name=pipeline_name(self.settings),
+                        )
+                    ],
+                    "currentPipelineExecutionStatus": ["Failed"],
+                },
+            ),
+        )
+        # No role: aws-events-targets' SnsTopic would add an unconditioned topic grant.
+        rule.add_target(cast(events.IRuleTarget, _Target(topic.topic_arn)))
+        return topic
+
+    def _failure_topic(self, rule_arn: str) -> sns.Topic:
+        """A topic under a key of its own that only the failure rule `rule_arn` publishes to."""
         topic_key = kms.Key(
             self,
             "PipelineFailuresKey",
@@ -326,28 +358,6 @@ class TrainingPipelineStack(cdk.Stack):
         )
         if self.settings.alarm_email:
             topic.add_subscription(subscriptions.EmailSubscription(self.settings.alarm_email))
-        rule = events.Rule(
-            self,
-            "PipelineFailed",
-            rule_name=rule_name,
-            description="Training pipeline execution failed",
-            event_pattern=events.EventPattern(
-                source=["aws.sagemaker"],
-                detail_type=["SageMaker Model Building Pipeline Execution Status Change"],
-                detail={
-                    "pipelineArn": [
-                        self.format_arn(
-                            service="sagemaker",
-                            resource="pipeline",
-                            resource_name=pipeline_name(self.settings),
-                        )
-                    ],
-                    "currentPipelineExecutionStatus": ["Failed"],
-                },
-            ),
-        )
-        # No role: aws-events-targets' SnsTopic would add an unconditioned topic grant.
-        rule.add_target(cast(events.IRuleTarget, _Target(topic.topic_arn)))
         return topic
 
     def _add_dashboard(self) -> None:
@@ -384,3 +394,15 @@ class TrainingPipelineStack(cdk.Stack):
                 ]
             ],
         )
+
+
+def training_roles_props(settings: Settings) -> TrainingRolesProps:
+    """The stage's role names (from the deployment contract) and data layout as role props."""
+    return TrainingRolesProps(
+        job_role_name=contract.training_job_role_name(settings),
+        pipeline_role_name=contract.pipeline_role_name(settings),
+        prepare_role_name=contract.prepare_job_role_name(settings),
+        model_package_group_name=model_package_group_name(settings),
+        curated_prefix=settings.data.curated_prefix,
+        reads_shards=settings.training.prepare_instance_count > 1,
+    )

@@ -14,7 +14,8 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk.assertions import Template
 
-from infra.constructs.rft_grader import RftGrader
+from infra.constructs.rft_grader import RftGrader, RftGraderProps
+from infra.constructs.vpc_function import FunctionPlacement
 from infra.lambdas.rft_grader.handler import handler
 from training_scripts import rule_rewards
 
@@ -111,12 +112,11 @@ def grader_stack(tmp_path_factory: pytest.TempPathFactory) -> tuple[Template, cd
     grader = RftGrader(
         stack,
         "RftGrader",
-        name="fmops-test",
+        props=RftGraderProps(name="fmops-test"),
         key=kms.Key(stack, "Key"),
-        service_role=role,
-        vpc=vpc,
-        vpc_subnets=vpc.isolated_subnets,
-        security_group=ec2.SecurityGroup(stack, "Sg", vpc=vpc),
+        placement=FunctionPlacement(
+            vpc, vpc.isolated_subnets, ec2.SecurityGroup(stack, "Sg", vpc=vpc)
+        ),
     )
     iam.ManagedPolicy(stack, "ServicePolicy", roles=[role], statements=[grader.invoke_statement])
     return Template.from_stack(stack), stack

@@ -145,7 +145,7 @@ def _guardrail_versions(settings: Any) -> dict[str, str]:
     network = NetworkStack(
         app,
         "gv-network",
-        settings=settings,
+        network=settings.network,
         flow_logs_bucket=data.access_logs_bucket,
         project_buckets=[data.raw_bucket, data.curated_bucket, data.artifacts_bucket],
     )

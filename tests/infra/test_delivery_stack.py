@@ -247,7 +247,15 @@ def _budget_settings(**cost: Any) -> Settings:
 
 def test_budget_alerts_the_stage_alarm_email() -> None:
     settings = _budget_settings(monthly_budget_usd=800, budget_alert_percent=75)
-    template = Template.from_stack(BudgetStack(cdk.App(), "b", settings=settings))
+    template = Template.from_stack(
+        BudgetStack(
+            cdk.App(),
+            "b",
+            name=settings.name,
+            cost=settings.cost,
+            alarm_email=settings.alarm_email,
+        )
+    )
     (budget,) = template.find_resources("AWS::Budgets::Budget").values()
     props = budget["Properties"]
     assert props["Budget"]["BudgetLimit"] == {"Amount": 800, "Unit": "USD"}

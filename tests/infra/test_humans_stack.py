@@ -40,14 +40,15 @@ def _build(outdir: Path, feedback: dict[str, Any]) -> HumansApp:
     network = NetworkStack(
         app,
         "gt-test-network",
-        settings=settings,
+        network=settings.network,
         flow_logs_bucket=data.access_logs_bucket,
         project_buckets=[data.raw_bucket, data.curated_bucket, data.artifacts_bucket],
     )
     stack = HumansStack(
         app,
         "gt-test-humans",
-        settings=settings,
+        name=settings.name,
+        feedback=settings.feedback,
         key=data.key,
         artifacts_bucket=data.artifacts_bucket,
         vpc=network.vpc,

@@ -26,7 +26,7 @@ from deployment.contract import (
 )
 from deployment.settings import Settings, SettingsError, load_settings, read_cdk_json_context
 from infra.constructs.mlflow_tracking import MlflowTracking
-from infra.constructs.secure_bucket import SecureBucket
+from infra.constructs.secure_bucket import SecureBucket, SecureBucketProps
 from tests.api_shapes import operation, problems
 from tests.api_shapes import placeholder as placeholder_for
 from training_scripts.tracking import (
@@ -206,10 +206,9 @@ def _construct_stack(existing_arn: str) -> Template:
         artifacts_bucket=SecureBucket(
             stack,
             "Artifacts",
+            SecureBucketProps(noncurrent_version_expiry_days=30),
             encryption_key=key,
             access_logs=None,
-            noncurrent_version_expiry_days=30,
-            abort_incomplete_upload_days=7,
         ),
         key=key,
         vpc=vpc,
