@@ -26,6 +26,7 @@ from pipelines.feedback import FeedbackError
 from pipelines.feedback.labeling import labeling_job_request, public_price, read_task_folder
 
 runner = CliRunner()
+DEV = settings_for_stage("dev")
 ACCOUNT = "111122223333"
 BUCKET = f"fmops-dev-artifacts-{ACCOUNT}-us-east-1"
 KEY_ARN = f"arn:aws:kms:us-east-1:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
@@ -64,11 +65,15 @@ def cloud(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
             "Outputs": {key: {"Value": value} for key, value in OUTPUTS.items()},
         }
         cloudformation = boto3.client("cloudformation", region_name="us-east-1")
-        cloudformation.create_stack(StackName="fmops-dev-humans", TemplateBody=json.dumps(template))
+        cloudformation.create_stack(
+            StackName=contract.stack_name(DEV, "humans"), TemplateBody=json.dumps(template)
+        )
         s3.create_bucket(Bucket=RAW)
         data_outputs = {**DATA_OUTPUTS, contract.RAW_BUCKET_OUTPUT: RAW}
         data = {**template, "Outputs": {k: {"Value": v} for k, v in data_outputs.items()}}
-        cloudformation.create_stack(StackName="fmops-dev-data", TemplateBody=json.dumps(data))
+        cloudformation.create_stack(
+            StackName=contract.stack_name(DEV, "data"), TemplateBody=json.dumps(data)
+        )
         sagemaker = boto3.client("sagemaker", region_name="us-east-1")
         stubber = Stubber(sagemaker)
         real = deployment_outputs.regional_client
@@ -300,7 +305,7 @@ def test_ingest_job_with_train_uploads_the_pairs_and_starts_dpo_on_them(
         "start_pipeline_execution",
         {"PipelineExecutionArn": execution},
         {
-            "PipelineName": "fmops-dev-training",
+            "PipelineName": contract.pipeline_name(DEV),
             "PipelineParameters": [
                 {"Name": "Method", "Value": "dpo"},
                 {"Name": "DataTask", "Value": "preference"},

@@ -12,13 +12,15 @@ import pytest
 from botocore.stub import Stubber
 from typer.testing import CliRunner
 
+from deployment.contract import model_package_group_name, pipeline_name
+from deployment.settings import settings_for_stage
 from pipelines.cli import app
 from pipelines.pipeline_parameters import placeholders
 from tests.pipelines.conftest import ACCOUNT, placeholder_values
 
 runner = CliRunner()
-PIPELINE = "fmops-dev-training"
-GROUP = "fmops-dev-models"
+PIPELINE = pipeline_name(settings_for_stage("dev"))
+GROUP = model_package_group_name(settings_for_stage("dev"))
 EXECUTION = f"arn:aws:sagemaker:us-east-1:{ACCOUNT}:pipeline/{PIPELINE}/execution/abc123"
 
 
@@ -329,7 +331,7 @@ def test_approve_puts_the_package_arn_on_the_mlflow_run_its_metadata_names(
     # from the deployed training stack).
     uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
     sink = MlflowSink(uri)
-    run_id = sink.pipeline_run("fmops-dev-training", "exec-1")
+    run_id = sink.pipeline_run(PIPELINE, "exec-1")
     monkeypatch.setattr("pipelines.experiment_runs.stage_uri", lambda deployment: uri)
     sagemaker.create_model_package_group(ModelPackageGroupName=GROUP)
     arn = sagemaker.create_model_package(
