@@ -12,9 +12,6 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-# Re-exported: the serving import workflow (infra/constructs) imports it from here.
-from deployment.contract import MODEL_DATA_PROPERTY as MODEL_DATA_PROPERTY
-
 
 class PipelineInputError(ValueError):
     """Bad user input for a pipeline command, found before any AWS call."""

@@ -11,12 +11,12 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
+# Customer metadata keys the registration writes (the import's own: import_retirement.py).
+from deployment.contract import ARCHITECTURE_KEY, METHOD_KEY
 from infra.constructs.workflow_steps import notify
 from pipelines.serving.catalog import IMPORT_ARCHITECTURES, NOT_IMPORTABLE_METHODS
 
 C = sfn.Condition
-# Customer metadata keys the registration writes (the import's own: import_retirement.py).
-ARCHITECTURE_KEY, METHOD_KEY = "architecture", "method"
 
 
 def importable() -> sfn.Condition:

@@ -27,6 +27,7 @@ from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
 
+from deployment.contract import MODEL_DATA_PROPERTY
 from deployment.settings import ServingSettings
 from infra.constructs.import_refusal import importable, refusal
 from infra.constructs.import_retirement import (
@@ -36,7 +37,6 @@ from infra.constructs.import_retirement import (
     retire_rejected,
 )
 from infra.constructs.workflow_steps import every, notify, retry_when_busy
-from pipelines.pipeline_parameters import MODEL_DATA_PROPERTY
 
 C = sfn.Condition
 # Quota and throttling errors of the Bedrock SDK integration: retried with backoff.
