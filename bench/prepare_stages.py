@@ -32,6 +32,7 @@ from training_scripts.governance.pipeline import (
     govern_inputs,
     reduce_shards,
 )
+from training_scripts.governance.poisoning import injection_cues
 from training_scripts.governance.quality import quality_reasons, repetition_suspects
 from training_scripts.governance.readers import block_examples, jsonl_blocks
 
@@ -85,7 +86,13 @@ def _stages(raw: Path, settings: PrepareSettings, tmp: Path) -> dict[str, float]
         quality_reasons(ex.texts, settings.quality, 0, w, bool(x))
         for ex, w, x in zip(rows, split, suspects, strict=True)
     ])  # fmt: skip
-    clock("injection screen", lambda: [governor._poisoning(ex) for ex in rows])
+
+    def injection() -> None:  # the batch's needle search, then the regexes on flagged rows
+        for a, b in batches:
+            cues = injection_cues([ex.texts for ex in rows[a:b]], split[a:b])
+            [governor._poisoning(ex) for ex, cue in zip(rows[a:b], cues, strict=True) if cue]
+
+    clock("injection screen (per block)", injection)
     clock("exact key", lambda: [words_key(w) for w in split])
     clock("MinHash (numpy, from the block's 3-gram hashes)", lambda: [
         governor.hasher.from_grams(g, c) for g, c in grams

@@ -14,8 +14,6 @@ import json
 from pathlib import Path
 from typing import Any
 
-# Re-exported: `fmops pipeline approve` imports it from here.
-from deployment.contract import OVERRIDE_KEY as OVERRIDE_KEY
 from pipelines.local.registry_file import read_registry
 from pipelines.pipeline_parameters import PipelineInputError
 from training_scripts.vocabulary.metrics import HALLUCINATION_RATE
@@ -62,6 +60,7 @@ def record_audit_in_region(region: str | None, arn: str, result: dict[str, Any])
 def package_predictions(region: str | None, arn: str, target: Path) -> Path:
     """Download the predictions.jsonl Evaluate wrote beside the version's ModelQuality report."""
     from pipelines.deployment_outputs import regional_client
+    from training_scripts.evaluation_outputs import PREDICTIONS_FILE
 
     sagemaker, s3 = regional_client("sagemaker", region), regional_client("s3", region)
     detail = sagemaker.describe_model_package(ModelPackageName=arn)
@@ -69,7 +68,7 @@ def package_predictions(region: str | None, arn: str, target: Path) -> Path:
     if not uri:
         raise ApprovalRefused(f"{arn}: has no ModelQuality statistics to find its outputs")
     bucket, _, key = uri.removeprefix("s3://").partition("/")
-    s3.download_file(bucket, key.rsplit("/", 1)[0] + "/predictions.jsonl", str(target))
+    s3.download_file(bucket, f"{key.rsplit('/', 1)[0]}/{PREDICTIONS_FILE}", str(target))
     return target
 
 

@@ -11,9 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-# BASELINE_PARAMETER is re-exported: `fmops pipeline start` imports it from here.
 from deployment.contract import BASE_MODEL_KEY
-from deployment.contract import BASELINE_PARAMETER as BASELINE_PARAMETER
 from pipelines.local.registry_file import RegistryError, read_registry
 
 __all__ = ["RegistryError", "aws_champion", "local_champion"]

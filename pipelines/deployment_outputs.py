@@ -64,8 +64,10 @@ class StackOutputs:
 
 
 def default_region(region: str | None = None) -> str:
-    """`region`, else boto3's chain (AWS_DEFAULT_REGION, AWS_REGION via aws_patience, profile)."""
-    found = region or boto3.session.Session().region_name
+    """`region`, else the command's session's (aws_patience installs it with AWS_DEFAULT_REGION or
+    AWS_REGION), else boto3's chain (the profile's region)."""
+    session = boto3.DEFAULT_SESSION or boto3.session.Session()
+    found = region or session.region_name
     if not found:
         raise DeploymentOutputError(NO_REGION)
     return found

@@ -251,7 +251,8 @@ def start_stage_run(
     With `against_champion` and no baseline given, the group's newest Approved version from the
     same base model becomes BaselineModelUri.
     """
-    from pipelines.champion import BASELINE_PARAMETER, aws_champion
+    from deployment.contract import BASELINE_PARAMETER
+    from pipelines.champion import aws_champion
 
     settings, sagemaker = deployment.settings, deployment.client("sagemaker")
     champion = None

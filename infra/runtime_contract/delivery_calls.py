@@ -162,6 +162,37 @@ def project_calls(unit: Assembly) -> list[Call]:
             for action in REPORT_ACTIONS:
                 calls.append(Call(role, action, arn, f"report {group}", label=label))
         calls += _assumed_publishing_roles(unit, stack, role, label, spec)
+        calls += _self_mutation(unit, stack, role, label, spec)
+    return calls
+
+
+_CDK_DEPLOY = re.compile(r"\bcdk .*\bdeploy ([\w-]+)")
+
+
+def _self_mutation(unit: Assembly, stack: Any, role: str, label: str, spec: Any) -> list[Call]:
+    """`cdk deploy <stack>` in a build (CDK Pipelines' self-mutation) deploys as the role the
+    assembly manifest names for that stack: the CDK bootstrap's deploy role, tagged
+    aws-cdk:bootstrap-role=deploy (its trust policy is the bootstrap's)."""
+    if unit.directory is None or not isinstance(spec, str):
+        return []
+    phases = json.loads(spec).get("phases", {})
+    commands = [c for phase in phases.values() for c in phase.get("commands", [])]
+    artifacts = json.loads((unit.directory / "manifest.json").read_text())["artifacts"]
+    calls = []
+    for name in (m for c in commands for m in _CDK_DEPLOY.findall(c)):
+        arn = artifacts.get(name, {}).get("properties", {}).get("assumeRoleArn")
+        if arn:
+            tag = {"iam:ResourceTag/aws-cdk:bootstrap-role": "deploy"}
+            calls.append(
+                Call(
+                    role,
+                    "sts:AssumeRole",
+                    arn.replace("${AWS::Partition}", stack.partition),
+                    f"cdk deploy {name} (self-mutation)",
+                    context=tag,
+                    label=label,
+                )
+            )
     return calls
 
 

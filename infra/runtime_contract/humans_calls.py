@@ -1,6 +1,6 @@
 """The Ground Truth labeling role's calls, derived from the exact CreateLabelingJob request
 `fmops feedback start` sends (`pipelines.feedback.labeling.labeling_job_request`), built from the
-synthesized stacks' outputs the way the CLI reads them.
+synthesized stacks' outputs through the CLI's own `humans_deployment`.
 
 What a labeling job does with its role: "Create a SageMaker Execution Role for a Ground Truth
 Labeling Job" (https://docs.aws.amazon.com/sagemaker/latest/dg/sms-security-permission-execution-role.html):
@@ -19,21 +19,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from deployment.contract import (
-    ARTIFACTS_BUCKET_OUTPUT,
-    DATA_KEY_OUTPUT,
-    LABELING_ROLE_OUTPUT,
-)
+from deployment.contract import ARTIFACTS_BUCKET_OUTPUT, LABELING_ROLE_OUTPUT
 from deployment.settings import Settings
 from infra.runtime_contract.evaluator import Call
 from infra.runtime_contract.templates import Assembly, StackTemplate, UnresolvedIntrinsic
-from pipelines.feedback.labeling import (
-    KINDS,
-    TEMPLATE_NAMES,
-    TaskFolder,
-    deployment_from_outputs,
-    labeling_job_request,
-)
+from pipelines.deployment_outputs import Deployment, StackOutputs
+from pipelines.feedback.cloud import humans_deployment
+from pipelines.feedback.labeling import KINDS, TEMPLATE_NAMES, TaskFolder, labeling_job_request
 
 JOB_NAME = "contract-probe"  # any valid name: the calls are per job, under its own key
 LOG_GROUP = "/aws/sagemaker/LabelingJobs"
@@ -56,9 +48,20 @@ def labeling_calls(unit: Assembly, settings: Settings) -> list[Call]:
     outputs = stack_outputs(unit)
     if LABELING_ROLE_OUTPUT not in outputs or ARTIFACTS_BUCKET_OUTPUT not in outputs:
         return []
-    stack = outputs[LABELING_ROLE_OUTPUT][0]
-    values = {key: value for key, (_, value) in outputs.items()}
-    deployment = deployment_from_outputs(values, stack.name)
+    stack, data = outputs[LABELING_ROLE_OUTPUT][0], outputs[ARTIFACTS_BUCKET_OUTPUT][0]
+    # The stage as `fmops feedback start` reads it: each stack's outputs, described once.
+    described = {
+        s.name: StackOutputs(
+            s.name,
+            str(s.resolve({"Ref": "AWS::StackId"})),
+            {k: v for k, (owner, v) in outputs.items() if owner is s},
+        )
+        for s in (stack, data)
+    }
+    stage = Deployment(
+        settings, stack.region, {"humans": stack.name, "data": data.name}, _described=described
+    )
+    deployment = humans_deployment(stage)
     calls: list[Call] = []
     for kind in KINDS:
         tasks = TaskFolder(kind, Path("manifest.jsonl"), Path(TEMPLATE_NAMES[kind]), 1)
@@ -69,7 +72,7 @@ def labeling_calls(unit: Assembly, settings: Settings) -> list[Call]:
             feedback=settings.feedback,
             pii_free=False,
         )
-        calls += _job_calls(stack, request, values[DATA_KEY_OUTPUT])
+        calls += _job_calls(stack, request, deployment.key_arn)
     return calls
 
 

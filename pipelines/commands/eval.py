@@ -12,6 +12,7 @@ import typer
 from pipelines.commands.shared import AsJson, Region
 from pipelines.console import console, fail, print_json
 from pipelines.offline import use_bundled_weights
+from training_scripts.vocabulary.metrics import NUM_EXAMPLES
 
 if TYPE_CHECKING:  # the metrics package loads only when a command needs it
     from training_scripts.metrics.audit import AuditItem
@@ -49,7 +50,7 @@ def score(
         result = ReferenceScores.compute(predicted, expected, bertscore_model)
     except DataError as exc:
         raise fail(str(exc)) from None
-    print_json({**result.summary(), "num_examples": len(predicted)})
+    print_json({**result.summary(), NUM_EXAMPLES: len(predicted)})
 
 
 ModelPackageOption = Annotated[
@@ -82,13 +83,14 @@ def _version_predictions(
     )
     from pipelines.pipeline_ops import check_model_package_arn
     from pipelines.pipeline_parameters import PipelineInputError
+    from training_scripts.evaluation_outputs import PREDICTIONS_FILE
 
     try:
         if local_version is not None:
             _, entry, name = local_entry(runs_dir / "model-registry.json", local_version, group)
             if not entry.get("LocalEvaluation"):
                 raise PipelineInputError(f"--local-version {local_version}: no evaluation outputs")
-            return Path(entry["LocalEvaluation"]) / "predictions.jsonl", local_version_id(
+            return Path(entry["LocalEvaluation"]) / PREDICTIONS_FILE, local_version_id(
                 name, local_version
             )
         assert model_package is not None
@@ -96,7 +98,7 @@ def _version_predictions(
     except PipelineInputError as exc:
         raise fail(str(exc)) from None
     try:
-        target = package_predictions(region, model_package, scratch / "predictions.jsonl")
+        target = package_predictions(region, model_package, scratch / PREDICTIONS_FILE)
     except ApprovalRefused as exc:
         raise fail(str(exc), 1) from None
     except (ClientError, BotoCoreError) as exc:

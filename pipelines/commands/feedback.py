@@ -36,6 +36,7 @@ from pipelines.feedback.manifests import read_output_manifest
 from pipelines.feedback.quality import WORKER_POLICIES, QualityPolicy
 from pipelines.feedback.retrain import check_method
 from pipelines.feedback.tasks import build_rank_tasks
+from training_scripts.vocabulary.metrics import HALLUCINATION_RATE
 
 app = typer.Typer(
     help="Human feedback: Ground Truth pairwise-ranking tasks, preference pairs for reward/DPO.",
@@ -334,7 +335,7 @@ def _ingest_audit(
         print_json({"job": job, "model_package_arn": package, **result})
         return
     console.print(
-        f"audit {job}: hallucination rate {result['hallucination_rate']:.3f} "
+        f"audit {job}: hallucination rate {result[HALLUCINATION_RATE]:.3f} "
         f"(95% Wilson [{result['hallucination_rate_ci_low']:.3f}, "
         f"{result['hallucination_rate_ci_high']:.3f}], {result['audited']} items), "
         f"recorded on {package}",

@@ -124,7 +124,8 @@ def _audit_or_override(
 ) -> dict[str, str] | None:
     """None when the audit the stage requires is there and good enough; with --force, the
     override to record beside the approval; otherwise the refusal, as one line."""
-    from pipelines.audit_evidence import OVERRIDE_KEY, ApprovalRefused, check_audit
+    from deployment.contract import OVERRIDE_KEY
+    from pipelines.audit_evidence import ApprovalRefused, check_audit
 
     try:
         check_audit(audit, version=version, max_rate=evaluation.max_hallucination_rate,

@@ -103,6 +103,7 @@ def test_no_region_anywhere_is_one_input_error(monkeypatch: pytest.MonkeyPatch) 
     for name in ("AWS_REGION", "AWS_DEFAULT_REGION", "AWS_PROFILE"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent")
+    monkeypatch.setattr(boto3, "DEFAULT_SESSION", None)  # a command's session, from a test before
     with pytest.raises(DeploymentOutputError, match="pass --region or set AWS_REGION"):
         Deployment.of(SETTINGS)
 
@@ -121,3 +122,33 @@ def test_the_cli_reports_a_missing_stack_as_one_line_and_exit_2(aws: None) -> No
         f"error: stack {name}: not deployed in eu-west-1; deploy it (`cdk deploy {name}`) "
         "or pass the right --stage/--region\n"
     )
+
+
+# Commands that never call AWS (local files, the local registry, the offline builder).
+OFFLINE_COMMANDS = {
+    "advise", "settings show", "eval score", "data prepare", "data rft-prompts",
+    "data anonymize", "data validate", "local ui", "local run", "local approve", "local invoke",
+    "pipeline definition",
+}  # fmt: skip
+
+
+def test_every_command_that_calls_aws_takes_region() -> None:
+    from typer.main import get_command
+
+    from pipelines.cli import app
+
+    def commands(group: object, path: str = "") -> dict[str, object]:
+        found: dict[str, object] = {}
+        for name, sub in getattr(group, "commands", {}).items():
+            full = f"{path} {name}".strip()
+            found |= commands(sub, full) if hasattr(sub, "commands") else {full: sub}
+        return found
+
+    every = commands(get_command(app))
+    lacking = sorted(
+        name
+        for name, command in every.items()
+        if name not in OFFLINE_COMMANDS
+        and "--region" not in {o for p in command.params for o in p.opts}  # type: ignore[attr-defined]
+    )
+    assert lacking == [] and set(every) >= OFFLINE_COMMANDS

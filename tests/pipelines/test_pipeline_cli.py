@@ -279,46 +279,6 @@ def test_watch_polls_until_the_run_ends_and_failed_exits_1(
     stub.assert_no_pending_responses()
 
 
-def test_start_uses_the_approved_champion_from_the_same_base_model_as_baseline(
-    deployed: Any,
-) -> None:
-    group = "fmops-dev-models"
-    deployed.create_model_package_group(ModelPackageGroupName=group)
-
-    def register(base_model: str, data: str) -> str:
-        arn = deployed.create_model_package(
-            ModelPackageGroupName=group,
-            ModelApprovalStatus="PendingManualApproval",
-            InferenceSpecification={
-                "Containers": [{"Image": "img", "ModelDataUrl": data}],
-                "SupportedContentTypes": ["application/json"],
-                "SupportedResponseMIMETypes": ["application/json"],
-            },
-            CustomerMetadataProperties={"base_model": base_model},
-        )["ModelPackageArn"]
-        deployed.update_model_package(  # moto drops metadata it is not given again
-            ModelPackageArn=arn,
-            ModelApprovalStatus="Approved",
-            CustomerMetadataProperties={"base_model": base_model},
-        )
-        return arn
-
-    champion = register("meta-llama/Llama-3.2-1B", "s3://a/champion/model.tar.gz")
-    register("other/base-model", "s3://a/other/model.tar.gz")  # newer, but another base model
-
-    result = fmops("start", "--stage", "dev", "--json")
-
-    assert result.exit_code == 0, result.output
-    started = json.loads(result.stdout)
-    assert started["baselineChampion"] == champion
-    assert {"Name": "BaselineModelUri", "Value": "s3://a/champion/model.tar.gz"} in (
-        started["parameters"]
-    )
-    base = json.loads(fmops("start", "--stage", "dev", "--baseline", "base", "--json").stdout)
-    assert base["baselineChampion"] is None
-    assert all(p["Name"] != "BaselineModelUri" for p in base["parameters"])
-
-
 def test_a_uri_parameter_that_is_not_s3_is_refused_before_any_call(deployed: Any) -> None:
     for param in (
         "InputDataUri=/etc/passwd",

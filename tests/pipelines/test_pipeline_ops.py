@@ -9,6 +9,7 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
+from deployment.contract import ROLE_OUTPUT
 from deployment.settings import settings_for_stage
 from pipelines.deployment_outputs import Deployment, DeploymentOutputError
 from pipelines.pipeline_ops import (
@@ -21,8 +22,11 @@ from pipelines.pipeline_ops import (
     latest_execution_arn,
     list_model_packages,
     set_approval,
+    stage_runs,
     start_execution,
+    start_stage_run,
     upsert_pipeline,
+    upsert_stage_pipeline,
     wait_for_execution,
 )
 from pipelines.pipeline_parameters import (
@@ -286,3 +290,56 @@ def test_wait_polls_with_backoff_until_a_terminal_status() -> None:
         final = wait_for_execution(client, EXECUTION, sleep=delays.append, first_delay=5)
     assert final["PipelineExecutionStatus"] == "Failed"
     assert delays == [5, 10, 20]
+
+
+# --- the stage's pipeline through a Deployment (services, no Typer) ---------------------------
+
+
+def _register(sagemaker: Any, group: str, base_model: str, data: str) -> str:
+    """An Approved version built from `base_model` whose model data is `data`."""
+    from deployment.contract import BASE_MODEL_KEY
+
+    arn = sagemaker.create_model_package(
+        ModelPackageGroupName=group,
+        ModelApprovalStatus="PendingManualApproval",
+        InferenceSpecification={
+            "Containers": [{"Image": "img", "ModelDataUrl": data}],
+            "SupportedContentTypes": ["application/json"],
+            "SupportedResponseMIMETypes": ["application/json"],
+        },
+        CustomerMetadataProperties={BASE_MODEL_KEY: base_model},
+    )["ModelPackageArn"]
+    sagemaker.update_model_package(  # moto drops metadata it is not given again
+        ModelPackageArn=arn,
+        ModelApprovalStatus="Approved",
+        CustomerMetadataProperties={BASE_MODEL_KEY: base_model},
+    )
+    return str(arn)
+
+
+def test_a_stage_run_beats_the_approved_champion_from_the_same_base_model(
+    aws: None, dev_definition_text: str
+) -> None:
+    from deployment.contract import BASELINE_PARAMETER, model_package_group_name
+
+    settings = settings_for_stage("dev")
+    deployment = Deployment.of(settings, "us-east-1")
+    values = placeholder_values(dev_definition_text)
+    resolved = resolve_placeholders(dev_definition_text, values)
+    upsert_stage_pipeline(deployment, resolved, values[ROLE_OUTPUT])
+    sagemaker = boto3.client("sagemaker", region_name="us-east-1")
+    group = model_package_group_name(settings)
+    sagemaker.create_model_package_group(ModelPackageGroupName=group)
+    base = settings.models.sagemaker_base_model
+    champion = _register(sagemaker, group, base, "s3://a/champion/model.tar.gz")
+    _register(sagemaker, group, f"{base}-other", "s3://a/other/model.tar.gz")  # newer, other base
+
+    against = start_stage_run(deployment, [], against_champion=True)
+    plain = start_stage_run(deployment, [], against_champion=False)
+
+    assert against.champion_arn == champion
+    assert against.parameters == [
+        {"Name": BASELINE_PARAMETER, "Value": "s3://a/champion/model.tar.gz"}
+    ]
+    assert (plain.champion_arn, plain.parameters) == (None, [])
+    assert len(stage_runs(deployment)) == 2
