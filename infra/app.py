@@ -15,6 +15,7 @@ from constructs import Construct
 
 from deployment.contract import StackKind, stack_name
 from deployment.settings import Settings, SettingsError
+from infra.constructs.training_roles import PipelineData
 from infra.nag import acknowledge_justified_wildcards, apply_nag_packs
 from infra.stacks.bedrock import BedrockStack
 from infra.stacks.budget import BudgetStack
@@ -148,11 +149,9 @@ def _training_stack(
         app,
         stack_name(settings, "training"),
         settings=settings,
-        key=data.key,
-        raw_bucket=data.raw_bucket,
-        curated_bucket=data.curated_bucket,
-        artifacts_bucket=data.artifacts_bucket,
-        pii_salt=data.pii_salt,
+        data=PipelineData(
+            data.key, data.raw_bucket, data.curated_bucket, data.artifacts_bucket, data.pii_salt
+        ),
         vpc=network.vpc,
         subnets=network.isolated_subnets,
         training_security_group=network.training_security_group,

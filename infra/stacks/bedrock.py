@@ -323,7 +323,7 @@ class BedrockStack(cdk.Stack):
 
     def _vpc_permissions(
         self,
-        role: iam.ManagedPolicy,
+        policy: iam.ManagedPolicy,
         subnets: ec2.SelectedSubnets,
         security_group: ec2.ISecurityGroup,
         job_arns: str,
@@ -331,12 +331,6 @@ class BedrockStack(cdk.Stack):
         """ENI permissions a VPC-attached job needs, scoped to Bedrock-tagged interfaces in our
         subnets ("Protect your model customization jobs using a VPC", Bedrock user guide,
         https://docs.aws.amazon.com/bedrock/latest/userguide/vpc-model-customization.html)."""
-        role.add_statements(
-            iam.PolicyStatement(
-                actions=VPC_DESCRIBE,
-                resources=["*"],
-            )
-        )
         subnet_arns = [
             self.format_arn(service="ec2", resource="subnet", resource_name=subnet.subnet_id)
             for subnet in subnets.subnets
@@ -351,19 +345,16 @@ class BedrockStack(cdk.Stack):
             "StringEquals": {"aws:RequestTag/BedrockManaged": "true"},
             "ArnEquals": {"aws:RequestTag/BedrockModelCustomizationJobArn": job_arns},
         }
-        role.add_statements(
+        policy.add_statements(
+            iam.PolicyStatement(actions=VPC_DESCRIBE, resources=["*"]),
             iam.PolicyStatement(
                 actions=["ec2:CreateNetworkInterface"],
                 resources=[enis],
                 conditions=tagged_by_bedrock,
-            )
-        )
-        role.add_statements(
+            ),
             iam.PolicyStatement(
                 actions=["ec2:CreateNetworkInterface"], resources=[*subnet_arns, sg_arn]
-            )
-        )
-        role.add_statements(
+            ),
             iam.PolicyStatement(
                 actions=ENI_MANAGEMENT,
                 resources=[enis],
@@ -374,9 +365,7 @@ class BedrockStack(cdk.Stack):
                     },
                     "StringEquals": {"ec2:ResourceTag/BedrockManaged": "true"},
                 },
-            )
-        )
-        role.add_statements(
+            ),
             iam.PolicyStatement(
                 actions=["ec2:CreateTags"],
                 resources=[enis],
@@ -386,7 +375,7 @@ class BedrockStack(cdk.Stack):
                         "aws:TagKeys": ["BedrockManaged", "BedrockModelCustomizationJobArn"]
                     },
                 },
-            )
+            ),
         )
 
 

@@ -19,7 +19,6 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sagemaker as sagemaker
-from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct
@@ -56,11 +55,7 @@ class TrainingPipelineStack(cdk.Stack):
         construct_id: str,
         *,
         settings: Settings,
-        key: kms.IKey,
-        raw_bucket: SecureBucket,
-        curated_bucket: SecureBucket,
-        artifacts_bucket: SecureBucket,
-        pii_salt: secretsmanager.ISecret,
+        data: PipelineData,
         vpc: ec2.IVpc,
         subnets: ec2.SelectedSubnets,
         training_security_group: ec2.ISecurityGroup,
@@ -82,7 +77,7 @@ class TrainingPipelineStack(cdk.Stack):
             self,
             "Roles",
             props=training_roles_props(settings),
-            data=PipelineData(key, raw_bucket, curated_bucket, artifacts_bucket, pii_salt),
+            data=data,
             image=self.image,
             vpc=vpc,
             judge_models=invocable_models(
@@ -91,14 +86,13 @@ class TrainingPipelineStack(cdk.Stack):
         )
         self.model_package_group = self._model_package_group(settings)
         self.tracking = self._tracking(
-            settings, artifacts_bucket, key, vpc, subnets, endpoint_security_group
+            settings, data.artifacts_bucket, data.key, vpc, subnets, endpoint_security_group
         )
-        data = PipelineData(key, raw_bucket, curated_bucket, artifacts_bucket, pii_salt)
         self.pipeline = self._pipeline(settings, data, subnets, training_security_group)
         pipeline_arn = self.format_arn(
             service="sagemaker", resource="pipeline", resource_name=pipeline_name(settings)
         )
-        self._add_triggers(pipeline_arn, raw_bucket)
+        self._add_triggers(pipeline_arn, data.raw_bucket)
         self.alarm_topic = self._add_failure_alarm()
         self._add_dashboard()
         cdk.CfnOutput(self, contract.PIPELINE_NAME_OUTPUT, value=pipeline_name(settings))
