@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import re
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from deployment.contract import (
     ROLE_OUTPUT,
@@ -19,7 +20,21 @@ from deployment.contract import (
     pipeline_name,
 )
 from pipelines.deployment_outputs import Deployment
-from pipelines.pipeline_parameters import PipelineInputError, resolve_placeholders
+from pipelines.pipeline_parameters import (
+    ParameterValue,
+    PipelineInputError,
+    resolve_placeholders,
+)
+
+if TYPE_CHECKING:
+    # Stub-only packages (requirements-dev.txt): the images never import them.
+    from mypy_boto3_sagemaker import SageMakerClient
+    from mypy_boto3_sagemaker.type_defs import (
+        DescribePipelineExecutionResponseTypeDef,
+        PipelineExecutionStepTypeDef,
+        PipelineExecutionSummaryTypeDef,
+        UpdateModelPackageInputTypeDef,
+    )
 
 __all__ = [
     "TERMINAL_STATUSES",
@@ -73,7 +88,7 @@ class ModelPackage:
     model_quality_uri: str | None
     approval_description: str | None
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> dict[str, str | int | None]:
         return asdict(self)
 
 
@@ -108,15 +123,9 @@ def deployment_values(deployment: Deployment) -> dict[str, str]:
 
 
 def upsert_pipeline(
-    sagemaker: Any, name: str, definition: str, role_arn: str, description: str = ""
+    sagemaker: SageMakerClient, name: str, definition: str, role_arn: str, description: str = ""
 ) -> tuple[str, bool]:
     """Create the pipeline, or update it when it exists. Returns (ARN, created)."""
-    request = {
-        "PipelineName": name,
-        "PipelineDefinition": definition,
-        "RoleArn": role_arn,
-        "PipelineDescription": description,
-    }
     # list_pipelines by prefix, not describe_pipeline: "not found" has no stable error code.
     existing = {
         summary["PipelineName"]
@@ -124,17 +133,40 @@ def upsert_pipeline(
         for summary in page["PipelineSummaries"]
     }
     if name in existing:
-        return sagemaker.update_pipeline(**request)["PipelineArn"], False
-    return sagemaker.create_pipeline(**request)["PipelineArn"], True
+        updated = sagemaker.update_pipeline(
+            PipelineName=name,
+            PipelineDefinition=definition,
+            RoleArn=role_arn,
+            PipelineDescription=description,
+        )
+        return updated["PipelineArn"], False
+    created = sagemaker.create_pipeline(
+        PipelineName=name,
+        PipelineDefinition=definition,
+        RoleArn=role_arn,
+        PipelineDescription=description,
+        ClientRequestToken=_idempotency_token(),
+    )
+    return created["PipelineArn"], True
 
 
-def start_execution(sagemaker: Any, name: str, parameters: list[dict[str, str]]) -> str:
+def _idempotency_token() -> str:
+    # botocore fills an omitted idempotency token with str(uuid4()); the stubs mark the
+    # parameter required, so send the same value ourselves.
+    return str(uuid.uuid4())
+
+
+def start_execution(sagemaker: SageMakerClient, name: str, parameters: list[ParameterValue]) -> str:
     """Start a run; parameters not given keep the definition's defaults."""
-    response = sagemaker.start_pipeline_execution(PipelineName=name, PipelineParameters=parameters)
+    response = sagemaker.start_pipeline_execution(
+        PipelineName=name, PipelineParameters=parameters, ClientRequestToken=_idempotency_token()
+    )
     return response["PipelineExecutionArn"]
 
 
-def list_executions(sagemaker: Any, name: str, limit: int = 20) -> list[dict[str, Any]]:
+def list_executions(
+    sagemaker: SageMakerClient, name: str, limit: int = 20
+) -> list[PipelineExecutionSummaryTypeDef]:
     """Newest first (sorted here too: not every backend honours SortOrder)."""
     summaries = sagemaker.list_pipeline_executions(
         PipelineName=name, SortBy="CreationTime", SortOrder="Descending", MaxResults=limit
@@ -142,20 +174,23 @@ def list_executions(sagemaker: Any, name: str, limit: int = 20) -> list[dict[str
     return sorted(summaries, key=lambda s: s["StartTime"], reverse=True)[:limit]
 
 
-def latest_execution_arn(sagemaker: Any, name: str) -> str:
+def latest_execution_arn(sagemaker: SageMakerClient, name: str) -> str:
     executions = list_executions(sagemaker, name, limit=1)
     if not executions:
         raise DeploymentError(f"pipeline {name} has no executions yet: run `fmops pipeline start`")
     return executions[0]["PipelineExecutionArn"]
 
 
-def describe_execution(sagemaker: Any, arn: str) -> dict[str, Any]:
+def describe_execution(
+    sagemaker: SageMakerClient, arn: str
+) -> DescribePipelineExecutionResponseTypeDef:
     response = sagemaker.describe_pipeline_execution(PipelineExecutionArn=arn)
-    response.pop("ResponseMetadata", None)
+    # The stubs call ResponseMetadata required; callers print the execution, not the envelope.
+    response.pop("ResponseMetadata", None)  # type: ignore[misc]
     return response
 
 
-def execution_steps(sagemaker: Any, arn: str) -> list[dict[str, Any]]:
+def execution_steps(sagemaker: SageMakerClient, arn: str) -> list[PipelineExecutionStepTypeDef]:
     """Steps in the order they started."""
     pages = sagemaker.get_paginator("list_pipeline_execution_steps").paginate(
         PipelineExecutionArn=arn, SortOrder="Ascending"
@@ -164,14 +199,14 @@ def execution_steps(sagemaker: Any, arn: str) -> list[dict[str, Any]]:
 
 
 def wait_for_execution(
-    sagemaker: Any,
+    sagemaker: SageMakerClient,
     arn: str,
     *,
     sleep: Callable[[float], None] | None = None,
-    on_poll: Callable[[dict[str, Any]], None] | None = None,
+    on_poll: Callable[[DescribePipelineExecutionResponseTypeDef], None] | None = None,
     first_delay: float = 5.0,
     max_delay: float = 60.0,
-) -> dict[str, Any]:
+) -> DescribePipelineExecutionResponseTypeDef:
     """Poll with exponential backoff (pipelines run for hours) until a terminal status."""
     delay = first_delay
     while True:
@@ -184,7 +219,7 @@ def wait_for_execution(
         delay = min(delay * 2, max_delay)
 
 
-def list_model_packages(sagemaker: Any, group: str) -> list[ModelPackage]:
+def list_model_packages(sagemaker: SageMakerClient, group: str) -> list[ModelPackage]:
     """Versions in the group, newest first, with the ModelQuality report each one points to."""
     summaries = [
         summary
@@ -211,7 +246,7 @@ def list_model_packages(sagemaker: Any, group: str) -> list[ModelPackage]:
 
 
 def set_approval(
-    sagemaker: Any,
+    sagemaker: SageMakerClient,
     arn: str,
     approved: bool,
     reason: str | None,
@@ -222,7 +257,7 @@ def set_approval(
     `metadata` is the version's complete CustomerMetadataProperties (e.g. with an override
     recorded), sent in the same UpdateModelPackage call.
     """
-    request: dict[str, Any] = {
+    request: UpdateModelPackageInputTypeDef = {
         "ModelPackageArn": arn,
         "ModelApprovalStatus": "Approved" if approved else "Rejected",
     }
@@ -239,12 +274,12 @@ def set_approval(
 @dataclass(frozen=True)
 class StartedRun:
     arn: str
-    parameters: list[dict[str, str]]  # as sent, the champion's BaselineModelUri included
+    parameters: list[ParameterValue]  # as sent, the champion's BaselineModelUri included
     champion_arn: str | None
 
 
 def start_stage_run(
-    deployment: Deployment, parameters: list[dict[str, str]], against_champion: bool
+    deployment: Deployment, parameters: list[ParameterValue], against_champion: bool
 ) -> StartedRun:
     """Start the stage's pipeline with `parameters`.
 
@@ -269,8 +304,8 @@ def stage_run_status(
     deployment: Deployment,
     arn: str | None,
     watch: bool = False,
-    on_poll: Callable[[dict[str, Any]], None] | None = None,
-) -> tuple[str, dict[str, Any], list[dict[str, Any]]]:
+    on_poll: Callable[[DescribePipelineExecutionResponseTypeDef], None] | None = None,
+) -> tuple[str, DescribePipelineExecutionResponseTypeDef, list[PipelineExecutionStepTypeDef]]:
     """(ARN, execution, steps) of a run, the stage's latest by default; `watch` waits for it."""
     sagemaker = deployment.client("sagemaker")
     arn = arn or latest_execution_arn(sagemaker, pipeline_name(deployment.settings))
@@ -281,7 +316,7 @@ def stage_run_status(
     return arn, execution, execution_steps(sagemaker, arn)
 
 
-def stage_runs(deployment: Deployment) -> list[dict[str, Any]]:
+def stage_runs(deployment: Deployment) -> list[PipelineExecutionSummaryTypeDef]:
     return list_executions(deployment.client("sagemaker"), pipeline_name(deployment.settings))
 
 

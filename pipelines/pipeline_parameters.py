@@ -10,7 +10,7 @@ import json
 import math
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypedDict
 
 
 class PipelineInputError(ValueError):
@@ -23,6 +23,13 @@ class PipelineParameter:
     type: str  # String | Integer | Float | Boolean, as SageMaker's definition schema spells them
     default: Any
     allowed: tuple[str, ...] = ()  # the definition's EnumValues, when it declares them
+
+
+class ParameterValue(TypedDict):
+    """One entry of StartPipelineExecution's PipelineParameters."""
+
+    Name: str
+    Value: str
 
 
 # Fn::Sub syntax: `${Name}` is replaced, `${!Name}` is the literal `${Name}` (AWS CloudFormation
@@ -138,7 +145,7 @@ def parse_parameter_overrides(
     *,
     stage: str = "",
     require_audit: bool = False,
-) -> list[dict[str, str]]:
+) -> list[ParameterValue]:
     """`K=V` strings -> StartPipelineExecution's PipelineParameters, every one checked."""
     chosen = split_pairs(pairs)
     check_approval_policy(chosen, stage, require_audit)

@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING
 
 from rich.markup import escape
 from rich.table import Table
 
 from pipelines.pipeline_ops import ModelPackage
 
+if TYPE_CHECKING:
+    from mypy_boto3_sagemaker.type_defs import (
+        PipelineExecutionStepTypeDef,
+        PipelineExecutionSummaryTypeDef,
+    )
 
-def _when(value: Any) -> str:
+
+def _when(value: datetime | str | None) -> str:
     return f"{value:%Y-%m-%d %H:%M:%S}" if isinstance(value, datetime) else str(value or "")
 
 
@@ -23,7 +29,7 @@ def _table(title: str, columns: tuple[str, ...]) -> Table:
     return table
 
 
-def steps_table(steps: list[dict[str, Any]]) -> Table:
+def steps_table(steps: list[PipelineExecutionStepTypeDef]) -> Table:
     table = _table("steps", ("step", "status", "started", "ended", "failure"))
     for step in steps:
         table.add_row(
@@ -36,7 +42,7 @@ def steps_table(steps: list[dict[str, Any]]) -> Table:
     return table
 
 
-def runs_table(pipeline: str, runs: list[dict[str, Any]]) -> Table:
+def runs_table(pipeline: str, runs: list[PipelineExecutionSummaryTypeDef]) -> Table:
     table = _table(f"runs of {pipeline}", ("execution", "status", "started"))
     for run in runs:
         table.add_row(

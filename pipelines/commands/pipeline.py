@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import re
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from types import ModuleType
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from botocore.exceptions import BotoCoreError, ClientError
@@ -246,7 +247,7 @@ def status(
             raise _bad_input(exc) from None
     deployment = stage_deployment(stage, region)
 
-    def progress(execution: dict[str, Any]) -> None:
+    def progress(execution: Mapping[str, object]) -> None:
         err_console.print(f"{execution['PipelineExecutionStatus']}...", highlight=False)
 
     try:

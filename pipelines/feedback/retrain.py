@@ -8,11 +8,16 @@ the deployed pipeline starts with a preference method on exactly that prefix.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from deployment.contract import DATA_TASK_PARAMETER, INPUT_DATA_PARAMETER, METHOD_PARAMETER
 from pipelines.feedback import FeedbackError
 from training_scripts.vocabulary.methods import METHODS
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
+
+    from pipelines.pipeline_parameters import ParameterValue
 
 PREFERENCE_PREFIX = "feedback/preference/"
 
@@ -31,7 +36,7 @@ def check_method(method: str) -> str:
     return method
 
 
-def upload_pairs(s3: Any, pairs: Path, raw_bucket: str, job: str) -> str:
+def upload_pairs(s3: S3Client, pairs: Path, raw_bucket: str, job: str) -> str:
     """Upload under the job's own prefix (refused if it holds data); return the prefix URI."""
     prefix = f"{PREFERENCE_PREFIX}{job}/"
     if s3.list_objects_v2(Bucket=raw_bucket, Prefix=prefix, MaxKeys=1).get("KeyCount", 0):
@@ -41,7 +46,7 @@ def upload_pairs(s3: Any, pairs: Path, raw_bucket: str, job: str) -> str:
     return f"s3://{raw_bucket}/{prefix}"
 
 
-def training_parameters(method: str, input_uri: str) -> list[dict[str, str]]:
+def training_parameters(method: str, input_uri: str) -> list[ParameterValue]:
     """StartPipelineExecution parameters: the method, its data task and the pairs' prefix."""
     return [
         {"Name": METHOD_PARAMETER, "Value": method},
