@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 import time
-import uuid
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING
@@ -140,26 +139,23 @@ def upsert_pipeline(
             PipelineDescription=description,
         )
         return updated["PipelineArn"], False
-    created = sagemaker.create_pipeline(
+    # ClientRequestToken: the stubs call it required; botocore fills this idempotency token
+    # with a uuid4 when omitted (and Stubber tests expect it omitted).
+    created = sagemaker.create_pipeline(  # type: ignore[call-arg]
         PipelineName=name,
         PipelineDefinition=definition,
         RoleArn=role_arn,
         PipelineDescription=description,
-        ClientRequestToken=_idempotency_token(),
     )
     return created["PipelineArn"], True
 
 
-def _idempotency_token() -> str:
-    # botocore fills an omitted idempotency token with str(uuid4()); the stubs mark the
-    # parameter required, so send the same value ourselves.
-    return str(uuid.uuid4())
-
-
 def start_execution(sagemaker: SageMakerClient, name: str, parameters: list[ParameterValue]) -> str:
     """Start a run; parameters not given keep the definition's defaults."""
-    response = sagemaker.start_pipeline_execution(
-        PipelineName=name, PipelineParameters=parameters, ClientRequestToken=_idempotency_token()
+    # ClientRequestToken: the stubs call it required; botocore fills this idempotency token
+    # with a uuid4 when omitted (and Stubber tests expect it omitted).
+    response = sagemaker.start_pipeline_execution(  # type: ignore[call-arg]
+        PipelineName=name, PipelineParameters=parameters
     )
     return response["PipelineExecutionArn"]
 

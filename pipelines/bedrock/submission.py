@@ -15,7 +15,7 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -41,6 +41,9 @@ from pipelines.cost_estimate import CostError
 from pipelines.cost_estimate.confirm import price_book
 from pipelines.cost_estimate.estimates import Estimate, bedrock_estimate
 from pipelines.deployment_outputs import Deployment
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
 
 NOTHING_SENT = "nothing was sent to AWS"
 UPLOAD_NAMES = ("train.jsonl", "validation.jsonl")
@@ -260,7 +263,7 @@ def _job_request(job: CheckedJob, prefix: str, grader: str | None, settings: Any
     )
 
 
-def remove_uploads(s3: Any, bucket: str, keys: list[str]) -> None:
+def remove_uploads(s3: S3Client, bucket: str, keys: list[str]) -> None:
     for key in keys:
         # Best effort: the original error is the one to report.
         with contextlib.suppress(ClientError, BotoCoreError):

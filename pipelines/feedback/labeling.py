@@ -14,12 +14,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from botocore.exceptions import ClientError
 
 from deployment.settings import FeedbackSettings
 from pipelines.feedback import FeedbackError
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
+    from mypy_boto3_sagemaker import SageMakerClient
 
 Kind = Literal["ranking", "audit"]
 KINDS: tuple[Kind, ...] = ("ranking", "audit")
@@ -181,7 +185,7 @@ def task_uri(bucket: str, feedback: FeedbackSettings, job_name: str, name: str) 
     return f"s3://{bucket}/{feedback.task_prefix}{job_name}/{name}"
 
 
-def job_exists(sagemaker: Any, job_name: str) -> bool:
+def job_exists(sagemaker: SageMakerClient, job_name: str) -> bool:
     try:
         sagemaker.describe_labeling_job(LabelingJobName=job_name)
     except ClientError as exc:
@@ -192,8 +196,8 @@ def job_exists(sagemaker: Any, job_name: str) -> bool:
 
 
 def start_labeling_job(
-    sagemaker: Any,
-    s3: Any,
+    sagemaker: SageMakerClient,
+    s3: S3Client,
     request: dict[str, Any],
     tasks: TaskFolder,
     feedback: FeedbackSettings,
@@ -236,7 +240,7 @@ def job_summary(description: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def describe_job(sagemaker: Any, job_name: str) -> dict[str, Any]:
+def describe_job(sagemaker: SageMakerClient, job_name: str) -> dict[str, Any]:
     description = sagemaker.describe_labeling_job(LabelingJobName=job_name)
     tags = sagemaker.list_tags(ResourceArn=description["LabelingJobArn"]).get("Tags", [])
     return job_summary({**description, "Tags": tags})
@@ -249,7 +253,7 @@ def split_s3_uri(uri: str) -> tuple[str, str]:
     return match[1], match[2]
 
 
-def download_prefix(s3: Any, bucket: str, prefix: str, target: Path) -> list[Path]:
+def download_prefix(s3: S3Client, bucket: str, prefix: str, target: Path) -> list[Path]:
     """Every object under `prefix`, saved below `target` with its relative key."""
     files = []
     for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
@@ -266,7 +270,7 @@ def download_prefix(s3: Any, bucket: str, prefix: str, target: Path) -> list[Pat
     return files
 
 
-def download_output_manifest(s3: Any, summary: dict[str, Any], target: Path) -> Path:
+def download_output_manifest(s3: S3Client, summary: dict[str, Any], target: Path) -> Path:
     """The completed job's output manifest, saved to `target`."""
     if summary["status"] != "Completed":
         raise FeedbackError(

@@ -12,7 +12,7 @@ import datetime as dt
 import os
 import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from deployment.contract import BASE_MODELS_PREFIX, base_model_prefix
 from pipelines.models import ModelStagingError
@@ -20,11 +20,15 @@ from pipelines.models.layout import ModelFile, check_layout, describe_files
 from pipelines.models.transaction import (
     MANIFEST_NAME,
     STAGING_PREFIX,
+    KmsEncryption,
     list_keys,
     manifest_for,
     read_manifest,
     run_transaction,
 )
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
 
 __all__ = ["MANIFEST_NAME", "list_staged", "resolve_source", "stage_model"]
 
@@ -82,7 +86,7 @@ def download(repo_id: str, target: Path, *, allow_pickle: bool = False) -> Path:
 
 
 def stage_model(
-    s3: Any,
+    s3: S3Client,
     root: Path,
     *,
     bucket: str,
@@ -109,7 +113,7 @@ def stage_model(
         described, name=name, source=source, uri=f"s3://{bucket}/{prefix}",
         kms_key_id=kms_key_id, allow_pickle=allow_pickle, now=now,
     )  # fmt: skip
-    encryption = {"ServerSideEncryption": "aws:kms", "SSEKMSKeyId": kms_key_id}
+    encryption: KmsEncryption = {"ServerSideEncryption": "aws:kms", "SSEKMSKeyId": kms_key_id}
     run_transaction(
         s3, root, described, bucket=bucket, name=name, encryption=encryption,
         manifest=manifest, existing=existing,
@@ -117,7 +121,7 @@ def stage_model(
     return manifest
 
 
-def list_staged(s3: Any, bucket: str) -> list[dict[str, Any]]:
+def list_staged(s3: S3Client, bucket: str) -> list[dict[str, Any]]:
     """The manifest of every staged model in the bucket, by name."""
     manifests = []
     for key in list_keys(s3, bucket, BASE_MODELS_PREFIX):

@@ -26,11 +26,14 @@ import json
 import uuid
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal, TypedDict
 
 from deployment.contract import BASE_MODELS_PREFIX, base_model_prefix
 from pipelines.models import ModelStagingError, ModelStagingFailed
 from pipelines.models.layout import ModelFile
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
 
 MANIFEST_NAME = "fmops-manifest.json"
 MANIFEST_VERSION = 1
@@ -39,21 +42,28 @@ SHA256_METADATA = "sha256"  # user metadata each object carries, checked after e
 _CHUNK = 8 * 1024 * 1024
 
 
-def list_keys(s3: Any, bucket: str, prefix: str) -> list[str]:
+class KmsEncryption(TypedDict):
+    """PutObject/CopyObject arguments that encrypt every staged object with the stage's key."""
+
+    ServerSideEncryption: Literal["aws:kms"]
+    SSEKMSKeyId: str
+
+
+def list_keys(s3: S3Client, bucket: str, prefix: str) -> list[str]:
     keys: list[str] = []
     for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
         keys += [obj["Key"] for obj in page.get("Contents", [])]
     return keys
 
 
-def delete_keys(s3: Any, bucket: str, keys: list[str]) -> None:
+def delete_keys(s3: S3Client, bucket: str, keys: list[str]) -> None:
     for start in range(0, len(keys), 1000):  # DeleteObjects takes at most 1,000 keys
         s3.delete_objects(
             Bucket=bucket, Delete={"Objects": [{"Key": key} for key in keys[start : start + 1000]]}
         )
 
 
-def read_manifest(s3: Any, bucket: str, prefix: str) -> dict[str, Any] | None:
+def read_manifest(s3: S3Client, bucket: str, prefix: str) -> dict[str, Any] | None:
     """The manifest under `prefix`, None when there is none; a corrupt one is an input error."""
     from botocore.exceptions import ClientError
 
@@ -74,7 +84,7 @@ def read_manifest(s3: Any, bucket: str, prefix: str) -> dict[str, Any] | None:
     return manifest
 
 
-def _check_object(s3: Any, bucket: str, key: str, item: ModelFile) -> None:
+def _check_object(s3: S3Client, bucket: str, key: str, item: ModelFile) -> None:
     """The object's size and recorded sha256 match the file staged (catches a torn copy)."""
     head = s3.head_object(Bucket=bucket, Key=key)
     recorded = head.get("Metadata", {}).get(SHA256_METADATA)
@@ -88,7 +98,7 @@ def _check_object(s3: Any, bucket: str, key: str, item: ModelFile) -> None:
 class _Transaction:
     """One stage of `files` (already hashed) from `root` to the live prefix of `name`."""
 
-    def __init__(self, s3: Any, bucket: str, name: str, encryption: dict[str, str]) -> None:
+    def __init__(self, s3: S3Client, bucket: str, name: str, encryption: KmsEncryption) -> None:
         self.s3, self.bucket, self.encryption = s3, bucket, encryption
         self.live = base_model_prefix(name)
         stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
@@ -99,7 +109,10 @@ class _Transaction:
     def _copy(self, source: str, target: str) -> None:
         # managed copy: multipart above 8 MB, so weights over CopyObject's 5 GB limit work too
         self.s3.copy(
-            {"Bucket": self.bucket, "Key": source}, self.bucket, target, ExtraArgs=self.encryption
+            {"Bucket": self.bucket, "Key": source},
+            self.bucket,
+            target,
+            ExtraArgs={**self.encryption},
         )
 
     def upload(self, root: Path, files: list[ModelFile]) -> None:
@@ -151,13 +164,13 @@ class _Transaction:
 
 
 def run_transaction(
-    s3: Any,
+    s3: S3Client,
     root: Path,
     files: list[ModelFile],
     *,
     bucket: str,
     name: str,
-    encryption: dict[str, str],
+    encryption: KmsEncryption,
     manifest: dict[str, Any],
     existing: list[str],
 ) -> None:
@@ -193,7 +206,7 @@ def _reason(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
-def verify_staged(s3: Any, bucket: str, manifest: dict[str, Any]) -> list[str]:
+def verify_staged(s3: S3Client, bucket: str, manifest: dict[str, Any]) -> list[str]:
     """Problems with a staged model: files missing, extra, or whose bytes' sha256 differ."""
     prefix = str(manifest.get("uri", "")).removeprefix(f"s3://{bucket}/")
     expected = {f["path"]: f["sha256"] for f in manifest.get("files", [])}
@@ -210,7 +223,7 @@ def verify_staged(s3: Any, bucket: str, manifest: dict[str, Any]) -> list[str]:
     return problems
 
 
-def incomplete_models(s3: Any, bucket: str, manifests: list[dict[str, Any]]) -> list[str]:
+def incomplete_models(s3: S3Client, bucket: str, manifests: list[dict[str, Any]]) -> list[str]:
     """Names whose prefix holds a config.json but no manifest: an interrupted stage."""
     staged = {str(m.get("name")) for m in manifests}
     names = {
