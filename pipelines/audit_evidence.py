@@ -12,11 +12,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pipelines.local.registry_file import read_registry
 from pipelines.pipeline_parameters import PipelineInputError
 from training_scripts.vocabulary.metrics import HALLUCINATION_RATE
+
+if TYPE_CHECKING:
+    from mypy_boto3_sagemaker import SageMakerClient
 
 # CustomerMetadataProperties key -> audit result field (see audit.ingest_output_manifest).
 _FIELDS = {
@@ -38,7 +41,7 @@ def audit_metadata(result: dict[str, Any]) -> dict[str, str]:
     return {key: str(result[field]) for key, field in _FIELDS.items() if field in result}
 
 
-def record_on_package(sagemaker: Any, arn: str, result: dict[str, Any]) -> None:
+def record_on_package(sagemaker: SageMakerClient, arn: str, result: dict[str, Any]) -> None:
     """Store an audit result with the model package it audited (CustomerMetadataProperties)."""
     metadata = (
         sagemaker.describe_model_package(ModelPackageName=arn).get("CustomerMetadataProperties")

@@ -9,15 +9,18 @@ the fairer bar: `fmops pipeline start` and `fmops local run` pass its model data
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from deployment.contract import BASE_MODEL_KEY
 from pipelines.local.registry_file import RegistryError, read_registry
 
+if TYPE_CHECKING:
+    from mypy_boto3_sagemaker import SageMakerClient
+
 __all__ = ["RegistryError", "aws_champion", "local_champion"]
 
 
-def aws_champion(sagemaker: Any, group: str, base_model: str) -> tuple[str, str] | None:
+def aws_champion(sagemaker: SageMakerClient, group: str, base_model: str) -> tuple[str, str] | None:
     """(model package ARN, ModelDataUrl) of the newest Approved version from `base_model`."""
     paginator = sagemaker.get_paginator("list_model_packages")
     for page in paginator.paginate(

@@ -10,7 +10,7 @@ import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 from rich.console import Console
@@ -18,6 +18,10 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from pipelines.bedrock.catalog import DISTILLATION, REINFORCEMENT_FINE_TUNING
 from pipelines.bedrock.hyperparameters import rft_hyperparameters
+
+if TYPE_CHECKING:
+    from mypy_boto3_bedrock import BedrockClient
+    from mypy_boto3_stepfunctions import SFNClient
 
 TERMINAL = ("Completed", "Failed", "Stopped")
 THROTTLING = ("ThrottlingException", "TooManyRequestsException")
@@ -130,9 +134,9 @@ class BedrockJobs:
 
     def __init__(
         self,
-        bedrock: Any,
+        bedrock: BedrockClient,
         max_concurrent: int,
-        stepfunctions: Any | None = None,
+        stepfunctions: SFNClient | None = None,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.bedrock, self.stepfunctions = bedrock, stepfunctions
@@ -212,8 +216,8 @@ class BedrockJobs:
         if state_machine_arn and self.stepfunctions is not None:
             execution = f"{state_machine_arn.replace(':stateMachine:', ':execution:')}:{job_name}"
             try:
-                found = self.stepfunctions.describe_execution(executionArn=execution)
-                return f"state machine execution {job_name} ({found.get('status', '?')})"
+                described = self.stepfunctions.describe_execution(executionArn=execution)
+                return f"state machine execution {job_name} ({described.get('status', '?')})"
             except ClientError as exc:
                 if exc.response.get("Error", {}).get("Code") not in _ABSENT:
                     raise

@@ -6,7 +6,7 @@ to stderr under `--json` so stdout stays machine-readable (the JSON then carries
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import boto3
 import typer
@@ -19,13 +19,16 @@ from pipelines.cost_estimate.estimates import Estimate
 from pipelines.cost_estimate.price_book import PriceBook
 from pipelines.cost_estimate.price_list import PRICING_REGION
 
+if TYPE_CHECKING:
+    from mypy_boto3_pricing import PricingClient
+
 
 def price_book(settings: Settings, region: str | None, *, live: bool = True) -> PriceBook:
     """The Price List API when credentials are present (and `live`), else the table alone."""
     # the command's session: its timeouts and retry deadline (aws_patience.py), its region
     session = boto3.DEFAULT_SESSION or boto3.Session()
     priced_region = region or settings.region or session.region_name or "us-east-1"
-    pricing: Any | None = None
+    pricing: PricingClient | None = None
     if live and session.get_credentials() is not None:
         pricing = session.client("pricing", region_name=PRICING_REGION)
     try:

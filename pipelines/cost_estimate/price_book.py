@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -19,6 +19,9 @@ from pipelines.advisor.prices import DEFAULT_PRICES, PriceTable, load_prices
 from pipelines.console import one_line
 from pipelines.cost_estimate import CostError
 from pipelines.cost_estimate.price_list import PRICING_REGION, query_sagemaker_hourly
+
+if TYPE_CHECKING:
+    from mypy_boto3_pricing import PricingClient
 
 LIVE = "price-list-api"
 TABLE = "table"
@@ -41,7 +44,7 @@ class PriceBook:
         table: PriceTable,
         *,
         region: str,
-        pricing: Any | None = None,
+        pricing: PricingClient | None = None,
         table_path: Path = DEFAULT_PRICES,
         today: dt.date | None = None,
         max_age_days: int = 120,

@@ -15,9 +15,13 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pipelines.cost_estimate import CostError
+
+if TYPE_CHECKING:
+    from mypy_boto3_pricing import PricingClient
+    from mypy_boto3_pricing.type_defs import FilterTypeDef, GetProductsResponseTypeDef
 
 PRICING_REGION = "us-east-1"
 SAGEMAKER_SERVICE = "AmazonSageMaker"
@@ -34,7 +38,7 @@ class ListedPrice:
     effective_date: str
 
 
-def sagemaker_filters(component: str, instance_type: str, region: str) -> list[dict[str, str]]:
+def sagemaker_filters(component: str, instance_type: str, region: str) -> list[FilterTypeDef]:
     """GetProducts filters for one SageMaker instance type's on-demand rate in one region."""
     if component not in COMPONENTS:
         raise CostError(f"component {component!r}: allowed {', '.join(COMPONENTS)}")
@@ -71,7 +75,7 @@ def on_demand_prices(product: dict[str, Any]) -> list[ListedPrice]:
     return found
 
 
-def hourly_price(response: dict[str, Any], instance_type: str) -> ListedPrice:
+def hourly_price(response: GetProductsResponseTypeDef, instance_type: str) -> ListedPrice:
     """The one hourly on-demand rate for `instance_type` in a GetProducts response.
 
     Refuses an answer that is empty, ambiguous (two different rates) or not per hour, rather than
@@ -97,7 +101,7 @@ def hourly_price(response: dict[str, Any], instance_type: str) -> ListedPrice:
 
 
 def query_sagemaker_hourly(
-    client: Any, component: str, instance_type: str, region: str
+    client: PricingClient, component: str, instance_type: str, region: str
 ) -> ListedPrice:
     """Ask the Price List API (a `pricing` client in PRICING_REGION) for one hourly rate."""
     response = client.get_products(

@@ -10,10 +10,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pipelines.serving import ServingError
 from pipelines.serving.catalog import DEPLOYMENT_MODES
+
+if TYPE_CHECKING:
+    from mypy_boto3_bedrock import BedrockClient
+    from mypy_boto3_bedrock.type_defs import CreateModelImportJobRequestTypeDef
 
 # Bedrock resource name pattern shared by job, model, deployment and provisioned-model names
 # (botocore bedrock model: ModelImportJobName, ImportedModelName, ModelDeploymentName,
@@ -46,7 +50,7 @@ def check_model_arn(arn: str) -> str:
 
 def import_request(
     *, job_name: str, model_name: str, role_arn: str, model_uri: str, kms_key_arn: str
-) -> dict[str, Any]:
+) -> CreateModelImportJobRequestTypeDef:
     """CreateModelImportJob from an uncompressed Hugging Face model prefix in S3."""
     if not (model_uri.startswith("s3://") and model_uri.endswith("/")):
         raise ServingError(f"model data {model_uri!r}: must be an s3:// prefix ending in '/'")
@@ -59,7 +63,7 @@ def import_request(
     }
 
 
-def start_import(bedrock: Any, request: dict[str, Any]) -> str:
+def start_import(bedrock: BedrockClient, request: CreateModelImportJobRequestTypeDef) -> str:
     return bedrock.create_model_import_job(**request)["jobArn"]
 
 
@@ -70,7 +74,7 @@ class ImportStatus:
     failure: str | None
 
 
-def import_status(bedrock: Any, job_arn: str) -> ImportStatus:
+def import_status(bedrock: BedrockClient, job_arn: str) -> ImportStatus:
     job = bedrock.get_model_import_job(jobIdentifier=job_arn)
     return ImportStatus(job["status"], job.get("importedModelArn"), job.get("failureMessage"))
 
@@ -89,13 +93,13 @@ def deployment_request(mode: str, *, model_arn: str, name: str, model_units: int
     raise ServingError(f"--mode {mode!r}: unknown (allowed: {', '.join(DEPLOYMENT_MODES)})")
 
 
-def deploy(bedrock: Any, mode: str, request: dict[str, Any]) -> str:
+def deploy(bedrock: BedrockClient, mode: str, request: dict[str, Any]) -> str:
     if mode == "on-demand":
         return bedrock.create_custom_model_deployment(**request)["customModelDeploymentArn"]
     return bedrock.create_provisioned_model_throughput(**request)["provisionedModelArn"]
 
 
-def undeploy(bedrock: Any, arn: str) -> str:
+def undeploy(bedrock: BedrockClient, arn: str) -> str:
     """Delete a deployment or provisioned throughput by ARN; returns what was deleted."""
     kind = check_model_arn(arn).split(":")[5].split("/")[0]
     if kind == "custom-model-deployment":
