@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Literal, TypedDict
 
 from training_scripts.vocabulary.metrics import (
     COMPARED_METRICS,
@@ -26,6 +26,28 @@ from training_scripts.vocabulary.metrics import (
 )
 
 MAX_CONTENT_CHARS = 100_000
+
+RowNumber = Literal["candidate", "baseline", "gain", "gain_ci_low", "gain_ci_high"]
+_ROW_NUMBERS: tuple[RowNumber, ...] = (
+    "candidate",
+    "baseline",
+    "gain",
+    "gain_ci_low",
+    "gain_ci_high",
+)
+
+
+class MetricRow(TypedDict):
+    """One compared metric as the card and the local report show it."""
+
+    metric: str
+    candidate: float | None
+    baseline: float | None
+    gain: float | None
+    gain_ci_low: float | None
+    gain_ci_high: float | None
+    better: Literal["lower", "higher"]
+
 
 # What each method's model is for, and what can go wrong with it.
 _USES = {
@@ -48,13 +70,13 @@ _RISKS = ("Automatic metrics are proxies: word overlap (ROUGE/BLEU), embedding s
           "human hallucination audit of this version.")  # fmt: skip
 
 
-def _number(value: Any) -> float | None:
+def _number(value: object) -> float | None:
     return float(value) if isinstance(value, int | float) else None
 
 
-def metric_rows(evaluation: Mapping[str, Any]) -> list[dict[str, Any]]:
+def metric_rows(evaluation: Mapping[str, Any]) -> list[MetricRow]:
     """Candidate, baseline, gain and interval per compared metric (for the card and report)."""
-    rows = []
+    rows: list[MetricRow] = []
     for metric in (*COMPARED_METRICS, REWARD_SCORE, *SAFETY_METRICS):
         if metric not in evaluation:
             continue
@@ -88,7 +110,7 @@ def model_card(
     bootstrap = evaluation.get("bootstrap") or {}
     metric_data = []
     for row in metric_rows(evaluation):
-        for field in ("candidate", "baseline", "gain", "gain_ci_low", "gain_ci_high"):
+        for field in _ROW_NUMBERS:
             if row[field] is not None:
                 metric_data.append(
                     {"name": f"{row['metric']}.{field}", "type": "number", "value": row[field],
