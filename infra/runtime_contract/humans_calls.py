@@ -17,7 +17,7 @@ to call kms:Encrypt").
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from deployment.contract import ARTIFACTS_BUCKET_OUTPUT, LABELING_ROLE_OUTPUT
 from deployment.settings import Settings
@@ -26,6 +26,9 @@ from infra.runtime_contract.templates import Assembly, StackTemplate, Unresolved
 from pipelines.deployment_outputs import Deployment, StackOutputs
 from pipelines.feedback.cloud import humans_deployment
 from pipelines.feedback.labeling import KINDS, TEMPLATE_NAMES, TaskFolder, labeling_job_request
+
+if TYPE_CHECKING:
+    from mypy_boto3_sagemaker.type_defs import CreateLabelingJobRequestTypeDef
 
 JOB_NAME = "contract-probe"  # any valid name: the calls are per job, under its own key
 LOG_GROUP = "/aws/sagemaker/LabelingJobs"
@@ -80,7 +83,9 @@ def _object(stack: StackTemplate, uri: str) -> str:
     return f"arn:{stack.partition}:s3:::{uri.removeprefix('s3://')}"
 
 
-def _job_calls(stack: StackTemplate, request: dict[str, Any], data_key: str) -> list[Call]:
+def _job_calls(
+    stack: StackTemplate, request: CreateLabelingJobRequestTypeDef, data_key: str
+) -> list[Call]:
     role, name = request["RoleArn"], request["LabelingJobName"]
     human = request["HumanTaskConfig"]
     output = request["OutputConfig"]

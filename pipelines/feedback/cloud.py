@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from deployment.contract import (
     ARTIFACTS_BUCKET_OUTPUT,
@@ -38,6 +38,9 @@ from pipelines.feedback.labeling import (
 from pipelines.feedback.retrain import training_parameters, upload_pairs
 from pipelines.pipeline_ops import start_execution
 
+if TYPE_CHECKING:
+    from mypy_boto3_sagemaker.type_defs import CreateLabelingJobRequestTypeDef
+
 # Converse inference settings for the second answer of a candidate pair.
 RESPONDER_MAX_TOKENS = 512
 
@@ -58,7 +61,7 @@ def humans_deployment(deployment: Deployment) -> HumansDeployment:
 class LabelingJob:
     """A checked CreateLabelingJob request and the deployment it runs on."""
 
-    request: dict[str, Any]
+    request: CreateLabelingJobRequestTypeDef
     humans: HumansDeployment
 
 

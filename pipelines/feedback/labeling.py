@@ -24,6 +24,13 @@ from pipelines.feedback import FeedbackError
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
     from mypy_boto3_sagemaker import SageMakerClient
+    from mypy_boto3_sagemaker.type_defs import (
+        CreateLabelingJobRequestTypeDef,
+        HumanTaskConfigTypeDef,
+        LabelingJobInputConfigTypeDef,
+        PublicWorkforceTaskPriceTypeDef,
+        TagTypeDef,
+    )
 
 Kind = Literal["ranking", "audit"]
 KINDS: tuple[Kind, ...] = ("ranking", "audit")
@@ -98,7 +105,7 @@ def read_task_folder(folder: Path, kind: Kind) -> TaskFolder:
 
 def public_price(
     workteam_arn: str, price_cents: float | None, *, pii_free: bool
-) -> dict[str, Any] | None:
+) -> PublicWorkforceTaskPriceTypeDef | None:
     """PublicWorkforceTaskPrice for a public team; refused for data that may hold PII."""
     public = bool(_PUBLIC_TEAM.search(workteam_arn))
     if not public:
@@ -131,11 +138,11 @@ def labeling_job_request(
     pii_free: bool,
     price_cents: float | None = None,
     model_package_arn: str | None = None,
-) -> dict[str, Any]:
+) -> CreateLabelingJobRequestTypeDef:
     """The exact CreateLabelingJob request for a task folder uploaded under the job's key."""
     bucket = deployment.artifacts_bucket
     title, description = TITLES[tasks.kind]
-    human: dict[str, Any] = {
+    human: HumanTaskConfigTypeDef = {
         "WorkteamArn": deployment.workteam_arn,
         "UiConfig": {"UiTemplateS3Uri": task_uri(bucket, feedback, job_name, tasks.template.name)},
         "PreHumanTaskLambdaArn": deployment.pre_annotation_arn,
@@ -153,7 +160,7 @@ def labeling_job_request(
     price = public_price(deployment.workteam_arn, price_cents, pii_free=pii_free)
     if price is not None:
         human["PublicWorkforceTaskPrice"] = price
-    data_source: dict[str, Any] = {
+    data_source: LabelingJobInputConfigTypeDef = {
         "DataSource": {
             "S3DataSource": {
                 "ManifestS3Uri": task_uri(bucket, feedback, job_name, "manifest.jsonl")
@@ -164,7 +171,7 @@ def labeling_job_request(
         data_source["DataAttributes"] = {
             "ContentClassifiers": ["FreeOfPersonallyIdentifiableInformation"]
         }
-    tags = [{"Key": KIND_TAG, "Value": tasks.kind}]
+    tags: list[TagTypeDef] = [{"Key": KIND_TAG, "Value": tasks.kind}]
     if model_package_arn:
         tags.append({"Key": MODEL_PACKAGE_TAG, "Value": model_package_arn})
     return {
@@ -198,7 +205,7 @@ def job_exists(sagemaker: SageMakerClient, job_name: str) -> bool:
 def start_labeling_job(
     sagemaker: SageMakerClient,
     s3: S3Client,
-    request: dict[str, Any],
+    request: CreateLabelingJobRequestTypeDef,
     tasks: TaskFolder,
     feedback: FeedbackSettings,
     deployment: HumansDeployment,
