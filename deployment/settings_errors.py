@@ -7,13 +7,18 @@ model is passed in, so this module needs only pydantic.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ValidationError
 
+if TYPE_CHECKING:
+    from pydantic_core import ErrorDetails
 
-def _describe(error: Mapping[str, Any]) -> str:
+# pydantic's error location: field names and list indexes.
+Loc = tuple[int | str, ...]
+
+
+def _describe(error: ErrorDetails) -> str:
     loc = ".".join(str(part) for part in error["loc"])
     key = f"settings.{loc}" if loc else "settings"
     if error["type"] == "extra_forbidden":
@@ -28,7 +33,7 @@ def _describe(error: Mapping[str, Any]) -> str:
     return f"{key} = {error['input']!r}: {message}"
 
 
-def _allowed_keys(root: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
+def _allowed_keys(root: type[BaseModel], loc: Loc) -> list[str]:
     model = root
     for part in loc[:-1]:
         annotation = model.model_fields[str(part)].annotation
@@ -38,9 +43,9 @@ def _allowed_keys(root: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
     return sorted(model.model_fields)
 
 
-def is_section(root: type[BaseModel], loc: tuple[Any, ...]) -> bool:
+def is_section(root: type[BaseModel], loc: Loc) -> bool:
     """Whether `loc` names a whole section (a model-level check) rather than one field."""
-    model: Any = root
+    model: object = root  # a model class until a plain field is reached
     for part in loc:
         if not (isinstance(model, type) and issubclass(model, BaseModel)):
             return False
@@ -51,7 +56,9 @@ def is_section(root: type[BaseModel], loc: tuple[Any, ...]) -> bool:
     return isinstance(model, type) and issubclass(model, BaseModel)
 
 
-def error_line(root: type[BaseModel], exc: ValidationError, errors: list[Any] | None = None) -> str:
+def error_line(
+    root: type[BaseModel], exc: ValidationError, errors: list[ErrorDetails] | None = None
+) -> str:
     first = (errors or exc.errors())[0]
     line = _describe(first)
     if first["type"] == "extra_forbidden":

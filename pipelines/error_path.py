@@ -22,6 +22,7 @@ from typing import Any
 
 import click
 import typer
+from typer._click.core import Context as TyperContext  # Typer's vendored click, not click's
 from typer._click.exceptions import ClickException as TyperClickException
 from typer._click.exceptions import UsageError
 from typer.core import TyperGroup
@@ -156,8 +157,8 @@ class ErrorHandlingGroup(TyperGroup):
     (where its own context is made and its callback can raise `typer.BadParameter`).
     """
 
-    def make_context(self, info_name: str | None, args: list[str], parent: Any = None,
-                     **extra: Any) -> Any:  # fmt: skip
+    def make_context(self, info_name: str | None, args: list[str],
+                     parent: TyperContext | None = None, **extra: Any) -> TyperContext:  # fmt: skip
         try:
             return super().make_context(info_name, args, parent, **extra)
         except TyperClickException as exc:
@@ -165,7 +166,7 @@ class ErrorHandlingGroup(TyperGroup):
                 raise
             raise _usage_exit(exc) from None
 
-    def invoke(self, ctx: Any) -> Any:
+    def invoke(self, ctx: TyperContext) -> Any:
         try:
             return super().invoke(ctx)
         except TyperClickException as exc:
