@@ -9,12 +9,17 @@ from __future__ import annotations
 
 import random
 import signal
+from collections.abc import Callable
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 import torch
 
 PREFIX = "step-"
+
+# What signal.signal takes and returns: a handler, SIG_DFL/SIG_IGN, or None (not set from Python).
+SignalHandler = Callable[[int, FrameType | None], object] | int | signal.Handlers | None
 
 
 class StopRequest:
@@ -22,7 +27,7 @@ class StopRequest:
 
     def __init__(self) -> None:
         self.requested = False
-        self._previous: Any = None
+        self._previous: SignalHandler = None
 
     def __enter__(self) -> StopRequest:
         self._previous = signal.signal(signal.SIGTERM, self._handle)
@@ -31,7 +36,7 @@ class StopRequest:
     def __exit__(self, *exc: object) -> None:
         signal.signal(signal.SIGTERM, self._previous)
 
-    def _handle(self, signum: int, frame: object) -> None:
+    def _handle(self, signum: int, frame: FrameType | None) -> None:
         self.requested = True
 
 

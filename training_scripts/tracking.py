@@ -24,7 +24,7 @@ import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 TRACKING_URI_ENV = "MLFLOW_TRACKING_URI"
 EXPERIMENT_ENV = "FMOPS_MLFLOW_EXPERIMENT"
@@ -245,18 +245,21 @@ class MlflowSink:
         params = [Param(k, v) for k, v in record.params.items()]
         tagged = {**record.tags, f"fmops.step.{record.step}": "logged"}
         tags = [RunTag(k, v) for k, v in tagged.items()]
-        for chunk in _chunks(params, _BATCH_PARAMS):
-            self.client.log_batch(run_id, params=chunk)
-        for chunk in _chunks(metrics, _BATCH_METRICS):
-            self.client.log_batch(run_id, metrics=chunk)
-        for chunk in _chunks(tags, _BATCH_PARAMS):
-            self.client.log_batch(run_id, tags=chunk)
+        for param_chunk in _chunks(params, _BATCH_PARAMS):
+            self.client.log_batch(run_id, params=param_chunk)
+        for metric_chunk in _chunks(metrics, _BATCH_METRICS):
+            self.client.log_batch(run_id, metrics=metric_chunk)
+        for tag_chunk in _chunks(tags, _BATCH_PARAMS):
+            self.client.log_batch(run_id, tags=tag_chunk)
 
     def finish(self, run_id: str, succeeded: bool) -> None:
         self.client.set_terminated(run_id, "FINISHED" if succeeded else "FAILED")
 
 
-def _chunks(items: list[Any], size: int) -> Iterable[list[Any]]:
+_Item = TypeVar("_Item")
+
+
+def _chunks(items: list[_Item], size: int) -> Iterable[list[_Item]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
 
