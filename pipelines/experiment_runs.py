@@ -11,7 +11,7 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from deployment.contract import MLFLOW_TRACKING_ARN
 from pipelines.deployment_outputs import Deployment, DeploymentOutputError
@@ -28,6 +28,9 @@ from training_scripts.vocabulary.metrics import (
     baseline_key,
     gain_key,
 )
+
+if TYPE_CHECKING:
+    from mlflow.entities import Run  # annotations only: mlflow is imported lazily (see above)
 
 # The rows every comparison shows (when a run has them); params that differ are added.
 KEY_PARAMS = ("method",)
@@ -77,7 +80,7 @@ def stage_uri(deployment: Deployment) -> str:
     return uri
 
 
-def _summary(run: Any) -> RunSummary:
+def _summary(run: Run) -> RunSummary:
     return RunSummary(
         run_id=run.info.run_id,
         name=run.info.run_name or "",
@@ -111,7 +114,7 @@ def find_runs(uri: str, references: list[str]) -> list[RunSummary]:
     found = []
     for reference in references:
         execution = reference.rsplit("/", 1)[-1].replace("'", "")  # an execution ARN ends in the id
-        runs: list[Any] = list(
+        runs: list[Run] = list(
             sink.client.search_runs(
                 experiments,
                 f"tags.`{EXECUTION_TAG}` = '{execution}'",
@@ -130,7 +133,7 @@ def find_runs(uri: str, references: list[str]) -> list[RunSummary]:
     return found
 
 
-def _by_run_id(sink: MlflowSink, run_id: str) -> list[Any]:
+def _by_run_id(sink: MlflowSink, run_id: str) -> list[Run]:
     from mlflow.exceptions import MlflowException
 
     try:
