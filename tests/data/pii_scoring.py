@@ -35,6 +35,18 @@ class Scores:
         replaced = self.replaced.get(domain, 0)
         return self.over_redacted.get(domain, 0) / replaced if replaced else 0.0
 
+    def summary(self, label: str) -> str:
+        """Counts and rates only: a frozen set's misses are never to be looked at while tuning."""
+        rounded = {k: round(v, 3) for k, v in self.recall.items()}
+        over = {d: round(self.over_redaction(d), 3) for d in sorted(self.replaced)}
+        return (
+            f"\n{label} recall {rounded}"
+            f"\n{label} precision { {k: round(v, 3) for k, v in self.precision.items()} }"
+            f"\n{label} counts {self.counts}"
+            f"\n{label} terms kept {round(self.terms_kept, 3)} misses {len(self.misses)}"
+            f"\n{label} over-redaction {over}"
+        )
+
 
 def load(name: str) -> list[dict]:
     lines = (EVAL_DIR / name).read_text(encoding="utf-8").splitlines()

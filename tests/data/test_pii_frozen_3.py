@@ -38,12 +38,7 @@ OVER_REDACTION_CEILING = {"clinical": 0.04, "contract": 0.074, "support": 0.087}
 @pytest.fixture(scope="module")
 def third() -> Scores:
     scores = score(PiiEngine("redact", ""), load(FROZEN_3))
-    # Counts and rates only: the misses of a set never tuned on are not to be looked at.
-    print("\nthird recall", {k: round(v, 3) for k, v in scores.recall.items()})
-    print("third precision", {k: round(v, 3) for k, v in scores.precision.items()})
-    print("third counts", scores.counts)
-    print("third terms kept", round(scores.terms_kept, 3), "misses", len(scores.misses))
-    print("third over-redaction", {d: round(scores.over_redaction(d), 3) for d in DOMAINS})
+    print(scores.summary("third"))
     return scores
 
 

@@ -36,10 +36,7 @@ def engine() -> PiiEngine:
 @pytest.fixture(scope="module")
 def frozen(engine: PiiEngine) -> Scores:
     scores = score(engine, load("frozen_eval.jsonl"))
-    print("\nfrozen recall", {k: round(v, 3) for k, v in scores.recall.items()})
-    print("frozen precision", {k: round(v, 3) for k, v in scores.precision.items()})
-    # Counts only: the frozen set's misses are not to be looked at while tuning.
-    print("domain terms kept", round(scores.terms_kept, 3), "misses", len(scores.misses))
+    print(scores.summary("frozen"))
     return scores
 
 

@@ -38,11 +38,7 @@ OVER_REDACTION_CEILING = {"clinical": 0.05, "contract": 0.05, "support": 0.05}
 @pytest.fixture(scope="module")
 def intl() -> Scores:
     scores = score(PiiEngine("redact", ""), load(FROZEN_INTL))
-    # Counts and rates only: the misses of a set never tuned on are not to be looked at.
-    print("\nintl recall", {k: round(v, 3) for k, v in scores.recall.items()})
-    print("intl precision", {k: round(v, 3) for k, v in scores.precision.items()})
-    print("intl terms kept", round(scores.terms_kept, 3), "misses", len(scores.misses))
-    print("intl over-redaction", {d: round(scores.over_redaction(d), 3) for d in DOMAINS})
+    print(scores.summary("intl"))
     return scores
 
 
