@@ -12,7 +12,7 @@ from typing import Any
 from deployment.contract import ARTIFACTS_BUCKET_OUTPUT, DATA_KEY_OUTPUT
 from pipelines.deployment_outputs import Deployment
 from pipelines.models.staging import list_staged, stage_model
-from pipelines.models.transaction import incomplete_models, verify_staged
+from pipelines.models.transaction import StagedManifest, incomplete_models, verify_staged
 
 INCOMPLETE = "incomplete: no manifest (an interrupted stage; stage it again)"
 NOT_VERIFIED = "not verified"
@@ -29,7 +29,7 @@ def stage_base_model(
     kms_key: str | None = None,
     allow_pickle: bool = False,
     replace: bool = False,
-) -> dict[str, Any]:
+) -> StagedManifest:
     """Upload a checked model directory with SSE-KMS and its manifest; returns the manifest.
 
     Bucket and key default to the data stack's outputs (read only when not given).

@@ -21,6 +21,7 @@ from pipelines.models.transaction import (
     MANIFEST_NAME,
     STAGING_PREFIX,
     KmsEncryption,
+    StagedManifest,
     list_keys,
     manifest_for,
     read_manifest,
@@ -96,7 +97,7 @@ def stage_model(
     allow_pickle: bool = False,
     replace: bool = False,
     now: dt.datetime | None = None,
-) -> dict[str, Any]:
+) -> StagedManifest:
     """Check, hash and upload `root` to the base-model prefix as one transaction (see
     transaction.py); return the manifest written."""
     prefix = base_model_prefix(check_name(name))

@@ -24,7 +24,6 @@ import datetime as dt
 import hashlib
 import json
 import uuid
-from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TypedDict
 
@@ -40,6 +39,26 @@ MANIFEST_VERSION = 1
 STAGING_PREFIX = f"{BASE_MODELS_PREFIX}.staging/"
 SHA256_METADATA = "sha256"  # user metadata each object carries, checked after every copy
 _CHUNK = 8 * 1024 * 1024
+
+
+class ManifestFile(TypedDict):
+    path: str
+    size: int
+    sha256: str
+
+
+class StagedManifest(TypedDict):
+    """What a stage writes as MANIFEST_NAME (read back from S3, a manifest is untrusted JSON)."""
+
+    manifest_version: int
+    name: str
+    source: str
+    uri: str
+    staged_at: str
+    kms_key_id: str
+    allow_pickle: bool
+    total_bytes: int
+    files: list[ManifestFile]
 
 
 class KmsEncryption(TypedDict):
@@ -131,7 +150,7 @@ class _Transaction:
             self._copy(key, self.version + "old/" + relative)
             self.backup.append(relative)
 
-    def commit(self, files: list[ModelFile], manifest: dict[str, Any], existing: list[str]) -> None:
+    def commit(self, files: list[ModelFile], manifest: StagedManifest, existing: list[str]) -> None:
         self.live_touched = True
         self.s3.delete_object(Bucket=self.bucket, Key=self.live + MANIFEST_NAME)
         for item in files:
@@ -171,7 +190,7 @@ def run_transaction(
     bucket: str,
     name: str,
     encryption: KmsEncryption,
-    manifest: dict[str, Any],
+    manifest: StagedManifest,
     existing: list[str],
 ) -> None:
     """Upload, set aside, commit; on any failure roll back and leave no version prefix."""
@@ -237,7 +256,7 @@ def incomplete_models(s3: S3Client, bucket: str, manifests: list[dict[str, Any]]
 def manifest_for(
     files: list[ModelFile], *, name: str, source: str, uri: str, kms_key_id: str,
     allow_pickle: bool, now: dt.datetime | None,
-) -> dict[str, Any]:  # fmt: skip
+) -> StagedManifest:  # fmt: skip
     stamp = now or dt.datetime.now(dt.UTC)
     return {
         "manifest_version": MANIFEST_VERSION,
@@ -248,5 +267,5 @@ def manifest_for(
         "kms_key_id": kms_key_id,
         "allow_pickle": allow_pickle,
         "total_bytes": sum(item.size for item in files),
-        "files": [asdict(item) for item in files],
+        "files": [{"path": f.path, "size": f.size, "sha256": f.sha256} for f in files],
     }
