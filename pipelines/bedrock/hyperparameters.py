@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
 
 DOCS = "https://docs.aws.amazon.com/bedrock/latest/userguide"
 HP_TITAN = f"{DOCS}/cm-hp-titan-text.html"
@@ -48,7 +47,7 @@ class Hyperparameter:
             return f"must be between {low:g} and {high:g}"
         return None
 
-    def typed(self, raw: str) -> Any:
+    def typed(self, raw: str) -> str | int | float:
         """The value as the typed RFT structure wants it (after `check` passed)."""
         return raw if self.kind is str else self.kind(raw)
 

@@ -47,7 +47,7 @@ class JobRequest:
     grader_arn: str | None = None  # REINFORCEMENT_FINE_TUNING: the stack's grader Lambda
 
 
-def rft_hyperparameters_typed(values: dict[str, str]) -> dict[str, Any]:
+def rft_hyperparameters_typed(values: dict[str, str]) -> dict[str, str | int | float]:
     """RFT takes typed hyperparameters (RFTHyperParameters), not the string map."""
     kinds = {hp.name: hp for hp in rft_hyperparameters()}
     return {name: kinds[name].typed(raw) for name, raw in values.items()}

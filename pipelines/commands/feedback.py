@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import typer
 from botocore.exceptions import BotoCoreError, ClientError
@@ -317,7 +317,10 @@ def _print_ingest(
         )
 
 
-def _given(value: Any, default: Any) -> Any:
+_T = TypeVar("_T")
+
+
+def _given(value: _T | None, default: _T) -> _T:
     return default if value is None else value
 
 
