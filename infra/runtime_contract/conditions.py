@@ -11,16 +11,20 @@ from __future__ import annotations
 
 import fnmatch
 from collections.abc import Mapping
-from typing import Any
 
 Context = Mapping[str, str | tuple[str, ...]]
+# A condition value in a resolved policy document: one JSON scalar or a list of them.
+ConditionScalar = str | bool | int | float
+ConditionValue = ConditionScalar | list[ConditionScalar] | tuple[ConditionScalar, ...]
+# Operator -> condition key -> value(s), as a statement's Condition element holds them.
+Conditions = Mapping[str, Mapping[str, ConditionValue]]
 
 
 class UnsupportedOperator(Exception):
     """A condition operator the evaluator does not implement: implement it, never skip it."""
 
 
-def _values(value: Any) -> list[str]:
+def _values(value: ConditionValue) -> list[str]:
     items = value if isinstance(value, list | tuple) else [value]
     return [str(v).lower() if isinstance(v, bool) else str(v) for v in items]
 
@@ -72,7 +76,7 @@ def _lookup(context: Context, key: str) -> list[str] | None:
     return None
 
 
-def holds(conditions: Mapping[str, Mapping[str, Any]], context: Context) -> bool:
+def holds(conditions: Conditions, context: Context) -> bool:
     """Whether every condition block holds for the request context."""
     return all(
         _one(operator, key, _values(expected), context)

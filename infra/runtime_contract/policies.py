@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from infra.runtime_contract.conditions import ConditionValue
 from infra.runtime_contract.templates import Assembly, StackTemplate
 
 # AWS managed policies the templates attach, as AWS publishes them ("AWS managed policy
@@ -42,7 +43,7 @@ class Statement:
     resources: tuple[str, ...] = ()
     not_resources: tuple[str, ...] = ()
     principals: tuple[str, ...] | None = None  # "*", ARNs, service names; None: identity
-    conditions: dict[str, dict[str, Any]] = field(default_factory=dict, hash=False)
+    conditions: dict[str, dict[str, ConditionValue]] = field(default_factory=dict, hash=False)
 
     def covers_action(self, action: str) -> bool:
         if self.not_actions:
@@ -256,7 +257,7 @@ def _lambda_permission(stack: StackTemplate, lid: str, props: dict[str, Any]) ->
     function = stack.resolve(props["FunctionName"])
     if not function.startswith("arn:"):
         function = f"arn:aws:lambda:{stack.region}:{stack.account}:function:{function}"
-    conditions: dict[str, dict[str, Any]] = {}
+    conditions: dict[str, dict[str, ConditionValue]] = {}
     if "SourceArn" in props:
         conditions["ArnLike"] = {"aws:SourceArn": stack.resolve(props["SourceArn"])}
     if "SourceAccount" in props:
