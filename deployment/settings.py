@@ -279,7 +279,7 @@ def _deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[st
     return merged
 
 
-def _object(value: Any, where: str) -> Mapping[str, Any]:
+def _object(value: object, where: str) -> Mapping[str, Any]:
     """A context block that must be a JSON object (null counts as empty)."""
     if value is None:
         return {}

@@ -206,7 +206,7 @@ def _key_problems(
     return found
 
 
-def _nonempty_string(value: Any, where: str) -> str | None:
+def _nonempty_string(value: object, where: str) -> str | None:
     if not isinstance(value, str):
         return f"'{where}' must be a string, got {type(value).__name__}"
     if not value.strip():

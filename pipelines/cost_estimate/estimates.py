@@ -195,7 +195,7 @@ def _step_hours(
     return fallback.usd, "table processing_step_hours*" if fallback.assumption else "table"
 
 
-def _texts(value: Any) -> Iterator[str]:
+def _texts(value: object) -> Iterator[str]:
     if isinstance(value, str):
         yield value
     elif isinstance(value, list):

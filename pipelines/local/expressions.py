@@ -83,7 +83,7 @@ def resolve(value: Any, state: ExecutionState) -> Any:
     return {k: resolve(v, state) for k, v in value.items()}
 
 
-def _as_text(value: Any) -> str:
+def _as_text(value: object) -> str:
     # Join renders numbers the way the service does (no trailing zeros lost, no repr quirks).
     return json.dumps(value) if isinstance(value, bool) else str(value)
 

@@ -22,7 +22,7 @@ def card_paths(registry: Path, group: str, version: int) -> tuple[Path, Path]:
     return base.with_suffix(".json"), base.with_suffix(".html")
 
 
-def _fmt(value: Any) -> str:
+def _fmt(value: object) -> str:
     return "" if value is None else f"{value:.4f}" if isinstance(value, float) else str(value)
 
 

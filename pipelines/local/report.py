@@ -105,7 +105,7 @@ def _governance(result: RunResult) -> str:
     return _table(["stage / reason", "rows"], rows)
 
 
-def _num(value: Any) -> str:
+def _num(value: object) -> str:
     return f"{value:.4f}" if isinstance(value, int | float) else "–"
 
 

@@ -129,7 +129,7 @@ def _label(answer: Any) -> str | None:
     return None
 
 
-def _worker_labels(value: Any) -> list[str]:
+def _worker_labels(value: object) -> list[str]:
     """Labels in a label attribute: consolidated, or every worker's raw answer."""
     if isinstance(value, dict) and isinstance(value.get("annotationsFromAllWorkers"), list):
         labels = []
