@@ -14,13 +14,17 @@ Nothing is decided here: the ingest step votes per pair with each worker's measu
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
 import boto3
 
+if TYPE_CHECKING:
+    # annotations only: the Lambda runtime ships boto3, not the stubs
+    from mypy_boto3_s3 import S3Client
 
-def read_payload(s3_uri: str, s3: Any = None) -> list[dict[str, Any]]:
+
+def read_payload(s3_uri: str, s3: S3Client | None = None) -> list[dict[str, Any]]:
     parsed = urlparse(s3_uri)
     if parsed.scheme != "s3" or not parsed.netloc:
         raise ValueError(f"payload.s3Uri = {s3_uri!r}: not an s3:// URI")
@@ -69,6 +73,8 @@ def consolidate(payload: list[dict[str, Any]], label_attribute: str) -> list[dic
     return consolidated
 
 
-def handler(event: dict[str, Any], context: object = None, s3: Any = None) -> list[dict[str, Any]]:
+def handler(
+    event: dict[str, Any], context: object = None, s3: S3Client | None = None
+) -> list[dict[str, Any]]:
     payload = read_payload(event["payload"]["s3Uri"], s3)
     return consolidate(payload, event["labelAttributeName"])

@@ -30,7 +30,7 @@ LOGGER.setLevel(logging.INFO)
 SCORE = "score"  # breakdown()'s combined key; every other key is one rule
 
 
-def _text(content: Any) -> str:
+def _text(content: object) -> str:
     """A chat turn's text: a string, or OpenAI/Converse content parts."""
     if isinstance(content, str):
         return content
@@ -73,7 +73,7 @@ def grade(sample: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def handler(event: Any, context: Any = None) -> list[dict[str, Any]]:
+def handler(event: object, context: object = None) -> list[dict[str, Any]]:
     samples = event if isinstance(event, list) else [event]
     results = [grade(s) for s in samples if isinstance(s, dict)]
     LOGGER.info(json.dumps({"graded": len(results)}))
