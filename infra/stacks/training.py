@@ -10,8 +10,6 @@ from __future__ import annotations
 from typing import Any, cast
 
 import aws_cdk as cdk
-import jsii
-from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecr_assets as ecr_assets
 from aws_cdk import aws_events as events
@@ -19,8 +17,6 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sagemaker as sagemaker
-from aws_cdk import aws_sns as sns
-from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct
 
 from deployment import contract
@@ -29,21 +25,15 @@ from deployment.settings import DEFAULT_PII_NER_MODEL, Settings, TrainingImage
 from infra.constructs.mlflow_tracking import MlflowServerOptions, MlflowTracking
 from infra.constructs.model_arns import invocable_models
 from infra.constructs.model_sharing import share_model_package_group
+from infra.constructs.pipeline_monitoring import (
+    ArnTarget,
+    MonitoringProps,
+    dashboard,
+    failure_alarm,
+)
 from infra.constructs.secure_bucket import SecureBucket
 from infra.constructs.training_roles import PipelineData, TrainingRoles, TrainingRolesProps
 from pipelines.training_pipeline import TRAINING_SCRIPTS, pipeline_definition
-
-
-@jsii.implements(events.IRuleTarget)
-class _Target:
-    """An EventBridge target by ARN, with a role or none (the target's policy admits events)."""
-
-    def __init__(self, arn: str, role: iam.IRole | None = None) -> None:
-        self._arn = arn
-        self._role = role
-
-    def bind(self, rule: events.IRule, id: str | None = None) -> events.RuleTargetConfig:
-        return events.RuleTargetConfig(arn=self._arn, role=self._role)
 
 
 class TrainingPipelineStack(cdk.Stack):
@@ -93,8 +83,9 @@ class TrainingPipelineStack(cdk.Stack):
             service="sagemaker", resource="pipeline", resource_name=pipeline_name(settings)
         )
         self._add_triggers(pipeline_arn, data.raw_bucket)
-        self.alarm_topic = self._add_failure_alarm()
-        self._add_dashboard()
+        monitoring = MonitoringProps(settings.name, pipeline_name(settings), settings.alarm_email)
+        self.alarm_topic = failure_alarm(self, monitoring)
+        dashboard(self, monitoring)
         cdk.CfnOutput(self, contract.PIPELINE_NAME_OUTPUT, value=pipeline_name(settings))
         cdk.CfnOutput(
             self, contract.MODEL_PACKAGE_GROUP_OUTPUT, value=model_package_group_name(settings)
@@ -246,7 +237,7 @@ class TrainingPipelineStack(cdk.Stack):
             ],
         )
         # jsii.implements registers the interface at run time; mypy cannot see it.
-        target = cast(events.IRuleTarget, _Target(pipeline_arn, role))
+        target = cast(events.IRuleTarget, ArnTarget(pipeline_arn, role))
         if settings.trigger_prefix:
             # Continued pre-training on fresh domain data: one run per batch, not per object
             # (N uploads would start N runs on p4d). Only the READY_MARKER object directly under
@@ -273,121 +264,6 @@ class TrainingPipelineStack(cdk.Stack):
                 schedule=events.Schedule.expression(settings.schedule),
                 targets=[target],
             )
-
-    def _add_failure_alarm(self) -> sns.Topic:
-        """Pipeline-failed events to an encrypted topic, published by EventBridge itself.
-
-        EventBridge does not publish to SNS through a target role: the topic policy must let
-        events.amazonaws.com publish and the topic's key must let it encrypt ("Amazon SNS
-        permissions", EventBridge user guide,
-        https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-resource-based.html#eb-sns-permissions;
-        "Configure AWS KMS permissions for AWS services", SNS developer guide,
-        https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html). The topic has a key
-        of its own so that no service principal is named in the data key's policy.
-        """
-        rule_name = f"{self.settings.name}-pipeline-failed"
-        topic = self._failure_topic(
-            self.format_arn(service="events", resource="rule", resource_name=rule_name)
-        )
-        rule = events.Rule(
-            self,
-            "PipelineFailed",
-            rule_name=rule_name,
-            description="Training pipeline execution failed",
-            event_pattern=events.EventPattern(
-                source=["aws.sagemaker"],
-                detail_type=["SageMaker Model Building Pipeline Execution Status Change"],
-                detail={
-                    "pipelineArn": [
-                        self.format_arn(
-                            service="sagemaker",
-                            resource="pipeline",
-                            resource_name=pipeline_name(self.settings),
-                        )
-                    ],
-                    "currentPipelineExecutionStatus": ["Failed"],
-                },
-            ),
-        )
-        # No role: aws-events-targets' SnsTopic would add an unconditioned topic grant.
-        rule.add_target(cast(events.IRuleTarget, _Target(topic.topic_arn)))
-        return topic
-
-    def _failure_topic(self, rule_arn: str) -> sns.Topic:
-        """A topic under a key of its own that only the failure rule `rule_arn` publishes to."""
-        topic_key = kms.Key(
-            self,
-            "PipelineFailuresKey",
-            description=f"{self.settings.name}: training pipeline failure notifications",
-            enable_key_rotation=True,
-            removal_policy=cdk.RemovalPolicy.RETAIN,
-        )
-        events_principal = iam.ServicePrincipal("events.amazonaws.com")
-        topic_key.add_to_resource_policy(
-            iam.PolicyStatement(
-                sid="EventBridgePublishesToTheFailureTopic",
-                principals=[events_principal],
-                actions=["kms:GenerateDataKey*", "kms:Decrypt"],
-                resources=["*"],
-                # Only as SNS encrypts this key's one topic for it (the topic policy admits only
-                # this rule); EventBridge's request carries no aws:SourceAccount to KMS.
-                conditions={"StringEquals": {"kms:ViaService": f"sns.{self.region}.amazonaws.com"}},
-            )
-        )
-        topic = sns.Topic(
-            self,
-            "PipelineFailures",
-            display_name=f"{self.settings.name} training pipeline failures",
-            master_key=topic_key,
-            enforce_ssl=True,
-        )
-        topic.add_to_resource_policy(
-            iam.PolicyStatement(
-                sid="PipelineFailedRulePublishes",
-                principals=[events_principal],
-                actions=["sns:Publish"],
-                resources=[topic.topic_arn],
-                conditions={"ArnEquals": {"aws:SourceArn": rule_arn}},
-            )
-        )
-        if self.settings.alarm_email:
-            topic.add_subscription(subscriptions.EmailSubscription(self.settings.alarm_email))
-        return topic
-
-    def _add_dashboard(self) -> None:
-        dims = {"PipelineName": pipeline_name(self.settings)}
-
-        def pipeline_metric(name: str, statistic: str = "Sum") -> cloudwatch.Metric:
-            return cloudwatch.Metric(
-                namespace="AWS/Sagemaker/ModelBuildingPipeline",
-                metric_name=name,
-                dimensions_map=dims,
-                statistic=statistic,
-                period=cdk.Duration.hours(1),
-            )
-
-        cloudwatch.Dashboard(
-            self,
-            "Dashboard",
-            dashboard_name=f"{self.settings.name}-training",
-            widgets=[
-                [
-                    cloudwatch.GraphWidget(
-                        title="Pipeline executions",
-                        left=[
-                            pipeline_metric(m)
-                            for m in ("ExecutionStarted", "ExecutionSucceeded", "ExecutionFailed")
-                        ],
-                        width=12,
-                    ),
-                    cloudwatch.GraphWidget(
-                        title="Execution duration (ms)",
-                        left=[pipeline_metric("ExecutionDuration", "Average")],
-                        width=12,
-                    ),
-                ]
-            ],
-        )
 
 
 def training_roles_props(settings: Settings) -> TrainingRolesProps:
