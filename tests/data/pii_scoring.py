@@ -48,6 +48,11 @@ class Scores:
         )
 
 
+def found(engine: PiiEngine, text: str) -> list[tuple[str, str]]:
+    """(type, value) of every span the engine detects in `text`."""
+    return [(r.entity_type, text[r.start : r.end]) for r in engine.detect([text])[0]]
+
+
 def load(name: str) -> list[dict]:
     lines = (EVAL_DIR / name).read_text(encoding="utf-8").splitlines()
     return [json.loads(line) for line in lines if line.strip()]

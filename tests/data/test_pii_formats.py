@@ -9,16 +9,13 @@ import re
 
 import pytest
 
+from tests.data.pii_scoring import found
 from training_scripts.governance.pii import PiiEngine
 
 
 @pytest.fixture(scope="module")
 def engine() -> PiiEngine:
     return PiiEngine("redact", "")
-
-
-def _found(engine: PiiEngine, text: str) -> list[tuple[str, str]]:
-    return [(r.entity_type, text[r.start : r.end]) for r in engine.detect([text])[0]]
 
 
 @pytest.mark.parametrize(
@@ -33,13 +30,13 @@ def _found(engine: PiiEngine, text: str) -> list[tuple[str, str]]:
 def test_ibans_of_any_country_spaced_or_compact_are_removed_whole(
     engine: PiiEngine, text: str, iban: str
 ) -> None:
-    assert ("IBAN_CODE", iban) in _found(engine, text)
+    assert ("IBAN_CODE", iban) in found(engine, text)
     out = engine.anonymize([text])[0]
     assert not re.search(r"\d{4}", out), out  # no run of the account number is left
 
 
 def test_a_string_with_a_wrong_iban_checksum_is_not_an_iban(engine: PiiEngine) -> None:
-    assert "IBAN_CODE" not in {k for k, _ in _found(engine, "Code DE00 2150 0500 0012 3456 78.")}
+    assert "IBAN_CODE" not in {k for k, _ in found(engine, "Code DE00 2150 0500 0012 3456 78.")}
 
 
 @pytest.mark.parametrize(
@@ -66,7 +63,7 @@ def test_a_string_with_a_wrong_iban_checksum_is_not_an_iban(engine: PiiEngine) -
 def test_international_street_lines_are_found_whole(
     engine: PiiEngine, text: str, street: str
 ) -> None:
-    assert ("STREET_ADDRESS", street) in _found(engine, text)
+    assert ("STREET_ADDRESS", street) in found(engine, text)
 
 
 def test_a_lower_case_street_line_in_a_chat_is_removed(engine: PiiEngine) -> None:
@@ -82,7 +79,7 @@ def test_a_lower_case_street_line_in_a_chat_is_removed(engine: PiiEngine) -> Non
     ],
 )
 def test_counts_and_clause_numbers_are_not_street_lines(engine: PiiEngine, text: str) -> None:
-    assert "STREET_ADDRESS" not in {k for k, _ in _found(engine, text)}
+    assert "STREET_ADDRESS" not in {k for k, _ in found(engine, text)}
 
 
 @pytest.mark.parametrize(
@@ -98,8 +95,8 @@ def test_counts_and_clause_numbers_are_not_street_lines(engine: PiiEngine, text:
         ("Agent: Could you confirm your date of birth?\nCustomer: 09/02/1984", "09/02/1984"),
     ],
 )
-def test_dates_of_birth_in_many_forms_are_found(engine: PiiEngine, text: str, dob: str) -> None:
-    assert ("DATE_OF_BIRTH", dob) in _found(engine, text)
+def test_dates_of_birth_in_many_forms_arefound(engine: PiiEngine, text: str, dob: str) -> None:
+    assert ("DATE_OF_BIRTH", dob) in found(engine, text)
 
 
 @pytest.mark.parametrize(
@@ -120,17 +117,17 @@ def test_dates_that_are_not_birth_dates_are_kept(engine: PiiEngine, text: str) -
         ("NHS number 485 777 3457 confirmed", "485 777 3457"),
     ],
 )
-def test_record_numbers_under_hospital_labels_are_found(
+def test_record_numbers_under_hospital_labels_arefound(
     engine: PiiEngine, text: str, number: str
 ) -> None:
-    assert ("MEDICAL_RECORD_NUMBER", number) in _found(engine, text)
+    assert ("MEDICAL_RECORD_NUMBER", number) in found(engine, text)
 
 
 def test_a_checksum_valid_ten_digit_number_without_an_nhs_cue_is_no_record_number(
     engine: PiiEngine,
 ) -> None:
-    found = _found(engine, "Patient's mobile: 702 119 8345.")  # passes the mod-11 check
-    assert "MEDICAL_RECORD_NUMBER" not in {k for k, _ in found}
+    spans = found(engine, "Patient's mobile: 702 119 8345.")  # passes the mod-11 check
+    assert "MEDICAL_RECORD_NUMBER" not in {k for k, _ in spans}
 
 
 @pytest.mark.parametrize(
