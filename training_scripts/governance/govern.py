@@ -1,12 +1,10 @@
 """The per-row half of curation (the "map"): runs in worker processes and on every shard.
 
 Each row is judged on its own (quality, injection, preference pair), hashed (exact key, MinHash
-signature, preference keys) and anonymized; nothing here depends on other rows, so the result
-is the same whichever process or machine handles a row. Output per shard, in input order:
-`rows-<shard>.jsonl` (anonymized texts, recognizer counts, and the output record already
-rendered) and `signatures-<shard>.jsonl` (hashes and reasons only, never text), plus
-`inputs-<shard>.json`. The order-dependent decisions (duplicates, contradictions, triggers,
-split) are taken by `reduce.py` from these files.
+signature, answer key) and anonymized; nothing here depends on other rows, so the result is the
+same whichever process or machine handles a row. A shard's files (`shards.py`: binary signature
+records, reasons lines, rendered rows), in input order, are what the order-dependent decisions
+(duplicates, contradictions, triggers, split) in `reduce.py` are taken from.
 
 The reading process only reads: JSONL arrives at a worker as raw blocks of whole lines, and the
 worker decodes, parses, governs, signs and serializes them (docs/data_governance.md,
@@ -15,18 +13,18 @@ worker decodes, parses, governs, signs and serializes them (docs/data_governance
 
 from __future__ import annotations
 
-import base64
 import json
 import multiprocessing
 from collections import deque
 from collections.abc import Iterator
 from itertools import islice
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from training_scripts.governance.dedup import MinHasher, gram_hashes, words, words_key
+from training_scripts.governance.dedup_index import key_pairs
 from training_scripts.governance.poisoning import (
     answer_key,
     injection_cues,
@@ -47,13 +45,23 @@ from training_scripts.governance.records import (
     prompt_text,
     to_output,
 )
+from training_scripts.governance.shards import (
+    ANSWER,
+    INPUTS,
+    PII_SEPARATOR,
+    POISONING,
+    QUALITY,
+    REASONS,
+    REASONS_FILE,
+    ROWS,
+    SIGNATURE,
+    SIGNATURES,
+    order_key,
+)
 from training_scripts.governance.writers import sha256_file
 
 BLOCK_BYTES = 256_000  # raw JSONL per task: amortizes the hand-over, bounds a worker's memory
 CHUNK_ROWS = 256  # rows per task for inputs the reading process has to parse (CSV, text)
-# Row separator between the reduce's metadata and the rendered output record in rows-*.jsonl:
-# JSON text never holds a raw tab, so the first tab on a line is this one.
-OUTPUT_SEPARATOR = "\t"
 
 # One encoder for every line (json.dumps builds a new one per call when given options).
 _encode = json.JSONEncoder(ensure_ascii=False).encode
@@ -73,14 +81,18 @@ def render_output(task: str, example: Example) -> str:
     return _encode(to_output(task, example))
 
 
-# A task: ("jsonl", name, first line, raw block) or ("rows", [(name, seq, Example), ...]).
+# A task: ("jsonl", file number, name, first line, raw block) or ("rows", file number,
+# [(name, seq, Example), ...]); the file number indexes the shard's inputs list.
 Task = tuple[Any, ...]
 
 
-def order_key(name: str, seq: int) -> tuple[tuple[str, ...], int]:
-    """Global row order: input path (compared part by part, as the one-process run sorts) and
-    position in that file (the line number for JSONL, the record index otherwise)."""
-    return tuple(name.split("/")), seq
+class Governed(NamedTuple):
+    """A governed batch: rows-file text, signature records, (row in batch, reasons line body)."""
+
+    rows: str
+    signatures: bytes
+    reasons: list[tuple[int, str]]
+    size: int
 
 
 class RowGovernor:
@@ -97,38 +109,49 @@ class RowGovernor:
             self.pii = PiiEngine(settings.pii_mode, salt)
         self.hasher = MinHasher(permutations)
 
-    def govern(self, items: list[tuple[str, int, Example]]) -> tuple[str, str, int]:
-        """rows-*.jsonl and signatures-*.jsonl lines for a batch of rows, in order."""
+    def govern(self, file: int, items: list[tuple[str, int, Example]]) -> Governed:
+        """The rows, signature records and reasons lines (shards.py) of a batch of rows of one
+        input file (number `file` in the shard's inputs), in order."""
         task = self.s.task
+        if not items:
+            return Governed("", b"", [], 0)
         if self.pii is not None:  # one batched NER pass over the texts that need it
             self.pii.prefetch(text for _, _, ex in items for text in ex.texts)
         split, qualities, poisonings, signatures = self._judge([ex for _, _, ex in items])
-        rows, sigs = [], []
-        for index, (name, seq, ex) in enumerate(items):
-            text_words, quality, poisoning = split[index], qualities[index], poisonings[index]
-            contra = []
-            if task == "preference" and not quality:
-                contra = [_short_hash(t) for t in ex.texts]
+        records = np.zeros(len(items), dtype=SIGNATURE)
+        records["file"] = file
+        records["seq"] = [seq for _, seq, _ in items]
+        records["line"] = [ex.line for _, _, ex in items]
+        records["minhash"] = signatures
+        records["exact"] = key_pairs(list(map(words_key, split)))
+        rows, reasons, answers = [], [], []
+        for index, (name, _, ex) in enumerate(items):
+            quality, poisoning = qualities[index], poisonings[index]
+            contra = (
+                [_short_hash(t) for t in ex.texts] if task == "preference" and not quality else []
+            )
+            if quality or poisoning or contra:
+                body = f'"quality": {_json(quality)}, "poisoning": {_json(poisoning)}'
+                reasons.append((index, f'{body}, "contra": {_json(contra)}}}'))
             texts, pii, entities = self._anonymize(ex.texts)
             anonymized = Example(ex.source, ex.line, texts)
             # The trigger detector groups kept rows by their (anonymized) answer: the key goes
             # in the signature, so the reduce reads no texts unless a group is suspect.
-            answer = answer_key(completion_text(task, anonymized)).hex()
-            # Formatted by hand around the encoded parts: json's encoder per small record cost
-            # more than the rest of the row (the reduce parses these lines with json).
-            where, q = ex.line, _encode(name)  # name is ex.source
+            answers.append(answer_key(completion_text(task, anonymized)))
             output = render_output(task, anonymized)
-            rows.append(
-                f'{{"k": [{q}, {seq}], "source": {q}, "line": {where}, "pii": {_json(pii)}, '
-                f'"entities": {_json(entities)}}}{OUTPUT_SEPARATOR}{output}\n'
-            )
-            b64 = "" if quality else _b64(signatures[index].tobytes())
-            sigs.append(
-                f'{{"k": [{q}, {seq}], "where": {q[:-1]}:{where}", "quality": {_json(quality)}, '
-                f'"poisoning": {_json(poisoning)}, "exact": "{words_key(text_words).hex()}", '
-                f'"contra": {_json(contra)}, "answer": "{answer}", "minhash": "{b64}"}}\n'
-            )
-        return "".join(rows), "".join(sigs), len(items)
+            if pii or entities:
+                output += (f'{PII_SEPARATOR}{{"source": {_encode(name)}, "line": {ex.line}, '
+                           f'"pii": {_json(pii)}, "entities": {_json(entities)}}}')  # fmt: skip
+            rows.append(output)
+        has_answer = np.array([bool(a) for a in answers], dtype=bool)
+        records["answer"][has_answer] = key_pairs([a for a in answers if a])
+        records["flags"] = (
+            np.array([bool(q) for q in qualities], dtype=np.uint8) * QUALITY
+            | np.array([bool(p) for p in poisonings], dtype=np.uint8) * POISONING
+            | has_answer.astype(np.uint8) * ANSWER
+        )
+        records["flags"][[i for i, _ in reasons]] |= REASONS
+        return Governed("\n".join(rows) + "\n", records.tobytes(), reasons, len(items))
 
     def _judge(self, examples: list[Example]) -> tuple[list, list, list, np.ndarray]:
         """[words, quality reasons, poisoning reasons, MinHash signature] per row of a batch.
@@ -176,10 +199,6 @@ def _json(value: list | dict) -> str:
     return _encode(value) if value else "{}" if isinstance(value, dict) else "[]"
 
 
-def _b64(data: bytes) -> str:
-    return base64.b64encode(data).decode()
-
-
 def _short_hash(text: str) -> str:
     return words_key(words(text)).hex()
 
@@ -192,32 +211,31 @@ def _init_worker(settings: Any, salt: str, permutations: Any = None) -> None:
     _GOVERNOR = RowGovernor(settings, salt, permutations)
 
 
-def _govern_task(task: Task) -> tuple[str, str, int]:
+def _govern_task(task: Task) -> Governed:
     assert _GOVERNOR is not None
     if task[0] == "jsonl":
-        _, name, first_line, block = task
+        _, file, name, first_line, block = task
         settings = _GOVERNOR.s
         items = [
             (name, line, ex)
             for line, ex in block_examples(block, first_line, name, settings.task, settings.fields)
         ]
-    else:
-        items = task[1]
-    return _GOVERNOR.govern(items)
+        return _GOVERNOR.govern(file, items)
+    return _GOVERNOR.govern(task[1], task[2])
 
 
 def _tasks(files: list[Path], names: dict[Path, str], settings: Any) -> Iterator[Task]:
-    for path in files:
+    for file, path in enumerate(files):
         name = names[path]
         if is_jsonl(path):
             for first_line, block in jsonl_blocks(path, BLOCK_BYTES):
-                yield ("jsonl", name, first_line, block)
+                yield ("jsonl", file, name, first_line, block)
             continue
         # CSV and text need the whole file's context (quoting, paragraphs): read here.
         examples = read_examples(path, name, settings.task, settings.fields, settings.chunk_chars)
         numbered = ((name, seq, ex) for seq, ex in enumerate(examples))
         while chunk := list(islice(numbered, CHUNK_ROWS)):
-            yield ("rows", chunk)
+            yield ("rows", file, chunk)
 
 
 def govern_shard(
@@ -231,22 +249,24 @@ def govern_shard(
     inputs = [
         {"path": names[p], "sha256": sha256_file(p), "bytes": p.stat().st_size} for p in files
     ]
-    (out_dir / f"inputs-{shard}.json").write_text(json.dumps(inputs))
+    (out_dir / INPUTS.format(shard)).write_text(json.dumps(inputs))
     count = 0
     with (
-        (out_dir / f"rows-{shard}.jsonl").open("w", encoding="utf-8") as rows,
-        (out_dir / f"signatures-{shard}.jsonl").open("w", encoding="utf-8") as signatures,
+        (out_dir / ROWS.format(shard)).open("w", encoding="utf-8") as rows,
+        (out_dir / SIGNATURES.format(shard)).open("wb") as signatures,
+        (out_dir / REASONS_FILE.format(shard)).open("w", encoding="utf-8") as reasons,
     ):
-        for row_lines, sig_lines, n in _governed(files, names, settings, salt, workers):
-            rows.write(row_lines)
-            signatures.write(sig_lines)
-            count += n
+        for governed in _governed(files, names, settings, salt, workers):
+            rows.write(governed.rows)
+            signatures.write(governed.signatures)
+            reasons.writelines(f'{{"i": {count + i}, {body}\n' for i, body in governed.reasons)
+            count += governed.size
     return count
 
 
 def _governed(
     files: list[Path], names: dict[Path, str], settings: Any, salt: str, workers: int
-) -> Iterator[tuple[str, str, int]]:
+) -> Iterator[Governed]:
     tasks = _tasks(files, names, settings)
     if workers <= 1:
         _init_worker(settings, salt)
