@@ -10,13 +10,15 @@ from __future__ import annotations
 import hashlib
 import json
 import random
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from tests.data.test_prepare_fast_paths import GOLDEN, _varied_corpus
-from training_scripts.governance import runs
+from training_scripts.governance import minhash_params, runs
 from training_scripts.governance.dedup_index import FirstSeen, NearIndex, key_pairs
 from training_scripts.governance.govern import govern_shard
 from training_scripts.governance.pipeline import PrepareOutputs, PrepareSettings, prepare
@@ -154,3 +156,31 @@ def test_an_input_in_two_shards_is_refused(tmp_path: Path) -> None:
     _shard(tmp_path, "a.jsonl", "algo-2")
     with pytest.raises(DataError, match=r"input a\.jsonl is in two shards"):
         ShardSet(tmp_path / "shards")
+
+
+def test_stored_minhash_parameters_are_datasketchs_own() -> None:
+    from training_scripts.governance.dedup import NUM_PERM
+
+    assert json.loads(minhash_params.STORE.read_text()) == minhash_params.compute(NUM_PERM)
+
+
+def test_a_threshold_off_the_stored_grid_asks_datasketch() -> None:
+    from datasketch.lsh import _optimal_param
+
+    assert minhash_params.band_split(0.855, 64) == _optimal_param(0.855, 64, 0.5, 0.5)
+    assert minhash_params.band_split(0.85, 64) == _optimal_param(0.85, 64, 0.5, 0.5)
+
+
+def test_prepare_with_pii_off_imports_neither_datasketch_nor_scipy(tmp_path: Path) -> None:
+    (tmp_path / "raw").mkdir()
+    _varied_corpus(tmp_path / "raw" / "rows.jsonl")
+    script = (
+        "import sys; from pathlib import Path\n"
+        "from training_scripts.governance.pipeline import PrepareOutputs, PrepareSettings, prepare\n"
+        f"prepare(Path({str(tmp_path / 'raw')!r}), PrepareOutputs.under(Path({str(tmp_path)!r})),"
+        " PrepareSettings(pii_mode='off'), 's', workers=2)\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('datasketch', 'scipy')))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          check=True, cwd=Path(__file__).resolve().parents[2])  # fmt: skip
+    assert done.stdout.strip() == "[]"

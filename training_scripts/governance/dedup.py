@@ -17,8 +17,8 @@ import numpy as np
 if TYPE_CHECKING:
     from datasketch import LeanMinHash
 
-# datasketch is imported where it is used: its LSH module imports scipy (0.5 CPU-s), which a
-# worker process given the permutations never needs.
+# datasketch is imported only to check against it: it imports scipy (0.4 CPU-s per process);
+# its parameters come from minhash_params.
 
 _WORD = re.compile(r"\w+")
 NUM_PERM = 64  # enough for a 0.7-0.95 threshold; each signature costs 64 * 8 bytes
@@ -121,13 +121,9 @@ class MinHasher:
     def __init__(self, permutations: tuple[np.ndarray, np.ndarray] | None = None) -> None:
         """`permutations`: another MinHasher's (a worker is handed the reading process's)."""
         if permutations is None:
-            # Building permutations costs more than hashing a row: make them once, share them.
-            from datasketch import MinHash
+            from training_scripts.governance.minhash_params import permutations as stored
 
-            template = MinHash(num_perm=NUM_PERM, seed=1)
-            if template.scheme != "affine32":
-                raise RuntimeError(f"datasketch scheme {template.scheme!r}: expected affine32")
-            permutations = template.permutations
+            permutations = stored(NUM_PERM)
         self.permutations = permutations
         self._a, self._b = (np.asarray(p, dtype=np.uint32) for p in permutations)
 

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from training_scripts.governance.dedup import NUM_PERM
+from training_scripts.governance.minhash_params import band_split
 from training_scripts.governance.runs import RunIndex
 
 _NONE = np.empty(0, dtype=np.int64)
@@ -88,10 +89,8 @@ class NearIndex:
     ) -> None:  # fmt: skip
         if not 0.0 < threshold <= 1.0:
             raise ValueError(f"near-dup threshold {threshold}: must be in (0, 1]")
-        from datasketch.lsh import _optimal_param  # imports scipy: only where an index is built
-
         self.threshold = threshold
-        self._bands, self._rows = _optimal_param(threshold, NUM_PERM, 0.5, 0.5)
+        self._bands, self._rows = band_split(threshold, NUM_PERM)
         self._index = RunIndex("bands", directory, bound)
         self._signature_of = signature_of
         self.stepped = 0  # rows that took the per-row step (a band shared with an earlier row)
