@@ -176,7 +176,8 @@ def test_prepare_with_pii_off_imports_neither_datasketch_nor_scipy(tmp_path: Pat
     _varied_corpus(tmp_path / "raw" / "rows.jsonl")
     script = (
         "import sys; from pathlib import Path\n"
-        "from training_scripts.governance.pipeline import PrepareOutputs, PrepareSettings, prepare\n"
+        "from training_scripts.governance.pipeline import PrepareOutputs, PrepareSettings\n"
+        "from training_scripts.governance.pipeline import prepare\n"
         f"prepare(Path({str(tmp_path / 'raw')!r}), PrepareOutputs.under(Path({str(tmp_path)!r})),"
         " PrepareSettings(pii_mode='off'), 's', workers=2)\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in ('datasketch', 'scipy')))\n"
