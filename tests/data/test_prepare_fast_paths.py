@@ -20,13 +20,23 @@ import pytest
 from training_scripts.governance.dedup import gram_hashes, words
 from training_scripts.governance.govern import _encode, render_output
 from training_scripts.governance.pipeline import PrepareOutputs, PrepareSettings, prepare
-from training_scripts.governance.poisoning import injection_cues, no_injection_cue
+from training_scripts.governance.poisoning import (
+    answer_key,
+    answer_key_of_words,
+    injection_cues,
+    no_injection_cue,
+)
 from training_scripts.governance.quality import (
     _repeated_fraction,
     has_long_token,
     repetition_suspects,
 )
-from training_scripts.governance.records import Example, to_output
+from training_scripts.governance.records import (
+    Example,
+    completion_text,
+    completion_words,
+    to_output,
+)
 
 
 def _rows(rng: random.Random, n: int) -> list[list[bytes]]:
@@ -153,3 +163,14 @@ def test_words_of_joined_texts_are_what_the_fast_paths_hash() -> None:
     # The worker hashes words("\x1f".join(texts)); the separator must split words like a space.
     assert words("ab\x1fcd") == [b"ab", b"cd"]
     assert words("Zürich\x1fcafé") == ["zürich".encode(), "café".encode()]
+
+
+@pytest.mark.parametrize("task", ["sft", "cpt", "preference", "conversation"])
+def test_answer_key_from_split_words_equals_the_answer_key_of_the_completion(task: str) -> None:
+    texts = ["", "Zürich café\x1fnaïve", "end-of.line\nnext", "ſtraße İ", "  ", "a_b 12"]
+    width = {"sft": 2, "cpt": 1, "preference": 3, "conversation": 6}[task]
+    for shift in range(len(texts)):
+        example = Example("a.jsonl", 1, (texts[shift:] + texts[:shift])[:width])
+        parts = [words(t) for t in example.texts]
+        found = answer_key_of_words(completion_words(task, parts))
+        assert found == answer_key(completion_text(task, example)), example.texts

@@ -13,10 +13,12 @@ worker decodes, parses, governs, signs and serializes them (docs/data_governance
 
 from __future__ import annotations
 
+import itertools
 import json
 import multiprocessing
 from collections import deque
 from collections.abc import Iterator
+from functools import partial
 from itertools import islice
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -27,6 +29,7 @@ from training_scripts.governance.dedup import MinHasher, gram_hashes, words, wor
 from training_scripts.governance.dedup_index import key_pairs
 from training_scripts.governance.poisoning import (
     answer_key,
+    answer_key_of_words,
     injection_cues,
     injection_reasons,
     no_injection_cue,
@@ -42,6 +45,7 @@ from training_scripts.governance.readers import (
 from training_scripts.governance.records import (
     Example,
     completion_text,
+    completion_words,
     prompt_text,
     to_output,
 )
@@ -86,6 +90,16 @@ def render_output(task: str, example: Example) -> str:
 Task = tuple[Any, ...]
 
 
+class Judged(NamedTuple):
+    """A batch's per-row checks: words per text, words per row, reasons, MinHash signatures."""
+
+    parts: list[list[list[bytes]]]
+    split: list[list[bytes]]
+    quality: list[list[str]]
+    poisoning: list[list[str]]
+    signatures: np.ndarray
+
+
 class Governed(NamedTuple):
     """A governed batch: rows-file text, signature records, (row in batch, reasons line body)."""
 
@@ -112,58 +126,76 @@ class RowGovernor:
     def govern(self, file: int, items: list[tuple[str, int, Example]]) -> Governed:
         """The rows, signature records and reasons lines (shards.py) of a batch of rows of one
         input file (number `file` in the shard's inputs), in order."""
-        task = self.s.task
         if not items:
             return Governed("", b"", [], 0)
+        examples = [ex for _, _, ex in items]
         if self.pii is not None:  # one batched NER pass over the texts that need it
-            self.pii.prefetch(text for _, _, ex in items for text in ex.texts)
-        split, qualities, poisonings, signatures = self._judge([ex for _, _, ex in items])
+            self.pii.prefetch(text for ex in examples for text in ex.texts)
+        judged = self._judge(examples)
         records = np.zeros(len(items), dtype=SIGNATURE)
         records["file"] = file
         records["seq"] = [seq for _, seq, _ in items]
-        records["line"] = [ex.line for _, _, ex in items]
-        records["minhash"] = signatures
-        records["exact"] = key_pairs(list(map(words_key, split)))
-        rows, reasons, answers = [], [], []
-        for index, (name, _, ex) in enumerate(items):
-            quality, poisoning = qualities[index], poisonings[index]
-            contra = (
-                [_short_hash(t) for t in ex.texts] if task == "preference" and not quality else []
-            )
-            if quality or poisoning or contra:
-                body = f'"quality": {_json(quality)}, "poisoning": {_json(poisoning)}'
-                reasons.append((index, f'{body}, "contra": {_json(contra)}}}'))
-            texts, pii, entities = self._anonymize(ex.texts)
-            anonymized = Example(ex.source, ex.line, texts)
-            # The trigger detector groups kept rows by their (anonymized) answer: the key goes
-            # in the signature, so the reduce reads no texts unless a group is suspect.
-            answers.append(answer_key(completion_text(task, anonymized)))
-            output = render_output(task, anonymized)
-            if pii or entities:
-                output += (f'{PII_SEPARATOR}{{"source": {_encode(name)}, "line": {ex.line}, '
-                           f'"pii": {_json(pii)}, "entities": {_json(entities)}}}')  # fmt: skip
-            rows.append(output)
+        records["line"] = [ex.line for ex in examples]
+        records["minhash"] = judged.signatures
+        records["exact"] = key_pairs(list(map(words_key, judged.split)))
+        if self.pii is None:  # the texts are the output: their words are split already
+            rows = [render_output(self.s.task, ex) for ex in examples]
+            completions = map(partial(completion_words, self.s.task), judged.parts)
+            answers = list(map(answer_key_of_words, completions))
+        else:
+            rows, answers = self._anonymized(items)
+        reasons = self._reasons(examples, judged)
         has_answer = np.array([bool(a) for a in answers], dtype=bool)
         records["answer"][has_answer] = key_pairs([a for a in answers if a])
         records["flags"] = (
-            np.array([bool(q) for q in qualities], dtype=np.uint8) * QUALITY
-            | np.array([bool(p) for p in poisonings], dtype=np.uint8) * POISONING
+            np.array([bool(q) for q in judged.quality], dtype=np.uint8) * QUALITY
+            | np.array([bool(p) for p in judged.poisoning], dtype=np.uint8) * POISONING
             | has_answer.astype(np.uint8) * ANSWER
         )
         records["flags"][[i for i, _ in reasons]] |= REASONS
         return Governed("\n".join(rows) + "\n", records.tobytes(), reasons, len(items))
 
-    def _judge(self, examples: list[Example]) -> tuple[list, list, list, np.ndarray]:
-        """[words, quality reasons, poisoning reasons, MinHash signature] per row of a batch.
+    def _reasons(self, examples: list[Example], judged: Judged) -> list[tuple[int, str]]:
+        """(row, reasons line body) for the rows with reasons or preference keys."""
+        found = []
+        for index, (ex, quality, poisoning) in enumerate(
+            zip(examples, judged.quality, judged.poisoning, strict=True)
+        ):
+            contra = []
+            if self.s.task == "preference" and not quality:
+                contra = [_short_hash(t) for t in ex.texts]
+            if quality or poisoning or contra:
+                body = f'"quality": {_json(quality)}, "poisoning": {_json(poisoning)}'
+                found.append((index, f'{body}, "contra": {_json(contra)}}}'))
+        return found
+
+    def _anonymized(self, items: list[tuple[str, int, Example]]) -> tuple[list[str], list[bytes]]:
+        """Each row's output record (anonymized, with its PII counts) and answer key."""
+        rows, answers = [], []
+        for name, _, ex in items:
+            texts, pii, entities = self._anonymize(ex.texts)
+            anonymized = Example(ex.source, ex.line, texts)
+            # The trigger detector groups kept rows by their (anonymized) answer: the key goes
+            # in the signature, so the reduce reads no texts unless a group is suspect.
+            answers.append(answer_key(completion_text(self.s.task, anonymized)))
+            output = render_output(self.s.task, anonymized)
+            if pii or entities:
+                output += (f'{PII_SEPARATOR}{{"source": {_encode(name)}, "line": {ex.line}, '
+                           f'"pii": {_json(pii)}, "entities": {_json(entities)}}}')  # fmt: skip
+            rows.append(output)
+        return rows, answers
+
+    def _judge(self, examples: list[Example]) -> Judged:
+        """Words, quality reasons, poisoning reasons and MinHash signature per row of a batch.
 
         The batch-wide work runs once: every row's word 3-gram hashes (shared by the repetition
         screen and MinHash), and the injection needles searched in the batch's distinct words.
-        A row that fails quality gets no
-        poisoning check; its signature is computed with the others and not used."""
-        if not examples:
-            return [], [], [], np.empty((0, 0), dtype=np.uint32)
+        A row that fails quality gets no poisoning check; its signature is computed with the
+        others and not used."""
         optional = 1 if self.s.task == "conversation" else 0  # the system prompt may be empty
-        split = [words("\x1f".join(ex.texts)) for ex in examples]
+        # Each text's words, then the row's: words() of texts joined by a non-word character.
+        parts = [list(map(words, ex.texts)) for ex in examples]
+        split = [p[0] if len(p) == 1 else list(itertools.chain.from_iterable(p)) for p in parts]
         grams, counts = gram_hashes(split)
         lengths = np.fromiter(map(len, split), dtype=np.int64, count=len(split))
         settings = self.s.quality
@@ -176,7 +208,7 @@ class RowGovernor:
             # Preference pairs have checks of their own beyond injection: always run.
             screened_out = not cue and self.s.task != "preference"
             poisoning.append([] if reasons or screened_out else self._poisoning(ex))
-        return split, quality, poisoning, self.hasher.from_grams(grams, counts)
+        return Judged(parts, split, quality, poisoning, self.hasher.from_grams(grams, counts))
 
     def _poisoning(self, ex: Example) -> list[str]:
         task, texts = self.s.task, ex.texts

@@ -158,7 +158,11 @@ class ContradictionIndex:
 
 def answer_key(completion: str) -> bytes:
     """What makes two completions "the same fixed answer" (b"" for an answer with no words)."""
-    found = words(completion)  # normalize(completion), as bytes
+    return answer_key_of_words(words(completion))  # normalize(completion), as bytes
+
+
+def answer_key_of_words(found: list[bytes]) -> bytes:
+    """`answer_key` of a completion whose `words` are `found`."""
     return hashlib.blake2b(b" ".join(found), digest_size=16).digest() if found else b""
 
 
