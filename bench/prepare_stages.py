@@ -68,7 +68,7 @@ def _stages(raw: Path, settings: PrepareSettings, tmp: Path) -> dict[str, float]
     blocks = clock("read (main: blocks of lines)", lambda: list(jsonl_blocks(path, 256_000)))
     examples = clock("parse (JSON, fields)", lambda: [
         [ex for _, ex in block_examples(block, line, "c", task, settings.fields)]
-        for line, block in blocks
+        for line, _, block in blocks
     ])  # fmt: skip
     governor = govern.RowGovernor(settings, "bench-salt")
     rows = [ex for chunk in examples for ex in chunk]

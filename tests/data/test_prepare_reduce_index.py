@@ -20,7 +20,7 @@ import pytest
 from tests.data.test_prepare_fast_paths import GOLDEN, _varied_corpus
 from training_scripts.governance import minhash_params, runs
 from training_scripts.governance.dedup_index import FirstSeen, NearIndex, key_pairs
-from training_scripts.governance.govern import govern_shard
+from training_scripts.governance.dispatch import govern_shard
 from training_scripts.governance.pipeline import PrepareOutputs, PrepareSettings, prepare
 from training_scripts.governance.runs import RunIndex
 from training_scripts.governance.shards import SIGNATURE, SIGNATURES, ShardSet

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from training_scripts.governance.govern import govern_shard
+from training_scripts.governance.dispatch import govern_shard
 from training_scripts.governance.pipeline import (
     PrepareOutputs,
     PrepareSettings,

@@ -6,21 +6,14 @@ same whichever process or machine handles a row. A shard's files (`shards.py`: b
 records, reasons lines, rendered rows), in input order, are what the order-dependent decisions
 (duplicates, contradictions, triggers, split) in `reduce.py` are taken from.
 
-The reading process only reads: JSONL arrives at a worker as raw blocks of whole lines, and the
-worker decodes, parses, governs, signs and serializes them (docs/data_governance.md,
-"Performance", has the per-stage profile this split came from).
+`dispatch.py` hands batches of rows to worker processes and writes what they return.
 """
 
 from __future__ import annotations
 
 import itertools
 import json
-import multiprocessing
-from collections import deque
-from collections.abc import Iterator
 from functools import partial
-from itertools import islice
-from pathlib import Path
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -36,12 +29,6 @@ from training_scripts.governance.poisoning import (
     preference_reasons,
 )
 from training_scripts.governance.quality import quality_reasons, repetition_suspects
-from training_scripts.governance.readers import (
-    block_examples,
-    is_jsonl,
-    jsonl_blocks,
-    read_examples,
-)
 from training_scripts.governance.records import (
     Example,
     completion_text,
@@ -51,21 +38,12 @@ from training_scripts.governance.records import (
 )
 from training_scripts.governance.shards import (
     ANSWER,
-    INPUTS,
     PII_SEPARATOR,
     POISONING,
     QUALITY,
     REASONS,
-    REASONS_FILE,
-    ROWS,
     SIGNATURE,
-    SIGNATURES,
-    order_key,
 )
-from training_scripts.governance.writers import sha256_file
-
-BLOCK_BYTES = 256_000  # raw JSONL per task: amortizes the hand-over, bounds a worker's memory
-CHUNK_ROWS = 256  # rows per task for inputs the reading process has to parse (CSV, text)
 
 # One encoder for every line (json.dumps builds a new one per call when given options).
 _encode = json.JSONEncoder(ensure_ascii=False).encode
@@ -85,11 +63,6 @@ def render_output(task: str, example: Example) -> str:
     return _encode(to_output(task, example))
 
 
-# A task: ("jsonl", file number, name, first line, raw block) or ("rows", file number,
-# [(name, seq, Example), ...]); the file number indexes the shard's inputs list.
-Task = tuple[Any, ...]
-
-
 class Judged(NamedTuple):
     """A batch's per-row checks: words per text, words per row, reasons, MinHash signatures."""
 
@@ -101,10 +74,10 @@ class Judged(NamedTuple):
 
 
 class Governed(NamedTuple):
-    """A governed batch: rows-file text, signature records, (row in batch, reasons line body)."""
+    """A governed batch: rows-file bytes, signature records, (row in batch, reasons line body)."""
 
-    rows: str
-    signatures: bytes
+    rows: bytes | tuple[str, int]  # or where a worker wrote them (dispatch.Part)
+    signatures: bytes | tuple[str, int]
     reasons: list[tuple[int, str]]
     size: int
 
@@ -127,7 +100,7 @@ class RowGovernor:
         """The rows, signature records and reasons lines (shards.py) of a batch of rows of one
         input file (number `file` in the shard's inputs), in order."""
         if not items:
-            return Governed("", b"", [], 0)
+            return Governed(b"", b"", [], 0)
         examples = [ex for _, _, ex in items]
         if self.pii is not None:  # one batched NER pass over the texts that need it
             self.pii.prefetch(text for ex in examples for text in ex.texts)
@@ -153,7 +126,9 @@ class RowGovernor:
             | has_answer.astype(np.uint8) * ANSWER
         )
         records["flags"][[i for i, _ in reasons]] |= REASONS
-        return Governed("\n".join(rows) + "\n", records.tobytes(), reasons, len(items))
+        # Encoded here: bytes cross the pipe from a worker without another UTF-8 pass.
+        text = ("\n".join(rows) + "\n").encode()
+        return Governed(text, records.tobytes(), reasons, len(items))
 
     def _reasons(self, examples: list[Example], judged: Judged) -> list[tuple[int, str]]:
         """(row, reasons line body) for the rows with reasons or preference keys."""
@@ -233,94 +208,3 @@ def _json(value: list | dict) -> str:
 
 def _short_hash(text: str) -> str:
     return words_key(words(text)).hex()
-
-
-_GOVERNOR: RowGovernor | None = None
-
-
-def _init_worker(settings: Any, salt: str) -> None:
-    global _GOVERNOR
-    _GOVERNOR = RowGovernor(settings, salt)
-
-
-def _govern_task(task: Task) -> Governed:
-    assert _GOVERNOR is not None
-    if task[0] == "jsonl":
-        _, file, name, first_line, block = task
-        settings = _GOVERNOR.s
-        items = [
-            (name, line, ex)
-            for line, ex in block_examples(block, first_line, name, settings.task, settings.fields)
-        ]
-        return _GOVERNOR.govern(file, items)
-    return _GOVERNOR.govern(task[1], task[2])
-
-
-def _tasks(files: list[Path], names: dict[Path, str], settings: Any) -> Iterator[Task]:
-    for file, path in enumerate(files):
-        name = names[path]
-        if is_jsonl(path):
-            for first_line, block in jsonl_blocks(path, BLOCK_BYTES):
-                yield ("jsonl", file, name, first_line, block)
-            continue
-        # CSV and text need the whole file's context (quoting, paragraphs): read here.
-        examples = read_examples(path, name, settings.task, settings.fields, settings.chunk_chars)
-        numbered = ((name, seq, ex) for seq, ex in enumerate(examples))
-        while chunk := list(islice(numbered, CHUNK_ROWS)):
-            yield ("rows", file, chunk)
-
-
-def govern_shard(
-    files: list[Path], names: dict[Path, str], settings: Any, salt: str, out_dir: Path,
-    shard: str, workers: int,
-) -> int:  # fmt: skip
-    """Govern `files` (in name order) into `out_dir`; returns the number of rows. This process
-    reads and dispatches; rows are parsed and governed by `workers` processes (here when 1)."""
-    files = sorted(files, key=lambda p: order_key(names[p], 0))
-    out_dir.mkdir(parents=True, exist_ok=True)
-    inputs = [
-        {"path": names[p], "sha256": sha256_file(p), "bytes": p.stat().st_size} for p in files
-    ]
-    (out_dir / INPUTS.format(shard)).write_text(json.dumps(inputs))
-    count = 0
-    with (
-        (out_dir / ROWS.format(shard)).open("w", encoding="utf-8") as rows,
-        (out_dir / SIGNATURES.format(shard)).open("wb") as signatures,
-        (out_dir / REASONS_FILE.format(shard)).open("w", encoding="utf-8") as reasons,
-    ):
-        for governed in _governed(files, names, settings, salt, workers):
-            rows.write(governed.rows)
-            signatures.write(governed.signatures)
-            reasons.writelines(f'{{"i": {count + i}, {body}\n' for i, body in governed.reasons)
-            count += governed.size
-    return count
-
-
-def _governed(
-    files: list[Path], names: dict[Path, str], settings: Any, salt: str, workers: int
-) -> Iterator[Governed]:
-    tasks = _tasks(files, names, settings)
-    if workers <= 1:
-        _init_worker(settings, salt)
-        yield from map(_govern_task, tasks)
-        return
-    # With PII off a worker needs only what this process has imported already: fork starts it
-    # without importing anything again (measured ~0.15 CPU-s per spawned worker). With PII on
-    # each worker loads spaCy/Presidio, whose threads make fork unsafe: spawn, as on macOS.
-    fork = settings.pii_mode == "off" and "fork" in multiprocessing.get_all_start_methods()
-    pool = multiprocessing.get_context("fork" if fork else "spawn").Pool(
-        workers, initializer=_init_worker, initargs=(settings, salt)
-    )
-    # A bounded window of tasks in flight, results taken in order: memory stays flat whatever
-    # the corpus size, and the reading never runs ahead of the workers by more than the window.
-    pending: deque = deque()
-    try:
-        for task in tasks:
-            pending.append(pool.apply_async(_govern_task, (task,)))
-            if len(pending) >= 3 * workers:
-                yield pending.popleft().get()
-        while pending:
-            yield pending.popleft().get()
-    finally:
-        pool.terminate()
-        pool.join()

@@ -20,7 +20,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import TextIO
 
-from training_scripts.governance.govern import govern_shard
+from training_scripts.governance.dispatch import govern_shard
 from training_scripts.governance.modes import MODES
 from training_scripts.governance.poisoning import TriggerDetector
 from training_scripts.governance.quality import QualitySettings
