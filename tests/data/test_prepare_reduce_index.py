@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 
 from tests.data.test_prepare_fast_paths import GOLDEN, _varied_corpus
-from training_scripts.governance import minhash_params, runs
+from training_scripts.governance import dispatch, minhash_params, runs
 from training_scripts.governance.dedup_index import FirstSeen, NearIndex, key_pairs
 from training_scripts.governance.dispatch import govern_shard
 from training_scripts.governance.pipeline import PrepareOutputs, PrepareSettings, prepare
@@ -185,3 +185,20 @@ def test_prepare_with_pii_off_imports_neither_datasketch_nor_scipy(tmp_path: Pat
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                           check=True, cwd=Path(__file__).resolve().parents[2])  # fmt: skip
     assert done.stdout.strip() == "[]"
+
+
+def test_two_forked_workers_write_the_shard_files_one_process_writes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(dispatch, "BLOCK_BYTES", 20_000)  # ~10 batches for each worker
+    (tmp_path / "raw").mkdir()
+    _varied_corpus(tmp_path / "raw" / "rows.jsonl")
+    path = tmp_path / "raw" / "rows.jsonl"
+    settings = PrepareSettings(task="sft", pii_mode="off", near_dup_threshold=0.8)
+    for workers in (1, 2):
+        govern_shard([path], {path: "rows.jsonl"}, settings, "", tmp_path / f"w{workers}", "0",
+                     workers)  # fmt: skip
+    one, two = (sorted(p.name for p in (tmp_path / f"w{n}").iterdir()) for n in (1, 2))
+    assert one == two == ["inputs-0.json", "reasons-0.jsonl", "rows-0.jsonl", "signatures-0.bin"]
+    for name in one:
+        assert (tmp_path / "w1" / name).read_bytes() == (tmp_path / "w2" / name).read_bytes()
