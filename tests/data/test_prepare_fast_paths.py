@@ -10,6 +10,7 @@ fast paths wrote for the same input (hashes below).
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import random
 from pathlib import Path
@@ -17,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from training_scripts.governance.dedup import gram_hashes, words
+from training_scripts.governance.dedup import gram_hashes, word_hashes, words
 from training_scripts.governance.govern import _encode, render_output
 from training_scripts.governance.pipeline import PrepareOutputs, PrepareSettings, prepare
 from training_scripts.governance.poisoning import (
@@ -174,3 +175,22 @@ def test_answer_key_from_split_words_equals_the_answer_key_of_the_completion(tas
         parts = [words(t) for t in example.texts]
         found = answer_key_of_words(completion_words(task, parts))
         assert found == answer_key(completion_text(task, example)), example.texts
+
+
+def test_injection_screen_over_word_hashes_flags_what_the_word_sets_flag() -> None:
+    rng = random.Random(4)
+    parts = ["a", " ", "D", "an", "<", "#", "Mode", "é", "Dan", "ignore", "iel", "show", "x"]
+    flagged = 0
+    for _ in range(2000):
+        rows = [
+            ["".join(rng.choice(parts) for _ in range(rng.randrange(8))) for _ in range(2)]
+            for _ in range(rng.randrange(1, 6))
+        ]
+        split = [words("\x1f".join(texts)) for texts in rows]
+        distinct = set(itertools.chain.from_iterable(split))
+        hashes = word_hashes(split, distinct)
+        assert np.array_equal(hashes, word_hashes(split))  # the lookup table is crc32 itself
+        found = injection_cues(rows, split, distinct, hashes)
+        assert found == injection_cues(rows, split), rows
+        flagged += sum(found)
+    assert flagged > 1000

@@ -18,7 +18,13 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from training_scripts.governance.dedup import MinHasher, gram_hashes, words, words_key
+from training_scripts.governance.dedup import (
+    MinHasher,
+    gram_hashes,
+    word_hashes,
+    words,
+    words_key,
+)
 from training_scripts.governance.dedup_index import key_pairs
 from training_scripts.governance.poisoning import (
     answer_key,
@@ -171,11 +177,13 @@ class RowGovernor:
         # Each text's words, then the row's: words() of texts joined by a non-word character.
         parts = [list(map(words, ex.texts)) for ex in examples]
         split = [p[0] if len(p) == 1 else list(itertools.chain.from_iterable(p)) for p in parts]
-        grams, counts = gram_hashes(split)
+        distinct = set(itertools.chain.from_iterable(split))
+        hashes = word_hashes(split, distinct)
+        grams, counts = gram_hashes(split, hashes)
         lengths = np.fromiter(map(len, split), dtype=np.int64, count=len(split))
         settings = self.s.quality
         suspects = repetition_suspects(grams, counts, lengths, settings.max_repeated_ngram_fraction)
-        cues = injection_cues([ex.texts for ex in examples], split)
+        cues = injection_cues([ex.texts for ex in examples], split, distinct, hashes)
         quality, poisoning = [], []
         for ex, text_words, suspect, cue in zip(examples, split, suspects, cues, strict=True):
             reasons = quality_reasons(ex.texts, settings, optional, text_words, bool(suspect))

@@ -15,7 +15,10 @@ from __future__ import annotations
 import hashlib
 import itertools
 import re
+import zlib
 from collections import Counter, defaultdict
+
+import numpy as np
 
 from training_scripts.governance.dedup import normalize, words
 
@@ -86,32 +89,53 @@ _SYMBOLS = "<]#"
 assert all(any(c in n for c in _SYMBOLS) for n in _SYMBOL_NEEDLES)
 
 
-def injection_cues(texts: list[list[str]], text_words: list[list[bytes]]) -> list[bool]:
+def injection_cues(
+    texts: list[list[str]], text_words: list[list[bytes]], distinct: set[bytes] | None = None,
+    hashes: np.ndarray | None = None,
+) -> list[bool]:  # fmt: skip
     """For a batch of rows: whether any of a row's texts can match an injection pattern, at
     least wherever `not no_injection_cue(texts)` says so. `text_words` holds each row's
-    `words()` (lower-case, split at non-word characters).
+    `words()` (lower-case, split at non-word characters); `distinct` their set and `hashes`
+    `dedup.word_hashes` of them, when the caller has them.
 
     The word needles are searched once in the batch's distinct words, not in every row; a row
     is a suspect when it holds one of the words found, or one of the symbol needles, or
-    non-ASCII text (which always gets the regexes, as in `no_injection_cue`)."""
-    distinct = b"\n".join(set(itertools.chain.from_iterable(text_words)))
-    found: set[bytes] = set()
-    for needle in _WORD_NEEDLES:
-        at = distinct.find(needle)
-        while at != -1:
-            start, end = distinct.rfind(b"\n", 0, at) + 1, distinct.find(b"\n", at)
-            end = len(distinct) if end == -1 else end
-            found.add(distinct[start:end])
-            at = distinct.find(needle, end)
+    non-ASCII text (which always gets the regexes, as in `no_injection_cue`). With `hashes`, a
+    row holding a word whose hash equals a found word's is a suspect: a hash collision only
+    sends a row to the regexes."""
+    if distinct is None:
+        distinct = set(itertools.chain.from_iterable(text_words))
+    found = _words_with_needles(distinct)
+    if not found:
+        held = [False] * len(texts)
+    elif hashes is not None:
+        rows = np.repeat(np.arange(len(text_words)), [len(w) for w in text_words])
+        hits = np.isin(hashes, np.array([zlib.crc32(w) for w in found], dtype=np.uint32))
+        held = (np.bincount(rows[hits], minlength=len(texts)) > 0).tolist()
+    else:
+        held = [not found.isdisjoint(row_words) for row_words in text_words]
     cues = []
-    for row, row_words in zip(texts, text_words, strict=True):
+    for row, cue in zip(texts, held, strict=True):
         joined = "\x1f".join(row)
-        cue = not joined.isascii() or not found.isdisjoint(row_words)
+        cue = cue or not joined.isascii()
         if not cue and any(c in joined for c in _SYMBOLS):
             lowered = joined.lower()
             cue = any(n in lowered for n in _SYMBOL_NEEDLES)
         cues.append(cue)
     return cues
+
+
+def _words_with_needles(distinct: set[bytes]) -> set[bytes]:
+    joined = b"\n".join(distinct)
+    found: set[bytes] = set()
+    for needle in _WORD_NEEDLES:
+        at = joined.find(needle)
+        while at != -1:
+            start, end = joined.rfind(b"\n", 0, at) + 1, joined.find(b"\n", at)
+            end = len(joined) if end == -1 else end
+            found.add(joined[start:end])
+            at = joined.find(needle, end)
+    return found
 
 
 def injection_reasons(prompt: str, answers: list[str]) -> list[str]:
