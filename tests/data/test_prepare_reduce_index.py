@@ -107,6 +107,22 @@ def test_run_index_spills_past_its_bound_and_lookups_consult_the_disk_runs(
     assert index.disk_queries - before <= 5  # unseen keys skip the disk runs (the filter)
 
 
+def test_run_index_merges_its_disk_runs_and_keeps_every_entry(tmp_path: Path) -> None:
+    rng = np.random.default_rng(3)
+    keys = rng.integers(0, 300, size=3000).astype(np.uint64)  # repeated keys, many values each
+    checks = (keys % np.uint64(3)).astype(np.uint64)
+    index = RunIndex("m", tmp_path, bound=10)
+    for a in range(0, 3000, 7):
+        index.add(keys[a : a + 7], checks[a : a + 7], np.arange(a, min(a + 7, 3000)))
+    levels = [run.level for run in index._disk]
+    assert max(levels) >= 2 and len(levels) < 3 * runs.FAN_IN  # merged, twice over
+    assert len(list(tmp_path.glob("m-*.run"))) == len(levels)  # merged runs are removed
+    probe = np.arange(0, 310, dtype=np.uint64)
+    queries, values = index.lookup(probe, probe % np.uint64(3))
+    expected = sorted((int(k), v) for v, k in enumerate(keys.tolist()))
+    assert sorted(zip(probe[queries].tolist(), values.tolist(), strict=True)) == expected
+
+
 def test_prepare_with_every_index_spilling_writes_the_golden_outputs(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -4,22 +4,29 @@ Entries (key, check, value) arrive a chunk at a time. Each chunk is sorted into 
 past `bound` entries the in-memory runs are merged into one sorted run on disk (three flat
 columns), read back memory-mapped. A lookup is a vectorized binary search (`np.searchsorted`) in
 every run; a fixed-size Bloom filter over the spilled keys sends the keys never spilled (most
-lookups) past the disk runs, so their pages are never touched. Memory stays flat: `bound` entries
-plus the filter, whatever the corpus.
+lookups) past the disk runs, so their pages are never touched. FAN_IN runs of one size are
+merged into one (a block at a time), so a lookup searches a few runs per size. Memory stays
+flat: `bound` entries plus the filter, whatever the corpus.
 """
 
 from __future__ import annotations
 
+import itertools
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 
-# Entries kept in memory before spilling (24 B each): low enough that a 50 MB corpus spills
-# already, so peak memory is the same at 50 MB and at 50 GB.
-SPILL_BOUND = 1 << 17
-# Bloom filter of the spilled keys: 8 MB, two probes; ~0.3 % false hits at 2M spilled keys.
-BLOOM_BITS = 1 << 26
+# Entries kept in memory before spilling (24 B each): low enough that every index of a 50 MB
+# corpus spills already, so peak memory is the same at 50 MB and at 200 MB.
+SPILL_BOUND = 1 << 15
+# Bloom filter of the spilled keys: 4 MB per index, two probes; ~0.3 % false hits at 1M
+# spilled keys, ~5 % at 5M (a false hit costs a binary search in the disk runs, no error).
+BLOOM_BITS = 1 << 25
+# Disk runs of one size merged into one run of the next size (log-structured merge): a lookup
+# searches at most FAN_IN runs per size.
+FAN_IN = 8
 _MASK = np.uint64(BLOOM_BITS - 1)
 _COLUMNS = (np.uint64, np.uint64, np.int64)  # key, check, value
 
@@ -32,8 +39,9 @@ class RunIndex:
         self._directory = directory
         self._memory: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
         self._in_memory = 0
-        self._disk: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        self._disk: list[_Run] = []
         self._bloom: np.ndarray | None = None
+        self._made = 0  # runs made, for their file names
         self.spilled = 0  # entries written to disk runs
         self.disk_queries = 0  # keys that got past the filter into the disk runs
 
@@ -53,7 +61,9 @@ class RunIndex:
             maybe = np.flatnonzero(_probe(self._bloom, keys))
             self.disk_queries += len(maybe)
             if len(maybe):
-                found += [_search(run, keys[maybe], checks[maybe], maybe) for run in self._disk]
+                found += [
+                    _search(run.columns, keys[maybe], checks[maybe], maybe) for run in self._disk
+                ]
         if not found:
             return np.empty(0, np.int64), np.empty(0, np.int64)
         queries = np.concatenate([q for q, _ in found])
@@ -63,24 +73,95 @@ class RunIndex:
 
     def _spill(self) -> None:
         keys, checks, values = (np.concatenate(c) for c in zip(*self._memory, strict=True))
-        order = np.argsort(keys, kind="stable")  # equal keys keep their order of arrival
+        order = np.argsort(keys, kind="stable")
         if self._bloom is None:
             self._bloom = np.zeros(BLOOM_BITS // 8, dtype=np.uint8)
         for bits in _positions(keys):
             np.bitwise_or.at(self._bloom, bits >> np.uint64(3), _BIT[bits & np.uint64(7)])
-        directory = self._directory or Path(tempfile.mkdtemp(prefix="fmops-runs-"))
-        path = directory / f"{self._name}-{len(self._disk)}.run"
-        with path.open("wb") as handle:
-            for column in (keys, checks, values):
-                column[order].tofile(handle)
-        n = len(keys)
-        self._disk.append(tuple(  # type: ignore[arg-type]
-            np.memmap(path, dtype=dtype, mode="r", offset=i * 8 * n, shape=(n,))
-            for i, dtype in enumerate(_COLUMNS)
-        ))  # fmt: skip
-        self.spilled += n
+        run = self._new_run(0, len(keys))
+        run.write(0, keys[order], checks[order], values[order])
+        self._disk.append(run.opened())
+        self.spilled += len(keys)
         self._memory.clear()
         self._in_memory = 0
+        for level in itertools.count():
+            same = [r for r in self._disk if r.level == level]
+            if len(same) < FAN_IN:
+                break
+            self._merge(same, level + 1)
+
+    def _new_run(self, level: int, size: int) -> _Run:
+        if self._directory is None:
+            self._directory = Path(tempfile.mkdtemp(prefix="fmops-runs-"))
+        self._made += 1
+        return _Run(self._directory / f"{self._name}-{self._made}.run", level, size)
+
+    def _merge(self, runs: list[_Run], level: int) -> None:
+        """One sorted run from `runs`, read and written a block at a time (memory stays
+        FAN_IN blocks, and the merged runs' pages are never mapped)."""
+        merged = self._new_run(level, sum(r.size for r in runs))
+        readers = [r.blocks(self._bound) for r in runs]
+        buffers = [next(reader, None) for reader in readers]
+        at = 0
+        while any(b is not None for b in buffers):
+            # Every entry up to the smallest of the buffers' last keys can go out: what the
+            # runs hold after their buffers is no smaller.
+            limit = min(b[0][-1] for b in buffers if b is not None)
+            pieces = []
+            for i, buffer in enumerate(buffers):
+                if buffer is None:
+                    continue
+                cut = int(np.searchsorted(buffer[0], limit, side="right"))
+                pieces.append(tuple(column[:cut] for column in buffer))
+                rest = tuple(column[cut:] for column in buffer)
+                buffers[i] = rest if len(rest[0]) else next(readers[i], None)
+            keys, checks, values = (np.concatenate(c) for c in zip(*pieces, strict=True))
+            order = np.argsort(keys, kind="stable")
+            merged.write(at, keys[order], checks[order], values[order])
+            at += len(keys)
+        self._disk = [r for r in self._disk if r not in runs] + [merged.opened()]
+        for run in runs:
+            run.remove()
+
+
+class _Run:
+    """A sorted run on disk: `size` keys, then their checks, then their values (8 B each)."""
+
+    def __init__(self, path: Path, level: int, size: int) -> None:
+        self.path, self.level, self.size = path, level, size
+        self.columns: tuple[np.ndarray, ...] = ()
+        path.touch()
+
+    def write(self, at: int, *columns: np.ndarray) -> None:
+        with self.path.open("r+b") as handle:
+            for i, column in enumerate(columns):
+                handle.seek(8 * (i * self.size + at))
+                column.tofile(handle)
+
+    def opened(self) -> _Run:
+        """Memory-mapped for lookups: only the pages a binary search touches are read."""
+        self.columns = tuple(
+            np.memmap(
+                self.path, dtype=dtype, mode="r", offset=i * 8 * self.size, shape=(self.size,)
+            )
+            for i, dtype in enumerate(_COLUMNS)
+        )
+        return self
+
+    def blocks(self, size: int) -> Iterator[tuple[np.ndarray, ...]]:
+        """(keys, checks, values) `size` entries at a time, read (not mapped)."""
+        with self.path.open("rb") as handle:
+            for start in range(0, self.size, size):
+                count = min(size, self.size - start)
+                block = []
+                for i, dtype in enumerate(_COLUMNS):
+                    handle.seek(8 * (i * self.size + start))
+                    block.append(np.fromfile(handle, dtype=dtype, count=count))
+                yield tuple(block)
+
+    def remove(self) -> None:
+        self.columns = ()
+        self.path.unlink()
 
 
 _BIT = (np.uint8(1) << np.arange(8, dtype=np.uint8)).astype(np.uint8)
@@ -99,7 +180,7 @@ def _probe(bloom: np.ndarray, keys: np.ndarray) -> np.ndarray:
 
 
 def _search(
-    run: tuple[np.ndarray, np.ndarray, np.ndarray],
+    run: tuple[np.ndarray, ...],
     keys: np.ndarray,
     checks: np.ndarray,
     query_ids: np.ndarray,
