@@ -12,6 +12,7 @@ flat: `bound` entries plus the filter, whatever the corpus.
 from __future__ import annotations
 
 import itertools
+import mmap
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -61,9 +62,9 @@ class RunIndex:
             maybe = np.flatnonzero(_probe(self._bloom, keys))
             self.disk_queries += len(maybe)
             if len(maybe):
-                found += [
-                    _search(run.columns, keys[maybe], checks[maybe], maybe) for run in self._disk
-                ]
+                for run in self._disk:
+                    found.append(_search(run.columns, keys[maybe], checks[maybe], maybe))
+                    run.release()
         if not found:
             return np.empty(0, np.int64), np.empty(0, np.int64)
         queries = np.concatenate([q for q, _ in found])
@@ -100,7 +101,8 @@ class RunIndex:
         """One sorted run from `runs`, read and written a block at a time (memory stays
         FAN_IN blocks, and the merged runs' pages are never mapped)."""
         merged = self._new_run(level, sum(r.size for r in runs))
-        readers = [r.blocks(self._bound) for r in runs]
+        # FAN_IN blocks in memory at once: about `bound` entries in all.
+        readers = [r.blocks(max(1, self._bound // FAN_IN)) for r in runs]
         buffers = [next(reader, None) for reader in readers]
         at = 0
         while any(b is not None for b in buffers):
@@ -130,6 +132,7 @@ class _Run:
     def __init__(self, path: Path, level: int, size: int) -> None:
         self.path, self.level, self.size = path, level, size
         self.columns: tuple[np.ndarray, ...] = ()
+        self._map: mmap.mmap | None = None
         path.touch()
 
     def write(self, at: int, *columns: np.ndarray) -> None:
@@ -140,13 +143,19 @@ class _Run:
 
     def opened(self) -> _Run:
         """Memory-mapped for lookups: only the pages a binary search touches are read."""
+        with self.path.open("rb") as handle:
+            self._map = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
         self.columns = tuple(
-            np.memmap(
-                self.path, dtype=dtype, mode="r", offset=i * 8 * self.size, shape=(self.size,)
-            )
+            np.frombuffer(self._map, dtype=dtype, count=self.size, offset=i * 8 * self.size)
             for i, dtype in enumerate(_COLUMNS)
         )
         return self
+
+    def release(self) -> None:
+        """Drop the pages lookups touched from this process's resident set (they stay in the
+        page cache): otherwise they count as resident memory, which grows with the runs."""
+        if self._map is not None and hasattr(mmap, "MADV_DONTNEED"):
+            self._map.madvise(mmap.MADV_DONTNEED)
 
     def blocks(self, size: int) -> Iterator[tuple[np.ndarray, ...]]:
         """(keys, checks, values) `size` entries at a time, read (not mapped)."""
@@ -160,7 +169,7 @@ class _Run:
                 yield tuple(block)
 
     def remove(self) -> None:
-        self.columns = ()
+        self.columns, self._map = (), None  # the mapping closes with its last view
         self.path.unlink()
 
 
