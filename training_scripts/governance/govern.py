@@ -176,7 +176,7 @@ class RowGovernor:
         optional = 1 if self.s.task == "conversation" else 0  # the system prompt may be empty
         # Each text's words, then the row's: words() of texts joined by a non-word character.
         parts = [list(map(words, ex.texts)) for ex in examples]
-        split = [p[0] if len(p) == 1 else list(itertools.chain.from_iterable(p)) for p in parts]
+        split = [_joined(p) for p in parts]
         distinct = set(itertools.chain.from_iterable(split))
         hashes = word_hashes(split, distinct)
         grams, counts = gram_hashes(split, hashes)
@@ -208,6 +208,12 @@ class RowGovernor:
             return list(texts), {}, {}
         anonymized = self.pii.anonymize(texts)
         return anonymized, dict(self.pii.last_recognizers), dict(self.pii.last_entities)
+
+
+def _joined(parts: list[list[bytes]]) -> list[bytes]:
+    if len(parts) == 2:  # sft: one C-level list concatenation
+        return parts[0] + parts[1]
+    return parts[0] if len(parts) == 1 else list(itertools.chain.from_iterable(parts))
 
 
 def _json(value: list | dict) -> str:

@@ -49,26 +49,20 @@ _REFUSAL = re.compile(
 )
 
 
-# One pass over the text decides whether any pattern can match (most rows: none).
-_ANY_INJECTION = re.compile("|".join(f"(?:{p.pattern})" for p in INJECTION_PATTERNS.values()),
-                            re.IGNORECASE)  # fmt: skip
-
-
-# Every pattern needs one of these words (lower-cased); ASCII text without any of them cannot
+# Every pattern needs one of its needles (lower-cased); ASCII text without any of them cannot
 # match, which a substring scan shows far faster than the case-insensitive regex. Non-ASCII text
-# always gets the regex: IGNORECASE also folds look-alikes such as "ſ" and "ı" that lower() keeps.
-_NEEDLES = (
-    "ignore", "disregard", "forget", "override", "reveal", "print", "show", "repeat", "leak",
-    "dan", "unfiltered", "uncensored", "jailbroken", "evil", "anything", "mode", "restriction",
-    "filter", "censorship", "guideline", "limitation", "bypass", "<|", "inst]", "<<sys>>", "###",
-)  # fmt: skip
-
-
-def _may_inject(text: str) -> bool:
-    if not text.isascii():
-        return _ANY_INJECTION.search(text) is not None
-    lowered = text.lower()
-    return any(n in lowered for n in _NEEDLES) and _ANY_INJECTION.search(text) is not None
+# always gets the regexes: IGNORECASE also folds look-alikes such as "ſ" and "ı" that lower() keeps.
+PATTERN_NEEDLES: dict[str, tuple[str, ...]] = {
+    "ignore_instructions": ("ignore", "disregard", "forget", "override"),
+    "reveal_system_prompt": ("reveal", "print", "show", "repeat", "leak"),
+    "persona_jailbreak": ("dan", "unfiltered", "uncensored", "jailbroken", "evil", "anything"),
+    "developer_mode": ("mode",),
+    "no_restrictions": ("restriction", "filter", "censorship", "guideline", "limitation"),
+    "bypass_safety": ("bypass",),
+    "chat_template_tags": ("<|", "inst]", "<<sys>>", "###"),
+}
+assert list(PATTERN_NEEDLES) == list(INJECTION_PATTERNS)
+_NEEDLES = tuple(itertools.chain.from_iterable(PATTERN_NEEDLES.values()))
 
 
 def no_injection_cue(texts: list[str]) -> bool:
@@ -140,14 +134,24 @@ def _words_with_needles(distinct: set[bytes]) -> set[bytes]:
 
 def injection_reasons(prompt: str, answers: list[str]) -> list[str]:
     """Injection found in any answer, or in the prompt unless every answer refuses."""
-    if not any(_may_inject(t) for t in (prompt, *answers)):
-        return []
-    reasons = []
+    texts = (prompt, *answers)
+    # ASCII texts: only the patterns one of whose needles occurs are searched (each regex over
+    # a long text costs ~0.1 ms). Other texts get every pattern.
+    lowered = [t.lower() for t in texts] if all(map(str.isascii, texts)) else None
+    reasons: list[str] = []
+    complied: bool | None = None
     for name, pattern in INJECTION_PATTERNS.items():
-        in_answer = any(pattern.search(a) for a in answers)
-        complied = not answers or not all(is_refusal(a) for a in answers)
-        if in_answer or (pattern.search(prompt) and complied):
+        if lowered is not None and not any(
+            n in text for text in lowered for n in PATTERN_NEEDLES[name]
+        ):
+            continue
+        if any(pattern.search(a) for a in answers):
             reasons.append(f"injection:{name}")
+        elif pattern.search(prompt):
+            if complied is None:
+                complied = not answers or not all(is_refusal(a) for a in answers)
+            if complied:
+                reasons.append(f"injection:{name}")
     return reasons
 
 
