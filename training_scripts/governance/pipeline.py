@@ -13,21 +13,20 @@ import os
 import platform
 import random
 import tempfile
-from collections import Counter
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
-from typing import TextIO
 
 from training_scripts.governance.dispatch import govern_shard
 from training_scripts.governance.modes import MODES
 from training_scripts.governance.poisoning import TriggerDetector
 from training_scripts.governance.quality import QualitySettings
 from training_scripts.governance.readers import FieldMap, input_files
-from training_scripts.governance.reduce import STAGES, DropLog, find_drops, trigger_rows
-from training_scripts.governance.shards import PII_SEPARATOR, ShardSet, shard_inputs
-from training_scripts.governance.writers import AtomicOutputs, sha256_file, write_jsonl
+from training_scripts.governance.reduce import STAGES, find_drops, trigger_rows
+from training_scripts.governance.shards import ShardSet, shard_inputs
+from training_scripts.governance.split import write_split
+from training_scripts.governance.writers import AtomicOutputs, sha256_file
 from training_scripts.vocabulary.methods import DATA_TASKS, TASK_NAMES
 from training_scripts.vocabulary.records import DataError
 
@@ -76,11 +75,6 @@ class PrepareOutputs:
     @classmethod
     def under(cls, root: Path) -> PrepareOutputs:
         return cls(root / "train", root / "validation", root / "governance")
-
-
-def reason_code(reason: str) -> str:
-    """`duplicate:exact of a.jsonl:3` -> `duplicate:exact` (the key counted in the manifest)."""
-    return reason.split(" ", 1)[0]
 
 
 def default_workers() -> int:
@@ -161,11 +155,17 @@ def reduce_shards(
         n_validation = round(kept * settings.validation_fraction)
         if settings.validation_fraction > 0 and kept >= 2:
             n_validation = max(1, n_validation)
-        validation_rows = set(rng.sample(range(kept), n_validation))
+        validation_rows = rng.sample(range(kept), n_validation)
         files = {name: out.open(target) for name, target in targets.items()}
         recognizer_rows = out.open(outputs.governance / "pii_recognizers.jsonl")
-        tallies = _write_split(shards, drops, flagged, validation_rows, files, recognizer_rows)
-        counts, removed, entities, recognizers, position = tallies
+        tally = write_split(shards, drops, flagged, validation_rows, files, recognizer_rows)
+        counts, removed, entities, recognizers = (
+            tally.records,
+            tally.removed,
+            tally.entities,
+            tally.recognizers,
+        )
+        position = tally.kept
         shards.close()
         counts["quarantine"] = stages["read"] - position
         # Raising here aborts every temp file: the previous outputs stay as they were.
@@ -212,56 +212,6 @@ def reduce_shards(
         manifest_file = out.open(outputs.governance / "manifest.json")
         manifest_file.write(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
     return manifest
-
-
-_Tallies = tuple[Counter[str], Counter[str], Counter[str], dict[str, Counter[str]], int]
-
-
-def _write_split(
-    shards: ShardSet, drops: DropLog, flagged: dict[int, str], validation_rows: set[int],
-    files: dict[str, TextIO], recognizer_rows: TextIO,
-) -> _Tallies:  # fmt: skip
-    """Write every row, in global order, to quarantine (with its reasons), validation or train;
-    returns (records per output, reasons removed, PII entities, recognizers, rows kept)."""
-    counts: Counter[str] = Counter()
-    removed: Counter[str] = Counter()
-    entities: Counter[str] = Counter()
-    recognizers: dict[str, Counter[str]] = {}
-    dropped = drops.read()
-    next_drop, head = next(dropped)
-    survivor = position = 0
-    for row, line in enumerate(shards.outputs()):
-        output, _, pii = line.partition(PII_SEPARATOR)
-        if pii:
-            found = json.loads(pii)
-            entities.update(found["entities"])
-            for name, n in found["pii"].items():
-                recognizers.setdefault(name, Counter()).update({"rows": 1, "entities": n})
-            if found["pii"]:
-                write_jsonl(recognizer_rows, {"source": found["source"], "line": found["line"],
-                                              "recognizers": found["pii"]})  # fmt: skip
-        if row == next_drop:
-            quarantined = head
-            reasons = json.loads(head + "}")["reasons"]
-            next_drop, head = next(dropped)
-        elif survivor in flagged:
-            reasons = [flagged[survivor]]
-            source, line_number = shards.where(row).rsplit(":", 1)
-            record = {"source": source, "line": int(line_number), "reasons": reasons}
-            quarantined = json.dumps(record, ensure_ascii=False)[:-1]
-            survivor += 1
-        else:
-            survivor += 1
-            name = "validation" if position in validation_rows else "train"
-            files[name].write(output + "\n")
-            counts[name] += 1
-            position += 1
-            continue
-        removed.update(reason_code(r) for r in reasons)
-        # The output record was rendered by the worker: spliced in, not parsed again.
-        files["quarantine"].write(f'{quarantined}, "record": {output}}}\n')
-        counts["quarantine"] += 1
-    return counts, removed, entities, recognizers, position
 
 
 def _versions() -> dict[str, str]:

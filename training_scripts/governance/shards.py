@@ -20,6 +20,7 @@ import json
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
 
 import numpy as np
@@ -165,17 +166,37 @@ class ShardSet:
         """`path:line` of a row by global id (the text reasons name a first-seen row by)."""
         return f"{self.names[self._segment(row)]}:{int(self.record(row)['line'])}"
 
-    def outputs(self) -> Iterator[str]:
-        """Each row's line of its shard's rows file (without the newline), in global order."""
+    def output_chunks(self, size: int) -> Iterator[tuple[int, list[str]]]:
+        """(first row id, lines) of the rows files, `size` rows at a time, in global order; each
+        line is a row's output record (and PII counts) with its newline."""
         handles = [self._path(ROWS, s).open(encoding="utf-8") for s in self.shards]
+        first, pending = 0, list[str]()
         try:
             for seg in range(len(self.names)):
-                handle = handles[int(self._seg_shard[seg])]
-                for _ in range(int(self._seg_size[seg])):
-                    yield handle.readline()[:-1]
+                handle, remaining = handles[int(self._seg_shard[seg])], int(self._seg_size[seg])
+                while remaining:
+                    take = min(remaining, size - len(pending))
+                    before = len(pending)
+                    pending.extend(islice(handle, take))
+                    if len(pending) - before < take:
+                        raise DataError(
+                            f"{self.dir}: a rows file has fewer rows than its signatures"
+                        )
+                    remaining -= take
+                    if len(pending) == size:
+                        yield first, pending
+                        first, pending = first + size, []
+            if pending:
+                yield first, pending
         finally:
             for handle in handles:
                 handle.close()
+
+    def outputs(self) -> Iterator[str]:
+        """Each row's line of its shard's rows file (without the newline), in global order."""
+        for _, lines in self.output_chunks(1 << 13):
+            for line in lines:
+                yield line[:-1]
 
     def close(self) -> None:
         for handle in self._handles:
