@@ -232,7 +232,11 @@ class TriggerDetector:
                 df.update(prompt_ngrams(prompts[row]))
             shared = [
                 phrase
-                for phrase, count in sorted(df.items(), key=lambda i: (-i[1], -i[0].count(" ")))
+                # Ties broken by the phrase itself: `df` is filled from sets, whose order
+                # changes with the process's string-hash seed.
+                for phrase, count in sorted(
+                    df.items(), key=lambda i: (-i[1], -i[0].count(" "), i[0])
+                )
                 if count >= self.min_share * len(group) and _diverse(words, set(phrase.split()))
             ]
             if shared:
