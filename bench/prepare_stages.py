@@ -12,6 +12,7 @@ docs/data_governance.md ("Throughput").
 from __future__ import annotations
 
 import argparse
+import itertools
 import sys
 import tempfile
 import time
@@ -25,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.data_prep import generate
 from training_scripts.governance import govern
-from training_scripts.governance.dedup import gram_hashes, words, words_key
+from training_scripts.governance.dedup import gram_hashes, word_hashes, words, words_key
 from training_scripts.governance.pipeline import (
     PrepareOutputs,
     PrepareSettings,
@@ -72,11 +73,24 @@ def _stages(raw: Path, settings: PrepareSettings, tmp: Path) -> dict[str, float]
     ])  # fmt: skip
     governor = govern.RowGovernor(settings, "bench-salt")
     rows = [ex for chunk in examples for ex in chunk]
-    split = clock("normalize (words)", lambda: [words("\x1f".join(ex.texts)) for ex in rows])
-    # Per block of rows, as the worker does: one 3-gram hash pass feeds the repetition screen
-    # and MinHash.
+    # As the worker does: each text's words, joined per row; per block of rows, the distinct
+    # words (hashed once each) feed the 3-gram hashes, which feed the repetition screen and
+    # MinHash, and the injection screen.
+    split = clock("normalize (words per text, joined per row)", lambda: [
+        sum(map(words, ex.texts), list[bytes]()) for ex in rows
+    ])  # fmt: skip
     batches = [(i, min(i + 370, len(rows))) for i in range(0, len(rows), 370)]
-    grams = clock("3-gram hashes", lambda: [gram_hashes(split[a:b]) for a, b in batches])
+
+    def hashes() -> list[tuple[set[bytes], np.ndarray, tuple[np.ndarray, np.ndarray]]]:
+        found = []
+        for a, b in batches:
+            distinct = set(itertools.chain.from_iterable(split[a:b]))
+            per_word = word_hashes(split[a:b], distinct)
+            found.append((distinct, per_word, gram_hashes(split[a:b], per_word)))
+        return found
+
+    hashed = clock("distinct words, word and 3-gram hashes (per block)", hashes)
+    grams = [g for _, _, g in hashed]
     limit = settings.quality.max_repeated_ngram_fraction
     suspects = clock("repetition screen (per block)", lambda: [
         s for (a, b), (g, c) in zip(batches, grams, strict=True)
@@ -88,8 +102,8 @@ def _stages(raw: Path, settings: PrepareSettings, tmp: Path) -> dict[str, float]
     ])  # fmt: skip
 
     def injection() -> None:  # the batch's needle search, then the regexes on flagged rows
-        for a, b in batches:
-            cues = injection_cues([ex.texts for ex in rows[a:b]], split[a:b])
+        for (a, b), (distinct, per_word, _) in zip(batches, hashed, strict=True):
+            cues = injection_cues([ex.texts for ex in rows[a:b]], split[a:b], distinct, per_word)
             [governor._poisoning(ex) for ex, cue in zip(rows[a:b], cues, strict=True) if cue]
 
     clock("injection screen (per block)", injection)
