@@ -218,3 +218,21 @@ def test_two_forked_workers_write_the_shard_files_one_process_writes(
     assert one == two == ["inputs-0.json", "reasons-0.jsonl", "rows-0.jsonl", "signatures-0.bin"]
     for name in one:
         assert (tmp_path / "w1" / name).read_bytes() == (tmp_path / "w2" / name).read_bytes()
+
+
+@pytest.mark.parametrize("store", ["missing", "other version"])
+def test_without_stored_parameters_datasketch_is_asked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, store: str
+) -> None:
+    path = tmp_path / "params.json"
+    if store == "other version":
+        path.write_text(json.dumps({"datasketch": "0.0.1", "num_perm": 64, "bands": {"0.85": [1, 1]},
+                                    "permutations": [[1] * 64, [1] * 64]}))  # fmt: skip
+    monkeypatch.setattr(minhash_params, "STORE", path)
+    minhash_params._stored.cache_clear()
+    try:
+        assert minhash_params.band_split(0.85, 64) != (1, 1)
+        found = minhash_params.permutations(64)[0].tolist()
+        assert found != [1] * 64 and found == minhash_params._from_datasketch(64)[0].tolist()
+    finally:
+        minhash_params._stored.cache_clear()

@@ -32,6 +32,10 @@ def _version() -> str:
 
 @cache
 def _stored() -> dict:
+    """The stored values, or {} (ask datasketch) when absent (an install without package data)
+    or made by another datasketch version."""
+    if not STORE.is_file():
+        return {}
     stored = json.loads(STORE.read_text())
     return stored if stored["datasketch"] == _version() else {}
 
