@@ -226,8 +226,9 @@ def test_without_stored_parameters_datasketch_is_asked(
 ) -> None:
     path = tmp_path / "params.json"
     if store == "other version":
-        path.write_text(json.dumps({"datasketch": "0.0.1", "num_perm": 64, "bands": {"0.85": [1, 1]},
-                                    "permutations": [[1] * 64, [1] * 64]}))  # fmt: skip
+        stale = {"datasketch": "0.0.1", "num_perm": 64, "bands": {"0.85": [1, 1]},
+                 "permutations": [[1] * 64, [1] * 64]}  # fmt: skip
+        path.write_text(json.dumps(stale))
     monkeypatch.setattr(minhash_params, "STORE", path)
     minhash_params._stored.cache_clear()
     try:
