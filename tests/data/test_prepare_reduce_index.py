@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import random
 import subprocess
 import sys
@@ -237,3 +238,17 @@ def test_without_stored_parameters_datasketch_is_asked(
         assert found != [1] * 64 and found == minhash_params._from_datasketch(64)[0].tolist()
     finally:
         minhash_params._stored.cache_clear()
+
+
+def test_a_worker_keeps_one_input_open_however_many_files(tmp_path: Path) -> None:
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    for i in range(40):
+        row = {"prompt": f"q {i} about a", "completion": "a b c d"}
+        (raw / f"f{i:02}.jsonl").write_text(json.dumps(row) + "\n")
+    before = len(os.listdir("/proc/self/fd")) if Path("/proc/self/fd").is_dir() else 0
+    files = sorted(raw.iterdir())
+    settings = PrepareSettings(task="sft", pii_mode="off")
+    govern_shard(files, {p: p.name for p in files}, settings, "", tmp_path / "s", "0", 1)
+    if before:
+        assert len(os.listdir("/proc/self/fd")) - before <= 1

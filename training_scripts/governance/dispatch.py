@@ -58,7 +58,7 @@ class _Worker:
     def __init__(self, settings: Any, salt: str, parts: Path | None) -> None:
         self.governor = RowGovernor(settings, salt)
         self.parts = parts
-        self.inputs: dict[str, int] = {}
+        self.input: tuple[str, int] = ("", -1)  # path and descriptor of the open input
         self.done = 0
 
     def run(self, task: Task) -> Governed:
@@ -75,9 +75,11 @@ class _Worker:
         if task[0] != "jsonl":
             return self.governor.govern(task[1], task[2])
         _, file, name, first_line, path, offset, length = task
-        if path not in self.inputs:
-            self.inputs[path] = os.open(path, os.O_RDONLY)
-        block = os.pread(self.inputs[path], length, offset)
+        if path != self.input[0]:  # one input open at a time: a corpus may have many files
+            if self.input[1] >= 0:
+                os.close(self.input[1])
+            self.input = (path, os.open(path, os.O_RDONLY))
+        block = os.pread(self.input[1], length, offset)
         settings = self.governor.s
         examples = block_examples(block, first_line, name, settings.task, settings.fields)
         return self.governor.govern(file, [(name, line, ex) for line, ex in examples])
