@@ -251,4 +251,4 @@ def test_a_worker_keeps_one_input_open_however_many_files(tmp_path: Path) -> Non
     settings = PrepareSettings(task="sft", pii_mode="off")
     govern_shard(files, {p: p.name for p in files}, settings, "", tmp_path / "s", "0", 1)
     if before:
-        assert len(os.listdir("/proc/self/fd")) - before <= 1
+        assert len(os.listdir("/proc/self/fd")) == before

@@ -71,13 +71,17 @@ class _Worker:
         signatures = _write_part(stem.with_suffix(".sig"), governed.signatures)
         return governed._replace(rows=rows, signatures=signatures)
 
+    def close(self) -> None:
+        if self.input[1] >= 0:
+            os.close(self.input[1])
+        self.input = ("", -1)
+
     def govern(self, task: Task) -> Governed:
         if task[0] != "jsonl":
             return self.governor.govern(task[1], task[2])
         _, file, name, first_line, path, offset, length = task
         if path != self.input[0]:  # one input open at a time: a corpus may have many files
-            if self.input[1] >= 0:
-                os.close(self.input[1])
+            self.close()
             self.input = (path, os.open(path, os.O_RDONLY))
         block = os.pread(self.input[1], length, offset)
         settings = self.governor.s
@@ -176,7 +180,11 @@ def _governed(
     tasks = _tasks(files, names, settings)
     if workers <= 1:
         _init_worker(settings, salt, None)
-        yield from map(_run, tasks)
+        assert _WORKER is not None
+        try:
+            yield from map(_run, tasks)
+        finally:
+            _WORKER.close()
         return
     parts.mkdir(exist_ok=True)
     # With PII off a worker needs only what this process has imported already: fork starts it
