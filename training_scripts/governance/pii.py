@@ -19,10 +19,16 @@ import random
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable
+from typing import Any
 
 from faker import Faker
 from faker.providers.person.en_US import Provider as PersonProvider
-from presidio_analyzer import AnalyzerEngine, RecognizerRegistry, RecognizerResult
+from presidio_analyzer import (
+    AnalyzerEngine,
+    EntityRecognizer,
+    RecognizerRegistry,
+    RecognizerResult,
+)
 from presidio_analyzer.nlp_engine import NlpArtifacts
 from presidio_analyzer.predefined_recognizers import IpRecognizer, PhoneRecognizer
 from presidio_anonymizer import AnonymizerEngine
@@ -104,16 +110,28 @@ def _signs(text: str) -> list[str]:
     return found
 
 
-NER_BATCH = 64  # texts per spaCy pipe() batch
 SCORE_THRESHOLD = 0.4  # phone (0.4) and SSN (0.5) patterns score low without context words
 # National formats python-phonenumbers tries (any "+<country>" number matches regardless): the
 # countries a US/UK/EU/Asia-Pacific health or legal corpus most often quotes.
 PHONE_REGIONS = ("US", "GB", "DE", "FR", "IE", "ES", "IT", "NL", "IN", "JP", "KR", "AU")
 
 
+class _OrderedRegistry(RecognizerRegistry):
+    """Presidio hands `analyze` the recognizers for a request as a set, ordered by object hash,
+    which changes from process to process; two equal findings (same span and score: the name
+    pattern and the NER model on "Maria Lopez") kept the one that came first, so one worker
+    could credit a name to the NER model (and `keep_person_span` then judge it) where another
+    credited the pattern. Registration order decides instead, the same in every process."""
+
+    def get_recognizers(self, *args: Any, **kwargs: Any) -> list[EntityRecognizer]:
+        found = super().get_recognizers(*args, **kwargs)
+        order = {id(r): index for index, r in enumerate(self.recognizers)}
+        return sorted(found, key=lambda r: order.get(id(r), len(order)))
+
+
 def build_analyzer() -> AnalyzerEngine:
     logging.getLogger("presidio-analyzer").setLevel(logging.ERROR)
-    registry = RecognizerRegistry(supported_languages=["en"])
+    registry = _OrderedRegistry(supported_languages=["en"])
     registry.add_recognizer(PhoneRecognizer(supported_regions=PHONE_REGIONS))
     for builtin in (OfflineEmailRecognizer, IpRecognizer):
         registry.add_recognizer(builtin())
@@ -270,9 +288,9 @@ class PiiEngine:
         results. The entities are the same either way; only the calls are grouped."""
         if self._analyzer is None:
             return
-        pending = list(dict.fromkeys(t for t in texts if needs_ner(t)))
         engine = self._analyzer.nlp_engine
-        self._prefetched = dict(engine.process_batch(pending, "en", batch_size=NER_BATCH))
+        assert isinstance(engine, NerNlpEngine)
+        self._prefetched = engine.process_windows(t for t in texts if needs_ner(t))
 
     def detect(self, texts: list[str]) -> list[list[RecognizerResult]]:
         """Entities per text; a full name found in any text is then looked for in all of them."""
