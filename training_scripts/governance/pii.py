@@ -29,6 +29,7 @@ from presidio_analyzer import (
     RecognizerRegistry,
     RecognizerResult,
 )
+from presidio_analyzer.context_aware_enhancers import LemmaContextAwareEnhancer
 from presidio_analyzer.nlp_engine import NlpArtifacts
 from presidio_analyzer.predefined_recognizers import IpRecognizer, PhoneRecognizer
 from presidio_anonymizer import AnonymizerEngine
@@ -129,6 +130,25 @@ class _OrderedRegistry(RecognizerRegistry):
         return sorted(found, key=lambda r: order.get(id(r), len(order)))
 
 
+class _LemmaContext(LemmaContextAwareEnhancer):
+    """Presidio's context-word enhancer, skipped where it can change nothing: it deep-copies
+    every result and walks the tokens, then looks for context words among the lemmas, and the
+    NER engine hands it none (NerNlpEngine._doc_to_nlp_artifact says why) nor does `detect` pass
+    context words."""
+
+    def enhance_using_context(
+        self,
+        text: str,
+        raw_results: list[RecognizerResult],
+        nlp_artifacts: NlpArtifacts,
+        recognizers: list[EntityRecognizer],
+        context: list[str] | None = None,
+    ) -> list[RecognizerResult]:
+        if not context and (nlp_artifacts is None or not nlp_artifacts.lemmas):
+            return raw_results
+        return super().enhance_using_context(text, raw_results, nlp_artifacts, recognizers, context)
+
+
 def build_analyzer() -> AnalyzerEngine:
     logging.getLogger("presidio-analyzer").setLevel(logging.ERROR)
     registry = _OrderedRegistry(supported_languages=["en"])
@@ -146,7 +166,10 @@ def build_analyzer() -> AnalyzerEngine:
     registry.add_recognizer(person_recognizer())
     engine = NerNlpEngine()
     engine.load()
-    return AnalyzerEngine(registry=registry, nlp_engine=engine, supported_languages=["en"])
+    return AnalyzerEngine(
+        registry=registry, nlp_engine=engine, supported_languages=["en"],
+        context_aware_enhancer=_LemmaContext(),
+    )  # fmt: skip
 
 
 class Surrogates:
@@ -271,7 +294,7 @@ class PiiEngine:
         self._no_tokens = NlpArtifacts([], [], [], [], None, "en")  # type: ignore[arg-type]
         self._anonymizer = AnonymizerEngine()
         self.surrogates = Surrogates(salt)
-        self._prefetched: dict[str, NlpArtifacts] = {}
+        self._prefetched: dict[str, NlpArtifacts | None] = {}
         self._operators = {
             entity: OperatorConfig("replace", {"new_value": f"[{label}]"})
             if mode == "redact"
@@ -290,7 +313,9 @@ class PiiEngine:
             return
         engine = self._analyzer.nlp_engine
         assert isinstance(engine, NerNlpEngine)
-        self._prefetched = engine.process_windows(t for t in texts if needs_ner(t))
+        screened = dict.fromkeys(texts)  # None: no NER needed (`detect` need not ask again)
+        screened.update(engine.process_windows(t for t in screened if needs_ner(t)))
+        self._prefetched = screened
 
     def detect(self, texts: list[str]) -> list[list[RecognizerResult]]:
         """Entities per text; a full name found in any text is then looked for in all of them."""
@@ -299,12 +324,16 @@ class PiiEngine:
         found = []
         for text in texts:
             entities = _signs(text)
-            ner = needs_ner(text)
+            if text in self._prefetched:
+                artifacts = self._prefetched[text]
+                ner = artifacts is not None
+            else:  # the analyzer runs the windowed NER itself when `ner`
+                artifacts, ner = None, needs_ner(text)
             if entities or ner:
                 # spaCy (NER + tokens for context words) runs only where a name may hide;
                 # elsewhere the analyzer gets no tokens and only the pattern recognizers run
                 # (the SSN recognizer reads its cue from the text itself).
-                artifacts = self._prefetched.get(text) if ner else self._no_tokens
+                artifacts = artifacts if ner else self._no_tokens
                 results = self._analyzer.analyze(
                     text, language="en", entities=[PERSON, *entities],
                     score_threshold=SCORE_THRESHOLD, nlp_artifacts=artifacts,

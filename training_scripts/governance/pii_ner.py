@@ -29,8 +29,8 @@ import spacy
 from presidio_analyzer import RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts, SpacyNlpEngine
 from presidio_analyzer.predefined_recognizers import SpacyRecognizer
-from spacy.attrs import IDX
 from spacy.language import Language
+from spacy.pipeline import Tok2Vec
 from spacy.tokens import Doc, Span
 
 from training_scripts.governance.pii_names import PLACE_AFTER, fold, name_lists
@@ -78,7 +78,8 @@ def load_ner_model() -> Language:
         # The shared tok2vec feeds only the tagger and parser (excluded above); the NER model of
         # en_core_web_* carries a tok2vec of its own, so the shared one was 40 % of NER's CPU
         # for nothing. Removed only when no loaded component listens to it.
-        if "tok2vec" in nlp.pipe_names and not nlp.get_pipe("tok2vec").listening_components:
+        shared = nlp.get_pipe("tok2vec") if "tok2vec" in nlp.pipe_names else None
+        if isinstance(shared, Tok2Vec) and not shared.listening_components:
             nlp.remove_pipe("tok2vec")
         return nlp
     raise NerModelMissing(
@@ -130,7 +131,7 @@ class NerNlpEngine(SpacyNlpEngine):
         entities, scores = self._get_updated_entities(
             self._get_entities(doc), self._get_scores_for_entities(doc)
         )
-        indices = doc.to_array(IDX).tolist() if len(doc) else []
+        indices = doc.to_array("IDX").tolist() if len(doc) else []
         return NlpArtifacts(entities, doc, indices, [], self, language, scores)
 
 
@@ -155,8 +156,19 @@ _WINDOW_AT = re.compile(
 )
 
 
+# `needs_ner` runs on every text; the same test as _NAME_MAY_HIDE in two cheap parts: a capital
+# after a space (then one look at the character before the space) and lower-case writing.
+_CAPITAL_AFTER_SPACE = re.compile(r"[ \t]+[A-Z][a-z']")
+_LOWER_CASE_START = re.compile(r"(?:\A|[.!?][ \t]+)\s*[a-z]")
+_ENDS_A_CLAUSE = frozenset('.!?:"“(')
+
+
 def needs_ner(text: str) -> bool:
-    return _NAME_MAY_HIDE.search(text) is not None
+    for match in _CAPITAL_AFTER_SPACE.finditer(text):
+        before = text[match.start() - 1] if match.start() else " "
+        if before not in _ENDS_A_CLAUSE and not before.isspace():
+            return True
+    return _LOWER_CASE_START.search(text) is not None
 
 
 def ner_windows(doc: Doc, margin: int | None) -> list[tuple[int, int]]:
@@ -171,7 +183,7 @@ def ner_windows(doc: Doc, margin: int | None) -> list[tuple[int, int]]:
     detections of windows and whole texts on the tuning and generated sets."""
     if margin is None or not len(doc):
         return [(0, len(doc))] if len(doc) else []
-    starts = doc.to_array(IDX)
+    starts = doc.to_array("IDX")
     ranges: list[tuple[int, int]] = []
     for match in _WINDOW_AT.finditer(doc.text):
         first = int(np.searchsorted(starts, match.start(), side="right")) - 1
