@@ -125,3 +125,22 @@ def test_recognizers_run_in_the_order_they_were_registered() -> None:
     entities = sorted({e for r in registry.recognizers for e in r.supported_entities})
     found = registry.get_recognizers("en", entities=entities)
     assert found == [r for r in registry.recognizers if r in found]
+
+
+def test_dropping_the_shared_tok2vec_changes_no_entity(texts: list[str]) -> None:
+    """The NER model carries its own tok2vec; the pipeline's shared one fed only the tagger and
+    parser, so the model loaded without it must label every text as the full pipeline does."""
+    import spacy
+
+    from training_scripts.governance.pii_ner import _UNUSED, MODEL_PACKAGES, load_ner_model
+
+    lean = load_ner_model()
+    assert "tok2vec" not in lean.pipe_names
+    installed = [p for p in MODEL_PACKAGES if spacy.util.is_package(p)]
+    full = spacy.load(installed[0], exclude=list(_UNUSED))
+    assert "tok2vec" in full.pipe_names
+
+    def ents(nlp: spacy.language.Language) -> list[list[tuple[int, int, str]]]:
+        return [[(e.start_char, e.end_char, e.label_) for e in d.ents] for d in nlp.pipe(texts)]
+
+    assert ents(lean) == ents(full)
