@@ -72,7 +72,7 @@ def _windows(engine: NerNlpEngine, doc: object) -> list[tuple[int, int]]:
 
 
 def test_needs_ner_answers_as_the_pre_screen_regex(texts: list[str]) -> None:
-    extra = ["a\tMaria", ":  Maria", "\u00a0 Maria", "\n Maria", "(Maria Lopez)", " Maria", "", "ok. fine"]
+    extra = ["a\tMaria", ":  Maria", "\u00a0 Maria", "\n Maria", "(Maria Lopez)", " Maria", ""]
     for text in [*texts, *extra]:
         assert needs_ner(text) == (_NAME_MAY_HIDE.search(text) is not None), text
 
@@ -80,9 +80,8 @@ def test_needs_ner_answers_as_the_pre_screen_regex(texts: list[str]) -> None:
 def test_the_literal_screen_never_skips_a_pattern_that_matches(texts: list[str]) -> None:
     analyzer = PiiEngine("redact", "")._analyzer
     assert analyzer is not None
-    patterns = [
-        p for r in analyzer.registry.recognizers if isinstance(r, _RegexRecognizer) for p in r.PATTERNS
-    ]
+    recognizers = [r for r in analyzer.registry.recognizers if isinstance(r, _RegexRecognizer)]
+    patterns = [p for r in recognizers for p in r.PATTERNS]
     screened = [p for p in patterns if screen(p)]
     assert len(screened) > len(patterns) // 2  # the screen is not vacuous
     for text in texts:
