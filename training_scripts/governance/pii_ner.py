@@ -29,12 +29,13 @@ import spacy
 from presidio_analyzer import RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts, SpacyNlpEngine
 from presidio_analyzer.predefined_recognizers import SpacyRecognizer
+from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.language import Language
 from spacy.pipeline import Tok2Vec
 from spacy.tokens import Doc, Span
 
 from training_scripts.governance.pii_names import PLACE_AFTER, fold, name_lists
-from training_scripts.governance.pii_recognizers import PERSON, is_organisation
+from training_scripts.governance.pii_recognizers import LOWER, PERSON, UPPER, is_organisation
 
 # The NER model is an image option: `settings.data.pii_ner_model` becomes the image's
 # FMOPS_PII_NER_MODEL (Dockerfile). Per model, the packages tried in order: the official one (the
@@ -147,13 +148,20 @@ _NAME_MAY_HIDE = re.compile(
 
 
 # Inside a text that needs NER, the windows also take in name shapes the text-level screen
-# leaves to the other flags: an initial before a capitalised word ("T. Seifert"), lower case
-# after a label or speaker tag ("Caller: hi this is nguyen van long"), a capitalised word that
-# starts a line ("Thanks,\nSipho") and a run of capitals ("OKONKWO CHIDI").
+# leaves to the other flags: a capitalised word in any Latin script ("Jürgen", "Łukasz") inside
+# a sentence, an initial before a capitalised word ("T. Seifert"), lower case after a label or
+# speaker tag ("Caller: hi this is nguyen van long"), a capitalised word that starts a line
+# ("Thanks,\nSipho"), a run of capitals ("OKONKWO CHIDI"); and, word by word in `ner_windows`,
+# a capitalised word after a colon, quote or bracket ("Caller: Ngozi") and a listed name part
+# that starts a sentence ("Ngozi said"), unless it is a stop word ("asks: The").
+_CAPITALISED = rf"[{UPPER}][{LOWER}']"
 _WINDOW_AT = re.compile(
-    rf"{_NAME_MAY_HIDE.pattern}|\b[A-Z]\.[ \t]*[A-Z]|:[ \t]*[a-z]|\n[ \t]*[A-Z]"
-    r"|\b[A-Z]{2,}[ ,]+[A-Z]{2,}"
+    rf"{_NAME_MAY_HIDE.pattern}|[^.!?:\s\"“‘'(\[][ \t]+{_CAPITALISED}"
+    rf"|\b[{UPPER}]\.[ \t]*[{UPPER}]|:[ \t]*[a-z]|\n[ \t]*[{UPPER}]"
+    rf"|\b[{UPPER}]{{2,}}[ ,]+[{UPPER}]{{2,}}"
 )
+_AFTER_A_LABEL = re.compile(rf"[:\"“‘'(\[][ \t]*([{UPPER}][{LOWER}']+)")
+_STARTS_A_SENTENCE = re.compile(rf"(?:\A|[.!?][ \t]+)\s*([{UPPER}][{LOWER}]+)")
 
 
 # `needs_ner` runs on every text; the same test as _NAME_MAY_HIDE in two cheap parts: a capital
@@ -183,11 +191,19 @@ def ner_windows(doc: Doc, margin: int | None) -> list[tuple[int, int]]:
     detections of windows and whole texts on the tuning and generated sets."""
     if margin is None or not len(doc):
         return [(0, len(doc))] if len(doc) else []
-    starts = doc.to_array("IDX")
+    text, starts = doc.text, doc.to_array("IDX")
+    names = _name_parts()
+    places = [m.span() for m in _WINDOW_AT.finditer(text)]
+    places += [m.span(1) for m in _AFTER_A_LABEL.finditer(text) if fold(m[1]) not in STOP_WORDS]
+    places += [
+        m.span(1)
+        for m in _STARTS_A_SENTENCE.finditer(text)
+        if fold(m[1]) in names and fold(m[1]) not in STOP_WORDS
+    ]
     ranges: list[tuple[int, int]] = []
-    for match in _WINDOW_AT.finditer(doc.text):
-        first = int(np.searchsorted(starts, match.start(), side="right")) - 1
-        last = int(np.searchsorted(starts, match.end(), side="left"))
+    for start_char, end_char in sorted(places):
+        first = int(np.searchsorted(starts, start_char, side="right")) - 1
+        last = int(np.searchsorted(starts, end_char, side="left"))
         start, end = max(0, first - margin), min(len(doc), last + margin)
         if ranges and start <= ranges[-1][1]:
             ranges[-1] = (ranges[-1][0], max(end, ranges[-1][1]))
