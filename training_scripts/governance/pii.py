@@ -306,9 +306,10 @@ class PiiEngine:
         return lambda text: self.surrogates.value(entity, text)
 
     def prefetch(self, texts: Iterable[str]) -> None:
-        """Run NER once, batched, over the texts that will need it (spaCy's `pipe` was measured
-        2.6x faster than one call per text on the support dialogs); `detect` then reuses the
-        results. The entities are the same either way; only the calls are grouped."""
+        """Run NER once for a block: the windows of every text that needs it go through one
+        batched `pipe` call (NerNlpEngine.process_windows); `detect` then reuses the results and
+        the screen's answer. The entities are those a call per text finds; only the calls are
+        grouped."""
         if self._analyzer is None:
             return
         engine = self._analyzer.nlp_engine
