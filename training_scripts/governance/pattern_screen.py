@@ -30,6 +30,7 @@ Literals = frozenset[str]  # one of these is in every match
 Screen = tuple[Literals, ...]  # every set of which has a member in every match
 
 
+@functools.lru_cache(maxsize=8)  # each recognizer of a text asks for the same fold
 def fold(text: str) -> str:
     """`text` folded so that every literal a match holds appears in it lower-cased."""
     return text.replace("İ", "i").lower().translate(_FOLD_EXTRA)
@@ -48,7 +49,13 @@ def screen(pattern: re.Pattern[str]) -> Screen:
 
 def may_match(pattern: re.Pattern[str], folded: str) -> bool:
     """False only when no match of `pattern` can be in the text `folded` came from."""
-    return all(any(literal in folded for literal in s) for s in screen(pattern))
+    for literals in screen(pattern):  # plain loops: this runs per pattern per text
+        for literal in literals:
+            if literal in folded:
+                break
+        else:
+            return False
+    return True
 
 
 def _selective(literals: Literals) -> bool:
