@@ -118,11 +118,9 @@ PHONE_REGIONS = ("US", "GB", "DE", "FR", "IE", "ES", "IT", "NL", "IN", "JP", "KR
 
 
 class _OrderedRegistry(RecognizerRegistry):
-    """Presidio hands `analyze` the recognizers for a request as a set, ordered by object hash,
-    which changes from process to process; two equal findings (same span and score: the name
-    pattern and the NER model on "Maria Lopez") kept the one that came first, so one worker
-    could credit a name to the NER model (and `keep_person_span` then judge it) where another
-    credited the pattern. Registration order decides instead, the same in every process."""
+    """Recognizers in registration order: Presidio's set (object-hash order) changed from process
+    to process which of two equal findings (the cue pattern's and NER's "Maria Lopez") was kept,
+    so the credit, and whether `keep_person_span` judged the name, depended on the worker."""
 
     def get_recognizers(self, *args: Any, **kwargs: Any) -> list[EntityRecognizer]:
         found = super().get_recognizers(*args, **kwargs)
@@ -131,10 +129,8 @@ class _OrderedRegistry(RecognizerRegistry):
 
 
 class _LemmaContext(LemmaContextAwareEnhancer):
-    """Presidio's context-word enhancer, skipped where it can change nothing: it deep-copies
-    every result and walks the tokens, then looks for context words among the lemmas, and the
-    NER engine hands it none (NerNlpEngine._doc_to_nlp_artifact says why) nor does `detect` pass
-    context words."""
+    """Presidio's context-word enhancer, skipped where it can change nothing (it deep-copies every
+    result, then looks for context words among lemmas: NerNlpEngine gives none, see why there)."""
 
     def enhance_using_context(
         self,
