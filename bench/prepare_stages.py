@@ -71,7 +71,11 @@ def _stages(raw: Path, settings: PrepareSettings, tmp: Path) -> dict[str, float]
         [ex for _, ex in block_examples(block, line, "c", task, settings.fields)]
         for line, _, block in blocks
     ])  # fmt: skip
+    start = time.process_time()
     governor = govern.RowGovernor(settings, "bench-salt")
+    if governor.pii is not None:  # once per worker process, not per MB: printed on its own
+        print(f"PII engine start (imports, NER model, name lists): "
+              f"{time.process_time() - start:.2f} CPU-s")  # fmt: skip
     rows = [ex for chunk in examples for ex in chunk]
     # As the worker does: each text's words, joined per row; per block of rows, the distinct
     # words (hashed once each) feed the 3-gram hashes, which feed the repetition screen and
@@ -113,14 +117,21 @@ def _stages(raw: Path, settings: PrepareSettings, tmp: Path) -> dict[str, float]
     ])  # fmt: skip
     if governor.pii is not None:
         pii = governor.pii
+        ner: list = []  # each block's NER results, as a worker's prefetch leaves them
 
-        def anonymize() -> None:
+        def prefetch() -> None:
             for chunk in examples:
                 pii.prefetch(text for ex in chunk for text in ex.texts)
+                ner.append(pii._prefetched)
+
+        def anonymize() -> None:
+            for chunk, found in zip(examples, ner, strict=True):
+                pii._prefetched = found
                 for ex in chunk:
                     pii.anonymize(ex.texts)
 
-        clock("PII (NER prefetch, analyze, anonymize)", anonymize)
+        clock("PII: NER on the flagged windows (per block)", prefetch)
+        clock("PII: recognizers and replacement", anonymize)
     clock("render rows (output JSON)", lambda: [govern.render_output(task, ex) for ex in rows])
     govern_inputs(raw, tmp / "shards", settings, "bench-salt")
     clock("reduce (main: dedup decisions, triggers, split, write)", lambda: reduce_shards(

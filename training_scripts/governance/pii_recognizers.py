@@ -20,6 +20,8 @@ from presidio_analyzer import LocalRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 from presidio_analyzer.predefined_recognizers import EmailRecognizer
 
+from training_scripts.governance.pattern_screen import fold, may_match
+
 PERSON, ADDRESS, MRN, DOB = "PERSON", "STREET_ADDRESS", "MEDICAL_RECORD_NUMBER", "DATE_OF_BIRTH"
 
 # Presidio's EmailRecognizer validates the domain with tldextract's module-level extractor, which
@@ -57,7 +59,10 @@ class _RegexRecognizer(LocalRecognizer):
         self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
     ) -> list[RecognizerResult]:
         results = []
+        folded = fold(text)
         for pattern in self.patterns_for(text):
+            if not may_match(pattern, folded):  # none of the words every match holds
+                continue
             for match in pattern.finditer(text):
                 span = self.accept(match)
                 if span and span[1] > span[0]:
