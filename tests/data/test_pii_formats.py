@@ -40,6 +40,36 @@ def test_a_string_with_a_wrong_iban_checksum_is_not_an_iban(engine: PiiEngine) -
 
 
 @pytest.mark.parametrize(
+    ("text", "iban"),
+    [
+        ("Refund to lt28 73000101 5234 8819 pls", "lt28 73000101 5234 8819"),
+        ("Konto: HR90 2340 0093 21 77405 18.", "HR90 2340 0093 21 77405 18"),
+        ("Paid into LT28  7300 0101 5234 8819 today.", "LT28  7300 0101 5234 8819"),
+    ],
+)
+def test_an_iban_split_into_odd_groups_is_removed_whole(
+    engine: PiiEngine, text: str, iban: str
+) -> None:
+    assert ("IBAN_CODE", iban) in found(engine, text)
+
+
+def test_a_checksum_valid_iban_of_a_length_its_country_table_lacks_is_removed(
+    engine: PiiEngine,
+) -> None:
+    # 21 characters where a British IBAN has 22: the country format fails, mod-97 holds.
+    assert ("IBAN_CODE", "GB18 NWBK 6072 9184 4022 3") in found(
+        engine, "Send it to GB18 NWBK 6072 9184 4022 3 by Monday."
+    )
+
+
+def test_a_checksum_valid_run_from_a_country_without_ibans_is_not_an_iban(
+    engine: PiiEngine,
+) -> None:
+    spans = found(engine, "Tracking US34 0000 1234 5678 9012 attached.")  # mod-97 holds
+    assert "IBAN_CODE" not in {k for k, _ in spans}
+
+
+@pytest.mark.parametrize(
     ("text", "street"),
     [
         (

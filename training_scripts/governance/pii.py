@@ -86,7 +86,7 @@ _DIGIT_SIGNS: dict[str, Callable[[str], object]] = {
     # a date of birth may follow a cue or answer a question two lines up.
     ADDRESS: _DIGIT.search,
     DOB: _DIGIT.search,
-    IBAN: re.compile(r"[A-Z]{2}\d{2}[ -]?[A-Z0-9]{4}", re.I).search,  # chats type it lower case
+    IBAN: re.compile(r"[A-Z]{2}\d{2}[ -]{0,2}[A-Z0-9]{4}", re.I).search,  # lower case, "  "
 }
 _CUE_SIGNS = {
     MRN: ("mrn", "record", "med rec", "chart", "patient", "hospital", "unit", "nhs", "chi", "mrd"),

@@ -26,6 +26,7 @@ from presidio_analyzer.predefined_recognizers import (
     IbanRecognizer,
     NhsRecognizer,
 )
+from presidio_analyzer.predefined_recognizers.generic.iban_patterns import regex_per_country
 
 from training_scripts.governance.pii_recognizers import DOB, MRN, _RegexRecognizer
 
@@ -37,24 +38,38 @@ IBAN_CONTEXT = ["iban", "bank", "account", "transfer", "payable", "refund", "deb
 # Upper-cases ASCII letters only, so every offset in the result is an offset in the original
 # (str.upper would turn "ß" into "SS" and shift everything after it).
 _ASCII_UPPER = str.maketrans("abcdefghijklmnopqrstuvwxyz", "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
-# What may be an IBAN in any case: country, check digits, then compact, or groups of four
-# (past the bank code each group holds a digit, so "... 7034 from" stops before "from").
+# What may be an IBAN in any case: country and check digits, then runs of letters and digits
+# split by a space, two or a dash, in groups of any size ("NL93INGB 0007 3465 81"); past the
+# first group each one holds a digit, so "... 7034 from" stops before "from".
 _IBAN_LIKE = re.compile(
-    r"\b[a-z]{2}\d{2}(?:[ ][a-z0-9]{4}(?:[ ](?=[a-z]{0,3}\d)[a-z0-9]{4})*"
-    r"(?:[ ](?=[a-z]{0,2}\d)[a-z0-9]{1,3})?|[a-z0-9]{10,30})(?![\w])",
-    re.IGNORECASE,
+    r"(?<![A-Za-z0-9])[A-Za-z]{2}\d{2}(?:[ ]{0,2}|-)[A-Za-z0-9]+"
+    r"(?:(?:[ ]{1,2}|-)(?=[A-Za-z]{0,4}\d)[A-Za-z0-9]+)*(?![A-Za-z0-9])"
 )
+_SEPARATOR = re.compile(r"[ -]+")
+IBAN_MIN, IBAN_MAX = 15, 34  # ISO 13616: Norway's 15 characters to the 34 the standard allows
 
 
 def _upper_ibans(text: str) -> str:
     return _IBAN_LIKE.sub(lambda match: match.group().translate(_ASCII_UPPER), text)
 
 
+def _mod97_valid(compact: str) -> bool:
+    """ISO 7064 MOD 97-10, the IBAN check digits (Presidio's letter table)."""
+    return int((compact[4:] + compact[:4]).translate(IbanRecognizer.LETTERS)) % 97 == 1
+
+
 class CaseBlindIbanRecognizer(IbanRecognizer):
     """Presidio's IBAN recognizer (per-country format, mod-97 check digits) on the text with
     IBAN-shaped runs upper-cased: people type IBANs in lower case in chats ("de89 3704 ..."),
     and Presidio's per-country formats accept capitals only. Only those runs: upper-casing the
-    words around them would let Presidio's pattern take a word in and fail the format."""
+    words around them would let Presidio's pattern take a word in and fail the format.
+
+    Presidio's pattern takes groups of four only; a run it leaves (odd groups as people split
+    them, "NL93INGB 0007 3465 81", or a length its country table does not list) is still an
+    IBAN when a country Presidio knows and the mod-97 check digits say so: its longest prefix,
+    token by token, that passes."""
+
+    CHECKSUM_ONLY_SCORE = 0.85
 
     def analyze(
         self,
@@ -65,7 +80,28 @@ class CaseBlindIbanRecognizer(IbanRecognizer):
     ) -> list[RecognizerResult]:
         upper = _upper_ibans(text)
         # Presidio annotates these parameters without Optional but defaults them to None.
-        return super().analyze(upper, entities, nlp_artifacts, regex_flags)  # type: ignore[arg-type]
+        found = super().analyze(upper, entities, nlp_artifacts, regex_flags)  # type: ignore[arg-type]
+        for match in _IBAN_LIKE.finditer(upper):
+            if not any(r.start <= match.start() and match.end() <= r.end for r in found):
+                found = [r for r in found if not (r.start < match.end() and match.start() < r.end)]
+                found += self._checksum_prefix(upper, match)
+        return found
+
+    def _checksum_prefix(self, text: str, match: re.Match[str]) -> list[RecognizerResult]:
+        ends = [m.start() for m in _SEPARATOR.finditer(text, match.start(), match.end())]
+        for end in sorted({*ends, match.end()}, reverse=True):
+            compact = _SEPARATOR.sub("", text[match.start() : end])
+            if len(compact) < IBAN_MIN:
+                break
+            if (
+                len(compact) <= IBAN_MAX
+                and compact[:2] in regex_per_country
+                and compact[4:].isalnum()
+                and _mod97_valid(compact)
+            ):
+                score = 1.0 if self.validate_result(compact) else self.CHECKSUM_ONLY_SCORE
+                return [RecognizerResult(IBAN, match.start(), end, score)]
+        return []
 
 
 def iban_recognizer() -> IbanRecognizer:
