@@ -70,6 +70,35 @@ def test_a_checksum_valid_run_from_a_country_without_ibans_is_not_an_iban(
 
 
 @pytest.mark.parametrize(
+    ("text", "email"),
+    [
+        (
+            "Customer: write to tobi.ade [at] outlook [dot] com thanks",
+            "tobi.ade [at] outlook [dot] com",
+        ),
+        ("Customer: its mfarah(at)clinic-north.health", "mfarah(at)clinic-north.health"),
+        ("Customer: e-mail is ruthk at fastmail dot fm ok", "ruthk at fastmail dot fm"),
+        ("Letters to h.lindqvist@\nnorrland-vard.se only.", "h.lindqvist@\nnorrland-vard.se"),
+    ],
+)
+def test_spelled_out_and_wrapped_emails_are_found(engine: PiiEngine, text: str, email: str) -> None:
+    assert ("EMAIL_ADDRESS", email) in found(engine, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "We looked at example dot points in the review.",
+        "Mail sent to a.nowak@szpital.pl.\nCare plan unchanged.",
+        "Seen (at) clinic today; dressing changed.",
+    ],
+)
+def test_words_around_an_email_or_a_spelled_at_are_kept(engine: PiiEngine, text: str) -> None:
+    kinds = [(kind, value) for kind, value in found(engine, text) if kind == "EMAIL_ADDRESS"]
+    assert kinds in ([], [("EMAIL_ADDRESS", "a.nowak@szpital.pl")]), kinds
+
+
+@pytest.mark.parametrize(
     ("text", "street"),
     [
         (

@@ -31,6 +31,7 @@ from presidio_anonymizer.entities import OperatorConfig
 from training_scripts.governance.modes import MODES
 from training_scripts.governance.pii_addresses import StreetAddressRecognizer
 from training_scripts.governance.pii_allow import resolve
+from training_scripts.governance.pii_email import OfflineEmailRecognizer
 from training_scripts.governance.pii_identifiers import (
     IBAN,
     CuedCardRecognizer,
@@ -54,7 +55,6 @@ from training_scripts.governance.pii_recognizers import (
     DOB,
     MRN,
     PERSON,
-    OfflineEmailRecognizer,
     PersonNameRecognizer,
 )
 
@@ -88,6 +88,8 @@ _DIGIT_SIGNS: dict[str, Callable[[str], object]] = {
     DOB: _DIGIT.search,
     IBAN: re.compile(r"[A-Z]{2}\d{2}[ -]{0,2}[A-Z0-9]{4}", re.I).search,  # lower case, "  "
 }
+# An e-mail spelled out in a chat has no "@": "ana [at] x [dot] com", "ana at x dot com".
+_SPELLED_EMAIL = re.compile(r"(?i:[\[({] ?at ?[\])}]| dot )").search
 _CUE_SIGNS = {
     MRN: ("mrn", "record", "med rec", "chart", "patient", "hospital", "unit", "nhs", "chi", "mrd"),
 }
@@ -95,7 +97,7 @@ _CUE_SIGNS = {
 
 def _signs(text: str) -> list[str]:
     """The entities whose cheap sign shows up in `text` (PERSON is always looked for)."""
-    found = ["EMAIL_ADDRESS"] if "@" in text else []
+    found = ["EMAIL_ADDRESS"] if "@" in text or _SPELLED_EMAIL(text) else []
     if _DIGIT.search(text) is None:
         return found
     found += [entity for entity, sign in _DIGIT_SIGNS.items() if sign(text)]
