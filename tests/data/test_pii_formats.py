@@ -159,6 +159,40 @@ def test_dates_of_birth_in_many_forms_arefound(engine: PiiEngine, text: str, dob
 
 
 @pytest.mark.parametrize(
+    ("text", "dob"),
+    [
+        ("Lorenzo Ricci, nato il 14/02/1966, residente a Bari.", "14/02/1966"),
+        ("Huurder geboren op 23-11-1975 te Utrecht.", "23-11-1975"),
+        ("Aged 47 (22.06.1977), she presented with syncope.", "22.06.1977"),
+        ("Seen in bay 3: Grace Oduya (11/03/1958), reviewed by the team.", "11/03/1958"),
+        ("Patient | Date of birth | Ward\nTom Price | 1944-05-30 | 6B", "1944-05-30"),
+        ("Agent: date of birth please\nCaller: 12.12.1981", "12.12.1981"),
+    ],
+)
+def test_dates_of_birth_without_a_cue_beside_them_are_found(
+    engine: PiiEngine, text: str, dob: str
+) -> None:
+    assert ("DATE_OF_BIRTH", dob) in found(engine, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The Master Services Agreement (01/02/2020) governs the order.",
+        "Agent: DOB 1971-01-01 confirmed\nCustomer: and my visit is 2024-05-02",
+        "Visit | Date | Result\nFirst | 2024-05-01 | negative",
+        "54 y/o woman seen on 12/03/2025 for review.",
+        "Effective Date (01.07.2024): the Licensee pays the fee.",
+    ],
+)
+def test_dates_near_a_name_age_table_or_chat_that_are_no_birth_dates_are_kept(
+    engine: PiiEngine, text: str
+) -> None:
+    dates = [v for k, v in found(engine, text) if k == "DATE_OF_BIRTH"]
+    assert dates in ([], ["1971-01-01"]), dates
+
+
+@pytest.mark.parametrize(
     "text", ["Signed on 14 March 2024 by both parties.", "Visit 2024-05-01: BP stable."]
 )
 def test_dates_that_are_not_birth_dates_are_kept(engine: PiiEngine, text: str) -> None:

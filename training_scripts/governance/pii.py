@@ -31,12 +31,12 @@ from presidio_anonymizer.entities import OperatorConfig
 from training_scripts.governance.modes import MODES
 from training_scripts.governance.pii_addresses import StreetAddressRecognizer
 from training_scripts.governance.pii_allow import resolve
+from training_scripts.governance.pii_dates import DateOfBirthRecognizer
 from training_scripts.governance.pii_email import OfflineEmailRecognizer
 from training_scripts.governance.pii_identifiers import (
     IBAN,
     CuedCardRecognizer,
     CuedPhoneRecognizer,
-    DateOfBirthRecognizer,
     MedicalRecordNumberRecognizer,
     NhsNumberRecognizer,
     card_recognizer,

@@ -1,12 +1,11 @@
-"""Identifiers known by a label or a checksum: IBANs, NHS numbers, medical record numbers, dates
-of birth, and card and phone numbers that a cue word names.
+"""Identifiers known by a label or a checksum: IBANs, NHS numbers, medical record numbers, and
+card and phone numbers that a cue word names (dates of birth: `pii_dates.py`).
 
 Presidio's own recognizers are used where they exist and configured, not rewritten: the
-`IbanRecognizer` (ISO 13616 format per country and its mod-97 check digits), the
+`IbanRecognizer` (ISO 13616 format per country and its mod-97 check digits) and the
 `NhsRecognizer` (the NHS number's mod-11 check digit, kept only after an NHS cue, since a
-10-digit phone number passes the check one time in eleven) and the `DateRecognizer`'s date
-forms (a date is personal here only after a birth cue). The rest are cue-led patterns: a record
-number after one of the labels hospitals use, a Luhn-valid card number after "card", a phone
+10-digit phone number passes the check one time in eleven). The rest are cue-led patterns: a
+record number after one of the labels hospitals use, a Luhn-valid card number after "card", a phone
 number after "phone", "tel", "mobile" and the like.
 """
 
@@ -22,13 +21,12 @@ from presidio_analyzer import Pattern, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 from presidio_analyzer.predefined_recognizers import (
     CreditCardRecognizer,
-    DateRecognizer,
     IbanRecognizer,
     NhsRecognizer,
 )
 from presidio_analyzer.predefined_recognizers.generic.iban_patterns import regex_per_country
 
-from training_scripts.governance.pii_recognizers import DOB, MRN, _RegexRecognizer
+from training_scripts.governance.pii_recognizers import MRN, _RegexRecognizer
 
 IBAN = "IBAN_CODE"
 CARD, PHONE = "CREDIT_CARD", "PHONE_NUMBER"
@@ -156,56 +154,6 @@ class MedicalRecordNumberRecognizer(_RegexRecognizer):
 
     ENTITY = MRN
     PATTERNS = (re.compile(rf"{_RECORD_LABEL}[ ]?[:#]?[ ]?({_RECORD_VALUE})(?![\w-])"),)
-
-
-# Date forms: the numeric ones of Presidio's DateRecognizer (all but timestamps and month-year
-# fragments), which it matches without case, and the written-month forms it lacks.
-_PRESIDIO_DATES = [
-    p.regex
-    for p in DateRecognizer.PATTERNS
-    if not p.name.startswith(("Datetime", "MMM", "mm/yy", "dd-MMM or"))
-]
-_MONTH = (
-    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
-    r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
-)
-_ORDINAL_DAY = r"(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)?"
-_WRITTEN_DATES = [
-    rf"\b{_ORDINAL_DAY}[ -](?:of[ ])?{_MONTH}[ ,-]+\d{{4}}\b",  # 5th November 1988, 12-Jan-1993
-    rf"\b{_MONTH}[ ]{_ORDINAL_DAY},?[ ]\d{{4}}\b",  # July 7, 1977
-    r"\b\d{4}[./](?:0?[1-9]|1[0-2])[./](?:0?[1-9]|[12]\d|3[01])\b",  # 1993/07/02, 2019.11.05
-]
-DATE = re.compile("|".join(f"(?:{d})" for d in [*_WRITTEN_DATES, *_PRESIDIO_DATES]), re.I)
-# Before the date: "DOB", "D.O.B.:", "date of birth", "born (on)", "b.", "f." (født/född).
-_BIRTH_CUE = re.compile(
-    r"(?i:\b(?:dob|d\.o\.b|date[ ]of[ ]birth|birth[ ]?date|birthday|born|geb|née?)\b\.?|"
-    r"(?<![\w.])[bf]\.(?=[ ]?(?:\d|$)))"
-)
-# A chat turn that asks for it: the date in the next turn is the date of birth.
-_BIRTH_QUESTION = re.compile(
-    r"(?i:\b(?:dob|d\.o\.b|date[ ]of[ ]birth|birth[ ]?date|birthday|born)\b)[^\n?]*\?[^\n]*\n"
-)
-CUE_WINDOW = 25  # characters between a birth cue and its date (same line)
-
-
-class DateOfBirthRecognizer(_RegexRecognizer):
-    """A date after a birth cue (DOB, date of birth, born on, b.), or the answer to a chat turn
-    that asked for one; other dates (a contract's, a visit's) are not PII here."""
-
-    ENTITY = DOB
-    SCORE = 0.85
-
-    def analyze(
-        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
-    ) -> list[RecognizerResult]:
-        answers = [(m.end(), text.find("\n", m.end())) for m in _BIRTH_QUESTION.finditer(text)]
-        results = []
-        for match in DATE.finditer(text):
-            before = text[max(0, match.start() - CUE_WINDOW) : match.start()].rsplit("\n", 1)[-1]
-            answered = any(s <= match.start() and (e < 0 or match.end() <= e) for s, e in answers)
-            if _BIRTH_CUE.search(before) or answered:
-                results.append(RecognizerResult(DOB, match.start(), match.end(), self.SCORE))
-        return results
 
 
 def luhn_valid(digits: str) -> bool:

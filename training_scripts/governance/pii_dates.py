@@ -1,0 +1,131 @@
+"""Dates of birth. A date is personal here only when something says it is a birth date: a cue
+before it (in the languages the corpus quotes), an age right before it, a person's name right
+before it, a table column headed "DOB", or a chat turn that asked for it. Other dates (a
+contract's, a visit's, a lab result's) are kept.
+
+The date forms are the numeric ones of Presidio's `DateRecognizer` plus the written-month forms
+it lacks.
+"""
+
+from __future__ import annotations
+
+from training_scripts.governance import presidio_cpu  # noqa: F401  (first: see its docstring)
+
+# isort: split
+
+import re
+
+from presidio_analyzer import RecognizerResult
+from presidio_analyzer.nlp_engine import NlpArtifacts
+from presidio_analyzer.predefined_recognizers import DateRecognizer
+
+from training_scripts.governance.pii_recognizers import (
+    DOB,
+    LOWER,
+    UPPER,
+    _RegexRecognizer,
+    is_organisation,
+)
+from training_scripts.governance.pii_tables import column_cells
+
+# Date forms: the numeric ones of Presidio's DateRecognizer (all but timestamps and month-year
+# fragments), which it matches without case, and the written-month forms it lacks.
+_PRESIDIO_DATES = [
+    p.regex
+    for p in DateRecognizer.PATTERNS
+    if not p.name.startswith(("Datetime", "MMM", "mm/yy", "dd-MMM or"))
+]
+_MONTH = (
+    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
+    r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+)
+_ORDINAL_DAY = r"(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)?"
+_WRITTEN_DATES = [
+    rf"\b{_ORDINAL_DAY}[ -](?:of[ ])?{_MONTH}[ ,-]+\d{{4}}\b",  # 5th November 1988, 12-Jan-1993
+    rf"\b{_MONTH}[ ]{_ORDINAL_DAY},?[ ]\d{{4}}\b",  # July 7, 1977
+    r"\b\d{4}[./](?:0?[1-9]|1[0-2])[./](?:0?[1-9]|[12]\d|3[01])\b",  # 1993/07/02, 2019.11.05
+]
+DATE = re.compile("|".join(f"(?:{d})" for d in [*_WRITTEN_DATES, *_PRESIDIO_DATES]), re.I)
+# "DOB", "D.O.B.:", "date of birth", "born (on)", "b.", "f." (født/född), and the words of the
+# languages the corpus quotes: geboren, né(e) le, nato/nata il, nacido/a el, nascido/a em,
+# urodzony/a, født/född/fødd, syntynyt; Geburtsdatum, date de naissance, fecha de nacimiento,
+# data di/de nascita/nascimento, geboortedatum, data urodzenia.
+_BIRTH_WORDS = (
+    r"dob|d\.o\.b|date[ ]of[ ]birth|birth[ ]?date|birthday|born|geb|geboren|née?|nat[oa]|"
+    r"nacid[oa]|nascid[oa]|urodzon[ya]|født|född|fødd|syntynyt|geburtsdatum|"
+    r"date[ ]de[ ]naissance|fecha[ ]de[ ]nacimiento|data[ ]d[ie][ ]nasc(?:ita|imento)|"
+    r"geboortedatum|data[ ]urodzenia"
+)
+_BIRTH_CUE = re.compile(rf"(?i:\b(?:{_BIRTH_WORDS})\b\.?|(?<![\w.])[bf]\.(?=[ ]?(?:\d|$)))")
+CUE_WINDOW = 25  # characters between a birth cue and its date (same line)
+# An age right before the date: "Aged 39 (19.01.1986)", "54 y/o, 02/03/1970", "61yrs 1963-08-12".
+_AGE_BEFORE = re.compile(
+    r"(?i:\b(?:aged?[ ]\d{1,3}|\d{1,3}[ ]?(?:y/?o|yrs?|years?(?:[ ]old)?)|\d{1,3}-year-old))"
+    r"(?:[ ]?[,(][ ]?|[ ])$"
+)
+# A full name right before it: "Aoife Brennan (04/09/1986)", "Fatima El Idrissi, 1987-12-03".
+_NAME_BEFORE = re.compile(
+    rf"(?<![\w.])([{UPPER}][{LOWER}'’-]+(?:[ ](?:(?:de|van|von|da|di|del|le|la|al|el)[ ])?"
+    rf"[{UPPER}][{LOWER}'’-]+){{1,3}})(?:[ ]\(|,[ ])$"
+)
+# Words that make such a run a document, an event or a term rather than a person.
+_NOT_A_PERSON = {
+    "Date", "Effective", "Visit", "Agreement", "Amendment", "Lease", "Contract", "Invoice",
+    "Order", "Schedule", "Annex", "Version", "Report", "Letter", "Note", "Review", "Admission",
+    "Discharge", "Surgery", "Clinic", "Appointment", "Policy", "Notice", "Term", "Renewal",
+    "Start", "End", "Signed", "Dated", "Issued", "Updated", "Released", "Filed", "Court",
+}  # fmt: skip
+_HEADER = re.compile(rf"(?i:{_BIRTH_WORDS})\.?")
+# A chat turn that asks for it (a question mark, or the next line another speaker's turn): the
+# date in the next turn is the date of birth, unless the asking line already holds a date.
+_SPEAKER = r"[ ]*[^\W\d_][\w .()'-]{0,24}:"
+_BIRTH_QUESTION = re.compile(
+    rf"(?i:(?:^{_SPEAKER}[^\n]*?)?\b(?:{_BIRTH_WORDS})\b)(?:[^\n?]*\?[^\n]*\n|"
+    rf"[^\n]*\n(?={_SPEAKER}))",
+    re.MULTILINE,
+)
+
+
+def _asked(text: str) -> list[tuple[int, int]]:
+    """The lines that answer a turn asking for a date of birth."""
+    answers = []
+    for match in _BIRTH_QUESTION.finditer(text):
+        line_start = text.rfind("\n", 0, match.start()) + 1
+        if DATE.search(text, line_start, match.end()) is None:
+            end = text.find("\n", match.end())
+            answers.append((match.end(), len(text) if end < 0 else end))
+    return answers
+
+
+def _named_before(before: str) -> bool:
+    run = _NAME_BEFORE.search(before)
+    if run is None:
+        return False
+    words = run.group(1).split()
+    return not (set(words) & _NOT_A_PERSON or is_organisation(words, ""))
+
+
+class DateOfBirthRecognizer(_RegexRecognizer):
+    """A date after a birth cue, an age or a person's name, in a DOB column, or the answer to a
+    chat turn that asked for one (see the module docstring)."""
+
+    ENTITY = DOB
+    SCORE = 0.85
+
+    def analyze(
+        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
+    ) -> list[RecognizerResult]:
+        answers = _asked(text)
+        cells = column_cells(text, _HEADER) if "|" in text or "\t" in text else []
+        results = []
+        for match in DATE.finditer(text):
+            start, end = match.span()
+            before = text[max(0, start - CUE_WINDOW) : start].rsplit("\n", 1)[-1]
+            if (
+                _BIRTH_CUE.search(before)
+                or _AGE_BEFORE.search(before)
+                or _named_before(text[max(0, start - 60) : start].rsplit("\n", 1)[-1])
+                or any(s <= start and end <= e for s, e in [*answers, *cells])
+            ):
+                results.append(RecognizerResult(DOB, start, end, self.SCORE))
+        return results
