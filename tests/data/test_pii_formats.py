@@ -216,6 +216,31 @@ def test_record_numbers_under_hospital_labels_arefound(
     assert ("MEDICAL_RECORD_NUMBER", number) in found(engine, text)
 
 
+@pytest.mark.parametrize(
+    ("text", "number"),
+    [
+        ("Transferred; NHI KLM4829 on the referral.", "KLM4829"),
+        ("NHI: QRT57HX confirmed at triage", "QRT57HX"),
+        ("Ontario health card 6621-458-903-KT presented.", "6621-458-903-KT"),
+        ("UR number 0772291, ward 3", "0772291"),
+        ("Chart no. 41-77812 pulled for audit", "41-77812"),
+        ("Medicare no. 3172 58193 2 on file", "3172 58193 2"),
+        ("Patient | MRN | Bed\nIvo Marek | 7730192 | 12", "7730192"),
+    ],
+)
+def test_health_numbers_under_other_labels_and_in_record_columns_are_found(
+    engine: PiiEngine, text: str, number: str
+) -> None:
+    assert ("MEDICAL_RECORD_NUMBER", number) in found(engine, text)
+
+
+def test_a_number_in_a_column_not_headed_by_a_record_label_is_no_record_number(
+    engine: PiiEngine,
+) -> None:
+    spans = found(engine, "Item | Qty | Lot\nGauze | 40 | 7730192")
+    assert "MEDICAL_RECORD_NUMBER" not in {k for k, _ in spans}
+
+
 def test_a_checksum_valid_ten_digit_number_without_an_nhs_cue_is_no_record_number(
     engine: PiiEngine,
 ) -> None:

@@ -91,8 +91,9 @@ _DIGIT_SIGNS: dict[str, Callable[[str], object]] = {
 # An e-mail spelled out in a chat has no "@": "ana [at] x [dot] com", "ana at x dot com".
 _SPELLED_EMAIL = re.compile(r"(?i:[\[({] ?at ?[\])}]| dot )").search
 _CUE_SIGNS = {
-    MRN: ("mrn", "record", "med rec", "chart", "patient", "hospital", "unit", "nhs", "chi", "mrd"),
-}
+    MRN: ("mrn", "record", "med rec", "chart", "patient", "hosp", "unit", "nhs", "chi", "mrd",
+          "nhi", "ur n", "urn", "emr", "ehr", "health card", "health insur", "medicare", "ohip"),
+}  # fmt: skip
 
 
 def _signs(text: str) -> list[str]:

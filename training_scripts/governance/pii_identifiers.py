@@ -27,6 +27,7 @@ from presidio_analyzer.predefined_recognizers import (
 from presidio_analyzer.predefined_recognizers.generic.iban_patterns import regex_per_country
 
 from training_scripts.governance.pii_recognizers import MRN, _RegexRecognizer
+from training_scripts.governance.pii_tables import column_cells
 
 IBAN = "IBAN_CODE"
 CARD, PHONE = "CREDIT_CARD", "PHONE_NUMBER"
@@ -139,21 +140,41 @@ class NhsNumberRecognizer(NhsRecognizer):
         return [r for r in found if self.CUE.search(text[max(0, r.start - self.WINDOW) : r.start])]
 
 
-# Labels hospitals put before a record number ("MRN", "hospital no.", "chart #", "unit number").
+# Labels hospitals put before a record number ("MRN", "hospital no.", "chart #", "UR number"),
+# and national health numbers known by their own name: New Zealand's NHI, Ontario's OHIP health
+# card, Australia's Medicare number, a "health card" or "health insurance number".
 _RECORD_LABEL = (
     r"(?i:\b(?:MRN|medical[ ]record(?:[ ](?:number|no\.?|\#))?|med[ ]rec(?:[ ]no\.?)?|"
-    r"(?:chart|hospital|unit|patient|case[ ]?note|health[ ]record|record|NHS|CHI|MRD)"
-    r"[ ]?(?:number|no\.?|nr\.?|\#|id|identifier))(?![\w]))(?:[ ]?\#(?=[ ]?:))?"
+    r"(?:chart|hosp(?:ital|\.)?|unit|patient|case[ ]?note|health[ ]record|record|NHS|CHI|MRD|"
+    r"UR|URN|EMR|EHR)[ ]?(?:number|no\.?|nr\.?|\#|id|identifier)|NHI(?:[ ](?:number|no\.?))?|"
+    r"OHIP(?:[ ](?:number|no\.?))?|health[ ](?:card|insurance)(?:[ ](?:number|no\.?|\#))?|"
+    r"medicare(?:[ ](?:card|number|no\.?))?)(?![\w]))(?:[ ]?\#(?=[ ]?:))?"
 )
-_RECORD_VALUE = r"(?:[A-Z]{1,3}-?\d{5,10}|\d{3,5}-\d{4,6}|\d{3}[ ]\d{3}[ ]\d{4}|\d{5,10})"
+_RECORD_VALUE = (
+    r"(?:[A-Z]{1,3}-?\d{4,10}|[A-Z]{3}\d{2}[A-Z]{2}|\d{2,5}(?:-\d{2,6}){1,3}(?:-[A-Z]{2})?|"
+    r"\d{3}[ ]\d{3}[ ]\d{4}|\d{4}[ ]\d{5}[ ]\d{1,2}|\d{5,10})"
+)
+_RECORD_HEADER = re.compile(_RECORD_LABEL)
 
 
 class MedicalRecordNumberRecognizer(_RegexRecognizer):
     """An identifier after a record-number label: `MRN 4471-2290`, `hospital no. 00482716`,
-    `chart # 558201`, `hospital ID H-2290311`, `unit number RX7741029`."""
+    `chart # 558201`, `hospital ID H-2290311`, `unit number RX7741029`, `NHI ZAC5361`, or in a
+    table column headed by such a label."""
 
     ENTITY = MRN
     PATTERNS = (re.compile(rf"{_RECORD_LABEL}[ ]?[:#]?[ ]?({_RECORD_VALUE})(?![\w-])"),)
+    VALUE = re.compile(_RECORD_VALUE)
+
+    def analyze(
+        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
+    ) -> list[RecognizerResult]:
+        results = super().analyze(text, entities, nlp_artifacts)
+        if "|" in text or "\t" in text:
+            for start, end in column_cells(text, _RECORD_HEADER):
+                if self.VALUE.fullmatch(text, start, end):
+                    results.append(RecognizerResult(MRN, start, end, self.SCORE))
+        return results
 
 
 def luhn_valid(digits: str) -> bool:
