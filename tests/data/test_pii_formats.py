@@ -294,3 +294,45 @@ def test_a_luhn_valid_card_number_after_a_card_cue_is_removed(engine: PiiEngine)
 
 def test_a_phone_number_after_a_phone_cue_is_removed_in_any_layout(engine: PiiEngine) -> None:
     assert "47 11" not in engine.anonymize(["Mobile: 47 11 23 58, call after six."])[0]
+
+
+@pytest.mark.parametrize(
+    ("text", "phone"),
+    [
+        ("Mobile +1-875-784-2210x48120 after six.", "+1-875-784-2210x48120"),
+        ("Tel: 0316/89979677, Montag bis Freitag.", "0316/89979677"),
+        ("Agent: best callback number?\nCaller: 61 44 20 97", "61 44 20 97"),
+        ("Next of kin: son, Ravi, +55 41 1938-4417.", "+55 41 1938-4417"),
+        ("She is on 221.604.7712 most days.", "221.604.7712"),
+        ("He left 001-221-604-7712x41 for the nurse.", "001-221-604-7712x41"),
+    ],
+)
+def test_phones_in_layouts_only_phones_take_or_answering_a_request_are_found(
+    engine: PiiEngine, text: str, phone: str
+) -> None:
+    assert ("PHONE_NUMBER", phone) in found(engine, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Agent: and your account number?\nCustomer: 44172093",
+        "Effective Date: 01.07.2024. Review on 03.03.2025.",
+        "Our enterprise number 0417.497.106 appears on invoices.",
+        "BP 120/80, HR 72, firmware 5.4.1.2, scored +5 points.",
+    ],
+)
+def test_numbers_that_are_not_phones_are_kept(engine: PiiEngine, text: str) -> None:
+    assert "PHONE_NUMBER" not in {k for k, _ in found(engine, text)}
+
+
+def test_a_luhn_valid_card_number_named_by_a_charge_or_the_card_after_it_is_removed(
+    engine: PiiEngine,
+) -> None:
+    text = "Customer: wrong charge on 6763 5563 0986\nAgent: Refund issued to that card."
+    assert ("CREDIT_CARD", "6763 5563 0986") in found(engine, text)
+
+
+def test_a_luhn_valid_order_number_with_no_card_cue_is_no_card(engine: PiiEngine) -> None:
+    spans = found(engine, "Order 676355630986 shipped to the depot on Monday.")
+    assert "CREDIT_CARD" not in {k for k, _ in spans}

@@ -185,16 +185,24 @@ def luhn_valid(digits: str) -> bool:
     return total % 10 == 0
 
 
-_CARD_CUE = re.compile(r"(?i:\b(?:card|visa|mastercard|amex|maestro|jcb|diners)\b)")
+# A card named before the number, or a payment on it ("charged on", "paid with"), or the card
+# named right after it ("wrong charge on 5020 ...\nAgent: Refund issued to that card").
+_CARD_CUE = re.compile(
+    r"(?i:\b(?:card|visa|mastercard|amex|maestro|jcb|diners|charged?|debited|paid[ ]with|"
+    r"pay(?:ing)?[ ]with)\b)"
+)
+_CARD_AFTER = re.compile(r"(?i:\bcard\b)")
 _CARD_NUMBER = re.compile(r"(?<![\w-])(\d(?:[ -]?\d){11,18})(?![\w-])")
 
 
 class CuedCardRecognizer(_RegexRecognizer):
-    """A Luhn-valid 12-19 digit number after a card cue: the lengths and prefixes Presidio's
-    `CreditCardRecognizer` leaves out (Maestro, 19-digit Visa, JCB 15)."""
+    """A Luhn-valid 12-19 digit number with a card or payment cue before it, or the card named
+    just after it: the lengths and prefixes Presidio's `CreditCardRecognizer` leaves out
+    (Maestro, 19-digit Visa, JCB 15)."""
 
     ENTITY = CARD
     WINDOW = 40
+    AFTER_WINDOW = 60
 
     def analyze(
         self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
@@ -203,25 +211,50 @@ class CuedCardRecognizer(_RegexRecognizer):
         for match in _CARD_NUMBER.finditer(text):
             digits = re.sub(r"\D", "", match.group(1))
             before = text[max(0, match.start() - self.WINDOW) : match.start()]
-            if luhn_valid(digits) and _CARD_CUE.search(before):
+            after = text[match.end() : match.end() + self.AFTER_WINDOW]
+            if luhn_valid(digits) and (_CARD_CUE.search(before) or _CARD_AFTER.search(after)):
                 results.append(RecognizerResult(CARD, *match.span(1), self.SCORE))
         return results
 
 
+_PHONE_CUE = (
+    r"phone|tel|telephone|mobile|mob|cell|callback|whatsapp|contact[ ]number|"
+    r"call[ ](?:me[ ])?(?:on|at)|reach(?:able)?[ ](?:me[ ])?(?:on|at)"
+)
+_PHONE_LAYOUT = r"(?:\+|00)?\(?\d[\d ()./-]{5,18}\d"
+_EXTENSION = r"[ ]?(?:x|ext\.?)[ ]?\d{1,6}"
+# A chat turn that asks for a phone number (not an account, order or card number); the next turn
+# answers it.
+_PHONE_QUESTION = (
+    rf"(?im:\b(?:{_PHONE_CUE}|(?:contact|callback|phone|mobile|cell)[ ]?(?:number|no\.?))\b"
+    r"[^\n]*\n[ ]*[^\W\d_][\w .()'-]{0,24}:[^\n\d+]{0,30})"
+)
+
+
 class CuedPhoneRecognizer(_RegexRecognizer):
     """7-15 digits laid out as a phone number right after a phone cue ("Tel:", "mobile",
-    "call me on"), in any country's layout, valid numbering plan or not."""
+    "call me on") or in the chat turn that answers a request for one, in any country's layout,
+    valid numbering plan or not; and, with no cue, the layouts only phone numbers take: a
+    North American number with its separators ("412.555.0166", "001-412-555-0199x123") and a
+    number written with its international "+" prefix ("+55 41 1938-8617")."""
 
     ENTITY = PHONE
     PATTERNS = (
         re.compile(
-            r"(?i:\b(?:phone|tel|telephone|mobile|mob|cell|callback|whatsapp|"
-            r"contact[ ]number|call[ ](?:me[ ])?(?:on|at)|reach(?:able)?[ ](?:me[ ])?(?:on|at))"
-            r"\b\.?(?:[ ](?:number|no\.?|is))?[ ]?[:\-]?[ ]?)"
-            r"((?:\+|00)?\(?\d[\d ().-]{5,18}\d(?:[ ]?(?:x|ext\.?)[ ]?\d{1,6})?)(?![\w])"
+            rf"(?i:\b(?:{_PHONE_CUE})\b\.?(?:[ ](?:number|no\.?|is))?[ ]?[:\-]?[ ]?)"
+            rf"({_PHONE_LAYOUT}(?:{_EXTENSION})?)(?![\w])"
         ),
+        re.compile(rf"{_PHONE_QUESTION}({_PHONE_LAYOUT}(?:{_EXTENSION})?)(?![\w])"),
+        re.compile(
+            r"(?<![\w+.-])((?:\+1[ .-]?|001[ .-]?)?(?:\(\d{3}\)[ ]?|\d{3}([.-]))\d{3}"
+            r"(?(2)\2|[ .-])\d{4}(?:x\d{1,6})?)(?![\w-]|[.,]\d)"
+        ),
+        re.compile(r"(?<![\w+])(\+\d{1,3}(?:[ .-]?\(?\d{1,5}\)?){2,6})(?![\w-]|[.,]\d)"),
     )
+    EXTENSION = re.compile(rf"(?i:{_EXTENSION})$")
 
     def accept(self, match: re.Match[str]) -> tuple[int, int] | None:
-        digits = sum(c.isdigit() for c in match.group(1))
-        return match.span(1) if 7 <= digits <= 15 else None
+        number = self.EXTENSION.sub("", match.group(1))
+        digits = sum(c.isdigit() for c in number)
+        wanted = (8, 15) if number.startswith("+") and match.re is self.PATTERNS[3] else (7, 15)
+        return match.span(1) if wanted[0] <= digits <= wanted[1] else None
