@@ -125,6 +125,43 @@ def test_international_street_lines_are_found_whole(
     assert ("STREET_ADDRESS", street) in found(engine, text)
 
 
+@pytest.mark.parametrize(
+    ("text", "street"),
+    [
+        ("The Surety, Ana Lind, of Solvik 14, signs below.", "Solvik 14"),
+        ("Agent: Shipping address?\nCustomer: Trnjanska 8\nAgent: thanks", "Trnjanska 8"),
+        ("Lives at 4410 Kestrel Glade Apt. 12 with her son.", "4410 Kestrel Glade Apt. 12"),
+        # PiiEngine looks for streets only in text with a digit (pii.py's cheap signs)
+        ("The Borrower, of Aleea Teilor, repays EUR 5,000.", "Aleea Teilor"),
+        ("Buyer: Rua das Flores, S/N, 4050-262 Porto.", "Rua das Flores, S/N"),
+        ("Home: 12 Ffordd yr Eglwys, Bangor LL57 1AB.", "12 Ffordd yr Eglwys"),
+        ("Adres: Kerkstraat 12-B, 1017 GB Amsterdam.", "Kerkstraat 12-B"),
+        ("Deliver to 12 Jalan Sultan #03-04, Singapore 199001.", "12 Jalan Sultan #03-04"),
+        ("Giao đến 25/7 đường Hoàng Diệu, Quận 4.", "25/7 đường Hoàng Diệu"),
+        ("Home: 41 Kauri Approach, Albany.", "41 Kauri Approach"),
+        ("Osoite Mannerheiminbulevardi 8, Helsinki.", "Mannerheiminbulevardi 8"),
+    ],
+)
+def test_street_lines_after_other_cues_and_in_more_national_forms_are_found(
+    engine: PiiEngine, text: str, street: str
+) -> None:
+    assert ("STREET_ADDRESS", street) in found(engine, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Notice, of 12 Months, is required.",
+        "Those terms, of Clause 12, apply.",
+        "Agent: What's your address?\nCustomer: same as before",
+    ],
+)
+def test_counts_clauses_and_non_answers_after_a_street_cue_are_kept(
+    engine: PiiEngine, text: str
+) -> None:
+    assert "STREET_ADDRESS" not in {k for k, _ in found(engine, text)}
+
+
 def test_a_lower_case_street_line_in_a_chat_is_removed(engine: PiiEngine) -> None:
     assert "birch" not in engine.anonymize(["customer: new address is 17 birch lane, leeds"])[0]
 
