@@ -140,6 +140,12 @@ def test_international_street_lines_are_found_whole(
         ("Giao đến 25/7 đường Hoàng Diệu, Quận 4.", "25/7 đường Hoàng Diệu"),
         ("Home: 41 Kauri Approach, Albany.", "41 Kauri Approach"),
         ("Osoite Mannerheiminbulevardi 8, Helsinki.", "Mannerheiminbulevardi 8"),
+        ("Address:\nRibnjak 14c\nKarlovac", "Ribnjak 14c"),
+        ("Buyer: Ivana Horvat, Trešnjevka 22. Price 4,000 EUR.", "Trešnjevka 22"),
+        ("Borrower: Tran Thi Mai, Số 18 Lý Thường Kiệt, Hà Nội.", "Số 18 Lý Thường Kiệt"),
+        ("Asiakas: Pekka Laine, Hämeen katu 12 B.", "Hämeen katu 12 B"),
+        ("Tenant: Raúl Díaz, Urbanización Los Pinos 41, Marbella.", "Urbanización Los Pinos 41"),
+        ("name Dewi Lestari, Gg. Mawar No. 7", "Gg. Mawar No. 7"),
     ],
 )
 def test_street_lines_after_other_cues_and_in_more_national_forms_are_found(
@@ -154,6 +160,8 @@ def test_street_lines_after_other_cues_and_in_more_national_forms_are_found(
         "Notice, of 12 Months, is required.",
         "Those terms, of Clause 12, apply.",
         "Agent: What's your address?\nCustomer: same as before",
+        "the tenant is lukas hoffmann, flat 3, rent paid monthly.",
+        "Purchaser: Nordwind Holding GmbH, HRB 214478 (Amtsgericht Hamburg).",
     ],
 )
 def test_counts_clauses_and_non_answers_after_a_street_cue_are_kept(
@@ -204,6 +212,8 @@ def test_dates_of_birth_in_many_forms_arefound(engine: PiiEngine, text: str, dob
         ("Seen in bay 3: Grace Oduya (11/03/1958), reviewed by the team.", "11/03/1958"),
         ("Patient | Date of birth | Ward\nTom Price | 1944-05-30 | 6B", "1944-05-30"),
         ("Agent: date of birth please\nCaller: 12.12.1981", "12.12.1981"),
+        ("ODILE MARCHAND (02/05/1949) was reviewed in clinic.", "02/05/1949"),
+        ("K. Brandt (3 Mar 1961) declined the MRI.", "3 Mar 1961"),
     ],
 )
 def test_dates_of_birth_without_a_cue_beside_them_are_found(
@@ -342,6 +352,7 @@ def test_a_phone_number_after_a_phone_cue_is_removed_in_any_layout(engine: PiiEn
         ("Next of kin: son, Ravi, +55 41 1938-4417.", "+55 41 1938-4417"),
         ("She is on 221.604.7712 most days.", "221.604.7712"),
         ("He left 001-221-604-7712x41 for the nurse.", "001-221-604-7712x41"),
+        ("Agent: Best number to call you back?\nCustomer: 505 408 533", "505 408 533"),
     ],
 )
 def test_phones_in_layouts_only_phones_take_or_answering_a_request_are_found(

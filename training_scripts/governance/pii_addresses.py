@@ -41,13 +41,15 @@ _PARTICLE = r"(?:de|del|de la|de las|de los|do|da|dos|das|des|du|di|della|le|la|
 _HOUSE = r"\d{1,5}(?:[A-Za-z](?![\w]))?(?:[/-](?:\d{1,4}[A-Za-z]?|[IVX]{1,4}|[A-Za-z])\b)?"
 # Floor/door/unit after the number: `4º 2ª`, `3º Esq`, `3. OG links`, `2 tr`, `bus 2`, `#20-01`.
 _AFTER = (
-    r"(?:,?[ ]{1,2}(?:\d{1,2}[ ]?[ºª°](?:[ ]?(?:\d{1,2}[ ]?[ºª°]|[A-Za-z]{1,5}\.?))?"
+    r"(?:[ ]?,?[ ]{1,2}(?:\d{1,2}[ ]?[ºª°](?:[ ]?(?:\d{1,2}[ ]?[ºª°]|[A-Za-z]{1,5}\.?))?"
     r"|\d{1,2}\.[ ]?(?:OG|St\.|Stock|Etage|tv|th|mf|sal)(?:[ ](?:links|rechts|mitte))?"
     r"|\d{1,2}[ ]tr"
     r"|(?i:bus|int\.|piso|depto\.|dpto\.|interior|edif\.|apt\.?|apto\.?|apartment|suite|"
     r"ste\.?|unit|flat|floor|fl\.|door|room|m\.|kv\.)[ ]?\#?\d{1,5}[A-Za-z]?(?:-\d{1,4})?"
     r"|\#\d{1,3}-\d{1,4}"
-    r"|(?:Bl|Sc|Ap|Et)\.[ ]\d{1,4}[A-Za-z]?))*"
+    r"|(?:Bl|Sc|Ap|Et)\.[ ]\d{1,4}[A-Za-z]?"
+    # a staircase letter and flat number (Finnish, Swedish): "Hämeen katu 12 B 22"
+    r"|(?<=\d[ ])[A-H](?:[ ]\d{1,3})?(?![\w])))*"
 )
 _UNIT_BEFORE = (
     rf"(?:(?:Flat|Apartment|Apt\.?|Unit|Suite|Plot|Villa|House|Studio|No\.|H\.[ ]?No\.|"
@@ -101,12 +103,12 @@ _TYPE_FIRST = (
     r"Bulevardul|Bd\.|Intrarea|Calea|Aleea|Soseaua|Șoseaua|Drumul|Am|An[ ]der|Auf[ ]der|"
     r"Retorno|Ladeira|Gang|plac|Plac|Aleja|"
     r"Im|Zum|Zur|In[ ]der|Unter[ ]den|Chaussée|Rue|Quai|Avenue|Boulevard|Allée|Impasse|Chemin|"
-    r"Ulitsa|ulitsa"
+    r"Ulitsa|ulitsa|Periférico|Urbanización|Eje[ ]vial|Residencial|Conjunto|Gg\."
 )
 # A street named after a person: the name is part of the street, not a person in the text.
 STREET_AFTER = re.compile(rf"[ ](?:{_TYPES}|{_TYPES.lower()})s?\b")
 STREET_BEFORE = re.compile(
-    rf"(?:\b(?:{_TYPE_FIRST}|Periférico|Conjunto|Eje[ ]vial|Cañada|Urbanización|Gang|phố|Phố|"
+    rf"(?:\b(?:{_TYPE_FIRST}|Cañada|phố|Phố|"
     rf"đường|Đường|Ngõ|Hẻm)[ ](?:(?:de|del|da|do|dos|di|la)[ ])?)$"
 )
 # Vietnamese street, lane, alley and block words ("đường", "phố", "ngõ", "hẻm", "khu").
@@ -138,12 +140,16 @@ _STREET_CUE = (
     r"(?i:(?:\b(?:(?:lives|living|resides|residing|resident|moved|moving|relocated|delivered|"
     r"shipped|flat|house)[ ](?:at|to)|address(?:[ ]is)?:?|(?<=,[ ])of)|"
     # a chat turn asking for the address; the street line opens the next turn
-    r"\baddress\b[^\n]*\?[ ]*\n[ ]*[^\W\d_][\w .()'-]{0,24}:)[ ])"
+    r"\baddress\b[^\n]*\?[ ]*\n[ ]*[^\W\d_][\w .()'-]{0,24}:|"
+    # a contract party's (or a chat's) name and the street line after it: "Buyer: Ana Lima, "
+    r"\b(?:(?:tenant|landlord|borrower|lender|buyer|seller|purchaser|vendor|guarantor|surety|"
+    r"licensee|licensor|employee|claimant|respondent):|name)[ ][^,\n:]{2,40},)(?:[ ]|[ ]*\n[ ]*))"
 )
 _UNIT_WORDS = r"(?:Apt|Apartment|Suite|Ste|Unit|Flat|Floor)\b"
 _NOT_A_STREET = (
     r"(?!(?i:bed|room|ward|bay|level|floor|stage|step|day|week|page|the|a|an|clause|section|"
-    r"schedule|article|annex|appendix|exhibit|part|chapter|paragraph|item|table)\b)"
+    r"schedule|article|annex|appendix|exhibit|part|chapter|paragraph|item|table|hrb|hra|kvk|"
+    r"vat|reg|crn|company|residing|resident|living|lives|resides|born|aged)\b)"
 )
 
 PATTERNS = (
@@ -168,6 +174,8 @@ PATTERNS = (
     ),
     # Compound street word, number after.
     re.compile(rf"\b({_COMPOUND_WORD}[ ]{_HOUSE}{_AFTER})(?![\w.,]\d)"),
+    # A Finnish genitive before a separate street word: "Ylä-Fallin katu 9".
+    re.compile(rf"\b({_CAP}n[ ](?:katu|tie|kuja|polku|bulevardi)[ ]{_HOUSE}{_AFTER})(?![\w.,]\d)"),
     # An adjective before a separate German street word: "Mariahilfer Straße 101/2/14".
     re.compile(
         rf"\b({_CAP}er[ ](?:Straße|Strasse|Str\.|Gasse|Weg|Allee|Platz|Ring|Damm|Ufer)[ ]"
@@ -211,10 +219,11 @@ PATTERNS = (
         rf"(?:{_TYPES}))\b"
     ),
     re.compile(
-        rf"{_STREET_CUE}{_NOT_A_STREET}((?:{_ANY}[ ]){{1,4}}(?:(?:No|Nr)\.?[ ])?{_HOUSE}{_AFTER}"
+        rf"{_STREET_CUE}{_NOT_A_STREET}((?:{_ANY}[ ]){{1,4}}(?:(?:No|Nr)\.?[ ])?{_HOUSE}"
+        rf"(?:/\d{{1,4}})*{_AFTER}"
         rf"|(?:{_ANY}[ ]){{0,3}}{_ANY},[ ]{_HOUSE}"
         rf"|{_HOUSE}[ ]{_NOT_AFTER_NUMBER}{_CAP}(?:[ ](?!{_UNIT_WORDS}){_CAP}){{0,3}}{_AFTER}"
-        rf"|(?:{_TYPE_FIRST})[ ]{_CAP}(?:[ ](?:{_PARTICLE}[ ])?{_CAP}){{0,3}})(?![\w.,]\d)"
+        rf"|(?:{_TYPE_FIRST})[ ]{_CAP}(?:[ ](?:{_PARTICLE}[ ])?{_CAP}){{0,3}})(?![\w.,]?\d)"
     ),
     re.compile(rf"\b({_PO_BOX})", re.IGNORECASE),
     # Malay and Singapore: "No. 12, Jalan Ampang", "88 Jalan Besar #05-12".
@@ -228,7 +237,8 @@ PATTERNS = (
         rf"(?<![\w/])((?:[Ss]ố[ ])?\d{{1,4}}(?:/\d{{1,4}}){{0,3}}[ ](?:{_VIETNAMESE_TYPES})[ ]"
         rf"(?:(?:[Ss]ố[ ])?\d{{1,4}}|{_CAP}(?:[ ]{_CAP}){{0,3}})"
         rf"(?:[ ](?:{_VIETNAMESE_TYPES})[ ]\d{{1,4}})?"
-        rf"|\d{{1,4}}(?:/\d{{1,4}}){{1,3}}[ ]{_CAP}(?:[ ]{_CAP}){{1,3}})"
+        rf"|(?:[Ss]ố[ ]\d{{1,4}}(?:/\d{{1,4}}){{0,3}}|\d{{1,4}}(?:/\d{{1,4}}){{1,3}})[ ]{_CAP}"
+        rf"(?:[ ]{_CAP}){{1,3}})"
     ),
 )
 

@@ -63,10 +63,12 @@ _AGE_BEFORE = re.compile(
     r"(?i:\b(?:aged?[ ]\d{1,3}|\d{1,3}[ ]?(?:y/?o|yrs?|years?(?:[ ]old)?)|\d{1,3}-year-old))"
     r"(?:[ ]?[,(][ ]?|[ ])$"
 )
-# A full name right before it: "Aoife Brennan (04/09/1986)", "Fatima El Idrissi, 1987-12-03".
+# A full name right before it: "Aoife Brennan (04/09/1986)", "Fatima El Idrissi, 1987-12-03",
+# "MARIANA TAVARES (1937/07/14)", "C. Detournay (21 Jun 1941)" (not lower case: prose).
+_NAME_WORD = rf"(?:[{UPPER}][{LOWER}'’-]+|[{UPPER}]{{2,}}(?:-[{UPPER}]+)?)"
 _NAME_BEFORE = re.compile(
-    rf"(?<![\w.])([{UPPER}][{LOWER}'’-]+(?:[ ](?:(?:de|van|von|da|di|del|le|la|al|el)[ ])?"
-    rf"[{UPPER}][{LOWER}'’-]+){{1,3}})(?:[ ]\(|,[ ])$"
+    rf"(?<![\w.])((?:{_NAME_WORD}|[{UPPER}]\.)(?:[ ](?:(?:de|van|von|da|di|del|le|la|al|el|"
+    rf"DE|VAN|VON|DA|DI|DEL|LE|LA|AL|EL)[ ])?{_NAME_WORD}){{1,3}})(?:[ ]\(|,[ ])$"
 )
 # Words that make such a run a document, an event or a term rather than a person.
 _NOT_A_PERSON = {
@@ -102,7 +104,8 @@ def _named_before(before: str) -> bool:
     if run is None:
         return False
     words = run.group(1).split()
-    return not (set(words) & _NOT_A_PERSON or is_organisation(words, ""))
+    titled = [w.capitalize() if w.isupper() else w for w in words]
+    return not (set(titled) & _NOT_A_PERSON or is_organisation(titled, ""))
 
 
 class DateOfBirthRecognizer(_RegexRecognizer):

@@ -219,7 +219,8 @@ class CuedCardRecognizer(_RegexRecognizer):
 
 _PHONE_CUE = (
     r"phone|tel|telephone|mobile|mob|cell|callback|whatsapp|contact[ ]number|"
-    r"call[ ](?:me[ ])?(?:on|at)|reach(?:able)?[ ](?:me[ ])?(?:on|at)"
+    r"call[ ](?:me[ ])?(?:on|at)|reach(?:able)?[ ](?:me[ ])?(?:on|at)|"
+    r"call[ ](?:you|me)[ ]back|number[ ]to[ ](?:call|reach|text)"
 )
 _PHONE_LAYOUT = r"(?:\+|00)?\(?\d[\d ()./-]{5,18}\d"
 _EXTENSION = r"[ ]?(?:x|ext\.?)[ ]?\d{1,6}"
