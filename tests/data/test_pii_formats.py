@@ -146,6 +146,10 @@ def test_international_street_lines_are_found_whole(
         ("Asiakas: Pekka Laine, Hämeen katu 12 B.", "Hämeen katu 12 B"),
         ("Tenant: Raúl Díaz, Urbanización Los Pinos 41, Marbella.", "Urbanización Los Pinos 41"),
         ("name Dewi Lestari, Gg. Mawar No. 7", "Gg. Mawar No. 7"),
+        ("Deliver to Flat 3, Cedar Courts, Leeds.", "Flat 3, Cedar Courts"),
+        ("Spedire a Traversa Manzoni, 12 Piano 3, Napoli.", "Traversa Manzoni, 12 Piano 3"),
+        ("Giao đến Số 8 Hẻm 56 Trần Hưng Đạo, Quận 1.", "Số 8 Hẻm 56 Trần Hưng Đạo"),
+        ("Entregar en Prolongación Juárez 210, Puebla.", "Prolongación Juárez 210"),
     ],
 )
 def test_street_lines_after_other_cues_and_in_more_national_forms_are_found(

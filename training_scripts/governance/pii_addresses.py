@@ -44,7 +44,8 @@ _AFTER = (
     r"(?:[ ]?,?[ ]{1,2}(?:\d{1,2}[ ]?[ºª°](?:[ ]?(?:\d{1,2}[ ]?[ºª°]|[A-Za-z]{1,5}\.?))?"
     r"|\d{1,2}\.[ ]?(?:OG|St\.|Stock|Etage|tv|th|mf|sal)(?:[ ](?:links|rechts|mitte))?"
     r"|\d{1,2}[ ]tr"
-    r"|(?i:bus|int\.|piso|depto\.|dpto\.|interior|edif\.|apt\.?|apto\.?|apartment|suite|"
+    r"|(?i:bus|int\.|piso|piano|scala|depto\.|dpto\.|interior|edif\.|apt\.?|apto\.?|apartment|"
+    r"suite|"
     r"ste\.?|unit|flat|floor|fl\.|door|room|m\.|kv\.)[ ]?\#?\d{1,5}[A-Za-z]?(?:-\d{1,4})?"
     r"|\#\d{1,3}-\d{1,4}"
     r"|(?:Bl|Sc|Ap|Et)\.[ ]\d{1,4}[A-Za-z]?"
@@ -103,7 +104,9 @@ _TYPE_FIRST = (
     r"Bulevardul|Bd\.|Intrarea|Calea|Aleea|Soseaua|Șoseaua|Drumul|Am|An[ ]der|Auf[ ]der|"
     r"Retorno|Ladeira|Gang|plac|Plac|Aleja|"
     r"Im|Zum|Zur|In[ ]der|Unter[ ]den|Chaussée|Rue|Quai|Avenue|Boulevard|Allée|Impasse|Chemin|"
-    r"Ulitsa|ulitsa|Periférico|Urbanización|Eje[ ]vial|Residencial|Conjunto|Gg\."
+    r"Ulitsa|ulitsa|Periférico|Urbanización|Eje[ ]vial|Residencial|Conjunto|Gg\.|Incrocio|"
+    r"Stretto|Piazzale|Lungomare|Traversa|Salita|Rotonda|Viaducto|Prolongación|Diagonal|"
+    r"Circunvalación|Campo|Quadra|Setor|Loteamento"
 )
 # A street named after a person: the name is part of the street, not a person in the text.
 STREET_AFTER = re.compile(rf"[ ](?:{_TYPES}|{_TYPES.lower()})s?\b")
@@ -216,7 +219,7 @@ PATTERNS = (
     re.compile(
         rf"\b((?:Flat|Apartment|Unit|Plot|Villa|Studio|No\.)[ ]\d{{1,5}}[A-Za-z]?,[ ]"
         rf"(?:{_CAP}[ ]){{1,3}}"
-        rf"(?:{_TYPES}))\b"
+        rf"(?:{_TYPES})s?)\b"
     ),
     re.compile(
         rf"{_STREET_CUE}{_NOT_A_STREET}((?:{_ANY}[ ]){{1,4}}(?:(?:No|Nr)\.?[ ])?{_HOUSE}"
@@ -236,7 +239,7 @@ PATTERNS = (
     re.compile(
         rf"(?<![\w/])((?:[Ss]ố[ ])?\d{{1,4}}(?:/\d{{1,4}}){{0,3}}[ ](?:{_VIETNAMESE_TYPES})[ ]"
         rf"(?:(?:[Ss]ố[ ])?\d{{1,4}}|{_CAP}(?:[ ]{_CAP}){{0,3}})"
-        rf"(?:[ ](?:{_VIETNAMESE_TYPES})[ ]\d{{1,4}})?"
+        rf"(?:[ ](?:{_VIETNAMESE_TYPES})[ ]\d{{1,4}})?(?:[ ]{_CAP}(?:[ ](?:de[ ])?{_CAP}){{0,3}})?"
         rf"|(?:[Ss]ố[ ]\d{{1,4}}(?:/\d{{1,4}}){{0,3}}|\d{{1,4}}(?:/\d{{1,4}}){{1,3}})[ ]{_CAP}"
         rf"(?:[ ]{_CAP}){{1,3}})"
     ),
