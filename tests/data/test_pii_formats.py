@@ -210,6 +210,31 @@ def test_dates_of_birth_in_many_forms_arefound(engine: PiiEngine, text: str, dob
 @pytest.mark.parametrize(
     ("text", "dob"),
     [
+        ("DOB 9th Oct '61, lives alone.", "9th Oct '61"),
+        ("D.O.B. 19610309 per the referral", "19610309"),
+        ("DOB: 09/Mar/1961", "09/Mar/1961"),
+        ("Geburtsdatum: 9. 3. 1961", "9. 3. 1961"),
+        ("geboren am 9. März 1961 in Graz", "9. März 1961"),
+        ("nacida el 9 de marzo de 1961 en Cádiz", "9 de marzo de 1961"),
+        ("née le 9 févr. 1961 à Lille", "9 févr. 1961"),
+        ("DOB: Mar-09-1961", "Mar-09-1961"),
+        ("DOB 1961 Mar 9", "1961 Mar 9"),
+    ],
+)
+def test_dates_of_birth_in_more_written_forms_and_languages_are_found(
+    engine: PiiEngine, text: str, dob: str
+) -> None:
+    assert ("DATE_OF_BIRTH", dob) in found(engine, text)
+
+
+def test_a_date_after_a_birth_cue_and_another_event_is_no_birth_date(engine: PiiEngine) -> None:
+    spans = found(engine, "DOB on file; seen 2024-05-01 for review.")
+    assert "DATE_OF_BIRTH" not in {k for k, _ in spans}
+
+
+@pytest.mark.parametrize(
+    ("text", "dob"),
+    [
         ("Lorenzo Ricci, nato il 14/02/1966, residente a Bari.", "14/02/1966"),
         ("Huurder geboren op 23-11-1975 te Utrecht.", "23-11-1975"),
         ("Aged 47 (22.06.1977), she presented with syncope.", "22.06.1977"),

@@ -37,13 +37,27 @@ _PRESIDIO_DATES = [
 ]
 _MONTH = (
     r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
-    r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+    r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?|"
+    # the months of the languages the corpus quotes, where they differ from the English ones:
+    # French, German, Dutch, Spanish, Portuguese, Italian, Polish (genitive), Nordic
+    r"janv(?:ier)?|f[ée]vr?(?:ier)?|mars|avr(?:il)?|mai|juin|juil(?:let)?|ao[ûu]t|"
+    r"d[ée]c(?:embre)?|januar|februar|m[äa]rz|juni|juli|oktober|dezember|januari|februari|"
+    r"maart|mei|augustus|enero|febrero|marzo|abril|mayo|junio|julio|agosto|sept?iembre|"
+    r"octubre|noviembre|diciembre|janeiro|fevereiro|mar[çc]o|maio|junho|julho|setembro|"
+    r"outubro|novembro|dezembro|gennaio|febbraio|aprile|maggio|giugno|luglio|settembre|"
+    r"ottobre|dicembre|stycznia|lutego|marca|kwietnia|maja|czerwca|lipca|sierpnia|"
+    r"wrze[śs]nia|pa[źz]dziernika|listopada|grudnia|marts|augusti|desember)\.?"
 )
-_ORDINAL_DAY = r"(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)?"
+_ORDINAL_DAY = r"(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th|\.)?"
+_YEAR = r"(?:\d{4}|['’]\d{2})"
 _WRITTEN_DATES = [
-    rf"\b{_ORDINAL_DAY}[ -](?:of[ ])?{_MONTH}[ ,-]+\d{{4}}\b",  # 5th November 1988, 12-Jan-1993
-    rf"\b{_MONTH}[ ]{_ORDINAL_DAY},?[ ]\d{{4}}\b",  # July 7, 1977
+    # 5th November 1988, 12-Jan-1993, 14/Feb/1972, 14. Februar 1972, 14 de febrero de 1972
+    rf"\b{_ORDINAL_DAY}[ /-]?(?:of[ ]|de[ ])?{_MONTH}[ ,/-]+(?:de[ ])?{_YEAR}(?!\w)",
+    rf"\b{_MONTH}[ -]{_ORDINAL_DAY},?[ -]{_YEAR}(?!\w)",  # July 7, 1977; Feb-14-1972
+    rf"\b\d{{4}}[ ]{_MONTH}[ ]{_ORDINAL_DAY}(?!\w)",  # 1972 Feb 14
     r"\b\d{4}[./](?:0?[1-9]|1[0-2])[./](?:0?[1-9]|[12]\d|3[01])\b",  # 1993/07/02, 2019.11.05
+    r"\b(?:[12]\d|3[01]|0?[1-9])\.[ ](?:0?[1-9]|1[0-2])\.[ ]\d{4}\b",  # 14. 2. 1972
+    r"\b(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\b",  # 19720214
 ]
 DATE = re.compile("|".join(f"(?:{d})" for d in [*_WRITTEN_DATES, *_PRESIDIO_DATES]), re.I)
 # "DOB", "D.O.B.:", "date of birth", "born (on)", "b.", "f." (født/född), and the words of the
@@ -58,6 +72,11 @@ _BIRTH_WORDS = (
 )
 _BIRTH_CUE = re.compile(rf"(?i:\b(?:{_BIRTH_WORDS})\b\.?|(?<![\w.])[bf]\.(?=[ ]?(?:\d|$)))")
 CUE_WINDOW = 25  # characters between a birth cue and its date (same line)
+# ... unless another event's word stands between them: "DOB on file; seen 2024-05-01".
+_OTHER_EVENT = re.compile(
+    r"(?i:\b(?:seen|visit(?:ed)?|admitted|discharged|appointment|review(?:ed)?|signed|dated|"
+    r"effective|on[ ]file|updated|issued|expires?|valid|started|since)\b)"
+)
 # An age right before the date: "Aged 39 (19.01.1986)", "54 y/o, 02/03/1970", "61yrs 1963-08-12".
 _AGE_BEFORE = re.compile(
     r"(?i:\b(?:aged?[ ]\d{1,3}|\d{1,3}[ ]?(?:y/?o|yrs?|years?(?:[ ]old)?)|\d{1,3}-year-old))"
@@ -99,6 +118,11 @@ def _asked(text: str) -> list[tuple[int, int]]:
     return answers
 
 
+def _cued(before: str) -> bool:
+    cues = list(_BIRTH_CUE.finditer(before))
+    return bool(cues) and _OTHER_EVENT.search(before, cues[-1].end()) is None
+
+
 def _named_before(before: str) -> bool:
     run = _NAME_BEFORE.search(before)
     if run is None:
@@ -125,7 +149,7 @@ class DateOfBirthRecognizer(_RegexRecognizer):
             start, end = match.span()
             before = text[max(0, start - CUE_WINDOW) : start].rsplit("\n", 1)[-1]
             if (
-                _BIRTH_CUE.search(before)
+                _cued(before)
                 or _AGE_BEFORE.search(before)
                 or _named_before(text[max(0, start - 60) : start].rsplit("\n", 1)[-1])
                 or any(s <= start and end <= e for s, e in [*answers, *cells])
