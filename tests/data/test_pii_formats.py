@@ -86,9 +86,25 @@ def test_spelled_out_and_wrapped_emails_are_found(engine: PiiEngine, text: str, 
 
 
 @pytest.mark.parametrize(
+    ("text", "email"),
+    [
+        ("Escalate to triage@ward7.stmarys.local please.", "triage@ward7.stmarys.local"),
+        ("Sender: noreply@billing.acme.internal", "noreply@billing.acme.internal"),
+        ("Test account qa.user@portal.example was locked.", "qa.user@portal.example"),
+    ],
+)
+def test_emails_under_private_and_special_use_names_are_found(
+    engine: PiiEngine, text: str, email: str
+) -> None:
+    assert ("EMAIL_ADDRESS", email) in found(engine, text)
+
+
+@pytest.mark.parametrize(
     "text",
     [
         "We looked at example dot points in the review.",
+        "Meet at home dot local, then at noon.",
+        "Build artefact core@v2.notatld was removed.",
         "Mail sent to a.nowak@szpital.pl.\nCare plan unchanged.",
         "Seen (at) clinic today; dressing changed.",
     ],

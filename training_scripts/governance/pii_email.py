@@ -43,6 +43,15 @@ EMAIL_FORMS = (
     ),
 )
 _SPELLED = ((re.compile(_SPELLED_AT, re.I), "@"), (re.compile(_SPELLED_DOT, re.I), "."))
+# Top-level names the public-suffix list leaves out because they are never delegated, which
+# people's mailboxes still sit under: the special-use names of RFC 2606 / RFC 6761 (`example`,
+# `test`, `invalid`, `localhost`), mDNS `local` (RFC 6762), `internal` (reserved by ICANN for
+# private use, 2024) and the private `corp`/`lan`/`intranet` ICANN's name-collision studies found
+# in wide internal use: "j.doe@ward7.hospital.local" is a person's address all the same.
+_PRIVATE_TLD = re.compile(
+    r"@[\w-]+(?:\.[\w-]+)*\.(?:example|test|invalid|localhost|local|internal|corp|lan|intranet)$",
+    re.IGNORECASE,
+)
 _AT_WORD = re.compile(r"[ ]at[ ]", re.I)
 _WHITESPACE = re.compile(r"\s+")
 
@@ -65,4 +74,8 @@ class OfflineEmailRecognizer(EmailRecognizer):
 
     def validate_result(self, pattern_text: str) -> bool:
         address = written_email(pattern_text)
-        return address.count("@") == 1 and _OFFLINE_TLD(address).fqdn != ""
+        if address.count("@") != 1:
+            return False
+        # a private name only where the "@" was typed: "meet at home dot local" is prose
+        private = "@" in pattern_text and _PRIVATE_TLD.search(address) is not None
+        return private or _OFFLINE_TLD(address).fqdn != ""
