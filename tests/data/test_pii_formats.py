@@ -166,6 +166,7 @@ def test_international_street_lines_are_found_whole(
         ("Spedire a Traversa Manzoni, 12 Piano 3, Napoli.", "Traversa Manzoni, 12 Piano 3"),
         ("Giao đến Số 8 Hẻm 56 Trần Hưng Đạo, Quận 1.", "Số 8 Hẻm 56 Trần Hưng Đạo"),
         ("Entregar en Prolongación Juárez 210, Puebla.", "Prolongación Juárez 210"),
+        ("Agent: name and postcode?\nCustomer: ole dahl, Sjømyra 12\nAgent: ok", "Sjømyra 12"),
     ],
 )
 def test_street_lines_after_other_cues_and_in_more_national_forms_are_found(
@@ -235,6 +236,7 @@ def test_dates_of_birth_in_many_forms_arefound(engine: PiiEngine, text: str, dob
         ("née le 9 févr. 1961 à Lille", "9 févr. 1961"),
         ("DOB: Mar-09-1961", "Mar-09-1961"),
         ("DOB 1961 Mar 9", "1961 Mar 9"),
+        ("Date of birth (dd/mm/yyyy): 09/03/1961", "09/03/1961"),
     ],
 )
 def test_dates_of_birth_in_more_written_forms_and_languages_are_found(

@@ -142,8 +142,10 @@ _PO_BOX = rf"P\.?[ ]?O\.?[ ]Box[ ]\d{{1,6}}{_CITY_STATE_ZIP}"
 _STREET_CUE = (
     r"(?i:(?:\b(?:(?:lives|living|resides|residing|resident|moved|moving|relocated|delivered|"
     r"shipped|flat|house)[ ](?:at|to)|address(?:[ ]is)?:?|(?<=,[ ])of)|"
-    # a chat turn asking for the address; the street line opens the next turn
-    r"\baddress\b[^\n]*\?[ ]*\n[ ]*[^\W\d_][\w .()'-]{0,24}:|"
+    # a chat turn asking for the address or postcode; the street line opens the next turn, or
+    # follows the name given first ("Customer: steinar berg, Haugefaret 5")
+    r"\b(?:address|postcode|post[ ]code|zip[ ]code)\b[^\n]*\?[ ]*\n[ ]*[^\W\d_][\w .()'-]{0,24}:"
+    r"(?:[ ][^,\n:]{2,40},)?|"
     # a contract party's (or a chat's) name and the street line after it: "Buyer: Ana Lima, "
     r"\b(?:(?:tenant|landlord|borrower|lender|buyer|seller|purchaser|vendor|guarantor|surety|"
     r"licensee|licensor|employee|claimant|respondent):|name)[ ][^,\n:]{2,40},)(?:[ ]|[ ]*\n[ ]*))"
@@ -152,7 +154,8 @@ _UNIT_WORDS = r"(?:Apt|Apartment|Suite|Ste|Unit|Flat|Floor)\b"
 _NOT_A_STREET = (
     r"(?!(?i:bed|room|ward|bay|level|floor|stage|step|day|week|page|the|a|an|clause|section|"
     r"schedule|article|annex|appendix|exhibit|part|chapter|paragraph|item|table|hrb|hra|kvk|"
-    r"vat|reg|crn|company|residing|resident|living|lives|resides|born|aged)\b)"
+    r"vat|reg|crn|company|residing|resident|living|lives|resides|born|aged|flat|apartment|apt|"
+    r"unit|suite)\b)"
 )
 
 PATTERNS = (

@@ -72,6 +72,8 @@ _BIRTH_WORDS = (
 )
 _BIRTH_CUE = re.compile(rf"(?i:\b(?:{_BIRTH_WORDS})\b\.?|(?<![\w.])[bf]\.(?=[ ]?(?:\d|$)))")
 CUE_WINDOW = 25  # characters between a birth cue and its date (same line)
+# A form's format hint between them does not count: "Date of birth (dd/mm/yyyy): 14/02/1972".
+_FORMAT_HINT = re.compile(r"[ ]?\((?i:[dmy]{1,4}[./ -]?){2,3}\)")
 # ... unless another event's word stands between them: "DOB on file; seen 2024-05-01".
 _OTHER_EVENT = re.compile(
     r"(?i:\b(?:seen|visit(?:ed)?|admitted|discharged|appointment|review(?:ed)?|signed|dated|"
@@ -147,7 +149,8 @@ class DateOfBirthRecognizer(_RegexRecognizer):
         results = []
         for match in DATE.finditer(text):
             start, end = match.span()
-            before = text[max(0, start - CUE_WINDOW) : start].rsplit("\n", 1)[-1]
+            line = text[max(0, start - CUE_WINDOW - 16) : start].rsplit("\n", 1)[-1]
+            before = _FORMAT_HINT.sub("", line)[-CUE_WINDOW:]
             if (
                 _cued(before)
                 or _AGE_BEFORE.search(before)
