@@ -167,6 +167,12 @@ def test_international_street_lines_are_found_whole(
         ("Giao đến Số 8 Hẻm 56 Trần Hưng Đạo, Quận 1.", "Số 8 Hẻm 56 Trần Hưng Đạo"),
         ("Entregar en Prolongación Juárez 210, Puebla.", "Prolongación Juárez 210"),
         ("Agent: name and postcode?\nCustomer: ole dahl, Sjømyra 12\nAgent: ok", "Sjømyra 12"),
+        ("customer: pls send to lindenstraße 41/2 berlin", "lindenstraße 41/2"),
+        ("ship it to 62 peckham rye, london se15 4jr thx", "62 peckham rye"),
+        ("Address: Church Lane, Ely CB7 4AB", "Church Lane"),
+        ("Home: Rose Cottage, Mill Lane, Ely CB7 4AB", "Rose Cottage, Mill Lane"),
+        ("Office at 123 Teheran-ro, Gangnam-gu, Seoul", "123 Teheran-ro"),
+        ("Unit: Level 3, 100 George St, Sydney", "Level 3, 100 George St"),
     ],
 )
 def test_street_lines_after_other_cues_and_in_more_national_forms_are_found(
@@ -183,6 +189,8 @@ def test_street_lines_after_other_cues_and_in_more_national_forms_are_found(
         "Agent: What's your address?\nCustomer: same as before",
         "the tenant is lukas hoffmann, flat 3, rent paid monthly.",
         "Purchaser: Nordwind Holding GmbH, HRB 214478 (Amtsgericht Hamburg).",
+        "we walked during 3 days and slept in a barn.",
+        "The Seoul-ro project opens in spring.",
     ],
 )
 def test_counts_clauses_and_non_answers_after_a_street_cue_are_kept(

@@ -18,7 +18,10 @@ Forms, each a pattern below:
   lines (`Số 3/28 Đường số 34`, `9/31 đường Bà Triệu`, `5/96/969 Võ Văn Tần`);
 - after a cue (`lives at`, `address`, `<name>, of`, or opening the chat turn that answers
   "Delivery address?"), any line of words with a house number, a number and capitalised words
-  (`87394 Bayman Land Apt. 232`), or a type word and a name with no number (`Aleea Teilor`).
+  (`87394 Bayman Land Apt. 232`), or a street with no number (`Aleea Teilor`, `Church Lane`);
+- a UK house name and its street (`Rose Cottage, Mill Lane`), Korean road names with a building
+  number (`123 Teheran-ro`), and in lower case compound street words (`lindenstraße 41/2`) and
+  UK lines before a postcode (`62 peckham rye, london se15 4jr`).
 """
 
 from __future__ import annotations
@@ -53,7 +56,7 @@ _AFTER = (
     r"|(?<=\d[ ])[A-H](?:[ ]\d{1,3})?(?![\w])))*"
 )
 _UNIT_BEFORE = (
-    rf"(?:(?:Flat|Apartment|Apt\.?|Unit|Suite|Plot|Villa|House|Studio|No\.|H\.[ ]?No\.|"
+    rf"(?:(?:Flat|Apartment|Apt\.?|Unit|Suite|Plot|Villa|House|Studio|Level|Shop|No\.|H\.[ ]?No\.|"
     rf"Door[ ]No\.)[ ]?\d{{1,5}}[A-Za-z]?(?:/\d{{1,4}})?,[ ](?:{_CAP}(?:[ ]{_CAP})?,[ ])?)?"
 )
 # Street types written after the name (USPS Publication 28, Appendix C1 suffixes, Royal Mail's
@@ -131,6 +134,12 @@ _NOT_STREET_WORDS = (
     r"(?:the|a|an|to|of|in|on|by|and|or|at|from|down|up|along|across|miles?|km|blocks?|times|"
     r"tablets?|doses?|days?|weeks?|hours?|minutes?|years?|people|cars?|houses?|doors?)"
 )
+# The compound endings no English word ends in (not "weg", "ring", "hof": "during 3 days").
+_LOWER_COMPOUND = (
+    r"straße|strasse|gasse|allee|platz|gracht|straat|laan|plein|gade|vej|gatan|vägen|veien|"
+    r"katu|ulice"
+)
+_KOREAN_ROAD = rf"[{_UPPER}][a-z]+(?:-[a-z]+)?-(?:ro|gil|daero)(?:[ ]\d{{1,3}}(?:beon)?-gil)?"
 _NAME_WORDS = rf"(?:(?:{_CAP}|{_PARTICLE}|[A-Z]|\d{{1,3}}(?:st|nd|rd|th))[ ]){{1,4}}"
 
 _PO_BOX = rf"P\.?[ ]?O\.?[ ]Box[ ]\d{{1,6}}{_CITY_STATE_ZIP}"
@@ -201,6 +210,13 @@ PATTERNS = (
     re.compile(
         rf"\b(\d{{1,5}}[a-z]?[ ](?:(?!{_NOT_STREET_WORDS}\b)[a-z]+[ ]){{1,3}}(?:{_LOWER_TYPES}))\b"
     ),
+    # ... a compound street word with one of the long endings ("bergmannstraße 41/2"), and a UK
+    # line known by the lower-case postcode after it ("62 peckham rye, london se15 4jr").
+    re.compile(rf"(?<![\w])([{_LOWER}]+(?:{_LOWER_COMPOUND})[ ]\d{{1,5}}[a-z]?(?:/\d{{1,4}})?)\b"),
+    re.compile(
+        r"\b(\d{1,5}[a-z]?[ ][a-z]{2,}(?:[ ][a-z]{2,}){0,2})"
+        r"(?=,?[ ](?:[a-z]+[ ]){0,2}[a-z]{1,2}\d[a-z\d]?[ ]\d[a-z]{2}\b)"
+    ),
     # French: number first, type word after, then the name.
     re.compile(
         rf"\b(\d{{1,4}}(?:[ ]?(?:bis|ter))?,?[ ](?i:{_FRENCH_TYPES})[ ]"
@@ -229,9 +245,21 @@ PATTERNS = (
         rf"(?:/\d{{1,4}})*{_AFTER}"
         rf"|(?:{_ANY}[ ]){{0,3}}{_ANY},[ ]{_HOUSE}"
         rf"|{_HOUSE}[ ]{_NOT_AFTER_NUMBER}{_CAP}(?:[ ](?!{_UNIT_WORDS}){_CAP}){{0,3}}{_AFTER}"
-        rf"|(?:{_TYPE_FIRST})[ ]{_CAP}(?:[ ](?:{_PARTICLE}[ ])?{_CAP}){{0,3}})(?![\w.,]?\d)"
+        rf"|(?:{_TYPE_FIRST})[ ]{_CAP}(?:[ ](?:{_PARTICLE}[ ])?{_CAP}){{0,3}}"
+        rf"|(?:{_CAP}[ ]){{1,3}}(?:{_TYPES})s?\b)(?![\w.,]?\d)"
     ),
     re.compile(rf"\b({_PO_BOX})", re.IGNORECASE),
+    # A house name and its street, no number (UK): "Rose Cottage, Mill Lane".
+    re.compile(
+        rf"\b((?:{_CAP}[ ]){{1,2}}(?:Cottage|Farm|Farmhouse|Lodge|Barn|Rectory|Vicarage|Grange|"
+        rf"Bungalow),[ ](?:\d{{1,5}}[ ])?(?:{_CAP}[ ]){{1,2}}(?:{_TYPES}))\b"
+    ),
+    # Korean road names with a building number: "123 Teheran-ro", "45-6 Nonhyeon-ro 28-gil",
+    # "Sejong-daero 110".
+    re.compile(
+        rf"\b(\d{{1,4}}(?:-\d{{1,3}})?,?[ ]{_KOREAN_ROAD}"
+        rf"|{_KOREAN_ROAD}[ ]\d{{1,4}}(?:-\d{{1,3}})?)(?![\w-])"
+    ),
     # Malay and Singapore: "No. 12, Jalan Ampang", "88 Jalan Besar #05-12".
     re.compile(rf"\b(No\.[ ]?\d{{1,5}}[A-Z]?,[ ](?:Jalan|Jln\.|Lorong)[ ]{_CAP}(?:[ ]{_CAP})?)"),
     re.compile(
