@@ -38,11 +38,12 @@ from presidio_anonymizer.entities import OperatorConfig
 from training_scripts.governance.modes import MODES
 from training_scripts.governance.pii_addresses import StreetAddressRecognizer
 from training_scripts.governance.pii_allow import resolve
+from training_scripts.governance.pii_dates import DateOfBirthRecognizer
+from training_scripts.governance.pii_email import OfflineEmailRecognizer
 from training_scripts.governance.pii_identifiers import (
     IBAN,
     CuedCardRecognizer,
     CuedPhoneRecognizer,
-    DateOfBirthRecognizer,
     MedicalRecordNumberRecognizer,
     NhsNumberRecognizer,
     card_recognizer,
@@ -61,7 +62,6 @@ from training_scripts.governance.pii_recognizers import (
     DOB,
     MRN,
     PERSON,
-    OfflineEmailRecognizer,
     PersonNameRecognizer,
 )
 
@@ -93,16 +93,19 @@ _DIGIT_SIGNS: dict[str, Callable[[str], object]] = {
     # a date of birth may follow a cue or answer a question two lines up.
     ADDRESS: _DIGIT.search,
     DOB: _DIGIT.search,
-    IBAN: re.compile(r"[A-Z]{2}\d{2}[ -]?[A-Z0-9]{4}", re.I).search,  # chats type it lower case
+    IBAN: re.compile(r"[A-Z]{2}\d{2}[ -]{0,2}[A-Z0-9]{4}", re.I).search,  # lower case, "  "
 }
+# An e-mail spelled out in a chat has no "@": "ana [at] x [dot] com", "ana at x dot com".
+_SPELLED_EMAIL = re.compile(r"(?i:[\[({] ?at ?[\])}]| dot )").search
 _CUE_SIGNS = {
-    MRN: ("mrn", "record", "med rec", "chart", "patient", "hospital", "unit", "nhs", "chi", "mrd"),
-}
+    MRN: ("mrn", "record", "med rec", "chart", "patient", "hosp", "unit", "nhs", "chi", "mrd",
+          "nhi", "ur n", "urn", "emr", "ehr", "health card", "health insur", "medicare", "ohip"),
+}  # fmt: skip
 
 
 def _signs(text: str) -> list[str]:
     """The entities whose cheap sign shows up in `text` (PERSON is always looked for)."""
-    found = ["EMAIL_ADDRESS"] if "@" in text else []
+    found = ["EMAIL_ADDRESS"] if "@" in text or _SPELLED_EMAIL(text) else []
     if _DIGIT.search(text) is None:
         return found
     found += [entity for entity, sign in _DIGIT_SIGNS.items() if sign(text)]
