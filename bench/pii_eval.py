@@ -40,6 +40,7 @@ SETS = (
     "frozen_3.jsonl",
     "tuning.jsonl",
     "dev_intl.jsonl",
+    "dev_names.jsonl",
 )
 
 

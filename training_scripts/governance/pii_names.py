@@ -30,6 +30,7 @@ from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.tokens import Doc
 
 from training_scripts.governance.pii_recognizers import (
+    _CAPS_NOT_NAMES,
     _NOT_NAME_ENDS,
     _NOT_NAME_STARTS,
     _ORG_WORDS,
@@ -53,7 +54,7 @@ _PARTICLES = frozenset(
 )
 # English words that are also someone's name somewhere: never a name part in lower-case text,
 # and not a given name at the start of a sentence ("Grace period", "Will Long").
-_COMMON_WORDS = frozenset(
+COMMON_WORDS = frozenset(
     str.split(
         "will may can long young rose hope grace faith joy mercy patience charity honor summer "
         "autumn winter spring april june august mark bill grant chase rich white black green "
@@ -82,14 +83,30 @@ _EPONYM_NOUN = re.compile(
     re.IGNORECASE,
 )
 _WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
+_FIELD_END = re.compile(r"[ \t]*(?:\n|$)|,|[ \t]{2}")
 _SENTENCE_END = re.compile(r"[.!?;:\n][ \t]*$")
 _FOLD = str.maketrans({"ı": "i", "ł": "l", "ø": "o", "đ": "d", "ß": "ss", "æ": "ae", "œ": "oe"})
 # A place, not a person, when one of these follows: "Victoria Park clinic", "Church Lane surgery".
 PLACE_AFTER = re.compile(
     r"[ ](?:clinic|surgery|hospital|station|campus|branch|office|practice|centre|center|"
-    r"school|library|depot|site|estate|hotel|stadium|airport|road|street|market|mall|park)\b",
+    r"school|library|depot|site|estate|hotel|stadium|airport|road|street|market|mall|park|"
+    r"ward|wing|unit|theatre|theater|suite|lounge|building)\b",
     re.IGNORECASE,
 )
+# ... or when a place word ends the span and a place preposition comes before it: "in Florence
+# Nightingale Ward", "to Jackson Unit" (but "Dr. Florence Ward", "Jenny Park" stay names).
+_PLACE_PREPOSITION = re.compile(r"(?i:\b(?:in|into|to|at|on|onto|from)[ ])$")
+
+
+def place_named_after(text: str, start: int, names: list[str]) -> bool:
+    """A span like "Florence Nightingale Ward" after "in": a place named after a person."""
+    return (
+        len(names) > 1
+        and PLACE_AFTER.fullmatch(" " + names[-1]) is not None
+        and _PLACE_PREPOSITION.search(text, max(0, start - 6), start) is not None
+    )
+
+
 # Labels the small model gives names it does not know ("Fatoumata Diallo" as ORG, "Haruto Sato"
 # as FAC): such a span with a part from the name lists is a person.
 _MISLABELLED = {"ORG", "FAC", "WORK_OF_ART", "NORP", "PRODUCT"}
@@ -288,7 +305,7 @@ class NameGazetteerRecognizer(LocalRecognizer):
             not lower
             and sentence_start
             and _part(head, self.first)
-            and fold(head) not in _COMMON_WORDS
+            and fold(head) not in COMMON_WORDS
             and _HUMAN_VERB.match(text, words[index].end())
         ):
             return words[index].start(), words[index].end(), 1, self.SCORE
@@ -326,11 +343,25 @@ class NameGazetteerRecognizer(LocalRecognizer):
             return None
         if any(fold(n) in STOP_WORDS or n.title() in _ORG_WORDS for n in names):
             return None
-        return run[0].start(), run[1].end(), tail - index + 1, self.SCORE
+        end, used = run[1].end(), tail - index + 1
+        if tail + 1 < len(words) and self._third_in_capitals(text, end, words[tail + 1]):
+            end, used = words[tail + 1].end(), used + 1
+        return run[0].start(), end, used, self.SCORE
+
+    def _third_in_capitals(self, text: str, end: int, word: re.Match[str]) -> bool:
+        """A third part in capitals ("BUI THANH TAM", "NGUYEN VAN AN"): listed, or ending the
+        field (a line end, a comma, two spaces); never an abbreviation ("DOB", "MRN")."""
+        third = word.group()
+        if text[end : word.start()] != " " or not third.isupper() or third in _CAPS_NOT_NAMES:
+            return False
+        if fold(third) in self.known:
+            return True
+        usable = len(third) > 1 and self._usable(third.title(), True)
+        return usable and _FIELD_END.match(text, word.end()) is not None
 
     def _usable(self, word: str, lower: bool) -> bool:
         folded = fold(word)
-        if folded in STOP_WORDS or (lower and folded in _COMMON_WORDS):
+        if folded in STOP_WORDS or (lower and folded in COMMON_WORDS):
             return False
         return word not in _NOT_NAME_STARTS and word not in _ORG_WORDS and len(folded) > 1
 
@@ -359,6 +390,8 @@ class NameGazetteerRecognizer(LocalRecognizer):
     def _excluded(self, text: str, names: list[str], end: int) -> bool:
         after = text[end:]
         if names[-1] in _NOT_NAME_ENDS or _EPONYM_NOUN.match(after) or PLACE_AFTER.match(after):
+            return True
+        if place_named_after(text, end - len(" ".join(names)), names):
             return True
         if _STREET_WORD.match(names[-1]) or re.match(rf"[ ](?:{_STREET_TYPES})\b", after):
             return True

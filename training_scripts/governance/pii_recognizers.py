@@ -19,6 +19,7 @@ import tldextract
 from presidio_analyzer import LocalRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 from presidio_analyzer.predefined_recognizers import EmailRecognizer
+from spacy.lang.en.stop_words import STOP_WORDS
 
 PERSON, ADDRESS, MRN, DOB = "PERSON", "STREET_ADDRESS", "MEDICAL_RECORD_NUMBER", "DATE_OF_BIRTH"
 
@@ -196,6 +197,8 @@ _NOT_NAME_STARTS = {
     "Patient", "Customer", "Client", "Caller", "Member", "Tenant", "Landlord", "Employee",
     "Employer", "Plaintiff", "Defendant", "Witness", "Nurse", "Doctor", "Consultant", "Buyer",
     "Seller", "Contractor", "Guarantor", "Borrower", "Spouse", "Agent",
+    # titles a greeting takes in ("Dear Dr. Achterberg"): the name is the word after
+    "Dr", "Mr", "Mrs", "Ms", "Mx", "Miss", "Prof", "Rev",
 }  # fmt: skip
 
 
@@ -275,7 +278,8 @@ class PersonNameRecognizer(_RegexRecognizer):
             return None
         while words and words[0] in _NOT_NAME_STARTS:
             start += len(words.pop(0)) + 1
-        while words and words[-1] in _CAPS_NOT_NAMES:
+        # ... nor ends in an abbreviation or, in lower case, an English word ("ms. adebayo not")
+        while words and (words[-1] in _CAPS_NOT_NAMES or words[-1] in STOP_WORDS):
             end -= len(words.pop()) + 1
         if not words:
             return None
