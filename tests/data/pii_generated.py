@@ -48,6 +48,7 @@ LOCALES = (
 )  # fmt: skip
 PII_TYPES = {
     "person": "PERSON", "name_last_first": "PERSON", "first_name": "PERSON", "relative": "PERSON",
+    "last_name": "PERSON",
     "street_line": "STREET_ADDRESS", "dob": "DATE_OF_BIRTH", "mrn": "MEDICAL_RECORD_NUMBER",
     "iban": "IBAN_CODE", "phone": "PHONE_NUMBER", "email": "EMAIL_ADDRESS", "ssn": "US_SSN",
     "card": "CREDIT_CARD", "ip": "IP_ADDRESS",
@@ -75,6 +76,11 @@ KEEP_WORDS = (
     "Governing Law", "Limitation of Liability", "Force Majeure", "Non-Compete", "Events of Default",
     "SERVICES AGREEMENT", "CLAIM FORM", "POWER OF ATTORNEY", "Agent", "Caller", "Customer",
     "Visitor", "Email:", "Tel:", "Kind regards", "Dear Support", "Guten Tag", "Subject: Refund",
+    # the name-context templates (issue 30): firms, wards, drugs and roles beside a name
+    "OPERATION NOTE", "Kocher manoeuvre", "Romberg", "Florence Nightingale Ward", "Lisinopril",
+    "Pharmacist", "CLINIC LETTER", "Johnson Controls International", "Morgan Stanley",
+    "Managing Director", "Key Personnel", "Project Lead", "Support:", "Wells Fargo",
+    "Customer Success Manager", "Charles Schwab",
 )  # fmt: skip
 
 _MONTHS = [date(2000, month, 1).strftime("%B") for month in range(1, 13)]
@@ -118,6 +124,7 @@ def _record(rng: random.Random, locale: str) -> dict[str, str]:
     us.seed_instance(rng.randrange(2**32))
     return {
         "person": person, "name_last_first": f"{last}, {first}", "relative": fake.first_name(),
+        "first_name": first, "last_name": last,
         "street_line": fake.street_address().replace("\n", ", "), "city": fake.city(),
         "dob": _dob(rng, fake), "mrn": _mrn(rng), "iban": _iban(rng, fake),
         "phone": fake.phone_number(), "email": fake.email(), "ssn": us.ssn(),

@@ -16,19 +16,21 @@ from training_scripts.governance import presidio_cpu  # noqa: F401  (first: see 
 
 # isort: split
 
-import functools
-import importlib
 import itertools
-import pkgutil
 import re
-import unicodedata
 
-import faker.providers.person
 from presidio_analyzer import LocalRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.tokens import Doc
 
+from training_scripts.governance.pii_name_lists import (
+    COMMON_WORDS,
+    PARTICLES,
+    fold,
+    name_lists,
+    part,
+)
 from training_scripts.governance.pii_recognizers import (
     _CAPS_NOT_NAMES,
     _NOT_NAME_ENDS,
@@ -41,41 +43,6 @@ from training_scripts.governance.pii_recognizers import (
 )
 
 GAZETTEER_RECOGNIZER = "NameGazetteer"
-_FIRST_ATTRS = ("first_names", "first_names_male", "first_names_female", "first_romanized_names")
-_LAST_ATTRS = ("last_names", "last_names_male", "last_names_female", "last_romanized_names")
-# Joining words inside a name: "Nguyen Van An", "Al-Farsi", "Ludwig van Dam", "bin Said".
-_PARTICLES = frozenset(
-    str.split(
-        "al el ben bin binti ibn abu bint van von der den de del della da dos das du le la thi "
-        "ter mac st "
-        # Irish: "Siobhán Ó Súilleabháin", "Aoife Ní Bhriain", "Declan Mac Giolla Phádraig"
-        "o ni nic ua ui giolla"
-    )
-)
-# English words that are also someone's name somewhere: never a name part in lower-case text,
-# and not a given name at the start of a sentence ("Grace period", "Will Long").
-COMMON_WORDS = frozenset(
-    str.split(
-        "will may can long young rose hope grace faith joy mercy patience charity honor summer "
-        "autumn winter spring april june august mark bill grant chase rich white black green "
-        "brown gray grey gold silver stone wood field hill park lane bell hall king page price "
-        "cook baker miller carter mason ward case early hart love art guy jack ray sunny sky "
-        "star dawn eve holly ivy jade pearl ruby amber crystal violet lily iris daisy hazel "
-        "rust pain care cash day home rest law sale west east north south new best major minor "
-        "noble free fair hunt bishop dean judge earl duke prince lord sage lake pool bay ford "
-        "bridge banks bush marsh moss rock rocks wells house church chapel court tower gates "
-        "hay crane fox wolf lamb bird swan drake hawk fisher hunter porter walker taylor "
-        "turner parker cross rice bean cole sugar salt pepper honey candy sweet plum olive "
-        "cherry berry peach gene don dale glen max sol ally else per via pat val van said held "
-        "sign signs test tests patient patients order orders note notes dose doses blood heart "
-        "liver kidney bone back chest head hand hands skin risk fall falls term terms fine "
-        "good well better worse light dark moore more most short little small large big "
-        "general clinic nurse doctor medical health plan plans call calls visit visits rate "
-        "scan scans sleep walk walks run runs work works sick fit fever cold heat pace scale "
-        "story stories paris london georgia virginia carolina jordan israel china india kenya "
-        "chad sierra santa san angeles shall carrier carry kong"
-    )
-)
 _STREET_WORD = re.compile(rf"(?:{_STREET_TYPES})\b")
 _EPONYM_NOUN = re.compile(
     r"(?:'s)?[ -](?:disease|syndrome|palsy|lymphoma|sign|test|score|scale|procedure|"
@@ -85,7 +52,6 @@ _EPONYM_NOUN = re.compile(
 _WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
 _FIELD_END = re.compile(r"[ \t]*(?:\n|$)|,|[ \t]{2}")
 _SENTENCE_END = re.compile(r"[.!?;:\n][ \t]*$")
-_FOLD = str.maketrans({"ı": "i", "ł": "l", "ø": "o", "đ": "d", "ß": "ss", "æ": "ae", "œ": "oe"})
 # A place, not a person, when one of these follows: "Victoria Park clinic", "Church Lane surgery".
 PLACE_AFTER = re.compile(
     r"[ ](?:clinic|surgery|hospital|station|campus|branch|office|practice|centre|center|"
@@ -125,54 +91,6 @@ _NOT_ADDRESSEES = frozenset(
     ["sir", "madam", "team", "guys", "folks", "there", "mate", "doc", "doctor", "nurse", "agent"]
 )
 _HUMAN_VERB = re.compile(rf"[ ](?:{_PERSON_VERBS}|phoned|emailed|said|wants|needs|asks)\b")
-
-
-@functools.lru_cache(maxsize=1 << 16)  # words repeat: most rows pay a dict lookup per word
-def fold(word: str) -> str:
-    """Lower case without accents: "Yıldız" -> "yildiz", "García" -> "garcia"."""
-    decomposed = unicodedata.normalize("NFKD", word.casefold().translate(_FOLD))
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
-
-
-def _is_latin(word: str) -> bool:
-    return all(c.isascii() or ord(c) < 0x250 or 0x1E00 <= ord(c) < 0x1F00 for c in word)
-
-
-@functools.cache
-def name_lists() -> tuple[frozenset[str], frozenset[str]]:
-    """(given names, surnames) of every Faker person locale, folded, Latin script only."""
-    first: set[str] = set()
-    last: set[str] = set()
-    for module in pkgutil.iter_modules(faker.providers.person.__path__):
-        provider = importlib.import_module(f"faker.providers.person.{module.name}").Provider
-        for attrs, into in ((_FIRST_ATTRS, first), (_LAST_ATTRS, last)):
-            for attr in attrs:
-                names = getattr(provider, attr, None)
-                if isinstance(names, (dict, tuple, list)):
-                    into.update(fold(n) for n in names if isinstance(n, str) and _is_latin(n))
-    # Faker lists Irish surnames with their particle ("Ó Súilleabháin"): the part after it
-    # is the surname a text writes after the particle.
-    for name in [n for n in last if " " in n]:
-        *head, tail = name.split(" ")
-        if all(h in _PARTICLES for h in head):
-            last.add(tail)
-    for names in (first, last):
-        names.difference_update(STOP_WORDS, _PARTICLES)
-        names.difference_update(n for n in list(names) if len(n) < 2 or " " in n)
-    return frozenset(first), frozenset(last)
-
-
-def _part(word: str, names: frozenset[str]) -> bool:
-    """A known name, or hyphenated known names ("Owusu-Ansah", "Al-Mansouri", "Ji-ho")."""
-    folded = fold(word)
-    if folded in names:
-        return True
-    pieces = folded.split("-")
-    return (
-        len(pieces) > 1
-        and all(p in names or p in _PARTICLES for p in pieces)
-        and any(p in names for p in pieces)
-    )
 
 
 def _title(word: str) -> bool:
@@ -252,7 +170,7 @@ class NameGazetteerRecognizer(LocalRecognizer):
         folded = fold(word)
         if folded in _NOT_ADDRESSEES or not (word.islower() or _title(word)):
             return False
-        return self._usable(word, True) and _part(word, self.first)
+        return self._usable(word, True) and part(word, self.first)
 
     def _mislabelled_name(self, text: str, span: str, end: int) -> bool:
         """Two or three title-case words, one of them a listed name part, none a common word."""
@@ -261,7 +179,7 @@ class NameGazetteerRecognizer(LocalRecognizer):
             return False
         if any(not self._usable(n, True) for n in names) or self._excluded(text, names, end):
             return False
-        return any(_part(n, self.first) or _part(n, self.last) for n in names)
+        return any(part(n, self.first) or part(n, self.last) for n in names)
 
     def _result(self, start: int, end: int, score: float) -> RecognizerResult:
         return RecognizerResult(
@@ -282,7 +200,7 @@ class NameGazetteerRecognizer(LocalRecognizer):
         lower = head.islower()
         if not (lower or _title(head)) or not self._usable(head, lower):
             return None
-        if not (_part(head, self.first) or _part(head, self.last)):
+        if not (part(head, self.first) or part(head, self.last)):
             return None
         before = text[max(0, words[index].start() - 4) : words[index].start()]
         sentence_start = not before.strip() or _SENTENCE_END.search(before) is not None
@@ -291,9 +209,9 @@ class NameGazetteerRecognizer(LocalRecognizer):
             if len(run) < size or not self._joined(text, run, lower):
                 continue
             names = [w.group() for w in run]
-            if size == 4 and not any(fold(n) in _PARTICLES for n in names[1:3]):
+            if size == 4 and not any(fold(n) in PARTICLES for n in names[1:3]):
                 continue  # four words only with a particle inside ("Mac Giolla")
-            if not all(self._usable(n, lower) or fold(n) in _PARTICLES for n in names[1:]):
+            if not all(self._usable(n, lower) or fold(n) in PARTICLES for n in names[1:]):
                 continue
             if self._pair(names[0], names[-1]) and not self._excluded(text, names, run[-1].end()):
                 if lower and sentence_start and size == 2 and not self._distinct(names):
@@ -304,7 +222,7 @@ class NameGazetteerRecognizer(LocalRecognizer):
         if (
             not lower
             and sentence_start
-            and _part(head, self.first)
+            and part(head, self.first)
             and fold(head) not in COMMON_WORDS
             and _HUMAN_VERB.match(text, words[index].end())
         ):
@@ -318,7 +236,7 @@ class NameGazetteerRecognizer(LocalRecognizer):
         if index + 1 >= len(words) or text[words[index].end() : words[index + 1].start()] != ". ":
             return None
         surname = words[index + 1].group()
-        if not _title(surname) or not _part(surname, self.last) or not self._usable(surname, False):
+        if not _title(surname) or not part(surname, self.last) or not self._usable(surname, False):
             return None
         if self._excluded(text, [surname], words[index + 1].end()):
             return None
@@ -330,7 +248,7 @@ class NameGazetteerRecognizer(LocalRecognizer):
         """A name in capitals ("DANIEL BROOKS", "OKONKWO CHIDI"): a given name and a surname
         from the lists, both in capitals, in either order."""
         tail = index + 1
-        while tail < len(words) - 1 and fold(words[tail].group()) in _PARTICLES:
+        while tail < len(words) - 1 and fold(words[tail].group()) in PARTICLES:
             tail += 1  # "DIARMAID MAC THRÉINFHIR", "VIVIAN Ó CÉADAIGH"
         run = [words[index], words[tail]] if tail < len(words) else []
         gaps = [text[a.end() : b.start()] for a, b in itertools.pairwise(words[index : tail + 1])]
@@ -372,15 +290,15 @@ class NameGazetteerRecognizer(LocalRecognizer):
                 return False
         for match in run[1:]:
             word = match.group()
-            if fold(word) in _PARTICLES:
+            if fold(word) in PARTICLES:
                 continue
             if (lower and not word.islower()) or (not lower and not _title(word)):
                 return False
         return True
 
     def _pair(self, head: str, tail: str) -> bool:
-        return (_part(head, self.first) and _part(tail, self.last)) or (
-            _part(head, self.last) and _part(tail, self.first)
+        return (part(head, self.first) and part(tail, self.last)) or (
+            part(head, self.last) and part(tail, self.first)
         )
 
     def _distinct(self, names: list[str]) -> bool:

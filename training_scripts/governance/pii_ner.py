@@ -29,13 +29,8 @@ from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from training_scripts.governance.pii_names import (
-    COMMON_WORDS,
-    PLACE_AFTER,
-    fold,
-    name_lists,
-    place_named_after,
-)
+from training_scripts.governance.pii_name_lists import COMMON_WORDS, fold, name_lists
+from training_scripts.governance.pii_names import PLACE_AFTER, place_named_after
 from training_scripts.governance.pii_recognizers import PERSON, is_organisation
 
 # The NER model is an image option: `settings.data.pii_ner_model` becomes the image's
