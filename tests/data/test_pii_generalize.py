@@ -314,3 +314,38 @@ def test_roles_and_document_headings_beside_a_name_are_kept(
     engine: PiiEngine, text: str, kept: str
 ) -> None:
     assert kept in engine.anonymize([text])[0]
+
+
+def test_a_listed_given_name_as_a_chat_speaker_label_is_removed(engine: PiiEngine) -> None:
+    text = "Alphonsus: the app crashes\nSupport: Which version?\nAlphonsus: 4.2.1 on Android"
+    out = engine.anonymize([text])[0]
+    assert "Alphonsus" not in out and "Support:" in out, out
+
+
+def test_a_label_outside_a_dialogue_is_no_speaker(engine: PiiEngine) -> None:
+    text = "Florence: a city in Italy, famous for the Duomo."
+    assert not [k for k, _ in found(engine, text) if k == "PERSON"]
+
+
+def test_a_lone_given_name_after_a_role_label_is_removed(engine: PiiEngine) -> None:
+    text = "SURGEON: Mr. Okafor\nAssistant: Alexandre\nProcedure: hernia repair."
+    assert ("PERSON", "Alexandre") in found(engine, text)
+
+
+def test_last_comma_first_ending_a_field_is_removed(engine: PiiEngine) -> None:
+    text = "Signed by the Guarantor: Dockx, Natascha."
+    assert ("PERSON", "Dockx, Natascha") in found(engine, text)
+
+
+@pytest.mark.parametrize(
+    "text", ["Partners: Segers, Gilles and Collin.", "She moved to Dublin, Ireland."]
+)
+def test_a_firm_of_surnames_or_a_town_and_country_is_no_last_first_name(
+    engine: PiiEngine, text: str
+) -> None:
+    assert engine.anonymize([text])[0] == text
+
+
+def test_a_capitalised_surname_after_a_lower_case_title_is_removed(engine: PiiEngine) -> None:
+    text = "Customer: can i speak to ms. Ndabandaba again? she helped last week"
+    assert ("PERSON", "Ndabandaba") in found(engine, text)

@@ -64,6 +64,10 @@ PLACE_AFTER = re.compile(
 _PLACE_PREPOSITION = re.compile(r"(?i:\b(?:in|into|to|at|on|onto|from)[ ])$")
 
 
+def _place_first(result: RecognizerResult, places: set[tuple[int, int]]) -> bool:
+    return any(start <= result.start < end for start, end in places)
+
+
 def place_named_after(text: str, start: int, names: list[str]) -> bool:
     """A span like "Florence Nightingale Ward" after "in": a place named after a person."""
     return (
@@ -83,8 +87,18 @@ _PLACE_LABELS = {"GPE", "LOC"}
 _CUED_GIVEN_NAME = re.compile(
     r"(?i:\b(?:thanks|thank[ ]you|cheers|hi|hello|hey|dear|it['’]s|it[ ]is|this[ ]is|i['’]m|"
     r"i[ ]am|my[ ]name[ ]is|(?:my|his|her|our)[ ](?:wife|husband|son|daughter|mum|mom|mother|"
-    r"father|dad|brother|sister|partner|colleague|friend))),?[ ]"
+    r"father|dad|brother|sister|partner|colleague|friend)|(?:surgeon|assistant|anaesthetist|"
+    r"anesthetist|scrub[ ]nurse|nurse|midwife|physician|clinician|witness|reporter|contact|"
+    r"interpreter|carer)[ ]?:)),?[ ]"
     r"(?=([^\W\d_]+(?:-[^\W\d_]+)?)(?![\w'’-]))"  # a lookahead: "Hi, it's Jo-Anne" cues twice
+)
+# A chat line's speaker label: "Heike: the app crashes on start".
+_LABEL_LINE = re.compile(r"^[ \t]*([^\W\d_]+(?:-[^\W\d_]+)?):[ ]", re.MULTILINE)
+# "Okafor, Somtochukwu." ending a field, not inside a list ("Segers, Gilles and Collin"): a
+# surname (listed, or in no list) and a listed given name.
+_LAST_FIRST = re.compile(
+    r"(?<!,[ ])\b([A-Z][^\W\d_]+(?:-[A-Z][^\W\d_]+)?),[ ]([A-Z][^\W\d_]+(?:-[A-Z]?[^\W\d_]+)?)"
+    r"(?=[ \t]*(?:[.;)\n]|$))"
 )
 # Words a greeting is addressed to that some locale also lists as a given name.
 _NOT_ADDRESSEES = frozenset(
@@ -146,16 +160,20 @@ class NameGazetteerRecognizer(LocalRecognizer):
             start, end, used, score = span
             results.append(self._result(start, end, score))
             index += used
-        for match in _CUED_GIVEN_NAME.finditer(text):
-            start, end = match.span(1)
-            if self._cued_given_name(match.group(1)) and not any(
-                r.start < end and start < r.end for r in results
-            ):
+        for start, end in self._cued_spans(text):
+            if not any(r.start < end and start < r.end for r in results):
                 results.append(self._result(start, end, self.CUED_SCORE))
         doc = nlp_artifacts.tokens if nlp_artifacts is not None else None
         if isinstance(doc, Doc):
             places = {(e.start_char, e.end_char) for e in doc.ents if e.label_ in _PLACE_LABELS}
-            results = [r for r in results if (r.start, r.end) not in places]
+            results = [
+                r
+                for r in results
+                if (r.start, r.end) not in places
+                # "Dublin, Ireland": a "Last, First" pair whose first part the model calls a place
+                and not (_LAST_FIRST.fullmatch(text, r.start, r.end) and _place_first(r, places))
+            ]
+
             for entity in doc.ents:
                 start, end = _widen(text, entity.start_char, entity.end_char)
                 if (
@@ -165,6 +183,22 @@ class NameGazetteerRecognizer(LocalRecognizer):
                 ):
                     results.append(self._result(start, end, self.NER_SCORE))
         return results
+
+    def _cued_spans(self, text: str) -> list[tuple[int, int]]:
+        """Lone given names after a cue or as a chat speaker's label, and "Last, First" names."""
+        spans = [m.span(1) for m in _CUED_GIVEN_NAME.finditer(text) if self._cued_given_name(m[1])]
+        if len(_LABEL_LINE.findall(text)) >= 2:  # a dialogue: "Heike: the app crashes"
+            spans += [
+                m.span(1)
+                for m in _LABEL_LINE.finditer(text)
+                if _title(m[1]) and fold(m[1]) not in COMMON_WORDS and self._cued_given_name(m[1])
+            ]
+        for match in _LAST_FIRST.finditer(text):
+            surname, given = match[1], match[2]
+            listed = part(surname, self.last) or fold(surname) not in self.known
+            if listed and self._usable(surname, True) and self._cued_given_name(given):
+                spans.append(match.span())
+        return spans
 
     def _cued_given_name(self, word: str) -> bool:
         folded = fold(word)

@@ -217,9 +217,11 @@ class PersonNameRecognizer(_RegexRecognizer):
     ENTITY = PERSON
     SINGLE_NAME_PATTERNS = (
         re.compile(rf"\b(?:{_TITLES})\.?[ ]((?:{_PARTICLE}[ ])*(?:{_FULL}|{_NAME}))(?![\w])"),
-        # lower-case title and name in chats and quick notes: "dr. mensah", "mr nguyen van thanh"
+        # lower-case title and name in chats and quick notes: "dr. mensah", "mr nguyen van thanh",
+        # "ms. Ndabandaba"
         re.compile(
-            rf"\b(?:dr|mr|mrs|ms|mx|prof)\.?[ ]({_LOWER_NAME}(?:[ ]{_LOWER_NAME}){{0,2}})\b"
+            rf"\b(?:dr|mr|mrs|ms|mx|prof)\.?[ ]({_LOWER_NAME}(?:[ ]{_LOWER_NAME}){{0,2}}|{_NAME})"
+            rf"(?![\w'’-])"
         ),
         re.compile(rf"(?:^|[.!?\n]\s*)(?:{_GREETINGS})[ ,]+({_FULL}|{_NAME})\b"),
         # a lone given name after a relationship word: "her husband Min-jun", "Mum, Chiamaka"
