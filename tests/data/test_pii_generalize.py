@@ -4,13 +4,13 @@ set. Every case was written for this test (none comes from a frozen evaluation s
 from __future__ import annotations
 
 import pytest
-from presidio_analyzer import RecognizerResult
+from presidio_analyzer import EntityRecognizer, RecognizerResult
 
 from tests.data.pii_scoring import found
 from training_scripts.governance.pii import PiiEngine
 from training_scripts.governance.pii_allow import EPONYMOUS_FIRMS, resolve
-from training_scripts.governance.pii_ner import NER_RECOGNIZER, keep_person_span
-from training_scripts.governance.pii_recognizers import PERSON
+from training_scripts.governance.pii_ner import NER_RECOGNIZER, keep_person_span, person_recognizer
+from training_scripts.governance.pii_recognizers import PERSON, PersonNameRecognizer
 
 
 @pytest.fixture(scope="module")
@@ -349,3 +349,35 @@ def test_a_firm_of_surnames_or_a_town_and_country_is_no_last_first_name(
 def test_a_capitalised_surname_after_a_lower_case_title_is_removed(engine: PiiEngine) -> None:
     text = "Customer: can i speak to ms. Ndabandaba again? she helped last week"
     assert ("PERSON", "Ndabandaba") in found(engine, text)
+
+
+def test_a_name_the_model_finds_before_in_clinic_is_no_eponym() -> None:
+    text = "Seen Maria Lopez in clinic today; Parkinson's Plus syndrome excluded."
+    assert keep_person_span(text, _ner(text, "Maria Lopez"))
+    assert not keep_person_span(text, _ner(text, "Parkinson"))
+
+
+def test_a_name_pattern_wins_a_tie_with_the_same_ner_span() -> None:
+    # Presidio keeps one of two same-span findings: the higher score, else whichever its set
+    # ordering (the hash seed) put first.
+    text = "Seen by dr. McDermott in clinic."
+    pattern = PersonNameRecognizer().analyze(text, [PERSON])[0]
+    ner = _ner(text, "McDermott")
+    ner.score = person_recognizer().ner_strength
+    kept = EntityRecognizer.remove_duplicates([ner, pattern])
+    assert [r.score for r in kept] == [pattern.score] and pattern.score > ner.score
+
+
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        ("Employee: Ana Lima, residing at 4 Elm Road. Job title: Actuary.", "Actuary"),
+        ("Agreed:\n\nB. da Mota\nLibrarian, public, Pinto Borges e Filho", "Librarian"),
+    ],
+)
+def test_words_of_job_titles_are_kept(engine: PiiEngine, text: str, kept: str) -> None:
+    assert kept in engine.anonymize([text])[0]
+
+
+def test_a_surname_that_is_also_a_trade_is_still_a_name(engine: PiiEngine) -> None:
+    assert "Baker" not in engine.anonymize(["Reviewed by Dr. Eleanor Baker today."])[0]

@@ -18,6 +18,7 @@ import re
 from presidio_analyzer import RecognizerResult
 
 from training_scripts.governance.pii_addresses import STREET_AFTER, STREET_BEFORE
+from training_scripts.governance.pii_name_lists import fold, job_words
 from training_scripts.governance.pii_ner import NER_RECOGNIZER
 from training_scripts.governance.pii_recognizers import ADDRESS, PERSON, in_organisation
 
@@ -87,9 +88,10 @@ _WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
 
 
 def is_not_a_name(span: str) -> bool:
-    """True when every word of `span` is on the allow list ("Guten Tag", "Licensee")."""
+    """True when every word of `span` is on the allow list ("Guten Tag", "Licensee") or in a
+    job title Faker lists ("Actuary", "Senior Buyer")."""
     words = _WORD.findall(span)
-    return bool(words) and all(w.casefold() in NOT_NAMES for w in words)
+    return bool(words) and all(w.casefold() in NOT_NAMES or fold(w) in job_words() for w in words)
 
 
 # A number a company or tax register issued (not a phone): "Company No. 08451230", "KvK

@@ -9,8 +9,10 @@ from __future__ import annotations
 import functools
 import importlib
 import pkgutil
+import re
 import unicodedata
 
+import faker.providers.job
 import faker.providers.person
 from spacy.lang.en.stop_words import STOP_WORDS
 
@@ -98,3 +100,18 @@ def part(word: str, names: frozenset[str]) -> bool:
         and all(p in names or p in PARTICLES for p in pieces)
         and any(p in names for p in pieces)
     )
+
+
+@functools.cache
+def job_words() -> frozenset[str]:
+    """Words of the English job titles Faker lists ("Actuary", "Speech and language therapist",
+    "Claims handler"), less stop words and any word that is also a listed name part ("Baker",
+    "Mason"): a span made only of these is a role, not a person."""
+    first, last = name_lists()
+    words: set[str] = set()
+    for module in pkgutil.iter_modules(faker.providers.job.__path__):
+        if module.name.startswith("en"):
+            provider = importlib.import_module(f"faker.providers.job.{module.name}").Provider
+            for title in getattr(provider, "jobs", ()):
+                words.update(fold(w) for w in re.findall(r"[^\W\d_]+", title) if len(w) > 2)
+    return frozenset(words - STOP_WORDS - first - last)

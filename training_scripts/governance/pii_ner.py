@@ -105,7 +105,9 @@ def needs_ner(text: str) -> bool:
 
 # An eponym ("Parkinson's disease", "Romberg test") is a medical term, not a person.
 _EPONYM_AFTER = re.compile(
-    r"(?:'s|')?(?:[ -](?:[A-Z][a-z]+))?[ ](?:disease|syndrome|test|sign|score|scale|virus|"
+    # the optional word between is capitalised ("Parkinson's Plus syndrome") even under
+    # IGNORECASE: "Maria Lopez in clinic" is a person seen in a clinic, not an eponym
+    r"(?:'s|')?(?:[ -](?-i:[A-Z][a-z]+))?[ ](?:disease|syndrome|test|sign|score|scale|virus|"
     r"pattern|phenomenon|palsy|thyroiditis|oesophagus|esophagus|lymphoma|sarcoma|procedure|"
     r"manoeuvre|maneuver|classification|criteria|cells?|reflex|ulcer|block|fracture|unit|"
     r"clinic|protocol|pump|vaccine|pacemaker|device|inhaler|tablets?|injection|pen)\b",
