@@ -381,3 +381,20 @@ def test_words_of_job_titles_are_kept(engine: PiiEngine, text: str, kept: str) -
 
 def test_a_surname_that_is_also_a_trade_is_still_a_name(engine: PiiEngine) -> None:
     assert "Baker" not in engine.anonymize(["Reviewed by Dr. Eleanor Baker today."])[0]
+
+
+def test_lower_case_words_a_chat_introduces_with_a_listed_name_are_removed(
+    engine: PiiEngine,
+) -> None:
+    text = "Customer: hello, im stephen hunter, wrong charge on my card"
+    assert ("PERSON", "stephen hunter") in found(engine, text)
+
+
+def test_lower_case_words_after_its_with_no_listed_name_are_kept(engine: PiiEngine) -> None:
+    text = "Customer: its still broken, again. i'm really not happy."
+    assert engine.anonymize([text])[0] == text
+
+
+def test_a_partnership_with_an_austrian_legal_form_is_no_person(engine: PiiEngine) -> None:
+    text = "Employer: Fankhauser Danner OG. Employee: see Schedule 1."
+    assert "Fankhauser Danner" in engine.anonymize([text])[0]

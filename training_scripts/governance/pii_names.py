@@ -92,6 +92,13 @@ _CUED_GIVEN_NAME = re.compile(
     r"interpreter|carer)[ ]?:)),?[ ]"
     r"(?=([^\W\d_]+(?:-[^\W\d_]+)?)(?![\w'’-]))"  # a lookahead: "Hi, it's Jo-Anne" cues twice
 )
+# Two or three lower-case words a chat introduces as the writer ("hi its priya sharma calling",
+# "im stephen hunter, wrong charge"), one of them a listed name part that is no English word.
+_INTRODUCED_LOWER = re.compile(
+    r"(?i:\b(?:it['’]?s|this[ ]is|i['’]?m|i[ ]am|my[ ]name[ ]is|name[ ]is|speaking[ ]to))[ ]"
+    r"((?-i:[^\W\d_A-Z]+(?:-[^\W\d_A-Z]+)?(?:[ ][^\W\d_A-Z]+(?:-[^\W\d_A-Z]+)?){1,2}))"
+    r"(?=[,.!?;:\n]|$|[ ](?:here|calling|speaking|from|again)\b)"
+)
 # A chat line's speaker label: "Heike: the app crashes on start".
 _LABEL_LINE = re.compile(r"^[ \t]*([^\W\d_]+(?:-[^\W\d_]+)?):[ ]", re.MULTILINE)
 # "Okafor, Somtochukwu." ending a field, not inside a list ("Segers, Gilles and Collin"): a
@@ -193,6 +200,12 @@ class NameGazetteerRecognizer(LocalRecognizer):
                 for m in _LABEL_LINE.finditer(text)
                 if _title(m[1]) and fold(m[1]) not in COMMON_WORDS and self._cued_given_name(m[1])
             ]
+        for match in _INTRODUCED_LOWER.finditer(text):
+            names = match[1].split(" ")
+            if all(n not in STOP_WORDS and len(n) > 1 for n in names) and any(
+                part(n, self.known) and fold(n) not in COMMON_WORDS for n in names
+            ):
+                spans.append(match.span(1))
         for match in _LAST_FIRST.finditer(text):
             surname, given = match[1], match[2]
             listed = part(surname, self.last) or fold(surname) not in self.known

@@ -140,6 +140,7 @@ _ORG_SUFFIXES = {
     # Poland, Spain, Italy, France, India)
     "Lda", "Ltda", "GbR", "KG", "OHG", "eG", "eV", "CommV", "BVBA", "VOF", "vos", "sro",
     "jdoo", "doo", "sc", "SCom", "SL", "SRL", "Srl", "SARL", "SNC", "Pvt", "Sdn", "Bhd", "Tbk",
+    "OG", "SCS",  # Austria's partnership, Belgium's and Romania's limited partnership
 }  # fmt: skip
 _ORG_WORDS = _ORG_SUFFIXES | {
     "Group", "Holdings", "Partners", "Associates", "Bank", "Hospital", "Clinic", "Health",
