@@ -398,3 +398,36 @@ def test_lower_case_words_after_its_with_no_listed_name_are_kept(engine: PiiEngi
 def test_a_partnership_with_an_austrian_legal_form_is_no_person(engine: PiiEngine) -> None:
     text = "Employer: Fankhauser Danner OG. Employee: see Schedule 1."
     assert "Fankhauser Danner" in engine.anonymize([text])[0]
+
+
+def test_a_speaker_label_the_model_calls_a_place_is_still_a_name(engine: PiiEngine) -> None:
+    text = (
+        "Valentina: the app crashes on start\nSupport: Which version?\nValentina: 4.2.1 on Android"
+    )
+    assert "Valentina" not in engine.anonymize([text])[0]
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        (
+            "Caller: hi its S. Wojtaszek calling about my bill\nAgent: Thanks, I can see it.",
+            "S. Wojtaszek",
+        ),
+        ("Caller is the patient's daughter, M. Startek, on the ward.", "M. Startek"),
+    ],
+)
+def test_an_initial_and_surname_after_a_relationship_or_introduction_isfound(
+    engine: PiiEngine, text: str, name: str
+) -> None:
+    assert ("PERSON", name) in found(engine, text)
+
+
+def test_a_lower_case_name_after_a_party_label_is_removed(engine: PiiEngine) -> None:
+    text = "Employment Contract. Employee: szymon klęczar, residing in Leeds."
+    assert ("PERSON", "szymon klęczar") in found(engine, text)
+
+
+def test_lower_case_words_after_a_label_with_no_listed_name_are_kept(engine: PiiEngine) -> None:
+    text = "Re: missing parcel, order 5512.\nCustomer: ok thanks, bye now."
+    assert engine.anonymize([text])[0] == text

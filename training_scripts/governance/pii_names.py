@@ -93,9 +93,13 @@ _CUED_GIVEN_NAME = re.compile(
     r"(?=([^\W\d_]+(?:-[^\W\d_]+)?)(?![\w'’-]))"  # a lookahead: "Hi, it's Jo-Anne" cues twice
 )
 # Two or three lower-case words a chat introduces as the writer ("hi its priya sharma calling",
-# "im stephen hunter, wrong charge"), one of them a listed name part that is no English word.
+# "im stephen hunter, wrong charge") or a label names, one of them a listed name part that is no
+# English word.
 _INTRODUCED_LOWER = re.compile(
-    r"(?i:\b(?:it['’]?s|this[ ]is|i['’]?m|i[ ]am|my[ ]name[ ]is|name[ ]is|speaking[ ]to))[ ]"
+    r"(?i:\b(?:it['’]?s|this[ ]is|i['’]?m|i[ ]am|my[ ]name[ ]is|name[ ]is|speaking[ ]to|"
+    # ... or a form or party label writes in lower case ("Employee: szymon klęczar,")
+    r"(?:customer|caller|client|patient|employee|employer|licensee|licensor|tenant|landlord|"
+    r"guarantor|borrower|buyer|seller|witness|re|name)[ ]?[:,]))[ ]"
     r"((?-i:[^\W\d_A-Z]+(?:-[^\W\d_A-Z]+)?(?:[ ][^\W\d_A-Z]+(?:-[^\W\d_A-Z]+)?){1,2}))"
     r"(?=[,.!?;:\n]|$|[ ](?:here|calling|speaking|from|again)\b)"
 )
@@ -176,7 +180,8 @@ class NameGazetteerRecognizer(LocalRecognizer):
             results = [
                 r
                 for r in results
-                if (r.start, r.end) not in places
+                # a cue outweighs the place label ("Valentina: the app crashes", "hi Sofia")
+                if ((r.start, r.end) not in places or r.score == self.CUED_SCORE)
                 # "Dublin, Ireland": a "Last, First" pair whose first part the model calls a place
                 and not (_LAST_FIRST.fullmatch(text, r.start, r.end) and _place_first(r, places))
             ]

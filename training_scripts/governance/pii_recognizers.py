@@ -230,7 +230,12 @@ class PersonNameRecognizer(_RegexRecognizer):
         ),
         re.compile(rf"(?:^|[.!?\n]\s*)(?:{_GREETINGS})[ ,]+({_FULL}|{_NAME})\b"),
         # a lone given name after a relationship word: "her husband Min-jun", "Mum, Chiamaka"
+        # ... or an initial and surname there or after a self-introduction: "daughter, M. Startek"
         re.compile(rf"(?i:\b(?:{_RELATIVES})\b),?[ ]((?-i:{_FULL}|{_NAME}))(?![\w])"),
+        re.compile(
+            rf"(?i:\b(?:{_RELATIVES}|it['’]?s|this[ ]is|i['’]?m))\b,?[ ]((?-i:{_INITIAL_FIRST}))"
+            rf"(?![\w])"
+        ),
         # agent tags: "Agent (Priya):", "[Agent Tomás]", "Agent Lukas:", "Support (Aroha):"
         re.compile(
             rf"(?:^|\[)(?:Agent|Support|Advisor|Adviser|Rep|Operator|Specialist)[ ]?"
