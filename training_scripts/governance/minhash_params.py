@@ -6,7 +6,7 @@ permutations of `MinHash(num_perm=NUM_PERM, seed=1)`, and `datasketch.lsh._optim
 NUM_PERM, 0.5, 0.5)` (bands, rows) for every threshold t = 0.01, 0.02, ... 1.00. A threshold off
 that grid, or a different datasketch version, asks datasketch itself. `tests/data/
 test_prepare_reduce_index.py` recomputes every stored value with datasketch;
-`python -m training_scripts.governance.minhash_params` rewrites the file.
+`.venv/bin/python -m training_scripts.governance.minhash_params` rewrites the file.
 """
 
 from __future__ import annotations
