@@ -13,6 +13,7 @@ import os
 import platform
 import random
 import tempfile
+from collections import Counter
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from importlib import metadata
@@ -25,7 +26,7 @@ from training_scripts.governance.quality import QualitySettings
 from training_scripts.governance.readers import FieldMap, input_files
 from training_scripts.governance.reduce import STAGES, find_drops, trigger_rows
 from training_scripts.governance.shards import ShardSet, shard_inputs
-from training_scripts.governance.split import write_split
+from training_scripts.governance.split import Tally, write_split
 from training_scripts.governance.writers import AtomicOutputs, sha256_file
 from training_scripts.vocabulary.methods import DATA_TASKS, TASK_NAMES
 from training_scripts.vocabulary.records import DataError
@@ -151,67 +152,69 @@ def reduce_shards(
         flagged = trigger_rows(shards, drops, triggers, settings.task)
         stages["removed_trigger_phrase"] = len(flagged)
         kept = stages["read"] - drops.count - len(flagged)
-        rng = random.Random(settings.seed)
-        n_validation = round(kept * settings.validation_fraction)
-        if settings.validation_fraction > 0 and kept >= 2:
-            n_validation = max(1, n_validation)
-        validation_rows = rng.sample(range(kept), n_validation)
         files = {name: out.open(target) for name, target in targets.items()}
         recognizer_rows = out.open(outputs.governance / "pii_recognizers.jsonl")
-        tally = write_split(shards, drops, flagged, validation_rows, files, recognizer_rows)
-        counts, removed, entities, recognizers = (
-            tally.records,
-            tally.removed,
-            tally.entities,
-            tally.recognizers,
-        )
-        position = tally.kept
+        validation = _validation_sample(kept, settings)
+        tally = write_split(shards, drops, flagged, validation, files, recognizer_rows)
         shards.close()
-        counts["quarantine"] = stages["read"] - position
+        tally.records["quarantine"] = stages["read"] - tally.kept
         # Raising here aborts every temp file: the previous outputs stay as they were.
         if stages["read"] == 0:
             raise DataError("no input rows; nothing written (earlier outputs kept)")
-        if position == 0 and not settings.allow_empty:
+        if tally.kept == 0 and not settings.allow_empty:
             raise DataError(
                 f"all {stages['read']} rows were quarantined "
-                f"({', '.join(sorted(removed)) or 'no reason'}); nothing written (earlier "
+                f"({', '.join(sorted(tally.removed)) or 'no reason'}); nothing written (earlier "
                 "outputs kept; --allow-empty writes empty outputs)"
             )
         out.close()
-        manifest = {
-            "task": settings.task,
-            "format": DATA_TASKS[settings.task].dataset_format,
-            "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
-            "inputs": shard_inputs(shard_dir),
-            "shards": len(shards.shards),
-            "stages": {
-                "read": stages["read"],
-                **{f"removed_{k}": n for k in STAGES if (n := stages[f"removed_{k}"])},
-                "removed_trigger_phrase": stages["removed_trigger_phrase"],
-                "kept": position,
-            },
-            "removed": dict(sorted(removed.items())),
-            "outputs": {
-                name: {
-                    "path": str(target),
-                    "records": counts[name],
-                    "sha256": sha256_file(out.temp_path(target)),
-                }
-                for name, target in targets.items()
-            },
-            "pii": {
-                "mode": settings.pii_mode,
-                "entities": dict(sorted(entities.items())),
-                # which recognizers fired: rows they fired on and entities found (never values)
-                "recognizers": {k: dict(v) for k, v in sorted(recognizers.items())},
-                **({"salt": salt_source} if settings.pii_mode == "pseudonymize" else {}),
-            },
-            "settings": asdict(settings),
-            "versions": _versions(),
+        hashes = {name: sha256_file(out.temp_path(target)) for name, target in targets.items()}
+        manifest = _manifest(settings, shard_dir, len(shards.shards), stages, tally, salt_source)
+        manifest["outputs"] = {
+            name: {"path": str(target), "records": tally.records[name], "sha256": hashes[name]}
+            for name, target in targets.items()
         }
         manifest_file = out.open(outputs.governance / "manifest.json")
         manifest_file.write(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
     return manifest
+
+
+def _validation_sample(kept: int, settings: PrepareSettings) -> list[int]:
+    """Positions among the kept rows that go to validation (seeded: the same on every run)."""
+    n_validation = round(kept * settings.validation_fraction)
+    if settings.validation_fraction > 0 and kept >= 2:
+        n_validation = max(1, n_validation)
+    return random.Random(settings.seed).sample(range(kept), n_validation)
+
+
+def _manifest(
+    settings: PrepareSettings, shard_dir: Path, shards: int, stages: Counter[str], tally: Tally,
+    salt_source: str,
+) -> dict:  # fmt: skip
+    """The manifest but its outputs (added once they are hashed)."""
+    return {
+        "task": settings.task,
+        "format": DATA_TASKS[settings.task].dataset_format,
+        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "inputs": shard_inputs(shard_dir),
+        "shards": shards,
+        "stages": {
+            "read": stages["read"],
+            **{f"removed_{k}": n for k in STAGES if (n := stages[f"removed_{k}"])},
+            "removed_trigger_phrase": stages["removed_trigger_phrase"],
+            "kept": tally.kept,
+        },
+        "removed": dict(sorted(tally.removed.items())),
+        "pii": {
+            "mode": settings.pii_mode,
+            "entities": dict(sorted(tally.entities.items())),
+            # which recognizers fired: rows they fired on and entities found (never values)
+            "recognizers": {k: dict(v) for k, v in sorted(tally.recognizers.items())},
+            **({"salt": salt_source} if settings.pii_mode == "pseudonymize" else {}),
+        },
+        "settings": asdict(settings),
+        "versions": _versions(),
+    }
 
 
 def _versions() -> dict[str, str]:
