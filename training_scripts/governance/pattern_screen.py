@@ -71,22 +71,37 @@ def _shortest(literals: Literals) -> Literals:
 
 
 def _sequence(items: object) -> list[Literals]:
-    """The literal sets a sequence of items requires: each run of literal characters, each
-    class of a few characters, and what its groups, alternations and required repeats need."""
+    """The literal sets a sequence of items requires: each run of literal characters (spelled
+    every way its small classes and optional characters allow: `i['’]?m` is "im", "i'm", "i’m"),
+    and what its groups, alternations and required repeats need."""
     found: list[Literals] = []
-    run: list[str] = []
+    run: set[str] = {""}  # every spelling of the current run so far
     for op, av in items:  # type: ignore[attr-defined]
-        chars = _chars(op, av)
-        if chars is not None and len(chars) == 1:
-            run.append(next(iter(chars)))
+        spellings = _spellings(op, av)
+        if spellings is not None and len(run) * len(spellings) <= MAX_LITERALS:
+            run = {r + x for r in run for x in spellings}
             continue
-        if run:
-            found.append(frozenset(["".join(run)]))
-            run = []
-        found += [chars] if chars else _inner(op, av)
-    if run:
-        found.append(frozenset(["".join(run)]))
-    return found
+        found += _run(run)
+        run = {""}
+        if spellings is None:
+            found += _inner(op, av)
+    return found + _run(run)
+
+
+def _run(run: set[str]) -> list[Literals]:
+    return [frozenset(run)] if "" not in run else []
+
+
+def _spellings(op: object, av: object) -> set[str] | None:
+    """What a literal, a class of literal characters or an optional one of these can match."""
+    chars = _chars(op, av)
+    if chars is not None:
+        return set(chars)
+    if op in _REPEATS and av[0] == 0 and av[1] == 1 and len(av[2]) == 1:  # type: ignore[index]
+        ((inner_op, inner_av),) = av[2]  # type: ignore[index]
+        optional = _chars(inner_op, inner_av)
+        return None if optional is None else {"", *optional}
+    return None
 
 
 def _inner(op: object, av: object) -> list[Literals]:
