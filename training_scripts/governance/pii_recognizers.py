@@ -18,6 +18,8 @@ import re
 from presidio_analyzer import LocalRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
+from training_scripts.governance.pattern_screen import fold, may_match
+
 PERSON, ADDRESS, MRN, DOB = "PERSON", "STREET_ADDRESS", "MEDICAL_RECORD_NUMBER", "DATE_OF_BIRTH"
 
 
@@ -45,7 +47,10 @@ class _RegexRecognizer(LocalRecognizer):
         self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
     ) -> list[RecognizerResult]:
         results = []
+        folded = fold(text)
         for pattern in self.patterns_for(text):
+            if not may_match(pattern, folded):  # none of the words every match holds
+                continue
             for match in pattern.finditer(text):
                 span = self.accept(match)
                 if span and span[1] > span[0]:
