@@ -41,6 +41,7 @@ SETS = (
     "tuning.jsonl",
     "dev_intl.jsonl",
     "dev_formats.jsonl",
+    "dev_names.jsonl",
 )
 
 

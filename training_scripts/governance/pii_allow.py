@@ -19,6 +19,7 @@ from presidio_analyzer import RecognizerResult
 
 from training_scripts.governance.pii_addresses import STREET_AFTER, STREET_BEFORE
 from training_scripts.governance.pii_dates import DATE  # "03.03.2025" fits some phone plans
+from training_scripts.governance.pii_name_lists import fold, job_words
 from training_scripts.governance.pii_ner import NER_RECOGNIZER
 from training_scripts.governance.pii_recognizers import ADDRESS, PERSON, in_organisation
 
@@ -57,16 +58,41 @@ NOT_NAMES = frozenset(
         "finance claims account accounts customer service directeur directrice général "
         "générale geschäftsführer gerente "
         # form words and greetings seen taken for names in the tuning sets
-        "salary здравствуйте"
+        "salary здравствуйте "
+        # care and office roles before a name ("Pharmacist Beatriz", "Neighbour Tunde"), note
+        # and document headings ("Physio note", "LICENCE AGREEMENT", "Key Personnel")
+        "pharmacist physio physiotherapist midwife paramedic dietitian radiographer "
+        "receptionist interpreter neighbour neighbor teacher pupil student solicitor solicitors "
+        "architect accountant auditor reporter assignee personnel staff key note notes licence "
+        "license lease tenancy guarantee deed"
     )
 )
+# Firms named after people that the NER model and the name lists take for a person: Presidio's
+# allow-list idea applied to the whole name ("Morgan Stanley support", "Dr. Martens").
+EPONYMOUS_FIRMS = (
+    "Morgan Stanley", "Goldman Sachs", "Charles Schwab", "Wells Fargo", "Johnson Controls",
+    "Johnson & Johnson", "Philip Morris", "Baker McKenzie", "Ernst & Young", "Marks & Spencer",
+    "Dr. Martens", "Harley-Davidson", "Procter & Gamble", "Merrill Lynch", "Lehman Brothers",
+    "Dow Jones", "Estée Lauder", "Ralph Lauren", "Calvin Klein", "Tommy Hilfiger", "Hugo Boss",
+    "Louis Vuitton", "Christian Dior", "Giorgio Armani", "Ben & Jerry's", "Mary Kay",
+    "Jack Daniel's", "John Lewis", "Fortnum & Mason", "Abercrombie & Fitch", "Eli Lilly",
+    "Bristol-Myers Squibb", "Thomson Reuters", "Dolce & Gabbana", "Baker Hughes", "Booz Allen",
+    "Allen & Overy", "Clifford Chance", "Herbert Smith Freehills", "Slaughter and May",
+    "Davis Polk", "Sullivan & Cromwell", "Kirkland & Ellis", "Latham & Watkins",
+    "Edward Jones", "Raymond James", "Levi Strauss", "Walt Disney", "Charles River",
+    "Jones Lang LaSalle", "Cushman & Wakefield", "Knight Frank", "Stanley Black & Decker",
+    "Kimberly-Clark", "Colgate-Palmolive", "Boehringer Ingelheim", "Thermo Fisher",
+    "Becton Dickinson", "Johnson Matthey", "Marsh McLennan", "Arthur D. Little", "Sherwin-Williams",
+)  # fmt: skip
+_FIRM = re.compile("|".join(rf"\b{re.escape(firm)}(?![\w-])" for firm in EPONYMOUS_FIRMS))
 _WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
 
 
 def is_not_a_name(span: str) -> bool:
-    """True when every word of `span` is on the allow list ("Guten Tag", "Licensee")."""
+    """True when every word of `span` is on the allow list ("Guten Tag", "Licensee") or in a
+    job title Faker lists ("Actuary", "Senior Buyer")."""
     words = _WORD.findall(span)
-    return bool(words) and all(w.casefold() in NOT_NAMES for w in words)
+    return bool(words) and all(w.casefold() in NOT_NAMES or fold(w) in job_words() for w in words)
 
 
 # A number a company or tax register issued (not a phone): "Company No. 08451230", "KvK
@@ -150,8 +176,10 @@ def _names_a_place_or_company(text: str, result: RecognizerResult) -> bool:
     words = text[result.start : result.end].split()
     if len(words) == 1 and _ARTICLE_BEFORE.search(text[max(0, result.start - 6) : result.start]):
         return True
+    if any(f.start() < result.end and result.start < f.end() for f in _FIRM.finditer(text)):
+        return True
     if len(words) > 1 and (
-        STREET_AFTER.fullmatch(" " + words[-1]) or STREET_BEFORE.search(words[0] + " ")
+        STREET_AFTER.fullmatch(" " + words[-1]) or _street_first(text, result.end, words[0])
     ):
         return True
     return (
@@ -159,6 +187,18 @@ def _names_a_place_or_company(text: str, result: RecognizerResult) -> bool:
         or STREET_BEFORE.search(text[max(0, result.start - 30) : result.start]) is not None
         or in_organisation(text, result.start, result.end)
     )
+
+
+# "R. Augusta 112" is a street (Portuguese "Rua"), "R. Balasubramanian" a person: a one-letter
+# street abbreviation counts only when a house number follows the name.
+_INITIAL_WORD = re.compile(r"[^\W\d_]\.")
+_NUMBER_AFTER = re.compile(r",?[ ]?\d")
+
+
+def _street_first(text: str, end: int, first: str) -> bool:
+    if STREET_BEFORE.search(first + " ") is None:
+        return False
+    return not _INITIAL_WORD.fullmatch(first) or _NUMBER_AFTER.match(text, end) is not None
 
 
 def _trim_before_specific(
@@ -204,7 +244,8 @@ def _trim_allowed(text: str, result: RecognizerResult) -> bool:
     words = list(_LEADING_WORD.finditer(text[result.start : result.end]))
     while len(words) > 1 and is_not_a_name(words[-1].group()):
         words.pop()
-        result.end = result.start + len(words[-1].group().rstrip(" ,:;.\n\t"))
+        last = words[-1]  # offsets are within the span: "Charles Schwab\nTel" ends at "Schwab"
+        result.end = result.start + last.start() + len(last.group().rstrip(" ,:;.\n\t"))
     return result.end > result.start
 
 

@@ -16,20 +16,23 @@ from training_scripts.governance import presidio_cpu  # noqa: F401  (first: see 
 
 # isort: split
 
-import functools
-import importlib
 import itertools
-import pkgutil
 import re
-import unicodedata
 
-import faker.providers.person
 from presidio_analyzer import LocalRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.tokens import Doc
 
+from training_scripts.governance.pii_name_lists import (
+    COMMON_WORDS,
+    PARTICLES,
+    fold,
+    name_lists,
+    part,
+)
 from training_scripts.governance.pii_recognizers import (
+    _CAPS_NOT_NAMES,
     _NOT_NAME_ENDS,
     _NOT_NAME_STARTS,
     _ORG_WORDS,
@@ -40,41 +43,6 @@ from training_scripts.governance.pii_recognizers import (
 )
 
 GAZETTEER_RECOGNIZER = "NameGazetteer"
-_FIRST_ATTRS = ("first_names", "first_names_male", "first_names_female", "first_romanized_names")
-_LAST_ATTRS = ("last_names", "last_names_male", "last_names_female", "last_romanized_names")
-# Joining words inside a name: "Nguyen Van An", "Al-Farsi", "Ludwig van Dam", "bin Said".
-_PARTICLES = frozenset(
-    str.split(
-        "al el ben bin binti ibn abu bint van von der den de del della da dos das du le la thi "
-        "ter mac st "
-        # Irish: "Siobhán Ó Súilleabháin", "Aoife Ní Bhriain", "Declan Mac Giolla Phádraig"
-        "o ni nic ua ui giolla"
-    )
-)
-# English words that are also someone's name somewhere: never a name part in lower-case text,
-# and not a given name at the start of a sentence ("Grace period", "Will Long").
-_COMMON_WORDS = frozenset(
-    str.split(
-        "will may can long young rose hope grace faith joy mercy patience charity honor summer "
-        "autumn winter spring april june august mark bill grant chase rich white black green "
-        "brown gray grey gold silver stone wood field hill park lane bell hall king page price "
-        "cook baker miller carter mason ward case early hart love art guy jack ray sunny sky "
-        "star dawn eve holly ivy jade pearl ruby amber crystal violet lily iris daisy hazel "
-        "rust pain care cash day home rest law sale west east north south new best major minor "
-        "noble free fair hunt bishop dean judge earl duke prince lord sage lake pool bay ford "
-        "bridge banks bush marsh moss rock rocks wells house church chapel court tower gates "
-        "hay crane fox wolf lamb bird swan drake hawk fisher hunter porter walker taylor "
-        "turner parker cross rice bean cole sugar salt pepper honey candy sweet plum olive "
-        "cherry berry peach gene don dale glen max sol ally else per via pat val van said held "
-        "sign signs test tests patient patients order orders note notes dose doses blood heart "
-        "liver kidney bone back chest head hand hands skin risk fall falls term terms fine "
-        "good well better worse light dark moore more most short little small large big "
-        "general clinic nurse doctor medical health plan plans call calls visit visits rate "
-        "scan scans sleep walk walks run runs work works sick fit fever cold heat pace scale "
-        "story stories paris london georgia virginia carolina jordan israel china india kenya "
-        "chad sierra santa san angeles shall carrier carry kong"
-    )
-)
 _STREET_WORD = re.compile(rf"(?:{_STREET_TYPES})\b")
 _EPONYM_NOUN = re.compile(
     r"(?:'s)?[ -](?:disease|syndrome|palsy|lymphoma|sign|test|score|scale|procedure|"
@@ -82,14 +50,33 @@ _EPONYM_NOUN = re.compile(
     re.IGNORECASE,
 )
 _WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
+_FIELD_END = re.compile(r"[ \t]*(?:\n|$)|,|[ \t]{2}")
 _SENTENCE_END = re.compile(r"[.!?;:\n][ \t]*$")
-_FOLD = str.maketrans({"ı": "i", "ł": "l", "ø": "o", "đ": "d", "ß": "ss", "æ": "ae", "œ": "oe"})
 # A place, not a person, when one of these follows: "Victoria Park clinic", "Church Lane surgery".
 PLACE_AFTER = re.compile(
     r"[ ](?:clinic|surgery|hospital|station|campus|branch|office|practice|centre|center|"
-    r"school|library|depot|site|estate|hotel|stadium|airport|road|street|market|mall|park)\b",
+    r"school|library|depot|site|estate|hotel|stadium|airport|road|street|market|mall|park|"
+    r"ward|wing|unit|theatre|theater|suite|lounge|building)\b",
     re.IGNORECASE,
 )
+# ... or when a place word ends the span and a place preposition comes before it: "in Florence
+# Nightingale Ward", "to Jackson Unit" (but "Dr. Florence Ward", "Jenny Park" stay names).
+_PLACE_PREPOSITION = re.compile(r"(?i:\b(?:in|into|to|at|on|onto|from)[ ])$")
+
+
+def _place_first(result: RecognizerResult, places: set[tuple[int, int]]) -> bool:
+    return any(start <= result.start < end for start, end in places)
+
+
+def place_named_after(text: str, start: int, names: list[str]) -> bool:
+    """A span like "Florence Nightingale Ward" after "in": a place named after a person."""
+    return (
+        len(names) > 1
+        and PLACE_AFTER.fullmatch(" " + names[-1]) is not None
+        and _PLACE_PREPOSITION.search(text, max(0, start - 6), start) is not None
+    )
+
+
 # Labels the small model gives names it does not know ("Fatoumata Diallo" as ORG, "Haruto Sato"
 # as FAC): such a span with a part from the name lists is a person.
 _MISLABELLED = {"ORG", "FAC", "WORK_OF_ART", "NORP", "PRODUCT"}
@@ -100,62 +87,35 @@ _PLACE_LABELS = {"GPE", "LOC"}
 _CUED_GIVEN_NAME = re.compile(
     r"(?i:\b(?:thanks|thank[ ]you|cheers|hi|hello|hey|dear|it['’]s|it[ ]is|this[ ]is|i['’]m|"
     r"i[ ]am|my[ ]name[ ]is|(?:my|his|her|our)[ ](?:wife|husband|son|daughter|mum|mom|mother|"
-    r"father|dad|brother|sister|partner|colleague|friend))),?[ ]"
+    r"father|dad|brother|sister|partner|colleague|friend)|(?:surgeon|assistant|anaesthetist|"
+    r"anesthetist|scrub[ ]nurse|nurse|midwife|physician|clinician|witness|reporter|contact|"
+    r"interpreter|carer)[ ]?:)),?[ ]"
     r"(?=([^\W\d_]+(?:-[^\W\d_]+)?)(?![\w'’-]))"  # a lookahead: "Hi, it's Jo-Anne" cues twice
+)
+# Two or three lower-case words a chat introduces as the writer ("hi its priya sharma calling",
+# "im stephen hunter, wrong charge") or a label names, one of them a listed name part that is no
+# English word.
+_INTRODUCED_LOWER = re.compile(
+    r"(?i:\b(?:it['’]?s|this[ ]is|i['’]?m|i[ ]am|my[ ]name[ ]is|name[ ]is|speaking[ ]to|"
+    # ... or a form or party label writes in lower case ("Employee: szymon klęczar,")
+    r"(?:customer|caller|client|patient|employee|employer|licensee|licensor|tenant|landlord|"
+    r"guarantor|borrower|buyer|seller|witness|re|name)[ ]?[:,]))[ ]"
+    r"((?-i:[^\W\d_A-Z]+(?:-[^\W\d_A-Z]+)?(?:[ ][^\W\d_A-Z]+(?:-[^\W\d_A-Z]+)?){1,2}))"
+    r"(?=[,.!?;:\n]|$|[ ](?:here|calling|speaking|from|again)\b)"
+)
+# A chat line's speaker label: "Heike: the app crashes on start".
+_LABEL_LINE = re.compile(r"^[ \t]*([^\W\d_]+(?:-[^\W\d_]+)?):[ ]", re.MULTILINE)
+# "Okafor, Somtochukwu." ending a field, not inside a list ("Segers, Gilles and Collin"): a
+# surname (listed, or in no list) and a listed given name.
+_LAST_FIRST = re.compile(
+    r"(?<!,[ ])\b([A-Z][^\W\d_]+(?:-[A-Z][^\W\d_]+)?),[ ]([A-Z][^\W\d_]+(?:-[A-Z]?[^\W\d_]+)?)"
+    r"(?=[ \t]*(?:[.;)\n]|$))"
 )
 # Words a greeting is addressed to that some locale also lists as a given name.
 _NOT_ADDRESSEES = frozenset(
     ["sir", "madam", "team", "guys", "folks", "there", "mate", "doc", "doctor", "nurse", "agent"]
 )
 _HUMAN_VERB = re.compile(rf"[ ](?:{_PERSON_VERBS}|phoned|emailed|said|wants|needs|asks)\b")
-
-
-@functools.lru_cache(maxsize=1 << 16)  # words repeat: most rows pay a dict lookup per word
-def fold(word: str) -> str:
-    """Lower case without accents: "Yıldız" -> "yildiz", "García" -> "garcia"."""
-    decomposed = unicodedata.normalize("NFKD", word.casefold().translate(_FOLD))
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
-
-
-def _is_latin(word: str) -> bool:
-    return all(c.isascii() or ord(c) < 0x250 or 0x1E00 <= ord(c) < 0x1F00 for c in word)
-
-
-@functools.cache
-def name_lists() -> tuple[frozenset[str], frozenset[str]]:
-    """(given names, surnames) of every Faker person locale, folded, Latin script only."""
-    first: set[str] = set()
-    last: set[str] = set()
-    for module in pkgutil.iter_modules(faker.providers.person.__path__):
-        provider = importlib.import_module(f"faker.providers.person.{module.name}").Provider
-        for attrs, into in ((_FIRST_ATTRS, first), (_LAST_ATTRS, last)):
-            for attr in attrs:
-                names = getattr(provider, attr, None)
-                if isinstance(names, (dict, tuple, list)):
-                    into.update(fold(n) for n in names if isinstance(n, str) and _is_latin(n))
-    # Faker lists Irish surnames with their particle ("Ó Súilleabháin"): the part after it
-    # is the surname a text writes after the particle.
-    for name in [n for n in last if " " in n]:
-        *head, tail = name.split(" ")
-        if all(h in _PARTICLES for h in head):
-            last.add(tail)
-    for names in (first, last):
-        names.difference_update(STOP_WORDS, _PARTICLES)
-        names.difference_update(n for n in list(names) if len(n) < 2 or " " in n)
-    return frozenset(first), frozenset(last)
-
-
-def _part(word: str, names: frozenset[str]) -> bool:
-    """A known name, or hyphenated known names ("Owusu-Ansah", "Al-Mansouri", "Ji-ho")."""
-    folded = fold(word)
-    if folded in names:
-        return True
-    pieces = folded.split("-")
-    return (
-        len(pieces) > 1
-        and all(p in names or p in _PARTICLES for p in pieces)
-        and any(p in names for p in pieces)
-    )
 
 
 def _title(word: str) -> bool:
@@ -211,16 +171,21 @@ class NameGazetteerRecognizer(LocalRecognizer):
             start, end, used, score = span
             results.append(self._result(start, end, score))
             index += used
-        for match in _CUED_GIVEN_NAME.finditer(text):
-            start, end = match.span(1)
-            if self._cued_given_name(match.group(1)) and not any(
-                r.start < end and start < r.end for r in results
-            ):
+        for start, end in self._cued_spans(text):
+            if not any(r.start < end and start < r.end for r in results):
                 results.append(self._result(start, end, self.CUED_SCORE))
         doc = nlp_artifacts.tokens if nlp_artifacts is not None else None
         if isinstance(doc, Doc):
             places = {(e.start_char, e.end_char) for e in doc.ents if e.label_ in _PLACE_LABELS}
-            results = [r for r in results if (r.start, r.end) not in places]
+            results = [
+                r
+                for r in results
+                # a cue outweighs the place label ("Valentina: the app crashes", "hi Sofia")
+                if ((r.start, r.end) not in places or r.score == self.CUED_SCORE)
+                # "Dublin, Ireland": a "Last, First" pair whose first part the model calls a place
+                and not (_LAST_FIRST.fullmatch(text, r.start, r.end) and _place_first(r, places))
+            ]
+
             for entity in doc.ents:
                 start, end = _widen(text, entity.start_char, entity.end_char)
                 if (
@@ -231,11 +196,33 @@ class NameGazetteerRecognizer(LocalRecognizer):
                     results.append(self._result(start, end, self.NER_SCORE))
         return results
 
+    def _cued_spans(self, text: str) -> list[tuple[int, int]]:
+        """Lone given names after a cue or as a chat speaker's label, and "Last, First" names."""
+        spans = [m.span(1) for m in _CUED_GIVEN_NAME.finditer(text) if self._cued_given_name(m[1])]
+        if len(_LABEL_LINE.findall(text)) >= 2:  # a dialogue: "Heike: the app crashes"
+            spans += [
+                m.span(1)
+                for m in _LABEL_LINE.finditer(text)
+                if _title(m[1]) and fold(m[1]) not in COMMON_WORDS and self._cued_given_name(m[1])
+            ]
+        for match in _INTRODUCED_LOWER.finditer(text):
+            names = match[1].split(" ")
+            if all(n not in STOP_WORDS and len(n) > 1 for n in names) and any(
+                part(n, self.known) and fold(n) not in COMMON_WORDS for n in names
+            ):
+                spans.append(match.span(1))
+        for match in _LAST_FIRST.finditer(text):
+            surname, given = match[1], match[2]
+            listed = part(surname, self.last) or fold(surname) not in self.known
+            if listed and self._usable(surname, True) and self._cued_given_name(given):
+                spans.append(match.span())
+        return spans
+
     def _cued_given_name(self, word: str) -> bool:
         folded = fold(word)
         if folded in _NOT_ADDRESSEES or not (word.islower() or _title(word)):
             return False
-        return self._usable(word, True) and _part(word, self.first)
+        return self._usable(word, True) and part(word, self.first)
 
     def _mislabelled_name(self, text: str, span: str, end: int) -> bool:
         """Two or three title-case words, one of them a listed name part, none a common word."""
@@ -244,7 +231,7 @@ class NameGazetteerRecognizer(LocalRecognizer):
             return False
         if any(not self._usable(n, True) for n in names) or self._excluded(text, names, end):
             return False
-        return any(_part(n, self.first) or _part(n, self.last) for n in names)
+        return any(part(n, self.first) or part(n, self.last) for n in names)
 
     def _result(self, start: int, end: int, score: float) -> RecognizerResult:
         return RecognizerResult(
@@ -265,7 +252,7 @@ class NameGazetteerRecognizer(LocalRecognizer):
         lower = head.islower()
         if not (lower or _title(head)) or not self._usable(head, lower):
             return None
-        if not (_part(head, self.first) or _part(head, self.last)):
+        if not (part(head, self.first) or part(head, self.last)):
             return None
         before = text[max(0, words[index].start() - 4) : words[index].start()]
         sentence_start = not before.strip() or _SENTENCE_END.search(before) is not None
@@ -274,9 +261,9 @@ class NameGazetteerRecognizer(LocalRecognizer):
             if len(run) < size or not self._joined(text, run, lower):
                 continue
             names = [w.group() for w in run]
-            if size == 4 and not any(fold(n) in _PARTICLES for n in names[1:3]):
+            if size == 4 and not any(fold(n) in PARTICLES for n in names[1:3]):
                 continue  # four words only with a particle inside ("Mac Giolla")
-            if not all(self._usable(n, lower) or fold(n) in _PARTICLES for n in names[1:]):
+            if not all(self._usable(n, lower) or fold(n) in PARTICLES for n in names[1:]):
                 continue
             if self._pair(names[0], names[-1]) and not self._excluded(text, names, run[-1].end()):
                 if lower and sentence_start and size == 2 and not self._distinct(names):
@@ -287,8 +274,8 @@ class NameGazetteerRecognizer(LocalRecognizer):
         if (
             not lower
             and sentence_start
-            and _part(head, self.first)
-            and fold(head) not in _COMMON_WORDS
+            and part(head, self.first)
+            and fold(head) not in COMMON_WORDS
             and _HUMAN_VERB.match(text, words[index].end())
         ):
             return words[index].start(), words[index].end(), 1, self.SCORE
@@ -301,7 +288,7 @@ class NameGazetteerRecognizer(LocalRecognizer):
         if index + 1 >= len(words) or text[words[index].end() : words[index + 1].start()] != ". ":
             return None
         surname = words[index + 1].group()
-        if not _title(surname) or not _part(surname, self.last) or not self._usable(surname, False):
+        if not _title(surname) or not part(surname, self.last) or not self._usable(surname, False):
             return None
         if self._excluded(text, [surname], words[index + 1].end()):
             return None
@@ -313,7 +300,7 @@ class NameGazetteerRecognizer(LocalRecognizer):
         """A name in capitals ("DANIEL BROOKS", "OKONKWO CHIDI"): a given name and a surname
         from the lists, both in capitals, in either order."""
         tail = index + 1
-        while tail < len(words) - 1 and fold(words[tail].group()) in _PARTICLES:
+        while tail < len(words) - 1 and fold(words[tail].group()) in PARTICLES:
             tail += 1  # "DIARMAID MAC THRÉINFHIR", "VIVIAN Ó CÉADAIGH"
         run = [words[index], words[tail]] if tail < len(words) else []
         gaps = [text[a.end() : b.start()] for a, b in itertools.pairwise(words[index : tail + 1])]
@@ -326,11 +313,25 @@ class NameGazetteerRecognizer(LocalRecognizer):
             return None
         if any(fold(n) in STOP_WORDS or n.title() in _ORG_WORDS for n in names):
             return None
-        return run[0].start(), run[1].end(), tail - index + 1, self.SCORE
+        end, used = run[1].end(), tail - index + 1
+        if tail + 1 < len(words) and self._third_in_capitals(text, end, words[tail + 1]):
+            end, used = words[tail + 1].end(), used + 1
+        return run[0].start(), end, used, self.SCORE
+
+    def _third_in_capitals(self, text: str, end: int, word: re.Match[str]) -> bool:
+        """A third part in capitals ("BUI THANH TAM", "NGUYEN VAN AN"): listed, or ending the
+        field (a line end, a comma, two spaces); never an abbreviation ("DOB", "MRN")."""
+        third = word.group()
+        if text[end : word.start()] != " " or not third.isupper() or third in _CAPS_NOT_NAMES:
+            return False
+        if fold(third) in self.known:
+            return True
+        usable = len(third) > 1 and self._usable(third.title(), True)
+        return usable and _FIELD_END.match(text, word.end()) is not None
 
     def _usable(self, word: str, lower: bool) -> bool:
         folded = fold(word)
-        if folded in STOP_WORDS or (lower and folded in _COMMON_WORDS):
+        if folded in STOP_WORDS or (lower and folded in COMMON_WORDS):
             return False
         return word not in _NOT_NAME_STARTS and word not in _ORG_WORDS and len(folded) > 1
 
@@ -341,15 +342,15 @@ class NameGazetteerRecognizer(LocalRecognizer):
                 return False
         for match in run[1:]:
             word = match.group()
-            if fold(word) in _PARTICLES:
+            if fold(word) in PARTICLES:
                 continue
             if (lower and not word.islower()) or (not lower and not _title(word)):
                 return False
         return True
 
     def _pair(self, head: str, tail: str) -> bool:
-        return (_part(head, self.first) and _part(tail, self.last)) or (
-            _part(head, self.last) and _part(tail, self.first)
+        return (part(head, self.first) and part(tail, self.last)) or (
+            part(head, self.last) and part(tail, self.first)
         )
 
     def _distinct(self, names: list[str]) -> bool:
@@ -359,6 +360,8 @@ class NameGazetteerRecognizer(LocalRecognizer):
     def _excluded(self, text: str, names: list[str], end: int) -> bool:
         after = text[end:]
         if names[-1] in _NOT_NAME_ENDS or _EPONYM_NOUN.match(after) or PLACE_AFTER.match(after):
+            return True
+        if place_named_after(text, end - len(" ".join(names)), names):
             return True
         if _STREET_WORD.match(names[-1]) or re.match(rf"[ ](?:{_STREET_TYPES})\b", after):
             return True

@@ -34,7 +34,8 @@ from spacy.language import Language
 from spacy.pipeline import Tok2Vec
 from spacy.tokens import Doc, Span
 
-from training_scripts.governance.pii_names import PLACE_AFTER, fold, name_lists
+from training_scripts.governance.pii_name_lists import COMMON_WORDS, fold, name_lists
+from training_scripts.governance.pii_names import PLACE_AFTER, place_named_after
 from training_scripts.governance.pii_recognizers import LOWER, PERSON, UPPER, is_organisation
 
 # The NER model is an image option: `settings.data.pii_ner_model` becomes the image's
@@ -214,11 +215,21 @@ def ner_windows(doc: Doc, margin: int | None) -> list[tuple[int, int]]:
 
 # An eponym ("Parkinson's disease", "Romberg test") is a medical term, not a person.
 _EPONYM_AFTER = re.compile(
-    r"(?:'s|')?(?:[ -](?:[A-Z][a-z]+))?[ ](?:disease|syndrome|test|sign|score|scale|virus|"
+    # the optional word between is capitalised ("Parkinson's Plus syndrome") even under
+    # IGNORECASE: "Maria Lopez in clinic" is a person seen in a clinic, not an eponym
+    r"(?:'s|')?(?:[ -](?-i:[A-Z][a-z]+))?[ ](?:disease|syndrome|test|sign|score|scale|virus|"
     r"pattern|phenomenon|palsy|thyroiditis|oesophagus|esophagus|lymphoma|sarcoma|procedure|"
     r"manoeuvre|maneuver|classification|criteria|cells?|reflex|ulcer|block|fracture|unit|"
     r"clinic|protocol|pump|vaccine|pacemaker|device|inhaler|tablets?|injection|pen)\b",
     re.IGNORECASE,
+)
+# "Romberg negative", "Lachman positive": an examination finding named after its describer.
+_FINDING_AFTER = re.compile(r"(?:'s)?[ ](?:positive|negative|equivocal|bilaterally)\b(?![ ]for)")
+# A drug, not a person: the WHO INN stems of common drug classes ("Lisinopril", "Apixaban").
+_DRUG_STEM = re.compile(
+    r"[A-Z][a-z]+(?:pril|sartan|olol|dipine|statin|mab|tinib|azole|cillin|mycin|floxacin|prazole|"
+    r"tidine|parin|xaban|gatran|gliptin|gliflozin|glutide|formin|cycline|oxetine|triptan|setron|"
+    r"lukast|dronate|semide|thiazide|profen|coxib|azepam|zolam|done|barb|caine|vudine|navir)"
 )
 _INITIAL = re.compile(r"[^\W\d_]\.")  # "M." in "M. Lozano" is no abbreviation
 _EPONYM_INSIDE = re.compile(r"[A-Z][a-z]+-[A-Z][a-z]+(?:-[A-Z][a-z]+)?$")  # Wolff-Parkinson-White
@@ -239,20 +250,43 @@ def caps_name(words: list[str]) -> bool:
     return 2 <= len(words) <= 4 and all(w.isupper() for w in words) and bool(listed)
 
 
+def _clip_at_line_break(text: str, result: RecognizerResult) -> None:
+    """A name never runs over a line break: "Pádraig Ó Briain\nCustomer Success" (a signature
+    and the job title under it) keeps its first line, or the next when the first has no name."""
+    span = text[result.start : result.end]
+    if "\n" not in span:
+        return
+    head, _, _ = span.partition("\n")
+    if any(c.isalpha() for c in head):
+        result.end = result.start + len(head.rstrip())
+    else:
+        result.start += len(head) + 1
+
+
 def keep_person_span(text: str, result: RecognizerResult) -> bool:
     """False for an NER PERSON that is a medical eponym, an organisation, a place or an
     abbreviation."""
     metadata = result.recognition_metadata or {}
     if result.entity_type != PERSON or metadata.get("recognizer_name") != NER_RECOGNIZER:
         return True
+    _clip_at_line_break(text, result)
     span, after = text[result.start : result.end], text[result.end :]
     words = span.split()
     if not words or not any(c.isalpha() for c in span) or any(c.isdigit() for c in span):
         return False
     if _EPONYM_AFTER.match(after) or (len(words) == 1 and _EPONYM_INSIDE.match(span)):
         return False
-    if PLACE_AFTER.match(after):  # "Church Lane surgery", "Victoria Park clinic"
+    if _FINDING_AFTER.match(after) or (len(words) == 1 and _DRUG_STEM.fullmatch(span)):
         return False
+    # "Church Lane surgery", "Victoria Park clinic", "Florence Nightingale Ward"
+    if PLACE_AFTER.match(after) or place_named_after(text, result.start, words):
+        return False
+    if (
+        span.islower()
+        and any(w in STOP_WORDS or w in COMMON_WORDS for w in words)
+        and not any(fold(w) in _name_parts() for w in words)
+    ):
+        return False  # "reports epigastric pain": English words and no listed name part
     if caps_name(words):  # "NATHAN MILLER", "OKONKWO CHIDI" in a heading
         return not is_organisation(words, after)
     if all(w.isupper() and len(w) <= 6 for w in words):  # INR, ABVD, GCS
