@@ -76,6 +76,11 @@ def test_international_street_lines_are_found_whole(
         ("Home: Rose Cottage, Mill Lane, Ely CB7 4AB", "Rose Cottage, Mill Lane"),
         ("Office at 123 Teheran-ro, Gangnam-gu, Seoul", "123 Teheran-ro"),
         ("Unit: Level 3, 100 George St, Sydney", "Level 3, 100 George St"),
+        (
+            "Agent: postcode?\nCustomer: aishwarya chandrasekhar, 60/44, Gole Nagar\nAgent: ok",
+            "60/44, Gole Nagar",
+        ),
+        ("Lives at Số 3/80 Khóm 63 Đường số 41, Cần Thơ.", "Số 3/80 Khóm 63 Đường số 41"),
     ],
 )
 def test_street_lines_after_other_cues_and_in_more_national_forms_are_found(

@@ -117,8 +117,9 @@ STREET_BEFORE = re.compile(
     rf"(?:\b(?:{_TYPE_FIRST}|Cañada|phố|Phố|"
     rf"đường|Đường|Ngõ|Hẻm)[ ](?:(?:de|del|da|do|dos|di|la)[ ])?)$"
 )
-# Vietnamese street, lane, alley and block words ("đường", "phố", "ngõ", "hẻm", "khu").
-_VIETNAMESE_TYPES = r"[Đđ]ường|[Pp]hố|[Nn]gõ|[Hh]ẻm|[Kk]hu"
+# Vietnamese street, lane, alley, block and hamlet words ("đường", "phố", "ngõ", "hẻm", "khu",
+# "khóm", "ấp", "tổ", "thôn", "xóm").
+_VIETNAMESE_TYPES = r"[Đđ]ường|[Pp]hố|[Nn]gõ|[Hh]ẻm|[Kk]hu|[Kk]hóm|[Ấấ]p|[Tt]ổ|[Tt]hôn|[Xx]óm"
 _FRENCH_TYPES = r"rue|avenue|av\.|boulevard|bd|quai|place|allée|impasse|chemin|cours|route|square"
 _POSTCODE = (
     r"(?:\d{2}-\d{3}|\d{3}[ ]\d{2}|\d{4}[ ]?[A-Z]{2}|\d{4,6}|[A-Z]{1,2}\d[A-Z\d]?[ ]\d[A-Z]{2})"
@@ -246,7 +247,8 @@ PATTERNS = (
         rf"|(?:{_ANY}[ ]){{0,3}}{_ANY},[ ]{_HOUSE}"
         rf"|{_HOUSE}[ ]{_NOT_AFTER_NUMBER}{_CAP}(?:[ ](?!{_UNIT_WORDS}){_CAP}){{0,3}}{_AFTER}"
         rf"|(?:{_TYPE_FIRST})[ ]{_CAP}(?:[ ](?:{_PARTICLE}[ ])?{_CAP}){{0,3}}"
-        rf"|(?:{_CAP}[ ]){{1,3}}(?:{_TYPES})s?\b)(?![\w.,]?\d)"
+        rf"|(?:{_CAP}[ ]){{1,3}}(?:{_TYPES})s?\b"
+        rf"|{_HOUSE},[ ]{_CAP}(?:[ ]{_CAP}){{0,2}})(?![\w.,]?\d)"
     ),
     re.compile(rf"\b({_PO_BOX})", re.IGNORECASE),
     # A house name and its street, no number (UK): "Rose Cottage, Mill Lane".
@@ -270,7 +272,8 @@ PATTERNS = (
     re.compile(
         rf"(?<![\w/])((?:[Ss]ố[ ])?\d{{1,4}}(?:/\d{{1,4}}){{0,3}}[ ](?:{_VIETNAMESE_TYPES})[ ]"
         rf"(?:(?:[Ss]ố[ ])?\d{{1,4}}|{_CAP}(?:[ ]{_CAP}){{0,3}})"
-        rf"(?:[ ](?:{_VIETNAMESE_TYPES})[ ]\d{{1,4}})?(?:[ ]{_CAP}(?:[ ](?:de[ ])?{_CAP}){{0,3}})?"
+        rf"(?:[ ](?:{_VIETNAMESE_TYPES})[ ](?:[Ss]ố[ ])?\d{{1,4}})?"
+        rf"(?:[ ]{_CAP}(?:[ ](?:de[ ])?{_CAP}){{0,3}})?"
         rf"|(?:[Ss]ố[ ]\d{{1,4}}(?:/\d{{1,4}}){{0,3}}|\d{{1,4}}(?:/\d{{1,4}}){{1,3}})[ ]{_CAP}"
         rf"(?:[ ]{_CAP}){{1,3}})"
     ),

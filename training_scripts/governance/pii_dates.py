@@ -53,7 +53,8 @@ _YEAR = r"(?:\d{4}|['’]\d{2})"
 _WRITTEN_DATES = [
     # 5th November 1988, 12-Jan-1993, 14/Feb/1972, 14. Februar 1972, 14 de febrero de 1972
     rf"\b{_ORDINAL_DAY}[ /-]?(?:of[ ]|de[ ])?{_MONTH}[ ,/-]+(?:de[ ])?{_YEAR}(?!\w)",
-    rf"\b{_MONTH}[ -]{_ORDINAL_DAY},?[ -]{_YEAR}(?!\w)",  # July 7, 1977; Feb-14-1972
+    # July 7, 1977; Feb-14-1972 (the lookahead spares the month list at every other word)
+    rf"\b(?=[^\W\d_]{{3,10}}\.?[ -]\d){_MONTH}[ -]{_ORDINAL_DAY},?[ -]{_YEAR}(?!\w)",
     rf"\b\d{{4}}[ ]{_MONTH}[ ]{_ORDINAL_DAY}(?!\w)",  # 1972 Feb 14
     r"\b\d{4}[./](?:0?[1-9]|1[0-2])[./](?:0?[1-9]|[12]\d|3[01])\b",  # 1993/07/02, 2019.11.05
     r"\b(?:[12]\d|3[01]|0?[1-9])\.[ ](?:0?[1-9]|1[0-2])\.[ ]\d{4}\b",  # 14. 2. 1972
@@ -144,7 +145,7 @@ class DateOfBirthRecognizer(_RegexRecognizer):
     def analyze(
         self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
     ) -> list[RecognizerResult]:
-        answers = _asked(text)
+        answers = _asked(text) if "\n" in text else []  # a chat turn ends with a line break
         cells = column_cells(text, _HEADER) if "|" in text or "\t" in text else []
         results = []
         for match in DATE.finditer(text):
