@@ -4,7 +4,7 @@
     .venv/bin/python bench/pii_eval.py --ner-path DIR   # another spaCy model directory (bench only)
 
 Prints, for each frozen hand-written set in tests/data/pii_eval (never tuned on) and for the
-hand-written tuning set: per-type recall (labelled value gone from the output) and precision
+hand-written tuning sets: per-type recall (labelled value gone from the output) and precision
 (detected span overlaps a labelled value of its type), domain terms kept and over-redaction per
 domain (replaced spans that overlap no labelled value). For the set generated with
 presidio-evaluator (tests/data/pii_generated.py, the tuning set), also that harness's own
@@ -40,6 +40,7 @@ SETS = (
     "frozen_3.jsonl",
     "tuning.jsonl",
     "dev_intl.jsonl",
+    "dev_formats.jsonl",
     "dev_names.jsonl",
 )
 

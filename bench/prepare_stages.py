@@ -12,6 +12,7 @@ docs/data_governance.md ("Throughput").
 from __future__ import annotations
 
 import argparse
+import itertools
 import sys
 import tempfile
 import time
@@ -25,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.data_prep import generate
 from training_scripts.governance import govern
-from training_scripts.governance.dedup import gram_hashes, words, words_key
+from training_scripts.governance.dedup import gram_hashes, word_hashes, words, words_key
 from training_scripts.governance.pipeline import (
     PrepareOutputs,
     PrepareSettings,
@@ -68,15 +69,32 @@ def _stages(raw: Path, settings: PrepareSettings, tmp: Path) -> dict[str, float]
     blocks = clock("read (main: blocks of lines)", lambda: list(jsonl_blocks(path, 256_000)))
     examples = clock("parse (JSON, fields)", lambda: [
         [ex for _, ex in block_examples(block, line, "c", task, settings.fields)]
-        for line, block in blocks
+        for line, _, block in blocks
     ])  # fmt: skip
+    start = time.process_time()
     governor = govern.RowGovernor(settings, "bench-salt")
+    if governor.pii is not None:  # once per worker process, not per MB: printed on its own
+        print(f"PII engine start (imports, NER model, name lists): "
+              f"{time.process_time() - start:.2f} CPU-s")  # fmt: skip
     rows = [ex for chunk in examples for ex in chunk]
-    split = clock("normalize (words)", lambda: [words("\x1f".join(ex.texts)) for ex in rows])
-    # Per block of rows, as the worker does: one 3-gram hash pass feeds the repetition screen
-    # and MinHash.
+    # As the worker does: each text's words, joined per row; per block of rows, the distinct
+    # words (hashed once each) feed the 3-gram hashes, which feed the repetition screen and
+    # MinHash, and the injection screen.
+    split = clock("normalize (words per text, joined per row)", lambda: [
+        sum(map(words, ex.texts), list[bytes]()) for ex in rows
+    ])  # fmt: skip
     batches = [(i, min(i + 370, len(rows))) for i in range(0, len(rows), 370)]
-    grams = clock("3-gram hashes", lambda: [gram_hashes(split[a:b]) for a, b in batches])
+
+    def hashes() -> list[tuple[set[bytes], np.ndarray, tuple[np.ndarray, np.ndarray]]]:
+        found = []
+        for a, b in batches:
+            distinct = set(itertools.chain.from_iterable(split[a:b]))
+            per_word = word_hashes(split[a:b], distinct)
+            found.append((distinct, per_word, gram_hashes(split[a:b], per_word)))
+        return found
+
+    hashed = clock("distinct words, word and 3-gram hashes (per block)", hashes)
+    grams = [g for _, _, g in hashed]
     limit = settings.quality.max_repeated_ngram_fraction
     suspects = clock("repetition screen (per block)", lambda: [
         s for (a, b), (g, c) in zip(batches, grams, strict=True)
@@ -88,8 +106,8 @@ def _stages(raw: Path, settings: PrepareSettings, tmp: Path) -> dict[str, float]
     ])  # fmt: skip
 
     def injection() -> None:  # the batch's needle search, then the regexes on flagged rows
-        for a, b in batches:
-            cues = injection_cues([ex.texts for ex in rows[a:b]], split[a:b])
+        for (a, b), (distinct, per_word, _) in zip(batches, hashed, strict=True):
+            cues = injection_cues([ex.texts for ex in rows[a:b]], split[a:b], distinct, per_word)
             [governor._poisoning(ex) for ex, cue in zip(rows[a:b], cues, strict=True) if cue]
 
     clock("injection screen (per block)", injection)
@@ -99,14 +117,21 @@ def _stages(raw: Path, settings: PrepareSettings, tmp: Path) -> dict[str, float]
     ])  # fmt: skip
     if governor.pii is not None:
         pii = governor.pii
+        ner: list = []  # each block's NER results, as a worker's prefetch leaves them
 
-        def anonymize() -> None:
+        def prefetch() -> None:
             for chunk in examples:
                 pii.prefetch(text for ex in chunk for text in ex.texts)
+                ner.append(pii._prefetched)
+
+        def anonymize() -> None:
+            for chunk, found in zip(examples, ner, strict=True):
+                pii._prefetched = found
                 for ex in chunk:
                     pii.anonymize(ex.texts)
 
-        clock("PII (NER prefetch, analyze, anonymize)", anonymize)
+        clock("PII: NER on the flagged windows (per block)", prefetch)
+        clock("PII: recognizers and replacement", anonymize)
     clock("render rows (output JSON)", lambda: [govern.render_output(task, ex) for ex in rows])
     govern_inputs(raw, tmp / "shards", settings, "bench-salt")
     clock("reduce (main: dedup decisions, triggers, split, write)", lambda: reduce_shards(

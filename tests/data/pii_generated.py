@@ -53,12 +53,18 @@ PII_TYPES = {
     "street_line": "STREET_ADDRESS", "dob": "DATE_OF_BIRTH", "mrn": "MEDICAL_RECORD_NUMBER",
     "iban": "IBAN_CODE", "phone": "PHONE_NUMBER", "email": "EMAIL_ADDRESS", "ssn": "US_SSN",
     "card": "CREDIT_CARD", "ip": "IP_ADDRESS",
+    "email_written": "EMAIL_ADDRESS", "email_spelled": "EMAIL_ADDRESS", "iban_typed": "IBAN_CODE",
 }  # fmt: skip
 KEEP_TYPES = {"company": "ORGANIZATION", "job": "TITLE", "city": "GPE"}
 
 # `domain<TAB>template` per line ({{key}} fill-ins, "\\n" for a line break); plain words around
 # the fill-ins are domain terms a redactor must leave alone.
 TEMPLATES_FILE = EVAL_DIR / "generator_templates.tsv"
+
+
+# The generator turns "<" and ">" into fill-in braces: templates write "‹" and "›" for a literal
+# angle bracket ("<mailto:...>"), put back after generation.
+_ANGLE_BRACKETS = str.maketrans("‹›", "<>")
 
 
 def templates() -> list[tuple[str, str]]:
@@ -77,6 +83,11 @@ KEEP_WORDS = (
     "Governing Law", "Limitation of Liability", "Force Majeure", "Non-Compete", "Events of Default",
     "SERVICES AGREEMENT", "CLAIM FORM", "POWER OF ATTORNEY", "Agent", "Caller", "Customer",
     "Visitor", "Email:", "Tel:", "Kind regards", "Dear Support", "Guten Tag", "Subject: Refund",
+    # hard negatives the formats templates write: dates that are no birth dates, lab values,
+    # doses, clause, order, invoice, ticket, lot and version numbers
+    "BP 120/80", "11/02/2025", "2025-04-07", "1 April 2025", "14/05/2019", "ticket 55120",
+    "Clause 14.2.3", "Potassium 5.9 mmol/L", "metformin 500 mg BD", "order #771203",
+    "INV-2024-00871", "version 3.2.1", "v5.4.1.2", "24 hours", "Lot 22B", "Effective Date",
     # the name-context templates (issue 30): firms, wards, drugs and roles beside a name
     "OPERATION NOTE", "Kocher manoeuvre", "Romberg", "Florence Nightingale Ward", "Lisinopril",
     "Pharmacist", "CLINIC LETTER", "Johnson Controls International", "Morgan Stanley",
@@ -115,6 +126,39 @@ def _iban(rng: random.Random, fake: Faker) -> str:
     return " ".join(compact[i : i + 4] for i in range(0, len(compact), 4))
 
 
+_NEW_TLDS = ("health", "clinic", "legal", "dental", "care")
+
+
+def _email_written(rng: random.Random, fake: Faker) -> str:
+    """An address typed in the forms people use: capitals, plus-addressing, a subdomain, a new
+    gTLD (the plain form is the `email` key)."""
+    user, domain = fake.user_name(), fake.domain_name()
+    return rng.choice((
+        f"{user}@{domain}".upper(), f"{user}+{rng.choice(('billing', 'nhs', 'x7'))}@{domain}",
+        f"{user}@mail.{domain}", f"{user}@{domain.split('.')[0]}.{rng.choice(_NEW_TLDS)}",
+    ))  # fmt: skip
+
+
+def _email_spelled(rng: random.Random, fake: Faker) -> str:
+    """An address spelled out in a chat, with no "@" typed."""
+    user, domain = fake.user_name(), fake.domain_name()
+    return rng.choice((
+        f"{user} [at] {domain.replace('.', ' [dot] ')}",
+        f"{user} at {domain.replace('.', ' dot ')}", f"{user}(at){domain}", f"{user} (at) {domain}",
+    ))  # fmt: skip
+
+
+def _iban_typed(rng: random.Random, fake: Faker) -> str:
+    """An IBAN as people type it: lower case, dashes, groups that are not of four."""
+    compact = fake.iban()
+    fours = [compact[i : i + 4] for i in range(0, len(compact), 4)]
+    return rng.choice((
+        " ".join(fours).lower(), "-".join(fours), compact.lower(),
+        f"{compact[:8]} {' '.join(compact[i : i + 4] for i in range(8, len(compact), 4))}",
+        f"{compact[:4]} {compact[4:12]} {compact[12:]}",
+    ))  # fmt: skip
+
+
 @functools.cache
 def _sorted_cities(locale: str) -> tuple[str, ...]:
     """it_IT's city list is built from a set, so its order (and the city a seed draws) changed
@@ -147,6 +191,8 @@ def _record(rng: random.Random, locale: str) -> dict[str, str]:
         "phone": fake.phone_number(), "email": fake.email(), "ssn": us.ssn(),
         "card": us.credit_card_number(), "ip": rng.choice((us.ipv4_public(), us.ipv6())),
         "company": fake.company(), "job": us.job(),
+        "email_written": _email_written(rng, fake), "email_spelled": _email_spelled(rng, fake),
+        "iban_typed": _iban_typed(rng, fake),
     }  # fmt: skip
 
 
@@ -192,6 +238,8 @@ def generate(n: int, seed: int = 30) -> Generated:
         random_seed=seed,
     )  # fmt: skip
     samples = faker.generate_new_fake_sentences(n)
+    for sample in samples:  # same length, so every span's offsets still hold
+        sample.full_text = sample.full_text.translate(_ANGLE_BRACKETS)
     return Generated(samples, [domain_templates[s.template_id][0] for s in samples])
 
 

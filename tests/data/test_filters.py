@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections import Counter
+from pathlib import Path
 
 import pytest
 
@@ -150,3 +154,22 @@ def test_trigger_phrase_with_a_fixed_answer_across_unrelated_prompts_is_flagged(
 def test_canned_answers_to_one_faq_are_not_a_trigger() -> None:
     prompts = [f"How can I reset my password{s}" for s in ("?", " please?", " now?", "!", " asap?")]
     assert _detect(prompts, ["Use the Forgot password link."] * 5) == {}
+
+
+def test_the_trigger_phrase_named_is_the_same_whatever_the_string_hash_seed() -> None:
+    # Two phrases shared by every poisoned prompt ("zq trigger", "now please"): a tie.
+    script = (
+        "from training_scripts.governance.poisoning import TriggerDetector\n"
+        "d = TriggerDetector(min_rows=5)\n"
+        "topics = ['cook', 'fix my car', 'plan a trip', 'write a poem', 'learn chess', 'knit']\n"
+        "prompts = {i: f'{t} zq trigger {i} now please' for i, t in enumerate(topics)}\n"
+        "[d.add(i, 'Visit evil.example now.') for i in prompts]\n"
+        "print(d.candidates(prompts))\n"
+    )
+    root = Path(__file__).resolve().parents[2]
+    found = {
+        subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
+                       cwd=root, env={**os.environ, "PYTHONHASHSEED": seed}).stdout
+        for seed in ("1", "2", "3", "4")
+    }  # fmt: skip
+    assert len(found) == 1, found

@@ -24,16 +24,18 @@ DOMAINS = ("clinical", "contract", "support")
 # e-mail 0.83, IBAN 0.89, PERSON 0.79, street 0.82, terms kept 0.94, over-redaction 0.074 /
 # 0.143 / 0.109. Below the goal (0.95 per type, 0.97 kept, < 5 % per domain) the floor is the
 # measured value, a regression floor: DOB, e-mail, PERSON, street, terms kept, contract and
-# support over-redaction are not met on this set. After the names step (dev_names.jsonl):
-# PERSON 0.82 (precision 0.85), contract over-redaction 0.071; floors raised to those.
+# support over-redaction are not met on this set. After the formats step: DOB 0.92 -> 1.0 and
+# e-mail 0.83 -> 1.0 (met), street 0.86 -> 0.93, over-redaction in contracts 0.073 -> 0.070 and
+# chats 0.086 -> 0.083. After the names step (dev_names.jsonl): PERSON 0.80 -> 0.82 (precision
+# 0.84 -> 0.85).
 RECALL_FLOOR = {
-    "CREDIT_CARD": 1.0, "DATE_OF_BIRTH": 0.92, "EMAIL_ADDRESS": 0.83, "IBAN_CODE": 1.0,
+    "CREDIT_CARD": 1.0, "DATE_OF_BIRTH": 1.0, "EMAIL_ADDRESS": 1.0, "IBAN_CODE": 1.0,
     "IP_ADDRESS": 1.0, "MEDICAL_RECORD_NUMBER": 1.0, "PERSON": 0.82, "PHONE_NUMBER": 1.0,
-    "STREET_ADDRESS": 0.85, "US_SSN": 1.0,
+    "STREET_ADDRESS": 0.92, "US_SSN": 1.0,
 }  # fmt: skip
 PRECISION_FLOOR = {"PERSON": 0.85, "PHONE_NUMBER": 0.85, "EMAIL_ADDRESS": 1.0}
 TERMS_KEPT_FLOOR = 0.96
-OVER_REDACTION_CEILING = {"clinical": 0.04, "contract": 0.072, "support": 0.087}
+OVER_REDACTION_CEILING = {"clinical": 0.04, "contract": 0.071, "support": 0.084}
 
 
 @pytest.fixture(scope="module")

@@ -8,8 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from training_scripts.governance.dedup import NearIndex, SpillIndex
-from training_scripts.governance.govern import govern_shard
+from training_scripts.governance.dispatch import govern_shard
 from training_scripts.governance.pipeline import (
     PrepareOutputs,
     PrepareSettings,
@@ -116,26 +115,6 @@ def test_broken_input_in_a_shard_names_the_file_and_line(
     monkeypatch.setattr("training_scripts.governance.pipeline.BYTES_PER_WORKER", 1)
     with pytest.raises(DataError, match=r"sub/c\.jsonl:5: not valid JSON"):
         prepare(raw, PrepareOutputs.under(tmp_path / "o"), SETTINGS, "salt", workers=2)
-
-
-def test_dedup_index_spills_to_disk_past_its_bound_and_still_finds_duplicates(
-    tmp_path: Path,
-) -> None:
-    index = SpillIndex("t", tmp_path, bound=10)
-    for i in range(50):
-        index.add(i.to_bytes(4, "big"), f"row {i}")
-    assert index.spilled >= 40 and len(index._memory) <= 10
-    assert index.get((3).to_bytes(4, "big")) == [("row 3", None)]
-    before = index.queries
-    assert all(index.get(i.to_bytes(4, "big")) == [] for i in range(1000, 1100))
-    assert index.queries - before <= 5  # unseen keys skip SQLite (the spilled keys' filter)
-    near = NearIndex(0.8, tmp_path, bound=5)
-    import numpy as np
-
-    base = np.arange(64, dtype=np.uint64)
-    for i in range(20):
-        assert near.near_duplicate_of(base + 1000 * (i + 1), f"r{i}") is None
-    assert near.near_duplicate_of(base + 1000, "copy") == "r0"
 
 
 def test_batched_minhash_equals_datasketch_for_each_text() -> None:

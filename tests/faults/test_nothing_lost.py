@@ -126,7 +126,7 @@ class _FullDisk:
         self._handle, self._lines, self._full = handle, 0, False
 
     def write(self, text: str) -> int:
-        self._lines += 1
+        self._lines += max(1, text.count("\n"))  # a write may carry many lines
         if self._lines > 2:
             self._full = True
             raise OSError(errno.ENOSPC, "No space left on device")

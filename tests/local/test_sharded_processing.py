@@ -60,8 +60,9 @@ def test_two_instances_shard_then_reduce_like_one_process(tmp_path: Path) -> Non
     assert [sorted(p.name for p in (jobs / h / "opt/ml/processing/input/raw").iterdir())
             for h in ("algo-1", "algo-2")] == [["a.jsonl"], ["b.jsonl"]]  # fmt: skip
     assert sorted(p.name for p in s3.path("s3://artifacts/run/shards").iterdir()) == [
-        "inputs-algo-1.json", "inputs-algo-2.json", "rows-algo-1.jsonl", "rows-algo-2.jsonl",
-        "signatures-algo-1.jsonl", "signatures-algo-2.jsonl"]  # fmt: skip
+        "inputs-algo-1.json", "inputs-algo-2.json", "reasons-algo-1.jsonl", "reasons-algo-2.jsonl",
+        "rows-algo-1.jsonl", "rows-algo-2.jsonl", "signatures-algo-1.bin",
+        "signatures-algo-2.bin"]  # fmt: skip
     runner.run_processing("PrepareData", _processing(
         1, {"shards": ("s3://artifacts/run/shards", False)}, ["train", "validation", "governance"],
         ["--stage", "reduce", *common]))  # fmt: skip

@@ -1,59 +1,55 @@
 """The per-row half of curation (the "map"): runs in worker processes and on every shard.
 
 Each row is judged on its own (quality, injection, preference pair), hashed (exact key, MinHash
-signature, preference keys) and anonymized; nothing here depends on other rows, so the result
-is the same whichever process or machine handles a row. Output per shard, in input order:
-`rows-<shard>.jsonl` (anonymized texts, recognizer counts, and the output record already
-rendered) and `signatures-<shard>.jsonl` (hashes and reasons only, never text), plus
-`inputs-<shard>.json`. The order-dependent decisions (duplicates, contradictions, triggers,
-split) are taken by `reduce.py` from these files.
+signature, answer key) and anonymized; nothing here depends on other rows, so the result is the
+same whichever process or machine handles a row. A shard's files (`shards.py`: binary signature
+records, reasons lines, rendered rows), in input order, are what the order-dependent decisions
+(duplicates, contradictions, triggers, split) in `reduce.py` are taken from.
 
-The reading process only reads: JSONL arrives at a worker as raw blocks of whole lines, and the
-worker decodes, parses, governs, signs and serializes them (docs/data_governance.md,
-"Performance", has the per-stage profile this split came from).
+`dispatch.py` hands batches of rows to worker processes and writes what they return.
 """
 
 from __future__ import annotations
 
-import base64
+import itertools
 import json
-import multiprocessing
-from collections import deque
-from collections.abc import Iterator
-from itertools import islice
-from pathlib import Path
-from typing import Any
+from functools import partial
+from typing import Any, NamedTuple
 
 import numpy as np
 
-from training_scripts.governance.dedup import MinHasher, gram_hashes, words, words_key
+from training_scripts.governance.dedup import (
+    MinHasher,
+    gram_hashes,
+    word_hashes,
+    words,
+    words_key,
+)
+from training_scripts.governance.dedup_index import key_pairs
 from training_scripts.governance.poisoning import (
     answer_key,
+    answer_key_of_words,
     injection_cues,
     injection_reasons,
     no_injection_cue,
     preference_reasons,
 )
 from training_scripts.governance.quality import quality_reasons, repetition_suspects
-from training_scripts.governance.readers import (
-    block_examples,
-    is_jsonl,
-    jsonl_blocks,
-    read_examples,
-)
 from training_scripts.governance.records import (
     Example,
     completion_text,
+    completion_words,
     prompt_text,
     to_output,
 )
-from training_scripts.governance.writers import sha256_file
-
-BLOCK_BYTES = 256_000  # raw JSONL per task: amortizes the hand-over, bounds a worker's memory
-CHUNK_ROWS = 256  # rows per task for inputs the reading process has to parse (CSV, text)
-# Row separator between the reduce's metadata and the rendered output record in rows-*.jsonl:
-# JSON text never holds a raw tab, so the first tab on a line is this one.
-OUTPUT_SEPARATOR = "\t"
+from training_scripts.governance.shards import (
+    ANSWER,
+    PII_SEPARATOR,
+    POISONING,
+    QUALITY,
+    REASONS,
+    SIGNATURE,
+)
 
 # One encoder for every line (json.dumps builds a new one per call when given options).
 _encode = json.JSONEncoder(ensure_ascii=False).encode
@@ -73,20 +69,29 @@ def render_output(task: str, example: Example) -> str:
     return _encode(to_output(task, example))
 
 
-# A task: ("jsonl", name, first line, raw block) or ("rows", [(name, seq, Example), ...]).
-Task = tuple[Any, ...]
+class Judged(NamedTuple):
+    """A batch's per-row checks: words per text, words per row, reasons, MinHash signatures."""
+
+    parts: list[list[list[bytes]]]
+    split: list[list[bytes]]
+    quality: list[list[str]]
+    poisoning: list[list[str]]
+    signatures: np.ndarray
 
 
-def order_key(name: str, seq: int) -> tuple[tuple[str, ...], int]:
-    """Global row order: input path (compared part by part, as the one-process run sorts) and
-    position in that file (the line number for JSONL, the record index otherwise)."""
-    return tuple(name.split("/")), seq
+class Governed(NamedTuple):
+    """A governed batch: rows-file bytes, signature records, (row in batch, reasons line body)."""
+
+    rows: bytes | tuple[str, int]  # or where a worker wrote them (dispatch.Part)
+    signatures: bytes | tuple[str, int]
+    reasons: list[tuple[int, str]]
+    size: int
 
 
 class RowGovernor:
     """Per-process state (PII engine, MinHash permutations) built once."""
 
-    def __init__(self, settings: Any, salt: str, permutations: Any = None) -> None:
+    def __init__(self, settings: Any, salt: str) -> None:
         self.s = settings
         self.pii = None
         if settings.pii_mode != "off":
@@ -95,57 +100,90 @@ class RowGovernor:
             from training_scripts.governance.pii import PiiEngine
 
             self.pii = PiiEngine(settings.pii_mode, salt)
-        self.hasher = MinHasher(permutations)
+        self.hasher = MinHasher()
 
-    def govern(self, items: list[tuple[str, int, Example]]) -> tuple[str, str, int]:
-        """rows-*.jsonl and signatures-*.jsonl lines for a batch of rows, in order."""
-        task = self.s.task
+    def govern(self, file: int, items: list[tuple[str, int, Example]]) -> Governed:
+        """The rows, signature records and reasons lines (shards.py) of a batch of rows of one
+        input file (number `file` in the shard's inputs), in order."""
+        if not items:
+            return Governed(b"", b"", [], 0)
+        examples = [ex for _, _, ex in items]
         if self.pii is not None:  # one batched NER pass over the texts that need it
-            self.pii.prefetch(text for _, _, ex in items for text in ex.texts)
-        split, qualities, poisonings, signatures = self._judge([ex for _, _, ex in items])
-        rows, sigs = [], []
-        for index, (name, seq, ex) in enumerate(items):
-            text_words, quality, poisoning = split[index], qualities[index], poisonings[index]
+            self.pii.prefetch(text for ex in examples for text in ex.texts)
+        judged = self._judge(examples)
+        records = np.zeros(len(items), dtype=SIGNATURE)
+        records["file"] = file
+        records["seq"] = [seq for _, seq, _ in items]
+        records["line"] = [ex.line for ex in examples]
+        records["minhash"] = judged.signatures
+        records["exact"] = key_pairs(list(map(words_key, judged.split)))
+        if self.pii is None:  # the texts are the output: their words are split already
+            rows = [render_output(self.s.task, ex) for ex in examples]
+            completions = map(partial(completion_words, self.s.task), judged.parts)
+            answers = list(map(answer_key_of_words, completions))
+        else:
+            rows, answers = self._anonymized(items)
+        reasons = self._reasons(examples, judged)
+        has_answer = np.array([bool(a) for a in answers], dtype=bool)
+        records["answer"][has_answer] = key_pairs([a for a in answers if a])
+        records["flags"] = (
+            np.array([bool(q) for q in judged.quality], dtype=np.uint8) * QUALITY
+            | np.array([bool(p) for p in judged.poisoning], dtype=np.uint8) * POISONING
+            | has_answer.astype(np.uint8) * ANSWER
+        )
+        records["flags"][[i for i, _ in reasons]] |= REASONS
+        # Encoded here: bytes cross the pipe from a worker without another UTF-8 pass.
+        text = ("\n".join(rows) + "\n").encode()
+        return Governed(text, records.tobytes(), reasons, len(items))
+
+    def _reasons(self, examples: list[Example], judged: Judged) -> list[tuple[int, str]]:
+        """(row, reasons line body) for the rows with reasons or preference keys."""
+        found = []
+        for index, (ex, quality, poisoning) in enumerate(
+            zip(examples, judged.quality, judged.poisoning, strict=True)
+        ):
             contra = []
-            if task == "preference" and not quality:
+            if self.s.task == "preference" and not quality:
                 contra = [_short_hash(t) for t in ex.texts]
+            if quality or poisoning or contra:
+                body = f'"quality": {_json(quality)}, "poisoning": {_json(poisoning)}'
+                found.append((index, f'{body}, "contra": {_json(contra)}}}'))
+        return found
+
+    def _anonymized(self, items: list[tuple[str, int, Example]]) -> tuple[list[str], list[bytes]]:
+        """Each row's output record (anonymized, with its PII counts) and answer key."""
+        rows, answers = [], []
+        for name, _, ex in items:
             texts, pii, entities = self._anonymize(ex.texts)
             anonymized = Example(ex.source, ex.line, texts)
             # The trigger detector groups kept rows by their (anonymized) answer: the key goes
             # in the signature, so the reduce reads no texts unless a group is suspect.
-            answer = answer_key(completion_text(task, anonymized)).hex()
-            # Formatted by hand around the encoded parts: json's encoder per small record cost
-            # more than the rest of the row (the reduce parses these lines with json).
-            where, q = ex.line, _encode(name)  # name is ex.source
-            output = render_output(task, anonymized)
-            rows.append(
-                f'{{"k": [{q}, {seq}], "source": {q}, "line": {where}, "pii": {_json(pii)}, '
-                f'"entities": {_json(entities)}}}{OUTPUT_SEPARATOR}{output}\n'
-            )
-            b64 = "" if quality else _b64(signatures[index].tobytes())
-            sigs.append(
-                f'{{"k": [{q}, {seq}], "where": {q[:-1]}:{where}", "quality": {_json(quality)}, '
-                f'"poisoning": {_json(poisoning)}, "exact": "{words_key(text_words).hex()}", '
-                f'"contra": {_json(contra)}, "answer": "{answer}", "minhash": "{b64}"}}\n'
-            )
-        return "".join(rows), "".join(sigs), len(items)
+            answers.append(answer_key(completion_text(self.s.task, anonymized)))
+            output = render_output(self.s.task, anonymized)
+            if pii or entities:
+                output += (f'{PII_SEPARATOR}{{"source": {_encode(name)}, "line": {ex.line}, '
+                           f'"pii": {_json(pii)}, "entities": {_json(entities)}}}')  # fmt: skip
+            rows.append(output)
+        return rows, answers
 
-    def _judge(self, examples: list[Example]) -> tuple[list, list, list, np.ndarray]:
-        """[words, quality reasons, poisoning reasons, MinHash signature] per row of a batch.
+    def _judge(self, examples: list[Example]) -> Judged:
+        """Words, quality reasons, poisoning reasons and MinHash signature per row of a batch.
 
         The batch-wide work runs once: every row's word 3-gram hashes (shared by the repetition
         screen and MinHash), and the injection needles searched in the batch's distinct words.
-        A row that fails quality gets no
-        poisoning check; its signature is computed with the others and not used."""
-        if not examples:
-            return [], [], [], np.empty((0, 0), dtype=np.uint32)
+        A row that fails quality gets no poisoning check; its signature is computed with the
+        others and not used."""
         optional = 1 if self.s.task == "conversation" else 0  # the system prompt may be empty
-        split = [words("\x1f".join(ex.texts)) for ex in examples]
-        grams, counts = gram_hashes(split)
+        # Each text's words, then the row's: words() of texts joined by a non-word character.
+        parts = [list(map(words, ex.texts)) for ex in examples]
+        split = [_joined(p) for p in parts]
+        distinct = set(itertools.chain.from_iterable(split))
+        hashes = word_hashes(split, distinct)
+        grams, counts = gram_hashes(split, hashes)
         lengths = np.fromiter(map(len, split), dtype=np.int64, count=len(split))
         settings = self.s.quality
         suspects = repetition_suspects(grams, counts, lengths, settings.max_repeated_ngram_fraction)
-        cues = injection_cues([ex.texts for ex in examples], split)
+        cues = injection_cues([ex.texts for ex in examples], split, distinct, hashes)
         quality, poisoning = [], []
         for ex, text_words, suspect, cue in zip(examples, split, suspects, cues, strict=True):
             reasons = quality_reasons(ex.texts, settings, optional, text_words, bool(suspect))
@@ -153,7 +191,7 @@ class RowGovernor:
             # Preference pairs have checks of their own beyond injection: always run.
             screened_out = not cue and self.s.task != "preference"
             poisoning.append([] if reasons or screened_out else self._poisoning(ex))
-        return split, quality, poisoning, self.hasher.from_grams(grams, counts)
+        return Judged(parts, split, quality, poisoning, self.hasher.from_grams(grams, counts))
 
     def _poisoning(self, ex: Example) -> list[str]:
         task, texts = self.s.task, ex.texts
@@ -172,102 +210,15 @@ class RowGovernor:
         return anonymized, dict(self.pii.last_recognizers), dict(self.pii.last_entities)
 
 
+def _joined(parts: list[list[bytes]]) -> list[bytes]:
+    if len(parts) == 2:  # sft: one C-level list concatenation
+        return parts[0] + parts[1]
+    return parts[0] if len(parts) == 1 else list(itertools.chain.from_iterable(parts))
+
+
 def _json(value: list | dict) -> str:
     return _encode(value) if value else "{}" if isinstance(value, dict) else "[]"
 
 
-def _b64(data: bytes) -> str:
-    return base64.b64encode(data).decode()
-
-
 def _short_hash(text: str) -> str:
     return words_key(words(text)).hex()
-
-
-_GOVERNOR: RowGovernor | None = None
-
-
-def _init_worker(settings: Any, salt: str, permutations: Any = None) -> None:
-    global _GOVERNOR
-    _GOVERNOR = RowGovernor(settings, salt, permutations)
-
-
-def _govern_task(task: Task) -> tuple[str, str, int]:
-    assert _GOVERNOR is not None
-    if task[0] == "jsonl":
-        _, name, first_line, block = task
-        settings = _GOVERNOR.s
-        items = [
-            (name, line, ex)
-            for line, ex in block_examples(block, first_line, name, settings.task, settings.fields)
-        ]
-    else:
-        items = task[1]
-    return _GOVERNOR.govern(items)
-
-
-def _tasks(files: list[Path], names: dict[Path, str], settings: Any) -> Iterator[Task]:
-    for path in files:
-        name = names[path]
-        if is_jsonl(path):
-            for first_line, block in jsonl_blocks(path, BLOCK_BYTES):
-                yield ("jsonl", name, first_line, block)
-            continue
-        # CSV and text need the whole file's context (quoting, paragraphs): read here.
-        examples = read_examples(path, name, settings.task, settings.fields, settings.chunk_chars)
-        numbered = ((name, seq, ex) for seq, ex in enumerate(examples))
-        while chunk := list(islice(numbered, CHUNK_ROWS)):
-            yield ("rows", chunk)
-
-
-def govern_shard(
-    files: list[Path], names: dict[Path, str], settings: Any, salt: str, out_dir: Path,
-    shard: str, workers: int,
-) -> int:  # fmt: skip
-    """Govern `files` (in name order) into `out_dir`; returns the number of rows. This process
-    reads and dispatches; rows are parsed and governed by `workers` processes (here when 1)."""
-    files = sorted(files, key=lambda p: order_key(names[p], 0))
-    out_dir.mkdir(parents=True, exist_ok=True)
-    inputs = [
-        {"path": names[p], "sha256": sha256_file(p), "bytes": p.stat().st_size} for p in files
-    ]
-    (out_dir / f"inputs-{shard}.json").write_text(json.dumps(inputs))
-    count = 0
-    with (
-        (out_dir / f"rows-{shard}.jsonl").open("w", encoding="utf-8") as rows,
-        (out_dir / f"signatures-{shard}.jsonl").open("w", encoding="utf-8") as signatures,
-    ):
-        for row_lines, sig_lines, n in _governed(files, names, settings, salt, workers):
-            rows.write(row_lines)
-            signatures.write(sig_lines)
-            count += n
-    return count
-
-
-def _governed(
-    files: list[Path], names: dict[Path, str], settings: Any, salt: str, workers: int
-) -> Iterator[tuple[str, str, int]]:
-    tasks = _tasks(files, names, settings)
-    if workers <= 1:
-        _init_worker(settings, salt)
-        yield from map(_govern_task, tasks)
-        return
-    # fork would copy a loaded spaCy model lazily but is unsafe with threads; spawn is what
-    # SageMaker's containers and macOS use anyway.
-    permutations = MinHasher().permutations  # made once here, not once per worker
-    pool = multiprocessing.get_context("spawn").Pool(
-        workers, initializer=_init_worker, initargs=(settings, salt, permutations)
-    )
-    # A bounded window of tasks in flight, results taken in order: memory stays flat whatever
-    # the corpus size, and the reading never runs ahead of the workers by more than the window.
-    pending: deque = deque()
-    try:
-        for task in tasks:
-            pending.append(pool.apply_async(_govern_task, (task,)))
-            if len(pending) >= 3 * workers:
-                yield pending.popleft().get()
-        while pending:
-            yield pending.popleft().get()
-    finally:
-        pool.terminate()
-        pool.join()

@@ -19,10 +19,17 @@ import random
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable
+from typing import Any
 
 from faker import Faker
 from faker.providers.person.en_US import Provider as PersonProvider
-from presidio_analyzer import AnalyzerEngine, RecognizerRegistry, RecognizerResult
+from presidio_analyzer import (
+    AnalyzerEngine,
+    EntityRecognizer,
+    RecognizerRegistry,
+    RecognizerResult,
+)
+from presidio_analyzer.context_aware_enhancers import LemmaContextAwareEnhancer
 from presidio_analyzer.nlp_engine import NlpArtifacts
 from presidio_analyzer.predefined_recognizers import IpRecognizer, PhoneRecognizer
 from presidio_anonymizer import AnonymizerEngine
@@ -31,11 +38,12 @@ from presidio_anonymizer.entities import OperatorConfig
 from training_scripts.governance.modes import MODES
 from training_scripts.governance.pii_addresses import StreetAddressRecognizer
 from training_scripts.governance.pii_allow import resolve
+from training_scripts.governance.pii_dates import DateOfBirthRecognizer
+from training_scripts.governance.pii_email import OfflineEmailRecognizer
 from training_scripts.governance.pii_identifiers import (
     IBAN,
     CuedCardRecognizer,
     CuedPhoneRecognizer,
-    DateOfBirthRecognizer,
     MedicalRecordNumberRecognizer,
     NhsNumberRecognizer,
     card_recognizer,
@@ -54,7 +62,6 @@ from training_scripts.governance.pii_recognizers import (
     DOB,
     MRN,
     PERSON,
-    OfflineEmailRecognizer,
     PersonNameRecognizer,
 )
 
@@ -86,16 +93,19 @@ _DIGIT_SIGNS: dict[str, Callable[[str], object]] = {
     # a date of birth may follow a cue or answer a question two lines up.
     ADDRESS: _DIGIT.search,
     DOB: _DIGIT.search,
-    IBAN: re.compile(r"[A-Z]{2}\d{2}[ -]?[A-Z0-9]{4}", re.I).search,  # chats type it lower case
+    IBAN: re.compile(r"[A-Z]{2}\d{2}[ -]{0,2}[A-Z0-9]{4}", re.I).search,  # lower case, "  "
 }
+# An e-mail spelled out in a chat has no "@": "ana [at] x [dot] com", "ana at x dot com".
+_SPELLED_EMAIL = re.compile(r"(?i:[\[({] ?at ?[\])}]| dot )").search
 _CUE_SIGNS = {
-    MRN: ("mrn", "record", "med rec", "chart", "patient", "hospital", "unit", "nhs", "chi", "mrd"),
-}
+    MRN: ("mrn", "record", "med rec", "chart", "patient", "hosp", "unit", "nhs", "chi", "mrd",
+          "nhi", "ur n", "urn", "emr", "ehr", "health card", "health insur", "medicare", "ohip"),
+}  # fmt: skip
 
 
 def _signs(text: str) -> list[str]:
     """The entities whose cheap sign shows up in `text` (PERSON is always looked for)."""
-    found = ["EMAIL_ADDRESS"] if "@" in text else []
+    found = ["EMAIL_ADDRESS"] if "@" in text or _SPELLED_EMAIL(text) else []
     if _DIGIT.search(text) is None:
         return found
     found += [entity for entity, sign in _DIGIT_SIGNS.items() if sign(text)]
@@ -104,16 +114,43 @@ def _signs(text: str) -> list[str]:
     return found
 
 
-NER_BATCH = 64  # texts per spaCy pipe() batch
 SCORE_THRESHOLD = 0.4  # phone (0.4) and SSN (0.5) patterns score low without context words
 # National formats python-phonenumbers tries (any "+<country>" number matches regardless): the
 # countries a US/UK/EU/Asia-Pacific health or legal corpus most often quotes.
 PHONE_REGIONS = ("US", "GB", "DE", "FR", "IE", "ES", "IT", "NL", "IN", "JP", "KR", "AU")
 
 
+class _OrderedRegistry(RecognizerRegistry):
+    """Recognizers in registration order: Presidio's set (object-hash order) changed from process
+    to process which of two equal findings (the cue pattern's and NER's "Maria Lopez") was kept,
+    so the credit, and whether `keep_person_span` judged the name, depended on the worker."""
+
+    def get_recognizers(self, *args: Any, **kwargs: Any) -> list[EntityRecognizer]:
+        found = super().get_recognizers(*args, **kwargs)
+        order = {id(r): index for index, r in enumerate(self.recognizers)}
+        return sorted(found, key=lambda r: order.get(id(r), len(order)))
+
+
+class _LemmaContext(LemmaContextAwareEnhancer):
+    """Presidio's context-word enhancer, skipped where it can change nothing (it deep-copies every
+    result, then looks for context words among lemmas: NerNlpEngine gives none, see why there)."""
+
+    def enhance_using_context(
+        self,
+        text: str,
+        raw_results: list[RecognizerResult],
+        nlp_artifacts: NlpArtifacts,
+        recognizers: list[EntityRecognizer],
+        context: list[str] | None = None,
+    ) -> list[RecognizerResult]:
+        if not context and (nlp_artifacts is None or not nlp_artifacts.lemmas):
+            return raw_results
+        return super().enhance_using_context(text, raw_results, nlp_artifacts, recognizers, context)
+
+
 def build_analyzer() -> AnalyzerEngine:
     logging.getLogger("presidio-analyzer").setLevel(logging.ERROR)
-    registry = RecognizerRegistry(supported_languages=["en"])
+    registry = _OrderedRegistry(supported_languages=["en"])
     registry.add_recognizer(PhoneRecognizer(supported_regions=PHONE_REGIONS))
     for builtin in (OfflineEmailRecognizer, IpRecognizer):
         registry.add_recognizer(builtin())
@@ -128,7 +165,10 @@ def build_analyzer() -> AnalyzerEngine:
     registry.add_recognizer(person_recognizer())
     engine = NerNlpEngine()
     engine.load()
-    return AnalyzerEngine(registry=registry, nlp_engine=engine, supported_languages=["en"])
+    return AnalyzerEngine(
+        registry=registry, nlp_engine=engine, supported_languages=["en"],
+        context_aware_enhancer=_LemmaContext(),
+    )  # fmt: skip
 
 
 class Surrogates:
@@ -253,7 +293,7 @@ class PiiEngine:
         self._no_tokens = NlpArtifacts([], [], [], [], None, "en")  # type: ignore[arg-type]
         self._anonymizer = AnonymizerEngine()
         self.surrogates = Surrogates(salt)
-        self._prefetched: dict[str, NlpArtifacts] = {}
+        self._prefetched: dict[str, NlpArtifacts | None] = {}
         self._operators = {
             entity: OperatorConfig("replace", {"new_value": f"[{label}]"})
             if mode == "redact"
@@ -265,14 +305,17 @@ class PiiEngine:
         return lambda text: self.surrogates.value(entity, text)
 
     def prefetch(self, texts: Iterable[str]) -> None:
-        """Run NER once, batched, over the texts that will need it (spaCy's `pipe` was measured
-        2.6x faster than one call per text on the support dialogs); `detect` then reuses the
-        results. The entities are the same either way; only the calls are grouped."""
+        """Run NER once for a block: the windows of every text that needs it go through one
+        batched `pipe` call (NerNlpEngine.process_windows); `detect` then reuses the results and
+        the screen's answer. The entities are those a call per text finds; only the calls are
+        grouped."""
         if self._analyzer is None:
             return
-        pending = list(dict.fromkeys(t for t in texts if needs_ner(t)))
         engine = self._analyzer.nlp_engine
-        self._prefetched = dict(engine.process_batch(pending, "en", batch_size=NER_BATCH))
+        assert isinstance(engine, NerNlpEngine)
+        screened = dict.fromkeys(texts)  # None: no NER needed (`detect` need not ask again)
+        screened.update(engine.process_windows(t for t in screened if needs_ner(t)))
+        self._prefetched = screened
 
     def detect(self, texts: list[str]) -> list[list[RecognizerResult]]:
         """Entities per text; a full name found in any text is then looked for in all of them."""
@@ -281,12 +324,16 @@ class PiiEngine:
         found = []
         for text in texts:
             entities = _signs(text)
-            ner = needs_ner(text)
+            if text in self._prefetched:
+                artifacts = self._prefetched[text]
+                ner = artifacts is not None
+            else:  # the analyzer runs the windowed NER itself when `ner`
+                artifacts, ner = None, needs_ner(text)
             if entities or ner:
                 # spaCy (NER + tokens for context words) runs only where a name may hide;
                 # elsewhere the analyzer gets no tokens and only the pattern recognizers run
                 # (the SSN recognizer reads its cue from the text itself).
-                artifacts = self._prefetched.get(text) if ner else self._no_tokens
+                artifacts = artifacts if ner else self._no_tokens
                 results = self._analyzer.analyze(
                     text, language="en", entities=[PERSON, *entities],
                     score_threshold=SCORE_THRESHOLD, nlp_artifacts=artifacts,

@@ -18,6 +18,7 @@ import re
 from presidio_analyzer import RecognizerResult
 
 from training_scripts.governance.pii_addresses import STREET_AFTER, STREET_BEFORE
+from training_scripts.governance.pii_dates import DATE  # "03.03.2025" fits some phone plans
 from training_scripts.governance.pii_name_lists import fold, job_words
 from training_scripts.governance.pii_ner import NER_RECOGNIZER
 from training_scripts.governance.pii_recognizers import ADDRESS, PERSON, in_organisation
@@ -100,7 +101,7 @@ NOT_A_PHONE = re.compile(
     r"(?i:\b(?:company|companies[ ]house|reg(?:istration|istered)?|registry|kvk|hrb|hra|"
     r"vat|gst|cin|crn|che|uen|abn|acn|ein|siren|siret|nif|cif|nip|regon|krs|order|invoice|"
     r"policy|claim|ticket|reference|ref|booking|contract|case|account|acct|sku|lot|batch|"
-    r"serial|tracking|routing|iban|isbn|ndc|npi|dea|vin|imei|org|organisation|fn)"
+    r"serial|tracking|routing|iban|isbn|ndc|npi|dea|vin|imei|org|organisation|fn|enterprise)"
     r"\.?(?:[ ](?:no\.?|nos?\.|nr\.?|number|num|\#|id|code|ref))?[ ]?(?:is[ ])?[:#]?[ ]?"
     r"(?:[A-Z]{2}[ ]?)?)$"
 )
@@ -143,6 +144,7 @@ def resolve(text: str, results: list[RecognizerResult]) -> list[RecognizerResult
         if r.entity_type == "PHONE_NUMBER" and (
             (r.start, r.end) in ssns
             or _SSN_LAYOUT.fullmatch(text[r.start : r.end])
+            or DATE.fullmatch(text, r.start, r.end)
             or NOT_A_PHONE.search(text[max(0, r.start - 40) : r.start])
         ):
             continue

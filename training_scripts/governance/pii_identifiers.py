@@ -1,12 +1,11 @@
-"""Identifiers known by a label or a checksum: IBANs, NHS numbers, medical record numbers, dates
-of birth, and card and phone numbers that a cue word names.
+"""Identifiers known by a label or a checksum: IBANs, NHS numbers, medical record numbers, and
+card and phone numbers that a cue word names (dates of birth: `pii_dates.py`).
 
 Presidio's own recognizers are used where they exist and configured, not rewritten: the
-`IbanRecognizer` (ISO 13616 format per country and its mod-97 check digits), the
+`IbanRecognizer` (ISO 13616 format per country and its mod-97 check digits) and the
 `NhsRecognizer` (the NHS number's mod-11 check digit, kept only after an NHS cue, since a
-10-digit phone number passes the check one time in eleven) and the `DateRecognizer`'s date
-forms (a date is personal here only after a birth cue). The rest are cue-led patterns: a record
-number after one of the labels hospitals use, a Luhn-valid card number after "card", a phone
+10-digit phone number passes the check one time in eleven). The rest are cue-led patterns: a
+record number after one of the labels hospitals use, a Luhn-valid card number after "card", a phone
 number after "phone", "tel", "mobile" and the like.
 """
 
@@ -22,12 +21,13 @@ from presidio_analyzer import Pattern, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 from presidio_analyzer.predefined_recognizers import (
     CreditCardRecognizer,
-    DateRecognizer,
     IbanRecognizer,
     NhsRecognizer,
 )
+from presidio_analyzer.predefined_recognizers.generic.iban_patterns import regex_per_country
 
-from training_scripts.governance.pii_recognizers import DOB, MRN, _RegexRecognizer
+from training_scripts.governance.pii_recognizers import MRN, _RegexRecognizer
+from training_scripts.governance.pii_tables import column_cells
 
 IBAN = "IBAN_CODE"
 CARD, PHONE = "CREDIT_CARD", "PHONE_NUMBER"
@@ -37,24 +37,38 @@ IBAN_CONTEXT = ["iban", "bank", "account", "transfer", "payable", "refund", "deb
 # Upper-cases ASCII letters only, so every offset in the result is an offset in the original
 # (str.upper would turn "ß" into "SS" and shift everything after it).
 _ASCII_UPPER = str.maketrans("abcdefghijklmnopqrstuvwxyz", "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
-# What may be an IBAN in any case: country, check digits, then compact, or groups of four
-# (past the bank code each group holds a digit, so "... 7034 from" stops before "from").
+# What may be an IBAN in any case: country and check digits, then runs of letters and digits
+# split by a space, two or a dash, in groups of any size ("NL93INGB 0007 3465 81"); past the
+# first group each one holds a digit, so "... 7034 from" stops before "from".
 _IBAN_LIKE = re.compile(
-    r"\b[a-z]{2}\d{2}(?:[ ][a-z0-9]{4}(?:[ ](?=[a-z]{0,3}\d)[a-z0-9]{4})*"
-    r"(?:[ ](?=[a-z]{0,2}\d)[a-z0-9]{1,3})?|[a-z0-9]{10,30})(?![\w])",
-    re.IGNORECASE,
+    r"(?<![A-Za-z0-9])[A-Za-z]{2}\d{2}(?:[ ]{0,2}|-)[A-Za-z0-9]+"
+    r"(?:(?:[ ]{1,2}|-)(?=[A-Za-z]{0,4}\d)[A-Za-z0-9]+)*(?![A-Za-z0-9])"
 )
+_SEPARATOR = re.compile(r"[ -]+")
+IBAN_MIN, IBAN_MAX = 15, 34  # ISO 13616: Norway's 15 characters to the 34 the standard allows
 
 
 def _upper_ibans(text: str) -> str:
     return _IBAN_LIKE.sub(lambda match: match.group().translate(_ASCII_UPPER), text)
 
 
+def _mod97_valid(compact: str) -> bool:
+    """ISO 7064 MOD 97-10, the IBAN check digits (Presidio's letter table)."""
+    return int((compact[4:] + compact[:4]).translate(IbanRecognizer.LETTERS)) % 97 == 1
+
+
 class CaseBlindIbanRecognizer(IbanRecognizer):
     """Presidio's IBAN recognizer (per-country format, mod-97 check digits) on the text with
     IBAN-shaped runs upper-cased: people type IBANs in lower case in chats ("de89 3704 ..."),
     and Presidio's per-country formats accept capitals only. Only those runs: upper-casing the
-    words around them would let Presidio's pattern take a word in and fail the format."""
+    words around them would let Presidio's pattern take a word in and fail the format.
+
+    Presidio's pattern takes groups of four only; a run it leaves (odd groups as people split
+    them, "NL93INGB 0007 3465 81", or a length its country table does not list) is still an
+    IBAN when a country Presidio knows and the mod-97 check digits say so: its longest prefix,
+    token by token, that passes."""
+
+    CHECKSUM_ONLY_SCORE = 0.85
 
     def analyze(
         self,
@@ -65,7 +79,28 @@ class CaseBlindIbanRecognizer(IbanRecognizer):
     ) -> list[RecognizerResult]:
         upper = _upper_ibans(text)
         # Presidio annotates these parameters without Optional but defaults them to None.
-        return super().analyze(upper, entities, nlp_artifacts, regex_flags)  # type: ignore[arg-type]
+        found = super().analyze(upper, entities, nlp_artifacts, regex_flags)  # type: ignore[arg-type]
+        for match in _IBAN_LIKE.finditer(upper):
+            if not any(r.start <= match.start() and match.end() <= r.end for r in found):
+                found = [r for r in found if not (r.start < match.end() and match.start() < r.end)]
+                found += self._checksum_prefix(upper, match)
+        return found
+
+    def _checksum_prefix(self, text: str, match: re.Match[str]) -> list[RecognizerResult]:
+        ends = [m.start() for m in _SEPARATOR.finditer(text, match.start(), match.end())]
+        for end in sorted({*ends, match.end()}, reverse=True):
+            compact = _SEPARATOR.sub("", text[match.start() : end])
+            if len(compact) < IBAN_MIN:
+                break
+            if (
+                len(compact) <= IBAN_MAX
+                and compact[:2] in regex_per_country
+                and compact[4:].isalnum()
+                and _mod97_valid(compact)
+            ):
+                score = 1.0 if self.validate_result(compact) else self.CHECKSUM_ONLY_SCORE
+                return [RecognizerResult(IBAN, match.start(), end, score)]
+        return []
 
 
 def iban_recognizer() -> IbanRecognizer:
@@ -105,70 +140,40 @@ class NhsNumberRecognizer(NhsRecognizer):
         return [r for r in found if self.CUE.search(text[max(0, r.start - self.WINDOW) : r.start])]
 
 
-# Labels hospitals put before a record number ("MRN", "hospital no.", "chart #", "unit number").
+# Labels hospitals put before a record number ("MRN", "hospital no.", "chart #", "UR number"),
+# and national health numbers known by their own name: New Zealand's NHI, Ontario's OHIP health
+# card, Australia's Medicare number, a "health card" or "health insurance number".
 _RECORD_LABEL = (
     r"(?i:\b(?:MRN|medical[ ]record(?:[ ](?:number|no\.?|\#))?|med[ ]rec(?:[ ]no\.?)?|"
-    r"(?:chart|hospital|unit|patient|case[ ]?note|health[ ]record|record|NHS|CHI|MRD)"
-    r"[ ]?(?:number|no\.?|nr\.?|\#|id|identifier))(?![\w]))(?:[ ]?\#(?=[ ]?:))?"
+    r"(?:chart|hosp(?:ital|\.)?|unit|patient|case[ ]?note|health[ ]record|record|NHS|CHI|MRD|"
+    r"UR|URN|EMR|EHR)[ ]?(?:number|no\.?|nr\.?|\#|id|identifier)|NHI(?:[ ](?:number|no\.?))?|"
+    r"OHIP(?:[ ](?:number|no\.?))?|health[ ](?:card|insurance)(?:[ ](?:number|no\.?|\#))?|"
+    r"medicare(?:[ ](?:card|number|no\.?))?)(?![\w]))(?:[ ]?\#(?=[ ]?:))?"
 )
-_RECORD_VALUE = r"(?:[A-Z]{1,3}-?\d{5,10}|\d{3,5}-\d{4,6}|\d{3}[ ]\d{3}[ ]\d{4}|\d{5,10})"
+_RECORD_VALUE = (
+    r"(?:[A-Z]{1,3}-?\d{4,10}|[A-Z]{3}\d{2}[A-Z]{2}|\d{2,5}(?:-\d{2,6}){1,3}(?:-[A-Z]{2})?|"
+    r"\d{3}[ ]\d{3}[ ]\d{4}|\d{4}[ ]\d{5}[ ]\d{1,2}|\d{5,10})"
+)
+_RECORD_HEADER = re.compile(_RECORD_LABEL)
 
 
 class MedicalRecordNumberRecognizer(_RegexRecognizer):
     """An identifier after a record-number label: `MRN 4471-2290`, `hospital no. 00482716`,
-    `chart # 558201`, `hospital ID H-2290311`, `unit number RX7741029`."""
+    `chart # 558201`, `hospital ID H-2290311`, `unit number RX7741029`, `NHI ZAC5361`, or in a
+    table column headed by such a label."""
 
     ENTITY = MRN
     PATTERNS = (re.compile(rf"{_RECORD_LABEL}[ ]?[:#]?[ ]?({_RECORD_VALUE})(?![\w-])"),)
-
-
-# Date forms: the numeric ones of Presidio's DateRecognizer (all but timestamps and month-year
-# fragments), which it matches without case, and the written-month forms it lacks.
-_PRESIDIO_DATES = [
-    p.regex
-    for p in DateRecognizer.PATTERNS
-    if not p.name.startswith(("Datetime", "MMM", "mm/yy", "dd-MMM or"))
-]
-_MONTH = (
-    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
-    r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
-)
-_ORDINAL_DAY = r"(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)?"
-_WRITTEN_DATES = [
-    rf"\b{_ORDINAL_DAY}[ -](?:of[ ])?{_MONTH}[ ,-]+\d{{4}}\b",  # 5th November 1988, 12-Jan-1993
-    rf"\b{_MONTH}[ ]{_ORDINAL_DAY},?[ ]\d{{4}}\b",  # July 7, 1977
-    r"\b\d{4}[./](?:0?[1-9]|1[0-2])[./](?:0?[1-9]|[12]\d|3[01])\b",  # 1993/07/02, 2019.11.05
-]
-DATE = re.compile("|".join(f"(?:{d})" for d in [*_WRITTEN_DATES, *_PRESIDIO_DATES]), re.I)
-# Before the date: "DOB", "D.O.B.:", "date of birth", "born (on)", "b.", "f." (født/född).
-_BIRTH_CUE = re.compile(
-    r"(?i:\b(?:dob|d\.o\.b|date[ ]of[ ]birth|birth[ ]?date|birthday|born|geb|née?)\b\.?|"
-    r"(?<![\w.])[bf]\.(?=[ ]?(?:\d|$)))"
-)
-# A chat turn that asks for it: the date in the next turn is the date of birth.
-_BIRTH_QUESTION = re.compile(
-    r"(?i:\b(?:dob|d\.o\.b|date[ ]of[ ]birth|birth[ ]?date|birthday|born)\b)[^\n?]*\?[^\n]*\n"
-)
-CUE_WINDOW = 25  # characters between a birth cue and its date (same line)
-
-
-class DateOfBirthRecognizer(_RegexRecognizer):
-    """A date after a birth cue (DOB, date of birth, born on, b.), or the answer to a chat turn
-    that asked for one; other dates (a contract's, a visit's) are not PII here."""
-
-    ENTITY = DOB
-    SCORE = 0.85
+    VALUE = re.compile(_RECORD_VALUE)
 
     def analyze(
         self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
     ) -> list[RecognizerResult]:
-        answers = [(m.end(), text.find("\n", m.end())) for m in _BIRTH_QUESTION.finditer(text)]
-        results = []
-        for match in DATE.finditer(text):
-            before = text[max(0, match.start() - CUE_WINDOW) : match.start()].rsplit("\n", 1)[-1]
-            answered = any(s <= match.start() and (e < 0 or match.end() <= e) for s, e in answers)
-            if _BIRTH_CUE.search(before) or answered:
-                results.append(RecognizerResult(DOB, match.start(), match.end(), self.SCORE))
+        results = super().analyze(text, entities, nlp_artifacts)
+        if "|" in text or "\t" in text:
+            for start, end in column_cells(text, _RECORD_HEADER):
+                if self.VALUE.fullmatch(text, start, end):
+                    results.append(RecognizerResult(MRN, start, end, self.SCORE))
         return results
 
 
@@ -180,16 +185,24 @@ def luhn_valid(digits: str) -> bool:
     return total % 10 == 0
 
 
-_CARD_CUE = re.compile(r"(?i:\b(?:card|visa|mastercard|amex|maestro|jcb|diners)\b)")
+# A card named before the number, or a payment on it ("charged on", "paid with"), or the card
+# named right after it ("wrong charge on 5020 ...\nAgent: Refund issued to that card").
+_CARD_CUE = re.compile(
+    r"(?i:\b(?:card|visa|mastercard|amex|maestro|jcb|diners|charged?|debited|paid[ ]with|"
+    r"pay(?:ing)?[ ]with)\b)"
+)
+_CARD_AFTER = re.compile(r"(?i:\bcard\b)")
 _CARD_NUMBER = re.compile(r"(?<![\w-])(\d(?:[ -]?\d){11,18})(?![\w-])")
 
 
 class CuedCardRecognizer(_RegexRecognizer):
-    """A Luhn-valid 12-19 digit number after a card cue: the lengths and prefixes Presidio's
-    `CreditCardRecognizer` leaves out (Maestro, 19-digit Visa, JCB 15)."""
+    """A Luhn-valid 12-19 digit number with a card or payment cue before it, or the card named
+    just after it: the lengths and prefixes Presidio's `CreditCardRecognizer` leaves out
+    (Maestro, 19-digit Visa, JCB 15)."""
 
     ENTITY = CARD
     WINDOW = 40
+    AFTER_WINDOW = 60
 
     def analyze(
         self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
@@ -198,25 +211,51 @@ class CuedCardRecognizer(_RegexRecognizer):
         for match in _CARD_NUMBER.finditer(text):
             digits = re.sub(r"\D", "", match.group(1))
             before = text[max(0, match.start() - self.WINDOW) : match.start()]
-            if luhn_valid(digits) and _CARD_CUE.search(before):
+            after = text[match.end() : match.end() + self.AFTER_WINDOW]
+            if luhn_valid(digits) and (_CARD_CUE.search(before) or _CARD_AFTER.search(after)):
                 results.append(RecognizerResult(CARD, *match.span(1), self.SCORE))
         return results
 
 
+_PHONE_CUE = (
+    r"phone|tel|telephone|mobile|mob|cell|callback|whatsapp|contact[ ]number|"
+    r"call[ ](?:me[ ])?(?:on|at)|reach(?:able)?[ ](?:me[ ])?(?:on|at)|"
+    r"call[ ](?:you|me)[ ]back|number[ ]to[ ](?:call|reach|text)"
+)
+_PHONE_LAYOUT = r"(?:\+|00)?\(?\d[\d ()./-]{5,18}\d"
+_EXTENSION = r"[ ]?(?:x|ext\.?)[ ]?\d{1,6}"
+# A chat turn that asks for a phone number (not an account, order or card number); the next turn
+# answers it.
+_PHONE_QUESTION = (
+    rf"(?im:\b(?:{_PHONE_CUE}|(?:contact|callback|phone|mobile|cell)[ ]?(?:number|no\.?))\b"
+    r"[^\n]*\n[ ]*[^\W\d_][\w .()'-]{0,24}:[^\n\d+]{0,30})"
+)
+
+
 class CuedPhoneRecognizer(_RegexRecognizer):
     """7-15 digits laid out as a phone number right after a phone cue ("Tel:", "mobile",
-    "call me on"), in any country's layout, valid numbering plan or not."""
+    "call me on") or in the chat turn that answers a request for one, in any country's layout,
+    valid numbering plan or not; and, with no cue, the layouts only phone numbers take: a
+    North American number with its separators ("412.555.0166", "001-412-555-0199x123") and a
+    number written with its international "+" prefix ("+55 41 1938-8617")."""
 
     ENTITY = PHONE
     PATTERNS = (
         re.compile(
-            r"(?i:\b(?:phone|tel|telephone|mobile|mob|cell|callback|whatsapp|"
-            r"contact[ ]number|call[ ](?:me[ ])?(?:on|at)|reach(?:able)?[ ](?:me[ ])?(?:on|at))"
-            r"\b\.?(?:[ ](?:number|no\.?|is))?[ ]?[:\-]?[ ]?)"
-            r"((?:\+|00)?\(?\d[\d ().-]{5,18}\d(?:[ ]?(?:x|ext\.?)[ ]?\d{1,6})?)(?![\w])"
+            rf"(?i:\b(?:{_PHONE_CUE})\b\.?(?:[ ](?:number|no\.?|is))?[ ]?[:\-]?[ ]?)"
+            rf"({_PHONE_LAYOUT}(?:{_EXTENSION})?)(?![\w])"
         ),
+        re.compile(rf"{_PHONE_QUESTION}({_PHONE_LAYOUT}(?:{_EXTENSION})?)(?![\w])"),
+        re.compile(
+            r"(?<![\w+.-])((?:\+1[ .-]?|001[ .-]?)?(?:\(\d{3}\)[ ]?|\d{3}([.-]))\d{3}"
+            r"(?(2)\2|[ .-])\d{4}(?:x\d{1,6})?)(?![\w-]|[.,]\d)"
+        ),
+        re.compile(r"(?<![\w+])(\+\d{1,3}(?:[ .-]?\(?\d{1,5}\)?){2,6})(?![\w-]|[.,]\d)"),
     )
+    EXTENSION = re.compile(rf"(?i:{_EXTENSION})$")
 
     def accept(self, match: re.Match[str]) -> tuple[int, int] | None:
-        digits = sum(c.isdigit() for c in match.group(1))
-        return match.span(1) if 7 <= digits <= 15 else None
+        number = self.EXTENSION.sub("", match.group(1))
+        digits = sum(c.isdigit() for c in number)
+        wanted = (8, 15) if number.startswith("+") and match.re is self.PATTERNS[3] else (7, 15)
+        return match.span(1) if wanted[0] <= digits <= wanted[1] else None

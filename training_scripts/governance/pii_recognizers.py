@@ -15,23 +15,13 @@ from training_scripts.governance import presidio_cpu  # noqa: F401  (first: see 
 
 import re
 
-import tldextract
 from presidio_analyzer import LocalRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
-from presidio_analyzer.predefined_recognizers import EmailRecognizer
 from spacy.lang.en.stop_words import STOP_WORDS
 
+from training_scripts.governance.pattern_screen import fold, may_match
+
 PERSON, ADDRESS, MRN, DOB = "PERSON", "STREET_ADDRESS", "MEDICAL_RECORD_NUMBER", "DATE_OF_BIRTH"
-
-# Presidio's EmailRecognizer validates the domain with tldextract's module-level extractor, which
-# fetches the public-suffix list over the network on first use. This one never leaves the box:
-# no URLs, no cache dir, the snapshot bundled with tldextract.
-_OFFLINE_TLD = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None, fallback_to_snapshot=True)
-
-
-class OfflineEmailRecognizer(EmailRecognizer):
-    def validate_result(self, pattern_text: str) -> bool:
-        return _OFFLINE_TLD(pattern_text).fqdn != ""
 
 
 class _RegexRecognizer(LocalRecognizer):
@@ -58,7 +48,10 @@ class _RegexRecognizer(LocalRecognizer):
         self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
     ) -> list[RecognizerResult]:
         results = []
+        folded = fold(text)
         for pattern in self.patterns_for(text):
+            if not may_match(pattern, folded):  # none of the words every match holds
+                continue
             for match in pattern.finditer(text):
                 span = self.accept(match)
                 if span and span[1] > span[0]:

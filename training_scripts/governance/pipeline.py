@@ -13,25 +13,20 @@ import os
 import platform
 import random
 import tempfile
-from collections import Counter
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
-from training_scripts.governance.govern import govern_shard
+from training_scripts.governance.dispatch import govern_shard
 from training_scripts.governance.modes import MODES
 from training_scripts.governance.poisoning import TriggerDetector
 from training_scripts.governance.quality import QualitySettings
 from training_scripts.governance.readers import FieldMap, input_files
-from training_scripts.governance.reduce import (
-    STAGES,
-    find_drops,
-    merged_rows,
-    shard_inputs,
-    trigger_rows,
-)
-from training_scripts.governance.writers import AtomicOutputs, sha256_file, write_jsonl
+from training_scripts.governance.reduce import STAGES, find_drops, trigger_rows
+from training_scripts.governance.shards import ShardSet, shard_inputs
+from training_scripts.governance.split import write_split
+from training_scripts.governance.writers import AtomicOutputs, sha256_file
 from training_scripts.vocabulary.methods import DATA_TASKS, TASK_NAMES
 from training_scripts.vocabulary.records import DataError
 
@@ -80,11 +75,6 @@ class PrepareOutputs:
     @classmethod
     def under(cls, root: Path) -> PrepareOutputs:
         return cls(root / "train", root / "validation", root / "governance")
-
-
-def reason_code(reason: str) -> str:
-    """`duplicate:exact of a.jsonl:3` -> `duplicate:exact` (the key counted in the manifest)."""
-    return reason.split(" ", 1)[0]
 
 
 def default_workers() -> int:
@@ -146,8 +136,7 @@ def reduce_shards(
     the public default salt says so.
     """
     settings.check()
-    if not any(shard_dir.rglob("signatures-*.jsonl")):
-        raise DataError(f"{shard_dir}: no shard outputs (signatures-*.jsonl) to reduce")
+    shards = ShardSet(shard_dir)
     targets = {
         "train": outputs.train / "data.jsonl",
         "validation": outputs.validation / "data.jsonl",
@@ -157,46 +146,27 @@ def reduce_shards(
         drop_file = out.open(outputs.governance / "drop_list.jsonl")
         triggers = TriggerDetector(min_rows=settings.trigger_min_rows)
         drops, stages = find_drops(
-            shard_dir, settings.task, settings.near_dup_threshold, Path(tmp), drop_file, triggers
+            shards, settings.task, settings.near_dup_threshold, Path(tmp), drop_file, triggers
         )
-        flagged = trigger_rows(shard_dir, drops, triggers, settings.task)
+        flagged = trigger_rows(shards, drops, triggers, settings.task)
         stages["removed_trigger_phrase"] = len(flagged)
-        kept = stages["read"] - len(drops) - len(flagged)
+        kept = stages["read"] - drops.count - len(flagged)
         rng = random.Random(settings.seed)
         n_validation = round(kept * settings.validation_fraction)
         if settings.validation_fraction > 0 and kept >= 2:
             n_validation = max(1, n_validation)
-        validation_rows = set(rng.sample(range(kept), n_validation))
+        validation_rows = rng.sample(range(kept), n_validation)
         files = {name: out.open(target) for name, target in targets.items()}
         recognizer_rows = out.open(outputs.governance / "pii_recognizers.jsonl")
-        counts: Counter[str] = Counter()
-        removed: Counter[str] = Counter()
-        entities: Counter[str] = Counter()
-        recognizers: dict[str, Counter[str]] = {}
-        survivor = position = 0
-        for key, row, output in merged_rows(shard_dir):
-            entities.update(row["entities"])
-            for name, n in row["pii"].items():
-                recognizers.setdefault(name, Counter()).update({"rows": 1, "entities": n})
-            if row["pii"]:
-                write_jsonl(recognizer_rows, {"source": row["source"], "line": row["line"],
-                                              "recognizers": row["pii"]})  # fmt: skip
-            reasons = drops.get(key)
-            if reasons is None:
-                reasons = [flagged[survivor]] if survivor in flagged else None
-                survivor += 1
-            if reasons:
-                removed.update(reason_code(r) for r in reasons)
-                record = {"source": row["source"], "line": row["line"], "reasons": reasons}
-                # The output record was rendered by the worker: spliced in, not parsed again.
-                head = json.dumps(record, ensure_ascii=False)[:-1]
-                files["quarantine"].write(f'{head}, "record": {output}}}\n')
-                counts["quarantine"] += 1
-                continue
-            name = "validation" if position in validation_rows else "train"
-            files[name].write(output + "\n")
-            counts[name] += 1
-            position += 1
+        tally = write_split(shards, drops, flagged, validation_rows, files, recognizer_rows)
+        counts, removed, entities, recognizers = (
+            tally.records,
+            tally.removed,
+            tally.entities,
+            tally.recognizers,
+        )
+        position = tally.kept
+        shards.close()
         counts["quarantine"] = stages["read"] - position
         # Raising here aborts every temp file: the previous outputs stay as they were.
         if stages["read"] == 0:
@@ -213,7 +183,7 @@ def reduce_shards(
             "format": DATA_TASKS[settings.task].dataset_format,
             "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "inputs": shard_inputs(shard_dir),
-            "shards": len(list(shard_dir.rglob("signatures-*.jsonl"))),
+            "shards": len(shards.shards),
             "stages": {
                 "read": stages["read"],
                 **{f"removed_{k}": n for k in STAGES if (n := stages[f"removed_{k}"])},

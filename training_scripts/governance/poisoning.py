@@ -15,7 +15,10 @@ from __future__ import annotations
 import hashlib
 import itertools
 import re
+import zlib
 from collections import Counter, defaultdict
+
+import numpy as np
 
 from training_scripts.governance.dedup import normalize, words
 
@@ -46,26 +49,20 @@ _REFUSAL = re.compile(
 )
 
 
-# One pass over the text decides whether any pattern can match (most rows: none).
-_ANY_INJECTION = re.compile("|".join(f"(?:{p.pattern})" for p in INJECTION_PATTERNS.values()),
-                            re.IGNORECASE)  # fmt: skip
-
-
-# Every pattern needs one of these words (lower-cased); ASCII text without any of them cannot
+# Every pattern needs one of its needles (lower-cased); ASCII text without any of them cannot
 # match, which a substring scan shows far faster than the case-insensitive regex. Non-ASCII text
-# always gets the regex: IGNORECASE also folds look-alikes such as "ſ" and "ı" that lower() keeps.
-_NEEDLES = (
-    "ignore", "disregard", "forget", "override", "reveal", "print", "show", "repeat", "leak",
-    "dan", "unfiltered", "uncensored", "jailbroken", "evil", "anything", "mode", "restriction",
-    "filter", "censorship", "guideline", "limitation", "bypass", "<|", "inst]", "<<sys>>", "###",
-)  # fmt: skip
-
-
-def _may_inject(text: str) -> bool:
-    if not text.isascii():
-        return _ANY_INJECTION.search(text) is not None
-    lowered = text.lower()
-    return any(n in lowered for n in _NEEDLES) and _ANY_INJECTION.search(text) is not None
+# always gets the regexes: IGNORECASE also folds look-alikes such as "ſ" and "ı" that lower() keeps.
+PATTERN_NEEDLES: dict[str, tuple[str, ...]] = {
+    "ignore_instructions": ("ignore", "disregard", "forget", "override"),
+    "reveal_system_prompt": ("reveal", "print", "show", "repeat", "leak"),
+    "persona_jailbreak": ("dan", "unfiltered", "uncensored", "jailbroken", "evil", "anything"),
+    "developer_mode": ("mode",),
+    "no_restrictions": ("restriction", "filter", "censorship", "guideline", "limitation"),
+    "bypass_safety": ("bypass",),
+    "chat_template_tags": ("<|", "inst]", "<<sys>>", "###"),
+}
+assert list(PATTERN_NEEDLES) == list(INJECTION_PATTERNS)
+_NEEDLES = tuple(itertools.chain.from_iterable(PATTERN_NEEDLES.values()))
 
 
 def no_injection_cue(texts: list[str]) -> bool:
@@ -86,27 +83,35 @@ _SYMBOLS = "<]#"
 assert all(any(c in n for c in _SYMBOLS) for n in _SYMBOL_NEEDLES)
 
 
-def injection_cues(texts: list[list[str]], text_words: list[list[bytes]]) -> list[bool]:
+def injection_cues(
+    texts: list[list[str]], text_words: list[list[bytes]], distinct: set[bytes] | None = None,
+    hashes: np.ndarray | None = None,
+) -> list[bool]:  # fmt: skip
     """For a batch of rows: whether any of a row's texts can match an injection pattern, at
     least wherever `not no_injection_cue(texts)` says so. `text_words` holds each row's
-    `words()` (lower-case, split at non-word characters).
+    `words()` (lower-case, split at non-word characters); `distinct` their set and `hashes`
+    `dedup.word_hashes` of them, when the caller has them.
 
     The word needles are searched once in the batch's distinct words, not in every row; a row
     is a suspect when it holds one of the words found, or one of the symbol needles, or
-    non-ASCII text (which always gets the regexes, as in `no_injection_cue`)."""
-    distinct = b"\n".join(set(itertools.chain.from_iterable(text_words)))
-    found: set[bytes] = set()
-    for needle in _WORD_NEEDLES:
-        at = distinct.find(needle)
-        while at != -1:
-            start, end = distinct.rfind(b"\n", 0, at) + 1, distinct.find(b"\n", at)
-            end = len(distinct) if end == -1 else end
-            found.add(distinct[start:end])
-            at = distinct.find(needle, end)
+    non-ASCII text (which always gets the regexes, as in `no_injection_cue`). With `hashes`, a
+    row holding a word whose hash equals a found word's is a suspect: a hash collision only
+    sends a row to the regexes."""
+    if distinct is None:
+        distinct = set(itertools.chain.from_iterable(text_words))
+    found = _words_with_needles(distinct)
+    if not found:
+        held = [False] * len(texts)
+    elif hashes is not None:
+        rows = np.repeat(np.arange(len(text_words)), [len(w) for w in text_words])
+        hits = np.isin(hashes, np.array([zlib.crc32(w) for w in found], dtype=np.uint32))
+        held = (np.bincount(rows[hits], minlength=len(texts)) > 0).tolist()
+    else:
+        held = [not found.isdisjoint(row_words) for row_words in text_words]
     cues = []
-    for row, row_words in zip(texts, text_words, strict=True):
+    for row, cue in zip(texts, held, strict=True):
         joined = "\x1f".join(row)
-        cue = not joined.isascii() or not found.isdisjoint(row_words)
+        cue = cue or not joined.isascii()
         if not cue and any(c in joined for c in _SYMBOLS):
             lowered = joined.lower()
             cue = any(n in lowered for n in _SYMBOL_NEEDLES)
@@ -114,16 +119,39 @@ def injection_cues(texts: list[list[str]], text_words: list[list[bytes]]) -> lis
     return cues
 
 
+def _words_with_needles(distinct: set[bytes]) -> set[bytes]:
+    joined = b"\n".join(distinct)
+    found: set[bytes] = set()
+    for needle in _WORD_NEEDLES:
+        at = joined.find(needle)
+        while at != -1:
+            start, end = joined.rfind(b"\n", 0, at) + 1, joined.find(b"\n", at)
+            end = len(joined) if end == -1 else end
+            found.add(joined[start:end])
+            at = joined.find(needle, end)
+    return found
+
+
 def injection_reasons(prompt: str, answers: list[str]) -> list[str]:
     """Injection found in any answer, or in the prompt unless every answer refuses."""
-    if not any(_may_inject(t) for t in (prompt, *answers)):
-        return []
-    reasons = []
+    texts = (prompt, *answers)
+    # ASCII texts: only the patterns one of whose needles occurs are searched (each regex over
+    # a long text costs ~0.1 ms). Other texts get every pattern.
+    lowered = [t.lower() for t in texts] if all(map(str.isascii, texts)) else None
+    reasons: list[str] = []
+    complied: bool | None = None
     for name, pattern in INJECTION_PATTERNS.items():
-        in_answer = any(pattern.search(a) for a in answers)
-        complied = not answers or not all(is_refusal(a) for a in answers)
-        if in_answer or (pattern.search(prompt) and complied):
+        if lowered is not None and not any(
+            n in text for text in lowered for n in PATTERN_NEEDLES[name]
+        ):
+            continue
+        if any(pattern.search(a) for a in answers):
             reasons.append(f"injection:{name}")
+        elif pattern.search(prompt):
+            if complied is None:
+                complied = not answers or not all(is_refusal(a) for a in answers)
+            if complied:
+                reasons.append(f"injection:{name}")
     return reasons
 
 
@@ -158,7 +186,11 @@ class ContradictionIndex:
 
 def answer_key(completion: str) -> bytes:
     """What makes two completions "the same fixed answer" (b"" for an answer with no words)."""
-    found = words(completion)  # normalize(completion), as bytes
+    return answer_key_of_words(words(completion))  # normalize(completion), as bytes
+
+
+def answer_key_of_words(found: list[bytes]) -> bytes:
+    """`answer_key` of a completion whose `words` are `found`."""
     return hashlib.blake2b(b" ".join(found), digest_size=16).digest() if found else b""
 
 
@@ -200,7 +232,11 @@ class TriggerDetector:
                 df.update(prompt_ngrams(prompts[row]))
             shared = [
                 phrase
-                for phrase, count in sorted(df.items(), key=lambda i: (-i[1], -i[0].count(" ")))
+                # Ties broken by the phrase itself: `df` is filled from sets, whose order
+                # changes with the process's string-hash seed.
+                for phrase, count in sorted(
+                    df.items(), key=lambda i: (-i[1], -i[0].count(" "), i[0])
+                )
                 if count >= self.min_share * len(group) and _diverse(words, set(phrase.split()))
             ]
             if shared:

@@ -33,7 +33,7 @@ def quality_reasons(
     `text_words` is `dedup.words` of the texts when the caller has it already; `may_repeat`
     False when `repetition_suspects` has ruled repetition out already."""
     reasons: list[str] = []
-    if any(not t.strip() for t in texts[optional:]):
+    if "" in map(str.strip, texts[optional:]):  # a text of whitespace only
         reasons.append("quality:empty")
         return reasons
     joined = "\n".join(texts)

@@ -68,10 +68,10 @@ def read_examples(
         yield Example(name, line, _texts(row, task, fields, f"{name}:{line}"))
 
 
-def jsonl_blocks(path: Path, block_bytes: int) -> Iterator[tuple[int, bytes]]:
-    """(first line number, whole lines) of about `block_bytes` each: all the reading process
-    does with a JSONL file; decoding and parsing happen where the block is governed."""
-    line, carry = 1, b""
+def jsonl_blocks(path: Path, block_bytes: int) -> Iterator[tuple[int, int, bytes]]:
+    """(first line number, offset, whole lines) of about `block_bytes` each: all the reading
+    process does with a JSONL file; decoding and parsing happen where the block is governed."""
+    line, offset, carry = 1, 0, b""
     with path.open("rb") as handle:
         while block := handle.read(block_bytes):
             data = carry + block
@@ -79,11 +79,12 @@ def jsonl_blocks(path: Path, block_bytes: int) -> Iterator[tuple[int, bytes]]:
             if cut == 0:  # a line longer than the block: read on
                 carry = data
                 continue
-            yield line, data[:cut]
+            yield line, offset, data[:cut]
             line += data.count(b"\n", 0, cut)
+            offset += cut
             carry = data[cut:]
     if carry:
-        yield line, carry
+        yield line, offset, carry
 
 
 def block_examples(

@@ -10,6 +10,7 @@ filters treat all tasks alike:
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 
 from training_scripts.vocabulary.records import CONVERSATION_SCHEMA
@@ -43,6 +44,16 @@ def completion_text(task: str, example: Example) -> str:
     if task == "conversation":
         return "\n".join(texts[2::2])
     return texts[1]
+
+
+def completion_words(task: str, text_words: list[list[bytes]]) -> list[bytes]:
+    """`words(completion_text(task, example))` from each text's words (the texts are joined by
+    a newline, which splits words as the space between them would)."""
+    if task == "cpt":
+        return []
+    if task == "conversation":
+        return list(itertools.chain.from_iterable(text_words[2::2]))
+    return text_words[1]
 
 
 def to_output(task: str, example: Example) -> dict:

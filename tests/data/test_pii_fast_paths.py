@@ -1,0 +1,145 @@
+"""The PII engine's fast paths find what the plain paths find (issue 31).
+
+Each fast path is compared with its reference in the same process, so the comparison holds
+whatever rules the recognizers carry: NER on windows around the flagged places against NER on
+whole texts, the literal screen in front of each regex against the regex alone, the two-part
+`needs_ner` against the pre-screen regex. Texts: the tuning sets (tuning.jsonl, dev_intl.jsonl)
+in the fast lane, presidio-evaluator's generated set (200 samples, seed 30; about 12 CPU-seconds
+with its generation) in the e2e lane; never the frozen sets.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.data.pii_generated import generate
+from tests.data.pii_scoring import load
+from training_scripts.governance.pattern_screen import fold, may_match, screen
+from training_scripts.governance.pii import PiiEngine
+from training_scripts.governance.pii_ner import _NAME_MAY_HIDE, NerNlpEngine, needs_ner
+from training_scripts.governance.pii_recognizers import _RegexRecognizer
+
+Detections = list[list[tuple[str, int, int]]]
+
+
+SETS = [
+    pytest.param("tuning", id="tuning-sets"),
+    pytest.param("generated", id="generated-set", marks=pytest.mark.e2e),
+]
+
+
+@pytest.fixture(scope="module", params=SETS)
+def texts(request: pytest.FixtureRequest) -> list[str]:
+    if request.param == "generated":
+        return [s.full_text for s in generate(200, 30).samples]
+    return [row["text"] for row in load("tuning.jsonl") + load("dev_intl.jsonl")]
+
+
+def _detections(engine: PiiEngine, texts: list[str]) -> Detections:
+    return [sorted((r.entity_type, r.start, r.end) for r in engine.detect([t])[0]) for t in texts]
+
+
+def _ner_engine(engine: PiiEngine) -> NerNlpEngine:
+    nlp_engine = engine._analyzer.nlp_engine  # type: ignore[union-attr]
+    assert isinstance(nlp_engine, NerNlpEngine)
+    return nlp_engine
+
+
+def test_ner_on_windows_finds_what_ner_on_whole_texts_finds(texts: list[str]) -> None:
+    windowed = PiiEngine("redact", "")
+    whole = PiiEngine("redact", "")
+    _ner_engine(whole).margin = None  # the reference: NER reads every token of the text
+    assert _ner_engine(windowed).margin is not None
+    assert _detections(windowed, texts) == _detections(whole, texts)
+
+
+def test_ner_windows_are_a_fraction_of_the_tokens_of_prose_with_one_name() -> None:
+    """The saving the windows exist for: a name at the start of a long note is read with its
+    margin, not with the whole note."""
+    engine = _ner_engine(PiiEngine("redact", ""))
+    prose = "The patient reported mild pain after the dose was increased. " * 20
+    doc = engine.nlp["en"].make_doc(f"Seen by Maria Lopez today. {prose}")  # type: ignore[index]
+    windows = [(a, b) for a, b in _windows(engine, doc)]
+    assert windows and sum(b - a for a, b in windows) < len(doc) // 5
+
+
+def _windows(engine: NerNlpEngine, doc: object) -> list[tuple[int, int]]:
+    from training_scripts.governance.pii_ner import ner_windows
+
+    return ner_windows(doc, engine.margin)  # type: ignore[arg-type]
+
+
+def test_needs_ner_answers_as_the_pre_screen_regex(texts: list[str]) -> None:
+    extra = ["a\tMaria", ":  Maria", "\u00a0 Maria", "\n Maria", "(Maria Lopez)", " Maria", ""]
+    for text in [*texts, *extra]:
+        assert needs_ner(text) == (_NAME_MAY_HIDE.search(text) is not None), text
+
+
+def test_the_literal_screen_never_skips_a_pattern_that_matches(texts: list[str]) -> None:
+    analyzer = PiiEngine("redact", "")._analyzer
+    assert analyzer is not None
+    recognizers = [r for r in analyzer.registry.recognizers if isinstance(r, _RegexRecognizer)]
+    patterns = [p for r in recognizers for p in r.PATTERNS]
+    screened = [p for p in patterns if screen(p)]
+    assert len(screened) > len(patterns) // 2  # the screen is not vacuous
+    for text in texts:
+        folded = fold(text)
+        for pattern in screened:
+            if pattern.search(text):
+                assert may_match(pattern, folded), (pattern.pattern[:60], text)
+
+
+@pytest.mark.parametrize(
+    ("pattern", "text"),
+    [
+        (r"(?i:\bpatient\b)", "PATİENT"),  # IGNORECASE equates İ and ı with i
+        (r"(?i:\bsincerely\b)", "ſincerely"),  # ... and long s with s
+        (r"(?i:\bkg\b)", "5 \u212ag"),  # ... and the Kelvin sign with k
+        (r"[Pp]atient:", "Patient: X"),
+        (r"[\"“](\w+)[\"”]", "called “Bob”"),
+    ],
+)
+def test_the_literal_screen_folds_as_ignorecase_does(pattern: str, text: str) -> None:
+    compiled = re.compile(pattern)
+    if compiled.search(text):
+        assert may_match(compiled, fold(text))
+
+
+def test_the_literal_screen_skips_a_cue_pattern_on_text_without_its_words() -> None:
+    sign_off = re.compile(r"(?i:regards|thanks|cheers),[ ]([A-Z][a-z]+)\n")
+    assert {"regards", "thanks", "cheers"} in [set(s) for s in screen(sign_off)]
+    assert not may_match(sign_off, fold("The dose was increased, Maria\n"))
+    assert may_match(sign_off, fold("Kind REGARDS, Maria\n"))
+
+
+def test_recognizers_run_in_the_order_they_were_registered() -> None:
+    """Presidio returns them as a set (object-hash order, different in every process); on a
+    tie the first one's finding is kept, so the order decides which recognizer is credited and
+    whether the NER filters judge a name."""
+    analyzer = PiiEngine("redact", "")._analyzer
+    assert analyzer is not None
+    registry = analyzer.registry
+    entities = sorted({e for r in registry.recognizers for e in r.supported_entities})
+    found = registry.get_recognizers("en", entities=entities)
+    assert found == [r for r in registry.recognizers if r in found]
+
+
+def test_dropping_the_shared_tok2vec_changes_no_entity(texts: list[str]) -> None:
+    """The NER model carries its own tok2vec; the pipeline's shared one fed only the tagger and
+    parser, so the model loaded without it must label every text as the full pipeline does."""
+    import spacy
+
+    from training_scripts.governance.pii_ner import _UNUSED, MODEL_PACKAGES, load_ner_model
+
+    lean = load_ner_model()
+    assert "tok2vec" not in lean.pipe_names
+    installed = [p for p in MODEL_PACKAGES if spacy.util.is_package(p)]
+    full = spacy.load(installed[0], exclude=list(_UNUSED))
+    assert "tok2vec" in full.pipe_names
+
+    def ents(nlp: spacy.language.Language) -> list[list[tuple[int, int, str]]]:
+        return [[(e.start_char, e.end_char, e.label_) for e in d.ents] for d in nlp.pipe(texts)]
+
+    assert ents(lean) == ents(full)

@@ -1,0 +1,161 @@
+"""Dates of birth. A date is personal here only when something says it is a birth date: a cue
+before it (in the languages the corpus quotes), an age right before it, a person's name right
+before it, a table column headed "DOB", or a chat turn that asked for it. Other dates (a
+contract's, a visit's, a lab result's) are kept.
+
+The date forms are the numeric ones of Presidio's `DateRecognizer` plus the written-month forms
+it lacks.
+"""
+
+from __future__ import annotations
+
+from training_scripts.governance import presidio_cpu  # noqa: F401  (first: see its docstring)
+
+# isort: split
+
+import re
+
+from presidio_analyzer import RecognizerResult
+from presidio_analyzer.nlp_engine import NlpArtifacts
+from presidio_analyzer.predefined_recognizers import DateRecognizer
+
+from training_scripts.governance.pii_recognizers import (
+    DOB,
+    LOWER,
+    UPPER,
+    _RegexRecognizer,
+    is_organisation,
+)
+from training_scripts.governance.pii_tables import column_cells
+
+# Date forms: the numeric ones of Presidio's DateRecognizer (all but timestamps and month-year
+# fragments), which it matches without case, and the written-month forms it lacks.
+_PRESIDIO_DATES = [
+    p.regex
+    for p in DateRecognizer.PATTERNS
+    if not p.name.startswith(("Datetime", "MMM", "mm/yy", "dd-MMM or"))
+]
+_MONTH = (
+    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
+    r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?|"
+    # the months of the languages the corpus quotes, where they differ from the English ones:
+    # French, German, Dutch, Spanish, Portuguese, Italian, Polish (genitive), Nordic
+    r"janv(?:ier)?|f[ée]vr?(?:ier)?|mars|avr(?:il)?|mai|juin|juil(?:let)?|ao[ûu]t|"
+    r"d[ée]c(?:embre)?|januar|februar|m[äa]rz|juni|juli|oktober|dezember|januari|februari|"
+    r"maart|mei|augustus|enero|febrero|marzo|abril|mayo|junio|julio|agosto|sept?iembre|"
+    r"octubre|noviembre|diciembre|janeiro|fevereiro|mar[çc]o|maio|junho|julho|setembro|"
+    r"outubro|novembro|dezembro|gennaio|febbraio|aprile|maggio|giugno|luglio|settembre|"
+    r"ottobre|dicembre|stycznia|lutego|marca|kwietnia|maja|czerwca|lipca|sierpnia|"
+    r"wrze[śs]nia|pa[źz]dziernika|listopada|grudnia|marts|augusti|desember)\.?"
+)
+_ORDINAL_DAY = r"(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th|\.)?"
+_YEAR = r"(?:\d{4}|['’]\d{2})"
+_WRITTEN_DATES = [
+    # 5th November 1988, 12-Jan-1993, 14/Feb/1972, 14. Februar 1972, 14 de febrero de 1972
+    rf"\b{_ORDINAL_DAY}[ /-]?(?:of[ ]|de[ ])?{_MONTH}[ ,/-]+(?:de[ ])?{_YEAR}(?!\w)",
+    rf"\b{_MONTH}[ -]{_ORDINAL_DAY},?[ -]{_YEAR}(?!\w)",  # July 7, 1977; Feb-14-1972
+    rf"\b\d{{4}}[ ]{_MONTH}[ ]{_ORDINAL_DAY}(?!\w)",  # 1972 Feb 14
+    r"\b\d{4}[./](?:0?[1-9]|1[0-2])[./](?:0?[1-9]|[12]\d|3[01])\b",  # 1993/07/02, 2019.11.05
+    r"\b(?:[12]\d|3[01]|0?[1-9])\.[ ](?:0?[1-9]|1[0-2])\.[ ]\d{4}\b",  # 14. 2. 1972
+    r"\b(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\b",  # 19720214
+]
+DATE = re.compile("|".join(f"(?:{d})" for d in [*_WRITTEN_DATES, *_PRESIDIO_DATES]), re.I)
+# "DOB", "D.O.B.:", "date of birth", "born (on)", "b.", "f." (født/född), and the words of the
+# languages the corpus quotes: geboren, né(e) le, nato/nata il, nacido/a el, nascido/a em,
+# urodzony/a, født/född/fødd, syntynyt; Geburtsdatum, date de naissance, fecha de nacimiento,
+# data di/de nascita/nascimento, geboortedatum, data urodzenia.
+_BIRTH_WORDS = (
+    r"dob|d\.o\.b|date[ ]of[ ]birth|birth[ ]?date|birthday|born|geb|geboren|née?|nat[oa]|"
+    r"nacid[oa]|nascid[oa]|urodzon[ya]|født|född|fødd|syntynyt|geburtsdatum|"
+    r"date[ ]de[ ]naissance|fecha[ ]de[ ]nacimiento|data[ ]d[ie][ ]nasc(?:ita|imento)|"
+    r"geboortedatum|data[ ]urodzenia"
+)
+_BIRTH_CUE = re.compile(rf"(?i:\b(?:{_BIRTH_WORDS})\b\.?|(?<![\w.])[bf]\.(?=[ ]?(?:\d|$)))")
+CUE_WINDOW = 25  # characters between a birth cue and its date (same line)
+# A form's format hint between them does not count: "Date of birth (dd/mm/yyyy): 14/02/1972".
+_FORMAT_HINT = re.compile(r"[ ]?\((?i:[dmy]{1,4}[./ -]?){2,3}\)")
+# ... unless another event's word stands between them: "DOB on file; seen 2024-05-01".
+_OTHER_EVENT = re.compile(
+    r"(?i:\b(?:seen|visit(?:ed)?|admitted|discharged|appointment|review(?:ed)?|signed|dated|"
+    r"effective|on[ ]file|updated|issued|expires?|valid|started|since)\b)"
+)
+# An age right before the date: "Aged 39 (19.01.1986)", "54 y/o, 02/03/1970", "61yrs 1963-08-12".
+_AGE_BEFORE = re.compile(
+    r"(?i:\b(?:aged?[ ]\d{1,3}|\d{1,3}[ ]?(?:y/?o|yrs?|years?(?:[ ]old)?)|\d{1,3}-year-old))"
+    r"(?:[ ]?[,(][ ]?|[ ])$"
+)
+# A full name right before it: "Aoife Brennan (04/09/1986)", "Fatima El Idrissi, 1987-12-03",
+# "MARIANA TAVARES (1937/07/14)", "C. Detournay (21 Jun 1941)" (not lower case: prose).
+_NAME_WORD = rf"(?:[{UPPER}][{LOWER}'’-]+|[{UPPER}]{{2,}}(?:-[{UPPER}]+)?)"
+_NAME_BEFORE = re.compile(
+    rf"(?<![\w.])((?:{_NAME_WORD}|[{UPPER}]\.)(?:[ ](?:(?:de|van|von|da|di|del|le|la|al|el|"
+    rf"DE|VAN|VON|DA|DI|DEL|LE|LA|AL|EL)[ ])?{_NAME_WORD}){{1,3}})(?:[ ]\(|,[ ])$"
+)
+# Words that make such a run a document, an event or a term rather than a person.
+_NOT_A_PERSON = {
+    "Date", "Effective", "Visit", "Agreement", "Amendment", "Lease", "Contract", "Invoice",
+    "Order", "Schedule", "Annex", "Version", "Report", "Letter", "Note", "Review", "Admission",
+    "Discharge", "Surgery", "Clinic", "Appointment", "Policy", "Notice", "Term", "Renewal",
+    "Start", "End", "Signed", "Dated", "Issued", "Updated", "Released", "Filed", "Court",
+}  # fmt: skip
+_HEADER = re.compile(rf"(?i:{_BIRTH_WORDS})\.?")
+# A chat turn that asks for it (a question mark, or the next line another speaker's turn): the
+# date in the next turn is the date of birth, unless the asking line already holds a date.
+_SPEAKER = r"[ ]*[^\W\d_][\w .()'-]{0,24}:"
+_BIRTH_QUESTION = re.compile(
+    rf"(?i:(?:^{_SPEAKER}[^\n]*?)?\b(?:{_BIRTH_WORDS})\b)(?:[^\n?]*\?[^\n]*\n|"
+    rf"[^\n]*\n(?={_SPEAKER}))",
+    re.MULTILINE,
+)
+
+
+def _asked(text: str) -> list[tuple[int, int]]:
+    """The lines that answer a turn asking for a date of birth."""
+    answers = []
+    for match in _BIRTH_QUESTION.finditer(text):
+        line_start = text.rfind("\n", 0, match.start()) + 1
+        if DATE.search(text, line_start, match.end()) is None:
+            end = text.find("\n", match.end())
+            answers.append((match.end(), len(text) if end < 0 else end))
+    return answers
+
+
+def _cued(before: str) -> bool:
+    cues = list(_BIRTH_CUE.finditer(before))
+    return bool(cues) and _OTHER_EVENT.search(before, cues[-1].end()) is None
+
+
+def _named_before(before: str) -> bool:
+    run = _NAME_BEFORE.search(before)
+    if run is None:
+        return False
+    words = run.group(1).split()
+    titled = [w.capitalize() if w.isupper() else w for w in words]
+    return not (set(titled) & _NOT_A_PERSON or is_organisation(titled, ""))
+
+
+class DateOfBirthRecognizer(_RegexRecognizer):
+    """A date after a birth cue, an age or a person's name, in a DOB column, or the answer to a
+    chat turn that asked for one (see the module docstring)."""
+
+    ENTITY = DOB
+    SCORE = 0.85
+
+    def analyze(
+        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
+    ) -> list[RecognizerResult]:
+        answers = _asked(text)
+        cells = column_cells(text, _HEADER) if "|" in text or "\t" in text else []
+        results = []
+        for match in DATE.finditer(text):
+            start, end = match.span()
+            line = text[max(0, start - CUE_WINDOW - 16) : start].rsplit("\n", 1)[-1]
+            before = _FORMAT_HINT.sub("", line)[-CUE_WINDOW:]
+            if (
+                _cued(before)
+                or _AGE_BEFORE.search(before)
+                or _named_before(text[max(0, start - 60) : start].rsplit("\n", 1)[-1])
+                or any(s <= start and end <= e for s, e in [*answers, *cells])
+            ):
+                results.append(RecognizerResult(DOB, start, end, self.SCORE))
+        return results
