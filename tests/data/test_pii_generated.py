@@ -18,8 +18,7 @@ pytestmark = pytest.mark.e2e
 
 SAMPLES, SEED = 200, 30
 # Raised by issue 30's formats step (n=200, seed 30: card 1.0, IBAN 1.0, phone 0.954, street
-# 0.99, with the formats templates in the set); PERSON by the names step (0.959 with its
-# templates).
+# 0.99, with the formats templates in the set) and names step (PERSON F2 0.959 with its templates).
 F2_FLOOR = {
     "CREDIT_CARD": 0.95, "DATE_OF_BIRTH": 0.95, "EMAIL_ADDRESS": 0.95, "IBAN_CODE": 0.95,
     "IP_ADDRESS": 0.95, "MEDICAL_RECORD_NUMBER": 0.95, "PERSON": 0.93, "PHONE_NUMBER": 0.92,
