@@ -89,7 +89,8 @@ _CUED_GIVEN_NAME = re.compile(
     r"i[ ]am|my[ ]name[ ]is|(?:my|his|her|our)[ ](?:wife|husband|son|daughter|mum|mom|mother|"
     r"father|dad|brother|sister|partner|colleague|friend)|(?:surgeon|assistant|anaesthetist|"
     r"anesthetist|scrub[ ]nurse|nurse|midwife|physician|clinician|witness|reporter|contact|"
-    r"interpreter|carer)[ ]?:)),?[ ]"
+    r"interpreter|carer|wife|husband|son|daughter|mother|father|partner|spouse|brother|sister)"
+    r"[ ]?:)),?[ ]"
     r"(?=([^\W\d_]+(?:-[^\W\d_]+)?)(?![\w'’-]))"  # a lookahead: "Hi, it's Jo-Anne" cues twice
 )
 # Two or three lower-case words a chat introduces as the writer ("hi its priya sharma calling",
@@ -109,7 +110,7 @@ _LABEL_LINE = re.compile(r"^[ \t]*([^\W\d_]+(?:-[^\W\d_]+)?):[ ]", re.MULTILINE)
 # surname (listed, or in no list) and a listed given name.
 _LAST_FIRST = re.compile(
     r"(?<!,[ ])\b([A-Z][^\W\d_]+(?:-[A-Z][^\W\d_]+)?),[ ]([A-Z][^\W\d_]+(?:-[A-Z]?[^\W\d_]+)?)"
-    r"(?=[ \t]*(?:[.;)\n]|$))"
+    r"(?=[ \t]*(?:[.;)\n\"”]|$))"  # a quoted e-mail display name too: "Ahmed, Yusuf" <...>
 )
 # Words a greeting is addressed to that some locale also lists as a given name.
 _NOT_ADDRESSEES = frozenset(
