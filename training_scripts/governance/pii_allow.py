@@ -121,7 +121,9 @@ MORE_NOT_NAMES = frozenset(
 @functools.cache
 def _allow_words() -> frozenset[str]:
     first, last = name_lists()
-    return NOT_NAMES | frozenset(w for w in MORE_NOT_NAMES if fold(w) not in first | last)
+    return NOT_NAMES | frozenset(
+        w for w in MORE_NOT_NAMES if fold(w) not in first and fold(w) not in last
+    )
 
 
 def is_not_a_name(span: str) -> bool:
