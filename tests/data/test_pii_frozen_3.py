@@ -27,15 +27,17 @@ DOMAINS = ("clinical", "contract", "support")
 # support over-redaction are not met on this set. After the formats step: DOB 0.92 -> 1.0 and
 # e-mail 0.83 -> 1.0 (met), street 0.86 -> 0.93, over-redaction in contracts 0.073 -> 0.070 and
 # chats 0.086 -> 0.083 (0.054 -> 0.052 on main 5b7ff7d's engine, whose NER windows took it down).
-# After the names step (dev_names.jsonl): PERSON 0.82 (precision 0.85).
+# After the names step (dev_names.jsonl): PERSON 0.82 (precision 0.85). Both merged (main
+# e551715): PERSON precision 0.879, terms kept 0.978 (goal met), over-redaction contract 0.068,
+# support 0.052.
 RECALL_FLOOR = {
     "CREDIT_CARD": 1.0, "DATE_OF_BIRTH": 1.0, "EMAIL_ADDRESS": 1.0, "IBAN_CODE": 1.0,
     "IP_ADDRESS": 1.0, "MEDICAL_RECORD_NUMBER": 1.0, "PERSON": 0.82, "PHONE_NUMBER": 1.0,
     "STREET_ADDRESS": 0.92, "US_SSN": 1.0,
 }  # fmt: skip
-PRECISION_FLOOR = {"PERSON": 0.85, "PHONE_NUMBER": 0.85, "EMAIL_ADDRESS": 1.0}
-TERMS_KEPT_FLOOR = 0.96
-OVER_REDACTION_CEILING = {"clinical": 0.04, "contract": 0.071, "support": 0.053}
+PRECISION_FLOOR = {"PERSON": 0.87, "PHONE_NUMBER": 0.85, "EMAIL_ADDRESS": 1.0}
+TERMS_KEPT_FLOOR = 0.97
+OVER_REDACTION_CEILING = {"clinical": 0.04, "contract": 0.069, "support": 0.053}
 
 
 @pytest.fixture(scope="module")

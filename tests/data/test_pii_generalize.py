@@ -431,3 +431,44 @@ def test_a_lower_case_name_after_a_party_label_is_removed(engine: PiiEngine) -> 
 def test_lower_case_words_after_a_label_with_no_listed_name_are_kept(engine: PiiEngine) -> None:
     text = "Re: missing parcel, order 5512.\nCustomer: ok thanks, bye now."
     assert engine.anonymize([text])[0] == text
+
+
+def test_a_name_on_a_letters_re_line_before_a_birth_cue_is_removed(engine: PiiEngine) -> None:
+    text = "Outpatient letter\nRe: Tomasz Wiśniewski, DOB 1970-01-01, MRN 12345678"
+    assert ("PERSON", "Tomasz Wiśniewski") in found(engine, text)
+
+
+def test_a_re_line_that_names_a_subject_is_kept(engine: PiiEngine) -> None:
+    text = "Re: Payment Terms for the new contract\nPlease see the attached schedule."
+    assert engine.anonymize([text])[0] == text
+
+
+def test_a_listed_given_name_after_a_relative_label_is_removed(engine: PiiEngine) -> None:
+    text = "Ward note: to theatre at 14:00. Wife: Abena, mobile on file."
+    assert ("PERSON", "Abena") in found(engine, text)
+
+
+def test_family_history_after_relative_labels_is_kept(engine: PiiEngine) -> None:
+    text = "Family history. Mother: Hypertension. Father: Deceased."
+    assert engine.anonymize([text])[0] == text
+
+
+def test_a_quoted_last_first_display_name_is_removed(engine: PiiEngine) -> None:
+    text = 'From: "Ahmed, Yusuf" <ya@example.org>\nSubject: Booking'
+    assert ("PERSON", "Ahmed, Yusuf") in found(engine, text)
+
+
+@pytest.mark.parametrize(
+    ("text", "kept", "name"),
+    [
+        ("Kundin: Guten Tag, ich habe eine Frage\nAgent: Hallo, gerne.", "Kundin:", ""),
+        ("Caller: Merhaba, Teşekkürler Ahmet Bey", "Merhaba, Teşekkürler", "Ahmet"),
+        ("Servus Franz, bis morgen", "Servus", "Franz"),
+        ("Buenas tardes, Buenas noches", "Buenas tardes, Buenas noches", ""),
+    ],
+)
+def test_more_speaker_labels_and_greetings_are_kept_beside_names(
+    engine: PiiEngine, text: str, kept: str, name: str
+) -> None:
+    out = engine.anonymize([text])[0]
+    assert kept in out and (not name or name not in out), out

@@ -13,13 +13,14 @@ from training_scripts.governance import presidio_cpu  # noqa: F401  (first: see 
 
 # isort: split
 
+import functools
 import re
 
 from presidio_analyzer import RecognizerResult
 
 from training_scripts.governance.pii_addresses import STREET_AFTER, STREET_BEFORE
 from training_scripts.governance.pii_dates import DATE  # "03.03.2025" fits some phone plans
-from training_scripts.governance.pii_name_lists import fold, job_words
+from training_scripts.governance.pii_name_lists import fold, job_words, name_lists
 from training_scripts.governance.pii_ner import NER_RECOGNIZER
 from training_scripts.governance.pii_recognizers import ADDRESS, PERSON, in_organisation
 
@@ -88,11 +89,49 @@ _FIRM = re.compile("|".join(rf"\b{re.escape(firm)}(?![\w-])" for firm in EPONYMO
 _WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
 
 
+# More of the same kinds, from common contract, chat and greeting vocabulary rather than from the
+# tuning sets; a word some locale also lists as a given name or surname ("Dag", "Salve") is left
+# out (`_allow_words`), since trimming it off a name's edge would leave part of a name behind.
+MORE_NOT_NAMES = frozenset(
+    str.split(
+        # defined terms of finance, data, shipping, franchise and corporate contracts
+        "obligor obligee surety pledgor pledgee chargor chargee indemnitee indemnitor transferor "
+        "transferee consignor consignee shipper charterer franchisor franchisee distributor "
+        "reseller licensor manufacturer issuer arranger shareholder shareholders investor "
+        "subscriber sponsor controller processor sub-processor subprocessor affiliate "
+        "subsidiary holdco bidco seller's buyer's discloser's recipient's counterparty "
+        # clause headings
+        "entire counterparts assurance interpretation whereas recitals survival variation "
+        "announcements set-off arbitration remedies representations covenants precedent "
+        "completion consideration delivery acceptance publicity non-solicitation "
+        "subcontracting relationship damages liquidated deliverables milestones "
+        # chat and ticket speaker labels
+        "host moderator chatbot assistant guest requester requestor participant tech helpdesk "
+        "kunde kundin mitarbeiter mitarbeiterin cliente agente klant medewerker "
+        # greetings and thanks in other languages
+        "olá bom dia boa tarde noite buenas tardes noches bonsoir coucou servus grüß gott hoi "
+        "goedemorgen goedemiddag goedenavond hallå tervehdys merhaba teşekkürler selam "
+        "marhaba ahlan shalom todah sawubona jambo habari asante xin chào cảm ơn annyeong "
+        "annyeonghaseyo kamsahamnida vanakkam dhanyavaad szia köszönöm prego aloha mahalo "
+        "sveiki labas zdravo dobar hvala dobrý děkuji witam cześć dobrý"
+    )
+)
+
+
+@functools.cache
+def _allow_words() -> frozenset[str]:
+    first, last = name_lists()
+    return NOT_NAMES | frozenset(
+        w for w in MORE_NOT_NAMES if fold(w) not in first and fold(w) not in last
+    )
+
+
 def is_not_a_name(span: str) -> bool:
     """True when every word of `span` is on the allow list ("Guten Tag", "Licensee") or in a
     job title Faker lists ("Actuary", "Senior Buyer")."""
     words = _WORD.findall(span)
-    return bool(words) and all(w.casefold() in NOT_NAMES or fold(w) in job_words() for w in words)
+    allowed = _allow_words()
+    return bool(words) and all(w.casefold() in allowed or fold(w) in job_words() for w in words)
 
 
 # A number a company or tax register issued (not a phone): "Company No. 08451230", "KvK

@@ -24,6 +24,8 @@ from presidio_analyzer.nlp_engine import NlpArtifacts
 from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.tokens import Doc
 
+from training_scripts.governance import pattern_screen
+from training_scripts.governance.pattern_screen import may_match
 from training_scripts.governance.pii_name_lists import (
     COMMON_WORDS,
     PARTICLES,
@@ -89,7 +91,8 @@ _CUED_GIVEN_NAME = re.compile(
     r"i[ ]am|my[ ]name[ ]is|(?:my|his|her|our)[ ](?:wife|husband|son|daughter|mum|mom|mother|"
     r"father|dad|brother|sister|partner|colleague|friend)|(?:surgeon|assistant|anaesthetist|"
     r"anesthetist|scrub[ ]nurse|nurse|midwife|physician|clinician|witness|reporter|contact|"
-    r"interpreter|carer)[ ]?:)),?[ ]"
+    r"interpreter|carer|wife|husband|son|daughter|mother|father|partner|spouse|brother|sister)"
+    r"[ ]?:)),?[ ]"
     r"(?=([^\W\d_]+(?:-[^\W\d_]+)?)(?![\w'’-]))"  # a lookahead: "Hi, it's Jo-Anne" cues twice
 )
 # Two or three lower-case words a chat introduces as the writer ("hi its priya sharma calling",
@@ -109,7 +112,7 @@ _LABEL_LINE = re.compile(r"^[ \t]*([^\W\d_]+(?:-[^\W\d_]+)?):[ ]", re.MULTILINE)
 # surname (listed, or in no list) and a listed given name.
 _LAST_FIRST = re.compile(
     r"(?<!,[ ])\b([A-Z][^\W\d_]+(?:-[A-Z][^\W\d_]+)?),[ ]([A-Z][^\W\d_]+(?:-[A-Z]?[^\W\d_]+)?)"
-    r"(?=[ \t]*(?:[.;)\n]|$))"
+    r"(?=[ \t]*(?:[.;)\n\"”]|$))"  # a quoted e-mail display name too: "Ahmed, Yusuf" <...>
 )
 # Words a greeting is addressed to that some locale also lists as a given name.
 _NOT_ADDRESSEES = frozenset(
@@ -198,14 +201,22 @@ class NameGazetteerRecognizer(LocalRecognizer):
 
     def _cued_spans(self, text: str) -> list[tuple[int, int]]:
         """Lone given names after a cue or as a chat speaker's label, and "Last, First" names."""
-        spans = [m.span(1) for m in _CUED_GIVEN_NAME.finditer(text) if self._cued_given_name(m[1])]
+        folded = pattern_screen.fold(text)  # the cue regexes run only where their words are
+        spans = [
+            m.span(1)
+            for m in (
+                _CUED_GIVEN_NAME.finditer(text) if may_match(_CUED_GIVEN_NAME, folded) else ()
+            )
+            if self._cued_given_name(m[1])
+        ]
         if len(_LABEL_LINE.findall(text)) >= 2:  # a dialogue: "Heike: the app crashes"
             spans += [
                 m.span(1)
                 for m in _LABEL_LINE.finditer(text)
                 if _title(m[1]) and fold(m[1]) not in COMMON_WORDS and self._cued_given_name(m[1])
             ]
-        for match in _INTRODUCED_LOWER.finditer(text):
+        introduced = may_match(_INTRODUCED_LOWER, folded)
+        for match in _INTRODUCED_LOWER.finditer(text) if introduced else ():
             names = match[1].split(" ")
             if all(n not in STOP_WORDS and len(n) > 1 for n in names) and any(
                 part(n, self.known) and fold(n) not in COMMON_WORDS for n in names

@@ -260,6 +260,12 @@ class PersonNameRecognizer(_RegexRecognizer):
     PATTERNS = (
         *SINGLE_NAME_PATTERNS,
         re.compile(rf"\b(?:{_CUES})\b[:,]?[ ]+({_FULL}|{_INITIAL_FIRST}|{_CAPS_FULL})(?![\w])"),
+        # a letter's subject line: "Re: Tomasz Wiśniewski, DOB ...", "RE: JOHN SMITH (b. 1961)";
+        # only where a field ends or a birth or record cue follows ("Re: Payment Terms" is none)
+        re.compile(
+            rf"(?i:\bre)[ ]?:[ ]*((?-i:{_FULL}|{_CAPS_FULL}))(?=[ ]*(?:,|\(|\n|$|[ ](?i:dob\b|"
+            rf"d\.o\.b|born|b\.|nhs|mrn|date[ ]of[ ]birth)))"
+        ),
         # after a form or heading label, in any case: "PATIENT: NGUYEN THI HOA", "Surgeon: Ayşe"
         re.compile(
             rf"(?i:\b(?:{_NAME_LABELS}))[ ]?:[ ]*"
