@@ -228,12 +228,25 @@ def test_record_numbers_under_hospital_labels_arefound(
         ("Chart no. 41-77812 pulled for audit", "41-77812"),
         ("Medicare no. 3172 58193 2 on file", "3172 58193 2"),
         ("Patient | MRN | Bed\nIvo Marek | 7730192 | 12", "7730192"),
+        ("Label reads MRN-2023-00871 at the top.", "2023-00871"),
+        ("Her medical record number is 40219937.", "40219937"),
+        ("MR# 44821 and Med. Rec. No. 5519023 differ.", "5519023"),
+        ("MRN 2210 4471 on the old chart", "2210 4471"),
+        ("MRN 00912233K from the other trust", "00912233K"),
+        ("BC PHN 9876 543 210 verified", "9876 543 210"),
     ],
 )
 def test_health_numbers_under_other_labels_and_in_record_columns_are_found(
     engine: PiiEngine, text: str, number: str
 ) -> None:
     assert ("MEDICAL_RECORD_NUMBER", number) in found(engine, text)
+
+
+def test_a_dose_after_a_record_number_stays(engine: PiiEngine) -> None:
+    records = [
+        v for k, v in found(engine, "MRN 12345 500 mg daily") if k == "MEDICAL_RECORD_NUMBER"
+    ]
+    assert records == ["12345"]
 
 
 def test_a_number_in_a_column_not_headed_by_a_record_label_is_no_record_number(

@@ -99,7 +99,8 @@ _DIGIT_SIGNS: dict[str, Callable[[str], object]] = {
 _SPELLED_EMAIL = re.compile(r"(?i:[\[({] ?at ?[\])}]| dot )").search
 _CUE_SIGNS = {
     MRN: ("mrn", "record", "med rec", "chart", "patient", "hosp", "unit", "nhs", "chi", "mrd",
-          "nhi", "ur n", "urn", "emr", "ehr", "health card", "health insur", "medicare", "ohip"),
+          "nhi", "ur n", "urn", "emr", "ehr", "health card", "health insur", "medicare", "ohip",
+          "mr#", "med. rec", "phn", "ihi"),
 }  # fmt: skip
 
 

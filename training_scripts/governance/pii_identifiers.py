@@ -144,16 +144,21 @@ class NhsNumberRecognizer(NhsRecognizer):
 # and national health numbers known by their own name: New Zealand's NHI, Ontario's OHIP health
 # card, Australia's Medicare number, a "health card" or "health insurance number".
 _RECORD_LABEL = (
-    r"(?i:\b(?:MRN|medical[ ]record(?:[ ](?:number|no\.?|\#))?|med[ ]rec(?:[ ]no\.?)?|"
+    r"(?i:\b(?:MRN|MR\#|medical[ ]record(?:[ ](?:number|no\.?|\#))?|"
+    r"med\.?[ ]?rec\.?(?:[ ]?(?:no\.?|\#))?|"
     r"(?:chart|hosp(?:ital|\.)?|unit|patient|case[ ]?note|health[ ]record|record|NHS|CHI|MRD|"
     r"UR|URN|EMR|EHR)[ ]?(?:number|no\.?|nr\.?|\#|id|identifier)|NHI(?:[ ](?:number|no\.?))?|"
     r"OHIP(?:[ ](?:number|no\.?))?|health[ ](?:card|insurance)(?:[ ](?:number|no\.?|\#))?|"
-    r"medicare(?:[ ](?:card|number|no\.?))?)(?![\w]))(?:[ ]?\#(?=[ ]?:))?"
+    r"medicare(?:[ ](?:card|number|no\.?))?|PHN|IHI)(?![\w]))(?:[ ]?\#(?=[ ]?:))?"
 )
+# A record number: letters and digits, dashed or spaced groups, a check letter at the end.
 _RECORD_VALUE = (
     r"(?:[A-Z]{1,3}-?\d{4,10}|[A-Z]{3}\d{2}[A-Z]{2}|\d{2,5}(?:-\d{2,6}){1,3}(?:-[A-Z]{2})?|"
-    r"\d{3}[ ]\d{3}[ ]\d{4}|\d{4}[ ]\d{5}[ ]\d{1,2}|\d{5,10})"
+    r"\d{4}[ ]\d{5}[ ]\d{1,2}|\d{4}(?:[ ]\d{4}){1,3}|\d{3,4}[ ]\d{3}[ ]\d{3,4}|"
+    r"\d{5,10}[A-Z]?)"
 )
+# Between the label and the number: "MRN: ", "MRN-", "MRN no. ", "medical record number is ".
+_RECORD_GAP = r"(?:[ ]?[:#-][ ]?|[ ](?i:no\.?|is|was)[ ]|[ ])?"
 _RECORD_HEADER = re.compile(_RECORD_LABEL)
 
 
@@ -163,7 +168,7 @@ class MedicalRecordNumberRecognizer(_RegexRecognizer):
     table column headed by such a label."""
 
     ENTITY = MRN
-    PATTERNS = (re.compile(rf"{_RECORD_LABEL}[ ]?[:#]?[ ]?({_RECORD_VALUE})(?![\w-])"),)
+    PATTERNS = (re.compile(rf"{_RECORD_LABEL}{_RECORD_GAP}({_RECORD_VALUE})(?![\w-])"),)
     VALUE = re.compile(_RECORD_VALUE)
 
     def analyze(
