@@ -46,6 +46,10 @@ def test_a_string_with_a_wrong_iban_checksum_is_not_an_iban(engine: PiiEngine) -
         ("Refund to lt28 73000101 5234 8819 pls", "lt28 73000101 5234 8819"),
         ("Konto: HR90 2340 0093 21 77405 18.", "HR90 2340 0093 21 77405 18"),
         ("Paid into LT28  7300 0101 5234 8819 today.", "LT28  7300 0101 5234 8819"),
+        (
+            "refund to br10 0036 0305 0000 1000 9795 493p j pls",
+            "br10 0036 0305 0000 1000 9795 493p j",
+        ),
     ],
 )
 def test_an_iban_split_into_odd_groups_is_removed_whole(

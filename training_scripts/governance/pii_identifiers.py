@@ -42,7 +42,8 @@ _ASCII_UPPER = str.maketrans("abcdefghijklmnopqrstuvwxyz", "ABCDEFGHIJKLMNOPQRST
 # first group each one holds a digit, so "... 7034 from" stops before "from".
 _IBAN_LIKE = re.compile(
     r"(?<![A-Za-z0-9])[A-Za-z]{2}\d{2}(?:[ ]{0,2}|-)[A-Za-z0-9]+"
-    r"(?:(?:[ ]{1,2}|-)(?=[A-Za-z]{0,4}\d)[A-Za-z0-9]+)*(?![A-Za-z0-9])"
+    r"(?:(?:[ ]{1,2}|-)(?=[A-Za-z]{0,4}\d)[A-Za-z0-9]+)*"
+    r"(?:[ ][A-Za-z]{1,2})?(?![A-Za-z0-9])"  # Brazil's last letters ("... 197r j")
 )
 _SEPARATOR = re.compile(r"[ -]+")
 IBAN_MIN, IBAN_MAX = 15, 34  # ISO 13616: Norway's 15 characters to the 34 the standard allows
