@@ -38,6 +38,7 @@ SETS = (
     "frozen_eval.jsonl",
     "frozen_intl.jsonl",
     "frozen_3.jsonl",
+    "frozen_4.jsonl",
     "tuning.jsonl",
     "dev_intl.jsonl",
     "dev_formats.jsonl",
