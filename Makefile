@@ -118,8 +118,16 @@ lint: setup
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 
+# Every bench script, each with the arguments it needs (tracking_overhead writes a run of its own
+# under a temp dir); the list is checked against bench/ by tests/faults/test_bench_target.py.
+BENCH_TMP ?= $(shell mktemp -d -u /tmp/fmops-bench.XXXXXX)
 bench: setup
-	@for b in bench/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+	$(PY) bench/data_prep.py
+	$(PY) bench/prepare_stages.py
+	$(PY) bench/pii_eval.py --generated 2000
+	$(PY) bench/train_throughput.py
+	$(PY) bench/tracking_overhead.py --runs-dir $(BENCH_TMP) --run-id bench --preset legal
+	$(PY) bench/code_counts.py
 
 clean:
 	rm -rf cdk.out runs .pytest_cache .ruff_cache .mypy_cache

@@ -3,7 +3,7 @@
     python bench/code_counts.py                  # this checkout
     git archive 530f531 | tar -x -C /tmp/base && python bench/code_counts.py /tmp/base .
 
-Run it from the repository root with PYTHONPATH=. : the shared names are read from this
+Run it from the repository root (`make bench` does): the shared names are read from this
 checkout's home modules (tests/architecture/shared_names.py), so every tree is counted against
 the same names. Prints one row per count:
 
@@ -17,9 +17,13 @@ the same names. Prints one row per count:
 
 from __future__ import annotations
 
+import argparse
 import ast
 import sys
 from pathlib import Path
+
+# `make bench` runs every bench script as a plain file: the checkout goes on the path first.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tests.architecture.shared_names import SKIPPED_DIRS, literal_copies, python_files
 
@@ -95,17 +99,21 @@ def counts(root: Path) -> dict[str, int]:
     }
 
 
-def main(argv: list[str]) -> None:
-    roots = [Path(a) for a in argv] or [Path(".")]
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("trees", nargs="*", type=Path, default=[Path(".")], help="default: .")
+    parser.add_argument("-v", action="store_true", help="also list the long files")
+    args = parser.parse_args()
+    roots: list[Path] = args.trees
     columns = [counts(root) for root in roots]
     width = max(len(key) for key in columns[0])
     print(f"{'':{width}}  " + "  ".join(f"{r!s:>14}" for r in roots))
     for key in columns[0]:
         print(f"{key:{width}}  " + "  ".join(f"{c[key]:>14}" for c in columns))
-    if "-v" in sys.argv:
+    if args.v:
         for root in roots:
             print(f"\n{root}: long files", *long_files(root), sep="\n  ")
 
 
 if __name__ == "__main__":
-    main([a for a in sys.argv[1:] if a != "-v"])
+    main()
