@@ -31,6 +31,7 @@ from presidio_analyzer.nlp_engine import NlpArtifacts, SpacyNlpEngine
 from presidio_analyzer.predefined_recognizers import SpacyRecognizer
 from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.language import Language
+from spacy.lookups import Lookups
 from spacy.pipeline import Tok2Vec
 from spacy.tokens import Doc, Span
 
@@ -195,7 +196,7 @@ def ner_windows(doc: Doc, margin: int | None) -> list[tuple[int, int]]:
     text, starts = doc.text, doc.to_array("IDX")
     names = _name_parts()
     places = [m.span() for m in _WINDOW_AT.finditer(text)]
-    places += [m.span(1) for m in _AFTER_A_LABEL.finditer(text) if fold(m[1]) not in STOP_WORDS]
+    places += [m.span(1) for m in _AFTER_A_LABEL.finditer(text) if _may_be_a_name(m[1])]
     places += [
         m.span(1)
         for m in _STARTS_A_SENTENCE.finditer(text)
@@ -233,6 +234,29 @@ _DRUG_STEM = re.compile(
 )
 _INITIAL = re.compile(r"[^\W\d_]\.")  # "M." in "M. Lozano" is no abbreviation
 _EPONYM_INSIDE = re.compile(r"[A-Z][a-z]+-[A-Z][a-z]+(?:-[A-Z][a-z]+)?$")  # Wolff-Parkinson-White
+
+
+def _may_be_a_name(word: str) -> bool:
+    """A capitalised word after a label opens a window unless it is a stop word ("asks: The")
+    or an English word that is no listed name part ("asks: Clinic", "Note: Sleep"): the
+    sentence that follows a label starts with a capital, and most such words are plain English.
+    """
+    folded = fold(word)
+    if folded in STOP_WORDS:
+        return False
+    return folded in _name_parts() or folded not in english_words()
+
+
+@functools.cache
+def english_words() -> frozenset[str]:
+    """The base forms of English nouns, verbs, adjectives and adverbs (WordNet's index, which
+    the model ships for its lemmatizer; names such as "maria" are in it too, so a word counts
+    as English only when no name list holds it). Empty for a model without that table."""
+    path = load_ner_model().path
+    lookups = Lookups().from_disk(path / "lemmatizer" / "lookups") if path else Lookups()
+    if not lookups.has_table("lemma_index"):
+        return frozenset()
+    return frozenset(w for words in lookups.get_table("lemma_index").values() for w in words)
 
 
 @functools.cache

@@ -1,0 +1,38 @@
+"""Which places open an NER window (issue 31): fewer windows, the same names.
+
+That the windows find what whole texts find is tests/data/test_pii_fast_paths.py's comparison
+(tuning sets, and the generated set in the e2e lane); these tests pin the label pre-screen's
+rule on single texts.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from training_scripts.governance.pii_ner import english_words, load_ner_model, ner_windows
+
+
+def _windows(text: str) -> list[str]:
+    doc = load_ner_model().make_doc(text)
+    return [doc[start:end].text for start, end in ner_windows(doc, margin=0)]
+
+
+def test_the_model_ships_the_english_word_list_the_pre_screen_reads() -> None:
+    assert {"clinic", "refund", "sleep"} <= english_words()
+
+
+@pytest.mark.parametrize("text", ["Re: Refund for the damaged router", "Plan: Sleep hygiene"])
+def test_an_english_word_after_a_label_opens_no_window(text: str) -> None:
+    assert _windows(text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("Caller: Ngozi asked about the refund", "Ngozi"),  # no English word
+        ("Note: Grace asked about the refund", "Grace"),  # English, and a listed given name
+        ("Seen by: Hope asked about the refund", "Hope"),
+    ],
+)
+def test_a_name_after_a_label_still_opens_a_window(text: str, name: str) -> None:
+    assert any(name in window for window in _windows(text))
