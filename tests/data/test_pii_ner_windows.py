@@ -1,15 +1,28 @@
-"""Which places open an NER window (issue 31): fewer windows, the same names.
+"""What a PII process starts with and which places open an NER window (issue 31): less work,
+the same names.
 
 That the windows find what whole texts find is tests/data/test_pii_fast_paths.py's comparison
 (tuning sets, and the generated set in the e2e lane); these tests pin the label pre-screen's
-rule on single texts.
+rule on single texts, and that the stored name lists are the ones Faker's lists fold to.
 """
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
+from training_scripts.governance import pii_name_lists
 from training_scripts.governance.pii_ner import english_words, load_ner_model, ner_windows
+
+
+def test_the_stored_name_lists_are_what_fakers_lists_fold_to() -> None:
+    stored = json.loads(pii_name_lists.STORE.read_text(encoding="utf-8"))
+    assert stored == pii_name_lists.compute()
+
+
+def test_the_name_lists_come_from_the_store_when_faker_is_the_version_that_made_it() -> None:
+    assert pii_name_lists._stored(), "stored lists unused: rerun python -m ...pii_name_lists"
 
 
 def _windows(text: str) -> list[str]:

@@ -2,18 +2,25 @@
 60 locales, no download), name particles, and the English words that are also names somewhere.
 
 Read by the gazetteer (`pii_names.py`) and by the NER filters (`pii_ner.py`).
+
+Folding Faker's ~60 person modules costs every PII process about 0.6 CPU-seconds (more where
+Python compiles them from source), so the folded lists are stored in `pii_name_lists.json`
+and read from there while the installed Faker is the version that made them; another version
+folds its own lists. tests/data/test_pii_ner_windows.py checks the file against Faker;
+`.venv/bin/python -m training_scripts.governance.pii_name_lists` rewrites it.
 """
 
 from __future__ import annotations
 
 import functools
 import importlib
+import json
 import pkgutil
 import re
 import unicodedata
+from importlib import metadata
+from pathlib import Path
 
-import faker.providers.job
-import faker.providers.person
 from spacy.lang.en.stop_words import STOP_WORDS
 
 _FIRST_ATTRS = ("first_names", "first_names_male", "first_names_female", "first_romanized_names")
@@ -65,9 +72,36 @@ def _is_latin(word: str) -> bool:
     return all(c.isascii() or ord(c) < 0x250 or 0x1E00 <= ord(c) < 0x1F00 for c in word)
 
 
+STORE = Path(__file__).with_name("pii_name_lists.json")
+
+
+def _faker_version() -> str:
+    try:
+        return metadata.version("faker")
+    except metadata.PackageNotFoundError:
+        return "not installed"
+
+
+@functools.cache
+def _stored() -> dict:
+    """The stored lists, or {} (fold Faker's) when absent or made from another Faker version."""
+    if not STORE.is_file():
+        return {}
+    stored = json.loads(STORE.read_text(encoding="utf-8"))
+    return stored if stored["faker"] == _faker_version() else {}
+
+
 @functools.cache
 def name_lists() -> tuple[frozenset[str], frozenset[str]]:
     """(given names, surnames) of every Faker person locale, folded, Latin script only."""
+    if stored := _stored():
+        return frozenset(stored["first"]), frozenset(stored["last"])
+    return _names_from_faker()
+
+
+def _names_from_faker() -> tuple[frozenset[str], frozenset[str]]:
+    import faker.providers.person
+
     first: set[str] = set()
     last: set[str] = set()
     for module in pkgutil.iter_modules(faker.providers.person.__path__):
@@ -107,7 +141,14 @@ def job_words() -> frozenset[str]:
     """Words of the English job titles Faker lists ("Actuary", "Speech and language therapist",
     "Claims handler"), less stop words and any word that is also a listed name part ("Baker",
     "Mason"): a span made only of these is a role, not a person."""
-    first, last = name_lists()
+    if stored := _stored():
+        return frozenset(stored["jobs"])
+    return _jobs_from_faker(*name_lists())
+
+
+def _jobs_from_faker(first: frozenset[str], last: frozenset[str]) -> frozenset[str]:
+    import faker.providers.job
+
     words: set[str] = set()
     for module in pkgutil.iter_modules(faker.providers.job.__path__):
         if module.name.startswith("en"):
@@ -115,3 +156,18 @@ def job_words() -> frozenset[str]:
             for title in getattr(provider, "jobs", ()):
                 words.update(fold(w) for w in re.findall(r"[^\W\d_]+", title) if len(w) > 2)
     return frozenset(words - STOP_WORDS - first - last)
+
+
+def compute() -> dict:
+    """Every stored list, folded from the installed Faker."""
+    first, last = _names_from_faker()
+    jobs = _jobs_from_faker(first, last)
+    return {"faker": _faker_version(), **{
+        key: sorted(words) for key, words in (("first", first), ("last", last), ("jobs", jobs))
+    }}  # fmt: skip
+
+
+if __name__ == "__main__":
+    # One name a line: a Faker upgrade shows as a readable diff.
+    STORE.write_text(json.dumps(compute(), ensure_ascii=False, indent=0) + "\n", encoding="utf-8")
+    print(f"wrote {STORE}")
