@@ -11,6 +11,7 @@ batches more than the outputs.
 
 from __future__ import annotations
 
+import gc
 import json
 import multiprocessing
 import os
@@ -187,13 +188,22 @@ def _governed(
             _WORKER.close()
         return
     parts.mkdir(exist_ok=True)
-    # With PII off a worker needs only what this process has imported already: fork starts it
-    # without importing anything again (measured ~0.15 CPU-s per spawned worker). With PII on
-    # each worker loads spaCy/Presidio, whose threads make fork unsafe: spawn, as on macOS.
-    fork = settings.pii_mode == "off" and "fork" in multiprocessing.get_all_start_methods()
-    pool = multiprocessing.get_context("fork" if fork else "spawn").Pool(
-        workers, initializer=_init_worker, initargs=(settings, salt, parts)
-    )
+    # A forked worker starts with what this process has imported and built (a spawned one
+    # imports everything again: ~0.15 CPU-s with PII off, ~3 with PII on). With PII on this
+    # process builds one governor first, so the workers' governors find the NER model, name
+    # lists and Presidio imported (~0.01 CPU-s each) and share their pages; spaCy and Presidio
+    # start no threads (numpy's BLAS pool, there with PII off too, is re-made after a fork).
+    # The workers still do all the NER. Spawn where fork is missing.
+    fork = "fork" in multiprocessing.get_all_start_methods()
+    if fork and settings.pii_mode != "off":
+        RowGovernor(settings, salt)  # fills the module-level caches the workers read
+    gc.freeze()  # what exists now is never collected in a worker: its pages stay shared
+    try:
+        pool = multiprocessing.get_context("fork" if fork else "spawn").Pool(
+            workers, initializer=_init_worker, initargs=(settings, salt, parts)
+        )
+    finally:
+        gc.unfreeze()
     # A bounded window of tasks in flight, results taken in order: memory (and the parts on
     # disk) stay flat whatever the corpus size, and the reading never runs ahead of the workers
     # by more than the window.

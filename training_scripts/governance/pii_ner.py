@@ -102,6 +102,7 @@ class NerNlpEngine(SpacyNlpEngine):
 
     def load(self) -> None:
         self.nlp = {"en": load_ner_model()}  # type: ignore[assignment]  # declared None upstream
+        english_words()  # read by `ner_windows`: loaded with the model (a forked worker has it)
 
     def process_text(self, text: str, language: str) -> NlpArtifacts:
         return self.process_windows([text])[text]
