@@ -155,8 +155,9 @@ _NAME_MAY_HIDE = re.compile(
 # a sentence, an initial before a capitalised word ("T. Seifert"), lower case after a label or
 # speaker tag ("Caller: hi this is nguyen van long"), a capitalised word that starts a line
 # ("Thanks,\nSipho"), a run of capitals ("OKONKWO CHIDI"); and, word by word in `ner_windows`,
-# a capitalised word after a colon, quote or bracket ("Caller: Ngozi") and a listed name part
-# that starts a sentence ("Ngozi said"), unless it is a stop word ("asks: The").
+# a capitalised word after a colon, quote or bracket ("Caller: Ngozi"), unless it is a stop word
+# or English ("asks: The", "asks: Clinic", `_may_be_a_name`), and a listed name part that starts
+# a sentence ("Ngozi said"), unless it is a stop word.
 _CAPITALISED = rf"[{UPPER}][{LOWER}']"
 _WINDOW_AT = re.compile(
     rf"{_NAME_MAY_HIDE.pattern}|[^.!?:\s\"“‘'(\[][ \t]+{_CAPITALISED}"
@@ -190,7 +191,7 @@ def ner_windows(doc: Doc, margin: int | None) -> list[tuple[int, int]]:
     layers deep, so a token's vector depends on 4 tokens either side, and the transition model
     reads the current token, the one before it and the open entity's first token. A token more
     than 4 tokens inside the window gets the vector it gets in the whole text; `margin` adds room
-    for the entity that starts there. tests/data/test_pii_ner_windows.py compares the
+    for the entity that starts there. tests/data/test_pii_fast_paths.py compares the
     detections of windows and whole texts on the tuning and generated sets."""
     if margin is None or not len(doc):
         return [(0, len(doc))] if len(doc) else []

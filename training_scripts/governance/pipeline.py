@@ -31,7 +31,10 @@ from training_scripts.governance.writers import AtomicOutputs, sha256_file
 from training_scripts.vocabulary.methods import DATA_TASKS, TASK_NAMES
 from training_scripts.vocabulary.records import DataError
 
-BYTES_PER_WORKER = 4_000_000  # input per worker process when PII is on (each loads NER)
+# Input per worker process when PII is on: a forked worker shares the reading process's NER
+# model, but each still warms its own caches (phone regions' metadata) and, where workers are
+# spawned (no fork), loads the model itself (seconds, ~200 MB).
+BYTES_PER_WORKER = 4_000_000
 BYTES_PER_WORKER_PII_OFF = 500_000  # a worker without Presidio starts in ~0.15 CPU-seconds
 _TOOLS = ("presidio-analyzer", "presidio-anonymizer", "spacy", "datasketch", "phonenumbers",
           "faker", "tldextract")  # fmt: skip
@@ -103,8 +106,8 @@ def govern_inputs(
 
 
 def effective_workers(workers: int, input_bytes: int, pii_mode: str) -> int:
-    """Worker processes worth starting for this much input: each one with PII on loads its own
-    NER model (seconds, ~200 MB), so a small input is not slower with many cores."""
+    """Worker processes worth starting for this much input (see BYTES_PER_WORKER), so a small
+    input is not slower with many cores."""
     per_worker = BYTES_PER_WORKER if pii_mode != "off" else BYTES_PER_WORKER_PII_OFF
     return max(1, min(workers, input_bytes // per_worker))
 
