@@ -13,7 +13,12 @@ import json
 import pytest
 
 from training_scripts.governance import pii_name_lists
-from training_scripts.governance.pii_ner import english_words, load_ner_model, ner_windows
+from training_scripts.governance.pii_ner import (
+    NerNlpEngine,
+    english_words,
+    load_ner_model,
+    ner_windows,
+)
 
 
 def test_the_stored_name_lists_are_what_fakers_lists_fold_to() -> None:
@@ -49,3 +54,21 @@ def test_an_english_word_after_a_label_opens_no_window(text: str) -> None:
 )
 def test_a_name_after_a_label_still_opens_a_window(text: str, name: str) -> None:
     assert any(name in window for window in _windows(text))
+
+
+def _cued_windows(text: str) -> list[str]:
+    engine = NerNlpEngine()
+    engine.load()
+    doc = engine.nlp["en"].make_doc(text)  # type: ignore[index]
+    return [doc[a:b].text for a, b in ner_windows(doc, margin=0, cued=engine._cued(text))]
+
+
+def test_a_name_a_cue_pattern_finds_opens_no_window() -> None:
+    assert _windows("Dr. Maria Lopez reviewed the scan") != []  # the place, without the cue
+    assert _cued_windows("Dr. Maria Lopez reviewed the scan") == []
+
+
+def test_a_name_beside_a_cued_one_still_opens_a_window() -> None:
+    windows = _cued_windows("Dr. Maria Lopez saw Oluwaseun Adeyemi today")
+    assert any("Adeyemi" in window for window in windows)
+    assert not any("Lopez" in window for window in windows)

@@ -22,7 +22,7 @@ from training_scripts.governance import presidio_cpu  # noqa: F401  (first: see 
 import functools
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 import spacy
@@ -37,7 +37,13 @@ from spacy.tokens import Doc, Span
 
 from training_scripts.governance.pii_name_lists import COMMON_WORDS, fold, name_lists
 from training_scripts.governance.pii_names import PLACE_AFTER, place_named_after
-from training_scripts.governance.pii_recognizers import LOWER, PERSON, UPPER, is_organisation
+from training_scripts.governance.pii_recognizers import (
+    LOWER,
+    PERSON,
+    UPPER,
+    PersonNameRecognizer,
+    is_organisation,
+)
 
 # The NER model is an image option: `settings.data.pii_ner_model` becomes the image's
 # FMOPS_PII_NER_MODEL (Dockerfile). Per model, the packages tried in order: the official one (the
@@ -103,6 +109,7 @@ class NerNlpEngine(SpacyNlpEngine):
     def load(self) -> None:
         self.nlp = {"en": load_ner_model()}  # type: ignore[assignment]  # declared None upstream
         english_words()  # read by `ner_windows`: loaded with the model (a forked worker has it)
+        self.cues = PersonNameRecognizer()
 
     def process_text(self, text: str, language: str) -> NlpArtifacts:
         return self.process_windows([text])[text]
@@ -114,8 +121,8 @@ class NerNlpEngine(SpacyNlpEngine):
         docs = {text: nlp.make_doc(text) for text in texts}
         pieces = [
             (doc, start, doc[start:end].as_doc())
-            for doc in docs.values()
-            for start, end in ner_windows(doc, self.margin)
+            for text, doc in docs.items()
+            for start, end in ner_windows(doc, self.margin, self._cued(text))
         ]
         found: dict[int, list[Span]] = {id(doc): [] for doc in docs.values()}
         windows = nlp.pipe((window for _, _, window in pieces), batch_size=NER_BATCH)
@@ -126,6 +133,9 @@ class NerNlpEngine(SpacyNlpEngine):
         for doc in docs.values():
             doc.ents = found[id(doc)]
         return {text: self._doc_to_nlp_artifact(doc, "en") for text, doc in docs.items()}
+
+    def _cued(self, text: str) -> list[tuple[int, int]]:
+        return [(r.start, r.end) for r in self.cues.analyze(text, [PERSON])]
 
     def _doc_to_nlp_artifact(self, doc: Doc, language: str) -> NlpArtifacts:
         """Entities as Presidio maps them, the Doc for the recognizers that read it, and no
@@ -183,9 +193,12 @@ def needs_ner(text: str) -> bool:
     return _LOWER_CASE_START.search(text) is not None
 
 
-def ner_windows(doc: Doc, margin: int | None) -> list[tuple[int, int]]:
+def ner_windows(
+    doc: Doc, margin: int | None, cued: Sequence[tuple[int, int]] = ()
+) -> list[tuple[int, int]]:
     """Token ranges of `doc` around each place `needs_ner` flags, `margin` tokens wider on each
-    side, merged where they meet (the whole text when `margin` is None).
+    side, merged where they meet (the whole text when `margin` is None); a place inside one of
+    the `cued` character spans (names a cue pattern finds) opens none.
 
     Why a margin keeps the model's decisions: the NER model's tok2vec is a window-1 CNN four
     layers deep, so a token's vector depends on 4 tokens either side, and the transition model
@@ -204,6 +217,9 @@ def ner_windows(doc: Doc, margin: int | None) -> list[tuple[int, int]]:
         for m in _STARTS_A_SENTENCE.finditer(text)
         if fold(m[1]) in names and fold(m[1]) not in STOP_WORDS
     ]
+    # A place whose flagged word (the place's last character) is inside a name a cue pattern
+    # finds needs no NER: the pattern's finding outscores the model's on the same span.
+    places = [p for p in places if not any(a <= p[1] - 1 < b for a, b in cued)]
     ranges: list[tuple[int, int]] = []
     for start_char, end_char in sorted(places):
         first = int(np.searchsorted(starts, start_char, side="right")) - 1
