@@ -182,7 +182,17 @@ def rare(word: str) -> bool:
     """A word the model never saw in English text, of 3+ letters: in a name slot after a cue, most
     likely a name from a language it rarely saw ("hi kalani", "Next of kin Adaeze")."""
     pieces = fold(word).split("-")
+    if _TECHNICAL.search(pieces[-1]):
+        return False
     return len(word) > 2 and all(p.isalpha() and p not in seen_words() for p in pieces)
+
+
+# Endings of medical, chemical and technical words, not of names: "Radiology", "Echocardiography",
+# "firmware", "Mirtazapine" (drug stems as in pii_ner._DRUG_STEM; not "-ine", as in "Losaline").
+_TECHNICAL = re.compile(
+    r"(?:ology|graphy|scopy|ectomy|otomy|plasty|itis|osis|aemia|emia|algia|pathy|gram|ware|"
+    r"ase|mab|nib|pril|olol|azole|cycline|statin|sartan|xaban|apine|amine|idine|mycin|cillin)$"
+)
 
 
 def plain_word(word: str) -> bool:

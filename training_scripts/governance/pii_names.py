@@ -39,6 +39,7 @@ from training_scripts.governance.pii_name_lists import (
     fold,
     name_lists,
     part,
+    plain_word,
     rare,
 )
 from training_scripts.governance.pii_recognizers import (
@@ -106,6 +107,8 @@ _CUED_GIVEN_NAME = re.compile(
     r"escalated[ ]to|copied)),?[ ]"
     r"(?=([^\W\d_]+(?:-[^\W\d_]+)?)(?![\w'’-]))"  # a lookahead: "Hi, it's Jo-Anne" cues twice
 )
+_NO_RARE_CUE = re.compile(r":[ ,]*$|(?i:with|to|copied),?[ ]$")
+_SIGNED = re.compile(r"(?i:signed|submitted|approved|completed|spoke|my|his|her|our)\b")
 # A chat line's speaker label: "Heike: the app crashes on start".
 _LABEL_LINE = re.compile(r"^[ \t]*([^\W\d_]+(?:-[^\W\d_]+)?):[ ]", re.MULTILINE)
 # "Okafor, Somtochukwu." ending a field, not inside a list ("Segers, Gilles and Collin"): a
@@ -210,9 +213,10 @@ class NameGazetteerRecognizer(LocalRecognizer):
             for m in (
                 _CUED_GIVEN_NAME.finditer(text) if may_match(_CUED_GIVEN_NAME, folded) else ()
             )
-            # a word the model never saw counts after a greeting or relative, not a label's
-            # colon ("Troponin:"), in title case ("thanks, firmware v5" is none)
-            if self._cued_given_name(m[1], _title(m[1]) and not m[0].rstrip(" ,").endswith(":"))
+            # a word the model never saw counts after a greeting or relative, in title case
+            # ("thanks, firmware v5" is none); not after a label's colon ("Troponin:") or a verb
+            # ("discussed with Radiology")
+            if self._cued_given_name(m[1], _title(m[1]) and not _NO_RARE_CUE.search(m[0]))
         ]
         if len(_LABEL_LINE.findall(text)) >= 2:  # a dialogue: "Heike: the app crashes"
             spans += [
@@ -223,6 +227,8 @@ class NameGazetteerRecognizer(LocalRecognizer):
         introduced = may_match(INTRODUCED_LOWER, folded)
         for match in INTRODUCED_LOWER.finditer(text) if introduced else ():
             names = match[1].split(" ")
+            if _SIGNED.match(match[0]) and any(plain_word(n) for n in names):
+                continue  # "signed by return post": English words, not a name
             if all(n not in STOP_WORDS and len(n) > 1 for n in names) and (
                 any(part(n, self.known) and fold(n) not in COMMON_WORDS for n in names)
                 or unlisted_name(names)

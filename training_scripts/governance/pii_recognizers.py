@@ -106,11 +106,7 @@ _RELATIVES = (
 )
 _STOP = r"(?:gp|md|and|or|the|is|was|for|to|at|on|in|of|with|has|had|dob|re|from|by|his|her)"
 _LOWER_NAME = rf"(?!{_STOP}\b)[{LOWER}]{{2,}}(?:-[{LOWER}]+)?"
-# ... and nursing grades, clergy and ranks before a name ("RN Emeka Chukwudi", "Fr. Tomasz")
-_TITLES = (
-    r"Dr|Mr|Mrs|Ms|Mx|Miss|Prof|Nurse|Judge|Justice|Officer|Rev|RN|RGN|RMN|Sr|Fr|Cllr|Capt|"
-    r"Sgt|Rabbi|Imam|Pastor"
-)
+_TITLES = r"Dr|Mr|Mrs|Ms|Mx|Miss|Prof|Nurse|Judge|Justice|Officer|Rev"
 _CUES = (
     r"[Pp]atient|[Cc]ustomer|[Cc]lient|[Cc]aller|[Mm]ember|[Rr]epresented by|[Ss]igned by|"
     r"[Ee]xecuted by|[Aa]ttention|[Aa]ttn|[Tt]his is|[Mm]y name is|[Nn]ame|[Pp]laintiff|"
@@ -195,6 +191,9 @@ class PersonNameRecognizer(_RegexRecognizer):
     SCORE = 0.86
     SINGLE_NAME_PATTERNS = (
         re.compile(rf"\b(?:{_TITLES})\.?[ ]((?:{_PARTICLE}[ ])*(?:{_FULL}|{_NAME}))(?![\w])"),
+        # nursing grades, clergy and ranks before a full name ("RN Emeka Chukwudi"), not before
+        # one word, which is as often a heading ("RN Assessment", "Sgt Review")
+        re.compile(rf"\b(?:RN|RGN|RMN|Cllr|Capt|Sgt|Rabbi|Imam|Pastor)\.?[ ]({_FULL})(?![\w])"),
         # lower-case title and name in chats and quick notes: "dr. mensah", "mr nguyen van thanh",
         # "ms. Ndabandaba"
         re.compile(
