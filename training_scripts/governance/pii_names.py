@@ -40,7 +40,6 @@ from training_scripts.governance.pii_name_lists import (
     name_lists,
     part,
     plain_word,
-    rare,
 )
 from training_scripts.governance.pii_recognizers import (
     _CAPS_NOT_NAMES,
@@ -107,7 +106,6 @@ _CUED_GIVEN_NAME = re.compile(
     r"escalated[ ]to|copied)),?[ ]"
     r"(?=([^\W\d_]+(?:-[^\W\d_]+)?)(?![\w'’-]))"  # a lookahead: "Hi, it's Jo-Anne" cues twice
 )
-_NO_RARE_CUE = re.compile(r":[ ,]*$|(?i:with|to|copied),?[ ]$")
 _SIGNED = re.compile(r"(?i:signed|submitted|approved|completed|spoke|my|his|her|our)\b")
 # A chat line's speaker label: "Heike: the app crashes on start".
 _LABEL_LINE = re.compile(r"^[ \t]*([^\W\d_]+(?:-[^\W\d_]+)?):[ ]", re.MULTILINE)
@@ -213,10 +211,7 @@ class NameGazetteerRecognizer(LocalRecognizer):
             for m in (
                 _CUED_GIVEN_NAME.finditer(text) if may_match(_CUED_GIVEN_NAME, folded) else ()
             )
-            # a word the model never saw counts after a greeting or relative, in title case
-            # ("thanks, firmware v5" is none); not after a label's colon ("Troponin:") or a verb
-            # ("discussed with Radiology")
-            if self._cued_given_name(m[1], _title(m[1]) and not _NO_RARE_CUE.search(m[0]))
+            if self._cued_given_name(m[1])
         ]
         if len(_LABEL_LINE.findall(text)) >= 2:  # a dialogue: "Heike: the app crashes"
             spans += [
@@ -242,11 +237,11 @@ class NameGazetteerRecognizer(LocalRecognizer):
                 spans.append(match.span())
         return spans
 
-    def _cued_given_name(self, word: str, rare_ok: bool = False) -> bool:
+    def _cued_given_name(self, word: str) -> bool:
         folded = fold(word)
         if folded in _NOT_ADDRESSEES or not (word.islower() or _title(word)):
             return False
-        return self._usable(word, True) and (part(word, self.first) or (rare_ok and rare(word)))
+        return self._usable(word, True) and part(word, self.first)
 
     def _mislabelled_name(self, text: str, span: str, end: int) -> bool:
         """Two or three title-case words, one of them a listed name part, none a common word."""
