@@ -104,6 +104,13 @@ def test_names_after_the_new_cues_are_removed(engine: PiiEngine, text: str, gone
     _redacts(engine, text, [gone], [])
 
 
+def test_a_given_name_as_the_first_word_after_a_chat_speaker_label_is_speech(
+    engine: PiiEngine,
+) -> None:
+    text = "Caller: mi pedido no llegó\nAgent: Lo siento mucho, le envío otro hoy."
+    _redacts(engine, text, [], ["Lo siento"])
+
+
 def test_a_place_the_ner_model_labels_is_no_name_after_a_weak_cue(engine: PiiEngine) -> None:
     _redacts(engine, "The parcel came from Port Talbot yesterday.", [], ["Port Talbot"])
     _redacts(engine, "Microsoft Teams is not part of the bundle.", [], ["Microsoft Teams"])

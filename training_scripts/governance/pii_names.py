@@ -100,7 +100,8 @@ _CUED_GIVEN_NAME = re.compile(
     r"father|dad|brother|sister|partner|colleague|friend)|(?:surgeon|assistant|anaesthetist|"
     r"anesthetist|scrub[ ]nurse|nurse|midwife|physician|clinician|witness|reporter|contact|"
     r"interpreter|carer|wife|husband|son|daughter|mother|father|partner|spouse|brother|sister|"
-    r"agent|owner|assignee|apologies|next[ ]of[ ]kin)[ ]?:|next[ ]of[ ]kin|"
+    # ("Agent:" is a chat speaker: "Agent: Lo siento" is speech)
+    r"owner|assignee|apologies|next[ ]of[ ]kin)[ ]?:|next[ ]of[ ]kin|"
     # ... or a verb of meeting or handing over: "Discussed with Rustam", "passed to Ingrid"
     r"discussed[ ]with|spoke[ ](?:to|with)|met[ ]with|handed[ ]over[ ]to|passed[ ]to|"
     r"escalated[ ]to|copied)),?[ ]"
