@@ -37,7 +37,7 @@ INTRODUCED_LOWER = re.compile(
     r"(?:customer|caller|client|patient|employee|employer|licensee|licensor|tenant|landlord|"
     r"guarantor|borrower|buyer|seller|witness|re|name)[ ]?[:,]|"
     # ... or a signature, a relative or a call note names ("signed by rangi parata 12 May")
-    r"(?:signed|submitted|approved|completed)[ ]by|spoke[ ](?:to|with|w/)|"
+    r"(?:signed|submitted)[ ]by|spoke[ ](?:to|with|w/)|"
     r"(?:my|his|her|our)[ ](?:wife|husband|son|daughter|mum|mom|mother|father|dad|partner|"
     r"brother|sister|friend|flatmate),?))[ ]"
     r"((?-i:[^\W\d_A-Z]+(?:-[^\W\d_A-Z]+)?(?:[ ][^\W\d_A-Z]+(?:-[^\W\d_A-Z]+)?){1,2}))"
@@ -46,9 +46,9 @@ INTRODUCED_LOWER = re.compile(
 _CAPITALISED = r"[^\W\d_a-z][^\W\d_A-Z]+(?:-[^\W\d_]+)?"
 # "Lerato (ward clerk)", "Faith, the healthcare assistant,": a role after a capitalised word.
 _ROLE_AFTER = re.compile(
-    rf"\b({_CAPITALISED})(?:[ ]\(|,[ ](?:the|our|a|an|my|his|her|their|your)[ ])"
-    r"((?:[a-z]+[ ]){0,2}[a-z]+)(?=[),;.])"
+    r"(?:[ ]\(|,[ ](?:the|our|a|an|my|his|her|their|your)[ ])((?:[a-z]+[ ]){0,2}[a-z]+)(?=[),;.])"
 )
+_NAME_BEFORE = re.compile(rf"\b({_CAPITALISED})\Z")
 # Role words that Faker's job titles lack or drop (they are also surnames: "Ward", "Porter").
 _ROLES = frozenset(
     str.split(
@@ -63,26 +63,33 @@ _HUMAN_ONLY = re.compile(
     r"[ ](?:phoned|rang|emailed|said|says|asked|asks|wrote|complained|wants|wanted|thinks|"
     r"replied|apologised|apologized)\b"
 )
-_STARTS = re.compile(rf"(?:^|(?<=[.!?]\s)|(?<=[.!?]\s\s))({_CAPITALISED})", re.MULTILINE)
+_WORD_BEFORE = re.compile(rf"({_CAPITALISED})[ ]\Z")
+_SENTENCE_END = re.compile(r"[.!?\n][ \t]{0,2}\Z")
 _NON_PERSON = {"ORG", "FAC", "GPE", "LOC", "PRODUCT"}
 
 
 def role_spans(text: str) -> Iterator[tuple[int, int]]:
     """A listed given name or a rare word with a role in brackets or in apposition after it."""
     first = name_lists()[0]
-    for match in _ROLE_AFTER.finditer(text):
-        name, role = match[1], match[2].split(" ")
+    for match in _ROLE_AFTER.finditer(text):  # from the role back: most texts hold none
+        role = match[1].split(" ")
         if role[-1] not in _ROLES and role[-1] not in job_words():
             continue
-        if (part(name, first) and not plain_word(name)) or rare(name):
-            yield match.span(1)
+        name = _NAME_BEFORE.search(text, max(0, match.start() - 40), match.start())
+        if name and ((part(name[1], first) and not plain_word(name[1])) or rare(name[1])):
+            yield name.span(1)
 
 
 def human_verb_spans(text: str) -> Iterator[tuple[int, int]]:
-    """A rare word starting a sentence before a verb only people take."""
-    for match in _STARTS.finditer(text):
-        if rare(match[1]) and _HUMAN_ONLY.match(text, match.end()):
-            yield match.span(1)
+    """A rare word starting a sentence before a verb only people take (found from the verb:
+    most texts hold none)."""
+    for verb in _HUMAN_ONLY.finditer(text):
+        word = _WORD_BEFORE.search(text, max(0, verb.start() - 40), verb.start() + 1)
+        if word is None or not rare(word[1]):
+            continue
+        before = text[max(0, word.start() - 3) : word.start()]
+        if not text[: word.start()].strip() or _SENTENCE_END.search(before):
+            yield word.span(1)
 
 
 def unlisted_name(words: list[str]) -> bool:

@@ -107,7 +107,7 @@ _CUED_GIVEN_NAME = re.compile(
     r"escalated[ ]to|copied)),?[ ]"
     r"(?=([^\W\d_]+(?:-[^\W\d_]+)?)(?![\w'’-]))"  # a lookahead: "Hi, it's Jo-Anne" cues twice
 )
-_SIGNED = re.compile(r"(?i:signed|submitted|approved|completed|spoke|my|his|her|our)\b")
+_SIGNED = re.compile(r"(?i:signed|submitted|spoke|my|his|her|our)\b")
 # A chat line's speaker label: "Heike: the app crashes on start".
 _LABEL_LINE = re.compile(r"^[ \t]*([^\W\d_]+(?:-[^\W\d_]+)?):[ ]", re.MULTILINE)
 # "Okafor, Somtochukwu." ending a field, not inside a list ("Segers, Gilles and Collin"): a
