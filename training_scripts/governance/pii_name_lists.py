@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import importlib
 import importlib.util
+import json
 import pkgutil
 import re
 import unicodedata
@@ -19,7 +20,6 @@ import faker.providers.address.en_CA
 import faker.providers.address.en_US
 import faker.providers.job
 import faker.providers.person
-import srsly
 from spacy.lang.en.stop_words import STOP_WORDS
 
 _FIRST_ATTRS = ("first_names", "first_names_male", "first_names_female", "first_romanized_names")
@@ -173,7 +173,7 @@ def seen_words() -> frozenset[str]:
         if spec is None or spec.origin is None:
             continue
         for path in sorted(Path(spec.origin).parent.glob("*/vocab/strings.json")):
-            strings = srsly.read_json(path)
+            strings = json.loads(path.read_text(encoding="utf-8"))
             return frozenset(s for s in strings if s.isalpha() and s.islower())
     raise RuntimeError(f"none of {MODEL_PACKAGES} is installed (training_scripts/requirements.txt)")
 
