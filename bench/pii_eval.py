@@ -43,6 +43,7 @@ SETS = (
     "dev_intl.jsonl",
     "dev_formats.jsonl",
     "dev_names.jsonl",
+    "dev_formats2.jsonl",
 )
 
 
