@@ -71,6 +71,7 @@ _BIRTH_WORDS = (
     r"date[ ]de[ ]naissance|fecha[ ]de[ ]nacimiento|data[ ]d[ie][ ]nasc(?:ita|imento)|"
     r"geboortedatum|data[ ]urodzenia"
 )
+_BIRTH_WORDS_AFTER = r"dob|d\.o\.b|date[ ]of[ ]birth|birth[ ]?date|birthday|geburtsdatum"
 _BIRTH_CUE = re.compile(rf"(?i:\b(?:{_BIRTH_WORDS})\b\.?|(?<![\w.])[bf]\.(?=[ ]?(?:\d|$)))")
 CUE_WINDOW = 25  # characters between a birth cue and its date (same line)
 # A form's format hint between them does not count: "Date of birth (dd/mm/yyyy): 14/02/1972".
@@ -85,12 +86,27 @@ _AGE_BEFORE = re.compile(
     r"(?i:\b(?:aged?[ ]\d{1,3}|\d{1,3}[ ]?(?:y/?o|yrs?|years?(?:[ ]old)?)|\d{1,3}-year-old))"
     r"(?:[ ]?[,(][ ]?|[ ])$"
 )
+# ... or right after it: "03.11.1966 (58 yrs)", "1990-02-11, aged 34", "12/3/1950 (74y)".
+_AGE_AFTER = re.compile(
+    r"(?i:[ ]?[,(][ ]?(?:aged?[ ])?\d{1,3}[ ]?(?:y/?o|yrs?|y|years?(?:[ ]old)?|j(?:ahre)?\.?|"
+    r"ans|años|anni|jaar)(?![\w]))"
+)
+# The cue after the date, said of it: "04/11/1983 - that's my date of birth", "14.2.1972 (DOB)",
+# "1988-09-14 is her birthday" (not another line: "DOB" starts a new field there).
+_CUE_AFTER = re.compile(
+    rf"(?i:[ ]?(?:[-–—,(:][ ]?)?(?:(?:that|this|which|it)(?:['’]s|[ ]is|[ ]was)[ ]|is[ ]|was[ ])?"
+    rf"(?:(?:my|his|her|their|the|your|patient['’]s)[ ])?(?:{_BIRTH_WORDS_AFTER})\b)"
+)
 # A full name right before it: "Aoife Brennan (04/09/1986)", "Fatima El Idrissi, 1987-12-03",
 # "MARIANA TAVARES (1937/07/14)", "C. Detournay (21 Jun 1941)" (not lower case: prose).
 _NAME_WORD = rf"(?:[{UPPER}][{LOWER}'’-]+|[{UPPER}]{{2,}}(?:-[{UPPER}]+)?)"
 _NAME_BEFORE = re.compile(
     rf"(?<![\w.])((?:{_NAME_WORD}|[{UPPER}]\.)(?:[ ](?:(?:de|van|von|da|di|del|le|la|al|el|"
     rf"DE|VAN|VON|DA|DI|DEL|LE|LA|AL|EL)[ ])?{_NAME_WORD}){{1,3}})(?:[ ]\(|,[ ])$"
+)
+# ... or a name in any case after a name label: "Name: sofia marchetti, 1979-05-14".
+_LABELLED_NAME = re.compile(
+    r"(?i:\bname(?:[ ]is|:)[ ]?[^\W\d_]+(?:[ '-][^\W\d_]+){1,3}(?:[ ]\(|,[ ])$)"
 )
 # Words that make such a run a document, an event or a term rather than a person.
 _NOT_A_PERSON = {
@@ -99,7 +115,8 @@ _NOT_A_PERSON = {
     "Discharge", "Surgery", "Clinic", "Appointment", "Policy", "Notice", "Term", "Renewal",
     "Start", "End", "Signed", "Dated", "Issued", "Updated", "Released", "Filed", "Court",
 }  # fmt: skip
-_HEADER = re.compile(rf"(?i:{_BIRTH_WORDS})\.?")
+# A column header: the cue words, or "Birth" alone.
+_HEADER = re.compile(rf"(?i:{_BIRTH_WORDS}|birth)\.?")
 # A chat turn that asks for it (a question mark, or the next line another speaker's turn): the
 # date in the next turn is the date of birth, unless the asking line already holds a date.
 _SPEAKER = r"[ ]*[^\W\d_][\w .()'-]{0,24}:"
@@ -127,12 +144,25 @@ def _cued(before: str) -> bool:
 
 
 def _named_before(before: str) -> bool:
+    if _LABELLED_NAME.search(before):
+        return True
     run = _NAME_BEFORE.search(before)
     if run is None:
         return False
     words = run.group(1).split()
     titled = [w.capitalize() if w.isupper() else w for w in words]
     return not (set(titled) & _NOT_A_PERSON or is_organisation(titled, ""))
+
+
+def _said_after(text: str, end: int) -> bool:
+    """An age or a birth cue right after the date, said of it (no other date follows the cue:
+    "seen 2024-05-01, DOB 1970-03-02" names the second date)."""
+    line_end = text.find("\n", end)
+    after = text[end : len(text) if line_end < 0 else line_end][:60]
+    if _AGE_AFTER.match(after):
+        return True
+    cue = _CUE_AFTER.match(after)
+    return cue is not None and DATE.search(after, cue.end(), cue.end() + 20) is None
 
 
 class DateOfBirthRecognizer(_RegexRecognizer):
@@ -157,6 +187,7 @@ class DateOfBirthRecognizer(_RegexRecognizer):
                 or _AGE_BEFORE.search(before)
                 or _named_before(text[max(0, start - 60) : start].rsplit("\n", 1)[-1])
                 or any(s <= start and end <= e for s, e in [*answers, *cells])
+                or _said_after(text, end)
             ):
                 results.append(RecognizerResult(DOB, start, end, self.SCORE))
         return results
