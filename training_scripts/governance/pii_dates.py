@@ -105,8 +105,11 @@ _NAME_BEFORE = re.compile(
     rf"DE|VAN|VON|DA|DI|DEL|LE|LA|AL|EL)[ ])?{_NAME_WORD}){{1,3}})(?:[ ]\(|,[ ])$"
 )
 # ... or a name in any case after a name label: "Name: sofia marchetti, 1979-05-14".
+# Only a person's name label: the field opens the line or sentence, or says whose ("my name is",
+# "patient name:"), not "File name: annual audit, 2025-03-01".
 _LABELLED_NAME = re.compile(
-    r"(?i:\bname(?:[ ]is|:)[ ]?[^\W\d_]+(?:[ '-][^\W\d_]+){1,3}(?:[ ]\(|,[ ])$)"
+    r"(?i:(?:^|[\n.;(][ ]*|\b(?:patient|full|my|his|her|their|your|child['’]s|mother['’]s|"
+    r"father['’]s)[ ])name(?:[ ]is|:)[ ]?[^\W\d_]+(?:[ '-][^\W\d_]+){1,3}(?:[ ]\(|,[ ])$)"
 )
 # Words that make such a run a document, an event or a term rather than a person.
 _NOT_A_PERSON = {

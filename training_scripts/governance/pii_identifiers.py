@@ -282,10 +282,11 @@ _PHONE_CUE = (
 )
 _PHONE_LAYOUT = r"(?:\+|00)?\(?\d[\d ()./-]{5,18}\d"
 _EXTENSION = r"[ ]?(?:x|ext\.?)[ ]?\d{1,6}"
-# A chat turn that asks for a phone number (not an account, order or card number); the next turn
-# answers it.
+# A chat turn that asks for a phone number (not an account, order or card number: "the best
+# number to get you on?", "a number we can call"); the next turn answers it.
 _PHONE_QUESTION = (
-    rf"(?im:\b(?:{_PHONE_CUE}|(?:contact|callback|phone|mobile|cell)[ ]?(?:number|no\.?))\b"
+    rf"(?im:\b(?:{_PHONE_CUE}|(?:contact|callback|phone|mobile|cell|best|good)[ ]?(?:number|no\.?)|"
+    r"number[ ](?:to|we[ ]can|i[ ]can)[ ](?:call|reach|get|ring|text|contact))\b"
     r"[^\n]*\n[ ]*[^\W\d_][\w .()'-]{0,24}:[^\n\d+]{0,30})"
 )
 
