@@ -30,7 +30,7 @@ def kinds(engine: PiiEngine, text: str, kind: str) -> list[str]:
 @pytest.mark.parametrize(
     ("text", "number"),
     [
-        ("Patient ID: QX-771204 on the wristband.", "QX-771204"),
+        ("Pt no. QX-771204 on the wristband.", "QX-771204"),
         ("Aufnahme. Patientennummer 30552918, Station 4.", "30552918"),
         ("Opname: patiëntnummer 73 11 902 bij de balie.", "73 11 902"),
         ("Maternity no. W/220914 booked for the scan.", "W/220914"),
@@ -91,7 +91,8 @@ def test_presidio_context_words_lift_a_low_score_finding_read_from_the_text() ->
     ("text", "kind", "number"),
     [
         ("Kundennummer 0301 4477 812, bitte angeben.", "PHONE_NUMBER", "0301 4477 812"),
-        ("USt-IdNr. DE 312 445 678 (Lieferant).", "PHONE_NUMBER", "312 445 678"),
+        ("USt-IdNr. DE 812 345 679 (Lieferant).", "PHONE_NUMBER", "812 345 679"),
+        ("Auftragsnummer 2025-004417 vom Montag.", "PHONE_NUMBER", "2025-004417"),
         ("The work order number is 412-55-1987.", "US_SSN", "412-55-1987"),
     ],
 )
@@ -115,17 +116,17 @@ def test_a_phone_or_ssn_label_is_not_read_as_a_document_label(
     assert number in kinds(engine, text, kind)
 
 
-def test_a_bare_number_answering_a_request_for_a_good_number_is_a_phone(
+def test_a_bare_number_answering_a_request_for_the_best_number_is_a_phone(
     engine: PiiEngine,
 ) -> None:
-    text = "Agent: what's a good number to reach you?\nCustomer: 81234567\nAgent: thanks"
-    assert "81234567" in kinds(engine, text, "PHONE_NUMBER")
+    text = "Agent: what's the best number to get you on?\nCustomer: 61234567\nAgent: thanks"
+    assert "61234567" in kinds(engine, text, "PHONE_NUMBER")
 
 
 def test_a_bare_number_answering_a_request_for_an_order_number_is_no_phone(
     engine: PiiEngine,
 ) -> None:
-    text = "Agent: what's your order number?\nCustomer: 81234567\nAgent: thanks"
+    text = "Agent: what's your order number?\nCustomer: 61234567\nAgent: thanks"
     assert kinds(engine, text, "PHONE_NUMBER") == []
 
 
