@@ -150,6 +150,8 @@ def test_dates_of_birth_with_the_cue_after_in_a_birth_column_or_after_a_name_lab
     [
         ("Seen 2024-05-01 (DOB 1970-03-02) in clinic.", "2024-05-01"),
         ("Started 01.02.2025 (3 weeks ago).", "01.02.2025"),
+        ("Last colonoscopy 2019-03-01 (5 years ago), normal.", "2019-03-01"),
+        ("Lease from 2024-01-01, 3 years term.", "2024-01-01"),
         ("File name: annual audit, 2025-03-01, final.", "2025-03-01"),
         ("Visit | Ward\n2025-02-03 | 5", "2025-02-03"),
     ],

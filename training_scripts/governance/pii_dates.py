@@ -87,9 +87,11 @@ _AGE_BEFORE = re.compile(
     r"(?:[ ]?[,(][ ]?|[ ])$"
 )
 # ... or right after it: "03.11.1966 (58 yrs)", "1990-02-11, aged 34", "12/3/1950 (74y)".
+# An age closes its bracket or says "old"/"aged": "(5 years ago)", ", 3 years term" are spans.
+_AGE = r"\d{1,3}[ ]?(?:y/?o|yrs?|y|years?(?:[ ]old)?|j(?:ahre)?\.?|ans|años|anni|jaar)"
 _AGE_AFTER = re.compile(
-    r"(?i:[ ]?[,(][ ]?(?:aged?[ ])?\d{1,3}[ ]?(?:y/?o|yrs?|y|years?(?:[ ]old)?|j(?:ahre)?\.?|"
-    r"ans|años|anni|jaar)(?![\w]))"
+    rf"(?i:[ ]?\((?:aged?[ ])?{_AGE}\)|"
+    r",[ ](?:aged?[ ]\d{1,3}\b|\d{1,3}[ ]?(?:y/?o|years?[ ]old)\b))"
 )
 # The cue after the date, said of it: "04/11/1983 - that's my date of birth", "14.2.1972 (DOB)",
 # "1988-09-14 is her birthday" (not another line: "DOB" starts a new field there).
