@@ -46,7 +46,7 @@ _PHONE_STEM = r"telefon|telefoon|tel|handy|mobil|mobiel|festnetz|ruf|fax|kontakt
 ISSUED_LABEL = re.compile(
     rf"(?i:(?:\b(?:{_ISSUED})[.-]?(?:[ -]?(?:{_ID_WORD})\.?)?|"
     rf"\b(?!(?:{_PHONE_STEM}))[^\W\d_]{{3,}}(?:nummer|nr\.)|\b[^\W\d_]+-id(?:nr)?\.?)"
-    r"(?:[ ](?:is|was|of|=))?[ ]?[:#]?[ ]?(?:[A-Z]{2}[ ]?)?)$"
+    r"(?:[ ](?:is|was|of|=))?[ ]?[:#]?[ ]?(?-i:[A-Z]{2}[ ]?)?)$"  # VAT country: "DE 812 ..."
 )
 LABEL_WINDOW = 40  # characters before a number searched for its label
 # Findings a document's own label rules out.
