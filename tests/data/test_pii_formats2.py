@@ -162,6 +162,30 @@ def test_visit_and_document_dates_near_those_cues_are_kept(
     assert date not in kinds(engine, text, DOB)
 
 
+@pytest.mark.parametrize(
+    ("text", "street"),
+    [
+        ("He moved from 22 Eastgate to a flat in town.", "22 Eastgate"),
+        ("Return the form to 300 Lakeshore, Oakville, ON L6J 1H5.", "300 Lakeshore"),
+        ("Ship to 1200 Riverside, Austin, TX 78741 today.", "1200 Riverside"),
+    ],
+)
+def test_one_word_streets_after_moved_from_or_before_a_city_state_and_code(
+    engine: PiiEngine, text: str, street: str
+) -> None:
+    assert street in kinds(engine, text, "STREET_ADDRESS")
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["We moved from 2019 onwards to the new system.", "Shipped 40 units from Austin, TX 78741."],
+)
+def test_years_and_counts_near_those_street_cues_are_no_streets(
+    engine: PiiEngine, text: str
+) -> None:
+    assert kinds(engine, text, "STREET_ADDRESS") == []
+
+
 # dev_formats2.jsonl, measured on this branch (tuning set: floors guard against regressions).
 FLOORS = {"DATE_OF_BIRTH": 1.0, "MEDICAL_RECORD_NUMBER": 0.95, "PHONE_NUMBER": 0.94}
 PRECISION_FLOORS = {"PHONE_NUMBER": 0.94, "US_SSN": 1.0, "MEDICAL_RECORD_NUMBER": 1.0}
