@@ -116,6 +116,19 @@ def test_a_phone_or_ssn_label_is_not_read_as_a_document_label(
     assert number in kinds(engine, text, kind)
 
 
+@pytest.mark.parametrize(
+    "label",
+    [
+        "Callback request: ", "Rückrufnummer: ", "Notfallnummer: ", "Privatnummer ", "Tlfnr. ",
+        "Skype-ID: ", "on the account: ", "Job: ", "Customer: ", "Reference: ", "Mobilnr. ",
+    ],
+)  # fmt: skip
+def test_phone_labels_that_share_a_word_with_document_labels_keep_their_phone(
+    label: str,
+) -> None:
+    assert not issued_label_before(label + "0412 558 903", len(label))
+
+
 def test_a_bare_number_answering_a_request_for_the_best_number_is_a_phone(
     engine: PiiEngine,
 ) -> None:

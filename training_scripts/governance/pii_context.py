@@ -29,23 +29,31 @@ from presidio_analyzer.nlp_engine import NlpArtifacts
 
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W\d_]+)?")
 # A document, a register or a company issued these (the words people write before the number,
-# in the languages the corpus quotes): never a person's phone or SSN.
+# in the languages the corpus quotes): never a person's phone or SSN. Words that also name a
+# phone line ("Job: ...", "on the account: ...", "callback request: ...") count only with an
+# identifier word after them ("job number is ...", "account no. ...").
 _ISSUED = (
-    r"order|orders|invoice|inv|receipt|contract|policy|claim|case|ticket|job|tracking|"
-    r"shipment|serial|lot|batch|sku|part|item|product|project|report|ref|reference|"
-    r"confirmation|booking|reservation|transaction|mandate|incident|request|docket|patent|"
-    r"version|build|model|company|registration|register|registry|vat|ust|btw|tva|iva|gst|"
-    r"gstin|kvk|hrb|hra|abn|acn|ein|siren|siret|org|duns|account|acct|sort|routing|swift|"
-    r"bic|isbn|issn|licen[cs]e|rechnung|vertrag|vertrags|befund|auftrag|bestell|bestelling|"
+    r"order|orders|invoice|inv|receipt|contract|policy|claim|ticket|tracking|shipment|serial|"
+    r"lot|batch|sku|confirmation|transaction|mandate|docket|patent|version|build|vat|ust|btw|"
+    r"tva|iva|gst|gstin|kvk|hrb|hra|abn|acn|ein|siren|siret|duns|isbn|issn|rechnung|"
     r"factuur|fattura|factura|facture|commande|pedido|ordine|contrato|contratto|contrat|"
-    r"kunden|klant|dossier|fall|akten|aktenzeichen|steuer|umsatzsteuer|handelsregister"
+    r"aktenzeichen|umsatzsteuer"
 )
-_ID_WORD = r"id|idnr|no|nos|nr|nº|n°|number|num|\#|code|nummer"
-# The words a phone number's compound label starts with ("Telefonnummer", "mobilnummer").
-_PHONE_STEM = r"telefon|telefoon|tel|handy|mobil|mobiel|festnetz|ruf|fax|kontakt|contact"
+_ISSUED_WITH_ID = (
+    r"job|case|account|acct|ref|reference|report|project|product|item|part|model|incident|"
+    r"request|booking|reservation|company|registration|register|registry|org|routing|swift|"
+    r"bic|licen[cs]e|customer|member(?:ship)?|kunden|klant|dossier"
+)
+_ID_WORD = r"id|idnr|no|nos|nr|nº|n°|number|num|\#|code|nummer|ref|reference"
+# German, Dutch and Nordic write the label as one word: "Vertragsnummer", "klantnummer".
+_ISSUED_STEM = (
+    r"rechnung|vertrag|befund|auftrag|bestell|kunden|steuer|register|handelsregister|akten|"
+    r"fall|vorgang|order|factuur|klant|dossier|polis|referentie|registratie|org|ticket|lieferant"
+)
 ISSUED_LABEL = re.compile(
     rf"(?i:(?:\b(?:{_ISSUED})[.-]?(?:[ -]?(?:{_ID_WORD})\.?)?|"
-    rf"\b(?!(?:{_PHONE_STEM}))[^\W\d_]{{3,}}(?:nummer|nr\.)|\b[^\W\d_]+-id(?:nr)?\.?)"
+    rf"\b(?:{_ISSUED_WITH_ID})[.-]?[ -]?(?:{_ID_WORD})\.?|"
+    rf"\b(?:{_ISSUED_STEM})[^\W\d_]*(?:nummer|nr\.?)|\b[^\W\d_]+-idnr\.?)"
     r"(?:[ ](?:is|was|of|=))?[ ]?[:#]?[ ]?(?-i:[A-Z]{2}[ ]?)?)$"  # VAT country: "DE 812 ..."
 )
 LABEL_WINDOW = 40  # characters before a number searched for its label
