@@ -39,6 +39,10 @@ def kinds(engine: PiiEngine, text: str, kind: str) -> list[str]:
         ("Client ID HB-40912 (physiotherapy).", "HB-40912"),
         ("Hospital number 6621904-P on the drug chart.", "6621904-P"),
         ("H-number H7720113 quoted by the ward.", "H7720113"),
+        ("UHID: 2023/00123, admitted via casualty.", "2023/00123"),
+        ("Versichertennummer A123456789 liegt vor.", "A123456789"),
+        ("Admission no. 24-008812 on the band.", "24-008812"),
+        ("Número de utente: 123456789, consulta às 10h.", "123456789"),
         ("Name\tDOB\tUR\nLi Wei\t1950-02-03\t00991234", "00991234"),
     ],
 )
@@ -67,6 +71,26 @@ def test_order_invoice_case_and_policy_numbers_are_no_record_numbers(
 def test_a_bare_identifier_near_patient_words_is_a_record_number(engine: PiiEngine) -> None:
     text = "Patient (dob 1971-03-04; identifier: RS 220193) seen in clinic."
     assert "RS 220193" in kinds(engine, text, MRN)
+
+
+@pytest.mark.parametrize(
+    ("text", "number"),
+    [
+        ("Patient folder no. 44712 sent to the ward.", "44712"),
+        ("Ward 6 admission, IP No. 2024-118832, stable.", "2024-118832"),
+    ],
+)
+def test_shared_labels_near_patient_words_give_record_numbers(
+    engine: PiiEngine, text: str, number: str
+) -> None:
+    assert number in kinds(engine, text, MRN)
+
+
+@pytest.mark.parametrize(
+    "text", ["Tenancy file No. 2024/118 enclosed.", "Folder no. 44712 holds the tender."]
+)
+def test_shared_labels_with_no_patient_words_are_left_alone(engine: PiiEngine, text: str) -> None:
+    assert kinds(engine, text, MRN) == []
 
 
 def test_a_bare_identifier_with_no_patient_words_is_left_alone(engine: PiiEngine) -> None:
@@ -150,6 +174,14 @@ def test_a_bare_number_answering_a_request_for_an_order_number_is_no_phone(
         ("Customer: 07/22/1990 is my date of birth.", "07/22/1990"),
         ("Name | Birth | Ward\nAda Obi | 1944-01-02 | 5", "1944-01-02"),
         ("Referral. Name: tran van minh, 1983-07-19, for colonoscopy.", "1983-07-19"),
+        ("Customer: priya nair, 14/08/1992, about my bill", "14/08/1992"),
+        ("Date of birth of the patient: 12/03/1950", "12/03/1950"),
+        ("Name | Fecha nac. | Sala\nAna Ruiz | 02/03/1950 | 4", "02/03/1950"),
+        ("Fødselsdato 02.03.1950, innlagt.", "02.03.1950"),
+        (
+            "Agent: When were you born?\nCustomer: umm hang on\nCustomer: 2 March 1950",
+            "2 March 1950",
+        ),
     ],
 )
 def test_dates_of_birth_with_the_cue_after_in_a_birth_column_or_after_a_name_label(
@@ -167,6 +199,10 @@ def test_dates_of_birth_with_the_cue_after_in_a_birth_column_or_after_a_name_lab
         ("Lease from 2024-01-01, 3 years term.", "2024-01-01"),
         ("File name: annual audit, 2025-03-01, final.", "2025-03-01"),
         ("Visit | Ward\n2025-02-03 | 5", "2025-02-03"),
+        ("Customer: order placed, 03/04/2024", "03/04/2024"),
+        ("Date of birth verified at the desk on 2024-05-01.", "2024-05-01"),
+        ("Name | Birth weight | Delivered\nBaby A | 3.2 kg | 02/03/2025", "02/03/2025"),
+        ("Agent: DOB?\nCustomer: one sec\nAgent: your visit is 2025-04-01", "2025-04-01"),
     ],
 )
 def test_visit_and_document_dates_near_those_cues_are_kept(

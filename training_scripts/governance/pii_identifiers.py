@@ -141,12 +141,12 @@ class NhsNumberRecognizer(NhsRecognizer):
         return [r for r in found if self.CUE.search(text[max(0, r.start - self.WINDOW) : r.start])]
 
 
-# Cheap signs (substrings of the lower-cased text) that a record-number label may be present.
+# Cheap signs (substrings of the lower-cased text) that a record-number label may be present:
+# every label holds an identifier word, or is a number's own name (or a "UR" column header).
 RECORD_SIGNS = (
-    "mrn", "mr#", "rec", "chart", "pat", "pt", "hosp", "unit", "client", "member", "matern",
-    "note", "nhs", "chi", "mrd", "ur", "emr", "ehr", "clinic", "health", "medicare", "ohip",
-    "nhi", "phn", "ihi", "nhc", "-number", "nummer", "nr", "processo", "dossier", "historia",
-    "cartella", "expediente", "id",
+    "id", "no", "nr", "num", "#", "ref", "code", "nº", "n°", "mrn", "mr#", "ur", "nhi", "ohip",
+    "phn", "ihi", "nhc", "medicare", "health card", "health insur", "ipp", "abha", "nosologico",
+    "processo", "dossier", "historia", "cartella", "expediente", "utente", "tarjeta",
 )  # fmt: skip
 
 # A record-number label is a grammar, not a list of one set's labels: whose record it is (the
@@ -159,15 +159,23 @@ RECORD_SIGNS = (
 _RECORD_WHOSE = (
     r"patient|patiënt|pat\.?|pt\.?|hospital|hosp\.?|chart|unit|client|member|maternity|"
     r"case[ ]?note|(?:health|medical|clinical)[ ]record|med\.?[ ]?rec\.?|record|NHS|CHI|MRD|"
-    r"UR|URN|EMR|EHR|clinic|health[ ](?:card|insurance)|medicare(?:[ ]card)?|OHIP|NHI"
+    r"UR|URN|EMR|EHR|clinic|health[ ](?:card|insurance)|medicare(?:[ ]card)?|OHIP|NHI|"
+    # inpatient/outpatient and admission numbers; health-plan member numbers (US); Portugal's
+    # utente, Spain's health card
+    r"inpatient|outpatient|admission|beneficiary|subscriber|medicaid|insurance|utente|"
+    r"tarjeta[ ]sanitaria"
 )
 _RECORD_ID = r"identifier|id|number|num|no\.?|nr\.?|n\.?[º°]|\#|ref(?:erence)?|code"
-_RECORD_FILE = r"processo|dossier|historia(?:[ ]cl[ií]nica)?|cartella(?:[ ]clinica)?|expediente"
+_RECORD_FILE = (
+    r"utente|processo|dossier|historia(?:[ ]cl[ií]nica)?|cartella(?:[ ]clinica)?|expediente"
+)
 _RECORD_LABEL = (
     rf"(?:(?i:\b(?:(?:{_RECORD_WHOSE})(?:['’]s)?[ ]?(?:{_RECORD_ID})(?![\w])|"
-    r"(?:patient(?:en)?|patiënt(?:en)?|krankenhaus|klinik|ziekenhuis)(?:nummer|nr\.?)|"
+    r"(?:patient(?:en)?|patiënt(?:en)?|krankenhaus|klinik|ziekenhuis|versicherten|aufnahme)"
+    r"(?:nummer|nr\.?)|"
     rf"(?:n\.?[º°]|número|numéro|numero|nummer)[ ](?:(?:de|du|di|do|da)[ ])?(?:{_RECORD_FILE})|"
-    r"MRN|MR\#|medical[ ]record|NHI|OHIP|PHN|IHI|NHC|medicare|health[ ](?:card|insurance))"
+    r"MRN|MR\#|medical[ ]record|NHI|OHIP|PHN|IHI|NHC|medicare|health[ ](?:card|insurance)|"
+    r"UHID|IPP|ABHA|nosologico)"
     r"(?![\w]))|\b[A-Z]-number\b)(?:[ ]?\#(?=[ ]?:))?"
 )
 # A record number: letters and digits, dashed, slashed or spaced groups, a check letter or a
@@ -176,7 +184,7 @@ _RECORD_VALUE = (
     r"(?:[A-Z]{1,3}\d{0,3}[-/ ]?\d{4,10}(?:-\d{1,4})?|[A-Z]{3}\d{2}[A-Z]{2}|"
     r"\d{2,5}(?:-\d{1,6}){1,3}(?:-[A-Z]{1,2})?|"
     r"\d{4}[ ]\d{5}[ ]\d{1,2}|\d{4}(?:[ ]\d{4}){1,3}|\d{2,4}(?:[ ]\d{2,4}){2}|"
-    r"\d{5,10}(?:-?[A-Z])?)"
+    r"\d{2,4}/\d{3,8}|\d{5,10}(?:-?[A-Z])?)"
 )
 # Between the label and the number: "MRN: ", "MRN-", "MRN no. ", "medical record number is ".
 _RECORD_GAP = r"(?:[ ]?[:#-][ ]?|[ ](?i:no\.?|is|was)[ ]|[ ])?"
@@ -216,15 +224,22 @@ class ContextRecordRecognizer(_RegexRecognizer):
         "patient", "pt", "pat", "hospital", "ward", "clinic", "admitted", "admission",
         "discharge", "referral", "dob", "birth", "chart", "nhs", "gp", "consultant", "triage",
     )  # fmt: skip
+    # A bare identifier word, or a label a record shares with other documents: a file, folder,
+    # registration, episode or encounter number; "IP no." / "OP no." / "CR no." (Indian
+    # hospitals' inpatient, outpatient and central registration numbers).
     PATTERNS = (
         re.compile(
-            rf"(?:\b([^\W\d_]+)[ ])?(?i:\b(?:identifier|id|ident)\b)\.?{_RECORD_GAP}"
-            rf"({_RECORD_VALUE})(?![\w-])"
+            r"(?:\b([^\W\d_]+['’]?s?)[ ])?(?i:\b(?:identifier|id|ident|(?:file|folder|reg|regn|"
+            r"registration|episode|encounter|IP|OP|CR)\.?[ ]?(?:no\.?|nr\.?|number|\#|id)(?![\w])))"
+            rf"\.?{_RECORD_GAP}({_RECORD_VALUE})(?![\w-])"
         ),
     )
 
-    # Words that may stand before the identifier word; any other names whose ID it is.
-    OPEN_WORDS = frozenset({"the", "a", "an", "my", "your", "his", "her", "their", "its", "and"})
+    # Words that may stand before the label; any other names whose ID it is ("Order ID").
+    OPEN_WORDS = frozenset(
+        {"the", "a", "an", "my", "your", "his", "her", "their", "its", "and", "patient",
+         "patient's", "hospital", "clinic", "medical", "pt", "pat", "health"}
+    )  # fmt: skip
 
     def __init__(self) -> None:
         super().__init__()
