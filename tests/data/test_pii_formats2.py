@@ -200,6 +200,7 @@ def test_dates_of_birth_with_the_cue_after_in_a_birth_column_or_after_a_name_lab
         ("File name: annual audit, 2025-03-01, final.", "2025-03-01"),
         ("Visit | Ward\n2025-02-03 | 5", "2025-02-03"),
         ("Customer: order placed, 03/04/2024", "03/04/2024"),
+        ("The Buyer (DOB: 1990-02-03), moves in on 2025-06-01.", "2025-06-01"),
         ("Date of birth verified at the desk on 2024-05-01.", "2024-05-01"),
         ("Name | Birth weight | Delivered\nBaby A | 3.2 kg | 02/03/2025", "02/03/2025"),
         ("Agent: DOB?\nCustomer: one sec\nAgent: your visit is 2025-04-01", "2025-04-01"),

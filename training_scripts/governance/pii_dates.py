@@ -177,9 +177,14 @@ def _asked(text: str) -> list[tuple[int, int]]:
 
 def _cued(before: str) -> bool:
     """A cue that ends within CUE_WINDOW characters of the date (it may start before them:
-    "Date of birth of the patient: ..."), with no other event's word after it."""
+    "Date of birth of the patient: ..."), with no other event's word or date after it."""
     cues = [c for c in _BIRTH_CUE.finditer(before) if c.end() >= len(before) - CUE_WINDOW]
-    return bool(cues) and _OTHER_EVENT.search(before, cues[-1].end()) is None
+    # a date between the cue and this one is the cue's ("DOB: 1993-04-27), starts on ...")
+    return (
+        bool(cues)
+        and _OTHER_EVENT.search(before, cues[-1].end()) is None
+        and DATE.search(before, cues[-1].end()) is None
+    )
 
 
 def _self_named(text: str, start: int) -> bool:
