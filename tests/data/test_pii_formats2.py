@@ -228,9 +228,13 @@ def test_one_word_streets_after_moved_from_or_before_a_city_state_and_code(
 
 @pytest.mark.parametrize(
     "text",
-    ["We moved from 2019 onwards to the new system.", "Shipped 40 units from Austin, TX 78741."],
+    [
+        "We moved from 2019 onwards to the new system.",
+        "Shipped 40 units from Austin, TX 78741.",
+        "Customer: name is ola nordmann, tel 412 55 018",
+    ],
 )
-def test_years_and_counts_near_those_street_cues_are_no_streets(
+def test_years_counts_and_phone_labels_near_street_cues_are_no_streets(
     engine: PiiEngine, text: str
 ) -> None:
     assert kinds(engine, text, "STREET_ADDRESS") == []

@@ -166,7 +166,7 @@ _NOT_A_STREET = (
     r"(?!(?i:bed|room|ward|bay|level|floor|stage|step|day|week|page|the|a|an|clause|section|"
     r"schedule|article|annex|appendix|exhibit|part|chapter|paragraph|item|table|hrb|hra|kvk|"
     r"vat|reg|crn|company|residing|resident|living|lives|resides|born|aged|flat|apartment|apt|"
-    r"unit|suite)\b)"
+    r"unit|suite|tel|phone|mob|mobile|cell|fax|whatsapp)\b)"
 )
 
 PATTERNS = (
