@@ -18,6 +18,10 @@ first part says so ("Telefonnummer", "mobilnummer").
 
 from __future__ import annotations
 
+from training_scripts.governance import presidio_cpu  # noqa: F401  (first: see its docstring)
+
+# isort: split
+
 import re
 
 from presidio_analyzer import EntityRecognizer, RecognizerResult
