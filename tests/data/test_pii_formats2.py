@@ -43,6 +43,7 @@ def kinds(engine: PiiEngine, text: str, kind: str) -> list[str]:
         ("Versichertennummer A123456789 liegt vor.", "A123456789"),
         ("Admission no. 24-008812 on the band.", "24-008812"),
         ("Número de utente: 123456789, consulta às 10h.", "123456789"),
+        ("Customer: my hospital no is rx-220914 if that helps", "rx-220914"),
         ("Name\tDOB\tUR\nLi Wei\t1950-02-03\t00991234", "00991234"),
     ],
 )
