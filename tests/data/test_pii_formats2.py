@@ -141,6 +141,16 @@ def test_a_phone_or_ssn_label_is_not_read_as_a_document_label(
     assert number in kinds(engine, text, kind)
 
 
+def test_a_six_digit_number_with_no_phone_word_near_it_is_no_phone(engine: PiiEngine) -> None:
+    text = "Sediu: București 030167, phone 0721 234 567"  # a Romanian postcode
+    assert "030167" not in kinds(engine, text, "PHONE_NUMBER")
+
+
+def test_a_six_digit_number_after_a_phone_word_stays_a_phone(engine: PiiEngine) -> None:
+    text = "Night desk phone 030167, mobile 0721 234 567"
+    assert "030167" in kinds(engine, text, "PHONE_NUMBER")
+
+
 @pytest.mark.parametrize(
     "label",
     [

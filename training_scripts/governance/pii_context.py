@@ -13,7 +13,8 @@ The opposite is a number's own label: "Invoice 901 234 567", "Vertragsnummer 770
 phone or SSN finding right after such a label is dropped (its score set to 0, below any
 threshold): a label is read as a grammar (a business word, then an identifier word) rather
 than as a list of one set's labels, and a compound "...nummer" is a phone number only when its
-first part says so ("Telefonnummer", "mobilnummer").
+first part says so ("Telefonnummer", "mobilnummer"). And a national phone finding of under 7
+digits needs one of its recognizer's context words near it (a postcode or a short code has none).
 """
 
 from __future__ import annotations
@@ -71,6 +72,21 @@ def issued_label_before(text: str, start: int) -> bool:
     return ISSUED_LABEL.search(line) is not None
 
 
+SHORT_PHONE_DIGITS = 7  # national numbers shorter than this are postcodes and short codes
+
+
+def _short_national_phone(text: str, result: RecognizerResult) -> bool:
+    """A phone finding of under 7 digits with no "+": a phone only with a phone word near it
+    ("București 030031" is a postcode)."""
+    span = text[result.start : result.end]
+    digits = sum(c.isdigit() for c in span)
+    return (
+        result.entity_type == "PHONE_NUMBER"
+        and not span.startswith("+")
+        and (digits < SHORT_PHONE_DIGITS)
+    )
+
+
 class WordContextEnhancer(LemmaContextAwareEnhancer):
     """Presidio's context enhancer on the text's words (see the module docstring); results are
     changed in place (Presidio deep-copies them first; these are this call's own)."""
@@ -106,9 +122,12 @@ class WordContextEnhancer(LemmaContextAwareEnhancer):
             words = self.words_around(text, result.start, result.end) + [
                 w.lower() for w in context or []
             ]
-            if self._find_supportive_word_in_context(
+            supported = self._find_supportive_word_in_context(
                 words, recognizer.context, self.context_matching_mode
-            ):
+            )
+            if not supported and _short_national_phone(text, result):
+                result.score = 0.0
+            elif supported:
                 result.score = min(
                     max(result.score + self.context_similarity_factor,
                         self.min_score_with_context_similarity),
