@@ -44,6 +44,7 @@ SETS = (
     "dev_formats.jsonl",
     "dev_names.jsonl",
     "dev_names2.jsonl",
+    "dev_formats2.jsonl",
 )
 
 
