@@ -43,6 +43,8 @@ SETS = (
     "dev_intl.jsonl",
     "dev_formats.jsonl",
     "dev_names.jsonl",
+    "dev_names2.jsonl",
+    "dev_formats2.jsonl",
 )
 
 
