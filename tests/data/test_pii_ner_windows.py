@@ -68,7 +68,15 @@ def test_a_name_a_cue_pattern_finds_opens_no_window() -> None:
     assert _cued_windows("Dr. Maria Lopez reviewed the scan") == []
 
 
-def test_a_name_beside_a_cued_one_still_opens_a_window() -> None:
-    windows = _cued_windows("Dr. Maria Lopez saw Oluwaseun Adeyemi today")
+def test_a_name_apart_from_a_cued_one_still_opens_a_window() -> None:
+    text = "Dr. Maria Lopez reviewed the scan. The ward sent it on to Oluwaseun Adeyemi today"
+    windows = _cued_windows(text)
     assert any("Adeyemi" in window for window in windows)
     assert not any("Lopez" in window for window in windows)
+
+
+def test_a_window_with_an_uncued_place_is_read_whole() -> None:
+    """Its edges stay where they were: a token near an edge lacks context, so a window cut
+    short at a cued name could give the model a word it reads differently ("reg")."""
+    windows = _cued_windows("Dr. Maria Lopez saw Oluwaseun Adeyemi today")
+    assert any("Lopez" in window and "Adeyemi" in window for window in windows)

@@ -203,8 +203,8 @@ def ner_windows(
     doc: Doc, margin: int | None, cued: Sequence[tuple[int, int]] = ()
 ) -> list[tuple[int, int]]:
     """Token ranges of `doc` around each place `needs_ner` flags, `margin` tokens wider on each
-    side, merged where they meet (the whole text when `margin` is None); a place inside one of
-    the `cued` character spans (names a cue pattern finds) opens none.
+    side, merged where they meet (the whole text when `margin` is None), less the windows whose
+    places all lie in the `cued` character spans (names a cue pattern finds).
 
     Why a margin keeps the model's decisions: the NER model's tok2vec is a window-1 CNN four
     layers deep, so a token's vector depends on 4 tokens either side, and the transition model
@@ -223,19 +223,24 @@ def ner_windows(
         for m in _STARTS_A_SENTENCE.finditer(text)
         if fold(m[1]) in names and fold(m[1]) not in STOP_WORDS
     ]
-    # A place whose flagged word (the place's last character) is inside a name a cue pattern
-    # finds needs no NER: the pattern's finding outscores the model's on the same span.
-    places = [p for p in places if not any(a <= p[1] - 1 < b for a, b in cued)]
     ranges: list[tuple[int, int]] = []
+    needed: list[bool] = []
     for start_char, end_char in sorted(places):
         first = int(np.searchsorted(starts, start_char, side="right")) - 1
         last = int(np.searchsorted(starts, end_char, side="left"))
         start, end = max(0, first - margin), min(len(doc), last + margin)
+        # Is the place's flagged word (its last character) outside every cued name?
+        uncued = not any(a <= end_char - 1 < b for a, b in cued)
         if ranges and start <= ranges[-1][1]:
             ranges[-1] = (ranges[-1][0], max(end, ranges[-1][1]))
+            needed[-1] = needed[-1] or uncued
         else:
             ranges.append((start, end))
-    return ranges
+            needed.append(uncued)
+    # A window all of whose places are inside names a cue pattern finds is not read: the
+    # pattern's finding outscores the model's on the same span. Any other window is read whole,
+    # so its edges, where the model lacks context, stay where they were.
+    return [window for window, read in zip(ranges, needed, strict=True) if read]
 
 
 # An eponym ("Parkinson's disease", "Romberg test") is a medical term, not a person.
