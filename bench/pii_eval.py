@@ -39,6 +39,7 @@ SETS = (
     "frozen_intl.jsonl",
     "frozen_3.jsonl",
     "frozen_4.jsonl",
+    "frozen_5.jsonl",
     "tuning.jsonl",
     "dev_intl.jsonl",
     "dev_formats.jsonl",
