@@ -11,6 +11,13 @@ Sound by construction: only ASCII literals are used, the text is folded at least
 regex engine folds (lower case, plus the dotless/dotted i and long s that IGNORECASE equates
 with i and s), and a pattern whose tree has no literal of MIN_LITERAL characters on every path,
 or that the parser cannot read, always runs.
+
+The look-ups themselves are shared (`present`): a literal of word characters only ("husband")
+can only occur inside one run of word characters, so the literals each distinct word holds are
+found once per process and cached, and a text's present literals are the union over its
+distinct words; the few literals with other characters (", ", "thank you") are searched in the
+text. Answers are those of a substring search for every literal, at about a tenth of the cost
+(hundreds of literals, a third of a microsecond each, on every text).
 """
 
 from __future__ import annotations
@@ -36,26 +43,74 @@ def fold(text: str) -> str:
     return text.replace("İ", "i").lower().translate(_FOLD_EXTRA)
 
 
-@functools.cache
 def screen(pattern: re.Pattern[str]) -> Screen:
     """The literal sets every match of `pattern` holds a member of; () when none (no screen)."""
+    # Keyed by identity: hashing a compiled pattern hashes its whole program (microseconds for
+    # the long alternations), on every call; the pattern is kept so its id cannot be reused.
+    known = _SCREENS.get(id(pattern))
+    if known is None or known[0] is not pattern:
+        known = _SCREENS[id(pattern)] = (pattern, _screen(pattern))
+    return known[1]
+
+
+_SCREENS: dict[int, tuple[re.Pattern[str], Screen]] = {}
+
+
+def _screen(pattern: re.Pattern[str]) -> Screen:
     try:
         found = _sequence(sre_parse.parse(pattern.pattern, pattern.flags))
     except Exception:  # an unreadable tree only means no screen
         return ()
     usable = [_shortest(s) for s in found if _selective(s)]
-    return tuple(sorted(set(usable), key=len))  # the cheapest tests first
+    screens = tuple(sorted(set(usable), key=len))  # the cheapest tests first
+    _learn(screens)
+    present.cache_clear()  # a text's literals found before this screen lack its own
+    return screens
 
 
 def may_match(pattern: re.Pattern[str], folded: str) -> bool:
     """False only when no match of `pattern` can be in the text `folded` came from."""
-    for literals in screen(pattern):  # plain loops: this runs per pattern per text
-        for literal in literals:
-            if literal in folded:
-                break
-        else:
-            return False
-    return True
+    screens = screen(pattern)  # first: a pattern's first screen adds literals to look for
+    found = present(folded)
+    return all(not found.isdisjoint(literals) for literals in screens)
+
+
+_WORD_RUN = re.compile(r"\w+")
+_KNOWN: dict[str, None] = {}  # every screen's literals so far (ordered: a stable cache key)
+
+
+def _learn(screens: Screen) -> None:
+    """Adds a new screen's literals to those `present` looks for (once per pattern)."""
+    new = [x for literals in screens for x in literals if x not in _KNOWN]
+    if new:
+        _KNOWN.update(dict.fromkeys(new))
+        _Known.current = _Known(tuple(_KNOWN))
+
+
+class _Known:
+    """The literals looked for: those made of word characters, and the rest."""
+
+    current: _Known
+
+    def __init__(self, literals: tuple[str, ...]) -> None:
+        self.words = tuple(x for x in literals if _WORD_RUN.fullmatch(x))
+        self.others = tuple(x for x in literals if not _WORD_RUN.fullmatch(x))
+
+
+_Known.current = _Known(())
+
+
+@functools.lru_cache(maxsize=8)  # each recognizer of a text asks for the same text
+def present(folded: str) -> frozenset[str]:
+    """The screens' literals that occur in `folded` (as `literal in folded` finds them)."""
+    known = _Known.current
+    found = frozenset().union(*[_in_word(w, known) for w in set(_WORD_RUN.findall(folded))])
+    return found.union([x for x in known.others if x in folded])
+
+
+@functools.lru_cache(maxsize=1 << 16)  # words repeat: most rows hold few unseen words
+def _in_word(word: str, known: _Known) -> frozenset[str]:
+    return frozenset(x for x in known.words if x in word)
 
 
 def _selective(literals: Literals) -> bool:
