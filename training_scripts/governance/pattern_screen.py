@@ -77,7 +77,6 @@ def _screen(pattern: re.Pattern[str]) -> Screen:
     usable = [_shortest(s) for s in found if _selective(s)]
     screens = tuple(sorted(set(usable), key=len))  # the cheapest tests first
     _learn(screens)
-    present.cache_clear()  # a text's literals found before this screen lack its own
     return screens
 
 
@@ -89,15 +88,14 @@ def may_match(pattern: re.Pattern[str], folded: str) -> bool:
 
 
 _WORD_RUN = re.compile(r"\w+")
-_KNOWN: dict[str, None] = {}  # every screen's literals so far (ordered: a stable cache key)
 
 
 def _learn(screens: Screen) -> None:
     """Adds a new screen's literals to those `present` looks for (once per pattern)."""
-    new = [x for literals in screens for x in literals if x not in _KNOWN]
+    new = [x for literals in screens for x in literals if x not in _KNOWN.cores]
     if new:
-        _KNOWN.update(dict.fromkeys(new))
-        _Known.current = _Known(tuple(_KNOWN))
+        _KNOWN.add(new)
+        present.cache_clear()  # a text's literals found before lack these
 
 
 class _Known:
@@ -108,32 +106,29 @@ class _Known:
     characters only is then found; the others are searched for in the text where such a word
     is there, and those without word characters (", ", "@") always."""
 
-    current: _Known
-
-    def __init__(self, literals: tuple[str, ...]) -> None:
-        self.words: list[tuple[str, str, bool, bool]] = []  # literal, word part, start, end
-        self.cores = {x: _core(x) for x in literals}  # what is searched for in the text
+    def __init__(self) -> None:
+        self.version = 0  # part of `_in_word`'s cache key: a word's answer grows with the set
+        self.cores: dict[str, str] = {}  # literal -> what is searched for in the text
         self.unled: list[str] = []  # searched for always
         self.plain: set[str] = set()  # found from the words alone
         self.led: set[str] = set()  # searched for only where the word test passes
         self.by_char: dict[str, list[tuple[str, str, bool, bool]]] = {}  # by the part's 1st
+
+    def add(self, literals: list[str]) -> None:
+        self.version += 1
         for x in literals:
-            core = _core(x)
+            core = self.cores[x] = _core(x)
             run = _WORD_RUN.search(core)
             if run is None:
                 self.unled.append(x)
                 continue
             start = run.start() > 0 or x[0] == START
             end = run.end() < len(core) or x[-1] == END
-            self.words.append((x, run.group(), start, end))
-            self.by_char.setdefault(run.group()[0], []).append(self.words[-1])
-            if run.group() == core:
-                self.plain.add(x)
-            else:
-                self.led.add(x)
+            self.by_char.setdefault(run.group()[0], []).append((x, run.group(), start, end))
+            (self.plain if run.group() == core else self.led).add(x)
 
 
-_Known.current = _Known(())
+_KNOWN = _Known()  # every screen's literals so far
 
 
 @functools.lru_cache(maxsize=8)  # each recognizer of a text asks for the same text
@@ -141,19 +136,19 @@ def present(folded: str) -> frozenset[str]:
     """The screens' literals that occur in `folded`, a marked one where a word starts (ends)
     with it. `fold` keeps every character's place and whether it is a word character, so the
     words of `folded` start and end where the text's do."""
-    known = _Known.current
-    found = frozenset().union(*[_in_word(w, known) for w in set(_WORD_RUN.findall(folded))])
+    known, version = _KNOWN, _KNOWN.version
+    found = frozenset().union(*[_in_word(w, version) for w in set(_WORD_RUN.findall(folded))])
     searched = [x for x in found if x in known.led] + known.unled
     return found.intersection(known.plain).union([x for x in searched if known.cores[x] in folded])
 
 
 @functools.lru_cache(maxsize=1 << 16)  # words repeat: most rows hold few unseen words
-def _in_word(word: str, known: _Known) -> frozenset[str]:
-    """The literals whose word part `word` holds where the marks say."""
+def _in_word(word: str, version: int) -> frozenset[str]:
+    """The literals whose word part `word` holds where the marks say (`version`: of `_KNOWN`)."""
     return frozenset(
         x
         for char in set(word)  # a number or a rare word holds few literals' first characters
-        for x, part, start, end in known.by_char.get(char, ())
+        for x, part, start, end in _KNOWN.by_char.get(char, ())
         if (
             word == part
             if start and end

@@ -45,6 +45,7 @@ from training_scripts.governance.pii_recognizers import (
 )
 
 GAZETTEER_RECOGNIZER = "NameGazetteer"
+_MAX_JUDGED = 500_000  # distinct words whose judgement `_heads` keeps
 _STREET_WORD = re.compile(rf"(?:{_STREET_TYPES})\b")
 _EPONYM_NOUN = re.compile(
     r"(?:'s)?[ -](?:disease|syndrome|palsy|lymphoma|sign|test|score|scale|procedure|"
@@ -159,6 +160,8 @@ class NameGazetteerRecognizer(LocalRecognizer):
     def load(self) -> None:
         self.first, self.last = name_lists()
         self.known = self.first | self.last
+        self._judged: set[str] = set()  # words `_heads` has judged, and those that can start
+        self._head_words: set[str] = set()
 
     def analyze(
         self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
@@ -201,13 +204,21 @@ class NameGazetteerRecognizer(LocalRecognizer):
 
     def _heads(self, words: list[re.Match[str]]) -> list[int]:
         """The indexes of the words `_name_at` can start a name at (an initial, a hyphenated or
-        a listed word): each distinct word is judged once, the rest (most prose) are skipped."""
+        a listed word): each distinct word is judged once a process, the rest (most prose) are
+        skipped."""
         texts = [w.group() for w in words]
-        known = self.known
-        heads = {
-            w for w in set(texts) if "-" in w or fold(w) in known or (len(w) == 1 and w.isupper())
-        }
-        return [i for i, w in enumerate(texts) if w in heads]
+        distinct = set(texts)
+        unjudged = distinct - self._judged
+        if unjudged:
+            if len(self._judged) > _MAX_JUDGED:  # a bound on memory over a huge corpus
+                self._judged, self._head_words = set(), set()
+            known = self.known
+            self._head_words |= {
+                w for w in unjudged if "-" in w or fold(w) in known or (len(w) == 1 and w.isupper())
+            }
+            self._judged |= unjudged
+        heads = distinct & self._head_words
+        return [i for i, w in enumerate(texts) if w in heads] if heads else []
 
     def _cued_spans(self, text: str) -> list[tuple[int, int]]:
         """Lone given names after a cue or as a chat speaker's label, and "Last, First" names."""
