@@ -85,23 +85,29 @@ def ours(model, rows, steps: int, batch: int, lr: float, bf16: bool, device: tor
     return result.final[TOKENS_PER_SECOND]
 
 
+def _baseline_args(steps, batch, lr, bf16, device) -> dict:
+    """What both baselines are given alike: steps, batch, a constant rate, and no saving,
+    logging, progress bar or loader workers in the measured time."""
+    return {
+        "output_dir": tempfile.mkdtemp(),
+        "max_steps": steps,
+        "per_device_train_batch_size": batch,
+        "learning_rate": lr,
+        "lr_scheduler_type": "constant",
+        "bf16": bf16,
+        "use_cpu": device.type == "cpu",
+        "report_to": [],
+        "save_strategy": "no",
+        "logging_strategy": "no",
+        "disable_tqdm": True,
+        "dataloader_num_workers": 0,
+    }
+
+
 def baseline(model, tokenizer, sequences, steps, batch, lr, bf16, device) -> tuple[float, float]:
     data = Dataset.from_dict({"input_ids": [ids for ids, _ in sequences]})
     collator = CountingCollator(tokenizer, mlm=False)
-    args = TrainingArguments(
-        output_dir=tempfile.mkdtemp(),
-        max_steps=steps,
-        per_device_train_batch_size=batch,
-        learning_rate=lr,
-        lr_scheduler_type="constant",
-        bf16=bf16,
-        use_cpu=device.type == "cpu",
-        report_to=[],
-        save_strategy="no",
-        logging_strategy="no",
-        disable_tqdm=True,
-        dataloader_num_workers=0,
-    )
+    args = TrainingArguments(**_baseline_args(steps, batch, lr, bf16, device))
     trainer = Trainer(model=model, args=args, train_dataset=data, data_collator=collator)
     trainer.remove_callback(PrinterCallback)
     started = time.perf_counter()
@@ -120,21 +126,10 @@ def trl_packed(model, tokenizer, examples, steps, batch, lr, bf16, device, seq_l
         data = Dataset.from_dict({"prompt": [ex.prompt for ex in examples],
                                   "completion": [ex.completion for ex in examples]})  # fmt: skip
     config = SFTConfig(
-        output_dir=tempfile.mkdtemp(),
-        max_steps=steps,
-        per_device_train_batch_size=batch,
-        learning_rate=lr,
-        lr_scheduler_type="constant",
+        **_baseline_args(steps, batch, lr, bf16, device),  # trl defaults bf16 on, even on CPU
         max_length=seq_len,
         packing=True,  # bfd packing, padding-free batches (trl's default strategy)
-        bf16=bf16,  # trl defaults bf16 and gradient checkpointing on, even on CPU
-        gradient_checkpointing=False,
-        use_cpu=device.type == "cpu",
-        report_to=[],
-        save_strategy="no",
-        logging_strategy="no",
-        disable_tqdm=True,
-        dataloader_num_workers=0,
+        gradient_checkpointing=False,  # trl defaults it on
     )
     trainer = SFTTrainer(model=model, args=config, train_dataset=data, processing_class=tokenizer)
     trainer.remove_callback(PrinterCallback)

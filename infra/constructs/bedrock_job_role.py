@@ -12,6 +12,12 @@ from aws_cdk import aws_iam as iam
 
 from infra.constructs.workflow_steps import every
 
+# What a Bedrock customization or import job's role, and whoever creates such a job, does with
+# the customer managed key the model is encrypted with ("Encryption of custom models" and
+# "Encryption of imported custom models", Bedrock user guide:
+# https://docs.aws.amazon.com/bedrock/latest/userguide/encryption-custom-job.html).
+MODEL_KEY_ACTIONS = ["kms:DescribeKey", "kms:CreateGrant", "kms:GenerateDataKey", "kms:Decrypt"]
+
 
 def bedrock_job_arns(stack: cdk.Stack, job_resource: str) -> str:
     """Every `job_resource` job of this account and region (e.g. model-customization-job/*)."""

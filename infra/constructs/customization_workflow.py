@@ -38,6 +38,7 @@ from constructs import Construct
 
 from deployment.bedrock_settings import BedrockSettings
 from deployment.settings import DataSettings
+from infra.constructs.bedrock_job_role import MODEL_KEY_ACTIONS
 from infra.constructs.customization_request import (
     RFT_SHAPE,
     SHAPES,
@@ -313,12 +314,7 @@ class CustomizationWorkflow(Construct):
         # of custom models", Bedrock user guide). Identity policy: the key lives in another stack.
         policy.add_statements(
             iam.PolicyStatement(
-                actions=[
-                    "kms:DescribeKey",
-                    "kms:CreateGrant",
-                    "kms:GenerateDataKey",
-                    "kms:Decrypt",
-                ],
+                actions=MODEL_KEY_ACTIONS,
                 resources=[model_key.key_arn],
             ),
             # Publishing to the KMS-encrypted topic.

@@ -29,6 +29,7 @@ from constructs import Construct
 
 from deployment.contract import MODEL_DATA_PROPERTY
 from deployment.settings import ServingSettings
+from infra.constructs.bedrock_job_role import MODEL_KEY_ACTIONS
 from infra.constructs.import_refusal import importable, refusal
 from infra.constructs.import_retirement import (
     IMPORT_JOB_KEY,
@@ -349,12 +350,7 @@ class ImportWorkflow(Construct):
         # ("Encryption of imported custom models", Bedrock user guide).
         self.state_machine.add_to_role_policy(
             iam.PolicyStatement(
-                actions=[
-                    "kms:DescribeKey",
-                    "kms:CreateGrant",
-                    "kms:GenerateDataKey",
-                    "kms:Decrypt",
-                ],
+                actions=MODEL_KEY_ACTIONS,
                 resources=[model_key.key_arn],
             )
         )

@@ -20,7 +20,7 @@ from deployment.contract import (
 from deployment.settings import Settings
 from infra.runtime_contract.evaluator import Call
 from infra.runtime_contract.pipeline_calls import EXECUTION_ID
-from infra.runtime_contract.state_machine_calls import task_action, task_states
+from infra.runtime_contract.state_machine_calls import CREATOR_KEY_ACTIONS, task_action, task_states
 from infra.runtime_contract.templates import Assembly, StackTemplate
 
 # "Protect your model customization jobs using a VPC" (Bedrock user guide,
@@ -37,8 +37,8 @@ ENI_CHANGES = (
     "ec2:DeleteNetworkInterface",
     "ec2:DeleteNetworkInterfacePermission",
 )
-# "Encryption of custom models" (Bedrock user guide): what the job's role does with the key.
-MODEL_KEY_ACTIONS = ("kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey", "kms:CreateGrant")
+# The job's role does with the key what its creator does ("Encryption of custom models").
+MODEL_KEY_ACTIONS = CREATOR_KEY_ACTIONS
 _JOB_RESOURCE = {
     "bedrock:CreateModelCustomizationJob": "model-customization-job",
     "bedrock:CreateModelImportJob": "model-import-job",

@@ -30,7 +30,7 @@ from deployment.contract import (
     guardrail_output,
 )
 from deployment.settings import Settings
-from infra.constructs.bedrock_job_role import bedrock_job_arns, bedrock_job_role
+from infra.constructs.bedrock_job_role import MODEL_KEY_ACTIONS, bedrock_job_arns, bedrock_job_role
 from infra.constructs.customization_workflow import (
     CustomizationWorkflow,
     CustomizationWorkflowProps,
@@ -295,12 +295,7 @@ class BedrockStack(cdk.Stack):
                 conditions={"StringLike": {"s3:prefix": [f"{settings.bedrock.output_prefix}*"]}},
             ),
             iam.PolicyStatement(
-                actions=[
-                    "kms:Decrypt",
-                    "kms:GenerateDataKey",
-                    "kms:DescribeKey",
-                    "kms:CreateGrant",
-                ],
+                actions=MODEL_KEY_ACTIONS,
                 resources=[key.key_arn],
             ),
         )

@@ -36,7 +36,7 @@ from deployment.contract import (
     model_package_group_name,
 )
 from deployment.settings import Settings
-from infra.constructs.bedrock_job_role import bedrock_job_role
+from infra.constructs.bedrock_job_role import MODEL_KEY_ACTIONS, bedrock_job_role
 from infra.constructs.encrypted_log_group import encrypted_log_group
 from infra.constructs.import_workflow import ImportWorkflow, ImportWorkflowProps
 from infra.constructs.invocation_logging import invocation_logging
@@ -218,12 +218,7 @@ class ServingStack(cdk.Stack):
         # models", Bedrock user guide, https://docs.aws.amazon.com/bedrock/latest/userguide/encryption-import-model.html).
         role.add_to_policy(
             iam.PolicyStatement(
-                actions=[
-                    "kms:Decrypt",
-                    "kms:GenerateDataKey",
-                    "kms:DescribeKey",
-                    "kms:CreateGrant",
-                ],
+                actions=MODEL_KEY_ACTIONS,
                 resources=[key.key_arn],
             )
         )

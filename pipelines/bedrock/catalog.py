@@ -250,6 +250,20 @@ def _llama(model_id: str, fmt: str, hp_source: str, student: bool) -> BaseModel:
     return BaseModel(model_id, "llama", types)
 
 
+def _llama_vision(model_id: str) -> BaseModel:
+    # Llama 3.2 vision models: images in the Converse format, their own limits and data page.
+    vision = Customization(
+        "conversation",
+        LLAMA_HP,
+        HP_LLAMA32,
+        LLAMA_VISION_LIMITS,
+        LLAMA_VISION_LIMITS,
+        data_source=LLAMA_VISION_DATA,
+        regions=("us-west-2",),
+    )
+    return BaseModel(model_id, "llama", {FINE_TUNING: vision})
+
+
 def _cohere(model_id: str, max_batch: int) -> BaseModel:
     spec = Customization(
         "prompt_completion", cohere_hp(max_batch), HP_COHERE, COHERE_LIMITS, COHERE_VALIDATION
@@ -331,36 +345,8 @@ MODELS: tuple[BaseModel, ...] = (
     _llama("meta.llama3-1-70b-instruct-v1", "prompt_completion", HP_LLAMA31, student=True),
     _llama("meta.llama3-2-1b-instruct-v1", "conversation", HP_LLAMA32, student=True),
     _llama("meta.llama3-2-3b-instruct-v1", "conversation", HP_LLAMA32, student=True),
-    BaseModel(
-        "meta.llama3-2-11b-instruct-v1",
-        "llama",
-        {
-            FINE_TUNING: Customization(
-                "conversation",
-                LLAMA_HP,
-                HP_LLAMA32,
-                LLAMA_VISION_LIMITS,
-                LLAMA_VISION_LIMITS,
-                data_source=LLAMA_VISION_DATA,
-                regions=("us-west-2",),
-            )
-        },
-    ),
-    BaseModel(
-        "meta.llama3-2-90b-instruct-v1",
-        "llama",
-        {
-            FINE_TUNING: Customization(
-                "conversation",
-                LLAMA_HP,
-                HP_LLAMA32,
-                LLAMA_VISION_LIMITS,
-                LLAMA_VISION_LIMITS,
-                data_source=LLAMA_VISION_DATA,
-                regions=("us-west-2",),
-            )
-        },
-    ),
+    _llama_vision("meta.llama3-2-11b-instruct-v1"),
+    _llama_vision("meta.llama3-2-90b-instruct-v1"),
     # Claude 3 Haiku: fine-tuning (id `...-v1:0:200k`, us-west-2 only, custom-model-supported)
     # and distillation as a student (DISTILL); no continued pre-training (not on SUPPORTED's list).
     BaseModel(

@@ -8,9 +8,11 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+import numpy as np
 import pytest
 
-from training_scripts.governance.dedup import ExactDeduper, NearDeduper
+from training_scripts.governance.dedup import MinHasher, exact_key
+from training_scripts.governance.dedup_index import FirstSeen, NearIndex, key_pairs
 from training_scripts.governance.poisoning import (
     ContradictionIndex,
     TriggerDetector,
@@ -24,6 +26,38 @@ LONG = (
     "The carrier invoked the force majeure clause after the typhoon closed the port for nine "
     "days, and the buyer accepted a revised delivery schedule with no penalty for either party."
 )
+
+
+class ExactDeduper:
+    """The reduce's exact index (`dedup_index.FirstSeen`) asked one row at a time."""
+
+    def __init__(self) -> None:
+        self._seen = FirstSeen("exact")
+        self._where: list[str] = []
+
+    def first_seen(self, text: str, where: str) -> str | None:
+        found = self._seen.first_seen(key_pairs([exact_key(text)]), np.array([len(self._where)]))
+        if found[0] >= 0:
+            return self._where[found[0]]
+        self._where.append(where)
+        return None
+
+
+class NearDeduper:
+    """The reduce's MinHash LSH index (`dedup_index.NearIndex`) asked one row at a time."""
+
+    def __init__(self, threshold: float) -> None:
+        self._hasher = MinHasher()
+        self._kept: list[tuple[np.ndarray, str]] = []
+        self._index = NearIndex(threshold, lambda i: self._kept[i][0])
+
+    def near_duplicate_of(self, text: str, where: str) -> str | None:
+        values = self._hasher.values(text)
+        found = self._index.near_duplicates(values[None, :], np.array([len(self._kept)]))
+        if found[0] >= 0:
+            return self._kept[found[0]][1]
+        self._kept.append((values, where))
+        return None
 
 
 def test_exact_dedup_ignores_case_spacing_and_punctuation() -> None:

@@ -87,19 +87,25 @@ def _within(seconds: float, args: list[str]) -> Any:
     return results[0]
 
 
-def test_an_endpoint_that_never_answers_fails_within_the_deadline_with_attempts_shown(
-    fake_credentials: None, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def _list_against_a_silent_endpoint(monkeypatch: pytest.MonkeyPatch, **patience: float) -> Any:
+    """`fmops pipeline list` against an endpoint that accepts and never answers, with
+    `aws_patience`'s settings (e.g. READ_TIMEOUT_S=1.0) patched for the test."""
     from pipelines import aws_patience
 
-    monkeypatch.setattr(aws_patience, "READ_TIMEOUT_S", 1.0)
-    monkeypatch.setattr(aws_patience, "CONNECT_TIMEOUT_S", 1.0)
+    for name, value in patience.items():
+        monkeypatch.setattr(aws_patience, name, value)
     silent = _SilentEndpoint()
     monkeypatch.setenv("AWS_ENDPOINT_URL", silent.url)
     try:
-        result = _within(30, ["pipeline", "list", "--stage", "dev"])
+        return _within(30, ["pipeline", "list", "--stage", "dev"])
     finally:
         silent.close()
+
+
+def test_an_endpoint_that_never_answers_fails_within_the_deadline_with_attempts_shown(
+    fake_credentials: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    result = _list_against_a_silent_endpoint(monkeypatch, READ_TIMEOUT_S=1.0, CONNECT_TIMEOUT_S=1.0)
     line = error_line(result, 1)
     assert "Read timeout on endpoint URL" in line and "(3 attempts)" in line
     assert result.elapsed < 15
@@ -108,16 +114,7 @@ def test_an_endpoint_that_never_answers_fails_within_the_deadline_with_attempts_
 def test_the_retry_deadline_stops_retrying(
     fake_credentials: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from pipelines import aws_patience
-
-    monkeypatch.setattr(aws_patience, "READ_TIMEOUT_S", 1.0)
-    monkeypatch.setattr(aws_patience, "RETRY_DEADLINE_S", 0.5)
-    silent = _SilentEndpoint()
-    monkeypatch.setenv("AWS_ENDPOINT_URL", silent.url)
-    try:
-        result = _within(30, ["pipeline", "list", "--stage", "dev"])
-    finally:
-        silent.close()
+    result = _list_against_a_silent_endpoint(monkeypatch, READ_TIMEOUT_S=1.0, RETRY_DEADLINE_S=0.5)
     line = error_line(result, 1)
     assert "gave up after 1 attempt(s)" in line, line
 

@@ -52,26 +52,6 @@ def exact_key(text: str) -> bytes:
     return words_key(words(text))
 
 
-class ExactDeduper:
-    """One row at a time over `dedup_index.FirstSeen` (what the reduce runs a chunk at a time)."""
-
-    def __init__(self) -> None:
-        from training_scripts.governance.dedup_index import FirstSeen
-
-        self._seen = FirstSeen("exact")
-        self._where: list[str] = []
-
-    def first_seen(self, text: str, where: str) -> str | None:
-        """Where an identical (normalized) text was seen first, or None (and remember this one)."""
-        from training_scripts.governance.dedup_index import key_pairs
-
-        found = self._seen.first_seen(key_pairs([exact_key(text)]), np.array([len(self._where)]))
-        if found[0] >= 0:
-            return self._where[found[0]]
-        self._where.append(where)
-        return None
-
-
 SHINGLE = 3  # words per shingle
 _BLOCK = 1024  # shingles per vectorized MinHash step
 
@@ -185,28 +165,3 @@ class MinHasher:
 
     def values(self, text: str) -> np.ndarray:
         return self.batch([words(text)])[0]
-
-
-class NearDeduper:
-    """Jaccard similarity of word 3-gram sets, estimated by MinHash and indexed by LSH; one row at
-    a time over `dedup_index.NearIndex` (what the reduce runs a chunk at a time)."""
-
-    def __init__(self, threshold: float) -> None:
-        from training_scripts.governance.dedup_index import NearIndex
-
-        self._hasher = MinHasher()
-        self._kept: list[tuple[np.ndarray, str]] = []
-        self._index = NearIndex(threshold, lambda i: self._kept[i][0])
-        self.threshold = threshold
-
-    def signature(self, text: str) -> LeanMinHash:
-        return self._hasher.signature(text)
-
-    def near_duplicate_of(self, text: str, where: str) -> str | None:
-        """Where a near-identical text was seen, or None (and index this one)."""
-        values = self._hasher.values(text)
-        found = self._index.near_duplicates(values[None, :], np.array([len(self._kept)]))
-        if found[0] >= 0:
-            return self._kept[found[0]][1]
-        self._kept.append((values, where))
-        return None

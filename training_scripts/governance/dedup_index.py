@@ -1,7 +1,7 @@
 """The reduce's duplicate indexes, a chunk of rows (in input order) at a time.
 
-Both decide exactly what one row at a time would (`dedup.ExactDeduper`/`NearDeduper` are that
-per-row view): rows are numbered in input order, and a row's answer depends only on rows before
+Both decide exactly what one row at a time would (tests/data/test_filters.py drives them one row
+at a time): rows are numbered in input order, and a row's answer depends only on rows before
 it. The common case, a row equal to nothing earlier, is decided for a whole chunk in numpy; only
 rows that collide with an earlier one take a per-row step. Entries live in `runs.RunIndex`
 (sorted runs spilled to disk past a bound), so memory stays flat whatever the corpus.
