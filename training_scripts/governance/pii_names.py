@@ -204,17 +204,16 @@ class NameGazetteerRecognizer(LocalRecognizer):
 
     def _heads(self, words: list[re.Match[str]]) -> list[int]:
         """The indexes of the words `_name_at` can start a name at (an initial, a hyphenated or
-        a listed word): each distinct word is judged once a process, the rest (most prose) are
-        skipped."""
+        a listed word), each distinct word judged once a process: most prose is skipped."""
         texts = [w.group() for w in words]
         distinct = set(texts)
-        unjudged = distinct - self._judged
-        if unjudged:
+        if unjudged := distinct - self._judged:
             if len(self._judged) > _MAX_JUDGED:  # a bound on memory over a huge corpus
                 self._judged, self._head_words = set(), set()
-            known = self.known
             self._head_words |= {
-                w for w in unjudged if "-" in w or fold(w) in known or (len(w) == 1 and w.isupper())
+                w
+                for w in unjudged
+                if "-" in w or fold(w) in self.known or (len(w) == 1 and w.isupper())
             }
             self._judged |= unjudged
         heads = distinct & self._head_words
