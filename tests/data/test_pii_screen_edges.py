@@ -79,7 +79,7 @@ def _screened_patterns() -> list[re.Pattern[str]]:
 
 
 def test_fold_keeps_each_characters_place_and_word_class() -> None:
-    word = re.compile(r"\w")
+    word, space = re.compile(r"\w"), re.compile(r"\s")
     for code in range(sys.maxunicode + 1):
         if 0xD800 <= code < 0xE000:
             continue
@@ -87,6 +87,7 @@ def test_fold_keeps_each_characters_place_and_word_class() -> None:
         folded = fold(char)
         assert len(folded) == 1, hex(code)
         assert bool(word.match(char)) == bool(word.match(folded)), hex(code)
+        assert not (space.match(char) and word.match(char)), hex(code)  # \s is a non-word edge
 
 
 def _edge_texts(patterns: list[re.Pattern[str]], count: int) -> list[str]:
