@@ -112,7 +112,12 @@ class _Known:
         self.unled: list[str] = []  # searched for always
         self.plain: set[str] = set()  # found from the words alone
         self.led: set[str] = set()  # searched for only where the word test passes
-        self.by_char: dict[str, list[tuple[str, str, bool, bool]]] = {}  # by the part's 1st
+        # The word tests, indexed so that a word meets only those it may pass: the whole word
+        # (start and end), its first character (start), its last (end), any (inside).
+        self.whole: dict[str, list[str]] = {}
+        self.starts: dict[str, list[tuple[str, str]]] = {}
+        self.ends: dict[str, list[tuple[str, str]]] = {}
+        self.inside: dict[str, list[tuple[str, str]]] = {}
 
     def add(self, literals: list[str]) -> None:
         self.version += 1
@@ -124,7 +129,16 @@ class _Known:
                 continue
             start = run.start() > 0 or x[0] == START
             end = run.end() < len(core) or x[-1] == END
-            self.by_char.setdefault(run.group()[0], []).append((x, run.group(), start, end))
+            part = run.group()
+            if start and end:
+                self.whole.setdefault(part, []).append(x)
+            else:
+                index, key = (
+                    (self.starts, part[0]) if start
+                    else (self.ends, part[-1]) if end
+                    else (self.inside, part[0])
+                )  # fmt: skip
+                index.setdefault(key, []).append((x, part))
             (self.plain if run.group() == core else self.led).add(x)
 
 
@@ -145,20 +159,13 @@ def present(folded: str) -> frozenset[str]:
 @functools.lru_cache(maxsize=1 << 16)  # words repeat: most rows hold few unseen words
 def _in_word(word: str, version: int) -> frozenset[str]:
     """The literals whose word part `word` holds where the marks say (`version`: of `_KNOWN`)."""
-    return frozenset(
-        x
-        for char in set(word)  # a number or a rare word holds few literals' first characters
-        for x, part, start, end in _KNOWN.by_char.get(char, ())
-        if (
-            word == part
-            if start and end
-            else word.startswith(part)
-            if start
-            else word.endswith(part)
-            if end
-            else part in word
-        )
-    )
+    known = _KNOWN
+    found = list(known.whole.get(word, ()))
+    found += [x for x, part in known.starts.get(word[0], ()) if word.startswith(part)]
+    found += [x for x, part in known.ends.get(word[-1], ()) if word.endswith(part)]
+    for char in set(word):  # a number or a rare word holds few literals' first characters
+        found += [x for x, part in known.inside.get(char, ()) if part in word]
+    return frozenset(found)
 
 
 def _core(literal: str) -> str:
