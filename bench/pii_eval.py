@@ -39,10 +39,13 @@ SETS = (
     "frozen_intl.jsonl",
     "frozen_3.jsonl",
     "frozen_4.jsonl",
+    "frozen_5.jsonl",
     "tuning.jsonl",
     "dev_intl.jsonl",
     "dev_formats.jsonl",
     "dev_names.jsonl",
+    "dev_names2.jsonl",
+    "dev_formats2.jsonl",
 )
 
 

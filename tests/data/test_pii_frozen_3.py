@@ -10,67 +10,36 @@ says which.
 
 from __future__ import annotations
 
-import hashlib
+from typing import ClassVar
 
-import pytest
-
-from tests.data.pii_scoring import EVAL_DIR, Scores, load, score
-from training_scripts.governance.pii import PiiEngine
-
-FROZEN_3 = "frozen_3.jsonl"
-FROZEN_3_SHA256 = "a200a63cf3d571ed2c69dfdee5d638423458e3d22cf9a1366ad6285886e02141"
-DOMAINS = ("clinical", "contract", "support")
-# Measured after this step's changes (2026-12-07, en_core_web_sm 3.8.0); before them: DOB 0.92,
-# e-mail 0.83, IBAN 0.89, PERSON 0.79, street 0.82, terms kept 0.94, over-redaction 0.074 /
-# 0.143 / 0.109. Below the goal (0.95 per type, 0.97 kept, < 5 % per domain) the floor is the
-# measured value, a regression floor: DOB, e-mail, PERSON, street, terms kept, contract and
-# support over-redaction are not met on this set. After the formats step: DOB 0.92 -> 1.0 and
-# e-mail 0.83 -> 1.0 (met), street 0.86 -> 0.93, over-redaction in contracts 0.073 -> 0.070 and
-# chats 0.086 -> 0.083 (0.054 -> 0.052 on main 5b7ff7d's engine, whose NER windows took it down).
-# After the names step (dev_names.jsonl): PERSON 0.82 (precision 0.85). Both merged (main
-# e551715): PERSON precision 0.879, terms kept 0.978 (goal met), over-redaction contract 0.068,
-# support 0.052.
-RECALL_FLOOR = {
-    "CREDIT_CARD": 1.0, "DATE_OF_BIRTH": 1.0, "EMAIL_ADDRESS": 1.0, "IBAN_CODE": 1.0,
-    "IP_ADDRESS": 1.0, "MEDICAL_RECORD_NUMBER": 1.0, "PERSON": 0.82, "PHONE_NUMBER": 1.0,
-    "STREET_ADDRESS": 0.92, "US_SSN": 1.0,
-}  # fmt: skip
-PRECISION_FLOOR = {"PERSON": 0.87, "PHONE_NUMBER": 0.85, "EMAIL_ADDRESS": 1.0}
-TERMS_KEPT_FLOOR = 0.97
-OVER_REDACTION_CEILING = {"clinical": 0.04, "contract": 0.069, "support": 0.053}
+from tests.data.frozen_sets import DomainSetChecks
 
 
-@pytest.fixture(scope="module")
-def third() -> Scores:
-    scores = score(PiiEngine("redact", ""), load(FROZEN_3))
-    print(scores.summary("third"))
-    return scores
-
-
-def test_third_evaluation_set_is_frozen() -> None:
-    digest = hashlib.sha256((EVAL_DIR / FROZEN_3).read_bytes()).hexdigest()
-    assert digest == FROZEN_3_SHA256, "the third evaluation set changed: it must stay frozen"
-
-
-def test_third_set_covers_ten_types_and_three_domains(third: Scores) -> None:
-    assert set(third.counts) == set(RECALL_FLOOR) and sum(third.counts.values()) >= 150
-    assert all(third.replaced.get(domain, 0) >= 20 for domain in DOMAINS)
-
-
-@pytest.mark.parametrize("kind", sorted(RECALL_FLOOR))
-def test_recall_per_type_on_the_third_frozen_set(third: Scores, kind: str) -> None:
-    assert third.recall[kind] >= RECALL_FLOOR[kind]
-
-
-@pytest.mark.parametrize("kind", sorted(PRECISION_FLOOR))
-def test_precision_per_type_on_the_third_frozen_set(third: Scores, kind: str) -> None:
-    assert third.precision[kind] >= PRECISION_FLOOR[kind]
-
-
-def test_domain_terms_kept_on_the_third_frozen_set(third: Scores) -> None:
-    assert third.terms_kept >= TERMS_KEPT_FLOOR
-
-
-@pytest.mark.parametrize("domain", DOMAINS)
-def test_over_redaction_per_domain_on_the_third_frozen_set(third: Scores, domain: str) -> None:
-    assert third.over_redaction(domain) <= OVER_REDACTION_CEILING[domain]
+class TestThirdFrozenSet(DomainSetChecks):
+    SET = "frozen_3.jsonl"
+    SHA256 = "a200a63cf3d571ed2c69dfdee5d638423458e3d22cf9a1366ad6285886e02141"
+    LABEL = "third"
+    MIN_IDENTIFIERS = 150
+    MIN_PER_TYPE = 1  # a smaller set: 3 IP addresses, 4 cards, 4 SSNs
+    # Measured after this step's changes (2026-12-07, en_core_web_sm 3.8.0); before them: DOB 0.92,
+    # e-mail 0.83, IBAN 0.89, PERSON 0.79, street 0.82, terms kept 0.94, over-redaction 0.074 /
+    # 0.143 / 0.109. Below the goal (0.95 per type, 0.97 kept, < 5 % per domain) the floor is the
+    # measured value, a regression floor: DOB, e-mail, PERSON, street, terms kept, contract and
+    # support over-redaction are not met on this set. After the formats step: DOB 0.92 -> 1.0 and
+    # e-mail 0.83 -> 1.0 (met), street 0.86 -> 0.93, over-redaction in contracts 0.073 -> 0.070 and
+    # chats 0.086 -> 0.083 (0.054 -> 0.052 on main 5b7ff7d's engine, whose NER windows took it
+    # down). After the names step (dev_names.jsonl): PERSON 0.82 (precision 0.85). Both merged (main
+    # e551715): PERSON precision 0.879, terms kept 0.978 (goal met), over-redaction contract 0.068,
+    # support 0.052.
+    RECALL_FLOOR: ClassVar[dict[str, float]] = {
+        "CREDIT_CARD": 1.0, "DATE_OF_BIRTH": 1.0, "EMAIL_ADDRESS": 1.0, "IBAN_CODE": 1.0,
+        "IP_ADDRESS": 1.0, "MEDICAL_RECORD_NUMBER": 1.0, "PERSON": 0.82, "PHONE_NUMBER": 1.0,
+        "STREET_ADDRESS": 0.92, "US_SSN": 1.0,
+    }  # fmt: skip
+    PRECISION_FLOOR: ClassVar[dict[str, float]] = {
+        "PERSON": 0.87, "PHONE_NUMBER": 0.85, "EMAIL_ADDRESS": 1.0,
+    }  # fmt: skip
+    TERMS_KEPT_FLOOR = 0.97
+    OVER_REDACTION_CEILING: ClassVar[dict[str, float]] = {
+        "clinical": 0.04, "contract": 0.069, "support": 0.053,
+    }  # fmt: skip

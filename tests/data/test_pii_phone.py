@@ -38,7 +38,8 @@ _GLUE = [" ", "(", ")", ", ", ": ", " phone ", "\n", "; ", "[", "]", " or ", "/"
 def texts(request: pytest.FixtureRequest) -> list[str]:
     if request.param == "generated":
         return [s.full_text for s in generate(200, 30).samples]
-    files = ("tuning.jsonl", "dev_intl.jsonl", "dev_names.jsonl", "dev_formats.jsonl")
+    files = ("tuning.jsonl", "dev_intl.jsonl", "dev_names.jsonl", "dev_formats.jsonl",
+             "dev_names2.jsonl", "dev_formats2.jsonl")  # fmt: skip
     return [row["text"] for name in files for row in load(name)]
 
 

@@ -2,7 +2,8 @@
 
 The fast paths are switched off in the same process (every pattern runs on every text, the
 gazetteer tries every word) and the engine's findings compared on the tuning sets (tuning,
-dev_intl, dev_names, dev_formats; the generated set in the e2e lane); never the frozen sets.
+dev_intl, dev_names, dev_formats and their second sets; the generated set in the e2e lane);
+never the frozen sets.
 The word-edge marks rest on `fold` keeping each character's place and word class, checked for
 every code point, and are tried on texts made to sit on word edges.
 """
@@ -18,7 +19,7 @@ from presidio_analyzer import RecognizerResult
 
 from tests.data.pii_generated import generate
 from tests.data.pii_scoring import load
-from training_scripts.governance import pattern_screen, pii_names, pii_recognizers
+from training_scripts.governance import pattern_screen, pii_name_cues, pii_names, pii_recognizers
 from training_scripts.governance.pattern_screen import fold, may_match, screen
 from training_scripts.governance.pii import PiiEngine
 from training_scripts.governance.pii_recognizers import _RegexRecognizer
@@ -29,7 +30,7 @@ SETS = [
 ]
 _NAME_CUES = (
     pii_names._CUED_GIVEN_NAME,
-    pii_names._INTRODUCED_LOWER,
+    pii_name_cues.INTRODUCED_LOWER,
     pii_names._LAST_FIRST,
     pii_names._LABEL_LINE,
 )
@@ -39,7 +40,8 @@ _NAME_CUES = (
 def texts(request: pytest.FixtureRequest) -> list[str]:
     if request.param == "generated":
         return [s.full_text for s in generate(200, 30).samples]
-    files = ("tuning.jsonl", "dev_intl.jsonl", "dev_names.jsonl", "dev_formats.jsonl")
+    files = ("tuning.jsonl", "dev_intl.jsonl", "dev_names.jsonl", "dev_formats.jsonl",
+             "dev_names2.jsonl", "dev_formats2.jsonl")  # fmt: skip
     return [row["text"] for name in files for row in load(name)]
 
 

@@ -22,7 +22,6 @@ from presidio_analyzer import (
     RecognizerRegistry,
     RecognizerResult,
 )
-from presidio_analyzer.context_aware_enhancers import LemmaContextAwareEnhancer
 from presidio_analyzer.nlp_engine import NlpArtifacts
 from presidio_analyzer.predefined_recognizers import IpRecognizer
 from presidio_anonymizer import AnonymizerEngine
@@ -31,10 +30,13 @@ from presidio_anonymizer.entities import OperatorConfig
 from training_scripts.governance.modes import MODES
 from training_scripts.governance.pii_addresses import StreetAddressRecognizer
 from training_scripts.governance.pii_allow import resolve
+from training_scripts.governance.pii_context import WordContextEnhancer
 from training_scripts.governance.pii_dates import DateOfBirthRecognizer
 from training_scripts.governance.pii_email import OfflineEmailRecognizer
 from training_scripts.governance.pii_identifiers import (
     IBAN,
+    RECORD_SIGNS,
+    ContextRecordRecognizer,
     CuedCardRecognizer,
     CuedPhoneRecognizer,
     MedicalRecordNumberRecognizer,
@@ -91,11 +93,7 @@ _DIGIT_SIGNS: dict[str, Callable[[str], object]] = {
 }
 # An e-mail spelled out in a chat has no "@": "ana [at] x [dot] com", "ana at x dot com".
 _SPELLED_EMAIL = re.compile(r"(?i:[\[({] ?at ?[\])}]| dot )").search
-_CUE_SIGNS = {
-    MRN: ("mrn", "record", "med rec", "chart", "patient", "hosp", "unit", "nhs", "chi", "mrd",
-          "nhi", "ur n", "urn", "emr", "ehr", "health card", "health insur", "medicare", "ohip",
-          "mr#", "med. rec", "phn", "ihi"),
-}  # fmt: skip
+_CUE_SIGNS = {MRN: RECORD_SIGNS}
 
 
 def _signs(text: str) -> list[str]:
@@ -126,23 +124,6 @@ class _OrderedRegistry(RecognizerRegistry):
         return sorted(found, key=lambda r: order.get(id(r), len(order)))
 
 
-class _LemmaContext(LemmaContextAwareEnhancer):
-    """Presidio's context-word enhancer, skipped where it can change nothing (it deep-copies every
-    result, then looks for context words among lemmas: NerNlpEngine gives none, see why there)."""
-
-    def enhance_using_context(
-        self,
-        text: str,
-        raw_results: list[RecognizerResult],
-        nlp_artifacts: NlpArtifacts,
-        recognizers: list[EntityRecognizer],
-        context: list[str] | None = None,
-    ) -> list[RecognizerResult]:
-        if not context and (nlp_artifacts is None or not nlp_artifacts.lemmas):
-            return raw_results
-        return super().enhance_using_context(text, raw_results, nlp_artifacts, recognizers, context)
-
-
 def build_analyzer() -> AnalyzerEngine:
     logging.getLogger("presidio-analyzer").setLevel(logging.ERROR)
     registry = _OrderedRegistry(supported_languages=["en"])
@@ -154,6 +135,7 @@ def build_analyzer() -> AnalyzerEngine:
     for custom in (
         *CUSTOM_RECOGNIZERS, StreetAddressRecognizer, MedicalRecordNumberRecognizer,
         NhsNumberRecognizer, DateOfBirthRecognizer, CuedCardRecognizer, CuedPhoneRecognizer,
+        ContextRecordRecognizer,
     ):  # fmt: skip
         registry.add_recognizer(custom())
     registry.add_recognizer(NameGazetteerRecognizer())
@@ -162,7 +144,7 @@ def build_analyzer() -> AnalyzerEngine:
     engine.load()
     return AnalyzerEngine(
         registry=registry, nlp_engine=engine, supported_languages=["en"],
-        context_aware_enhancer=_LemmaContext(),
+        context_aware_enhancer=WordContextEnhancer(),
     )  # fmt: skip
 
 

@@ -151,7 +151,8 @@ _PO_BOX = rf"P\.?[ ]?O\.?[ ]Box[ ]\d{{1,6}}{_CITY_STATE_ZIP}"
 # ward, nor a clause or schedule.
 _STREET_CUE = (
     r"(?i:(?:\b(?:(?:lives|living|resides|residing|resident|moved|moving|relocated|delivered|"
-    r"shipped|flat|house)[ ](?:at|to)|address(?:[ ]is)?:?|(?<=,[ ])of)|"
+    r"shipped|flat|house)[ ](?:at|to)|(?:moved|moving|relocated|relocating)[ ]from|"
+    r"address(?:[ ]is)?:?|(?<=,[ ])of)|"
     # a chat turn asking for the address or postcode; the street line opens the next turn, or
     # follows the name given first ("Customer: steinar berg, Haugefaret 5")
     r"\b(?:address|postcode|post[ ]code|zip[ ]code)\b[^\n]*\?[ ]*\n[ ]*[^\W\d_][\w .()'-]{0,24}:"
@@ -165,7 +166,7 @@ _NOT_A_STREET = (
     r"(?!(?i:bed|room|ward|bay|level|floor|stage|step|day|week|page|the|a|an|clause|section|"
     r"schedule|article|annex|appendix|exhibit|part|chapter|paragraph|item|table|hrb|hra|kvk|"
     r"vat|reg|crn|company|residing|resident|living|lives|resides|born|aged|flat|apartment|apt|"
-    r"unit|suite)\b)"
+    r"unit|suite|tel|phone|mob|mobile|cell|fax|whatsapp)\b)"
 )
 
 PATTERNS = (
@@ -181,7 +182,9 @@ PATTERNS = (
     re.compile(
         rf"\b({_UNIT_BEFORE}\d{{1,5}}[A-Z]?[ ]{_NOT_AFTER_NUMBER}{_CAP}"
         rf"(?:[ ](?:(?:y|yr|an|na|of|on|upon|de|la)[ ])?{_CAP}){{0,2}})"
-        rf"(?=,?[ ](?:{_CITY}[ ])?{_UK_POSTCODE}\b|,[ ]{_CAP}[ ]\d{{1,2}}\b(?![.:]))"
+        rf"(?=,?[ ](?:{_CITY}[ ])?{_UK_POSTCODE}\b|,[ ]{_CAP}[ ]\d{{1,2}}\b(?![.:])|"
+        # or a city, a state or province and a US ZIP or Canadian postal code after it
+        rf",[ ]{_CAP}(?:[ ]{_CAP})*,[ ][A-Z]{{2}}[ ](?:\d{{5}}|[A-Z]\d[A-Z][ ]?\d[A-Z]\d)\b)"
     ),
     re.compile(
         r"\b(\d{1,5}[A-Za-z]?[ ](?!(?:Airway|Anyway|Halfway|Gateway|Runway|Hallway|Doorway|"

@@ -19,6 +19,7 @@ from presidio_analyzer import RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 from presidio_analyzer.predefined_recognizers import DateRecognizer
 
+from training_scripts.governance.pii_name_lists import name_lists, part
 from training_scripts.governance.pii_recognizers import (
     DOB,
     LOWER,
@@ -69,21 +70,40 @@ _BIRTH_WORDS = (
     r"dob|d\.o\.b|date[ ]of[ ]birth|birth[ ]?date|birthday|born|geb|geboren|née?|nat[oa]|"
     r"nacid[oa]|nascid[oa]|urodzon[ya]|født|född|fødd|syntynyt|geburtsdatum|"
     r"date[ ]de[ ]naissance|fecha[ ]de[ ]nacimiento|data[ ]d[ie][ ]nasc(?:ita|imento)|"
-    r"geboortedatum|data[ ]urodzenia"
+    r"geboortedatum|data[ ]urodzenia|födelsedatum|fødselsdato|syntymäaika|fecha[ ]nac|"
+    r"date[ ]naiss|data[ ]nasc|geb\.?-?datum"
 )
+_BIRTH_WORDS_AFTER = r"dob|d\.o\.b|date[ ]of[ ]birth|birth[ ]?date|birthday|geburtsdatum"
 _BIRTH_CUE = re.compile(rf"(?i:\b(?:{_BIRTH_WORDS})\b\.?|(?<![\w.])[bf]\.(?=[ ]?(?:\d|$)))")
-CUE_WINDOW = 25  # characters between a birth cue and its date (same line)
+CUE_WINDOW = 25  # characters between the end of a birth cue and its date (same line)
+CUE_REACH = 40  # how far before the date such a cue may start
 # A form's format hint between them does not count: "Date of birth (dd/mm/yyyy): 14/02/1972".
 _FORMAT_HINT = re.compile(r"[ ]?\((?i:[dmy]{1,4}[./ -]?){2,3}\)")
 # ... unless another event's word stands between them: "DOB on file; seen 2024-05-01".
 _OTHER_EVENT = re.compile(
     r"(?i:\b(?:seen|visit(?:ed)?|admitted|discharged|appointment|review(?:ed)?|signed|dated|"
-    r"effective|on[ ]file|updated|issued|expires?|valid|started|since)\b)"
+    r"effective|on[ ]file|updated|issued|expires?|valid|started|since|"
+    # "DOB verified at the desk on 2024-05-01" dates the check ("DOB confirmed: ..." does not)
+    r"(?:verified|confirmed|checked|recorded|entered|changed|corrected)[ ][^\n:]{0,20}"
+    r"\b(?:on|at))\b)"
 )
 # An age right before the date: "Aged 39 (19.01.1986)", "54 y/o, 02/03/1970", "61yrs 1963-08-12".
 _AGE_BEFORE = re.compile(
     r"(?i:\b(?:aged?[ ]\d{1,3}|\d{1,3}[ ]?(?:y/?o|yrs?|years?(?:[ ]old)?)|\d{1,3}-year-old))"
     r"(?:[ ]?[,(][ ]?|[ ])$"
+)
+# ... or right after it: "03.11.1966 (58 yrs)", "1990-02-11, aged 34", "12/3/1950 (74y)".
+# An age closes its bracket or says "old"/"aged": "(5 years ago)", ", 3 years term" are spans.
+_AGE = r"\d{1,3}[ ]?(?:y/?o|yrs?|y|years?(?:[ ]old)?|j(?:ahre)?\.?|ans|años|anni|jaar)"
+_AGE_AFTER = re.compile(
+    rf"(?i:[ ]?\((?:aged?[ ])?{_AGE}\)|"
+    r",[ ](?:aged?[ ]\d{1,3}\b|\d{1,3}[ ]?(?:y/?o|years?[ ]old)\b))"
+)
+# The cue after the date, said of it: "04/11/1983 - that's my date of birth", "14.2.1972 (DOB)",
+# "1988-09-14 is her birthday" (not another line: "DOB" starts a new field there).
+_CUE_AFTER = re.compile(
+    rf"(?i:[ ]?(?:[-–—,(:][ ]?)?(?:(?:that|this|which|it)(?:['’]s|[ ]is|[ ]was)[ ]|is[ ]|was[ ])?"
+    rf"(?:(?:my|his|her|their|the|your|patient['’]s)[ ])?(?:{_BIRTH_WORDS_AFTER})\b)"
 )
 # A full name right before it: "Aoife Brennan (04/09/1986)", "Fatima El Idrissi, 1987-12-03",
 # "MARIANA TAVARES (1937/07/14)", "C. Detournay (21 Jun 1941)" (not lower case: prose).
@@ -92,6 +112,23 @@ _NAME_BEFORE = re.compile(
     rf"(?<![\w.])((?:{_NAME_WORD}|[{UPPER}]\.)(?:[ ](?:(?:de|van|von|da|di|del|le|la|al|el|"
     rf"DE|VAN|VON|DA|DI|DEL|LE|LA|AL|EL)[ ])?{_NAME_WORD}){{1,3}})(?:[ ]\(|,[ ])$"
 )
+# ... or a name in any case after a name label: "Name: sofia marchetti, 1979-05-14".
+# Only a person's name label: the field opens the line or sentence, or says whose ("my name is",
+# "patient name:"), not "File name: annual audit, 2025-03-01".
+_LABELLED_NAME = re.compile(
+    r"(?i:(?:^|[\n.;(][ ]*|\b(?:patient|full|my|his|her|their|your|child['’]s|mother['’]s|"
+    r"father['’]s)[ ])name(?:[ ]is|:)[ ]?[^\W\d_]+(?:[ '-][^\W\d_]+){1,3}(?:[ ]\(|,[ ])$)"
+)
+# A chat turn that opens with the writer's name (any case) and a comma, then the date: "Customer:
+# nikhil rao, 14/08/1992", "User: hi its maria lopez, 03/04/1988" (not "Customer: I'm waiting
+# since 03/04/2024": no comma; not "Customer: order placed, 03/04/2024": an event word).
+_SPEAKER = r"[ ]*[^\W\d_][\w .()'-]{0,24}:"  # a chat turn's speaker label
+_INTRO = r"(?:(?:hi|hello|hey|yes|yeah|sure|ok)[,!.]?[ ]+)?"
+_SELF_NAMED = re.compile(
+    rf"(?i:^{_SPEAKER}[ ]*{_INTRO}(?:(?:it['’]?s|it[ ]is|this[ ]is|i['’]?m|i[ ]am|"
+    r"my[ ]name[ ]is|name['’]?s)[ ]+)?([^\W\d_]+(?:[ '-][^\W\d_]+){1,2}),[ ]$)",
+    re.MULTILINE,
+)
 # Words that make such a run a document, an event or a term rather than a person.
 _NOT_A_PERSON = {
     "Date", "Effective", "Visit", "Agreement", "Amendment", "Lease", "Contract", "Invoice",
@@ -99,10 +136,11 @@ _NOT_A_PERSON = {
     "Discharge", "Surgery", "Clinic", "Appointment", "Policy", "Notice", "Term", "Renewal",
     "Start", "End", "Signed", "Dated", "Issued", "Updated", "Released", "Filed", "Court",
 }  # fmt: skip
-_HEADER = re.compile(rf"(?i:{_BIRTH_WORDS})\.?")
+# A column header: the cue words, or "Birth" alone.
+# A column header that holds a cue word or "Birth" ("DOB (dd/mm/yyyy)", "Age/DOB", "Fecha nac.").
+_HEADER = re.compile(rf"(?i:[^|\t]{{0,24}}?\b(?:{_BIRTH_WORDS}|birth)\b\.?[^|\t]{{0,24}})")
 # A chat turn that asks for it (a question mark, or the next line another speaker's turn): the
 # date in the next turn is the date of birth, unless the asking line already holds a date.
-_SPEAKER = r"[ ]*[^\W\d_][\w .()'-]{0,24}:"
 _BIRTH_QUESTION = re.compile(
     rf"(?i:(?:^{_SPEAKER}[^\n]*?)?\b(?:{_BIRTH_WORDS})\b)(?:[^\n?]*\?[^\n]*\n|"
     rf"[^\n]*\n(?={_SPEAKER}))",
@@ -110,29 +148,75 @@ _BIRTH_QUESTION = re.compile(
 )
 
 
+_SPEAKER_LABEL = re.compile(_SPEAKER)
+ANSWER_TURNS = 3  # lines after the question that may hold the answer ("Customer: umm" first)
+
+
 def _asked(text: str) -> list[tuple[int, int]]:
-    """The lines that answer a turn asking for a date of birth."""
+    """The answer to a turn asking for a date of birth: the next line, or the first of the next
+    few lines (none by the asker again) that holds a date."""
     answers = []
     for match in _BIRTH_QUESTION.finditer(text):
         line_start = text.rfind("\n", 0, match.start()) + 1
-        if DATE.search(text, line_start, match.end()) is None:
-            end = text.find("\n", match.end())
-            answers.append((match.end(), len(text) if end < 0 else end))
+        if DATE.search(text, line_start, match.end()) is not None:
+            continue
+        asker = _SPEAKER_LABEL.match(text, line_start)
+        start = match.end()
+        for _ in range(ANSWER_TURNS):
+            end = text.find("\n", start)
+            end = len(text) if end < 0 else end
+            speaker = _SPEAKER_LABEL.match(text, start)
+            if asker and speaker and speaker.group().strip() == asker.group().strip():
+                break
+            if DATE.search(text, start, end) or end == len(text):
+                answers.append((match.end(), end))
+                break
+            start = end + 1
     return answers
 
 
 def _cued(before: str) -> bool:
-    cues = list(_BIRTH_CUE.finditer(before))
-    return bool(cues) and _OTHER_EVENT.search(before, cues[-1].end()) is None
+    """A cue that ends within CUE_WINDOW characters of the date (it may start before them:
+    "Date of birth of the patient: ..."), with no other event's word or date after it."""
+    cues = [c for c in _BIRTH_CUE.finditer(before) if c.end() >= len(before) - CUE_WINDOW]
+    # a date between the cue and this one is the cue's ("DOB: 1993-04-27), starts on ...")
+    return (
+        bool(cues)
+        and _OTHER_EVENT.search(before, cues[-1].end()) is None
+        and DATE.search(before, cues[-1].end()) is None
+    )
+
+
+def _self_named(text: str, start: int) -> bool:
+    """The turn opens with a name the name lists know ("nikhil rao"), not "order placed"."""
+    turn = _SELF_NAMED.search(text, text.rfind("\n", 0, start) + 1, start)
+    if turn is None or _OTHER_EVENT.search(turn.group(1)):
+        return False
+    words = re.split(r"[ ]", turn.group(1))
+    given, surnames = name_lists()
+    return part(words[0], given) or part(words[-1], surnames)
 
 
 def _named_before(before: str) -> bool:
+    if _LABELLED_NAME.search(before):
+        return True
     run = _NAME_BEFORE.search(before)
     if run is None:
         return False
     words = run.group(1).split()
     titled = [w.capitalize() if w.isupper() else w for w in words]
     return not (set(titled) & _NOT_A_PERSON or is_organisation(titled, ""))
+
+
+def _said_after(text: str, end: int) -> bool:
+    """An age or a birth cue right after the date, said of it (no other date follows the cue:
+    "seen 2024-05-01, DOB 1970-03-02" names the second date)."""
+    line_end = text.find("\n", end)
+    after = text[end : len(text) if line_end < 0 else line_end][:60]
+    if _AGE_AFTER.match(after):
+        return True
+    cue = _CUE_AFTER.match(after)
+    return cue is not None and DATE.search(after, cue.end(), cue.end() + 20) is None
 
 
 class DateOfBirthRecognizer(_RegexRecognizer):
@@ -150,13 +234,15 @@ class DateOfBirthRecognizer(_RegexRecognizer):
         results = []
         for match in DATE.finditer(text):
             start, end = match.span()
-            line = text[max(0, start - CUE_WINDOW - 16) : start].rsplit("\n", 1)[-1]
-            before = _FORMAT_HINT.sub("", line)[-CUE_WINDOW:]
+            line = text[max(0, start - CUE_REACH - 16) : start].rsplit("\n", 1)[-1]
+            before = _FORMAT_HINT.sub("", line)[-CUE_REACH:]
             if (
                 _cued(before)
                 or _AGE_BEFORE.search(before)
                 or _named_before(text[max(0, start - 60) : start].rsplit("\n", 1)[-1])
+                or _self_named(text, start)
                 or any(s <= start and end <= e for s, e in [*answers, *cells])
+                or _said_after(text, end)
             ):
                 results.append(RecognizerResult(DOB, start, end, self.SCORE))
         return results

@@ -141,26 +141,56 @@ class NhsNumberRecognizer(NhsRecognizer):
         return [r for r in found if self.CUE.search(text[max(0, r.start - self.WINDOW) : r.start])]
 
 
-# Labels hospitals put before a record number ("MRN", "hospital no.", "chart #", "UR number"),
-# and national health numbers known by their own name: New Zealand's NHI, Ontario's OHIP health
-# card, Australia's Medicare number, a "health card" or "health insurance number".
-_RECORD_LABEL = (
-    r"(?i:\b(?:MRN|MR\#|medical[ ]record(?:[ ](?:number|no\.?|\#))?|"
-    r"med\.?[ ]?rec\.?(?:[ ]?(?:no\.?|\#))?|"
-    r"(?:chart|hosp(?:ital|\.)?|unit|patient|case[ ]?note|health[ ]record|record|NHS|CHI|MRD|"
-    r"UR|URN|EMR|EHR)[ ]?(?:number|no\.?|nr\.?|\#|id|identifier)|NHI(?:[ ](?:number|no\.?))?|"
-    r"OHIP(?:[ ](?:number|no\.?))?|health[ ](?:card|insurance)(?:[ ](?:number|no\.?|\#))?|"
-    r"medicare(?:[ ](?:card|number|no\.?))?|PHN|IHI)(?![\w]))(?:[ ]?\#(?=[ ]?:))?"
+# Cheap signs (substrings of the lower-cased text) that a record-number label may be present:
+# every label holds an identifier word, or is a number's own name (or a "UR" column header).
+RECORD_SIGNS = (
+    "id", "no", "nr", "num", "#", "ref", "code", "nº", "n°", "mrn", "mr#", "ur", "nhi", "ohip",
+    "phn", "ihi", "nhc", "medicare", "health card", "health insur", "ipp", "abha", "nosologico",
+    "processo", "dossier", "historia", "cartella", "expediente", "utente", "tarjeta",
+)  # fmt: skip
+
+# A record-number label is a grammar, not a list of one set's labels: whose record it is (the
+# patient's, the hospital's, a chart, a client's, a member's ...) and an identifier word (ID,
+# number, no., nr., nº, #, ref, nummer), in either order ("n.º processo", "número de historia"),
+# or fused as German and Dutch write it ("Patientennummer", "patiëntnummer"); plus the national
+# health numbers known by their own name (New Zealand's NHI, Ontario's OHIP health card,
+# Australia's Medicare number, Spain's NHC) and a one-letter series ("K-number"). Order,
+# invoice, case and policy numbers have no record word, so they are never taken.
+_RECORD_WHOSE = (
+    r"patient|patiënt|pat\.?|pt\.?|hospital|hosp\.?|chart|unit|client|member|maternity|"
+    r"case[ ]?note|(?:health|medical|clinical)[ ]record|med\.?[ ]?rec\.?|record|NHS|CHI|MRD|"
+    r"UR|URN|EMR|EHR|clinic|health[ ](?:card|insurance)|medicare(?:[ ]card)?|OHIP|NHI|"
+    # inpatient/outpatient and admission numbers; health-plan member numbers (US); Portugal's
+    # utente, Spain's health card
+    r"inpatient|outpatient|admission|beneficiary|subscriber|medicaid|insurance|utente|"
+    r"tarjeta[ ]sanitaria"
 )
-# A record number: letters and digits, dashed or spaced groups, a check letter at the end.
+_RECORD_ID = r"identifier|id|number|num|no\.?|nr\.?|n\.?[º°]|\#|ref(?:erence)?|code"
+_RECORD_FILE = (
+    r"utente|processo|dossier|historia(?:[ ]cl[ií]nica)?|cartella(?:[ ]clinica)?|expediente"
+)
+_RECORD_LABEL = (
+    rf"(?:(?i:\b(?:(?:{_RECORD_WHOSE})(?:['’]s)?[ ]?(?:{_RECORD_ID})(?![\w])|"
+    r"(?:patient(?:en)?|patiënt(?:en)?|krankenhaus|klinik|ziekenhuis|versicherten|aufnahme)"
+    r"(?:nummer|nr\.?)|"
+    rf"(?:n\.?[º°]|número|numéro|numero|nummer)[ ](?:(?:de|du|di|do|da)[ ])?(?:{_RECORD_FILE})|"
+    r"MRN|MR\#|medical[ ]record|NHI|OHIP|PHN|IHI|NHC|medicare|health[ ](?:card|insurance)|"
+    r"UHID|IPP|ABHA|nosologico)"
+    r"(?![\w]))|\b[A-Z]-number\b)(?:[ ]?\#(?=[ ]?:))?"
+)
+# A record number: letters and digits, dashed, slashed or spaced groups, a check letter or a
+# check digit at the end (`RX-2291-04`, `M/447120`, `7781203-K`, `7723-1190-4`, `55 20 118`).
 _RECORD_VALUE = (
-    r"(?:[A-Z]{1,3}-?\d{4,10}|[A-Z]{3}\d{2}[A-Z]{2}|\d{2,5}(?:-\d{2,6}){1,3}(?:-[A-Z]{2})?|"
-    r"\d{4}[ ]\d{5}[ ]\d{1,2}|\d{4}(?:[ ]\d{4}){1,3}|\d{3,4}[ ]\d{3}[ ]\d{3,4}|"
-    r"\d{5,10}[A-Z]?)"
+    r"(?:[A-Z]{1,3}\d{0,3}[-/ ]?\d{4,10}(?:-\d{1,4})?|[A-Z]{3}\d{2}[A-Z]{2}|"
+    r"\d{2,5}(?:-\d{1,6}){1,3}(?:-[A-Z]{1,2})?|"
+    r"\d{4}[ ]\d{5}[ ]\d{1,2}|\d{4}(?:[ ]\d{4}){1,3}|\d{2,4}(?:[ ]\d{2,4}){2}|"
+    r"\d{2,4}/\d{3,8}|\d{5,10}(?:-?[A-Z])?|"
+    r"[a-z]{1,3}\d{0,3}[-/]?\d{4,10}(?:-\d{1,4})?)"  # typed in lower case in a chat: "rx-220914"
 )
 # Between the label and the number: "MRN: ", "MRN-", "MRN no. ", "medical record number is ".
 _RECORD_GAP = r"(?:[ ]?[:#-][ ]?|[ ](?i:no\.?|is|was)[ ]|[ ])?"
-_RECORD_HEADER = re.compile(_RECORD_LABEL)
+# A column headed by the record label alone ("UR", "URN"), which in running text would be "your".
+_RECORD_HEADER = re.compile(rf"{_RECORD_LABEL}|(?i:URN?)")
 
 
 class MedicalRecordNumberRecognizer(_RegexRecognizer):
@@ -181,6 +211,44 @@ class MedicalRecordNumberRecognizer(_RegexRecognizer):
                 if self.VALUE.fullmatch(text, start, end):
                     results.append(RecognizerResult(MRN, start, end, self.SCORE))
         return results
+
+
+class ContextRecordRecognizer(_RegexRecognizer):
+    """A number after a bare identifier word ("identifier: MH 004417", "ID 7781203-K") is a
+    record number only where the words before it say whose (a patient, a ward, a date of
+    birth): it scores below the threshold alone and Presidio's context boost
+    (pii_context.WordContextEnhancer) lifts it. "Order ID", "Employee ID" are left alone."""
+
+    ENTITY = MRN
+    SCORE = 0.3
+    CONTEXT = (
+        "patient", "pt", "pat", "hospital", "ward", "clinic", "admitted", "admission",
+        "discharge", "referral", "dob", "birth", "chart", "nhs", "gp", "consultant", "triage",
+    )  # fmt: skip
+    # A bare identifier word, or a label a record shares with other documents: a file, folder,
+    # registration, episode or encounter number; "IP no." / "OP no." / "CR no." (Indian
+    # hospitals' inpatient, outpatient and central registration numbers).
+    PATTERNS = (
+        re.compile(
+            r"(?:\b([^\W\d_]+['’]?s?)[ ])?(?i:\b(?:identifier|id|ident|(?:file|folder|reg|regn|"
+            r"registration|episode|encounter|IP|OP|CR)\.?[ ]?(?:no\.?|nr\.?|number|\#|id)(?![\w])))"
+            rf"\.?{_RECORD_GAP}({_RECORD_VALUE})(?![\w-])"
+        ),
+    )
+
+    # Words that may stand before the label; any other names whose ID it is ("Order ID").
+    OPEN_WORDS = frozenset(
+        {"the", "a", "an", "my", "your", "his", "her", "their", "its", "and", "patient",
+         "patient's", "hospital", "clinic", "medical", "pt", "pat", "health"}
+    )  # fmt: skip
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.context = list(self.CONTEXT)
+
+    def accept(self, match: re.Match[str]) -> tuple[int, int] | None:
+        before = match.group(1)
+        return match.span(2) if before is None or before.lower() in self.OPEN_WORDS else None
 
 
 def luhn_valid(digits: str) -> bool:
@@ -230,10 +298,11 @@ _PHONE_CUE = (
 )
 _PHONE_LAYOUT = r"(?:\+|00)?\(?\d[\d ()./-]{5,18}\d"
 _EXTENSION = r"[ ]?(?:x|ext\.?)[ ]?\d{1,6}"
-# A chat turn that asks for a phone number (not an account, order or card number); the next turn
-# answers it.
+# A chat turn that asks for a phone number (not an account, order or card number: "the best
+# number to get you on?", "a number we can call"); the next turn answers it.
 _PHONE_QUESTION = (
-    rf"(?im:\b(?:{_PHONE_CUE}|(?:contact|callback|phone|mobile|cell)[ ]?(?:number|no\.?))\b"
+    rf"(?im:\b(?:{_PHONE_CUE}|(?:contact|callback|phone|mobile|cell|best|good)[ ]?(?:number|no\.?)|"
+    r"number[ ](?:to|we[ ]can|i[ ]can)[ ](?:call|reach|get|ring|text|contact))\b"
     r"[^\n]*\n[ ]*[^\W\d_][\w .()'-]{0,24}:[^\n\d+]{0,30})"
 )
 

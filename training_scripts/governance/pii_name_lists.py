@@ -8,10 +8,16 @@ from __future__ import annotations
 
 import functools
 import importlib
+import importlib.util
+import json
 import pkgutil
 import re
 import unicodedata
+from pathlib import Path
 
+import faker.providers.address.en_AU
+import faker.providers.address.en_CA
+import faker.providers.address.en_US
 import faker.providers.job
 import faker.providers.person
 from spacy.lang.en.stop_words import STOP_WORDS
@@ -51,6 +57,42 @@ COMMON_WORDS = frozenset(
         "chad sierra santa san angeles shall carrier carry kong"
     )
 )
+# A name never contains these, nor is followed by a legal suffix: the capitalised words are an
+# organisation ("Blue Ocean Freight", "Kestrel Holdings Ltd"), not a person. Checked against
+# Faker's en_US first and last names: none of them is a name there.
+ORG_SUFFIXES = {
+    "Inc", "LLC", "Ltd", "Limited", "Corp", "Corporation", "Company", "Co", "LLP", "LP", "PLC",
+    "plc", "GmbH", "AG", "SA", "BV", "NV", "Pte", "Pty", "SAS", "SpA", "AB", "AS", "Oy", "KK",
+    # legal forms of other registers (Portugal/Brazil, Germany, Belgium, Czechia, Croatia,
+    # Poland, Spain, Italy, France, India)
+    "Lda", "Ltda", "GbR", "KG", "OHG", "eG", "eV", "CommV", "BVBA", "VOF", "vos", "sro",
+    "jdoo", "doo", "sc", "SCom", "SL", "SRL", "Srl", "SARL", "SNC", "Pvt", "Sdn", "Bhd", "Tbk",
+    "OG", "SCS",  # Austria's partnership, Belgium's and Romania's limited partnership
+}  # fmt: skip
+ORG_WORDS = ORG_SUFFIXES | {
+    "Group", "Holdings", "Partners", "Associates", "Bank", "Hospital", "Clinic", "Health",
+    "Healthcare", "Pharma", "Pharmaceuticals", "Labs", "Laboratories", "Systems", "Services",
+    "Solutions", "Consulting", "Technologies", "Software", "Networks", "Shipping", "Freight",
+    "Forwarding", "Lines", "Cargo", "Logistics", "Maritime", "Marine", "Transport", "Container",
+    "Containers", "Trading", "Traders", "Imports", "Exports", "Commodities", "Supply",
+    "Industries", "Enterprises", "Ventures", "Insurance", "Airlines", "Airways", "Motors",
+    "Properties", "Realty", "Construction", "Engineering", "Energy", "Foods", "Agreement", "Act",
+    "Court", "University", "College", "Institute", "Center", "Centre", "Foundation", "Trust",
+    "Agency", "Association", "Society", "Analytics", "Diagnostics", "Biotech", "Medical",
+    "Estates", "Homes", "Supplies", "Scientific", "Advisors", "Advisers", "Furniture", "Rail",
+    "Railways", "Lettings", "Textiles", "Components", "Tools", "Wealth", "Capital", "Finance",
+    "Financial", "Investments", "Media", "Studios", "Publishing", "Press", "Retail",
+    "Stores", "Brewery", "Farms", "Dairy", "Bakery", "Printing", "Packaging", "Plastics",
+    "Chemicals", "Steel", "Metals", "Mining", "Oil", "Gas", "Power", "Utilities", "Telecom",
+    "Communications", "Digital", "Electronics", "Devices", "Instruments", "Optics", "Apparel",
+    "Fashion", "Sons", "Brothers", "Bros", "Club", "Grupa", "Despacho", "Stichting",
+    # legal forms and register words seen in the tuning sets (Portugal/Brazil, France, Poland,
+    # Spain, Belgium/Netherlands, Denmark, Hungary, Vietnam, Germany's local court)
+    "CRL", "S/A", "Cie", "Spj", "SLL", "CV", "ApS", "Kft", "Stowarzyszenie", "Công",
+    "Amtsgericht", "Consultancy",
+    "Fundación", "Fondation", "Verein", "Cooperative", "Cooperativa", "Filhos", "Hijos",
+    "Figli", "Fils", "Söhne", "Zonen", "dd", "Spk", "Perum", "Persero",
+}  # fmt: skip
 _FOLD = str.maketrans({"ı": "i", "ł": "l", "ø": "o", "đ": "d", "ß": "ss", "æ": "ae", "œ": "oe"})
 
 
@@ -115,3 +157,63 @@ def job_words() -> frozenset[str]:
             for title in getattr(provider, "jobs", ()):
                 words.update(fold(w) for w in re.findall(r"[^\W\d_]+", title) if len(w) > 2)
     return frozenset(words - STOP_WORDS - first - last)
+
+
+@functools.cache
+def seen_words() -> frozenset[str]:
+    """Lower-case words of the small spaCy model's vocabulary (its `vocab/strings.json`, read
+    from disk: the live string store also grows with every text processed). The words of the
+    English it was trained on: "house", "surgery", "grace", "milton", but not most names of
+    languages it rarely saw ("tevita", "mthunzi", "kuanysh"). Always the small model's, so the
+    rules that read it do not change with `pii_ner_model`."""
+    from training_scripts.governance.pii_ner import MODEL_PACKAGES  # pii_ner imports this module
+
+    for package in MODEL_PACKAGES:
+        spec = importlib.util.find_spec(package)
+        if spec is None or spec.origin is None:
+            continue
+        for path in sorted(Path(spec.origin).parent.glob("*/vocab/strings.json")):
+            strings = json.loads(path.read_text(encoding="utf-8"))
+            return frozenset(s for s in strings if s.isalpha() and s.islower())
+    raise RuntimeError(f"none of {MODEL_PACKAGES} is installed (training_scripts/requirements.txt)")
+
+
+def rare(word: str) -> bool:
+    """A word the model never saw in English text, of 3+ letters: in a name slot after a cue, most
+    likely a name from a language it rarely saw ("hi kalani", "Next of kin Adaeze")."""
+    pieces = fold(word).split("-")
+    if _TECHNICAL.search(pieces[-1]):
+        return False
+    return len(word) > 2 and all(p.isalpha() and p not in seen_words() for p in pieces)
+
+
+# Endings of medical, chemical and technical words, not of names: "Radiology", "Echocardiography",
+# "firmware", "Mirtazapine" (drug stems as in pii_ner._DRUG_STEM; not "-ine", as in "Losaline").
+_TECHNICAL = re.compile(
+    r"(?:ology|graphy|scopy|ectomy|otomy|plasty|itis|osis|aemia|emia|algia|pathy|gram|ware|"
+    r"ase|mab|nib|pril|olol|azole|cycline|statin|sartan|xaban|apine|amine|idine|mycin|cillin)$"
+)
+
+
+def plain_word(word: str) -> bool:
+    """An English word no locale lists as a given name or surname ("Surgery", "Teams", "Hue")."""
+    folded = fold(word)
+    first, last = name_lists()
+    if len(folded) < 3 or folded in PARTICLES:  # "Ní", "van", "Al" join names
+        return False
+    return folded in seen_words() and folded not in first and folded not in last
+
+
+# States, provinces and countries (Faker's English address lists): a capitalised word before
+# ", Oregon" or ", Jamaica" is a town, not a person (less those that are given names too:
+# "Carter, Virginia"; no abbreviations: "Jane Okoro, MD" is a doctor, not Maryland).
+REGIONS = frozenset(
+    r
+    for r in [
+        *faker.providers.address.en_US.Provider.states,
+        *faker.providers.address.en_US.Provider.countries,
+        *faker.providers.address.en_AU.Provider.states,
+        *faker.providers.address.en_CA.Provider.provinces,
+    ]
+    if fold(r) not in name_lists()[0]
+)

@@ -26,12 +26,21 @@ from spacy.tokens import Doc
 
 from training_scripts.governance import pattern_screen
 from training_scripts.governance.pattern_screen import may_match
+from training_scripts.governance.pii_heads import HeadWords
+from training_scripts.governance.pii_name_cues import (
+    INTRODUCED_LOWER,
+    human_verb_spans,
+    ner_disagrees,
+    role_spans,
+    unlisted_name,
+)
 from training_scripts.governance.pii_name_lists import (
     COMMON_WORDS,
     PARTICLES,
     fold,
     name_lists,
     part,
+    plain_word,
 )
 from training_scripts.governance.pii_recognizers import (
     _CAPS_NOT_NAMES,
@@ -45,7 +54,6 @@ from training_scripts.governance.pii_recognizers import (
 )
 
 GAZETTEER_RECOGNIZER = "NameGazetteer"
-_MAX_JUDGED = 500_000  # distinct words whose judgement `_heads` keeps
 _STREET_WORD = re.compile(rf"(?:{_STREET_TYPES})\b")
 _EPONYM_NOUN = re.compile(
     r"(?:'s)?[ -](?:disease|syndrome|palsy|lymphoma|sign|test|score|scale|procedure|"
@@ -92,28 +100,23 @@ _CUED_GIVEN_NAME = re.compile(
     r"i[ ]am|my[ ]name[ ]is|(?:my|his|her|our)[ ](?:wife|husband|son|daughter|mum|mom|mother|"
     r"father|dad|brother|sister|partner|colleague|friend)|(?:surgeon|assistant|anaesthetist|"
     r"anesthetist|scrub[ ]nurse|nurse|midwife|physician|clinician|witness|reporter|contact|"
-    r"interpreter|carer|wife|husband|son|daughter|mother|father|partner|spouse|brother|sister)"
-    r"[ ]?:)),?[ ]"
+    r"interpreter|carer|wife|husband|son|daughter|mother|father|partner|spouse|brother|sister|"
+    # ("Agent:" is a chat speaker: "Agent: Lo siento" is speech)
+    r"owner|assignee|apologies|next[ ]of[ ]kin)[ ]?:|next[ ]of[ ]kin|"
+    # ... or a verb of meeting or handing over: "Discussed with Rustam", "passed to Ingrid"
+    r"discussed[ ]with|spoke[ ](?:to|with)|met[ ]with|handed[ ]over[ ]to|passed[ ]to|"
+    r"escalated[ ]to|copied)),?[ ]"
     r"(?=([^\W\d_]+(?:-[^\W\d_]+)?)(?![\w'’-]))"  # a lookahead: "Hi, it's Jo-Anne" cues twice
 )
-# Two or three lower-case words a chat introduces as the writer ("hi its priya sharma calling",
-# "im stephen hunter, wrong charge") or a label names, one of them a listed name part that is no
-# English word.
-_INTRODUCED_LOWER = re.compile(
-    r"(?i:\b(?:it['’]?s|this[ ]is|i['’]?m|i[ ]am|my[ ]name[ ]is|name[ ]is|speaking[ ]to|"
-    # ... or a form or party label writes in lower case ("Employee: szymon klęczar,")
-    r"(?:customer|caller|client|patient|employee|employer|licensee|licensor|tenant|landlord|"
-    r"guarantor|borrower|buyer|seller|witness|re|name)[ ]?[:,]))[ ]"
-    r"((?-i:[^\W\d_A-Z]+(?:-[^\W\d_A-Z]+)?(?:[ ][^\W\d_A-Z]+(?:-[^\W\d_A-Z]+)?){1,2}))"
-    r"(?=[,.!?;:\n]|$|[ ](?:here|calling|speaking|from|again)\b)"
-)
+_SIGNED = re.compile(r"(?i:signed|submitted|spoke|my|his|her|our)\b")
 # A chat line's speaker label: "Heike: the app crashes on start".
 _LABEL_LINE = re.compile(r"^[ \t]*([^\W\d_]+(?:-[^\W\d_]+)?):[ ]", re.MULTILINE)
 # "Okafor, Somtochukwu." ending a field, not inside a list ("Segers, Gilles and Collin"): a
 # surname (listed, or in no list) and a listed given name.
 _LAST_FIRST = re.compile(
     r"(?<!,[ ])\b([A-Z][^\W\d_]+(?:-[A-Z][^\W\d_]+)?),[ ]([A-Z][^\W\d_]+(?:-[A-Z]?[^\W\d_]+)?)"
-    r"(?=[ \t]*(?:[.;)\n\"”]|$))"  # a quoted e-mail display name too: "Ahmed, Yusuf" <...>
+    # a quoted e-mail display name too: "Ahmed, Yusuf" <...>; a case title: "Mutua, Wanjiru v X"
+    r"(?=[ \t]*(?:[.;)\n\"”]|$)|[ ]v\.?[ ])"
 )
 # Words a greeting is addressed to that some locale also lists as a given name.
 _NOT_ADDRESSEES = frozenset(
@@ -160,8 +163,9 @@ class NameGazetteerRecognizer(LocalRecognizer):
     def load(self) -> None:
         self.first, self.last = name_lists()
         self.known = self.first | self.last
-        self._judged: set[str] = set()  # words `_heads` has judged, and those that can start
-        self._head_words: set[str] = set()
+        self._starts = HeadWords(
+            lambda w: "-" in w or fold(w) in self.known or (len(w) == 1 and w.isupper())
+        )
 
     def analyze(
         self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
@@ -188,6 +192,8 @@ class NameGazetteerRecognizer(LocalRecognizer):
                 for r in results
                 # a cue outweighs the place label ("Valentina: the app crashes", "hi Sofia")
                 if ((r.start, r.end) not in places or r.score == self.CUED_SCORE)
+                # ... which, with no cue, an organisation or place label on English words beats
+                and (r.score == self.CUED_SCORE or not ner_disagrees(doc, text, r.start, r.end))
                 # "Dublin, Ireland": a "Last, First" pair whose first part the model calls a place
                 and not (_LAST_FIRST.fullmatch(text, r.start, r.end) and _place_first(r, places))
             ]
@@ -203,21 +209,8 @@ class NameGazetteerRecognizer(LocalRecognizer):
         return results
 
     def _heads(self, words: list[re.Match[str]]) -> list[int]:
-        """The indexes of the words `_name_at` can start a name at (an initial, a hyphenated or
-        a listed word), each distinct word judged once a process: most prose is skipped."""
-        texts = [w.group() for w in words]
-        distinct = set(texts)
-        if unjudged := distinct - self._judged:
-            if len(self._judged) > _MAX_JUDGED:  # a bound on memory over a huge corpus
-                self._judged, self._head_words = set(), set()
-            self._head_words |= {
-                w
-                for w in unjudged
-                if "-" in w or fold(w) in self.known or (len(w) == 1 and w.isupper())
-            }
-            self._judged |= unjudged
-        heads = distinct & self._head_words
-        return [i for i, w in enumerate(texts) if w in heads] if heads else []
+        """The indexes of the words `_name_at` can start a name at: most prose is skipped."""
+        return self._starts.indexes([w.group() for w in words])
 
     def _cued_spans(self, text: str) -> list[tuple[int, int]]:
         """Lone given names after a cue or as a chat speaker's label, and "Last, First" names."""
@@ -236,13 +229,17 @@ class NameGazetteerRecognizer(LocalRecognizer):
                 for m in _LABEL_LINE.finditer(text)
                 if _title(m[1]) and fold(m[1]) not in COMMON_WORDS and self._cued_given_name(m[1])
             ]
-        introduced = may_match(_INTRODUCED_LOWER, folded)
-        for match in _INTRODUCED_LOWER.finditer(text) if introduced else ():
+        introduced = may_match(INTRODUCED_LOWER, folded)
+        for match in INTRODUCED_LOWER.finditer(text) if introduced else ():
             names = match[1].split(" ")
-            if all(n not in STOP_WORDS and len(n) > 1 for n in names) and any(
-                part(n, self.known) and fold(n) not in COMMON_WORDS for n in names
+            if _SIGNED.match(match[0]) and any(plain_word(n) for n in names):
+                continue  # "signed by return post": English words, not a name
+            if all(n not in STOP_WORDS and len(n) > 1 for n in names) and (
+                any(part(n, self.known) and fold(n) not in COMMON_WORDS for n in names)
+                or unlisted_name(names)
             ):
                 spans.append(match.span(1))
+        spans += [*role_spans(text), *human_verb_spans(text)]
         for match in _LAST_FIRST.finditer(text) if may_match(_LAST_FIRST, folded) else ():
             surname, given = match[1], match[2]
             listed = part(surname, self.last) or fold(surname) not in self.known

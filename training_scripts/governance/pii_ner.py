@@ -34,7 +34,13 @@ from spacy.language import Language
 from spacy.pipeline import Tok2Vec
 from spacy.tokens import Doc, Span
 
-from training_scripts.governance.pii_name_lists import COMMON_WORDS, fold, name_lists
+from training_scripts.governance.pii_name_lists import (
+    COMMON_WORDS,
+    REGIONS,
+    fold,
+    name_lists,
+    plain_word,
+)
 from training_scripts.governance.pii_names import PLACE_AFTER, place_named_after
 from training_scripts.governance.pii_recognizers import LOWER, PERSON, UPPER, is_organisation
 
@@ -220,7 +226,10 @@ _EPONYM_AFTER = re.compile(
     r"(?:'s|')?(?:[ -](?-i:[A-Z][a-z]+))?[ ](?:disease|syndrome|test|sign|score|scale|virus|"
     r"pattern|phenomenon|palsy|thyroiditis|oesophagus|esophagus|lymphoma|sarcoma|procedure|"
     r"manoeuvre|maneuver|classification|criteria|cells?|reflex|ulcer|block|fracture|unit|"
-    r"clinic|protocol|pump|vaccine|pacemaker|device|inhaler|tablets?|injection|pen)\b",
+    r"clinic|protocol|pump|vaccine|pacemaker|device|inhaler|tablets?|injection|pen|"
+    # instruments, manoeuvres and signs named after people: "Foley catheter", "Kussmaul breathing"
+    r"catheter|breathing|respirations?|triad|gait|forceps|tube|needle|incision|splint|frame|"
+    r"stockings|valve|mask|nodes?|position|repair|operation|drain|shunt|index|grade|stage)\b",
     re.IGNORECASE,
 )
 # "Romberg negative", "Lachman positive": an examination finding named after its describer.
@@ -231,7 +240,9 @@ _DRUG_STEM = re.compile(
     r"tidine|parin|xaban|gatran|gliptin|gliflozin|glutide|formin|cycline|oxetine|triptan|setron|"
     r"lukast|dronate|semide|thiazide|profen|coxib|azepam|zolam|done|barb|caine|vudine|navir)"
 )
-_INITIAL = re.compile(r"[^\W\d_]\.")  # "M." in "M. Lozano" is no abbreviation
+_INITIAL = re.compile(r"[^\W\d_]\.")
+_POSSESSIVE = re.compile(r"['’]s?$")
+_REGION_AFTER = re.compile(r",[ ]([A-Z]\w*(?:[ ][A-Z]\w*){0,2})")
 _EPONYM_INSIDE = re.compile(r"[A-Z][a-z]+-[A-Z][a-z]+(?:-[A-Z][a-z]+)?$")  # Wolff-Parkinson-White
 
 
@@ -248,6 +259,10 @@ def caps_name(words: list[str]) -> bool:
     parts = _name_parts()
     listed = [w for w in words if len(w) >= 4 and any(fold(p) in parts for p in w.split("-"))]
     return 2 <= len(words) <= 4 and all(w.isupper() for w in words) and bool(listed)
+
+
+def _names_a_region(words: list[str]) -> bool:
+    return any(" ".join(words[:n]) in REGIONS for n in range(1, len(words) + 1))
 
 
 def _clip_at_line_break(text: str, result: RecognizerResult) -> None:
@@ -280,6 +295,13 @@ def keep_person_span(text: str, result: RecognizerResult) -> bool:
         return False
     # "Church Lane surgery", "Victoria Park clinic", "Florence Nightingale Ward"
     if PLACE_AFTER.match(after) or place_named_after(text, result.start, words):
+        return False
+    # "Ridgeway Surgery", "Riverside Practice": ends in a place word that is no surname
+    last = _POSSESSIVE.sub("", words[-1].rstrip(".,;:"))
+    if len(words) > 1 and PLACE_AFTER.fullmatch(" " + last) and plain_word(last):
+        return False
+    # "Eugene, Oregon", "Kingston, Jamaica": a town, then its state, province or country
+    if (region := _REGION_AFTER.match(after)) and _names_a_region(region[1].split(" ")):
         return False
     if (
         span.islower()

@@ -18,8 +18,12 @@ import re
 from presidio_analyzer import LocalRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 from spacy.lang.en.stop_words import STOP_WORDS
+from spacy.tokens import Doc
 
 from training_scripts.governance.pattern_screen import fold, present, screen
+from training_scripts.governance.pii_name_cues import ner_disagrees
+from training_scripts.governance.pii_name_lists import ORG_SUFFIXES as _ORG_SUFFIXES
+from training_scripts.governance.pii_name_lists import ORG_WORDS as _ORG_WORDS
 
 PERSON, ADDRESS, MRN, DOB = "PERSON", "STREET_ADDRESS", "MEDICAL_RECORD_NUMBER", "DATE_OF_BIRTH"
 
@@ -90,14 +94,17 @@ _LAST_FIRST = rf"(?:{_NAME}(?:[ ]{_NAME})?,[ ]{_NAME}(?:[ ]{_NAME})?|{_CAPS_RUN}
 # Form and heading labels a name follows after a colon, in any case ("PATIENT:", "Surgeon:").
 _NAME_LABELS = (
     r"patient|pt|name|surgeon|assistant|anaesthetist|anesthetist|director|witness|sender|"
-    r"signatory|nurse|physician|clinician|doctor|next[ ]of[ ]kin|submitted[ ]by"
+    r"signatory|nurse|physician|clinician|doctor|next[ ]of[ ]kin|submitted[ ]by|partner|"
+    r"spouse|guardian|carer|interpreter|assignee|prepared[ ]by|approved[ ]by|checked[ ]by|"
+    r"verified[ ]by|seen[ ]by"
 )
 # Abbreviations a capitals run after a label may take in: "PATIENT: OKONKWO CHIDI MRN 4471".
 _CAPS_NOT_NAMES = {"MRN", "DOB", "NHS", "ID", "SSN", "DOD", "AGE", "SEX", "HN", "CHI", "UR"}
 _RELATIVES = (
     r"wife|husband|son|daughter|mum|mom|mother|father|dad|brother|sister|partner|niece|nephew|"
     r"aunt|uncle|grandson|granddaughter|grandmother|grandfather|twin|fianc[ée]e?|spouse|child|"
-    r"stepson|stepdaughter|cousin|friend|carer|neighbour|neighbor"
+    r"stepson|stepdaughter|cousin|friend|carer|neighbour|neighbor|next[ ]of[ ]kin|flatmate|"
+    r"housemate|roommate|colleague|boyfriend|girlfriend|grandma|grandpa|guardian"
 )
 _STOP = r"(?:gp|md|and|or|the|is|was|for|to|at|on|in|of|with|has|had|dob|re|from|by|his|her)"
 _LOWER_NAME = rf"(?!{_STOP}\b)[{LOWER}]{{2,}}(?:-[{LOWER}]+)?"
@@ -125,42 +132,6 @@ _PERSON_VERBS = (
     r"phoned|rang|missed|refused|came|declined|agreed|signed|consented|complained|returned"
 )
 _GREETINGS = r"Dear|Hi|Hello|Hey|Thanks|Thank you"
-# A name never contains these, nor is followed by a legal suffix: the capitalised words are an
-# organisation ("Blue Ocean Freight", "Kestrel Holdings Ltd"), not a person. Checked against
-# Faker's en_US first and last names: none of them is a name there.
-_ORG_SUFFIXES = {
-    "Inc", "LLC", "Ltd", "Limited", "Corp", "Corporation", "Company", "Co", "LLP", "LP", "PLC",
-    "plc", "GmbH", "AG", "SA", "BV", "NV", "Pte", "Pty", "SAS", "SpA", "AB", "AS", "Oy", "KK",
-    # legal forms of other registers (Portugal/Brazil, Germany, Belgium, Czechia, Croatia,
-    # Poland, Spain, Italy, France, India)
-    "Lda", "Ltda", "GbR", "KG", "OHG", "eG", "eV", "CommV", "BVBA", "VOF", "vos", "sro",
-    "jdoo", "doo", "sc", "SCom", "SL", "SRL", "Srl", "SARL", "SNC", "Pvt", "Sdn", "Bhd", "Tbk",
-    "OG", "SCS",  # Austria's partnership, Belgium's and Romania's limited partnership
-}  # fmt: skip
-_ORG_WORDS = _ORG_SUFFIXES | {
-    "Group", "Holdings", "Partners", "Associates", "Bank", "Hospital", "Clinic", "Health",
-    "Healthcare", "Pharma", "Pharmaceuticals", "Labs", "Laboratories", "Systems", "Services",
-    "Solutions", "Consulting", "Technologies", "Software", "Networks", "Shipping", "Freight",
-    "Forwarding", "Lines", "Cargo", "Logistics", "Maritime", "Marine", "Transport", "Container",
-    "Containers", "Trading", "Traders", "Imports", "Exports", "Commodities", "Supply",
-    "Industries", "Enterprises", "Ventures", "Insurance", "Airlines", "Airways", "Motors",
-    "Properties", "Realty", "Construction", "Engineering", "Energy", "Foods", "Agreement", "Act",
-    "Court", "University", "College", "Institute", "Center", "Centre", "Foundation", "Trust",
-    "Agency", "Association", "Society", "Analytics", "Diagnostics", "Biotech", "Medical",
-    "Estates", "Homes", "Supplies", "Scientific", "Advisors", "Advisers", "Furniture", "Rail",
-    "Railways", "Lettings", "Textiles", "Components", "Tools", "Wealth", "Capital", "Finance",
-    "Financial", "Investments", "Media", "Studios", "Publishing", "Press", "Retail",
-    "Stores", "Brewery", "Farms", "Dairy", "Bakery", "Printing", "Packaging", "Plastics",
-    "Chemicals", "Steel", "Metals", "Mining", "Oil", "Gas", "Power", "Utilities", "Telecom",
-    "Communications", "Digital", "Electronics", "Devices", "Instruments", "Optics", "Apparel",
-    "Fashion", "Sons", "Brothers", "Bros", "Club", "Grupa", "Despacho", "Stichting",
-    # legal forms and register words seen in the tuning sets (Portugal/Brazil, France, Poland,
-    # Spain, Belgium/Netherlands, Denmark, Hungary, Vietnam, Germany's local court)
-    "CRL", "S/A", "Cie", "Spj", "SLL", "CV", "ApS", "Kft", "Stowarzyszenie", "Công",
-    "Amtsgericht", "Consultancy",
-    "Fundación", "Fondation", "Verein", "Cooperative", "Cooperativa", "Filhos", "Hijos",
-    "Figli", "Fils", "Söhne", "Zonen", "dd", "Spk", "Perum", "Persero",
-}  # fmt: skip
 # A firm named for its partners, surnames only: "Boyd, Allen and Chase", "Van Hecke, Van Hoof en
 # Nuyts" (people listed in a text carry given names: "Ana Lima, Bo Chen and Tim Ray").
 _SURNAME = rf"(?:(?:Van|Von|De|Mac|Mc|Ó|O'|Ní|Da|Di|Le|La)[ ]?)?[{UPPER}][{LOWER}'’-]+"
@@ -198,6 +169,11 @@ _NOT_NAME_STARTS = {
 }  # fmt: skip
 
 
+# A title, a label's colon or a relative right before a name: the NER model's label does not
+# overrule these ("Dr. Grace Hill", "Patient: Jordan River").
+_STRONG_CUE = re.compile(rf"(?:\b(?:{_TITLES})\.?|:|(?i:\b(?:{_RELATIVES})),?)[ ]*$")
+
+
 # Every full name (_FULL) contains this; text without it (most prose: one capital per
 # sentence) skips the patterns that need a full name, the costly cue alternation above all.
 _TWO_CAPITALISED = re.compile(
@@ -217,6 +193,9 @@ class PersonNameRecognizer(_RegexRecognizer):
     SCORE = 0.86
     SINGLE_NAME_PATTERNS = (
         re.compile(rf"\b(?:{_TITLES})\.?[ ]((?:{_PARTICLE}[ ])*(?:{_FULL}|{_NAME}))(?![\w])"),
+        # nursing grades, clergy and ranks before a full name ("RN Emeka Chukwudi"), not before
+        # one word, which is as often a heading ("RN Assessment", "Sgt Review")
+        re.compile(rf"\b(?:RN|RGN|RMN|Cllr|Capt|Sgt|Rabbi|Imam|Pastor)\.?[ ]({_FULL})(?![\w])"),
         # lower-case title and name in chats and quick notes: "dr. mensah", "mr nguyen van thanh",
         # "ms. Ndabandaba"
         re.compile(
@@ -231,15 +210,17 @@ class PersonNameRecognizer(_RegexRecognizer):
             rf"(?i:\b(?:{_RELATIVES}|it['’]?s|this[ ]is|i['’]?m))\b,?[ ]((?-i:{_INITIAL_FIRST}))"
             rf"(?![\w])"
         ),
-        # agent tags: "Agent (Priya):", "[Agent Tomás]", "Agent Lukas:", "Support (Aroha):"
+        # agent tags: "Agent (Priya):", "[Agent Tomás]", "Agent Lukas:", "Support (Aroha):", also
+        # after a chat timestamp ("[10:03] Agent Priyanka:")
         re.compile(
-            rf"(?:^|\[)(?:Agent|Support|Advisor|Adviser|Rep|Operator|Specialist)[ ]?"
+            rf"(?:^|\[|\][ ]?)(?:Agent|Support|Advisor|Adviser|Rep|Operator|Specialist)[ ]?"
             rf"(?:\(({_NAME})\)|({_NAME})(?=\]|:))",
             re.MULTILINE,
         ),
         # a sign-off line and the name under it: "Kind regards,\nSipho"
         re.compile(
-            rf"(?i:regards|thanks|thank[ ]you|cheers|best|sincerely|best[ ]wishes)[,.!]?[ ]*\n"
+            rf"(?i:regards|thanks|thank[ ]you|cheers|best|sincerely|wishes|warmly|respectfully)"
+            rf"[,.!]?[ ]*\n"
             rf"[ ]*((?-i:{_FULL}|{_NAME}))[ ]*(?:\n|$)"
         ),
         # a quoted nickname: 'Bobby' (Robert Tran), Bartholomew "Bart" De Smedt
@@ -282,6 +263,22 @@ class PersonNameRecognizer(_RegexRecognizer):
 
     def patterns_for(self, text: str) -> tuple[re.Pattern[str], ...]:
         return self.PATTERNS if _TWO_CAPITALISED.search(text) else self.SINGLE_NAME_PATTERNS
+
+    def analyze(
+        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
+    ) -> list[RecognizerResult]:
+        """... less the spans a weak cue found ("from Port Talbot", "Microsoft Teams is") that
+        the NER model calls an organisation or place (`pii_name_cues.ner_disagrees`)."""
+        results = super().analyze(text, entities, nlp_artifacts)
+        doc = nlp_artifacts.tokens if nlp_artifacts is not None else None
+        if not isinstance(doc, Doc):
+            return results
+        return [
+            r
+            for r in results
+            if _STRONG_CUE.search(text, max(0, r.start - 30), r.start)
+            or not ner_disagrees(doc, text, r.start, r.end)
+        ]
 
     def accept(self, match: re.Match[str]) -> tuple[int, int] | None:
         group = 1 if match.group(1) is not None or match.re.groups < 2 else 2

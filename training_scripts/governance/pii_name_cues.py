@@ -1,0 +1,114 @@
+"""Name cues that do not need the name in a list, and the NER model's word against a weak name.
+
+The gazetteer (`pii_names.py`) trusts a lone word or a lower-case pair only when Faker lists it;
+names of languages Faker and the small NER model rarely saw ("Mthunzi", "tevita fifita") were
+missed wherever no title came before them. A word the model never saw in English text
+(`pii_name_lists.rare`) in a slot where a name is expected (a role in brackets after it, a human
+verb after it, a date after a lower-case pair that "signed by" introduced) is a name.
+
+The other way round: a span found with no cue that the NER model calls an organisation or a
+place, holding a word of English it saw that no locale lists as a name ("Port Talbot",
+"Microsoft Teams"), is not a person (`ner_disagrees`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from spacy.tokens import Doc
+
+from training_scripts.governance.pii_name_lists import (
+    COMMON_WORDS,
+    fold,
+    job_words,
+    name_lists,
+    part,
+    plain_word,
+    rare,
+)
+
+# Two or three lower-case words a chat introduces as the writer ("hi its priya sharma calling",
+# "im stephen hunter, wrong charge") or a label names, one of them a listed name part that is no
+# English word.
+INTRODUCED_LOWER = re.compile(
+    r"(?i:\b(?:it['’]?s|this[ ]is|i['’]?m|i[ ]am|my[ ]name[ ]is|name[ ]is|speaking[ ]to|"
+    # ... or a form or party label writes in lower case ("Employee: szymon klęczar,")
+    r"(?:customer|caller|client|patient|employee|employer|licensee|licensor|tenant|landlord|"
+    r"guarantor|borrower|buyer|seller|witness|re|name)[ ]?[:,]|"
+    # ... or a signature, a relative or a call note names ("signed by rangi parata 12 May")
+    r"(?:signed|submitted)[ ]by|spoke[ ](?:to|with|w/)|"
+    r"(?:my|his|her|our)[ ](?:wife|husband|son|daughter|mum|mom|mother|father|dad|partner|"
+    r"brother|sister|friend|flatmate),?))[ ]"
+    r"((?-i:[^\W\d_A-Z]+(?:-[^\W\d_A-Z]+)?(?:[ ][^\W\d_A-Z]+(?:-[^\W\d_A-Z]+)?){1,2}))"
+    r"(?=[,.!?;:\n]|$|[ ](?:here|calling|speaking|from|again)\b|[ ]\d)"  # a date may follow
+)
+_CAPITALISED = r"[^\W\d_a-z][^\W\d_A-Z]+(?:-[^\W\d_]+)?"
+# "Lerato (ward clerk)", "Faith, the healthcare assistant,": a role after a capitalised word.
+_ROLE_AFTER = re.compile(
+    r"(?:[ ]\(|,[ ](?:the|our|a|an|my|his|her|their|your)[ ])((?:[a-z]+[ ]){0,2}[a-z]+)(?=[),;.])"
+)
+_NAME_BEFORE = re.compile(rf"\b({_CAPITALISED})\Z")
+# Role words that Faker's job titles lack or drop (they are also surnames: "Ward", "Porter").
+_ROLES = frozenset(
+    str.split(
+        "nurse clerk assistant receptionist porter carer pharmacist physio doctor consultant "
+        "registrar midwife student volunteer interpreter manager supervisor lead agent advisor "
+        "adviser rep representative coordinator secretary housekeeper cleaner driver technician"
+    )
+)
+# A lone name starting a sentence and doing what only people do: "Mthunzi said he would come"
+# (no "was", "has", "confirmed" or "presented": "Eliquis was stopped", "Biopsy confirmed").
+_HUMAN_ONLY = re.compile(
+    r"[ ](?:phoned|rang|emailed|said|says|asked|asks|wrote|complained|wants|wanted|thinks|"
+    r"replied|apologised|apologized)\b"
+)
+_WORD_BEFORE = re.compile(rf"({_CAPITALISED})[ ]\Z")
+_SENTENCE_END = re.compile(r"[.!?\n][ \t]{0,2}\Z")
+_NON_PERSON = {"ORG", "FAC", "GPE", "LOC", "PRODUCT"}
+
+
+def role_spans(text: str) -> Iterator[tuple[int, int]]:
+    """A listed given name or a rare word with a role in brackets or in apposition after it."""
+    first = name_lists()[0]
+    for match in _ROLE_AFTER.finditer(text):  # from the role back: most texts hold none
+        role = match[1].split(" ")
+        if role[-1] not in _ROLES and role[-1] not in job_words():
+            continue
+        name = _NAME_BEFORE.search(text, max(0, match.start() - 40), match.start())
+        if name and ((part(name[1], first) and not plain_word(name[1])) or rare(name[1])):
+            yield name.span(1)
+
+
+def human_verb_spans(text: str) -> Iterator[tuple[int, int]]:
+    """A rare word starting a sentence before a verb only people take (found from the verb:
+    most texts hold none)."""
+    for verb in _HUMAN_ONLY.finditer(text):
+        word = _WORD_BEFORE.search(text, max(0, verb.start() - 40), verb.start() + 1)
+        if word is None or not rare(word[1]):
+            continue
+        before = text[max(0, word.start() - 3) : word.start()]
+        if not text[: word.start()].strip() or _SENTENCE_END.search(before):
+            yield word.span(1)
+
+
+def unlisted_name(words: list[str]) -> bool:
+    """Lower-case words after a strong cue, each rare or listed, one of them rare: "tevita
+    fifita", "rangi parata" (the gazetteer's own test needs a listed, uncommon part)."""
+    known = name_lists()[0] | name_lists()[1]
+    return all(rare(w) or (part(w, known) and fold(w) not in COMMON_WORDS) for w in words) and any(
+        rare(w) for w in words
+    )
+
+
+def ner_disagrees(doc: Doc | None, text: str, start: int, end: int) -> bool:
+    """The NER model calls the span (or a run holding it) an organisation, place or product, and
+    the span holds an English word that no name list has ("Port", "Teams", "County")."""
+    if doc is None:
+        return False
+    words = re.findall(r"[^\W\d_]+(?:['’-][^\W\d_]+)*", text[start:end])
+    if not words:
+        return False
+    return any(plain_word(w) for w in words) and any(
+        e.label_ in _NON_PERSON and e.start_char <= start and end <= e.end_char for e in doc.ents
+    )
