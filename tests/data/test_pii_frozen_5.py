@@ -26,19 +26,25 @@ class TestFifthFrozenSet(DomainSetChecks):
     # Before (772e346, 2026-12-07, en_core_web_sm 3.8.0; the same under PYTHONHASHSEED 0 and 1): DOB
     # 30 of 32 (0.938), MRN 10 of 18 (0.556), PERSON 154 of 162 (0.951), street 45 of 46 (0.978);
     # card, e-mail, IBAN, IP, phone and SSN all found (1.00). Below the goal: DOB and MRN, held to
-    # what the base does (a regression floor, not a target); the rest to the goal.
+    # what the base does (a regression floor, not a target); the rest to the goal. After the second
+    # names and formats steps (tuned on their own sets; measured once on merged main): MRN 11 of 18
+    # (0.611), PERSON 0.957, the rest unchanged.
     RECALL_FLOOR: ClassVar[dict[str, float]] = {
         "CREDIT_CARD": 0.95, "DATE_OF_BIRTH": 0.93, "EMAIL_ADDRESS": 0.95, "IBAN_CODE": 0.95,
-        "IP_ADDRESS": 0.95, "MEDICAL_RECORD_NUMBER": 0.55, "PERSON": 0.95, "PHONE_NUMBER": 0.95,
+        "IP_ADDRESS": 0.95, "MEDICAL_RECORD_NUMBER": 0.61, "PERSON": 0.95, "PHONE_NUMBER": 0.95,
         "STREET_ADDRESS": 0.95, "US_SSN": 0.95,
     }  # fmt: skip
     # Before: PERSON 0.825 (36 of 206 detected names overlap no labelled name), phone 0.872 (5 of
-    # 39), e-mail 0.929 (2 of 28), DOB 0.968 (1 of 31); the other six types 1.00.
+    # 39), e-mail 0.929 (2 of 28), DOB 0.968 (1 of 31); the other six types 1.00. After the second
+    # steps: PERSON 0.830, phone 0.919, and MRN 0.833 (new record-number rules found values that
+    # are not record numbers; held to that so it gets no worse).
     PRECISION_FLOOR: ClassVar[dict[str, float]] = {
-        "PERSON": 0.82, "PHONE_NUMBER": 0.87, "EMAIL_ADDRESS": 0.92, "DATE_OF_BIRTH": 0.96,
+        "PERSON": 0.83, "PHONE_NUMBER": 0.91, "EMAIL_ADDRESS": 0.92, "DATE_OF_BIRTH": 0.96,
+        "MEDICAL_RECORD_NUMBER": 0.83,
     }  # fmt: skip
-    TERMS_KEPT_FLOOR = 0.95  # before: 592 of 623 (0.950); goal 0.97
+    TERMS_KEPT_FLOOR = 0.95  # before: 592 of 623 (0.950), after the second steps 0.953; goal 0.97
     # Before: 15 of 131 replaced spans (0.115), 13 of 132 (0.098), 15 of 150 (0.100); goal < 0.05.
+    # After the second steps: 0.119 (clinical got worse) / 0.092 / 0.094.
     OVER_REDACTION_CEILING: ClassVar[dict[str, float]] = {
         "clinical": 0.12, "contract": 0.10, "support": 0.10,
     }  # fmt: skip
