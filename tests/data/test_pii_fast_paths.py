@@ -16,6 +16,7 @@ import pytest
 
 from tests.data.pii_generated import generate
 from tests.data.pii_scoring import load
+from training_scripts.governance import pattern_screen
 from training_scripts.governance.pattern_screen import fold, may_match, screen
 from training_scripts.governance.pii import PiiEngine
 from training_scripts.governance.pii_ner import _NAME_MAY_HIDE, NerNlpEngine, needs_ner
@@ -109,7 +110,8 @@ def test_the_literal_screen_folds_as_ignorecase_does(pattern: str, text: str) ->
 
 def test_the_literal_screen_skips_a_cue_pattern_on_text_without_its_words() -> None:
     sign_off = re.compile(r"(?i:regards|thanks|cheers),[ ]([A-Z][a-z]+)\n")
-    assert {"regards", "thanks", "cheers"} in [set(s) for s in screen(sign_off)]
+    words = [{pattern_screen._core(x) for x in s} for s in screen(sign_off)]  # less edge marks
+    assert {"regards", "thanks", "cheers"} in words
     assert not may_match(sign_off, fold("The dose was increased, Maria\n"))
     assert may_match(sign_off, fold("Kind REGARDS, Maria\n"))
 

@@ -23,7 +23,7 @@ from presidio_analyzer import (
     RecognizerResult,
 )
 from presidio_analyzer.nlp_engine import NlpArtifacts
-from presidio_analyzer.predefined_recognizers import IpRecognizer, PhoneRecognizer
+from presidio_analyzer.predefined_recognizers import IpRecognizer
 from presidio_anonymizer import AnonymizerEngine
 from presidio_anonymizer.entities import OperatorConfig
 
@@ -51,6 +51,7 @@ from training_scripts.governance.pii_ner import (
     needs_ner,
     person_recognizer,
 )
+from training_scripts.governance.pii_phone import RegionsPhoneRecognizer
 from training_scripts.governance.pii_recognizers import (
     ADDRESS,
     CUSTOM_RECOGNIZERS,
@@ -126,7 +127,7 @@ class _OrderedRegistry(RecognizerRegistry):
 def build_analyzer() -> AnalyzerEngine:
     logging.getLogger("presidio-analyzer").setLevel(logging.ERROR)
     registry = _OrderedRegistry(supported_languages=["en"])
-    registry.add_recognizer(PhoneRecognizer(supported_regions=PHONE_REGIONS))
+    registry.add_recognizer(RegionsPhoneRecognizer(supported_regions=PHONE_REGIONS))
     for builtin in (OfflineEmailRecognizer, IpRecognizer):
         registry.add_recognizer(builtin())
     registry.add_recognizer(card_recognizer())

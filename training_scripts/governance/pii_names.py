@@ -26,6 +26,7 @@ from spacy.tokens import Doc
 
 from training_scripts.governance import pattern_screen
 from training_scripts.governance.pattern_screen import may_match
+from training_scripts.governance.pii_heads import HeadWords
 from training_scripts.governance.pii_name_cues import (
     INTRODUCED_LOWER,
     human_verb_spans,
@@ -162,21 +163,24 @@ class NameGazetteerRecognizer(LocalRecognizer):
     def load(self) -> None:
         self.first, self.last = name_lists()
         self.known = self.first | self.last
+        self._starts = HeadWords(
+            lambda w: "-" in w or fold(w) in self.known or (len(w) == 1 and w.isupper())
+        )
 
     def analyze(
         self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
     ) -> list[RecognizerResult]:
         words = list(_WORD.finditer(text))
         results = []
-        index = 0
-        while index < len(words):
-            span = self._name_at(text, words, index)
-            if span is None:
-                index += 1
+        index = 0  # the first word not yet taken into a name
+        for at in self._heads(words):
+            if at < index:
                 continue
-            start, end, used, score = span
-            results.append(self._result(start, end, score))
-            index += used
+            span = self._name_at(text, words, at)
+            if span is not None:
+                start, end, used, score = span
+                results.append(self._result(start, end, score))
+                index = at + used
         for start, end in self._cued_spans(text):
             if not any(r.start < end and start < r.end for r in results):
                 results.append(self._result(start, end, self.CUED_SCORE))
@@ -204,6 +208,10 @@ class NameGazetteerRecognizer(LocalRecognizer):
                     results.append(self._result(start, end, self.NER_SCORE))
         return results
 
+    def _heads(self, words: list[re.Match[str]]) -> list[int]:
+        """The indexes of the words `_name_at` can start a name at: most prose is skipped."""
+        return self._starts.indexes([w.group() for w in words])
+
     def _cued_spans(self, text: str) -> list[tuple[int, int]]:
         """Lone given names after a cue or as a chat speaker's label, and "Last, First" names."""
         folded = pattern_screen.fold(text)  # the cue regexes run only where their words are
@@ -214,7 +222,8 @@ class NameGazetteerRecognizer(LocalRecognizer):
             )
             if self._cued_given_name(m[1])
         ]
-        if len(_LABEL_LINE.findall(text)) >= 2:  # a dialogue: "Heike: the app crashes"
+        labels = may_match(_LABEL_LINE, folded) and len(_LABEL_LINE.findall(text)) >= 2
+        if labels:  # a dialogue: "Heike: the app crashes"
             spans += [
                 m.span(1)
                 for m in _LABEL_LINE.finditer(text)
@@ -231,7 +240,7 @@ class NameGazetteerRecognizer(LocalRecognizer):
             ):
                 spans.append(match.span(1))
         spans += [*role_spans(text), *human_verb_spans(text)]
-        for match in _LAST_FIRST.finditer(text):
+        for match in _LAST_FIRST.finditer(text) if may_match(_LAST_FIRST, folded) else ():
             surname, given = match[1], match[2]
             listed = part(surname, self.last) or fold(surname) not in self.known
             if listed and self._usable(surname, True) and self._cued_given_name(given):

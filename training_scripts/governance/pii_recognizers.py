@@ -20,7 +20,7 @@ from presidio_analyzer.nlp_engine import NlpArtifacts
 from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.tokens import Doc
 
-from training_scripts.governance.pattern_screen import fold, may_match
+from training_scripts.governance.pattern_screen import fold, present, screen
 from training_scripts.governance.pii_name_cues import ner_disagrees
 from training_scripts.governance.pii_name_lists import ORG_SUFFIXES as _ORG_SUFFIXES
 from training_scripts.governance.pii_name_lists import ORG_WORDS as _ORG_WORDS
@@ -52,10 +52,12 @@ class _RegexRecognizer(LocalRecognizer):
         self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
     ) -> list[RecognizerResult]:
         results = []
-        folded = fold(text)
-        for pattern in self.patterns_for(text):
-            if not may_match(pattern, folded):  # none of the words every match holds
-                continue
+        patterns = self.patterns_for(text)
+        screens = [screen(p) for p in patterns]  # first: a new screen adds literals to look for
+        found = present(fold(text))  # the screens' literals in the text
+        for pattern, needed in zip(patterns, screens, strict=True):
+            if any(found.isdisjoint(literals) for literals in needed):
+                continue  # none of the words every match holds
             for match in pattern.finditer(text):
                 span = self.accept(match)
                 if span and span[1] > span[0]:

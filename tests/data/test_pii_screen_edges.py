@@ -1,0 +1,145 @@
+"""The literal screens and the gazetteer's word skipping change no detection (issue 31).
+
+The fast paths are switched off in the same process (every pattern runs on every text, the
+gazetteer tries every word) and the engine's findings compared on the tuning sets (tuning,
+dev_intl, dev_names, dev_formats and their second sets; the generated set in the e2e lane);
+never the frozen sets.
+The word-edge marks rest on `fold` keeping each character's place and word class, checked for
+every code point, and are tried on texts made to sit on word edges.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import sys
+
+import pytest
+from presidio_analyzer import RecognizerResult
+
+from tests.data.pii_generated import generate
+from tests.data.pii_scoring import load
+from training_scripts.governance import pattern_screen, pii_name_cues, pii_names, pii_recognizers
+from training_scripts.governance.pattern_screen import fold, may_match, screen
+from training_scripts.governance.pii import PiiEngine
+from training_scripts.governance.pii_recognizers import _RegexRecognizer
+
+SETS = [
+    pytest.param("tuning", id="tuning-sets"),
+    pytest.param("generated", id="generated-set", marks=pytest.mark.e2e),
+]
+_NAME_CUES = (
+    pii_names._CUED_GIVEN_NAME,
+    pii_name_cues.INTRODUCED_LOWER,
+    pii_names._LAST_FIRST,
+    pii_names._LABEL_LINE,
+)
+
+
+@pytest.fixture(scope="module", params=SETS)
+def texts(request: pytest.FixtureRequest) -> list[str]:
+    if request.param == "generated":
+        return [s.full_text for s in generate(200, 30).samples]
+    files = ("tuning.jsonl", "dev_intl.jsonl", "dev_names.jsonl", "dev_formats.jsonl",
+             "dev_names2.jsonl", "dev_formats2.jsonl")  # fmt: skip
+    return [row["text"] for name in files for row in load(name)]
+
+
+def _findings(texts: list[str]) -> list[list[tuple[str, int, int, float, str]]]:
+    engine = PiiEngine("pseudonymize", "screen-test")
+    return [
+        sorted(
+            (r.entity_type, r.start, r.end, r.score, _credited(r.recognition_metadata))
+            for r in engine.detect([text])[0]
+        )
+        for text in texts
+    ]
+
+
+def _credited(metadata: dict[str, object] | None) -> str:
+    return str((metadata or {}).get(RecognizerResult.RECOGNIZER_NAME_KEY))
+
+
+def test_screens_and_word_skipping_change_no_finding(
+    texts: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fast = _findings(texts)
+    for module in (pattern_screen, pii_recognizers):
+        monkeypatch.setattr(module, "screen", lambda pattern: ())  # every pattern runs
+    monkeypatch.setattr(
+        pii_names.NameGazetteerRecognizer, "_heads", lambda self, words: range(len(words))
+    )
+    assert _findings(texts) == fast
+
+
+def _screened_patterns() -> list[re.Pattern[str]]:
+    analyzer = PiiEngine("redact", "")._analyzer
+    assert analyzer is not None
+    recognizers = [r for r in analyzer.registry.recognizers if isinstance(r, _RegexRecognizer)]
+    patterns = [p for r in recognizers for p in r.PATTERNS] + list(_NAME_CUES)
+    return [p for p in patterns if screen(p)]
+
+
+def test_fold_keeps_each_characters_place_and_word_class() -> None:
+    word, space = re.compile(r"\w"), re.compile(r"\s")
+    for code in range(sys.maxunicode + 1):
+        if 0xD800 <= code < 0xE000:
+            continue
+        char = chr(code)
+        folded = fold(char)
+        assert len(folded) == 1, hex(code)
+        assert bool(word.match(char)) == bool(word.match(folded)), hex(code)
+        assert not (space.match(char) and word.match(char)), hex(code)  # \s is a non-word edge
+
+
+def _edge_texts(patterns: list[re.Pattern[str]], count: int) -> list[str]:
+    """Texts of the screens' own literals, in any case, glued to word characters, spaces,
+    punctuation and line breaks: each literal sits on a word edge in some and inside a word
+    in others."""
+    rng = random.Random(31)
+    literals = sorted({pattern_screen._core(x) for p in patterns for s in screen(p) for x in s})
+    glue = [" ", "", "\n", ", ", ": ", "(", ")", "[", "]", ".", "-", "'", "é", "x", "Ø", "5", "_"]
+    names = ["Maria", "Lopez", "Ana Lima", "OKAFOR, CHIDI", "Jo-Anne", "mensah", "Tomás"]
+    texts = []
+    for _ in range(count):
+        parts = []
+        for _ in range(rng.randrange(2, 7)):
+            literal = rng.choice(literals)
+            literal = literal.title() if rng.random() < 0.3 else literal
+            parts += [rng.choice(glue), literal, rng.choice(glue), rng.choice(names)]
+        texts.append("".join(parts))
+    return texts
+
+
+def test_the_screens_never_skip_a_pattern_that_matches_on_word_edges() -> None:
+    patterns = _screened_patterns()
+    matched = 0
+    for text in _edge_texts(patterns, 5000):
+        folded = fold(text)
+        for pattern in patterns:
+            if pattern.search(text):
+                matched += 1
+                assert may_match(pattern, folded), (pattern.pattern[:60], text)
+    assert matched > 1000  # the texts do reach the patterns (about 1500)
+
+
+def test_the_screens_never_skip_a_name_cue_that_matches(texts: list[str]) -> None:
+    for text in texts:
+        for pattern in _NAME_CUES:
+            if pattern.search(text):
+                assert may_match(pattern, fold(text)), (pattern.pattern[:60], text)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("this while thin", False),  # "hi" inside words
+        ("Well, hi Maria", True),
+        ("(hi) Maria", True),
+        ("hi", True),
+    ],
+)
+def test_a_word_edge_rules_out_a_literal_inside_a_word(text: str, expected: bool) -> None:
+    greeting = re.compile(r"\b(?:hi|hello)\b[ ,]")
+    assert any("\x02hi\x03" in s for s in screen(greeting))
+    assert may_match(greeting, fold(text + " ")) is expected
