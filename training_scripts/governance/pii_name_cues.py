@@ -101,14 +101,19 @@ def unlisted_name(words: list[str]) -> bool:
     )
 
 
+def ner_may_disagree(text: str, start: int, end: int) -> bool:
+    """The span holds an English word that no name list has ("Port", "Teams", "County"): only
+    then can the NER model's label overrule it (`ner_disagrees`), so only then must the model
+    read it (pii_ner's window choice asks this)."""
+    words = re.findall(r"[^\W\d_]+(?:['’-][^\W\d_]+)*", text[start:end])
+    return any(plain_word(w) for w in words)
+
+
 def ner_disagrees(doc: Doc | None, text: str, start: int, end: int) -> bool:
     """The NER model calls the span (or a run holding it) an organisation, place or product, and
-    the span holds an English word that no name list has ("Port", "Teams", "County")."""
+    the span holds an English word that no name list has (`ner_may_disagree`)."""
     if doc is None:
         return False
-    words = re.findall(r"[^\W\d_]+(?:['’-][^\W\d_]+)*", text[start:end])
-    if not words:
-        return False
-    return any(plain_word(w) for w in words) and any(
+    return ner_may_disagree(text, start, end) and any(
         e.label_ in _NON_PERSON and e.start_char <= start and end <= e.end_char for e in doc.ents
     )

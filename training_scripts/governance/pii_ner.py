@@ -35,6 +35,7 @@ from spacy.lookups import Lookups
 from spacy.pipeline import Tok2Vec
 from spacy.tokens import Doc, Span
 
+from training_scripts.governance.pii_name_cues import ner_may_disagree
 from training_scripts.governance.pii_name_lists import (
     COMMON_WORDS,
     REGIONS,
@@ -141,7 +142,14 @@ class NerNlpEngine(SpacyNlpEngine):
         return {text: self._doc_to_nlp_artifact(doc, "en") for text, doc in docs.items()}
 
     def _cued(self, text: str) -> list[tuple[int, int]]:
-        return [(r.start, r.end) for r in self.cues.analyze(text, [PERSON])]
+        """The names a cue pattern finds whatever the model says: a weak cue's span with an
+        English word in it ("came from Port Talbot") is judged by the model's label, so its
+        window is read."""
+        return [
+            (r.start, r.end)
+            for r in self.cues.analyze(text, [PERSON])
+            if self.cues.strongly_cued(text, r) or not ner_may_disagree(text, r.start, r.end)
+        ]
 
     def _doc_to_nlp_artifact(self, doc: Doc, language: str) -> NlpArtifacts:
         """Entities as Presidio maps them, the Doc for the recognizers that read it, and no

@@ -276,9 +276,13 @@ class PersonNameRecognizer(_RegexRecognizer):
         return [
             r
             for r in results
-            if _STRONG_CUE.search(text, max(0, r.start - 30), r.start)
-            or not ner_disagrees(doc, text, r.start, r.end)
+            if self.strongly_cued(text, r) or not ner_disagrees(doc, text, r.start, r.end)
         ]
+
+    @staticmethod
+    def strongly_cued(text: str, result: RecognizerResult) -> bool:
+        """A title, a label's colon or a relative word before the name: no NER label overrules."""
+        return _STRONG_CUE.search(text, max(0, result.start - 30), result.start) is not None
 
     def accept(self, match: re.Match[str]) -> tuple[int, int] | None:
         group = 1 if match.group(1) is not None or match.re.groups < 2 else 2
