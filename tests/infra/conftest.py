@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
+import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -129,7 +133,7 @@ class Configuration:
 def matrix(
     synthesized: SynthesizedApp, tmp_path_factory: pytest.TempPathFactory
 ) -> dict[str, Configuration]:
-    from tests.infra.configurations import CONFIGURATIONS, synthesize
+    from tests.infra.configurations import CONFIGURATIONS
 
     built = {}
     for name, make_context in CONFIGURATIONS.items():
@@ -139,10 +143,32 @@ def matrix(
         if same_as_dev_app:
             outdir = synthesized.outdir  # the session's app is exactly this configuration
         else:
-            outdir = tmp_path_factory.mktemp(f"cdk.out-{name}")
-            synthesize(context, outdir)
+            outdir = _synthesized_once(tmp_path_factory, name, context)
         built[name] = Configuration(name, settings, outdir)
     return built
+
+
+def _synthesized_once(tmp_path_factory: pytest.TempPathFactory, name: str, context: dict) -> Path:
+    """`synthesize` once per test run, whatever the number of xdist workers: the first worker
+    that needs a configuration writes it under the run's shared temp dir, the others wait on a
+    lock and read it (four workers each synthesized the two extra configurations, ~1 min of CPU).
+    Keyed by the run (xdist's test-run id) and the context, so no run reads another's."""
+    from tests.infra.configurations import synthesize
+
+    run = os.environ.get("PYTEST_XDIST_TESTRUNUID")
+    if run is None:  # one process: nothing to share
+        outdir = tmp_path_factory.mktemp(f"cdk.out-{name}")
+        synthesize(context, outdir)
+        return outdir
+    key = hashlib.sha256(json.dumps(context, sort_keys=True).encode()).hexdigest()[:16]
+    shared = tmp_path_factory.getbasetemp().parent / f"cdk-matrix-{run}"
+    shared.mkdir(exist_ok=True)
+    outdir = shared / f"{name}-{key}"
+    with (shared / f"{name}-{key}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        if not (outdir / "manifest.json").exists():
+            synthesize(context, outdir)
+    return outdir
 
 
 # Every optional stack and run-time feature on (issue 26's audit configuration): prod with RAG,
