@@ -7,28 +7,19 @@ from __future__ import annotations
 
 import pytest
 import spacy
-from presidio_analyzer import RecognizerResult
 from spacy.tokens import Doc, Span
 
+from tests.data.pii_cases import ner_finding
 from tests.data.pii_scoring import load, score
 from training_scripts.governance.pii import PiiEngine
 from training_scripts.governance.pii_name_cues import ner_disagrees
 from training_scripts.governance.pii_name_lists import plain_word, rare
-from training_scripts.governance.pii_ner import NER_RECOGNIZER, keep_person_span
-from training_scripts.governance.pii_recognizers import PERSON
+from training_scripts.governance.pii_ner import keep_person_span
 
 
 @pytest.fixture(scope="module")
 def engine() -> PiiEngine:
     return PiiEngine("redact", "")
-
-
-def _ner(text: str, span: str) -> RecognizerResult:
-    start = text.index(span)
-    return RecognizerResult(
-        PERSON, start, start + len(span), 0.85,
-        recognition_metadata={RecognizerResult.RECOGNIZER_NAME_KEY: NER_RECOGNIZER},
-    )  # fmt: skip
 
 
 def _redacts(engine: PiiEngine, text: str, gone: list[str], kept: list[str]) -> None:
@@ -130,22 +121,22 @@ def test_ner_disagrees_needs_a_non_person_label_and_an_english_word() -> None:
 
 def test_an_ner_name_ending_in_a_place_word_that_is_no_surname_is_dropped() -> None:
     text = "Referred by Oakfield Surgery for review; seen by Jenny Park."
-    assert not keep_person_span(text, _ner(text, "Oakfield Surgery"))
-    assert keep_person_span(text, _ner(text, "Jenny Park"))  # Park is a surname
+    assert not keep_person_span(text, ner_finding(text, "Oakfield Surgery"))
+    assert keep_person_span(text, ner_finding(text, "Jenny Park"))  # Park is a surname
 
 
 def test_an_ner_name_before_a_state_or_country_is_a_town() -> None:
     text = "Moved to Eugene, Oregon in May; letter signed by Jane Okoro, MD."
-    assert not keep_person_span(text, _ner(text, "Eugene"))
-    assert keep_person_span(text, _ner(text, "Jane Okoro"))  # MD is a degree, not Maryland
+    assert not keep_person_span(text, ner_finding(text, "Eugene"))
+    assert keep_person_span(text, ner_finding(text, "Jane Okoro"))  # MD is a degree, not Maryland
 
 
 def test_an_eponymous_instrument_or_sign_is_no_person() -> None:
     text = "Foley catheter inserted; Kussmaul breathing noted. Foley reviewed the chart."
-    assert not keep_person_span(text, _ner(text, "Foley"))
-    assert not keep_person_span(text, _ner(text, "Kussmaul"))
+    assert not keep_person_span(text, ner_finding(text, "Foley"))
+    assert not keep_person_span(text, ner_finding(text, "Kussmaul"))
     second = text.rindex("Foley")  # a person of that name, before no instrument word
-    result = _ner(text, "Foley")
+    result = ner_finding(text, "Foley")
     result.start, result.end = second, second + len("Foley")
     assert keep_person_span(text, result)
 

@@ -7,12 +7,13 @@ frozen evaluation set)."""
 from __future__ import annotations
 
 import pytest
-from presidio_analyzer import EntityRecognizer, RecognizerResult
+from presidio_analyzer import EntityRecognizer
 
+from tests.data.pii_cases import ner_finding
 from tests.data.pii_scoring import found
 from training_scripts.governance.pii import PiiEngine
 from training_scripts.governance.pii_allow import EPONYMOUS_FIRMS, resolve
-from training_scripts.governance.pii_ner import NER_RECOGNIZER, keep_person_span, person_recognizer
+from training_scripts.governance.pii_ner import keep_person_span, person_recognizer
 from training_scripts.governance.pii_recognizers import PERSON, PersonNameRecognizer
 
 
@@ -21,17 +22,9 @@ def engine() -> PiiEngine:
     return PiiEngine("redact", "")
 
 
-def _ner(text: str, span: str) -> RecognizerResult:
-    start = text.index(span)
-    return RecognizerResult(
-        PERSON, start, start + len(span), 0.85,
-        recognition_metadata={RecognizerResult.RECOGNIZER_NAME_KEY: NER_RECOGNIZER},
-    )  # fmt: skip
-
-
 def test_an_allow_listed_word_after_a_line_break_is_trimmed_at_its_own_offset() -> None:
     text = "Charles Brandt\nTel"
-    kept = resolve(text, [_ner(text, text)])
+    kept = resolve(text, [ner_finding(text, text)])
     assert [text[r.start : r.end] for r in kept] == ["Charles Brandt"]
 
 
@@ -45,7 +38,7 @@ def test_a_signature_name_the_model_runs_into_the_job_title_line_is_removed(
 
 def test_an_ner_name_is_clipped_at_a_line_break() -> None:
     text = "Regards,\nPádraig Ó Briain\nCustomer Success Manager"
-    result = _ner(text, "Pádraig Ó Briain\nCustomer Success")
+    result = ner_finding(text, "Pádraig Ó Briain\nCustomer Success")
     assert keep_person_span(text, result)
     assert text[result.start : result.end] == "Pádraig Ó Briain"
 
@@ -80,22 +73,22 @@ def test_an_r_dot_street_with_a_house_number_stays_a_street(engine: PiiEngine) -
 
 def test_an_examination_finding_named_after_its_describer_is_kept() -> None:
     text = "Babinski sign was equivocal; Romberg negative."
-    assert not keep_person_span(text, _ner(text, "Romberg"))
+    assert not keep_person_span(text, ner_finding(text, "Romberg"))
 
 
 def test_a_person_positive_for_something_is_still_a_person() -> None:
     text = "Contact tracing: Ana Lima positive for influenza A."
-    assert keep_person_span(text, _ner(text, "Ana Lima"))
+    assert keep_person_span(text, ner_finding(text, "Ana Lima"))
 
 
 def test_a_drug_with_an_inn_stem_is_no_person() -> None:
     text = "Medication review: Lisinopril stopped (cough)."
-    assert not keep_person_span(text, _ner(text, "Lisinopril"))
+    assert not keep_person_span(text, ner_finding(text, "Lisinopril"))
 
 
 def test_a_given_name_before_a_verb_is_no_drug() -> None:
     text = "Medication review: Priyanka stopped the tablets."
-    assert keep_person_span(text, _ner(text, "Priyanka"))
+    assert keep_person_span(text, ner_finding(text, "Priyanka"))
 
 
 def test_a_ward_named_after_a_person_is_kept(engine: PiiEngine) -> None:
@@ -109,12 +102,12 @@ def test_ward_as_a_surname_after_a_title_is_removed(engine: PiiEngine) -> None:
 
 def test_lower_case_english_words_the_model_calls_a_person_are_kept() -> None:
     text = "Patient reports epigastric pain after meals."
-    assert not keep_person_span(text, _ner(text, "epigastric pain"))
+    assert not keep_person_span(text, ner_finding(text, "epigastric pain"))
 
 
 def test_a_lower_case_name_with_a_common_word_and_a_listed_part_is_kept_as_a_name() -> None:
     text = "caller: hi this is stephen hunter about my order"
-    assert keep_person_span(text, _ner(text, "stephen hunter"))
+    assert keep_person_span(text, ner_finding(text, "stephen hunter"))
 
 
 def test_a_title_after_a_greeting_is_not_the_name(engine: PiiEngine) -> None:
@@ -191,8 +184,8 @@ def test_a_capitalised_surname_after_a_lower_case_title_is_removed(engine: PiiEn
 
 def test_a_name_the_model_finds_before_in_clinic_is_no_eponym() -> None:
     text = "Seen Maria Lopez in clinic today; Parkinson's Plus syndrome excluded."
-    assert keep_person_span(text, _ner(text, "Maria Lopez"))
-    assert not keep_person_span(text, _ner(text, "Parkinson"))
+    assert keep_person_span(text, ner_finding(text, "Maria Lopez"))
+    assert not keep_person_span(text, ner_finding(text, "Parkinson"))
 
 
 def test_a_name_pattern_wins_a_tie_with_the_same_ner_span() -> None:
@@ -200,7 +193,7 @@ def test_a_name_pattern_wins_a_tie_with_the_same_ner_span() -> None:
     # ordering (the hash seed) put first.
     text = "Seen by dr. McDermott in clinic."
     pattern = PersonNameRecognizer().analyze(text, [PERSON])[0]
-    ner = _ner(text, "McDermott")
+    ner = ner_finding(text, "McDermott")
     ner.score = person_recognizer().ner_strength
     kept = EntityRecognizer.remove_duplicates([ner, pattern])
     assert [r.score for r in kept] == [pattern.score] and pattern.score > ner.score

@@ -13,16 +13,11 @@ import random
 import pytest
 from presidio_analyzer.predefined_recognizers import PhoneRecognizer
 
-from tests.data.pii_generated import generate
-from tests.data.pii_scoring import load
+from tests.data.pii_cases import TEXT_SETS, texts_of
 from training_scripts.governance import pii_phone
 from training_scripts.governance.pii import PHONE_REGIONS
 from training_scripts.governance.pii_phone import RegionsPhoneRecognizer, candidates_extent
 
-SETS = [
-    pytest.param("tuning", id="tuning-sets"),
-    pytest.param("generated", id="generated-set", marks=pytest.mark.e2e),
-]
 _NUMBERS = [
     "(212) 555-1234", "212-555-0147", "+1 415 555 2671", "020 7946 0958", "+44 20 7946 0958",
     "030 12345678", "+49 30 12345678", "01 23 45 67 89", "+33 1 23 45 67 89", "1234567",
@@ -34,13 +29,9 @@ _NUMBERS = [
 _GLUE = [" ", "(", ")", ", ", ": ", " phone ", "\n", "; ", "[", "]", " or ", "/", "-", "a", "."]
 
 
-@pytest.fixture(scope="module", params=SETS)
+@pytest.fixture(scope="module", params=TEXT_SETS)
 def texts(request: pytest.FixtureRequest) -> list[str]:
-    if request.param == "generated":
-        return [s.full_text for s in generate(200, 30).samples]
-    files = ("tuning.jsonl", "dev_intl.jsonl", "dev_names.jsonl", "dev_formats.jsonl",
-             "dev_names2.jsonl", "dev_formats2.jsonl")  # fmt: skip
-    return [row["text"] for name in files for row in load(name)]
+    return texts_of(request.param)
 
 
 def _made_texts(count: int) -> list[str]:

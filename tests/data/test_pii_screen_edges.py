@@ -17,17 +17,12 @@ import sys
 import pytest
 from presidio_analyzer import RecognizerResult
 
-from tests.data.pii_generated import generate
-from tests.data.pii_scoring import load
+from tests.data.pii_cases import TEXT_SETS, texts_of
 from training_scripts.governance import pattern_screen, pii_name_cues, pii_names, pii_recognizers
 from training_scripts.governance.pattern_screen import fold, may_match, screen
 from training_scripts.governance.pii import PiiEngine
 from training_scripts.governance.pii_recognizers import _RegexRecognizer
 
-SETS = [
-    pytest.param("tuning", id="tuning-sets"),
-    pytest.param("generated", id="generated-set", marks=pytest.mark.e2e),
-]
 _NAME_CUES = (
     pii_names._CUED_GIVEN_NAME,
     pii_name_cues.INTRODUCED_LOWER,
@@ -36,13 +31,9 @@ _NAME_CUES = (
 )
 
 
-@pytest.fixture(scope="module", params=SETS)
+@pytest.fixture(scope="module", params=TEXT_SETS)
 def texts(request: pytest.FixtureRequest) -> list[str]:
-    if request.param == "generated":
-        return [s.full_text for s in generate(200, 30).samples]
-    files = ("tuning.jsonl", "dev_intl.jsonl", "dev_names.jsonl", "dev_formats.jsonl",
-             "dev_names2.jsonl", "dev_formats2.jsonl")  # fmt: skip
-    return [row["text"] for name in files for row in load(name)]
+    return texts_of(request.param)
 
 
 def _findings(texts: list[str]) -> list[list[tuple[str, int, int, float, str]]]:
