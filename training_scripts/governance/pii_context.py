@@ -83,7 +83,7 @@ def _short_national_phone(text: str, result: RecognizerResult) -> bool:
     return (
         result.entity_type == "PHONE_NUMBER"
         and not span.startswith("+")
-        and (digits < SHORT_PHONE_DIGITS)
+        and digits < SHORT_PHONE_DIGITS
     )
 
 
