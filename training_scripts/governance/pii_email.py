@@ -7,10 +7,12 @@ from training_scripts.governance import presidio_cpu  # noqa: F401  (first: see 
 
 # isort: split
 
+import functools
 import re
 
 import tldextract
-from presidio_analyzer import Pattern
+from presidio_analyzer import Pattern, RecognizerResult
+from presidio_analyzer.nlp_engine import NlpArtifacts
 from presidio_analyzer.predefined_recognizers import EmailRecognizer
 
 # Presidio's EmailRecognizer validates the domain with tldextract's module-level extractor, which
@@ -53,6 +55,12 @@ _PRIVATE_TLD = re.compile(
     re.IGNORECASE,
 )
 _AT_WORD = re.compile(r"[ ]at[ ]", re.I)
+# What every match of a spelled form holds (Presidio matches without case): the two spelled
+# patterns scan every position of a text that has neither, for nothing.
+_SPELLED_SIGNS = {
+    EMAIL_FORMS[0].name: _SPELLED[0][0],
+    EMAIL_FORMS[1].name: re.compile(r"[ ]dot[ ]", re.I),
+}
 _WHITESPACE = re.compile(r"\s+")
 
 
@@ -69,13 +77,40 @@ class OfflineEmailRecognizer(EmailRecognizer):
     """Presidio's EmailRecognizer (its pattern, its domain check) plus the spelled-out and
     wrapped forms above, each checked as the address it stands for."""
 
+    patterns: list[Pattern]  # Presidio's attribute, which it leaves unannotated
+
     def __init__(self) -> None:
         super().__init__(patterns=[*EmailRecognizer.PATTERNS, *EMAIL_FORMS])
 
+    def analyze(
+        self,
+        text: str,
+        entities: list[str],
+        nlp_artifacts: NlpArtifacts | None = None,
+        regex_flags: int | None = None,
+    ) -> list[RecognizerResult]:
+        """Presidio's analysis with the spelled forms left out where their signs are not."""
+        patterns = self.patterns
+        self.patterns = [
+            p
+            for p in patterns
+            if p.name not in _SPELLED_SIGNS or _SPELLED_SIGNS[p.name].search(text)
+        ]
+        try:
+            return super().analyze(text, entities, nlp_artifacts, regex_flags)
+        finally:
+            self.patterns = patterns
+
     def validate_result(self, pattern_text: str) -> bool:
-        address = written_email(pattern_text)
-        if address.count("@") != 1:
-            return False
-        # a private name only where the "@" was typed: "meet at home dot local" is prose
-        private = "@" in pattern_text and _PRIVATE_TLD.search(address) is not None
-        return private or _OFFLINE_TLD(address).fqdn != ""
+        return is_address(pattern_text)
+
+
+@functools.lru_cache(maxsize=4096)  # an address matches the plain and the wrapped pattern alike
+def is_address(pattern_text: str) -> bool:
+    """Whether a match stands for an address: one "@", and a domain under a public suffix (or a
+    private name, where the "@" was typed: "meet at home dot local" is prose)."""
+    address = written_email(pattern_text)
+    if address.count("@") != 1:
+        return False
+    private = "@" in pattern_text and _PRIVATE_TLD.search(address) is not None
+    return private or _OFFLINE_TLD(address).fqdn != ""
