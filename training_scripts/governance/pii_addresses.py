@@ -283,11 +283,34 @@ PATTERNS = (
 )
 
 
+# Pieces of the patterns' own regexes that every match holds, searched for before them: the
+# patterns led by a house number or a capitalised word have no literal for pattern_screen, so
+# each scanned every position of every text. In every number-first form a space follows the
+# house number (or its last digits); in the number-after forms a lower-case letter, an
+# apostrophe or the "." of "str." ends the word before the number.
+_NUMBER_THEN_SPACE = re.compile(rf"{_HOUSE}[ ]")
+_WORD_THEN_NUMBER = re.compile(rf"[{_LOWER}'’.][ ]\d")
+# Number first: a type after it, "The", a UK postcode after, lower case in chats, Vietnamese;
+# number after: a compound street word, a line before a postcode and city.
+_SIGN_OF = {0: _NUMBER_THEN_SPACE, 1: _NUMBER_THEN_SPACE, 2: _NUMBER_THEN_SPACE,
+            11: _NUMBER_THEN_SPACE, 23: _NUMBER_THEN_SPACE,
+            4: _WORD_THEN_NUMBER, 13: _WORD_THEN_NUMBER}  # fmt: skip
+# Each pattern with its sign, or None (the pattern always runs). Not a dict keyed by pattern:
+# hashing a compiled pattern hashes its whole program.
+SIGNED = tuple((pattern, _SIGN_OF.get(index)) for index, pattern in enumerate(PATTERNS))
+_SIGNS = (_NUMBER_THEN_SPACE, _WORD_THEN_NUMBER)
+
+
 class StreetAddressRecognizer(_RegexRecognizer):
     """Street lines in US, UK, European, Indian and Malay forms (see the module docstring)."""
 
     ENTITY = ADDRESS
     PATTERNS = PATTERNS
+
+    def patterns_for(self, text: str) -> tuple[re.Pattern[str], ...]:
+        """The patterns whose sign (if they have one) the text holds."""
+        found = {sign: sign.search(text) is not None for sign in _SIGNS}  # small programs
+        return tuple(p for p, sign in SIGNED if sign is None or found[sign])
 
     def analyze(
         self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
