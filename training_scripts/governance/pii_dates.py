@@ -19,6 +19,7 @@ from presidio_analyzer import RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 from presidio_analyzer.predefined_recognizers import DateRecognizer
 
+from training_scripts.governance.pii_identifiers import digits_end
 from training_scripts.governance.pii_name_lists import name_lists, part
 from training_scripts.governance.pii_recognizers import (
     DOB,
@@ -232,7 +233,7 @@ class DateOfBirthRecognizer(_RegexRecognizer):
         answers = _asked(text) if "\n" in text else []  # a chat turn ends with a line break
         cells = column_cells(text, _HEADER) if "|" in text or "\t" in text else []
         results = []
-        for match in DATE.finditer(text):
+        for match in DATE.finditer(text, 0, digits_end(text)):  # a date ends with a digit or "th"
             start, end = match.span()
             line = text[max(0, start - CUE_REACH - 16) : start].rsplit("\n", 1)[-1]
             before = _FORMAT_HINT.sub("", line)[-CUE_REACH:]

@@ -26,6 +26,7 @@ from presidio_analyzer.predefined_recognizers import (
 )
 from presidio_analyzer.predefined_recognizers.generic.iban_patterns import regex_per_country
 
+from training_scripts.governance.pattern_screen import fold, may_match
 from training_scripts.governance.pii_recognizers import MRN, _RegexRecognizer
 from training_scripts.governance.pii_tables import column_cells
 
@@ -121,6 +122,38 @@ def card_recognizer() -> CreditCardRecognizer:
     return CreditCardRecognizer(patterns=[*CreditCardRecognizer.PATTERNS, _MASTERCARD_2_SERIES])
 
 
+_DIGIT = re.compile(r"\d")
+# Characters a match may take after its last digit (a check letter, a bracket: at most 3) and
+# its closing lookahead may read past its end (2).
+DIGIT_REACH = 8
+
+
+def digits_end(text: str) -> int:
+    """How much of `text` a pattern needs to read whose every match holds a digit and ends
+    within DIGIT_REACH characters of its last one: up to that far past the text's last digit
+    (0 where it has none). Searching that much (`endpos`) finds what searching the whole text
+    finds, and skips the prose after the last number, most of a note."""
+    found = _DIGIT.search(text[::-1])
+    return 0 if found is None else min(len(text), len(text) - found.start() + DIGIT_REACH)
+
+
+class _DigitEndedRecognizer(_RegexRecognizer):
+    """A regex recognizer whose every match holds a digit and ends near its last one (see
+    `digits_end`): `_RegexRecognizer`'s screened search, read up to `digits_end`."""
+
+    def analyze(
+        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
+    ) -> list[RecognizerResult]:
+        end, results = digits_end(text), []
+        for pattern in self.patterns_for(text) if end else ():
+            if may_match(pattern, fold(text)):
+                for match in pattern.finditer(text, 0, end):
+                    span = self.accept(match)
+                    if span and span[1] > span[0]:
+                        results.append(RecognizerResult(self.ENTITY, span[0], span[1], self.SCORE))
+        return results
+
+
 class NhsNumberRecognizer(NhsRecognizer):
     """Presidio's NHS number (checksum) as a medical record number, kept after an NHS cue."""
 
@@ -137,6 +170,9 @@ class NhsNumberRecognizer(NhsRecognizer):
         nlp_artifacts: NlpArtifacts | None = None,
         regex_flags: int | None = None,
     ) -> list[RecognizerResult]:
+        folded = fold(text)  # every cue holds one of these, in any case
+        if "nhs" not in folded and "health" not in folded:
+            return []
         found = super().analyze(text, entities, nlp_artifacts, regex_flags)
         return [r for r in found if self.CUE.search(text[max(0, r.start - self.WINDOW) : r.start])]
 
@@ -193,7 +229,7 @@ _RECORD_GAP = r"(?:[ ]?[:#-][ ]?|[ ](?i:no\.?|is|was)[ ]|[ ])?"
 _RECORD_HEADER = re.compile(rf"{_RECORD_LABEL}|(?i:URN?)")
 
 
-class MedicalRecordNumberRecognizer(_RegexRecognizer):
+class MedicalRecordNumberRecognizer(_DigitEndedRecognizer):
     """An identifier after a record-number label: `MRN 4471-2290`, `hospital no. 00482716`,
     `chart # 558201`, `hospital ID H-2290311`, `unit number RX7741029`, `NHI ZAC5361`, or in a
     table column headed by such a label."""
@@ -213,7 +249,7 @@ class MedicalRecordNumberRecognizer(_RegexRecognizer):
         return results
 
 
-class ContextRecordRecognizer(_RegexRecognizer):
+class ContextRecordRecognizer(_DigitEndedRecognizer):
     """A number after a bare identifier word ("identifier: MH 004417", "ID 7781203-K") is a
     record number only where the words before it say whose (a patient, a ward, a date of
     birth): it scores below the threshold alone and Presidio's context boost
@@ -307,7 +343,7 @@ _PHONE_QUESTION = (
 )
 
 
-class CuedPhoneRecognizer(_RegexRecognizer):
+class CuedPhoneRecognizer(_DigitEndedRecognizer):
     """7-15 digits laid out as a phone number right after a phone cue ("Tel:", "mobile",
     "call me on") or in the chat turn that answers a request for one, in any country's layout,
     valid numbering plan or not; and, with no cue, the layouts only phone numbers take: a
