@@ -136,19 +136,19 @@ def _plan(region: str) -> _Plan | None:
     sharing = [
         PhoneMetadata.metadata_for_region(r) for r in COUNTRY_CODE_TO_REGION_CODE[own.country_code]
     ]
-    valid = [
+    valid = {  # a set: the regions of one country code share many (toll-free, premium ...)
         f"(?:{desc.national_number_pattern})"
         for metadata in sharing
         for desc in (getattr(metadata, name) for name in _TYPES)
         if desc is not None and desc.national_number_pattern
-    ]
+    }
     prefix = own.national_prefix_for_parsing
     return _Plan(
         str(own.country_code),
         re.compile(own.international_prefix or "(?!)"),
         re.compile(prefix) if prefix else None,
         own.national_prefix_transform_rule or None,
-        re.compile("|".join(valid) or "(?!)"),
+        re.compile("|".join(sorted(valid)) or "(?!)"),
         list(own.number_format),
     )
 
