@@ -23,7 +23,6 @@ from training_scripts.governance import pii_phone
 from training_scripts.governance.pii import PHONE_REGIONS
 from training_scripts.governance.pii_phone import (
     RegionsPhoneRecognizer,
-    accepts,
     candidates_extent,
     could_be_valid,
 )
@@ -139,14 +138,15 @@ def test_a_region_said_unable_to_take_a_number_never_takes_it() -> None:
     """`could_be_valid` is what lets a region be skipped without parsing: wherever the matcher
     takes a group, it must have said the region could."""
     numbers = _built_numbers(3000)
-    skipped = 0
+    skipped = taken_anywhere = 0
     for number in numbers:
         for region in PHONE_REGIONS:
             taken = PhoneNumberMatcher(number, region)._parse_and_verify(number, 0) is not None
             able = could_be_valid(number, region)
             assert able or not taken, (number, region)
             skipped += not able
-    assert sum(accepts(n, r, 1) for n in numbers for r in PHONE_REGIONS) > 500  # valid ones too
+            taken_anywhere += taken
+    assert taken_anywhere > 500  # valid numbers are among them
     assert skipped > len(numbers) * len(PHONE_REGIONS) // 2  # and the test does skip
 
 

@@ -8,15 +8,14 @@ once one region has found a number that spans every candidate of the text (a tex
 number in it, the common case), every later region could only add findings inside it, which
 would be dropped: the later regions are skipped. The answer is the one all regions give
 (`tests/data/test_pii_phone.py` compares both); a text with two numbers, or with none found,
-runs every region as before.
+runs every region that may find something.
 
 Most regions find nothing in a text ("MRN 1234567", a lab value, a number of another country), and
 each of them walks the same candidates the same way: the walk depends on the region only through
 which groups (a candidate or a part of one) the region accepts. So the walk is made once with
-nothing accepted, and a region runs only if it accepts one of the groups that walk tried; the
-others would walk exactly that walk and find nothing. Whether a region accepts a group is the
-matcher's own test on the group alone (its tests of the characters around a group only ever
-reject), after a cheaper one that is exact where it says no (`could_be_valid`).
+nothing accepted, and a region runs only if it may accept one of the groups that walk tried; the
+others would walk exactly that walk and find nothing. Whether it may is read from the region's
+numbering plan without parsing (`could_be_valid`, exact where it says no).
 """
 
 from __future__ import annotations
@@ -211,12 +210,9 @@ def could_be_valid(group: str, region: str) -> bool:
     )
 
 
-def accepts(group: str, region: str, leniency: int) -> bool:
-    """Whether the matcher in `region` takes `group` (its own test, on the group alone)."""
-    if leniency >= Leniency.VALID and not could_be_valid(group, region):
-        return False
-    alone = matcher.PhoneNumberMatcher(group, region, leniency)
-    return alone._parse_and_verify(group, 0) is not None
+def may_accept(group: str, region: str, leniency: int) -> bool:
+    """False only where the matcher in `region` cannot take `group`."""
+    return leniency < Leniency.VALID or could_be_valid(group, region)
 
 
 class RegionsPhoneRecognizer(PhoneRecognizer):
@@ -236,7 +232,7 @@ class RegionsPhoneRecognizer(PhoneRecognizer):
         results: list[RecognizerResult] = []
         try:
             for region in regions:
-                if not any(accepts(group, region, self.leniency) for group in groups):
+                if not any(may_accept(group, region, self.leniency) for group in groups):
                     continue  # it would walk the walk above and find nothing
                 self.supported_regions = (region,)
                 results += super().analyze(text, entities, nlp_artifacts)  # type: ignore[arg-type]
