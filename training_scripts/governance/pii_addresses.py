@@ -26,6 +26,7 @@ Forms, each a pattern below:
 
 from __future__ import annotations
 
+import itertools
 import re
 
 from presidio_analyzer import RecognizerResult
@@ -299,6 +300,11 @@ _SIGN_OF = {0: _NUMBER_THEN_SPACE, 1: _NUMBER_THEN_SPACE, 2: _NUMBER_THEN_SPACE,
 # hashing a compiled pattern hashes its whole program.
 SIGNED = tuple((pattern, _SIGN_OF.get(index)) for index, pattern in enumerate(PATTERNS))
 _SIGNS = (_NUMBER_THEN_SPACE, _WORD_THEN_NUMBER)
+# The patterns to run for each answer of the signs (which of _SIGNS the text holds).
+_RUN = {
+    found: tuple(p for p, sign in SIGNED if sign is None or found[_SIGNS.index(sign)])
+    for found in itertools.product((False, True), repeat=len(_SIGNS))
+}
 
 
 class StreetAddressRecognizer(_RegexRecognizer):
@@ -309,8 +315,7 @@ class StreetAddressRecognizer(_RegexRecognizer):
 
     def patterns_for(self, text: str) -> tuple[re.Pattern[str], ...]:
         """The patterns whose sign (if they have one) the text holds."""
-        found = {sign: sign.search(text) is not None for sign in _SIGNS}  # small programs
-        return tuple(p for p, sign in SIGNED if sign is None or found[sign])
+        return _RUN[tuple(sign.search(text) is not None for sign in _SIGNS)]
 
     def analyze(
         self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
