@@ -37,24 +37,27 @@ from phonenumbers import (
     region_code_for_country_code,
 )
 from phonenumbers import phonenumbermatcher as matcher
+from phonenumbers import phonenumberutil as util
 from phonenumbers.phonemetadata import NumberFormat
-from phonenumbers.phonenumberutil import (
-    _choose_formatting_pattern_for_number,
-    _formatting_rule_has_first_group_only,
-)
 from presidio_analyzer import EntityRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 from presidio_analyzer.predefined_recognizers import PhoneRecognizer
 
-# The matcher's internals the extent is read from, as in the version this was checked against;
-# with another version every region runs (the plain recognizer's answer, at its cost).
+# The matcher's internals the extent and the walk are read from, and the parser's the region
+# test is, as in the version this was checked against; with another version every region runs
+# (the plain recognizer's answer, at its cost).
 _CHECKED_VERSION = "9.0.43"
 _NAMES = ("_PATTERN", "_SECOND_NUMBER_START_PATTERN", "_UNWANTED_END_CHAR_PATTERN",
           "_MATCHING_BRACKETS", "_PUB_PAGES", "fullmatch", "PhoneNumberMatcher")  # fmt: skip
 _M: dict[str, Any] = {name: getattr(matcher, name, None) for name in _NAMES}
+_U: dict[str, Any] = {
+    name: getattr(util, name, None)
+    for name in ("_choose_formatting_pattern_for_number", "_formatting_rule_has_first_group_only")
+}
 _USABLE = (
     phonenumbers.__version__ == _CHECKED_VERSION
     and None not in _M.values()
+    and None not in _U.values()
     and callable(getattr(matcher.PhoneNumberMatcher, "_parse_and_verify", None))
 )
 
@@ -179,12 +182,12 @@ def _without_national_prefix(number: str, plan: _Plan) -> str:
 def _prefix_needed(national_number: str, plan: _Plan) -> bool:
     """Whether the matcher wants a national prefix written before this national number
     (`phonenumbermatcher._is_national_prefix_present_if_required`)."""
-    rule = _choose_formatting_pattern_for_number(plan.formats, national_number)
+    rule = _U["_choose_formatting_pattern_for_number"](plan.formats, national_number)
     return bool(
         rule is not None
         and rule.national_prefix_formatting_rule
         and not rule.national_prefix_optional_when_formatting
-        and not _formatting_rule_has_first_group_only(rule.national_prefix_formatting_rule)
+        and not _U["_formatting_rule_has_first_group_only"](rule.national_prefix_formatting_rule)
     )
 
 
