@@ -32,6 +32,7 @@ import re
 from presidio_analyzer import RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
+from training_scripts.governance.pattern_screen import fold, present, screen
 from training_scripts.governance.pii_recognizers import ADDRESS, _RegexRecognizer
 
 # Letters beyond ASCII (Latin-1 and Latin Extended-A cover the European names and streets;
@@ -300,10 +301,31 @@ _SIGN_OF = {0: _NUMBER_THEN_SPACE, 1: _NUMBER_THEN_SPACE, 2: _NUMBER_THEN_SPACE,
 # hashing a compiled pattern hashes its whole program.
 SIGNED = tuple((pattern, _SIGN_OF.get(index)) for index, pattern in enumerate(PATTERNS))
 _SIGNS = (_NUMBER_THEN_SPACE, _WORD_THEN_NUMBER)
-# The patterns to run for each answer of the signs (which of _SIGNS the text holds).
+# Each other pattern has words one of which every match holds (the pattern's screen whose
+# shortest word is longest: "Straße" rather than "er "); where a text holds none of any of them,
+# none of these patterns is tried (the base class would test each in turn, for nothing, on most
+# texts).
+_LITERALS = frozenset().union(
+    *(
+        max(screen(p), key=lambda words: min(map(len, words)))
+        for p, sign in SIGNED
+        if sign is None and screen(p)
+    )
+)
+
+
+def _runs(pattern: re.Pattern[str], sign: re.Pattern[str] | None, found: tuple[bool, ...]) -> bool:
+    """Whether `pattern` is tried where `found` says which of _SIGNS, then whether any of
+    _LITERALS, the text holds."""
+    if sign is not None:
+        return found[_SIGNS.index(sign)]
+    return found[-1] or not screen(pattern)
+
+
+# The patterns to try for each answer.
 _RUN = {
-    found: tuple(p for p, sign in SIGNED if sign is None or found[_SIGNS.index(sign)])
-    for found in itertools.product((False, True), repeat=len(_SIGNS))
+    found: tuple(p for p, sign in SIGNED if _runs(p, sign, found))
+    for found in itertools.product((False, True), repeat=len(_SIGNS) + 1)
 }
 
 
@@ -314,8 +336,9 @@ class StreetAddressRecognizer(_RegexRecognizer):
     PATTERNS = PATTERNS
 
     def patterns_for(self, text: str) -> tuple[re.Pattern[str], ...]:
-        """The patterns whose sign (if they have one) the text holds."""
-        return _RUN[tuple(sign.search(text) is not None for sign in _SIGNS)]
+        """The patterns whose sign, or one of whose words, the text holds."""
+        signs = tuple(sign.search(text) is not None for sign in _SIGNS)
+        return _RUN[(*signs, not present(fold(text)).isdisjoint(_LITERALS))]
 
     def analyze(
         self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
