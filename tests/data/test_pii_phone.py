@@ -21,10 +21,12 @@ from presidio_analyzer.predefined_recognizers import PhoneRecognizer
 from tests.data.pii_cases import TEXT_SETS, texts_of
 from training_scripts.governance import pii_phone
 from training_scripts.governance.pii import PHONE_REGIONS
+from training_scripts.governance.pii_identifiers import digits_end
 from training_scripts.governance.pii_phone import (
     RegionsPhoneRecognizer,
     candidates_extent,
     could_be_valid,
+    groups_tried,
 )
 
 _NUMBERS = [
@@ -34,6 +36,7 @@ _NUMBERS = [
     "010-1234-5678", "98765 43210", "+91 98765 43210", "0412 345 678", "06 12345678",
     "pp. 12-15 (2003)", "12/03/2024", "10:45", "#4471", "+353 1 234 5678", "600 123 456",
     "(212) 555-1234 / x12",  # a candidate cut before " / x" ends in a space, kept in the match
+    "2024-05-01 10:30", "1999/12/31 23:59", "555-1234#", "555 1234 ext 12", "(617) 555-0199#",
 ]  # fmt: skip
 _GLUE = [" ", "(", ")", ", ", ": ", " phone ", "\n", "; ", "[", "]", " or ", "/", "-", "a", "."]
 
@@ -179,3 +182,17 @@ def test_no_region_runs_for_a_number_no_region_can_take(monkeypatch: pytest.Monk
     text = "Patient Tom Chen (MRN 1008312) asks about the refund; creatinine 88-110."
     assert RegionsPhoneRecognizer(supported_regions=PHONE_REGIONS).analyze(text, []) == []
     assert calls == []
+
+
+def test_the_matcher_reads_nothing_past_digits_end(texts: list[str]) -> None:
+    """The recognizer reads a text only up to `digits_end`: the walk, the extent and a region's
+    findings there are those of the whole text."""
+    us = PhoneRecognizer(supported_regions=("US",))
+    cut_short = 0
+    for text in texts + _made_texts(300):
+        cut = text[: digits_end(text)]
+        assert groups_tried(cut, 1) == groups_tried(text, 1), text
+        assert candidates_extent(cut) == candidates_extent(text), text
+        assert _spans(us, cut) == _spans(us, text), text
+        cut_short += len(cut) < len(text)
+    assert cut_short > 100

@@ -43,6 +43,8 @@ from presidio_analyzer import EntityRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 from presidio_analyzer.predefined_recognizers import PhoneRecognizer
 
+from training_scripts.governance.pii_identifiers import digits_end
+
 # The matcher's internals the extent and the walk are read from, and the parser's the region
 # test is, as in the version this was checked against; with another version every region runs
 # (the plain recognizer's answer, at its cost).
@@ -230,6 +232,9 @@ class RegionsPhoneRecognizer(PhoneRecognizer):
     ) -> list[RecognizerResult]:
         if not _USABLE or self.leniency is None:
             return super().analyze(text, entities, nlp_artifacts)  # type: ignore[arg-type]
+        # A candidate ends at a digit or a "#" and the matcher reads at most 3 characters past
+        # it: what it finds, it finds in the text up to `digits_end`, at the same offsets.
+        text = text[: digits_end(text)]
         regions, groups = self.supported_regions, groups_tried(text, self.leniency)
         extent: tuple[int, int] | None = None  # worked out once a region finds something
         results: list[RecognizerResult] = []
