@@ -161,13 +161,10 @@ def _national_numbers(digits: str, plan: _Plan) -> set[str]:
     """Every national number parsing may leave of `digits` written in the plan's region without
     an international prefix: the digits, or those after the country code, with a national
     prefix stripped (or rewritten) up to twice (once on reading the country code, once after)."""
-    numbers = (
-        {digits, digits[len(plan.country_code) :]}
-        if digits.startswith(plan.country_code)
-        else {digits}
-    )
-    for _ in range(2):
-        numbers |= {_without_national_prefix(number, plan) for number in numbers}
+    cc, numbers = plan.country_code, set[str]()
+    for number in (digits, digits[len(cc) :]) if digits.startswith(cc) else (digits,):
+        once = _without_national_prefix(number, plan)
+        numbers.update((number, once, _without_national_prefix(once, plan)))
     return numbers
 
 
@@ -193,6 +190,12 @@ def _prefix_needed(national_number: str, plan: _Plan) -> bool:
     )
 
 
+@functools.lru_cache(maxsize=1024)  # a group is tested in each region in turn
+def _plain_digits(group: str) -> str | None:
+    """The digits of a plain group, all that parsing reads of it; None for another group."""
+    return _NOT_DIGIT.sub("", group) if _PLAIN.fullmatch(group) else None
+
+
 def could_be_valid(group: str, region: str) -> bool:
     """False only where the matcher cannot take `group` in `region` as a valid number: a plain
     group (digits and brackets, spaces, dots, dashes, slashes) whose digits do not open with the
@@ -200,10 +203,9 @@ def could_be_valid(group: str, region: str) -> bool:
     national number (the digits less what parsing strips from their front) is of a type some
     region of that country code lists, and where a national prefix is wanted before it, the
     digits open with one (or with the country code)."""
-    plan = _plan(region)
-    if plan is None or not _PLAIN.fullmatch(group):
+    plan, digits = _plan(region), _plain_digits(group)
+    if plan is None or digits is None:
         return True
-    digits = _NOT_DIGIT.sub("", group)
     if plan.international_prefix.match(digits):
         return True
     prefixed = digits.startswith(plan.country_code) or bool(
