@@ -123,14 +123,16 @@ class NerNlpEngine(SpacyNlpEngine):
 
     def process_windows(self, texts: Iterable[str]) -> dict[str, NlpArtifacts]:
         """NER on the flagged windows of every text, batched: one `pipe` call for all of them;
-        each text's entities are set on a Doc of the whole text (tokenizer only)."""
+        each text's entities are set on a Doc of the whole text (tokenizer only). A text with no
+        window to read (most: every place in it is a cued name) gets an empty Doc, as the
+        recognizers read only a Doc's entities: tokenizing it would find none."""
         nlp = self.nlp["en"]  # type: ignore[index]
-        docs = {text: nlp.make_doc(text) for text in texts}
-        pieces = [
-            (doc, start, doc[start:end].as_doc())
-            for text, doc in docs.items()
-            for start, end in ner_windows(doc, self.margin, self._cued(text))
-        ]
+        docs: dict[str, Doc] = {}
+        pieces: list[tuple[Doc, int, Doc]] = []
+        for text in dict.fromkeys(texts):
+            docs[text], windows = self._windows(nlp, text)
+            doc = docs[text]
+            pieces += [(doc, start, doc[start:end].as_doc()) for start, end in windows]
         found: dict[int, list[Span]] = {id(doc): [] for doc in docs.values()}
         windows = nlp.pipe((window for _, _, window in pieces), batch_size=NER_BATCH)
         for (doc, start, _), window in zip(pieces, windows, strict=True):
@@ -140,6 +142,19 @@ class NerNlpEngine(SpacyNlpEngine):
         for doc in docs.values():
             doc.ents = found[id(doc)]
         return {text: self._doc_to_nlp_artifact(doc, "en") for text, doc in docs.items()}
+
+    def _windows(self, nlp: Language, text: str) -> tuple[Doc, list[tuple[int, int]]]:
+        """The text's Doc and the token windows of it to read (`ner_windows`); the places are
+        found on the text first, so a text none of whose places is read is never tokenized."""
+        if self.margin is None:
+            doc = nlp.make_doc(text)
+            return doc, ner_windows(doc, None)
+        places = flagged_places(text)
+        uncued = _uncued(places, self._cued(text)) if places else []
+        if not any(uncued):
+            return Doc(nlp.vocab), []
+        doc = nlp.make_doc(text)
+        return doc, _token_windows(doc, places, uncued, self.margin)
 
     def _cued(self, text: str) -> list[tuple[int, int]]:
         """The names a cue pattern finds whatever the model says: a weak cue's span with an
@@ -222,7 +237,13 @@ def ner_windows(
     detections of windows and whole texts on the tuning and generated sets."""
     if margin is None or not len(doc):
         return [(0, len(doc))] if len(doc) else []
-    text, starts = doc.text, doc.to_array("IDX")
+    places = flagged_places(doc.text)
+    return _token_windows(doc, places, _uncued(places, cued), margin)
+
+
+def flagged_places(text: str) -> list[tuple[int, int]]:
+    """The character spans, in order, where a name may hide (`_WINDOW_AT` and the word-by-word
+    tests described above it)."""
     names = _name_parts()
     places = [m.span() for m in _WINDOW_AT.finditer(text)]
     places += [m.span(1) for m in _AFTER_A_LABEL.finditer(text) if _may_be_a_name(m[1])]
@@ -231,20 +252,34 @@ def ner_windows(
         for m in _STARTS_A_SENTENCE.finditer(text)
         if fold(m[1]) in names and fold(m[1]) not in STOP_WORDS
     ]
+    return sorted(places)
+
+
+def _uncued(places: list[tuple[int, int]], cued: Sequence[tuple[int, int]]) -> list[bool]:
+    """Per place: is its flagged word (its last character) outside every cued name?"""
+    return [not any(a <= end - 1 < b for a, b in cued) for _, end in places]
+
+
+def _token_windows(
+    doc: Doc, places: list[tuple[int, int]], uncued: list[bool], margin: int
+) -> list[tuple[int, int]]:
+    if not places:
+        return []
+    spans = np.array(places)
+    starts = doc.to_array("IDX")
+    first = np.searchsorted(starts, spans[:, 0], side="right") - 1
+    last = np.searchsorted(starts, spans[:, 1], side="left")
+    lows = np.maximum(first - margin, 0).tolist()
+    highs = np.minimum(last + margin, len(doc)).tolist()
     ranges: list[tuple[int, int]] = []
     needed: list[bool] = []
-    for start_char, end_char in sorted(places):
-        first = int(np.searchsorted(starts, start_char, side="right")) - 1
-        last = int(np.searchsorted(starts, end_char, side="left"))
-        start, end = max(0, first - margin), min(len(doc), last + margin)
-        # Is the place's flagged word (its last character) outside every cued name?
-        uncued = not any(a <= end_char - 1 < b for a, b in cued)
+    for start, end, read in zip(lows, highs, uncued, strict=True):
         if ranges and start <= ranges[-1][1]:
             ranges[-1] = (ranges[-1][0], max(end, ranges[-1][1]))
-            needed[-1] = needed[-1] or uncued
+            needed[-1] = needed[-1] or read
         else:
             ranges.append((start, end))
-            needed.append(uncued)
+            needed.append(read)
     # A window all of whose places are inside names a cue pattern finds is not read: the
     # pattern's finding outscores the model's on the same span. Any other window is read whole,
     # so its edges, where the model lacks context, stay where they were.
