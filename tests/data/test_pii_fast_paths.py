@@ -19,8 +19,14 @@ from tests.data.pii_scoring import load
 from training_scripts.governance import pattern_screen
 from training_scripts.governance.pattern_screen import fold, may_match, screen
 from training_scripts.governance.pii import PiiEngine
-from training_scripts.governance.pii_ner import _NAME_MAY_HIDE, NerNlpEngine, needs_ner
-from training_scripts.governance.pii_recognizers import _RegexRecognizer
+from training_scripts.governance.pii_ner import (
+    _NAME_MAY_HIDE,
+    _OPENS_THE_TEXT,
+    _STARTS_A_SENTENCE,
+    NerNlpEngine,
+    needs_ner,
+)
+from training_scripts.governance.pii_recognizers import LOWER, UPPER, _RegexRecognizer
 
 Detections = list[list[tuple[str, int, int]]]
 
@@ -76,6 +82,19 @@ def test_needs_ner_answers_as_the_pre_screen_regex(texts: list[str]) -> None:
     extra = ["a\tMaria", ":  Maria", "\u00a0 Maria", "\n Maria", "(Maria Lopez)", " Maria", ""]
     for text in [*texts, *extra]:
         assert needs_ner(text) == (_NAME_MAY_HIDE.search(text) is not None), text
+
+
+def test_sentence_openings_are_those_the_one_pattern_with_the_text_start_finds(
+    texts: list[str],
+) -> None:
+    """The two patterns `flagged_places` reads a sentence's first word with (the text's start
+    apart, which is cheaper) find the words the one pattern with \\A in an alternation finds."""
+    one = re.compile(rf"(?:\A|[.!?][ \t]+)\s*([{UPPER}][{LOWER}]+)")
+    extra = ["Maria said. Ngozi too", "  Maria", ". Maria", "maria. Ngozi!  Sipho", ""]
+    for text in [*texts, *extra]:
+        opening = _OPENS_THE_TEXT.match(text)
+        found = [m.span(1) for m in [opening, *_STARTS_A_SENTENCE.finditer(text)] if m]
+        assert found == [m.span(1) for m in one.finditer(text)], text
 
 
 def test_the_literal_screen_never_skips_a_pattern_that_matches(texts: list[str]) -> None:

@@ -204,13 +204,18 @@ _WINDOW_AT = re.compile(
     rf"|\b[{UPPER}]{{2,}}[ ,]+[{UPPER}]{{2,}}"
 )
 _AFTER_A_LABEL = re.compile(rf"[:\"“‘'(\[][ \t]*([{UPPER}][{LOWER}']+)")
-_STARTS_A_SENTENCE = re.compile(rf"(?:\A|[.!?][ \t]+)\s*([{UPPER}][{LOWER}]+)")
+# A sentence's first word, at the start of the text and after a stop: two patterns, as an
+# alternation holding \A can start at any character, so the regex engine tries every one.
+_OPENS_THE_TEXT = re.compile(rf"\s*([{UPPER}][{LOWER}]+)")
+_STARTS_A_SENTENCE = re.compile(rf"[.!?][ \t]+\s*([{UPPER}][{LOWER}]+)")
 
 
-# `needs_ner` runs on every text; the same test as _NAME_MAY_HIDE in two cheap parts: a capital
-# after a space (then one look at the character before the space) and lower-case writing.
+# `needs_ner` runs on every text; the same test as _NAME_MAY_HIDE in cheap parts: a capital
+# after a space (then one look at the character before the space) and lower-case writing, at
+# the start of the text or of a sentence (apart, for the reason given at _OPENS_THE_TEXT).
 _CAPITAL_AFTER_SPACE = re.compile(r"[ \t]+[A-Z][a-z']")
-_LOWER_CASE_START = re.compile(r"(?:\A|[.!?][ \t]+)\s*[a-z]")
+_LOWER_CASE_OPENS = re.compile(r"\s*[a-z]")
+_LOWER_CASE_START = re.compile(r"[.!?][ \t]+\s*[a-z]")
 _ENDS_A_CLAUSE = frozenset('.!?:"“(')
 
 
@@ -219,7 +224,7 @@ def needs_ner(text: str) -> bool:
         before = text[match.start() - 1] if match.start() else " "
         if before not in _ENDS_A_CLAUSE and not before.isspace():
             return True
-    return _LOWER_CASE_START.search(text) is not None
+    return _LOWER_CASE_OPENS.match(text) is not None or _LOWER_CASE_START.search(text) is not None
 
 
 def ner_windows(
@@ -247,10 +252,9 @@ def flagged_places(text: str) -> list[tuple[int, int]]:
     names = _name_parts()
     places = [m.span() for m in _WINDOW_AT.finditer(text)]
     places += [m.span(1) for m in _AFTER_A_LABEL.finditer(text) if _may_be_a_name(m[1])]
+    openings = [_OPENS_THE_TEXT.match(text), *_STARTS_A_SENTENCE.finditer(text)]
     places += [
-        m.span(1)
-        for m in _STARTS_A_SENTENCE.finditer(text)
-        if fold(m[1]) in names and fold(m[1]) not in STOP_WORDS
+        m.span(1) for m in openings if m and fold(m[1]) in names and fold(m[1]) not in STOP_WORDS
     ]
     return sorted(places)
 
