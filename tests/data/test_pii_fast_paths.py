@@ -13,12 +13,13 @@ from __future__ import annotations
 import re
 
 import pytest
+from presidio_analyzer import Pattern, PatternRecognizer
 
 from tests.data.pii_generated import generate
 from tests.data.pii_scoring import load
 from training_scripts.governance import pattern_screen
 from training_scripts.governance.pattern_screen import fold, may_match, screen
-from training_scripts.governance.pii import PiiEngine
+from training_scripts.governance.pii import PiiEngine, _signs
 from training_scripts.governance.pii_ner import (
     _NAME_MAY_HIDE,
     _OPENS_THE_TEXT,
@@ -97,6 +98,21 @@ def test_sentence_openings_are_those_the_one_pattern_with_the_text_start_finds(
         assert found == [m.span(1) for m in one.finditer(text)], text
 
 
+def test_the_cheap_signs_answer_as_their_plain_patterns(texts: list[str]) -> None:
+    """`_signs` reads a spelled-out e-mail on the lower-cased text, and the SSN sign with its
+    first digit outside the alternation: the answers of the case-insensitive pattern and of
+    the plain one."""
+    spelled = re.compile(r"(?i:[\[({] ?at ?[\])}]| dot )")
+    ssn = re.compile(r"\d{3}[- .]?\d{2}[- .]?\d{4}|\d{5}-\d{4}|\d{3}-\d{6}")
+    extra = ["ana [AT] x [Dot] com", "ana At x DOT com", "ana(at)x", "İ DOT 1", "a.dot.b 1"]
+    extra += ["123-45-6789", "SSN 12345-6789", "123-456789", "123 45 678", "12-345-6789"]
+    for text in [*texts, *extra]:
+        found = _signs(text)
+        assert ("EMAIL_ADDRESS" in found) == ("@" in text or bool(spelled.search(text))), text
+        has_digit = re.search(r"\d", text) is not None
+        assert ("US_SSN" in found) == (has_digit and bool(ssn.search(text))), text
+
+
 def test_the_literal_screen_never_skips_a_pattern_that_matches(texts: list[str]) -> None:
     analyzer = PiiEngine("redact", "")._analyzer
     assert analyzer is not None
@@ -145,6 +161,17 @@ def test_recognizers_run_in_the_order_they_were_registered() -> None:
     entities = sorted({e for r in registry.recognizers for e in r.supported_entities})
     found = registry.get_recognizers("en", entities=entities)
     assert found == [r for r in registry.recognizers if r in found]
+
+
+def test_a_recognizer_registered_after_a_request_serves_the_same_request() -> None:
+    """The registry keeps its answer per request; a change to the recognizers is a new one."""
+    analyzer = PiiEngine("redact", "")._analyzer
+    assert analyzer is not None
+    registry = analyzer.registry
+    before = registry.get_recognizers("en", entities=["PERSON"])
+    added = PatternRecognizer("PERSON", patterns=[Pattern("x", r"\bZed\b", 0.5)], name="Zed")
+    registry.add_recognizer(added)
+    assert registry.get_recognizers("en", entities=["PERSON"]) == [*before, added]
 
 
 def test_dropping_the_shared_tok2vec_changes_no_entity(texts: list[str]) -> None:
