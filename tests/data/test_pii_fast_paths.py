@@ -151,6 +151,16 @@ def test_the_literal_screen_skips_a_cue_pattern_on_text_without_its_words() -> N
     assert may_match(sign_off, fold("Kind REGARDS, Maria\n"))
 
 
+def test_a_warmed_up_engine_counts_nothing_and_finds_what_a_cold_one_finds(
+    texts: list[str],
+) -> None:
+    warm, cold = PiiEngine("pseudonymize", "salt"), PiiEngine("pseudonymize", "salt")
+    warm.warm_up()
+    assert not warm.found and not warm.last_entities and not warm.last_recognizers
+    assert _detections(warm, texts) == _detections(cold, texts)
+    assert [warm.anonymize([t]) for t in texts] == [cold.anonymize([t]) for t in texts]
+
+
 def test_recognizers_run_in_the_order_they_were_registered() -> None:
     """Presidio returns them as a set (object-hash order, different in every process); on a
     tie the first one's finding is kept, so the order decides which recognizer is credited and
