@@ -24,6 +24,8 @@ from training_scripts.governance.pii_ner import (
     _NAME_MAY_HIDE,
     _OPENS_THE_TEXT,
     _STARTS_A_SENTENCE,
+    _WINDOW_AT,
+    _WINDOW_AT_FAST,
     NerNlpEngine,
     needs_ner,
 )
@@ -96,6 +98,13 @@ def test_sentence_openings_are_those_the_one_pattern_with_the_text_start_finds(
         opening = _OPENS_THE_TEXT.match(text)
         found = [m.span(1) for m in [opening, *_STARTS_A_SENTENCE.finditer(text)] if m]
         assert found == [m.span(1) for m in one.finditer(text)], text
+
+
+def test_the_window_places_are_those_the_plain_pattern_finds(texts: list[str]) -> None:
+    extra = ["Maria Lopez", " \tMaria", "x\nNgozi", "A. Seifert", "OKONKWO CHIDI", ":  hi", "."]
+    for text in [*texts, *extra]:
+        fast = [m.span() for m in _WINDOW_AT_FAST.finditer(text)]
+        assert fast == [m.span() for m in _WINDOW_AT.finditer(text)], text
 
 
 def test_the_cheap_signs_answer_as_their_plain_patterns(texts: list[str]) -> None:

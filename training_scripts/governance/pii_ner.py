@@ -204,6 +204,10 @@ _WINDOW_AT = re.compile(
     rf"|\b[{UPPER}]\.[ \t]*[{UPPER}]|:[ \t]*[a-z]|\n[ \t]*[{UPPER}]"
     rf"|\b[{UPPER}]{{2,}}[ ,]+[{UPPER}]{{2,}}"
 )
+# The same matches, found faster: every alternative above starts at the text's start, at a
+# capital, a stop, a colon or a line break, or one character before a space or tab; the look
+# ahead for that lets the regex engine pass over other characters without trying each one.
+_WINDOW_AT_FAST = re.compile(rf"(?:\A|(?=(?s:.)[ \t]|[{UPPER}.!?:\n]))(?:{_WINDOW_AT.pattern})")
 _AFTER_A_LABEL = re.compile(rf"[:\"“‘'(\[][ \t]*([{UPPER}][{LOWER}']+)")
 # A sentence's first word, at the start of the text and after a stop: two patterns, as an
 # alternation holding \A can start at any character, so the regex engine tries every one.
@@ -251,7 +255,7 @@ def flagged_places(text: str) -> list[tuple[int, int]]:
     """The character spans, in order, where a name may hide (`_WINDOW_AT` and the word-by-word
     tests described above it)."""
     names = _name_parts()
-    places = [m.span() for m in _WINDOW_AT.finditer(text)]
+    places = [m.span() for m in _WINDOW_AT_FAST.finditer(text)]
     places += [m.span(1) for m in _AFTER_A_LABEL.finditer(text) if _may_be_a_name(m[1])]
     openings = [_OPENS_THE_TEXT.match(text), *_STARTS_A_SENTENCE.finditer(text)]
     places += [
