@@ -210,3 +210,15 @@ def test_dropping_the_shared_tok2vec_changes_no_entity(texts: list[str]) -> None
         return [[(e.start_char, e.end_char, e.label_) for e in d.ents] for d in nlp.pipe(texts)]
 
     assert ents(lean) == ents(full)
+
+
+def test_the_model_loads_the_tokenizer_spacy_load_gives() -> None:
+    """load_ner_model builds no default tokenizer before reading the model's: the same one."""
+    import spacy
+
+    from training_scripts.governance.pii_ner import MODEL_PACKAGES, load_ner_model
+
+    installed = [p for p in MODEL_PACKAGES if spacy.util.is_package(p)]
+    plain = spacy.load(installed[0], exclude=["tagger", "parser", "ner", "lemmatizer"])
+    own = load_ner_model().tokenizer.to_bytes(exclude=["vocab"])
+    assert own == plain.tokenizer.to_bytes(exclude=["vocab"])

@@ -22,7 +22,7 @@ from training_scripts.governance import presidio_cpu  # noqa: F401  (first: see 
 import functools
 import os
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
 import spacy
@@ -33,7 +33,9 @@ from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.language import Language
 from spacy.lookups import Lookups
 from spacy.pipeline import Tok2Vec
+from spacy.tokenizer import Tokenizer  # type: ignore[import-not-found]  # Cython, no stub
 from spacy.tokens import Doc, Span
+from spacy.util import registry
 
 from training_scripts.governance.pii_name_cues import ner_may_disagree
 from training_scripts.governance.pii_name_lists import (
@@ -84,12 +86,23 @@ def ner_model_name() -> str:
     return name
 
 
+# spacy.load builds the language's default tokenizer (some 2,700 special cases) and then sets
+# every part of it from the model's files: built empty instead, the tokenizer is the same one
+# (a test compares their bytes) for ~0.06 CPU-s less per process.
+_UNBUILT_TOKENIZER = {"nlp": {"tokenizer": {"@tokenizers": "fmops.unbuilt_tokenizer.v1"}}}
+
+
+@registry.tokenizers("fmops.unbuilt_tokenizer.v1")
+def _unbuilt_tokenizer() -> Callable[[Language], Tokenizer]:
+    return lambda nlp: Tokenizer(nlp.vocab)
+
+
 @functools.cache
 def load_ner_model() -> Language:
     name = ner_model_name()
     for package in NER_MODELS[name]:
         try:
-            nlp = spacy.load(package, exclude=list(_UNUSED))
+            nlp = spacy.load(package, exclude=list(_UNUSED), config=_UNBUILT_TOKENIZER)
         except OSError:
             continue
         # The shared tok2vec feeds only the tagger and parser (excluded above); the NER model of
