@@ -20,14 +20,13 @@ from tests.data.pii_scoring import load
 from training_scripts.governance import pattern_screen
 from training_scripts.governance.pattern_screen import fold, may_match, screen
 from training_scripts.governance.pii import PiiEngine, _signs
-from training_scripts.governance.pii_ner import (
+from training_scripts.governance.pii_ner import NerNlpEngine, needs_ner
+from training_scripts.governance.pii_ner_places import (
     _NAME_MAY_HIDE,
     _OPENS_THE_TEXT,
     _STARTS_A_SENTENCE,
     _WINDOW_AT,
     _WINDOW_AT_FAST,
-    NerNlpEngine,
-    needs_ner,
 )
 from training_scripts.governance.pii_recognizers import LOWER, UPPER, _RegexRecognizer
 

@@ -24,7 +24,6 @@ import os
 import re
 from collections.abc import Callable, Iterable, Sequence
 
-import numpy as np
 import spacy
 from presidio_analyzer import RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts, SpacyNlpEngine
@@ -46,10 +45,14 @@ from training_scripts.governance.pii_name_lists import (
     plain_word,
 )
 from training_scripts.governance.pii_names import PLACE_AFTER, place_named_after
+from training_scripts.governance.pii_ner_places import (
+    flagged_places,
+    name_parts,
+    token_windows,
+    uncued,
+)
 from training_scripts.governance.pii_recognizers import (
-    LOWER,
     PERSON,
-    UPPER,
     PersonNameRecognizer,
     is_organisation,
 )
@@ -163,12 +166,12 @@ class NerNlpEngine(SpacyNlpEngine):
         if self.margin is None:
             doc = nlp.make_doc(text)
             return doc, ner_windows(doc, None)
-        places = flagged_places(text)
-        uncued = _uncued(places, self._cued(text)) if places else []
-        if not any(uncued):
+        places = flagged_places(text, english_words())
+        read = uncued(places, self._cued(text)) if places else []
+        if not any(read):
             return Doc(nlp.vocab), []
         doc = nlp.make_doc(text)
-        return doc, _token_windows(doc, places, uncued, self.margin)
+        return doc, token_windows(doc, places, read, self.margin)
 
     def _cued(self, text: str) -> list[tuple[int, int]]:
         """The names a cue pattern finds whatever the model says: a weak cue's span with an
@@ -196,41 +199,10 @@ def person_recognizer() -> SpacyRecognizer:
     return SpacyRecognizer(supported_entities=[PERSON], name=NER_RECOGNIZER)
 
 
-# A capitalised word that does not start a sentence, or that follows another capitalised word
-# ("Oluwaseun Adeyemi reports"), or lower-case writing at the start of the text or a sentence.
-_NAME_MAY_HIDE = re.compile(
-    r"(?:[^.!?:\s\"“(]|\b[A-Z][a-z]+)[ \t]+[A-Z][a-z']|(?:\A|[.!?][ \t]+)\s*[a-z]"
-)
-
-
-# Inside a text that needs NER, the windows also take in name shapes the text-level screen
-# leaves to the other flags: a capitalised word in any Latin script ("Jürgen", "Łukasz") inside
-# a sentence, an initial before a capitalised word ("T. Seifert"), lower case after a label or
-# speaker tag ("Caller: hi this is nguyen van long"), a capitalised word that starts a line
-# ("Thanks,\nSipho"), a run of capitals ("OKONKWO CHIDI"); and, word by word in `ner_windows`,
-# a capitalised word after a colon, quote or bracket ("Caller: Ngozi"), unless it is a stop word
-# or English ("asks: The", "asks: Clinic", `_may_be_a_name`), and a listed name part that starts
-# a sentence ("Ngozi said"), unless it is a stop word.
-_CAPITALISED = rf"[{UPPER}][{LOWER}']"
-_WINDOW_AT = re.compile(
-    rf"{_NAME_MAY_HIDE.pattern}|[^.!?:\s\"“‘'(\[][ \t]+{_CAPITALISED}"
-    rf"|\b[{UPPER}]\.[ \t]*[{UPPER}]|:[ \t]*[a-z]|\n[ \t]*[{UPPER}]"
-    rf"|\b[{UPPER}]{{2,}}[ ,]+[{UPPER}]{{2,}}"
-)
-# The same matches, found faster: every alternative above starts at the text's start, at a
-# capital, a stop, a colon or a line break, or one character before a space or tab; the look
-# ahead for that lets the regex engine pass over other characters without trying each one.
-_WINDOW_AT_FAST = re.compile(rf"(?:\A|(?=(?s:.)[ \t]|[{UPPER}.!?:\n]))(?:{_WINDOW_AT.pattern})")
-_AFTER_A_LABEL = re.compile(rf"[:\"“‘'(\[][ \t]*([{UPPER}][{LOWER}']+)")
-# A sentence's first word, at the start of the text and after a stop: two patterns, as an
-# alternation holding \A can start at any character, so the regex engine tries every one.
-_OPENS_THE_TEXT = re.compile(rf"\s*([{UPPER}][{LOWER}]+)")
-_STARTS_A_SENTENCE = re.compile(rf"[.!?][ \t]+\s*([{UPPER}][{LOWER}]+)")
-
-
-# `needs_ner` runs on every text; the same test as _NAME_MAY_HIDE in cheap parts: a capital
-# after a space (then one look at the character before the space) and lower-case writing, at
-# the start of the text or of a sentence (apart, for the reason given at _OPENS_THE_TEXT).
+# `needs_ner` runs on every text; the same test as pii_ner_places._NAME_MAY_HIDE in cheap parts:
+# a capital after a space (then one look at the character before the space) and lower-case
+# writing, at the start of the text and of a sentence (apart: an alternation holding \A can
+# start at any character, so the regex engine tries every one).
 _CAPITAL_AFTER_SPACE = re.compile(r"[ \t]+[A-Z][a-z']")
 _LOWER_CASE_OPENS = re.compile(r"\s*[a-z]")
 _LOWER_CASE_START = re.compile(r"[.!?][ \t]+\s*[a-z]")
@@ -260,52 +232,8 @@ def ner_windows(
     detections of windows and whole texts on the tuning and generated sets."""
     if margin is None or not len(doc):
         return [(0, len(doc))] if len(doc) else []
-    places = flagged_places(doc.text)
-    return _token_windows(doc, places, _uncued(places, cued), margin)
-
-
-def flagged_places(text: str) -> list[tuple[int, int]]:
-    """The character spans, in order, where a name may hide (`_WINDOW_AT` and the word-by-word
-    tests described above it)."""
-    names = _name_parts()
-    places = [m.span() for m in _WINDOW_AT_FAST.finditer(text)]
-    places += [m.span(1) for m in _AFTER_A_LABEL.finditer(text) if _may_be_a_name(m[1])]
-    openings = [_OPENS_THE_TEXT.match(text), *_STARTS_A_SENTENCE.finditer(text)]
-    places += [
-        m.span(1) for m in openings if m and fold(m[1]) in names and fold(m[1]) not in STOP_WORDS
-    ]
-    return sorted(places)
-
-
-def _uncued(places: list[tuple[int, int]], cued: Sequence[tuple[int, int]]) -> list[bool]:
-    """Per place: is its flagged word (its last character) outside every cued name?"""
-    return [not any(a <= end - 1 < b for a, b in cued) for _, end in places]
-
-
-def _token_windows(
-    doc: Doc, places: list[tuple[int, int]], uncued: list[bool], margin: int
-) -> list[tuple[int, int]]:
-    if not places:
-        return []
-    spans = np.array(places)
-    starts = doc.to_array("IDX")
-    first = np.searchsorted(starts, spans[:, 0], side="right") - 1
-    last = np.searchsorted(starts, spans[:, 1], side="left")
-    lows = np.maximum(first - margin, 0).tolist()
-    highs = np.minimum(last + margin, len(doc)).tolist()
-    ranges: list[tuple[int, int]] = []
-    needed: list[bool] = []
-    for start, end, read in zip(lows, highs, uncued, strict=True):
-        if ranges and start <= ranges[-1][1]:
-            ranges[-1] = (ranges[-1][0], max(end, ranges[-1][1]))
-            needed[-1] = needed[-1] or read
-        else:
-            ranges.append((start, end))
-            needed.append(read)
-    # A window all of whose places are inside names a cue pattern finds is not read: the
-    # pattern's finding outscores the model's on the same span. Any other window is read whole,
-    # so its edges, where the model lacks context, stay where they were.
-    return [window for window, read in zip(ranges, needed, strict=True) if read]
+    places = flagged_places(doc.text, english_words())
+    return token_windows(doc, places, uncued(places, cued), margin)
 
 
 # An eponym ("Parkinson's disease", "Romberg test") is a medical term, not a person.
@@ -335,17 +263,6 @@ _REGION_AFTER = re.compile(r",[ ]([A-Z]\w*(?:[ ][A-Z]\w*){0,2})")
 _EPONYM_INSIDE = re.compile(r"[A-Z][a-z]+-[A-Z][a-z]+(?:-[A-Z][a-z]+)?$")  # Wolff-Parkinson-White
 
 
-def _may_be_a_name(word: str) -> bool:
-    """A capitalised word after a label opens a window unless it is a stop word ("asks: The")
-    or an English word that is no listed name part ("asks: Clinic", "Note: Sleep"): the
-    sentence that follows a label starts with a capital, and most such words are plain English.
-    """
-    folded = fold(word)
-    if folded in STOP_WORDS:
-        return False
-    return folded in _name_parts() or folded not in english_words()
-
-
 @functools.cache
 def english_words() -> frozenset[str]:
     """The base forms of English nouns, verbs, adjectives and adverbs (WordNet's index, which
@@ -358,17 +275,11 @@ def english_words() -> frozenset[str]:
     return frozenset(w for words in lookups.get_table("lemma_index").values() for w in words)
 
 
-@functools.cache
-def _name_parts() -> frozenset[str]:
-    first, last = name_lists()
-    return first | last
-
-
 def caps_name(words: list[str]) -> bool:
     """Two to four words in capitals that the NER model calls a person, one of them a listed
     given name or surname of 4+ letters ("NATHAN MILLER", "NGUYEN THI HOA"): a name in a
     heading, where abbreviations ("INR", "GCS ABVD") are single words or in no name list."""
-    parts = _name_parts()
+    parts = name_parts()
     listed = [w for w in words if len(w) >= 4 and any(fold(p) in parts for p in w.split("-"))]
     return 2 <= len(words) <= 4 and all(w.isupper() for w in words) and bool(listed)
 
@@ -418,7 +329,7 @@ def keep_person_span(text: str, result: RecognizerResult) -> bool:
     if (
         span.islower()
         and any(w in STOP_WORDS or w in COMMON_WORDS for w in words)
-        and not any(fold(w) in _name_parts() for w in words)
+        and not any(fold(w) in name_parts() for w in words)
     ):
         return False  # "reports epigastric pain": English words and no listed name part
     if caps_name(words):  # "NATHAN MILLER", "OKONKWO CHIDI" in a heading
