@@ -147,9 +147,8 @@ class NerNlpEngine(SpacyNlpEngine):
         docs: dict[str, Doc] = {}
         pieces: list[tuple[Doc, int, Doc]] = []
         for text in dict.fromkeys(texts):
-            docs[text], windows = self._windows(nlp, text)
-            doc = docs[text]
-            pieces += [(doc, start, doc[start:end].as_doc()) for start, end in windows]
+            docs[text], read = self._windows(nlp, text)
+            pieces += [(docs[text], start, docs[text][start:end].as_doc()) for start, end in read]
         found: dict[int, list[Span]] = {id(doc): [] for doc in docs.values()}
         windows = nlp.pipe((window for _, _, window in pieces), batch_size=NER_BATCH)
         for (doc, start, _), window in zip(pieces, windows, strict=True):
