@@ -13,14 +13,22 @@ from __future__ import annotations
 import re
 
 import pytest
+from presidio_analyzer import Pattern, PatternRecognizer
 
 from tests.data.pii_generated import generate
 from tests.data.pii_scoring import load
 from training_scripts.governance import pattern_screen
 from training_scripts.governance.pattern_screen import fold, may_match, screen
-from training_scripts.governance.pii import PiiEngine
-from training_scripts.governance.pii_ner import _NAME_MAY_HIDE, NerNlpEngine, needs_ner
-from training_scripts.governance.pii_recognizers import _RegexRecognizer
+from training_scripts.governance.pii import PiiEngine, _signs
+from training_scripts.governance.pii_ner import NerNlpEngine, needs_ner
+from training_scripts.governance.pii_ner_places import (
+    _NAME_MAY_HIDE,
+    _OPENS_THE_TEXT,
+    _STARTS_A_SENTENCE,
+    _WINDOW_AT,
+    _WINDOW_AT_FAST,
+)
+from training_scripts.governance.pii_recognizers import LOWER, UPPER, _RegexRecognizer
 
 Detections = list[list[tuple[str, int, int]]]
 
@@ -78,6 +86,41 @@ def test_needs_ner_answers_as_the_pre_screen_regex(texts: list[str]) -> None:
         assert needs_ner(text) == (_NAME_MAY_HIDE.search(text) is not None), text
 
 
+def test_sentence_openings_are_those_the_one_pattern_with_the_text_start_finds(
+    texts: list[str],
+) -> None:
+    """The two patterns `flagged_places` reads a sentence's first word with (the text's start
+    apart, which is cheaper) find the words the one pattern with \\A in an alternation finds."""
+    one = re.compile(rf"(?:\A|[.!?][ \t]+)\s*([{UPPER}][{LOWER}]+)")
+    extra = ["Maria said. Ngozi too", "  Maria", ". Maria", "maria. Ngozi!  Sipho", ""]
+    for text in [*texts, *extra]:
+        opening = _OPENS_THE_TEXT.match(text)
+        found = [m.span(1) for m in [opening, *_STARTS_A_SENTENCE.finditer(text)] if m]
+        assert found == [m.span(1) for m in one.finditer(text)], text
+
+
+def test_the_window_places_are_those_the_plain_pattern_finds(texts: list[str]) -> None:
+    extra = ["Maria Lopez", " \tMaria", "x\nNgozi", "A. Seifert", "OKONKWO CHIDI", ":  hi", "."]
+    for text in [*texts, *extra]:
+        fast = [m.span() for m in _WINDOW_AT_FAST.finditer(text)]
+        assert fast == [m.span() for m in _WINDOW_AT.finditer(text)], text
+
+
+def test_the_cheap_signs_answer_as_their_plain_patterns(texts: list[str]) -> None:
+    """`_signs` reads a spelled-out e-mail on the lower-cased text, and the SSN sign with its
+    first digit outside the alternation: the answers of the case-insensitive pattern and of
+    the plain one."""
+    spelled = re.compile(r"(?i:[\[({] ?at ?[\])}]| dot )")
+    ssn = re.compile(r"\d{3}[- .]?\d{2}[- .]?\d{4}|\d{5}-\d{4}|\d{3}-\d{6}")
+    extra = ["ana [AT] x [Dot] com", "ana At x DOT com", "ana(at)x", "İ DOT 1", "a.dot.b 1"]
+    extra += ["123-45-6789", "SSN 12345-6789", "123-456789", "123 45 678", "12-345-6789"]
+    for text in [*texts, *extra]:
+        found = _signs(text)
+        assert ("EMAIL_ADDRESS" in found) == ("@" in text or bool(spelled.search(text))), text
+        has_digit = re.search(r"\d", text) is not None
+        assert ("US_SSN" in found) == (has_digit and bool(ssn.search(text))), text
+
+
 def test_the_literal_screen_never_skips_a_pattern_that_matches(texts: list[str]) -> None:
     analyzer = PiiEngine("redact", "")._analyzer
     assert analyzer is not None
@@ -116,6 +159,16 @@ def test_the_literal_screen_skips_a_cue_pattern_on_text_without_its_words() -> N
     assert may_match(sign_off, fold("Kind REGARDS, Maria\n"))
 
 
+def test_a_warmed_up_engine_counts_nothing_and_finds_what_a_cold_one_finds(
+    texts: list[str],
+) -> None:
+    warm, cold = PiiEngine("pseudonymize", "salt"), PiiEngine("pseudonymize", "salt")
+    warm.warm_up()
+    assert not warm.found and not warm.last_entities and not warm.last_recognizers
+    assert _detections(warm, texts) == _detections(cold, texts)
+    assert [warm.anonymize([t]) for t in texts] == [cold.anonymize([t]) for t in texts]
+
+
 def test_recognizers_run_in_the_order_they_were_registered() -> None:
     """Presidio returns them as a set (object-hash order, different in every process); on a
     tie the first one's finding is kept, so the order decides which recognizer is credited and
@@ -126,6 +179,17 @@ def test_recognizers_run_in_the_order_they_were_registered() -> None:
     entities = sorted({e for r in registry.recognizers for e in r.supported_entities})
     found = registry.get_recognizers("en", entities=entities)
     assert found == [r for r in registry.recognizers if r in found]
+
+
+def test_a_recognizer_registered_after_a_request_serves_the_same_request() -> None:
+    """The registry keeps its answer per request; a change to the recognizers is a new one."""
+    analyzer = PiiEngine("redact", "")._analyzer
+    assert analyzer is not None
+    registry = analyzer.registry
+    before = registry.get_recognizers("en", entities=["PERSON"])
+    added = PatternRecognizer("PERSON", patterns=[Pattern("x", r"\bZed\b", 0.5)], name="Zed")
+    registry.add_recognizer(added)
+    assert registry.get_recognizers("en", entities=["PERSON"]) == [*before, added]
 
 
 def test_dropping_the_shared_tok2vec_changes_no_entity(texts: list[str]) -> None:
@@ -145,3 +209,15 @@ def test_dropping_the_shared_tok2vec_changes_no_entity(texts: list[str]) -> None
         return [[(e.start_char, e.end_char, e.label_) for e in d.ents] for d in nlp.pipe(texts)]
 
     assert ents(lean) == ents(full)
+
+
+def test_the_model_loads_the_tokenizer_spacy_load_gives() -> None:
+    """load_ner_model builds no default tokenizer before reading the model's: the same one."""
+    import spacy
+
+    from training_scripts.governance.pii_ner import MODEL_PACKAGES, load_ner_model
+
+    installed = [p for p in MODEL_PACKAGES if spacy.util.is_package(p)]
+    plain = spacy.load(installed[0], exclude=["tagger", "parser", "ner", "lemmatizer"])
+    own = load_ner_model().tokenizer.to_bytes(exclude=["vocab"])
+    assert own == plain.tokenizer.to_bytes(exclude=["vocab"])

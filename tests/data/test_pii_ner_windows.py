@@ -80,3 +80,14 @@ def test_a_window_with_an_uncued_place_is_read_whole() -> None:
     short at a cued name could give the model a word it reads differently ("reg")."""
     windows = _cued_windows("Dr. Maria Lopez saw Oluwaseun Adeyemi today")
     assert any("Lopez" in window and "Adeyemi" in window for window in windows)
+
+
+def test_a_text_whose_places_are_all_cued_is_not_tokenized() -> None:
+    """Most texts that need NER have no window left to read: they get an empty Doc (the
+    recognizers read only its entities, none) instead of one the tokenizer made for nothing."""
+    engine = NerNlpEngine()
+    engine.load()
+    cued, uncued = "Dr. Maria Lopez reviewed the scan", "The ward sent it to Oluwaseun Adeyemi"
+    found = engine.process_windows([cued, uncued])
+    assert len(found[cued].tokens) == 0 and found[cued].entities == []
+    assert found[uncued].tokens.text == uncued

@@ -1,5 +1,6 @@
-"""With PII on, prepare's workers start from the reading process's NER model and do all the NER
-(issue 31); that their outputs equal one process's is tests/data/test_prepare_scale.py's test."""
+"""With PII on, prepare's workers start from the reading process's NER model, warmed up there once,
+and do all the NER of the rows (issue 31); that their outputs equal one process's is
+tests/data/test_prepare_scale.py's test."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from training_scripts.governance import dispatch, pii_ner
+from training_scripts.governance import dispatch, pii, pii_ner
 from training_scripts.governance.pipeline import PrepareOutputs, PrepareSettings, prepare
 
 pytestmark = pytest.mark.skipif(
@@ -18,7 +19,7 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def test_pii_workers_start_with_the_model_loaded_and_do_the_ner(
+def test_pii_workers_start_with_the_model_loaded_and_warm_and_do_the_ner(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     raw, log = tmp_path / "raw", tmp_path / "log"
@@ -38,9 +39,11 @@ def test_pii_workers_start_with_the_model_loaded_and_do_the_ner(
         (log / f"start-{os.getpid()}").write_text(str(loaded))
         init(*args)  # type: ignore[arg-type]
 
-    def recording_windows(self: pii_ner.NerNlpEngine, texts: object) -> object:
-        (log / f"ner-{os.getpid()}").touch()
-        return windows(self, texts)  # type: ignore[arg-type]
+    def recording_windows(self: pii_ner.NerNlpEngine, texts: list[str]) -> object:
+        texts = list(texts)
+        with (log / f"ner-{os.getpid()}").open("a") as seen:
+            seen.writelines(json.dumps(t) + "\n" for t in texts)
+        return windows(self, texts)
 
     monkeypatch.setattr(dispatch, "_init_worker", recording_init)
     monkeypatch.setattr(pii_ner.NerNlpEngine, "process_windows", recording_windows)
@@ -50,6 +53,7 @@ def test_pii_workers_start_with_the_model_loaded_and_do_the_ner(
 
     starts = {p.name: p.read_text() for p in log.glob("start-*")}
     assert len(starts) == 2 and set(starts.values()) == {"1"}
-    ner = {p.name for p in log.glob("ner-*")}
-    assert ner and f"ner-{os.getpid()}" not in ner  # the reading process did none
+    ner = {p.name: [json.loads(t) for t in p.read_text().splitlines()] for p in log.glob("ner-*")}
+    here = ner.pop(f"ner-{os.getpid()}")  # the reading process: only the warm-up's text
+    assert ner and here and set(here) <= set(pii._WARM_UP)
     assert "Adeyemi" not in (tmp_path / "o" / "train" / "data.jsonl").read_text()

@@ -193,10 +193,14 @@ def _governed(
     # process builds one governor first, so the workers' governors find the NER model, name
     # lists and Presidio imported (~0.01 CPU-s each) and share their pages; spaCy and Presidio
     # start no threads (numpy's BLAS pool, there with PII off too, is re-made after a fork).
-    # The workers still do all the NER. Spawn where fork is missing.
+    # It also warms that governor's PII engine up once (~0.2 CPU-s: regexes compiled, the
+    # model's first batch), which each worker's first rows paid for. The workers still do all
+    # the NER of the rows. Spawn where fork is missing.
     fork = "fork" in multiprocessing.get_all_start_methods()
     if fork and settings.pii_mode != "off":
-        RowGovernor(settings, salt)  # fills the module-level caches the workers read
+        pii = RowGovernor(settings, salt).pii  # fills the module-level caches the workers read
+        assert pii is not None
+        pii.warm_up()
     gc.freeze()  # what exists now is never collected in a worker: its pages stay shared
     try:
         pool = multiprocessing.get_context("fork" if fork else "spawn").Pool(

@@ -82,7 +82,8 @@ LABELS = {
 _DIGIT = re.compile(r"\d")
 _DIGIT_SIGNS: dict[str, Callable[[str], object]] = {
     "PHONE_NUMBER": re.compile(r"\d[\d ().-]{5,}\d").search,
-    "US_SSN": re.compile(r"\d{3}[- .]?\d{2}[- .]?\d{4}|\d{5}-\d{4}|\d{3}-\d{6}").search,
+    # the shared first digit stands outside the alternation, so the search jumps to digits
+    "US_SSN": re.compile(r"\d(?:\d{2}[- .]?\d{2}[- .]?\d{4}|\d{4}-\d{4}|\d{2}-\d{6})").search,
     "CREDIT_CARD": re.compile(r"\d{4}[- ]?\d{4}[- ]?\d{2}").search,
     "IP_ADDRESS": re.compile(r"\d\.\d+\.\d+\.\d|[0-9a-fA-F]:[0-9a-fA-F]*:").search,
     # Street lines put the number first or last, in many scripts: any digit may start one;
@@ -91,18 +92,20 @@ _DIGIT_SIGNS: dict[str, Callable[[str], object]] = {
     DOB: _DIGIT.search,
     IBAN: re.compile(r"[A-Z]{2}\d{2}[ -]{0,2}[A-Z0-9]{4}", re.I).search,  # lower case, "  "
 }
-# An e-mail spelled out in a chat has no "@": "ana [at] x [dot] com", "ana at x dot com".
-_SPELLED_EMAIL = re.compile(r"(?i:[\[({] ?at ?[\])}]| dot )").search
+# An e-mail spelled out in a chat has no "@": "ana [at] x [dot] com", "ana at x dot com"; read
+# on the lower-cased text (no character but A, T, D, O lower-cases to those letters).
+_SPELLED_AT = re.compile(r"[\[({] ?at ?[\])}]").search
 _CUE_SIGNS = {MRN: RECORD_SIGNS}
 
 
 def _signs(text: str) -> list[str]:
     """The entities whose cheap sign shows up in `text` (PERSON is always looked for)."""
-    found = ["EMAIL_ADDRESS"] if "@" in text or _SPELLED_EMAIL(text) else []
+    lowered = text.lower()
+    spelled = " dot " in lowered or _SPELLED_AT(lowered) is not None
+    found = ["EMAIL_ADDRESS"] if "@" in text or spelled else []
     if _DIGIT.search(text) is None:
         return found
     found += [entity for entity, sign in _DIGIT_SIGNS.items() if sign(text)]
-    lowered = text.lower()
     found += [entity for entity, cues in _CUE_SIGNS.items() if any(c in lowered for c in cues)]
     return found
 
@@ -118,10 +121,28 @@ class _OrderedRegistry(RecognizerRegistry):
     to process which of two equal findings (the cue pattern's and NER's "Maria Lopez") was kept,
     so the credit, and whether `keep_person_span` judged the name, depended on the worker."""
 
-    def get_recognizers(self, *args: Any, **kwargs: Any) -> list[EntityRecognizer]:
-        found = super().get_recognizers(*args, **kwargs)
-        order = {id(r): index for index, r in enumerate(self.recognizers)}
-        return sorted(found, key=lambda r: order.get(id(r), len(order)))
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._answers: dict[tuple[Any, ...], list[EntityRecognizer]] = {}
+
+    def get_recognizers(
+        self,
+        language: str,
+        entities: list[str] | None = None,
+        all_fields: bool = False,
+        ad_hoc_recognizers: list[EntityRecognizer] | None = None,
+    ) -> list[EntityRecognizer]:
+        # The analyzer asks once per text, with a few sets of entities: an answer is kept for
+        # the same request to the same registered recognizers.
+        key = (language, tuple(entities or ()), all_fields, tuple(self.recognizers))
+        if ad_hoc_recognizers or key not in self._answers:
+            found = super().get_recognizers(language, entities, all_fields, ad_hoc_recognizers)
+            order = {id(r): index for index, r in enumerate(self.recognizers)}
+            answer = sorted(found, key=lambda r: order.get(id(r), len(order)))
+            if ad_hoc_recognizers:
+                return answer
+            self._answers[key] = answer
+        return list(self._answers[key])
 
 
 def build_analyzer() -> AnalyzerEngine:
@@ -146,6 +167,16 @@ def build_analyzer() -> AnalyzerEngine:
         registry=registry, nlp_engine=engine, supported_languages=["en"],
         context_aware_enhancer=WordContextEnhancer(),
     )  # fmt: skip
+
+
+# An example that reaches the NER model, every recognizer and each replacement (`warm_up`).
+_WARM_UP = (
+    "Patient Maria Lopez (MRN 1234567, DOB 01/02/1980, NHS 943 476 5919) called +1 415-555-0134 "
+    "from 12 Main Street, Springfield, IL 62704; email maria.lopez@example.com, card 4111 1111 "
+    "1111 1111, IP 10.0.0.1, IBAN GB82 WEST 1234 5698 7654 32, SSN 123-45-6789.",
+    "hi this is nguyen van long; Dr. Okafor asked: Ngozi sent it to Oluwaseun Adeyemi",
+    "Dr. Smith.",
+)
 
 
 class PiiEngine:
@@ -189,6 +220,16 @@ class PiiEngine:
         screened = dict.fromkeys(texts)  # None: no NER needed (`detect` need not ask again)
         screened.update(engine.process_windows(t for t in screened if needs_ner(t)))
         self._prefetched = screened
+
+    def warm_up(self) -> None:
+        """Detect and replace once on built-in text, leaving the counts as they were: what a
+        first call builds (compiled regexes, the model's first batch) lands in module-level
+        caches, so the workers a process forks afterwards start without building it each."""
+        found = self.found.copy()
+        self.prefetch(_WARM_UP)
+        self.anonymize(list(_WARM_UP))
+        self.found, self.last_recognizers, self.last_entities = found, Counter(), Counter()
+        self._prefetched = {}
 
     def detect(self, texts: list[str]) -> list[list[RecognizerResult]]:
         """Entities per text; a full name found in any text is then looked for in all of them."""

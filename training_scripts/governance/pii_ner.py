@@ -22,9 +22,8 @@ from training_scripts.governance import presidio_cpu  # noqa: F401  (first: see 
 import functools
 import os
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
-import numpy as np
 import spacy
 from presidio_analyzer import RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts, SpacyNlpEngine
@@ -33,7 +32,9 @@ from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.language import Language
 from spacy.lookups import Lookups
 from spacy.pipeline import Tok2Vec
+from spacy.tokenizer import Tokenizer  # type: ignore[import-not-found]  # Cython, no stub
 from spacy.tokens import Doc, Span
+from spacy.util import registry
 
 from training_scripts.governance.pii_name_cues import ner_may_disagree
 from training_scripts.governance.pii_name_lists import (
@@ -44,10 +45,14 @@ from training_scripts.governance.pii_name_lists import (
     plain_word,
 )
 from training_scripts.governance.pii_names import PLACE_AFTER, place_named_after
+from training_scripts.governance.pii_ner_places import (
+    flagged_places,
+    name_parts,
+    token_windows,
+    uncued,
+)
 from training_scripts.governance.pii_recognizers import (
-    LOWER,
     PERSON,
-    UPPER,
     PersonNameRecognizer,
     is_organisation,
 )
@@ -84,12 +89,23 @@ def ner_model_name() -> str:
     return name
 
 
+# spacy.load builds the language's default tokenizer (some 2,700 special cases) and then sets
+# every part of it from the model's files: built empty instead, the tokenizer is the same one
+# (a test compares their bytes) for ~0.06 CPU-s less per process.
+_UNBUILT_TOKENIZER = {"nlp": {"tokenizer": {"@tokenizers": "fmops.unbuilt_tokenizer.v1"}}}
+
+
+@registry.tokenizers("fmops.unbuilt_tokenizer.v1")
+def _unbuilt_tokenizer() -> Callable[[Language], Tokenizer]:
+    return lambda nlp: Tokenizer(nlp.vocab)
+
+
 @functools.cache
 def load_ner_model() -> Language:
     name = ner_model_name()
     for package in NER_MODELS[name]:
         try:
-            nlp = spacy.load(package, exclude=list(_UNUSED))
+            nlp = spacy.load(package, exclude=list(_UNUSED), config=_UNBUILT_TOKENIZER)
         except OSError:
             continue
         # The shared tok2vec feeds only the tagger and parser (excluded above); the NER model of
@@ -124,14 +140,15 @@ class NerNlpEngine(SpacyNlpEngine):
 
     def process_windows(self, texts: Iterable[str]) -> dict[str, NlpArtifacts]:
         """NER on the flagged windows of every text, batched: one `pipe` call for all of them;
-        each text's entities are set on a Doc of the whole text (tokenizer only)."""
+        each text's entities are set on a Doc of the whole text (tokenizer only). A text with no
+        window to read (most: every place in it is a cued name) gets an empty Doc, as the
+        recognizers read only a Doc's entities: tokenizing it would find none."""
         nlp = self.nlp["en"]  # type: ignore[index]
-        docs = {text: nlp.make_doc(text) for text in texts}
-        pieces = [
-            (doc, start, doc[start:end].as_doc())
-            for text, doc in docs.items()
-            for start, end in ner_windows(doc, self.margin, self._cued(text))
-        ]
+        docs: dict[str, Doc] = {}
+        pieces: list[tuple[Doc, int, Doc]] = []
+        for text in dict.fromkeys(texts):
+            docs[text], read = self._windows(nlp, text)
+            pieces += [(docs[text], start, docs[text][start:end].as_doc()) for start, end in read]
         found: dict[int, list[Span]] = {id(doc): [] for doc in docs.values()}
         windows = nlp.pipe((window for _, _, window in pieces), batch_size=NER_BATCH)
         for (doc, start, _), window in zip(pieces, windows, strict=True):
@@ -141,6 +158,19 @@ class NerNlpEngine(SpacyNlpEngine):
         for doc in docs.values():
             doc.ents = found[id(doc)]
         return {text: self._doc_to_nlp_artifact(doc, "en") for text, doc in docs.items()}
+
+    def _windows(self, nlp: Language, text: str) -> tuple[Doc, list[tuple[int, int]]]:
+        """The text's Doc and the token windows of it to read (`ner_windows`); the places are
+        found on the text first, so a text none of whose places is read is never tokenized."""
+        if self.margin is None:
+            doc = nlp.make_doc(text)
+            return doc, ner_windows(doc, None)
+        places = flagged_places(text, english_words())
+        read = uncued(places, self._cued(text)) if places else []
+        if not any(read):
+            return Doc(nlp.vocab), []
+        doc = nlp.make_doc(text)
+        return doc, token_windows(doc, places, read, self.margin)
 
     def _cued(self, text: str) -> list[tuple[int, int]]:
         """The names a cue pattern finds whatever the model says: a weak cue's span with an
@@ -168,35 +198,13 @@ def person_recognizer() -> SpacyRecognizer:
     return SpacyRecognizer(supported_entities=[PERSON], name=NER_RECOGNIZER)
 
 
-# A capitalised word that does not start a sentence, or that follows another capitalised word
-# ("Oluwaseun Adeyemi reports"), or lower-case writing at the start of the text or a sentence.
-_NAME_MAY_HIDE = re.compile(
-    r"(?:[^.!?:\s\"“(]|\b[A-Z][a-z]+)[ \t]+[A-Z][a-z']|(?:\A|[.!?][ \t]+)\s*[a-z]"
-)
-
-
-# Inside a text that needs NER, the windows also take in name shapes the text-level screen
-# leaves to the other flags: a capitalised word in any Latin script ("Jürgen", "Łukasz") inside
-# a sentence, an initial before a capitalised word ("T. Seifert"), lower case after a label or
-# speaker tag ("Caller: hi this is nguyen van long"), a capitalised word that starts a line
-# ("Thanks,\nSipho"), a run of capitals ("OKONKWO CHIDI"); and, word by word in `ner_windows`,
-# a capitalised word after a colon, quote or bracket ("Caller: Ngozi"), unless it is a stop word
-# or English ("asks: The", "asks: Clinic", `_may_be_a_name`), and a listed name part that starts
-# a sentence ("Ngozi said"), unless it is a stop word.
-_CAPITALISED = rf"[{UPPER}][{LOWER}']"
-_WINDOW_AT = re.compile(
-    rf"{_NAME_MAY_HIDE.pattern}|[^.!?:\s\"“‘'(\[][ \t]+{_CAPITALISED}"
-    rf"|\b[{UPPER}]\.[ \t]*[{UPPER}]|:[ \t]*[a-z]|\n[ \t]*[{UPPER}]"
-    rf"|\b[{UPPER}]{{2,}}[ ,]+[{UPPER}]{{2,}}"
-)
-_AFTER_A_LABEL = re.compile(rf"[:\"“‘'(\[][ \t]*([{UPPER}][{LOWER}']+)")
-_STARTS_A_SENTENCE = re.compile(rf"(?:\A|[.!?][ \t]+)\s*([{UPPER}][{LOWER}]+)")
-
-
-# `needs_ner` runs on every text; the same test as _NAME_MAY_HIDE in two cheap parts: a capital
-# after a space (then one look at the character before the space) and lower-case writing.
+# `needs_ner` runs on every text; the same test as pii_ner_places._NAME_MAY_HIDE in cheap parts:
+# a capital after a space (then one look at the character before the space) and lower-case
+# writing, at the start of the text and of a sentence (apart: an alternation holding \A can
+# start at any character, so the regex engine tries every one).
 _CAPITAL_AFTER_SPACE = re.compile(r"[ \t]+[A-Z][a-z']")
-_LOWER_CASE_START = re.compile(r"(?:\A|[.!?][ \t]+)\s*[a-z]")
+_LOWER_CASE_OPENS = re.compile(r"\s*[a-z]")
+_LOWER_CASE_START = re.compile(r"[.!?][ \t]+\s*[a-z]")
 _ENDS_A_CLAUSE = frozenset('.!?:"“(')
 
 
@@ -205,7 +213,7 @@ def needs_ner(text: str) -> bool:
         before = text[match.start() - 1] if match.start() else " "
         if before not in _ENDS_A_CLAUSE and not before.isspace():
             return True
-    return _LOWER_CASE_START.search(text) is not None
+    return _LOWER_CASE_OPENS.match(text) is not None or _LOWER_CASE_START.search(text) is not None
 
 
 def ner_windows(
@@ -223,33 +231,8 @@ def ner_windows(
     detections of windows and whole texts on the tuning and generated sets."""
     if margin is None or not len(doc):
         return [(0, len(doc))] if len(doc) else []
-    text, starts = doc.text, doc.to_array("IDX")
-    names = _name_parts()
-    places = [m.span() for m in _WINDOW_AT.finditer(text)]
-    places += [m.span(1) for m in _AFTER_A_LABEL.finditer(text) if _may_be_a_name(m[1])]
-    places += [
-        m.span(1)
-        for m in _STARTS_A_SENTENCE.finditer(text)
-        if fold(m[1]) in names and fold(m[1]) not in STOP_WORDS
-    ]
-    ranges: list[tuple[int, int]] = []
-    needed: list[bool] = []
-    for start_char, end_char in sorted(places):
-        first = int(np.searchsorted(starts, start_char, side="right")) - 1
-        last = int(np.searchsorted(starts, end_char, side="left"))
-        start, end = max(0, first - margin), min(len(doc), last + margin)
-        # Is the place's flagged word (its last character) outside every cued name?
-        uncued = not any(a <= end_char - 1 < b for a, b in cued)
-        if ranges and start <= ranges[-1][1]:
-            ranges[-1] = (ranges[-1][0], max(end, ranges[-1][1]))
-            needed[-1] = needed[-1] or uncued
-        else:
-            ranges.append((start, end))
-            needed.append(uncued)
-    # A window all of whose places are inside names a cue pattern finds is not read: the
-    # pattern's finding outscores the model's on the same span. Any other window is read whole,
-    # so its edges, where the model lacks context, stay where they were.
-    return [window for window, read in zip(ranges, needed, strict=True) if read]
+    places = flagged_places(doc.text, english_words())
+    return token_windows(doc, places, uncued(places, cued), margin)
 
 
 # An eponym ("Parkinson's disease", "Romberg test") is a medical term, not a person.
@@ -279,17 +262,6 @@ _REGION_AFTER = re.compile(r",[ ]([A-Z]\w*(?:[ ][A-Z]\w*){0,2})")
 _EPONYM_INSIDE = re.compile(r"[A-Z][a-z]+-[A-Z][a-z]+(?:-[A-Z][a-z]+)?$")  # Wolff-Parkinson-White
 
 
-def _may_be_a_name(word: str) -> bool:
-    """A capitalised word after a label opens a window unless it is a stop word ("asks: The")
-    or an English word that is no listed name part ("asks: Clinic", "Note: Sleep"): the
-    sentence that follows a label starts with a capital, and most such words are plain English.
-    """
-    folded = fold(word)
-    if folded in STOP_WORDS:
-        return False
-    return folded in _name_parts() or folded not in english_words()
-
-
 @functools.cache
 def english_words() -> frozenset[str]:
     """The base forms of English nouns, verbs, adjectives and adverbs (WordNet's index, which
@@ -302,17 +274,11 @@ def english_words() -> frozenset[str]:
     return frozenset(w for words in lookups.get_table("lemma_index").values() for w in words)
 
 
-@functools.cache
-def _name_parts() -> frozenset[str]:
-    first, last = name_lists()
-    return first | last
-
-
 def caps_name(words: list[str]) -> bool:
     """Two to four words in capitals that the NER model calls a person, one of them a listed
     given name or surname of 4+ letters ("NATHAN MILLER", "NGUYEN THI HOA"): a name in a
     heading, where abbreviations ("INR", "GCS ABVD") are single words or in no name list."""
-    parts = _name_parts()
+    parts = name_parts()
     listed = [w for w in words if len(w) >= 4 and any(fold(p) in parts for p in w.split("-"))]
     return 2 <= len(words) <= 4 and all(w.isupper() for w in words) and bool(listed)
 
@@ -362,7 +328,7 @@ def keep_person_span(text: str, result: RecognizerResult) -> bool:
     if (
         span.islower()
         and any(w in STOP_WORDS or w in COMMON_WORDS for w in words)
-        and not any(fold(w) in _name_parts() for w in words)
+        and not any(fold(w) in name_parts() for w in words)
     ):
         return False  # "reports epigastric pain": English words and no listed name part
     if caps_name(words):  # "NATHAN MILLER", "OKONKWO CHIDI" in a heading
