@@ -15,6 +15,7 @@ from training_scripts.governance import presidio_cpu  # noqa: F401  (first: see 
 
 # isort: split
 
+import functools
 import re
 
 from presidio_analyzer import Pattern, RecognizerResult
@@ -128,6 +129,7 @@ _DIGIT = re.compile(r"\d")
 DIGIT_REACH = 8
 
 
+@functools.lru_cache(maxsize=8)  # the recognizers of a text each ask for the same bound
 def digits_end(text: str) -> int:
     """How much of `text` a pattern needs to read whose every match holds a digit and ends
     within DIGIT_REACH characters of its last one: up to that far past the text's last digit
