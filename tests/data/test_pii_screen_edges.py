@@ -55,8 +55,9 @@ def test_screens_and_word_skipping_change_no_finding(
     texts: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     fast = _findings(texts)
-    for module in (pattern_screen, pii_recognizers):
-        monkeypatch.setattr(module, "screen", lambda pattern: ())  # every pattern runs
+    monkeypatch.setattr(pattern_screen, "screen", lambda pattern: ())  # every cue regex runs
+    monkeypatch.setattr(pii_recognizers, "runnable", lambda patterns, text: list(patterns))
+    pii_recognizers.RECENT_NAMES.clear()  # the names are found again, not remembered
     monkeypatch.setattr(
         pii_names.NameGazetteerRecognizer, "_heads", lambda self, words: range(len(words))
     )
@@ -134,3 +135,23 @@ def test_a_word_edge_rules_out_a_literal_inside_a_word(text: str, expected: bool
     greeting = re.compile(r"\b(?:hi|hello)\b[ ,]")
     assert any("\x02hi\x03" in s for s in screen(greeting))
     assert may_match(greeting, fold(text + " ")) is expected
+
+
+def test_remembered_names_come_back_as_fresh_results() -> None:
+    """Presidio moves and rescores the results it is given: a remembered text's names must not
+    carry a change made to the results of an earlier call."""
+    recognizer = pii_recognizers.PersonNameRecognizer()
+    text = "Seen by Dr. Maria Lopez today."
+    first = recognizer.analyze(text, ["PERSON"])
+    assert [(r.start, r.end) for r in first] == [(12, 23)]
+    first[0].start, first[0].score = 0, 0.1
+    again = recognizer.analyze(text, ["PERSON"])
+    assert [(r.start, r.end, r.score) for r in again] == [(12, 23, recognizer.SCORE)]
+
+
+def test_remembered_names_are_bounded_by_the_characters_of_their_texts() -> None:
+    recent = pii_recognizers._RecentSpans(max_chars=10)
+    for text in ("abcd", "efgh", "ijkl"):
+        recent.add((str, text), ((0, 1),))
+    assert recent.get((str, "abcd")) is None  # the oldest went past 10 characters
+    assert recent.get((str, "ijkl")) == ((0, 1),)

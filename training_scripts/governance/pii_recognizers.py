@@ -14,13 +14,14 @@ from training_scripts.governance import presidio_cpu  # noqa: F401  (first: see 
 # isort: split
 
 import re
+from collections import OrderedDict
 
 from presidio_analyzer import LocalRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.tokens import Doc
 
-from training_scripts.governance.pattern_screen import fold, present, screen
+from training_scripts.governance.pattern_screen import Screen, fold, present, screen
 from training_scripts.governance.pii_name_cues import ner_disagrees
 from training_scripts.governance.pii_name_lists import ORG_SUFFIXES as _ORG_SUFFIXES
 from training_scripts.governance.pii_name_lists import ORG_WORDS as _ORG_WORDS
@@ -51,18 +52,44 @@ class _RegexRecognizer(LocalRecognizer):
     def analyze(
         self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
     ) -> list[RecognizerResult]:
-        results = []
-        patterns = self.patterns_for(text)
-        screens = [screen(p) for p in patterns]  # first: a new screen adds literals to look for
-        found = present(fold(text))  # the screens' literals in the text
-        for pattern, needed in zip(patterns, screens, strict=True):
-            if any(found.isdisjoint(literals) for literals in needed):
-                continue  # none of the words every match holds
+        # Fresh results on every call: Presidio changes the ones it is given (scores, spans).
+        return [RecognizerResult(self.ENTITY, a, b, self.SCORE) for a, b in self.spans(text)]
+
+    def spans(self, text: str) -> list[tuple[int, int]]:
+        """The entities' character spans, pattern by pattern, in each pattern's match order."""
+        found = []
+        for pattern in runnable(self.patterns_for(text), text):
             for match in pattern.finditer(text):
                 span = self.accept(match)
                 if span and span[1] > span[0]:
-                    results.append(RecognizerResult(self.ENTITY, span[0], span[1], self.SCORE))
-        return results
+                    found.append(span)
+        return found
+
+
+Screened = tuple[tuple[re.Pattern[str], Screen], ...]
+# Keyed by the pattern tuple's id (a class attribute, kept here so the id stays its own).
+_SCREENED: dict[int, tuple[tuple[re.Pattern[str], ...], Screened]] = {}
+_VERDICTS: dict[tuple[int, frozenset[str]], list[re.Pattern[str]]] = {}
+_MAX_VERDICTS = 4096
+
+
+def runnable(patterns: tuple[re.Pattern[str], ...], text: str) -> list[re.Pattern[str]]:
+    """`patterns` less those whose screen rules them out on `text` (none of the words every
+    match holds is there), judged once per set of screen literals a text holds: few differ."""
+    known = _SCREENED.get(id(patterns))
+    if known is None:  # first: a new screen adds literals for `present` to look for
+        known = _SCREENED[id(patterns)] = (patterns, tuple((p, screen(p)) for p in patterns))
+    found = present(fold(text))  # the screens' literals in the text (shared by recognizers)
+    verdict = _VERDICTS.get((id(patterns), found))
+    if verdict is None:
+        if len(_VERDICTS) >= _MAX_VERDICTS:
+            _VERDICTS.clear()
+        verdict = _VERDICTS[(id(patterns), found)] = [
+            pattern
+            for pattern, needed in known[1]
+            if all(not found.isdisjoint(literals) for literals in needed)
+        ]
+    return verdict
 
 
 # Letters beyond ASCII (Latin-1 and Latin Extended-A cover European names and streets).
@@ -182,6 +209,34 @@ _TWO_CAPITALISED = re.compile(
 )
 
 
+class _RecentSpans:
+    """The spans found in the texts seen last, the oldest dropped first past `max_chars`."""
+
+    def __init__(self, max_chars: int) -> None:
+        self.max_chars = max_chars
+        self._spans: OrderedDict[tuple[type, str], tuple[tuple[int, int], ...]] = OrderedDict()
+        self._chars = 0
+
+    def get(self, key: tuple[type, str]) -> tuple[tuple[int, int], ...] | None:
+        return self._spans.get(key)
+
+    def add(self, key: tuple[type, str], spans: tuple[tuple[int, int], ...]) -> None:
+        self._spans[key] = spans
+        self._chars += len(key[1])
+        while self._chars > self.max_chars:
+            (_, text), _ = self._spans.popitem(last=False)
+            self._chars -= len(text)
+
+    def clear(self) -> None:
+        self._spans.clear()
+        self._chars = 0
+
+
+# More than a block of texts: `pii.PiiEngine.prefetch` reads a block's cued names (to choose
+# the NER windows) before `detect` reads them again.
+RECENT_NAMES = _RecentSpans(max_chars=1_000_000)
+
+
 class PersonNameRecognizer(_RegexRecognizer):
     """Names after a title, a role cue, a relationship word or a greeting, in an agent tag, a
     sign-off or a quoted nickname; 2-4 capitalised words (1 after a title or in a tag)."""
@@ -263,6 +318,16 @@ class PersonNameRecognizer(_RegexRecognizer):
 
     def patterns_for(self, text: str) -> tuple[re.Pattern[str], ...]:
         return self.PATTERNS if _TWO_CAPITALISED.search(text) else self.SINGLE_NAME_PATTERNS
+
+    def spans(self, text: str) -> list[tuple[int, int]]:
+        """... remembered for the texts seen last: the NER engine asks for a text's cued names
+        when it picks the windows to read (`pii_ner`), and the analyzer asks again later."""
+        key = (type(self), text)
+        known = RECENT_NAMES.get(key)
+        if known is None:
+            known = tuple(super().spans(text))
+            RECENT_NAMES.add(key, known)
+        return list(known)
 
     def analyze(
         self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
