@@ -28,6 +28,8 @@ _NAME_CUES = (
     pii_name_cues.INTRODUCED_LOWER,
     pii_names._LAST_FIRST,
     pii_names._LABEL_LINE,
+    pii_name_cues.ROLE_AFTER,
+    pii_name_cues.HUMAN_ONLY,
 )
 
 
@@ -55,13 +57,21 @@ def test_screens_and_word_skipping_change_no_finding(
     texts: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     fast = _findings(texts)
-    monkeypatch.setattr(pattern_screen, "screen", lambda pattern: ())  # every cue regex runs
-    monkeypatch.setattr(pii_recognizers, "runnable", lambda patterns, text: list(patterns))
+    monkeypatch.setattr(pattern_screen, "screen", lambda pattern: ())  # every pattern runs
+    monkeypatch.setattr(pattern_screen, "may_match_each", _every_pattern)
     pii_recognizers.RECENT_NAMES.clear()  # the names are found again, not remembered
-    monkeypatch.setattr(
-        pii_names.NameGazetteerRecognizer, "_heads", lambda self, words: range(len(words))
-    )
+    monkeypatch.setattr(pii_names.NameGazetteerRecognizer, "_heads", _every_word)
     assert _findings(texts) == fast
+
+
+def _every_pattern(patterns: tuple[re.Pattern[str], ...], _: str) -> tuple[bool, ...]:
+    return (True,) * len(patterns)
+
+
+def _every_word(_: object, text: str) -> tuple[list[re.Match[str]], range]:
+    """The gazetteer tries a name at every word of every text."""
+    words = list(pii_names._WORD.finditer(text))
+    return words, range(len(words))
 
 
 def _screened_patterns() -> list[re.Pattern[str]]:
@@ -155,3 +165,42 @@ def test_remembered_names_are_bounded_by_the_characters_of_their_texts() -> None
         recent.add((str, text), ((0, 1),))
     assert recent.get((str, "abcd")) is None  # the oldest went past 10 characters
     assert recent.get((str, "ijkl")) == ((0, 1),)
+
+
+def _literals_from_words(folded: str) -> frozenset[str]:
+    """`present` as first written: the literals of each distinct word (a regex finds them)."""
+    known, version = pattern_screen._KNOWN, pattern_screen._KNOWN.version
+    words = set(pattern_screen._WORD_RUN.findall(folded))
+    found = frozenset().union(*[pattern_screen._in_word(w, version) for w in words])
+    searched = [x for x in found if x in known.led] + known.unled
+    return found.intersection(known.plain).union([x for x in searched if known.cores[x] in folded])
+
+
+def test_literals_found_from_space_separated_tokens_are_those_of_the_words(
+    texts: list[str],
+) -> None:
+    patterns = _screened_patterns()
+    for text in [*texts, *_edge_texts(patterns, 500), "a\u2028b\u00a0Dr.\x1cMaria"]:
+        folded = fold(text)
+        assert pattern_screen.present(folded) == _literals_from_words(folded), text
+
+
+def test_patterns_judged_together_get_each_ones_own_verdict(texts: list[str]) -> None:
+    groups = [
+        tuple(pii_recognizers.PersonNameRecognizer.PATTERNS),
+        pii_recognizers.PersonNameRecognizer.SINGLE_NAME_PATTERNS,
+        pii_names._CUE_REGEXES,
+    ]
+    for text in [*texts, *_edge_texts(_screened_patterns(), 500)]:
+        folded = fold(text)
+        for group in groups:
+            each = tuple(may_match(p, folded) for p in group)
+            assert pattern_screen.may_match_each(group, folded) == each, text
+
+
+def test_a_new_screen_is_looked_for_in_a_text_judged_before() -> None:
+    text = fold("Sent by the zqxvendor office, zqxjw: yes")
+    assert pattern_screen.present(text) is not None  # judged (and remembered) first
+    novel = (re.compile(r"\bzqxvendor\b"), re.compile(r"zqxjw:"))
+    assert pattern_screen.may_match_each(novel, text) == (True, True)
+    assert pattern_screen.may_match_each(novel, fold("no such words")) == (False, False)

@@ -35,6 +35,8 @@ from typing import Any
 
 MIN_LITERAL = 2  # shorter letter or digit literals ("I", "5") are in nearly every text
 MAX_LITERALS = 128  # spellings of one run of literals (a product grows fast)
+MAX_DULL = 1 << 17  # tokens remembered as holding no literal (a bound on memory)
+MAX_VERDICTS = 4096  # sets of literals whose verdicts a group keeps (`may_match_each`)
 MAX_SET = 256  # alternatives in one set (a set test costs little whatever its size: `present`)
 # IGNORECASE equates ASCII i with ı and İ, s with ſ, k with the Kelvin sign (lower() maps it).
 _FOLD_EXTRA = str.maketrans({"ı": "i", "ſ": "s"})
@@ -87,6 +89,37 @@ def may_match(pattern: re.Pattern[str], folded: str) -> bool:
     return all(not found.isdisjoint(literals) for literals in screens)
 
 
+def may_match_each(patterns: tuple[re.Pattern[str], ...], folded: str) -> tuple[bool, ...]:
+    """`may_match` of each of `patterns`, judged once per set of their literals a text holds:
+    most texts hold one of a few such sets."""
+    known = _GROUPS.get(id(patterns))
+    if known is None or known.patterns is not patterns:
+        known = _GROUPS[id(patterns)] = _Group(patterns)
+    found = _confirmed(_worded(folded) & known.literals, known.plain, known.unled, folded)
+    verdict = known.verdicts.get(found)
+    if verdict is None:
+        if len(known.verdicts) >= MAX_VERDICTS:
+            known.verdicts.clear()
+        verdict = known.verdicts[found] = tuple(
+            all(not found.isdisjoint(literals) for literals in needed) for needed in known.screens
+        )
+    return verdict
+
+
+class _Group:
+    """Patterns judged together: their screens, every literal in them, the verdicts so far."""
+
+    def __init__(self, patterns: tuple[re.Pattern[str], ...]) -> None:
+        self.patterns = patterns  # kept: the group is found by the tuple's id
+        self.screens = tuple(screen(p) for p in patterns)  # first: `present` finds their literals
+        self.literals: frozenset[str] = frozenset().union(*[x for s in self.screens for x in s])
+        # Only these are looked for: a group's are a small part of every screen's.
+        self.plain = self.literals & _KNOWN.plain
+        self.unled = [x for x in _KNOWN.unled if x in self.literals]
+        self.verdicts: dict[frozenset[str], tuple[bool, ...]] = {}
+
+
+_GROUPS: dict[int, _Group] = {}
 _WORD_RUN = re.compile(r"\w+")
 
 
@@ -95,7 +128,8 @@ def _learn(screens: Screen) -> None:
     new = [x for literals in screens for x in literals if x not in _KNOWN.cores]
     if new:
         _KNOWN.add(new)
-        present.cache_clear()  # a text's literals found before lack these
+        for cached in (present, _worded, _unled):
+            cached.cache_clear()  # a text's literals found before lack these
 
 
 class _Known:
@@ -108,6 +142,7 @@ class _Known:
 
     def __init__(self) -> None:
         self.version = 0  # part of `_in_word`'s cache key: a word's answer grows with the set
+        self.dull: set[str] = set()  # tokens that hold no literal's word part (this version)
         self.cores: dict[str, str] = {}  # literal -> what is searched for in the text
         self.unled: list[str] = []  # searched for always
         self.plain: set[str] = set()  # found from the words alone
@@ -121,6 +156,7 @@ class _Known:
 
     def add(self, literals: list[str]) -> None:
         self.version += 1
+        self.dull = set()  # a new literal may be in them
         for x in literals:
             core = self.cores[x] = _core(x)
             run = _WORD_RUN.search(core)
@@ -150,10 +186,45 @@ def present(folded: str) -> frozenset[str]:
     """The screens' literals that occur in `folded`, a marked one where a word starts (ends)
     with it. `fold` keeps every character's place and whether it is a word character, so the
     words of `folded` start and end where the text's do."""
+    known = _KNOWN
+    return _confirmed(_worded(folded), known.plain, known.unled, folded)
+
+
+@functools.lru_cache(maxsize=8)
+def _worded(folded: str) -> frozenset[str]:
+    """The literals with a word part that a word of `folded` holds where the marks say: there
+    for sure when they are that word part alone (`_Known.plain`), else to be searched for."""
     known, version = _KNOWN, _KNOWN.version
-    found = frozenset().union(*[_in_word(w, version) for w in set(_WORD_RUN.findall(folded))])
-    searched = [x for x in found if x in known.led] + known.unled
-    return found.intersection(known.plain).union([x for x in searched if known.cores[x] in folded])
+    # A word holds no white space, so each lies inside one of the text's space-separated
+    # tokens (split in C), and most tokens hold no literal's word part: known dull at once.
+    tokens = set(folded.split()) - known.dull
+    return frozenset().union(*[_in_token(t, version) for t in tokens])
+
+
+def _confirmed(
+    worded: frozenset[str], plain: frozenset[str] | set[str], unled: list[str], folded: str
+) -> frozenset[str]:
+    """Those of the `worded` and `unled` literals that occur in `folded`."""
+    cores = _KNOWN.cores
+    return (worded & plain).union(
+        [x for x in worded - plain if cores[x] in folded], _unled(folded).intersection(unled)
+    )
+
+
+@functools.lru_cache(maxsize=8)
+def _unled(folded: str) -> frozenset[str]:
+    """The literals without a word character (", ", ":", quotes) that occur in `folded`."""
+    cores = _KNOWN.cores
+    return frozenset([x for x in _KNOWN.unled if cores[x] in folded])
+
+
+@functools.lru_cache(maxsize=1 << 16)  # tokens repeat: most rows hold few unseen ones
+def _in_token(token: str, version: int) -> frozenset[str]:
+    """The literals whose word part a word of `token` holds (`_in_word`)."""
+    found = frozenset().union(*[_in_word(w, version) for w in _WORD_RUN.findall(token)])
+    if not found and len(_KNOWN.dull) < MAX_DULL:
+        _KNOWN.dull.add(token)
+    return found
 
 
 @functools.lru_cache(maxsize=1 << 16)  # words repeat: most rows hold few unseen words

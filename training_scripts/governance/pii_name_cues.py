@@ -45,7 +45,7 @@ INTRODUCED_LOWER = re.compile(
 )
 _CAPITALISED = r"[^\W\d_a-z][^\W\d_A-Z]+(?:-[^\W\d_]+)?"
 # "Lerato (ward clerk)", "Faith, the healthcare assistant,": a role after a capitalised word.
-_ROLE_AFTER = re.compile(
+ROLE_AFTER = re.compile(
     r"(?:[ ]\(|,[ ](?:the|our|a|an|my|his|her|their|your)[ ])((?:[a-z]+[ ]){0,2}[a-z]+)(?=[),;.])"
 )
 _NAME_BEFORE = re.compile(rf"\b({_CAPITALISED})\Z")
@@ -59,7 +59,7 @@ _ROLES = frozenset(
 )
 # A lone name starting a sentence and doing what only people do: "Mthunzi said he would come"
 # (no "was", "has", "confirmed" or "presented": "Eliquis was stopped", "Biopsy confirmed").
-_HUMAN_ONLY = re.compile(
+HUMAN_ONLY = re.compile(
     r"[ ](?:phoned|rang|emailed|said|says|asked|asks|wrote|complained|wants|wanted|thinks|"
     r"replied|apologised|apologized)\b"
 )
@@ -71,7 +71,7 @@ _NON_PERSON = {"ORG", "FAC", "GPE", "LOC", "PRODUCT"}
 def role_spans(text: str) -> Iterator[tuple[int, int]]:
     """A listed given name or a rare word with a role in brackets or in apposition after it."""
     first = name_lists()[0]
-    for match in _ROLE_AFTER.finditer(text):  # from the role back: most texts hold none
+    for match in ROLE_AFTER.finditer(text):  # from the role back: most texts hold none
         role = match[1].split(" ")
         if role[-1] not in _ROLES and role[-1] not in job_words():
             continue
@@ -83,7 +83,7 @@ def role_spans(text: str) -> Iterator[tuple[int, int]]:
 def human_verb_spans(text: str) -> Iterator[tuple[int, int]]:
     """A rare word starting a sentence before a verb only people take (found from the verb:
     most texts hold none)."""
-    for verb in _HUMAN_ONLY.finditer(text):
+    for verb in HUMAN_ONLY.finditer(text):
         word = _WORD_BEFORE.search(text, max(0, verb.start() - 40), verb.start() + 1)
         if word is None or not rare(word[1]):
             continue

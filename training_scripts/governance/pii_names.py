@@ -25,10 +25,11 @@ from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.tokens import Doc
 
 from training_scripts.governance import pattern_screen
-from training_scripts.governance.pattern_screen import may_match
 from training_scripts.governance.pii_heads import HeadWords
 from training_scripts.governance.pii_name_cues import (
+    HUMAN_ONLY,
     INTRODUCED_LOWER,
+    ROLE_AFTER,
     human_verb_spans,
     ner_disagrees,
     role_spans,
@@ -122,6 +123,15 @@ _LAST_FIRST = re.compile(
 _NOT_ADDRESSEES = frozenset(
     ["sir", "madam", "team", "guys", "folks", "there", "mate", "doc", "doctor", "nurse", "agent"]
 )
+# The cue regexes `_cued_spans` finds names from (with `role_spans`' and `human_verb_spans`').
+_CUE_REGEXES = (
+    _CUED_GIVEN_NAME,
+    _LABEL_LINE,
+    INTRODUCED_LOWER,
+    _LAST_FIRST,
+    ROLE_AFTER,
+    HUMAN_ONLY,
+)
 _HUMAN_VERB = re.compile(rf"[ ](?:{_PERSON_VERBS}|phoned|emailed|said|wants|needs|asks)\b")
 
 
@@ -163,17 +173,15 @@ class NameGazetteerRecognizer(LocalRecognizer):
     def load(self) -> None:
         self.first, self.last = name_lists()
         self.known = self.first | self.last
-        self._starts = HeadWords(
-            lambda w: "-" in w or fold(w) in self.known or (len(w) == 1 and w.isupper())
-        )
+        self._starts = HeadWords(self._may_start, _WORD)
 
     def analyze(
         self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
     ) -> list[RecognizerResult]:
-        words = list(_WORD.finditer(text))
+        words, heads = self._heads(text)
         results = []
         index = 0  # the first word not yet taken into a name
-        for at in self._heads(words):
+        for at in heads:
             if at < index:
                 continue
             span = self._name_at(text, words, at)
@@ -208,28 +216,32 @@ class NameGazetteerRecognizer(LocalRecognizer):
                     results.append(self._result(start, end, self.NER_SCORE))
         return results
 
-    def _heads(self, words: list[re.Match[str]]) -> list[int]:
-        """The indexes of the words `_name_at` can start a name at: most prose is skipped."""
-        return self._starts.indexes([w.group() for w in words])
+    def _heads(self, text: str) -> tuple[list[re.Match[str]], list[int]]:
+        """The words of `text` and the indexes of those `_name_at` can start a name at: most
+        prose holds none, and is not even split into words."""
+        if self._starts.none_in(text):
+            return [], []
+        words = list(_WORD.finditer(text))
+        return words, self._starts.indexes([w.group() for w in words])
 
     def _cued_spans(self, text: str) -> list[tuple[int, int]]:
         """Lone given names after a cue or as a chat speaker's label, and "Last, First" names."""
-        folded = pattern_screen.fold(text)  # the cue regexes run only where their words are
+        # the cue regexes run only where their words are
+        cued, labels, introduced, last_first, roles, human = pattern_screen.may_match_each(
+            _CUE_REGEXES, pattern_screen.fold(text)
+        )
         spans = [
             m.span(1)
-            for m in (
-                _CUED_GIVEN_NAME.finditer(text) if may_match(_CUED_GIVEN_NAME, folded) else ()
-            )
+            for m in (_CUED_GIVEN_NAME.finditer(text) if cued else ())
             if self._cued_given_name(m[1])
         ]
-        labels = may_match(_LABEL_LINE, folded) and len(_LABEL_LINE.findall(text)) >= 2
+        labels = labels and len(_LABEL_LINE.findall(text)) >= 2
         if labels:  # a dialogue: "Heike: the app crashes"
             spans += [
                 m.span(1)
                 for m in _LABEL_LINE.finditer(text)
                 if _title(m[1]) and fold(m[1]) not in COMMON_WORDS and self._cued_given_name(m[1])
             ]
-        introduced = may_match(INTRODUCED_LOWER, folded)
         for match in INTRODUCED_LOWER.finditer(text) if introduced else ():
             names = match[1].split(" ")
             if _SIGNED.match(match[0]) and any(plain_word(n) for n in names):
@@ -239,8 +251,8 @@ class NameGazetteerRecognizer(LocalRecognizer):
                 or unlisted_name(names)
             ):
                 spans.append(match.span(1))
-        spans += [*role_spans(text), *human_verb_spans(text)]
-        for match in _LAST_FIRST.finditer(text) if may_match(_LAST_FIRST, folded) else ():
+        spans += [*(role_spans(text) if roles else ()), *(human_verb_spans(text) if human else ())]
+        for match in _LAST_FIRST.finditer(text) if last_first else ():
             surname, given = match[1], match[2]
             listed = part(surname, self.last) or fold(surname) not in self.known
             if listed and self._usable(surname, True) and self._cued_given_name(given):
@@ -272,17 +284,13 @@ class NameGazetteerRecognizer(LocalRecognizer):
         self, text: str, words: list[re.Match[str]], index: int
     ) -> tuple[int, int, int, float] | None:
         head = words[index].group()
-        if len(head) == 1 and head.isupper():
-            return self._initial_and_surname(text, words, index)
-        if "-" not in head and fold(head) not in self.known:  # most words: one dict lookup
+        if not self._may_start(head):
             return None
-        if head.isupper() and len(head) > 1:
+        if len(head) == 1:
+            return self._initial_and_surname(text, words, index)
+        if head.isupper():
             return self._capitals_at(text, words, index)
         lower = head.islower()
-        if not (lower or _title(head)) or not self._usable(head, lower):
-            return None
-        if not (part(head, self.first) or part(head, self.last)):
-            return None
         before = text[max(0, words[index].start() - 4) : words[index].start()]
         sentence_start = not before.strip() or _SENTENCE_END.search(before) is not None
         for size in (4, 3, 2):
@@ -309,6 +317,20 @@ class NameGazetteerRecognizer(LocalRecognizer):
         ):
             return words[index].start(), words[index].end(), 1, self.SCORE
         return None
+
+    def _may_start(self, word: str) -> bool:
+        """`_name_at` may find a name at `word`: what it asks of the word alone (an initial, a
+        name in capitals, or a usable listed part in lower or title case) holds."""
+        if len(word) == 1 and word.isupper():
+            return True  # an initial ("M. Lozano")
+        if "-" not in word and fold(word) not in self.known:  # most words: one dict lookup
+            return False
+        if word.isupper():
+            return True  # "DANIEL BROOKS"
+        lower = word.islower()
+        if not (lower or _title(word)) or not self._usable(word, lower):
+            return False
+        return part(word, self.first) or part(word, self.last)
 
     def _initial_and_surname(
         self, text: str, words: list[re.Match[str]], index: int

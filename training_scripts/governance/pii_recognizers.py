@@ -15,13 +15,15 @@ from training_scripts.governance import presidio_cpu  # noqa: F401  (first: see 
 
 import re
 from collections import OrderedDict
+from collections.abc import Iterator
+from itertools import compress
 
 from presidio_analyzer import LocalRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.tokens import Doc
 
-from training_scripts.governance.pattern_screen import Screen, fold, present, screen
+from training_scripts.governance import pattern_screen
 from training_scripts.governance.pii_name_cues import ner_disagrees
 from training_scripts.governance.pii_name_lists import ORG_SUFFIXES as _ORG_SUFFIXES
 from training_scripts.governance.pii_name_lists import ORG_WORDS as _ORG_WORDS
@@ -66,30 +68,10 @@ class _RegexRecognizer(LocalRecognizer):
         return found
 
 
-Screened = tuple[tuple[re.Pattern[str], Screen], ...]
-# Keyed by the pattern tuple's id (a class attribute, kept here so the id stays its own).
-_SCREENED: dict[int, tuple[tuple[re.Pattern[str], ...], Screened]] = {}
-_VERDICTS: dict[tuple[int, frozenset[str]], list[re.Pattern[str]]] = {}
-_MAX_VERDICTS = 4096
-
-
-def runnable(patterns: tuple[re.Pattern[str], ...], text: str) -> list[re.Pattern[str]]:
+def runnable(patterns: tuple[re.Pattern[str], ...], text: str) -> Iterator[re.Pattern[str]]:
     """`patterns` less those whose screen rules them out on `text` (none of the words every
-    match holds is there), judged once per set of screen literals a text holds: few differ."""
-    known = _SCREENED.get(id(patterns))
-    if known is None:  # first: a new screen adds literals for `present` to look for
-        known = _SCREENED[id(patterns)] = (patterns, tuple((p, screen(p)) for p in patterns))
-    found = present(fold(text))  # the screens' literals in the text (shared by recognizers)
-    verdict = _VERDICTS.get((id(patterns), found))
-    if verdict is None:
-        if len(_VERDICTS) >= _MAX_VERDICTS:
-            _VERDICTS.clear()
-        verdict = _VERDICTS[(id(patterns), found)] = [
-            pattern
-            for pattern, needed in known[1]
-            if all(not found.isdisjoint(literals) for literals in needed)
-        ]
-    return verdict
+    match holds is there)."""
+    return compress(patterns, pattern_screen.may_match_each(patterns, pattern_screen.fold(text)))
 
 
 # Letters beyond ASCII (Latin-1 and Latin Extended-A cover European names and streets).
