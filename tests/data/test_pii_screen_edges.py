@@ -18,16 +18,23 @@ import pytest
 from presidio_analyzer import RecognizerResult
 
 from tests.data.pii_cases import TEXT_SETS, texts_of
-from training_scripts.governance import pattern_screen, pii_name_cues, pii_names, pii_recognizers
+from training_scripts.governance import (
+    pattern_literals,
+    pattern_screen,
+    pii_name_cues,
+    pii_names,
+    pii_recognizers,
+    pii_regex,
+)
 from training_scripts.governance.pattern_screen import fold, may_match, screen
 from training_scripts.governance.pii import PiiEngine
 from training_scripts.governance.pii_recognizers import _RegexRecognizer
 
 _NAME_CUES = (
-    pii_names._CUED_GIVEN_NAME,
+    pii_name_cues.CUED_GIVEN_NAME,
     pii_name_cues.INTRODUCED_LOWER,
-    pii_names._LAST_FIRST,
-    pii_names._LABEL_LINE,
+    pii_name_cues.LAST_FIRST,
+    pii_name_cues.LABEL_LINE,
     pii_name_cues.ROLE_AFTER,
     pii_name_cues.HUMAN_ONLY,
 )
@@ -99,7 +106,7 @@ def _edge_texts(patterns: list[re.Pattern[str]], count: int) -> list[str]:
     punctuation and line breaks: each literal sits on a word edge in some and inside a word
     in others."""
     rng = random.Random(31)
-    literals = sorted({pattern_screen._core(x) for p in patterns for s in screen(p) for x in s})
+    literals = sorted({pattern_literals.core(x) for p in patterns for s in screen(p) for x in s})
     glue = [" ", "", "\n", ", ", ": ", "(", ")", "[", "]", ".", "-", "'", "é", "x", "Ø", "5", "_"]
     names = ["Maria", "Lopez", "Ana Lima", "OKAFOR, CHIDI", "Jo-Anne", "mensah", "Tomás"]
     texts = []
@@ -160,7 +167,7 @@ def test_remembered_names_come_back_as_fresh_results() -> None:
 
 
 def test_remembered_names_are_bounded_by_the_characters_of_their_texts() -> None:
-    recent = pii_recognizers._RecentSpans(max_chars=10)
+    recent = pii_regex.RecentSpans(max_chars=10)
     for text in ("abcd", "efgh", "ijkl"):
         recent.add((str, text), ((0, 1),))
     assert recent.get((str, "abcd")) is None  # the oldest went past 10 characters
@@ -189,7 +196,7 @@ def test_patterns_judged_together_get_each_ones_own_verdict(texts: list[str]) ->
     groups = [
         tuple(pii_recognizers.PersonNameRecognizer.PATTERNS),
         pii_recognizers.PersonNameRecognizer.SINGLE_NAME_PATTERNS,
-        pii_names._CUE_REGEXES,
+        pii_name_cues.CUE_REGEXES,
     ]
     for text in [*texts, *_edge_texts(_screened_patterns(), 500)]:
         folded = fold(text)

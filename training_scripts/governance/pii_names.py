@@ -27,9 +27,11 @@ from spacy.tokens import Doc
 from training_scripts.governance import pattern_screen
 from training_scripts.governance.pii_heads import HeadWords
 from training_scripts.governance.pii_name_cues import (
-    HUMAN_ONLY,
+    CUE_REGEXES,
+    CUED_GIVEN_NAME,
     INTRODUCED_LOWER,
-    ROLE_AFTER,
+    LABEL_LINE,
+    LAST_FIRST,
     human_verb_spans,
     ner_disagrees,
     role_spans,
@@ -94,43 +96,10 @@ def place_named_after(text: str, start: int, names: list[str]) -> bool:
 _MISLABELLED = {"ORG", "FAC", "WORK_OF_ART", "NORP", "PRODUCT"}
 # ... while a span it calls a place is one, even when both words are in the name lists.
 _PLACE_LABELS = {"GPE", "LOC"}
-# A lone given name after a greeting, a thank-you, a self-introduction or a relationship word,
-# in any case: "thanks pilar", "Hi, it's Jo-Anne", "my wife lan placed the order".
-_CUED_GIVEN_NAME = re.compile(
-    r"(?i:\b(?:thanks|thank[ ]you|cheers|hi|hello|hey|dear|it['’]s|it[ ]is|this[ ]is|i['’]m|"
-    r"i[ ]am|my[ ]name[ ]is|(?:my|his|her|our)[ ](?:wife|husband|son|daughter|mum|mom|mother|"
-    r"father|dad|brother|sister|partner|colleague|friend)|(?:surgeon|assistant|anaesthetist|"
-    r"anesthetist|scrub[ ]nurse|nurse|midwife|physician|clinician|witness|reporter|contact|"
-    r"interpreter|carer|wife|husband|son|daughter|mother|father|partner|spouse|brother|sister|"
-    # ("Agent:" is a chat speaker: "Agent: Lo siento" is speech)
-    r"owner|assignee|apologies|next[ ]of[ ]kin)[ ]?:|next[ ]of[ ]kin|"
-    # ... or a verb of meeting or handing over: "Discussed with Rustam", "passed to Ingrid"
-    r"discussed[ ]with|spoke[ ](?:to|with)|met[ ]with|handed[ ]over[ ]to|passed[ ]to|"
-    r"escalated[ ]to|copied)),?[ ]"
-    r"(?=([^\W\d_]+(?:-[^\W\d_]+)?)(?![\w'’-]))"  # a lookahead: "Hi, it's Jo-Anne" cues twice
-)
 _SIGNED = re.compile(r"(?i:signed|submitted|spoke|my|his|her|our)\b")
-# A chat line's speaker label: "Heike: the app crashes on start".
-_LABEL_LINE = re.compile(r"^[ \t]*([^\W\d_]+(?:-[^\W\d_]+)?):[ ]", re.MULTILINE)
-# "Okafor, Somtochukwu." ending a field, not inside a list ("Segers, Gilles and Collin"): a
-# surname (listed, or in no list) and a listed given name.
-_LAST_FIRST = re.compile(
-    r"(?<!,[ ])\b([A-Z][^\W\d_]+(?:-[A-Z][^\W\d_]+)?),[ ]([A-Z][^\W\d_]+(?:-[A-Z]?[^\W\d_]+)?)"
-    # a quoted e-mail display name too: "Ahmed, Yusuf" <...>; a case title: "Mutua, Wanjiru v X"
-    r"(?=[ \t]*(?:[.;)\n\"”]|$)|[ ]v\.?[ ])"
-)
 # Words a greeting is addressed to that some locale also lists as a given name.
 _NOT_ADDRESSEES = frozenset(
     ["sir", "madam", "team", "guys", "folks", "there", "mate", "doc", "doctor", "nurse", "agent"]
-)
-# The cue regexes `_cued_spans` finds names from (with `role_spans`' and `human_verb_spans`').
-_CUE_REGEXES = (
-    _CUED_GIVEN_NAME,
-    _LABEL_LINE,
-    INTRODUCED_LOWER,
-    _LAST_FIRST,
-    ROLE_AFTER,
-    HUMAN_ONLY,
 )
 _HUMAN_VERB = re.compile(rf"[ ](?:{_PERSON_VERBS}|phoned|emailed|said|wants|needs|asks)\b")
 
@@ -203,7 +172,7 @@ class NameGazetteerRecognizer(LocalRecognizer):
                 # ... which, with no cue, an organisation or place label on English words beats
                 and (r.score == self.CUED_SCORE or not ner_disagrees(doc, text, r.start, r.end))
                 # "Dublin, Ireland": a "Last, First" pair whose first part the model calls a place
-                and not (_LAST_FIRST.fullmatch(text, r.start, r.end) and _place_first(r, places))
+                and not (LAST_FIRST.fullmatch(text, r.start, r.end) and _place_first(r, places))
             ]
 
             for entity in doc.ents:
@@ -228,18 +197,18 @@ class NameGazetteerRecognizer(LocalRecognizer):
         """Lone given names after a cue or as a chat speaker's label, and "Last, First" names."""
         # the cue regexes run only where their words are
         cued, labels, introduced, last_first, roles, human = pattern_screen.may_match_each(
-            _CUE_REGEXES, pattern_screen.fold(text)
+            CUE_REGEXES, pattern_screen.fold(text)
         )
         spans = [
             m.span(1)
-            for m in (_CUED_GIVEN_NAME.finditer(text) if cued else ())
+            for m in (CUED_GIVEN_NAME.finditer(text) if cued else ())
             if self._cued_given_name(m[1])
         ]
-        labels = labels and len(_LABEL_LINE.findall(text)) >= 2
+        labels = labels and len(LABEL_LINE.findall(text)) >= 2
         if labels:  # a dialogue: "Heike: the app crashes"
             spans += [
                 m.span(1)
-                for m in _LABEL_LINE.finditer(text)
+                for m in LABEL_LINE.finditer(text)
                 if _title(m[1]) and fold(m[1]) not in COMMON_WORDS and self._cued_given_name(m[1])
             ]
         for match in INTRODUCED_LOWER.finditer(text) if introduced else ():
@@ -252,7 +221,7 @@ class NameGazetteerRecognizer(LocalRecognizer):
             ):
                 spans.append(match.span(1))
         spans += [*(role_spans(text) if roles else ()), *(human_verb_spans(text) if human else ())]
-        for match in _LAST_FIRST.finditer(text) if last_first else ():
+        for match in LAST_FIRST.finditer(text) if last_first else ():
             surname, given = match[1], match[2]
             listed = part(surname, self.last) or fold(surname) not in self.known
             if listed and self._usable(surname, True) and self._cued_given_name(given):

@@ -14,64 +14,18 @@ from training_scripts.governance import presidio_cpu  # noqa: F401  (first: see 
 # isort: split
 
 import re
-from collections import OrderedDict
-from collections.abc import Iterator
-from itertools import compress
 
-from presidio_analyzer import LocalRecognizer, RecognizerResult
+from presidio_analyzer import RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.tokens import Doc
 
-from training_scripts.governance import pattern_screen
 from training_scripts.governance.pii_name_cues import ner_disagrees
 from training_scripts.governance.pii_name_lists import ORG_SUFFIXES as _ORG_SUFFIXES
 from training_scripts.governance.pii_name_lists import ORG_WORDS as _ORG_WORDS
+from training_scripts.governance.pii_regex import RecentSpans, _RegexRecognizer
 
 PERSON, ADDRESS, MRN, DOB = "PERSON", "STREET_ADDRESS", "MEDICAL_RECORD_NUMBER", "DATE_OF_BIRTH"
-
-
-class _RegexRecognizer(LocalRecognizer):
-    """Case-sensitive regexes whose group 1 is the entity (Presidio's patterns ignore case)."""
-
-    ENTITY = ""
-    SCORE = 0.85
-    PATTERNS: tuple[re.Pattern[str], ...] = ()
-
-    def __init__(self) -> None:
-        super().__init__(supported_entities=[self.ENTITY], supported_language="en")
-
-    def load(self) -> None:
-        pass
-
-    def accept(self, match: re.Match[str]) -> tuple[int, int] | None:
-        return match.span(1)
-
-    def patterns_for(self, text: str) -> tuple[re.Pattern[str], ...]:
-        """The patterns worth running on `text` (all of them unless a cheap test rules some out)."""
-        return self.PATTERNS
-
-    def analyze(
-        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
-    ) -> list[RecognizerResult]:
-        # Fresh results on every call: Presidio changes the ones it is given (scores, spans).
-        return [RecognizerResult(self.ENTITY, a, b, self.SCORE) for a, b in self.spans(text)]
-
-    def spans(self, text: str) -> list[tuple[int, int]]:
-        """The entities' character spans, pattern by pattern, in each pattern's match order."""
-        found = []
-        for pattern in runnable(self.patterns_for(text), text):
-            for match in pattern.finditer(text):
-                span = self.accept(match)
-                if span and span[1] > span[0]:
-                    found.append(span)
-        return found
-
-
-def runnable(patterns: tuple[re.Pattern[str], ...], text: str) -> Iterator[re.Pattern[str]]:
-    """`patterns` less those whose screen rules them out on `text` (none of the words every
-    match holds is there)."""
-    return compress(patterns, pattern_screen.may_match_each(patterns, pattern_screen.fold(text)))
 
 
 # Letters beyond ASCII (Latin-1 and Latin Extended-A cover European names and streets).
@@ -191,32 +145,9 @@ _TWO_CAPITALISED = re.compile(
 )
 
 
-class _RecentSpans:
-    """The spans found in the texts seen last, the oldest dropped first past `max_chars`."""
-
-    def __init__(self, max_chars: int) -> None:
-        self.max_chars = max_chars
-        self._spans: OrderedDict[tuple[type, str], tuple[tuple[int, int], ...]] = OrderedDict()
-        self._chars = 0
-
-    def get(self, key: tuple[type, str]) -> tuple[tuple[int, int], ...] | None:
-        return self._spans.get(key)
-
-    def add(self, key: tuple[type, str], spans: tuple[tuple[int, int], ...]) -> None:
-        self._spans[key] = spans
-        self._chars += len(key[1])
-        while self._chars > self.max_chars:
-            (_, text), _ = self._spans.popitem(last=False)
-            self._chars -= len(text)
-
-    def clear(self) -> None:
-        self._spans.clear()
-        self._chars = 0
-
-
 # More than a block of texts: `pii.PiiEngine.prefetch` reads a block's cued names (to choose
 # the NER windows) before `detect` reads them again.
-RECENT_NAMES = _RecentSpans(max_chars=1_000_000)
+RECENT_NAMES = RecentSpans(max_chars=1_000_000)
 
 
 class PersonNameRecognizer(_RegexRecognizer):
