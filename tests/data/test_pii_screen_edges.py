@@ -211,3 +211,19 @@ def test_a_new_screen_is_looked_for_in_a_text_judged_before() -> None:
     novel = (re.compile(r"\bzqxvendor\b"), re.compile(r"zqxjw:"))
     assert pattern_screen.may_match_each(novel, text) == (True, True)
     assert pattern_screen.may_match_each(novel, fold("no such words")) == (False, False)
+
+
+def test_the_two_capitals_screen_finds_what_its_two_written_out_shapes_find(
+    texts: list[str],
+) -> None:
+    """The screen takes its first capital out of the alternation (for speed): the texts it
+    says hold two capitalised words are those the two shapes written out find."""
+    upper, lower, particle = pii_recognizers.UPPER, pii_recognizers.LOWER, pii_recognizers._PARTICLE
+    written_out = re.compile(
+        rf"[{upper}][{lower}]+:?[ ](?:[{upper}]\.[ ])?(?:{particle}[ ])*(?:O')?[{upper}][{lower}]"
+        rf"|[{upper}]{{2}}[ ,]+[{upper}]{{2}}"
+    )
+    made = ["AB, CD", "AB CD", "A, BC", "Ana Lima", "Dr. A. Lima", "ÉMILE ZOLA", "Ana: Lima"]
+    for text in [*texts, *made, *(t.upper() for t in made), *(t.lower() for t in made)]:
+        expected = written_out.search(text) is not None
+        assert (pii_recognizers._TWO_CAPITALISED.search(text) is not None) == expected, text

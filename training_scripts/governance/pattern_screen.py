@@ -130,6 +130,7 @@ class _Known:
         self.dull: set[str] = set()  # tokens that hold no literal's word part (this version)
         self.cores: dict[str, str] = {}  # literal -> what is searched for in the text
         self.unled: list[str] = []  # searched for always
+        self.unled_by_char: dict[str, list[str]] = {}  # ... where a character of theirs is
         self.plain: set[str] = set()  # found from the words alone
         self.led: set[str] = set()  # searched for only where the word test passes
         # The word tests, indexed so that a word meets only those it may pass: the whole word
@@ -147,6 +148,8 @@ class _Known:
             run = _WORD_RUN.search(core)
             if run is None:
                 self.unled.append(x)
+                key = (core.strip() or core)[0]  # a space is in every text
+                self.unled_by_char.setdefault(key, []).append(x)
                 continue
             start = run.start() > 0 or x[0] == START
             end = run.end() < len(core) or x[-1] == END
@@ -200,7 +203,15 @@ def _confirmed(
 def _unled(folded: str) -> frozenset[str]:
     """The literals without a word character (", ", ":", quotes) that occur in `folded`."""
     cores = _KNOWN.cores
-    return frozenset([x for x in _KNOWN.unled if cores[x] in folded])
+    return frozenset(
+        [
+            x
+            for char, literals in _KNOWN.unled_by_char.items()
+            if char in folded  # most of these characters are in no text, quotes above all
+            for x in literals
+            if cores[x] in folded
+        ]
+    )
 
 
 @functools.lru_cache(maxsize=1 << 16)  # tokens repeat: most rows hold few unseen ones

@@ -40,7 +40,10 @@ class HeadWords:
     def none_in(self, text: str) -> bool:
         """No word of `text` can start a name. A word holds no white space, so each lies in one
         token of `text.split()`, and the words of a token are those of the text there."""
-        unjudged = set(text.split()) - self._plain_tokens
+        tokens = text.split()
+        if self._plain_tokens.issuperset(tokens):  # most texts: no token unseen or a starter
+            return True
+        unjudged = set(tokens) - self._plain_tokens
         if len(self._plain_tokens) > MAX_JUDGED:
             self._plain_tokens = set()
         for token in unjudged:

@@ -139,9 +139,10 @@ _STRONG_CUE = re.compile(rf"(?:\b(?:{_TITLES})\.?|:|(?i:\b(?:{_RELATIVES})),?)[ 
 
 # Every full name (_FULL) contains this; text without it (most prose: one capital per
 # sentence) skips the patterns that need a full name, the costly cue alternation above all.
+# (One capital first, outside the alternation: the regex engine then skips to the capitals.)
 _TWO_CAPITALISED = re.compile(
-    rf"[{UPPER}][{LOWER}]+:?[ ](?:[{UPPER}]\.[ ])?(?:{_PARTICLE}[ ])*(?:O')?[{UPPER}][{LOWER}]"
-    rf"|[{UPPER}]{{2}}[ ,]+[{UPPER}]{{2}}"
+    rf"[{UPPER}](?:[{LOWER}]+:?[ ](?:[{UPPER}]\.[ ])?(?:{_PARTICLE}[ ])*(?:O')?[{UPPER}][{LOWER}]"
+    rf"|[{UPPER}][ ,]+[{UPPER}]{{2}})"
 )
 
 
