@@ -67,7 +67,7 @@ def _sequence(items: object, start: bool = False, end: bool = False) -> list[Lit
     character or the text's start (end) comes right before (after) the sequence."""
     found: list[Literals] = []
     run: set[str] = {""}  # every spelling of the current run so far
-    listed = list(items)  # type: ignore[call-overload]
+    listed = _flat(items)
     before = [_after_non_word(listed[:i], start) for i in range(len(listed) + 1)]
     after = [_before_non_word(listed[i:], end) for i in range(len(listed) + 1)]
     run_start = False  # a non-word character or the start right before the current run
@@ -84,6 +84,18 @@ def _sequence(items: object, start: bool = False, end: bool = False) -> list[Lit
         else:  # too many spellings joined: a new run starts here
             run, run_start = spellings, before[index]
     return found + _run(run, run_start, end)
+
+
+def _flat(items: object) -> list[Any]:
+    """The items with each group's own items in its place: a group ("(?:re)", "(?i:patient)")
+    matches what its items match in a row, so a run of literals goes on through it."""
+    flat: list[Any] = []
+    for op, av in items:  # type: ignore[attr-defined]
+        if op is sre.SUBPATTERN:
+            flat += _flat(av[3])  # (group number, flags added, flags removed, items)
+        else:
+            flat.append((op, av))
+    return flat
 
 
 # Zero-width items a word starts after (ends before): \b, ^, \A (\b, $, \Z); a \b next to a
@@ -174,7 +186,7 @@ def _spellings(op: object, av: object) -> set[str] | None:
         spelled: set[str] = set()
         for branch in av[1]:  # type: ignore[index]
             words = {""}
-            for item_op, item_av in branch:
+            for item_op, item_av in _flat(branch):
                 more = _spellings(item_op, item_av)
                 if more is None or len(words) * len(more) > MAX_LITERALS:
                     return None
