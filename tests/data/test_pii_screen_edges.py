@@ -227,3 +227,30 @@ def test_the_two_capitals_screen_finds_what_its_two_written_out_shapes_find(
     for text in [*texts, *made, *(t.upper() for t in made), *(t.lower() for t in made)]:
         expected = written_out.search(text) is not None
         assert (pii_recognizers._TWO_CAPITALISED.search(text) is not None) == expected, text
+
+
+def test_the_cue_alternation_grouped_by_first_letter_finds_what_the_plain_one_finds(
+    texts: list[str],
+) -> None:
+    r = pii_recognizers
+    name = rf"[:,]?[ ]+({r._FULL}|{r._INITIAL_FIRST}|{r._CAPS_FULL})(?![\w])"
+    plain = re.compile(rf"\b(?:{r._CUES})\b{name}")
+    grouped = re.compile(rf"\b(?:{pii_regex.by_first_letter(r._CUES)})\b{name}")
+    made = [
+        "I'm Ana Lima", "Im Ana Lima", "I am Ana Lima", "i Ana Lima", "I Ana Lima",
+        "Name on the account Ana Lima", "Account holder is Ana Lima", "Me: Ana Lima",
+        "Spoke with Ana Lima", "Re: Ana Lima", "Member Ana Lima", "Met with Ana Lima",
+    ]  # fmt: skip
+    for text in [*texts, *made, *(t.lower() for t in made)]:
+        expected = [m.span(1) for m in plain.finditer(text)]
+        assert [m.span(1) for m in grouped.finditer(text)] == expected, text
+    assert grouped.pattern in {p.pattern for p in r.PersonNameRecognizer.PATTERNS}
+
+
+def test_grouping_by_first_letter_refuses_an_alternative_it_cannot_read() -> None:
+    assert (
+        pii_regex.by_first_letter("[Pp]atient|I'm|[Ii]m")
+        == "P(?:atient)|p(?:atient)|I(?:'m|m)|i(?:m)"
+    )
+    with pytest.raises(ValueError):
+        pii_regex.by_first_letter("[A-Z]ob|Ann")

@@ -23,7 +23,7 @@ from spacy.tokens import Doc
 from training_scripts.governance.pii_name_cues import ner_disagrees
 from training_scripts.governance.pii_name_lists import ORG_SUFFIXES as _ORG_SUFFIXES
 from training_scripts.governance.pii_name_lists import ORG_WORDS as _ORG_WORDS
-from training_scripts.governance.pii_regex import RecentSpans, _RegexRecognizer
+from training_scripts.governance.pii_regex import RecentSpans, _RegexRecognizer, by_first_letter
 
 PERSON, ADDRESS, MRN, DOB = "PERSON", "STREET_ADDRESS", "MEDICAL_RECORD_NUMBER", "DATE_OF_BIRTH"
 
@@ -211,7 +211,10 @@ class PersonNameRecognizer(_RegexRecognizer):
     )
     PATTERNS = (
         *SINGLE_NAME_PATTERNS,
-        re.compile(rf"\b(?:{_CUES})\b[:,]?[ ]+({_FULL}|{_INITIAL_FIRST}|{_CAPS_FULL})(?![\w])"),
+        re.compile(
+            rf"\b(?:{by_first_letter(_CUES)})\b[:,]?[ ]+({_FULL}|{_INITIAL_FIRST}|{_CAPS_FULL})"
+            rf"(?![\w])"
+        ),
         # a letter's subject line: "Re: Tomasz Wiśniewski, DOB ...", "RE: JOHN SMITH (b. 1961)";
         # only where a field ends or a birth or record cue follows ("Re: Payment Terms" is none)
         re.compile(

@@ -84,3 +84,52 @@ class RecentSpans:
     def clear(self) -> None:
         self._spans.clear()
         self._chars = 0
+
+
+def by_first_letter(alternation: str) -> str:
+    """`alternation` ("[Pp]atient|I'm|[Ii]m|..."; each alternative starts with a letter or a
+    class of letters) regrouped under each first letter: "P(?:atient)|p(?:atient)|I(?:'m|m)|
+    i(?:m)". At each place it tries the alternatives that start with the letter there, in their
+    order, as the plain alternation does (the others cannot match there); but the regex engine
+    tests one letter per group, not every alternative, at each word start."""
+    alternatives = _top_level(alternation)
+    firsts = [_first_letters(a) for a in alternatives]
+    letters = list(dict.fromkeys(c for letters, _ in firsts for c in letters))
+    groups = [
+        letter + "(?:" + "|".join(rest for chars, rest in firsts if letter in chars) + ")"
+        for letter in letters
+    ]
+    return "|".join(groups)
+
+
+def _first_letters(alternative: str) -> tuple[str, str]:
+    """The letters an alternative can start with, and the rest of it."""
+    if alternative.startswith("["):
+        end = alternative.index("]")
+        letters, rest = alternative[1:end], alternative[end + 1 :]
+    else:
+        letters, rest = alternative[0], alternative[1:]
+    if not letters.isalpha():  # a range, an escape, a group: not an alternation of words
+        raise ValueError(f"{alternative!r}: an alternative must start with a letter or [Xx]")
+    return letters, rest
+
+
+def _top_level(alternation: str) -> list[str]:
+    """The alternatives of `alternation` (its "|" outside groups and classes)."""
+    found, depth, start, in_class, index = [], 0, 0, False, 0
+    while index < len(alternation):
+        char = alternation[index]
+        if char == "\\":
+            index += 2
+            continue
+        if in_class:
+            in_class = char != "]"
+        elif char == "[":
+            in_class = True
+        elif char in "()":
+            depth += 1 if char == "(" else -1
+        elif char == "|" and depth == 0:
+            found.append(alternation[start:index])
+            start = index + 1
+        index += 1
+    return [*found, alternation[start:]]
