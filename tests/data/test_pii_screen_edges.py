@@ -21,6 +21,7 @@ from tests.data.pii_cases import TEXT_SETS, texts_of
 from training_scripts.governance import (
     pattern_literals,
     pattern_screen,
+    pii_allow,
     pii_name_cues,
     pii_names,
     pii_recognizers,
@@ -37,6 +38,7 @@ _NAME_CUES = (
     pii_name_cues.LABEL_LINE,
     pii_name_cues.ROLE_AFTER,
     pii_name_cues.HUMAN_ONLY,
+    pii_allow._FIRM,
 )
 
 
