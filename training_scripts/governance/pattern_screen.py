@@ -79,6 +79,8 @@ def may_match_each(patterns: tuple[re.Pattern[str], ...], folded: str) -> tuple[
     most texts hold one of a few such sets."""
     known = _GROUPS.get(id(patterns))
     if known is None or known.patterns is not patterns:
+        if len(_GROUPS) >= MAX_VERDICTS:  # a caller that builds its tuple anew on every call
+            _GROUPS.clear()
         known = _GROUPS[id(patterns)] = _Group(patterns)
     found = _confirmed(_worded(folded) & known.literals, known.plain, known.unled, folded)
     verdict = known.verdicts.get(found)
