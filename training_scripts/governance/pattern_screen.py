@@ -36,7 +36,7 @@ import re
 from training_scripts.governance.pattern_literals import END, START, Screen, required_literals
 from training_scripts.governance.pattern_literals import core as _core
 
-MAX_DULL = 1 << 17  # tokens remembered as holding no literal (a bound on memory)
+MAX_TOKENS = 1 << 16  # tokens whose literals are remembered (a bound on memory)
 MAX_VERDICTS = 4096  # sets of literals whose verdicts a group keeps (`may_match_each`)
 # IGNORECASE equates ASCII i with ı and İ, s with ſ, k with the Kelvin sign (lower() maps it).
 _FOLD_EXTRA = str.maketrans({"ı": "i", "ſ": "s"})
@@ -119,6 +119,18 @@ def _learn(screens: Screen) -> None:
             cached.cache_clear()  # a text's literals found before lack these
 
 
+class _TokenLiterals(dict[str, frozenset[str]]):
+    """Token -> the literals whose word part a word of it holds (`_in_word`), for the literals
+    known now; filled as tokens are met (tokens repeat: most rows hold few unseen ones)."""
+
+    def __missing__(self, token: str) -> frozenset[str]:
+        version = _KNOWN.version
+        found = frozenset().union(*[_in_word(w, version) for w in _WORD_RUN.findall(token)])
+        if len(self) < MAX_TOKENS:
+            self[token] = found
+        return found
+
+
 class _Known:
     """The literals looked for, each with what a word of the text must be for it to occur
     there: a literal's first run of word characters lies inside one word of the text, and
@@ -129,7 +141,7 @@ class _Known:
 
     def __init__(self) -> None:
         self.version = 0  # part of `_in_word`'s cache key: a word's answer grows with the set
-        self.dull: set[str] = set()  # tokens that hold no literal's word part (this version)
+        self.in_token = _TokenLiterals()  # for this version
         self.cores: dict[str, str] = {}  # literal -> what is searched for in the text
         self.unled: list[str] = []  # searched for always
         self.unled_by_char: dict[str, list[str]] = {}  # ... where a character of theirs is
@@ -144,7 +156,7 @@ class _Known:
 
     def add(self, literals: list[str]) -> None:
         self.version += 1
-        self.dull = set()  # a new literal may be in them
+        self.in_token = _TokenLiterals()  # a new literal may be in the tokens met
         for x in literals:
             core = self.cores[x] = _core(x)
             run = _WORD_RUN.search(core)
@@ -184,11 +196,9 @@ def present(folded: str) -> frozenset[str]:
 def _worded(folded: str) -> frozenset[str]:
     """The literals with a word part that a word of `folded` holds where the marks say: there
     for sure when they are that word part alone (`_Known.plain`), else to be searched for."""
-    known, version = _KNOWN, _KNOWN.version
     # A word holds no white space, so each lies inside one of the text's space-separated
-    # tokens (split in C), and most tokens hold no literal's word part: known dull at once.
-    tokens = set(folded.split()) - known.dull
-    return frozenset().union(*[_in_token(t, version) for t in tokens])
+    # tokens (split in C), whose literals are looked up (in C) once they are known.
+    return frozenset().union(*filter(None, map(_KNOWN.in_token.__getitem__, folded.split())))
 
 
 def _confirmed(
@@ -214,15 +224,6 @@ def _unled(folded: str) -> frozenset[str]:
             if cores[x] in folded
         ]
     )
-
-
-@functools.lru_cache(maxsize=1 << 16)  # tokens repeat: most rows hold few unseen ones
-def _in_token(token: str, version: int) -> frozenset[str]:
-    """The literals whose word part a word of `token` holds (`_in_word`)."""
-    found = frozenset().union(*[_in_word(w, version) for w in _WORD_RUN.findall(token)])
-    if not found and len(_KNOWN.dull) < MAX_DULL:
-        _KNOWN.dull.add(token)
-    return found
 
 
 @functools.lru_cache(maxsize=1 << 16)  # words repeat: most rows hold few unseen words
