@@ -256,3 +256,18 @@ def test_grouping_by_first_letter_refuses_an_alternative_it_cannot_read() -> Non
     )
     with pytest.raises(ValueError):
         pii_regex.by_first_letter("[A-Z]ob|Ann")
+
+
+def test_a_text_has_no_head_word_exactly_when_none_of_its_words_can_start_a_name(
+    texts: list[str],
+) -> None:
+    """`HeadWords.none_in` judges a text by its space-separated tokens, each once; asked twice
+    (the second time from what it remembers), it answers as judging every word does."""
+    gazetteer = pii_names.NameGazetteerRecognizer()
+    gazetteer.load()
+    heads = gazetteer._starts
+    made = ["Kidney law was reviewed.", "A. Lima", "the-end", "nothing here", "ANA LIMA", ""]
+    for _ in range(2):
+        for text in [*texts, *made]:
+            words = pii_names._WORD.findall(text)
+            assert heads.none_in(text) == (not any(map(gazetteer._may_start, words))), text

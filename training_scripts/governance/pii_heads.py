@@ -26,6 +26,7 @@ class HeadWords:
         self._judged: set[str] = set()
         self._starters: set[str] = set()
         self._plain_tokens: set[str] = set()  # tokens none of whose words can start a name
+        self._starter_tokens: set[str] = set()  # tokens with a word that can
 
     def indexes(self, words: list[str]) -> list[int]:
         distinct = set(words)
@@ -43,11 +44,13 @@ class HeadWords:
         tokens = text.split()
         if self._plain_tokens.issuperset(tokens):  # most texts: no token unseen or a starter
             return True
-        unjudged = set(tokens) - self._plain_tokens
-        if len(self._plain_tokens) > MAX_JUDGED:
-            self._plain_tokens = set()
-        for token in unjudged:
+        if not self._starter_tokens.isdisjoint(tokens):  # most others: a starter seen before
+            return False
+        if len(self._plain_tokens) + len(self._starter_tokens) > MAX_JUDGED:
+            self._plain_tokens, self._starter_tokens = set(), set()
+        for token in set(tokens) - self._plain_tokens:
             if self.indexes(self._word.findall(token)):
+                self._starter_tokens.add(token)
                 return False
             self._plain_tokens.add(token)
         return True
