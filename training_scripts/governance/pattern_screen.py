@@ -45,6 +45,8 @@ _FOLD_EXTRA = str.maketrans({"ı": "i", "ſ": "s"})
 @functools.lru_cache(maxsize=8)  # each recognizer of a text asks for the same fold
 def fold(text: str) -> str:
     """`text` folded so that every literal a match holds appears in it lower-cased."""
+    if text.isascii():  # no İ, ı or ſ (most texts): lower() alone, ten times cheaper
+        return text.lower()
     return text.replace("İ", "i").lower().translate(_FOLD_EXTRA)
 
 
