@@ -18,6 +18,7 @@ import re
 
 from presidio_analyzer import RecognizerResult
 
+from training_scripts.governance import pattern_screen
 from training_scripts.governance.pii_addresses import STREET_AFTER, STREET_BEFORE
 from training_scripts.governance.pii_dates import DATE  # "03.03.2025" fits some phone plans
 from training_scripts.governance.pii_name_lists import fold, job_words, name_lists
@@ -86,6 +87,13 @@ EPONYMOUS_FIRMS = (
     "Becton Dickinson", "Johnson Matthey", "Marsh McLennan", "Arthur D. Little", "Sherwin-Williams",
 )  # fmt: skip
 _FIRM = re.compile("|".join(rf"\b{re.escape(firm)}(?![\w-])" for firm in EPONYMOUS_FIRMS))
+_FIRMS = (_FIRM,)  # judged by its screen: most texts hold no firm's name
+
+
+def _may_name_a_firm(text: str) -> bool:
+    return pattern_screen.may_match_each(_FIRMS, pattern_screen.fold(text))[0]
+
+
 _WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
 
 
@@ -215,7 +223,9 @@ def _names_a_place_or_company(text: str, result: RecognizerResult) -> bool:
     words = text[result.start : result.end].split()
     if len(words) == 1 and _ARTICLE_BEFORE.search(text[max(0, result.start - 6) : result.start]):
         return True
-    if any(f.start() < result.end and result.start < f.end() for f in _FIRM.finditer(text)):
+    if _may_name_a_firm(text) and any(
+        f.start() < result.end and result.start < f.end() for f in _FIRM.finditer(text)
+    ):
         return True
     if len(words) > 1 and (
         STREET_AFTER.fullmatch(" " + words[-1]) or _street_first(text, result.end, words[0])

@@ -9,6 +9,9 @@ verb after it, a date after a lower-case pair that "signed by" introduced) is a 
 The other way round: a span found with no cue that the NER model calls an organisation or a
 place, holding a word of English it saw that no locale lists as a name ("Port Talbot",
 "Microsoft Teams"), is not a person (`ner_disagrees`).
+
+The gazetteer's own cue regexes (a greeting or a relative before a lone given name, a chat
+speaker's label, "Last, First") live here too: `CUE_REGEXES` are screened together, once a text.
 """
 
 from __future__ import annotations
@@ -45,7 +48,7 @@ INTRODUCED_LOWER = re.compile(
 )
 _CAPITALISED = r"[^\W\d_a-z][^\W\d_A-Z]+(?:-[^\W\d_]+)?"
 # "Lerato (ward clerk)", "Faith, the healthcare assistant,": a role after a capitalised word.
-_ROLE_AFTER = re.compile(
+ROLE_AFTER = re.compile(
     r"(?:[ ]\(|,[ ](?:the|our|a|an|my|his|her|their|your)[ ])((?:[a-z]+[ ]){0,2}[a-z]+)(?=[),;.])"
 )
 _NAME_BEFORE = re.compile(rf"\b({_CAPITALISED})\Z")
@@ -59,10 +62,36 @@ _ROLES = frozenset(
 )
 # A lone name starting a sentence and doing what only people do: "Mthunzi said he would come"
 # (no "was", "has", "confirmed" or "presented": "Eliquis was stopped", "Biopsy confirmed").
-_HUMAN_ONLY = re.compile(
+HUMAN_ONLY = re.compile(
     r"[ ](?:phoned|rang|emailed|said|says|asked|asks|wrote|complained|wants|wanted|thinks|"
     r"replied|apologised|apologized)\b"
 )
+# A lone given name after a greeting, a thank-you, a self-introduction or a relationship word,
+# in any case: "thanks pilar", "Hi, it's Jo-Anne", "my wife lan placed the order".
+CUED_GIVEN_NAME = re.compile(
+    r"(?i:\b(?:thanks|thank[ ]you|cheers|hi|hello|hey|dear|it['’]s|it[ ]is|this[ ]is|i['’]m|"
+    r"i[ ]am|my[ ]name[ ]is|(?:my|his|her|our)[ ](?:wife|husband|son|daughter|mum|mom|mother|"
+    r"father|dad|brother|sister|partner|colleague|friend)|(?:surgeon|assistant|anaesthetist|"
+    r"anesthetist|scrub[ ]nurse|nurse|midwife|physician|clinician|witness|reporter|contact|"
+    r"interpreter|carer|wife|husband|son|daughter|mother|father|partner|spouse|brother|sister|"
+    # ("Agent:" is a chat speaker: "Agent: Lo siento" is speech)
+    r"owner|assignee|apologies|next[ ]of[ ]kin)[ ]?:|next[ ]of[ ]kin|"
+    # ... or a verb of meeting or handing over: "Discussed with Rustam", "passed to Ingrid"
+    r"discussed[ ]with|spoke[ ](?:to|with)|met[ ]with|handed[ ]over[ ]to|passed[ ]to|"
+    r"escalated[ ]to|copied)),?[ ]"
+    r"(?=([^\W\d_]+(?:-[^\W\d_]+)?)(?![\w'’-]))"  # a lookahead: "Hi, it's Jo-Anne" cues twice
+)
+# A chat line's speaker label: "Heike: the app crashes on start".
+LABEL_LINE = re.compile(r"^[ \t]*([^\W\d_]+(?:-[^\W\d_]+)?):[ ]", re.MULTILINE)
+# "Okafor, Somtochukwu." ending a field, not inside a list ("Segers, Gilles and Collin"): a
+# surname (listed, or in no list) and a listed given name.
+LAST_FIRST = re.compile(
+    r"(?<!,[ ])\b([A-Z][^\W\d_]+(?:-[A-Z][^\W\d_]+)?),[ ]([A-Z][^\W\d_]+(?:-[A-Z]?[^\W\d_]+)?)"
+    # a quoted e-mail display name too: "Ahmed, Yusuf" <...>; a case title: "Mutua, Wanjiru v X"
+    r"(?=[ \t]*(?:[.;)\n\"”]|$)|[ ]v\.?[ ])"
+)
+# The cue regexes the gazetteer's `_cued_spans` finds names from, judged together.
+CUE_REGEXES = (CUED_GIVEN_NAME, LABEL_LINE, INTRODUCED_LOWER, LAST_FIRST, ROLE_AFTER, HUMAN_ONLY)
 _WORD_BEFORE = re.compile(rf"({_CAPITALISED})[ ]\Z")
 _SENTENCE_END = re.compile(r"[.!?\n][ \t]{0,2}\Z")
 _NON_PERSON = {"ORG", "FAC", "GPE", "LOC", "PRODUCT"}
@@ -71,7 +100,7 @@ _NON_PERSON = {"ORG", "FAC", "GPE", "LOC", "PRODUCT"}
 def role_spans(text: str) -> Iterator[tuple[int, int]]:
     """A listed given name or a rare word with a role in brackets or in apposition after it."""
     first = name_lists()[0]
-    for match in _ROLE_AFTER.finditer(text):  # from the role back: most texts hold none
+    for match in ROLE_AFTER.finditer(text):  # from the role back: most texts hold none
         role = match[1].split(" ")
         if role[-1] not in _ROLES and role[-1] not in job_words():
             continue
@@ -83,7 +112,7 @@ def role_spans(text: str) -> Iterator[tuple[int, int]]:
 def human_verb_spans(text: str) -> Iterator[tuple[int, int]]:
     """A rare word starting a sentence before a verb only people take (found from the verb:
     most texts hold none)."""
-    for verb in _HUMAN_ONLY.finditer(text):
+    for verb in HUMAN_ONLY.finditer(text):
         word = _WORD_BEFORE.search(text, max(0, verb.start() - 40), verb.start() + 1)
         if word is None or not rare(word[1]):
             continue

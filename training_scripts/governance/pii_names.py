@@ -25,10 +25,13 @@ from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.tokens import Doc
 
 from training_scripts.governance import pattern_screen
-from training_scripts.governance.pattern_screen import may_match
 from training_scripts.governance.pii_heads import HeadWords
 from training_scripts.governance.pii_name_cues import (
+    CUE_REGEXES,
+    CUED_GIVEN_NAME,
     INTRODUCED_LOWER,
+    LABEL_LINE,
+    LAST_FIRST,
     human_verb_spans,
     ner_disagrees,
     role_spans,
@@ -93,31 +96,7 @@ def place_named_after(text: str, start: int, names: list[str]) -> bool:
 _MISLABELLED = {"ORG", "FAC", "WORK_OF_ART", "NORP", "PRODUCT"}
 # ... while a span it calls a place is one, even when both words are in the name lists.
 _PLACE_LABELS = {"GPE", "LOC"}
-# A lone given name after a greeting, a thank-you, a self-introduction or a relationship word,
-# in any case: "thanks pilar", "Hi, it's Jo-Anne", "my wife lan placed the order".
-_CUED_GIVEN_NAME = re.compile(
-    r"(?i:\b(?:thanks|thank[ ]you|cheers|hi|hello|hey|dear|it['’]s|it[ ]is|this[ ]is|i['’]m|"
-    r"i[ ]am|my[ ]name[ ]is|(?:my|his|her|our)[ ](?:wife|husband|son|daughter|mum|mom|mother|"
-    r"father|dad|brother|sister|partner|colleague|friend)|(?:surgeon|assistant|anaesthetist|"
-    r"anesthetist|scrub[ ]nurse|nurse|midwife|physician|clinician|witness|reporter|contact|"
-    r"interpreter|carer|wife|husband|son|daughter|mother|father|partner|spouse|brother|sister|"
-    # ("Agent:" is a chat speaker: "Agent: Lo siento" is speech)
-    r"owner|assignee|apologies|next[ ]of[ ]kin)[ ]?:|next[ ]of[ ]kin|"
-    # ... or a verb of meeting or handing over: "Discussed with Rustam", "passed to Ingrid"
-    r"discussed[ ]with|spoke[ ](?:to|with)|met[ ]with|handed[ ]over[ ]to|passed[ ]to|"
-    r"escalated[ ]to|copied)),?[ ]"
-    r"(?=([^\W\d_]+(?:-[^\W\d_]+)?)(?![\w'’-]))"  # a lookahead: "Hi, it's Jo-Anne" cues twice
-)
 _SIGNED = re.compile(r"(?i:signed|submitted|spoke|my|his|her|our)\b")
-# A chat line's speaker label: "Heike: the app crashes on start".
-_LABEL_LINE = re.compile(r"^[ \t]*([^\W\d_]+(?:-[^\W\d_]+)?):[ ]", re.MULTILINE)
-# "Okafor, Somtochukwu." ending a field, not inside a list ("Segers, Gilles and Collin"): a
-# surname (listed, or in no list) and a listed given name.
-_LAST_FIRST = re.compile(
-    r"(?<!,[ ])\b([A-Z][^\W\d_]+(?:-[A-Z][^\W\d_]+)?),[ ]([A-Z][^\W\d_]+(?:-[A-Z]?[^\W\d_]+)?)"
-    # a quoted e-mail display name too: "Ahmed, Yusuf" <...>; a case title: "Mutua, Wanjiru v X"
-    r"(?=[ \t]*(?:[.;)\n\"”]|$)|[ ]v\.?[ ])"
-)
 # Words a greeting is addressed to that some locale also lists as a given name.
 _NOT_ADDRESSEES = frozenset(
     ["sir", "madam", "team", "guys", "folks", "there", "mate", "doc", "doctor", "nurse", "agent"]
@@ -163,17 +142,15 @@ class NameGazetteerRecognizer(LocalRecognizer):
     def load(self) -> None:
         self.first, self.last = name_lists()
         self.known = self.first | self.last
-        self._starts = HeadWords(
-            lambda w: "-" in w or fold(w) in self.known or (len(w) == 1 and w.isupper())
-        )
+        self._starts = HeadWords(self._may_start, _WORD)
 
     def analyze(
         self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
     ) -> list[RecognizerResult]:
-        words = list(_WORD.finditer(text))
+        words, heads = self._heads(text)
         results = []
         index = 0  # the first word not yet taken into a name
-        for at in self._heads(words):
+        for at in heads:
             if at < index:
                 continue
             span = self._name_at(text, words, at)
@@ -195,7 +172,7 @@ class NameGazetteerRecognizer(LocalRecognizer):
                 # ... which, with no cue, an organisation or place label on English words beats
                 and (r.score == self.CUED_SCORE or not ner_disagrees(doc, text, r.start, r.end))
                 # "Dublin, Ireland": a "Last, First" pair whose first part the model calls a place
-                and not (_LAST_FIRST.fullmatch(text, r.start, r.end) and _place_first(r, places))
+                and not (LAST_FIRST.fullmatch(text, r.start, r.end) and _place_first(r, places))
             ]
 
             for entity in doc.ents:
@@ -208,28 +185,32 @@ class NameGazetteerRecognizer(LocalRecognizer):
                     results.append(self._result(start, end, self.NER_SCORE))
         return results
 
-    def _heads(self, words: list[re.Match[str]]) -> list[int]:
-        """The indexes of the words `_name_at` can start a name at: most prose is skipped."""
-        return self._starts.indexes([w.group() for w in words])
+    def _heads(self, text: str) -> tuple[list[re.Match[str]], list[int]]:
+        """The words of `text` and the indexes of those `_name_at` can start a name at: most
+        prose holds none, and is not even split into words."""
+        if self._starts.none_in(text):
+            return [], []
+        words = list(_WORD.finditer(text))
+        return words, self._starts.indexes([w.group() for w in words])
 
     def _cued_spans(self, text: str) -> list[tuple[int, int]]:
         """Lone given names after a cue or as a chat speaker's label, and "Last, First" names."""
-        folded = pattern_screen.fold(text)  # the cue regexes run only where their words are
+        # the cue regexes run only where their words are
+        cued, labels, introduced, last_first, roles, human = pattern_screen.may_match_each(
+            CUE_REGEXES, pattern_screen.fold(text)
+        )
         spans = [
             m.span(1)
-            for m in (
-                _CUED_GIVEN_NAME.finditer(text) if may_match(_CUED_GIVEN_NAME, folded) else ()
-            )
+            for m in (CUED_GIVEN_NAME.finditer(text) if cued else ())
             if self._cued_given_name(m[1])
         ]
-        labels = may_match(_LABEL_LINE, folded) and len(_LABEL_LINE.findall(text)) >= 2
+        labels = labels and len(LABEL_LINE.findall(text)) >= 2
         if labels:  # a dialogue: "Heike: the app crashes"
             spans += [
                 m.span(1)
-                for m in _LABEL_LINE.finditer(text)
+                for m in LABEL_LINE.finditer(text)
                 if _title(m[1]) and fold(m[1]) not in COMMON_WORDS and self._cued_given_name(m[1])
             ]
-        introduced = may_match(INTRODUCED_LOWER, folded)
         for match in INTRODUCED_LOWER.finditer(text) if introduced else ():
             names = match[1].split(" ")
             if _SIGNED.match(match[0]) and any(plain_word(n) for n in names):
@@ -239,8 +220,8 @@ class NameGazetteerRecognizer(LocalRecognizer):
                 or unlisted_name(names)
             ):
                 spans.append(match.span(1))
-        spans += [*role_spans(text), *human_verb_spans(text)]
-        for match in _LAST_FIRST.finditer(text) if may_match(_LAST_FIRST, folded) else ():
+        spans += [*(role_spans(text) if roles else ()), *(human_verb_spans(text) if human else ())]
+        for match in LAST_FIRST.finditer(text) if last_first else ():
             surname, given = match[1], match[2]
             listed = part(surname, self.last) or fold(surname) not in self.known
             if listed and self._usable(surname, True) and self._cued_given_name(given):
@@ -272,17 +253,13 @@ class NameGazetteerRecognizer(LocalRecognizer):
         self, text: str, words: list[re.Match[str]], index: int
     ) -> tuple[int, int, int, float] | None:
         head = words[index].group()
-        if len(head) == 1 and head.isupper():
-            return self._initial_and_surname(text, words, index)
-        if "-" not in head and fold(head) not in self.known:  # most words: one dict lookup
+        if not self._may_start(head):
             return None
-        if head.isupper() and len(head) > 1:
+        if len(head) == 1:
+            return self._initial_and_surname(text, words, index)
+        if head.isupper():
             return self._capitals_at(text, words, index)
         lower = head.islower()
-        if not (lower or _title(head)) or not self._usable(head, lower):
-            return None
-        if not (part(head, self.first) or part(head, self.last)):
-            return None
         before = text[max(0, words[index].start() - 4) : words[index].start()]
         sentence_start = not before.strip() or _SENTENCE_END.search(before) is not None
         for size in (4, 3, 2):
@@ -309,6 +286,20 @@ class NameGazetteerRecognizer(LocalRecognizer):
         ):
             return words[index].start(), words[index].end(), 1, self.SCORE
         return None
+
+    def _may_start(self, word: str) -> bool:
+        """`_name_at` may find a name at `word`: what it asks of the word alone (an initial, a
+        name in capitals, or a usable listed part in lower or title case) holds."""
+        if len(word) == 1 and word.isupper():
+            return True  # an initial ("M. Lozano")
+        if "-" not in word and fold(word) not in self.known:  # most words: one dict lookup
+            return False
+        if word.isupper():
+            return True  # "DANIEL BROOKS"
+        lower = word.islower()
+        if not (lower or _title(word)) or not self._usable(word, lower):
+            return False
+        return part(word, self.first) or part(word, self.last)
 
     def _initial_and_surname(
         self, text: str, words: list[re.Match[str]], index: int

@@ -15,54 +15,17 @@ from training_scripts.governance import presidio_cpu  # noqa: F401  (first: see 
 
 import re
 
-from presidio_analyzer import LocalRecognizer, RecognizerResult
+from presidio_analyzer import RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.tokens import Doc
 
-from training_scripts.governance.pattern_screen import fold, present, screen
 from training_scripts.governance.pii_name_cues import ner_disagrees
 from training_scripts.governance.pii_name_lists import ORG_SUFFIXES as _ORG_SUFFIXES
 from training_scripts.governance.pii_name_lists import ORG_WORDS as _ORG_WORDS
+from training_scripts.governance.pii_regex import RecentSpans, _RegexRecognizer, by_first_letter
 
 PERSON, ADDRESS, MRN, DOB = "PERSON", "STREET_ADDRESS", "MEDICAL_RECORD_NUMBER", "DATE_OF_BIRTH"
-
-
-class _RegexRecognizer(LocalRecognizer):
-    """Case-sensitive regexes whose group 1 is the entity (Presidio's patterns ignore case)."""
-
-    ENTITY = ""
-    SCORE = 0.85
-    PATTERNS: tuple[re.Pattern[str], ...] = ()
-
-    def __init__(self) -> None:
-        super().__init__(supported_entities=[self.ENTITY], supported_language="en")
-
-    def load(self) -> None:
-        pass
-
-    def accept(self, match: re.Match[str]) -> tuple[int, int] | None:
-        return match.span(1)
-
-    def patterns_for(self, text: str) -> tuple[re.Pattern[str], ...]:
-        """The patterns worth running on `text` (all of them unless a cheap test rules some out)."""
-        return self.PATTERNS
-
-    def analyze(
-        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
-    ) -> list[RecognizerResult]:
-        results = []
-        patterns = self.patterns_for(text)
-        screens = [screen(p) for p in patterns]  # first: a new screen adds literals to look for
-        found = present(fold(text))  # the screens' literals in the text
-        for pattern, needed in zip(patterns, screens, strict=True):
-            if any(found.isdisjoint(literals) for literals in needed):
-                continue  # none of the words every match holds
-            for match in pattern.finditer(text):
-                span = self.accept(match)
-                if span and span[1] > span[0]:
-                    results.append(RecognizerResult(self.ENTITY, span[0], span[1], self.SCORE))
-        return results
 
 
 # Letters beyond ASCII (Latin-1 and Latin Extended-A cover European names and streets).
@@ -176,10 +139,16 @@ _STRONG_CUE = re.compile(rf"(?:\b(?:{_TITLES})\.?|:|(?i:\b(?:{_RELATIVES})),?)[ 
 
 # Every full name (_FULL) contains this; text without it (most prose: one capital per
 # sentence) skips the patterns that need a full name, the costly cue alternation above all.
+# (One capital first, outside the alternation: the regex engine then skips to the capitals.)
 _TWO_CAPITALISED = re.compile(
-    rf"[{UPPER}][{LOWER}]+:?[ ](?:[{UPPER}]\.[ ])?(?:{_PARTICLE}[ ])*(?:O')?[{UPPER}][{LOWER}]"
-    rf"|[{UPPER}]{{2}}[ ,]+[{UPPER}]{{2}}"
+    rf"[{UPPER}](?:[{LOWER}]+:?[ ](?:[{UPPER}]\.[ ])?(?:{_PARTICLE}[ ])*(?:O')?[{UPPER}][{LOWER}]"
+    rf"|[{UPPER}][ ,]+[{UPPER}]{{2}})"
 )
+
+
+# More than a block of texts: `pii.PiiEngine.prefetch` reads a block's cued names (to choose
+# the NER windows) before `detect` reads them again.
+RECENT_NAMES = RecentSpans(max_chars=1_000_000)
 
 
 class PersonNameRecognizer(_RegexRecognizer):
@@ -242,7 +211,10 @@ class PersonNameRecognizer(_RegexRecognizer):
     )
     PATTERNS = (
         *SINGLE_NAME_PATTERNS,
-        re.compile(rf"\b(?:{_CUES})\b[:,]?[ ]+({_FULL}|{_INITIAL_FIRST}|{_CAPS_FULL})(?![\w])"),
+        re.compile(
+            rf"\b(?:{by_first_letter(_CUES)})\b[:,]?[ ]+({_FULL}|{_INITIAL_FIRST}|{_CAPS_FULL})"
+            rf"(?![\w])"
+        ),
         # a letter's subject line: "Re: Tomasz Wiśniewski, DOB ...", "RE: JOHN SMITH (b. 1961)";
         # only where a field ends or a birth or record cue follows ("Re: Payment Terms" is none)
         re.compile(
@@ -263,6 +235,16 @@ class PersonNameRecognizer(_RegexRecognizer):
 
     def patterns_for(self, text: str) -> tuple[re.Pattern[str], ...]:
         return self.PATTERNS if _TWO_CAPITALISED.search(text) else self.SINGLE_NAME_PATTERNS
+
+    def spans(self, text: str) -> list[tuple[int, int]]:
+        """... remembered for the texts seen last: the NER engine asks for a text's cued names
+        when it picks the windows to read (`pii_ner`), and the analyzer asks again later."""
+        key = (type(self), text)
+        known = RECENT_NAMES.get(key)
+        if known is None:
+            known = tuple(super().spans(text))
+            RECENT_NAMES.add(key, known)
+        return list(known)
 
     def analyze(
         self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
