@@ -27,7 +27,7 @@ from presidio_analyzer.predefined_recognizers import (
 )
 from presidio_analyzer.predefined_recognizers.generic.iban_patterns import regex_per_country
 
-from training_scripts.governance.pattern_screen import fold, may_match
+from training_scripts.governance.pattern_screen import fold
 from training_scripts.governance.pii_recognizers import MRN, _RegexRecognizer
 from training_scripts.governance.pii_tables import column_cells
 
@@ -143,17 +143,8 @@ class _DigitEndedRecognizer(_RegexRecognizer):
     """A regex recognizer whose every match holds a digit and ends near its last one (see
     `digits_end`): `_RegexRecognizer`'s screened search, read up to `digits_end`."""
 
-    def analyze(
-        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
-    ) -> list[RecognizerResult]:
-        end, results = digits_end(text), []
-        for pattern in self.patterns_for(text) if end else ():
-            if may_match(pattern, fold(text)):
-                for match in pattern.finditer(text, 0, end):
-                    span = self.accept(match)
-                    if span and span[1] > span[0]:
-                        results.append(RecognizerResult(self.ENTITY, span[0], span[1], self.SCORE))
-        return results
+    def search_end(self, text: str) -> int:
+        return digits_end(text)
 
 
 class NhsNumberRecognizer(NhsRecognizer):

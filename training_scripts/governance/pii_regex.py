@@ -46,11 +46,18 @@ class _RegexRecognizer(LocalRecognizer):
         # Fresh results on every call: Presidio changes the ones it is given (scores, spans).
         return [RecognizerResult(self.ENTITY, a, b, self.SCORE) for a, b in self.spans(text)]
 
+    def search_end(self, text: str) -> int:
+        """How much of `text` a match can lie in (all of it, unless a subclass knows better)."""
+        return len(text)
+
     def spans(self, text: str) -> list[tuple[int, int]]:
         """The entities' character spans, pattern by pattern, in each pattern's match order."""
-        found = []
+        found: list[tuple[int, int]] = []
+        end = self.search_end(text)
+        if not end:
+            return found
         for pattern in runnable(self.patterns_for(text), text):
-            for match in pattern.finditer(text):
+            for match in pattern.finditer(text, 0, end):
                 span = self.accept(match)
                 if span and span[1] > span[0]:
                     found.append(span)
