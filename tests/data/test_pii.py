@@ -195,18 +195,6 @@ def test_pii_import_skips_transformers_and_torch_and_leaves_them_importable() ->
     assert out.split() == ["False", "False", "True", "True", "True"]
 
 
-def test_pii_import_skips_spacys_command_line_and_leaves_it_working() -> None:
-    # spaCy's package imports its command line (requests, httpx, typer, weasel) for
-    # `spacy.info`; governance runs no spaCy command, and both still work when called.
-    out = run_python(
-        "import sys; import training_scripts.governance.pii, spacy\n"
-        "print('spacy.cli' in sys.modules, 'typer' in sys.modules)\n"
-        "print(spacy.info(silent=True)['spacy_version'] == spacy.__version__)\n"
-        "import spacy.cli; print(callable(spacy.cli.download))"
-    )
-    assert out.split() == ["False", "False", "True", "True"]
-
-
 def test_batched_ner_prefetch_changes_no_result(
     redactor: PiiEngine, redacted: list[tuple[LabelledText, str]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
