@@ -77,14 +77,7 @@ def test_regions_stop_after_the_first_that_finds_the_only_number(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """The saving: a text with one US number is read by one region, not twelve."""
-    calls = []
-    original = PhoneRecognizer.analyze
-
-    def counted(self: PhoneRecognizer, *args: object) -> object:
-        calls.append(tuple(self.supported_regions))
-        return original(self, *args)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(PhoneRecognizer, "analyze", counted)
+    calls = _count_region_runs(monkeypatch)
     text = "Patient Maria Lopez (phone (212) 555-1234) asks about the refund."
     found = RegionsPhoneRecognizer(supported_regions=PHONE_REGIONS).analyze(text, [])
     assert [(r.start, r.end) for r in found] == [(27, 41)]
@@ -171,14 +164,7 @@ def test_skipping_regions_finds_what_every_region_finds_on_built_numbers() -> No
 
 def test_no_region_runs_for_a_number_no_region_can_take(monkeypatch: pytest.MonkeyPatch) -> None:
     """The saving: a record number or a lab value is not parsed twelve times."""
-    calls = []
-    original = PhoneRecognizer.analyze
-
-    def counted(self: PhoneRecognizer, *args: object) -> object:
-        calls.append(tuple(self.supported_regions))
-        return original(self, *args)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(PhoneRecognizer, "analyze", counted)
+    calls = _count_region_runs(monkeypatch)
     text = "Patient Tom Chen (MRN 1008312) asks about the refund; creatinine 88-110."
     assert RegionsPhoneRecognizer(supported_regions=PHONE_REGIONS).analyze(text, []) == []
     assert calls == []
@@ -196,3 +182,16 @@ def test_the_matcher_reads_nothing_past_digits_end(texts: list[str]) -> None:
         assert _spans(us, cut) == _spans(us, text), text
         cut_short += len(cut) < len(text)
     assert cut_short > 100
+
+
+def _count_region_runs(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, ...]]:
+    """The regions of every `PhoneRecognizer.analyze` call from now on, in call order."""
+    calls: list[tuple[str, ...]] = []
+    original = PhoneRecognizer.analyze
+
+    def counted(self: PhoneRecognizer, *args: object) -> object:
+        calls.append(tuple(self.supported_regions))
+        return original(self, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(PhoneRecognizer, "analyze", counted)
+    return calls
