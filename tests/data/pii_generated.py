@@ -39,6 +39,7 @@ from presidio_evaluator.span_to_tag import (  # type: ignore[import-untyped]
 
 from tests.data.pii_scoring import EVAL_DIR
 from training_scripts.governance.pii import PiiEngine
+from training_scripts.governance.pii_surrogates import date_of_birth
 
 # Latin-script locales (the engine is English-language; the names and addresses are not).
 LOCALES = (
@@ -99,7 +100,7 @@ _MONTHS = [date(2000, month, 1).strftime("%B") for month in range(1, 13)]
 
 
 def _dob(rng: random.Random, fake: Faker) -> str:
-    born = fake.date_of_birth(minimum_age=1, maximum_age=95)
+    born = date_of_birth(fake)  # a fixed reference day: the same set on any day
     d, m, y, month = born.day, born.month, born.year, _MONTHS[born.month - 1]
     suffix = "th" if 10 <= d % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(d % 10, "th")
     return rng.choice((

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import re
 import runpy
 import socket
@@ -9,6 +10,8 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from faker import Faker
+from faker.providers import date_time as faker_date_time
 
 from tests.data.pii_corpus import TRADE_COMPANIES, LabelledText, build_corpus
 from tests.python_probe import run_python
@@ -127,6 +130,27 @@ def test_surrogates_depend_on_the_salt() -> None:
     assert a == again
     assert a != b
     assert "219-09-9999" not in a[0] and "734-5512" not in a[0]
+
+
+def test_a_date_of_birth_surrogate_is_the_same_on_any_day(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Prepare run on two days writes the same data: Faker's own `date_of_birth` counts back from
+    today (the control below), the surrogate from a fixed day."""
+    text = ["Patient Maria Lopez, DOB 03/14/1961, was admitted with pneumonia."]
+    today = PiiEngine("pseudonymize", "salt-a").anonymize(text)
+    control = Faker()
+    control.seed_instance(7)
+    faker_today = control.date_of_birth(minimum_age=1, maximum_age=95)
+
+    class _LaterDay(datetime.datetime):
+        @classmethod
+        def now(cls, tz: datetime.tzinfo | None = None) -> _LaterDay:
+            return cls(2031, 7, 9, tzinfo=tz)
+
+    monkeypatch.setattr(faker_date_time, "datetime", _LaterDay)
+    control.seed_instance(7)
+    assert control.date_of_birth(minimum_age=1, maximum_age=95) != faker_today  # the day matters
+    assert PiiEngine("pseudonymize", "salt-a").anonymize(text) == today
+    assert "1961" not in today[0]
 
 
 def test_email_detection_never_touches_the_network(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -12,6 +12,7 @@ import hmac
 import random
 import re
 from collections.abc import Callable
+from datetime import date, timedelta
 
 from faker import Faker
 from faker.providers.person.en_US import Provider as PersonProvider
@@ -19,6 +20,16 @@ from faker.providers.person.en_US import Provider as PersonProvider
 from training_scripts.governance.pii_recognizers import ADDRESS, DOB, PERSON
 
 _FIRST_NAMES = frozenset(PersonProvider.first_names)
+# Dates of birth are counted back from a fixed day, not from today as Faker's `date_of_birth`
+# does: the same value and salt then give the same surrogate on whatever day prepare runs.
+DOB_REFERENCE = date(2026, 1, 1)
+
+
+def date_of_birth(fake: Faker) -> date:
+    """A birth date 1 to 95 years before DOB_REFERENCE (Faker's ages 1-95), drawn by `fake`."""
+    earliest = DOB_REFERENCE.replace(year=DOB_REFERENCE.year - 96) + timedelta(days=1)
+    latest = DOB_REFERENCE.replace(year=DOB_REFERENCE.year - 1)
+    return fake.date_between_dates(date_start=earliest, date_end=latest)
 
 
 class Surrogates:
@@ -87,7 +98,7 @@ class Surrogates:
         return f"{self._fake(seed).user_name()}@example.com"
 
     def _date_like(self, seed: int, original: str) -> str:
-        born = self._fake(seed).date_of_birth(minimum_age=1, maximum_age=95)
+        born = date_of_birth(self._fake(seed))
         if re.search(r"[A-Za-z]", original):
             return born.strftime("%B %-d, %Y")
         if re.match(r"\d{4}-", original):
