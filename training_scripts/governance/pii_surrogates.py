@@ -23,13 +23,13 @@ _FIRST_NAMES = frozenset(PersonProvider.first_names)
 # Dates of birth are counted back from a fixed day, not from today as Faker's `date_of_birth`
 # does: the same value and salt then give the same surrogate on whatever day prepare runs.
 DOB_REFERENCE = date(2026, 1, 1)
+_EARLIEST_BIRTH = DOB_REFERENCE.replace(year=DOB_REFERENCE.year - 96) + timedelta(days=1)
+_LATEST_BIRTH = DOB_REFERENCE.replace(year=DOB_REFERENCE.year - 1)
 
 
 def date_of_birth(fake: Faker) -> date:
     """A birth date 1 to 95 years before DOB_REFERENCE (Faker's ages 1-95), drawn by `fake`."""
-    earliest = DOB_REFERENCE.replace(year=DOB_REFERENCE.year - 96) + timedelta(days=1)
-    latest = DOB_REFERENCE.replace(year=DOB_REFERENCE.year - 1)
-    return fake.date_between_dates(date_start=earliest, date_end=latest)
+    return fake.date_between_dates(date_start=_EARLIEST_BIRTH, date_end=_LATEST_BIRTH)
 
 
 class Surrogates:
