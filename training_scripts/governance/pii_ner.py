@@ -36,6 +36,9 @@ from spacy.tokenizer import Tokenizer  # type: ignore[import-not-found]  # Cytho
 from spacy.tokens import Doc, Span
 from spacy.util import registry
 
+from training_scripts.governance.pii_common_words import is_common_phrase
+from training_scripts.governance.pii_drugs import is_drug
+from training_scripts.governance.pii_geo import is_place
 from training_scripts.governance.pii_name_cues import ner_may_disagree
 from training_scripts.governance.pii_name_lists import (
     COMMON_WORDS,
@@ -314,6 +317,9 @@ def keep_person_span(text: str, result: RecognizerResult) -> bool:
     if _EPONYM_AFTER.match(after) or (len(words) == 1 and _EPONYM_INSIDE.match(span)):
         return False
     if _FINDING_AFTER.match(after) or (len(words) == 1 and _DRUG_STEM.fullmatch(span)):
+        return False
+    # a place, a drug, or words another language uses every day ("Wollongong", "Eliquis", "Sohn")
+    if any(veto(text, result.start, result.end) for veto in (is_place, is_drug, is_common_phrase)):
         return False
     # "Church Lane surgery", "Victoria Park clinic", "Florence Nightingale Ward"
     if PLACE_AFTER.match(after) or place_named_after(text, result.start, words):
