@@ -61,6 +61,17 @@ ISSUED_LABEL = re.compile(
     rf"\b(?:{_ISSUED_STEM})[^\W\d_]*(?:nummer|nr\.?)|\b[^\W\d_]+-idnr\.?)"
     r"(?:[ ](?:is|was|of|=))?[ ]?[:#]?[ ]?(?-i:[A-Z]{2}[ ]?)?)$"  # VAT country: "DE 812 ..."
 )
+# The words that name a phone number ("Tel:", "mobile", "call me on").
+PHONE_CUE = (
+    r"phone|tel|telephone|mobile|mob|cell|callback|whatsapp|contact[ ]number|"
+    r"call[ ](?:me[ ])?(?:on|at)|reach(?:able)?[ ](?:me[ ])?(?:on|at)|"
+    r"call[ ](?:you|me)[ ]back|number[ ]to[ ](?:call|reach|text)"
+)
+# A number a document, a register or a desk issued, named anywhere before: "your ticket is",
+# "logged under case", "reference" (not "customer", "member": chat speakers, health plans).
+ISSUED_WORD = re.compile(
+    rf"(?i:\b(?:{_ISSUED}|case|ref|reference|incident|request|booking|reservation)\b)"
+)
 LABEL_WINDOW = 40  # characters before a number searched for its label
 # Findings a document's own label rules out.
 NOT_ISSUED = frozenset({"PHONE_NUMBER", "US_SSN"})

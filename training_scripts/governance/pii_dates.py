@@ -19,8 +19,10 @@ from presidio_analyzer import RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 from presidio_analyzer.predefined_recognizers import DateRecognizer
 
+from training_scripts.governance.pii_date_words import MONTH as _MONTH
 from training_scripts.governance.pii_identifiers import digits_end
 from training_scripts.governance.pii_name_lists import name_lists, part
+from training_scripts.governance.pii_personal_numbers import personal_numbers
 from training_scripts.governance.pii_recognizers import (
     DOB,
     LOWER,
@@ -28,7 +30,8 @@ from training_scripts.governance.pii_recognizers import (
     _RegexRecognizer,
     is_organisation,
 )
-from training_scripts.governance.pii_tables import column_cells
+from training_scripts.governance.pii_spoken import spoken_dates
+from training_scripts.governance.pii_tables import column_cells, may_hold_table
 
 # Date forms: the numeric ones of Presidio's DateRecognizer (all but timestamps and month-year
 # fragments), which it matches without case, and the written-month forms it lacks.
@@ -37,19 +40,6 @@ _PRESIDIO_DATES = [
     for p in DateRecognizer.PATTERNS
     if not p.name.startswith(("Datetime", "MMM", "mm/yy", "dd-MMM or"))
 ]
-_MONTH = (
-    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
-    r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?|"
-    # the months of the languages the corpus quotes, where they differ from the English ones:
-    # French, German, Dutch, Spanish, Portuguese, Italian, Polish (genitive), Nordic
-    r"janv(?:ier)?|f[ée]vr?(?:ier)?|mars|avr(?:il)?|mai|juin|juil(?:let)?|ao[ûu]t|"
-    r"d[ée]c(?:embre)?|januar|februar|m[äa]rz|juni|juli|oktober|dezember|januari|februari|"
-    r"maart|mei|augustus|enero|febrero|marzo|abril|mayo|junio|julio|agosto|sept?iembre|"
-    r"octubre|noviembre|diciembre|janeiro|fevereiro|mar[çc]o|maio|junho|julho|setembro|"
-    r"outubro|novembro|dezembro|gennaio|febbraio|aprile|maggio|giugno|luglio|settembre|"
-    r"ottobre|dicembre|stycznia|lutego|marca|kwietnia|maja|czerwca|lipca|sierpnia|"
-    r"wrze[śs]nia|pa[źz]dziernika|listopada|grudnia|marts|augusti|desember)\.?"
-)
 _ORDINAL_DAY = r"(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th|\.)?"
 _YEAR = r"(?:\d{4}|['’]\d{2})"
 _WRITTEN_DATES = [
@@ -57,7 +47,7 @@ _WRITTEN_DATES = [
     rf"\b{_ORDINAL_DAY}[ /-]?(?:of[ ]|de[ ])?{_MONTH}[ ,/-]+(?:de[ ])?{_YEAR}(?!\w)",
     # July 7, 1977; Feb-14-1972 (the lookahead spares the month list at every other word)
     rf"\b(?=[^\W\d_]{{3,10}}\.?[ -]\d){_MONTH}[ -]{_ORDINAL_DAY},?[ -]{_YEAR}(?!\w)",
-    rf"\b\d{{4}}[ ]{_MONTH}[ ]{_ORDINAL_DAY}(?!\w)",  # 1972 Feb 14
+    rf"\b\d{{4}}(?P<sep>[ /-]){_MONTH}(?P=sep){_ORDINAL_DAY}(?!\w)",  # 1972 Feb 14, 1971-Jan-09
     r"\b\d{4}[./](?:0?[1-9]|1[0-2])[./](?:0?[1-9]|[12]\d|3[01])\b",  # 1993/07/02, 2019.11.05
     r"\b(?:[12]\d|3[01]|0?[1-9])\.[ ](?:0?[1-9]|1[0-2])\.[ ]\d{4}\b",  # 14. 2. 1972
     r"\b(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\b",  # 19720214
@@ -107,11 +97,12 @@ _CUE_AFTER = re.compile(
     rf"(?:(?:my|his|her|their|the|your|patient['’]s)[ ])?(?:{_BIRTH_WORDS_AFTER})\b)"
 )
 # A full name right before it: "Aoife Brennan (04/09/1986)", "Fatima El Idrissi, 1987-12-03",
-# "MARIANA TAVARES (1937/07/14)", "C. Detournay (21 Jun 1941)" (not lower case: prose).
+# "MARIANA TAVARES (1937/07/14)", "C. Detournay (21 Jun 1941)", with an age between them: "Priya
+# Raghunathan, 71 (12.10.1953)" (not lower case: prose).
 _NAME_WORD = rf"(?:[{UPPER}][{LOWER}'’-]+|[{UPPER}]{{2,}}(?:-[{UPPER}]+)?)"
 _NAME_BEFORE = re.compile(
     rf"(?<![\w.])((?:{_NAME_WORD}|[{UPPER}]\.)(?:[ ](?:(?:de|van|von|da|di|del|le|la|al|el|"
-    rf"DE|VAN|VON|DA|DI|DEL|LE|LA|AL|EL)[ ])?{_NAME_WORD}){{1,3}})(?:[ ]\(|,[ ])$"
+    rf"DE|VAN|VON|DA|DI|DEL|LE|LA|AL|EL)[ ])?{_NAME_WORD}){{1,3}})(?:,[ ]\d{{1,3}})?(?:[ ]\(|,[ ])$"
 )
 # ... or a name in any case after a name label: "Name: sofia marchetti, 1979-05-14".
 # Only a person's name label: the field opens the line or sentence, or says whose ("my name is",
@@ -136,6 +127,9 @@ _NOT_A_PERSON = {
     "Order", "Schedule", "Annex", "Version", "Report", "Letter", "Note", "Review", "Admission",
     "Discharge", "Surgery", "Clinic", "Appointment", "Policy", "Notice", "Term", "Renewal",
     "Start", "End", "Signed", "Dated", "Issued", "Updated", "Released", "Filed", "Court",
+    # "signed" in the languages the corpus quotes: "Signert Bergen, 03.03.2025" is a place
+    "Signert", "Signé", "Signée", "Unterschrieben", "Firmado", "Firmato", "Getekend",
+    "Underskrevet", "Undertecknat", "Allekirjoitettu", "Assinado",
 }  # fmt: skip
 # A column header: the cue words, or "Birth" alone.
 # A column header that holds a cue word or "Birth" ("DOB (dd/mm/yyyy)", "Age/DOB", "Fecha nac.").
@@ -153,13 +147,17 @@ _SPEAKER_LABEL = re.compile(_SPEAKER)
 ANSWER_TURNS = 3  # lines after the question that may hold the answer ("Customer: umm" first)
 
 
-def _asked(text: str) -> list[tuple[int, int]]:
+def _asked(text: str, dates: list[tuple[int, int]]) -> list[tuple[int, int]]:
     """The answer to a turn asking for a date of birth: the next line, or the first of the next
-    few lines (none by the asker again) that holds a date."""
+    few lines (none by the asker again) that holds one of `dates` (their spans in `text`)."""
+
+    def holds_date(start: int, end: int) -> bool:
+        return any(start <= s < end for s, _ in dates)
+
     answers = []
     for match in _BIRTH_QUESTION.finditer(text):
         line_start = text.rfind("\n", 0, match.start()) + 1
-        if DATE.search(text, line_start, match.end()) is not None:
+        if holds_date(line_start, match.end()):
             continue
         asker = _SPEAKER_LABEL.match(text, line_start)
         start = match.end()
@@ -169,7 +167,7 @@ def _asked(text: str) -> list[tuple[int, int]]:
             speaker = _SPEAKER_LABEL.match(text, start)
             if asker and speaker and speaker.group().strip() == asker.group().strip():
                 break
-            if DATE.search(text, start, end) or end == len(text):
+            if holds_date(start, end) or end == len(text):
                 answers.append((match.end(), end))
                 break
             start = end + 1
@@ -230,11 +228,15 @@ class DateOfBirthRecognizer(_RegexRecognizer):
     def analyze(
         self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
     ) -> list[RecognizerResult]:
-        answers = _asked(text) if "\n" in text else []  # a chat turn ends with a line break
-        cells = column_cells(text, _HEADER) if "|" in text or "\t" in text else []
-        results = []
-        for match in DATE.finditer(text, 0, digits_end(text)):  # a date ends with a digit or "th"
-            start, end = match.span()
+        # a written date ends with a digit or "th"; a spoken one may hold no digit
+        dates = [m.span() for m in DATE.finditer(text, 0, digits_end(text))]
+        dates += [s for s in spoken_dates(text) if not _overlaps(s, dates)]
+        answers = _asked(text, dates) if "\n" in text else []  # a chat turn ends with a line break
+        cells = column_cells(text, _HEADER) if may_hold_table(text) else []
+        results = [RecognizerResult(DOB, a, b, self.SCORE) for a, b in personal_numbers(text)]
+        for start, end in dates:
+            if _overlaps((start, end), [(r.start, r.end) for r in results]):
+                continue  # the date inside a personal number ("19640817-2382")
             line = text[max(0, start - CUE_REACH - 16) : start].rsplit("\n", 1)[-1]
             before = _FORMAT_HINT.sub("", line)[-CUE_REACH:]
             if (
@@ -247,3 +249,7 @@ class DateOfBirthRecognizer(_RegexRecognizer):
             ):
                 results.append(RecognizerResult(DOB, start, end, self.SCORE))
         return results
+
+
+def _overlaps(span: tuple[int, int], spans: list[tuple[int, int]]) -> bool:
+    return any(s < span[1] and span[0] < e for s, e in spans)

@@ -28,8 +28,17 @@ from presidio_analyzer.predefined_recognizers import (
 from presidio_analyzer.predefined_recognizers.generic.iban_patterns import regex_per_country
 
 from training_scripts.governance.pattern_screen import fold
+from training_scripts.governance.pii_context import PHONE_CUE
 from training_scripts.governance.pii_recognizers import MRN, _RegexRecognizer
-from training_scripts.governance.pii_tables import column_cells
+from training_scripts.governance.pii_record_answers import record_answers
+from training_scripts.governance.pii_record_labels import (
+    RECORD_GAP,
+    RECORD_HEADER,
+    RECORD_LABEL,
+    RECORD_SIGNS,  # noqa: F401  (pii.py reads the signs from here)
+    RECORD_VALUE,
+)
+from training_scripts.governance.pii_tables import column_cells, may_hold_table
 
 IBAN = "IBAN_CODE"
 CARD, PHONE = "CREDIT_CARD", "PHONE_NUMBER"
@@ -170,73 +179,25 @@ class NhsNumberRecognizer(NhsRecognizer):
         return [r for r in found if self.CUE.search(text[max(0, r.start - self.WINDOW) : r.start])]
 
 
-# Cheap signs (substrings of the lower-cased text) that a record-number label may be present:
-# every label holds an identifier word, or is a number's own name (or a "UR" column header).
-RECORD_SIGNS = (
-    "id", "no", "nr", "num", "#", "ref", "code", "nº", "n°", "mrn", "mr#", "ur", "nhi", "ohip",
-    "phn", "ihi", "nhc", "medicare", "health card", "health insur", "ipp", "abha", "nosologico",
-    "processo", "dossier", "historia", "cartella", "expediente", "utente", "tarjeta",
-)  # fmt: skip
-
-# A record-number label is a grammar, not a list of one set's labels: whose record it is (the
-# patient's, the hospital's, a chart, a client's, a member's ...) and an identifier word (ID,
-# number, no., nr., nº, #, ref, nummer), in either order ("n.º processo", "número de historia"),
-# or fused as German and Dutch write it ("Patientennummer", "patiëntnummer"); plus the national
-# health numbers known by their own name (New Zealand's NHI, Ontario's OHIP health card,
-# Australia's Medicare number, Spain's NHC) and a one-letter series ("K-number"). Order,
-# invoice, case and policy numbers have no record word, so they are never taken.
-_RECORD_WHOSE = (
-    r"patient|patiënt|pat\.?|pt\.?|hospital|hosp\.?|chart|unit|client|member|maternity|"
-    r"case[ ]?note|(?:health|medical|clinical)[ ]record|med\.?[ ]?rec\.?|record|NHS|CHI|MRD|"
-    r"UR|URN|EMR|EHR|clinic|health[ ](?:card|insurance)|medicare(?:[ ]card)?|OHIP|NHI|"
-    # inpatient/outpatient and admission numbers; health-plan member numbers (US); Portugal's
-    # utente, Spain's health card
-    r"inpatient|outpatient|admission|beneficiary|subscriber|medicaid|insurance|utente|"
-    r"tarjeta[ ]sanitaria"
-)
-_RECORD_ID = r"identifier|id|number|num|no\.?|nr\.?|n\.?[º°]|\#|ref(?:erence)?|code"
-_RECORD_FILE = (
-    r"utente|processo|dossier|historia(?:[ ]cl[ií]nica)?|cartella(?:[ ]clinica)?|expediente"
-)
-_RECORD_LABEL = (
-    rf"(?:(?i:\b(?:(?:{_RECORD_WHOSE})(?:['’]s)?[ ]?(?:{_RECORD_ID})(?![\w])|"
-    r"(?:patient(?:en)?|patiënt(?:en)?|krankenhaus|klinik|ziekenhuis|versicherten|aufnahme)"
-    r"(?:nummer|nr\.?)|"
-    rf"(?:n\.?[º°]|número|numéro|numero|nummer)[ ](?:(?:de|du|di|do|da)[ ])?(?:{_RECORD_FILE})|"
-    r"MRN|MR\#|medical[ ]record|NHI|OHIP|PHN|IHI|NHC|medicare|health[ ](?:card|insurance)|"
-    r"UHID|IPP|ABHA|nosologico)"
-    r"(?![\w]))|\b[A-Z]-number\b)(?:[ ]?\#(?=[ ]?:))?"
-)
-# A record number: letters and digits, dashed, slashed or spaced groups, a check letter or a
-# check digit at the end (`RX-2291-04`, `M/447120`, `7781203-K`, `7723-1190-4`, `55 20 118`).
-_RECORD_VALUE = (
-    r"(?:[A-Z]{1,3}\d{0,3}[-/ ]?\d{4,10}(?:-\d{1,4})?|[A-Z]{3}\d{2}[A-Z]{2}|"
-    r"\d{2,5}(?:-\d{1,6}){1,3}(?:-[A-Z]{1,2})?|"
-    r"\d{4}[ ]\d{5}[ ]\d{1,2}|\d{4}(?:[ ]\d{4}){1,3}|\d{2,4}(?:[ ]\d{2,4}){2}|"
-    r"\d{2,4}/\d{3,8}|\d{5,10}(?:-?[A-Z])?|"
-    r"[a-z]{1,3}\d{0,3}[-/]?\d{4,10}(?:-\d{1,4})?)"  # typed in lower case in a chat: "rx-220914"
-)
-# Between the label and the number: "MRN: ", "MRN-", "MRN no. ", "medical record number is ".
-_RECORD_GAP = r"(?:[ ]?[:#-][ ]?|[ ](?i:no\.?|is|was)[ ]|[ ])?"
-# A column headed by the record label alone ("UR", "URN"), which in running text would be "your".
-_RECORD_HEADER = re.compile(rf"{_RECORD_LABEL}|(?i:URN?)")
-
-
 class MedicalRecordNumberRecognizer(_DigitEndedRecognizer):
     """An identifier after a record-number label: `MRN 4471-2290`, `hospital no. 00482716`,
     `chart # 558201`, `hospital ID H-2290311`, `unit number RX7741029`, `NHI ZAC5361`, or in a
     table column headed by such a label."""
 
     ENTITY = MRN
-    PATTERNS = (re.compile(rf"{_RECORD_LABEL}{_RECORD_GAP}({_RECORD_VALUE})(?![\w-])"),)
-    VALUE = re.compile(_RECORD_VALUE)
+    PATTERNS = (re.compile(rf"{RECORD_LABEL}{RECORD_GAP}({RECORD_VALUE})(?![\w-])"),)
+    VALUE = re.compile(RECORD_VALUE)
 
     def analyze(
         self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
     ) -> list[RecognizerResult]:
         results = super().analyze(text, entities, nlp_artifacts)
-        if "|" in text or "\t" in text:
-            for start, end in column_cells(text, _RECORD_HEADER):
+        beside = [(r.start, r.end) for r in results]
+        for start, end in record_answers(text):
+            if not any(s < end and start < e for s, e in beside):
+                results.append(RecognizerResult(MRN, start, end, self.SCORE))
+        if may_hold_table(text):
+            for start, end in column_cells(text, RECORD_HEADER):
                 if self.VALUE.fullmatch(text, start, end):
                     results.append(RecognizerResult(MRN, start, end, self.SCORE))
         return results
@@ -261,7 +222,7 @@ class ContextRecordRecognizer(_DigitEndedRecognizer):
         re.compile(
             r"(?:\b([^\W\d_]+['’]?s?)[ ])?(?i:\b(?:identifier|id|ident|(?:file|folder|reg|regn|"
             r"registration|episode|encounter|IP|OP|CR)\.?[ ]?(?:no\.?|nr\.?|number|\#|id)(?![\w])))"
-            rf"\.?{_RECORD_GAP}({_RECORD_VALUE})(?![\w-])"
+            rf"\.?{RECORD_GAP}({RECORD_VALUE})(?![\w-])"
         ),
     )
 
@@ -320,17 +281,12 @@ class CuedCardRecognizer(_RegexRecognizer):
         return results
 
 
-_PHONE_CUE = (
-    r"phone|tel|telephone|mobile|mob|cell|callback|whatsapp|contact[ ]number|"
-    r"call[ ](?:me[ ])?(?:on|at)|reach(?:able)?[ ](?:me[ ])?(?:on|at)|"
-    r"call[ ](?:you|me)[ ]back|number[ ]to[ ](?:call|reach|text)"
-)
 _PHONE_LAYOUT = r"(?:\+|00)?\(?\d[\d ()./-]{5,18}\d"
 _EXTENSION = r"[ ]?(?:x|ext\.?)[ ]?\d{1,6}"
 # A chat turn that asks for a phone number (not an account, order or card number: "the best
 # number to get you on?", "a number we can call"); the next turn answers it.
 _PHONE_QUESTION = (
-    rf"(?im:\b(?:{_PHONE_CUE}|(?:contact|callback|phone|mobile|cell|best|good)[ ]?(?:number|no\.?)|"
+    rf"(?im:\b(?:{PHONE_CUE}|(?:contact|callback|phone|mobile|cell|best|good)[ ]?(?:number|no\.?)|"
     r"number[ ](?:to|we[ ]can|i[ ]can)[ ](?:call|reach|get|ring|text|contact))\b"
     r"[^\n]*\n[ ]*[^\W\d_][\w .()'-]{0,24}:[^\n\d+]{0,30})"
 )
@@ -346,7 +302,7 @@ class CuedPhoneRecognizer(_DigitEndedRecognizer):
     ENTITY = PHONE
     PATTERNS = (
         re.compile(
-            rf"(?i:\b(?:{_PHONE_CUE})\b\.?(?:[ ](?:number|no\.?|is))?[ ]?[:\-]?[ ]?)"
+            rf"(?i:\b(?:{PHONE_CUE})\b\.?(?:[ ](?:number|no\.?|is))?[ ]?[:\-]?[ ]?)"
             rf"({_PHONE_LAYOUT}(?:{_EXTENSION})?)(?![\w])"
         ),
         re.compile(rf"{_PHONE_QUESTION}({_PHONE_LAYOUT}(?:{_EXTENSION})?)(?![\w])"),

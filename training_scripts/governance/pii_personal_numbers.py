@@ -1,0 +1,88 @@
+"""National personal numbers that hold the person's birth date: the Swedish personnummer
+(`YYMMDD-NNNC`, `YYYYMMDD-NNNC`; Luhn check digit), the Norwegian fødselsnummer (`DDMMYY
+NNNCC`; two mod-11 check digits), the Finnish henkilötunnus (`DDMMYY-NNNC`, `A` for the 2000s;
+mod-31 check character) and the Danish CPR number (`DDMMYY-NNNN`; no check digit since 2007).
+
+They are dates of birth here (the whole number: the serial and check digits identify the person
+as much as the date does). A number is taken when its date is a real day and its check digits
+hold, or, for the CPR number (nothing to check), when its name stands right before it. Company
+numbers of the same shape fail the date ("org.nr 556677-8899": month 66).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+# Swedish: century optional, "-" (or "+" past 100 years old); the 12-digit form may be compact.
+_SWEDISH = re.compile(r"(?<![\w-])((?:19|20)?(\d{6})[-+](\d{4})|(?:19|20)(\d{6})(\d{4}))(?![\w-])")
+# Norwegian: 11 digits, a space after the date allowed.
+_NORWEGIAN = re.compile(r"(?<![\w-])((\d{6})[ ]?(\d{5}))(?![\w-])")
+# Finnish: the century sign ("+" 1800s, "-" or U-Y 1900s, A-F 2000s) and a check character.
+_FINNISH = re.compile(r"(?<![\w-])((\d{6})([-+A-FU-Y])(\d{3})([0-9A-Y]))(?![\w-])")
+_FINNISH_CHECK = "0123456789ABCDEFHJKLMNPRSTUVWXY"
+# Danish: no check digit, so only after its name ("CPR", "CPR-nr.", "personnummer").
+_DANISH = re.compile(
+    r"(?i:\b(?:cpr(?:[ -]?(?:nr|nummer|no)\.?)?|personnummer|personal[ ]number)[ ]?[:.]?[ ]?)"
+    r"((\d{6})-(\d{4}))(?![\w-])"
+)
+# Signs worth the patterns: six digits then a separator or more digits.
+_SIGN = re.compile(r"\d{6}[-+ A-FU-Y]?\d{3}")
+
+
+def _real_day(day: int, month: int, year: int) -> bool:
+    try:
+        date(year, month, day)
+    except ValueError:
+        return False
+    return True
+
+
+def _luhn(digits: str) -> bool:
+    total = 0
+    for index, char in enumerate(reversed(digits)):
+        value = int(char) * (2 if index % 2 else 1)
+        total += value - 9 if value > 9 else value
+    return total % 10 == 0
+
+
+def _mod11(digits: str, weights: tuple[int, ...]) -> int:
+    check = 11 - sum(int(d) * w for d, w in zip(digits, weights, strict=False)) % 11
+    return 0 if check == 11 else check
+
+
+def _norwegian_valid(number: str) -> bool:
+    first = _mod11(number, (3, 7, 6, 1, 8, 9, 4, 5, 2))
+    second = _mod11(number, (5, 4, 3, 2, 7, 6, 5, 4, 3, 2))
+    return first == int(number[9]) and second == int(number[10])
+
+
+def _swedish(match: re.Match[str]) -> bool:
+    yymmdd, serial = (match.group(2), match.group(3)) if match.group(2) else match.group(4, 5)
+    day = int(yymmdd[4:]) % 60  # a co-ordination number adds 60 to the day
+    return _luhn(yymmdd + serial) and _ddmmyy(f"{day:02d}{yymmdd[2:4]}{yymmdd[:2]}")
+
+
+def _ddmmyy(ddmmyy: str) -> bool:
+    day, month, year = int(ddmmyy[:2]), int(ddmmyy[2:4]), int(ddmmyy[4:])
+    return _real_day(day, month, 1900 + year) or _real_day(day, month, 2000 + year)
+
+
+def _finnish(match: re.Match[str]) -> bool:
+    ddmmyy, _, serial, check = match.group(2, 3, 4, 5)
+    return _ddmmyy(ddmmyy) and _FINNISH_CHECK[int(ddmmyy + serial) % 31] == check
+
+
+def _norwegian(match: re.Match[str]) -> bool:
+    return _ddmmyy(match.group(2)) and _norwegian_valid(match.group(2) + match.group(3))
+
+
+def personal_numbers(text: str) -> list[tuple[int, int]]:
+    """Spans of the personal numbers in `text` that hold a real birth date and pass their check."""
+    if _SIGN.search(text) is None:
+        return []
+    found = [m.span(1) for m in _SWEDISH.finditer(text) if _swedish(m)]
+    found += [m.span(1) for m in _FINNISH.finditer(text) if _finnish(m)]
+    found += [m.span(1) for m in _NORWEGIAN.finditer(text) if _norwegian(m)]
+    found += [m.span(1) for m in _DANISH.finditer(text) if _ddmmyy(m.group(2))]
+    return sorted(set(found))

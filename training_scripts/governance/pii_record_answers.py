@@ -1,0 +1,72 @@
+"""Record numbers away from their label, as calls and chats give them: read out a digit or a
+group at a time after being asked ("Can I take the patient number?" ... "it's 4 4 7, 1 9 0 2",
+"double seven, three nine, oh four two"), or typed in the turn after a question that asked for
+one ("the patient number shown in your portal?\\ncustomer: 00552019") and read back
+("Agent: H228461, thank you").
+
+A number is taken only when the record label is the last number's name before it: a phone,
+order, ticket or invoice named in between makes it that number instead.
+"""
+
+from __future__ import annotations
+
+import re
+
+from training_scripts.governance.pii_context import ISSUED_WORD, PHONE_CUE
+from training_scripts.governance.pii_record_labels import RECORD_LABEL, RECORD_VALUE
+from training_scripts.governance.pii_spoken import spoken_numbers
+
+_LABEL = re.compile(RECORD_LABEL)
+_PHONE = re.compile(rf"(?i:\b(?:{PHONE_CUE})\b)")
+SPOKEN_REACH = 160  # characters before a spoken number searched for its label (a turn or two up)
+# A question that names a record number; the answer is in the next lines.
+_QUESTION = re.compile(rf"{RECORD_LABEL}[^\n?]*\?[^\n]*\n")
+ANSWER_LINES = 2  # the answer, and the asker reading it back
+_VALUE = re.compile(rf"(?<![\w/.:-])({RECORD_VALUE})(?![\w/-]|[.:]\d)")
+MIN_DIGITS = 5
+# A date or a time in an answer is not the number asked for.
+_DATE_SHAPE = re.compile(r"\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}")
+
+
+def _named_last(text: str, start: int, end: int) -> bool:
+    """Whether a record label, and no phone or issued number's name after it, stands in
+    text[start:end]."""
+    labels = list(_LABEL.finditer(text, start, end))
+    if not labels:
+        return False
+    after = labels[-1].end()
+    return _PHONE.search(text, after, end) is None and ISSUED_WORD.search(text, after, end) is None
+
+
+def _spoken(text: str) -> list[tuple[int, int]]:
+    return [
+        (start, end)
+        for start, end in spoken_numbers(text)
+        if _named_last(text, max(0, start - SPOKEN_REACH), start)
+    ]
+
+
+def _answered(text: str) -> list[tuple[int, int]]:
+    found = []
+    for question in _QUESTION.finditer(text):
+        end = question.end()
+        for _ in range(ANSWER_LINES):
+            end = text.find("\n", end + 1) if end < len(text) else end
+            end = len(text) if end < 0 else end
+        for match in _VALUE.finditer(text, question.end(), end):
+            value = match.group(1)
+            if (
+                sum(c.isdigit() for c in value) >= MIN_DIGITS
+                and _DATE_SHAPE.fullmatch(value) is None
+                and _named_last(text, question.start(), match.start())
+            ):
+                found.append(match.span(1))
+    return found
+
+
+def record_answers(text: str) -> list[tuple[int, int]]:
+    """Spans of record numbers given in answer to a question for one, spoken or typed."""
+    if "?" not in text and "\n" not in text and not any(c.isspace() for c in text):
+        return []
+    spans = _spoken(text) + (_answered(text) if "?" in text else [])
+    return sorted(set(spans))
