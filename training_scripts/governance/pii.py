@@ -60,6 +60,7 @@ from training_scripts.governance.pii_recognizers import (
     PERSON,
     PersonNameRecognizer,
 )
+from training_scripts.governance.pii_spoken import spoken_signs
 from training_scripts.governance.pii_surrogates import Surrogates
 
 # Entity -> the placeholder written in redact mode.
@@ -104,7 +105,7 @@ def _signs(text: str) -> list[str]:
     spelled = " dot " in lowered or _SPELLED_AT(lowered) is not None
     found = ["EMAIL_ADDRESS"] if "@" in text or spelled else []
     if _DIGIT.search(text) is None:
-        return found
+        return found + spoken_signs(lowered)  # a date or number said in words holds no digit
     found += [entity for entity, sign in _DIGIT_SIGNS.items() if sign(text)]
     found += [entity for entity, cues in _CUE_SIGNS.items() if any(c in lowered for c in cues)]
     return found

@@ -51,6 +51,7 @@ _WRITTEN_DATES = [
     r"\b\d{4}[./](?:0?[1-9]|1[0-2])[./](?:0?[1-9]|[12]\d|3[01])\b",  # 1993/07/02, 2019.11.05
     r"\b(?:[12]\d|3[01]|0?[1-9])\.[ ](?:0?[1-9]|1[0-2])\.[ ]\d{4}\b",  # 14. 2. 1972
     r"\b(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\b",  # 19720214
+    r"\b(?:[12]\d|3[01]|0?[1-9])-(?:0?[1-9]|1[0-2])-\d{2}\b",  # 3-4-75
 ]
 DATE = re.compile("|".join(f"(?:{d})" for d in [*_WRITTEN_DATES, *_PRESIDIO_DATES]), re.I)
 # "DOB", "D.O.B.:", "date of birth", "born (on)", "b.", "f." (født/född), and the words of the
@@ -62,7 +63,10 @@ _BIRTH_WORDS = (
     r"nacid[oa]|nascid[oa]|urodzon[ya]|født|född|fødd|syntynyt|geburtsdatum|"
     r"date[ ]de[ ]naissance|fecha[ ]de[ ]nacimiento|data[ ]d[ie][ ]nasc(?:ita|imento)|"
     r"geboortedatum|data[ ]urodzenia|födelsedatum|fødselsdato|syntymäaika|fecha[ ]nac|"
-    r"date[ ]naiss|data[ ]nasc|geb\.?-?datum"
+    r"date[ ]naiss|data[ ]nasc|geb\.?-?datum|f\.?[ ]?dato|"
+    # Czech and Slovak, Hungarian, Romanian, Turkish
+    r"nar|narozen[aáý]?|narodená|narodený|szül|született|születési[ ]dátum|născut[ăa]?|"
+    r"nascut[ăa]?|data[ ]nașterii|doğum[ ]tarihi|dogum[ ]tarihi"
 )
 _BIRTH_WORDS_AFTER = r"dob|d\.o\.b|date[ ]of[ ]birth|birth[ ]?date|birthday|geburtsdatum"
 _BIRTH_CUE = re.compile(rf"(?i:\b(?:{_BIRTH_WORDS})\b\.?|(?<![\w.])[bf]\.(?=[ ]?(?:\d|$)))")

@@ -5,7 +5,8 @@ mod-31 check character) and the Danish CPR number (`DDMMYY-NNNN`; no check digit
 
 They are dates of birth here (the whole number: the serial and check digits identify the person
 as much as the date does). A number is taken when its date is a real day and its check digits
-hold, or, for the CPR number (nothing to check), when its name stands right before it. Company
+hold, or, whatever its check digits, when its name stands right before it (the CPR number has
+none to check). Company
 numbers of the same shape fail the date ("org.nr 556677-8899": month 66).
 """
 
@@ -21,11 +22,18 @@ _NORWEGIAN = re.compile(r"(?<![\w-])((\d{6})[ ]?(\d{5}))(?![\w-])")
 # Finnish: the century sign ("+" 1800s, "-" or U-Y 1900s, A-F 2000s) and a check character.
 _FINNISH = re.compile(r"(?<![\w-])((\d{6})([-+A-FU-Y])(\d{3})([0-9A-Y]))(?![\w-])")
 _FINNISH_CHECK = "0123456789ABCDEFHJKLMNPRSTUVWXY"
-# Danish: no check digit, so only after its name ("CPR", "CPR-nr.", "personnummer").
-_DANISH = re.compile(
-    r"(?i:\b(?:cpr(?:[ -]?(?:nr|nummer|no)\.?)?|personnummer|personal[ ]number)[ ]?[:.]?[ ]?)"
-    r"((\d{6})-(\d{4}))(?![\w-])"
+# Any of them after its name is taken on its date alone: the CPR number has no check digit, and
+# a form filled in by hand may carry a wrong one ("Personnummer: 750403-1234", "PESEL ...").
+_CUE = (
+    r"cpr(?:[ -]?(?:nr|nummer|no)\.?)?|personnummer|personnr\.?|pers\.?[ ]?nr\.?|pnr|"
+    r"personal[ ](?:identity[ ])?(?:number|id(?:[ ]number)?)|national[ ]id(?:entity)?[ ]number|"
+    r"fødselsnummer|fødselsnr\.?|f\.?[ ]?nr\.?|henkilötunnus|hetu|pesel"
 )
+_CUED = re.compile(
+    rf"(?i:\b(?:{_CUE})[ ]?[:.]?[ ]?)((?:\d{{8}}|\d{{6}})[-+ A-FU-Y]\d{{3,5}}[0-9A-Y]?|\d{{10,12}})"
+    r"(?![\w-])"
+)
+_LEADING_DIGITS = re.compile(r"\d+")
 # Signs worth the patterns: six digits then a separator or more digits.
 _SIGN = re.compile(r"\d{6}[-+ A-FU-Y]?\d{3}")
 
@@ -68,6 +76,18 @@ def _ddmmyy(ddmmyy: str) -> bool:
     return _real_day(day, month, 1900 + year) or _real_day(day, month, 2000 + year)
 
 
+def _holds_date(number: str) -> bool:
+    """A real day at the start of `number`: YYYYMMDD (eight digits before the serial, or twelve
+    in all), else DDMMYY or YYMMDD; PESEL adds 20 to the month of a 2000s birth."""
+    head = _LEADING_DIGITS.match(number)
+    run = head.group() if head else ""
+    digits = run if len(run) in (6, 8) else run[:8] if len(run) == 12 else run[:6]
+    if len(digits) == 8:
+        return _real_day(int(digits[6:]), int(digits[4:6]), int(digits[:4]))
+    yymmdd = f"{digits[4:]}{int(digits[2:4]) % 20:02d}{digits[:2]}"
+    return _ddmmyy(digits) or _ddmmyy(yymmdd)
+
+
 def _finnish(match: re.Match[str]) -> bool:
     ddmmyy, _, serial, check = match.group(2, 3, 4, 5)
     return _ddmmyy(ddmmyy) and _FINNISH_CHECK[int(ddmmyy + serial) % 31] == check
@@ -84,5 +104,7 @@ def personal_numbers(text: str) -> list[tuple[int, int]]:
     found = [m.span(1) for m in _SWEDISH.finditer(text) if _swedish(m)]
     found += [m.span(1) for m in _FINNISH.finditer(text) if _finnish(m)]
     found += [m.span(1) for m in _NORWEGIAN.finditer(text) if _norwegian(m)]
-    found += [m.span(1) for m in _DANISH.finditer(text) if _ddmmyy(m.group(2))]
-    return sorted(set(found))
+    found += [m.span(1) for m in _CUED.finditer(text) if _holds_date(m.group(1))]
+    # the longest of overlapping finds ("personnummer 750403-1234" checked and cued)
+    found.sort(key=lambda span: (span[0], -span[1]))
+    return [span for i, span in enumerate(found) if i == 0 or span[0] >= found[i - 1][1]]

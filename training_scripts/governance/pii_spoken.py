@@ -17,13 +17,17 @@ from training_scripts.governance.pii_date_words import (
     ORDINAL_MONTH_WORDS,
     YEAR_WORDS,
 )
+from training_scripts.governance.pii_recognizers import DOB, MRN
 
 _DAY = rf"(?:{ORDINAL_DAY_WORDS}|(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th))"
-_YEAR = rf"(?:{YEAR_WORDS}|(?:19|20)\d{{2}})"
+_YEAR = rf"(?:{YEAR_WORDS}|(?:19|20)\d{{2}}|['’]\d{{2}})"
+# The month as its ordinal: "the ninth", "the 4th".
+_MONTH_ORDINAL = rf"(?:{ORDINAL_MONTH_WORDS}|(?:1[0-2]|0?[1-9])(?:st|nd|rd|th))"
 # Every form has a word the written grammar lacks: a day or a year in words, or a month as an
 # ordinal ("the ninth"); a form all in digits and month names is `pii_dates.DATE`'s.
 SPOKEN_DATE = re.compile(
-    rf"(?i:\b(?:{_DAY}[ ]of[ ](?:{MONTH}|the[ ]{ORDINAL_MONTH_WORDS})|{MONTH}[ ](?:the[ ])?{_DAY})"
+    rf"(?i:\b(?:{_DAY}[ ](?:of[ ])?{MONTH}|{_DAY}[ ]of[ ]the[ ]{_MONTH_ORDINAL}|"
+    rf"{MONTH}[ ](?:the[ ])?{_DAY})"
     rf",?[ ]{_YEAR}\b)"
 )
 # A sign the text may hold one (plain substring tests, far cheaper than the grammar above).
@@ -39,7 +43,7 @@ def spoken_dates(text: str) -> list[tuple[int, int]]:
 
 
 _SPOKEN_ONLY = re.compile(
-    rf"(?i:\b(?:{ORDINAL_DAY_WORDS}|{YEAR_WORDS}|the[ ]{ORDINAL_MONTH_WORDS})\b)"
+    rf"(?i:\b(?:{ORDINAL_DAY_WORDS}|{YEAR_WORDS}|of[ ]the[ ]{_MONTH_ORDINAL})\b)"
 )
 
 
@@ -78,4 +82,21 @@ def spoken_numbers(text: str) -> list[tuple[int, int]]:
         )
         if count >= MIN_DIGITS:
             found.append(match.span(1))
+    return found
+
+
+_YEAR_SIGNS = ("nineteen", "two thousand", "twenty twenty")
+_NUMBER_SIGNS = ("number", "mrn", "record", " id")
+_DIGIT_WORDS_RUN = re.compile(
+    rf"\b(?:(?:double|triple)[ ])?{_DIGIT_WORD}(?:,?[ ]{_DIGIT_WORD}){{2}}\b"
+)
+
+
+def spoken_signs(lowered: str) -> list[str]:
+    """The entities a digit-free text (lower-cased) may still hold, said in words: a birth date
+    with its year in words, a record number read out after its label. Plain substring tests
+    first: most prose has neither."""
+    found = [DOB] if any(sign in lowered for sign in _YEAR_SIGNS) else []
+    if any(sign in lowered for sign in _NUMBER_SIGNS) and _DIGIT_WORDS_RUN.search(lowered):
+        found.append(MRN)
     return found
