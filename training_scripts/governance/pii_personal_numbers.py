@@ -5,7 +5,7 @@ mod-31 check character) and the Danish CPR number (`DDMMYY-NNNN`; no check digit
 
 They are dates of birth here (the whole number: the serial and check digits identify the person
 as much as the date does). A number is taken when its date is a real day and its check digits
-hold, or, whatever its check digits, when its name stands right before it (the CPR number has
+hold (and no order, ticket or case is named right before it), or, whatever its check digits, when its name stands right before it (the CPR number has
 none to check). Company
 numbers of the same shape fail the date ("org.nr 556677-8899": month 66).
 """
@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import re
 from datetime import date
+
+from training_scripts.governance.pii_context import ISSUED_WORD, issued_label_before
 
 # Swedish: century optional, "-" (or "+" past 100 years old); the 12-digit form may be compact.
 _SWEDISH = re.compile(r"(?<![\w-])((?:19|20)?(\d{6})[-+](\d{4})|(?:19|20)(\d{6})(\d{4}))(?![\w-])")
@@ -78,13 +80,15 @@ def _ddmmyy(ddmmyy: str) -> bool:
 
 def _holds_date(number: str) -> bool:
     """A real day at the start of `number`: YYYYMMDD (eight digits before the serial, or twelve
-    in all), else DDMMYY or YYMMDD; PESEL adds 20 to the month of a 2000s birth."""
+    in all), else DDMMYY or YYMMDD (PESEL adds 20 to the month of a 2000s birth)."""
     head = _LEADING_DIGITS.match(number)
     run = head.group() if head else ""
     digits = run if len(run) in (6, 8) else run[:8] if len(run) == 12 else run[:6]
     if len(digits) == 8:
         return _real_day(int(digits[6:]), int(digits[4:6]), int(digits[:4]))
-    yymmdd = f"{digits[4:]}{int(digits[2:4]) % 20:02d}{digits[:2]}"
+    month = int(digits[2:4])
+    month = month - 20 if 21 <= month <= 32 else month  # not 40-90: centuries past and companies
+    yymmdd = f"{digits[4:]}{month:02d}{digits[:2]}"
     return _ddmmyy(digits) or _ddmmyy(yymmdd)
 
 
@@ -97,6 +101,17 @@ def _norwegian(match: re.Match[str]) -> bool:
     return _ddmmyy(match.group(2)) and _norwegian_valid(match.group(2) + match.group(3))
 
 
+ISSUED_REACH = 20  # characters before a number searched for an issued number's word
+
+
+def _issued(text: str, start: int) -> bool:
+    """A number an order, a ticket or a case was given ("Order 20250301-0007": one date-led
+    serial in ten passes the Luhn check)."""
+    return issued_label_before(text, start) or (
+        ISSUED_WORD.search(text, max(0, start - ISSUED_REACH), start) is not None
+    )
+
+
 def personal_numbers(text: str) -> list[tuple[int, int]]:
     """Spans of the personal numbers in `text` that hold a real birth date and pass their check."""
     if _SIGN.search(text) is None:
@@ -104,6 +119,7 @@ def personal_numbers(text: str) -> list[tuple[int, int]]:
     found = [m.span(1) for m in _SWEDISH.finditer(text) if _swedish(m)]
     found += [m.span(1) for m in _FINNISH.finditer(text) if _finnish(m)]
     found += [m.span(1) for m in _NORWEGIAN.finditer(text) if _norwegian(m)]
+    found = [span for span in found if not _issued(text, span[0])]
     found += [m.span(1) for m in _CUED.finditer(text) if _holds_date(m.group(1))]
     # the longest of overlapping finds ("personnummer 750403-1234" checked and cued)
     found.sort(key=lambda span: (span[0], -span[1]))
