@@ -5,9 +5,10 @@ mod-31 check character) and the Danish CPR number (`DDMMYY-NNNN`; no check digit
 
 They are dates of birth here (the whole number: the serial and check digits identify the person
 as much as the date does). A number is taken when its date is a real day and its check digits
-hold (and no order, ticket or case is named right before it), or, whatever its check digits, when its name stands right before it (the CPR number has
-none to check). Company
-numbers of the same shape fail the date ("org.nr 556677-8899": month 66).
+hold (and no order, ticket or case is named right before it), or, whatever its check digits,
+when its name stands right before it (the CPR number has none to check; a hand-filled form may
+carry a wrong one). PESEL (Poland) is taken after its name only. Company numbers of the same
+shape fail the date ("org.nr 556677-8899": month 66).
 """
 
 from __future__ import annotations
