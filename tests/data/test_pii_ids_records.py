@@ -105,6 +105,14 @@ def test_a_phone_or_ticket_number_read_out_is_no_record_number(text: str) -> Non
     assert record_answers(text) == []
 
 
+def test_a_postcode_spelled_out_after_a_record_question_is_no_record_number() -> None:
+    text = (
+        "Agent: no patient number? Then your postcode, please.\n"
+        "Caller: S for sugar, W for whiskey, 1, A for apple, 1, A for apple, A for apple"
+    )
+    assert spoken_numbers(text) == []  # seven tokens read out, only two of them digits
+
+
 def test_digits_in_a_list_with_no_record_label_are_no_record_number(engine: PiiEngine) -> None:
     text = "Rate the pain by number: 1 2 3 4 5 on the scale; she chose 4. Seen 10:40."
     assert records(engine, text) == []
