@@ -108,7 +108,7 @@ def test_a_phone_or_ticket_number_read_out_is_no_record_number(text: str) -> Non
 def test_a_postcode_spelled_out_after_a_record_question_is_no_record_number() -> None:
     text = (
         "Agent: no patient number? Then your postcode, please.\n"
-        "Caller: S for sugar, W for whiskey, 1, A for apple, 1, A for apple, A for apple"
+        "Caller: S as in sugar, W as in whiskey, 1, A as in apple, 1, A as in apple, A as in apple"
     )
     assert spoken_numbers(text) == []  # seven tokens read out, only two of them digits
 
