@@ -97,9 +97,17 @@ def test_a_birth_date_said_in_words_is_found(engine: PiiEngine, text: str, date:
 
 
 def test_a_date_said_in_words_with_no_birth_cue_is_kept(engine: PiiEngine) -> None:
-    text = "Caller: can we move it to the ninth of June, twenty twenty-five? Ticket 4410."
+    text = (
+        "Caller: my date of birth is on your file already. Can we move the scan to the ninth "
+        "of June, twenty twenty-five? Ticket 4410."
+    )
     assert spoken_dates(text) != []  # the grammar reads it; nothing says it is a birth date
     assert births(engine, text) == []
+
+
+def test_a_date_said_in_words_is_read_only_in_a_text_that_holds_a_birth_word() -> None:
+    # the grammar is not run where no birth word could make the date a birth date (CPU)
+    assert spoken_dates("The review is booked for the ninth of June, twenty twenty-five.") == []
 
 
 def test_a_spoken_birth_date_in_a_text_without_a_digit_is_found(engine: PiiEngine) -> None:

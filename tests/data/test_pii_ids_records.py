@@ -113,6 +113,11 @@ def test_a_postcode_spelled_out_after_a_record_question_is_no_record_number() ->
     assert spoken_numbers(text) == []  # seven tokens read out, only two of them digits
 
 
+def test_digits_read_out_are_read_only_in_a_text_that_names_a_number() -> None:
+    # an automated menu reading digits names no number: the grammar is not run (CPU)
+    assert spoken_numbers("For billing press 4, 4, 7, 1, 9 then the hash key.") == []
+
+
 def test_digits_in_a_list_with_no_record_label_are_no_record_number(engine: PiiEngine) -> None:
     text = "Rate the pain by number: 1 2 3 4 5 on the scale; she chose 4. Seen 10:40."
     assert records(engine, text) == []

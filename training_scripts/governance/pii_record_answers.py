@@ -19,8 +19,6 @@ from training_scripts.governance.pii_spoken import spoken_numbers
 _LABEL = re.compile(RECORD_LABEL)
 _PHONE = re.compile(rf"(?i:\b(?:{PHONE_CUE})\b)")
 SPOKEN_REACH = 160  # characters before a spoken number searched for its label (a turn or two up)
-# A question that names a record number; the answer is in the next lines.
-_QUESTION = re.compile(rf"{RECORD_LABEL}[^\n?]*\?[^\n]*\n")
 ANSWER_LINES = 2  # the answer, and the asker reading it back
 _VALUE = re.compile(rf"(?<![\w/.:-])({RECORD_VALUE})(?![\w/-]|[.:]\d)")
 MIN_DIGITS = 5
@@ -46,19 +44,35 @@ def _spoken(text: str) -> list[tuple[int, int]]:
     ]
 
 
+def _questions(text: str) -> list[tuple[int, int]]:
+    """(start of the record label, end of the line) of each line that asks for a record number;
+    only the lines with a question mark are read (the label grammar is long)."""
+    found = []
+    mark = text.find("?")
+    while mark >= 0:
+        start = text.rfind("\n", 0, mark) + 1
+        end = text.find("\n", mark)
+        end = len(text) if end < 0 else end
+        label = _LABEL.search(text, start, mark)
+        if label is not None:
+            found.append((label.start(), end))
+        mark = text.find("?", end)
+    return found
+
+
 def _answered(text: str) -> list[tuple[int, int]]:
     found = []
-    for question in _QUESTION.finditer(text):
-        end = question.end()
+    for label_start, line_end in _questions(text):
+        end = line_end
         for _ in range(ANSWER_LINES):
             end = text.find("\n", end + 1) if end < len(text) else end
             end = len(text) if end < 0 else end
-        for match in _VALUE.finditer(text, question.end(), end):
+        for match in _VALUE.finditer(text, line_end, end):
             value = match.group(1)
             if (
                 sum(c.isdigit() for c in value) >= MIN_DIGITS
                 and _DATE_SHAPE.fullmatch(value) is None
-                and _named_last(text, question.start(), match.start())
+                and _named_last(text, label_start, match.start())
             ):
                 found.append(match.span(1))
     return found

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import re
 
+from training_scripts.governance.pii_regex import by_first_letter
+
 # Cheap signs (substrings of the lower-cased text) that a record-number label may be present:
 # every label holds an identifier word, or is a number's own name (or a "UR" column header).
 RECORD_SIGNS = (
@@ -25,44 +27,65 @@ RECORD_SIGNS = (
 # ("K-number"). Order, invoice, case and policy numbers have no record word, so they are never
 # taken.
 _RECORD_WHOSE = (
-    r"patient(?:en)?|patiënt|paciente|paziente|pasient|pat\.?|pt\.?|hospital|hosp\.?|chart|unit|"
-    r"client|member|maternity|service[ ]user|health|MR|EPR|PAS|"
-    r"case[ ]?note|(?:health|medical|clinical)[ ]record|med\.?[ ]?rec\.?|record|NHS|CHI|MRD|"
-    r"UR|URN|EMR|EHR|clinic|health[ ](?:card|insurance)|medicare(?:[ ]card)?|OHIP|NHI|"
+    "patient(?:en)?", "patiënt", "paciente", "paziente", "pasient", r"pat\.?", r"pt\.?",
+    "hospital", r"hosp\.?", "chart", "unit", "client", "member", "maternity", "service[ ]user",
+    "health", "MR", "EPR", "PAS", "case[ ]?note", "health[ ]record", "medical[ ]record",
+    "clinical[ ]record", r"med\.?[ ]?rec\.?", "record", "NHS", "CHI", "MRD", "UR", "URN", "EMR",
+    "EHR", "clinic", "health[ ](?:card|insurance)", "medicare(?:[ ]card)?", "OHIP", "NHI",
     # inpatient/outpatient and admission numbers; health-plan member numbers (US); Portugal's
     # utente, Spain's health card
-    r"inpatient|outpatient|admission|beneficiary|subscriber|medicaid|insurance|utente|"
-    r"tarjeta[ ]sanitaria"
-)
+    "inpatient", "outpatient", "admission", "beneficiary", "subscriber", "medicaid", "insurance",
+    "utente", "tarjeta[ ]sanitaria",
+)  # fmt: skip
 _RECORD_ID = r"identifier|id|number|num|no\.?|nr\.?|n\.?[º°]|\#|ref(?:erence)?|code"
 _RECORD_FILE = (
-    r"utente|processo|dossier|historia(?:[ ]cl[ií]nica)?|cartella(?:[ ]clinica)?|expediente|"
-    r"historii[ ]choroby"
-)
+    "utente", "processo", "dossier", "historia(?:[ ]cl[ií]nica)?", "cartella(?:[ ]clinica)?",
+    "expediente", "historii[ ]choroby",
+)  # fmt: skip
 # A record's file named alone, the number right after it ("Historia clínica: 4471902").
 _RECORD_FILE_ALONE = (
-    r"historia[ ]cl[ií]nica|ficha[ ]cl[ií]nica|prontu[áa]rio|cartella[ ]clinica|"
-    r"dossier[ ](?:patient|m[ée]dical)|krankenblatt(?:nummer|nr\.?)?"
-)
-# The identifier word first, then whose: "ID paziente", "numéro de patient", "n° patient".
-_ID_FIRST = r"id|codice|code|n\.?[º°]|número|numéro|numero|nummer|nr\.?"
+    "historia[ ]cl[ií]nica", "ficha[ ]cl[ií]nica", "prontu[áa]rio", "cartella[ ]clinica",
+    "dossier[ ](?:patient|m[ée]dical)", r"krankenblatt(?:nummer|nr\.?)?",
+)  # fmt: skip
+# The identifier word first, then whose ("ID paziente", "numéro de patient", "n° patient") or
+# which file ("n.º processo", "número de historia", "nr historii choroby").
+_ID_FIRST = ("id", "codice", "code", r"n\.?[º°]", "número", "numéro", "numero", "nummer", r"nr\.?")
 _WHOSE_AFTER = r"patient|patiente|paziente|paciente|patiënt|pasient|potilas"
+_FILE_AFTER = "|".join(_RECORD_FILE)
 # The words a fused label starts with (whose record) and ends with (the identifier word).
 _FUSED_WHOSE = (
-    r"patient(?:en)?|patiënt(?:en)?|krankenhaus|klinik|ziekenhuis|versicherten|aufnahme|"
-    r"journal|potilas"
-)
+    "patient(?:en)?", "patiënt(?:en)?", "krankenhaus", "klinik", "ziekenhuis", "versicherten",
+    "aufnahme", "journal", "potilas",
+)  # fmt: skip
 _FUSED_ID = r"nummer|numero|nro\.?|nr\.?"
+# Labels known by their own name.
+_OWN_NAME = (
+    "MRN", r"MR\#", "medical[ ]record", "NHI", "OHIP", "PHN", "IHI", "NHC", "medicare",
+    "health[ ](?:card|insurance)", "UHID", "IPP", "ABHA", "nosologico",
+)  # fmt: skip
+# Every label as one alternative that starts with a letter, regrouped by first letter
+# (`by_first_letter`): at each word the regex engine tries the few labels that start with its
+# letter, not all of them (the label is searched for at every word of a note).
+_LABELS = by_first_letter(
+    "|".join(
+        [
+            *(rf"{w}(?:['’]s)?[ -]?(?:{_RECORD_ID})" for w in _RECORD_WHOSE),
+            *(rf"{w}(?:{_FUSED_ID})" for w in _FUSED_WHOSE),
+            *(rf"{w}[ ](?:(?:de|du|di|do|da)[ ])?(?:{_FILE_AFTER})" for w in _ID_FIRST),
+            *(rf"{w}[ ](?:n\.?[º°]|n\.|nr\.?|no\.?)" for w in _RECORD_FILE),
+            *_RECORD_FILE_ALONE,
+            *(
+                rf"{w}[ ](?:(?:de|du|di|do|da|del|della|dello)[ ])?(?:l['’]|le[ ]|la[ ]|el[ ])?"
+                rf"(?:{_WHOSE_AFTER})"
+                for w in _ID_FIRST
+            ),
+            *_OWN_NAME,
+        ]
+    )
+)
 RECORD_LABEL = (
-    rf"(?:(?i:\b(?:(?:{_RECORD_WHOSE})(?:['’]s)?[ -]?(?:{_RECORD_ID})(?![\w])|"
-    rf"(?:{_FUSED_WHOSE})(?:{_FUSED_ID})|"
-    rf"(?:n\.?[º°]|número|numéro|numero|nummer|nr\.?)[ ](?:(?:de|du|di|do|da)[ ])?"
-    rf"(?:{_RECORD_FILE})|(?:{_RECORD_FILE})[ ](?:n\.?[º°]|n\.|nr\.?|no\.?)|{_RECORD_FILE_ALONE}|"
-    rf"(?:{_ID_FIRST})[ ](?:(?:de|du|di|do|da|del|della|dello)[ ])?(?:l['’]|le[ ]|la[ ]|el[ ])?"
-    rf"(?:{_WHOSE_AFTER})|"
-    r"MRN|MR\#|medical[ ]record|NHI|OHIP|PHN|IHI|NHC|medicare|health[ ](?:card|insurance)|"
-    r"UHID|IPP|ABHA|nosologico)"
-    r"(?![\w]))|\b(?:[A-Z]-number|URN?|PID)\b|\bMRN(?=\d))(?:[ ]?\#(?=[ ]?:))?"
+    rf"(?:(?i:\b(?:{_LABELS})(?![\w]))|\b(?:[A-Z]-number|URN?|PID)\b|\bMRN(?=\d))"
+    r"(?:[ ]?\#(?=[ ]?:))?"
 )
 # A record number: letters and digits, dashed, slashed, dotted or spaced groups, a check letter
 # or a check digit at the end (`RX-2291-04`, `M/447120`, `7781203-K`, `7730019-2`, `55 20 118`,

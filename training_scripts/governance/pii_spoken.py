@@ -30,14 +30,16 @@ SPOKEN_DATE = re.compile(
     rf"{MONTH}[ ](?:the[ ])?{_DAY})"
     rf",?[ ]{_YEAR}\b)"
 )
-# A sign the text may hold one (plain substring tests, far cheaper than the grammar above).
-_DATE_SIGNS = ("teen", "thousand", "ty", "st ", "nd ", "rd ", "th ")
+# A sign worth reading the grammar (plain substring tests, far cheaper than it): a date said in
+# words is a birth date only after a birth word, which the grammar's English words come with.
+_BIRTH_SIGNS = ("birth", "born", "dob", "d.o.b")
 
 
 def spoken_dates(text: str) -> list[tuple[int, int]]:
-    """Spans of dates written as said aloud that hold a word the written grammar lacks."""
+    """Spans of dates written as said aloud that hold a word the written grammar lacks, in a text
+    that holds a birth word."""
     lowered = text.lower()
-    if not any(sign in lowered for sign in _DATE_SIGNS):
+    if not any(sign in lowered for sign in _BIRTH_SIGNS):
         return []
     return [m.span() for m in SPOKEN_DATE.finditer(text) if _has_words(m.group())]
 
@@ -64,15 +66,16 @@ _SEP = r"(?:,?[ ]|[ ]?-[ ]?|,)"
 SPOKEN_NUMBER = re.compile(rf"(?i:(?<![\w-])({_TOKEN}(?:{_SEP}{_TOKEN}){{4,}})(?![\w-]))")
 MIN_DIGITS = 5
 _DIGIT_COUNT = re.compile(rf"(?i:\b(double|triple)[ ]|\b{_DIGIT_WORD}\b|\d)")
-_SIGN_WORDS = ("double", "zero", " oh", " as in ", "one", "two", "three", "four", "five",
-               "six", "seven", "eight", "nine")  # fmt: skip
-_SPACED_DIGITS = re.compile(r"\d[ ,]+\d[ ,]+\d")
+# A number is read out when someone asked for it by name: the words a record label a caller is
+# asked for holds ("number", "MRN", "ID", "record").
+_ASKED_SIGNS = ("num", "mrn", "record", " id")
 
 
 def spoken_numbers(text: str) -> list[tuple[int, int]]:
-    """Spans of numbers read out a digit or a group at a time, of five digits or more."""
+    """Spans of numbers read out a digit or a group at a time, of five digits or more, in a text
+    that names a number."""
     lowered = text.lower()
-    if _SPACED_DIGITS.search(text) is None and not any(w in lowered for w in _SIGN_WORDS):
+    if not any(sign in lowered for sign in _ASKED_SIGNS):
         return []
     found = []
     for match in SPOKEN_NUMBER.finditer(text):
@@ -85,8 +88,7 @@ def spoken_numbers(text: str) -> list[tuple[int, int]]:
     return found
 
 
-_YEAR_SIGNS = ("nineteen", "two thousand", "twenty twenty")
-_NUMBER_SIGNS = ("number", "mrn", "record", " id")
+_YEAR_SIGNS = ("nineteen", "thousand", "twenty twenty")
 _DIGIT_WORDS_RUN = re.compile(
     rf"\b(?:(?:double|triple)[ ])?{_DIGIT_WORD}(?:,?[ ]{_DIGIT_WORD}){{2}}\b"
 )
@@ -97,6 +99,6 @@ def spoken_signs(lowered: str) -> list[str]:
     with its year in words, a record number read out after its label. Plain substring tests
     first: most prose has neither."""
     found = [DOB] if any(sign in lowered for sign in _YEAR_SIGNS) else []
-    if any(sign in lowered for sign in _NUMBER_SIGNS) and _DIGIT_WORDS_RUN.search(lowered):
+    if any(sign in lowered for sign in _ASKED_SIGNS) and _DIGIT_WORDS_RUN.search(lowered):
         found.append(MRN)
     return found
