@@ -132,6 +132,18 @@ def test_a_record_number_typed_in_answer_and_read_back_is_found(engine: PiiEngin
     assert records(engine, text) == ["00910327", "00910327"]
 
 
+def test_a_record_number_given_after_a_turn_asking_without_a_question_mark_is_found(
+    engine: PiiEngine,
+) -> None:
+    text = "Agent: can I take your MRN please\nCaller: sure, 60 31 447\nAgent: thanks"
+    assert records(engine, text) == ["60 31 447"]
+
+
+def test_a_number_under_a_form_field_after_a_record_word_is_no_record_number() -> None:
+    # "Field: value" lines look like turns, but nobody asked for anything
+    assert record_answers("Notes: patient ID band checked\nPlan: 4471902 units") == []
+
+
 def test_a_case_number_or_date_given_after_a_record_question_is_no_record_number(
     engine: PiiEngine,
 ) -> None:

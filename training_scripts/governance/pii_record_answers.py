@@ -14,9 +14,15 @@ import re
 
 from training_scripts.governance.pii_context import ISSUED_WORD, PHONE_CUE
 from training_scripts.governance.pii_record_labels import RECORD_LABEL, RECORD_VALUE
-from training_scripts.governance.pii_spoken import spoken_numbers
+from training_scripts.governance.pii_spoken import ASKED_SIGNS, spoken_numbers
 
 _LABEL = re.compile(RECORD_LABEL)
+# A turn that asks without a question mark says so: "can I take", "please", "what's", "read me".
+_REQUEST = re.compile(
+    r"(?i:\b(?:(?:can|could|may)[ ](?:i|you|we)|please|what(?:['’]s|[ ]is)|confirm|read[ ]me|"
+    r"tell[ ]me|give[ ]me|need[ ](?:your|the)|do[ ]you[ ]have)\b)"
+)
+_SPEAKER = re.compile(r"[ ]*[^\W\d_][\w .()'-]{0,24}:")  # a chat or call turn's speaker label
 _PHONE = re.compile(rf"(?i:\b(?:{PHONE_CUE})\b)")
 SPOKEN_REACH = 160  # characters before a spoken number searched for its label (a turn or two up)
 ANSWER_LINES = 2  # the answer, and the asker reading it back
@@ -45,8 +51,10 @@ def _spoken(text: str) -> list[tuple[int, int]]:
 
 
 def _questions(text: str) -> list[tuple[int, int]]:
-    """(start of the record label, end of the line) of each line that asks for a record number;
-    only the lines with a question mark are read (the label grammar is long)."""
+    """(start of the record label, end of the line) of each line that asks for a record number:
+    a line with a question mark, or a speaker's turn that the next speaker answers (transcripts
+    drop the "?": "Agent: can I take your MRN please\nCaller: sure, 4471902"). Only such lines
+    are read (the label grammar is long)."""
     found = []
     mark = text.find("?")
     while mark >= 0:
@@ -57,6 +65,26 @@ def _questions(text: str) -> list[tuple[int, int]]:
         if label is not None:
             found.append((label.start(), end))
         mark = text.find("?", end)
+    return found + _turns_asking(text)
+
+
+def _turns_asking(text: str) -> list[tuple[int, int]]:
+    found = []
+    start = 0
+    end = text.find("\n")
+    while end >= 0:
+        line = text[start:end]
+        if (
+            "?" not in line
+            and _SPEAKER.match(line)
+            and _SPEAKER.match(text, end + 1)
+            and any(sign in line.lower() for sign in ASKED_SIGNS)
+            and _REQUEST.search(line)
+        ):
+            label = _LABEL.search(text, start, end)
+            if label is not None:
+                found.append((label.start(), end))
+        start, end = end + 1, text.find("\n", end + 1)
     return found
 
 
@@ -80,7 +108,5 @@ def _answered(text: str) -> list[tuple[int, int]]:
 
 def record_answers(text: str) -> list[tuple[int, int]]:
     """Spans of record numbers given in answer to a question for one, spoken or typed."""
-    if "?" not in text and "\n" not in text and not any(c.isspace() for c in text):
-        return []
-    spans = _spoken(text) + (_answered(text) if "?" in text else [])
-    return sorted(set(spans))
+    asked = _answered(text) if "?" in text or "\n" in text else []  # a question or a turn
+    return sorted(set(_spoken(text) + asked))

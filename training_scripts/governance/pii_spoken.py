@@ -68,14 +68,14 @@ MIN_DIGITS = 5
 _DIGIT_COUNT = re.compile(rf"(?i:\b(double|triple)[ ]|\b{_DIGIT_WORD}\b|\d)")
 # A number is read out when someone asked for it by name: the words a record label a caller is
 # asked for holds ("number", "MRN", "ID", "record").
-_ASKED_SIGNS = ("num", "mrn", "record", " id")
+ASKED_SIGNS = ("num", "mrn", "record", " id")
 
 
 def spoken_numbers(text: str) -> list[tuple[int, int]]:
     """Spans of numbers read out a digit or a group at a time, of five digits or more, in a text
     that names a number."""
     lowered = text.lower()
-    if not any(sign in lowered for sign in _ASKED_SIGNS):
+    if not any(sign in lowered for sign in ASKED_SIGNS):
         return []
     found = []
     for match in SPOKEN_NUMBER.finditer(text):
@@ -99,6 +99,6 @@ def spoken_signs(lowered: str) -> list[str]:
     with its year in words, a record number read out after its label. Plain substring tests
     first: most prose has neither."""
     found = [DOB] if any(sign in lowered for sign in _YEAR_SIGNS) else []
-    if any(sign in lowered for sign in _ASKED_SIGNS) and _DIGIT_WORDS_RUN.search(lowered):
+    if any(sign in lowered for sign in ASKED_SIGNS) and _DIGIT_WORDS_RUN.search(lowered):
         found.append(MRN)
     return found
