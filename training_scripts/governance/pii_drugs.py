@@ -1,8 +1,136 @@
-"""A drug the NER model took for a person: a brand or generic drug name."""
+"""A drug the NER model took for a person: a brand or generic medicine name ("Eliquis", "Keytruda").
+
+The names are the one- and two-word names and synonyms in the pinned
+`drug-named-entity-recognition` package's dictionary (DrugBank, MeSH, MedlinePlus, Wikipedia),
+folded, stored in `pii_drugs.json`. That package is dev-only (requirements-dev.txt): the image
+reads only the stored list, on first use. tests/data/test_pii_drugs.py checks the file against the
+package; `.venv/bin/python -m training_scripts.governance.pii_drugs` rewrites it.
+
+A drug name that is also a listed given name or surname ("Allegra", "Tobi", "Yu Jin") is taken for
+a drug only beside a dose, a dosage form or a prescribing verb ("Allegra 120 mg", "started on
+Allegra"): a person with that name is kept.
+"""
 
 from __future__ import annotations
 
+import bz2
+import functools
+import importlib.util
+import json
+import pickle  # noqa: S403  (the pinned package's own data file, read by the builder only)
+import re
+from importlib import metadata
+from pathlib import Path
+
+from training_scripts.governance.pii_name_lists import (
+    fold,
+    name_lists,
+    part,
+    plain_word,
+    seen_words,
+)
+
+STORE = Path(__file__).with_name("pii_drugs.json")
+PACKAGE = "drug-named-entity-recognition"
+_DICTIONARY = "drug_ner_dictionary.pkl.bz2"
+_WORD = re.compile(r"[^\W\d_]+(?:[-'][^\W\d_]+)*")
+_TOKEN = re.compile(r"\S+")
+_POSSESSIVE_OR_STOP = re.compile(r"(?:['’]s?)?[.,;:]*$")
+_MAX_WORDS = 3  # a drug, and a sentence-start verb or a dosage form the model ran into it
+
+# What sits beside a drug and not beside a person's name.
+_FORMS = (
+    r"tablets?|tabs?|capsules?|caps|injections?|infusions?|pens?|inhalers?|patch(?:es)?|syrup|"
+    r"drops|cream|ointment|gel|vaccines?|jabs?|doses?|weekly|daily|monthly|nocte|mane|prn|"
+    r"od|bd|tds|qds"
+)
+_DOSE = r"\d+(?:[.,]\d+)?[ \t]?(?:mg|mcg|µg|micrograms?|g|ml|units?|iu|mmol)\b"
+_CONTEXT_AFTER = re.compile(rf"(?:['’]s)?[ \t]*(?:{_DOSE}|(?:{_FORMS})\b)", re.IGNORECASE)
+# Verbs of prescribing right before the drug; not "take", "took", "given": "took Allegra home".
+_CONTEXT_BEFORE = re.compile(
+    r"\b(?:(?:re)?start(?:ed|ing)?|switch(?:ed|ing)?|chang(?:e|ed)|stop(?:ped|ping)?|"
+    r"discontinu(?:e|ed)|continu(?:e|ed|ing)|prescri(?:be|bed|ption)|increas(?:e|ed)|"
+    r"reduc(?:e|ed)|wean(?:ed)?|withh(?:o|e)ld|dose|course|trial)"
+    r"(?:[ \t]+(?:on|onto|to|of|with|from))?[ \t]+$",
+    re.IGNORECASE,
+)
+_BEFORE_WINDOW = 40  # characters read before the drug for a prescribing verb
+
+
+def _package_version() -> str:
+    try:
+        return metadata.version(PACKAGE)
+    except metadata.PackageNotFoundError:
+        return "not installed"
+
+
+def _variants() -> list[str]:
+    spec = importlib.util.find_spec("drug_named_entity_recognition")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError(f"{PACKAGE} is not installed: pip install -r requirements-dev.txt")
+    path = Path(next(iter(spec.submodule_search_locations))) / _DICTIONARY
+    with bz2.open(path, "rb") as file:
+        # not the package's import: that builds a fuzzy-match index of every name (seconds)
+        data = pickle.load(file)  # noqa: S301  (a pinned package's data file)
+    return list(data["drug_variant_to_canonical"])
+
+
+def compute() -> dict:
+    """The stored list, derived from the installed package (dev only). Two-word names holding an
+    English word ("zinc oxide", "fentanyl patch") are left out: `is_drug` reads such a span word
+    by word (a listed drug beside plain English words), and they were a third of the file."""
+    names = set()
+    for variant in _variants():
+        words = [fold(w) for w in variant.split()]
+        if not 1 <= len(words) <= 2 or not all(_WORD.fullmatch(w) for w in words):
+            continue
+        if len(words) == 1 or not any(w in seen_words() for w in words):
+            names.add(" ".join(words))
+    return {"package": f"{PACKAGE}=={_package_version()}", "drugs": sorted(names)}
+
+
+@functools.cache
+def drug_names() -> frozenset[str]:
+    """Folded one- and two-word medicine names ("eliquis", "insulin glargine")."""
+    return frozenset(json.loads(STORE.read_text(encoding="utf-8"))["drugs"])
+
+
+def _drug_in(words: list[tuple[int, int, str]]) -> tuple[int, int, list[str]] | None:
+    """Where the span names a drug: the whole span ("Yu Jin"), or listed drugs beside plain
+    English words ("Continue Keytruda", "Humira Pen"); as (start, end, folded drug words)."""
+    folded = [w for _, _, w in words]
+    if " ".join(folded) in drug_names():
+        return words[0][0], words[-1][1], folded
+    drugs = [w for w in words if w[2] in drug_names()]
+    if not drugs or not all(w in drug_names() or plain_word(w) for w in folded):
+        return None
+    return drugs[0][0], drugs[-1][1], [w for _, _, w in drugs]
+
+
+def _drug_context(text: str, start: int, end: int) -> bool:
+    before = text[max(0, start - _BEFORE_WINDOW) : start]
+    return bool(_CONTEXT_AFTER.match(text, end) or _CONTEXT_BEFORE.search(before))
+
 
 def is_drug(text: str, start: int, end: int) -> bool:
-    """Whether text[start:end], an NER PERSON span, is not a person (not built yet: never)."""
-    return False
+    """Whether text[start:end], an NER PERSON span, is a drug: a listed medicine that is no listed
+    name part, or one that is, with drug context beside it."""
+    words = [
+        (m.start(), m.start() + len(bare), fold(bare))
+        for m in _TOKEN.finditer(text, start, end)
+        if (bare := _POSSESSIVE_OR_STOP.sub("", m[0]))
+    ]
+    found = _drug_in(words) if 1 <= len(words) <= _MAX_WORDS else None
+    if found is None:
+        return False
+    drug_start, drug_end, drug = found
+    first, last = name_lists()
+    if not any(part(w, first) or part(w, last) for w in drug):
+        return True
+    return _drug_context(text, drug_start, drug_end)
+
+
+if __name__ == "__main__":
+    # One name a line: a package upgrade shows as a readable diff.
+    STORE.write_text(json.dumps(compute(), ensure_ascii=False, indent=0) + "\n", encoding="utf-8")
+    print(f"wrote {STORE}")
