@@ -95,16 +95,26 @@ def drug_names() -> frozenset[str]:
     return frozenset(json.loads(STORE.read_text(encoding="utf-8"))["drugs"])
 
 
-def _drug_in(words: list[tuple[int, int, str]]) -> tuple[int, int, list[str]] | None:
+@functools.lru_cache(maxsize=1 << 14)  # the model's person spans repeat across texts
+def _key(word: str) -> str:
+    """A span's word as the list writes it: "Xarelto's," -> "xarelto"."""
+    return fold(_POSSESSIVE_OR_STOP.sub("", word))
+
+
+def _drug_in(words: list[re.Match[str]]) -> tuple[int, int, list[str]] | None:
     """Where the span names a drug: the whole span ("Yu Jin"), or listed drugs beside plain
     English words ("Continue Keytruda", "Humira Pen"); as (start, end, folded drug words)."""
-    folded = [w for _, _, w in words]
-    if " ".join(folded) in drug_names():
-        return words[0][0], words[-1][1], folded
-    drugs = [w for w in words if w[2] in drug_names()]
-    if not drugs or not all(w in drug_names() or plain_word(w) for w in folded):
+    keys = [_key(m[0]) for m in words]
+    if " ".join(keys) in drug_names():
+        drugs = words
+    elif any(k in drug_names() for k in keys) and all(
+        k in drug_names() or plain_word(k) for k in keys
+    ):
+        drugs = [m for m, k in zip(words, keys, strict=True) if k in drug_names()]
+    else:
         return None
-    return drugs[0][0], drugs[-1][1], [w for _, _, w in drugs]
+    end = drugs[-1].start() + len(drugs[-1][0].rstrip(".,;:"))
+    return drugs[0].start(), end, [_key(m[0]) for m in drugs]
 
 
 def _drug_context(text: str, start: int, end: int) -> bool:
@@ -115,11 +125,7 @@ def _drug_context(text: str, start: int, end: int) -> bool:
 def is_drug(text: str, start: int, end: int) -> bool:
     """Whether text[start:end], an NER PERSON span, is a drug: a listed medicine that is no listed
     name part, or one that is, with drug context beside it."""
-    words = [
-        (m.start(), m.start() + len(bare), fold(bare))
-        for m in _TOKEN.finditer(text, start, end)
-        if (bare := _POSSESSIVE_OR_STOP.sub("", m[0]))
-    ]
+    words = list(_TOKEN.finditer(text, start, end))
     found = _drug_in(words) if 1 <= len(words) <= _MAX_WORDS else None
     if found is None:
         return False
