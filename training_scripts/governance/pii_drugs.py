@@ -17,7 +17,7 @@ import bz2
 import functools
 import importlib.util
 import json
-import pickle  # noqa: S403  (the pinned package's own data file, read by the builder only)
+import pickle  # the pinned package's own data file, read by the builder only
 import re
 from importlib import metadata
 from pathlib import Path
@@ -71,7 +71,7 @@ def _variants() -> list[str]:
     path = Path(next(iter(spec.submodule_search_locations))) / _DICTIONARY
     with bz2.open(path, "rb") as file:
         # not the package's import: that builds a fuzzy-match index of every name (seconds)
-        data = pickle.load(file)  # noqa: S301  (a pinned package's data file)
+        data = pickle.load(file)
     return list(data["drug_variant_to_canonical"])
 
 
