@@ -56,9 +56,12 @@ def test_a_listed_medicine_that_is_no_name_is_a_drug(text: str, span: str) -> No
     [
         ("Continue Humira and review in clinic in 6 weeks.", "Continue Humira"),
         ("Humira Pen every other week.", "Humira Pen"),
+        ("Medication: Avodart BD, reviewed by GP.", "Avodart BD"),
     ],
 )
-def test_a_drug_beside_plain_english_words_is_a_drug(text: str, span: str) -> None:
+def test_a_drug_beside_plain_english_words_or_dosing_abbreviations_is_a_drug(
+    text: str, span: str
+) -> None:
     assert _is_drug(text, span)
 
 
@@ -97,6 +100,8 @@ def test_a_person_whose_name_is_also_a_drug_is_no_drug(text: str, span: str) -> 
         ("Dr Amber Xu reviewed the scan.", "Amber Xu"),
         ("Ella said the pharmacy was closed.", "Ella"),
         ("Continue Review of the notes.", "Continue Review"),
+        ("Reviewed by Hana MD, consultant rheumatologist.", "Hana MD"),  # a credential, no dose
+        ("Mr Colgate phoned about his invoice.", "Mr Colgate"),  # a title, not "MR" (release)
     ],
 )
 def test_a_span_that_names_no_drug_is_no_drug(text: str, span: str) -> None:

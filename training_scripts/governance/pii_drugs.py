@@ -44,6 +44,9 @@ _FORMS = (
     r"drops|cream|ointment|gel|vaccines?|jabs?|doses?|weekly|daily|monthly|nocte|mane|prn|"
     r"od|bd|tds|qds"
 )
+# Dosing abbreviations the model runs into the drug ("Avodart BD", "Sudafed SC"): in capitals
+# only, as "im", "po" and "mr" are chat words and a title.
+_DOSING = re.compile(r"OD|BD|TDS|QDS|PRN|SC|IV|IM|PO|SR|MR|XL|XR")
 _DOSE = r"\d+(?:[.,]\d+)?[ \t]?(?:mg|mcg|µg|micrograms?|g|ml|units?|iu|mmol)\b"
 _CONTEXT_AFTER = re.compile(rf"(?:['’]s)?[ \t]*(?:{_DOSE}|(?:{_FORMS})\b)", re.IGNORECASE)
 # Verbs of prescribing right before the drug; not "take", "took", "given": "took Allegra home".
@@ -103,12 +106,14 @@ def _key(word: str) -> str:
 
 def _drug_in(words: list[re.Match[str]]) -> tuple[int, int, list[str]] | None:
     """Where the span names a drug: the whole span ("Yu Jin"), or listed drugs beside plain
-    English words ("Continue Keytruda", "Humira Pen"); as (start, end, folded drug words)."""
+    English words or dosing abbreviations ("Continue Keytruda", "Humira Pen", "Avodart BD"); as
+    (start, end, folded drug words)."""
     keys = [_key(m[0]) for m in words]
     if " ".join(keys) in drug_names():
         drugs = words
     elif any(k in drug_names() for k in keys) and all(
-        k in drug_names() or plain_word(k) for k in keys
+        k in drug_names() or plain_word(k) or _DOSING.fullmatch(m[0].rstrip(".,;:"))
+        for m, k in zip(words, keys, strict=True)
     ):
         drugs = [m for m, k in zip(words, keys, strict=True) if k in drug_names()]
     else:
