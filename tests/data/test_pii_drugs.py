@@ -85,7 +85,7 @@ def test_a_drug_that_is_also_a_name_is_a_drug_beside_a_dose_form_or_prescribing_
         ("Seen today with Allegra, who is doing well after the fall.", "Allegra"),
         ("Allegra prescribed amoxicillin 500 mg for the chest infection.", "Allegra"),
         ("Mum took Allegra home after the appointment.", "Allegra"),
-        ("Yu Jin came with her mother to the clinic.", "Yu Jin"),
+        ("Yu Jin came with her mother to the clinic.", "Yu Jin"),  # the package: turmeric
         ("Thanks Tobi, I will pass this on to the team.", "Tobi"),
     ],
 )

@@ -6,7 +6,7 @@ folded, stored in `pii_drugs.json`. That package is dev-only (requirements-dev.t
 reads only the stored list, on first use. tests/data/test_pii_drugs.py checks the file against the
 package; `.venv/bin/python -m training_scripts.governance.pii_drugs` rewrites it.
 
-A drug name that is also a listed given name or surname ("Allegra", "Tobi", "Yu Jin") is taken for
+A drug name that is also a listed given name or surname ("Allegra", "Tobi", "Hana") is taken for
 a drug only beside a dose, a dosage form or a prescribing verb ("Allegra 120 mg", "started on
 Allegra"): a person with that name is kept.
 """
@@ -80,8 +80,9 @@ def _variants() -> list[str]:
 
 def compute() -> dict:
     """The stored list, derived from the installed package (dev only). Two-word names holding an
-    English word ("zinc oxide", "fentanyl patch") are left out: `is_drug` reads such a span word
-    by word (a listed drug beside plain English words), and they were a third of the file."""
+    English word the model knows ("fentanyl patch", "insulin glargine") are left out, a quarter of
+    the file: `is_drug` reads such a span word by word (a listed drug beside plain English
+    words), and one whose drug word is not listed alone ("zinc oxide") is no name either."""
     names = set()
     for variant in _variants():
         words = [fold(w) for w in variant.split()]
@@ -94,7 +95,7 @@ def compute() -> dict:
 
 @functools.cache
 def drug_names() -> frozenset[str]:
-    """Folded one- and two-word medicine names ("eliquis", "insulin glargine")."""
+    """Folded one- and two-word medicine names ("eliquis", "infanrix hexa")."""
     return frozenset(json.loads(STORE.read_text(encoding="utf-8"))["drugs"])
 
 
