@@ -25,17 +25,19 @@ def test_the_stored_drug_list_is_what_the_pinned_package_derives() -> None:
     assert stored == pii_drugs.compute()
 
 
-def test_the_drug_list_is_read_without_the_package_and_cheaply(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+def test_the_drug_list_is_read_without_the_package(monkeypatch: pytest.MonkeyPatch) -> None:
     # the image has no drug-named-entity-recognition: an import of it must fail, unused
     monkeypatch.setitem(sys.modules, "drug_named_entity_recognition", None)
     monkeypatch.setattr(pii_drugs, "_variants", lambda: pytest.fail("runtime read the package"))
     pii_drugs.drug_names.cache_clear()
+    assert {"eliquis", "xarelto", "keytruda", "humira", "stamaril"} <= pii_drugs.drug_names()
+
+
+def test_the_drug_list_loads_in_under_a_tenth_of_a_cpu_second() -> None:
+    pii_drugs.drug_names.cache_clear()
     started = time.process_time()
-    names = pii_drugs.drug_names()
+    pii_drugs.drug_names()
     assert time.process_time() - started < 0.1
-    assert {"eliquis", "xarelto", "keytruda", "humira", "stamaril"} <= names
 
 
 @pytest.mark.parametrize(
