@@ -100,6 +100,12 @@ def test_one_word_of_the_language_is_not_a_passage() -> None:
     assert not _veto("Danke Gift!", "Gift")
 
 
+def test_names_around_a_name_do_not_make_a_passage_of_their_language() -> None:
+    # the store leaves listed name parts out: "Javier", "Fernández" are no Spanish words there
+    minutes = "Present: Javier Gutiérrez, Alejandro Fernández, Segun. Apologies: none."
+    assert not _veto(minutes, "Segun")
+
+
 def test_a_name_on_its_own_line_is_judged_by_that_line() -> None:
     letter = "Vielen Dank für Ihre Hilfe bei der Rechnung und die schnelle Antwort.\nGift"
     assert not _veto(letter, "Gift")
