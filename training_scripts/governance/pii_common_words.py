@@ -1,7 +1,7 @@
 """Words another language uses every day, which the NER model took for a person.
 
 The English NER model reads a capitalised word it does not know as a name: in a mixed-language
-document it tags German nouns ("Sohn", "Meine Festnetznummer"), Spanish and Polish form labels
+document it tags German nouns ("Sohn", "Rechnung Nr"), Spanish and Polish form labels
 ("Registro de vacunación", "dnia miesiąca") as persons. Rules written per example did not carry
 over to new documents; word frequencies of many languages do: a span made of a language's
 everyday words, inside words of that same language, is that language's prose, not a name.
@@ -23,8 +23,9 @@ from pathlib import Path
 from training_scripts.governance.pii_name_lists import fold, name_lists
 
 STORE = Path(__file__).with_name("pii_common_words.json")
-# Zipf 4 is once per 100,000 words: a language's everyday vocabulary (about 5,000 to 12,000 words
-# each here, 1.5 MB in all); lower cut-offs add the rarer names wordfreq counts as words.
+# Zipf 4 is once per 100,000 words: a language's everyday vocabulary (1,100 words of Vietnamese
+# to 9,700 of Finnish here, 1.5 MB in all); lower cut-offs add rarer words, names among them,
+# and size (Zipf 3.5: 3.8 MB).
 ZIPF_MIN = 4.0
 # wordfreq's languages written in Latin script: the ones whose words an English model misreads.
 LANGUAGES = tuple(
@@ -39,6 +40,7 @@ CONTEXT_WORDS = 5
 CONTEXT_MIN = 2
 
 _WORD = re.compile(r"[^\W\d_]+")
+_WORD_CHARS = 40  # room for a word and what separates it from the next one
 
 
 @functools.cache
@@ -49,12 +51,15 @@ def everyday_words() -> dict[str, frozenset[str]]:
 
 
 def _context(text: str, start: int, end: int) -> list[str]:
-    before = text[:start].rpartition("\n")[2]
-    after = text[end:].partition("\n")[0]
-    return [
-        fold(w)
-        for w in _WORD.findall(before)[-CONTEXT_WORDS:] + _WORD.findall(after)[:CONTEXT_WORDS]
-    ]
+    """The folded words either side of the span on its line (a paragraph can be one long line:
+    only the characters that can hold CONTEXT_WORDS words are read)."""
+    reach = CONTEXT_WORDS * _WORD_CHARS
+    line_start = text.rfind("\n", max(0, start - reach), start) + 1
+    line_end = text.find("\n", end, end + reach)
+    before = text[max(line_start, start - reach) : start]
+    after = text[end : line_end if line_end >= 0 else end + reach]
+    words = _WORD.findall(before)[-CONTEXT_WORDS:] + _WORD.findall(after)[:CONTEXT_WORDS]
+    return [fold(w) for w in words]
 
 
 def _span_languages(span: str, lists: dict[str, frozenset[str]]) -> list[str]:
