@@ -39,7 +39,8 @@ CONTEXT_WORDS = 5
 # ("in", "am", "no") does not make an English sentence German.
 CONTEXT_MIN = 2
 
-_WORD = re.compile(r"[^\W\d_]+")
+# A hyphenated word is one word: "Ha-eun", "Seo-jun" are names, not the syllables "ha", "eun".
+_WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
 _WORD_CHARS = 40  # room for a word and what separates it from the next one
 
 
@@ -63,36 +64,30 @@ def _context(text: str, start: int, end: int) -> list[str]:
 
 
 def _span_languages(span: str, lists: dict[str, frozenset[str]]) -> list[str]:
-    """The languages of which at least half the span's words are everyday words,
-    the rest being lower-case words of no language (inflections and compounds too rare for the
-    lists: "bevollmächtige meinen"). A capitalised word of no language is what an unlisted name
-    looks like ("Frau Oyuntsetseg", "Hallo Mthunzi"): such a span stays a name."""
-    words, unknown = [], 0
-    for word in _WORD.findall(span):
-        folded = fold(word)
-        words.append(folded)
-        if not any(folded in lists[lang] for lang in LANGUAGES):
-            if not word.islower():
-                return []
-            unknown += 1
-    found = []
-    for lang in LANGUAGES:
-        known = sum(w in lists[lang] for w in words)
-        if known >= max(1, unknown) and known + unknown == len(words):
-            found.append(lang)
-    return found
+    """The languages of which every word of the span is an everyday word, but for rare words in
+    a label written in sentence case ("Registro de vacunación": an inflection too rare for the
+    lists), which must be lower case and outnumbered. A word of no language is what an unlisted
+    name looks like: capitalised ("Frau Oyuntsetseg"), in an all lower-case chat ("danke frau
+    oyuntsetseg") or after a greeting ("Hallo mthunzi"), such a span stays a name."""
+    words = _WORD.findall(span)
+    folded = {w: fold(w) for w in words}
+    rare = [w for w in words if not any(folded[w] in lists[lang] for lang in LANGUAGES)]
+    if rare and (
+        not words[0][:1].isupper()
+        or not all(w.islower() for w in rare)
+        or 2 * len(rare) >= len(words)
+    ):
+        return []
+    common = [folded[w] for w in words if w not in rare]
+    return [lang for lang in LANGUAGES if common and all(f in lists[lang] for f in common)]
 
 
 def is_common_phrase(text: str, start: int, end: int) -> bool:
     """Whether text[start:end], an NER PERSON span, is another language's everyday words in a
-    passage of that language ("bevollmächtige meinen Sohn"), with no listed name part in it
-    ("Rosa Blanco", "Paz Soto" stay names)."""
-    span = text[start:end]
-    first, last = name_lists()
-    if any(fold(w) in first or fold(w) in last for w in _WORD.findall(span)):
-        return False
+    passage of that language ("Sohn" in "bevollmächtige meinen Sohn"). A listed name part is
+    no everyday word here ("Rosa Blanco", "Paz Soto" stay names: the store leaves them out)."""
     lists = everyday_words()
-    languages = _span_languages(span, lists)
+    languages = _span_languages(text[start:end], lists)
     if not languages:
         return False
     context = _context(text, start, end)
