@@ -63,10 +63,12 @@ def test_a_listed_name_that_is_also_a_word_stays_a_name(text: str, span: str) ->
     ("text", "span"),
     [
         ("Frau Oyuntsetseg ist heute nicht im Büro, sie kommt morgen wieder.", "Frau Oyuntsetseg"),
+        ("Liebe Frau Oyuntsetseg, anbei die Rechnung für den Monat März und die Mahnung.",
+         "Liebe Frau Oyuntsetseg"),
         ("Hallo Mthunzi, danke für die Nachricht, ich rufe morgen an.", "Hallo Mthunzi"),
         ("Querida Ezinne, te escribo por la cita de mañana en la clínica.", "Querida Ezinne"),
     ],
-)
+)  # fmt: skip
 def test_a_capitalised_word_of_no_language_is_a_name_beside_everyday_words(
     text: str, span: str
 ) -> None:
