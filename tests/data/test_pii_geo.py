@@ -1,5 +1,7 @@
 """Places the NER model calls persons (pii_geo): the committed GeoNames list and the rule that
-vetoes a place only where no person is meant ("in Wollongong" yes, "Hi Sydney" no)."""
+vetoes a place only where no person is meant ("in Wollongong" yes, "Hi Sydney" no); and
+institutions and buildings named like people (pii_allow: "at Royal Darwin", "floor of Lincoln
+House")."""
 
 from __future__ import annotations
 
@@ -167,3 +169,37 @@ def test_the_engine_still_removes_a_person_named_like_a_town(
     engine: PiiEngine, text: str, name: str
 ) -> None:
     assert name not in engine.anonymize([text])[0]
+
+
+@pytest.mark.parametrize(
+    ("text", "institution"),
+    [
+        ("Nuchal scan booked at Royal Darwin.", "Royal Darwin"),
+        ("Was it sent via DHL or Royal Mail?", "Royal Mail"),
+    ],
+)
+def test_an_institution_called_royal_is_no_person(
+    engine: PiiEngine, text: str, institution: str
+) -> None:
+    assert institution in engine.anonymize([text])[0]
+
+
+def test_a_person_called_royal_after_a_title_is_still_removed(engine: PiiEngine) -> None:
+    assert "Royal Jenkins" not in engine.anonymize(["Mr Royal Jenkins called about his bill."])[0]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Premises: the ground floor of Lincoln House, Eugene, Oregon.",
+        "Meeting at Lincoln House on Friday.",
+    ],
+)
+def test_a_building_named_like_a_person_after_a_word_of_being_inside_is_kept(
+    engine: PiiEngine, text: str
+) -> None:
+    assert "Lincoln House" in engine.anonymize([text])[0]
+
+
+def test_a_person_with_a_building_word_for_a_surname_is_still_removed(engine: PiiEngine) -> None:
+    assert "Jo House" not in engine.anonymize(["Please pass this to Jo House in accounts."])[0]
