@@ -93,6 +93,20 @@ def test_a_place_that_is_also_a_listed_name_stays_a_person_without_a_cue(
 @pytest.mark.parametrize(
     ("text", "span"),
     [
+        ("Huệ said the pain is better since Monday.", "Huệ"),  # Huế, a city
+        ("Discussed with Chiba on the ward round.", "Chiba"),
+        ("Hi Vinh, your replacement card is on its way.", "Vinh"),
+    ],
+)
+def test_a_town_that_is_an_unlisted_name_stays_a_person_where_the_text_says_so(
+    text: str, span: str
+) -> None:
+    assert not _is_place(text, span)
+
+
+@pytest.mark.parametrize(
+    ("text", "span"),
+    [
         ("She was referred to the orthopaedic team at Milton Keynes.", "Milton Keynes"),
         ("Patient is staying with her daughter in Darwin until the review.", "Darwin"),
         ("The customer moved to Austin in March.", "Austin"),

@@ -23,6 +23,7 @@ import re
 from importlib import metadata
 from pathlib import Path
 
+from training_scripts.governance.pii_name_cues import CUED_GIVEN_NAME, HUMAN_ONLY
 from training_scripts.governance.pii_name_lists import fold, name_lists
 
 STORE = Path(__file__).with_name("pii_places.json")
@@ -96,11 +97,19 @@ def _said_to_be_a_place(text: str, start: int, end: int) -> bool:
     return bool(_LOCATIVE_BEFORE.search(before)) and not _PERSON_OBJECT_BEFORE.search(before)
 
 
+def _said_to_be_a_person(text: str, start: int, end: int) -> bool:
+    """A greeting, a relationship word or a verb of meeting before ("Hi Huệ", "discussed with
+    Chiba") or a verb only people do after ("Vinh said"): names no list holds are towns too."""
+    if HUMAN_ONLY.match(text, end):
+        return True
+    return any(m.end() == start for m in CUED_GIVEN_NAME.finditer(text, max(0, start - 40), end))
+
+
 def is_place(text: str, start: int, end: int) -> bool:
     """Whether text[start:end], an NER PERSON span, names a GeoNames place and no person: no word
     of it is a listed given name or surname, or the text around it says it is a place."""
     span = text[start:end]
-    if canonical(span) not in places():
+    if canonical(span) not in places() or _said_to_be_a_person(text, start, end):
         return False
     return not _has_a_name_part(span) or _said_to_be_a_place(text, start, end)
 
