@@ -1,7 +1,7 @@
 """Places the NER model calls persons (pii_geo): the committed GeoNames list and the rule that
 vetoes a place only where no person is meant ("in Wollongong" yes, "Hi Sydney" no); and
 institutions and buildings named like people (pii_allow: "at Royal Darwin", "floor of Lincoln
-House")."""
+House", "from St Mary's Hospital")."""
 
 from __future__ import annotations
 
@@ -217,3 +217,20 @@ def test_a_building_named_like_a_person_after_a_word_of_being_inside_is_kept(
 
 def test_a_person_with_a_building_word_for_a_surname_is_still_removed(engine: PiiEngine) -> None:
     assert "Jo House" not in engine.anonymize(["Please pass this to Jo House in accounts."])[0]
+
+
+@pytest.mark.parametrize(
+    ("text", "place"),
+    [
+        ("Transferred from St Mary's Hospital, Paddington, for imaging.", "St Mary's"),
+        ("Discharged from St George's Hospital yesterday.", "St George's"),
+    ],
+)
+def test_a_saints_name_with_a_possessive_is_a_hospital_not_a_person(
+    engine: PiiEngine, text: str, place: str
+) -> None:
+    assert place in engine.anonymize([text])[0]
+
+
+def test_a_surname_st_john_after_a_title_is_still_removed(engine: PiiEngine) -> None:
+    assert "St John" not in engine.anonymize(["Ms St John's appointment moved to Friday."])[0]

@@ -24,7 +24,12 @@ from training_scripts.governance.pii_dates import DATE  # "03.03.2025" fits some
 from training_scripts.governance.pii_name_lists import fold, job_words, name_lists
 from training_scripts.governance.pii_names import GAZETTEER_RECOGNIZER
 from training_scripts.governance.pii_ner import NER_RECOGNIZER
-from training_scripts.governance.pii_recognizers import ADDRESS, PERSON, in_organisation
+from training_scripts.governance.pii_recognizers import (
+    ADDRESS,
+    PERSON,
+    PersonNameRecognizer,
+    in_organisation,
+)
 
 # Defined terms, roles, speaker and form labels, greetings, relationship words and job-title
 # words: a PERSON finding made only of these (case-insensitive) is no name.
@@ -208,6 +213,7 @@ def resolve(text: str, results: list[RecognizerResult]) -> list[RecognizerResult
             not _trim_allowed(text, r)
             or _names_a_place_or_company(text, r)
             or _names_a_building(text, r)
+            or _names_a_saints_place(text, r)
             or _city_after_street(text, r, results)
         ):
             continue
@@ -260,6 +266,20 @@ def _names_a_building(text: str, result: RecognizerResult) -> bool:
         return True
     before = text[max(0, result.start - 20) : result.start]
     return _BUILDING_END.search(span) is not None and _INSIDE_BEFORE.search(before) is not None
+
+
+# A saint's name with a possessive is a hospital, church or school ("from St Mary's Hospital",
+# "at St George's"), unless a title or a label before it names a person ("Ms St John's car").
+_SAINT = re.compile(r"(?:St\.?|Saint)[ ][A-Z][\w-]*")
+_POSSESSIVE_AFTER = re.compile(r"['’]s?(?!\w)")
+
+
+def _names_a_saints_place(text: str, result: RecognizerResult) -> bool:
+    return (
+        _SAINT.fullmatch(text, result.start, result.end) is not None
+        and _POSSESSIVE_AFTER.match(text, result.end) is not None
+        and not PersonNameRecognizer.strongly_cued(text, result)
+    )
 
 
 # "R. Augusta 112" is a street (Portuguese "Rua"), "R. Balasubramanian" a person: a one-letter
