@@ -83,9 +83,12 @@ _NAME_PARTS = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
 _POSSESSIVE_AFTER = re.compile(r"['’]s?\b")
 
 
-def _has_a_name_part(span: str) -> bool:
+def _may_be_a_name(span: str) -> bool:
+    """A listed given name or surname in it, or under four letters in all ("Huệ", "Van", "Pa":
+    towns, and syllables or particles of many names that no list holds)."""
     first, last = name_lists()
-    return any(fold(w) in first or fold(w) in last for w in _NAME_PARTS.findall(span))
+    words = [fold(w) for w in _NAME_PARTS.findall(span)]
+    return sum(map(len, words)) < 4 or any(w in first or w in last for w in words)
 
 
 def _said_to_be_a_place(text: str, start: int, end: int) -> bool:
@@ -111,7 +114,7 @@ def is_place(text: str, start: int, end: int) -> bool:
     span = text[start:end]
     if canonical(span) not in places() or _said_to_be_a_person(text, start, end):
         return False
-    return not _has_a_name_part(span) or _said_to_be_a_place(text, start, end)
+    return not _may_be_a_name(span) or _said_to_be_a_place(text, start, end)
 
 
 if __name__ == "__main__":
