@@ -121,6 +121,25 @@ def human_verb_spans(text: str) -> Iterator[tuple[int, int]]:
             yield word.span(1)
 
 
+# After the word: an e-mail's or a web address's rest ("Contact: jbloggs@...", "hi fixit.com").
+_ADDRESS_AFTER = re.compile(r"[@.][^\W_]")
+
+
+def cued_rare_word(text: str, start: int, end: int) -> bool:
+    """A word the model never saw in English after a greeting, a relative or a handover verb
+    ("hi kalani", "my son sipho", "Discussed with Rustam"): a name Faker does not list. Not
+    an e-mail's local part or a domain, nor a word in capitals ("Owner: IT"). ("sir", "team"
+    and other words a greeting is addressed to are words the model saw.)"""
+    from training_scripts.governance.pii_ner import english_words  # pii_ner imports this module
+
+    word = text[start:end]
+    if word.isupper() or not rare(word) or _ADDRESS_AFTER.match(text, end):
+        return False
+    # an inflected English word the model's vocabulary lacks: "thanks heaps"
+    folded = fold(word)
+    return folded not in english_words() and folded.removesuffix("s") not in english_words()
+
+
 def unlisted_name(words: list[str]) -> bool:
     """Lower-case words after a strong cue, each rare or listed, one of them rare: "tevita
     fifita", "rangi parata" (the gazetteer's own test needs a listed, uncommon part)."""

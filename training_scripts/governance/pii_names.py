@@ -32,6 +32,7 @@ from training_scripts.governance.pii_name_cues import (
     INTRODUCED_LOWER,
     LABEL_LINE,
     LAST_FIRST,
+    cued_rare_word,
     human_verb_spans,
     ner_disagrees,
     role_spans,
@@ -202,7 +203,7 @@ class NameGazetteerRecognizer(LocalRecognizer):
         spans = [
             m.span(1)
             for m in (CUED_GIVEN_NAME.finditer(text) if cued else ())
-            if self._cued_given_name(m[1])
+            if self._cued_given_name(m[1]) or cued_rare_word(text, *m.span(1))
         ]
         labels = labels and len(LABEL_LINE.findall(text)) >= 2
         if labels:  # a dialogue: "Heike: the app crashes"
