@@ -6,9 +6,14 @@ realistic non-name each rule must leave alone."""
 from __future__ import annotations
 
 import pytest
+import spacy
+from presidio_analyzer.nlp_engine import NlpArtifacts
+from spacy.tokens import Doc, Span
 
 from training_scripts.governance.pii import PiiEngine
 from training_scripts.governance.pii_name_cues import cued_rare_word
+from training_scripts.governance.pii_names import NameGazetteerRecognizer
+from training_scripts.governance.pii_recognizers import PERSON
 
 
 @pytest.fixture(scope="module")
@@ -50,3 +55,56 @@ def test_a_cued_word_that_is_english_an_address_or_a_code_is_no_name(text: str, 
 
 def test_thanks_heaps_keeps_its_words(engine: PiiEngine) -> None:
     _redacts(engine, "Hi team, thanks heaps for sorting the refund.", [], ["heaps", "team"])
+
+
+def _gazetteer_names(text: str) -> list[str]:
+    found = NameGazetteerRecognizer().analyze(text, [PERSON], None)
+    return [text[r.start : r.end] for r in found]
+
+
+def test_a_listed_given_name_beside_an_unlisted_surname_is_removed(engine: PiiEngine) -> None:
+    text = "Schedule 2 (Contacts): Delivery Manager — Piotr Wierzbowski; Sponsor — the Buyer."
+    _redacts(engine, text, ["Wierzbowski"], ["Delivery Manager", "Sponsor", "Buyer"])
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("Quality Lead — Efia Asantewaa Kwarteng.", "Efia Asantewaa Kwarteng"),  # starts before
+        ("Questions go to Faith Ofosuhene-Kwarteng in Returns.", "Faith Ofosuhene-Kwarteng"),
+        ("Thandeka Mkhwanazi - seen in the renal clinic.", "Thandeka Mkhwanazi"),
+    ],
+)
+def test_the_whole_run_of_listed_and_unlisted_name_words_is_one_name(text: str, name: str) -> None:
+    assert _gazetteer_names(text) == [name]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Ticket 4410 - Kindle Paperwhite not charging after update",  # two English words
+        "Deliver to San Paolo Cervo by Friday.",  # part of a longer capitalised run
+        "We stayed at Playa Blanca near the harbour.",  # a place after "at"
+    ],
+)
+def test_a_brand_or_a_place_beside_a_listed_word_is_no_name(text: str) -> None:
+    assert _gazetteer_names(text) == []
+
+
+def test_a_firm_of_two_listed_words_is_kept(engine: PiiEngine) -> None:
+    _redacts(
+        engine, "Morgan Stanley and Goldman Sachs advised on the deal.", [], ["Morgan Stanley"]
+    )
+
+
+def test_a_listed_part_beside_an_unlisted_word_the_model_calls_a_place_is_no_name() -> None:
+    nlp = spacy.blank("en")
+    words = ["Ferry", "to", "Anna", "Kuressaare", ",", "Saaremaa", "leaves", "daily", "."]
+    doc = Doc(
+        nlp.vocab, words=words, spaces=[True, True, True, False, True, True, True, False, False]
+    )
+    artifacts = NlpArtifacts([], doc, [], [], None, "en")
+    recognizer = NameGazetteerRecognizer()
+    assert _gazetteer_names(doc.text) == ["Anna Kuressaare"]  # no model: the rule alone
+    doc.ents = [Span(doc, 2, 6, label="GPE")]  # "Anna Kuressaare, Saaremaa"
+    assert recognizer.analyze(doc.text, [PERSON], artifacts) == []

@@ -130,14 +130,25 @@ def cued_rare_word(text: str, start: int, end: int) -> bool:
     ("hi kalani", "my son sipho", "Discussed with Rustam"): a name Faker does not list. Not
     an e-mail's local part or a domain, nor a word in capitals ("Owner: IT"). ("sir", "team"
     and other words a greeting is addressed to are words the model saw.)"""
+    word = text[start:end]
+    return not word.isupper() and not _ADDRESS_AFTER.match(text, end) and unlisted_name_word(word)
+
+
+def unlisted_name_word(word: str) -> bool:
+    """A word the model never saw in English (`rare`) that is no inflected English word ("heaps")
+    and no brand made of two English words ("Paperwhite", "Zendesk"): what an unlisted name
+    looks like ("Khumalo", "Wróblewski", "Adjei-Mensah")."""
     from training_scripts.governance.pii_ner import english_words  # pii_ner imports this module
 
-    word = text[start:end]
-    if word.isupper() or not rare(word) or _ADDRESS_AFTER.match(text, end):
+    if not rare(word):
         return False
-    # an inflected English word the model's vocabulary lacks: "thanks heaps"
+    english = english_words()
     folded = fold(word)
-    return folded not in english_words() and folded.removesuffix("s") not in english_words()
+    if folded in english or folded.removesuffix("s") in english:
+        return False
+    return not any(
+        folded[:cut] in english and folded[cut:] in english for cut in range(4, len(folded) - 3)
+    )
 
 
 def unlisted_name(words: list[str]) -> bool:
