@@ -40,6 +40,7 @@ SETS = (
     "frozen_3.jsonl",
     "frozen_4.jsonl",
     "frozen_5.jsonl",
+    "frozen_6.jsonl",
     "tuning.jsonl",
     "dev_intl.jsonl",
     "dev_formats.jsonl",
