@@ -11,7 +11,7 @@ from presidio_analyzer.nlp_engine import NlpArtifacts
 from spacy.tokens import Doc, Span
 
 from training_scripts.governance.pii import PiiEngine
-from training_scripts.governance.pii_name_cues import cued_rare_word
+from training_scripts.governance.pii_name_cues import cued_rare_word, vocative_spans
 from training_scripts.governance.pii_names import NameGazetteerRecognizer
 from training_scripts.governance.pii_recognizers import PERSON
 
@@ -108,3 +108,21 @@ def test_a_listed_part_beside_an_unlisted_word_the_model_calls_a_place_is_no_nam
     assert _gazetteer_names(doc.text) == ["Anna Kuressaare"]  # no model: the rule alone
     doc.ents = [Span(doc, 2, 6, label="GPE")]  # "Anna Kuressaare, Saaremaa"
     assert recognizer.analyze(doc.text, [PERSON], artifacts) == []
+
+
+def test_a_listed_given_name_ending_a_sentence_after_a_comma_is_removed(engine: PiiEngine) -> None:
+    text = "[10:03] Agent Tomas: Sorry to hear that, Akosua. Was it sent by courier?"
+    _redacts(engine, text, ["Akosua"], ["courier"])
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Our supplier ships from Prato, Florence.",  # a town before the comma: a place list
+        "Take the second exit, Victoria Road is closed.",  # no sentence end after the word
+        "Legal executive, Ogunleye-Akinwale",  # a firm no list holds, after a job title
+    ],
+)
+def test_a_capitalised_word_after_a_comma_that_is_no_vocative_is_kept(text: str) -> None:
+    given_name = NameGazetteerRecognizer()._cued_given_name
+    assert vocative_spans(text, given_name) == []

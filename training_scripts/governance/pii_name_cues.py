@@ -17,7 +17,7 @@ speaker's label, "Last, First") live here too: `CUE_REGEXES` are screened togeth
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from spacy.tokens import Doc
 
@@ -90,6 +90,12 @@ LAST_FIRST = re.compile(
     # a quoted e-mail display name too: "Ahmed, Yusuf" <...>; a case title: "Mutua, Wanjiru v X"
     r"(?=[ \t]*(?:[.;)\n\"”]|$)|[ ]v\.?[ ])"
 )
+# A name a sentence ends on after a comma and a lower-case word: who is spoken to or about
+# ("Sorry to hear that, Ama.", "about my mum's account, Lakshmi."); after a capitalised word
+# the comma lists a place ("Leeds, Yorkshire.").
+VOCATIVE_END = re.compile(
+    r"\b(?-i:[a-z]+),[ ]([A-Z][^\W\d_A-Z]+(?:-[A-Z][^\W\d_A-Z]+)?)(?=[.!?]?[ \t]*(?:\n|$)|[.!?][ ])"
+)
 # The cue regexes the gazetteer's `_cued_spans` finds names from, judged together.
 CUE_REGEXES = (CUED_GIVEN_NAME, LABEL_LINE, INTRODUCED_LOWER, LAST_FIRST, ROLE_AFTER, HUMAN_ONLY)
 _WORD_BEFORE = re.compile(rf"({_CAPITALISED})[ ]\Z")
@@ -149,6 +155,13 @@ def unlisted_name_word(word: str) -> bool:
     return not any(
         folded[:cut] in english and folded[cut:] in english for cut in range(4, len(folded) - 3)
     )
+
+
+def vocative_spans(text: str, given_name: Callable[[str], bool]) -> list[tuple[int, int]]:
+    """A given name (`given_name`: listed, no English word) ending a sentence after a comma and a
+    lower-case word; not a word no list holds ("Legal executive, Ogunleye-Akinwale" signs for a
+    firm)."""
+    return [m.span(1) for m in VOCATIVE_END.finditer(text) if given_name(m[1])]
 
 
 def unlisted_name(words: list[str]) -> bool:

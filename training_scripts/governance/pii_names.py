@@ -7,9 +7,8 @@ script, no download); two or three adjacent words whose first is a known given n
 last a known surname (or the reverse, surname first as in "Zhang Wei") are a name with high
 odds, in title case or in lower case. English words that are also names ("Will", "Grace",
 "Long") do not count as a name part in lower-case text, nor does a word that ends the pair in a
-street, organisation or eponym ("Church Lane", "Graves disease"). A listed part beside a word
-that no list holds and the model never saw in English ("Naledi Khumalo", "Tomasz Wróblewski")
-is a name too when the two make up the whole capitalised run.
+street, organisation or eponym ("Church Lane", "Graves disease"). So is a listed part beside an
+unlisted word the model never saw in English, as a whole capitalised run ("Naledi Khumalo").
 """
 
 from __future__ import annotations
@@ -40,6 +39,7 @@ from training_scripts.governance.pii_name_cues import (
     role_spans,
     unlisted_name,
     unlisted_name_word,
+    vocative_spans,
 )
 from training_scripts.governance.pii_name_lists import (
     COMMON_WORDS,
@@ -115,6 +115,7 @@ class NameGazetteerRecognizer(LocalRecognizer):
     LOWER_SCORE = 0.6
     NER_SCORE = 0.6
     UNLISTED_SCORE = 0.65
+    VOCATIVE_SCORE = 0.8  # below a cue's: the model's place label still wins
     # Above the NER model's 0.85: where both find the same span Presidio keeps the higher
     # score, and the NER filters (eponyms such as "Wolff-Parkinson") must not drop "Jo-Anne".
     CUED_SCORE = 0.9
@@ -144,9 +145,13 @@ class NameGazetteerRecognizer(LocalRecognizer):
                 start, end, used, score = span
                 results.append(self._result(start, end, score))
                 index = at + used
-        for start, end in self._cued_spans(text):
-            if not any(r.start < end and start < r.end for r in results):
-                results.append(self._result(start, end, self.CUED_SCORE))
+        for spans, score in (
+            (self._cued_spans(text), self.CUED_SCORE),
+            (vocative_spans(text, self._cued_given_name), self.VOCATIVE_SCORE),
+        ):
+            for start, end in spans:
+                if not any(r.start < end and start < r.end for r in results):
+                    results.append(self._result(start, end, score))
         doc = nlp_artifacts.tokens if nlp_artifacts is not None else None
         if isinstance(doc, Doc):
             places = {(e.start_char, e.end_char) for e in doc.ents if e.label_ in _PLACE_LABELS}
