@@ -26,6 +26,7 @@ from training_scripts.governance.pii_name_lists import (
     fold,
     job_words,
     name_lists,
+    name_parts,
     part,
     plain_word,
     rare,
@@ -93,9 +94,11 @@ LAST_FIRST = re.compile(
 # A name a sentence ends on after a comma and a lower-case word: who is spoken to or about
 # ("Sorry to hear that, Ama.", "about my mum's account, Lakshmi."); after a capitalised word
 # the comma lists a place ("Leeds, Yorkshire.").
+# (The comma first: a pattern with a literal prefix is searched for fast; most texts hold few.)
 VOCATIVE_END = re.compile(
-    r"\b(?-i:[a-z]+),[ ]([A-Z][^\W\d_A-Z]+(?:-[A-Z][^\W\d_A-Z]+)?)(?=[.!?]?[ \t]*(?:\n|$)|[.!?][ ])"
+    r",[ ]([A-Z][^\W\d_A-Z]+(?:-[A-Z][^\W\d_A-Z]+)?)(?=[.!?]?[ \t]*(?:\n|$)|[.!?][ ])"
 )
+_LOWER_WORD_END = re.compile(r"(?<![^\W\d_])[a-z]+\Z")
 # The cue regexes the gazetteer's `_cued_spans` finds names from, judged together.
 CUE_REGEXES = (CUED_GIVEN_NAME, LABEL_LINE, INTRODUCED_LOWER, LAST_FIRST, ROLE_AFTER, HUMAN_ONLY)
 _WORD_BEFORE = re.compile(rf"({_CAPITALISED})[ ]\Z")
@@ -161,13 +164,17 @@ def vocative_spans(text: str, given_name: Callable[[str], bool]) -> list[tuple[i
     """A given name (`given_name`: listed, no English word) ending a sentence after a comma and a
     lower-case word; not a word no list holds ("Legal executive, Ogunleye-Akinwale" signs for a
     firm)."""
-    return [m.span(1) for m in VOCATIVE_END.finditer(text) if given_name(m[1])]
+    return [
+        m.span(1)
+        for m in VOCATIVE_END.finditer(text)
+        if _LOWER_WORD_END.search(text, max(0, m.start() - 30), m.start()) and given_name(m[1])
+    ]
 
 
 def unlisted_name(words: list[str]) -> bool:
     """Lower-case words after a strong cue, each rare or listed, one of them rare: "tevita
     fifita", "rangi parata" (the gazetteer's own test needs a listed, uncommon part)."""
-    known = name_lists()[0] | name_lists()[1]
+    known = name_parts()
     return all(rare(w) or (part(w, known) and fold(w) not in COMMON_WORDS) for w in words) and any(
         rare(w) for w in words
     )

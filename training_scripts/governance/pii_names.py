@@ -285,12 +285,12 @@ class NameGazetteerRecognizer(LocalRecognizer):
     def _with_unlisted_part(
         self, text: str, words: list[re.Match[str]], index: int, free: int
     ) -> tuple[int, int, int, float] | None:
-        """Two or three title-case words, the one at `index` a listed name part and each other
-        one listed or an unlisted name word (one at least): "Naledi Khumalo", "Efua Asantewaa
-        Boateng". The run starts up to two words back, never before `free` (no name took it),
-        and is the whole capitalised run ("in Florence Nightingale Ward" is none)."""
-        if not _title(words[index].group()) or not self._may_start(words[index].group()):
-            return None
+        """Two or three title-case words, the one at `index` listed, the others listed or unlisted
+        name words (one at least): "Efua Asantewaa Boateng"; from up to two words back, never
+        before `free` (no name took it); the whole capitalised run ("San Paolo Cervo" is none)."""
+        pairs = itertools.pairwise(words[max(0, index - 1) : index + 2])
+        if not any(_title_pair(text, *p) for p in pairs) or not self._may_start(words[index][0]):
+            return None  # most heads: no capitalised word beside them
         for size in (3, 2):
             for first in range(max(free, index - size + 1), min(index, len(words) - size) + 1):
                 run, end = words[first : first + size], first + size
