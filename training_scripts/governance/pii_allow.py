@@ -22,8 +22,14 @@ from training_scripts.governance import pattern_screen
 from training_scripts.governance.pii_addresses import STREET_AFTER, STREET_BEFORE
 from training_scripts.governance.pii_dates import DATE  # "03.03.2025" fits some phone plans
 from training_scripts.governance.pii_name_lists import fold, job_words, name_lists
+from training_scripts.governance.pii_names import GAZETTEER_RECOGNIZER
 from training_scripts.governance.pii_ner import NER_RECOGNIZER
-from training_scripts.governance.pii_recognizers import ADDRESS, PERSON, in_organisation
+from training_scripts.governance.pii_recognizers import (
+    ADDRESS,
+    PERSON,
+    PersonNameRecognizer,
+    in_organisation,
+)
 
 # Defined terms, roles, speaker and form labels, greetings, relationship words and job-title
 # words: a PERSON finding made only of these (case-insensitive) is no name.
@@ -206,6 +212,8 @@ def resolve(text: str, results: list[RecognizerResult]) -> list[RecognizerResult
         if r.entity_type == PERSON and (
             not _trim_allowed(text, r)
             or _names_a_place_or_company(text, r)
+            or _names_a_building(text, r)
+            or _names_a_saints_place(text, r)
             or _city_after_street(text, r, results)
         ):
             continue
@@ -235,6 +243,42 @@ def _names_a_place_or_company(text: str, result: RecognizerResult) -> bool:
         STREET_AFTER.match(text, result.end) is not None
         or STREET_BEFORE.search(text[max(0, result.start - 30) : result.start]) is not None
         or in_organisation(text, result.start, result.end)
+    )
+
+
+# Institutions and buildings named like people: "booked at Royal Darwin", "via Royal Mail", "the
+# ground floor of Lincoln House". Judged only where no cue named a person (the NER model, the
+# name gazetteer): "Mr Royal Jenkins" is one. "House", "Hall", "Court" are surnames too ("pass
+# this to Jo House"), so a building word makes a building only after a word of being inside.
+_UNCUED = frozenset({NER_RECOGNIZER, GAZETTEER_RECOGNIZER})
+_INSTITUTION = re.compile(r"Royal[ ][A-Z]")
+_BUILDING_END = re.compile(
+    r"[ ](?:House|Tower|Chambers|Court|Hall|Lodge|Building|Mansions|Centre|Center|Plaza|Wharf)$"
+)
+_INSIDE_BEFORE = re.compile(r"(?i:\b(?:at|in|into|inside|floors?[ ]of|level[ ]\d+[ ]of)[ ])$")
+
+
+def _names_a_building(text: str, result: RecognizerResult) -> bool:
+    if _recognizer(result) not in _UNCUED:
+        return False
+    span = text[result.start : result.end]
+    if _INSTITUTION.match(span):
+        return True
+    before = text[max(0, result.start - 20) : result.start]
+    return _BUILDING_END.search(span) is not None and _INSIDE_BEFORE.search(before) is not None
+
+
+# A saint's name with a possessive is a hospital, church or school ("from St Mary's Hospital",
+# "at St George's"), unless a title or a label before it names a person ("Ms St John's car").
+_SAINT = re.compile(r"(?:St\.?|Saint)[ ][A-Z][\w-]*")
+_POSSESSIVE_AFTER = re.compile(r"['’]s?(?!\w)")
+
+
+def _names_a_saints_place(text: str, result: RecognizerResult) -> bool:
+    return (
+        _SAINT.fullmatch(text, result.start, result.end) is not None
+        and _POSSESSIVE_AFTER.match(text, result.end) is not None
+        and not PersonNameRecognizer.strongly_cued(text, result)
     )
 
 
