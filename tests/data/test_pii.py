@@ -231,3 +231,18 @@ def test_batched_ner_prefetch_changes_no_result(
     monkeypatch.setattr(nlp, "process_text", lambda *a, **k: pytest.fail("NER ran per text"))
     batched = [redactor.anonymize([text])[0] for text in texts]
     assert batched == [out for _, out in redacted]
+
+
+def test_a_found_name_recurring_as_a_firm_or_street_is_kept_there_and_replaced_elsewhere() -> None:
+    """A part of a found name is replaced wherever it recurs, but not inside a company or a
+    street named after it: the same words found directly would be kept there."""
+    engine = PiiEngine("redact", "")
+    prompt, completion = engine.anonymize(
+        [
+            "Borrower: Mr Wei Zhang, of Sydney, represented by counsel.",
+            "Guarantor: Zhang Holdings Pty Ltd, 4 Lindgren Street. Zhang signed on 3 May 2025.",
+        ]
+    )
+    assert "Zhang Holdings Pty Ltd" in completion
+    assert "Zhang signed" not in completion
+    assert "Zhang" not in prompt

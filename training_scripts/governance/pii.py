@@ -29,7 +29,7 @@ from presidio_anonymizer.entities import OperatorConfig
 
 from training_scripts.governance.modes import MODES
 from training_scripts.governance.pii_addresses import StreetAddressRecognizer
-from training_scripts.governance.pii_allow import resolve
+from training_scripts.governance.pii_allow import names_a_place_or_company, resolve
 from training_scripts.governance.pii_context import WordContextEnhancer
 from training_scripts.governance.pii_dates import DateOfBirthRecognizer
 from training_scripts.governance.pii_email import OfflineEmailRecognizer
@@ -273,6 +273,9 @@ class PiiEngine:
                 for match in mention.finditer(text):
                     if not any(r.start < match.end() and match.start() < r.end for r in results):
                         later = RecognizerResult(PERSON, *match.span(), 0.8)
+                        # "Zhang Holdings Pty Ltd" after "Mr Wei Zhang": kept, as a direct find is
+                        if names_a_place_or_company(text, later):
+                            continue
                         results.append(_named([later], "NameMention")[0])
         return found
 

@@ -211,7 +211,7 @@ def resolve(text: str, results: list[RecognizerResult]) -> list[RecognizerResult
             continue
         if r.entity_type == PERSON and (
             not _trim_allowed(text, r)
-            or _names_a_place_or_company(text, r)
+            or names_a_place_or_company(text, r)
             or _names_a_building(text, r)
             or _names_a_saints_place(text, r)
             or _city_after_street(text, r, results)
@@ -225,7 +225,7 @@ def resolve(text: str, results: list[RecognizerResult]) -> list[RecognizerResult
 _ARTICLE_BEFORE = re.compile(r"(?i:\b(?:the|a|an|our|your|their)[ ])$")
 
 
-def _names_a_place_or_company(text: str, result: RecognizerResult) -> bool:
+def names_a_place_or_company(text: str, result: RecognizerResult) -> bool:
     """A person's name inside a street or company name ("Nicholas Divide", "Calle de Ana Ruiz",
     "Morgan Stanley Wealth Tools BV", "Hill and Sons")."""
     words = text[result.start : result.end].split()

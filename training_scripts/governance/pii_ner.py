@@ -36,9 +36,9 @@ from spacy.tokenizer import Tokenizer  # type: ignore[import-not-found]  # Cytho
 from spacy.tokens import Doc, Span
 from spacy.util import registry
 
-from training_scripts.governance.pii_common_words import is_common_phrase
-from training_scripts.governance.pii_drugs import is_drug
-from training_scripts.governance.pii_geo import is_place
+from training_scripts.governance.pii_common_words import everyday_words, is_common_phrase
+from training_scripts.governance.pii_drugs import drug_names, is_drug
+from training_scripts.governance.pii_geo import is_place, places
 from training_scripts.governance.pii_name_cues import ner_may_disagree
 from training_scripts.governance.pii_name_lists import (
     COMMON_WORDS,
@@ -136,6 +136,7 @@ class NerNlpEngine(SpacyNlpEngine):
     def load(self) -> None:
         self.nlp = {"en": load_ner_model()}  # type: ignore[assignment]  # declared None upstream
         english_words()  # read by `ner_windows`: loaded with the model (a forked worker has it)
+        places(), drug_names(), everyday_words()  # read by `keep_person_span`, likewise
         self.cues = PersonNameRecognizer()
 
     def process_text(self, text: str, language: str) -> NlpArtifacts:
