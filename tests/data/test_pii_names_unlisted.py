@@ -45,11 +45,14 @@ def test_an_unlisted_word_after_a_greeting_relative_or_handover_is_removed(
     ("text", "word"),
     [
         ("Hi team, thanks heaps for sorting the refund.", "heaps"),  # inflected English
-        ("Contact: jbloggs@example.org for the keys.", "jbloggs"),  # an e-mail's local part
-        ("Owner: QXTR to confirm.", "QXTR"),  # capitals: a code, not a name
+        ("Copied jbloggs@example.org on the thread.", "jbloggs"),  # an e-mail's local part
+        ("Escalated to QXTR for sign-off.", "QXTR"),  # capitals: a code, not a name
+        ("Contact: Telehealth for the video link.", "Telehealth"),  # a service in a label's field
     ],
 )
-def test_a_cued_word_that_is_english_an_address_or_a_code_is_no_name(text: str, word: str) -> None:
+def test_a_cued_word_that_is_english_an_address_a_code_or_a_field_is_no_name(
+    text: str, word: str
+) -> None:
     start = text.index(word)
     assert not cued_rare_word(text, start, start + len(word))
 

@@ -130,6 +130,9 @@ def human_verb_spans(text: str) -> Iterator[tuple[int, int]]:
             yield word.span(1)
 
 
+# A label's colon before the word ("Contact: Telehealth"): departments and services the model
+# never saw fill such fields as often as names do (a lower-case cue, a verb or a greeting does not).
+_LABEL_BEFORE = re.compile(r":[ ]?\Z")
 # After the word: an e-mail's or a web address's rest ("Contact: jbloggs@...", "hi fixit.com").
 _ADDRESS_AFTER = re.compile(r"[@.][^\W_]")
 
@@ -137,10 +140,16 @@ _ADDRESS_AFTER = re.compile(r"[@.][^\W_]")
 def cued_rare_word(text: str, start: int, end: int) -> bool:
     """A word the model never saw in English after a greeting, a relative or a handover verb
     ("hi kalani", "my son sipho", "Discussed with Rustam"): a name Faker does not list. Not
-    an e-mail's local part or a domain, nor a word in capitals ("Owner: IT"). ("sir", "team"
-    and other words a greeting is addressed to are words the model saw.)"""
+    after a label's colon, not an e-mail's local part or a domain, nor a word in capitals. ("sir",
+    "team" and other words a greeting is addressed to are words the model saw.)"""
     word = text[start:end]
-    return not word.isupper() and not _ADDRESS_AFTER.match(text, end) and unlisted_name_word(word)
+    if (
+        word.isupper()
+        or _ADDRESS_AFTER.match(text, end)
+        or _LABEL_BEFORE.search(text, max(0, start - 2), start)
+    ):
+        return False
+    return unlisted_name_word(word)
 
 
 def unlisted_name_word(word: str) -> bool:
