@@ -49,13 +49,11 @@ from training_scripts.governance.pii_name_lists import (
     part,
     plain_word,
 )
-from training_scripts.governance.pii_name_places import (  # noqa: F401  (pii_ner reads two here)
+from training_scripts.governance.pii_name_places import (
     AT_PLACE,
-    PLACE_AFTER,
     not_a_person,
     overlaps_place,
     place_first,
-    place_named_after,
 )
 from training_scripts.governance.pii_recognizers import (
     _CAPS_NOT_NAMES,
