@@ -246,3 +246,13 @@ def test_a_found_name_recurring_as_a_firm_or_street_is_kept_there_and_replaced_e
     assert "Zhang Holdings Pty Ltd" in completion
     assert "Zhang signed" not in completion
     assert "Zhang" not in prompt
+
+
+def test_a_name_ends_where_a_dashed_number_field_starts(redactor: PiiEngine) -> None:
+    """The NER span of a list row ran on into the date after the name, and a span with a digit
+    is no name: the whole row leaked. A field with no name before the dash stays as it is."""
+    row, ward = redactor.anonymize(
+        ["Sibusiso Mthembu - 02.03.1975 - seen in clinic for review.", "Ward 7 - 3 beds free."]
+    )
+    assert "Mthembu" not in row and "seen in clinic for review." in row
+    assert ward == "Ward 7 - 3 beds free."

@@ -17,7 +17,7 @@ speaker's label, "Last, First") live here too: `CUE_REGEXES` are screened togeth
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from spacy.tokens import Doc
 
@@ -26,6 +26,7 @@ from training_scripts.governance.pii_name_lists import (
     fold,
     job_words,
     name_lists,
+    name_parts,
     part,
     plain_word,
     rare,
@@ -90,6 +91,14 @@ LAST_FIRST = re.compile(
     # a quoted e-mail display name too: "Ahmed, Yusuf" <...>; a case title: "Mutua, Wanjiru v X"
     r"(?=[ \t]*(?:[.;)\n\"”]|$)|[ ]v\.?[ ])"
 )
+# A name a sentence ends on after a comma and a lower-case word: who is spoken to or about
+# ("Sorry to hear that, Ama.", "about my mum's account, Lakshmi."); after a capitalised word
+# the comma lists a place ("Leeds, Yorkshire.").
+# (The comma first: a pattern with a literal prefix is searched for fast; most texts hold few.)
+VOCATIVE_END = re.compile(
+    r",[ ]([A-Z][^\W\d_A-Z]+(?:-[A-Z][^\W\d_A-Z]+)?)(?=[.!?]?[ \t]*(?:\n|$)|[.!?][ ])"
+)
+_LOWER_WORD_END = re.compile(r"(?<![^\W\d_])[a-z]+\Z")
 # The cue regexes the gazetteer's `_cued_spans` finds names from, judged together.
 CUE_REGEXES = (CUED_GIVEN_NAME, LABEL_LINE, INTRODUCED_LOWER, LAST_FIRST, ROLE_AFTER, HUMAN_ONLY)
 _WORD_BEFORE = re.compile(rf"({_CAPITALISED})[ ]\Z")
@@ -121,10 +130,60 @@ def human_verb_spans(text: str) -> Iterator[tuple[int, int]]:
             yield word.span(1)
 
 
+# A label's colon before the word ("Contact: Telehealth"): departments and services the model
+# never saw fill such fields as often as names do (a lower-case cue, a verb or a greeting does not).
+_LABEL_BEFORE = re.compile(r":[ ]?\Z")
+# After the word: an e-mail's or a web address's rest ("Contact: jbloggs@...", "hi fixit.com").
+_ADDRESS_AFTER = re.compile(r"[@.][^\W_]")
+
+
+def cued_rare_word(text: str, start: int, end: int) -> bool:
+    """A word the model never saw in English after a greeting, a relative or a handover verb
+    ("hi kalani", "my son sipho", "Discussed with Rustam"): a name Faker does not list. Not
+    after a label's colon, not an e-mail's local part or a domain, nor a word in capitals. ("sir",
+    "team" and other words a greeting is addressed to are words the model saw.)"""
+    word = text[start:end]
+    if (
+        word.isupper()
+        or _ADDRESS_AFTER.match(text, end)
+        or _LABEL_BEFORE.search(text, max(0, start - 2), start)
+    ):
+        return False
+    return unlisted_name_word(word)
+
+
+def unlisted_name_word(word: str) -> bool:
+    """A word the model never saw in English (`rare`) that is no inflected English word ("heaps")
+    and no brand made of two English words ("Paperwhite", "Zendesk"): what an unlisted name
+    looks like ("Khumalo", "Wróblewski", "Adjei-Mensah")."""
+    from training_scripts.governance.pii_ner import english_words  # pii_ner imports this module
+
+    if not rare(word):
+        return False
+    english = english_words()
+    folded = fold(word)
+    if folded in english or folded.removesuffix("s") in english:
+        return False
+    return not any(
+        folded[:cut] in english and folded[cut:] in english for cut in range(4, len(folded) - 3)
+    )
+
+
+def vocative_spans(text: str, given_name: Callable[[str], bool]) -> list[tuple[int, int]]:
+    """A given name (`given_name`: listed, no English word) ending a sentence after a comma and a
+    lower-case word; not a word no list holds ("Legal executive, Ogunleye-Akinwale" signs for a
+    firm)."""
+    return [
+        m.span(1)
+        for m in VOCATIVE_END.finditer(text)
+        if _LOWER_WORD_END.search(text, max(0, m.start() - 30), m.start()) and given_name(m[1])
+    ]
+
+
 def unlisted_name(words: list[str]) -> bool:
     """Lower-case words after a strong cue, each rare or listed, one of them rare: "tevita
     fifita", "rangi parata" (the gazetteer's own test needs a listed, uncommon part)."""
-    known = name_lists()[0] | name_lists()[1]
+    known = name_parts()
     return all(rare(w) or (part(w, known) and fold(w) not in COMMON_WORDS) for w in words) and any(
         rare(w) for w in words
     )

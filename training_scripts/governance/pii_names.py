@@ -7,7 +7,8 @@ script, no download); two or three adjacent words whose first is a known given n
 last a known surname (or the reverse, surname first as in "Zhang Wei") are a name with high
 odds, in title case or in lower case. English words that are also names ("Will", "Grace",
 "Long") do not count as a name part in lower-case text, nor does a word that ends the pair in a
-street, organisation or eponym ("Church Lane", "Graves disease").
+street, organisation or eponym ("Church Lane", "Graves disease"). So is a listed part beside an
+unlisted word the model never saw in English, as a whole capitalised run ("Naledi Khumalo").
 """
 
 from __future__ import annotations
@@ -32,10 +33,13 @@ from training_scripts.governance.pii_name_cues import (
     INTRODUCED_LOWER,
     LABEL_LINE,
     LAST_FIRST,
+    cued_rare_word,
     human_verb_spans,
     ner_disagrees,
     role_spans,
     unlisted_name,
+    unlisted_name_word,
+    vocative_spans,
 )
 from training_scripts.governance.pii_name_lists import (
     COMMON_WORDS,
@@ -45,50 +49,24 @@ from training_scripts.governance.pii_name_lists import (
     part,
     plain_word,
 )
+from training_scripts.governance.pii_name_places import (
+    AT_PLACE,
+    not_a_person,
+    overlaps_place,
+    place_first,
+)
 from training_scripts.governance.pii_recognizers import (
     _CAPS_NOT_NAMES,
-    _NOT_NAME_ENDS,
     _NOT_NAME_STARTS,
     _ORG_WORDS,
     _PERSON_VERBS,
-    _STREET_TYPES,
     PERSON,
-    is_organisation,
 )
 
 GAZETTEER_RECOGNIZER = "NameGazetteer"
-_STREET_WORD = re.compile(rf"(?:{_STREET_TYPES})\b")
-_EPONYM_NOUN = re.compile(
-    r"(?:'s)?[ -](?:disease|syndrome|palsy|lymphoma|sign|test|score|scale|procedure|"
-    r"criteria|classification|reflex|ulcer|phenomenon|fracture)\b",
-    re.IGNORECASE,
-)
 _WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
 _FIELD_END = re.compile(r"[ \t]*(?:\n|$)|,|[ \t]{2}")
 _SENTENCE_END = re.compile(r"[.!?;:\n][ \t]*$")
-# A place, not a person, when one of these follows: "Victoria Park clinic", "Church Lane surgery".
-PLACE_AFTER = re.compile(
-    r"[ ](?:clinic|surgery|hospital|station|campus|branch|office|practice|centre|center|"
-    r"school|library|depot|site|estate|hotel|stadium|airport|road|street|market|mall|park|"
-    r"ward|wing|unit|theatre|theater|suite|lounge|building)\b",
-    re.IGNORECASE,
-)
-# ... or when a place word ends the span and a place preposition comes before it: "in Florence
-# Nightingale Ward", "to Jackson Unit" (but "Dr. Florence Ward", "Jenny Park" stay names).
-_PLACE_PREPOSITION = re.compile(r"(?i:\b(?:in|into|to|at|on|onto|from)[ ])$")
-
-
-def _place_first(result: RecognizerResult, places: set[tuple[int, int]]) -> bool:
-    return any(start <= result.start < end for start, end in places)
-
-
-def place_named_after(text: str, start: int, names: list[str]) -> bool:
-    """A span like "Florence Nightingale Ward" after "in": a place named after a person."""
-    return (
-        len(names) > 1
-        and PLACE_AFTER.fullmatch(" " + names[-1]) is not None
-        and _PLACE_PREPOSITION.search(text, max(0, start - 6), start) is not None
-    )
 
 
 # Labels the small model gives names it does not know ("Fatoumata Diallo" as ORG, "Haruto Sato"
@@ -106,6 +84,10 @@ _HUMAN_VERB = re.compile(rf"[ ](?:{_PERSON_VERBS}|phoned|emailed|said|wants|need
 
 def _title(word: str) -> bool:
     return word[0].isupper() and any(c.islower() for c in word)
+
+
+def _title_pair(text: str, left: re.Match[str], right: re.Match[str]) -> bool:
+    return text[left.end() : right.start()] == " " and _title(left[0]) and _title(right[0])
 
 
 _TITLE_BEFORE = re.compile(r"(?:^|(?<=[^.!?;:\n] ))([A-Z][^\W\d_]+(?:-[A-Z]?[^\W\d_]+)?) $")
@@ -130,6 +112,8 @@ class NameGazetteerRecognizer(LocalRecognizer):
     SCORE = 0.7
     LOWER_SCORE = 0.6
     NER_SCORE = 0.6
+    UNLISTED_SCORE = 0.65
+    VOCATIVE_SCORE = 0.8  # below a cue's: the model's place label still wins
     # Above the NER model's 0.85: where both find the same span Presidio keeps the higher
     # score, and the NER filters (eponyms such as "Wolff-Parkinson") must not drop "Jo-Anne".
     CUED_SCORE = 0.9
@@ -154,13 +138,18 @@ class NameGazetteerRecognizer(LocalRecognizer):
             if at < index:
                 continue
             span = self._name_at(text, words, at)
+            span = span or self._with_unlisted_part(text, words, at, index)
             if span is not None:
                 start, end, used, score = span
                 results.append(self._result(start, end, score))
                 index = at + used
-        for start, end in self._cued_spans(text):
-            if not any(r.start < end and start < r.end for r in results):
-                results.append(self._result(start, end, self.CUED_SCORE))
+        for spans, score in (
+            (self._cued_spans(text), self.CUED_SCORE),
+            (vocative_spans(text, self._cued_given_name), self.VOCATIVE_SCORE),
+        ):
+            for start, end in spans:
+                if not any(r.start < end and start < r.end for r in results):
+                    results.append(self._result(start, end, score))
         doc = nlp_artifacts.tokens if nlp_artifacts is not None else None
         if isinstance(doc, Doc):
             places = {(e.start_char, e.end_char) for e in doc.ents if e.label_ in _PLACE_LABELS}
@@ -172,7 +161,11 @@ class NameGazetteerRecognizer(LocalRecognizer):
                 # ... which, with no cue, an organisation or place label on English words beats
                 and (r.score == self.CUED_SCORE or not ner_disagrees(doc, text, r.start, r.end))
                 # "Dublin, Ireland": a "Last, First" pair whose first part the model calls a place
-                and not (LAST_FIRST.fullmatch(text, r.start, r.end) and _place_first(r, places))
+                and not (
+                    LAST_FIRST.fullmatch(text, r.start, r.end) and place_first(r.start, places)
+                )
+                # a listed part beside an unlisted word inside what the model calls a place
+                and not (r.score == self.UNLISTED_SCORE and overlaps_place(r.start, r.end, places))
             ]
 
             for entity in doc.ents:
@@ -202,7 +195,7 @@ class NameGazetteerRecognizer(LocalRecognizer):
         spans = [
             m.span(1)
             for m in (CUED_GIVEN_NAME.finditer(text) if cued else ())
-            if self._cued_given_name(m[1])
+            if self._cued_given_name(m[1]) or cued_rare_word(text, *m.span(1))
         ]
         labels = labels and len(LABEL_LINE.findall(text)) >= 2
         if labels:  # a dialogue: "Heike: the app crashes"
@@ -239,7 +232,7 @@ class NameGazetteerRecognizer(LocalRecognizer):
         names = span.split(" ")
         if not 2 <= len(names) <= 3 or not all(_title(n) and _WORD.fullmatch(n) for n in names):
             return False
-        if any(not self._usable(n, True) for n in names) or self._excluded(text, names, end):
+        if any(not self._usable(n, True) for n in names) or not_a_person(text, names, end):
             return False
         return any(part(n, self.first) or part(n, self.last) for n in names)
 
@@ -271,7 +264,7 @@ class NameGazetteerRecognizer(LocalRecognizer):
                 continue  # four words only with a particle inside ("Mac Giolla")
             if not all(self._usable(n, lower) or fold(n) in PARTICLES for n in names[1:]):
                 continue
-            if self._pair(names[0], names[-1]) and not self._excluded(text, names, run[-1].end()):
+            if self._pair(names[0], names[-1]) and not not_a_person(text, names, run[-1].end()):
                 if lower and sentence_start and size == 2 and not self._distinct(names):
                     continue
                 score = self.LOWER_SCORE if lower else self.SCORE
@@ -285,6 +278,33 @@ class NameGazetteerRecognizer(LocalRecognizer):
             and _HUMAN_VERB.match(text, words[index].end())
         ):
             return words[index].start(), words[index].end(), 1, self.SCORE
+        return None
+
+    def _with_unlisted_part(
+        self, text: str, words: list[re.Match[str]], index: int, free: int
+    ) -> tuple[int, int, int, float] | None:
+        """Two or three title-case words, the one at `index` listed, the others listed or unlisted
+        name words (one at least): "Efua Asantewaa Boateng"; from up to two words back, never
+        before `free` (no name took it); the whole capitalised run ("San Paolo Cervo" is none)."""
+        pairs = itertools.pairwise(words[max(0, index - 1) : index + 2])
+        if not any(_title_pair(text, *p) for p in pairs) or not self._may_start(words[index][0]):
+            return None  # most heads: no capitalised word beside them
+        for size in (3, 2):
+            for first in range(max(free, index - size + 1), min(index, len(words) - size) + 1):
+                run, end = words[first : first + size], first + size
+                names = [w.group() for i, w in enumerate(run, first) if i != index]
+                if (
+                    self._joined(text, run, False)
+                    and _title(run[0].group())
+                    and not (first > 0 and _title_pair(text, words[first - 1], run[0]))
+                    and not (end < len(words) and _title_pair(text, run[-1], words[end]))
+                    and not AT_PLACE.search(text, max(0, run[0].start() - 8), run[0].start())
+                    and any(fold(n) not in self.known for n in names)
+                    and all(fold(n) in self.known or unlisted_name_word(n) for n in names)
+                    and all(self._usable(n, False) for n in names)
+                    and not not_a_person(text, [w.group() for w in run], run[-1].end())
+                ):
+                    return run[0].start(), run[-1].end(), end - index, self.UNLISTED_SCORE
         return None
 
     def _may_start(self, word: str) -> bool:
@@ -310,7 +330,7 @@ class NameGazetteerRecognizer(LocalRecognizer):
         surname = words[index + 1].group()
         if not _title(surname) or not part(surname, self.last) or not self._usable(surname, False):
             return None
-        if self._excluded(text, [surname], words[index + 1].end()):
+        if not_a_person(text, [surname], words[index + 1].end()):
             return None
         return words[index].start(), words[index + 1].end(), 2, self.SCORE
 
@@ -376,13 +396,3 @@ class NameGazetteerRecognizer(LocalRecognizer):
     def _distinct(self, names: list[str]) -> bool:
         """Both parts outside the English-looking short words a lower-case sentence starts with."""
         return all(len(n) > 3 for n in names)
-
-    def _excluded(self, text: str, names: list[str], end: int) -> bool:
-        after = text[end:]
-        if names[-1] in _NOT_NAME_ENDS or _EPONYM_NOUN.match(after) or PLACE_AFTER.match(after):
-            return True
-        if place_named_after(text, end - len(" ".join(names)), names):
-            return True
-        if _STREET_WORD.match(names[-1]) or re.match(rf"[ ](?:{_STREET_TYPES})\b", after):
-            return True
-        return is_organisation(names, after)

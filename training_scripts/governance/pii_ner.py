@@ -45,12 +45,12 @@ from training_scripts.governance.pii_name_lists import (
     REGIONS,
     fold,
     name_lists,
+    name_parts,
     plain_word,
 )
-from training_scripts.governance.pii_names import PLACE_AFTER, place_named_after
+from training_scripts.governance.pii_name_places import PLACE_AFTER, place_named_after
 from training_scripts.governance.pii_ner_places import (
     flagged_places,
-    name_parts,
     token_windows,
     uncued,
 )
@@ -304,6 +304,17 @@ def _clip_at_line_break(text: str, result: RecognizerResult) -> None:
         result.start += len(head) + 1
 
 
+# "Thabo Nkosi - 03/11/1990 - asthma review": a list row's next field, a number after a spaced
+# dash, runs into the model's span; the name is what comes before it.
+_DASH_THEN_DIGIT = re.compile(r"[ ]+[-–—][ ]+\d")
+
+
+def _clip_at_a_numbered_field(text: str, result: RecognizerResult) -> None:
+    field = _DASH_THEN_DIGIT.search(text, result.start, result.end)
+    if field is not None and field.start() > result.start:
+        result.end = field.start()
+
+
 def keep_person_span(text: str, result: RecognizerResult) -> bool:
     """False for an NER PERSON that is a medical eponym, an organisation, a place or an
     abbreviation."""
@@ -311,6 +322,7 @@ def keep_person_span(text: str, result: RecognizerResult) -> bool:
     if result.entity_type != PERSON or metadata.get("recognizer_name") != NER_RECOGNIZER:
         return True
     _clip_at_line_break(text, result)
+    _clip_at_a_numbered_field(text, result)
     span, after = text[result.start : result.end], text[result.end :]
     words = span.split()
     if not words or not any(c.isalpha() for c in span) or any(c.isdigit() for c in span):

@@ -11,7 +11,6 @@ from training_scripts.governance import presidio_cpu  # noqa: F401  (first: see 
 
 # isort: split
 
-import functools
 import re
 from collections.abc import Sequence
 
@@ -19,7 +18,7 @@ import numpy as np
 from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.tokens import Doc
 
-from training_scripts.governance.pii_name_lists import fold, name_lists
+from training_scripts.governance.pii_name_lists import fold, name_parts
 from training_scripts.governance.pii_recognizers import LOWER, UPPER
 
 # A capitalised word that does not start a sentence, or that follows another capitalised word
@@ -52,12 +51,6 @@ _AFTER_A_LABEL = re.compile(rf"[:\"“‘'(\[][ \t]*([{UPPER}][{LOWER}']+)")
 # alternation holding \A can start at any character, so the regex engine tries every one.
 _OPENS_THE_TEXT = re.compile(rf"\s*([{UPPER}][{LOWER}]+)")
 _STARTS_A_SENTENCE = re.compile(rf"[.!?][ \t]+\s*([{UPPER}][{LOWER}]+)")
-
-
-@functools.cache
-def name_parts() -> frozenset[str]:
-    first, last = name_lists()
-    return first | last
 
 
 def flagged_places(text: str, english: frozenset[str]) -> list[tuple[int, int]]:
