@@ -28,23 +28,26 @@ class TestFifthFrozenSet(DomainSetChecks):
     # card, e-mail, IBAN, IP, phone and SSN all found (1.00). Below the goal: DOB and MRN, held to
     # what the base does (a regression floor, not a target); the rest to the goal. After the second
     # names and formats steps (tuned on their own sets; measured once on merged main): MRN 11 of 18
-    # (0.611), PERSON 0.957, the rest unchanged.
+    # (0.611), PERSON 0.957, the rest unchanged. After session 13's vetoes and ids/names steps
+    # (merged main, once): MRN 14 of 18 (0.778), the rest unchanged.
     RECALL_FLOOR: ClassVar[dict[str, float]] = {
         "CREDIT_CARD": 0.95, "DATE_OF_BIRTH": 0.93, "EMAIL_ADDRESS": 0.95, "IBAN_CODE": 0.95,
-        "IP_ADDRESS": 0.95, "MEDICAL_RECORD_NUMBER": 0.61, "PERSON": 0.95, "PHONE_NUMBER": 0.95,
+        "IP_ADDRESS": 0.95, "MEDICAL_RECORD_NUMBER": 0.77, "PERSON": 0.95, "PHONE_NUMBER": 0.95,
         "STREET_ADDRESS": 0.95, "US_SSN": 0.95,
     }  # fmt: skip
     # Before: PERSON 0.825 (36 of 206 detected names overlap no labelled name), phone 0.872 (5 of
     # 39), e-mail 0.929 (2 of 28), DOB 0.968 (1 of 31); the other six types 1.00. After the second
     # steps: PERSON 0.830, phone 0.919, and MRN 0.833 (new record-number rules found values that
-    # are not record numbers; held to that so it gets no worse).
+    # are not record numbers; held to that so it gets no worse). After session 13: PERSON 0.858,
+    # MRN 0.867.
     PRECISION_FLOOR: ClassVar[dict[str, float]] = {
-        "PERSON": 0.83, "PHONE_NUMBER": 0.91, "EMAIL_ADDRESS": 0.92, "DATE_OF_BIRTH": 0.96,
-        "MEDICAL_RECORD_NUMBER": 0.83,
+        "PERSON": 0.85, "PHONE_NUMBER": 0.91, "EMAIL_ADDRESS": 0.92, "DATE_OF_BIRTH": 0.96,
+        "MEDICAL_RECORD_NUMBER": 0.86,
     }  # fmt: skip
-    TERMS_KEPT_FLOOR = 0.95  # before: 592 of 623 (0.950), after the second steps 0.953; goal 0.97
+    TERMS_KEPT_FLOOR = 0.95  # before: 592 of 623 (0.950), then 0.953, then 0.957; goal 0.97
     # Before: 15 of 131 replaced spans (0.115), 13 of 132 (0.098), 15 of 150 (0.100); goal < 0.05.
-    # After the second steps: 0.119 (clinical got worse) / 0.092 / 0.094.
+    # After the second steps: 0.119 (clinical got worse) / 0.092 / 0.094. After session 13:
+    # 0.119 / 0.078 / 0.062.
     OVER_REDACTION_CEILING: ClassVar[dict[str, float]] = {
-        "clinical": 0.12, "contract": 0.10, "support": 0.10,
+        "clinical": 0.12, "contract": 0.08, "support": 0.07,
     }  # fmt: skip

@@ -27,21 +27,24 @@ class TestSixthFrozenSet(DomainSetChecks):
     # en_core_web_sm 3.8.0; the same under PYTHONHASHSEED 1): DOB 31 of 32 (0.969), MRN 13 of 20
     # (0.650), PERSON 151 of 165 (0.915), street 46 of 47 (0.979); card, e-mail, IBAN, IP, phone
     # and SSN all found. Below the goal (recall >= 0.95 per type): MRN and PERSON, held to what
-    # the base does (a regression floor, not a target); the rest to the goal.
+    # the base does (a regression floor, not a target); the rest to the goal. After session 13's
+    # vetoes and ids/names steps (merged main, once): MRN 15 of 20 (0.75), DOB 32 of 32, PERSON
+    # 153 of 165 (0.927).
     RECALL_FLOOR: ClassVar[dict[str, float]] = {
         "CREDIT_CARD": 0.95, "DATE_OF_BIRTH": 0.95, "EMAIL_ADDRESS": 0.95, "IBAN_CODE": 0.95,
-        "IP_ADDRESS": 0.95, "MEDICAL_RECORD_NUMBER": 0.65, "PERSON": 0.91, "PHONE_NUMBER": 0.95,
+        "IP_ADDRESS": 0.95, "MEDICAL_RECORD_NUMBER": 0.75, "PERSON": 0.92, "PHONE_NUMBER": 0.95,
         "STREET_ADDRESS": 0.95, "US_SSN": 0.95,
     }  # fmt: skip
     # Before: PERSON 0.719 (65 detected spans overlap no labelled name), DOB 0.912, phone 0.923,
-    # street 0.958, SSN 0.909; card, e-mail, IBAN, IP and MRN 1.00.
+    # street 0.958, SSN 0.909; card, e-mail, IBAN, IP and MRN 1.00. After: PERSON 0.772, DOB 0.914.
     PRECISION_FLOOR: ClassVar[dict[str, float]] = {
-        "PERSON": 0.71, "DATE_OF_BIRTH": 0.91, "PHONE_NUMBER": 0.92, "STREET_ADDRESS": 0.95,
+        "PERSON": 0.77, "DATE_OF_BIRTH": 0.91, "PHONE_NUMBER": 0.92, "STREET_ADDRESS": 0.95,
         "US_SSN": 0.9, "CREDIT_CARD": 0.95, "EMAIL_ADDRESS": 0.95, "IBAN_CODE": 0.95,
         "IP_ADDRESS": 0.95, "MEDICAL_RECORD_NUMBER": 0.95,
     }  # fmt: skip
-    TERMS_KEPT_FLOOR = 0.92  # before: 570 of 619 (0.921); goal 0.97
+    TERMS_KEPT_FLOOR = 0.93  # before: 570 of 619 (0.921), after 0.932; goal 0.97
     # Before: 16 of 129 replaced spans (0.124), 29 of 150 (0.193), 29 of 162 (0.179); goal < 0.05.
+    # After: 14 of 130 (0.108), 21 of 143 (0.147), 24 of 159 (0.151).
     OVER_REDACTION_CEILING: ClassVar[dict[str, float]] = {
-        "clinical": 0.13, "contract": 0.20, "support": 0.18,
+        "clinical": 0.11, "contract": 0.15, "support": 0.16,
     }  # fmt: skip

@@ -23,10 +23,13 @@ class TestSecondFrozenSet(DomainSetChecks):
     # IBAN 0.06, MRN 0.10, PERSON 0.78, street 0.40, terms kept 0.86, over-redaction 0.10 / 0.32 /
     # 0.19; after the second step PERSON 0.94, contract over-redaction 0.064; after the third,
     # PERSON 0.96, contract 0.033; after the formats step DOB 0.97 -> 1.0 and IBAN 0.94 -> 1.0, so
-    # every type now meets the goal of 0.95; after the names step, PERSON 0.97).
+    # every type now meets the goal of 0.95; after the names step, PERSON 0.97; after the vetoes
+    # of session 13, 0.96: the GeoNames place veto takes one uncued name here, while it removes 7
+    # wrongly replaced places across frozen_3-6 (measured with the veto off; kept, see
+    # docs/data_governance.md, and the floor lowered to that, still above the goal).
     RECALL_FLOOR: ClassVar[dict[str, float]] = {
         "CREDIT_CARD": 1.0, "DATE_OF_BIRTH": 1.0, "EMAIL_ADDRESS": 1.0, "IBAN_CODE": 1.0,
-        "IP_ADDRESS": 1.0, "MEDICAL_RECORD_NUMBER": 1.0, "PERSON": 0.97, "PHONE_NUMBER": 1.0,
+        "IP_ADDRESS": 1.0, "MEDICAL_RECORD_NUMBER": 1.0, "PERSON": 0.96, "PHONE_NUMBER": 1.0,
         "STREET_ADDRESS": 1.0, "US_SSN": 1.0,
     }  # fmt: skip
     PRECISION_FLOOR: ClassVar[dict[str, float]] = {
