@@ -47,6 +47,7 @@ SETS = (
     "dev_names.jsonl",
     "dev_names2.jsonl",
     "dev_formats2.jsonl",
+    "dev_ids.jsonl",
 )
 
 

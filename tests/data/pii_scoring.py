@@ -53,6 +53,12 @@ def found(engine: PiiEngine, text: str) -> list[tuple[str, str]]:
     return [(r.entity_type, text[r.start : r.end]) for r in engine.detect([text])[0]]
 
 
+def redacts(engine: PiiEngine, text: str, gone: list[str], kept: list[str]) -> None:
+    """Every `gone` string is replaced in `text` and every `kept` one survives."""
+    out = engine.anonymize([text])[0]
+    assert all(g not in out for g in gone) and all(k in out for k in kept), out
+
+
 def load(name: str) -> list[dict]:
     lines = (EVAL_DIR / name).read_text(encoding="utf-8").splitlines()
     return [json.loads(line) for line in lines if line.strip()]

@@ -110,11 +110,6 @@ def test_a_span_that_names_no_drug_is_no_drug(text: str, span: str) -> None:
     assert not _is_drug(text, span)
 
 
-@pytest.fixture(scope="module")
-def engine() -> PiiEngine:
-    return PiiEngine("redact", "")
-
-
 @pytest.mark.parametrize(
     ("text", "drug"),
     [

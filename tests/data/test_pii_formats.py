@@ -14,11 +14,6 @@ from tests.data.pii_scoring import found
 from training_scripts.governance.pii import PiiEngine
 
 
-@pytest.fixture(scope="module")
-def engine() -> PiiEngine:
-    return PiiEngine("redact", "")
-
-
 @pytest.mark.parametrize(
     ("text", "iban"),
     [

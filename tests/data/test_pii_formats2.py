@@ -18,11 +18,6 @@ from training_scripts.governance.pii_identifiers import ContextRecordRecognizer
 MRN, DOB = "MEDICAL_RECORD_NUMBER", "DATE_OF_BIRTH"
 
 
-@pytest.fixture(scope="module")
-def engine() -> PiiEngine:
-    return PiiEngine("redact", "")
-
-
 def kinds(engine: PiiEngine, text: str, kind: str) -> list[str]:
     return [value for k, value in found(engine, text) if k == kind]
 

@@ -44,11 +44,6 @@ class TestFrozenEvaluationSet(FrozenSetChecks):
         assert all(scores.counts[kind] >= 10 for kind in self.RECALL_FLOOR)
 
 
-@pytest.fixture(scope="module")
-def engine() -> PiiEngine:
-    return PiiEngine("redact", "")
-
-
 def test_tuning_set_recall_and_domain_terms_hold(engine: PiiEngine) -> None:
     scores = score(engine, load("tuning.jsonl"))
     assert all(scores.recall[kind] >= floor for kind, floor in TUNING_RECALL_FLOOR.items())

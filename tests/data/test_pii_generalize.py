@@ -9,11 +9,6 @@ from tests.data.pii_scoring import found
 from training_scripts.governance.pii import PiiEngine
 
 
-@pytest.fixture(scope="module")
-def engine() -> PiiEngine:
-    return PiiEngine("redact", "")
-
-
 @pytest.mark.parametrize(
     "iban", ["ie70bofi90001712345678", "be68 5390 0754 7034", "Ie70 Bofi 9000 1712 3456 78"]
 )

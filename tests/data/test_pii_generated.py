@@ -27,11 +27,6 @@ F2_FLOOR = {
 
 
 @pytest.fixture(scope="module")
-def engine() -> PiiEngine:
-    return PiiEngine("redact", "")
-
-
-@pytest.fixture(scope="module")
 def generated() -> Generated:
     return generate(SAMPLES, SEED)
 

@@ -20,11 +20,6 @@ from training_scripts.governance.pii_geo import is_place
 REQUIREMENTS_DEV = Path(__file__).resolve().parents[2] / "requirements-dev.txt"
 
 
-@pytest.fixture(scope="module")
-def engine() -> PiiEngine:
-    return PiiEngine("redact", "")
-
-
 def _is_place(text: str, span: str) -> bool:
     start = text.index(span)
     return is_place(text, start, start + len(span))

@@ -17,11 +17,6 @@ from training_scripts.governance.pii_spoken import spoken_dates
 DOB = "DATE_OF_BIRTH"
 
 
-@pytest.fixture(scope="module")
-def engine() -> PiiEngine:
-    return PiiEngine("redact", "")
-
-
 def births(engine: PiiEngine, text: str) -> list[str]:
     return [value for kind, value in found(engine, text) if kind == DOB]
 

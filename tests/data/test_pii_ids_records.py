@@ -18,11 +18,6 @@ from training_scripts.governance.pii_spoken import spoken_numbers
 MRN = "MEDICAL_RECORD_NUMBER"
 
 
-@pytest.fixture(scope="module")
-def engine() -> PiiEngine:
-    return PiiEngine("redact", "")
-
-
 def records(engine: PiiEngine, text: str) -> list[str]:
     return [value for kind, value in found(engine, text) if kind == MRN]
 

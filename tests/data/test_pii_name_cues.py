@@ -10,21 +10,11 @@ import spacy
 from spacy.tokens import Doc, Span
 
 from tests.data.pii_cases import ner_finding
-from tests.data.pii_scoring import load, score
+from tests.data.pii_scoring import load, redacts, score
 from training_scripts.governance.pii import PiiEngine
 from training_scripts.governance.pii_name_cues import ner_disagrees
 from training_scripts.governance.pii_name_lists import plain_word, rare
 from training_scripts.governance.pii_ner import keep_person_span
-
-
-@pytest.fixture(scope="module")
-def engine() -> PiiEngine:
-    return PiiEngine("redact", "")
-
-
-def _redacts(engine: PiiEngine, text: str, gone: list[str], kept: list[str]) -> None:
-    out = engine.anonymize([text])[0]
-    assert all(g not in out for g in gone) and all(k in out for k in kept), out
 
 
 def test_rare_is_a_word_the_model_never_saw_and_plain_an_english_word_no_locale_lists() -> None:
@@ -35,24 +25,24 @@ def test_rare_is_a_word_the_model_never_saw_and_plain_an_english_word_no_locale_
 
 
 def test_a_listed_given_name_after_a_handover_verb_is_removed(engine: PiiEngine) -> None:
-    _redacts(engine, "Escalated to Ingrid in billing.", ["Ingrid"], ["billing"])
+    redacts(engine, "Escalated to Ingrid in billing.", ["Ingrid"], ["billing"])
 
 
 def test_a_lower_case_unlisted_pair_signed_before_a_date_is_removed(engine: PiiEngine) -> None:
     text = "ok from us - signed by tupou vaipulu 3 June 2025, please countersign."
-    _redacts(engine, text, ["tupou vaipulu"], ["countersign"])
+    redacts(engine, text, ["tupou vaipulu"], ["countersign"])
 
 
 def test_english_words_signed_before_a_date_are_kept(engine: PiiEngine) -> None:
     text = "ok from us - signed by return post 3 June 2025, please countersign."
-    _redacts(engine, text, [], ["return post"])
+    redacts(engine, text, [], ["return post"])
 
 
 @pytest.mark.parametrize(
     "text", ["Kelesi (ward clerk) booked the transport.", "Kelesi, the ward clerk, booked it."]
 )
 def test_an_unlisted_name_with_a_role_after_it_is_removed(engine: PiiEngine, text: str) -> None:
-    _redacts(engine, text, ["Kelesi"], ["ward clerk"])
+    redacts(engine, text, ["Kelesi"], ["ward clerk"])
 
 
 @pytest.mark.parametrize(
@@ -60,24 +50,24 @@ def test_an_unlisted_name_with_a_role_after_it_is_removed(engine: PiiEngine, tex
 )
 def test_a_drug_or_defined_term_before_a_bracket_is_kept(engine: PiiEngine, text: str) -> None:
     word = text.split(" (")[0].removeprefix("The ")
-    _redacts(engine, text, [], [word])
+    redacts(engine, text, [], [word])
 
 
 def test_an_unlisted_name_before_a_verb_only_people_take_is_removed(engine: PiiEngine) -> None:
-    _redacts(engine, "Tevaga phoned to cancel the visit.", ["Tevaga"], ["cancel the visit"])
+    redacts(engine, "Tevaga phoned to cancel the visit.", ["Tevaga"], ["cancel the visit"])
 
 
 def test_an_unseen_drug_before_a_verb_a_drug_takes_is_kept(engine: PiiEngine) -> None:
-    _redacts(engine, "Mirtazapine was stopped. Echocardiography confirmed it.", [], ["Mirtazapine"])
+    redacts(engine, "Mirtazapine was stopped. Echocardiography confirmed it.", [], ["Mirtazapine"])
 
 
 def test_a_full_name_after_a_nursing_grade_is_removed(engine: PiiEngine) -> None:
     text = "Obs done by RGN Losaline Fifita at 08:00."
-    _redacts(engine, text, ["Losaline Fifita"], ["Obs done by RGN"])
+    redacts(engine, text, ["Losaline Fifita"], ["Obs done by RGN"])
 
 
 def test_one_word_after_a_nursing_grade_is_a_heading(engine: PiiEngine) -> None:
-    _redacts(engine, "RN Assessment completed at 10:00.", [], ["RN Assessment"])
+    redacts(engine, "RN Assessment completed at 10:00.", [], ["RN Assessment"])
 
 
 @pytest.mark.parametrize(
@@ -92,19 +82,19 @@ def test_one_word_after_a_nursing_grade_is_a_heading(engine: PiiEngine) -> None:
     ],
 )
 def test_names_after_the_new_cues_are_removed(engine: PiiEngine, text: str, gone: str) -> None:
-    _redacts(engine, text, [gone], [])
+    redacts(engine, text, [gone], [])
 
 
 def test_a_given_name_as_the_first_word_after_a_chat_speaker_label_is_speech(
     engine: PiiEngine,
 ) -> None:
     text = "Caller: mi pedido no llegó\nAgent: Lo siento mucho, le envío otro hoy."
-    _redacts(engine, text, [], ["Lo siento"])
+    redacts(engine, text, [], ["Lo siento"])
 
 
 def test_a_place_the_ner_model_labels_is_no_name_after_a_weak_cue(engine: PiiEngine) -> None:
-    _redacts(engine, "The parcel came from Port Talbot yesterday.", [], ["Port Talbot"])
-    _redacts(engine, "Microsoft Teams is not part of the bundle.", [], ["Microsoft Teams"])
+    redacts(engine, "The parcel came from Port Talbot yesterday.", [], ["Port Talbot"])
+    redacts(engine, "Microsoft Teams is not part of the bundle.", [], ["Microsoft Teams"])
 
 
 def test_ner_disagrees_needs_a_non_person_label_and_an_english_word() -> None:

@@ -17,11 +17,6 @@ from training_scripts.governance.pii_ner import keep_person_span, person_recogni
 from training_scripts.governance.pii_recognizers import PERSON, PersonNameRecognizer
 
 
-@pytest.fixture(scope="module")
-def engine() -> PiiEngine:
-    return PiiEngine("redact", "")
-
-
 def test_an_allow_listed_word_after_a_line_break_is_trimmed_at_its_own_offset() -> None:
     text = "Charles Brandt\nTel"
     kept = resolve(text, [ner_finding(text, text)])

@@ -10,21 +10,11 @@ import spacy
 from presidio_analyzer.nlp_engine import NlpArtifacts
 from spacy.tokens import Doc, Span
 
-from tests.data.pii_scoring import load, score
+from tests.data.pii_scoring import load, redacts, score
 from training_scripts.governance.pii import PiiEngine
 from training_scripts.governance.pii_name_cues import cued_rare_word, vocative_spans
 from training_scripts.governance.pii_names import NameGazetteerRecognizer
 from training_scripts.governance.pii_recognizers import PERSON
-
-
-@pytest.fixture(scope="module")
-def engine() -> PiiEngine:
-    return PiiEngine("redact", "")
-
-
-def _redacts(engine: PiiEngine, text: str, gone: list[str], kept: list[str]) -> None:
-    out = engine.anonymize([text])[0]
-    assert all(g not in out for g in gone) and all(k in out for k in kept), out
 
 
 @pytest.mark.parametrize(
@@ -38,7 +28,7 @@ def _redacts(engine: PiiEngine, text: str, gone: list[str], kept: list[str]) -> 
 def test_an_unlisted_word_after_a_greeting_relative_or_handover_is_removed(
     engine: PiiEngine, text: str, name: str, kept: str
 ) -> None:
-    _redacts(engine, text, [name], [kept])
+    redacts(engine, text, [name], [kept])
 
 
 @pytest.mark.parametrize(
@@ -58,7 +48,7 @@ def test_a_cued_word_that_is_english_an_address_a_code_or_a_field_is_no_name(
 
 
 def test_thanks_heaps_keeps_its_words(engine: PiiEngine) -> None:
-    _redacts(engine, "Hi team, thanks heaps for sorting the refund.", [], ["heaps", "team"])
+    redacts(engine, "Hi team, thanks heaps for sorting the refund.", [], ["heaps", "team"])
 
 
 def _gazetteer_names(text: str) -> list[str]:
@@ -68,7 +58,7 @@ def _gazetteer_names(text: str) -> list[str]:
 
 def test_a_listed_given_name_beside_an_unlisted_surname_is_removed(engine: PiiEngine) -> None:
     text = "Schedule 2 (Contacts): Delivery Manager — Piotr Wierzbowski; Sponsor — the Buyer."
-    _redacts(engine, text, ["Wierzbowski"], ["Delivery Manager", "Sponsor", "Buyer"])
+    redacts(engine, text, ["Wierzbowski"], ["Delivery Manager", "Sponsor", "Buyer"])
 
 
 @pytest.mark.parametrize(
@@ -96,9 +86,7 @@ def test_a_brand_or_a_place_beside_a_listed_word_is_no_name(text: str) -> None:
 
 
 def test_a_firm_of_two_listed_words_is_kept(engine: PiiEngine) -> None:
-    _redacts(
-        engine, "Morgan Stanley and Goldman Sachs advised on the deal.", [], ["Morgan Stanley"]
-    )
+    redacts(engine, "Morgan Stanley and Goldman Sachs advised on the deal.", [], ["Morgan Stanley"])
 
 
 def test_a_listed_part_beside_an_unlisted_word_the_model_calls_a_place_is_no_name() -> None:
@@ -116,7 +104,7 @@ def test_a_listed_part_beside_an_unlisted_word_the_model_calls_a_place_is_no_nam
 
 def test_a_listed_given_name_ending_a_sentence_after_a_comma_is_removed(engine: PiiEngine) -> None:
     text = "[10:03] Agent Tomas: Sorry to hear that, Akosua. Was it sent by courier?"
-    _redacts(engine, text, ["Akosua"], ["courier"])
+    redacts(engine, text, ["Akosua"], ["courier"])
 
 
 @pytest.mark.parametrize(
