@@ -17,6 +17,7 @@ import re
 from datetime import date
 
 from training_scripts.governance.pii_context import ISSUED_WORD, issued_label_before
+from training_scripts.governance.pii_identifiers import luhn_valid
 
 # Swedish: century optional, "-" (or "+" past 100 years old); the 12-digit form may be compact.
 _SWEDISH = re.compile(r"(?<![\w-])((?:19|20)?(\d{6})[-+](\d{4})|(?:19|20)(\d{6})(\d{4}))(?![\w-])")
@@ -49,14 +50,6 @@ def _real_day(day: int, month: int, year: int) -> bool:
     return True
 
 
-def _luhn(digits: str) -> bool:
-    total = 0
-    for index, char in enumerate(reversed(digits)):
-        value = int(char) * (2 if index % 2 else 1)
-        total += value - 9 if value > 9 else value
-    return total % 10 == 0
-
-
 def _mod11(digits: str, weights: tuple[int, ...]) -> int:
     check = 11 - sum(int(d) * w for d, w in zip(digits, weights, strict=False)) % 11
     return 0 if check == 11 else check
@@ -71,7 +64,7 @@ def _norwegian_valid(number: str) -> bool:
 def _swedish(match: re.Match[str]) -> bool:
     yymmdd, serial = (match.group(2), match.group(3)) if match.group(2) else match.group(4, 5)
     day = int(yymmdd[4:]) % 60  # a co-ordination number adds 60 to the day
-    return _luhn(yymmdd + serial) and _ddmmyy(f"{day:02d}{yymmdd[2:4]}{yymmdd[:2]}")
+    return luhn_valid(yymmdd + serial) and _ddmmyy(f"{day:02d}{yymmdd[2:4]}{yymmdd[:2]}")
 
 
 def _ddmmyy(ddmmyy: str) -> bool:
