@@ -31,7 +31,7 @@ import spacy
 
 from tests.data.pii_generated import generate, span_scores
 from tests.data.pii_scoring import Scores, load, score
-from training_scripts.governance import pii_ner
+from training_scripts.governance import pii_ner, pii_ner_model
 from training_scripts.governance.pii import PiiEngine
 
 SETS = (
@@ -92,7 +92,7 @@ def main() -> None:
     parser.add_argument("--ner-path", type=Path, help="a spaCy model directory to use for NER")
     args = parser.parse_args()
     if args.ner_path:
-        model = spacy.load(args.ner_path, exclude=list(pii_ner._UNUSED))
+        model = spacy.load(args.ner_path, exclude=list(pii_ner_model.UNUSED_PIPES))
         # NerNlpEngine.load reads the module attribute: the bench swaps the model, nothing else.
         pii_ner.load_ner_model = lambda: model  # type: ignore[assignment]
         print(f"NER model from {args.ner_path}: {model.meta['name']} {model.meta['version']}")

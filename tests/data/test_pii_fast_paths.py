@@ -199,12 +199,16 @@ def test_dropping_the_shared_tok2vec_changes_no_entity(texts: list[str]) -> None
     parser, so the model loaded without it must label every text as the full pipeline does."""
     import spacy
 
-    from training_scripts.governance.pii_ner import _UNUSED, MODEL_PACKAGES, load_ner_model
+    from training_scripts.governance.pii_ner_model import (
+        MODEL_PACKAGES,
+        UNUSED_PIPES,
+        load_ner_model,
+    )
 
     lean = load_ner_model()
     assert "tok2vec" not in lean.pipe_names
     installed = [p for p in MODEL_PACKAGES if spacy.util.is_package(p)]
-    full = spacy.load(installed[0], exclude=list(_UNUSED))
+    full = spacy.load(installed[0], exclude=list(UNUSED_PIPES))
     assert "tok2vec" in full.pipe_names
 
     def ents(nlp: spacy.language.Language) -> list[list[tuple[int, int, str]]]:
@@ -217,7 +221,7 @@ def test_the_model_loads_the_tokenizer_spacy_load_gives() -> None:
     """load_ner_model builds no default tokenizer before reading the model's: the same one."""
     import spacy
 
-    from training_scripts.governance.pii_ner import MODEL_PACKAGES, load_ner_model
+    from training_scripts.governance.pii_ner_model import MODEL_PACKAGES, load_ner_model
 
     installed = [p for p in MODEL_PACKAGES if spacy.util.is_package(p)]
     plain = spacy.load(installed[0], exclude=["tagger", "parser", "ner", "lemmatizer"])

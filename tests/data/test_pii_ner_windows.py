@@ -13,12 +13,8 @@ import json
 import pytest
 
 from training_scripts.governance import pii_name_lists
-from training_scripts.governance.pii_ner import (
-    NerNlpEngine,
-    english_words,
-    load_ner_model,
-    ner_windows,
-)
+from training_scripts.governance.pii_ner import NerNlpEngine, ner_windows
+from training_scripts.governance.pii_ner_model import english_words, load_ner_model
 
 
 def test_the_stored_name_lists_are_what_fakers_lists_fold_to() -> None:

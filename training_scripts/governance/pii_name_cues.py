@@ -31,6 +31,7 @@ from training_scripts.governance.pii_name_lists import (
     plain_word,
     rare,
 )
+from training_scripts.governance.pii_ner_model import english_words
 
 # Two or three lower-case words a chat introduces as the writer ("hi its priya sharma calling",
 # "im stephen hunter, wrong charge") or a label names, one of them a listed name part that is no
@@ -156,8 +157,6 @@ def unlisted_name_word(word: str) -> bool:
     """A word the model never saw in English (`rare`) that is no inflected English word ("heaps")
     and no brand made of two English words ("Paperwhite", "Zendesk"): what an unlisted name
     looks like ("Khumalo", "Wróblewski", "Adjei-Mensah")."""
-    from training_scripts.governance.pii_ner import english_words  # pii_ner imports this module
-
     if not rare(word):
         return False
     english = english_words()

@@ -29,6 +29,8 @@ import faker.providers.job
 import faker.providers.person
 from spacy.lang.en.stop_words import STOP_WORDS
 
+from training_scripts.governance.pii_ner_model import MODEL_PACKAGES
+
 _FIRST_ATTRS = ("first_names", "first_names_male", "first_names_female", "first_romanized_names")
 _LAST_ATTRS = ("last_names", "last_names_male", "last_names_female", "last_romanized_names")
 # Joining words inside a name: "Nguyen Van An", "Al-Farsi", "Ludwig van Dam", "bin Said".
@@ -210,8 +212,6 @@ def seen_words() -> frozenset[str]:
     English it was trained on: "house", "surgery", "grace", "milton", but not most names of
     languages it rarely saw ("tevita", "mthunzi", "kuanysh"). Always the small model's, so the
     rules that read it do not change with `pii_ner_model`."""
-    from training_scripts.governance.pii_ner import MODEL_PACKAGES  # pii_ner imports this module
-
     for package in MODEL_PACKAGES:
         spec = importlib.util.find_spec(package)
         if spec is None or spec.origin is None:
